@@ -1,0 +1,56 @@
+import { z } from 'zod';
+import { adminAuth, type TokenSource } from '../shared/admin-auth';
+import { HttpError, NotFound, httpHandler, json, type HttpEvent, type HttpResult } from '../shared/http';
+import type { Logger } from '../shared/logger';
+import { InvalidCursor, type Contacts } from './dynamo-contacts';
+
+export interface ReadContactsDeps {
+  readonly contacts: Contacts;
+  readonly adminToken: TokenSource;
+  readonly logger: Logger;
+}
+
+const TimelineQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(100).default(25),
+  cursor: z.string().max(200).optional(),
+});
+
+const ByEmailQuery = TimelineQuery.extend({
+  email: z.string({ error: 'is required' }).trim().min(3, 'must be an email address').max(254),
+});
+
+class InvalidQuery extends HttpError {
+  override name = 'InvalidQuery';
+  constructor(error: z.ZodError) {
+    super(400, 'invalid_query', 'Some query parameters are missing or invalid', {
+      errors: error.issues.map((issue) => ({ field: String(issue.path[0] ?? '(query)'), message: issue.message })),
+    });
+  }
+}
+
+/** GET /contacts/{contactId} and GET /contacts?email=…: the profile and its timeline, newest first. */
+export const makeReadContacts =
+  (deps: ReadContactsDeps) =>
+  async (event: HttpEvent): Promise<HttpResult> => {
+    const byEmail = event.routeKey === 'GET /contacts';
+    const parsed = (byEmail ? ByEmailQuery : TimelineQuery).safeParse(event.queryStringParameters ?? {});
+    if (!parsed.success) throw new InvalidQuery(parsed.error);
+    const query = parsed.data;
+
+    const contactId =
+      'email' in query ? await deps.contacts.findIdByEmail(query.email as string) : (event.pathParameters?.contactId ?? '');
+    const contact = contactId ? await deps.contacts.get(contactId) : undefined;
+    if (!contactId || !contact) throw new NotFound('No such contact');
+
+    try {
+      const timeline = await deps.contacts.timeline(contactId, query);
+      return json(200, { contact, timeline });
+    } catch (error) {
+      if (error instanceof InvalidCursor) throw new HttpError(400, 'invalid_cursor', 'The cursor is not valid');
+      throw error;
+    }
+  };
+
+export function makeReadContactsHandler(deps: ReadContactsDeps) {
+  return httpHandler(makeReadContacts(deps), { logger: deps.logger, middlewares: [adminAuth(deps.adminToken)] });
+}

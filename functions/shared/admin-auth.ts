@@ -1,0 +1,41 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { MiddlewareObj } from '@middy/core';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { Unauthorized, header, type HttpEvent, type HttpResult } from './http';
+
+/** Yields the admin token; called on every request, so implementations cache. */
+export type TokenSource = () => Promise<string>;
+
+/** Rejects, with 401, every request whose `Authorization: Bearer <token>` does not match the admin token. */
+export function adminAuth(token: TokenSource): MiddlewareObj<HttpEvent, HttpResult> {
+  return {
+    before: async (request) => {
+      const presented = /^Bearer\s+(\S+)\s*$/i.exec(header(request.event, 'authorization') ?? '')?.[1];
+      if (!presented || !sameSecret(presented, await token())) throw new Unauthorized();
+    },
+  };
+}
+
+/** Compares digests so neither the length nor the content of the token leaks through timing. */
+function sameSecret(a: string, b: string): boolean {
+  const digest = (value: string) => createHash('sha256').update(value).digest();
+  return timingSafeEqual(digest(a), digest(b));
+}
+
+/** The token from a Secrets Manager secret, read once per cold start (retried on the next call if it failed). */
+export function secretToken(secretId: string, client = new SecretsManagerClient({})): TokenSource {
+  let cached: Promise<string> | undefined;
+  return () => {
+    cached ??= client.send(new GetSecretValueCommand({ SecretId: secretId })).then((secret) => {
+      if (!secret.SecretString) throw new Error('admin token secret has no string value');
+      return secret.SecretString;
+    });
+    cached.catch(() => (cached = undefined));
+    return cached;
+  };
+}
+
+export const staticToken =
+  (value: string): TokenSource =>
+  async () =>
+    value;

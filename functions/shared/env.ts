@@ -1,0 +1,14 @@
+import { z } from 'zod';
+
+/**
+ * Parses the environment once, at cold start, and fails loudly naming every missing or invalid variable,
+ * so a misconfigured function never starts serving requests.
+ */
+export function parseEnv<T extends z.ZodRawShape>(shape: T, source: NodeJS.ProcessEnv = process.env): z.infer<z.ZodObject<T>> {
+  const result = z.object(shape).safeParse(source);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    throw new Error(`Invalid environment: ${problems.join('; ')}`);
+  }
+  return result.data;
+}
