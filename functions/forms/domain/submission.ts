@@ -78,8 +78,8 @@ function fieldSchema(field: FormField): z.ZodType<FieldValue | undefined> {
     const checkbox = z.preprocess(toBoolean, z.boolean({ error: 'must be checked or unchecked' }));
     return field.required ? checkbox.refine((checked) => checked, 'must be checked') : checkbox;
   }
-  const present = z.preprocess(blankToUndefined, valueSchema(field));
-  return field.required ? present : present.optional();
+  const value = valueSchema(field);
+  return z.preprocess(blankToUndefined, field.required ? value : value.optional());
 }
 
 function valueSchema(field: Exclude<FormField, { type: 'checkbox' }>): z.ZodType<FieldValue> {

@@ -1,0 +1,243 @@
+import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { join } from 'node:path';
+import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
+import type { RouteDefinition } from '../lib/api/routes';
+
+export type HttpLambda = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyResultV2>;
+
+export interface GatewayOptions {
+  readonly port: number;
+  readonly host?: string;
+  readonly routes: readonly RouteDefinition[];
+  /** The handler module's `handler` export for every function a route names. */
+  readonly handlers: Readonly<Record<string, HttpLambda>>;
+  /** Local-only pages (the demo landing page), by path. */
+  readonly pages?: Readonly<Record<string, string>>;
+  readonly health: () => Promise<{ ok: boolean; [part: string]: unknown }>;
+  /** Like API Gateway's integration timeout. @default 29000 */
+  readonly timeoutMs?: number;
+}
+
+export interface Gateway {
+  readonly url: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+/** API Gateway HTTP APIs refuse payloads over 10 MB before any Lambda runs. */
+const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
+const TEXT_TYPES = /^(text\/|application\/(json|x-www-form-urlencoded|xml|javascript)|[^;]*\+(json|xml))/i;
+
+interface CompiledRoute {
+  readonly route: RouteDefinition;
+  readonly method: string;
+  readonly pattern: RegExp;
+  readonly params: readonly string[];
+}
+
+/**
+ * A small stand-in for API Gateway HTTP API: it turns each request into a payload-format-2.0 event, calls the
+ * same handler module the Lambda runs, and writes the structured result back.
+ */
+export async function startGateway(options: GatewayOptions): Promise<Gateway> {
+  const compiled = options.routes.map(compileRoute);
+  const server = createServer((req, res) => {
+    serve(req, res, compiled, options).catch((error: unknown) => {
+      console.error(JSON.stringify({ level: 'error', service: 'gateway', message: 'gateway failure', error: String(error) }));
+      if (!res.headersSent) send(res, 500, { message: 'Internal Server Error' });
+    });
+  });
+  server.keepAliveTimeout = 5_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host ?? '127.0.0.1', resolve);
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : options.port;
+  return { url: `http://127.0.0.1:${port}`, port, close: () => closeServer(server) };
+}
+
+async function serve(req: IncomingMessage, res: ServerResponse, routes: readonly CompiledRoute[], options: GatewayOptions) {
+  const url = new URL(req.url ?? '/', 'http://gateway.local');
+  const method = (req.method ?? 'GET').toUpperCase();
+
+  if (method === 'GET' && url.pathname === '/health') {
+    const health = await options.health();
+    return send(res, health.ok ? 200 : 503, { status: health.ok ? 'ok' : 'degraded', ...health });
+  }
+  const page = method === 'GET' ? options.pages?.[url.pathname] : undefined;
+  if (page) {
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+    return res.end(await readFile(page));
+  }
+
+  const match = matchRoute(routes, method, url.pathname);
+  if (!match) return send(res, 404, { message: 'Not Found' });
+  const body = await readBody(req);
+  if (body === 'too-large') return send(res, 413, { message: 'Request Entity Too Large' });
+
+  const handler = options.handlers[match.route.route.function];
+  if (!handler) throw new Error(`no handler for function ${match.route.route.function}`);
+  const event = toEvent(req, url, method, match, body);
+  const timeoutMs = options.timeoutMs ?? 29_000;
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)));
+  try {
+    const result = await Promise.race([handler(event, lambdaContext(match.route.route.function, timeoutMs)), timedOut]);
+    if (result === 'timeout') return send(res, 503, { message: 'Service Unavailable' });
+    writeResult(res, result);
+  } catch (error) {
+    // Lambda reports the error and API Gateway hides it behind a generic 500, as here.
+    console.error(JSON.stringify({ level: 'error', service: 'gateway', message: 'handler failed', error: String(error) }));
+    send(res, 500, { message: 'Internal Server Error' });
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function compileRoute(route: RouteDefinition): CompiledRoute {
+  const [method, path] = route.routeKey.split(' ') as [string, string];
+  const params: string[] = [];
+  const source = path
+    .split('/')
+    .map((segment) => {
+      const param = /^\{(\w+)(\+?)\}$/.exec(segment);
+      if (!param) return segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      params.push(param[1]!);
+      return param[2] ? '(.+)' : '([^/]+)';
+    })
+    .join('/');
+  return { route, method, pattern: new RegExp(`^${source}$`), params };
+}
+
+function matchRoute(routes: readonly CompiledRoute[], method: string, path: string) {
+  for (const route of routes) {
+    if (route.method !== method && route.method !== 'ANY') continue;
+    const found = route.pattern.exec(path);
+    if (!found) continue;
+    const pathParameters = Object.fromEntries(
+      route.params.map((name, i) => [name, decodeURIComponent(found[i + 1]!)] as const),
+    );
+    return { route, pathParameters };
+  }
+  return undefined;
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_PAYLOAD_BYTES) return 'too-large';
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+function toEvent(
+  req: IncomingMessage,
+  url: URL,
+  method: string,
+  match: NonNullable<ReturnType<typeof matchRoute>>,
+  body: Buffer,
+): APIGatewayProxyEventV2 {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value === undefined || name === 'cookie') continue;
+    headers[name] = Array.isArray(value) ? value.join(',') : value;
+  }
+  headers['x-forwarded-proto'] ??= 'http';
+  headers['x-forwarded-for'] ??= req.socket.remoteAddress ?? '127.0.0.1';
+  const cookies = req.headers.cookie?.split(/;\s*/).filter(Boolean);
+
+  const query: Record<string, string> = {};
+  for (const [name, value] of url.searchParams) query[name] = name in query ? `${query[name]},${value}` : value;
+
+  const isText = TEXT_TYPES.test(headers['content-type'] ?? '');
+  const now = new Date();
+  const routeKey = match.route.route.routeKey;
+  return {
+    version: '2.0',
+    routeKey,
+    rawPath: url.pathname,
+    rawQueryString: url.search.slice(1),
+    ...(cookies?.length ? { cookies } : {}),
+    headers,
+    ...(url.search ? { queryStringParameters: query } : {}),
+    ...(match.route.params.length ? { pathParameters: match.pathParameters } : {}),
+    requestContext: {
+      accountId: '000000000000',
+      apiId: 'local',
+      domainName: headers.host ?? 'localhost',
+      domainPrefix: (headers.host ?? 'localhost').split('.')[0]!,
+      http: {
+        method,
+        path: url.pathname,
+        protocol: `HTTP/${req.httpVersion}`,
+        sourceIp: (req.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, ''),
+        userAgent: headers['user-agent'] ?? '',
+      },
+      requestId: randomUUID(),
+      routeKey,
+      stage: '$default',
+      time: now.toUTCString(),
+      timeEpoch: now.getTime(),
+    },
+    ...(body.length
+      ? { body: isText ? body.toString('utf8') : body.toString('base64'), isBase64Encoded: !isText }
+      : { isBase64Encoded: false }),
+  };
+}
+
+function lambdaContext(functionName: string, timeoutMs: number): Context {
+  const deadline = Date.now() + timeoutMs;
+  const fail = () => {
+    throw new Error('callback-style handlers are not supported');
+  };
+  return {
+    callbackWaitsForEmptyEventLoop: true,
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:us-east-1:000000000000:function:${functionName}`,
+    memoryLimitInMB: '256',
+    awsRequestId: randomUUID(),
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: fail,
+    fail,
+    succeed: fail,
+  };
+}
+
+/** Payload 2.0 results: a structured response, or anything else serialized as a 200 JSON body. */
+function writeResult(res: ServerResponse, result: APIGatewayProxyResultV2) {
+  if (typeof result !== 'object' || result === null || !('statusCode' in result)) {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    return res.end(typeof result === 'string' ? result : JSON.stringify(result));
+  }
+  const headers: Record<string, string | string[]> = { ...(result.headers as Record<string, string>) };
+  if (result.cookies?.length) headers['set-cookie'] = result.cookies;
+  const body = result.body ?? '';
+  res.writeHead(result.statusCode ?? 200, headers);
+  res.end(result.isBase64Encoded ? Buffer.from(body, 'base64') : body);
+}
+
+function send(res: ServerResponse, status: number, body: unknown) {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}
+
+export const demoPages = (dir: string) => ({
+  '/': join(dir, 'index.html'),
+  '/thank-you': join(dir, 'thank-you.html'),
+});

@@ -1,0 +1,142 @@
+import { mkdirSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { join, resolve } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBRecord } from 'aws-lambda';
+import sesModule from 'aws-ses-v2-local';
+import { routes, type FunctionKey } from '../lib/api/routes';
+import { matchesFilter } from '../functions/reactor/stream-filter';
+import { ensureTable, localCredentials, localRegion, startDynamoDbLocal } from './dynamodb-local';
+import { demoPages, startGateway, type HttpLambda } from './gateway';
+import { freePort } from './ports';
+import { startStreamPoller, type StreamLambda } from './stream-poller';
+
+export interface RuntimeOptions {
+  /** Gateway port; 0 picks a free one. @default 3000 */
+  readonly port?: number;
+  /** DynamoDB Local port; 0 picks a free one. @default 8000 */
+  readonly dynamoDbPort?: number;
+  /** aws-ses-v2-local port (inbox UI at its root); 0 picks a free one. @default 8005 */
+  readonly sesPort?: number;
+  /** Where DynamoDB Local keeps its files; null keeps everything in memory. @default '.local' */
+  readonly dataDir?: string | null;
+  /** @default 'nurture-local' */
+  readonly tableName?: string;
+  /** @default 'local-admin-token' */
+  readonly adminToken?: string;
+}
+
+export interface Runtime {
+  readonly url: string;
+  readonly dynamoDbEndpoint: string;
+  readonly sesUrl: string;
+  readonly tableName: string;
+  readonly adminToken: string;
+  stop(): Promise<void>;
+}
+
+const root = resolve(import.meta.dirname, '..');
+
+// aws-ses-v2-local is CommonJS with an ES-style default export; unwrap it under either loader.
+const startSes = (sesModule as unknown as { default?: typeof sesModule }).default ?? sesModule;
+
+/**
+ * Starts the whole system on a laptop: DynamoDB Local, aws-ses-v2-local, the HTTP gateway in front of the real
+ * handler modules, and the stream poller feeding the reactor. The SDK clients are the real ones, pointed at local
+ * endpoints with dummy credentials, so nothing can reach AWS. One runtime per process (it sets process.env).
+ */
+export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtime> {
+  const dataDir = options.dataDir === undefined ? join(root, '.local') : options.dataDir;
+  const tableName = options.tableName ?? 'nurture-local';
+  const adminToken = options.adminToken ?? 'local-admin-token';
+  const stops: (() => Promise<void>)[] = [];
+  const stop = async () => {
+    for (const step of stops.reverse()) await step().catch(() => undefined);
+  };
+
+  try {
+    const dynamo = await startDynamoDbLocal({
+      port: options.dynamoDbPort ?? 8000,
+      ...(dataDir ? { dataDir: join(dataDir, 'dynamodb') } : {}),
+    });
+    stops.push(() => dynamo.stop());
+
+    const sesPort = options.sesPort === 0 ? await freePort() : (options.sesPort ?? 8005);
+    const ses: Server = await startSes({ host: '127.0.0.1', port: sesPort });
+    stops.push(() => new Promise<void>((done) => ses.close(() => done())));
+    const sesUrl = `http://127.0.0.1:${sesPort}`;
+
+    Object.assign(process.env, {
+      AWS_REGION: localRegion,
+      AWS_ACCESS_KEY_ID: localCredentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: localCredentials.secretAccessKey,
+      AWS_EC2_METADATA_DISABLED: 'true',
+      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+      AWS_ENDPOINT_URL_DYNAMODB_STREAMS: dynamo.endpoint,
+      AWS_ENDPOINT_URL_SESV2: sesUrl,
+      TABLE_NAME: tableName,
+      ADMIN_TOKEN: adminToken,
+    });
+    delete process.env.AWS_PROFILE;
+    delete process.env.AWS_SESSION_TOKEN;
+
+    const clientConfig = { endpoint: dynamo.endpoint, region: localRegion, credentials: localCredentials };
+    const dynamoDb = new DynamoDBClient(clientConfig);
+    const streams = new DynamoDBStreamsClient(clientConfig);
+    stops.push(async () => {
+      dynamoDb.destroy();
+      streams.destroy();
+    });
+    await ensureTable(dynamoDb, tableName);
+
+    // Imported only now: handler modules read their environment and build SDK clients as they load.
+    const handlers = await loadHandlers();
+
+    const poller = await startStreamPoller({
+      dynamoDb,
+      streams,
+      tableName,
+      region: localRegion,
+      handler: handlers.reactor as StreamLambda,
+      filter: (record: DynamoDBRecord) => matchesFilter(record),
+      ...(dataDir ? { failureFile: join(dataDir, 'reactor-failures.jsonl') } : {}),
+    });
+    stops.push(() => poller.stop());
+
+    const gateway = await startGateway({
+      port: options.port ?? 3000,
+      routes,
+      handlers: handlers as Record<string, HttpLambda>,
+      pages: demoPages(join(root, 'local/public')),
+      health: async () => {
+        const dynamodb = await dynamoDb.send(new ListTablesCommand({})).then(
+          () => 'ok',
+          () => 'unreachable',
+        );
+        const email = await fetch(`${sesUrl}/health-check`).then(
+          (r) => (r.ok ? 'ok' : 'unhealthy'),
+          () => 'unreachable',
+        );
+        return { ok: dynamodb === 'ok' && email === 'ok', dynamodb, email };
+      },
+    });
+    stops.push(() => gateway.close());
+
+    if (dataDir) mkdirSync(dataDir, { recursive: true });
+    return { url: gateway.url, dynamoDbEndpoint: dynamo.endpoint, sesUrl, tableName, adminToken, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+async function loadHandlers(): Promise<Record<FunctionKey, unknown>> {
+  const [submitForm, readContacts, reactor] = await Promise.all([
+    import('../functions/forms/submit-form.handler'),
+    import('../functions/contacts/read-contacts.handler'),
+    import('../functions/reactor/reactor.handler'),
+  ]);
+  return { submitForm: submitForm.handler, readContacts: readContacts.handler, reactor: reactor.handler };
+}

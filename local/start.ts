@@ -1,0 +1,48 @@
+import { startRuntime } from './runtime';
+
+/** `npm start`: the whole system on embedded parts until Ctrl-C. */
+const port = (name: string, fallback: number) => {
+  const value = process.env[name];
+  if (value === undefined || value === '') return fallback;
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 0 || parsed > 65_535) throw new Error(`${name} must be a port number`);
+  return parsed;
+};
+
+const runtime = await startRuntime({
+  port: port('PORT', 3000),
+  dynamoDbPort: port('NURTURE_DYNAMODB_PORT', 8000),
+  sesPort: port('NURTURE_SES_PORT', 8005),
+  dataDir: process.env.NURTURE_DATA_DIR === 'memory' ? null : (process.env.NURTURE_DATA_DIR ?? undefined),
+  adminToken: process.env.NURTURE_ADMIN_TOKEN || 'local-admin-token',
+});
+
+console.log(`
+Nurture is running locally.
+  Gateway:        ${runtime.url}
+  Demo page:      ${runtime.url}/
+  Health:         ${runtime.url}/health
+  Form endpoint:  ${runtime.url}/forms/demo-request
+  Contacts API:   ${runtime.url}/contacts?email=...   (Authorization: Bearer ${runtime.adminToken})
+  Email inbox:    ${runtime.sesUrl}
+  DynamoDB Local: ${runtime.dynamoDbEndpoint}   (table ${runtime.tableName})
+Press Ctrl-C to stop.`);
+
+let stopping = false;
+const shutdown = (signal: string) => {
+  if (stopping) return;
+  stopping = true;
+  console.log(`\n${signal}: stopping…`);
+  runtime.stop().then(
+    () => {
+      console.log('Stopped.');
+      process.exit(0);
+    },
+    (error: unknown) => {
+      console.error('Stop failed', error);
+      process.exit(1);
+    },
+  );
+};
+process.on('SIGINT', () => shutdown('SIGINT'));
+process.on('SIGTERM', () => shutdown('SIGTERM'));

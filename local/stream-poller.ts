@@ -1,0 +1,202 @@
+import { appendFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  DescribeStreamCommand,
+  ExpiredIteratorException,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  TrimmedDataAccessException,
+  type _Record as StreamRecord,
+  type DynamoDBStreamsClient,
+} from '@aws-sdk/client-dynamodb-streams';
+import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+
+export type StreamLambda = (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse | void>;
+
+export interface StreamPollerOptions {
+  readonly dynamoDb: DynamoDBClient;
+  readonly streams: DynamoDBStreamsClient;
+  readonly tableName: string;
+  readonly handler: StreamLambda;
+  /** Like the event source mapping's filter criteria: records that do not match never reach the handler. */
+  readonly filter: (record: DynamoDBRecord) => boolean;
+  /** @default 100 */
+  readonly batchSize?: number;
+  /** Pause between polls of an idle stream. @default 100 */
+  readonly idleMs?: number;
+  /** Retries of a failing batch before it goes to the failure file. @default 5 */
+  readonly retryAttempts?: number;
+  /** Where batches that kept failing are written (the local on-failure destination), JSON lines. */
+  readonly failureFile?: string;
+  readonly region: string;
+}
+
+export interface StreamPoller {
+  stop(): Promise<void>;
+}
+
+interface Shard {
+  readonly id: string;
+  readonly parentId: string | undefined;
+  iterator?: string;
+  lastSequence?: string;
+  done: boolean;
+}
+
+/**
+ * Reads the table's stream with the real DynamoDB Streams API and invokes the stream handler with
+ * DynamoDBStreamEvent batches, the way a Lambda event source mapping does: shards in parent-before-child order,
+ * filter criteria, partial batch responses (retry from the first failed record), retries then a failure record.
+ */
+export async function startStreamPoller(options: StreamPollerOptions): Promise<StreamPoller> {
+  const { Table } = await options.dynamoDb.send(new DescribeTableCommand({ TableName: options.tableName }));
+  const streamArn = Table?.LatestStreamArn;
+  if (!streamArn) throw new Error(`table ${options.tableName} has no stream`);
+
+  const shards = new Map<string, Shard>();
+  let stopped = false;
+  let lastRefresh = 0;
+
+  const refreshShards = async () => {
+    let start: string | undefined;
+    do {
+      const { StreamDescription } = await options.streams.send(
+        new DescribeStreamCommand({ StreamArn: streamArn, ...(start ? { ExclusiveStartShardId: start } : {}) }),
+      );
+      for (const shard of StreamDescription?.Shards ?? []) {
+        if (shard.ShardId && !shards.has(shard.ShardId)) {
+          shards.set(shard.ShardId, { id: shard.ShardId, parentId: shard.ParentShardId, done: false });
+        }
+      }
+      start = StreamDescription?.LastEvaluatedShardId;
+    } while (start);
+    lastRefresh = Date.now();
+  };
+
+  const ready = (shard: Shard) => {
+    if (shard.done) return false;
+    const parent = shard.parentId ? shards.get(shard.parentId) : undefined;
+    return !parent || parent.done;
+  };
+
+  const iteratorFor = async (shard: Shard) => {
+    const { ShardIterator } = await options.streams.send(
+      new GetShardIteratorCommand({
+        StreamArn: streamArn,
+        ShardId: shard.id,
+        ...(shard.lastSequence
+          ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: shard.lastSequence }
+          : { ShardIteratorType: 'TRIM_HORIZON' }),
+      }),
+    );
+    return ShardIterator;
+  };
+
+  const pollShard = async (shard: Shard): Promise<number> => {
+    shard.iterator ??= await iteratorFor(shard);
+    if (!shard.iterator) {
+      shard.done = true;
+      return 0;
+    }
+    let response;
+    try {
+      response = await options.streams.send(
+        new GetRecordsCommand({ ShardIterator: shard.iterator, Limit: options.batchSize ?? 100 }),
+      );
+    } catch (error) {
+      if (error instanceof ExpiredIteratorException || error instanceof TrimmedDataAccessException) {
+        shard.iterator = undefined;
+        return 0;
+      }
+      throw error;
+    }
+    const records = response.Records ?? [];
+    if (records.length > 0) {
+      await deliver(records.map((record) => toLambdaRecord(record, streamArn, options.region)).filter(options.filter));
+      shard.lastSequence = records.at(-1)?.dynamodb?.SequenceNumber ?? shard.lastSequence;
+    }
+    shard.iterator = response.NextShardIterator;
+    if (!shard.iterator) shard.done = true;
+    return records.length;
+  };
+
+  const deliver = async (batch: DynamoDBRecord[]) => {
+    let pending = batch;
+    for (let attempt = 0; pending.length > 0; attempt++) {
+      let failedFrom: number;
+      try {
+        const result = await options.handler({ Records: pending });
+        const failed = new Set((result?.batchItemFailures ?? []).map((failure) => failure.itemIdentifier));
+        failedFrom = failed.size === 0 ? -1 : pending.findIndex((r) => failed.has(r.dynamodb?.SequenceNumber ?? ''));
+        if (failed.size > 0 && failedFrom < 0) failedFrom = 0;
+      } catch {
+        failedFrom = 0;
+      }
+      if (failedFrom < 0) return;
+      pending = pending.slice(failedFrom);
+      if (attempt >= (options.retryAttempts ?? 5)) {
+        await recordFailure(pending);
+        return;
+      }
+      await sleep(Math.min(2_000, 100 * 2 ** attempt));
+    }
+  };
+
+  const recordFailure = async (records: DynamoDBRecord[]) => {
+    const line = JSON.stringify({
+      at: new Date().toISOString(),
+      streamArn,
+      firstSequenceNumber: records[0]?.dynamodb?.SequenceNumber,
+      lastSequenceNumber: records.at(-1)?.dynamodb?.SequenceNumber,
+      records: records.length,
+    });
+    console.error(JSON.stringify({ level: 'error', service: 'stream-poller', message: 'batch failed after retries', detail: line }));
+    if (options.failureFile) await appendFile(options.failureFile, `${line}\n`);
+  };
+
+  const loop = async () => {
+    while (!stopped) {
+      try {
+        if (Date.now() - lastRefresh > 2_000 || [...shards.values()].every((s) => s.done)) await refreshShards();
+        let seen = 0;
+        for (const shard of shards.values()) if (ready(shard) && !stopped) seen += await pollShard(shard);
+        if (seen === 0) await sleep(options.idleMs ?? 100);
+      } catch (error) {
+        if (stopped) break;
+        console.error(JSON.stringify({ level: 'error', service: 'stream-poller', message: 'poll failed', error: String(error) }));
+        await sleep(1_000);
+      }
+    }
+  };
+
+  await refreshShards();
+  const running = loop();
+  return {
+    async stop() {
+      stopped = true;
+      await running;
+    },
+  };
+}
+
+/** The SDK's stream record, reshaped to the JSON a Lambda receives from an event source mapping. */
+function toLambdaRecord(record: StreamRecord, streamArn: string, region: string): DynamoDBRecord {
+  const data = record.dynamodb ?? {};
+  return {
+    eventID: record.eventID ?? '',
+    eventName: record.eventName,
+    eventVersion: record.eventVersion ?? '1.1',
+    eventSource: 'aws:dynamodb',
+    awsRegion: record.awsRegion ?? region,
+    eventSourceARN: streamArn,
+    dynamodb: JSON.parse(
+      JSON.stringify({
+        ...data,
+        ApproximateCreationDateTime: data.ApproximateCreationDateTime
+          ? Math.floor(data.ApproximateCreationDateTime.getTime() / 1000)
+          : undefined,
+      }),
+    ),
+  } as DynamoDBRecord;
+}
