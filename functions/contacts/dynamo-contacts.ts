@@ -137,7 +137,7 @@ export class DynamoContacts implements Contacts {
     eventItem: Record<string, unknown>,
   ) {
     const names: Record<string, string> = { '#attributes': 'attributes' };
-    const values: Record<string, unknown> = { ':now': now, ':contactId': contactId };
+    const values: Record<string, unknown> = { ':now': now };
     const sets = ['updatedAt = :now'];
     Object.entries(attributesOf(data)).forEach(([name, value], i) => {
       names[`#a${i}`] = name;

@@ -100,8 +100,9 @@ export interface HttpHandlerOptions {
 }
 
 /**
- * The one middleware stack every HTTP handler uses: request log → error mapping → response headers →
- * the handler's own middlewares (auth, body parsing) → the handler.
+ * The one middleware stack every HTTP handler uses: request log → response headers → error mapping → the
+ * handler's own middlewares (auth) → the handler. Errors are mapped before the headers are added, so CORS
+ * headers reach error responses too.
  */
 export function httpHandler(
   handle: (event: HttpEvent, context: Context) => Promise<HttpResult>,
@@ -109,8 +110,8 @@ export function httpHandler(
 ) {
   const stack = middy<HttpEvent, HttpResult>()
     .use(requestLog(options.logger))
-    .use(errorMapper(options))
-    .use(extraHeaders(options.responseHeaders));
+    .use(extraHeaders(options.responseHeaders))
+    .use(errorMapper(options));
   for (const middleware of options.middlewares ?? []) stack.use(middleware);
   return stack.handler(handle);
 }

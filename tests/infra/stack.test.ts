@@ -1,0 +1,327 @@
+import { App, Aspects, Stack, type CfnElement } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { IConstruct } from 'constructs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { timelineInsertFilter } from '../../functions/reactor/stream-filter';
+import { routes, type FunctionKey } from '../../lib/api/routes';
+import { Data } from '../../lib/data/data.construct';
+import { createTableInput, tableDefinition } from '../../lib/data/table-definition';
+import { NurtureStack } from '../../lib/nurture-stack';
+import type { NurtureFunction } from '../../lib/shared/nurture-function';
+
+// Synthesizing bundles every handler with esbuild; generous, but bounded.
+const SYNTH_TIMEOUT_MS = 120_000;
+
+describe('NurtureStack', { timeout: SYNTH_TIMEOUT_MS }, () => {
+  let stack: NurtureStack;
+  let template: Template;
+
+  beforeAll(() => {
+    const app = new App();
+    stack = new NurtureStack(app, 'Nurture');
+    template = Template.fromStack(stack);
+  }, SYNTH_TIMEOUT_MS);
+
+  const logicalId = (construct: IConstruct) => stack.getLogicalId(construct.node.defaultChild as CfnElement);
+  const ref = (construct: IConstruct) => ({ Ref: logicalId(construct) });
+  const arn = (construct: IConstruct, attribute = 'Arn') => ({ 'Fn::GetAtt': [logicalId(construct), attribute] });
+  const functions = (): Record<FunctionKey, NurtureFunction> => ({
+    submitForm: stack.forms.submitForm,
+    readContacts: stack.contacts.readContacts,
+    reactor: stack.reactor.reactor,
+  });
+
+  /** Every statement the function's role is allowed, asserting the role has no other source of permissions. */
+  function expectRoleStatements(fn: NurtureFunction, statements: unknown[]) {
+    const roleId = logicalId(fn.role);
+    template.resourcePropertiesCountIs('AWS::IAM::Policy', { Roles: Match.arrayWith([{ Ref: roleId }]) }, 1);
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: roleId }],
+      PolicyDocument: { Statement: Match.arrayEquals(statements) },
+    });
+  }
+
+  const logWrite = (fn: NurtureFunction) => ({
+    Effect: 'Allow',
+    Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+    Resource: arn(fn.logGroup),
+  });
+  const xray = {
+    Effect: 'Allow',
+    Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'],
+    Resource: '*',
+  };
+
+  describe('table', () => {
+    it('is built from the shared table definition, keyed exactly like the local table', () => {
+      // Prepare
+      const local = createTableInput('unused');
+
+      // Act & Assess
+      template.resourceCountIs('AWS::DynamoDB::GlobalTable', 1);
+      template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+        BillingMode: 'PAY_PER_REQUEST',
+        KeySchema: local.KeySchema,
+        AttributeDefinitions: local.AttributeDefinitions,
+        StreamSpecification: { StreamViewType: 'NEW_IMAGE' },
+        TimeToLiveSpecification: { AttributeName: tableDefinition.timeToLiveAttribute, Enabled: true },
+        SSESpecification: { SSEEnabled: true, SSEType: 'KMS' },
+        Replicas: [
+          Match.objectLike({
+            PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+            DeletionProtectionEnabled: true,
+          }),
+        ],
+      });
+    });
+
+    it('survives the deletion of the stack', () => {
+      template.hasResource('AWS::DynamoDB::GlobalTable', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    });
+
+    it('can have deletion protection turned off for a throwaway stack', () => {
+      // Prepare
+      const scratch = new Stack(new App(), 'Scratch');
+
+      // Act
+      new Data(scratch, 'Data', { deletionProtection: false });
+
+      // Assess
+      Template.fromStack(scratch).hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+        Replicas: [Match.objectLike({ DeletionProtectionEnabled: false })],
+      });
+    });
+  });
+
+  describe('functions', () => {
+    it.each(['submitForm', 'readContacts', 'reactor'] as const)(
+      '%s runs bundled ESM on Node.js 22, arm64, traced, logging to its own log group',
+      (key) => {
+        // Prepare
+        const fn = functions()[key];
+
+        // Act & Assess
+        template.hasResourceProperties('AWS::Lambda::Function', {
+          Role: arn(fn.role),
+          Runtime: 'nodejs22.x',
+          Architectures: ['arm64'],
+          Handler: 'index.handler',
+          MemorySize: 256,
+          TracingConfig: { Mode: 'Active' },
+          LoggingConfig: { LogGroup: ref(fn.logGroup) },
+        });
+        expect(template.toJSON().Resources[logicalId(fn.logGroup)].Properties).toEqual({ RetentionInDays: 30 });
+      },
+    );
+
+    it('gives submitForm the table name and nothing else', () => {
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        Role: arn(stack.forms.submitForm.role),
+        Environment: {
+          Variables: Match.objectEquals({
+            NODE_OPTIONS: '--enable-source-maps',
+            TABLE_NAME: ref(stack.data.table),
+          }),
+        },
+      });
+    });
+
+    it('gives readContacts the table name and the admin-token secret ARN', () => {
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        Role: arn(stack.contacts.readContacts.role),
+        Environment: {
+          Variables: Match.objectEquals({
+            NODE_OPTIONS: '--enable-source-maps',
+            TABLE_NAME: ref(stack.data.table),
+            ADMIN_TOKEN_SECRET_ARN: ref(stack.contacts.adminToken),
+          }),
+        },
+      });
+    });
+
+    it('gives the reactor the table name and a timeout that fits a batch', () => {
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        Role: arn(stack.reactor.reactor.role),
+        Timeout: 30,
+        Environment: {
+          Variables: Match.objectEquals({
+            NODE_OPTIONS: '--enable-source-maps',
+            TABLE_NAME: ref(stack.data.table),
+          }),
+        },
+      });
+    });
+  });
+
+  describe('permissions', () => {
+    it('lets submitForm read and transactionally write items on the table, nothing more', () => {
+      const fn = stack.forms.submitForm;
+      expectRoleStatements(fn, [
+        logWrite(fn),
+        xray,
+        {
+          Effect: 'Allow',
+          Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem'],
+          Resource: arn(stack.data.table),
+        },
+      ]);
+    });
+
+    it('lets readContacts get and query the table and read the admin token, nothing more', () => {
+      const fn = stack.contacts.readContacts;
+      expectRoleStatements(fn, [
+        logWrite(fn),
+        xray,
+        { Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:Query'], Resource: arn(stack.data.table) },
+        { Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: ref(stack.contacts.adminToken) },
+      ]);
+    });
+
+    it('lets the reactor update items, read the table stream and report failed batches, nothing more', () => {
+      const fn = stack.reactor.reactor;
+      const streamArn = arn(stack.data.table, 'StreamArn');
+      expectRoleStatements(fn, [
+        logWrite(fn),
+        xray,
+        { Effect: 'Allow', Action: 'dynamodb:UpdateItem', Resource: arn(stack.data.table) },
+        {
+          Effect: 'Allow',
+          Action: ['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'],
+          Resource: arn(stack.reactor.failedBatches),
+        },
+        { Effect: 'Allow', Action: 'dynamodb:ListStreams', Resource: streamArn },
+        {
+          Effect: 'Allow',
+          Action: ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'],
+          Resource: streamArn,
+        },
+      ]);
+    });
+
+    it('attaches no managed or inline role policies anywhere', () => {
+      expect(template.findResources('AWS::IAM::Role', { Properties: { ManagedPolicyArns: Match.anyValue() } })).toEqual({});
+      expect(template.findResources('AWS::IAM::Role', { Properties: { Policies: Match.anyValue() } })).toEqual({});
+    });
+  });
+
+  describe('reactor stream', () => {
+    it('feeds only inserted timeline events to the reactor, in batches, with failures isolated and kept', () => {
+      template.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
+      template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        FunctionName: ref(stack.reactor.reactor.function),
+        EventSourceArn: arn(stack.data.table, 'StreamArn'),
+        StartingPosition: 'TRIM_HORIZON',
+        BatchSize: 100,
+        MaximumBatchingWindowInSeconds: 1,
+        BisectBatchOnFunctionError: true,
+        MaximumRetryAttempts: 5,
+        MaximumRecordAgeInSeconds: 86_400,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        FilterCriteria: { Filters: [{ Pattern: JSON.stringify(timelineInsertFilter) }] },
+        DestinationConfig: { OnFailure: { Destination: arn(stack.reactor.failedBatches) } },
+      });
+    });
+
+    it('keeps failed batches for 14 days in an encrypted queue that refuses plain HTTP', () => {
+      template.hasResourceProperties('AWS::SQS::Queue', {
+        MessageRetentionPeriod: 14 * 24 * 60 * 60,
+        SqsManagedSseEnabled: true,
+      });
+      template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+        Queues: [ref(stack.reactor.failedBatches)],
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Effect: 'Deny',
+              Action: 'sqs:*',
+              Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+            }),
+          ]),
+        },
+      });
+    });
+  });
+
+  describe('admin token', () => {
+    it('is a generated 40-character alphanumeric secret whose name is an output', () => {
+      template.hasResourceProperties('AWS::SecretsManager::Secret', {
+        GenerateSecretString: Match.objectEquals({ ExcludePunctuation: true, PasswordLength: 40 }),
+      });
+      template.hasOutput('*', { Value: stack.resolve(stack.contacts.adminTokenSecretName) });
+    });
+  });
+
+  describe('http api', () => {
+    it('declares exactly one route per entry of the route table', () => {
+      // Act
+      const routeKeys = Object.values(template.findResources('AWS::ApiGatewayV2::Route')).map(
+        (route) => route.Properties.RouteKey,
+      );
+
+      // Assess
+      expect(routeKeys.sort()).toEqual(routes.map((route) => route.routeKey).sort());
+    });
+
+    it.each(routes)('routes $routeKey to $function with payload format 2.0', (route) => {
+      // Prepare
+      const integrations = template.findResources('AWS::ApiGatewayV2::Integration', {
+        Properties: {
+          IntegrationType: 'AWS_PROXY',
+          IntegrationUri: arn(functions()[route.function].function),
+          PayloadFormatVersion: '2.0',
+        },
+      });
+
+      // Act & Assess
+      expect(Object.keys(integrations)).toHaveLength(1);
+      template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+        RouteKey: route.routeKey,
+        Target: { 'Fn::Join': ['', ['integrations/', { Ref: Object.keys(integrations)[0] }]] },
+      });
+    });
+
+    it('leaves CORS to the forms handler', () => {
+      template.hasResourceProperties('AWS::ApiGatewayV2::Api', {
+        ProtocolType: 'HTTP',
+        CorsConfiguration: Match.absent(),
+      });
+    });
+
+    it('serves a throttled default stage that writes JSON access logs', () => {
+      template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+        StageName: '$default',
+        AutoDeploy: true,
+        DefaultRouteSettings: { ThrottlingBurstLimit: 100, ThrottlingRateLimit: 50 },
+        AccessLogSettings: {
+          DestinationArn: arn(stack.api.accessLogs),
+          Format: Match.serializedJson(
+            Match.objectLike({ requestId: '$context.requestId', routeKey: '$context.routeKey', status: '$context.status' }),
+          ),
+        },
+      });
+    });
+
+    it('outputs the API URL', () => {
+      template.hasOutput('*', { Value: stack.resolve(stack.api.url) });
+    });
+  });
+});
+
+describe('cdk-nag AwsSolutions', { timeout: SYNTH_TIMEOUT_MS }, () => {
+  it('reports no unacknowledged error or warning', () => {
+    // Prepare
+    const app = new App();
+    const stack = new NurtureStack(app, 'Nurture');
+    Aspects.of(app).add(new AwsSolutionsChecks());
+
+    // Act
+    const annotations = Annotations.fromStack(stack);
+    const errors = annotations.findError('*', Match.stringLikeRegexp('AwsSolutions-.*'));
+    const warnings = annotations.findWarning('*', Match.stringLikeRegexp('AwsSolutions-.*'));
+
+    // Assess
+    expect(errors.map((finding) => `${finding.id}: ${String(finding.entry.data)}`)).toEqual([]);
+    expect(warnings.map((finding) => `${finding.id}: ${String(finding.entry.data)}`)).toEqual([]);
+  });
+});
