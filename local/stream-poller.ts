@@ -1,4 +1,5 @@
 import { appendFile } from 'node:fs/promises';
+import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
@@ -7,7 +8,6 @@ import {
   GetRecordsCommand,
   GetShardIteratorCommand,
   TrimmedDataAccessException,
-  type _Record as StreamRecord,
   type DynamoDBStreamsClient,
 } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
@@ -54,6 +54,7 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
   const streamArn = Table?.LatestStreamArn;
   if (!streamArn) throw new Error(`table ${options.tableName} has no stream`);
 
+  const wire = captureGetRecordsWire(options.streams);
   const shards = new Map<string, Shard>();
   let stopped = false;
   let lastRefresh = 0;
@@ -100,10 +101,11 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
       return 0;
     }
     let response;
+    let records: WireRecord[];
     try {
-      response = await options.streams.send(
-        new GetRecordsCommand({ ShardIterator: shard.iterator, Limit: options.batchSize ?? 100 }),
-      );
+      const command = new GetRecordsCommand({ ShardIterator: shard.iterator, Limit: options.batchSize ?? 100 });
+      response = await options.streams.send(command);
+      records = wire.take(command);
     } catch (error) {
       if (error instanceof ExpiredIteratorException || error instanceof TrimmedDataAccessException) {
         shard.iterator = undefined;
@@ -111,7 +113,6 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
       }
       throw error;
     }
-    const records = response.Records ?? [];
     if (records.length > 0) {
       await deliver(records.map((record) => toLambdaRecord(record, streamArn, options.region)).filter(options.filter));
       shard.lastSequence = records.at(-1)?.dynamodb?.SequenceNumber ?? shard.lastSequence;
@@ -180,23 +181,78 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
   };
 }
 
-/** The SDK's stream record, reshaped to the JSON a Lambda receives from an event source mapping. */
-function toLambdaRecord(record: StreamRecord, streamArn: string, region: string): DynamoDBRecord {
-  const data = record.dynamodb ?? {};
+export interface WireRecord {
+  readonly eventID?: string;
+  readonly eventName?: 'INSERT' | 'MODIFY' | 'REMOVE';
+  readonly eventVersion?: string;
+  readonly awsRegion?: string;
+  readonly dynamodb?: DynamoDBRecord['dynamodb'];
+}
+
+/**
+ * Keeps the JSON of GetRecords responses as it came over the wire. A Lambda event source mapping hands the
+ * function that JSON, while the SDK's typed output loses detail (it turns an empty map `{"M":{}}` into `{}`,
+ * which no unmarshaller accepts). The middleware sits inside the deserializer, reads the body once and puts an
+ * identical copy back for the SDK.
+ */
+export function captureGetRecordsWire(streams: DynamoDBStreamsClient) {
+  const captured = new WeakMap<object, WireRecord[]>();
+  streams.middlewareStack.add(
+    (next, context) => async (args) => {
+      const result = await next(args);
+      const response = result.response as { body?: unknown };
+      if (context.commandName !== 'GetRecordsCommand' || !(response.body instanceof Readable)) return result;
+      const chunks: Buffer[] = [];
+      for await (const chunk of response.body) chunks.push(Buffer.from(chunk as Uint8Array));
+      const body = Buffer.concat(chunks);
+      response.body = Readable.from([body]);
+      const parsed = JSON.parse(body.toString('utf8')) as { Records?: WireRecord[] };
+      captured.set(args.input as object, parsed.Records ?? []);
+      return result;
+    },
+    { step: 'deserialize', priority: 'low', name: 'captureGetRecordsWire' },
+  );
+  return {
+    take(command: GetRecordsCommand): WireRecord[] {
+      const records = captured.get(command.input) ?? [];
+      captured.delete(command.input);
+      return records;
+    },
+  };
+}
+
+/** The wire record with the fields a Lambda event source mapping adds. */
+export function toLambdaRecord(record: WireRecord, streamArn: string, region: string): DynamoDBRecord {
+  const dynamodb = record.dynamodb && {
+    ...record.dynamodb,
+    ...(record.dynamodb.NewImage ? { NewImage: repairEmptyMaps(record.dynamodb.NewImage) } : {}),
+    ...(record.dynamodb.OldImage ? { OldImage: repairEmptyMaps(record.dynamodb.OldImage) } : {}),
+  };
   return {
     eventID: record.eventID ?? '',
-    eventName: record.eventName,
+    ...(record.eventName ? { eventName: record.eventName } : {}),
     eventVersion: record.eventVersion ?? '1.1',
     eventSource: 'aws:dynamodb',
     awsRegion: record.awsRegion ?? region,
     eventSourceARN: streamArn,
-    dynamodb: JSON.parse(
-      JSON.stringify({
-        ...data,
-        ApproximateCreationDateTime: data.ApproximateCreationDateTime
-          ? Math.floor(data.ApproximateCreationDateTime.getTime() / 1000)
-          : undefined,
-      }),
-    ),
-  } as DynamoDBRecord;
+    ...(dynamodb ? { dynamodb } : {}),
+  };
+}
+
+type WireImage = NonNullable<NonNullable<DynamoDBRecord['dynamodb']>['NewImage']>;
+type WireValue = WireImage[string];
+
+/**
+ * DynamoDB Local writes an empty map attribute to its stream as `{}` where DynamoDB writes `{"M":{}}`; put the
+ * type back so the handler sees what it will see in AWS.
+ */
+function repairEmptyMaps(image: WireImage): WireImage {
+  return Object.fromEntries(Object.entries(image).map(([name, value]) => [name, repairValue(value)]));
+}
+
+function repairValue(value: WireValue): WireValue {
+  if (Object.keys(value).length === 0) return { M: {} };
+  if (value.M) return { M: repairEmptyMaps(value.M) };
+  if (value.L) return { L: value.L.map(repairValue) };
+  return value;
 }

@@ -1,0 +1,18 @@
+import { App, Aspects } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { NurtureStack } from '../lib/nurture-stack';
+
+const app = new App();
+
+// Environment-agnostic unless the CLI knows the target account; the stack makes no context lookups, so
+// `cdk synth` needs neither credentials nor network.
+const account = process.env.CDK_DEFAULT_ACCOUNT;
+const region = process.env.CDK_DEFAULT_REGION;
+new NurtureStack(app, 'Nurture', {
+  description: 'Nurture: customer-lifecycle automation',
+  env: account && region ? { account, region } : undefined,
+});
+
+// Every synth is checked: an unacknowledged error fails `cdk synth` and `cdk deploy`, and tests/infra also
+// fails on unacknowledged warnings.
+Aspects.of(app).add(new AwsSolutionsChecks({ verbose: true }));

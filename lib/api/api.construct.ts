@@ -1,0 +1,153 @@
+import { CfnOutput } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import {
+  HttpApi,
+  HttpMethod,
+  HttpRoute,
+  HttpRouteKey,
+  HttpStage,
+  LogGroupLogDestination,
+  PayloadFormatVersion,
+} from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { NagSuppressions } from 'cdk-nag';
+import { Construct } from 'constructs';
+import { routes, type FunctionKey } from './routes';
+
+export interface ApiProps {
+  /** The Lambda function behind each function key; every key a route in `routes` names must be present. */
+  readonly functions: Readonly<Partial<Record<FunctionKey, IFunction>>>;
+  /**
+   * Requests per second the stage accepts in a burst, across all routes.
+   *
+   * @default 100
+   */
+  readonly throttlingBurstLimit?: number;
+  /**
+   * Steady-state requests per second the stage accepts, across all routes.
+   *
+   * @default 50
+   */
+  readonly throttlingRateLimit?: number;
+  /** @default RetentionDays.ONE_MONTH */
+  readonly accessLogRetention?: RetentionDays;
+}
+
+/**
+ * The public HTTP API: one route per entry of {@link routes}, each a payload-2.0 Lambda integration, on the
+ * `$default` stage with throttling and JSON access logs.
+ *
+ * There is no API-level CORS configuration on purpose: allowed origins differ per form, so the forms handler
+ * answers CORS, including the OPTIONS preflight routed to it, itself.
+ */
+export class Api extends Construct {
+  public readonly httpApi: HttpApi;
+  public readonly stage: HttpStage;
+  public readonly accessLogs: LogGroup;
+  /** Base URL of the API, ending in `/`. */
+  public readonly url: string;
+
+  constructor(scope: Construct, id: string, props: ApiProps) {
+    super(scope, id);
+
+    this.httpApi = new HttpApi(this, 'HttpApi', {
+      description: 'Nurture: forms, contacts',
+      // The default stage is declared below, because the one HttpApi creates takes no access-log settings.
+      createDefaultStage: false,
+    });
+
+    this.accessLogs = new LogGroup(this, 'AccessLogs', {
+      retention: props.accessLogRetention ?? RetentionDays.ONE_MONTH,
+    });
+    this.stage = new HttpStage(this, 'DefaultStage', {
+      httpApi: this.httpApi,
+      autoDeploy: true,
+      throttle: {
+        burstLimit: props.throttlingBurstLimit ?? 100,
+        rateLimit: props.throttlingRateLimit ?? 50,
+      },
+      accessLogSettings: {
+        destination: new LogGroupLogDestination(this.accessLogs),
+        format: AccessLogFormat.custom(JSON.stringify(accessLogFields)),
+      },
+    });
+
+    const integrations = new Map<FunctionKey, HttpLambdaIntegration>();
+    for (const route of routes) {
+      const handler = props.functions[route.function];
+      if (!handler) {
+        throw new Error(`${this.node.path}: route "${route.routeKey}" needs function "${route.function}"`);
+      }
+      let integration = integrations.get(route.function);
+      if (!integration) {
+        integration = new HttpLambdaIntegration(`${route.function}Integration`, handler, {
+          payloadFormatVersion: PayloadFormatVersion.VERSION_2_0,
+        });
+        integrations.set(route.function, integration);
+      }
+      const httpRoute = new HttpRoute(this, `Route${constructIdFor(route.routeKey)}`, {
+        httpApi: this.httpApi,
+        routeKey: parseRouteKey(route.routeKey),
+        integration,
+      });
+      NagSuppressions.addResourceSuppressions(httpRoute, [
+        { id: 'AwsSolutions-APIG4', reason: whyNoAuthorizer(route.function, route.routeKey) },
+      ]);
+    }
+
+    this.url = this.stage.url;
+    new CfnOutput(this, 'Url', { description: 'Base URL of the Nurture HTTP API', value: this.url });
+  }
+}
+
+/**
+ * One JSON object per request. The route template is logged instead of the path, and the client IP and user
+ * agent are left out, so no contact id, token or other personal data lands in the access logs.
+ */
+const accessLogFields = {
+  requestId: '$context.requestId',
+  requestTime: '$context.requestTimeEpoch',
+  routeKey: '$context.routeKey',
+  status: '$context.status',
+  responseLength: '$context.responseLength',
+  responseLatency: '$context.responseLatency',
+  integrationStatus: '$context.integrationStatus',
+  integrationLatency: '$context.integrationLatency',
+  integrationError: '$context.integrationErrorMessage',
+};
+
+/**
+ * Why a function's routes carry no API Gateway authorizer. A route whose function is missing here fails the
+ * synth, so a new route cannot go public without someone writing down why.
+ */
+const noAuthorizerReasons: Readonly<Partial<Record<FunctionKey, string>>> = {
+  submitForm:
+    'Public by design: landing-page visitors submit forms anonymously, and browsers send the CORS preflight ' +
+    'without credentials. Abuse is bounded by the stage throttling.',
+  readContacts:
+    'The contacts handler authenticates the request itself: it compares the Authorization bearer token with ' +
+    'the admin-token secret and rejects the request without a match.',
+};
+
+function whyNoAuthorizer(functionKey: FunctionKey, routeKey: string): string {
+  const reason = noAuthorizerReasons[functionKey];
+  if (!reason) {
+    throw new Error(`Route "${routeKey}" has no authorizer and no recorded reason for it (noAuthorizerReasons)`);
+  }
+  return reason;
+}
+
+function parseRouteKey(routeKey: string): HttpRouteKey {
+  const [method, path, ...rest] = routeKey.split(' ');
+  if (!method || !path || rest.length > 0 || !(method in HttpMethod)) {
+    throw new Error(`Route key "${routeKey}" is not "<METHOD> /path"`);
+  }
+  return HttpRouteKey.with(path, HttpMethod[method as keyof typeof HttpMethod]);
+}
+
+/** `GET /contacts/{contactId}` → `GETcontactscontactId`: stable, and unique as long as route keys are. */
+function constructIdFor(routeKey: string): string {
+  return routeKey.replace(/[^A-Za-z0-9]/g, '');
+}

@@ -1,0 +1,56 @@
+import { CfnOutput } from 'aws-cdk-lib';
+import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { NagSuppressions } from 'cdk-nag';
+import { Construct } from 'constructs';
+import { NurtureFunction } from '../shared/nurture-function';
+
+export interface ContactsProps {
+  /** The single table; contacts and their timelines are read from it. */
+  readonly table: ITableV2;
+}
+
+/**
+ * Read access to contacts for operators and internal tools, `GET /contacts[/{contactId}]`, guarded by a static
+ * bearer token that the handler compares with the admin-token secret.
+ */
+export class Contacts extends Construct {
+  /** Serves every contacts route; the api construct integrates it. */
+  public readonly readContacts: NurtureFunction;
+  /** Holds the admin bearer token as its plain secret string. */
+  public readonly adminToken: Secret;
+  /** Name of the admin-token secret, for `aws secretsmanager get-secret-value --secret-id`. */
+  public readonly adminTokenSecretName: string;
+
+  constructor(scope: Construct, id: string, props: ContactsProps) {
+    super(scope, id);
+
+    this.adminToken = new Secret(this, 'AdminToken', {
+      description: 'Bearer token for the Nurture contacts API (Authorization: Bearer <value>)',
+      // Letters and digits only, so the value can be pasted into a header or a shell without quoting.
+      generateSecretString: { excludePunctuation: true, passwordLength: 40 },
+    });
+    NagSuppressions.addResourceSuppressions(this.adminToken, [
+      {
+        id: 'AwsSolutions-SMG4',
+        reason:
+          'A static bearer token that operators hand to their tools; rotating it automatically would lock those ' +
+          'tools out. Operators rotate it by hand (put-secret-value) and the handler picks the new value up.',
+      },
+    ]);
+
+    this.readContacts = new NurtureFunction(this, 'ReadContacts', {
+      functionKey: 'readContacts',
+      description: 'Lists contacts and reads one contact with its timeline',
+    })
+      // GetItem for one profile, Query for a contact's timeline and for listing.
+      .bindTable(props.table, ['GetItem', 'Query'])
+      .bindSecret(this.adminToken, 'ADMIN_TOKEN_SECRET_ARN');
+
+    this.adminTokenSecretName = this.adminToken.secretName;
+    new CfnOutput(this, 'AdminTokenSecretNameOutput', {
+      description: 'Secret holding the contacts API bearer token (read it with get-secret-value)',
+      value: this.adminTokenSecretName,
+    });
+  }
+}

@@ -1,0 +1,41 @@
+import { Stack, type StackProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import { Api } from './api/api.construct';
+import { Contacts } from './contacts/contacts.construct';
+import { Data } from './data/data.construct';
+import { Forms } from './forms/forms.construct';
+import { Reactor } from './reactor/reactor.construct';
+
+export interface NurtureStackProps extends StackProps {
+  /**
+   * Whether DynamoDB refuses to delete the table.
+   *
+   * @default true
+   */
+  readonly tableDeletionProtection?: boolean;
+}
+
+/** Nurture in one account and region. It only composes the capability constructs; each one owns its resources. */
+export class NurtureStack extends Stack {
+  public readonly data: Data;
+  public readonly forms: Forms;
+  public readonly contacts: Contacts;
+  public readonly reactor: Reactor;
+  public readonly api: Api;
+
+  constructor(scope: Construct, id: string, props: NurtureStackProps = {}) {
+    super(scope, id, props);
+
+    this.data = new Data(this, 'Data', { deletionProtection: props.tableDeletionProtection });
+    const { table } = this.data;
+    this.forms = new Forms(this, 'Forms', { table });
+    this.contacts = new Contacts(this, 'Contacts', { table });
+    this.reactor = new Reactor(this, 'Reactor', { table });
+    this.api = new Api(this, 'Api', {
+      functions: {
+        submitForm: this.forms.submitForm.function,
+        readContacts: this.contacts.readContacts.function,
+      },
+    });
+  }
+}

@@ -1,0 +1,67 @@
+import { Duration } from 'aws-cdk-lib';
+import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { FilterCriteria, StartingPosition } from 'aws-cdk-lib/aws-lambda';
+import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { NagSuppressions } from 'cdk-nag';
+import { Construct } from 'constructs';
+import { timelineInsertFilter } from '../../functions/reactor/stream-filter';
+import { NurtureFunction } from '../shared/nurture-function';
+
+export interface ReactorProps {
+  /** The single table; its stream feeds the reactor and the reactor writes its outcomes back to it. */
+  readonly table: ITableV2;
+}
+
+/** Applies the rules to every new timeline event, reading them from the table's stream. */
+export class Reactor extends Construct {
+  public readonly reactor: NurtureFunction;
+  /**
+   * Where the stream mapping records a batch it gave up on (shard and sequence-number range, not the records):
+   * an operator replays that range from the stream, which keeps records for 24 hours.
+   */
+  public readonly failedBatches: Queue;
+
+  constructor(scope: Construct, id: string, props: ReactorProps) {
+    super(scope, id);
+
+    this.failedBatches = new Queue(this, 'FailedBatches', {
+      enforceSSL: true,
+      encryption: QueueEncryption.SQS_MANAGED,
+      retentionPeriod: Duration.days(14),
+    });
+    NagSuppressions.addResourceSuppressions(this.failedBatches, [
+      {
+        id: 'AwsSolutions-SQS3',
+        reason:
+          'This queue is itself the dead-letter destination (OnFailure) of the reactor stream mapping; nothing ' +
+          'consumes it automatically, so a further dead-letter queue would never receive anything.',
+      },
+    ]);
+
+    // A batch of up to 100 events, each one small transaction, fits well inside 30 seconds.
+    this.reactor = new NurtureFunction(this, 'Reactor', {
+      functionKey: 'reactor',
+      timeout: Duration.seconds(30),
+      description: 'Applies scoring, stage and metric rules to new timeline events',
+    })
+      // Its only write is one TransactWriteItems of two Updates.
+      .bindTable(props.table, ['UpdateItem']);
+
+    this.reactor.function.addEventSource(
+      new DynamoEventSource(props.table, {
+        startingPosition: StartingPosition.TRIM_HORIZON,
+        batchSize: 100,
+        maxBatchingWindow: Duration.seconds(1),
+        // A poison event is isolated by halving the batch instead of blocking its shard until it expires.
+        bisectBatchOnError: true,
+        retryAttempts: 5,
+        maxRecordAge: Duration.days(1),
+        reportBatchItemFailures: true,
+        // Only inserted timeline events: profile updates and the reactor's own writes would otherwise invoke it.
+        filters: [FilterCriteria.filter(timelineInsertFilter)],
+        onFailure: new SqsDlq(this.failedBatches),
+      }),
+    );
+  }
+}
