@@ -1,0 +1,158 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const root = resolve(import.meta.dirname, '../..');
+const dataDir = mkdtempSync(join(tmpdir(), 'nurture-e2e-'));
+const ADMIN_TOKEN = 'e2e-admin-token-0123456789';
+const BROWSER_UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36';
+
+interface Running {
+  readonly child: ChildProcess;
+  readonly url: string;
+  readonly dynamoDbEndpoint: string;
+  readonly output: () => string;
+}
+
+const started: ChildProcess[] = [];
+
+/** `npm start`, as a newcomer runs it, on free ports and a throwaway data directory. */
+async function startLocal(): Promise<Running> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts'], {
+    cwd: root,
+    env: {
+      ...process.env,
+      PORT: '0',
+      NURTURE_DYNAMODB_PORT: '0',
+      NURTURE_SES_PORT: '0',
+      NURTURE_DATA_DIR: dataDir,
+      NURTURE_ADMIN_TOKEN: ADMIN_TOKEN,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  started.push(child);
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const deadline = Date.now() + 60_000;
+  while (!/Press Ctrl-C to stop/.test(output)) {
+    if (child.exitCode !== null) throw new Error(`npm start exited early:\n${output}`);
+    if (Date.now() > deadline) throw new Error(`npm start did not come up:\n${output}`);
+    await sleep(100);
+  }
+  return {
+    child,
+    url: /Gateway:\s+(\S+)/.exec(output)![1]!,
+    dynamoDbEndpoint: /DynamoDB Local:\s+(\S+)/.exec(output)![1]!,
+    output: () => output,
+  };
+}
+
+async function stopLocal(running: Running): Promise<number | null> {
+  const exited = once(running.child, 'exit');
+  running.child.kill('SIGINT');
+  const [code] = (await exited) as [number | null];
+  return code;
+}
+
+/** Reads the demo page's form the way a browser does: its action and every named input with its value. */
+function parseForm(html: string) {
+  const action = /<form[^>]*action="([^"]+)"/.exec(html)?.[1];
+  const inputs = [...html.matchAll(/<input\b([^>]*)>/g)].map((m) => ({
+    name: /name="([^"]+)"/.exec(m[1]!)?.[1],
+    type: /type="([^"]+)"/.exec(m[1]!)?.[1] ?? 'text',
+    value: /value="([^"]*)"/.exec(m[1]!)?.[1] ?? '',
+  }));
+  return { action, inputs };
+}
+
+async function contactByEmail(url: string, email: string) {
+  const response = await fetch(`${url}/contacts?email=${encodeURIComponent(email)}`, {
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+  });
+  return { status: response.status, body: (await response.json()) as Record<string, any> }; // eslint-disable-line @typescript-eslint/no-explicit-any
+}
+
+afterAll(() => {
+  for (const child of started) if (child.exitCode === null) child.kill('SIGKILL');
+});
+
+describe('npm start, end to end', () => {
+  it('takes a plain HTML form post from the demo page to a contact, its timeline event and the reactor marker; stops on Ctrl-C and keeps data across restarts', { timeout: 180_000 }, async () => {
+    // Prepare
+    const running = await startLocal();
+    const health = await fetch(`${running.url}/health`);
+    expect(health.status).toBe(200);
+    const page = await fetch(`${running.url}/`);
+    const { action, inputs } = parseForm(await page.text());
+    expect(action).toBe('/forms/demo-request');
+
+    // Act: fill the visible fields, keep the hidden ones, leave the honeypot empty, submit.
+    const email = `e2e-${Date.now()}@example.com`;
+    const typed: Record<string, string> = {
+      email,
+      first_name: 'Dana',
+      last_name: 'Scully',
+      company: 'FBI',
+      job_title: 'Special Agent',
+      budget: '3500',
+    };
+    const form = new URLSearchParams();
+    for (const input of inputs) {
+      if (input.name) form.append(input.name, input.type === 'hidden' ? input.value : (typed[input.name] ?? ''));
+    }
+    const posted = await fetch(new URL(action!, running.url), {
+      method: 'POST',
+      redirect: 'manual',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8',
+        origin: running.url,
+        referer: `${running.url}/`,
+        'user-agent': BROWSER_UA,
+      },
+      body: form.toString(),
+    });
+
+    // Assess: the browser is sent to the thank-you page…
+    expect(posted.status).toBe(303);
+    const thankYou = await fetch(posted.headers.get('location')!);
+    expect(thankYou.status).toBe(200);
+    expect(await thankYou.text()).toContain('Thank you');
+
+    // …the contact exists with its event, and the reactor, fed by the real stream, marked the event.
+    let contact = await contactByEmail(running.url, email);
+    for (let i = 0; i < 100 && !contact.body.timeline?.items?.[0]?.processedAt; i++) {
+      await sleep(100);
+      contact = await contactByEmail(running.url, email);
+    }
+    expect(contact.status).toBe(200);
+    expect(contact.body.contact).toMatchObject({
+      email,
+      attributes: { first_name: 'Dana', last_name: 'Scully', company: 'FBI', job_title: 'Special Agent', budget: 3500 },
+      firstTouch: { utm: { utm_source: 'google', utm_campaign: 'black-friday' } },
+    });
+    expect(contact.body.timeline.items).toHaveLength(1);
+    expect(contact.body.timeline.items[0]).toMatchObject({
+      type: 'form.submitted',
+      data: { formId: 'demo-request', userAgent: BROWSER_UA },
+      processedAt: expect.any(String),
+    });
+    expect((await fetch(`${running.url}/contacts?email=${email}`)).status).toBe(401);
+
+    // Ctrl-C stops the whole tree cleanly, DynamoDB Local included.
+    expect(await stopLocal(running)).toBe(0);
+    expect(running.output()).toContain('Stopped.');
+    await expect(fetch(`${running.dynamoDbEndpoint}`)).rejects.toThrow();
+
+    // A restart on the same data directory still knows the contact.
+    const again = await startLocal();
+    const kept = await contactByEmail(again.url, email);
+    expect(kept.body.contact?.contactId).toBe(contact.body.contact.contactId);
+    expect(await stopLocal(again)).toBe(0);
+  });
+});
