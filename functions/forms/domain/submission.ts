@@ -116,6 +116,8 @@ function valueSchema(field: Exclude<FormField, { type: 'checkbox' }>): z.ZodType
 function blankToUndefined(value: unknown): unknown {
   if (Array.isArray(value)) return value.length === 1 ? blankToUndefined(value[0]) : value;
   if (typeof value === 'string') {
+    // Control characters (other than tab and newlines) are never meant; drop them before storing.
+    // eslint-disable-next-line no-control-regex
     const trimmed = value.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, '').trim();
     return trimmed === '' ? undefined : trimmed;
   }
