@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { documentClient } from '../shared/aws';
 import { parseEnv } from '../shared/env';
 import { systemClock } from '../shared/ids';
