@@ -1,63 +1,19 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
+import { startLocal, stopLocal, type Running } from '../support/local-app';
 
-const root = resolve(import.meta.dirname, '../..');
-const dataDir = mkdtempSync(join(tmpdir(), 'nurture-e2e-'));
 const ADMIN_TOKEN = 'e2e-admin-token-0123456789';
 const BROWSER_UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36';
-
-interface Running {
-  readonly child: ChildProcess;
-  readonly url: string;
-  readonly dynamoDbEndpoint: string;
-  readonly output: () => string;
-}
-
-const started: ChildProcess[] = [];
-
-/** `npm start`, as a newcomer runs it, on free ports and a throwaway data directory. */
-async function startLocal(): Promise<Running> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts'], {
-    cwd: root,
-    env: {
-      ...process.env,
-      PORT: '0',
-      NURTURE_DYNAMODB_PORT: '0',
-      NURTURE_SES_PORT: '0',
-      NURTURE_DATA_DIR: dataDir,
-      NURTURE_ADMIN_TOKEN: ADMIN_TOKEN,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  started.push(child);
-  let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const deadline = Date.now() + 60_000;
-  while (!/Press Ctrl-C to stop/.test(output)) {
-    if (child.exitCode !== null) throw new Error(`npm start exited early:\n${output}`);
-    if (Date.now() > deadline) throw new Error(`npm start did not come up:\n${output}`);
-    await sleep(100);
-  }
-  return {
-    child,
-    url: /Gateway:\s+(\S+)/.exec(output)![1]!,
-    dynamoDbEndpoint: /DynamoDB Local:\s+(\S+)/.exec(output)![1]!,
-    output: () => output,
-  };
-}
-
-async function stopLocal(running: Running): Promise<number | null> {
-  const exited = once(running.child, 'exit');
-  running.child.kill('SIGINT');
-  const [code] = (await exited) as [number | null];
-  return code;
-}
+const dataDir = mkdtempSync(join(tmpdir(), 'nurture-e2e-'));
+const started: Running[] = [];
+const start = async () => {
+  const running = await startLocal({ dataDir, adminToken: ADMIN_TOKEN });
+  started.push(running);
+  return running;
+};
 
 /** Reads the demo page's form the way a browser does: its action and every named input with its value. */
 function parseForm(html: string) {
@@ -78,13 +34,13 @@ async function contactByEmail(url: string, email: string) {
 }
 
 afterAll(() => {
-  for (const child of started) if (child.exitCode === null) child.kill('SIGKILL');
+  for (const running of started) running.kill();
 });
 
 describe('npm start, end to end', () => {
   it('takes a plain HTML form post from the demo page to a contact, its timeline event and the reactor marker; stops on Ctrl-C and keeps data across restarts', { timeout: 180_000 }, async () => {
     // Prepare
-    const running = await startLocal();
+    const running = await start();
     const health = await fetch(`${running.url}/health`);
     expect(health.status).toBe(200);
     const page = await fetch(`${running.url}/`);
@@ -150,7 +106,7 @@ describe('npm start, end to end', () => {
     await expect(fetch(`${running.dynamoDbEndpoint}`)).rejects.toThrow();
 
     // A restart on the same data directory still knows the contact.
-    const again = await startLocal();
+    const again = await start();
     const kept = await contactByEmail(again.url, email);
     expect(kept.body.contact?.contactId).toBe(contact.body.contact.contactId);
     expect(await stopLocal(again)).toBe(0);

@@ -1,0 +1,60 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+const root = resolve(import.meta.dirname, '../..');
+
+export interface Running {
+  readonly child: ChildProcess;
+  readonly url: string;
+  readonly dynamoDbEndpoint: string;
+  output(): string;
+  /** Last resort for afterAll: kills the tree's root if it is still running. */
+  kill(): void;
+}
+
+/** `npm start` as a newcomer runs it, in a child process, on free ports and the given data directory. */
+export async function startLocal(options: { dataDir: string; adminToken: string }): Promise<Running> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts'], {
+    cwd: root,
+    env: {
+      ...process.env,
+      PORT: '0',
+      NURTURE_DYNAMODB_PORT: '0',
+      NURTURE_SES_PORT: '0',
+      NURTURE_DATA_DIR: options.dataDir,
+      NURTURE_ADMIN_TOKEN: options.adminToken,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const deadline = Date.now() + 60_000;
+  while (!/Press Ctrl-C to stop/.test(output)) {
+    if (child.exitCode !== null) throw new Error(`npm start exited early:\n${output}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`npm start did not come up:\n${output}`);
+    }
+    await sleep(100);
+  }
+  return {
+    child,
+    url: /Gateway:\s+(\S+)/.exec(output)![1]!,
+    dynamoDbEndpoint: /DynamoDB Local:\s+(\S+)/.exec(output)![1]!,
+    output: () => output,
+    kill: () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGINT');
+    },
+  };
+}
+
+/** Ctrl-C, and the exit code it ends with. */
+export async function stopLocal(running: Running): Promise<number | null> {
+  const exited = once(running.child, 'exit');
+  running.child.kill('SIGINT');
+  const [code] = (await exited) as [number | null];
+  return code;
+}
