@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DynamoContacts } from '../../functions/contacts/dynamo-contacts';
+import { ContactContended, DynamoContacts } from '../../functions/contacts/dynamo-contacts';
 import { forms } from '../../functions/forms/forms';
 import { makeSubmitFormHandler, MAX_FORM_BYTES } from '../../functions/forms/submit-form';
 import { EventName } from '../../functions/shared/events';
@@ -305,5 +305,35 @@ describe('bad input gets a clear 4xx and stores nothing', () => {
     await jsonPost({ email: uniqueEmail(), first_name: 'x'.repeat(101) });
 
     expect((await table.scan()).length).toBe(before);
+  });
+});
+
+describe('server faults', () => {
+  const failing = (error: Error) =>
+    makeSubmitFormHandler({
+      forms,
+      clock,
+      logger: memoryLogger(),
+      contacts: {
+        recordSubmission: async () => {
+          throw error;
+        },
+        get: async () => undefined,
+        findIdByEmail: async () => undefined,
+        timeline: async () => ({ items: [] }),
+      },
+    });
+  const event = () =>
+    httpEvent({ headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'a@example.com', first_name: 'A' }) });
+
+  it('answers 503 asking for a retry when the contact stays contended', async () => {
+    const result = await failing(new ContactContended('gave up'))(event(), lambdaContext());
+
+    expect(result.statusCode).toBe(503);
+    expect(bodyOf(result)).toMatchObject({ error: 'busy' });
+  });
+
+  it('fails the invocation loudly on anything unexpected, so API Gateway answers 500 and the error is counted', async () => {
+    await expect(failing(new Error('DynamoDB is down'))(event(), lambdaContext())).rejects.toThrow('DynamoDB is down');
   });
 });
