@@ -64,8 +64,8 @@ async function serve(req: IncomingMessage, res: ServerResponse, routes: readonly
   const method = (req.method ?? 'GET').toUpperCase();
 
   if (method === 'GET' && url.pathname === '/health') {
-    const health = await options.health();
-    return send(res, health.ok ? 200 : 503, { status: health.ok ? 'ok' : 'degraded', ...health });
+    const { ok, ...parts } = await options.health();
+    return send(res, ok ? 200 : 503, { status: ok ? 'ok' : 'degraded', ...parts });
   }
   const page = method === 'GET' ? options.pages?.[url.pathname] : undefined;
   if (page) {

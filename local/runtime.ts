@@ -51,6 +51,8 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   const dataDir = options.dataDir === undefined ? join(root, '.local') : options.dataDir;
   const tableName = options.tableName ?? 'nurture-local';
   const adminToken = options.adminToken ?? 'local-admin-token';
+  // Node 20 is supported here (Lambda runs 22); the SDK's notice about its future Node 22 floor is noise locally.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const stops: (() => Promise<void>)[] = [];
   const stop = async () => {
     for (const step of stops.reverse()) await step().catch(() => undefined);

@@ -107,6 +107,6 @@ describe('local gateway', () => {
     const response = await fetch(`${gateway.url}/health`);
 
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ status: 'ok', ok: true, dynamodb: 'ok' });
+    expect(await response.json()).toEqual({ status: 'ok', dynamodb: 'ok' });
   });
 });
