@@ -54,9 +54,12 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   // Node 20 is supported here (Lambda runs 22); the SDK's notice about its future Node 22 floor is noise locally.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const stops: (() => Promise<void>)[] = [];
-  const stop = async () => {
-    for (const step of stops.reverse()) await step().catch(() => undefined);
-  };
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      // Last started, first stopped: the gateway and poller go before the stores they use.
+      for (const step of [...stops].reverse()) await step().catch(() => undefined);
+    })());
 
   try {
     const dynamo = await startDynamoDbLocal({

@@ -1,0 +1,117 @@
+import { spawn } from 'node:child_process';
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { build, type BuildOptions } from 'esbuild';
+import { functionEntries } from '../lib/api/routes';
+import { repoRoot } from './child';
+import { median } from './workload';
+
+export interface BundleResult {
+  readonly name: string;
+  /** What the row is: a deployed function, or a reference to compare with. */
+  readonly role: 'function' | 'baseline' | 'reference';
+  readonly bytes: number;
+  /** Median time of `await import(bundle)` in a fresh process, with the deployed NODE_OPTIONS. */
+  readonly initMs: number;
+}
+
+/**
+ * esbuild options as NurtureFunction (lib/shared/nurture-function.ts) hands them to CDK's NodejsFunction:
+ * minified ESM for Node 22, the AWS SDK left to the runtime, a `require` for bundled CommonJS, external maps.
+ */
+const lambdaBundling: BuildOptions = {
+  bundle: true,
+  minify: true,
+  platform: 'node',
+  target: 'node22',
+  format: 'esm',
+  mainFields: ['module', 'main'],
+  external: ['@aws-sdk/*'],
+  banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
+  sourcemap: true,
+  sourcesContent: false,
+  logLevel: 'warning',
+};
+
+/** What the handlers validate at import, plus the NODE_OPTIONS NurtureFunction deploys with. */
+const lambdaEnv = {
+  TABLE_NAME: 'bench',
+  ADMIN_TOKEN: 'bench-admin-token-0123456789',
+  AWS_REGION: 'us-east-1',
+  NODE_OPTIONS: '--enable-source-maps',
+};
+
+/** Stand-ins bundled the same way: nothing at all, and only the DynamoDB clients every handler builds. */
+const standIns = {
+  'empty handler': { role: 'baseline', code: 'export const handler = async () => ({});' },
+  'DynamoDB clients only': {
+    role: 'reference',
+    code: [
+      "import { DynamoDBClient } from '@aws-sdk/client-dynamodb';",
+      "import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';",
+      'const client = DynamoDBDocumentClient.from(new DynamoDBClient({}));',
+      'export const handler = async () => ({ ok: typeof client.send });',
+    ].join('\n'),
+  },
+} as const;
+
+/**
+ * Bundles every function entry (and the stand-ins) into `outDir` — which must sit inside the repository, so
+ * `@aws-sdk/*` resolves from its node_modules as it does from the Lambda runtime — then measures each bundle's
+ * size and its module-init time over `samples` fresh Node processes, interleaved across bundles.
+ */
+export async function benchBundles(outDir: string, samples: number): Promise<BundleResult[]> {
+  const bundles: { name: string; role: BundleResult['role']; file: string }[] = [];
+  for (const [name, entry] of Object.entries(functionEntries)) {
+    const file = join(outDir, name, 'index.mjs');
+    await build({ ...lambdaBundling, entryPoints: [join(repoRoot, entry)], outfile: file });
+    bundles.push({ name, role: 'function', file });
+  }
+  for (const [name, { role, code }] of Object.entries(standIns)) {
+    const file = join(outDir, name.replaceAll(' ', '-'), 'index.mjs');
+    await build({ ...lambdaBundling, stdin: { contents: code, loader: 'ts', resolveDir: repoRoot }, outfile: file });
+    bundles.push({ name, role, file });
+  }
+
+  const times = bundles.map((): number[] => []);
+  for (let i = 0; i < samples; i++) {
+    for (const [n, bundle] of bundles.entries()) times[n]!.push(await timeImport(bundle.file));
+  }
+  return bundles.map((bundle, n) => ({
+    name: bundle.name,
+    role: bundle.role,
+    bytes: statSync(bundle.file).size,
+    initMs: median(times[n]!),
+  }));
+}
+
+const probe = [
+  'const started = performance.now();',
+  'await import(process.env.BENCH_BUNDLE);',
+  'process.stdout.write(String(performance.now() - started));',
+].join('\n');
+
+/** Milliseconds `await import(file)` takes in a fresh Node process with a Lambda-like environment. */
+async function timeImport(file: string): Promise<number> {
+  const child = spawn(process.execPath, ['--input-type=module', '-e', probe], {
+    cwd: repoRoot,
+    env: {
+      PATH: process.env.PATH,
+      ...lambdaEnv,
+      BENCH_BUNDLE: pathToFileURL(file).href,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const code = await new Promise<number | null>((done, fail) => {
+    child.once('error', fail);
+    child.once('close', done);
+  });
+  const ms = Number(stdout);
+  if (code !== 0 || !Number.isFinite(ms)) throw new Error(`importing ${file} failed (exit ${code}): ${stderr.slice(-2_000)}`);
+  return ms;
+}

@@ -1,0 +1,75 @@
+/**
+ * `npm run bench`: bundles and module init, then form intake through the local gateway against a direct-SDK floor.
+ * Prints the report and writes it to docs/benchmarks.md. Exits 0 when goals are missed (it is a report) and
+ * non-zero only when the bench itself broke. Progress goes to stderr, the report to stdout.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, release, totalmem, type } from 'node:os';
+import { join } from 'node:path';
+import * as z from 'zod';
+import { benchBundles } from './bundles';
+import { repoRoot, runChild } from './child';
+import { renderReport, type Machine } from './report';
+import { IntakePoint, type IntakePlan } from './workload';
+
+const workDir = join(repoRoot, '.bench');
+const intakeLog = join(workDir, 'intake.log');
+
+/** About four minutes on two cores: c=1 settles fast, the busier levels get longer runs. */
+const intakePlan: IntakePlan = {
+  concurrency: [1, 16, 64],
+  seconds: 12,
+  secondsAt: { 1: 8 },
+  rounds: 4,
+  runWarmupSeconds: 0.5,
+  warmupSeconds: 8,
+  poolSize: 50,
+};
+const initSamples = 20;
+
+const started = performance.now();
+const elapsed = () => `${((performance.now() - started) / 1_000).toFixed(0).padStart(4)} s`;
+const say = (line: string) => console.error(`[bench ${elapsed()}] ${line}`);
+
+try {
+  mkdirSync(workDir, { recursive: true });
+  rmSync(intakeLog, { force: true });
+
+  say(`bundling every function entry and timing module init (${initSamples} fresh processes each)`);
+  const bundles = await benchBundles(join(workDir, 'bundles'), initSamples);
+
+  say(`form intake: starting the local runtime (handler logs in ${intakeLog})`);
+  const intake = await runChild('bench/intake.ts', intakePlan, z.array(IntakePoint), {
+    logFile: intakeLog,
+    onProgress: say,
+  });
+
+  const report = renderReport({
+    date: new Date(),
+    machine: describeMachine(),
+    seconds: (performance.now() - started) / 1_000,
+    intake,
+    bundles,
+  });
+  writeFileSync(join(repoRoot, 'docs/benchmarks.md'), report);
+  console.log(report);
+  say('wrote docs/benchmarks.md');
+} catch (error) {
+  say('the bench broke:');
+  console.error(error);
+  process.exitCode = 1;
+}
+
+function describeMachine(): Machine {
+  const cpuinfo = readFileSync('/proc/cpuinfo', 'utf8');
+  const java = spawnSync('java', ['-version'], { encoding: 'utf8' });
+  return {
+    cpu: /^model name\s*:\s*(.+)$/m.exec(cpuinfo)?.[1]?.trim() ?? 'unknown CPU',
+    cores: availableParallelism(),
+    memoryGiB: totalmem() / 1024 ** 3,
+    os: `${type()} ${release()}`,
+    node: process.version,
+    java: java.stderr.split('\n')[0]?.trim() || 'unknown Java',
+  };
+}
