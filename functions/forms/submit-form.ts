@@ -2,6 +2,7 @@ import type { Contacts } from '../contacts/dynamo-contacts';
 import { ContactContended } from '../contacts/dynamo-contacts';
 import { readFields, bodyKind } from '../shared/body';
 import {
+  annotate,
   HttpError,
   NotFound,
   ServiceBusy,
@@ -40,6 +41,7 @@ export const makeSubmitForm =
   (deps: SubmitFormDeps) =>
   async (event: HttpEvent): Promise<HttpResult> => {
     const form = formOf(deps.forms, event);
+    annotate(event, { formId: form.id });
     const origin = header(event, 'origin');
     if (origin && !originAllowed(form, origin, event)) throw new OriginNotAllowed(origin);
     if (event.requestContext.http.method === 'OPTIONS') return { statusCode: 204, headers: preflightHeaders(event) };
@@ -50,7 +52,7 @@ export const makeSubmitForm =
       case 'Invalid':
         throw new ValidationFailed(check.errors);
       case 'Spam':
-        deps.logger.info('honeypot filled; submission dropped', { formId: form.id });
+        annotate(event, { outcome: 'honeypot filled; dropped' });
         return kind !== 'json' && wantsHtml(event) ? redirectTo(form, event) : json(200, { status: 'accepted' });
       case 'Valid':
         break;
@@ -74,7 +76,7 @@ export const makeSubmitForm =
         if (error instanceof ContactContended) throw new ServiceBusy();
         throw error;
       });
-    deps.logger.info('form submitted', { formId: form.id, contactId: recorded.contactId, created: recorded.created });
+    annotate(event, { contactId: recorded.contactId, created: recorded.created });
 
     if (kind !== 'json' && wantsHtml(event)) return redirectTo(form, event);
     return json(recorded.created ? 201 : 200, { contactId: recorded.contactId, eventId: recorded.eventId });
