@@ -43,7 +43,7 @@ export class Reactor extends Construct {
     this.reactor = new NurtureFunction(this, 'Reactor', {
       functionKey: 'reactor',
       timeout: Duration.seconds(30),
-      description: 'Applies scoring, stage and metric rules to new timeline events',
+      description: 'Applies the rules (processed marker, daily metric counters) to new timeline events',
     })
       // Its only write is one TransactWriteItems of two Updates.
       .bindTable(props.table, ['UpdateItem']);
