@@ -1,4 +1,3 @@
-import { once } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -34,14 +33,20 @@ export async function startDynamoDbLocal(options: { port?: number; dataDir?: str
   if (path) mkdirSync(path, { recursive: true });
   const child = spawn({ port, sharedDb: true, ...(path ? { path } : {}), stdio: 'pipe' });
   child.stdout?.resume();
+  let spawnError: Error | undefined;
+  child.on('error', (error) => (spawnError = error));
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4_000)));
-  const exited = once(child, 'exit');
+  const exited = new Promise<void>((resolve) => {
+    child.once('exit', () => resolve());
+    child.once('error', () => resolve());
+  });
 
   const endpoint = `http://127.0.0.1:${port}`;
   const client = new DynamoDBClient({ endpoint, region: localRegion, credentials: localCredentials, maxAttempts: 1 });
   const deadline = Date.now() + 60_000;
   for (;;) {
+    if (spawnError) throw new Error(`DynamoDB Local needs Java 17+ on the PATH (${spawnError.message})`);
     if (child.exitCode !== null) throw new Error(`DynamoDB Local exited (${child.exitCode}): ${stderr}`);
     try {
       await client.send(new ListTablesCommand({}), { abortSignal: AbortSignal.timeout(1_000) });

@@ -15,6 +15,9 @@ const runtime = await startRuntime({
   sesPort: port('NURTURE_SES_PORT', 8005),
   dataDir: process.env.NURTURE_DATA_DIR === 'memory' ? null : (process.env.NURTURE_DATA_DIR ?? undefined),
   adminToken: process.env.NURTURE_ADMIN_TOKEN || 'local-admin-token',
+}).catch((error: unknown) => {
+  console.error(`Nurture could not start: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
 });
 
 console.log(`
