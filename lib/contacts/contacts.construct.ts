@@ -35,13 +35,14 @@ export class Contacts extends Construct {
         id: 'AwsSolutions-SMG4',
         reason:
           'A static bearer token that operators hand to their tools; rotating it automatically would lock those ' +
-          'tools out. Operators rotate it by hand (put-secret-value) and the handler picks the new value up.',
+          'tools out. Operators rotate it by hand (put-secret-value); the handler reads it once per cold start, so ' +
+          'new instances use the new value (publish a new function version to switch every instance at once).',
       },
     ]);
 
     this.readContacts = new NurtureFunction(this, 'ReadContacts', {
       functionKey: 'readContacts',
-      description: 'Lists contacts and reads one contact with its timeline',
+      description: 'Reads one contact, by id or by email, with its timeline',
     })
       // GetItem for one profile, Query for a contact's timeline and for listing.
       .bindTable(props.table, ['GetItem', 'Query'])
