@@ -28,4 +28,11 @@ export default tseslint.config(
       'no-restricted-properties': ['error', { object: 'process', property: 'env' }],
     },
   },
+  {
+    // Shared CDK code knows no capability: constructs and the registry depend on it, never the reverse.
+    files: ['lib/shared/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['../*', '../../*'], message: 'lib/shared imports no capability folder.' }] }],
+    },
+  },
 );

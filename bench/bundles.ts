@@ -3,7 +3,7 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build, type BuildOptions } from 'esbuild';
-import { functionEntries } from '../lib/api/routes';
+import { functions } from '../lib/functions';
 import { repoRoot } from './child';
 import { median } from './workload';
 
@@ -63,7 +63,7 @@ const standIns = {
  */
 export async function benchBundles(outDir: string, samples: number): Promise<BundleResult[]> {
   const bundles: { name: string; role: BundleResult['role']; file: string }[] = [];
-  for (const [name, entry] of Object.entries(functionEntries)) {
+  for (const [name, entry] of Object.entries(functions).map(([name, definition]) => [name, definition.entry] as const)) {
     const file = join(outDir, name, 'index.mjs');
     await build({ ...lambdaBundling, entryPoints: [join(repoRoot, entry)], outfile: file });
     bundles.push({ name, role: 'function', file });

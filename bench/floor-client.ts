@@ -7,7 +7,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoContacts } from '../functions/contacts/dynamo-contacts';
-import type { FormSubmittedData } from '../functions/contacts/domain/contact';
+import type { FormSubmittedData } from '../functions/shared/timeline';
 import { localCredentials, localRegion } from '../local/dynamodb-local';
 import { serveRuns } from './child';
 import { FORM_ID, FloorPlan, cpuMsSince, emailFor, formFields, warmupOf, type LoadRun, type Workload } from './workload';

@@ -4,6 +4,7 @@ import { Api } from './api/api.construct';
 import { Contacts } from './contacts/contacts.construct';
 import { Data } from './data/data.construct';
 import { Forms } from './forms/forms.construct';
+import { Journeys } from './journeys/journeys.construct';
 import { Reactor } from './reactor/reactor.construct';
 
 export interface NurtureStackProps extends StackProps {
@@ -20,6 +21,7 @@ export class NurtureStack extends Stack {
   public readonly data: Data;
   public readonly forms: Forms;
   public readonly contacts: Contacts;
+  public readonly journeys: Journeys;
   public readonly reactor: Reactor;
   public readonly api: Api;
 
@@ -30,7 +32,11 @@ export class NurtureStack extends Stack {
     const { table } = this.data;
     this.forms = new Forms(this, 'Forms', { table });
     this.contacts = new Contacts(this, 'Contacts', { table });
-    this.reactor = new Reactor(this, 'Reactor', { table });
+    this.journeys = new Journeys(this, 'Journeys');
+    this.reactor = new Reactor(this, 'Reactor', {
+      table,
+      journeyStateMachineArnPrefix: this.journeys.stateMachineArnPrefix,
+    });
     this.api = new Api(this, 'Api', {
       functions: {
         submitForm: this.forms.submitForm.function,

@@ -1,12 +1,14 @@
+import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import type { DynamoDBRecord } from 'aws-lambda';
+import type { Context, DynamoDBRecord } from 'aws-lambda';
 import sesModule from 'aws-ses-v2-local';
-import { routes, type FunctionKey } from '../lib/api/routes';
+import { definitionOf, functions, functionsTriggeredBy, routes, type FunctionKey } from '../lib/functions';
 import { matchesFilter } from '../functions/reactor/stream-filter';
 import { ensureTable, localCredentials, localRegion, startDynamoDbLocal } from './dynamodb-local';
 import { demoPages, startGateway, type HttpLambda } from './gateway';
@@ -34,8 +36,14 @@ export interface Runtime {
   readonly sesUrl: string;
   readonly tableName: string;
   readonly adminToken: string;
+  /** Calls any registered function's handler with an event, as its trigger would: how local services reach them. */
+  invoke(key: FunctionKey, event: unknown): Promise<unknown>;
   stop(): Promise<void>;
 }
+
+/** Local stand-ins for the account and region the ARNs the handlers see are written in. */
+export const localAccount = '000000000000';
+export const localJourneyArnPrefix = `arn:aws:states:${localRegion}:${localAccount}:stateMachine:nurture-local-journey-`;
 
 const root = resolve(import.meta.dirname, '..');
 
@@ -83,6 +91,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       AWS_ENDPOINT_URL_SESV2: sesUrl,
       TABLE_NAME: tableName,
       ADMIN_TOKEN: adminToken,
+      JOURNEY_STATE_MACHINE_ARN_PREFIX: localJourneyArnPrefix,
     });
     delete process.env.AWS_PROFILE;
     delete process.env.AWS_SESSION_TOKEN;
@@ -98,17 +107,22 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
 
     // Imported only now: handler modules read their environment and build SDK clients as they load.
     const handlers = await loadHandlers();
+    const invoke = async (key: FunctionKey, event: unknown) => handlers[key](event, lambdaContextFor(key));
 
-    const poller = await startStreamPoller({
-      dynamoDb,
-      streams,
-      tableName,
-      region: localRegion,
-      handler: handlers.reactor as StreamLambda,
-      filter: (record: DynamoDBRecord) => matchesFilter(record),
-      ...(dataDir ? { failureFile: join(dataDir, 'reactor-failures.jsonl') } : {}),
-    });
-    stops.push(() => poller.stop());
+    for (const key of functionsTriggeredBy('stream')) {
+      const { trigger } = definitionOf(key);
+      if (trigger.kind !== 'stream') continue;
+      const poller = await startStreamPoller({
+        dynamoDb,
+        streams,
+        tableName,
+        region: localRegion,
+        handler: handlers[key] as StreamLambda,
+        filter: (record: DynamoDBRecord) => matchesFilter(record, trigger.filter),
+        ...(dataDir ? { failureFile: join(dataDir, `${key}-failures.jsonl`) } : {}),
+      });
+      stops.push(() => poller.stop());
+    }
 
     const gateway = await startGateway({
       port: options.port ?? 3000,
@@ -130,18 +144,45 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     stops.push(() => gateway.close());
 
     if (dataDir) mkdirSync(dataDir, { recursive: true });
-    return { url: gateway.url, dynamoDbEndpoint: dynamo.endpoint, sesUrl, tableName, adminToken, stop };
+    return { url: gateway.url, dynamoDbEndpoint: dynamo.endpoint, sesUrl, tableName, adminToken, invoke, stop };
   } catch (error) {
     await stop();
     throw error;
   }
 }
 
-async function loadHandlers(): Promise<Record<FunctionKey, unknown>> {
-  const [submitForm, readContacts, reactor] = await Promise.all([
-    import('../functions/forms/submit-form.handler'),
-    import('../functions/contacts/read-contacts.handler'),
-    import('../functions/reactor/reactor.handler'),
-  ]);
-  return { submitForm: submitForm.handler, readContacts: readContacts.handler, reactor: reactor.handler };
+type AnyHandler = (event: unknown, context: Context) => Promise<unknown>;
+
+/** Every registered function's `handler`, imported from the module the registry names (as Lambda would). */
+async function loadHandlers(): Promise<Record<FunctionKey, AnyHandler>> {
+  const loaded = await Promise.all(
+    Object.entries(functions).map(async ([key, definition]) => {
+      const module = (await import(pathToFileURL(join(root, definition.entry)).href)) as { handler?: AnyHandler };
+      if (typeof module.handler !== 'function') throw new Error(`${definition.entry} exports no handler`);
+      return [key, module.handler] as const;
+    }),
+  );
+  return Object.fromEntries(loaded) as Record<FunctionKey, AnyHandler>;
+}
+
+/** A Lambda context for a local invocation of a non-HTTP function (the gateway builds its own). */
+function lambdaContextFor(key: FunctionKey): Context {
+  const deadline = Date.now() + (definitionOf(key).timeoutSeconds ?? 10) * 1_000;
+  const fail = () => {
+    throw new Error('callback-style handlers are not supported');
+  };
+  return {
+    callbackWaitsForEmptyEventLoop: true,
+    functionName: key,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:${localRegion}:${localAccount}:function:${key}`,
+    memoryLimitInMB: String(definitionOf(key).memoryMb ?? 256),
+    awsRequestId: randomUUID(),
+    logGroupName: `/aws/lambda/${key}`,
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: fail,
+    fail,
+    succeed: fail,
+  };
 }

@@ -4,44 +4,17 @@ import { GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentCl
 import { EventName } from '../shared/events';
 import { ulid } from '../shared/ids';
 import { EVENT_PREFIX, keys } from '../shared/keys';
+import { TimelineEvent, type FormSubmittedData, type NewTimelineEvent } from '../shared/timeline';
 import {
-  attributesOf,
-  normalizeEmail,
-  touchOf,
-  type Contact,
-  type FormSubmittedData,
-  type TimelineEvent,
-} from './domain/contact';
-
-export interface RecordedSubmission {
-  readonly contactId: string;
-  readonly eventId: string;
-  /** True when this submission created the contact. */
-  readonly created: boolean;
-}
-
-export interface TimelinePage {
-  readonly items: readonly TimelineEvent[];
-  /** Opaque; pass back as `cursor` for the next (older) page. Absent on the last page. */
-  readonly nextCursor?: string;
-}
-
-/** The contact store the handlers depend on. */
-export interface Contacts {
-  recordSubmission(email: string, data: FormSubmittedData, at: Date): Promise<RecordedSubmission>;
-  get(contactId: string): Promise<Contact | undefined>;
-  findIdByEmail(email: string): Promise<string | undefined>;
-  timeline(contactId: string, page: { limit: number; cursor?: string }): Promise<TimelinePage>;
-}
-
-/** Transactions kept colliding with concurrent writers to the same contact; nothing was written. */
-export class ContactContended extends Error {
-  override name = 'ContactContended';
-}
-
-export class InvalidCursor extends Error {
-  override name = 'InvalidCursor';
-}
+  ContactContended,
+  CorruptItem,
+  InvalidCursor,
+  type AppendOutcome,
+  type Contacts,
+  type RecordedSubmission,
+  type TimelinePage,
+} from './contacts';
+import { Contact, attributesOf, normalizeEmail, touchOf } from './domain/contact';
 
 const MAX_ATTEMPTS = 12;
 
@@ -60,12 +33,7 @@ export class DynamoContacts implements Contacts {
     const normalized = normalizeEmail(email);
     const now = at.toISOString();
     const eventId = ulid(at.getTime());
-    const event = {
-      eventId,
-      type: EventName.FormSubmitted,
-      occurredAt: now,
-      data,
-    };
+    const event = { eventId, type: EventName.FormSubmitted, occurredAt: now, data };
 
     for (let attempt = 1; ; attempt++) {
       const claim = await this.db.send(
@@ -73,7 +41,7 @@ export class DynamoContacts implements Contacts {
       );
       const existingId = claim.Item?.contactId as string | undefined;
       const contactId = existingId ?? ulid(at.getTime());
-      const eventItem = { ...event, ...keys.event(contactId, eventId), contactId };
+      const eventItem = toItem({ ...event, contactId });
       try {
         await this.db.send(
           new TransactWriteCommand({
@@ -173,11 +141,49 @@ export class DynamoContacts implements Contacts {
     ];
   }
 
+  async appendEvent(contactId: string, event: NewTimelineEvent): Promise<AppendOutcome> {
+    const eventId = event.eventId ?? ulid(Date.parse(event.occurredAt));
+    // Parsed before writing: what goes in is exactly what readers will parse back out.
+    const stored = TimelineEvent.parse({ ...event, eventId, contactId });
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.db.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                ConditionCheck: {
+                  TableName: this.tableName,
+                  Key: keys.profile(contactId),
+                  ConditionExpression: 'attribute_exists(PK)',
+                },
+              },
+              {
+                Put: {
+                  TableName: this.tableName,
+                  Item: toItem(stored),
+                  ConditionExpression: 'attribute_not_exists(PK)',
+                },
+              },
+            ],
+          }),
+        );
+        return { type: 'Appended', event: stored };
+      } catch (error) {
+        const reasons = error instanceof TransactionCanceledException ? (error.CancellationReasons ?? []) : [];
+        if (reasons[0]?.Code === 'ConditionalCheckFailed') return { type: 'NoSuchContact' };
+        if (reasons[1]?.Code === 'ConditionalCheckFailed') return { type: 'AlreadyAppended', eventId };
+        if (!isRetryable(error) || attempt >= MAX_ATTEMPTS) {
+          if (isRetryable(error)) throw new ContactContended(`gave up after ${attempt} attempts`, { cause: error });
+          throw error;
+        }
+        await sleep(Math.random() * Math.min(1_000, 10 * 2 ** attempt));
+      }
+    }
+  }
+
   async get(contactId: string): Promise<Contact | undefined> {
     const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.profile(contactId) }));
-    if (!Item) return undefined;
-    const { PK: _pk, SK: _sk, ...contact } = Item;
-    return contact as Contact;
+    return Item ? parseContact(Item) : undefined;
   }
 
   async findIdByEmail(email: string): Promise<string | undefined> {
@@ -199,10 +205,29 @@ export class DynamoContacts implements Contacts {
         ...(page.cursor ? { ExclusiveStartKey: { PK, SK: decodeCursor(page.cursor) } } : {}),
       }),
     );
-    const items = (result.Items ?? []).map(({ PK: _pk, SK: _sk, ...event }) => event as TimelineEvent);
+    const items = (result.Items ?? []).map(parseEvent);
     const last = result.LastEvaluatedKey?.SK as string | undefined;
     return { items, ...(last ? { nextCursor: Buffer.from(last).toString('base64url') } : {}) };
   }
+}
+
+/** The stored item of an event: its keys, then the event exactly as the schema describes it. */
+export function toItem(event: TimelineEvent): Record<string, unknown> {
+  return { ...keys.event(event.contactId, event.eventId), ...event };
+}
+
+/** A stored profile, parsed with the schema that wrote it. */
+export function parseContact(item: Record<string, unknown>): Contact {
+  const parsed = Contact.safeParse(item);
+  if (!parsed.success) throw new CorruptItem(`profile ${String(item.PK)} does not match the contact schema`);
+  return parsed.data;
+}
+
+/** A stored timeline event, parsed with the schema that wrote it. */
+export function parseEvent(item: Record<string, unknown>): TimelineEvent {
+  const parsed = TimelineEvent.safeParse(item);
+  if (!parsed.success) throw new CorruptItem(`${String(item.PK)} ${String(item.SK)} is not a known timeline event`);
+  return parsed.data;
 }
 
 function decodeCursor(cursor: string): string {

@@ -1,8 +1,9 @@
 import * as z from 'zod';
 import { adminAuth, type TokenSource } from '../shared/admin-auth';
-import { HttpError, NotFound, httpHandler, json, type HttpEvent, type HttpResult } from '../shared/http';
+import { HttpError, InvalidQuery, NotFound, httpHandler, json, type HttpEvent, type HttpResult } from '../shared/http';
 import type { Logger } from '../shared/logger';
-import { InvalidCursor, type Contacts } from './dynamo-contacts';
+import { fieldErrors } from '../shared/validation';
+import { InvalidCursor, type Contacts } from './contacts';
 
 export interface ReadContactsDeps {
   readonly contacts: Contacts;
@@ -19,22 +20,13 @@ const ByEmailQuery = TimelineQuery.extend({
   email: z.string({ error: 'is required' }).trim().min(3, 'must be an email address').max(254),
 });
 
-class InvalidQuery extends HttpError {
-  override name = 'InvalidQuery';
-  constructor(error: z.ZodError) {
-    super(400, 'invalid_query', 'Some query parameters are missing or invalid', {
-      errors: error.issues.map((issue) => ({ field: String(issue.path[0] ?? '(query)'), message: issue.message })),
-    });
-  }
-}
-
 /** GET /contacts/{contactId} and GET /contacts?email=…: the profile and its timeline, newest first. */
 export const makeReadContacts =
   (deps: ReadContactsDeps) =>
   async (event: HttpEvent): Promise<HttpResult> => {
     const byEmail = event.routeKey === 'GET /contacts';
     const parsed = (byEmail ? ByEmailQuery : TimelineQuery).safeParse(event.queryStringParameters ?? {});
-    if (!parsed.success) throw new InvalidQuery(parsed.error);
+    if (!parsed.success) throw new InvalidQuery(fieldErrors(parsed.error, '(query)'));
     const query = parsed.data;
 
     const contactId =
@@ -52,5 +44,10 @@ export const makeReadContacts =
   };
 
 export function makeReadContactsHandler(deps: ReadContactsDeps) {
-  return httpHandler(makeReadContacts(deps), { logger: deps.logger, middlewares: [adminAuth(deps.adminToken)] });
+  return httpHandler(makeReadContacts(deps), {
+    logger: deps.logger,
+    // Personal data: no browser or proxy may keep a copy of any answer.
+    responseHeaders: () => ({ 'cache-control': 'no-store' }),
+    middlewares: [adminAuth(deps.adminToken)],
+  });
 }

@@ -1,5 +1,4 @@
-import type { Contacts } from '../contacts/dynamo-contacts';
-import { ContactContended } from '../contacts/dynamo-contacts';
+import { ContactContended, type Contacts } from '../contacts/contacts';
 import { readFields, bodyKind } from '../shared/body';
 import {
   annotate,

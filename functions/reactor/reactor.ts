@@ -1,25 +1,50 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
-import * as z from 'zod';
-import { EventName } from '../shared/events';
 import type { Clock } from '../shared/ids';
 import type { Logger } from '../shared/logger';
-import { reactionsTo, type ObservedEvent } from './domain/reactions';
-import type { Reactions } from './dynamo-reactions';
+import { parseTimelineItem, type TimelineEvent } from '../shared/timeline';
+import { decide, defaultRules } from './domain/decide';
+import { isWrite, type CallDecision, type Rule } from './domain/decisions';
+import type { JourneyStarter, ReactorStore } from './ports';
 
 export interface ReactorDeps {
-  readonly reactions: Reactions;
+  readonly store: ReactorStore;
+  /** Applies StartJourney decisions. */
+  readonly journeys: JourneyStarter;
   readonly clock: Clock;
   readonly logger: Logger;
+  /** @default defaultRules */
+  readonly rules?: readonly Rule[];
 }
 
-const StreamedEvent = z.object({
-  contactId: z.string().min(1),
-  eventId: z.string().min(1),
-  type: z.enum(Object.values(EventName) as [EventName, ...EventName[]]),
-  occurredAt: z.iso.datetime(),
-});
+export type Reaction =
+  | { readonly type: 'Applied'; readonly decisions: number }
+  | { readonly type: 'AlreadyProcessed' }
+  | { readonly type: 'Gone' };
+
+/**
+ * One event, three steps: load what the rules need, decide (pure), then apply the decisions — calls first (each
+ * idempotent), then every write in one transaction with the processed marker. A failure anywhere leaves the
+ * marker unset, so the record is retried and nothing is lost; a retry repeats only idempotent calls.
+ */
+export async function react(event: TimelineEvent, deps: ReactorDeps): Promise<Reaction> {
+  const loaded = await deps.store.load(event);
+  if (loaded.type !== 'Loaded') return loaded;
+
+  const decisions = decide({ event, contact: loaded.contact }, deps.rules ?? defaultRules);
+  for (const decision of decisions) if (!isWrite(decision)) await call(decision, deps);
+  const committed = await deps.store.commit(event, decisions.filter(isWrite), deps.clock.now());
+  return committed.type === 'Applied' ? { type: 'Applied', decisions: decisions.length } : committed;
+}
+
+async function call(decision: CallDecision, deps: ReactorDeps): Promise<void> {
+  switch (decision.type) {
+    case 'StartJourney':
+      await deps.journeys.start(decision);
+      return;
+  }
+}
 
 /**
  * Reacts to new timeline events from the table stream, in order. On the first failure it reports that record
@@ -30,12 +55,12 @@ export const makeReactor =
   async (stream: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => {
     for (const record of stream.Records) {
       try {
-        const event = observed(record);
+        const event = timelineEventOf(record);
         if (!event) {
           deps.logger.warn('stream record is not a timeline event; skipped', { eventID: record.eventID });
           continue;
         }
-        const outcome = await deps.reactions.apply(event, reactionsTo(event), deps.clock.now());
+        const outcome = await react(event, deps);
         deps.logger.info('reacted', { contactId: event.contactId, eventId: event.eventId, outcome: outcome.type });
       } catch (error) {
         deps.logger.error('reaction failed; batch will be retried from this record', {
@@ -48,9 +73,9 @@ export const makeReactor =
     return { batchItemFailures: [] };
   };
 
-function observed(record: DynamoDBRecord): ObservedEvent | undefined {
+/** The event a stream record inserted, parsed with the timeline's own schema. */
+function timelineEventOf(record: DynamoDBRecord): TimelineEvent | undefined {
   const image = record.dynamodb?.NewImage;
   if (record.eventName !== 'INSERT' || !image) return undefined;
-  const parsed = StreamedEvent.safeParse(unmarshall(image as Record<string, AttributeValue>));
-  return parsed.success ? parsed.data : undefined;
+  return parseTimelineItem(unmarshall(image as Record<string, AttributeValue>));
 }

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { describeFieldErrors, fieldErrors } from './validation';
 
 /**
  * Parses the environment once, at cold start, and fails loudly naming every missing or invalid variable,
@@ -7,8 +8,7 @@ import * as z from 'zod';
 export function parseEnv<T extends z.ZodRawShape>(shape: T, source: NodeJS.ProcessEnv = process.env): z.infer<z.ZodObject<T>> {
   const result = z.object(shape).safeParse(source);
   if (!result.success) {
-    const problems = result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
-    throw new Error(`Invalid environment: ${problems.join('; ')}`);
+    throw new Error(`Invalid environment: ${describeFieldErrors(fieldErrors(result.error, '(environment)'))}`);
   }
   return result.data;
 }

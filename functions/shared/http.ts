@@ -2,6 +2,7 @@ import middy from '@middy/core';
 import type { MiddlewareObj, Request } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { Logger } from './logger';
+import type { FieldError } from './validation';
 
 export type HttpEvent = APIGatewayProxyEventV2;
 export type HttpResult = APIGatewayProxyStructuredResultV2 & { statusCode: number; headers: Record<string, string> };
@@ -44,15 +45,18 @@ export class BadRequest extends HttpError {
   }
 }
 
-export interface FieldError {
-  readonly field: string;
-  readonly message: string;
-}
-
 export class ValidationFailed extends HttpError {
   override name = 'ValidationFailed';
   constructor(readonly errors: readonly FieldError[]) {
     super(422, 'validation_failed', 'Some fields are missing or invalid', { errors });
+  }
+}
+
+/** Query-string parameters that are missing or invalid. */
+export class InvalidQuery extends HttpError {
+  override name = 'InvalidQuery';
+  constructor(readonly errors: readonly FieldError[]) {
+    super(400, 'invalid_query', 'Some query parameters are missing or invalid', { errors });
   }
 }
 

@@ -3,6 +3,7 @@ import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
+import { functions } from '../functions';
 import { NurtureFunction } from '../shared/nurture-function';
 
 export interface ContactsProps {
@@ -41,12 +42,9 @@ export class Contacts extends Construct {
     ]);
 
     this.readContacts = new NurtureFunction(this, 'ReadContacts', {
-      functionKey: 'readContacts',
-      description: 'Reads one contact, by id or by email, with its timeline',
-    })
-      // GetItem for one profile, Query for a contact's timeline and for listing.
-      .bindTable(props.table, ['GetItem', 'Query'])
-      .bindSecret(this.adminToken, 'ADMIN_TOKEN_SECRET_ARN');
+      definition: functions.readContacts,
+      resources: { table: props.table, adminToken: this.adminToken },
+    });
 
     this.adminTokenSecretName = this.adminToken.secretName;
     new CfnOutput(this, 'AdminTokenSecretNameOutput', {

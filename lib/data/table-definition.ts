@@ -1,5 +1,12 @@
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 
+/** A global secondary index of the single table: string keys, every attribute projected. */
+export interface IndexDefinition {
+  readonly indexName: string;
+  readonly partitionKey: string;
+  readonly sortKey: string;
+}
+
 /**
  * The single DynamoDB table, described once. The CDK data construct and the local runtime both build the
  * table from this module, so keys, indexes and the stream setting cannot drift between AWS and a laptop.
@@ -11,21 +18,34 @@ export const tableDefinition = {
   timeToLiveAttribute: 'expiresAt',
   /** The reactor reads new timeline events from the stream; it only needs the new image. */
   streamViewType: 'NEW_IMAGE',
+  /**
+   * Secondary indexes. `GSI1` is overloaded, single-table style: an item that must be found by something other
+   * than its key (a CRM id, an anonymous id, a date to sweep) sets `GSI1PK`/`GSI1SK` with its own prefix, and
+   * items without them cost the index nothing. Add an index here and both the stack and the local table get it.
+   */
+  globalSecondaryIndexes: [{ indexName: 'GSI1', partitionKey: 'GSI1PK', sortKey: 'GSI1SK' }] as readonly IndexDefinition[],
 } as const;
 
 /** CreateTable input for DynamoDB Local (and any non-CDK environment). */
 export function createTableInput(tableName: string): CreateTableCommandInput {
+  const { partitionKey, sortKey, globalSecondaryIndexes } = tableDefinition;
+  const keyNames = new Set([partitionKey, sortKey, ...globalSecondaryIndexes.flatMap((i) => [i.partitionKey, i.sortKey])]);
   return {
     TableName: tableName,
     BillingMode: 'PAY_PER_REQUEST',
-    AttributeDefinitions: [
-      { AttributeName: tableDefinition.partitionKey, AttributeType: 'S' },
-      { AttributeName: tableDefinition.sortKey, AttributeType: 'S' },
-    ],
+    AttributeDefinitions: [...keyNames].map((name) => ({ AttributeName: name, AttributeType: 'S' })),
     KeySchema: [
-      { AttributeName: tableDefinition.partitionKey, KeyType: 'HASH' },
-      { AttributeName: tableDefinition.sortKey, KeyType: 'RANGE' },
+      { AttributeName: partitionKey, KeyType: 'HASH' },
+      { AttributeName: sortKey, KeyType: 'RANGE' },
     ],
+    GlobalSecondaryIndexes: globalSecondaryIndexes.map((index) => ({
+      IndexName: index.indexName,
+      KeySchema: [
+        { AttributeName: index.partitionKey, KeyType: 'HASH' },
+        { AttributeName: index.sortKey, KeyType: 'RANGE' },
+      ],
+      Projection: { ProjectionType: 'ALL' },
+    })),
     StreamSpecification: { StreamEnabled: true, StreamViewType: tableDefinition.streamViewType },
   };
 }

@@ -1,5 +1,6 @@
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
+import { functions } from '../functions';
 import { NurtureFunction } from '../shared/nurture-function';
 
 export interface FormsProps {
@@ -15,11 +16,9 @@ export class Forms extends Construct {
   constructor(scope: Construct, id: string, props: FormsProps) {
     super(scope, id);
 
-    // The handler reads the email-uniqueness item, then writes contact, uniqueness item and form event in one
-    // TransactWriteItems of Put/Update/ConditionCheck; a transaction is authorized per action it contains.
     this.submitForm = new NurtureFunction(this, 'SubmitForm', {
-      functionKey: 'submitForm',
-      description: 'Accepts a form submission and appends it to the contact timeline',
-    }).bindTable(props.table, ['GetItem', 'PutItem', 'UpdateItem', 'ConditionCheckItem']);
+      definition: functions.submitForm,
+      resources: { table: props.table },
+    });
   }
 }

@@ -5,12 +5,14 @@ import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources'
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
-import { timelineInsertFilter } from '../../functions/reactor/stream-filter';
+import { functions } from '../functions';
 import { NurtureFunction } from '../shared/nurture-function';
 
 export interface ReactorProps {
   /** The single table; its stream feeds the reactor and the reactor writes its outcomes back to it. */
   readonly table: ITableV2;
+  /** ARN prefix of the journey state machines, which the reactor starts executions of. */
+  readonly journeyStateMachineArnPrefix: string;
 }
 
 /** Applies the rules to every new timeline event, reading them from the table's stream. */
@@ -39,14 +41,11 @@ export class Reactor extends Construct {
       },
     ]);
 
-    // A batch of up to 100 events, each one small transaction, fits well inside 30 seconds.
+    const definition = functions.reactor;
     this.reactor = new NurtureFunction(this, 'Reactor', {
-      functionKey: 'reactor',
-      timeout: Duration.seconds(30),
-      description: 'Applies the rules (processed marker, daily metric counters) to new timeline events',
-    })
-      // Its only write is one TransactWriteItems of two Updates.
-      .bindTable(props.table, ['UpdateItem']);
+      definition,
+      resources: { table: props.table, journeyStateMachineArnPrefix: props.journeyStateMachineArnPrefix },
+    });
 
     this.reactor.function.addEventSource(
       new DynamoEventSource(props.table, {
@@ -59,7 +58,7 @@ export class Reactor extends Construct {
         maxRecordAge: Duration.days(1),
         reportBatchItemFailures: true,
         // Only inserted timeline events: profile updates and the reactor's own writes would otherwise invoke it.
-        filters: [FilterCriteria.filter(timelineInsertFilter)],
+        filters: [FilterCriteria.filter(definition.trigger.filter)],
         onFailure: new SqsDlq(this.failedBatches),
       }),
     );

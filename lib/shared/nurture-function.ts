@@ -9,9 +9,9 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
-import { functionEntries, type FunctionKey } from '../api/routes';
+import type { FunctionDefinition, TableAction } from './function-definition';
 
-/** The repository root: `functionEntries` paths and the lock file are relative to it. */
+/** The repository root: registry entry paths and the lock file are relative to it. */
 const repoRoot = path.join(import.meta.dirname, '../..');
 
 /**
@@ -26,34 +26,27 @@ function assertLocalEsbuild(): void {
   }
 }
 
-/** DynamoDB data-plane actions a function may be granted on the table, without the `dynamodb:` prefix. */
-export type TableAction =
-  | 'GetItem'
-  | 'BatchGetItem'
-  | 'Query'
-  | 'PutItem'
-  | 'UpdateItem'
-  | 'DeleteItem'
-  | 'BatchWriteItem'
-  | 'ConditionCheckItem';
+/** The resources a function's declared bindings refer to; each declared binding needs its resource here. */
+export interface BindableResources {
+  readonly table?: ITable;
+  readonly adminToken?: ISecret;
+  /** ARN prefix of the journey state machines (`…:stateMachine:<stack>-journey-`). */
+  readonly journeyStateMachineArnPrefix?: string;
+}
 
 export interface NurtureFunctionProps {
-  /** Which handler module to deploy, by its key in `functionEntries`. */
-  readonly functionKey: FunctionKey;
+  /** The function's entry in the registry (`lib/functions.ts`): entry, description, limits and bindings. */
+  readonly definition: FunctionDefinition;
+  /** What the definition's bindings are bound to. */
+  readonly resources: BindableResources;
   /**
-   * Environment variables besides the ones the `bind*` helpers set.
+   * Environment variables besides the ones the bindings set.
    *
    * @default - only `NODE_OPTIONS`
    */
   readonly environment?: Readonly<Record<string, string>>;
-  /** @default 256 */
-  readonly memorySize?: number;
-  /** @default Duration.seconds(10) */
-  readonly timeout?: Duration;
   /** @default RetentionDays.ONE_MONTH */
   readonly logRetention?: RetentionDays;
-  /** @default - none */
-  readonly description?: string;
 }
 
 /**
@@ -81,18 +74,18 @@ export class NurtureFunction extends Construct {
     this.logGroup.grantWrite(this.role);
 
     this.function = new NodejsFunction(this, 'Function', {
-      entry: path.join(repoRoot, functionEntries[props.functionKey]),
+      entry: path.join(repoRoot, props.definition.entry),
       handler: 'handler',
       projectRoot: repoRoot,
       depsLockFilePath: path.join(repoRoot, 'package-lock.json'),
       runtime: Runtime.NODEJS_22_X,
       architecture: Architecture.ARM_64,
-      memorySize: props.memorySize ?? 256,
-      timeout: props.timeout ?? Duration.seconds(10),
+      memorySize: props.definition.memoryMb ?? 256,
+      timeout: Duration.seconds(props.definition.timeoutSeconds ?? 10),
       tracing: Tracing.ACTIVE,
       role: this.role,
       logGroup: this.logGroup,
-      description: props.description,
+      description: props.definition.description,
       environment: {
         // Stack traces point at the TypeScript sources instead of the minified bundle.
         NODE_OPTIONS: '--enable-source-maps',
@@ -138,35 +131,85 @@ export class NurtureFunction extends Construct {
           'CDK or cdk-nag upgrade that lists a newer runtime.',
       },
     ]);
+
+    this.bind(props.definition, props.resources);
+  }
+
+  /** Applies every binding the definition declares, each with its resource; a missing resource fails the synth. */
+  private bind(definition: FunctionDefinition, resources: BindableResources): void {
+    const need = <T>(resource: T | undefined, binding: string): T => {
+      if (resource === undefined) throw new Error(`${this.node.path}: binding "${binding}" needs its resource`);
+      return resource;
+    };
+    const { table, adminToken, startJourneys } = definition.bindings;
+    if (table) this.bindTable(need(resources.table, 'table'), table.actions, table.indexes ?? []);
+    if (adminToken) this.bindSecret(need(resources.adminToken, 'adminToken'), 'ADMIN_TOKEN_SECRET_ARN');
+    if (startJourneys) this.bindJourneyStarts(need(resources.journeyStateMachineArnPrefix, 'startJourneys'));
   }
 
   /**
-   * Lets the function call exactly `actions` on the table (not its indexes) and tells it the table's name in
-   * `TABLE_NAME`.
+   * Lets the function call exactly `actions` on the table and `indexActions` on its indexes, and tells it the
+   * table's name in `TABLE_NAME`.
    */
-  bindTable(table: ITable, actions: readonly TableAction[]): this {
-    if (actions.length === 0) {
-      throw new Error(`${this.node.path}: bindTable needs at least one action`);
-    }
+  private bindTable(table: ITable, actions: readonly TableAction[], indexActions: readonly TableAction[]): void {
+    if (actions.length === 0) throw new Error(`${this.node.path}: a table binding needs at least one action`);
     this.function.addToRolePolicy(
-      new PolicyStatement({
-        actions: actions.map((action) => `dynamodb:${action}`),
-        resources: [table.tableArn],
-      }),
+      new PolicyStatement({ actions: actions.map((action) => `dynamodb:${action}`), resources: [table.tableArn] }),
     );
+    if (indexActions.length > 0) {
+      this.function.addToRolePolicy(
+        new PolicyStatement({
+          actions: indexActions.map((action) => `dynamodb:${action}`),
+          resources: [`${table.tableArn}/index/*`],
+        }),
+      );
+      NagSuppressions.addResourceSuppressions(
+        this.role,
+        [
+          {
+            id: 'AwsSolutions-IAM5',
+            reason:
+              'The function reads the single table through its global secondary indexes; every index of this ' +
+              'table is Nurture\'s own (lib/data/table-definition.ts), and only the listed read actions are granted.',
+            appliesTo: [{ regex: '/^Resource::<.*Table.*\\.Arn>\\/index\\/\\*$/g' }],
+          },
+        ],
+        true,
+      );
+    }
     this.function.addEnvironment('TABLE_NAME', table.tableName);
-    return this;
   }
 
   /**
    * Lets the function read the secret's value (nothing else: no DescribeSecret, no KMS grant, since the secret
    * uses the AWS-managed key) and passes its ARN in `envVar`.
    */
-  bindSecret(secret: ISecret, envVar: string): this {
+  private bindSecret(secret: ISecret, envVar: string): void {
     this.function.addToRolePolicy(
       new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [secret.secretArn] }),
     );
     this.function.addEnvironment(envVar, secret.secretArn);
-    return this;
+  }
+
+  /** Lets the function start executions of the journey state machines, and passes their ARN prefix. */
+  private bindJourneyStarts(arnPrefix: string): void {
+    this.function.addToRolePolicy(
+      new PolicyStatement({ actions: ['states:StartExecution'], resources: [`${arnPrefix}*`] }),
+    );
+    this.function.addEnvironment('JOURNEY_STATE_MACHINE_ARN_PREFIX', arnPrefix);
+    NagSuppressions.addResourceSuppressions(
+      this.role,
+      [
+        {
+          id: 'AwsSolutions-IAM5',
+          reason:
+            'Journey state machines are named <stack>-journey-<journeyId> so that the reactor can start any journey ' +
+            'a journey file adds without a redeploy of its own policy; the wildcard covers that name prefix only, ' +
+            'and only states:StartExecution.',
+          appliesTo: [{ regex: '/^Resource::arn:.*:stateMachine:.*-journey-\\*$/g' }],
+        },
+      ],
+      true,
+    );
   }
 }

@@ -129,3 +129,17 @@ describe('admin authentication', () => {
     expect(bodyOf(result)).toEqual({ error: 'unauthorized', message: 'A valid bearer token is required' });
   });
 });
+
+describe('caching', () => {
+  it('tells browsers and proxies to keep no copy of any answer, found or not', async () => {
+    const { contactId } = await contactWithSubmissions(1);
+
+    const answers = [await byId(contactId), await byId('NOPE'), await byId(contactId, {})];
+
+    expect(answers.map((result) => [result.statusCode, result.headers['cache-control']])).toEqual([
+      [200, 'no-store'],
+      [404, 'no-store'],
+      [401, 'no-store'],
+    ]);
+  });
+});

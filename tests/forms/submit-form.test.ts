@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ContactContended, DynamoContacts } from '../../functions/contacts/dynamo-contacts';
+import { ContactContended } from '../../functions/contacts/contacts';
+import { DynamoContacts } from '../../functions/contacts/dynamo-contacts';
 import { forms } from '../../functions/forms/forms';
 import { makeSubmitFormHandler, MAX_FORM_BYTES } from '../../functions/forms/submit-form';
 import { EventName } from '../../functions/shared/events';
@@ -317,6 +318,9 @@ describe('server faults', () => {
       logger: memoryLogger(),
       contacts: {
         recordSubmission: async () => {
+          throw error;
+        },
+        appendEvent: async () => {
           throw error;
         },
         get: async () => undefined,

@@ -4,7 +4,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { timelineInsertFilter } from '../../functions/reactor/stream-filter';
-import { routes, type FunctionKey } from '../../lib/api/routes';
+import { definitionOf, functionKeys, routes, type FunctionKey } from '../../lib/functions';
 import { Data } from '../../lib/data/data.construct';
 import { createTableInput, tableDefinition } from '../../lib/data/table-definition';
 import { NurtureStack } from '../../lib/nurture-stack';
@@ -63,7 +63,12 @@ describe('NurtureStack', { timeout: SYNTH_TIMEOUT_MS }, () => {
       template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
         BillingMode: 'PAY_PER_REQUEST',
         KeySchema: local.KeySchema,
-        AttributeDefinitions: local.AttributeDefinitions,
+        AttributeDefinitions: Match.arrayEquals(local.AttributeDefinitions!),
+        GlobalSecondaryIndexes: local.GlobalSecondaryIndexes!.map((index) => ({
+          IndexName: index.IndexName,
+          KeySchema: index.KeySchema,
+          Projection: index.Projection,
+        })),
         StreamSpecification: { StreamViewType: 'NEW_IMAGE' },
         TimeToLiveSpecification: { AttributeName: tableDefinition.timeToLiveAttribute, Enabled: true },
         SSESpecification: { SSEEnabled: true, SSEType: 'KMS' },
@@ -95,11 +100,17 @@ describe('NurtureStack', { timeout: SYNTH_TIMEOUT_MS }, () => {
   });
 
   describe('functions', () => {
-    it.each(['submitForm', 'readContacts', 'reactor'] as const)(
-      '%s runs bundled ESM on Node.js 22, arm64, traced, logging to its own log group',
+    it('deploys every function of the registry, and nothing else', () => {
+      expect(Object.keys(functions()).sort()).toEqual([...functionKeys].sort());
+      template.resourceCountIs('AWS::Lambda::Function', functionKeys.length);
+    });
+
+    it.each(functionKeys)(
+      '%s runs bundled ESM on Node.js 22, arm64, traced, logging to its own log group, sized as registered',
       (key) => {
         // Prepare
         const fn = functions()[key];
+        const definition = definitionOf(key);
 
         // Act & Assess
         template.hasResourceProperties('AWS::Lambda::Function', {
@@ -107,7 +118,9 @@ describe('NurtureStack', { timeout: SYNTH_TIMEOUT_MS }, () => {
           Runtime: 'nodejs22.x',
           Architectures: ['arm64'],
           Handler: 'index.handler',
-          MemorySize: 256,
+          MemorySize: definition.memoryMb ?? 256,
+          Timeout: definition.timeoutSeconds ?? 10,
+          Description: definition.description,
           TracingConfig: { Mode: 'Active' },
           LoggingConfig: { LogGroup: ref(fn.logGroup) },
         });
@@ -140,7 +153,7 @@ describe('NurtureStack', { timeout: SYNTH_TIMEOUT_MS }, () => {
       });
     });
 
-    it('gives the reactor the table name and a timeout that fits a batch', () => {
+    it('gives the reactor the table name, the journey state machines\' ARN prefix and a timeout that fits a batch', () => {
       template.hasResourceProperties('AWS::Lambda::Function', {
         Role: arn(stack.reactor.reactor.role),
         Timeout: 30,
@@ -148,6 +161,7 @@ describe('NurtureStack', { timeout: SYNTH_TIMEOUT_MS }, () => {
           Variables: Match.objectEquals({
             NODE_OPTIONS: '--enable-source-maps',
             TABLE_NAME: ref(stack.data.table),
+            JOURNEY_STATE_MACHINE_ARN_PREFIX: stack.resolve(stack.journeys.stateMachineArnPrefix),
           }),
         },
       });
@@ -178,13 +192,30 @@ describe('NurtureStack', { timeout: SYNTH_TIMEOUT_MS }, () => {
       ]);
     });
 
-    it('lets the reactor update items, read the table stream and report failed batches, nothing more', () => {
+    it('grants every function exactly the table actions the registry declares for it', () => {
+      for (const key of functionKeys) {
+        const declared = definitionOf(key).bindings.table?.actions ?? [];
+        const roleId = logicalId(functions()[key].role);
+        const statements = Object.values(
+          template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: roleId }] } }),
+        ).flatMap((policy) => policy.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[]);
+        const onTable = statements.find((st) => JSON.stringify(st.Resource) === JSON.stringify(arn(stack.data.table)));
+        expect([onTable?.Action ?? []].flat(), key).toEqual(declared.map((action) => `dynamodb:${action}`));
+      }
+    });
+
+    it('lets the reactor read and update items, start journeys, read the table stream and report failed batches, nothing more', () => {
       const fn = stack.reactor.reactor;
       const streamArn = arn(stack.data.table, 'StreamArn');
       expectRoleStatements(fn, [
         logWrite(fn),
         xray,
-        { Effect: 'Allow', Action: 'dynamodb:UpdateItem', Resource: arn(stack.data.table) },
+        { Effect: 'Allow', Action: ['dynamodb:BatchGetItem', 'dynamodb:UpdateItem'], Resource: arn(stack.data.table) },
+        {
+          Effect: 'Allow',
+          Action: 'states:StartExecution',
+          Resource: stack.resolve(`${stack.journeys.stateMachineArnPrefix}*`),
+        },
         {
           Effect: 'Allow',
           Action: ['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'],
@@ -263,7 +294,7 @@ describe('NurtureStack', { timeout: SYNTH_TIMEOUT_MS }, () => {
       expect(routeKeys.sort()).toEqual(routes.map((route) => route.routeKey).sort());
     });
 
-    it.each(routes)('routes $routeKey to $function with payload format 2.0', (route) => {
+    it.each([...routes])('routes $routeKey to $function with payload format 2.0', (route) => {
       // Prepare
       const integrations = template.findResources('AWS::ApiGatewayV2::Integration', {
         Properties: {

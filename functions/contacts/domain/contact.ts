@@ -1,47 +1,31 @@
-import type { EventName } from '../../shared/events';
-import type { FieldValue, Utm } from '../../forms/domain/submission';
+import * as z from 'zod';
+import { FieldValueSchema, UtmSchema, type FormSubmittedData } from '../../shared/timeline';
+import type { FieldValue } from '../../shared/values';
 
 /** Where a contact came from: the campaign parameters and page of one touch. */
-export interface Touch {
-  readonly utm: Utm;
-  readonly formId: string;
-  readonly referrer?: string;
-  readonly at: string;
-}
+export const Touch = z.object({
+  utm: UtmSchema,
+  formId: z.string(),
+  referrer: z.string().optional(),
+  at: z.iso.datetime(),
+});
+export type Touch = z.infer<typeof Touch>;
 
-export interface Contact {
-  readonly contactId: string;
+/** A contact's profile, as stored and as read back (parsed with this schema, never cast). */
+export const Contact = z.object({
+  contactId: z.string().min(1),
   /** Normalized (trimmed, lower-case): the key the email-uniqueness item is written under. */
-  readonly email: string;
+  email: z.string(),
   /** The latest non-blank answer to every field the contact ever submitted, by field name. */
-  readonly attributes: Readonly<Record<string, FieldValue>>;
+  attributes: z.record(z.string(), FieldValueSchema),
   /** The first touch that carried campaign parameters; never overwritten. */
-  readonly firstTouch?: Touch;
+  firstTouch: Touch.optional(),
   /** The latest touch that carried campaign parameters. */
-  readonly lastTouch?: Touch;
-  readonly createdAt: string;
-  readonly updatedAt: string;
-}
-
-export interface FormSubmittedData {
-  readonly formId: string;
-  readonly fields: Readonly<Record<string, FieldValue>>;
-  readonly utm: Utm;
-  readonly referrer?: string;
-  readonly userAgent?: string;
-  readonly ip?: string;
-}
-
-/** One entry of a contact's timeline. Events are appended, never edited (bar the reactor's processed marker). */
-export interface TimelineEvent {
-  readonly eventId: string;
-  readonly contactId: string;
-  readonly type: EventName;
-  readonly occurredAt: string;
-  readonly data: FormSubmittedData;
-  /** Set once by the reactor when it has applied its rules to this event. */
-  readonly processedAt?: string;
-}
+  lastTouch: Touch.optional(),
+  createdAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+});
+export type Contact = z.infer<typeof Contact>;
 
 /**
  * Email addresses are compared trimmed and lower-cased. Provider-specific rewriting (dots, +tags) is not

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { describeFieldErrors, fieldErrors } from '../../shared/validation';
 
 const fieldName = z
   .string()
@@ -85,8 +86,7 @@ export function loadForms(files: Record<string, unknown>): ReadonlyMap<string, F
   for (const [file, content] of Object.entries(files)) {
     const result = FormDefinition.safeParse(content);
     if (!result.success) {
-      const problems = result.error.issues.map((issue) => `${issue.path.join('.') || '(form)'}: ${issue.message}`);
-      throw new Error(`Form file ${file} is invalid: ${problems.join('; ')}`);
+      throw new Error(`Form file ${file} is invalid: ${describeFieldErrors(fieldErrors(result.error, '(form)'))}`);
     }
     if (forms.has(result.data.id)) throw new Error(`Form id "${result.data.id}" is declared twice (${file})`);
     forms.set(result.data.id, result.data);

@@ -1,16 +1,7 @@
 import * as z from 'zod';
+import { fieldErrors, type FieldError } from '../../shared/validation';
+import { UTM_KEYS, type FieldValue, type Utm } from '../../shared/values';
 import type { FormDefinition, FormField } from './form-definition';
-
-export const UTM_KEYS = ['utm_source', 'utm_medium', 'utm_campaign', 'utm_term', 'utm_content'] as const;
-export type UtmKey = (typeof UTM_KEYS)[number];
-export type Utm = Partial<Record<UtmKey, string>>;
-
-export type FieldValue = string | number | boolean;
-
-export interface FieldError {
-  readonly field: string;
-  readonly message: string;
-}
 
 /** A post that passed its form's rules: blanks are gone, numbers are numbers, the email is trimmed. */
 export interface ValidSubmission {
@@ -39,11 +30,8 @@ export function checkSubmission(
 ): SubmissionCheck {
   if (form.honeypot && isFilled(raw[form.honeypot])) return { type: 'Spam' };
 
-  const errors: FieldError[] = [];
   const parsed = schemaFor(form).safeParse(raw);
-  if (!parsed.success) {
-    for (const issue of parsed.error.issues) errors.push({ field: String(issue.path[0] ?? '(form)'), message: issue.message });
-  }
+  const errors: FieldError[] = parsed.success ? [] : fieldErrors(parsed.error, '(form)');
 
   const utm: Utm = {};
   for (const key of UTM_KEYS) {

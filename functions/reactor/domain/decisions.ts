@@ -1,0 +1,48 @@
+import type { Contact } from '../../contacts/domain/contact';
+import type { TimelineEvent } from '../../shared/timeline';
+
+/** What the rules see of one new event: the event itself and the contact it belongs to, as loaded. */
+export interface ReactorState {
+  readonly event: TimelineEvent;
+  readonly contact: Contact;
+}
+
+/**
+ * What a rule decides an event causes. Each variant is applied by exactly one port, and is one of two kinds:
+ *
+ * - a **write** joins the DynamoDB transaction that also sets the event's processed marker, so it happens exactly
+ *   once with the marker;
+ * - a **call** reaches a service that cannot join that transaction (Step Functions, a CRM); it is made before the
+ *   transaction and must be idempotent by itself (a deterministic name or idempotency key), because a failure
+ *   after it and before the marker means the record is retried and the call made again.
+ */
+export type Decision = WriteDecision | CallDecision;
+
+export type WriteDecision =
+  /** Adds 1 to a daily counter (reports read these; a replay of a timeline must produce the same ones). */
+  { readonly type: 'CountMetric'; readonly metric: string; readonly day: string; readonly shard: number };
+
+export type CallDecision =
+  /** Enrols the contact in a journey: a Step Functions execution whose name makes a second start a no-op. */
+  {
+    readonly type: 'StartJourney';
+    readonly journeyId: string;
+    readonly executionName: string;
+    readonly input: Readonly<Record<string, unknown>>;
+  };
+
+export type DecisionType = Decision['type'];
+export type DecisionOf<T extends DecisionType> = Extract<Decision, { type: T }>;
+
+/** Which decisions are writes (in the marker's transaction) and which are calls (idempotent, made first). */
+const kinds: { readonly [T in DecisionType]: DecisionOf<T> extends WriteDecision ? 'write' : 'call' } = {
+  CountMetric: 'write',
+  StartJourney: 'call',
+};
+
+export function isWrite(decision: Decision): decision is WriteDecision {
+  return kinds[decision.type] === 'write';
+}
+
+/** A rule: a pure function of the loaded state. Each capability owns its rules in its own `domain/`. */
+export type Rule = (state: ReactorState) => readonly Decision[];

@@ -1,0 +1,39 @@
+import { bucketOf } from '../../shared/hash';
+import type { DecisionOf, ReactorState } from '../../reactor/domain/decisions';
+
+/**
+ * Shards of a counter that every event of a type writes. One item per day would take every write of that type in
+ * one partition; spread over shards (chosen by a hash of the event id, so a replay lands in the same shard), a
+ * reader sums `shards` items per day instead.
+ */
+export const EVENT_COUNTER_SHARDS = 4;
+
+/** The metric every event of a type counts towards. */
+export const eventMetric = (type: string) => `events.${type}`;
+
+/**
+ * Every event counts once towards its type's daily counter, under the UTC day it occurred, so reports read a
+ * handful of items per day instead of scanning timelines.
+ */
+export function countEvents({ event }: ReactorState): DecisionOf<'CountMetric'>[] {
+  return [
+    {
+      type: 'CountMetric',
+      metric: eventMetric(event.type),
+      day: event.occurredAt.slice(0, 10),
+      shard: bucketOf(event.eventId, EVENT_COUNTER_SHARDS),
+    },
+  ];
+}
+
+/** Totals of CountMetric decisions by `metric` and `day`, shards summed: what the live counters must add up to. */
+export function tally(decisions: readonly { type: string }[]): Map<string, number> {
+  const totals = new Map<string, number>();
+  for (const decision of decisions) {
+    if (decision.type !== 'CountMetric') continue;
+    const { metric, day } = decision as DecisionOf<'CountMetric'>;
+    const key = `${metric} ${day}`;
+    totals.set(key, (totals.get(key) ?? 0) + 1);
+  }
+  return totals;
+}

@@ -1,0 +1,63 @@
+/**
+ * The shape of one entry of the function registry (`lib/functions.ts`). Types only: the registry, the CDK
+ * constructs, the local runtime, the bench and the infra tests all read entries of this shape.
+ */
+
+/** Who may call an HTTP route. `admin`: the bearer admin token, checked by the handler's shared middleware. */
+export type RouteAuth = 'public' | 'admin';
+
+export interface HttpRouteDefinition {
+  /** `METHOD /path/{param}`, exactly as API Gateway HTTP API route keys are written. */
+  readonly routeKey: string;
+  readonly auth: RouteAuth;
+}
+
+/** A Lambda event-filtering pattern (the subset with exact strings and `prefix`). */
+export type FilterPattern = { readonly [key: string]: FilterPattern | readonly (string | { readonly prefix: string })[] };
+
+/** What invokes a function. */
+export type Trigger =
+  | { readonly kind: 'http'; readonly routes: readonly HttpRouteDefinition[] }
+  /** The table's stream, through an event source mapping with this filter. */
+  | { readonly kind: 'stream'; readonly filter: FilterPattern }
+  /** A Task state of a journey state machine (`arn:aws:states:::lambda:invoke`). */
+  | { readonly kind: 'task' }
+  /** An EventBridge rule on the default bus. */
+  | { readonly kind: 'eventbridge'; readonly pattern: Readonly<Record<string, unknown>> }
+  /** EventBridge Scheduler, with a schedule expression such as `cron(0 6 * * ? *)`. */
+  | { readonly kind: 'schedule'; readonly expression: string };
+
+/** DynamoDB data-plane actions a function may be granted on the table, without the `dynamodb:` prefix. */
+export type TableAction =
+  | 'GetItem'
+  | 'BatchGetItem'
+  | 'Query'
+  | 'PutItem'
+  | 'UpdateItem'
+  | 'DeleteItem'
+  | 'BatchWriteItem'
+  | 'ConditionCheckItem';
+
+/**
+ * What a function needs, each granted and passed in its environment variable in one step by NurtureFunction:
+ * - `table`: exact actions on the table (`TABLE_NAME`), and on its indexes when `indexes` is set;
+ * - `adminToken`: read the admin-token secret (`ADMIN_TOKEN_SECRET_ARN`);
+ * - `startJourneys`: start executions of the journey state machines (`JOURNEY_STATE_MACHINE_ARN_PREFIX`).
+ */
+export interface Bindings {
+  readonly table?: { readonly actions: readonly TableAction[]; readonly indexes?: readonly TableAction[] };
+  readonly adminToken?: true;
+  readonly startJourneys?: true;
+}
+
+export interface FunctionDefinition {
+  /** The handler module, relative to the repository root; it exports `handler`. */
+  readonly entry: string;
+  readonly description: string;
+  readonly trigger: Trigger;
+  readonly bindings: Bindings;
+  /** @default 10 */
+  readonly timeoutSeconds?: number;
+  /** @default 256 */
+  readonly memoryMb?: number;
+}
