@@ -26,6 +26,28 @@ export const FormSubmittedData = z.object({
 });
 export type FormSubmittedData = z.infer<typeof FormSubmittedData>;
 
+/** `event.tracked`: a named event with properties (Segment `track`), e.g. `order_completed`. */
+export const TrackedData = z.object({
+  /** The event's name as the site sends it: `checkout_started`, `demo_booked`, `webinar_attended`, … */
+  event: z.string().min(1).max(200),
+  properties: z.record(z.string(), z.unknown()).default({}),
+  /** Where it came from: `track` API, a form, the CRM, a journey step. */
+  source: z.string().max(100).optional(),
+  messageId: z.string().max(200).optional(),
+});
+export type TrackedData = z.infer<typeof TrackedData>;
+
+/** `page.viewed`: one page view (Segment `page`). */
+export const PageViewedData = z.object({
+  url: z.string().max(2_000),
+  path: z.string().max(2_000).optional(),
+  title: z.string().max(500).optional(),
+  name: z.string().max(200).optional(),
+  referrer: z.string().max(2_000).optional(),
+  messageId: z.string().max(200).optional(),
+});
+export type PageViewedData = z.infer<typeof PageViewedData>;
+
 /** What every event carries besides its type and data. */
 const envelope = {
   /** A ULID (or a deterministic id for events derived from an external id): sorts by time. */
@@ -37,9 +59,11 @@ const envelope = {
 };
 
 const FormSubmitted = z.object({ ...envelope, type: z.literal(EventName.FormSubmitted), data: FormSubmittedData });
+const Tracked = z.object({ ...envelope, type: z.literal(EventName.Tracked), data: TrackedData });
+const PageViewed = z.object({ ...envelope, type: z.literal(EventName.PageViewed), data: PageViewedData });
 
-/** One entry of a contact's timeline, discriminated by `type`. */
-export const TimelineEvent = z.discriminatedUnion('type', [FormSubmitted]);
+/** One entry of a contact's timeline, discriminated by `type`. Each capability adds its event types here. */
+export const TimelineEvent = z.discriminatedUnion('type', [FormSubmitted, Tracked, PageViewed]);
 export type TimelineEvent = z.infer<typeof TimelineEvent>;
 
 /** The event of one type. */

@@ -1,0 +1,60 @@
+import * as z from 'zod';
+
+/**
+ * The contracts between journey state machines and the step handlers they call (Task states invoking Lambda
+ * functions). The journey compiler builds each Task's input from these shapes and routes on their outputs; each
+ * capability's task handler parses its input with these schemas. Field names are stored in execution histories:
+ * add fields, never rename.
+ */
+
+/** What every journey task receives about where it runs. */
+export const JourneyTaskContext = z.object({
+  contactId: z.string().min(1),
+  journeyId: z.string().min(1),
+  /** The step's stable id from the journey file. */
+  stepId: z.string().min(1),
+  /** The execution's name: `<journeyId>-<contactId>-<entry>`, unique per enrolment. */
+  executionName: z.string().min(1),
+});
+export type JourneyTaskContext = z.infer<typeof JourneyTaskContext>;
+
+/** Send email step → the email capability's `sendEmail` task function. */
+export const SendEmailTaskInput = JourneyTaskContext.extend({
+  templateId: z.string().min(1),
+});
+export type SendEmailTaskInput = z.infer<typeof SendEmailTaskInput>;
+
+/**
+ * - `sent`: SES accepted it (or it had been sent before by this same execution and step: `duplicate: true`);
+ * - `skipped`: a guard said no (unsubscribed, suppressed, frequency cap, no consent); recorded on the timeline;
+ * - `deferred`: outside the contact's send window: the journey waits until `until` (ISO) and tries again.
+ */
+export type SendEmailTaskOutput =
+  | { readonly outcome: 'sent'; readonly messageId: string; readonly duplicate?: boolean }
+  | { readonly outcome: 'skipped'; readonly reason: string }
+  | { readonly outcome: 'deferred'; readonly until: string };
+
+/** Hand off to CRM step → the CRM capability's `handOff` task function. */
+export const HandOffTaskInput = JourneyTaskContext.extend({
+  /** Why sales gets this lead, shown to the rep (e.g. "budget ≥ $5,000"). */
+  reason: z.string().max(500).optional(),
+});
+export type HandOffTaskInput = z.infer<typeof HandOffTaskInput>;
+
+export type HandOffTaskOutput =
+  | { readonly outcome: 'handed_off'; readonly crmId: string; readonly provider: string }
+  | { readonly outcome: 'skipped'; readonly reason: string };
+
+/**
+ * Error names a task handler throws for a transient failure that Step Functions must retry with backoff (the
+ * compiler puts them, with Lambda's own transient errors, in every Task's Retry). Anything else fails the step
+ * into its Catch, which records the failure on the timeline.
+ */
+export const RETRYABLE_TASK_ERRORS = [
+  'SesThrottled',
+  'CrmUnavailable',
+  'WebhookUnavailable',
+  'ContactContended',
+  'ProvisionedThroughputExceededException',
+  'ThrottlingException',
+] as const;
