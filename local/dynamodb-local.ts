@@ -31,7 +31,12 @@ export async function startDynamoDbLocal(options: { port?: number; dataDir?: str
   const port = options.port || (await freePort());
   const path = options.dataDir ? resolve(options.dataDir) : undefined;
   if (path) mkdirSync(path, { recursive: true });
-  const child = spawn({ port, sharedDb: true, ...(path ? { path } : {}), stdio: 'pipe' });
+  // Detached: in its own process group, so a terminal's Ctrl-C (SIGINT to the whole foreground group) does not
+  // kill it under the runtime while the poller and handlers still use it; the runtime stops it last. It still
+  // never outlives this process: the exit handler below kills it, also when this process crashes.
+  const child = spawn({ port, sharedDb: true, ...(path ? { path } : {}), stdio: 'pipe', detached: true });
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
   child.stdout?.resume();
   let spawnError: Error | undefined;
   child.on('error', (error) => (spawnError = error));
@@ -41,6 +46,7 @@ export async function startDynamoDbLocal(options: { port?: number; dataDir?: str
     child.once('exit', () => resolve());
     child.once('error', () => resolve());
   });
+  void exited.then(() => process.off('exit', killOnExit));
 
   const endpoint = `http://127.0.0.1:${port}`;
   const client = new DynamoDBClient({ endpoint, region: localRegion, credentials: localCredentials, maxAttempts: 1 });

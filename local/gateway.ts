@@ -3,14 +3,21 @@ import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
-import type { RouteDefinition } from '../lib/api/routes';
 
 export type HttpLambda = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyResultV2>;
+
+/** An HTTP route as the registry declares it; only these two fields matter to the gateway. */
+export interface GatewayRoute {
+  /** `METHOD /path/{param}`, exactly as API Gateway HTTP API route keys are written. */
+  readonly routeKey: string;
+  /** The key, in `handlers`, of the function serving the route. */
+  readonly function: string;
+}
 
 export interface GatewayOptions {
   readonly port: number;
   readonly host?: string;
-  readonly routes: readonly RouteDefinition[];
+  readonly routes: readonly GatewayRoute[];
   /** The handler module's `handler` export for every function a route names. */
   readonly handlers: Readonly<Record<string, HttpLambda>>;
   /** Local-only pages (the demo landing page), by path. */
@@ -31,7 +38,7 @@ const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
 const TEXT_TYPES = /^(text\/|application\/(json|x-www-form-urlencoded|xml|javascript)|[^;]*\+(json|xml))/i;
 
 interface CompiledRoute {
-  readonly route: RouteDefinition;
+  readonly route: GatewayRoute;
   readonly method: string;
   readonly pattern: RegExp;
   readonly params: readonly string[];
@@ -43,11 +50,17 @@ interface CompiledRoute {
  */
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const compiled = options.routes.map(compileRoute);
+  const inFlight = new Set<Promise<void>>();
   const server = createServer((req, res) => {
-    serve(req, res, compiled, options).catch((error: unknown) => {
-      console.error(JSON.stringify({ level: 'error', service: 'gateway', message: 'gateway failure', error: String(error) }));
-      if (!res.headersSent) send(res, 500, { message: 'Internal Server Error' });
-    });
+    const serving = serve(req, res, compiled, options)
+      .catch((error: unknown) => {
+        // A client that hangs up mid-request is not the gateway's failure.
+        if (req.destroyed && !req.complete) return;
+        console.error(JSON.stringify({ level: 'error', service: 'gateway', message: 'gateway failure', error: String(error) }));
+        if (!res.headersSent) send(res, 500, { message: 'Internal Server Error' });
+      })
+      .finally(() => inFlight.delete(serving));
+    inFlight.add(serving);
   });
   server.keepAliveTimeout = 5_000;
   await new Promise<void>((resolve, reject) => {
@@ -56,25 +69,31 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
-  return { url: `http://127.0.0.1:${port}`, port, close: () => closeServer(server) };
+  return { url: `http://127.0.0.1:${port}`, port, close: () => closeServer(server, inFlight) };
 }
 
+/** Methods of the gateway's own resources; HEAD answers GET's headers without a body. */
+const LOCAL_METHODS = ['GET', 'HEAD'];
+
 async function serve(req: IncomingMessage, res: ServerResponse, routes: readonly CompiledRoute[], options: GatewayOptions) {
-  const url = new URL(req.url ?? '/', 'http://gateway.local');
+  const url = parseUrl(req.url);
+  // Like API Gateway, refuse a path that is not valid percent-encoding before routing.
+  if (!url || decodes(url.pathname) === undefined) return send(res, 400, { message: 'Bad Request' });
   const method = (req.method ?? 'GET').toUpperCase();
 
-  if (method === 'GET' && url.pathname === '/health') {
-    const { ok, ...parts } = await options.health();
+  const page = options.pages?.[url.pathname];
+  if (url.pathname === '/health' || page) {
+    if (!LOCAL_METHODS.includes(method)) return notAllowed(res, LOCAL_METHODS);
+    if (page) return sendBody(res, 200, 'text/html; charset=utf-8', await readFile(page));
+    const { ok, ...parts } = await options.health().catch(() => ({ ok: false }));
     return send(res, ok ? 200 : 503, { status: ok ? 'ok' : 'degraded', ...parts });
-  }
-  const page = method === 'GET' ? options.pages?.[url.pathname] : undefined;
-  if (page) {
-    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-    return res.end(await readFile(page));
   }
 
   const match = matchRoute(routes, method, url.pathname);
-  if (!match) return send(res, 404, { message: 'Not Found' });
+  if (!match) {
+    const allowed = routes.filter((route) => route.pattern.test(url.pathname)).map((route) => route.method);
+    return allowed.length ? notAllowed(res, allowed) : send(res, 404, { message: 'Not Found' });
+  }
   const body = await readBody(req);
   if (body === 'too-large') return send(res, 413, { message: 'Request Entity Too Large' });
 
@@ -97,7 +116,7 @@ async function serve(req: IncomingMessage, res: ServerResponse, routes: readonly
   }
 }
 
-function compileRoute(route: RouteDefinition): CompiledRoute {
+function compileRoute(route: GatewayRoute): CompiledRoute {
   const [method, path] = route.routeKey.split(' ') as [string, string];
   const params: string[] = [];
   const source = path
@@ -112,14 +131,34 @@ function compileRoute(route: RouteDefinition): CompiledRoute {
   return { route, method, pattern: new RegExp(`^${source}$`), params };
 }
 
+/**
+ * The request target as a URL, or undefined when it is not a path. The path is appended to a fixed origin rather
+ * than resolved against it, so `//x` stays a path instead of naming a host.
+ */
+function parseUrl(target: string | undefined): URL | undefined {
+  if (!target?.startsWith('/')) return undefined;
+  try {
+    return new URL(`http://gateway.local${target}`);
+  } catch {
+    return undefined;
+  }
+}
+
+function decodes(text: string): string | undefined {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return undefined;
+  }
+}
+
 function matchRoute(routes: readonly CompiledRoute[], method: string, path: string) {
   for (const route of routes) {
     if (route.method !== method && route.method !== 'ANY') continue;
     const found = route.pattern.exec(path);
     if (!found) continue;
-    const pathParameters = Object.fromEntries(
-      route.params.map((name, i) => [name, decodeURIComponent(found[i + 1]!)] as const),
-    );
+    // The whole path decodes, so each segment does: no percent-escape spans a '/'.
+    const pathParameters = Object.fromEntries(route.params.map((name, i) => [name, decodes(found[i + 1]!) ?? ''] as const));
     return { route, pathParameters };
   }
   return undefined;
@@ -226,15 +265,38 @@ function writeResult(res: ServerResponse, result: APIGatewayProxyResultV2) {
 }
 
 function send(res: ServerResponse, status: number, body: unknown) {
-  res.writeHead(status, { 'content-type': 'application/json' });
-  res.end(JSON.stringify(body));
+  sendBody(res, status, 'application/json', JSON.stringify(body));
 }
 
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections();
-  });
+/** Node leaves the body out when answering HEAD; the headers stay those of GET. */
+function sendBody(res: ServerResponse, status: number, type: string, body: string | Buffer, headers: Record<string, string> = {}) {
+  res.writeHead(status, { 'content-type': type, 'content-length': String(Buffer.byteLength(body)), ...headers });
+  res.end(body);
+}
+
+function notAllowed(res: ServerResponse, methods: readonly string[]) {
+  const allow = [...new Set(methods)].sort().join(', ');
+  sendBody(res, 405, 'application/json', JSON.stringify({ message: 'Method Not Allowed' }), { allow });
+}
+
+/** How long close() lets requests already being handled finish before it cuts their connections. */
+const CLOSE_GRACE_MS = 5_000;
+
+/**
+ * Stops accepting connections, lets requests already in a handler finish (so a handler never outlives the
+ * stores it writes to), then closes every connection.
+ */
+async function closeServer(server: Server, inFlight: ReadonlySet<Promise<void>>): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    Promise.allSettled([...inFlight]),
+    new Promise<void>((resolve) => (timer = setTimeout(resolve, CLOSE_GRACE_MS))),
+  ]);
+  clearTimeout(timer);
+  server.closeAllConnections();
+  await closed;
 }
 
 export const demoPages = (dir: string) => ({

@@ -1,6 +1,11 @@
 import { startRuntime } from './runtime';
 
 /** `npm start`: the whole system on embedded parts until Ctrl-C. */
+
+// Node 20 is supported locally (Lambda runs 22): silence the AWS SDK's notice about its future Node 22 floor.
+// Setting it after the imports is in time: the SDK reads the variable when a client is built, not when it loads.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 const port = (name: string, fallback: number) => {
   const value = process.env[name];
   if (value === undefined || value === '') return fallback;

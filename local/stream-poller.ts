@@ -33,6 +33,10 @@ export interface StreamPollerOptions {
 }
 
 export interface StreamPoller {
+  /**
+   * Lets a batch that is being delivered finish, then stops: no new batch, no retry and no failure record after
+   * this call (records not marked done are delivered again by the next poller, from the start of the stream).
+   */
   stop(): Promise<void>;
 }
 
@@ -57,6 +61,9 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
   const wire = captureGetRecordsWire(options.streams);
   const shards = new Map<string, Shard>();
   let stopped = false;
+  const halt = new AbortController();
+  /** A pause that stop() cuts short. */
+  const pause = (ms: number) => sleep(ms, undefined, { signal: halt.signal }).catch(() => undefined);
   let lastRefresh = 0;
 
   const refreshShards = async () => {
@@ -114,6 +121,7 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
       throw error;
     }
     if (records.length > 0) {
+      if (stopped) return 0;
       await deliver(records.map((record) => toLambdaRecord(record, streamArn, options.region)).filter(options.filter));
       shard.lastSequence = records.at(-1)?.dynamodb?.SequenceNumber ?? shard.lastSequence;
     }
@@ -134,13 +142,15 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
       } catch {
         failedFrom = 0;
       }
-      if (failedFrom < 0) return;
+      // Once stopping, a failure is most likely the shutdown itself: leave the records for the next poller.
+      if (failedFrom < 0 || stopped) return;
       pending = pending.slice(failedFrom);
       if (attempt >= (options.retryAttempts ?? 5)) {
         await recordFailure(pending);
         return;
       }
-      await sleep(Math.min(2_000, 100 * 2 ** attempt));
+      await pause(Math.min(2_000, 100 * 2 ** attempt));
+      if (stopped) return;
     }
   };
 
@@ -162,11 +172,11 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
         if (Date.now() - lastRefresh > 2_000 || [...shards.values()].every((s) => s.done)) await refreshShards();
         let seen = 0;
         for (const shard of shards.values()) if (ready(shard) && !stopped) seen += await pollShard(shard);
-        if (seen === 0) await sleep(options.idleMs ?? 100);
+        if (seen === 0) await pause(options.idleMs ?? 100);
       } catch (error) {
         if (stopped) break;
         console.error(JSON.stringify({ level: 'error', service: 'stream-poller', message: 'poll failed', error: String(error) }));
-        await sleep(1_000);
+        await pause(1_000);
       }
     }
   };
@@ -176,6 +186,7 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
   return {
     async stop() {
       stopped = true;
+      halt.abort();
       await running;
     },
   };

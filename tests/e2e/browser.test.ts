@@ -1,6 +1,7 @@
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import sparticuz from '@sparticuz/chromium';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocal, stopLocal, type Running } from '../support/local-app';
@@ -9,12 +10,24 @@ const ADMIN_TOKEN = 'browser-admin-token-0123456789';
 let app: Running;
 let browser: Browser;
 
+/** Keeps Chromium off the network: no update checks, no first-run fetches. */
+const QUIET = ['--disable-background-networking', '--disable-component-update', '--no-first-run'];
+
+/**
+ * The Chromium that ships inside the @sparticuz/chromium npm package (unpacked into the temp directory on first
+ * use; nothing is downloaded), unless NURTURE_CHROMIUM or /usr/bin/chromium names a local one.
+ */
+async function launchChromium(): Promise<Browser> {
+  const local = process.env.NURTURE_CHROMIUM || (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined);
+  if (local) {
+    return chromium.launch({ executablePath: local, args: ['--headless', '--no-sandbox', '--disable-gpu', ...QUIET] });
+  }
+  return chromium.launch({ executablePath: await sparticuz.executablePath(), args: [...sparticuz.args, ...QUIET], headless: true });
+}
+
 beforeAll(async () => {
   app = await startLocal({ dataDir: mkdtempSync(join(tmpdir(), 'nurture-browser-')), adminToken: ADMIN_TOKEN });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-  });
+  browser = await launchChromium();
 }, 90_000);
 
 afterAll(async () => {

@@ -102,4 +102,38 @@ describe('stream poller', () => {
     expect(handled.filter((sk) => sk === 'EVENT#poison')).toHaveLength(3);
     expect(JSON.parse(readFileSync(failureFile, 'utf8').trim())).toMatchObject({ records: 1 });
   });
+
+  it('lets the batch in flight finish when stopped, then neither retries it nor records a failure', async () => {
+    const table = await createTestTable();
+    const failureFile = join(mkdtempSync(join(tmpdir(), 'poller-')), 'failures.jsonl');
+    let entered!: () => void;
+    const inHandler = new Promise<void>((resolve) => (entered = resolve));
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let calls = 0;
+    let finished = false;
+    const poller = await pollWith(
+      table,
+      async () => {
+        calls++;
+        entered();
+        await released;
+        finished = true;
+        throw new Error('the store went away during shutdown');
+      },
+      failureFile,
+    );
+    await put(table, 'C', 'EVENT#in-flight');
+    await inHandler;
+
+    const stopped = poller.stop();
+    setTimeout(release, 50);
+    await stopped;
+    await put(table, 'C', 'EVENT#after-stop');
+    await sleep(200);
+
+    expect(finished).toBe(true);
+    expect(calls).toBe(1);
+    expect(existsSync(failureFile)).toBe(false);
+  });
 });

@@ -15,7 +15,12 @@ export interface Running {
 }
 
 /** `npm start` as a newcomer runs it, in a child process, on free ports and the given data directory. */
-export async function startLocal(options: { dataDir: string; adminToken: string }): Promise<Running> {
+export async function startLocal(options: {
+  dataDir: string;
+  adminToken: string;
+  /** Variables to set (or, with undefined, remove) on top of this process's environment. */
+  env?: Readonly<Record<string, string | undefined>>;
+}): Promise<Running> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts'], {
     cwd: root,
     env: {
@@ -25,8 +30,11 @@ export async function startLocal(options: { dataDir: string; adminToken: string 
       NURTURE_SES_PORT: '0',
       NURTURE_DATA_DIR: options.dataDir,
       NURTURE_ADMIN_TOKEN: options.adminToken,
+      ...options.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group, like a command in a terminal: Ctrl-C reaches every process in that group.
+    detached: true,
   });
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -51,10 +59,13 @@ export async function startLocal(options: { dataDir: string; adminToken: string 
   };
 }
 
-/** Ctrl-C, and the exit code it ends with. */
+/**
+ * Ctrl-C as a terminal sends it: SIGINT to the whole foreground process group, not just `npm start`; and the
+ * exit code it ends with.
+ */
 export async function stopLocal(running: Running): Promise<number | null> {
   const exited = once(running.child, 'exit');
-  running.child.kill('SIGINT');
+  process.kill(-running.child.pid!, 'SIGINT');
   const [code] = (await exited) as [number | null];
   return code;
 }
