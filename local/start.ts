@@ -54,3 +54,5 @@ const shutdown = (signal: string) => {
 };
 process.on('SIGINT', () => shutdown('SIGINT'));
 process.on('SIGTERM', () => shutdown('SIGTERM'));
+// A closed terminal: DynamoDB Local runs in its own process group and session, so it must be stopped from here.
+process.on('SIGHUP', () => shutdown('SIGHUP'));
