@@ -7,6 +7,22 @@ export const EventName = {
   Tracked: 'event.tracked',
   /** A page view (Segment `page`). */
   PageViewed: 'page.viewed',
+  // Email (functions/email): sending, delivery (SES events), engagement (tracking) and consent.
+  EmailSent: 'email.sent',
+  EmailSkipped: 'email.skipped',
+  EmailFailed: 'email.failed',
+  EmailDelivered: 'email.delivered',
+  EmailBounced: 'email.bounced',
+  EmailComplained: 'email.complained',
+  EmailRejected: 'email.rejected',
+  EmailDeliveryDelayed: 'email.delivery_delayed',
+  EmailOpened: 'email.opened',
+  EmailClicked: 'email.clicked',
+  EmailUnsubscribed: 'email.unsubscribed',
+  EmailSubscribed: 'email.subscribed',
+  /** A double opt-in confirmation email went out; the subscription is pending until `consent.confirmed`. */
+  ConsentRequested: 'consent.requested',
+  ConsentConfirmed: 'consent.confirmed',
 } as const;
 
 export type EventName = (typeof EventName)[keyof typeof EventName];

@@ -48,6 +48,107 @@ export const PageViewedData = z.object({
 });
 export type PageViewedData = z.infer<typeof PageViewedData>;
 
+/** Which send an email event is about: the SES message id and what the send carried in its tags. */
+const EmailRef = {
+  messageId: z.string().min(1),
+  templateId: z.string().min(1),
+  journeyId: z.string().optional(),
+  stepId: z.string().optional(),
+  /** The marketing topic; absent for transactional emails. */
+  topic: z.string().optional(),
+};
+
+/** `email.sent`: SES accepted one email for this contact. */
+export const EmailSentData = z.object({
+  ...EmailRef,
+  kind: z.enum(['marketing', 'transactional']),
+  /** The send's idempotency id (one per contact, journey execution and step, or per API Idempotency-Key). */
+  sendId: z.string().min(1),
+});
+export type EmailSentData = z.infer<typeof EmailSentData>;
+
+/** `email.skipped`: a guard said no; nothing was sent. */
+export const EmailSkippedData = z.object({
+  templateId: z.string().min(1),
+  journeyId: z.string().optional(),
+  stepId: z.string().optional(),
+  topic: z.string().optional(),
+  /** `unsubscribed`, `suppressed`, `frequency_cap`, `unconfirmed`, `send_in_doubt`, … */
+  reason: z.string().min(1).max(100),
+});
+export type EmailSkippedData = z.infer<typeof EmailSkippedData>;
+
+/** `email.failed`: SES refused the send with a non-retryable error (the step then fails). */
+export const EmailFailedData = z.object({
+  templateId: z.string().min(1),
+  journeyId: z.string().optional(),
+  stepId: z.string().optional(),
+  /** The SES error's name, never its message (it may echo the address). */
+  error: z.string().max(200),
+});
+export type EmailFailedData = z.infer<typeof EmailFailedData>;
+
+export const EmailDeliveredData = z.object({ ...EmailRef });
+export type EmailDeliveredData = z.infer<typeof EmailDeliveredData>;
+
+/** `email.bounced`: `permanent` (hard bounce) suppresses the contact and exits its journeys. */
+export const EmailBouncedData = z.object({
+  ...EmailRef,
+  bounceType: z.enum(['Permanent', 'Transient', 'Undetermined']),
+  bounceSubType: z.string().max(100).optional(),
+  permanent: z.boolean(),
+});
+export type EmailBouncedData = z.infer<typeof EmailBouncedData>;
+
+/** `email.complained`: marked as spam; the contact is suppressed and unsubscribed from all marketing. */
+export const EmailComplainedData = z.object({ ...EmailRef, feedbackType: z.string().max(100).optional() });
+export type EmailComplainedData = z.infer<typeof EmailComplainedData>;
+
+export const EmailRejectedData = z.object({ ...EmailRef, reason: z.string().max(200).optional() });
+export type EmailRejectedData = z.infer<typeof EmailRejectedData>;
+
+export const EmailDeliveryDelayedData = z.object({ ...EmailRef, delayType: z.string().max(100).optional() });
+export type EmailDeliveryDelayedData = z.infer<typeof EmailDeliveryDelayedData>;
+
+/** `email.opened`: the open pixel loaded. `machine`: likely a privacy proxy or scanner, not a person. */
+export const EmailOpenedData = z.object({ ...EmailRef, machine: z.boolean() });
+export type EmailOpenedData = z.infer<typeof EmailOpenedData>;
+
+/** `email.clicked`: a tracked link was followed. `machine`: likely a link scanner, not a person. */
+export const EmailClickedData = z.object({
+  ...EmailRef,
+  url: z.string().max(2_000),
+  linkIndex: z.int().min(0),
+  machine: z.boolean(),
+});
+export type EmailClickedData = z.infer<typeof EmailClickedData>;
+
+/** `email.unsubscribed`: from one topic, or from `all` marketing. */
+export const EmailUnsubscribedData = z.object({
+  topic: z.string().min(1),
+  source: z.enum(['one-click', 'preference-page', 'complaint', 'api']),
+  messageId: z.string().optional(),
+  templateId: z.string().optional(),
+});
+export type EmailUnsubscribedData = z.infer<typeof EmailUnsubscribedData>;
+
+/** `email.subscribed`: to one topic (preference page, or a confirmed double opt-in). */
+export const EmailSubscribedData = z.object({
+  topic: z.string().min(1),
+  source: z.enum(['preference-page', 'double-opt-in', 'form', 'api']),
+  formId: z.string().optional(),
+});
+export type EmailSubscribedData = z.infer<typeof EmailSubscribedData>;
+
+/** `consent.requested` / `consent.confirmed`: the double opt-in of one form's topic. */
+export const ConsentData = z.object({
+  topic: z.string().min(1),
+  formId: z.string().min(1),
+  consentTextVersion: z.string().max(40),
+  ip: z.string().optional(),
+});
+export type ConsentData = z.infer<typeof ConsentData>;
+
 /** What every event carries besides its type and data. */
 const envelope = {
   /** A ULID (or a deterministic id for events derived from an external id): sorts by time. */
@@ -62,8 +163,27 @@ const FormSubmitted = z.object({ ...envelope, type: z.literal(EventName.FormSubm
 const Tracked = z.object({ ...envelope, type: z.literal(EventName.Tracked), data: TrackedData });
 const PageViewed = z.object({ ...envelope, type: z.literal(EventName.PageViewed), data: PageViewedData });
 
+const emailEvent = <T extends string, D extends z.ZodType>(type: T, data: D) =>
+  z.object({ ...envelope, type: z.literal(type), data });
+const emailEvents = [
+  emailEvent(EventName.EmailSent, EmailSentData),
+  emailEvent(EventName.EmailSkipped, EmailSkippedData),
+  emailEvent(EventName.EmailFailed, EmailFailedData),
+  emailEvent(EventName.EmailDelivered, EmailDeliveredData),
+  emailEvent(EventName.EmailBounced, EmailBouncedData),
+  emailEvent(EventName.EmailComplained, EmailComplainedData),
+  emailEvent(EventName.EmailRejected, EmailRejectedData),
+  emailEvent(EventName.EmailDeliveryDelayed, EmailDeliveryDelayedData),
+  emailEvent(EventName.EmailOpened, EmailOpenedData),
+  emailEvent(EventName.EmailClicked, EmailClickedData),
+  emailEvent(EventName.EmailUnsubscribed, EmailUnsubscribedData),
+  emailEvent(EventName.EmailSubscribed, EmailSubscribedData),
+  emailEvent(EventName.ConsentRequested, ConsentData),
+  emailEvent(EventName.ConsentConfirmed, ConsentData),
+] as const;
+
 /** One entry of a contact's timeline, discriminated by `type`. Each capability adds its event types here. */
-export const TimelineEvent = z.discriminatedUnion('type', [FormSubmitted, Tracked, PageViewed]);
+export const TimelineEvent = z.discriminatedUnion('type', [FormSubmitted, Tracked, PageViewed, ...emailEvents]);
 export type TimelineEvent = z.infer<typeof TimelineEvent>;
 
 /** The event of one type. */

@@ -11,6 +11,20 @@ export const Touch = z.object({
 });
 export type Touch = z.infer<typeof Touch>;
 
+/**
+ * Consent to one email topic (or `all` marketing). `pending`: a double opt-in confirmation was sent and not yet
+ * confirmed. Consent records keep when, where from and which consent text the contact agreed to.
+ */
+export const Subscription = z.object({
+  status: z.enum(['subscribed', 'unsubscribed', 'pending']),
+  at: z.iso.datetime(),
+  source: z.string().max(100),
+  formId: z.string().optional(),
+  ip: z.string().optional(),
+  consentTextVersion: z.string().optional(),
+});
+export type Subscription = z.infer<typeof Subscription>;
+
 /** A contact's profile, as stored and as read back (parsed with this schema, never cast). */
 export const Contact = z.object({
   contactId: z.string().min(1),
@@ -24,6 +38,10 @@ export const Contact = z.object({
   lastTouch: Touch.optional(),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
+  /** Email consent by topic id (and `all`); no record for a topic means the contact never said (see README "Email"). */
+  subscriptions: z.record(z.string(), Subscription).optional(),
+  /** Set by a permanent bounce or a complaint: no email goes to this contact any more. */
+  suppressed: z.object({ reason: z.enum(['bounce', 'complaint']), at: z.iso.datetime() }).optional(),
 });
 export type Contact = z.infer<typeof Contact>;
 
