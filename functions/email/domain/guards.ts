@@ -1,0 +1,127 @@
+import type { Contact } from '../../contacts/domain/contact';
+import type { EmailSettings, TemplateMeta } from './settings';
+
+/** One marketing send in the contact's recent history (kept in its mail log, for the frequency cap). */
+export interface RecentSend {
+  readonly at: string;
+  readonly sendId: string;
+}
+
+/** What the guards say about one send. Outcomes are values: only a failure to decide is an error. */
+export type GuardOutcome =
+  | { readonly type: 'Send' }
+  | { readonly type: 'Skip'; readonly reason: SkipReason }
+  | { readonly type: 'Defer'; readonly until: string };
+
+export type SkipReason =
+  /** Permanent bounce or complaint: nothing goes to this address any more. */
+  | 'suppressed'
+  /** The contact unsubscribed from this topic, or from all marketing. */
+  | 'unsubscribed'
+  /** A double opt-in confirmation is outstanding. */
+  | 'unconfirmed'
+  /** `frequencyCap.max` marketing emails in the last `frequencyCap.days` days already. */
+  | 'frequency_cap';
+
+/**
+ * The guards before every send, in order: suppression (every email), then for marketing only: consent for the
+ * template's topic, the frequency cap and the send window.
+ *
+ * Consent without a record: a contact with no subscription record for a topic submitted a form or was added by
+ * the business, and is treated as subscribed until they unsubscribe (soft opt-in). Forms that require double
+ * opt-in write a `pending` record first, which blocks marketing until it is confirmed.
+ */
+export function checkGuards(input: {
+  readonly contact: Contact;
+  readonly template: TemplateMeta;
+  readonly recent: readonly RecentSend[];
+  readonly settings: EmailSettings;
+  readonly now: Date;
+}): GuardOutcome {
+  const { contact, template, settings, now } = input;
+  if (contact.suppressed) return { type: 'Skip', reason: 'suppressed' };
+  if (template.kind === 'transactional') return { type: 'Send' };
+
+  const consent = consentFor(contact, template.topic);
+  if (consent === 'unsubscribed') return { type: 'Skip', reason: 'unsubscribed' };
+  if (consent === 'pending') return { type: 'Skip', reason: 'unconfirmed' };
+
+  const since = now.getTime() - settings.frequencyCap.days * 86_400_000;
+  const inWindow = input.recent.filter((send) => Date.parse(send.at) > since).length;
+  if (inWindow >= settings.frequencyCap.max) return { type: 'Skip', reason: 'frequency_cap' };
+
+  const opens = nextWindowOpening(now, timeZoneOf(contact, settings), settings.sendWindow);
+  return opens ? { type: 'Defer', until: opens.toISOString() } : { type: 'Send' };
+}
+
+/** A contact's consent for a topic: `all` unsubscribed wins over any topic record. */
+export function consentFor(contact: Contact, topic: string): 'subscribed' | 'unsubscribed' | 'pending' {
+  const subscriptions = contact.subscriptions ?? {};
+  if (subscriptions.all?.status === 'unsubscribed') return 'unsubscribed';
+  return subscriptions[topic]?.status ?? 'subscribed';
+}
+
+/** The contact's IANA time zone (attribute `time_zone`), or the configured default when absent or invalid. */
+export function timeZoneOf(contact: Contact, settings: EmailSettings): string {
+  const zone = contact.attributes.time_zone;
+  if (typeof zone === 'string' && isValidZone(zone)) return zone;
+  return settings.sendWindow.defaultTimeZone;
+}
+
+/**
+ * When the send window next opens, or undefined when `now` is inside it. The window is [start, end) in the
+ * contact's local time; the answer is exact across DST changes because it is found minute by minute in UTC.
+ */
+export function nextWindowOpening(
+  now: Date,
+  timeZone: string,
+  window: { readonly start: string; readonly end: string },
+): Date | undefined {
+  const local = localMinutes(now, timeZone);
+  const start = toMinutes(window.start);
+  const end = toMinutes(window.end);
+  if (local >= start && local < end) return undefined;
+  // Minutes until the local clock next reads `start` (today if before it, else tomorrow), then confirmed
+  // against the zone's real clock to absorb a DST shift in between.
+  const ahead = local < start ? start - local : 24 * 60 - local + start;
+  let candidate = new Date(Math.floor(now.getTime() / 60_000) * 60_000 + ahead * 60_000);
+  for (let i = 0; i < 3; i++) {
+    let drift = localMinutes(candidate, timeZone) - start;
+    if (drift === 0) break;
+    if (drift > 720) drift -= 1_440;
+    if (drift < -720) drift += 1_440;
+    candidate = new Date(candidate.getTime() - drift * 60_000);
+  }
+  return candidate;
+}
+
+function localMinutes(at: Date, timeZone: string): number {
+  const parts = formatter(timeZone).formatToParts(at);
+  const hour = Number(parts.find((p) => p.type === 'hour')?.value ?? 0) % 24;
+  const minute = Number(parts.find((p) => p.type === 'minute')?.value ?? 0);
+  return hour * 60 + minute;
+}
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+function formatter(timeZone: string): Intl.DateTimeFormat {
+  let f = formatters.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+    formatters.set(timeZone, f);
+  }
+  return f;
+}
+
+function toMinutes(hhmm: string): number {
+  const [h, m] = hhmm.split(':').map(Number);
+  return (h ?? 0) * 60 + (m ?? 0);
+}
+
+function isValidZone(zone: string): boolean {
+  try {
+    formatter(zone);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,315 @@
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  BatchGetCommand,
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
+import * as z from 'zod';
+import type { Subscription } from '../contacts/domain/contact';
+import { parseContact, toItem } from '../contacts/dynamo-contacts';
+import { CorruptItem } from '../contacts/contacts';
+import { keys } from '../shared/keys';
+import type { TimelineEvent } from '../shared/timeline';
+import type { RecentSend } from './domain/guards';
+import type { ClaimOutcome, EmailStore, SendRecord, SendState } from './ports';
+
+/**
+ * Email items of the single table:
+ *
+ * | item                  | PK                      | SK        |
+ * | --------------------- | ----------------------- | --------- |
+ * | send record (idempotency + link targets) | `IDEM#email#<sendId>` | `IDEM` |
+ * | recent marketing sends (frequency cap)   | `CONTACT#<contactId>` | `MAILLOG` |
+ *
+ * Send records expire (TTL) a year and a month after the send: longer than a journey can wait, and long enough
+ * for late clicks. After that a click token answers 404 like any unknown one.
+ */
+export const emailKeys = {
+  send: (sendId: string) => ({ PK: `IDEM#email#${sendId}`, SK: 'IDEM' }),
+  mailLog: (contactId: string) => ({ PK: `CONTACT#${contactId}`, SK: 'MAILLOG' }),
+};
+
+const SEND_RECORD_TTL_SECONDS = 400 * 86_400;
+
+const SendRecordSchema = z.object({
+  sendId: z.string(),
+  contactId: z.string(),
+  templateId: z.string(),
+  kind: z.enum(['marketing', 'transactional']),
+  topic: z.string().optional(),
+  journeyId: z.string().optional(),
+  stepId: z.string().optional(),
+  status: z.enum(['pending', 'sent', 'skipped', 'failed']),
+  eventId: z.string(),
+  messageId: z.string().optional(),
+  reason: z.string().optional(),
+  links: z.array(z.string()),
+  createdAt: z.string(),
+  lastClickAt: z.string().optional(),
+});
+
+const MailLogSchema = z.object({ sends: z.array(z.object({ at: z.string(), sendId: z.string() })) });
+
+export class DynamoEmailStore implements EmailStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async loadForSend(contactId: string, sendId: string): Promise<SendState> {
+    const wanted = [keys.profile(contactId), emailKeys.mailLog(contactId), emailKeys.send(sendId)];
+    let request: Record<string, { Keys: Record<string, unknown>[]; ConsistentRead: boolean }> | undefined = {
+      [this.tableName]: { Keys: wanted, ConsistentRead: true },
+    };
+    const items: Record<string, unknown>[] = [];
+    for (let attempt = 0; request && Object.keys(request).length > 0; attempt++) {
+      if (attempt > 10) throw new Error('BatchGetItem kept returning unprocessed keys');
+      const result = await this.db.send(new BatchGetCommand({ RequestItems: request }));
+      items.push(...(result.Responses?.[this.tableName] ?? []));
+      request = result.UnprocessedKeys as typeof request;
+    }
+    const find = (key: { PK: string; SK: string }) => items.find((item) => item.PK === key.PK && item.SK === key.SK);
+    const profile = find(wanted[0]!);
+    const log = find(wanted[1]!);
+    const record = find(wanted[2]!);
+    return {
+      ...(profile ? { contact: parseContact(profile) } : {}),
+      recent: log ? parse(MailLogSchema, log).sends : [],
+      ...(record ? { record: parseRecord(record) } : {}),
+    };
+  }
+
+  async recordSkip(record: SendRecord, event: TimelineEvent): Promise<ClaimOutcome> {
+    try {
+      await this.db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            { Put: { TableName: this.tableName, Item: this.recordItem(record), ConditionExpression: 'attribute_not_exists(PK)' } },
+            { Put: { TableName: this.tableName, Item: toItem(event), ConditionExpression: 'attribute_not_exists(PK)' } },
+          ],
+        }),
+      );
+      return { type: 'Claimed' };
+    } catch (error) {
+      if (cancelledBy(error, 0)) return this.existing(record.sendId);
+      throw error;
+    }
+  }
+
+  async claim(record: SendRecord): Promise<ClaimOutcome> {
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: this.recordItem(record),
+          ConditionExpression: 'attribute_not_exists(PK)',
+        }),
+      );
+      return { type: 'Claimed' };
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return this.existing(record.sendId);
+      throw error;
+    }
+  }
+
+  async markSent(record: SendRecord, messageId: string, event: TimelineEvent, recent: readonly RecentSend[]): Promise<void> {
+    await this.db.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Update: {
+              TableName: this.tableName,
+              Key: emailKeys.send(record.sendId),
+              UpdateExpression: 'SET #status = :sent, messageId = :messageId',
+              ConditionExpression: '#status = :pending',
+              ExpressionAttributeNames: { '#status': 'status' },
+              ExpressionAttributeValues: { ':sent': 'sent', ':pending': 'pending', ':messageId': messageId },
+            },
+          },
+          { Put: { TableName: this.tableName, Item: toItem(event), ConditionExpression: 'attribute_not_exists(PK)' } },
+          ...(record.kind === 'marketing'
+            ? [{ Put: { TableName: this.tableName, Item: { ...emailKeys.mailLog(record.contactId), sends: recent } } }]
+            : []),
+        ],
+      }),
+    );
+  }
+
+  async markFailed(record: SendRecord, error: string, event: TimelineEvent): Promise<void> {
+    await this.db.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Update: {
+              TableName: this.tableName,
+              Key: emailKeys.send(record.sendId),
+              UpdateExpression: 'SET #status = :failed, reason = :error',
+              ConditionExpression: '#status = :pending',
+              ExpressionAttributeNames: { '#status': 'status' },
+              ExpressionAttributeValues: { ':failed': 'failed', ':pending': 'pending', ':error': error },
+            },
+          },
+          { Put: { TableName: this.tableName, Item: toItem(event), ConditionExpression: 'attribute_not_exists(PK)' } },
+        ],
+      }),
+    );
+  }
+
+  async release(sendId: string): Promise<void> {
+    await this.db
+      .send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: emailKeys.send(sendId),
+          ConditionExpression: '#status = :pending',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':pending': 'pending' },
+        }),
+      )
+      .catch((error: unknown) => {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      });
+  }
+
+  async getSend(sendId: string): Promise<SendRecord | undefined> {
+    const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: emailKeys.send(sendId) }));
+    return Item ? parseRecord(Item) : undefined;
+  }
+
+  async noteClick(sendId: string, at: Date): Promise<{ record: SendRecord; previousClickAt?: string } | undefined> {
+    try {
+      const { Attributes } = await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: emailKeys.send(sendId),
+          UpdateExpression: 'SET lastClickAt = :at ADD clicks :one',
+          ConditionExpression: 'attribute_exists(PK)',
+          ExpressionAttributeValues: { ':at': at.toISOString(), ':one': 1 },
+          ReturnValues: 'ALL_OLD',
+        }),
+      );
+      if (!Attributes) return undefined;
+      const record = parseRecord(Attributes);
+      const previous = Attributes.lastClickAt as string | undefined;
+      return { record, ...(previous ? { previousClickAt: previous } : {}) };
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return undefined;
+      throw error;
+    }
+  }
+
+  async append(event: TimelineEvent): Promise<boolean> {
+    try {
+      await this.db.send(
+        new PutCommand({ TableName: this.tableName, Item: toItem(event), ConditionExpression: 'attribute_not_exists(PK)' }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  async updateConsent(
+    contactId: string,
+    change: {
+      readonly subscriptions?: Readonly<Record<string, Subscription>>;
+      readonly suppressed?: { readonly reason: 'bounce' | 'complaint'; readonly at: string };
+    },
+    events: readonly TimelineEvent[],
+    at: string,
+  ): Promise<boolean> {
+    const topics = Object.entries(change.subscriptions ?? {});
+    if (topics.length > 0) {
+      // A nested SET needs its parent map: create it first, once per contact (an UpdateItem cannot both create
+      // the map and set a key of it).
+      await this.db
+        .send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: keys.profile(contactId),
+            UpdateExpression: 'SET subscriptions = :empty',
+            ConditionExpression: 'attribute_exists(PK) AND attribute_not_exists(subscriptions)',
+            ExpressionAttributeValues: { ':empty': {} },
+          }),
+        )
+        .catch((error: unknown) => {
+          if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        });
+    }
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = { ':at': at };
+    const sets = ['updatedAt = :at'];
+    topics.forEach(([topic, subscription], i) => {
+      names[`#t${i}`] = topic;
+      values[`:t${i}`] = subscription;
+      sets.push(`subscriptions.#t${i} = :t${i}`);
+    });
+    if (change.suppressed) {
+      values[':suppressed'] = change.suppressed;
+      sets.push('suppressed = if_not_exists(suppressed, :suppressed)');
+    }
+    try {
+      await this.db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            ...events.map((event) => ({
+              Put: { TableName: this.tableName, Item: toItem(event), ConditionExpression: 'attribute_not_exists(PK)' },
+            })),
+            {
+              Update: {
+                TableName: this.tableName,
+                Key: keys.profile(contactId),
+                UpdateExpression: `SET ${sets.join(', ')}`,
+                ConditionExpression: 'attribute_exists(PK)',
+                ...(Object.keys(names).length > 0 ? { ExpressionAttributeNames: names } : {}),
+                ExpressionAttributeValues: values,
+              },
+            },
+          ],
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (cancelledBy(error, 0)) return false;
+      throw error;
+    }
+  }
+
+  async getContact(contactId: string) {
+    const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.profile(contactId) }));
+    return Item ? parseContact(Item) : undefined;
+  }
+
+  private recordItem(record: SendRecord) {
+    const expiresAt = Math.floor(Date.parse(record.createdAt) / 1000) + SEND_RECORD_TTL_SECONDS;
+    return { ...emailKeys.send(record.sendId), ...record, expiresAt };
+  }
+
+  private async existing(sendId: string): Promise<ClaimOutcome> {
+    const record = await this.getSend(sendId);
+    if (!record) throw new Error(`send ${sendId} was claimed and is gone`);
+    return { type: 'Exists', record };
+  }
+}
+
+function parseRecord(item: Record<string, unknown>): SendRecord {
+  const { lastClickAt: _ignored, ...record } = parse(SendRecordSchema, item);
+  return record;
+}
+
+function parse<T>(schema: z.ZodType<T>, item: Record<string, unknown>): T {
+  const parsed = schema.safeParse(item);
+  if (!parsed.success) throw new CorruptItem(`${String(item.PK)} ${String(item.SK)} does not match its schema`);
+  return parsed.data;
+}
+
+function cancelledBy(error: unknown, index: number): boolean {
+  return (
+    error instanceof TransactionCanceledException && error.CancellationReasons?.[index]?.Code === 'ConditionalCheckFailed'
+  );
+}

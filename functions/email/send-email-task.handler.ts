@@ -1,0 +1,24 @@
+import { SESv2Client } from '@aws-sdk/client-sesv2';
+import { documentClient } from '../shared/aws';
+import { parseEnv } from '../shared/env';
+import { systemClock } from '../shared/ids';
+import { createLogger } from '../shared/logger';
+import { DynamoEmailStore } from './dynamo-email-store';
+import { sendEnv } from './email-env';
+import { makeSendEmailTask } from './send-email-task';
+import { SesMailer } from './ses-mailer';
+import { signerFrom } from './signing-keys';
+import { emails, renderer } from './templates';
+
+const env = parseEnv(sendEnv);
+
+export const handler = makeSendEmailTask({
+  store: new DynamoEmailStore(documentClient, env.TABLE_NAME),
+  mailer: new SesMailer(new SESv2Client({ maxAttempts: 2 }), env.SES_CONFIGURATION_SET),
+  renderer,
+  settings: emails.settings,
+  signer: signerFrom(env),
+  publicUrl: env.PUBLIC_BASE_URL,
+  clock: systemClock,
+  logger: createLogger('send-email'),
+});

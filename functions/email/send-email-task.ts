@@ -1,0 +1,28 @@
+import * as z from 'zod';
+import { SendEmailTaskInput, type SendEmailTaskOutput } from '../shared/tasks';
+import { sendEmail, type SendDeps } from './send-email';
+import { sendIdOf } from './tokens';
+
+/** The task input, plus optional Liquid data the journey step may pass. */
+const TaskInput = SendEmailTaskInput.extend({ data: z.record(z.string(), z.unknown()).optional() });
+
+/**
+ * The journey "send email" step (a Step Functions Task). One email per (contact, execution, step): the send id
+ * is derived from exactly those, so any retry of the step finds the first attempt's record.
+ */
+export const makeSendEmailTask =
+  (deps: SendDeps) =>
+  async (input: unknown): Promise<SendEmailTaskOutput> => {
+    const task = TaskInput.parse(input);
+    return sendEmail(
+      {
+        contactId: task.contactId,
+        templateId: task.templateId,
+        sendId: sendIdOf('journey', task.contactId, task.executionName, task.stepId),
+        journeyId: task.journeyId,
+        stepId: task.stepId,
+        ...(task.data ? { data: task.data } : {}),
+      },
+      deps,
+    );
+  };

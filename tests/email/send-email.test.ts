@@ -1,0 +1,265 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { DynamoEmailStore } from '../../functions/email/dynamo-email-store';
+import { EmailSendFailed, SesThrottled, type Mailer } from '../../functions/email/ports';
+import { makeSendEmailTask } from '../../functions/email/send-email-task';
+import { sendEmail } from '../../functions/email/send-email';
+import { createTestTable, type TestTable } from '../support/table';
+import { PUBLIC_URL, createContact, eventsOf, fixedClock, sendDeps, startLocalSes, type LocalSes } from './support';
+
+let table: TestTable;
+let ses: LocalSes;
+
+beforeAll(async () => {
+  table = await createTestTable();
+  ses = await startLocalSes();
+});
+afterAll(async () => {
+  await ses.stop();
+});
+beforeEach(async () => {
+  await ses.clear();
+});
+
+const step = (contactId: string, overrides: Record<string, unknown> = {}) => ({
+  contactId,
+  journeyId: 'budget-router',
+  stepId: 'nurture-1',
+  executionName: `budget-router-${contactId}-1`,
+  templateId: 'nurture-1',
+  ...overrides,
+});
+
+describe('the journey send step', () => {
+  it('sends the rendered email through SES with one-click unsubscribe headers and records email.sent', async () => {
+    // Prepare
+    const { contactId, email } = await createContact(table, { first_name: 'Grace' });
+    const task = makeSendEmailTask(sendDeps(table, ses));
+
+    // Act
+    const output = await task(step(contactId));
+
+    // Assess
+    expect(output).toEqual({ outcome: 'sent', messageId: expect.any(String) });
+    const [stored] = await ses.emails();
+    expect(stored?.destination.to).toEqual([email]);
+    expect(stored?.subject).toBe('Grace, your guide to planning on a small budget');
+    expect(stored?.body.html).toContain('Hi Grace,');
+    expect(stored?.body.text).toContain('Hi Grace,');
+    const headers = Object.fromEntries((stored?.headers ?? []).map((h) => [h.name, h.value]));
+    expect(headers['List-Unsubscribe']).toMatch(new RegExp(`^<${PUBLIC_URL}/u/u\\.[^>]+>, <mailto:unsubscribe@example\\.com\\?subject=unsubscribe>$`));
+    expect(headers['List-Unsubscribe-Post']).toBe('List-Unsubscribe=One-Click');
+    const [sent] = await eventsOf(table, contactId, 'email.sent');
+    expect(sent?.data).toMatchObject({
+      messageId: output.outcome === 'sent' ? output.messageId : '',
+      templateId: 'nurture-1',
+      journeyId: 'budget-router',
+      stepId: 'nurture-1',
+      topic: 'nurture',
+      kind: 'marketing',
+    });
+  });
+
+  it('rewrites links to signed tracking URLs and adds the open pixel, but leaves the unsubscribe link alone', async () => {
+    const { contactId } = await createContact(table);
+    await makeSendEmailTask(sendDeps(table, ses))(step(contactId));
+    const [stored] = await ses.emails();
+    expect(stored?.body.html).not.toContain('href="https://www.example.com/guides/small-budget-planning"');
+    expect(stored?.body.html).toMatch(new RegExp(`href="${PUBLIC_URL}/t/c/c\\.${contactId}\\.[\\w-]+\\.0\\.[\\w-]+"`));
+    expect(stored?.body.html).toMatch(new RegExp(`<img src="${PUBLIC_URL}/t/o/o\\.`));
+    expect(stored?.body.html).toMatch(new RegExp(`href="${PUBLIC_URL}/u/u\\.`));
+    expect(stored?.body.text).toMatch(new RegExp(`\\[${PUBLIC_URL}/t/c/c\\.`));
+  });
+
+  it('sends one email when the step is invoked twice, and answers the second time as a duplicate', async () => {
+    const { contactId } = await createContact(table);
+    const task = makeSendEmailTask(sendDeps(table, ses));
+
+    const first = await task(step(contactId));
+    const second = await task(step(contactId));
+
+    expect(second).toEqual({ ...first, duplicate: true });
+    expect(await ses.emails()).toHaveLength(1);
+    expect(await eventsOf(table, contactId, 'email.sent')).toHaveLength(1);
+  });
+
+  it('sends one email when two invocations of the same step race', async () => {
+    const { contactId } = await createContact(table);
+    const task = makeSendEmailTask(sendDeps(table, ses));
+
+    const outcomes = await Promise.all([task(step(contactId)), task(step(contactId)), task(step(contactId))]);
+
+    expect(await ses.emails()).toHaveLength(1);
+    expect(outcomes.filter((o) => o.outcome === 'sent' && !o.duplicate)).toHaveLength(1);
+  });
+
+  it('never sends twice when the step fails after the SES call and is retried', async () => {
+    // Prepare: the write after SES fails once, as if the Lambda died there.
+    const { contactId } = await createContact(table);
+    const store = new DynamoEmailStore(table.documentClient, table.tableName);
+    const failing = Object.assign(Object.create(store) as DynamoEmailStore, {
+      markSent: async () => {
+        throw new Error('injected: process died after SES accepted the email');
+      },
+    });
+    const deps = sendDeps(table, ses);
+
+    // Act
+    await expect(makeSendEmailTask({ ...deps, store: failing })(step(contactId))).rejects.toThrow('injected');
+    const retry = await makeSendEmailTask(deps)(step(contactId));
+
+    // Assess
+    expect(await ses.emails()).toHaveLength(1);
+    expect(retry).toEqual({ outcome: 'skipped', reason: 'send_in_doubt' });
+  });
+
+  it('raises SesThrottled when SES throttles, and sends on the retry', async () => {
+    const { contactId } = await createContact(table);
+    const deps = sendDeps(table, ses);
+    const throttled: Mailer = {
+      send: async () => {
+        throw Object.assign(new Error('Maximum sending rate exceeded.'), { name: 'TooManyRequestsException' });
+      },
+    };
+    // The SDK error surfaces through the real mailer's mapping: wrap the fake the same way.
+    const { SesMailer } = await import('../../functions/email/ses-mailer');
+    const mapping = new SesMailer({ send: () => throttled.send({} as never) } as never, undefined);
+
+    const error = await makeSendEmailTask({ ...deps, mailer: mapping })(step(contactId)).catch((e: unknown) => e);
+    const retry = await makeSendEmailTask(deps)(step(contactId));
+
+    expect(error).toBeInstanceOf(SesThrottled);
+    expect((error as Error).name).toBe('SesThrottled');
+    expect(retry).toMatchObject({ outcome: 'sent' });
+    expect(await ses.emails()).toHaveLength(1);
+  });
+
+  it('records email.failed and fails the step when SES refuses the email', async () => {
+    const { contactId } = await createContact(table);
+    const refusing: Mailer = {
+      send: async () => {
+        throw Object.assign(new Error('Email address is not verified.'), { name: 'MessageRejected' });
+      },
+    };
+
+    const error = await makeSendEmailTask({ ...sendDeps(table, ses), mailer: refusing })(step(contactId)).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(EmailSendFailed);
+    const [failed] = await eventsOf(table, contactId, 'email.failed');
+    expect(failed?.data).toEqual({ templateId: 'nurture-1', journeyId: 'budget-router', stepId: 'nurture-1', error: 'MessageRejected' });
+  });
+
+  it('answers no_contact for a contact that does not exist', async () => {
+    const output = await makeSendEmailTask(sendDeps(table, ses))(step('01HNOSUCHCONTACT0000000000'));
+    expect(output).toEqual({ outcome: 'skipped', reason: 'no_contact' });
+    expect(await ses.emails()).toHaveLength(0);
+  });
+});
+
+describe('guards', () => {
+  const subscription = (status: string) => ({ status, at: '2026-03-02T00:00:00Z', source: 'test' });
+  const setProfile = async (contactId: string, attribute: string, value: unknown) => {
+    const { UpdateCommand } = await import('@aws-sdk/lib-dynamodb');
+    await table.documentClient.send(
+      new UpdateCommand({
+        TableName: table.tableName,
+        Key: { PK: `CONTACT#${contactId}`, SK: 'PROFILE' },
+        UpdateExpression: 'SET #a = :v',
+        ExpressionAttributeNames: { '#a': attribute },
+        ExpressionAttributeValues: { ':v': value },
+      }),
+    );
+  };
+
+  it('sends no email after the contact unsubscribed from the topic, and records why', async () => {
+    const { contactId } = await createContact(table);
+    await setProfile(contactId, 'subscriptions', { nurture: subscription('unsubscribed') });
+
+    const output = await makeSendEmailTask(sendDeps(table, ses))(step(contactId));
+
+    expect(output).toEqual({ outcome: 'skipped', reason: 'unsubscribed' });
+    expect(await ses.emails()).toHaveLength(0);
+    const [skipped] = await eventsOf(table, contactId, 'email.skipped');
+    expect(skipped?.data).toEqual({ templateId: 'nurture-1', journeyId: 'budget-router', stepId: 'nurture-1', topic: 'nurture', reason: 'unsubscribed' });
+  });
+
+  it('sends no marketing email after an unsubscribe from all, but still sends transactional ones', async () => {
+    const { contactId } = await createContact(table);
+    await setProfile(contactId, 'subscriptions', { all: subscription('unsubscribed') });
+    const task = makeSendEmailTask(sendDeps(table, ses));
+
+    expect(await task(step(contactId, { templateId: 'welcome', stepId: 'welcome' }))).toEqual({ outcome: 'skipped', reason: 'unsubscribed' });
+    expect(await task(step(contactId, { templateId: 'rep-will-call', stepId: 'rep' }))).toMatchObject({ outcome: 'sent' });
+  });
+
+  it('sends nothing at all to a suppressed contact', async () => {
+    const { contactId } = await createContact(table);
+    await setProfile(contactId, 'suppressed', { reason: 'bounce', at: '2026-03-02T00:00:00Z' });
+    const task = makeSendEmailTask(sendDeps(table, ses));
+
+    expect(await task(step(contactId))).toEqual({ outcome: 'skipped', reason: 'suppressed' });
+    expect(await task(step(contactId, { templateId: 'rep-will-call', stepId: 'rep' }))).toEqual({ outcome: 'skipped', reason: 'suppressed' });
+    expect(await ses.emails()).toHaveLength(0);
+  });
+
+  it('sends no marketing email while a double opt-in is unconfirmed', async () => {
+    const { contactId } = await createContact(table);
+    await setProfile(contactId, 'subscriptions', { nurture: subscription('pending') });
+    expect(await makeSendEmailTask(sendDeps(table, ses))(step(contactId))).toEqual({ outcome: 'skipped', reason: 'unconfirmed' });
+  });
+
+  it('caps marketing emails at 3 per rolling 7 days, transactional exempt, and lets them through again later', async () => {
+    // Prepare
+    const { contactId } = await createContact(table);
+    const clock = fixedClock(new Date('2026-03-10T14:00:00Z'));
+    const task = makeSendEmailTask(sendDeps(table, ses, { clock }));
+    const nth = (n: number, templateId = 'nurture-1') => step(contactId, { stepId: `s${n}`, templateId });
+
+    // Act
+    for (let n = 1; n <= 3; n++) expect(await task(nth(n))).toMatchObject({ outcome: 'sent' });
+    const fourth = await task(nth(4));
+    const transactional = await task(nth(5, 'rep-will-call'));
+    clock.set(new Date('2026-03-17T14:00:01Z'));
+    const weekLater = await task(nth(6));
+
+    // Assess
+    expect(fourth).toEqual({ outcome: 'skipped', reason: 'frequency_cap' });
+    expect(transactional).toMatchObject({ outcome: 'sent' });
+    expect(weekLater).toMatchObject({ outcome: 'sent' });
+  });
+
+  it('defers a marketing email outside the contact\'s local hours until the window opens', async () => {
+    // 23:30 in Tokyo on March 10th: the window opens at 08:00 Tokyo time, 23:00 UTC.
+    const { contactId } = await createContact(table, { time_zone: 'Asia/Tokyo' });
+    const clock = fixedClock(new Date('2026-03-10T14:30:00Z'));
+    const task = makeSendEmailTask(sendDeps(table, ses, { clock }));
+
+    expect(await task(step(contactId))).toEqual({ outcome: 'deferred', until: '2026-03-10T23:00:00.000Z' });
+    expect(await task(step(contactId, { templateId: 'rep-will-call', stepId: 'rep' }))).toMatchObject({ outcome: 'sent' });
+    clock.set(new Date('2026-03-10T23:00:00Z'));
+    expect(await task(step(contactId))).toMatchObject({ outcome: 'sent' });
+    expect(await eventsOf(table, contactId, 'email.sent')).toHaveLength(2);
+  });
+
+  it('records a guard\'s refusal once, however often the step is retried', async () => {
+    const { contactId } = await createContact(table);
+    await setProfile(contactId, 'subscriptions', { nurture: subscription('unsubscribed') });
+    const task = makeSendEmailTask(sendDeps(table, ses));
+
+    await task(step(contactId));
+    await task(step(contactId));
+
+    expect(await eventsOf(table, contactId, 'email.skipped')).toHaveLength(1);
+  });
+});
+
+describe('sendEmail with extra data', () => {
+  it('renders the data a caller passes, and the template default without it', async () => {
+    const { contactId } = await createContact(table);
+    const deps = sendDeps(table, ses);
+    await sendEmail({ contactId, templateId: 'trial-ending-soon', sendId: 'a1', data: { days_left: 5 } }, deps);
+    await sendEmail({ contactId, templateId: 'trial-ends-today', sendId: 'a2' }, deps);
+    const [first, second] = await ses.emails();
+    expect(first?.subject).toBe('Your trial ends in 5 days');
+    expect(second?.subject).toBe('Your trial ends today');
+  });
+});
