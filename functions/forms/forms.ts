@@ -1,4 +1,5 @@
 import demoRequest from '../../content/forms/demo-request.json' with { type: 'json' };
+import newsletter from '../../content/forms/newsletter.json' with { type: 'json' };
 import { loadForms } from './domain/form-definition';
 
 /**
@@ -7,4 +8,5 @@ import { loadForms } from './domain/form-definition';
  */
 export const forms = loadForms({
   'demo-request.json': demoRequest,
+  'newsletter.json': newsletter,
 });

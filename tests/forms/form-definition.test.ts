@@ -21,6 +21,10 @@ describe('form files', () => {
       'company',
       'job_title',
       'budget',
+      'company_size',
+      'phone',
+      'country',
+      'marketing_consent',
     ]);
     expect(demo?.fields.find((field) => field.name === 'budget')?.type).toBe('number');
   });

@@ -55,7 +55,12 @@ describe('checkSubmission', () => {
           phone: '+1 (555) 010-0000',
           site: 'https://ann.example',
         },
+        emailRole: false,
         utm: {},
+        clickIds: {},
+        consents: [],
+        // `submit` (the button's name) was posted but is not declared: dropped, counted.
+        unknownFields: 1,
       },
     });
   });

@@ -1,7 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ContactContended } from '../../functions/contacts/contacts';
-import { DynamoContacts } from '../../functions/contacts/dynamo-contacts';
+import { disposableDomains } from '../../functions/forms/disposable-domains';
+import { DynamoIntake } from '../../functions/forms/dynamo-intake';
 import { forms } from '../../functions/forms/forms';
+import { Signer } from '../../functions/forms/signing';
 import { makeSubmitFormHandler, MAX_FORM_BYTES } from '../../functions/forms/submit-form';
 import { EventName } from '../../functions/shared/events';
 import type { Clock } from '../../functions/shared/ids';
@@ -20,9 +22,12 @@ beforeAll(async () => {
   logger = memoryLogger();
   submit = makeSubmitFormHandler({
     forms,
-    contacts: new DynamoContacts(table.documentClient, table.tableName),
+    intake: new DynamoIntake(table.documentClient, table.tableName),
     clock,
     logger,
+    signer: new Signer(async () => 'test-signing-key-0123456789'),
+    captcha: { verify: async () => true },
+    isDisposable: disposableDomains(),
   });
 });
 
@@ -76,7 +81,8 @@ describe('POST /forms/{formId}', () => {
 
     // Assess
     expect(result.statusCode).toBe(303);
-    expect(result.headers.location).toBe('https://www.example.com/thank-you');
+    // The page's origin is the API's own here (same-origin post); a Referer never picks the redirect's host.
+    expect(result.headers.location).toBe('https://forms.example.com/thank-you');
     const stored = await contactByEmail(email);
     expect(stored?.profile).toMatchObject({
       email,
@@ -206,7 +212,7 @@ describe('CORS', () => {
     expect(result.statusCode).toBe(204);
     expect(result.headers).toMatchObject({
       'access-control-allow-origin': 'http://localhost:3000',
-      'access-control-allow-methods': 'POST, OPTIONS',
+      'access-control-allow-methods': 'GET, POST, OPTIONS',
       'access-control-allow-headers': 'content-type',
     });
   });
@@ -316,16 +322,15 @@ describe('server faults', () => {
       forms,
       clock,
       logger: memoryLogger(),
-      contacts: {
-        recordSubmission: async () => {
+      signer: new Signer(async () => 'test-signing-key-0123456789'),
+      captcha: { verify: async () => true },
+      isDisposable: () => false,
+      intake: {
+        record: async () => {
           throw error;
         },
-        appendEvent: async () => {
-          throw error;
-        },
-        get: async () => undefined,
-        findIdByEmail: async () => undefined,
-        timeline: async () => ({ items: [] }),
+        countBot: async () => undefined,
+        profile: async () => undefined,
       },
     });
   const event = () =>

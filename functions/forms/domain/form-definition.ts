@@ -1,10 +1,13 @@
 import * as z from 'zod';
 import { describeFieldErrors, fieldErrors } from '../../shared/validation';
+import { RESERVED_FIELD_NAMES } from './hidden-fields';
+import { COUNTRY_CODES } from './countries';
 
 const fieldName = z
   .string()
   .regex(/^[a-z][a-z0-9_]{0,63}$/, 'field names are lower_snake_case, at most 64 characters')
-  .refine((name) => !name.startsWith('utm_'), 'utm_* names are reserved for campaign parameters');
+  .refine((name) => !name.startsWith('utm_'), 'utm_* names are reserved for campaign parameters')
+  .refine((name) => !RESERVED_FIELD_NAMES.has(name), 'this name is reserved (click ids, landing page, referrer, …)');
 
 const common = {
   name: fieldName,
@@ -12,6 +15,13 @@ const common = {
   /** A required field must be present and non-blank (a required checkbox must be checked). @default false */
   required: z.boolean().default(false),
 };
+
+const option = z.string().min(1).max(200);
+const countryCode = z
+  .string()
+  .regex(/^[A-Z]{2}$/)
+  .refine((code) => COUNTRY_CODES.has(code), 'an ISO 3166-1 alpha-2 country code such as "US"');
+const isoDate = z.iso.date();
 
 /** One field of a form, as marketers declare it. Stored values use the field's `name` forever. */
 export const FormField = z.discriminatedUnion('type', [
@@ -25,10 +35,37 @@ export const FormField = z.discriminatedUnion('type', [
     max: z.number().optional(),
     integer: z.boolean().default(false),
   }),
-  z.strictObject({ ...common, type: z.literal('select'), options: z.array(z.string().min(1).max(200)).min(1) }),
+  z.strictObject({ ...common, type: z.literal('select'), options: z.array(option).min(1) }),
+  z.strictObject({ ...common, type: z.literal('radio'), options: z.array(option).min(1) }),
+  /** Several options; stored as one text value, the chosen options in declared order joined by ", ". */
+  z.strictObject({
+    ...common,
+    type: z.literal('multiselect'),
+    options: z.array(option.refine((o) => !o.includes(','), 'multi-select options cannot contain ","')).min(1),
+    maxSelected: z.int().min(1).optional(),
+  }),
   z.strictObject({ ...common, type: z.literal('checkbox') }),
+  /**
+   * A consent checkbox: when checked, the text version the visitor saw, the time, the form and the IP are
+   * recorded on the event and the profile. Must be ticked by a person; never pre-checked by the snippet.
+   */
+  z.strictObject({
+    ...common,
+    type: z.literal('consent'),
+    /** The version of the consent wording shown next to the box, e.g. "marketing-2026-11". */
+    textVersion: z.string().min(1).max(100),
+    /** What the consent is for; `marketing` is what email sends check. @default 'marketing' */
+    purpose: z.string().regex(/^[a-z][a-z0-9_]{0,63}$/).default('marketing'),
+  }),
+  /** A phone number, stored in E.164 (`+14155550123`); numbers without a country code use `defaultCountry`. */
+  z.strictObject({ ...common, type: z.literal('phone'), defaultCountry: countryCode.optional() }),
+  /** Kept for forms written before `phone`: loosely checked, stored as typed. */
   z.strictObject({ ...common, type: z.literal('tel') }),
   z.strictObject({ ...common, type: z.literal('url') }),
+  /** A calendar date, stored as `YYYY-MM-DD`. */
+  z.strictObject({ ...common, type: z.literal('date'), min: isoDate.optional(), max: isoDate.optional() }),
+  /** A country, stored as its ISO 3166-1 alpha-2 code; the code or the English name is accepted. */
+  z.strictObject({ ...common, type: z.literal('country'), options: z.array(countryCode).min(1).optional() }),
 ]);
 export type FormField = z.infer<typeof FormField>;
 
@@ -43,6 +80,14 @@ const redirectUrl = z
     'a redirect is an absolute http(s) URL or a path starting with "/"',
   );
 
+/** A bot check a person solves in the page; verified server-side with the provider. */
+export const CaptchaSettings = z.strictObject({
+  provider: z.enum(['turnstile', 'recaptcha']),
+  /** The public site key the widget is rendered with (the secret is configuration, never in a form file). */
+  siteKey: z.string().min(1).max(200),
+});
+export type CaptchaSettings = z.infer<typeof CaptchaSettings>;
+
 /**
  * A form, declared in a file under content/forms/ and reviewed like code. Validated when a function starts,
  * when the local runtime starts and when the CDK app synthesizes, so a broken form never deploys.
@@ -55,12 +100,33 @@ export const FormDefinition = z
     /** Origins whose pages may post this form; "*" allows any. Posts from other origins are refused. */
     allowedOrigins: z.array(origin).default([]),
     /**
-     * Where a browser goes after a successful plain-HTML post (303). A path is resolved against the page that
-     * posted the form, so one form file serves every site it is embedded in.
+     * Where a browser goes after a successful plain-HTML post (303). A path is resolved against the posting page's
+     * origin when that origin is allowed (see allowedOrigins), else against the API's own origin.
      */
     redirectUrl,
     /** A hidden field people never fill; posts that fill it are answered as usual and stored nowhere. */
     honeypot: fieldName.optional(),
+    /**
+     * Refuse (silently, as a bot) posts without a valid signed render token. Off by default so server-side
+     * integrations keep working; posts WITH a token are always checked. @default false
+     */
+    requireRenderToken: z.boolean().default(false),
+    /** A post this many seconds or less after the page rendered its token is a bot. @default 3 */
+    minFillSeconds: z.number().min(0).max(600).default(3),
+    /** A Turnstile or reCAPTCHA check, verified server-side on every post. */
+    captcha: CaptchaSettings.optional(),
+    /** B2B forms: refuse free-mail addresses (gmail.com, outlook.com, …) with a 422. @default false */
+    rejectFreeMail: z.boolean().default(false),
+    /**
+     * Fields to ask only while the contact's profile lacks them: the snippet asks `GET /forms/{id}/fields` which
+     * to show to a known visitor. Every listed name must be a declared, optional field.
+     */
+    progressiveFields: z.array(fieldName).default([]),
+    /**
+     * The snippet sets no cookie (the signed visitor cookie for progressive profiling) until a consent field of
+     * this form is checked. @default true
+     */
+    cookiesNeedConsent: z.boolean().default(true),
   })
   .superRefine((form, ctx) => {
     const names = form.fields.map((field) => field.name);
@@ -76,6 +142,16 @@ export const FormDefinition = z
     }
     if (form.honeypot && names.includes(form.honeypot)) {
       ctx.addIssue({ code: 'custom', message: 'the honeypot must not be a declared field', path: ['honeypot'] });
+    }
+    for (const name of form.progressiveFields) {
+      const field = form.fields.find((f) => f.name === name);
+      if (!field || field.required || field.type === 'email') {
+        ctx.addIssue({
+          code: 'custom',
+          message: `progressive field "${name}" must be a declared optional field other than the email`,
+          path: ['progressiveFields'],
+        });
+      }
     }
   });
 export type FormDefinition = z.infer<typeof FormDefinition>;

@@ -1,137 +1,303 @@
-import * as z from 'zod';
-import { fieldErrors, type FieldError } from '../../shared/validation';
+import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/min';
+import type { FieldError } from '../../shared/validation';
 import { UTM_KEYS, type FieldValue, type Utm } from '../../shared/values';
+import { countryCodeOf } from './countries';
+import { checkEmail, type EmailPolicy } from './email';
 import type { FormDefinition, FormField } from './form-definition';
+import {
+  ANONYMOUS_ID_KEY,
+  CLICK_ID_KEYS,
+  EMAIL_CONFIRMED_KEY,
+  LANDING_PAGE_KEY,
+  REFERRER_KEY,
+  SYSTEM_KEYS,
+  type ClickIds,
+} from './hidden-fields';
 
-/** A post that passed its form's rules: blanks are gone, numbers are numbers, the email is trimmed. */
+/** A consent the visitor gave by ticking a consent field. */
+export interface GivenConsent {
+  readonly field: string;
+  readonly purpose: string;
+  readonly textVersion: string;
+}
+
+/** A post that passed its form's rules: blanks are gone, numbers are numbers, the email is normalised. */
 export interface ValidSubmission {
+  /** The uniqueness key: NFC, lower-case, IDN domain in punycode. */
   readonly email: string;
+  /** A shared mailbox such as info@ or sales@: accepted, flagged on the profile. */
+  readonly emailRole: boolean;
   /** Declared fields that carry a value, email included; undeclared fields never get this far. */
   readonly fields: Readonly<Record<string, FieldValue>>;
   readonly utm: Utm;
+  readonly clickIds: ClickIds;
+  readonly landingPage?: string;
+  /** The page before the landing page (`document.referrer`), as the snippet reports it. */
+  readonly referrer?: string;
+  readonly consents: readonly GivenConsent[];
+  /** Posted names that are neither declared fields nor ones the endpoint reads: dropped, only counted. */
+  readonly unknownFields: number;
+  readonly anonymousId?: string;
 }
 
 export type SubmissionCheck =
   | { readonly type: 'Valid'; readonly submission: ValidSubmission }
-  | { readonly type: 'Invalid'; readonly errors: readonly FieldError[] }
+  | { readonly type: 'Invalid'; readonly errors: readonly FieldError[]; readonly suggestion?: string }
   | { readonly type: 'Spam' };
 
-const MAX_UTM_LENGTH = 200;
-const schemas = new WeakMap<FormDefinition, z.ZodType<Record<string, FieldValue | undefined>>>();
+const MAX_HIDDEN_LENGTH = 200;
+const MAX_URL_LENGTH = 2_000;
 
 /**
  * Checks raw posted fields against a form. UTM parameters come from hidden fields first, then from the query
- * string of the URL the form was posted to.
+ * string of the URL the form was posted to. Text is cleaned before it is checked: bidi overrides and control
+ * characters are removed everywhere, and line breaks in single-line fields become spaces.
  */
 export function checkSubmission(
   form: FormDefinition,
   raw: Readonly<Record<string, unknown>>,
   query: Readonly<Record<string, string | undefined>> = {},
+  emailPolicy: Pick<EmailPolicy, 'isDisposable'> = { isDisposable: () => false },
 ): SubmissionCheck {
-  if (form.honeypot && isFilled(raw[form.honeypot])) return { type: 'Spam' };
+  if (form.honeypot && present(raw[form.honeypot])) return { type: 'Spam' };
 
-  const parsed = schemaFor(form).safeParse(raw);
-  const errors: FieldError[] = parsed.success ? [] : fieldErrors(parsed.error, '(form)');
+  const errors: FieldError[] = [];
+  const fields: Record<string, FieldValue> = {};
+  const consents: GivenConsent[] = [];
+  let email: { key: string; role: boolean } | undefined;
+  let suggestion: string | undefined;
 
+  for (const field of form.fields) {
+    const result = checkField(field, raw[field.name]);
+    if ('error' in result) {
+      errors.push({ field: field.name, message: result.error });
+      continue;
+    }
+    if (result.value === undefined) continue;
+    if (field.type === 'email') {
+      const check = checkEmail(String(result.value), {
+        ...emailPolicy,
+        rejectFreeMail: form.rejectFreeMail,
+        confirmed: isTrue(raw[EMAIL_CONFIRMED_KEY]),
+      });
+      if (check.type === 'Rejected') {
+        errors.push({ field: field.name, message: check.message });
+        suggestion = check.suggestion;
+        continue;
+      }
+      email = { key: check.key, role: check.role };
+      fields[field.name] = check.key;
+      continue;
+    }
+    if (field.type === 'consent' && result.value === true) {
+      consents.push({ field: field.name, purpose: field.purpose, textVersion: field.textVersion });
+    }
+    fields[field.name] = result.value;
+  }
+
+  const hidden = (key: string, max: number, source: unknown = raw[key]) => {
+    if (source === undefined) return undefined;
+    const text = typeof source === 'string' ? singleLine(source) : undefined;
+    if (text === undefined || text.length > max) {
+      errors.push({ field: key, message: `must be a single text value of at most ${max} characters` });
+      return undefined;
+    }
+    return text || undefined;
+  };
   const utm: Utm = {};
   for (const key of UTM_KEYS) {
-    const value = raw[key] ?? query[key];
-    if (value === undefined) continue;
-    const text = typeof value === 'string' ? value.trim() : undefined;
-    if (text === undefined || text.length > MAX_UTM_LENGTH) {
-      errors.push({ field: key, message: `must be a single text value of at most ${MAX_UTM_LENGTH} characters` });
-    } else if (text) {
-      utm[key] = text;
+    const value = hidden(key, MAX_HIDDEN_LENGTH, raw[key] ?? query[key]);
+    if (value) utm[key] = value;
+  }
+  const clickIds: ClickIds = {};
+  for (const key of CLICK_ID_KEYS) {
+    const value = hidden(key, MAX_HIDDEN_LENGTH, raw[key] ?? query[key]);
+    if (value) clickIds[key] = value;
+  }
+  const landingPage = webUrl(hidden(LANDING_PAGE_KEY, MAX_URL_LENGTH));
+  const referrer = webUrl(hidden(REFERRER_KEY, MAX_URL_LENGTH));
+  const anonymousId = hidden(ANONYMOUS_ID_KEY, MAX_HIDDEN_LENGTH);
+
+  if (errors.length > 0 || !email) {
+    return { type: 'Invalid', errors, ...(suggestion && errors.length === 1 ? { suggestion } : {}) };
+  }
+  const declared = new Set(form.fields.map((field) => field.name));
+  const unknownFields = Object.keys(raw).filter(
+    (name) => !declared.has(name) && !SYSTEM_KEYS.has(name) && !name.startsWith('utm_') && name !== form.honeypot,
+  ).length;
+  return {
+    type: 'Valid',
+    submission: {
+      email: email.key,
+      emailRole: email.role,
+      fields,
+      utm,
+      clickIds,
+      ...(landingPage ? { landingPage } : {}),
+      ...(referrer ? { referrer } : {}),
+      consents,
+      unknownFields,
+      ...(anonymousId ? { anonymousId } : {}),
+    },
+  };
+}
+
+type FieldResult = { value: FieldValue | undefined } | { error: string };
+
+/** One field's value: absent (blank), typed, or the reason it is refused. */
+function checkField(field: FormField, input: unknown): FieldResult {
+  const result = typedValue(field, input);
+  if ('error' in result) return result;
+  if (result.value === undefined || (field.type === 'checkbox' && result.value === false)) {
+    if (field.required) return { error: field.type === 'checkbox' || field.type === 'consent' ? 'must be checked' : 'is required' };
+    return result;
+  }
+  if (field.type === 'consent' && result.value === false) {
+    return field.required ? { error: 'must be checked' } : { value: undefined };
+  }
+  return result;
+}
+
+function typedValue(field: FormField, input: unknown): FieldResult {
+  switch (field.type) {
+    case 'checkbox':
+    case 'consent':
+      return toBoolean(input);
+    case 'multiselect':
+      return multiSelect(field, input);
+    case 'number':
+      return toNumber(field, input);
+    default: {
+      const text = singleValue(input, field.type === 'textarea');
+      if (typeof text !== 'string') return text;
+      return text === '' ? { value: undefined } : textValue(field, text);
     }
   }
-
-  if (errors.length > 0 || !parsed.success) return { type: 'Invalid', errors };
-  const fields = Object.fromEntries(
-    Object.entries(parsed.data).filter((entry): entry is [string, FieldValue] => entry[1] !== undefined),
-  );
-  return { type: 'Valid', submission: { email: fields.email as string, fields, utm } };
 }
 
-function schemaFor(form: FormDefinition) {
-  let schema = schemas.get(form);
-  if (!schema) {
-    schema = z.object(Object.fromEntries(form.fields.map((field) => [field.name, fieldSchema(field)])));
-    schemas.set(form, schema);
-  }
-  return schema;
+/** A single text value, cleaned; an object with `error` when the input is not one. */
+function singleValue(input: unknown, multiline = false): string | { error: string } {
+  if (input === undefined || input === null) return '';
+  if (Array.isArray(input)) return { error: 'must be a single value' };
+  if (typeof input !== 'string') return { error: 'must be text' };
+  return multiline ? cleanText(input) : singleLine(input);
 }
 
-function fieldSchema(field: FormField): z.ZodType<FieldValue | undefined> {
-  if (field.type === 'checkbox') {
-    const checkbox = z.preprocess(toBoolean, z.boolean({ error: 'must be checked or unchecked' }));
-    return field.required ? checkbox.refine((checked) => checked, 'must be checked') : checkbox;
-  }
-  const value = valueSchema(field);
-  return z.preprocess(blankToUndefined, field.required ? value : value.optional());
-}
-
-function valueSchema(field: Exclude<FormField, { type: 'checkbox' }>): z.ZodType<FieldValue> {
-  const required = {
-    error: (issue: { input: unknown }) =>
-      issue.input === undefined ? 'is required' : Array.isArray(issue.input) ? 'must be a single value' : 'must be text',
-  };
+function textValue(field: Exclude<FormField, { type: 'checkbox' | 'consent' | 'multiselect' | 'number' }>, text: string): FieldResult {
   switch (field.type) {
     case 'email':
-      return z.string(required).max(254, 'must be at most 254 characters').pipe(z.email('must be a valid email address'));
+      return text.length > 254 ? { error: 'must be at most 254 characters' } : { value: text };
     case 'text':
     case 'textarea':
-      return z.string(required).max(field.maxLength, `must be at most ${field.maxLength} characters`);
+      return [...text].length > field.maxLength ? { error: `must be at most ${field.maxLength} characters` } : { value: text };
     case 'tel':
-      return z.string(required).regex(/^\+?[0-9 ().-]{3,40}$/, 'must be a phone number');
+      return /^\+?[0-9 ().-]{3,40}$/.test(text) ? { value: text } : { error: 'must be a phone number' };
+    case 'phone': {
+      const phone = text.length <= 40 ? parsePhoneNumberFromString(text, field.defaultCountry as CountryCode | undefined) : undefined;
+      if (!phone?.isValid()) {
+        return { error: field.defaultCountry ? 'must be a phone number' : 'must be a phone number with its country code (+…)' };
+      }
+      return { value: phone.number };
+    }
     case 'url':
-      return z
-        .string(required)
-        .max(2_000, 'must be at most 2000 characters')
-        .pipe(z.url({ protocol: /^https?$/, error: 'must be a web address starting with http:// or https://' }));
+      return text.length <= MAX_URL_LENGTH && webUrl(text) ? { value: text } : { error: 'must be a web address starting with http:// or https://' };
     case 'select':
-      return z.string(required).refine((v) => field.options.includes(v), `must be one of: ${field.options.join(', ')}`);
-    case 'number': {
-      let number: z.ZodType<number> = z.preprocess(toNumber, z.number({ error: (i) => (i.input === undefined ? 'is required' : 'must be a number') }));
-      if (field.integer) number = number.pipe(z.int('must be a whole number'));
-      if (field.min !== undefined) number = number.pipe(z.number().min(field.min, `must be at least ${field.min}`));
-      if (field.max !== undefined) number = number.pipe(z.number().max(field.max, `must be at most ${field.max}`));
-      return number;
+    case 'radio':
+      return field.options.includes(text) ? { value: text } : { error: `must be one of: ${field.options.join(', ')}` };
+    case 'date': {
+      if (!/^\d{4}-\d{2}-\d{2}$/.test(text) || Number.isNaN(Date.parse(`${text}T00:00:00Z`)) || new Date(`${text}T00:00:00Z`).toISOString().slice(0, 10) !== text) {
+        return { error: 'must be a date (YYYY-MM-DD)' };
+      }
+      if (field.min && text < field.min) return { error: `must be on or after ${field.min}` };
+      if (field.max && text > field.max) return { error: `must be on or before ${field.max}` };
+      return { value: text };
+    }
+    case 'country': {
+      const code = text.length <= 100 ? countryCodeOf(text) : undefined;
+      if (!code || (field.options && !field.options.includes(code))) return { error: 'must be a country' };
+      return { value: code };
     }
   }
 }
 
-/** Blank and whitespace-only values are absent: a later blank never erases an earlier answer. */
-function blankToUndefined(value: unknown): unknown {
-  if (Array.isArray(value)) return value.length === 1 ? blankToUndefined(value[0]) : value;
-  if (typeof value === 'string') {
-    // Control characters (other than tab and newlines) are never meant; drop them before storing.
-    // eslint-disable-next-line no-control-regex
-    const trimmed = value.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, '').trim();
-    return trimmed === '' ? undefined : trimmed;
+function multiSelect(field: Extract<FormField, { type: 'multiselect' }>, input: unknown): FieldResult {
+  const values = input === undefined || input === null ? [] : Array.isArray(input) ? input : [input];
+  const chosen = new Set<string>();
+  for (const value of values) {
+    if (typeof value !== 'string') return { error: 'must be a list of options' };
+    const text = singleLine(value);
+    if (text === '') continue;
+    if (!field.options.includes(text)) return { error: `must be among: ${field.options.join(', ')}` };
+    chosen.add(text);
   }
-  return value === null ? undefined : value;
-}
-
-function toNumber(value: unknown): unknown {
-  const present = blankToUndefined(value);
-  if (typeof present !== 'string') return present;
-  // People type "5,000" or "$5000" into a budget box; a thousands separator or a leading $ is not an error.
-  const cleaned = present.replace(/^\$/, '').replace(/,(?=\d{3}(\D|$))/g, '');
-  return /^-?\d+(\.\d+)?$/.test(cleaned) ? Number(cleaned) : present;
-}
-
-function toBoolean(value: unknown): unknown {
-  const present = blankToUndefined(value);
-  if (present === undefined || present === false) return false;
-  if (present === true) return true;
-  if (typeof present === 'string') {
-    const word = present.toLowerCase();
-    if (['on', 'true', '1', 'yes'].includes(word)) return true;
-    if (['off', 'false', '0', 'no'].includes(word)) return false;
+  if (field.maxSelected !== undefined && chosen.size > field.maxSelected) {
+    return { error: `must have at most ${field.maxSelected} choices` };
   }
-  return present;
+  if (chosen.size === 0) return { value: undefined };
+  return { value: field.options.filter((option) => chosen.has(option)).join(', ') };
 }
 
-function isFilled(value: unknown): boolean {
-  return blankToUndefined(value) !== undefined;
+function toNumber(field: Extract<FormField, { type: 'number' }>, input: unknown): FieldResult {
+  let number: number;
+  if (typeof input === 'number') {
+    number = input;
+  } else {
+    const text = singleValue(input);
+    if (typeof text !== 'string') return text;
+    if (text === '') return { value: undefined };
+    // People type "5,000" or "$5000" into a budget box; a thousands separator or a leading $ is not an error.
+    const cleaned = text.replace(/^\$/, '').replace(/,(?=\d{3}(\D|$))/g, '');
+    if (!/^-?\d+(\.\d+)?$/.test(cleaned)) return { error: 'must be a number' };
+    number = Number(cleaned);
+  }
+  if (!Number.isFinite(number)) return { error: 'must be a number' };
+  if (field.integer && !Number.isInteger(number)) return { error: 'must be a whole number' };
+  if (field.min !== undefined && number < field.min) return { error: `must be at least ${field.min}` };
+  if (field.max !== undefined && number > field.max) return { error: `must be at most ${field.max}` };
+  return { value: number };
+}
+
+function toBoolean(input: unknown): FieldResult {
+  if (input === true || input === false) return { value: input };
+  const text = singleValue(input);
+  if (typeof text !== 'string') return text;
+  const word = text.toLowerCase();
+  if (['', 'off', 'false', '0', 'no'].includes(word)) return { value: false };
+  if (['on', 'true', '1', 'yes'].includes(word)) return { value: true };
+  return { error: 'must be checked or unchecked' };
+}
+
+// Bidi embeddings, overrides and isolates, and the marks: invisible, and able to disguise what text says.
+const BIDI = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g;
+
+/** Multi-line text: NFC, no bidi controls, no control characters but tab and newline, CRLF as LF, trimmed. */
+export function cleanText(text: string): string {
+  return text.normalize('NFC').replace(BIDI, '').replace(/\r\n?/g, '\n').replace(CONTROL, '').trim();
+}
+
+/** Single-line text: as cleanText, and every run of line breaks and tabs becomes one space. */
+export function singleLine(text: string): string {
+  return cleanText(text).replace(/[\t\n]+/g, ' ');
+}
+
+function present(value: unknown): boolean {
+  if (typeof value === 'string') return cleanText(value) !== '';
+  if (Array.isArray(value)) return value.some(present);
+  return value !== undefined && value !== null && value !== false;
+}
+
+function isTrue(value: unknown): boolean {
+  const result = toBoolean(value);
+  return 'value' in result && result.value === true;
+}
+
+function webUrl(text: string | undefined): string | undefined {
+  if (!text || !/^https?:\/\//i.test(text)) return undefined;
+  try {
+    return new URL(text).protocol.startsWith('http') ? text : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -1,0 +1,278 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  BatchGetCommand,
+  type TransactWriteCommandInput,
+  GetCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
+import { ContactContended } from '../contacts/contacts';
+import { type Contact, type Touch } from '../contacts/domain/contact';
+import { parseContact, toItem } from '../contacts/dynamo-contacts';
+import { EventName } from '../shared/events';
+import { bucketOf } from '../shared/hash';
+import { ulid } from '../shared/ids';
+import { keys, metricPartition } from '../shared/keys';
+import type { FormSubmittedData } from '../shared/timeline';
+import type { FieldValue } from '../shared/values';
+import { trackingKeys } from '../tracking/tracking-keys';
+import type { Intake, IntakeSubmission, RecordedIntake } from './intake';
+
+const MAX_ATTEMPTS = 12;
+/** Idempotency records live a day: long enough for any retry or double-click. */
+const IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60;
+const BOT_COUNTER_SHARDS = 4;
+
+/** Extra item keys of form intake (see functions/shared/keys.ts for the shared ones). */
+export const intakeKeys = {
+  idempotency: (formId: string, key: string) => ({ PK: `IDEM#form#${formId}#${key}`, SK: 'IDEM' }),
+};
+
+/**
+ * Form intake in the single table. The common path is TWO calls: a consistent read of the email claim (with the
+ * idempotency record, in one BatchGetItem, when the post carries a key), then ONE transaction writing the claim,
+ * the profile, the `form.submitted` event, the idempotency record and the anonymous-id link together.
+ */
+export class DynamoIntake implements Intake {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async record(submission: IntakeSubmission, at: Date): Promise<RecordedIntake> {
+    const now = at.toISOString();
+    const eventId = ulid(at.getTime());
+    const idemKey = submission.idempotencyKey
+      ? intakeKeys.idempotency(submission.data.formId, submission.idempotencyKey)
+      : undefined;
+
+    for (let attempt = 1; ; attempt++) {
+      const { claim, replay } = await this.read(submission.email, idemKey);
+      if (replay) return { ...replay, replayed: true };
+      const existingId = claim?.contactId as string | undefined;
+      const contactId = existingId ?? ulid(at.getTime());
+      const event = toItem({ eventId, contactId, type: EventName.FormSubmitted, occurredAt: now, data: submission.data });
+      const items: NonNullable<TransactWriteCommandInput['TransactItems']> = [
+        ...(existingId
+          ? this.updateContact(existingId, submission, now)
+          : this.createContact(contactId, submission, now)),
+        { Put: { TableName: this.tableName, Item: event } },
+      ];
+      if (idemKey) {
+        const expiresAt = Math.floor(at.getTime() / 1_000) + IDEMPOTENCY_TTL_SECONDS;
+        items.push({
+          Put: {
+            TableName: this.tableName,
+            Item: { ...idemKey, contactId, eventId, created: !existingId, expiresAt },
+            ConditionExpression: 'attribute_not_exists(PK)',
+          },
+        });
+      }
+      if (submission.data.anonymousId) items.push(this.linkAnonymous(submission.data.anonymousId, contactId, now));
+      try {
+        await this.db.send(new TransactWriteCommand({ TransactItems: items }));
+        return { contactId, eventId, created: !existingId, replayed: false };
+      } catch (error) {
+        if (isMissingConsentsMap(error) && existingId) {
+          await this.addConsentsMap(existingId);
+          continue;
+        }
+        if (!isRetryable(error) || attempt >= MAX_ATTEMPTS) {
+          if (isRetryable(error)) throw new ContactContended(`gave up after ${attempt} attempts`, { cause: error });
+          throw error;
+        }
+        // Another writer created this email's contact, holds the same items, or just recorded the same
+        // idempotency key: back off, then read again (a replay is then answered from the record).
+        await sleep(Math.random() * Math.min(1_000, 10 * 2 ** attempt));
+      }
+    }
+  }
+
+  private async read(email: string, idemKey: { PK: string; SK: string } | undefined) {
+    if (!idemKey) {
+      const { Item } = await this.db.send(
+        new GetCommand({ TableName: this.tableName, Key: keys.email(email), ConsistentRead: true }),
+      );
+      return { claim: Item };
+    }
+    const result = await this.db.send(
+      new BatchGetCommand({
+        RequestItems: { [this.tableName]: { Keys: [keys.email(email), idemKey], ConsistentRead: true } },
+      }),
+    );
+    // Two small items never exceed BatchGetItem's limits, so nothing is left unprocessed but under throttling;
+    // then the loop's next attempt reads again.
+    const found = result.Responses?.[this.tableName] ?? [];
+    const claim = found.find((item) => item.PK === keys.email(email).PK);
+    const idem = found.find((item) => item.PK === idemKey.PK);
+    const replay = idem
+      ? { contactId: String(idem.contactId), eventId: String(idem.eventId), created: idem.created === true }
+      : undefined;
+    return { claim, replay };
+  }
+
+  private createContact(contactId: string, submission: IntakeSubmission, now: string) {
+    const touch = touchOf(submission.data, now);
+    const contact: Contact = {
+      contactId,
+      email: submission.email,
+      attributes: attributesOf(submission.data),
+      ...(touch ? { firstTouch: touch, lastTouch: touch } : {}),
+      ...(submission.emailRole ? { emailRole: true } : {}),
+      consents: consentsOf(submission.data, now),
+      createdAt: now,
+      updatedAt: now,
+    };
+    return [
+      {
+        Put: {
+          TableName: this.tableName,
+          Item: { ...keys.email(submission.email), contactId, createdAt: now },
+          ConditionExpression: 'attribute_not_exists(PK)',
+        },
+      },
+      {
+        Put: {
+          TableName: this.tableName,
+          Item: { ...keys.profile(contactId), ...contact },
+          ConditionExpression: 'attribute_not_exists(PK)',
+        },
+      },
+    ];
+  }
+
+  private updateContact(contactId: string, submission: IntakeSubmission, now: string) {
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = { ':now': now };
+    const sets = ['updatedAt = :now'];
+    const setIn = (map: string, entries: [string, unknown][], prefix: string) => {
+      if (entries.length === 0) return;
+      names[`#${prefix}`] = map;
+      entries.forEach(([name, value], i) => {
+        names[`#${prefix}${i}`] = name;
+        values[`:${prefix}${i}`] = value;
+        sets.push(`#${prefix}.#${prefix}${i} = :${prefix}${i}`);
+      });
+    };
+    setIn('attributes', Object.entries(attributesOf(submission.data)), 'a');
+    setIn('consents', Object.entries(consentsOf(submission.data, now)), 'c');
+    if (submission.emailRole) sets.push('emailRole = :role');
+    if (submission.emailRole) values[':role'] = true;
+    const touch = touchOf(submission.data, now);
+    if (touch) {
+      values[':touch'] = touch;
+      sets.push('firstTouch = if_not_exists(firstTouch, :touch)', 'lastTouch = :touch');
+    }
+    return [
+      {
+        // The claim must still point at this contact: guards against a merge or email change in between.
+        ConditionCheck: {
+          TableName: this.tableName,
+          Key: keys.email(submission.email),
+          ConditionExpression: 'contactId = :contactId',
+          ExpressionAttributeValues: { ':contactId': contactId },
+        },
+      },
+      {
+        Update: {
+          TableName: this.tableName,
+          Key: keys.profile(contactId),
+          UpdateExpression: `SET ${sets.join(', ')}`,
+          ConditionExpression: 'attribute_exists(PK)',
+          ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
+          ExpressionAttributeValues: values,
+        },
+      },
+    ];
+  }
+
+  /**
+   * Links the anonymous id to the contact unless it already is linked (first link wins, never fails the post).
+   * The tracking capability merges the anonymous activity once it sees the link (functions/tracking).
+   */
+  private linkAnonymous(anonymousId: string, contactId: string, now: string) {
+    return {
+      Update: {
+        TableName: this.tableName,
+        Key: trackingKeys.anonymousLink(anonymousId),
+        UpdateExpression: 'SET contactId = if_not_exists(contactId, :contactId), linkedAt = if_not_exists(linkedAt, :now)',
+        ExpressionAttributeValues: { ':contactId': contactId, ':now': now },
+      },
+    };
+  }
+
+  /** Profiles written before consents existed lack the map its entries are set in. */
+  private async addConsentsMap(contactId: string): Promise<void> {
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: keys.profile(contactId),
+        UpdateExpression: 'SET consents = if_not_exists(consents, :empty)',
+        ExpressionAttributeValues: { ':empty': {} },
+      }),
+    );
+  }
+
+  async countBot(_formId: string, reason: string, at: Date): Promise<void> {
+    const shard = bucketOf(ulid(at.getTime()), BOT_COUNTER_SHARDS);
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        // Per reason, not per form: a daily total is all that is kept of a bot.
+        Key: { PK: metricPartition(`forms.bots_refused.${reason}`, shard), SK: at.toISOString().slice(0, 10) },
+        UpdateExpression: 'ADD #count :one',
+        ExpressionAttributeNames: { '#count': 'count' },
+        ExpressionAttributeValues: { ':one': 1 },
+      }),
+    );
+  }
+
+  async profile(contactId: string): Promise<Contact | undefined> {
+    const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.profile(contactId) }));
+    return Item ? parseContact(Item) : undefined;
+  }
+}
+
+/** The touch a submission represents, or undefined when it carried no campaign parameters or click ids. */
+export function touchOf(data: FormSubmittedData, at: string): Touch | undefined {
+  const clickIds = data.clickIds ?? {};
+  if (Object.keys(data.utm).length === 0 && Object.keys(clickIds).length === 0) return undefined;
+  return {
+    utm: data.utm,
+    formId: data.formId,
+    ...(Object.keys(clickIds).length ? { clickIds: clickIds as Record<string, string> } : {}),
+    ...(data.landingPage ? { landingPage: data.landingPage } : {}),
+    ...(data.pageReferrer ?? data.referrer ? { referrer: data.pageReferrer ?? data.referrer } : {}),
+    at,
+  };
+}
+
+/** Profile attributes a submission contributes: every answered field but the email (the key) and consents. */
+function attributesOf(data: FormSubmittedData): Record<string, FieldValue> {
+  const consentFields = new Set((data.consents ?? []).map((consent) => consent.field));
+  return Object.fromEntries(Object.entries(data.fields).filter(([name]) => name !== 'email' && !consentFields.has(name)));
+}
+
+function consentsOf(data: FormSubmittedData, at: string): Record<string, NonNullable<Contact['consents']>[string]> {
+  return Object.fromEntries(
+    (data.consents ?? []).map((consent) => [
+      consent.purpose,
+      { textVersion: consent.textVersion, at, formId: data.formId, field: consent.field, ...(data.ip ? { ip: data.ip } : {}) },
+    ]),
+  );
+}
+
+function isRetryable(error: unknown): boolean {
+  if (!(error instanceof TransactionCanceledException)) return false;
+  return (error.CancellationReasons ?? []).some(
+    (reason) => reason.Code === 'ConditionalCheckFailed' || reason.Code === 'TransactionConflict',
+  );
+}
+
+function isMissingConsentsMap(error: unknown): boolean {
+  if (error instanceof Error && error.name === 'ValidationException') return /document path/i.test(error.message);
+  const reasons = error instanceof TransactionCanceledException ? (error.CancellationReasons ?? []) : [];
+  return reasons.some((reason) => reason.Code === 'ValidationError' && /document path/i.test(reason.Message ?? ''));
+}

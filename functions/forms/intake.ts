@@ -1,0 +1,33 @@
+import type { Contact } from '../contacts/domain/contact';
+import type { FormSubmittedData } from '../shared/timeline';
+
+/** One accepted post, ready to be stored. */
+export interface IntakeSubmission {
+  /** The uniqueness key (see domain/email.ts). */
+  readonly email: string;
+  readonly emailRole: boolean;
+  /** The `form.submitted` event's data. */
+  readonly data: FormSubmittedData;
+  /** The submission's idempotency key (header or snippet submission id), scoped to the form by the store. */
+  readonly idempotencyKey?: string;
+}
+
+export interface RecordedIntake {
+  readonly contactId: string;
+  readonly eventId: string;
+  /** True when this submission created the contact. */
+  readonly created: boolean;
+  /** True when the idempotency key was seen before: nothing was written, this is the first answer again. */
+  readonly replayed: boolean;
+}
+
+/**
+ * Form intake's own store: contact + event (+ idempotency record, + anonymous-id link) in ONE transaction, after
+ * one consistent read; a bot counter; and the profile read progressive profiling needs.
+ */
+export interface Intake {
+  record(submission: IntakeSubmission, at: Date): Promise<RecordedIntake>;
+  /** Adds one to the daily counter of refused bots (nothing else about a bot is stored). */
+  countBot(formId: string, reason: string, at: Date): Promise<void>;
+  profile(contactId: string): Promise<Contact | undefined>;
+}

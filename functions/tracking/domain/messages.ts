@@ -1,0 +1,199 @@
+import * as z from 'zod';
+import { EventName } from '../../shared/events';
+import type { IdentifiedData, PageViewedData, TrackedData } from '../../shared/timeline';
+import type { FieldValue } from '../../shared/values';
+
+/**
+ * The Segment HTTP tracking API's messages (https://segment.com/docs/connections/sources/catalog/libraries/server/http-api/),
+ * as far as Nurture reads them. Unknown properties (integrations, …) are accepted and ignored, as Segment does.
+ */
+
+const id = z.union([z.string().min(1).max(200), z.number().transform(String)]);
+const instant = z.iso.datetime({ offset: true }).or(z.iso.datetime({ local: false }));
+const properties = z.record(z.string(), z.unknown());
+
+const common = {
+  userId: id.optional().nullable(),
+  anonymousId: id.optional().nullable(),
+  messageId: z.string().min(1).max(200).optional(),
+  /** When it happened, by the client's clock. */
+  timestamp: instant.optional(),
+  originalTimestamp: instant.optional(),
+  /** When the client sent it, by the client's clock: the difference to our clock corrects `timestamp`. */
+  sentAt: instant.optional(),
+  context: properties.optional(),
+};
+
+export const TrackMessage = z.object({ ...common, type: z.literal('track').optional(), event: z.string().trim().min(1).max(200), properties: properties.optional() });
+export const IdentifyMessage = z.object({ ...common, type: z.literal('identify').optional(), traits: properties.optional() });
+export const PageMessage = z.object({
+  ...common,
+  type: z.literal('page').optional(),
+  name: z.string().max(200).optional().nullable(),
+  category: z.string().max(200).optional().nullable(),
+  properties: properties.optional(),
+});
+
+export const MessageType = z.enum(['track', 'identify', 'page']);
+export type MessageType = z.infer<typeof MessageType>;
+
+const schemas = { track: TrackMessage, identify: IdentifyMessage, page: PageMessage } as const;
+
+/** The largest batch Segment accepts, and the largest message. */
+export const MAX_BATCH_EVENTS = 100;
+export const MAX_BATCH_BYTES = 500 * 1024;
+export const MAX_MESSAGE_BYTES = 32 * 1024;
+
+/** Who a message is about: a known user id, else the browser's anonymous id. */
+export interface Identity {
+  readonly userId?: string;
+  readonly anonymousId?: string;
+}
+
+/** A message ready to store: the timeline event, who it is about, and the id it is deduplicated by. */
+export interface Inbound {
+  readonly identity: Identity;
+  readonly messageId?: string;
+  /** The client's own timestamp (uncorrected), stable across retries: the time part of a deterministic id. */
+  readonly clientTime: number;
+  readonly event:
+    | { type: typeof EventName.Tracked; occurredAt: string; data: TrackedData }
+    | { type: typeof EventName.PageViewed; occurredAt: string; data: PageViewedData }
+    | { type: typeof EventName.Identified; occurredAt: string; data: IdentifiedData };
+  /** For identify: the email trait (the key that finds or creates the contact). */
+  readonly email?: string;
+}
+
+export type Parsed = { readonly type: 'Ok'; readonly inbound: Inbound } | { readonly type: 'Invalid'; readonly error: string };
+
+/**
+ * Parses one message of a known type. `receivedAt` is our clock; `batchSentAt` the batch's own `sentAt`.
+ * Clock skew: `timestamp + (receivedAt - sentAt)`, as Segment does, never later than `receivedAt`.
+ */
+export function parseMessage(type: MessageType, raw: unknown, receivedAt: Date, batch: { sentAt?: string; context?: Record<string, unknown> } = {}): Parsed {
+  const parsed = schemas[type].safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    return { type: 'Invalid', error: `${issue?.path.join('.') || 'message'}: ${issue?.message ?? 'invalid'}` };
+  }
+  const message = parsed.data;
+  const userId = message.userId ?? undefined;
+  const anonymousId = message.anonymousId ?? undefined;
+  if (!userId && !anonymousId) return { type: 'Invalid', error: 'userId or anonymousId is required' };
+
+  const received = receivedAt.getTime();
+  const stamp = message.timestamp ?? message.originalTimestamp;
+  const clientTime = stamp ? Date.parse(stamp) : received;
+  const sentAt = message.sentAt ?? batch.sentAt;
+  const skew = stamp && sentAt ? received - Date.parse(sentAt) : 0;
+  const occurred = Math.min(received, clientTime + skew);
+  const occurredAt = new Date(Number.isFinite(occurred) ? occurred : received).toISOString();
+  const context = { ...batch.context, ...message.context };
+  const messageId = message.messageId;
+  const identity = { ...(userId ? { userId } : {}), ...(anonymousId ? { anonymousId } : {}) };
+  const base = { identity, clientTime: Number.isFinite(clientTime) ? clientTime : received, ...(messageId ? { messageId } : {}) };
+
+  switch (type) {
+    case 'track': {
+      const m = message as z.infer<typeof TrackMessage>;
+      return {
+        type: 'Ok',
+        inbound: {
+          ...base,
+          event: {
+            type: EventName.Tracked,
+            occurredAt,
+            data: { event: m.event, properties: m.properties ?? {}, source: 'track', ...(messageId ? { messageId } : {}) },
+          },
+        },
+      };
+    }
+    case 'page': {
+      const m = message as z.infer<typeof PageMessage>;
+      const props = { ...(isObject(context.page) ? context.page : {}), ...m.properties };
+      const text = (value: unknown, max: number) => (typeof value === 'string' && value ? value.slice(0, max) : undefined);
+      const url = text(props.url, 2_000);
+      if (!url) return { type: 'Invalid', error: 'properties.url: a page view needs its URL' };
+      const data: PageViewedData = {
+        url,
+        ...optional('path', text(props.path, 2_000)),
+        ...optional('title', text(props.title, 500)),
+        ...optional('name', text(m.name, 200)),
+        ...optional('referrer', text(props.referrer, 2_000)),
+        ...(messageId ? { messageId } : {}),
+      };
+      return { type: 'Ok', inbound: { ...base, event: { type: EventName.PageViewed, occurredAt, data } } };
+    }
+    case 'identify': {
+      const m = message as z.infer<typeof IdentifyMessage>;
+      const { traits, dropped, email } = traitsOf(m.traits ?? {});
+      if (email === null) return { type: 'Invalid', error: 'traits.email: must be a text value' };
+      return {
+        type: 'Ok',
+        inbound: {
+          ...base,
+          ...(email ? { email } : {}),
+          event: {
+            type: EventName.Identified,
+            occurredAt,
+            data: {
+              traits,
+              ...(dropped ? { droppedTraits: dropped } : {}),
+              ...(userId ? { userId } : {}),
+              ...(messageId ? { messageId } : {}),
+            },
+          },
+        },
+      };
+    }
+  }
+}
+
+/**
+ * Traits as profile attributes: names in snake_case (`trialEndsAt` → `trial_ends_at`, as forms name fields),
+ * values that are text, numbers or booleans (nested objects and lists are dropped and counted), `email` apart
+ * (it is the key, not an attribute). Segment's `company: { name }` becomes `company`.
+ */
+export function traitsOf(raw: Record<string, unknown>): {
+  traits: Record<string, FieldValue>;
+  dropped: number;
+  email: string | undefined | null;
+} {
+  const traits: Record<string, FieldValue> = {};
+  let dropped = 0;
+  let email: string | undefined | null;
+  for (const [key, value] of Object.entries(raw)) {
+    const name = snakeCase(key);
+    if (name === 'email') {
+      email = typeof value === 'string' ? value : value === undefined || value === null ? undefined : null;
+      continue;
+    }
+    const scalar = name === 'company' && isObject(value) ? value.name : value;
+    if (!/^[a-z][a-z0-9_]{0,63}$/.test(name)) {
+      dropped++;
+    } else if (typeof scalar === 'string') {
+      // eslint-disable-next-line no-control-regex
+      traits[name] = scalar.replace(/[\u0000-\u001f\u007f\u202a-\u202e\u2066-\u2069]/g, ' ').trim().slice(0, 2_000);
+    } else if ((typeof scalar === 'number' && Number.isFinite(scalar)) || typeof scalar === 'boolean') {
+      traits[name] = scalar;
+    } else if (scalar !== undefined && scalar !== null) {
+      dropped++;
+    }
+  }
+  return { traits, dropped, email };
+}
+
+export function snakeCase(name: string): string {
+  return name
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .replace(/[\s-]+/g, '_')
+    .toLowerCase();
+}
+
+function optional<K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> {
+  return value === undefined ? {} : ({ [key]: value } as Record<K, V>);
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,363 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  BatchGetCommand,
+  BatchWriteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+  type TransactWriteCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import { ContactContended } from '../contacts/contacts';
+import { normalizeEmail, type Contact } from '../contacts/domain/contact';
+import { toItem } from '../contacts/dynamo-contacts';
+import { EventName } from '../shared/events';
+import { ulid } from '../shared/ids';
+import { keys } from '../shared/keys';
+import { TimelineEvent } from '../shared/timeline';
+import type { FieldValue } from '../shared/values';
+import type { Identity, Inbound } from './domain/messages';
+import { eventIdFor } from './event-ids';
+import type { StoreOutcome, Tracking } from './tracking';
+import { LINK, PENDING_PREFIX, trackingKeys } from './tracking-keys';
+
+const MAX_ATTEMPTS = 8;
+type Key = { PK: string; SK: string };
+type Item = Record<string, unknown>;
+
+/**
+ * Tracking in the single table. A batch of track/page messages for known visitors costs one BatchGetItem (the
+ * user-id and anonymous-id links) and one BatchWriteItem per 25 events. Redelivered messages rewrite the same item
+ * (the id is derived from the messageId): no duplicate, and no second stream INSERT for the reactor.
+ *
+ * Anonymous activity waits under `ANON#<id>` (or `USER#<id>` for a user id nobody identified yet) as `AEVENT#`
+ * items. A writer of pending items re-reads the links after writing, and a merge writes the link BEFORE listing
+ * the pending items, so every pending item is either seen by the merge or seen linked by its writer, which then
+ * merges it itself. Copies are conditional puts of the same event id: merging twice, or concurrently, is harmless.
+ */
+export class DynamoTracking implements Tracking {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async store(messages: readonly Inbound[], receivedAt: Date): Promise<StoreOutcome[]> {
+    const outcomes: StoreOutcome[] = new Array(messages.length);
+    const links = await this.links(messages.flatMap((m) => linkKeys(m.identity)));
+    const puts: Item[] = [];
+    const pendingPartitions = new Set<string>();
+    const followUps: (() => Promise<void>)[] = [];
+
+    for (const [i, message] of messages.entries()) {
+      const eventId = eventIdFor(message.messageId, message.clientTime);
+      if (message.email) {
+        // Identify with an email: finds or creates the contact; done one by one, in order, after the batch's puts.
+        followUps.push(async () => {
+          outcomes[i] = await this.identifyByEmail(message, message.email!, eventId, receivedAt);
+        });
+        continue;
+      }
+      const contactId = contactOf(message.identity, links);
+      if (contactId && message.event.type === EventName.Identified) {
+        followUps.push(async () => {
+          outcomes[i] = await this.identifyContact(contactId, message, eventId);
+        });
+        continue;
+      }
+      if (contactId) {
+        const event = TimelineEvent.parse({ ...message.event, eventId, contactId });
+        puts.push(toItem(event));
+        outcomes[i] = { type: 'Stored', contactId, eventId };
+        // The user is known but this browser's anonymous id is not linked yet: link it, then merge what it did.
+        const anon = message.identity.anonymousId;
+        if (anon && !links.has(trackingKeys.anonymousLink(anon).PK)) {
+          links.set(trackingKeys.anonymousLink(anon).PK, contactId);
+          followUps.push(() => this.linkAndMerge([trackingKeys.anonymousLink(anon).PK], contactId));
+        }
+        continue;
+      }
+      const partition = pendingPartition(message.identity);
+      puts.push({ ...trackingKeys.pendingEvent(partition, eventId), eventId, ...message.event });
+      pendingPartitions.add(partition);
+      outcomes[i] = { type: 'Pending', eventId };
+    }
+
+    await this.batchPut(puts);
+    if (pendingPartitions.size > 0) {
+      // Linked while we wrote? Then the merge may have listed before our items landed: merge them ourselves.
+      const now = await this.links([...pendingPartitions].map((PK) => ({ PK, SK: LINK })), true);
+      for (const partition of pendingPartitions) {
+        const contactId = now.get(partition);
+        if (contactId) await this.merge(partition, contactId);
+      }
+    }
+    for (const followUp of followUps) await followUp();
+    return outcomes;
+  }
+
+  async mergeAnonymous(anonymousId: string): Promise<{ merged: number }> {
+    const key = trackingKeys.anonymousLink(anonymousId);
+    const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }));
+    const contactId = Item?.contactId as string | undefined;
+    if (!contactId) return { merged: 0 };
+    return this.merge(key.PK, contactId);
+  }
+
+  /** The contact each link names, by link PK. */
+  private async links(wanted: readonly Key[], consistent = false): Promise<Map<string, string>> {
+    const found = new Map<string, string>();
+    const unique = [...new Map(wanted.map((key) => [key.PK, key])).values()];
+    for (let start = 0; start < unique.length; start += 100) {
+      let request: Key[] = unique.slice(start, start + 100);
+      for (let attempt = 1; request.length > 0; attempt++) {
+        const result = await this.db.send(
+          new BatchGetCommand({
+            RequestItems: { [this.tableName]: { Keys: request, ConsistentRead: consistent, ProjectionExpression: 'PK, contactId' } },
+          }),
+        );
+        for (const item of result.Responses?.[this.tableName] ?? []) {
+          if (typeof item.contactId === 'string') found.set(String(item.PK), item.contactId);
+        }
+        request = (result.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Key[];
+        if (request.length > 0) await backoff(attempt);
+      }
+    }
+    return found;
+  }
+
+  private async batchPut(items: readonly Item[]): Promise<void> {
+    for (let start = 0; start < items.length; start += 25) {
+      let requests = items.slice(start, start + 25).map((Item) => ({ PutRequest: { Item } }));
+      for (let attempt = 1; requests.length > 0; attempt++) {
+        if (attempt > MAX_ATTEMPTS * 2) throw new ContactContended('batch writes kept being throttled');
+        const result = await this.db.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: requests } }));
+        requests = (result.UnprocessedItems?.[this.tableName] ?? []) as typeof requests;
+        if (requests.length > 0) await backoff(attempt);
+      }
+    }
+  }
+
+  /**
+   * Identify with an email: the contact of that email (created if new) gets the traits and the event in one
+   * transaction, and the message's user id and anonymous id are linked to it (first link wins) and merged.
+   */
+  private async identifyByEmail(message: Inbound, email: string, eventId: string, at: Date): Promise<StoreOutcome> {
+    const key = normalizeEmail(email);
+    if (!/^[^\s@]{1,64}@[^\s@]+\.[^\s@]{2,}$/.test(key) || key.length > 254) {
+      return { type: 'Invalid', error: 'traits.email: must be a valid email address' };
+    }
+    if (message.event.type !== EventName.Identified) return { type: 'Invalid', error: 'only identify carries an email' };
+    const traits = message.event.data.traits;
+    const now = at.toISOString();
+    for (let attempt = 1; ; attempt++) {
+      const claim = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.email(key), ConsistentRead: true }));
+      const existing = claim.Item?.contactId as string | undefined;
+      const contactId = existing ?? ulid(at.getTime());
+      const event = toItem(TimelineEvent.parse({ ...message.event, eventId, contactId }));
+      const items: NonNullable<TransactWriteCommandInput['TransactItems']> = existing
+        ? [
+            {
+              ConditionCheck: {
+                TableName: this.tableName,
+                Key: keys.email(key),
+                ConditionExpression: 'contactId = :c',
+                ExpressionAttributeValues: { ':c': contactId },
+              },
+            },
+            this.setTraits(contactId, traits, now),
+          ]
+        : [
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: { ...keys.email(key), contactId, createdAt: now },
+                ConditionExpression: 'attribute_not_exists(PK)',
+              },
+            },
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: { ...keys.profile(contactId), ...newProfile(contactId, key, traits, now) },
+                ConditionExpression: 'attribute_not_exists(PK)',
+              },
+            },
+          ];
+      items.push({ Put: { TableName: this.tableName, Item: event, ConditionExpression: 'attribute_not_exists(PK)' } });
+      for (const link of linkKeys(message.identity)) items.push(this.link(link, contactId, now));
+      try {
+        await this.db.send(new TransactWriteCommand({ TransactItems: items }));
+      } catch (error) {
+        const reasons = error instanceof TransactionCanceledException ? (error.CancellationReasons ?? []) : [];
+        if (reasons[2]?.Code === 'ConditionalCheckFailed' && existing) return { type: 'Stored', contactId, eventId }; // a redelivery
+        if (!retryable(error) || attempt >= MAX_ATTEMPTS) {
+          if (retryable(error)) throw new ContactContended(`gave up after ${attempt} attempts`, { cause: error });
+          throw error;
+        }
+        await backoff(attempt);
+        continue;
+      }
+      await this.linkAndMerge(linkKeys(message.identity).map((link) => link.PK), contactId);
+      return { type: 'Stored', contactId, eventId };
+    }
+  }
+
+  /** Identify of a visitor already linked to a contact: traits and event together. */
+  private async identifyContact(contactId: string, message: Inbound, eventId: string): Promise<StoreOutcome> {
+    if (message.event.type !== EventName.Identified) return { type: 'Invalid', error: 'not an identify' };
+    const event = toItem(TimelineEvent.parse({ ...message.event, eventId, contactId }));
+    try {
+      await this.db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            this.setTraits(contactId, message.event.data.traits, message.event.occurredAt),
+            { Put: { TableName: this.tableName, Item: event, ConditionExpression: 'attribute_not_exists(PK)' } },
+          ],
+        }),
+      );
+    } catch (error) {
+      const reasons = error instanceof TransactionCanceledException ? (error.CancellationReasons ?? []) : [];
+      if (reasons[1]?.Code !== 'ConditionalCheckFailed') throw error;
+    }
+    return { type: 'Stored', contactId, eventId };
+  }
+
+  private setTraits(contactId: string, traits: Record<string, FieldValue>, now: string, onlyMissing = false) {
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = { ':now': now };
+    const sets = ['updatedAt = :now'];
+    Object.entries(traits).forEach(([name, value], i) => {
+      names[`#t${i}`] = name;
+      values[`:t${i}`] = value;
+      sets.push(
+        onlyMissing ? `attributes.#t${i} = if_not_exists(attributes.#t${i}, :t${i})` : `attributes.#t${i} = :t${i}`,
+      );
+    });
+    return {
+      Update: {
+        TableName: this.tableName,
+        Key: keys.profile(contactId),
+        UpdateExpression: `SET ${sets.join(', ')}`,
+        ConditionExpression: 'attribute_exists(PK)',
+        ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
+        ExpressionAttributeValues: values,
+      },
+    };
+  }
+
+  /** Links an id to the contact unless it already names one (the first link wins; never fails). */
+  private link(key: Key, contactId: string, now: string) {
+    return {
+      Update: {
+        TableName: this.tableName,
+        Key: key,
+        UpdateExpression: 'SET contactId = if_not_exists(contactId, :c), linkedAt = if_not_exists(linkedAt, :now)',
+        ExpressionAttributeValues: { ':c': contactId, ':now': now },
+      },
+    };
+  }
+
+  private async linkAndMerge(partitions: readonly string[], contactId: string): Promise<void> {
+    for (const PK of partitions) {
+      const { Attributes } = await this.db.send(
+        new UpdateCommand({ ...this.link({ PK, SK: LINK }, contactId, new Date().toISOString()).Update, ReturnValues: 'ALL_NEW' }),
+      );
+      // Linked to another contact first: that link stands, and this contact gets nothing from it.
+      if (Attributes?.contactId === contactId) await this.merge(PK, contactId);
+    }
+  }
+
+  /** Copies the partition's pending items onto the contact's timeline, applies pending traits, then deletes them. */
+  private async merge(partition: string, contactId: string): Promise<{ merged: number }> {
+    let merged = 0;
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+          ExpressionAttributeValues: { ':pk': partition, ':prefix': PENDING_PREFIX },
+          ConsistentRead: true,
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        const { PK: _pk, SK: _sk, ...rest } = item;
+        const event = TimelineEvent.safeParse({ ...rest, contactId });
+        if (event.success) {
+          if (event.data.type === EventName.Identified && Object.keys(event.data.data.traits).length > 0) {
+            // Anonymous traits fill gaps; they never overwrite what the contact said since.
+            await this.db
+              .send(new UpdateCommand(this.setTraits(contactId, event.data.data.traits, new Date().toISOString(), true).Update))
+              .catch(ignoreConditionFailed);
+          }
+          await this.db
+            .send(new PutCommand({ TableName: this.tableName, Item: toItem(event.data), ConditionExpression: 'attribute_not_exists(PK)' }))
+            .catch(ignoreConditionFailed);
+          merged++;
+        }
+        await this.db.send(
+          new BatchWriteCommand({ RequestItems: { [this.tableName]: [{ DeleteRequest: { Key: { PK: item.PK, SK: item.SK } } }] } }),
+        );
+      }
+      start = page.LastEvaluatedKey;
+    } while (start);
+    if (partition.startsWith('ANON#')) await this.rememberAnonymousId(contactId, partition.slice('ANON#'.length));
+    return { merged };
+  }
+
+  private async rememberAnonymousId(contactId: string, anonymousId: string): Promise<void> {
+    await this.db
+      .send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.profile(contactId),
+          UpdateExpression: 'SET anonymousIds = list_append(if_not_exists(anonymousIds, :none), :id)',
+          ConditionExpression: 'attribute_exists(PK) AND NOT contains(anonymousIds, :anon)',
+          ExpressionAttributeValues: { ':none': [], ':id': [anonymousId], ':anon': anonymousId },
+        }),
+      )
+      .catch(ignoreConditionFailed);
+  }
+}
+
+function linkKeys(identity: Identity): Key[] {
+  return [
+    ...(identity.userId ? [trackingKeys.userLink(identity.userId)] : []),
+    ...(identity.anonymousId ? [trackingKeys.anonymousLink(identity.anonymousId)] : []),
+  ];
+}
+
+function contactOf(identity: Identity, links: ReadonlyMap<string, string>): string | undefined {
+  return (
+    (identity.userId ? links.get(trackingKeys.userLink(identity.userId).PK) : undefined) ??
+    (identity.anonymousId ? links.get(trackingKeys.anonymousLink(identity.anonymousId).PK) : undefined)
+  );
+}
+
+/** A user id nobody identified yet waits under its own partition; otherwise the anonymous id's. */
+function pendingPartition(identity: Identity): string {
+  return identity.userId ? trackingKeys.userLink(identity.userId).PK : trackingKeys.anonymousLink(identity.anonymousId!).PK;
+}
+
+function newProfile(contactId: string, email: string, traits: Record<string, FieldValue>, now: string): Contact {
+  return { contactId, email, attributes: traits, createdAt: now, updatedAt: now };
+}
+
+function retryable(error: unknown): boolean {
+  if (!(error instanceof TransactionCanceledException)) return false;
+  return (error.CancellationReasons ?? []).some(
+    (reason) => reason.Code === 'ConditionalCheckFailed' || reason.Code === 'TransactionConflict',
+  );
+}
+
+function ignoreConditionFailed(error: unknown): void {
+  if (error instanceof ConditionalCheckFailedException) return;
+  throw error;
+}
+
+async function backoff(attempt: number): Promise<void> {
+  await sleep(Math.random() * Math.min(1_000, 10 * 2 ** attempt));
+}

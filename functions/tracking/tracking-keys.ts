@@ -1,0 +1,20 @@
+/**
+ * Item keys of the tracking capability (stored forever; see functions/shared/keys.ts for the shared ones).
+ *
+ * | item                                   | PK                  | SK                  |
+ * | -------------------------------------- | ------------------- | ------------------- |
+ * | anonymous-id link (which contact)      | ANON#<anonymousId>  | LINK                |
+ * | user-id link (which contact)           | USER#<userId>       | LINK                |
+ * | activity not yet linked to a contact   | ANON#… or USER#…    | AEVENT#<eventId>    |
+ *
+ * Pending activity uses `AEVENT#`, not `EVENT#`, so the reactor's stream filter never sees it: it reaches the
+ * reactor when the merge copies it onto the contact's timeline.
+ */
+export const trackingKeys = {
+  anonymousLink: (anonymousId: string) => ({ PK: `ANON#${anonymousId}`, SK: LINK }),
+  userLink: (userId: string) => ({ PK: `USER#${userId}`, SK: LINK }),
+  pendingEvent: (partition: string, eventId: string) => ({ PK: partition, SK: `${PENDING_PREFIX}${eventId}` }),
+};
+
+export const LINK = 'LINK';
+export const PENDING_PREFIX = 'AEVENT#';
