@@ -43,6 +43,112 @@ export const functions = {
     // A batch of up to 100 events, each a read, maybe a Step Functions call and a small transaction.
     timeoutSeconds: 30,
   },
+  sendEmail: {
+    entry: 'functions/email/send-email-task.handler.ts',
+    description: 'Journey step: sends one email through SES, once per contact, execution and step, after the guards',
+    trigger: { kind: 'task' },
+    // One BatchGetItem (profile, mail log, send record), a conditional Put (the claim), then a transaction of
+    // Update + Put (+ Put); GetItem to read a claim another attempt won, DeleteItem to drop a throttled claim.
+    bindings: {
+      table: { actions: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'DeleteItem'] },
+      sendEmail: true,
+      emailSigningKeys: true,
+    },
+  },
+  sendEmailApi: {
+    entry: 'functions/email/send-email-api.handler.ts',
+    description: 'Sends one email by template to a contact, with the journey step\'s guards and idempotency',
+    trigger: { kind: 'http', routes: [{ routeKey: 'POST /emails/send', auth: 'admin' }] },
+    bindings: {
+      table: { actions: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'DeleteItem'] },
+      sendEmail: true,
+      emailSigningKeys: true,
+      adminToken: true,
+    },
+  },
+  emailTracking: {
+    entry: 'functions/email/track.handler.ts',
+    description: 'Tracked email links (302 to the original URL) and the open pixel: email.clicked, email.opened',
+    trigger: {
+      kind: 'http',
+      routes: [
+        { routeKey: 'GET /t/c/{token}', auth: 'public' },
+        { routeKey: 'GET /t/o/{token}', auth: 'public' },
+      ],
+    },
+    // UpdateItem (note the click, read the send's links) or GetItem (open), then a conditional Put of the event.
+    bindings: { table: { actions: ['GetItem', 'PutItem', 'UpdateItem'] }, emailSigningKeys: true },
+  },
+  emailPreferences: {
+    entry: 'functions/email/preferences.handler.ts',
+    description: 'Email preference page, RFC 8058 one-click unsubscribe and double opt-in confirmation',
+    trigger: {
+      kind: 'http',
+      routes: [
+        { routeKey: 'GET /u/{token}', auth: 'public' },
+        { routeKey: 'POST /u/{token}', auth: 'public' },
+      ],
+    },
+    // GetItem (profile, send), then Update of the profile + Put of the events in one transaction.
+    bindings: { table: { actions: ['GetItem', 'PutItem', 'UpdateItem'] }, emailSigningKeys: true },
+  },
+  sesEvents: {
+    entry: 'functions/email/ses-events.handler.ts',
+    description: 'SES delivery, bounce, complaint, reject and delay events to the timeline; suppresses on hard bounce and complaint',
+    trigger: {
+      kind: 'eventbridge',
+      pattern: {
+        source: ['aws.ses'],
+        'detail-type': ['Email Delivered', 'Email Bounced', 'Email Complaint Received', 'Email Rejected', 'Email Delivery Delayed'],
+      },
+    },
+    // GetItem (profile), then a Put of the event, or Update of the profile + Put in one transaction.
+    bindings: { table: { actions: ['GetItem', 'PutItem', 'UpdateItem'] } },
+  },
+  journeyStep: {
+    entry: 'functions/journeys/journey-step.handler.ts',
+    description: 'Journey steps: branch, wait until, register waits for events, update contact, webhook, record failures',
+    trigger: { kind: 'task' },
+    // GetItem (profile), Query (recent events for "happened within"), Put (waits), and TransactWriteItems of
+    // Update/Put/ConditionCheck (update contact, record failure).
+    bindings: { table: { actions: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'ConditionCheckItem'] }, journeySigningSecret: true },
+  },
+  journeyStatus: {
+    entry: 'functions/journeys/journey-status.handler.ts',
+    description: 'Records how journey executions end (completed, failed) on memberships and timelines',
+    trigger: {
+      kind: 'eventbridge',
+      pattern: { source: ['aws.states'], 'detail-type': ['Step Functions Execution Status Change'], detail: { status: ['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'] } },
+    },
+    bindings: { table: { actions: ['PutItem', 'UpdateItem', 'ConditionCheckItem'] } },
+  },
+  journeySweep: {
+    entry: 'functions/journeys/journey-sweep.handler.ts',
+    description: 'Daily sweep for date-based journey triggers (trial ends, birthdays) through the date index',
+    trigger: { kind: 'schedule', expression: 'cron(0 5 * * ? *)' },
+    bindings: { table: { actions: ['PutItem', 'ConditionCheckItem'], indexes: ['Query'] } },
+    timeoutSeconds: 300,
+  },
+  journeysApi: {
+    entry: 'functions/journeys/journeys-api.handler.ts',
+    description: 'Journeys API: list and describe journeys, enrol contacts, exit a contact',
+    trigger: {
+      kind: 'http',
+      routes: [
+        { routeKey: 'GET /journeys', auth: 'admin' },
+        { routeKey: 'GET /journeys/{journeyId}', auth: 'admin' },
+        { routeKey: 'POST /journeys/{journeyId}/enrollments', auth: 'admin' },
+        { routeKey: 'DELETE /journeys/{journeyId}/enrollments/{contactId}', auth: 'admin' },
+      ],
+    },
+    bindings: {
+      table: { actions: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'ConditionCheckItem'] },
+      adminToken: true,
+      journeySigningSecret: true,
+      journeyExecutions: ['stop'],
+    },
+    timeoutSeconds: 29,
+  },
 } as const satisfies Record<string, FunctionDefinition>;
 
 export type FunctionKey = keyof typeof functions;

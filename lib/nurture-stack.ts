@@ -3,6 +3,7 @@ import type { Construct } from 'constructs';
 import { Api } from './api/api.construct';
 import { Contacts } from './contacts/contacts.construct';
 import { Data } from './data/data.construct';
+import { Email } from './email/email.construct';
 import { Forms } from './forms/forms.construct';
 import { Journeys } from './journeys/journeys.construct';
 import { Reactor } from './reactor/reactor.construct';
@@ -21,6 +22,7 @@ export class NurtureStack extends Stack {
   public readonly data: Data;
   public readonly forms: Forms;
   public readonly contacts: Contacts;
+  public readonly email: Email;
   public readonly journeys: Journeys;
   public readonly reactor: Reactor;
   public readonly api: Api;
@@ -32,6 +34,7 @@ export class NurtureStack extends Stack {
     const { table } = this.data;
     this.forms = new Forms(this, 'Forms', { table });
     this.contacts = new Contacts(this, 'Contacts', { table });
+    this.email = new Email(this, 'Email', { table, adminToken: this.contacts.adminToken });
     this.journeys = new Journeys(this, 'Journeys');
     this.reactor = new Reactor(this, 'Reactor', {
       table,
@@ -41,7 +44,11 @@ export class NurtureStack extends Stack {
       functions: {
         submitForm: this.forms.submitForm.function,
         readContacts: this.contacts.readContacts.function,
+        sendEmailApi: this.email.sendEmailApi.function,
+        emailTracking: this.email.emailTracking.function,
+        emailPreferences: this.email.emailPreferences.function,
       },
     });
+    this.email.usePublicUrl(this.api.url);
   }
 }

@@ -126,6 +126,12 @@ const publicRouteReasons: Readonly<Partial<Record<FunctionKey, string>>> = {
   submitForm:
     'Public by design: landing-page visitors submit forms anonymously, and browsers send the CORS preflight ' +
     'without credentials. Abuse is bounded by the stage throttling.',
+  emailTracking:
+    'Opened from emails by their recipients, with no session: the path carries an HMAC-signed token the handler ' +
+    'verifies (404 otherwise), and a click only redirects to a URL stored for that send.',
+  emailPreferences:
+    'RFC 8058 one-click unsubscribe must work without credentials (mailbox providers POST it); the signed token ' +
+    'in the path is the credential, verified by the handler (404 otherwise).',
 };
 
 /**

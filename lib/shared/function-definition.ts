@@ -48,6 +48,10 @@ export interface Bindings {
   readonly table?: { readonly actions: readonly TableAction[]; readonly indexes?: readonly TableAction[] };
   readonly adminToken?: true;
   readonly startJourneys?: true;
+  /** Send email through SES as the sender identity, in Nurture's configuration set (`SES_CONFIGURATION_SET`). */
+  readonly sendEmail?: true;
+  /** Read the email link-signing keys (`EMAIL_SIGNING_KEYS_SECRET_ARN`). */
+  readonly emailSigningKeys?: true;
 }
 
 export interface FunctionDefinition {

@@ -30,6 +30,14 @@ function assertLocalEsbuild(): void {
 export interface BindableResources {
   readonly table?: ITable;
   readonly adminToken?: ISecret;
+  /** SES sending: the identity the sender address belongs to, and the configuration set every email uses. */
+  readonly emailSending?: {
+    readonly identityArn: string;
+    readonly configurationSetArn: string;
+    readonly configurationSetName: string;
+  };
+  /** The email link-signing keys (`current,previous`). */
+  readonly emailSigningKeys?: ISecret;
   /** ARN prefix of the journey state machines (`…:stateMachine:<stack>-journey-`). */
   readonly journeyStateMachineArnPrefix?: string;
 }
@@ -145,6 +153,10 @@ export class NurtureFunction extends Construct {
     if (table) this.bindTable(need(resources.table, 'table'), table.actions, table.indexes ?? []);
     if (adminToken) this.bindSecret(need(resources.adminToken, 'adminToken'), 'ADMIN_TOKEN_SECRET_ARN');
     if (startJourneys) this.bindJourneyStarts(need(resources.journeyStateMachineArnPrefix, 'startJourneys'));
+    if (definition.bindings.sendEmail) this.bindEmailSending(need(resources.emailSending, 'sendEmail'));
+    if (definition.bindings.emailSigningKeys) {
+      this.bindSecret(need(resources.emailSigningKeys, 'emailSigningKeys'), 'EMAIL_SIGNING_KEYS_SECRET_ARN');
+    }
   }
 
   /**
@@ -189,6 +201,20 @@ export class NurtureFunction extends Construct {
       new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [secret.secretArn] }),
     );
     this.function.addEnvironment(envVar, secret.secretArn);
+  }
+
+  /**
+   * Lets the function send email as the identity in the configuration set (SES v2 authorizes SendEmail on
+   * both), and names the set in `SES_CONFIGURATION_SET`.
+   */
+  private bindEmailSending(sending: NonNullable<BindableResources['emailSending']>): void {
+    this.function.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['ses:SendEmail'],
+        resources: [sending.identityArn, sending.configurationSetArn],
+      }),
+    );
+    this.function.addEnvironment('SES_CONFIGURATION_SET', sending.configurationSetName);
   }
 
   /** Lets the function start executions of the journey state machines, and passes their ARN prefix. */

@@ -30,6 +30,11 @@ describe('NurtureStack', { timeout: SYNTH_TIMEOUT_MS }, () => {
     submitForm: stack.forms.submitForm,
     readContacts: stack.contacts.readContacts,
     reactor: stack.reactor.reactor,
+    sendEmail: stack.email.sendEmail,
+    sendEmailApi: stack.email.sendEmailApi,
+    emailTracking: stack.email.emailTracking,
+    emailPreferences: stack.email.emailPreferences,
+    sesEvents: stack.email.sesEvents,
   });
 
   /** Every statement the function's role is allowed, asserting the role has no other source of permissions. */

@@ -57,7 +57,7 @@ export class TemplateRenderer {
     options: RendererOptions = {},
   ) {
     const strict = options.strict ?? false;
-    const common = { strictVariables: strict, strictFilters: true, lenientIf: true, cache: false } as const;
+    const common = { strictVariables: strict, strictFilters: true, cache: false } as const;
     const htmlEngine = new Liquid({ ...common, outputEscape: 'escape' });
     const plainEngine = new Liquid(common);
     for (const template of compiled.templates) this.templates.set(template.id, prepare(template, htmlEngine, plainEngine));

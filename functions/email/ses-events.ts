@@ -1,0 +1,70 @@
+import { createHash } from 'node:crypto';
+import type { Logger } from '../shared/logger';
+import { TimelineEvent } from '../shared/timeline';
+import { IGNORED_SES_EVENTS, SesEventBridgeEvent, SesEventDetail, reactToSesEvent } from './domain/ses-event';
+import type { EmailStore } from './ports';
+
+export interface SesEventsDeps {
+  readonly store: Pick<EmailStore, 'append' | 'updateConsent' | 'getContact'>;
+  readonly logger: Logger;
+}
+
+export type SesEventOutcome = 'recorded' | 'duplicate' | 'ignored' | 'not_ours';
+
+/**
+ * SES events (through the configuration set's EventBridge destination, or the local stand-in) → timeline
+ * events, plus suppression for hard bounces and complaints. Event ids are derived from the EventBridge event id,
+ * so a redelivered event is recognised and written once.
+ */
+export async function handleSesEvent(input: unknown, deps: SesEventsDeps): Promise<SesEventOutcome> {
+  const envelope = SesEventBridgeEvent.parse(input);
+  if (IGNORED_SES_EVENTS.has(envelope.detail.eventType)) return 'ignored';
+  const detail = SesEventDetail.parse(envelope.detail);
+  const contactId = detail.mail.tags.contact?.[0];
+  const contact = contactId ? await deps.store.getContact(contactId) : undefined;
+  const reaction = reactToSesEvent(detail, envelope.time, contact);
+  if (!reaction || !contact) {
+    deps.logger.warn('SES event for an email without a known contact; ignored', { eventType: detail.eventType, messageId: detail.mail.messageId });
+    return 'not_ours';
+  }
+  const events = reaction.events.map((event, i) =>
+    TimelineEvent.parse({
+      eventId: deterministicId(envelope.time, `${envelope.id}#${i}`),
+      contactId: reaction.contactId,
+      type: event.type,
+      occurredAt: envelope.time,
+      data: event.data,
+    }),
+  );
+  const written =
+    reaction.suppress || reaction.subscriptions
+      ? await deps.store.updateConsent(
+          reaction.contactId,
+          { ...(reaction.subscriptions ? { subscriptions: reaction.subscriptions } : {}), ...(reaction.suppress ? { suppressed: reaction.suppress } : {}) },
+          events,
+          envelope.time,
+        )
+      : (await Promise.all(events.map((event) => deps.store.append(event)))).every(Boolean);
+  deps.logger.info('SES event recorded', { contactId: reaction.contactId, eventType: detail.eventType, duplicate: !written });
+  return written ? 'recorded' : 'duplicate';
+}
+
+export const makeSesEvents = (deps: SesEventsDeps) => async (event: unknown) => {
+  await handleSesEvent(event, deps);
+};
+
+const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+
+/** A ULID-shaped id: the event's time (so the timeline sorts), then 80 bits of a digest of `seed`. */
+export function deterministicId(time: string, seed: string): string {
+  let t = Date.parse(time);
+  let prefix = '';
+  for (let i = 0; i < 10; i++) {
+    prefix = CROCKFORD[t % 32] + prefix;
+    t = Math.floor(t / 32);
+  }
+  const digest = createHash('sha256').update(seed).digest();
+  let suffix = '';
+  for (let i = 0; i < 16; i++) suffix += CROCKFORD[digest[i]! % 32];
+  return prefix + suffix;
+}

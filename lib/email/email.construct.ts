@@ -1,0 +1,121 @@
+import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
+import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { EventBus, Rule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { ConfigurationSet, EmailSendingEvent, EventDestination } from 'aws-cdk-lib/aws-ses';
+import { NagSuppressions } from 'cdk-nag';
+import { Construct } from 'constructs';
+import { emailSettings } from '../../functions/email/email-settings';
+import { addressOf } from '../../functions/email/domain/settings';
+import { functions } from '../functions';
+import { NurtureFunction } from '../shared/nurture-function';
+
+export interface EmailProps {
+  /** The single table: contacts, timelines, send records. */
+  readonly table: ITableV2;
+  /** The admin bearer token of `POST /emails/send`. */
+  readonly adminToken: ISecret;
+}
+
+/**
+ * Email: the SES configuration set whose EventBridge destination feeds delivery, bounce, complaint, reject and
+ * delay events to the ses-events function; the link-signing keys; the send step, the send API, tracking and
+ * the preference page. The sender identity (content/email.yaml `sender.from`) is verified by the operator
+ * (README "Sending for real"); the functions may send only as that domain and only in this configuration set.
+ */
+export class Email extends Construct {
+  public readonly sendEmail: NurtureFunction;
+  public readonly sendEmailApi: NurtureFunction;
+  public readonly emailTracking: NurtureFunction;
+  public readonly emailPreferences: NurtureFunction;
+  public readonly sesEvents: NurtureFunction;
+  public readonly configurationSet: ConfigurationSet;
+  /** `current,previous`: HMAC keys of tracking, unsubscribe and confirmation links. */
+  public readonly signingKeys: Secret;
+  public readonly sesEventsRule: Rule;
+
+  constructor(scope: Construct, id: string, props: EmailProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+
+    this.configurationSet = new ConfigurationSet(this, 'ConfigurationSet', { reputationMetrics: true });
+    this.configurationSet.addEventDestination('EventBridge', {
+      // SES publishes to the default bus only.
+      destination: EventDestination.eventBus(EventBus.fromEventBusName(this, 'DefaultBus', 'default')),
+      events: [
+        EmailSendingEvent.DELIVERY,
+        EmailSendingEvent.BOUNCE,
+        EmailSendingEvent.COMPLAINT,
+        EmailSendingEvent.REJECT,
+        EmailSendingEvent.DELIVERY_DELAY,
+      ],
+    });
+
+    this.signingKeys = new Secret(this, 'SigningKeys', {
+      description: 'Nurture email link-signing keys: "current" or "current,previous" (previous still verifies)',
+      generateSecretString: { excludePunctuation: true, passwordLength: 48 },
+    });
+    NagSuppressions.addResourceSuppressions(this.signingKeys, [
+      {
+        id: 'AwsSolutions-SMG4',
+        reason:
+          'Links in sent emails must keep working for months, so a rotation keeps the old key as "previous" ' +
+          '(put-secret-value "new,old") and drops it after the grace period; a rotation Lambda replacing the value ' +
+          'outright would break every link already delivered. Functions re-read the secret every 5 minutes.',
+      },
+    ]);
+
+    const domain = addressOf(emailSettings.sender.from).split('@')[1] ?? '';
+    const emailSending = {
+      identityArn: stack.formatArn({ service: 'ses', resource: 'identity', resourceName: domain, arnFormat: ArnFormat.SLASH_RESOURCE_NAME }),
+      configurationSetArn: stack.formatArn({
+        service: 'ses',
+        resource: 'configuration-set',
+        resourceName: this.configurationSet.configurationSetName,
+        arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+      }),
+      configurationSetName: this.configurationSet.configurationSetName,
+    };
+    const links = { emailSigningKeys: this.signingKeys };
+
+    this.sendEmail = new NurtureFunction(this, 'SendEmail', {
+      definition: functions.sendEmail,
+      resources: { table: props.table, emailSending, ...links },
+    });
+    this.sendEmailApi = new NurtureFunction(this, 'SendEmailApi', {
+      definition: functions.sendEmailApi,
+      resources: { table: props.table, emailSending, adminToken: props.adminToken, ...links },
+    });
+    this.emailTracking = new NurtureFunction(this, 'EmailTracking', {
+      definition: functions.emailTracking,
+      resources: { table: props.table, ...links },
+    });
+    this.emailPreferences = new NurtureFunction(this, 'EmailPreferences', {
+      definition: functions.emailPreferences,
+      resources: { table: props.table, ...links },
+    });
+    this.sesEvents = new NurtureFunction(this, 'SesEvents', {
+      definition: functions.sesEvents,
+      resources: { table: props.table },
+    });
+
+    const { trigger } = functions.sesEvents;
+    this.sesEventsRule = new Rule(this, 'SesEventsRule', {
+      description: 'SES events of Nurture\'s configuration set → ses-events',
+      eventPattern: {
+        source: [...trigger.pattern.source],
+        detailType: [...trigger.pattern['detail-type']],
+        // SES tags every event with its configuration set: only ours reach the function.
+        detail: { mail: { tags: { 'ses:configuration-set': [this.configurationSet.configurationSetName] } } },
+      },
+      targets: [new LambdaFunction(this.sesEvents.function, { retryAttempts: 8, maxEventAge: Duration.hours(24) })],
+    });
+  }
+
+  /** Tells the functions that write links into emails the public base URL of the HTTP API. */
+  usePublicUrl(url: string): void {
+    for (const fn of [this.sendEmail, this.sendEmailApi]) fn.function.addEnvironment('PUBLIC_BASE_URL', url);
+  }
+}
