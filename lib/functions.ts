@@ -15,11 +15,45 @@ export const functions = {
       routes: [
         { routeKey: 'POST /forms/{formId}', auth: 'public' },
         { routeKey: 'OPTIONS /forms/{formId}', auth: 'public' },
+        // The embed snippet: a render token, the captcha to show and, for a known visitor, which fields to ask.
+        { routeKey: 'GET /forms/{formId}/config', auth: 'public' },
+        { routeKey: 'OPTIONS /forms/{formId}/config', auth: 'public' },
+        { routeKey: 'GET /embed.js', auth: 'public' },
       ],
     },
-    // A consistent read of the email claim, then one TransactWriteItems of Put/Update/ConditionCheck; a
-    // transaction is authorized per action it contains.
-    bindings: { table: { actions: ['GetItem', 'PutItem', 'UpdateItem', 'ConditionCheckItem'] } },
+    // A consistent read of the email claim (a BatchGetItem with the idempotency record when the post carries a
+    // key), then one TransactWriteItems of Put/Update/ConditionCheck; a transaction is authorized per action it
+    // contains. A post linking an anonymous id also merges that id's pending activity (Query, PutItem,
+    // BatchWriteItem deletes); GetItem also reads a profile for progressive profiling.
+    bindings: {
+      table: {
+        actions: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'ConditionCheckItem', 'Query', 'BatchWriteItem'],
+      },
+      formSecrets: true,
+    },
+    bundleAwsSdk: true,
+    bundleFiles: [{ from: 'node_modules/disposable-email-domains/index.json', to: 'disposable-email-domains.json' }],
+  },
+  track: {
+    entry: 'functions/tracking/track.handler.ts',
+    description: 'Segment-compatible tracking API: track, identify, page and batch onto contact timelines',
+    trigger: {
+      kind: 'http',
+      routes: [
+        { routeKey: 'POST /v1/{type}', auth: 'public' },
+        { routeKey: 'OPTIONS /v1/{type}', auth: 'public' },
+      ],
+    },
+    // BatchGetItem of the id links, BatchWriteItem of the events (25 per call); identify: a consistent read of
+    // the email claim and one transaction; merges: Query of pending items, conditional PutItem, deletes.
+    bindings: {
+      table: {
+        actions: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'ConditionCheckItem', 'Query', 'BatchWriteItem'],
+      },
+      writeKey: true,
+    },
+    bundleAwsSdk: true,
+    timeoutSeconds: 15,
   },
   readContacts: {
     entry: 'functions/contacts/read-contacts.handler.ts',

@@ -7,6 +7,7 @@ import { Email } from './email/email.construct';
 import { Forms } from './forms/forms.construct';
 import { Journeys } from './journeys/journeys.construct';
 import { Reactor } from './reactor/reactor.construct';
+import { Tracking } from './tracking/tracking.construct';
 
 export interface NurtureStackProps extends StackProps {
   /**
@@ -21,6 +22,7 @@ export interface NurtureStackProps extends StackProps {
 export class NurtureStack extends Stack {
   public readonly data: Data;
   public readonly forms: Forms;
+  public readonly tracking: Tracking;
   public readonly contacts: Contacts;
   public readonly email: Email;
   public readonly journeys: Journeys;
@@ -33,6 +35,7 @@ export class NurtureStack extends Stack {
     this.data = new Data(this, 'Data', { deletionProtection: props.tableDeletionProtection });
     const { table } = this.data;
     this.forms = new Forms(this, 'Forms', { table });
+    this.tracking = new Tracking(this, 'Tracking', { table });
     this.contacts = new Contacts(this, 'Contacts', { table });
     this.email = new Email(this, 'Email', { table, adminToken: this.contacts.adminToken });
     this.journeys = new Journeys(this, 'Journeys');
@@ -43,6 +46,7 @@ export class NurtureStack extends Stack {
     this.api = new Api(this, 'Api', {
       functions: {
         submitForm: this.forms.submitForm.function,
+        track: this.tracking.track.function,
         readContacts: this.contacts.readContacts.function,
         sendEmailApi: this.email.sendEmailApi.function,
         emailTracking: this.email.emailTracking.function,

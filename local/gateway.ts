@@ -302,4 +302,7 @@ async function closeServer(server: Server, inFlight: ReadonlySet<Promise<void>>)
 export const demoPages = (dir: string) => ({
   '/': join(dir, 'index.html'),
   '/thank-you': join(dir, 'thank-you.html'),
+  // The embed snippet on the demo page, and on a page of another origin (open it as http://localhost:<port>/partner).
+  '/snippet': join(dir, 'snippet.html'),
+  '/partner': join(dir, 'partner.html'),
 });

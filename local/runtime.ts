@@ -92,6 +92,9 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       TABLE_NAME: tableName,
       ADMIN_TOKEN: adminToken,
       JOURNEY_STATE_MACHINE_ARN_PREFIX: localJourneyArnPrefix,
+      // Tracking API write key and the forms' HMAC key (in AWS: Secrets Manager secrets).
+      TRACKING_WRITE_KEY: process.env.NURTURE_WRITE_KEY ?? 'local-write-key',
+      FORM_SIGNING_KEY: process.env.NURTURE_FORM_SIGNING_KEY ?? 'local-form-signing-key-not-for-production',
     });
     delete process.env.AWS_PROFILE;
     delete process.env.AWS_SESSION_TOKEN;

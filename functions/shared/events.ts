@@ -7,6 +7,8 @@ export const EventName = {
   Tracked: 'event.tracked',
   /** A page view (Segment `page`). */
   PageViewed: 'page.viewed',
+  /** A Segment `identify`: traits set on the profile (functions/tracking). */
+  Identified: 'contact.identified',
   // Email (functions/email): sending, delivery (SES events), engagement (tracking) and consent.
   EmailSent: 'email.sent',
   EmailSkipped: 'email.skipped',

@@ -23,6 +23,17 @@ export const FormSubmittedData = z.object({
   referrer: z.string().optional(),
   userAgent: z.string().optional(),
   ip: z.string().optional(),
+  /** Ad-click ids posted with the form (`gclid`, `fbclid`, `msclkid`). */
+  clickIds: z.partialRecord(z.enum(['gclid', 'fbclid', 'msclkid']), z.string()).optional(),
+  /** The first page of the visit and the page before it, as the embed snippet reports them. */
+  landingPage: z.string().optional(),
+  pageReferrer: z.string().optional(),
+  /** Consent boxes ticked in this post: the purpose, the consent text version shown, the field. */
+  consents: z.array(z.object({ purpose: z.string(), textVersion: z.string(), field: z.string() })).optional(),
+  /** How many posted names were neither declared fields nor read by the endpoint: dropped, only counted. */
+  unknownFields: z.number().int().min(0).optional(),
+  /** The visitor's anonymous id (Segment `anonymousId`), linked to the contact by this post. */
+  anonymousId: z.string().optional(),
 });
 export type FormSubmittedData = z.infer<typeof FormSubmittedData>;
 
@@ -47,6 +58,16 @@ export const PageViewedData = z.object({
   messageId: z.string().max(200).optional(),
 });
 export type PageViewedData = z.infer<typeof PageViewedData>;
+
+/** `contact.identified`: a Segment `identify`; `traits` are the profile attributes it set (snake_case names). */
+export const IdentifiedData = z.object({
+  traits: z.record(z.string(), FieldValueSchema),
+  /** Traits that were not text, numbers or booleans (objects, lists): dropped, only counted. */
+  droppedTraits: z.number().int().min(0).optional(),
+  userId: z.string().max(200).optional(),
+  messageId: z.string().max(200).optional(),
+});
+export type IdentifiedData = z.infer<typeof IdentifiedData>;
 
 /** Which send an email event is about: the SES message id and what the send carried in its tags. */
 const EmailRef = {
@@ -162,6 +183,7 @@ const envelope = {
 const FormSubmitted = z.object({ ...envelope, type: z.literal(EventName.FormSubmitted), data: FormSubmittedData });
 const Tracked = z.object({ ...envelope, type: z.literal(EventName.Tracked), data: TrackedData });
 const PageViewed = z.object({ ...envelope, type: z.literal(EventName.PageViewed), data: PageViewedData });
+const Identified = z.object({ ...envelope, type: z.literal(EventName.Identified), data: IdentifiedData });
 
 const emailEvent = <T extends string, D extends z.ZodType>(type: T, data: D) =>
   z.object({ ...envelope, type: z.literal(type), data });
@@ -183,7 +205,7 @@ const emailEvents = [
 ] as const;
 
 /** One entry of a contact's timeline, discriminated by `type`. Each capability adds its event types here. */
-export const TimelineEvent = z.discriminatedUnion('type', [FormSubmitted, Tracked, PageViewed, ...emailEvents]);
+export const TimelineEvent = z.discriminatedUnion('type', [FormSubmitted, Tracked, PageViewed, Identified, ...emailEvents]);
 export type TimelineEvent = z.infer<typeof TimelineEvent>;
 
 /** The event of one type. */

@@ -126,6 +126,9 @@ const publicRouteReasons: Readonly<Partial<Record<FunctionKey, string>>> = {
   submitForm:
     'Public by design: landing-page visitors submit forms anonymously, and browsers send the CORS preflight ' +
     'without credentials. Abuse is bounded by the stage throttling.',
+  track:
+    'Segment-compatible tracking API: sites and SDKs authenticate with the write key as the Basic-auth username, ' +
+    'which the handler checks (401 without it); browsers send the CORS preflight without credentials.',
   emailTracking:
     'Opened from emails by their recipients, with no session: the path carries an HMAC-signed token the handler ' +
     'verifies (404 otherwise), and a click only redirects to a URL stored for that send.',

@@ -47,6 +47,10 @@ export type TableAction =
 export interface Bindings {
   readonly table?: { readonly actions: readonly TableAction[]; readonly indexes?: readonly TableAction[] };
   readonly adminToken?: true;
+  /** Read the forms secret (HMAC signing key, captcha secret keys) (`FORM_SECRETS_ARN`). */
+  readonly formSecrets?: true;
+  /** Read the tracking API's write key (`WRITE_KEY_SECRET_ARN`). */
+  readonly writeKey?: true;
   readonly startJourneys?: true;
   /** Send email through SES as the sender identity, in Nurture's configuration set (`SES_CONFIGURATION_SET`). */
   readonly sendEmail?: true;
@@ -64,4 +68,11 @@ export interface FunctionDefinition {
   readonly timeoutSeconds?: number;
   /** @default 256 */
   readonly memoryMb?: number;
+  /**
+   * Bundle the AWS SDK into the function (minified, tree-shaken) instead of loading the runtime's copy from disk:
+   * faster module init for hot, latency-sensitive functions (see docs/benchmarks.md). @default false
+   */
+  readonly bundleAwsSdk?: boolean;
+  /** Files copied next to the bundle (paths relative to the repository root), read by the code at run time. */
+  readonly bundleFiles?: readonly { readonly from: string; readonly to: string }[];
 }

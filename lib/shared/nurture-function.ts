@@ -30,6 +30,10 @@ function assertLocalEsbuild(): void {
 export interface BindableResources {
   readonly table?: ITable;
   readonly adminToken?: ISecret;
+  /** The forms secret: `{ signingKey, turnstileSecret?, recaptchaSecret? }`. */
+  readonly formSecrets?: ISecret;
+  /** The tracking API's write key. */
+  readonly writeKey?: ISecret;
   /** SES sending: the identity the sender address belongs to, and the configuration set every email uses. */
   readonly emailSending?: {
     readonly identityArn: string;
@@ -111,8 +115,21 @@ export class NurtureFunction extends Construct {
         sourceMap: true,
         // Maps still point at file and line; embedding every source would triple the asset.
         sourcesContent: false,
-        // The Node.js 22 runtime ships AWS SDK v3; bundling it only adds cold-start weight.
-        externalModules: ['@aws-sdk/*'],
+        // The Node.js 22 runtime ships AWS SDK v3. Loading it from the runtime's disk is slower than a minified,
+        // tree-shaken copy in the bundle, so hot functions opt into bundling it (docs/benchmarks.md measures both).
+        externalModules: props.definition.bundleAwsSdk ? [] : ['@aws-sdk/*'],
+        ...(props.definition.bundleFiles?.length
+          ? {
+              commandHooks: {
+                beforeBundling: () => [],
+                beforeInstall: () => [],
+                afterBundling: (inputDir: string, outputDir: string) =>
+                  (props.definition.bundleFiles ?? []).map(
+                    (file) => `cp "${path.join(inputDir, file.from)}" "${path.join(outputDir, file.to)}"`,
+                  ),
+              },
+            }
+          : {}),
       },
     });
 
@@ -149,10 +166,12 @@ export class NurtureFunction extends Construct {
       if (resource === undefined) throw new Error(`${this.node.path}: binding "${binding}" needs its resource`);
       return resource;
     };
-    const { table, adminToken, startJourneys } = definition.bindings;
+    const { table, adminToken, startJourneys, formSecrets, writeKey } = definition.bindings;
     if (table) this.bindTable(need(resources.table, 'table'), table.actions, table.indexes ?? []);
     if (adminToken) this.bindSecret(need(resources.adminToken, 'adminToken'), 'ADMIN_TOKEN_SECRET_ARN');
     if (startJourneys) this.bindJourneyStarts(need(resources.journeyStateMachineArnPrefix, 'startJourneys'));
+    if (formSecrets) this.bindSecret(need(resources.formSecrets, 'formSecrets'), 'FORM_SECRETS_ARN');
+    if (writeKey) this.bindSecret(need(resources.writeKey, 'writeKey'), 'WRITE_KEY_SECRET_ARN');
     if (definition.bindings.sendEmail) this.bindEmailSending(need(resources.emailSending, 'sendEmail'));
     if (definition.bindings.emailSigningKeys) {
       this.bindSecret(need(resources.emailSigningKeys, 'emailSigningKeys'), 'EMAIL_SIGNING_KEYS_SECRET_ARN');

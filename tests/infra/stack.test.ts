@@ -28,6 +28,7 @@ describe('NurtureStack', { timeout: SYNTH_TIMEOUT_MS }, () => {
   const arn = (construct: IConstruct, attribute = 'Arn') => ({ 'Fn::GetAtt': [logicalId(construct), attribute] });
   const functions = (): Record<FunctionKey, NurtureFunction> => ({
     submitForm: stack.forms.submitForm,
+    track: stack.tracking.track,
     readContacts: stack.contacts.readContacts,
     reactor: stack.reactor.reactor,
     sendEmail: stack.email.sendEmail,
@@ -133,13 +134,28 @@ describe('NurtureStack', { timeout: SYNTH_TIMEOUT_MS }, () => {
       },
     );
 
-    it('gives submitForm the table name and nothing else', () => {
+    it('gives submitForm the table name and the forms secret ARN', () => {
       template.hasResourceProperties('AWS::Lambda::Function', {
         Role: arn(stack.forms.submitForm.role),
         Environment: {
           Variables: Match.objectEquals({
             NODE_OPTIONS: '--enable-source-maps',
             TABLE_NAME: ref(stack.data.table),
+            FORM_SECRETS_ARN: ref(stack.forms.secrets),
+          }),
+        },
+      });
+    });
+
+    it('gives track the table name and the write-key secret ARN', () => {
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        Role: arn(stack.tracking.track.role),
+        Timeout: 15,
+        Environment: {
+          Variables: Match.objectEquals({
+            NODE_OPTIONS: '--enable-source-maps',
+            TABLE_NAME: ref(stack.data.table),
+            WRITE_KEY_SECRET_ARN: ref(stack.tracking.writeKey),
           }),
         },
       });
@@ -174,16 +190,33 @@ describe('NurtureStack', { timeout: SYNTH_TIMEOUT_MS }, () => {
   });
 
   describe('permissions', () => {
-    it('lets submitForm read and transactionally write items on the table, nothing more', () => {
+    const captureTableActions = [
+      'dynamodb:GetItem',
+      'dynamodb:BatchGetItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:ConditionCheckItem',
+      'dynamodb:Query',
+      'dynamodb:BatchWriteItem',
+    ];
+
+    it('lets submitForm read and write items on the table and read the forms secret, nothing more', () => {
       const fn = stack.forms.submitForm;
       expectRoleStatements(fn, [
         logWrite(fn),
         xray,
-        {
-          Effect: 'Allow',
-          Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem'],
-          Resource: arn(stack.data.table),
-        },
+        { Effect: 'Allow', Action: captureTableActions, Resource: arn(stack.data.table) },
+        { Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: ref(stack.forms.secrets) },
+      ]);
+    });
+
+    it('lets track read and write items on the table and read the write key, nothing more', () => {
+      const fn = stack.tracking.track;
+      expectRoleStatements(fn, [
+        logWrite(fn),
+        xray,
+        { Effect: 'Allow', Action: captureTableActions, Resource: arn(stack.data.table) },
+        { Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: ref(stack.tracking.writeKey) },
       ]);
     });
 

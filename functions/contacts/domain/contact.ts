@@ -8,6 +8,9 @@ export const Touch = z.object({
   formId: z.string(),
   referrer: z.string().optional(),
   at: z.iso.datetime(),
+  /** Ad-click ids of the touch (`gclid`, `fbclid`, `msclkid`). */
+  clickIds: z.record(z.string(), z.string()).optional(),
+  landingPage: z.string().optional(),
 });
 export type Touch = z.infer<typeof Touch>;
 
@@ -42,6 +45,17 @@ export const Contact = z.object({
   subscriptions: z.record(z.string(), Subscription).optional(),
   /** Set by a permanent bounce or a complaint: no email goes to this contact any more. */
   suppressed: z.object({ reason: z.enum(['bounce', 'complaint']), at: z.iso.datetime() }).optional(),
+  /** A shared mailbox (info@, sales@): accepted by forms, flagged here for scoring and sales. */
+  emailRole: z.boolean().optional(),
+  /** Consent boxes ticked on forms, by purpose: the latest text version agreed to, when, on which form, from where. */
+  consents: z
+    .record(
+      z.string(),
+      z.object({ textVersion: z.string(), at: z.iso.datetime(), formId: z.string(), field: z.string(), ip: z.string().optional() }),
+    )
+    .optional(),
+  /** Anonymous ids (Segment `anonymousId`) linked to this contact; their tracked activity was merged in. */
+  anonymousIds: z.array(z.string()).optional(),
 });
 export type Contact = z.infer<typeof Contact>;
 
@@ -50,7 +64,15 @@ export type Contact = z.infer<typeof Contact>;
  * applied: those can be distinct mailboxes, and merging two people is worse than keeping a duplicate.
  */
 export function normalizeEmail(email: string): string {
-  return email.trim().toLowerCase();
+  const key = email.trim().normalize('NFC').toLowerCase();
+  // IDN domains are keyed in punycode, as forms store them (functions/forms/domain/email.ts).
+  const at = key.lastIndexOf('@');
+  if (at < 0 || /^[ -~]*$/.test(key.slice(at))) return key;
+  try {
+    return `${key.slice(0, at)}@${new URL(`http://${key.slice(at + 1)}/`).hostname}`;
+  } catch {
+    return key;
+  }
 }
 
 /** The touch a submission represents, or undefined when it carried no campaign parameters (a direct visit). */
