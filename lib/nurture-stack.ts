@@ -2,11 +2,13 @@ import { Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { Api } from './api/api.construct';
 import { Contacts } from './contacts/contacts.construct';
+import { Crm } from './crm/crm.construct';
 import { Data } from './data/data.construct';
 import { Email } from './email/email.construct';
 import { Forms } from './forms/forms.construct';
 import { Journeys } from './journeys/journeys.construct';
 import { Reactor } from './reactor/reactor.construct';
+import { Scoring } from './scoring/scoring.construct';
 import { Tracking } from './tracking/tracking.construct';
 
 export interface NurtureStackProps extends StackProps {
@@ -27,6 +29,8 @@ export class NurtureStack extends Stack {
   public readonly email: Email;
   public readonly journeys: Journeys;
   public readonly reactor: Reactor;
+  public readonly scoring: Scoring;
+  public readonly crm: Crm;
   public readonly api: Api;
 
   constructor(scope: Construct, id: string, props: NurtureStackProps = {}) {
@@ -38,9 +42,13 @@ export class NurtureStack extends Stack {
     this.tracking = new Tracking(this, 'Tracking', { table });
     this.contacts = new Contacts(this, 'Contacts', { table });
     this.email = new Email(this, 'Email', { table, adminToken: this.contacts.adminToken });
+    // Before the journeys: their hand-off steps call the CRM capability's handOff function.
+    this.crm = new Crm(this, 'Crm', { table });
     this.journeys = new Journeys(this, 'Journeys');
+    this.scoring = new Scoring(this, 'Scoring', { table, adminToken: this.contacts.adminToken });
     this.reactor = new Reactor(this, 'Reactor', {
       table,
+      handOffQueue: this.crm.handOffs,
       journeyStateMachineArnPrefix: this.journeys.stateMachineArnPrefix,
     });
     this.api = new Api(this, 'Api', {
@@ -48,6 +56,8 @@ export class NurtureStack extends Stack {
         submitForm: this.forms.submitForm.function,
         track: this.tracking.track.function,
         readContacts: this.contacts.readContacts.function,
+        readScore: this.scoring.readScore.function,
+        crmWebhook: this.crm.webhook.function,
         sendEmailApi: this.email.sendEmailApi.function,
         emailTracking: this.email.emailTracking.function,
         emailPreferences: this.email.emailPreferences.function,

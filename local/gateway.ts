@@ -22,6 +22,8 @@ export interface GatewayOptions {
   readonly handlers: Readonly<Record<string, HttpLambda>>;
   /** Local-only pages (the demo landing page), by path. */
   readonly pages?: Readonly<Record<string, string>>;
+  /** Local-only services served in-process, by exact path (the local CRM's `/dev/crm`). */
+  readonly locals?: Readonly<Record<string, (req: IncomingMessage, res: ServerResponse) => Promise<void>>>;
   readonly health: () => Promise<{ ok: boolean; [part: string]: unknown }>;
   /** Like API Gateway's integration timeout. @default 29000 */
   readonly timeoutMs?: number;
@@ -81,6 +83,8 @@ async function serve(req: IncomingMessage, res: ServerResponse, routes: readonly
   if (!url || decodes(url.pathname) === undefined) return send(res, 400, { message: 'Bad Request' });
   const method = (req.method ?? 'GET').toUpperCase();
 
+  const local = options.locals?.[url.pathname];
+  if (local) return local(req, res);
   const page = options.pages?.[url.pathname];
   if (url.pathname === '/health' || page) {
     if (!LOCAL_METHODS.includes(method)) return notAllowed(res, LOCAL_METHODS);

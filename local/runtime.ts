@@ -12,6 +12,8 @@ import { definitionOf, functions, functionsTriggeredBy, routes, type FunctionKey
 import { matchesFilter } from '../functions/reactor/stream-filter';
 import { ensureTable, localCredentials, localRegion, startDynamoDbLocal } from './dynamodb-local';
 import { demoPages, startGateway, type HttpLambda } from './gateway';
+import { startCrmQueue } from './crm-queue';
+import { startCrmReceiver, type CrmReceiver } from './crm-receiver';
 import { freePort } from './ports';
 import { startStreamPoller, type StreamLambda } from './stream-poller';
 
@@ -34,6 +36,8 @@ export interface Runtime {
   readonly url: string;
   readonly dynamoDbEndpoint: string;
   readonly sesUrl: string;
+  /** The local HubSpot-compatible CRM (its inbox is also at `<url>/dev/crm`); undefined when a real CRM is configured. */
+  readonly crmUrl: string | undefined;
   readonly tableName: string;
   readonly adminToken: string;
   /** Calls any registered function's handler with an event, as its trigger would: how local services reach them. */
@@ -81,6 +85,23 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     stops.push(() => new Promise<void>((done) => ses.close(() => done())));
     const sesUrl = `http://127.0.0.1:${sesPort}`;
 
+    // The CRM: a local HubSpot-compatible receiver, unless real CRM credentials are configured (functions/crm/config.ts).
+    const realCrm = Boolean(process.env.HUBSPOT_ACCESS_TOKEN || process.env.SALESFORCE_INSTANCE_URL || process.env.CRM_WEBHOOK_URL);
+    const crm: CrmReceiver | undefined = realCrm ? undefined : await startCrmReceiver();
+    if (crm) stops.push(() => crm.close());
+    // The hand-off queue the reactor fills on MQL; it delivers to the worker handler, loaded below.
+    let invokeWorker: ((event: unknown) => Promise<unknown>) | undefined;
+    const handOffQueue = await startCrmQueue({
+      worker: async (event) => (await invokeWorker?.(event)) as never,
+      maxReceives: 3,
+      retryDelayMs: Number(process.env.NURTURE_HANDOFF_RETRY_MS ?? 500),
+      region: localRegion,
+      account: localAccount,
+      ...(dataDir ? { deadLetterFile: join(dataDir, 'crm-handoff-dlq.jsonl') } : {}),
+      onDeadLetter: (entry) => crm?.addDeadLetter(entry),
+    });
+    stops.push(() => handOffQueue.close());
+
     Object.assign(process.env, {
       AWS_REGION: localRegion,
       AWS_ACCESS_KEY_ID: localCredentials.accessKeyId,
@@ -92,6 +113,14 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       TABLE_NAME: tableName,
       ADMIN_TOKEN: adminToken,
       JOURNEY_STATE_MACHINE_ARN_PREFIX: localJourneyArnPrefix,
+      // CRM (functions/crm): the hand-off queue, loopback allowed for the local receiver, local webhook secrets.
+      NURTURE_LOCAL: '1',
+      AWS_ENDPOINT_URL_SQS: handOffQueue.endpoint,
+      HANDOFF_QUEUE_URL: handOffQueue.queueUrl,
+      HANDOFF_MAX_RECEIVES: '3',
+      HUBSPOT_CLIENT_SECRET: process.env.HUBSPOT_CLIENT_SECRET || 'local-hubspot-secret',
+      CRM_FEEDBACK_SECRET: process.env.CRM_FEEDBACK_SECRET || 'local-crm-feedback-secret',
+      ...(crm ? { CRM_PROVIDER: 'hubspot', HUBSPOT_ACCESS_TOKEN: 'local-hubspot-token', HUBSPOT_BASE_URL: crm.url } : {}),
       // Tracking API write key and the forms' HMAC key (in AWS: Secrets Manager secrets).
       TRACKING_WRITE_KEY: process.env.NURTURE_WRITE_KEY ?? 'local-write-key',
       FORM_SIGNING_KEY: process.env.NURTURE_FORM_SIGNING_KEY ?? 'local-form-signing-key-not-for-production',
@@ -111,6 +140,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     // Imported only now: handler modules read their environment and build SDK clients as they load.
     const handlers = await loadHandlers();
     const invoke = async (key: FunctionKey, event: unknown) => handlers[key](event, lambdaContextFor(key));
+    invokeWorker = (event) => invoke('crmHandOffWorker', event);
 
     for (const key of functionsTriggeredBy('stream')) {
       const { trigger } = definitionOf(key);
@@ -132,6 +162,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       routes,
       handlers: handlers as Record<string, HttpLambda>,
       pages: demoPages(join(root, 'local/public')),
+      ...(crm ? { locals: { '/dev/crm': crm.handle, '/dev/crm/faults': crm.handle } } : {}),
       health: async () => {
         const dynamodb = await dynamoDb.send(new ListTablesCommand({})).then(
           () => 'ok',
@@ -147,7 +178,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     stops.push(() => gateway.close());
 
     if (dataDir) mkdirSync(dataDir, { recursive: true });
-    return { url: gateway.url, dynamoDbEndpoint: dynamo.endpoint, sesUrl, tableName, adminToken, invoke, stop };
+    return { url: gateway.url, dynamoDbEndpoint: dynamo.endpoint, sesUrl, crmUrl: crm?.url, tableName, adminToken, invoke, stop };
   } catch (error) {
     await stop();
     throw error;

@@ -33,6 +33,7 @@ Nurture is running locally.
   Form endpoint:  ${runtime.url}/forms/demo-request
   Contacts API:   ${runtime.url}/contacts?email=...   (Authorization: Bearer ${runtime.adminToken})
   Email inbox:    ${runtime.sesUrl}
+  Sales inbox:    ${runtime.url}/dev/crm   (local HubSpot-compatible CRM; scores at /contacts/{id}/score)
   DynamoDB Local: ${runtime.dynamoDbEndpoint}   (table ${runtime.tableName})
 Press Ctrl-C to stop.`);
 

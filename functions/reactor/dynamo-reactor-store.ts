@@ -1,6 +1,6 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { parseContact } from '../contacts/dynamo-contacts';
+import { parseContact, toItem } from '../contacts/dynamo-contacts';
 import { keys } from '../shared/keys';
 import type { TimelineEvent } from '../shared/timeline';
 import type { WriteDecision } from './domain/decisions';
@@ -52,7 +52,7 @@ export class DynamoReactorStore implements ReactorStore {
                 ExpressionAttributeValues: { ':at': at.toISOString() },
               },
             },
-            ...writes.map((write) => this.write(write)),
+            ...writes.flatMap((write) => this.write(write)),
           ],
         }),
       );
@@ -64,10 +64,12 @@ export class DynamoReactorStore implements ReactorStore {
     }
   }
 
-  private write(decision: WriteDecision) {
+  private write(decision: WriteDecision): Record<string, unknown>[] {
     switch (decision.type) {
+      case 'UpdateLifecycle':
+        return this.updateLifecycle(decision);
       case 'CountMetric':
-        return {
+        return [{
           Update: {
             TableName: this.tableName,
             Key: keys.metric(decision.metric, decision.shard, decision.day),
@@ -75,7 +77,39 @@ export class DynamoReactorStore implements ReactorStore {
             ExpressionAttributeNames: { '#count': 'count' },
             ExpressionAttributeValues: { ':one': 1 },
           },
-        };
+        }];
     }
+  }
+
+  /** One Update of the profile (score, stage) and one conditional Put per derived event (deterministic ids). */
+  private updateLifecycle(decision: Extract<WriteDecision, { type: 'UpdateLifecycle' }>): Record<string, unknown>[] {
+    const sets: string[] = [];
+    const values: Record<string, unknown> = {};
+    if (decision.score) {
+      sets.push('score = :score');
+      values[':score'] = decision.score;
+    }
+    if (decision.stage) {
+      sets.push('stage = :stage', 'stageChangedAt = :stageAt');
+      values[':stage'] = decision.stage.to;
+      values[':stageAt'] = decision.stage.at;
+    }
+    const profile = sets.length
+      ? [
+          {
+            Update: {
+              TableName: this.tableName,
+              Key: keys.profile(decision.contactId),
+              UpdateExpression: `SET ${sets.join(', ')}`,
+              ConditionExpression: 'attribute_exists(PK)',
+              ExpressionAttributeValues: values,
+            },
+          },
+        ]
+      : [];
+    const events = decision.events.map((event) => ({
+      Put: { TableName: this.tableName, Item: toItem(event), ConditionExpression: 'attribute_not_exists(PK)' },
+    }));
+    return [...profile, ...events];
   }
 }

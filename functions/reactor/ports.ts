@@ -23,6 +23,14 @@ export interface ReactorStore {
   commit(event: TimelineEvent, writes: readonly WriteDecision[], at: Date): Promise<CommitOutcome>;
 }
 
+/**
+ * Queues CRM hand-offs (functions/crm): the reactor only enqueues, a worker calls the CRM with retries and parks
+ * what keeps failing in a dead-letter queue. The worker dedupes by `idempotencyKey`, so enqueueing twice is safe.
+ */
+export interface HandOffQueue {
+  enqueue(decision: DecisionOf<'HandOff'>): Promise<void>;
+}
+
 /** Starts journey executions. Implementations must make a second start with the same name a no-op. */
 export interface JourneyStarter {
   start(decision: DecisionOf<'StartJourney'>): Promise<{ readonly type: 'Started' | 'AlreadyStarted' }>;

@@ -5,6 +5,8 @@ import { stepFunctions } from '../shared/sfn';
 import { parseEnv } from '../shared/env';
 import { systemClock } from '../shared/ids';
 import { createLogger } from '../shared/logger';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { SqsHandOffQueue } from '../crm/sqs-hand-off-queue';
 import { DynamoReactorStore } from './dynamo-reactor-store';
 import { makeReactor } from './reactor';
 
@@ -12,11 +14,14 @@ const env = parseEnv({
   TABLE_NAME: z.string().min(1),
   /** Journey state machines are named `<prefix><journeyId>`. */
   JOURNEY_STATE_MACHINE_ARN_PREFIX: z.string().startsWith('arn:'),
+  /** The CRM hand-off queue (functions/crm); locally, the local queue's URL. */
+  HANDOFF_QUEUE_URL: z.url(),
 });
 
 export const handler = makeReactor({
   store: new DynamoReactorStore(documentClient, env.TABLE_NAME),
   journeys: new SfnJourneyStarter(stepFunctions, env.JOURNEY_STATE_MACHINE_ARN_PREFIX),
+  handOffs: new SqsHandOffQueue(new SQSClient({}), env.HANDOFF_QUEUE_URL),
   clock: systemClock,
   logger: createLogger('reactor'),
 });

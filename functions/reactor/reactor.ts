@@ -6,12 +6,14 @@ import type { Logger } from '../shared/logger';
 import { parseTimelineItem, type TimelineEvent } from '../shared/timeline';
 import { decide, defaultRules } from './domain/decide';
 import { isWrite, type CallDecision, type Rule } from './domain/decisions';
-import type { JourneyStarter, ReactorStore } from './ports';
+import type { HandOffQueue, JourneyStarter, ReactorStore } from './ports';
 
 export interface ReactorDeps {
   readonly store: ReactorStore;
   /** Applies StartJourney decisions. */
   readonly journeys: JourneyStarter;
+  /** Applies HandOff decisions (functions/crm). Without it, a HandOff decision fails the record. */
+  readonly handOffs?: HandOffQueue;
   readonly clock: Clock;
   readonly logger: Logger;
   /** @default defaultRules */
@@ -42,6 +44,10 @@ async function call(decision: CallDecision, deps: ReactorDeps): Promise<void> {
   switch (decision.type) {
     case 'StartJourney':
       await deps.journeys.start(decision);
+      return;
+    case 'HandOff':
+      if (!deps.handOffs) throw new Error('a HandOff decision needs the handOffs port');
+      await deps.handOffs.enqueue(decision);
       return;
   }
 }

@@ -7,6 +7,16 @@ export const EventName = {
   Tracked: 'event.tracked',
   /** A page view (Segment `page`). */
   PageViewed: 'page.viewed',
+  // Scoring and CRM (functions/scoring, functions/crm).
+  /** The lead score changed (score history). */
+  ScoreChanged: 'score.changed',
+  /** The lifecycle stage changed: from, to, reason. The funnel reports count these. */
+  StageChanged: 'stage.changed',
+  CrmHandedOff: 'crm.handed_off',
+  /** A hand-off gave up after its last retry; the request is parked in the dead-letter queue. */
+  CrmHandOffFailed: 'crm.handoff_failed',
+  /** Sales answered in the CRM: accepted, rejected, disqualified, opportunity, closed_won, closed_lost. */
+  CrmFeedback: 'crm.feedback',
   /** A Segment `identify`: traits set on the profile (functions/tracking). */
   Identified: 'contact.identified',
   // Email (functions/email): sending, delivery (SES events), engagement (tracking) and consent.

@@ -170,6 +170,67 @@ export const ConsentData = z.object({
 });
 export type ConsentData = z.infer<typeof ConsentData>;
 
+/** `score.changed`: the lead score after an event (or a rescore), with the rules that moved it. */
+export const ScoreChangedData = z.object({
+  fit: z.number(),
+  behaviour: z.number(),
+  total: z.number(),
+  previousTotal: z.number(),
+  /** The scoring file's version. */
+  version: z.union([z.number(), z.string()]),
+  /** Behaviour rules this event matched (empty when only fit or decay moved it). */
+  ruleIds: z.array(z.string()),
+  /** `event` (the reactor) or `rescore`. */
+  cause: z.string().max(40).optional(),
+});
+export type ScoreChangedData = z.infer<typeof ScoreChangedData>;
+
+/** `stage.changed`: one lifecycle transition (stage ids from content/lifecycle.yaml). */
+export const StageChangedData = z.object({
+  from: z.string().min(1),
+  to: z.string().min(1),
+  reason: z.string().max(500),
+  /** A recycled contact engaging again. */
+  reopened: z.boolean().optional(),
+  /** The event that caused it. */
+  causeEventId: z.string().optional(),
+});
+export type StageChangedData = z.infer<typeof StageChangedData>;
+
+/** `crm.handed_off`: the contact was created or updated in the CRM, for a sales rep. */
+export const CrmHandedOffData = z.object({
+  provider: z.string().min(1),
+  crmId: z.string().min(1),
+  reason: z.string().max(500).optional(),
+  /** Who asked: `reactor` (entered MQL) or a journey's hand-off step. */
+  source: z.string().max(200).optional(),
+  idempotencyKey: z.string().max(300),
+});
+export type CrmHandedOffData = z.infer<typeof CrmHandedOffData>;
+
+/** `crm.handoff_failed`: a hand-off gave up (last retry, or a permanent refusal); never silently dropped. */
+export const CrmHandOffFailedData = z.object({
+  provider: z.string().min(1),
+  /** The error's name and HTTP status, never a response body (it may echo personal data). */
+  error: z.string().max(300),
+  attempts: z.number().int().min(1).optional(),
+  source: z.string().max(200).optional(),
+  idempotencyKey: z.string().max(300),
+});
+export type CrmHandOffFailedData = z.infer<typeof CrmHandOffFailedData>;
+
+/** `crm.feedback`: sales' answer in the CRM, through `POST /webhooks/crm/{provider}`. */
+export const CrmFeedbackData = z.object({
+  provider: z.string().min(1),
+  outcome: z.enum(['accepted', 'rejected', 'disqualified', 'opportunity', 'closed_won', 'closed_lost']),
+  crmId: z.string().optional(),
+  /** The CRM's own value, e.g. HubSpot `hs_lead_status=BAD_TIMING`. */
+  status: z.string().max(200).optional(),
+  /** The provider's event id, when it sends one. */
+  externalId: z.string().max(200).optional(),
+});
+export type CrmFeedbackData = z.infer<typeof CrmFeedbackData>;
+
 /** What every event carries besides its type and data. */
 const envelope = {
   /** A ULID (or a deterministic id for events derived from an external id): sorts by time. */
@@ -183,6 +244,13 @@ const envelope = {
 const FormSubmitted = z.object({ ...envelope, type: z.literal(EventName.FormSubmitted), data: FormSubmittedData });
 const Tracked = z.object({ ...envelope, type: z.literal(EventName.Tracked), data: TrackedData });
 const PageViewed = z.object({ ...envelope, type: z.literal(EventName.PageViewed), data: PageViewedData });
+const lifecycleEvents = [
+  z.object({ ...envelope, type: z.literal(EventName.ScoreChanged), data: ScoreChangedData }),
+  z.object({ ...envelope, type: z.literal(EventName.StageChanged), data: StageChangedData }),
+  z.object({ ...envelope, type: z.literal(EventName.CrmHandedOff), data: CrmHandedOffData }),
+  z.object({ ...envelope, type: z.literal(EventName.CrmHandOffFailed), data: CrmHandOffFailedData }),
+  z.object({ ...envelope, type: z.literal(EventName.CrmFeedback), data: CrmFeedbackData }),
+] as const;
 const Identified = z.object({ ...envelope, type: z.literal(EventName.Identified), data: IdentifiedData });
 
 const emailEvent = <T extends string, D extends z.ZodType>(type: T, data: D) =>
@@ -205,7 +273,7 @@ const emailEvents = [
 ] as const;
 
 /** One entry of a contact's timeline, discriminated by `type`. Each capability adds its event types here. */
-export const TimelineEvent = z.discriminatedUnion('type', [FormSubmitted, Tracked, PageViewed, Identified, ...emailEvents]);
+export const TimelineEvent = z.discriminatedUnion('type', [FormSubmitted, Tracked, PageViewed, Identified, ...emailEvents, ...lifecycleEvents]);
 export type TimelineEvent = z.infer<typeof TimelineEvent>;
 
 /** The event of one type. */

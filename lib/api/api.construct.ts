@@ -126,6 +126,9 @@ const publicRouteReasons: Readonly<Partial<Record<FunctionKey, string>>> = {
   submitForm:
     'Public by design: landing-page visitors submit forms anonymously, and browsers send the CORS preflight ' +
     'without credentials. Abuse is bounded by the stage throttling.',
+  crmWebhook:
+    'Called by CRMs (HubSpot webhook subscriptions, generic signed webhooks), which cannot send our bearer token: ' +
+    'the handler verifies the HubSpot v3 signature or our HMAC-SHA256 signature with a 5-minute window (401 otherwise).',
   track:
     'Segment-compatible tracking API: sites and SDKs authenticate with the write key as the Basic-auth username, ' +
     'which the handler checks (401 without it); browsers send the CORS preflight without credentials.',

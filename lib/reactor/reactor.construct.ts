@@ -2,7 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { FilterCriteria, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Queue, QueueEncryption, type IQueue } from 'aws-cdk-lib/aws-sqs';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { functions } from '../functions';
@@ -13,6 +13,8 @@ export interface ReactorProps {
   readonly table: ITableV2;
   /** ARN prefix of the journey state machines, which the reactor starts executions of. */
   readonly journeyStateMachineArnPrefix: string;
+  /** The CRM hand-off queue the reactor puts MQLs on (lib/crm). */
+  readonly handOffQueue: IQueue;
 }
 
 /** Applies the rules to every new timeline event, reading them from the table's stream. */
@@ -44,7 +46,11 @@ export class Reactor extends Construct {
     const definition = functions.reactor;
     this.reactor = new NurtureFunction(this, 'Reactor', {
       definition,
-      resources: { table: props.table, journeyStateMachineArnPrefix: props.journeyStateMachineArnPrefix },
+      resources: {
+        table: props.table,
+        journeyStateMachineArnPrefix: props.journeyStateMachineArnPrefix,
+        handOffQueue: props.handOffQueue,
+      },
     });
 
     this.reactor.function.addEventSource(

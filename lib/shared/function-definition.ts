@@ -25,7 +25,9 @@ export type Trigger =
   /** An EventBridge rule on the default bus. */
   | { readonly kind: 'eventbridge'; readonly pattern: Readonly<Record<string, unknown>> }
   /** EventBridge Scheduler, with a schedule expression such as `cron(0 6 * * ? *)`. */
-  | { readonly kind: 'schedule'; readonly expression: string };
+  | { readonly kind: 'schedule'; readonly expression: string }
+  /** An SQS queue the capability's construct owns (event source mapping with partial batch responses). */
+  | { readonly kind: 'queue' };
 
 /** DynamoDB data-plane actions a function may be granted on the table, without the `dynamodb:` prefix. */
 export type TableAction =
@@ -52,6 +54,10 @@ export interface Bindings {
   /** Read the tracking API's write key (`WRITE_KEY_SECRET_ARN`). */
   readonly writeKey?: true;
   readonly startJourneys?: true;
+  /** Read the CRM settings secret (`CRM_SECRET_ARN`): provider, credentials, webhook secrets. */
+  readonly crmSecret?: true;
+  /** Send messages to the CRM hand-off queue (`HANDOFF_QUEUE_URL`). */
+  readonly handOffQueue?: true;
   /** Send email through SES as the sender identity, in Nurture's configuration set (`SES_CONFIGURATION_SET`). */
   readonly sendEmail?: true;
   /** Read the email link-signing keys (`EMAIL_SIGNING_KEYS_SECRET_ARN`). */

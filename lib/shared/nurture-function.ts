@@ -7,6 +7,7 @@ import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import type { FunctionDefinition, TableAction } from './function-definition';
@@ -44,6 +45,10 @@ export interface BindableResources {
   readonly emailSigningKeys?: ISecret;
   /** ARN prefix of the journey state machines (`…:stateMachine:<stack>-journey-`). */
   readonly journeyStateMachineArnPrefix?: string;
+  /** The CRM settings secret (JSON: provider, credentials, webhook secrets). */
+  readonly crmSecret?: ISecret;
+  /** The queue the reactor puts CRM hand-offs on. */
+  readonly handOffQueue?: IQueue;
 }
 
 export interface NurtureFunctionProps {
@@ -170,6 +175,8 @@ export class NurtureFunction extends Construct {
     if (table) this.bindTable(need(resources.table, 'table'), table.actions, table.indexes ?? []);
     if (adminToken) this.bindSecret(need(resources.adminToken, 'adminToken'), 'ADMIN_TOKEN_SECRET_ARN');
     if (startJourneys) this.bindJourneyStarts(need(resources.journeyStateMachineArnPrefix, 'startJourneys'));
+    if (definition.bindings.crmSecret) this.bindSecret(need(resources.crmSecret, 'crmSecret'), 'CRM_SECRET_ARN');
+    if (definition.bindings.handOffQueue) this.bindQueueSend(need(resources.handOffQueue, 'handOffQueue'), 'HANDOFF_QUEUE_URL');
     if (formSecrets) this.bindSecret(need(resources.formSecrets, 'formSecrets'), 'FORM_SECRETS_ARN');
     if (writeKey) this.bindSecret(need(resources.writeKey, 'writeKey'), 'WRITE_KEY_SECRET_ARN');
     if (definition.bindings.sendEmail) this.bindEmailSending(need(resources.emailSending, 'sendEmail'));
@@ -234,6 +241,12 @@ export class NurtureFunction extends Construct {
       }),
     );
     this.function.addEnvironment('SES_CONFIGURATION_SET', sending.configurationSetName);
+  }
+
+  /** Lets the function send messages to the queue (nothing else) and passes its URL in `envVar`. */
+  private bindQueueSend(queue: IQueue, envVar: string): void {
+    this.function.addToRolePolicy(new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [queue.queueArn] }));
+    this.function.addEnvironment(envVar, queue.queueUrl);
   }
 
   /** Lets the function start executions of the journey state machines, and passes their ARN prefix. */

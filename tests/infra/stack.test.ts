@@ -31,6 +31,10 @@ describe('NurtureStack', { timeout: SYNTH_TIMEOUT_MS }, () => {
     track: stack.tracking.track,
     readContacts: stack.contacts.readContacts,
     reactor: stack.reactor.reactor,
+    readScore: stack.scoring.readScore,
+    handOff: stack.crm.handOff,
+    crmHandOffWorker: stack.crm.handOffWorker,
+    crmWebhook: stack.crm.webhook,
     sendEmail: stack.email.sendEmail,
     sendEmailApi: stack.email.sendEmailApi,
     emailTracking: stack.email.emailTracking,
@@ -183,6 +187,7 @@ describe('NurtureStack', { timeout: SYNTH_TIMEOUT_MS }, () => {
             NODE_OPTIONS: '--enable-source-maps',
             TABLE_NAME: ref(stack.data.table),
             JOURNEY_STATE_MACHINE_ARN_PREFIX: stack.resolve(stack.journeys.stateMachineArnPrefix),
+            HANDOFF_QUEUE_URL: ref(stack.crm.handOffs),
           }),
         },
       });
@@ -248,12 +253,17 @@ describe('NurtureStack', { timeout: SYNTH_TIMEOUT_MS }, () => {
       expectRoleStatements(fn, [
         logWrite(fn),
         xray,
-        { Effect: 'Allow', Action: ['dynamodb:BatchGetItem', 'dynamodb:UpdateItem'], Resource: arn(stack.data.table) },
+        {
+          Effect: 'Allow',
+          Action: ['dynamodb:BatchGetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem'],
+          Resource: arn(stack.data.table),
+        },
         {
           Effect: 'Allow',
           Action: 'states:StartExecution',
           Resource: stack.resolve(`${stack.journeys.stateMachineArnPrefix}*`),
         },
+        { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: arn(stack.crm.handOffs) },
         {
           Effect: 'Allow',
           Action: ['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'],
@@ -268,6 +278,56 @@ describe('NurtureStack', { timeout: SYNTH_TIMEOUT_MS }, () => {
       ]);
     });
 
+    it('lets readScore get and query the table and read the admin token, nothing more', () => {
+      const fn = stack.scoring.readScore;
+      expectRoleStatements(fn, [
+        logWrite(fn),
+        xray,
+        { Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:Query'], Resource: arn(stack.data.table) },
+        { Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: ref(stack.contacts.adminToken) },
+      ]);
+    });
+
+    it('lets the hand-off step read and record hand-offs and read the CRM settings, nothing more', () => {
+      const fn = stack.crm.handOff;
+      expectRoleStatements(fn, [
+        logWrite(fn),
+        xray,
+        { Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], Resource: arn(stack.data.table) },
+        { Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: ref(stack.crm.settings) },
+      ]);
+    });
+
+    it('lets the hand-off worker record hand-offs and failures, read the CRM settings and consume its queue, nothing more', () => {
+      const fn = stack.crm.handOffWorker;
+      expectRoleStatements(fn, [
+        logWrite(fn),
+        xray,
+        {
+          Effect: 'Allow',
+          Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem'],
+          Resource: arn(stack.data.table),
+        },
+        { Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: ref(stack.crm.settings) },
+        {
+          Effect: 'Allow',
+          Action: ['sqs:ReceiveMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueUrl', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'],
+          Resource: arn(stack.crm.handOffs),
+        },
+      ]);
+    });
+
+    it('lets the CRM webhook find contacts (GSI1 included), append events and read the CRM settings, nothing more', () => {
+      const fn = stack.crm.webhook;
+      expectRoleStatements(fn, [
+        logWrite(fn),
+        xray,
+        { Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:ConditionCheckItem'], Resource: arn(stack.data.table) },
+        { Effect: 'Allow', Action: 'dynamodb:Query', Resource: { 'Fn::Join': ['', [arn(stack.data.table), '/index/*']] } },
+        { Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: ref(stack.crm.settings) },
+      ]);
+    });
+
     it('attaches no managed or inline role policies anywhere', () => {
       expect(template.findResources('AWS::IAM::Role', { Properties: { ManagedPolicyArns: Match.anyValue() } })).toEqual({});
       expect(template.findResources('AWS::IAM::Role', { Properties: { Policies: Match.anyValue() } })).toEqual({});
@@ -276,7 +336,7 @@ describe('NurtureStack', { timeout: SYNTH_TIMEOUT_MS }, () => {
 
   describe('reactor stream', () => {
     it('feeds only inserted timeline events to the reactor, in batches, with failures isolated and kept', () => {
-      template.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
+      template.resourcePropertiesCountIs('AWS::Lambda::EventSourceMapping', { FunctionName: ref(stack.reactor.reactor.function) }, 1);
       template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
         FunctionName: ref(stack.reactor.reactor.function),
         EventSourceArn: arn(stack.data.table, 'StreamArn'),
@@ -308,6 +368,28 @@ describe('NurtureStack', { timeout: SYNTH_TIMEOUT_MS }, () => {
             }),
           ]),
         },
+      });
+    });
+  });
+
+  describe('crm hand-off queue', () => {
+    it('redelivers a failed hand-off after a visibility timeout and parks it in an encrypted dead-letter queue after 5 deliveries', () => {
+      template.hasResourceProperties('AWS::SQS::Queue', {
+        VisibilityTimeout: 180,
+        SqsManagedSseEnabled: true,
+        RedrivePolicy: { deadLetterTargetArn: arn(stack.crm.deadLetters), maxReceiveCount: 5 },
+      });
+      template.hasResourceProperties('AWS::SQS::Queue', { MessageRetentionPeriod: 14 * 86_400, SqsManagedSseEnabled: true });
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        Role: arn(stack.crm.handOffWorker.role),
+        Environment: { Variables: Match.objectLike({ HANDOFF_MAX_RECEIVES: '5', CRM_SECRET_ARN: ref(stack.crm.settings) }) },
+      });
+    });
+
+    it('feeds the worker with partial batch responses', () => {
+      template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        EventSourceArn: arn(stack.crm.handOffs),
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
       });
     });
   });

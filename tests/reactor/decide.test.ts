@@ -56,7 +56,8 @@ describe('decide', () => {
       formEvent('E2', '2026-11-23T18:00:00.000Z'),
     ];
 
-    const decisions = replay(contact, events);
+    // The metric rule alone: the scoring rule's decisions are tested in tests/scoring.
+    const decisions = replay(contact, events, [countEvents]);
 
     expect(decisions.map((d) => (d.type === 'CountMetric' ? d.day : d.type))).toEqual(['2026-11-23', '2026-11-23', '2026-11-24']);
     expect(tally(decisions)).toEqual(

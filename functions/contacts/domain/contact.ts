@@ -28,6 +28,27 @@ export const Subscription = z.object({
 });
 export type Subscription = z.infer<typeof Subscription>;
 
+/**
+ * A contact's lead score (owned by the scoring capability, `functions/scoring`): the fit rules that hold, and the
+ * behaviour points earned, each with when and from which event, so the score explains itself. `behaviour` and
+ * `total` are as of `asOf`; behaviour points decay, so readers recompute them for "now".
+ */
+export const LeadScore = z.object({
+  /** The scoring file's version that computed it. */
+  version: z.union([z.number(), z.string()]),
+  fit: z.number(),
+  behaviour: z.number(),
+  total: z.number(),
+  asOf: z.iso.datetime(),
+  fitRules: z.array(z.object({ ruleId: z.string(), points: z.number() })),
+  contributions: z.array(z.object({ ruleId: z.string(), points: z.number(), at: z.iso.datetime(), eventId: z.string() })),
+});
+export type LeadScore = z.infer<typeof LeadScore>;
+
+/** The contact's record in the CRM it was handed to (one record per contact; later hand-offs update it). */
+export const CrmLink = z.object({ provider: z.string(), id: z.string(), handedOffAt: z.iso.datetime() });
+export type CrmLink = z.infer<typeof CrmLink>;
+
 /** A contact's profile, as stored and as read back (parsed with this schema, never cast). */
 export const Contact = z.object({
   contactId: z.string().min(1),
@@ -41,6 +62,12 @@ export const Contact = z.object({
   lastTouch: Touch.optional(),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
+  /** Lead score (scoring capability). */
+  score: LeadScore.optional(),
+  /** Lifecycle stage id from content/lifecycle.yaml; absent means the funnel's initial stage. */
+  stage: z.string().optional(),
+  stageChangedAt: z.iso.datetime().optional(),
+  crm: CrmLink.optional(),
   /** Email consent by topic id (and `all`); no record for a topic means the contact never said (see README "Email"). */
   subscriptions: z.record(z.string(), Subscription).optional(),
   /** Set by a permanent bounce or a complaint: no email goes to this contact any more. */

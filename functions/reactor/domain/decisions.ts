@@ -1,4 +1,4 @@
-import type { Contact } from '../../contacts/domain/contact';
+import type { Contact, LeadScore } from '../../contacts/domain/contact';
 import type { TimelineEvent } from '../../shared/timeline';
 
 /** What the rules see of one new event: the event itself and the contact it belongs to, as loaded. */
@@ -20,16 +20,38 @@ export type Decision = WriteDecision | CallDecision;
 
 export type WriteDecision =
   /** Adds 1 to a daily counter (reports read these; a replay of a timeline must produce the same ones). */
-  { readonly type: 'CountMetric'; readonly metric: string; readonly day: string; readonly shard: number };
+  | { readonly type: 'CountMetric'; readonly metric: string; readonly day: string; readonly shard: number }
+  /**
+   * Scoring: rewrites the contact's score and/or stage and appends the `score.changed` / `stage.changed` events
+   * (deterministic ids), all in the marker's transaction: a redelivered record never scores twice.
+   */
+  | {
+      readonly type: 'UpdateLifecycle';
+      readonly contactId: string;
+      readonly score?: LeadScore;
+      readonly stage?: { readonly to: string; readonly at: string };
+      readonly events: readonly TimelineEvent[];
+    };
 
 export type CallDecision =
   /** Enrols the contact in a journey: a Step Functions execution whose name makes a second start a no-op. */
-  {
+  | {
     readonly type: 'StartJourney';
     readonly journeyId: string;
     readonly executionName: string;
     readonly input: Readonly<Record<string, unknown>>;
-  };
+  }
+  /**
+   * CRM: hands the contact to sales. Queued (the CRM may be slow or down; the stream must not wait for it) and
+   * made idempotent by `idempotencyKey` (derived from the triggering event).
+   */
+  | {
+      readonly type: 'HandOff';
+      readonly contactId: string;
+      readonly idempotencyKey: string;
+      readonly reason: string;
+      readonly source: string;
+    };
 
 export type DecisionType = Decision['type'];
 export type DecisionOf<T extends DecisionType> = Extract<Decision, { type: T }>;
@@ -38,6 +60,8 @@ export type DecisionOf<T extends DecisionType> = Extract<Decision, { type: T }>;
 const kinds: { readonly [T in DecisionType]: DecisionOf<T> extends WriteDecision ? 'write' : 'call' } = {
   CountMetric: 'write',
   StartJourney: 'call',
+  UpdateLifecycle: 'write',
+  HandOff: 'call',
 };
 
 export function isWrite(decision: Decision): decision is WriteDecision {

@@ -1,0 +1,113 @@
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import * as z from 'zod';
+import { parseEnv } from '../shared/env';
+import { HubSpotCrm } from './hubspot';
+import type { OutboundOptions } from './outbound';
+import type { CrmAdapter } from './ports';
+import { SalesforceCrm } from './salesforce';
+import { WebhookCrm } from './webhook';
+
+/**
+ * CRM settings. In AWS they are one Secrets Manager secret (JSON, `CRM_SECRET_ARN`), read once per cold start;
+ * locally they come from the environment, and `npm start` points HubSpot at the local receiver unless real
+ * credentials are set. Loopback URLs are allowed only locally (`NURTURE_LOCAL=1`).
+ */
+export const CrmSettings = z.object({
+  provider: z.enum(['hubspot', 'salesforce', 'webhook', 'none']).default('hubspot'),
+  hubspot: z
+    .object({
+      /** A private app's access token; without one HubSpot is not used for hand-offs. */
+      accessToken: z.string().min(1).optional(),
+      baseUrl: z.url().optional(),
+      clientSecret: z.string().min(1).optional(),
+      followUp: z.enum(['note', 'task', 'none']).optional(),
+    })
+    .optional(),
+  salesforce: z
+    .object({
+      instanceUrl: z.url(),
+      accessToken: z.string().min(1),
+      externalIdField: z.string().min(1).optional(),
+      apiVersion: z.string().optional(),
+    })
+    .optional(),
+  webhook: z.object({ url: z.url(), secret: z.string().min(16) }).optional(),
+  /** Secret for inbound feedback signed with our scheme (`POST /webhooks/crm/generic`). */
+  feedbackSecret: z.string().min(16).optional(),
+});
+export type CrmSettings = z.infer<typeof CrmSettings>;
+
+const env = () =>
+  parseEnv({
+    CRM_SECRET_ARN: z.string().min(1).optional(),
+    NURTURE_LOCAL: z.string().optional(),
+    CRM_PROVIDER: z.string().optional(),
+    HUBSPOT_ACCESS_TOKEN: z.string().optional(),
+    HUBSPOT_BASE_URL: z.string().optional(),
+    HUBSPOT_CLIENT_SECRET: z.string().optional(),
+    HUBSPOT_FOLLOW_UP: z.string().optional(),
+    SALESFORCE_INSTANCE_URL: z.string().optional(),
+    SALESFORCE_ACCESS_TOKEN: z.string().optional(),
+    SALESFORCE_EXTERNAL_ID_FIELD: z.string().optional(),
+    CRM_WEBHOOK_URL: z.string().optional(),
+    CRM_WEBHOOK_SECRET: z.string().optional(),
+    CRM_FEEDBACK_SECRET: z.string().optional(),
+  });
+
+/** Settings from the environment (local runs and tests). */
+export function settingsFromEnv(source: NodeJS.ProcessEnv = process.env): CrmSettings {
+  const e = source;
+  const compact = <T extends Record<string, unknown>>(o: T) => Object.fromEntries(Object.entries(o).filter(([, v]) => v));
+  return CrmSettings.parse({
+    provider: e.CRM_PROVIDER || undefined,
+    hubspot: e.HUBSPOT_ACCESS_TOKEN || e.HUBSPOT_CLIENT_SECRET
+      ? compact({ accessToken: e.HUBSPOT_ACCESS_TOKEN, baseUrl: e.HUBSPOT_BASE_URL, clientSecret: e.HUBSPOT_CLIENT_SECRET, followUp: e.HUBSPOT_FOLLOW_UP })
+      : undefined,
+    salesforce: e.SALESFORCE_INSTANCE_URL
+      ? compact({ instanceUrl: e.SALESFORCE_INSTANCE_URL, accessToken: e.SALESFORCE_ACCESS_TOKEN, externalIdField: e.SALESFORCE_EXTERNAL_ID_FIELD })
+      : undefined,
+    webhook: e.CRM_WEBHOOK_URL ? { url: e.CRM_WEBHOOK_URL, secret: e.CRM_WEBHOOK_SECRET } : undefined,
+    feedbackSecret: e.CRM_FEEDBACK_SECRET || undefined,
+  });
+}
+
+/** The settings for this environment: the secret in AWS, the environment locally. Cached per cold start. */
+export function crmSettingsSource(client?: SecretsManagerClient): () => Promise<CrmSettings> {
+  const { CRM_SECRET_ARN } = env();
+  let cached: Promise<CrmSettings> | undefined;
+  return () => {
+    cached ??= CRM_SECRET_ARN
+      ? (client ?? new SecretsManagerClient({})).send(new GetSecretValueCommand({ SecretId: CRM_SECRET_ARN })).then((secret) => {
+          if (!secret.SecretString) throw new Error('CRM secret has no string value');
+          return CrmSettings.parse(JSON.parse(secret.SecretString));
+        })
+      : Promise.resolve(settingsFromEnv());
+    cached.catch(() => (cached = undefined));
+    return cached;
+  };
+}
+
+export function outboundOptions(source: NodeJS.ProcessEnv = process.env): OutboundOptions {
+  return { allowLoopback: source.NURTURE_LOCAL === '1' };
+}
+
+/** No CRM configured: hand-offs are skipped (and said so), never silently dropped. */
+export class CrmNotConfigured extends Error {
+  override name = 'CrmNotConfigured';
+}
+
+/** The adapter the settings choose. */
+export function adapterFor(settings: CrmSettings, outbound: OutboundOptions): CrmAdapter | undefined {
+  switch (settings.provider) {
+    case 'hubspot':
+      return settings.hubspot?.accessToken
+        ? new HubSpotCrm({ ...settings.hubspot, accessToken: settings.hubspot.accessToken }, outbound)
+        : undefined;
+    case 'salesforce':
+      return settings.salesforce ? new SalesforceCrm(settings.salesforce, outbound) : undefined;
+    case 'webhook':
+      return settings.webhook ? new WebhookCrm(settings.webhook, outbound) : undefined;
+    case 'none':
+      return undefined;
+  }
+}

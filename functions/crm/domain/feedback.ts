@@ -1,0 +1,63 @@
+import * as z from 'zod';
+import type { FeedbackOutcome, Lifecycle } from '../../scoring/domain/lifecycle';
+import { FeedbackOutcome as Outcome } from '../../scoring/domain/lifecycle';
+
+/**
+ * One event of a HubSpot webhook delivery (a delivery is a JSON array of up to 100 of these). Only the fields we
+ * use are checked; HubSpot adds fields over time.
+ */
+export const HubSpotWebhookEvent = z.looseObject({
+  eventId: z.union([z.number(), z.string()]).optional(),
+  subscriptionType: z.string(),
+  objectId: z.union([z.number(), z.string()]).transform(String),
+  propertyName: z.string().optional(),
+  propertyValue: z.string().optional(),
+  occurredAt: z.number().optional(),
+});
+export type HubSpotWebhookEvent = z.infer<typeof HubSpotWebhookEvent>;
+export const HubSpotDelivery = z.array(HubSpotWebhookEvent).max(1000);
+
+export interface Feedback {
+  readonly crmId: string;
+  readonly outcome: FeedbackOutcome;
+  /** The CRM's own value, `property=value`. */
+  readonly status: string;
+  readonly externalId?: string;
+  readonly occurredAt?: string;
+}
+
+/**
+ * The feedback a HubSpot delivery carries: `contact.propertyChange` events on the properties content/lifecycle.yaml
+ * maps (`lifecyclestage`, `hs_lead_status`); every other event is ignored.
+ */
+export function hubSpotFeedback(lifecycle: Lifecycle, events: readonly HubSpotWebhookEvent[]): Feedback[] {
+  const feedback: Feedback[] = [];
+  for (const event of events) {
+    if (event.subscriptionType !== 'contact.propertyChange' || !event.propertyName || event.propertyValue === undefined) continue;
+    const outcome = lifecycle.hubspotFeedback[event.propertyName]?.[event.propertyValue];
+    if (!outcome) continue;
+    feedback.push({
+      crmId: event.objectId,
+      outcome,
+      status: `${event.propertyName}=${event.propertyValue}`,
+      ...(event.eventId !== undefined ? { externalId: String(event.eventId) } : {}),
+      ...(event.occurredAt !== undefined ? { occurredAt: new Date(event.occurredAt).toISOString() } : {}),
+    });
+  }
+  return feedback;
+}
+
+/** Our own feedback format (generic signed webhook, and any CRM wired through Zapier-like tools). */
+export const GenericFeedback = z
+  .strictObject({
+    /** One of: our contact id, the CRM id we stored, or the email. */
+    contactId: z.string().min(1).max(100).optional(),
+    crmId: z.string().min(1).max(100).optional(),
+    email: z.string().min(3).max(254).optional(),
+    outcome: Outcome,
+    status: z.string().max(200).optional(),
+    id: z.string().max(200).optional(),
+    occurredAt: z.iso.datetime().optional(),
+  })
+  .refine((f) => f.contactId || f.crmId || f.email, { message: 'needs contactId, crmId or email' });
+export type GenericFeedback = z.infer<typeof GenericFeedback>;

@@ -1,0 +1,163 @@
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoContacts, parseContact, toItem } from '../contacts/dynamo-contacts';
+import { EventName } from '../shared/events';
+import { ulid } from '../shared/ids';
+import { keys } from '../shared/keys';
+import type { NewTimelineEvent, TimelineEvent } from '../shared/timeline';
+import { derivedEventId } from '../scoring/domain/derived-id';
+import type { CrmStore, RecordedHandOff } from './ports';
+
+/**
+ * Items of the CRM capability in the single table:
+ *
+ * | item                     | PK                                | SK     | GSI1PK                     | GSI1SK  |
+ * | ------------------------ | --------------------------------- | ------ | -------------------------- | ------- |
+ * | hand-off idempotency     | IDEM#crm-handoff#<key>            | IDEM   |                            |         |
+ * | profile (CRM link added) | CONTACT#<contactId>               | PROFILE| CRM#<provider>#<crmId>     | CONTACT |
+ *
+ * Idempotency records expire after 90 days (`expiresAt`), like Step Functions' execution-name dedupe window.
+ */
+export const crmKeys = {
+  handOff: (idempotencyKey: string) => ({ PK: `IDEM#crm-handoff#${idempotencyKey}`, SK: 'IDEM' }),
+  byCrmId: (provider: string, crmId: string) => `CRM#${provider}#${crmId}`,
+};
+const IDEMPOTENCY_TTL_S = 90 * 86_400;
+
+export class DynamoCrmStore implements CrmStore {
+  private readonly contacts: DynamoContacts;
+
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {
+    this.contacts = new DynamoContacts(db, tableName);
+  }
+
+  async contact(contactId: string) {
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.profile(contactId), ConsistentRead: true }),
+    );
+    return Item ? parseContact(Item) : undefined;
+  }
+
+  async priorHandOff(idempotencyKey: string): Promise<RecordedHandOff | undefined> {
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: crmKeys.handOff(idempotencyKey), ConsistentRead: true }),
+    );
+    return Item ? { provider: String(Item.provider), crmId: String(Item.crmId) } : undefined;
+  }
+
+  async recordHandOff(h: Parameters<CrmStore['recordHandOff']>[0]): Promise<void> {
+    const at = h.at.toISOString();
+    const event: TimelineEvent = {
+      eventId: ulid(h.at.getTime()),
+      contactId: h.contactId,
+      occurredAt: at,
+      type: EventName.CrmHandedOff,
+      data: {
+        provider: h.provider,
+        crmId: h.crmId,
+        ...(h.reason ? { reason: h.reason } : {}),
+        source: h.source,
+        idempotencyKey: h.idempotencyKey,
+      },
+    };
+    try {
+      await this.db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: {
+                  ...crmKeys.handOff(h.idempotencyKey),
+                  contactId: h.contactId,
+                  provider: h.provider,
+                  crmId: h.crmId,
+                  eventId: event.eventId,
+                  at,
+                  expiresAt: Math.floor(h.at.getTime() / 1_000) + IDEMPOTENCY_TTL_S,
+                },
+                ConditionExpression: 'attribute_not_exists(PK)',
+              },
+            },
+            {
+              Update: {
+                TableName: this.tableName,
+                Key: keys.profile(h.contactId),
+                UpdateExpression: 'SET crm = :crm, GSI1PK = :gsi1pk, GSI1SK = :gsi1sk',
+                ConditionExpression: 'attribute_exists(PK)',
+                ExpressionAttributeValues: {
+                  ':crm': { provider: h.provider, id: h.crmId, handedOffAt: at },
+                  ':gsi1pk': crmKeys.byCrmId(h.provider, h.crmId),
+                  ':gsi1sk': 'CONTACT',
+                },
+              },
+            },
+            { Put: { TableName: this.tableName, Item: toItem(event), ConditionExpression: 'attribute_not_exists(PK)' } },
+          ],
+        }),
+      );
+    } catch (error) {
+      // A concurrent hand-off under the same key recorded it first: the same outcome, nothing to add.
+      const first = error instanceof TransactionCanceledException ? error.CancellationReasons?.[0] : undefined;
+      if (first?.Code === 'ConditionalCheckFailed') return;
+      throw error;
+    }
+  }
+
+  async recordFailure(f: Parameters<CrmStore['recordFailure']>[0]): Promise<void> {
+    await this.contacts.appendEvent(f.contactId, {
+      eventId: failureEventId(f.idempotencyKey),
+      type: EventName.CrmHandOffFailed,
+      occurredAt: f.at.toISOString(),
+      data: {
+        provider: f.provider,
+        error: f.error,
+        ...(f.attempts ? { attempts: f.attempts } : {}),
+        source: f.source,
+        idempotencyKey: f.idempotencyKey,
+      },
+    });
+  }
+
+  async failureRecorded(contactId: string, idempotencyKey: string): Promise<boolean> {
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.event(contactId, failureEventId(idempotencyKey)) }),
+    );
+    return Item !== undefined;
+  }
+
+  async findContact(by: { provider?: string; crmId?: string; email?: string; contactId?: string }): Promise<string | undefined> {
+    if (by.contactId) return (await this.contact(by.contactId)) ? by.contactId : undefined;
+    if (by.crmId && by.provider) {
+      const { Items } = await this.db.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: 'GSI1',
+          KeyConditionExpression: 'GSI1PK = :pk',
+          ExpressionAttributeValues: { ':pk': crmKeys.byCrmId(by.provider, by.crmId) },
+          Limit: 1,
+        }),
+      );
+      const found = Items?.[0]?.contactId;
+      if (typeof found === 'string') return found;
+    }
+    return by.email ? this.contacts.findIdByEmail(by.email) : undefined;
+  }
+
+  async appendEvent(contactId: string, event: NewTimelineEvent): Promise<'appended' | 'duplicate' | 'no-such-contact'> {
+    const outcome = await this.contacts.appendEvent(contactId, event);
+    return outcome.type === 'Appended' ? 'appended' : outcome.type === 'AlreadyAppended' ? 'duplicate' : 'no-such-contact';
+  }
+}
+
+/**
+ * The failure event's id, from the idempotency key: a hand-off that keeps failing is recorded once. The time part
+ * is the key's own when the key carries a ULID (reactor keys do), so the event sorts near its cause.
+ */
+function failureEventId(idempotencyKey: string): string {
+  const ulidPart = /[0-9A-HJKMNP-TV-Z]{26}/.exec(idempotencyKey)?.[0] ?? idempotencyKey;
+  return derivedEventId(ulidPart, `handoff-failed:${idempotencyKey}`);
+}

@@ -1,0 +1,52 @@
+import type { Contact } from '../contacts/domain/contact';
+import type { NewTimelineEvent } from '../shared/timeline';
+import type { Lead } from './domain/lead';
+
+/** One CRM, behind one shape: HubSpot, Salesforce or a generic signed webhook. */
+export interface CrmAdapter {
+  /** `hubspot`, `salesforce`, `webhook`: stored with the CRM id on the contact. */
+  readonly provider: string;
+  /** Creates or updates the contact's one record; idempotent (upsert by email or external id). */
+  upsert(lead: Lead, idempotencyKey: string): Promise<{ readonly crmId: string }>;
+  /** Leaves the rep a note or task with the score explanation, once per hand-off. */
+  followUp?(crmId: string, lead: Lead, idempotencyKey: string): Promise<void>;
+}
+
+export interface RecordedHandOff {
+  readonly provider: string;
+  readonly crmId: string;
+}
+
+/** The CRM capability's reads and writes on the table. */
+export interface CrmStore {
+  contact(contactId: string): Promise<Contact | undefined>;
+  /** The hand-off already made under this idempotency key, if any. */
+  priorHandOff(idempotencyKey: string): Promise<RecordedHandOff | undefined>;
+  /**
+   * In one transaction: the idempotency record, the CRM link on the profile (findable by CRM id) and the
+   * `crm.handed_off` event.
+   */
+  recordHandOff(handOff: {
+    readonly contactId: string;
+    readonly idempotencyKey: string;
+    readonly provider: string;
+    readonly crmId: string;
+    readonly reason?: string;
+    readonly source: string;
+    readonly at: Date;
+  }): Promise<void>;
+  /** Appends `crm.handoff_failed` (deterministic id: once per key). */
+  recordFailure(failure: {
+    readonly contactId: string;
+    readonly idempotencyKey: string;
+    readonly provider: string;
+    readonly error: string;
+    readonly attempts?: number;
+    readonly source: string;
+    readonly at: Date;
+  }): Promise<void>;
+  failureRecorded(contactId: string, idempotencyKey: string): Promise<boolean>;
+  /** The contact a CRM record belongs to (through GSI1), or by email. */
+  findContact(by: { readonly provider?: string; readonly crmId?: string; readonly email?: string; readonly contactId?: string }): Promise<string | undefined>;
+  appendEvent(contactId: string, event: NewTimelineEvent): Promise<'appended' | 'duplicate' | 'no-such-contact'>;
+}

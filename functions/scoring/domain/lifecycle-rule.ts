@@ -1,0 +1,105 @@
+import type { Contact } from '../../contacts/domain/contact';
+import type { Decision, ReactorState } from '../../reactor/domain/decisions';
+import { EventName } from '../../shared/events';
+import type { TimelineEvent } from '../../shared/timeline';
+import { derivedEventId } from './derived-id';
+import { RECYCLED, type Lifecycle } from './lifecycle';
+import { sameScore, scoreEvent, withoutBehaviour } from './score';
+import type { ScoringRules } from './scoring-rules';
+import { nextStage, type Transition } from './stages';
+
+/** What one event does to a contact's score and stage, before it becomes decisions. */
+export interface LifecycleOutcome {
+  readonly score: Contact['score'] & object;
+  readonly transition?: Transition;
+  /** `score.changed` and `stage.changed` events to append, with ids derived from the cause. */
+  readonly events: readonly TimelineEvent[];
+  /** Whether the stored score must be rewritten. */
+  readonly scoreChanged: boolean;
+}
+
+/**
+ * Scores one event and decides the stage it leads to: a pure function of (rules, funnel, profile, event). Time is
+ * the event's own (`occurredAt`), so replaying a timeline gives the same result whenever it runs.
+ */
+export function applyEvent(rules: ScoringRules, lifecycle: Lifecycle, contact: Contact, event: TimelineEvent): LifecycleOutcome {
+  const { score: scored, earned } = scoreEvent(rules, contact, event);
+  const engaged = earned.some((e) => e.points > 0);
+  const transition = nextStage(lifecycle, contact.stage, event, scored, engaged);
+  const score = transition?.to === RECYCLED ? withoutBehaviour(scored) : scored;
+
+  const events: TimelineEvent[] = [];
+  const previousTotal = contact.score?.total ?? 0;
+  const base = { contactId: contact.contactId, occurredAt: event.occurredAt };
+  if (score.total !== previousTotal) {
+    events.push({
+      ...base,
+      eventId: derivedEventId(event.eventId, 'score'),
+      type: EventName.ScoreChanged,
+      data: {
+        fit: score.fit,
+        behaviour: score.behaviour,
+        total: score.total,
+        previousTotal,
+        version: score.version,
+        ruleIds: earned.map((e) => e.ruleId),
+        cause: 'event',
+      },
+    });
+  }
+  if (transition) {
+    events.push({
+      ...base,
+      eventId: derivedEventId(event.eventId, 'stage'),
+      type: EventName.StageChanged,
+      data: { ...transition, causeEventId: event.eventId },
+    });
+  }
+  return { score, ...(transition ? { transition } : {}), events, scoreChanged: !sameScore(contact.score, score) };
+}
+
+/**
+ * The reactor rule of the scoring capability: on every event, the score and stage update (one write joining the
+ * processed marker's transaction, so a redelivered record never scores twice), the CRM hand-off on entering the
+ * hand-off stage, and re-enrolment in the nurture journey when sales recycle a lead.
+ */
+export const scoringRule =
+  (rules: ScoringRules, lifecycle: Lifecycle) =>
+  ({ event, contact }: ReactorState): Decision[] => {
+    const outcome = applyEvent(rules, lifecycle, contact, event);
+    const { transition } = outcome;
+    if (!outcome.scoreChanged && !transition) return [];
+    const decisions: Decision[] = [
+      {
+        type: 'UpdateLifecycle',
+        contactId: contact.contactId,
+        ...(outcome.scoreChanged ? { score: outcome.score } : {}),
+        ...(transition ? { stage: { to: transition.to, at: event.occurredAt } } : {}),
+        events: outcome.events,
+      },
+    ];
+    if (transition?.to === lifecycle.handOffAt) {
+      decisions.push({
+        type: 'HandOff',
+        contactId: contact.contactId,
+        // The stage.changed event's id: one hand-off per entry into the stage, however often the record is retried.
+        idempotencyKey: `stage-${derivedEventId(event.eventId, 'stage')}`,
+        reason: transition.reason,
+        source: 'reactor',
+      });
+    }
+    if (transition?.to === RECYCLED && lifecycle.recycle) {
+      const journeyId = lifecycle.recycle.journey;
+      decisions.push({
+        type: 'StartJourney',
+        journeyId,
+        executionName: `${journeyId}-${contact.contactId}-${event.eventId}`,
+        input: {
+          contactId: contact.contactId,
+          journeyId,
+          trigger: { type: EventName.StageChanged, to: RECYCLED, eventId: derivedEventId(event.eventId, 'stage'), causeEventId: event.eventId },
+        },
+      });
+    }
+    return decisions;
+  };

@@ -1,0 +1,205 @@
+import type { Contact, LeadScore } from '../../contacts/domain/contact';
+import type { TimelineEvent } from '../../shared/timeline';
+import { matches } from './matcher';
+import type { BehaviourRule, FitCondition, ScoringRules } from './scoring-rules';
+
+const DAY_MS = 86_400_000;
+/** Behaviour points that have decayed below this are dropped from the stored score. */
+const NEGLIGIBLE = 0.5;
+/** The most behaviour contributions a score keeps (newest first); older ones have long decayed. */
+const MAX_CONTRIBUTIONS = 200;
+
+export type Contribution = LeadScore['contributions'][number];
+
+/** Fit: the fit rules the profile satisfies, and their sum. */
+export function fitOf(rules: ScoringRules, contact: Pick<Contact, 'email' | 'attributes'>): Pick<LeadScore, 'fit' | 'fitRules'> {
+  const fitRules: LeadScore['fitRules'] = [];
+  let fit = 0;
+  for (const rule of rules.fit) {
+    if (!holds(rule.when, contact, rules)) continue;
+    fitRules.push({ ruleId: rule.id, points: rule.points });
+    fit += rule.points;
+  }
+  return { fit, fitRules };
+}
+
+function holds(condition: FitCondition, contact: Pick<Contact, 'email' | 'attributes'>, rules: ScoringRules): boolean {
+  if ('emailDomainIn' in condition) {
+    const list = typeof condition.emailDomainIn === 'string' ? (rules.domainLists[condition.emailDomainIn] ?? []) : condition.emailDomainIn;
+    const domain = contact.email.slice(contact.email.lastIndexOf('@') + 1).toLowerCase();
+    return list.some((entry) => domain === entry.toLowerCase() || domain.endsWith(`.${entry.toLowerCase()}`));
+  }
+  const value = contact.attributes[condition.attribute];
+  if (value === undefined || value === '') return false;
+  if (condition.equals !== undefined && value !== condition.equals) return false;
+  if (condition.oneOf && !condition.oneOf.includes(value as string | number)) return false;
+  if (condition.containsAny) {
+    const text = ` ${String(value).toLowerCase()} `;
+    // Whole words: "VP" matches "VP Sales" but not "MVP".
+    if (!condition.containsAny.some((word) => new RegExp(`[^a-z0-9]${escapeRegExp(word.toLowerCase())}[^a-z0-9]`).test(text))) {
+      return false;
+    }
+  }
+  if (condition.gte !== undefined || condition.lte !== undefined) {
+    const number = typeof value === 'number' ? value : Number(String(value).replace(/[\s,$€£]/g, ''));
+    if (!Number.isFinite(number)) return false;
+    if (condition.gte !== undefined && number < condition.gte) return false;
+    if (condition.lte !== undefined && number > condition.lte) return false;
+  }
+  return true;
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** What a contribution is worth at `atMs` after decay (full value for a time before it, e.g. a late event). */
+export function decayed(contribution: Contribution, atMs: number, halfLifeDays: number): number {
+  const age = atMs - Date.parse(contribution.at);
+  return age <= 0 ? contribution.points : contribution.points * 0.5 ** (age / (halfLifeDays * DAY_MS));
+}
+
+/** Behaviour points at `atMs`: every contribution, decayed. */
+export function behaviourAt(contributions: readonly Contribution[], atMs: number, halfLifeDays: number): number {
+  let sum = 0;
+  for (const c of contributions) sum += decayed(c, atMs, halfLifeDays);
+  return sum;
+}
+
+/** The score of a profile with no event yet: fit only. */
+export function initialScore(rules: ScoringRules, contact: Contact, at: string): LeadScore {
+  return finish(rules, contact, [], Date.parse(at), at);
+}
+
+export interface Scored {
+  readonly score: LeadScore;
+  /** Behaviour rules the event earned points from (after caps and once-per limits). */
+  readonly earned: readonly { readonly ruleId: string; readonly points: number }[];
+}
+
+/**
+ * The contact's score after one event: fit re-evaluated on the profile, the event's behaviour points added
+ * (respecting each rule's cap and once-per-N-days limit), every behaviour point decayed to the later of the event's
+ * time and the previous score's. Pure, and idempotent per event: an event already counted is not counted again.
+ */
+export function scoreEvent(rules: ScoringRules, contact: Contact, event: TimelineEvent): Scored {
+  const previous = contact.score;
+  const eventMs = Date.parse(event.occurredAt);
+  const previousMs = previous ? Date.parse(previous.asOf) : -Infinity;
+  const contributions = previous ? [...previous.contributions] : [];
+  const earned: { ruleId: string; points: number }[] = [];
+  for (const rule of rules.behaviour) {
+    if (!matches(rule.on, event)) continue;
+    const points = pointsFor(rule, contributions, event, eventMs, rules.decay.halfLifeDays);
+    if (points === 0) continue;
+    contributions.push({ ruleId: rule.id, points, at: event.occurredAt, eventId: event.eventId });
+    earned.push({ ruleId: rule.id, points });
+  }
+  const asOfMs = Math.max(previousMs, eventMs);
+  const asOf = asOfMs === eventMs ? event.occurredAt : previous!.asOf;
+  return { score: finish(rules, contact, contributions, asOfMs, asOf), earned };
+}
+
+function pointsFor(
+  rule: BehaviourRule,
+  contributions: readonly Contribution[],
+  event: TimelineEvent,
+  eventMs: number,
+  halfLifeDays: number,
+): number {
+  const own = contributions.filter((c) => c.ruleId === rule.id);
+  if (own.some((c) => c.eventId === event.eventId)) return 0;
+  if (rule.oncePerDays !== undefined) {
+    const window = rule.oncePerDays * DAY_MS;
+    if (own.some((c) => Math.abs(eventMs - Date.parse(c.at)) < window)) return 0;
+  }
+  if (rule.cap === undefined) return rule.points;
+  const held = Math.abs(behaviourAt(own, eventMs, halfLifeDays));
+  const room = Math.floor(rule.cap - held);
+  if (room <= 0) return 0;
+  return Math.sign(rule.points) * Math.min(Math.abs(rule.points), room);
+}
+
+function finish(rules: ScoringRules, contact: Contact, contributions: Contribution[], asOfMs: number, asOf: string): LeadScore {
+  const { halfLifeDays } = rules.decay;
+  const kept = contributions
+    .filter((c) => Math.abs(decayed(c, asOfMs, halfLifeDays)) >= NEGLIGIBLE)
+    .slice(-MAX_CONTRIBUTIONS);
+  const { fit, fitRules } = fitOf(rules, contact);
+  const behaviour = Math.round(behaviourAt(kept, asOfMs, halfLifeDays));
+  return { version: rules.version, fit, behaviour, total: fit + behaviour, asOf, fitRules, contributions: kept };
+}
+
+/** The score as of `now` (behaviour decayed further since the last event), without any new points. */
+export function scoreAt(rules: ScoringRules, score: LeadScore, now: Date): LeadScore {
+  const nowMs = Math.max(now.getTime(), Date.parse(score.asOf));
+  const behaviour = Math.round(behaviourAt(score.contributions, nowMs, rules.decay.halfLifeDays));
+  return { ...score, behaviour, total: score.fit + behaviour, asOf: new Date(nowMs).toISOString() };
+}
+
+/** A score with its behaviour points cleared (a recycled lead re-earns its way to MQL); fit is kept. */
+export function withoutBehaviour(score: LeadScore): LeadScore {
+  return { ...score, behaviour: 0, total: score.fit, contributions: [] };
+}
+
+/** Whether two scores would store differently (points, rules or contributions; not just the time). */
+export function sameScore(a: LeadScore | undefined, b: LeadScore): boolean {
+  if (!a) return false;
+  return (
+    a.version === b.version &&
+    a.fit === b.fit &&
+    a.behaviour === b.behaviour &&
+    a.fitRules.length === b.fitRules.length &&
+    a.fitRules.every((r, i) => r.ruleId === b.fitRules[i]!.ruleId && r.points === b.fitRules[i]!.points) &&
+    a.contributions.length === b.contributions.length &&
+    a.contributions.every((c, i) => c.eventId === b.contributions[i]!.eventId && c.ruleId === b.contributions[i]!.ruleId)
+  );
+}
+
+export interface ExplanationLine {
+  readonly kind: 'fit' | 'behaviour';
+  readonly ruleId: string;
+  readonly label: string;
+  /** Points now (behaviour: after decay, one decimal). */
+  readonly points: number;
+  /** Behaviour: points when earned, when, and from which event. */
+  readonly earned?: number;
+  readonly at?: string;
+  readonly eventId?: string;
+}
+
+export interface Explanation {
+  readonly fit: number;
+  readonly behaviour: number;
+  readonly total: number;
+  readonly version: LeadScore['version'];
+  readonly asOf: string;
+  /** Every contributing rule, biggest effect first: "why is this lead 72?". */
+  readonly lines: readonly ExplanationLine[];
+}
+
+/** Why the score is what it is at `now`: each fit rule that holds and each behaviour contribution, decayed. */
+export function explain(rules: ScoringRules, score: LeadScore, now: Date): Explanation {
+  const current = scoreAt(rules, score, now);
+  const nowMs = Date.parse(current.asOf);
+  const labels = new Map([...rules.fit, ...rules.behaviour].map((r) => [r.id, r.label] as const));
+  const lines: ExplanationLine[] = [
+    ...score.fitRules.map((r) => ({ kind: 'fit' as const, ruleId: r.ruleId, label: labels.get(r.ruleId) ?? r.ruleId, points: r.points })),
+    ...score.contributions.map((c) => ({
+      kind: 'behaviour' as const,
+      ruleId: c.ruleId,
+      label: labels.get(c.ruleId) ?? c.ruleId,
+      points: Math.round(decayed(c, nowMs, rules.decay.halfLifeDays) * 10) / 10,
+      earned: c.points,
+      at: c.at,
+      eventId: c.eventId,
+    })),
+  ].sort((a, b) => Math.abs(b.points) - Math.abs(a.points));
+  return { fit: current.fit, behaviour: current.behaviour, total: current.total, version: score.version, asOf: current.asOf, lines };
+}
+
+/** One line per contributing rule, for a CRM note: "Budget of $5,000 or more: +20". */
+export function explanationText(explanation: Explanation): string {
+  const lines = explanation.lines.map((l) => `${l.label}: ${l.points >= 0 ? '+' : ''}${l.points}`);
+  return [`Score ${explanation.total} (fit ${explanation.fit}, behaviour ${explanation.behaviour})`, ...lines].join('\n');
+}
