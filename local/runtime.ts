@@ -15,6 +15,8 @@ import { demoPages, startGateway, type HttpLambda } from './gateway';
 import { startCrmQueue } from './crm-queue';
 import { startCrmReceiver, type CrmReceiver } from './crm-receiver';
 import { freePort } from './ports';
+import { emailPreviewPages } from './email-preview';
+import { startSesEventsProxy } from './ses-events';
 import { startStreamPoller, type StreamLambda } from './stream-poller';
 
 export interface RuntimeOptions {
@@ -84,6 +86,17 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     const ses: Server = await startSes({ host: '127.0.0.1', port: sesPort });
     stops.push(() => new Promise<void>((done) => ses.close(() => done())));
     const sesUrl = `http://127.0.0.1:${sesPort}`;
+    // SES events (delivery, bounce, complaint; the mailbox simulator's addresses) → the sesEvents handler, loaded below.
+    let invokeSesEvents: ((event: unknown) => Promise<unknown>) | undefined;
+    const sesEvents = await startSesEventsProxy({
+      sesUrl,
+      deliver: async (event) => invokeSesEvents?.(event),
+      region: localRegion,
+      account: localAccount,
+    });
+    stops.push(() => sesEvents.close());
+    // Known before the handlers load: the email functions write absolute links to the gateway into emails.
+    const gatewayPort = options.port === 0 ? await freePort() : (options.port ?? 3000);
 
     // The CRM: a local HubSpot-compatible receiver, unless real CRM credentials are configured (functions/crm/config.ts).
     const realCrm = Boolean(process.env.HUBSPOT_ACCESS_TOKEN || process.env.SALESFORCE_INSTANCE_URL || process.env.CRM_WEBHOOK_URL);
@@ -109,7 +122,10 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       AWS_EC2_METADATA_DISABLED: 'true',
       AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
       AWS_ENDPOINT_URL_DYNAMODB_STREAMS: dynamo.endpoint,
-      AWS_ENDPOINT_URL_SESV2: sesUrl,
+      AWS_ENDPOINT_URL_SESV2: sesEvents.url,
+      // Email links (functions/email): the gateway's URL and the link-signing keys (in AWS: a Secrets Manager secret).
+      PUBLIC_BASE_URL: `http://127.0.0.1:${gatewayPort}`,
+      EMAIL_SIGNING_KEYS: process.env.NURTURE_EMAIL_SIGNING_KEYS || 'local-email-signing-key-not-for-production',
       TABLE_NAME: tableName,
       ADMIN_TOKEN: adminToken,
       JOURNEY_STATE_MACHINE_ARN_PREFIX: localJourneyArnPrefix,
@@ -140,6 +156,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     // Imported only now: handler modules read their environment and build SDK clients as they load.
     const handlers = await loadHandlers();
     const invoke = async (key: FunctionKey, event: unknown) => handlers[key](event, lambdaContextFor(key));
+    invokeSesEvents = (event) => invoke('sesEvents', event);
     invokeWorker = (event) => invoke('crmHandOffWorker', event);
 
     for (const key of functionsTriggeredBy('stream')) {
@@ -158,11 +175,14 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     }
 
     const gateway = await startGateway({
-      port: options.port ?? 3000,
+      port: gatewayPort,
       routes,
       handlers: handlers as Record<string, HttpLambda>,
       pages: demoPages(join(root, 'local/public')),
-      ...(crm ? { locals: { '/dev/crm': crm.handle, '/dev/crm/faults': crm.handle } } : {}),
+      locals: {
+        ...emailPreviewPages((await import('../functions/email/templates')).renderer),
+        ...(crm ? { '/dev/crm': crm.handle, '/dev/crm/faults': crm.handle } : {}),
+      },
       health: async () => {
         const dynamodb = await dynamoDb.send(new ListTablesCommand({})).then(
           () => 'ok',
