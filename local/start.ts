@@ -33,6 +33,7 @@ Nurture is running locally.
   Form endpoint:  ${runtime.url}/forms/demo-request
   Contacts API:   ${runtime.url}/contacts?email=...   (Authorization: Bearer ${runtime.adminToken})
   Email inbox:    ${runtime.sesUrl}
+  Email previews: ${runtime.url}/dev/emails   (send to bounce@ / complaint@simulator.amazonses.com for SES events)
   Sales inbox:    ${runtime.url}/dev/crm   (local HubSpot-compatible CRM; scores at /contacts/{id}/score)
   DynamoDB Local: ${runtime.dynamoDbEndpoint}   (table ${runtime.tableName})
 Press Ctrl-C to stop.`);
