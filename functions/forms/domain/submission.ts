@@ -250,7 +250,8 @@ function toNumber(field: Extract<FormField, { type: 'number' }>, input: unknown)
     if (!/^-?\d+(\.\d+)?$/.test(cleaned)) return { error: 'must be a number' };
     number = Number(cleaned);
   }
-  if (!Number.isFinite(number)) return { error: 'must be a number' };
+  // Beyond 2^53 a number is no longer exact (and DynamoDB's range ends earlier for huge ones).
+  if (!Number.isFinite(number) || Math.abs(number) > Number.MAX_SAFE_INTEGER) return { error: 'must be a number' };
   if (field.integer && !Number.isInteger(number)) return { error: 'must be a whole number' };
   if (field.min !== undefined && number < field.min) return { error: `must be at least ${field.min}` };
   if (field.max !== undefined && number > field.max) return { error: `must be at most ${field.max}` };

@@ -103,7 +103,7 @@ export function parseMessage(type: MessageType, raw: unknown, receivedAt: Date, 
           event: {
             type: EventName.Tracked,
             occurredAt,
-            data: { event: m.event, properties: m.properties ?? {}, source: 'track', ...(messageId ? { messageId } : {}) },
+            data: { event: m.event, properties: storable(m.properties ?? {}), source: 'track', ...(messageId ? { messageId } : {}) },
           },
         },
       };
@@ -174,13 +174,36 @@ export function traitsOf(raw: Record<string, unknown>): {
     } else if (typeof scalar === 'string') {
       // eslint-disable-next-line no-control-regex
       traits[name] = scalar.replace(/[\u0000-\u001f\u007f\u202a-\u202e\u2066-\u2069]/g, ' ').trim().slice(0, 2_000);
-    } else if ((typeof scalar === 'number' && Number.isFinite(scalar)) || typeof scalar === 'boolean') {
-      traits[name] = scalar;
+    } else if (typeof scalar === 'number' || typeof scalar === 'boolean') {
+      traits[name] = storable(scalar) as FieldValue;
     } else if (scalar !== undefined && scalar !== null) {
       dropped++;
     }
   }
   return { traits, dropped, email };
+}
+
+const MAX_DEPTH = 8;
+
+/**
+ * Properties as DynamoDB can store them and readers can trust: numbers DynamoDB or JavaScript cannot hold exactly
+ * (past 2^53, past DynamoDB's 38-digit range) become their text, empty keys are dropped, and anything nested
+ * deeper than 8 levels is kept as JSON text.
+ */
+export function storable(value: unknown, depth = 0): unknown {
+  if (typeof value === 'number') {
+    if (Number.isSafeInteger(value)) return value;
+    const magnitude = Math.abs(value);
+    return !Number.isInteger(value) && magnitude < 1e100 && magnitude > 1e-100 ? value : String(value);
+  }
+  if (typeof value !== 'object' || value === null) return value;
+  if (depth >= MAX_DEPTH) return JSON.stringify(value);
+  if (Array.isArray(value)) return value.map((item) => storable(item, depth + 1));
+  return Object.fromEntries(
+    Object.entries(value as Record<string, unknown>)
+      .filter(([key]) => key !== '')
+      .map(([key, item]) => [key, storable(item, depth + 1)]),
+  );
 }
 
 export function snakeCase(name: string): string {
