@@ -1,0 +1,46 @@
+import { DynamoContacts } from '../../functions/contacts/dynamo-contacts';
+import { HubSpotCrm } from '../../functions/crm/hubspot';
+import { DynamoCrmStore } from '../../functions/crm/dynamo-crm-store';
+import type { HandOffDeps } from '../../functions/crm/hand-off';
+import { lifecycle, scoringRules } from '../../functions/scoring/domain/content';
+import { startCrmReceiver, type CrmReceiver } from '../../local/crm-receiver';
+import { memoryLogger } from '../support/http';
+import type { TestTable } from '../support/table';
+
+export const clock = { now: () => new Date('2026-11-24T12:00:00.000Z') };
+
+/** A contact created by a real form post (the contacts adapter), with the given answers. */
+export async function newContact(table: TestTable, email: string, fields: Record<string, string | number> = {}) {
+  const contacts = new DynamoContacts(table.documentClient, table.tableName);
+  const { contactId } = await contacts.recordSubmission(
+    email,
+    { formId: 'demo-request', fields: { email, first_name: 'Ada', last_name: 'Lovelace', company: 'Acme', ...fields }, utm: {} },
+    new Date('2026-11-24T11:00:00.000Z'),
+  );
+  return contactId;
+}
+
+export async function fetchInbox(receiver: CrmReceiver) {
+  return receiver.inbox();
+}
+
+/** Sets the local receiver to answer the next `times` API calls with `status`. */
+export async function injectFault(receiver: CrmReceiver, fault: { status: number; times: number; retryAfter?: string }) {
+  const response = await fetch(`${receiver.url}/dev/crm/faults`, { method: 'POST', body: JSON.stringify(fault) });
+  if (response.status !== 204) throw new Error(`fault injection failed: ${response.status}`);
+}
+
+export function handOffDepsFor(table: TestTable, receiver: CrmReceiver, overrides: Partial<HandOffDeps> = {}): HandOffDeps & { logger: ReturnType<typeof memoryLogger> } {
+  return {
+    store: new DynamoCrmStore(table.documentClient, table.tableName),
+    crm: new HubSpotCrm({ accessToken: 'local-hubspot-token', baseUrl: receiver.url }, { allowLoopback: true, timeoutMs: 2_000 }),
+    rules: scoringRules,
+    lifecycle,
+    clock,
+    retry: { attempts: 3, baseDelayMs: 1, maxWaitMs: 1_000 },
+    ...overrides,
+    logger: memoryLogger(),
+  };
+}
+
+export { startCrmReceiver };

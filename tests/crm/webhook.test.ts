@@ -1,0 +1,150 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeCrmWebhookHandler } from '../../functions/crm/crm-webhook';
+import { DynamoCrmStore } from '../../functions/crm/dynamo-crm-store';
+import { handOff } from '../../functions/crm/hand-off';
+import { hubSpotV3Signature, signedHeaders } from '../../functions/crm/signatures';
+import { lifecycle } from '../../functions/scoring/domain/content';
+import { keys } from '../../functions/shared/keys';
+import type { CrmReceiver } from '../../local/crm-receiver';
+import { bodyOf, httpEvent, lambdaContext, memoryLogger } from '../support/http';
+import { createTestTable, type TestTable } from '../support/table';
+import { clock, handOffDepsFor, newContact, startCrmReceiver } from './support';
+
+let table: TestTable;
+let receiver: CrmReceiver;
+const HUBSPOT_SECRET = 'local-hubspot-secret';
+const GENERIC_SECRET = 'local-crm-feedback-secret';
+
+beforeAll(async () => {
+  table = await createTestTable();
+  receiver = await startCrmReceiver();
+});
+afterAll(async () => receiver.close());
+
+const handler = () =>
+  makeCrmWebhookHandler({
+    store: new DynamoCrmStore(table.documentClient, table.tableName),
+    lifecycle,
+    secrets: async () => ({ hubspot: HUBSPOT_SECRET, generic: GENERIC_SECRET }),
+    clock,
+    logger: memoryLogger(),
+  });
+
+const host = 'abc123.execute-api.eu-west-1.amazonaws.com';
+const path = (provider: string) => `/webhooks/crm/${provider}`;
+
+/** A request as API Gateway hands it over, HubSpot-signed unless told otherwise. */
+function hubSpotRequest(body: string, options: { timestamp?: number; secret?: string; signature?: string } = {}) {
+  const timestamp = String(options.timestamp ?? clock.now().getTime());
+  const url = `https://${host}${path('hubspot')}`;
+  const signature = options.signature ?? hubSpotV3Signature(options.secret ?? HUBSPOT_SECRET, 'POST', url, body, timestamp);
+  return httpEvent({
+    routeKey: 'POST /webhooks/crm/{provider}',
+    path: path('hubspot'),
+    pathParameters: { provider: 'hubspot' },
+    headers: { host, 'x-forwarded-proto': 'https', 'content-type': 'application/json', 'x-hubspot-signature-v3': signature, 'x-hubspot-request-timestamp': timestamp },
+    body,
+  });
+}
+
+function genericRequest(body: string, headers = signedHeaders(GENERIC_SECRET, body, clock.now().getTime())) {
+  return httpEvent({
+    routeKey: 'POST /webhooks/crm/{provider}',
+    path: path('generic'),
+    pathParameters: { provider: 'generic' },
+    headers: { host, 'content-type': 'application/json', ...headers },
+    body,
+  });
+}
+
+/** A contact handed off to the local HubSpot, so it has a CRM id to be found by. */
+async function handedOff(email: string) {
+  const contactId = await newContact(table, email);
+  const result = await handOff({ contactId, idempotencyKey: `k-${email}`, source: 'reactor' }, handOffDepsFor(table, receiver));
+  return { contactId, crmId: (result as { crmId: string }).crmId };
+}
+
+const feedbackOf = async (contactId: string) =>
+  (await table.partition(keys.profile(contactId).PK)).filter((i) => i.type === 'crm.feedback').map((i) => i.data);
+
+describe('POST /webhooks/crm/hubspot', () => {
+  it('turns a lifecyclestage change to salesqualifiedlead into accepted feedback on the contact with that CRM id', async () => {
+    const { contactId, crmId } = await handedOff('hs1@acme.example');
+    const body = JSON.stringify([
+      { eventId: 101, subscriptionId: 7, portalId: 62515, appId: 1, occurredAt: 1764000000000, subscriptionType: 'contact.propertyChange', attemptNumber: 0, objectId: Number(crmId), changeSource: 'CRM', propertyName: 'lifecyclestage', propertyValue: 'salesqualifiedlead' },
+      { eventId: 102, subscriptionId: 8, portalId: 62515, appId: 1, occurredAt: 1764000000000, subscriptionType: 'contact.creation', attemptNumber: 0, objectId: 999 },
+    ]);
+
+    const result = await handler()(hubSpotRequest(body), lambdaContext());
+
+    expect(result.statusCode).toBe(200);
+    expect(bodyOf(result)).toEqual({ received: 1, applied: 1, unknown: 0 });
+    expect(await feedbackOf(contactId)).toEqual([{ provider: 'hubspot', outcome: 'accepted', crmId, status: 'lifecyclestage=salesqualifiedlead', externalId: '101' }]);
+  });
+
+  it('maps hs_lead_status BAD_TIMING to rejected and UNQUALIFIED to disqualified', async () => {
+    const { contactId, crmId } = await handedOff('hs2@acme.example');
+    const event = (eventId: number, value: string) => ({ eventId, subscriptionType: 'contact.propertyChange', objectId: Number(crmId), propertyName: 'hs_lead_status', propertyValue: value, occurredAt: 1764000000000 + eventId });
+    await handler()(hubSpotRequest(JSON.stringify([event(201, 'BAD_TIMING'), event(202, 'UNQUALIFIED')])), lambdaContext());
+    expect((await feedbackOf(contactId)).map((f) => (f as { outcome: string }).outcome)).toEqual(['rejected', 'disqualified']);
+  });
+
+  it('records a redelivered HubSpot event once', async () => {
+    const { contactId, crmId } = await handedOff('hs3@acme.example');
+    const body = JSON.stringify([{ eventId: 301, subscriptionType: 'contact.propertyChange', objectId: Number(crmId), propertyName: 'lifecyclestage', propertyValue: 'customer', occurredAt: 1764000000000 }]);
+    await handler()(hubSpotRequest(body), lambdaContext());
+    await handler()(hubSpotRequest(body), lambdaContext());
+    expect(await feedbackOf(contactId)).toHaveLength(1);
+  });
+
+  it('counts and ignores events about records it never handed off', async () => {
+    const body = JSON.stringify([{ eventId: 401, subscriptionType: 'contact.propertyChange', objectId: 424242, propertyName: 'lifecyclestage', propertyValue: 'customer' }]);
+    expect(bodyOf(await handler()(hubSpotRequest(body), lambdaContext()))).toEqual({ received: 1, applied: 0, unknown: 1 });
+  });
+
+  it('answers 401 to a wrong signature, a wrong secret or a timestamp older than 5 minutes', async () => {
+    const body = '[]';
+    const stale = clock.now().getTime() - 5 * 60_000 - 1;
+    for (const request of [
+      hubSpotRequest(body, { signature: 'bm9wZQ==' }),
+      hubSpotRequest(body, { secret: 'someone-else' }),
+      hubSpotRequest(body, { timestamp: stale }),
+    ]) {
+      const result = await handler()(request, lambdaContext());
+      expect(result.statusCode).toBe(401);
+      expect(bodyOf(result).error).toBe('invalid_signature');
+    }
+  });
+
+  it('answers 401 when the body was changed after signing', async () => {
+    const signed = hubSpotRequest('[]');
+    const result = await handler()({ ...signed, body: '[{"subscriptionType":"contact.deletion","objectId":1}]' }, lambdaContext());
+    expect(result.statusCode).toBe(401);
+  });
+});
+
+describe('POST /webhooks/crm/generic', () => {
+  it('accepts our signed format, finding the contact by email', async () => {
+    const contactId = await newContact(table, 'gen1@acme.example');
+    const body = JSON.stringify({ email: 'gen1@acme.example', outcome: 'closed_won', id: 'deal-9', status: 'Closed Won' });
+    const result = await handler()(genericRequest(body), lambdaContext());
+    expect(bodyOf(result)).toEqual({ received: 1, applied: 1, unknown: 0 });
+    expect(await feedbackOf(contactId)).toEqual([{ provider: 'webhook', outcome: 'closed_won', status: 'Closed Won', externalId: 'deal-9' }]);
+  });
+
+  it('answers 401 without a valid signature', async () => {
+    const body = JSON.stringify({ email: 'gen1@acme.example', outcome: 'closed_won' });
+    const result = await handler()(genericRequest(body, signedHeaders('wrong-secret-wrong-secret', body, clock.now().getTime())), lambdaContext());
+    expect(result.statusCode).toBe(401);
+  });
+
+  it('answers 400 to an unknown outcome', async () => {
+    const body = JSON.stringify({ email: 'gen1@acme.example', outcome: 'maybe' });
+    expect((await handler()(genericRequest(body), lambdaContext())).statusCode).toBe(400);
+  });
+
+  it('answers 404 for a provider it does not know', async () => {
+    const request = { ...genericRequest('{}'), pathParameters: { provider: 'pipedrive' } };
+    expect((await handler()(request, lambdaContext())).statusCode).toBe(404);
+  });
+});

@@ -1,0 +1,127 @@
+import type { SQSEvent } from 'aws-lambda';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { makeHandOffWorker } from '../../functions/crm/hand-off-worker';
+import { SqsHandOffQueue } from '../../functions/crm/sqs-hand-off-queue';
+import { keys } from '../../functions/shared/keys';
+import { startCrmQueue } from '../../local/crm-queue';
+import type { CrmReceiver } from '../../local/crm-receiver';
+import { createTestTable, type TestTable } from '../support/table';
+import { handOffDepsFor, injectFault, newContact, startCrmReceiver } from './support';
+
+let table: TestTable;
+let receiver: CrmReceiver;
+
+beforeAll(async () => {
+  table = await createTestTable();
+  receiver = await startCrmReceiver();
+});
+afterAll(async () => receiver.close());
+beforeEach(async () => {
+  await fetch(`${receiver.url}/dev/crm`, { method: 'DELETE' });
+});
+
+function workerFor(maxReceives = 3) {
+  const deps = handOffDepsFor(table, receiver, { retry: { attempts: 1 } });
+  return { worker: makeHandOffWorker({ ...deps, crm: async () => deps.crm, maxReceives }), logger: deps.logger };
+}
+
+function sqsEvent(body: unknown, receives: number): SQSEvent {
+  return {
+    Records: [
+      {
+        messageId: 'm-1',
+        receiptHandle: 'r',
+        body: JSON.stringify(body),
+        attributes: { ApproximateReceiveCount: String(receives), SentTimestamp: '0', SenderId: 'x', ApproximateFirstReceiveTimestamp: '0' },
+        messageAttributes: {},
+        md5OfBody: '',
+        eventSource: 'aws:sqs',
+        eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:crm-handoffs',
+        awsRegion: 'us-east-1',
+      },
+    ],
+  };
+}
+
+const failuresOf = async (contactId: string) =>
+  (await table.partition(keys.profile(contactId).PK)).filter((item) => item.type === 'crm.handoff_failed');
+
+describe('the hand-off worker', () => {
+  it('hands off a queued MQL and reports no failure', async () => {
+    const contactId = await newContact(table, 'w1@acme.example');
+    const { worker } = workerFor();
+    const result = await worker(sqsEvent({ contactId, idempotencyKey: 'stage-01JW1', reason: 'score', source: 'reactor' }, 1));
+    expect(result.batchItemFailures).toEqual([]);
+    expect(receiver.inbox().handOffs).toHaveLength(1);
+  });
+
+  it('reports a transient failure for redelivery without recording it on the contact yet', async () => {
+    const contactId = await newContact(table, 'w2@acme.example');
+    await injectFault(receiver, { status: 503, times: 1 });
+    const result = await workerFor().worker(sqsEvent({ contactId, idempotencyKey: 'stage-01JW2', source: 'reactor' }, 1));
+    expect(result.batchItemFailures).toEqual([{ itemIdentifier: 'm-1' }]);
+    expect(await failuresOf(contactId)).toEqual([]);
+  });
+
+  it('records crm.handoff_failed on the last delivery, before the message goes to the dead-letter queue', async () => {
+    const contactId = await newContact(table, 'w3@acme.example');
+    await injectFault(receiver, { status: 500, times: 1 });
+    const result = await workerFor(3).worker(sqsEvent({ contactId, idempotencyKey: 'stage-01JW3', source: 'reactor' }, 3));
+    expect(result.batchItemFailures).toEqual([{ itemIdentifier: 'm-1' }]);
+    expect((await failuresOf(contactId)).map((e) => e.data)).toEqual([
+      { provider: 'hubspot', error: 'CrmUnavailable 500: POST /crm/v3/objects/contacts/batch/upsert answered 500', attempts: 3, source: 'reactor', idempotencyKey: 'stage-01JW3' },
+    ]);
+  });
+
+  it('records a refusal at once and never calls the CRM again for that hand-off', async () => {
+    const contactId = await newContact(table, 'w4@acme.example');
+    await injectFault(receiver, { status: 400, times: 1 });
+    const { worker } = workerFor(5);
+    await worker(sqsEvent({ contactId, idempotencyKey: 'stage-01JW4', source: 'reactor' }, 1));
+    const again = await worker(sqsEvent({ contactId, idempotencyKey: 'stage-01JW4', source: 'reactor' }, 2));
+
+    expect(again.batchItemFailures).toHaveLength(1);
+    expect(await failuresOf(contactId)).toHaveLength(1);
+    expect(receiver.inbox().handOffs).toEqual([]);
+  });
+
+  it('leaves a message that is not a hand-off request for the dead-letter queue', async () => {
+    const { worker, logger } = workerFor();
+    expect((await worker(sqsEvent({ nope: true }, 1))).batchItemFailures).toHaveLength(1);
+    expect(logger.lines.some((l) => l.level === 'error')).toBe(true);
+  });
+});
+
+describe('the local hand-off queue (SQS-compatible)', () => {
+  it('takes the reactor\'s SendMessage through the real SQS client and delivers it to the worker', async () => {
+    const contactId = await newContact(table, 'q1@acme.example');
+    const { worker } = workerFor();
+    const queue = await startCrmQueue({ worker, region: 'us-east-1', account: '000000000000', retryDelayMs: 10 });
+    try {
+      const sqs = new SQSClient({ endpoint: queue.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
+      await new SqsHandOffQueue(sqs, queue.queueUrl).enqueue({ type: 'HandOff', contactId, idempotencyKey: 'stage-01JQ1', reason: 'score', source: 'reactor' });
+      await queue.idle();
+      expect(receiver.inbox().handOffs.map((h) => h.email)).toEqual(['q1@acme.example']);
+    } finally {
+      await queue.close();
+    }
+  });
+
+  it('redelivers after failures and parks the hand-off in the dead-letter queue after the last one, visible on the contact', async () => {
+    const contactId = await newContact(table, 'q2@acme.example');
+    await injectFault(receiver, { status: 503, times: 10 });
+    const { worker } = workerFor(3);
+    const parked: unknown[] = [];
+    const queue = await startCrmQueue({ worker, region: 'us-east-1', account: '000000000000', retryDelayMs: 10, maxReceives: 3, onDeadLetter: (e) => parked.push(e) });
+    try {
+      const sqs = new SQSClient({ endpoint: queue.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
+      await new SqsHandOffQueue(sqs, queue.queueUrl).enqueue({ type: 'HandOff', contactId, idempotencyKey: 'stage-01JQ2', reason: 'score', source: 'reactor' });
+      await queue.idle();
+      expect(parked).toEqual([expect.objectContaining({ receives: 3, body: expect.objectContaining({ contactId, idempotencyKey: 'stage-01JQ2' }) })]);
+      expect(await failuresOf(contactId)).toHaveLength(1);
+    } finally {
+      await queue.close();
+    }
+  });
+});
