@@ -1,5 +1,6 @@
 import { App, Aspects } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { buildJourneys } from '../lib/journeys/journey-files';
 import { NurtureStack } from '../lib/nurture-stack';
 
 const app = new App();
@@ -8,8 +9,13 @@ const app = new App();
 // `cdk synth` needs neither credentials nor network.
 const account = process.env.CDK_DEFAULT_ACCOUNT;
 const region = process.env.CDK_DEFAULT_REGION;
+// Journey files are validated and regenerated first, so an edited journey is what this synth deploys (and what
+// the bundled functions read).
+const journeys = buildJourneys();
+
 new NurtureStack(app, 'Nurture', {
   description: 'Nurture: customer-lifecycle automation',
+  journeys,
   env: account && region ? { account, region } : undefined,
 });
 

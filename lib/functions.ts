@@ -70,12 +70,48 @@ export const functions = {
   },
   reactor: {
     entry: 'functions/reactor/reactor.handler.ts',
-    description: 'Applies the rules to new timeline events: metric counters, journey enrolment',
+    description: 'Applies the rules to new timeline events: metrics, scoring and stages, journey enrolment, exits and waits',
     trigger: { kind: 'stream', filter: timelineInsertFilter },
-    // One consistent BatchGetItem (marker + profile), then one TransactWriteItems of Updates.
-    bindings: { table: { actions: ['BatchGetItem', 'UpdateItem', 'PutItem'] }, startJourneys: true, handOffQueue: true },
+    // A consistent GetItem (the event's marker) and Query (profile + per-contact state), then one
+    // TransactWriteItems of Updates, Puts (memberships, derived events) and Deletes (resumed waits).
+    bindings: {
+      table: { actions: ['GetItem', 'Query', 'UpdateItem', 'PutItem', 'DeleteItem'] },
+      journeyExecutions: ['start', 'stop', 'resume'],
+      handOffQueue: true,
+    },
     // A batch of up to 100 events, each a read, maybe a Step Functions call and a small transaction.
     timeoutSeconds: 30,
+  },
+  readScore: {
+    entry: 'functions/scoring/read-score.handler.ts',
+    description: "Explains a contact's lead score: each contributing rule, its points and when, and the history",
+    trigger: { kind: 'http', routes: [{ routeKey: 'GET /contacts/{contactId}/score', auth: 'admin' }] },
+    // GetItem for the profile, Query for the score.changed events of its timeline.
+    bindings: { table: { actions: ['GetItem', 'Query'] }, adminToken: true },
+  },
+  handOff: {
+    entry: 'functions/crm/hand-off.handler.ts',
+    description: 'Journey hand-off step: upserts the contact in the CRM with its score explanation',
+    trigger: { kind: 'task' },
+    // Reads of the profile and the idempotency record; one TransactWriteItems (Put, Update, Put) to record it.
+    bindings: { table: { actions: ['GetItem', 'PutItem', 'UpdateItem'] }, crmSecret: true },
+    // A few CRM calls, each with a timeout, and short in-handler waits for a Retry-After.
+    timeoutSeconds: 30,
+  },
+  crmHandOffWorker: {
+    entry: 'functions/crm/hand-off-worker.handler.ts',
+    description: 'Hands MQLs to the CRM from the reactor queue; records crm.handoff_failed before the dead-letter queue',
+    trigger: { kind: 'queue' },
+    // As handOff, plus a ConditionCheck and Put to append crm.handoff_failed.
+    bindings: { table: { actions: ['GetItem', 'PutItem', 'UpdateItem', 'ConditionCheckItem'] }, crmSecret: true },
+    timeoutSeconds: 30,
+  },
+  crmWebhook: {
+    entry: 'functions/crm/crm-webhook.handler.ts',
+    description: 'Receives sales feedback from the CRM (signed webhooks) as crm.feedback timeline events',
+    trigger: { kind: 'http', routes: [{ routeKey: 'POST /webhooks/crm/{provider}', auth: 'public' }] },
+    // Contact lookups (profile, email claim, GSI1 by CRM id), then ConditionCheck + Put to append an event.
+    bindings: { table: { actions: ['GetItem', 'PutItem', 'ConditionCheckItem'], indexes: ['Query'] }, crmSecret: true },
   },
   sendEmail: {
     entry: 'functions/email/send-email-task.handler.ts',
@@ -182,37 +218,6 @@ export const functions = {
       journeyExecutions: ['stop'],
     },
     timeoutSeconds: 29,
-  },
-  readScore: {
-    entry: 'functions/scoring/read-score.handler.ts',
-    description: "Explains a contact's lead score: each contributing rule, its points and when, and the history",
-    trigger: { kind: 'http', routes: [{ routeKey: 'GET /contacts/{contactId}/score', auth: 'admin' }] },
-    // GetItem for the profile, Query for the score.changed events of its timeline.
-    bindings: { table: { actions: ['GetItem', 'Query'] }, adminToken: true },
-  },
-  handOff: {
-    entry: 'functions/crm/hand-off.handler.ts',
-    description: 'Journey hand-off step: upserts the contact in the CRM with its score explanation',
-    trigger: { kind: 'task' },
-    // Reads of the profile and the idempotency record; one TransactWriteItems (Put, Update, Put) to record it.
-    bindings: { table: { actions: ['GetItem', 'PutItem', 'UpdateItem'] }, crmSecret: true },
-    // A few CRM calls, each with a timeout, and short in-handler waits for a Retry-After.
-    timeoutSeconds: 30,
-  },
-  crmHandOffWorker: {
-    entry: 'functions/crm/hand-off-worker.handler.ts',
-    description: 'Hands MQLs to the CRM from the reactor queue; records crm.handoff_failed before the dead-letter queue',
-    trigger: { kind: 'queue' },
-    // As handOff, plus a ConditionCheck and Put to append crm.handoff_failed.
-    bindings: { table: { actions: ['GetItem', 'PutItem', 'UpdateItem', 'ConditionCheckItem'] }, crmSecret: true },
-    timeoutSeconds: 30,
-  },
-  crmWebhook: {
-    entry: 'functions/crm/crm-webhook.handler.ts',
-    description: 'Receives sales feedback from the CRM (signed webhooks) as crm.feedback timeline events',
-    trigger: { kind: 'http', routes: [{ routeKey: 'POST /webhooks/crm/{provider}', auth: 'public' }] },
-    // Contact lookups (profile, email claim, GSI1 by CRM id), then ConditionCheck + Put to append an event.
-    bindings: { table: { actions: ['GetItem', 'PutItem', 'ConditionCheckItem'], indexes: ['Query'] }, crmSecret: true },
   },
 } as const satisfies Record<string, FunctionDefinition>;
 

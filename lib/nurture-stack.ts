@@ -6,6 +6,8 @@ import { Crm } from './crm/crm.construct';
 import { Data } from './data/data.construct';
 import { Email } from './email/email.construct';
 import { Forms } from './forms/forms.construct';
+import type { Journey } from '../functions/journeys/domain/journey-file';
+import { journeys as journeyFiles } from '../functions/journeys/journeys';
 import { Journeys } from './journeys/journeys.construct';
 import { Reactor } from './reactor/reactor.construct';
 import { Scoring } from './scoring/scoring.construct';
@@ -18,6 +20,12 @@ export interface NurtureStackProps extends StackProps {
    * @default true
    */
   readonly tableDeletionProtection?: boolean;
+  /**
+   * The journeys to deploy.
+   *
+   * @default - the journeys of statemachines/, as last generated (bin/nurture.ts regenerates them first)
+   */
+  readonly journeys?: ReadonlyMap<string, Journey>;
 }
 
 /** Nurture in one account and region. It only composes the capability constructs; each one owns its resources. */
@@ -44,18 +52,25 @@ export class NurtureStack extends Stack {
     this.email = new Email(this, 'Email', { table, adminToken: this.contacts.adminToken });
     // Before the journeys: their hand-off steps call the CRM capability's handOff function.
     this.crm = new Crm(this, 'Crm', { table });
-    this.journeys = new Journeys(this, 'Journeys');
+    this.journeys = new Journeys(this, 'Journeys', {
+      table,
+      journeys: props.journeys ?? journeyFiles,
+      adminToken: this.contacts.adminToken,
+      taskFunctions: { sendEmail: this.email.sendEmail.function, handOff: this.crm.handOff.function },
+    });
     this.scoring = new Scoring(this, 'Scoring', { table, adminToken: this.contacts.adminToken });
     this.reactor = new Reactor(this, 'Reactor', {
       table,
       handOffQueue: this.crm.handOffs,
       journeyStateMachineArnPrefix: this.journeys.stateMachineArnPrefix,
+      journeyExecutionArnPrefix: this.journeys.executionArnPrefix,
     });
     this.api = new Api(this, 'Api', {
       functions: {
         submitForm: this.forms.submitForm.function,
         track: this.tracking.track.function,
         readContacts: this.contacts.readContacts.function,
+        journeysApi: this.journeys.journeysApi.function,
         readScore: this.scoring.readScore.function,
         crmWebhook: this.crm.webhook.function,
         sendEmailApi: this.email.sendEmailApi.function,

@@ -17,6 +17,9 @@ import { startCrmReceiver, type CrmReceiver } from './crm-receiver';
 import { freePort } from './ports';
 import { emailPreviewPages } from './email-preview';
 import { startSesEventsProxy } from './ses-events';
+import { startLocalStepFunctions, type LocalStepFunctions } from './stepfunctions';
+import { compileJourney, substitute } from '../lib/journeys/compiler';
+import { buildJourneys } from '../lib/journeys/journey-files';
 import { startStreamPoller, type StreamLambda } from './stream-poller';
 
 export interface RuntimeOptions {
@@ -32,6 +35,10 @@ export interface RuntimeOptions {
   readonly tableName?: string;
   /** @default 'local-admin-token' */
   readonly adminToken?: string;
+  /** The local Step Functions endpoint's port; 0 or absent picks a free one. */
+  readonly stepFunctionsPort?: number;
+  /** How many times faster than real time journey waits pass. @default TIME_SCALE or 86400 */
+  readonly timeScale?: number;
 }
 
 export interface Runtime {
@@ -42,6 +49,8 @@ export interface Runtime {
   readonly crmUrl: string | undefined;
   readonly tableName: string;
   readonly adminToken: string;
+  /** The local Step Functions endpoint running the journeys (tests wait on `idle()`, read `executions()`). */
+  readonly stepFunctions: LocalStepFunctions;
   /** Calls any registered function's handler with an event, as its trigger would: how local services reach them. */
   invoke(key: FunctionKey, event: unknown): Promise<unknown>;
   stop(): Promise<void>;
@@ -49,7 +58,15 @@ export interface Runtime {
 
 /** Local stand-ins for the account and region the ARNs the handlers see are written in. */
 export const localAccount = '000000000000';
-export const localJourneyArnPrefix = `arn:aws:states:${localRegion}:${localAccount}:stateMachine:nurture-local-journey-`;
+const LOCAL_JOURNEY_PREFIX = 'nurture-local-journey-';
+export const localJourneyArnPrefix = `arn:aws:states:${localRegion}:${localAccount}:stateMachine:${LOCAL_JOURNEY_PREFIX}`;
+
+/** `TIME_SCALE`: how many times faster than real time journey waits pass locally. @default 86400 (a day a second) */
+function timeScaleFromEnv(): number {
+  const value = Number(process.env.TIME_SCALE ?? 86_400);
+  if (!Number.isFinite(value) || value <= 0) throw new Error('TIME_SCALE must be a positive number');
+  return value;
+}
 
 const root = resolve(import.meta.dirname, '..');
 
@@ -115,8 +132,14 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     });
     stops.push(() => handOffQueue.close());
 
+    // Journey files are validated and regenerated before any handler loads them: an edited journey runs after a restart.
+    const journeys = buildJourneys();
+    const sfnPort = options.stepFunctionsPort ? options.stepFunctionsPort : await freePort();
+
     Object.assign(process.env, {
       AWS_REGION: localRegion,
+      AWS_ENDPOINT_URL_SFN: `http://127.0.0.1:${sfnPort}`,
+      JOURNEY_SIGNING_SECRET: process.env.NURTURE_JOURNEY_SIGNING_SECRET || 'local-journey-signing-secret',
       AWS_ACCESS_KEY_ID: localCredentials.accessKeyId,
       AWS_SECRET_ACCESS_KEY: localCredentials.secretAccessKey,
       AWS_EC2_METADATA_DISABLED: 'true',
@@ -159,6 +182,34 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     invokeSesEvents = (event) => invoke('sesEvents', event);
     invokeWorker = (event) => invoke('crmHandOffWorker', event);
 
+    const lambdaArn = (key: string) => `arn:aws:lambda:${localRegion}:${localAccount}:function:${key}`;
+    const stepFunctions = await startLocalStepFunctions({
+      port: sfnPort,
+      region: localRegion,
+      account: localAccount,
+      timeScale: options.timeScale ?? timeScaleFromEnv(),
+      stateMachines: new Map(
+        [...journeys.values()].map((journey) => [
+          `${LOCAL_JOURNEY_PREFIX}${journey.id}`,
+          substitute(compileJourney(journey), { sendEmail: lambdaArn('sendEmail'), handOff: lambdaArn('handOff'), journeyStep: lambdaArn('journeyStep') }),
+        ]),
+      ),
+      invoke: (key, input) => invoke(key as FunctionKey, input),
+      onStatusChange: async (event) => {
+        await invoke('journeyStatus', event);
+      },
+    });
+    stops.push(() => stepFunctions.stop());
+
+    // EventBridge Scheduler's daily sweep, locally: at start, then every minute (a day's sweep is idempotent).
+    const sweep = () =>
+      invoke('journeySweep', {}).catch((error: unknown) =>
+        console.error(JSON.stringify({ level: 'error', service: 'local-scheduler', message: 'sweep failed', error: String(error) })),
+      );
+    const sweeper = setInterval(() => void sweep(), 60_000);
+    sweeper.unref();
+    stops.push(async () => clearInterval(sweeper));
+
     for (const key of functionsTriggeredBy('stream')) {
       const { trigger } = definitionOf(key);
       if (trigger.kind !== 'stream') continue;
@@ -198,7 +249,8 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     stops.push(() => gateway.close());
 
     if (dataDir) mkdirSync(dataDir, { recursive: true });
-    return { url: gateway.url, dynamoDbEndpoint: dynamo.endpoint, sesUrl, crmUrl: crm?.url, tableName, adminToken, invoke, stop };
+    void sweep();
+    return { url: gateway.url, dynamoDbEndpoint: dynamo.endpoint, sesUrl, crmUrl: crm?.url, tableName, adminToken, stepFunctions, invoke, stop };
   } catch (error) {
     await stop();
     throw error;

@@ -14,6 +14,9 @@ export const makeSendEmailTask =
   (deps: SendDeps) =>
   async (input: unknown): Promise<SendEmailTaskOutput> => {
     const task = TaskInput.parse(input);
+    // The journey's clock (`$$.State.EnteredTime`): send windows and frequency caps judge the time the journey
+    // has reached, which locally runs ahead of real time (TIME_SCALE).
+    const now = task.now ? new Date(task.now) : undefined;
     return sendEmail(
       {
         contactId: task.contactId,
@@ -23,6 +26,6 @@ export const makeSendEmailTask =
         stepId: task.stepId,
         ...(task.data ? { data: task.data } : {}),
       },
-      deps,
+      now ? { ...deps, clock: { now: () => now } } : deps,
     );
   };

@@ -1,13 +1,24 @@
-import { ExecutionAlreadyExists, StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
+import {
+  ExecutionAlreadyExists,
+  ExecutionDoesNotExist,
+  InvalidToken,
+  SendTaskSuccessCommand,
+  StartExecutionCommand,
+  StopExecutionCommand,
+  TaskDoesNotExist,
+  TaskTimedOut,
+  type SFNClient,
+} from '@aws-sdk/client-sfn';
 import type { DecisionOf } from '../reactor/domain/decisions';
 import type { JourneyStarter } from '../reactor/ports';
 
 /**
- * Starts journey executions in Step Functions. State machines are named `<prefix><journeyId>`, so the reactor
- * needs no list of ARNs. The execution name is deterministic: Step Functions refuses a second execution of that
- * name (for 90 days after the first closes), which is what makes a retried enrolment a no-op.
+ * Journey executions in Step Functions. State machines are named `<prefix><journeyId>`, so the reactor needs no
+ * list of ARNs. Every call is idempotent: the execution name is deterministic (Step Functions refuses a second
+ * execution of that name for 90 days after the first closes), stopping an execution that ended and resuming with
+ * a token already used are answered as no-ops.
  */
-export class SfnJourneyStarter implements JourneyStarter {
+export class SfnJourneys implements JourneyStarter {
   constructor(
     private readonly sfn: SFNClient,
     /** e.g. `arn:aws:states:eu-west-1:123456789012:stateMachine:Nurture-journey-` */
@@ -31,4 +42,36 @@ export class SfnJourneyStarter implements JourneyStarter {
       throw error;
     }
   }
+
+  async stop(decision: DecisionOf<'StopJourney'>): Promise<{ type: 'Stopped' | 'NotRunning' }> {
+    try {
+      await this.sfn.send(
+        new StopExecutionCommand({
+          executionArn: executionArn(this.stateMachineArnPrefix, decision.journeyId, decision.executionName),
+          error: 'JourneyExited',
+          cause: decision.reason.slice(0, 256),
+        }),
+      );
+      return { type: 'Stopped' };
+    } catch (error) {
+      if (error instanceof ExecutionDoesNotExist) return { type: 'NotRunning' };
+      throw error;
+    }
+  }
+
+  async resume(decision: DecisionOf<'ResumeJourney'>): Promise<{ type: 'Resumed' | 'NotWaiting' }> {
+    try {
+      await this.sfn.send(new SendTaskSuccessCommand({ taskToken: decision.taskToken, output: JSON.stringify(decision.output) }));
+      return { type: 'Resumed' };
+    } catch (error) {
+      // The wait timed out, was resumed already, or its execution ended: nothing is waiting for this any more.
+      if (error instanceof TaskTimedOut || error instanceof TaskDoesNotExist || error instanceof InvalidToken) return { type: 'NotWaiting' };
+      throw error;
+    }
+  }
+}
+
+/** `…:stateMachine:<name>` + execution name → `…:execution:<name>:<execution>`. */
+export function executionArn(stateMachineArnPrefix: string, journeyId: string, executionName: string): string {
+  return `${stateMachineArnPrefix.replace(':stateMachine:', ':execution:')}${journeyId}:${executionName}`;
 }

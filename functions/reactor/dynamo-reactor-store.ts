@@ -1,14 +1,18 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type * as z from 'zod';
+import { CorruptItem } from '../contacts/contacts';
 import { parseContact, toItem } from '../contacts/dynamo-contacts';
-import { keys } from '../shared/keys';
+import { DateIndexEntry, JourneyWait, Membership } from '../journeys/domain/membership';
+import { dateIndexKeys, keys, STATE_SK_FLOOR } from '../shared/keys';
 import type { TimelineEvent } from '../shared/timeline';
 import type { WriteDecision } from './domain/decisions';
 import type { CommitOutcome, LoadedState, ReactorStore } from './ports';
 
 /**
- * The reactor's state and writes in the single table. Loading is one consistent BatchGetItem (the event's
- * marker and the profile); committing is one TransactWriteItems whose first item is the conditional marker, so a
+ * The reactor's state and writes in the single table. Loading is two consistent reads made together: the
+ * event's marker, and one Query for the profile with every per-contact state item (journey memberships, waits,
+ * date index) — never the timeline; committing is one TransactWriteItems whose first item is the conditional marker, so a
  * redelivered record, or two deliveries racing, apply the writes once.
  */
 export class DynamoReactorStore implements ReactorStore {
@@ -19,23 +23,41 @@ export class DynamoReactorStore implements ReactorStore {
 
   async load(event: TimelineEvent): Promise<LoadedState> {
     const eventKey = keys.event(event.contactId, event.eventId);
-    const profileKey = keys.profile(event.contactId);
-    let request: Record<string, { Keys: Record<string, unknown>[]; ConsistentRead: boolean }> | undefined = {
-      [this.tableName]: { Keys: [eventKey, profileKey], ConsistentRead: true },
+    const [marker, state] = await Promise.all([
+      this.db.send(new GetCommand({ TableName: this.tableName, Key: eventKey, ConsistentRead: true, ProjectionExpression: 'processedAt, PK' })),
+      this.contactState(event.contactId),
+    ]);
+    const profile = state.find((item) => item.SK === 'PROFILE');
+    if (!marker.Item || !profile) return { type: 'Gone' };
+    if (marker.Item.processedAt !== undefined) return { type: 'AlreadyProcessed' };
+    const of = (prefix: string) => state.filter((item) => String(item.SK).startsWith(prefix));
+    return {
+      type: 'Loaded',
+      contact: parseContact(profile),
+      memberships: of('JOURNEY#').map((item) => parseState(Membership, item)),
+      waits: of('WAIT#').map((item) => parseState(JourneyWait, item)),
+      dateIndex: of('DATEIDX#').map((item) => parseState(DateIndexEntry, item)),
     };
+  }
+
+  /** The profile and every per-contact state item (memberships, waits, …): one consistent Query, no timeline. */
+  private async contactState(contactId: string): Promise<Record<string, unknown>[]> {
     const items: Record<string, unknown>[] = [];
-    // BatchGetItem may leave keys unprocessed under load; ask again for those until none are left.
-    for (let attempt = 0; request && Object.keys(request).length > 0; attempt++) {
-      if (attempt > 10) throw new Error('BatchGetItem kept returning unprocessed keys');
-      const result = await this.db.send(new BatchGetCommand({ RequestItems: request }));
-      items.push(...(result.Responses?.[this.tableName] ?? []));
-      request = result.UnprocessedKeys as typeof request;
-    }
-    const stored = items.find((item) => item.SK === eventKey.SK);
-    const profile = items.find((item) => item.SK === profileKey.SK);
-    if (!stored || !profile) return { type: 'Gone' };
-    if (stored.processedAt !== undefined) return { type: 'AlreadyProcessed' };
-    return { type: 'Loaded', contact: parseContact(profile) };
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'PK = :pk AND SK >= :floor',
+          ExpressionAttributeValues: { ':pk': keys.profile(contactId).PK, ':floor': STATE_SK_FLOOR },
+          ConsistentRead: true,
+          ExclusiveStartKey: start,
+        }),
+      );
+      items.push(...(page.Items ?? []));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return items;
   }
 
   async commit(event: TimelineEvent, writes: readonly WriteDecision[], at: Date): Promise<CommitOutcome> {
@@ -68,6 +90,29 @@ export class DynamoReactorStore implements ReactorStore {
     switch (decision.type) {
       case 'UpdateLifecycle':
         return this.updateLifecycle(decision);
+      case 'RecordMembership':
+        return [{ Put: { TableName: this.tableName, Item: { ...keys.membership(decision.contactId, decision.membership.journeyId), ...decision.membership } } }];
+      case 'AppendEvent':
+        return [{ Put: { TableName: this.tableName, Item: toItem(decision.event) } }];
+      case 'DeleteWait':
+        return [{ Delete: { TableName: this.tableName, Key: keys.wait(decision.contactId, decision.executionName, decision.stepId) } }];
+      case 'IndexDate':
+        return [
+          decision.date === null
+            ? { Delete: { TableName: this.tableName, Key: keys.dateIndex(decision.contactId, decision.attribute) } }
+            : {
+                Put: {
+                  TableName: this.tableName,
+                  Item: {
+                    ...keys.dateIndex(decision.contactId, decision.attribute),
+                    ...dateIndexKeys(decision.attribute, decision.date, decision.contactId),
+                    attribute: decision.attribute,
+                    date: decision.date,
+                    contactId: decision.contactId,
+                  },
+                },
+              },
+        ];
       case 'CountMetric':
         return [{
           Update: {
@@ -112,4 +157,11 @@ export class DynamoReactorStore implements ReactorStore {
     }));
     return [...profile, ...events];
   }
+}
+
+/** A per-contact state item, parsed with the schema that wrote it. */
+function parseState<T extends z.ZodType>(schema: T, item: Record<string, unknown>): z.infer<T> {
+  const parsed = schema.safeParse(item);
+  if (!parsed.success) throw new CorruptItem(`${String(item.PK)} ${String(item.SK)} does not match its schema`);
+  return parsed.data;
 }

@@ -1,10 +1,17 @@
 import type { Contact } from '../contacts/domain/contact';
+import type { DateIndexEntry, JourneyWait, Membership } from '../journeys/domain/membership';
 import type { TimelineEvent } from '../shared/timeline';
 import type { DecisionOf, WriteDecision } from './domain/decisions';
 
 /** What loading an event's state can find. */
 export type LoadedState =
-  | { readonly type: 'Loaded'; readonly contact: Contact }
+  | {
+      readonly type: 'Loaded';
+      readonly contact: Contact;
+      readonly memberships: readonly Membership[];
+      readonly waits: readonly JourneyWait[];
+      readonly dateIndex: readonly DateIndexEntry[];
+    }
   /** The marker is set: a redelivered record, nothing to do. */
   | { readonly type: 'AlreadyProcessed' }
   /** The event or its contact is gone (erased): nothing to react to. */
@@ -31,7 +38,12 @@ export interface HandOffQueue {
   enqueue(decision: DecisionOf<'HandOff'>): Promise<void>;
 }
 
-/** Starts journey executions. Implementations must make a second start with the same name a no-op. */
+/**
+ * Starts, stops and resumes journey executions. Each call is idempotent: a second start with the same name, a
+ * stop of an execution that already ended, a resume with a token already used are no-ops.
+ */
 export interface JourneyStarter {
   start(decision: DecisionOf<'StartJourney'>): Promise<{ readonly type: 'Started' | 'AlreadyStarted' }>;
+  stop(decision: DecisionOf<'StopJourney'>): Promise<{ readonly type: 'Stopped' | 'NotRunning' }>;
+  resume(decision: DecisionOf<'ResumeJourney'>): Promise<{ readonly type: 'Resumed' | 'NotWaiting' }>;
 }

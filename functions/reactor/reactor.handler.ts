@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { SfnJourneyStarter } from '../journeys/sfn-journey-starter';
+import { SfnJourneys } from '../journeys/sfn-journeys';
 import { documentClient } from '../shared/aws';
 import { stepFunctions } from '../shared/sfn';
 import { parseEnv } from '../shared/env';
@@ -20,7 +20,7 @@ const env = parseEnv({
 
 export const handler = makeReactor({
   store: new DynamoReactorStore(documentClient, env.TABLE_NAME),
-  journeys: new SfnJourneyStarter(stepFunctions, env.JOURNEY_STATE_MACHINE_ARN_PREFIX),
+  journeys: new SfnJourneys(stepFunctions, env.JOURNEY_STATE_MACHINE_ARN_PREFIX),
   handOffs: new SqsHandOffQueue(new SQSClient({}), env.HANDOFF_QUEUE_URL),
   clock: systemClock,
   logger: createLogger('reactor'),

@@ -34,7 +34,8 @@ export async function react(event: TimelineEvent, deps: ReactorDeps): Promise<Re
   const loaded = await deps.store.load(event);
   if (loaded.type !== 'Loaded') return loaded;
 
-  const decisions = decide({ event, contact: loaded.contact }, deps.rules ?? defaultRules);
+  const { type: _loaded, ...state } = loaded;
+  const decisions = decide({ event, ...state }, deps.rules ?? defaultRules);
   for (const decision of decisions) if (!isWrite(decision)) await call(decision, deps);
   const committed = await deps.store.commit(event, decisions.filter(isWrite), deps.clock.now());
   return committed.type === 'Applied' ? { type: 'Applied', decisions: decisions.length } : committed;
@@ -44,6 +45,12 @@ async function call(decision: CallDecision, deps: ReactorDeps): Promise<void> {
   switch (decision.type) {
     case 'StartJourney':
       await deps.journeys.start(decision);
+      return;
+    case 'StopJourney':
+      await deps.journeys.stop(decision);
+      return;
+    case 'ResumeJourney':
+      await deps.journeys.resume(decision);
       return;
     case 'HandOff':
       if (!deps.handOffs) throw new Error('a HandOff decision needs the handOffs port');

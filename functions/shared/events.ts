@@ -7,6 +7,8 @@ export const EventName = {
   Tracked: 'event.tracked',
   /** A page view (Segment `page`). */
   PageViewed: 'page.viewed',
+  /** A Segment `identify`: traits set on the profile (functions/tracking). */
+  Identified: 'contact.identified',
   // Scoring and CRM (functions/scoring, functions/crm).
   /** The lead score changed (score history). */
   ScoreChanged: 'score.changed',
@@ -17,8 +19,6 @@ export const EventName = {
   CrmHandOffFailed: 'crm.handoff_failed',
   /** Sales answered in the CRM: accepted, rejected, disqualified, opportunity, closed_won, closed_lost. */
   CrmFeedback: 'crm.feedback',
-  /** A Segment `identify`: traits set on the profile (functions/tracking). */
-  Identified: 'contact.identified',
   // Email (functions/email): sending, delivery (SES events), engagement (tracking) and consent.
   EmailSent: 'email.sent',
   EmailSkipped: 'email.skipped',
@@ -35,6 +35,16 @@ export const EventName = {
   /** A double opt-in confirmation email went out; the subscription is pending until `consent.confirmed`. */
   ConsentRequested: 'consent.requested',
   ConsentConfirmed: 'consent.confirmed',
+  // Journeys (functions/journeys).
+  /** Asked to enrol through the webhook API or the date sweep; the reactor applies the entry rules. */
+  JourneyEnrollmentRequested: 'journey.enrollment_requested',
+  JourneyEntered: 'journey.entered',
+  /** Left early: a goal, an unsubscribe, a hard bounce or complaint, or the API. */
+  JourneyExited: 'journey.exited',
+  JourneyCompleted: 'journey.completed',
+  JourneyFailed: 'journey.failed',
+  /** A journey step changed the profile (attributes, tags). */
+  ContactUpdated: 'contact.updated',
 } as const;
 
 export type EventName = (typeof EventName)[keyof typeof EventName];

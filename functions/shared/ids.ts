@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 
@@ -24,3 +24,16 @@ export interface Clock {
 }
 
 export const systemClock: Clock = { now: () => new Date() };
+
+/**
+ * A ULID-shaped id that is the same every time for the same `at` and `key`: the time part sorts it on the
+ * timeline like any event of that moment, the rest is a hash of the key. For events a retry may append again
+ * (a sweep, an API call with an Idempotency-Key), so the second append is recognised.
+ */
+export function deterministicId(at: Date, key: string): string {
+  const time = ulid(at.getTime()).slice(0, 10);
+  const digest = createHash('sha256').update(key).digest();
+  let rest = '';
+  for (let i = 0; i < 16; i++) rest += ALPHABET[digest[i]! % 32];
+  return time + rest;
+}

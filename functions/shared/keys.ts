@@ -7,6 +7,12 @@
  * | email uniqueness     | EMAIL#<normalized>          | EMAIL                 |
  * | timeline event       | CONTACT#<contactId>         | EVENT#<eventId>       |
  * | daily metric counter | METRIC#<metric>#<shard>     | <yyyy-mm-dd>          |
+ * | journey membership   | CONTACT#<contactId>         | JOURNEY#<journeyId>   |
+ * | journey wait (token) | CONTACT#<contactId>         | WAIT#<execution>#<step> |
+ * | date index (sweeps)  | CONTACT#<contactId>         | DATEIDX#<attribute>   | GSI1: DATE#<attr>#<mm-dd> / <yyyy>#<contactId>
+ *
+ * Per-contact state items use SK prefixes that sort after `EVENT#` (`STATE_SK_FLOOR`), so the reactor loads a
+ * contact's profile and all its state with one Query (`SK >= STATE_SK_FLOOR`) without reading its timeline.
  *
  * A metric's counters for a date range are one Query per shard (`SK BETWEEN from AND to`), never one read per
  * day. Shards spread a counter that every event writes over several partitions; see `metricShards`.
@@ -16,7 +22,21 @@ export const keys = {
   email: (normalizedEmail: string) => ({ PK: `EMAIL#${normalizedEmail}`, SK: 'EMAIL' }),
   event: (contactId: string, eventId: string) => ({ PK: `CONTACT#${contactId}`, SK: `${EVENT_PREFIX}${eventId}` }),
   metric: (metric: string, shard: number, day: string) => ({ PK: metricPartition(metric, shard), SK: day }),
+  membership: (contactId: string, journeyId: string) => ({ PK: `CONTACT#${contactId}`, SK: `JOURNEY#${journeyId}` }),
+  wait: (contactId: string, executionName: string, stepId: string) => ({
+    PK: `CONTACT#${contactId}`,
+    SK: `WAIT#${executionName}#${stepId}`,
+  }),
+  dateIndex: (contactId: string, attribute: string) => ({ PK: `CONTACT#${contactId}`, SK: `DATEIDX#${attribute}` }),
 };
+
+/** Every per-contact state item's SK sorts at or after this; timeline events (`EVENT#…`) sort before it. */
+export const STATE_SK_FLOOR = 'F';
+
+/** GSI1 key of a date attribute's value, for the daily sweep: partition by month-day, sort by year and contact. */
+export function dateIndexKeys(attribute: string, date: string, contactId: string) {
+  return { GSI1PK: `DATE#${attribute}#${date.slice(5, 10)}`, GSI1SK: `${date.slice(0, 4)}#${contactId}` };
+}
 
 export const EVENT_PREFIX = 'EVENT#';
 

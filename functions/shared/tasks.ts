@@ -15,6 +15,12 @@ export const JourneyTaskContext = z.object({
   stepId: z.string().min(1),
   /** The execution's name: `<journeyId>-<contactId>-<entry>`, unique per enrolment. */
   executionName: z.string().min(1),
+  /**
+   * When the state was entered (`$$.State.EnteredTime`): the step's "now". In AWS it is the real time; the local
+   * runtime passes its journey clock, on which waits pass TIME_SCALE times faster, so send windows, date waits
+   * and frequency caps see the time the journey has reached. Handlers use it instead of their own clock.
+   */
+  now: z.iso.datetime().optional(),
 });
 export type JourneyTaskContext = z.infer<typeof JourneyTaskContext>;
 

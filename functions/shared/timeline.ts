@@ -231,6 +231,44 @@ export const CrmFeedbackData = z.object({
 });
 export type CrmFeedbackData = z.infer<typeof CrmFeedbackData>;
 
+/** Which journey, and which enrolment, a journey event is about. */
+const JourneyRef = {
+  journeyId: z.string().min(1),
+  executionName: z.string().min(1),
+};
+
+export const JourneyEnrollmentRequestedData = z.object({
+  journeyId: z.string().min(1),
+  /** `webhook` (the enrolments API) or `date` (the daily sweep). */
+  source: z.enum(['webhook', 'date']),
+  /** The date trigger's attribute and date, for `date`. */
+  attribute: z.string().optional(),
+  date: z.string().optional(),
+});
+export const JourneyEnteredData = z.object({ ...JourneyRef, triggerEventId: z.string().min(1), entry: z.int().min(1) });
+export const JourneyExitedData = z.object({
+  ...JourneyRef,
+  reason: z.enum(['goal', 'unsubscribed', 'bounced', 'complained', 'api']),
+  /** The goal or the event that ended it. */
+  detail: z.string().max(500).optional(),
+});
+export const JourneyFinishedData = z.object({
+  ...JourneyRef,
+  /** The failing step and the error, for `journey.failed`. */
+  stepId: z.string().optional(),
+  error: z.string().max(500).optional(),
+  cause: z.string().max(2_000).optional(),
+});
+export const ContactUpdatedData = z.object({
+  journeyId: z.string().optional(),
+  stepId: z.string().optional(),
+  set: z.record(z.string(), FieldValueSchema).default({}),
+  cleared: z.array(z.string()).default([]),
+  addedTags: z.array(z.string()).default([]),
+  removedTags: z.array(z.string()).default([]),
+});
+export type ContactUpdatedData = z.infer<typeof ContactUpdatedData>;
+
 /** What every event carries besides its type and data. */
 const envelope = {
   /** A ULID (or a deterministic id for events derived from an external id): sorts by time. */
@@ -244,6 +282,7 @@ const envelope = {
 const FormSubmitted = z.object({ ...envelope, type: z.literal(EventName.FormSubmitted), data: FormSubmittedData });
 const Tracked = z.object({ ...envelope, type: z.literal(EventName.Tracked), data: TrackedData });
 const PageViewed = z.object({ ...envelope, type: z.literal(EventName.PageViewed), data: PageViewedData });
+const Identified = z.object({ ...envelope, type: z.literal(EventName.Identified), data: IdentifiedData });
 const lifecycleEvents = [
   z.object({ ...envelope, type: z.literal(EventName.ScoreChanged), data: ScoreChangedData }),
   z.object({ ...envelope, type: z.literal(EventName.StageChanged), data: StageChangedData }),
@@ -251,7 +290,6 @@ const lifecycleEvents = [
   z.object({ ...envelope, type: z.literal(EventName.CrmHandOffFailed), data: CrmHandOffFailedData }),
   z.object({ ...envelope, type: z.literal(EventName.CrmFeedback), data: CrmFeedbackData }),
 ] as const;
-const Identified = z.object({ ...envelope, type: z.literal(EventName.Identified), data: IdentifiedData });
 
 const emailEvent = <T extends string, D extends z.ZodType>(type: T, data: D) =>
   z.object({ ...envelope, type: z.literal(type), data });
@@ -272,8 +310,17 @@ const emailEvents = [
   emailEvent(EventName.ConsentConfirmed, ConsentData),
 ] as const;
 
+const journeyEvents = [
+  z.object({ ...envelope, type: z.literal(EventName.JourneyEnrollmentRequested), data: JourneyEnrollmentRequestedData }),
+  z.object({ ...envelope, type: z.literal(EventName.JourneyEntered), data: JourneyEnteredData }),
+  z.object({ ...envelope, type: z.literal(EventName.JourneyExited), data: JourneyExitedData }),
+  z.object({ ...envelope, type: z.literal(EventName.JourneyCompleted), data: JourneyFinishedData }),
+  z.object({ ...envelope, type: z.literal(EventName.JourneyFailed), data: JourneyFinishedData }),
+  z.object({ ...envelope, type: z.literal(EventName.ContactUpdated), data: ContactUpdatedData }),
+] as const;
+
 /** One entry of a contact's timeline, discriminated by `type`. Each capability adds its event types here. */
-export const TimelineEvent = z.discriminatedUnion('type', [FormSubmitted, Tracked, PageViewed, Identified, ...emailEvents, ...lifecycleEvents]);
+export const TimelineEvent = z.discriminatedUnion('type', [FormSubmitted, Tracked, PageViewed, Identified, ...emailEvents, ...lifecycleEvents, ...journeyEvents]);
 export type TimelineEvent = z.infer<typeof TimelineEvent>;
 
 /** The event of one type. */

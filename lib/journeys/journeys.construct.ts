@@ -1,25 +1,153 @@
-import { ArnFormat, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
+import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { Rule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Schedule, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
+import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
+import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
+import type { Journey } from '../../functions/journeys/domain/journey-file';
+import { functions } from '../functions';
+import { NurtureFunction } from '../shared/nurture-function';
+import { compileJourney, functionsUsed, type JourneyTaskFunction } from './compiler';
+
+export interface JourneysProps {
+  /** The single table. */
+  readonly table: ITableV2;
+  /** The journeys to deploy, one state machine each (from statemachines/, validated). */
+  readonly journeys: ReadonlyMap<string, Journey>;
+  /** The admin token the journeys API checks. */
+  readonly adminToken: ISecret;
+  /**
+   * Step functions other capabilities own: `sendEmail` (email), `handOff` (CRM). A journey that uses a step
+   * whose function is missing fails the synth.
+   */
+  readonly taskFunctions: Readonly<Partial<Record<Exclude<JourneyTaskFunction, 'journeyStep'>, IFunction>>>;
+  /** @default RetentionDays.ONE_MONTH */
+  readonly logRetention?: RetentionDays;
+}
 
 /**
- * Journeys: one Standard state machine per journey file in statemachines/. Their names share a prefix
- * (`<stack>-journey-<journeyId>`) so the reactor can start any of them knowing only the journey id.
+ * Journeys: one Standard state machine per journey file, compiled from statemachines/ by the same compiler the
+ * local runtime uses, plus the functions the journeys share (steps, status recording, the daily date sweep, the
+ * journeys API). State machine names share a prefix (`<stack>-journey-<journeyId>`) so the reactor can start,
+ * resume and stop any of them knowing only the journey id.
  */
 export class Journeys extends Construct {
   /** `<stack>-journey-`: every journey state machine's name starts with it. */
   public readonly stateMachineNamePrefix: string;
   /** The ARN of a journey's state machine is this prefix followed by the journey id. */
   public readonly stateMachineArnPrefix: string;
+  /** Executions' ARNs start with this prefix, then `<journeyId>:<executionName>`. */
+  public readonly executionArnPrefix: string;
+  public readonly stateMachines: ReadonlyMap<string, StateMachine>;
+  public readonly journeyStep: NurtureFunction;
+  public readonly journeyStatus: NurtureFunction;
+  public readonly journeySweep: NurtureFunction;
+  public readonly journeysApi: NurtureFunction;
+  /** Signs webhook steps and verifies signed enrolment requests. */
+  public readonly signingSecret: Secret;
 
-  constructor(scope: Construct, id: string) {
+  constructor(scope: Construct, id: string, props: JourneysProps) {
     super(scope, id);
     const stack = Stack.of(this);
     this.stateMachineNamePrefix = `${stack.stackName}-journey-`;
-    this.stateMachineArnPrefix = stack.formatArn({
-      service: 'states',
-      resource: 'stateMachine',
-      resourceName: this.stateMachineNamePrefix,
-      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    const arn = (resource: string) =>
+      stack.formatArn({ service: 'states', resource, resourceName: this.stateMachineNamePrefix, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    this.stateMachineArnPrefix = arn('stateMachine');
+    this.executionArnPrefix = arn('execution');
+
+    this.signingSecret = new Secret(this, 'SigningSecret', {
+      description: 'Nurture journeys: HMAC key of webhook steps (Nurture-Signature) and of signed enrolment requests',
+      generateSecretString: { excludePunctuation: true, passwordLength: 48 },
+    });
+    NagSuppressions.addResourceSuppressions(this.signingSecret, [
+      {
+        id: 'AwsSolutions-SMG4',
+        reason:
+          'Receivers of journey webhooks and callers of the enrolment API hold a copy of this key; rotating it ' +
+          'automatically would break them. Operators rotate it by hand and update the receivers.',
+      },
+    ]);
+
+    const { table } = props;
+    this.journeyStep = new NurtureFunction(this, 'JourneyStep', {
+      definition: functions.journeyStep,
+      resources: { table, journeySigningSecret: this.signingSecret },
+    });
+    this.journeyStatus = new NurtureFunction(this, 'JourneyStatus', { definition: functions.journeyStatus, resources: { table } });
+    this.journeySweep = new NurtureFunction(this, 'JourneySweep', { definition: functions.journeySweep, resources: { table } });
+    const executions = { journeyStateMachineArnPrefix: this.stateMachineArnPrefix, journeyExecutionArnPrefix: this.executionArnPrefix };
+    this.journeysApi = new NurtureFunction(this, 'JourneysApi', {
+      definition: functions.journeysApi,
+      resources: { table, adminToken: props.adminToken, journeySigningSecret: this.signingSecret, ...executions },
+    });
+
+    const taskFunctions: Record<JourneyTaskFunction, IFunction | undefined> = {
+      ...props.taskFunctions,
+      sendEmail: props.taskFunctions.sendEmail,
+      handOff: props.taskFunctions.handOff,
+      journeyStep: this.journeyStep.function,
+    };
+    const machines = new Map<string, StateMachine>();
+    for (const journey of props.journeys.values()) {
+      const definition = compileJourney(journey);
+      const used = functionsUsed(definition);
+      const substitutions: Record<string, string> = {};
+      for (const fn of used) {
+        const target = taskFunctions[fn];
+        if (!target) throw new Error(`Journey "${journey.id}" needs function "${fn}", which this stack does not provide`);
+        substitutions[fn] = target.functionArn;
+      }
+      const logs = new LogGroup(this, `${journey.id}Logs`, { retention: props.logRetention ?? RetentionDays.ONE_MONTH });
+      const machine = new StateMachine(this, `Journey-${journey.id}`, {
+        stateMachineName: `${this.stateMachineNamePrefix}${journey.id}`,
+        stateMachineType: StateMachineType.STANDARD,
+        comment: journey.name,
+        definitionBody: DefinitionBody.fromString(JSON.stringify(definition)),
+        definitionSubstitutions: substitutions,
+        // Errors only: ALL would log every transition's input, which carries contact ids and event data.
+        logs: { destination: logs, level: LogLevel.ERROR, includeExecutionData: false },
+        tracingEnabled: true,
+        timeout: Duration.days(365),
+      });
+      for (const fn of used) taskFunctions[fn]!.grantInvoke(machine);
+      NagSuppressions.addResourceSuppressions(
+        machine,
+        [
+          {
+            id: 'AwsSolutions-IAM5',
+            reason:
+              'Generated by CDK for the state machine role: X-Ray and CloudWatch Logs delivery actions do not support ' +
+              'resource-level permissions, and lambda:InvokeFunction is granted on the step functions and their versions ' +
+              '(":*"), which Step Functions needs to invoke a qualified function.',
+          },
+        ],
+        true,
+      );
+      machines.set(journey.id, machine);
+    }
+    this.stateMachines = machines;
+
+    // How executions end (completed, failed, stopped outside Nurture) reaches memberships and timelines.
+    new Rule(this, 'ExecutionStatus', {
+      description: 'Journey executions ending → journeyStatus',
+      eventPattern: {
+        ...functions.journeyStatus.trigger.pattern,
+        detail: { ...functions.journeyStatus.trigger.pattern.detail, stateMachineArn: [{ prefix: this.stateMachineArnPrefix }] } as never,
+      } as never,
+      targets: [new LambdaFunction(this.journeyStatus.function, { retryAttempts: 20, maxEventAge: Duration.hours(24) })],
+    });
+
+    new Schedule(this, 'DailySweep', {
+      description: 'Date-based journey triggers: once a day',
+      schedule: ScheduleExpression.expression(functions.journeySweep.trigger.expression),
+      target: new LambdaInvoke(this.journeySweep.function, { retryAttempts: 3 }),
     });
   }
 }

@@ -11,8 +11,10 @@ import { NurtureFunction } from '../shared/nurture-function';
 export interface ReactorProps {
   /** The single table; its stream feeds the reactor and the reactor writes its outcomes back to it. */
   readonly table: ITableV2;
-  /** ARN prefix of the journey state machines, which the reactor starts executions of. */
+  /** ARN prefix of the journey state machines, which the reactor starts executions of and resumes. */
   readonly journeyStateMachineArnPrefix: string;
+  /** ARN prefix of the journey executions, which the reactor stops on exits and goals. */
+  readonly journeyExecutionArnPrefix: string;
   /** The CRM hand-off queue the reactor puts MQLs on (lib/crm). */
   readonly handOffQueue: IQueue;
 }
@@ -49,6 +51,7 @@ export class Reactor extends Construct {
       resources: {
         table: props.table,
         journeyStateMachineArnPrefix: props.journeyStateMachineArnPrefix,
+        journeyExecutionArnPrefix: props.journeyExecutionArnPrefix,
         handOffQueue: props.handOffQueue,
       },
     });

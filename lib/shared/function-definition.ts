@@ -44,24 +44,30 @@ export type TableAction =
  * What a function needs, each granted and passed in its environment variable in one step by NurtureFunction:
  * - `table`: exact actions on the table (`TABLE_NAME`), and on its indexes when `indexes` is set;
  * - `adminToken`: read the admin-token secret (`ADMIN_TOKEN_SECRET_ARN`);
- * - `startJourneys`: start executions of the journey state machines (`JOURNEY_STATE_MACHINE_ARN_PREFIX`).
+ * - `journeyExecutions`: start, stop or resume journey executions (`JOURNEY_STATE_MACHINE_ARN_PREFIX`).
  */
 export interface Bindings {
   readonly table?: { readonly actions: readonly TableAction[]; readonly indexes?: readonly TableAction[] };
   readonly adminToken?: true;
-  /** Read the forms secret (HMAC signing key, captcha secret keys) (`FORM_SECRETS_ARN`). */
-  readonly formSecrets?: true;
-  /** Read the tracking API's write key (`WRITE_KEY_SECRET_ARN`). */
-  readonly writeKey?: true;
-  readonly startJourneys?: true;
-  /** Read the CRM settings secret (`CRM_SECRET_ARN`): provider, credentials, webhook secrets. */
-  readonly crmSecret?: true;
-  /** Send messages to the CRM hand-off queue (`HANDOFF_QUEUE_URL`). */
-  readonly handOffQueue?: true;
+  /**
+   * Act on journey executions (`JOURNEY_STATE_MACHINE_ARN_PREFIX`): `start` (StartExecution), `stop`
+   * (StopExecution), `resume` (SendTaskSuccess for waits).
+   */
+  readonly journeyExecutions?: readonly ('start' | 'stop' | 'resume')[];
+  /** Read the journey signing secret (`JOURNEY_SIGNING_SECRET_ARN`): signs webhook steps, verifies enrolment calls. */
+  readonly journeySigningSecret?: true;
   /** Send email through SES as the sender identity, in Nurture's configuration set (`SES_CONFIGURATION_SET`). */
   readonly sendEmail?: true;
   /** Read the email link-signing keys (`EMAIL_SIGNING_KEYS_SECRET_ARN`). */
   readonly emailSigningKeys?: true;
+  /** Read the CRM settings secret (`CRM_SECRET_ARN`): provider, credentials, webhook secrets. */
+  readonly crmSecret?: true;
+  /** Send messages to the CRM hand-off queue (`HANDOFF_QUEUE_URL`). */
+  readonly handOffQueue?: true;
+  /** Read the forms secret (HMAC signing key, captcha secret keys) (`FORM_SECRETS_ARN`). */
+  readonly formSecrets?: true;
+  /** Read the tracking API's write key (`WRITE_KEY_SECRET_ARN`). */
+  readonly writeKey?: true;
 }
 
 export interface FunctionDefinition {

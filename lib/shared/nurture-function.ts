@@ -12,6 +12,12 @@ import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import type { FunctionDefinition, TableAction } from './function-definition';
 
+/**
+ * SDK clients that functions bundling the SDK still load from the runtime: they are imported lazily, on a first
+ * secret read, so bundling them would only add size (the Node.js 22 runtime ships them).
+ */
+export const LAZY_SDK_CLIENTS = ['@aws-sdk/client-secrets-manager'] as const;
+
 /** The repository root: registry entry paths and the lock file are relative to it. */
 const repoRoot = path.join(import.meta.dirname, '../..');
 
@@ -31,10 +37,6 @@ function assertLocalEsbuild(): void {
 export interface BindableResources {
   readonly table?: ITable;
   readonly adminToken?: ISecret;
-  /** The forms secret: `{ signingKey, turnstileSecret?, recaptchaSecret? }`. */
-  readonly formSecrets?: ISecret;
-  /** The tracking API's write key. */
-  readonly writeKey?: ISecret;
   /** SES sending: the identity the sender address belongs to, and the configuration set every email uses. */
   readonly emailSending?: {
     readonly identityArn: string;
@@ -43,8 +45,16 @@ export interface BindableResources {
   };
   /** The email link-signing keys (`current,previous`). */
   readonly emailSigningKeys?: ISecret;
+  /** The forms secret: `{ signingKey, turnstileSecret?, recaptchaSecret? }`. */
+  readonly formSecrets?: ISecret;
+  /** The tracking API's write key. */
+  readonly writeKey?: ISecret;
   /** ARN prefix of the journey state machines (`…:stateMachine:<stack>-journey-`). */
   readonly journeyStateMachineArnPrefix?: string;
+  /** ARN prefix of the journey executions (`…:execution:<stack>-journey-`), for stopping them. */
+  readonly journeyExecutionArnPrefix?: string;
+  /** Signs journey webhooks and verifies signed enrolment requests. */
+  readonly journeySigningSecret?: ISecret;
   /** The CRM settings secret (JSON: provider, credentials, webhook secrets). */
   readonly crmSecret?: ISecret;
   /** The queue the reactor puts CRM hand-offs on. */
@@ -122,7 +132,7 @@ export class NurtureFunction extends Construct {
         sourcesContent: false,
         // The Node.js 22 runtime ships AWS SDK v3. Loading it from the runtime's disk is slower than a minified,
         // tree-shaken copy in the bundle, so hot functions opt into bundling it (docs/benchmarks.md measures both).
-        externalModules: props.definition.bundleAwsSdk ? [] : ['@aws-sdk/*'],
+        externalModules: props.definition.bundleAwsSdk ? [...LAZY_SDK_CLIENTS] : ['@aws-sdk/*'],
         ...(props.definition.bundleFiles?.length
           ? {
               commandHooks: {
@@ -171,18 +181,27 @@ export class NurtureFunction extends Construct {
       if (resource === undefined) throw new Error(`${this.node.path}: binding "${binding}" needs its resource`);
       return resource;
     };
-    const { table, adminToken, startJourneys, formSecrets, writeKey } = definition.bindings;
+    const { table, adminToken, journeyExecutions, formSecrets, writeKey } = definition.bindings;
     if (table) this.bindTable(need(resources.table, 'table'), table.actions, table.indexes ?? []);
     if (adminToken) this.bindSecret(need(resources.adminToken, 'adminToken'), 'ADMIN_TOKEN_SECRET_ARN');
-    if (startJourneys) this.bindJourneyStarts(need(resources.journeyStateMachineArnPrefix, 'startJourneys'));
-    if (definition.bindings.crmSecret) this.bindSecret(need(resources.crmSecret, 'crmSecret'), 'CRM_SECRET_ARN');
-    if (definition.bindings.handOffQueue) this.bindQueueSend(need(resources.handOffQueue, 'handOffQueue'), 'HANDOFF_QUEUE_URL');
-    if (formSecrets) this.bindSecret(need(resources.formSecrets, 'formSecrets'), 'FORM_SECRETS_ARN');
-    if (writeKey) this.bindSecret(need(resources.writeKey, 'writeKey'), 'WRITE_KEY_SECRET_ARN');
+    if (journeyExecutions) {
+      this.bindJourneyExecutions(
+        need(resources.journeyStateMachineArnPrefix, 'journeyExecutions'),
+        need(resources.journeyExecutionArnPrefix, 'journeyExecutions'),
+        journeyExecutions,
+      );
+    }
+    if (definition.bindings.journeySigningSecret) {
+      this.bindSecret(need(resources.journeySigningSecret, 'journeySigningSecret'), 'JOURNEY_SIGNING_SECRET_ARN');
+    }
     if (definition.bindings.sendEmail) this.bindEmailSending(need(resources.emailSending, 'sendEmail'));
     if (definition.bindings.emailSigningKeys) {
       this.bindSecret(need(resources.emailSigningKeys, 'emailSigningKeys'), 'EMAIL_SIGNING_KEYS_SECRET_ARN');
     }
+    if (definition.bindings.crmSecret) this.bindSecret(need(resources.crmSecret, 'crmSecret'), 'CRM_SECRET_ARN');
+    if (definition.bindings.handOffQueue) this.bindQueueSend(need(resources.handOffQueue, 'handOffQueue'), 'HANDOFF_QUEUE_URL');
+    if (formSecrets) this.bindSecret(need(resources.formSecrets, 'formSecrets'), 'FORM_SECRETS_ARN');
+    if (writeKey) this.bindSecret(need(resources.writeKey, 'writeKey'), 'WRITE_KEY_SECRET_ARN');
   }
 
   /**
@@ -229,6 +248,12 @@ export class NurtureFunction extends Construct {
     this.function.addEnvironment(envVar, secret.secretArn);
   }
 
+  /** Lets the function send messages to the queue (nothing else) and passes its URL in `envVar`. */
+  private bindQueueSend(queue: IQueue, envVar: string): void {
+    this.function.addToRolePolicy(new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [queue.queueArn] }));
+    this.function.addEnvironment(envVar, queue.queueUrl);
+  }
+
   /**
    * Lets the function send email as the identity in the configuration set (SES v2 authorizes SendEmail on
    * both), and names the set in `SES_CONFIGURATION_SET`.
@@ -243,17 +268,19 @@ export class NurtureFunction extends Construct {
     this.function.addEnvironment('SES_CONFIGURATION_SET', sending.configurationSetName);
   }
 
-  /** Lets the function send messages to the queue (nothing else) and passes its URL in `envVar`. */
-  private bindQueueSend(queue: IQueue, envVar: string): void {
-    this.function.addToRolePolicy(new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [queue.queueArn] }));
-    this.function.addEnvironment(envVar, queue.queueUrl);
-  }
-
-  /** Lets the function start executions of the journey state machines, and passes their ARN prefix. */
-  private bindJourneyStarts(arnPrefix: string): void {
-    this.function.addToRolePolicy(
-      new PolicyStatement({ actions: ['states:StartExecution'], resources: [`${arnPrefix}*`] }),
-    );
+  /**
+   * Lets the function start journey executions (on the state machines), resume their waits (SendTaskSuccess is
+   * authorized on the state machine) and stop them (on the executions), as asked; passes the ARN prefix.
+   */
+  private bindJourneyExecutions(arnPrefix: string, executionArnPrefix: string, actions: readonly ('start' | 'stop' | 'resume')[]): void {
+    const onMachines = [
+      ...(actions.includes('start') ? ['states:StartExecution'] : []),
+      ...(actions.includes('resume') ? ['states:SendTaskSuccess'] : []),
+    ];
+    if (onMachines.length) this.function.addToRolePolicy(new PolicyStatement({ actions: onMachines, resources: [`${arnPrefix}*`] }));
+    if (actions.includes('stop')) {
+      this.function.addToRolePolicy(new PolicyStatement({ actions: ['states:StopExecution'], resources: [`${executionArnPrefix}*`] }));
+    }
     this.function.addEnvironment('JOURNEY_STATE_MACHINE_ARN_PREFIX', arnPrefix);
     NagSuppressions.addResourceSuppressions(
       this.role,
@@ -261,10 +288,10 @@ export class NurtureFunction extends Construct {
         {
           id: 'AwsSolutions-IAM5',
           reason:
-            'Journey state machines are named <stack>-journey-<journeyId> so that the reactor can start any journey ' +
-            'a journey file adds without a redeploy of its own policy; the wildcard covers that name prefix only, ' +
-            'and only states:StartExecution.',
-          appliesTo: [{ regex: '/^Resource::arn:.*:stateMachine:.*-journey-\\*$/g' }],
+            'Journey state machines are named <stack>-journey-<journeyId> so that the reactor can start, resume and ' +
+            'stop any journey a journey file adds without a policy change; the wildcard covers that name prefix ' +
+            '(and its executions) only, for exactly the listed actions.',
+          appliesTo: [{ regex: '/^Resource::.*:(stateMachine|execution):.*-journey-\\*$/g' }],
         },
       ],
       true,

@@ -40,6 +40,8 @@ function recordingStarter(): JourneyStarter & { names: string[]; started: Set<st
       started.add(decision.executionName);
       return { type: 'Started' };
     },
+    stop: async () => ({ type: 'NotRunning' }),
+    resume: async () => ({ type: 'NotWaiting' }),
   };
 }
 
@@ -120,6 +122,7 @@ describe('reactor, against DynamoDB Local', () => {
     const real = recordingStarter();
     let failing = true;
     const flaky: JourneyStarter = {
+      ...real,
       start: async (decision) => {
         if (failing) throw Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
         return real.start(decision);

@@ -74,6 +74,8 @@ export const Contact = z.object({
   suppressed: z.object({ reason: z.enum(['bounce', 'complaint']), at: z.iso.datetime() }).optional(),
   /** A shared mailbox (info@, sales@): accepted by forms, flagged here for scoring and sales. */
   emailRole: z.boolean().optional(),
+  /** Labels set by journeys' update-contact steps (and later by segments); branch on them with `tags contains x`. */
+  tags: z.array(z.string()).optional(),
   /** Consent boxes ticked on forms, by purpose: the latest text version agreed to, when, on which form, from where. */
   consents: z
     .record(

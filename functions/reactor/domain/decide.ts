@@ -1,12 +1,18 @@
 import type { Contact } from '../../contacts/domain/contact';
 import type { TimelineEvent } from '../../shared/timeline';
 import { countEvents } from '../../reports/domain/metrics';
-import { lifecycle, scoringRules } from '../../scoring/domain/content';
+import { journeyRules } from '../../journeys/domain/rules';
+import { journeys } from '../../journeys/journeys';
+import { lifecycle, scoringRules, stageRankOf } from '../../scoring/domain/content';
 import { scoringRule } from '../../scoring/domain/lifecycle-rule';
 import type { Decision, Rule } from './decisions';
 
 /** The rules the reactor applies to every new event, one module per capability that owns them. */
-export const defaultRules: readonly Rule[] = [countEvents, scoringRule(scoringRules, lifecycle)];
+export const defaultRules: readonly Rule[] = [
+  countEvents,
+  scoringRule(scoringRules, lifecycle),
+  journeyRules(journeys, stageRankOf),
+];
 
 /** Every decision the rules make for one event. Pure: the same state always gives the same decisions. */
 export function decide(state: Parameters<Rule>[0], rules: readonly Rule[] = defaultRules): Decision[] {

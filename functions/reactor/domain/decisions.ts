@@ -1,10 +1,17 @@
 import type { Contact, LeadScore } from '../../contacts/domain/contact';
 import type { TimelineEvent } from '../../shared/timeline';
+import type { DateIndexEntry, JourneyWait, Membership } from '../../journeys/domain/membership';
 
 /** What the rules see of one new event: the event itself and the contact it belongs to, as loaded. */
 export interface ReactorState {
   readonly event: TimelineEvent;
   readonly contact: Contact;
+  /** The contact's journey memberships (one per journey it ever entered). @default [] */
+  readonly memberships?: readonly Membership[];
+  /** Executions of this contact waiting for an event. @default [] */
+  readonly waits?: readonly JourneyWait[];
+  /** Date attributes indexed for the daily sweep. @default [] */
+  readonly dateIndex?: readonly DateIndexEntry[];
 }
 
 /**
@@ -19,6 +26,7 @@ export interface ReactorState {
 export type Decision = WriteDecision | CallDecision;
 
 export type WriteDecision =
+  | JourneyWriteDecision
   /** Adds 1 to a daily counter (reports read these; a replay of a timeline must produce the same ones). */
   | { readonly type: 'CountMetric'; readonly metric: string; readonly day: string; readonly shard: number }
   /**
@@ -33,7 +41,24 @@ export type WriteDecision =
       readonly events: readonly TimelineEvent[];
     };
 
+export type JourneyWriteDecision =
+  /** Records the contact's latest enrolment in (or exit from) a journey. */
+  | { readonly type: 'RecordMembership'; readonly contactId: string; readonly membership: Membership }
+  /** Appends an event with a deterministic id (journey entered/exited): once, with the marker. */
+  | { readonly type: 'AppendEvent'; readonly event: TimelineEvent }
+  /** Forgets a wait that was resumed. */
+  | { readonly type: 'DeleteWait'; readonly contactId: string; readonly executionName: string; readonly stepId: string }
+  /** Indexes (or, with `date: null`, un-indexes) a date attribute for the date-trigger sweep. */
+  | { readonly type: 'IndexDate'; readonly contactId: string; readonly attribute: string; readonly date: string | null };
+
+export type JourneyCallDecision =
+  /** Stops a running execution (exit rules and goals); stopping one that already ended is a no-op. */
+  | { readonly type: 'StopJourney'; readonly journeyId: string; readonly executionName: string; readonly reason: string }
+  /** Resumes an execution waiting for this event (SendTaskSuccess); a token already used is a no-op. */
+  | { readonly type: 'ResumeJourney'; readonly taskToken: string; readonly output: Readonly<Record<string, unknown>> };
+
 export type CallDecision =
+  | JourneyCallDecision
   /** Enrols the contact in a journey: a Step Functions execution whose name makes a second start a no-op. */
   | {
     readonly type: 'StartJourney';
@@ -60,6 +85,12 @@ export type DecisionOf<T extends DecisionType> = Extract<Decision, { type: T }>;
 const kinds: { readonly [T in DecisionType]: DecisionOf<T> extends WriteDecision ? 'write' : 'call' } = {
   CountMetric: 'write',
   StartJourney: 'call',
+  StopJourney: 'call',
+  ResumeJourney: 'call',
+  RecordMembership: 'write',
+  AppendEvent: 'write',
+  DeleteWait: 'write',
+  IndexDate: 'write',
   UpdateLifecycle: 'write',
   HandOff: 'call',
 };

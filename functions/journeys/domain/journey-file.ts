@@ -1,0 +1,252 @@
+import * as z from 'zod';
+import { describeFieldErrors, fieldErrors } from '../../shared/validation';
+import { parseCondition, type Condition } from './conditions';
+import { parseDuration } from './durations';
+
+/**
+ * A journey file (`statemachines/<id>.yaml`), as marketing operations write it. Step ids are stable: they name
+ * the states of the compiled state machine and reach the timeline and the metrics, so they are never renamed.
+ */
+
+const id = z.string().regex(/^[a-z][a-z0-9-]{0,23}$/, 'ids are lower-kebab-case, at most 24 characters');
+const stepId = z.string().regex(/^[a-z][a-z0-9-]{0,63}$/, 'step ids are lower-kebab-case, at most 64 characters');
+
+const duration = z
+  .string()
+  .refine((text) => parseDuration(text) !== undefined, 'a duration is a number and a unit: 30m, 12h, 2d, 1w')
+  .transform((text) => parseDuration(text)!);
+
+const positiveDuration = duration.refine((seconds) => seconds > 0, 'must be longer than zero');
+
+const condition = z.string().transform((text, ctx): Condition => {
+  const parsed = parseCondition(text);
+  if ('error' in parsed) {
+    ctx.addIssue({ code: 'custom', message: parsed.error });
+    return z.NEVER;
+  }
+  return parsed;
+});
+const conditions = z.array(condition).default([]);
+
+const weekday = z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']);
+const hours = z
+  .string()
+  .regex(/^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-4]):[0-5]\d$/, 'hours are "HH:MM-HH:MM" in the contact\'s time zone');
+
+/** Local hours and weekdays a contact may receive marketing email in. */
+export const SendWindow = z.strictObject({ hours, days: z.array(weekday).min(1).default(['mon', 'tue', 'wed', 'thu', 'fri']) });
+export type SendWindow = z.infer<typeof SendWindow>;
+
+const timeZone = z.string().refine((zone) => {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}, 'an IANA time zone such as Europe/Paris');
+
+/** What enrols a contact. Each trigger names what it listens to in `on`. */
+export const Trigger = z.discriminatedUnion('on', [
+  z.strictObject({
+    on: z.literal('form_submitted'),
+    form: z.string().min(1),
+    /** Conditions on the submitted fields, e.g. `budget < 5000`. */
+    where: conditions,
+  }),
+  z.strictObject({
+    on: z.literal('event'),
+    /** A tracked event's name (`checkout_started`), or a timeline event type (`email.clicked`). */
+    event: z.string().min(1),
+    /** Conditions on the event's properties. */
+    where: conditions,
+  }),
+  z.strictObject({ on: z.literal('stage_entered'), stage: z.string().min(1) }),
+  /** Enrolment through `POST /journeys/{id}/enrollments` only. */
+  z.strictObject({ on: z.literal('webhook') }),
+  z.strictObject({
+    on: z.literal('date'),
+    /** A date attribute of the contact (`trial_ends_at`, `birthday`), `YYYY-MM-DD` or ISO. */
+    attribute: z.string().regex(/^[a-z][a-z0-9_]{0,63}$/),
+    /** When, relative to that date: `-3d` is three days before. @default 0d */
+    offset: duration.default(0),
+    /** Every year on the date's month and day (birthdays, anniversaries). @default false */
+    yearly: z.boolean().default(false),
+  }),
+]);
+export type Trigger = z.infer<typeof Trigger>;
+
+const next = stepId.optional();
+
+const SendEmail = z.strictObject({
+  id: stepId,
+  type: z.literal('send_email'),
+  template: z.string().min(1),
+  next,
+});
+const Wait = z.strictObject({ id: stepId, type: z.literal('wait'), duration: positiveDuration, next });
+const WaitUntil = z
+  .strictObject({
+    id: stepId,
+    type: z.literal('wait_until'),
+    /** A date attribute of the contact, optionally offset (`offset: -1d`). */
+    attribute: z.string().regex(/^[a-z][a-z0-9_]{0,63}$/).optional(),
+    offset: duration.default(0),
+    /** The next moment inside these local hours and days (contact's `time_zone`, else the journey's). */
+    window: SendWindow.optional(),
+    next,
+  })
+  .refine((step) => (step.attribute === undefined) !== (step.window === undefined), {
+    message: 'wait_until takes either an attribute or a window',
+  });
+const WaitForEvent = z.strictObject({
+  id: stepId,
+  type: z.literal('wait_for_event'),
+  /** A tracked event's name or a timeline event type, as in triggers. */
+  event: z.string().min(1),
+  where: conditions,
+  timeout: positiveDuration,
+  /** Where to go when the event happens. @default the next step */
+  on_event: next,
+  /** Where to go when the timeout passes first. @default the next step */
+  on_timeout: next,
+});
+const Branch = z.strictObject({
+  id: stepId,
+  type: z.literal('branch'),
+  /** Tried in order; the first whose conditions all hold wins. */
+  cases: z
+    .array(
+      z.strictObject({
+        when: z.array(z.union([condition, z.strictObject({ happened: z.string().min(1), within: positiveDuration, where: conditions })])).min(1),
+        next: stepId,
+      }),
+    )
+    .min(1),
+  /** When no case holds. @default the next step */
+  otherwise: next,
+});
+const Split = z.strictObject({
+  id: stepId,
+  type: z.literal('split'),
+  paths: z.array(z.strictObject({ percent: z.int().min(1).max(99), next: stepId })).min(2),
+});
+const UpdateContact = z.strictObject({
+  id: stepId,
+  type: z.literal('update_contact'),
+  set: z.record(z.string().regex(/^[a-z][a-z0-9_]{0,63}$/), z.union([z.string(), z.number(), z.boolean()])).default({}),
+  clear: z.array(z.string()).default([]),
+  add_tags: z.array(z.string().min(1).max(64)).default([]),
+  remove_tags: z.array(z.string().min(1).max(64)).default([]),
+  next,
+});
+const HandOff = z.strictObject({ id: stepId, type: z.literal('hand_off'), reason: z.string().max(500).optional(), next });
+const Webhook = z.strictObject({
+  id: stepId,
+  type: z.literal('webhook'),
+  /** https only (loopback allowed in the local runtime). The body is signed with HMAC-SHA256. */
+  url: z.url({ protocol: /^https?$/ }),
+  next,
+});
+const Exit = z.strictObject({ id: stepId, type: z.literal('exit') });
+
+export const Step = z.discriminatedUnion('type', [SendEmail, Wait, WaitUntil, WaitForEvent, Branch, Split, UpdateContact, HandOff, Webhook, Exit]);
+export type Step = z.infer<typeof Step>;
+export type StepOf<T extends Step['type']> = Extract<Step, { type: T }>;
+
+/** A goal: an event (with conditions) or a condition on the contact (`stage >= sql`). Reaching it ends the journey. */
+const Goal = z.union([condition, z.strictObject({ event: z.string().min(1), where: conditions })]);
+
+export const JourneyFile = z
+  .strictObject({
+    id,
+    name: z.string().min(1).max(200),
+    description: z.string().max(2_000).default(''),
+    /** The marketing topic its emails belong to: unsubscribing from it (or from all) exits the journey. */
+    topic: z.string().min(1).max(64).optional(),
+    /** Waits for send windows fall back to this zone when a contact has no `time_zone`. @default UTC */
+    timezone: timeZone.default('UTC'),
+    triggers: z.array(Trigger).min(1),
+    entry: z
+      .strictObject({
+        /** `once`: a contact enters at most once ever; `cooldown`: again once `cooldown` has passed since the last entry. */
+        mode: z.enum(['once', 'cooldown']).default('once'),
+        cooldown: positiveDuration.optional(),
+        /** Conditions on the contact at enrolment. */
+        where: conditions,
+      })
+      .default({ mode: 'once', where: [] }),
+    /** Reaching any goal ends the journey (unsubscribes and hard bounces always do). */
+    goals: z.array(Goal).default([]),
+    steps: z.array(Step).min(1),
+  })
+  .superRefine((journey, ctx) => {
+    if (journey.entry.mode === 'cooldown' && journey.entry.cooldown === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['entry', 'cooldown'], message: 'cooldown entry needs a cooldown duration' });
+    }
+    const ids = journey.steps.map((step) => step.id);
+    ids.forEach((stepIdValue, i) => {
+      if (ids.indexOf(stepIdValue) !== i) ctx.addIssue({ code: 'custom', path: ['steps', i, 'id'], message: `duplicate step id "${stepIdValue}"` });
+    });
+    journey.steps.forEach((step, i) => {
+      for (const [field, target] of targetsOf(step)) {
+        if (target !== undefined && !ids.includes(target)) {
+          ctx.addIssue({ code: 'custom', path: ['steps', i, ...field], message: `no step "${target}"` });
+        }
+      }
+      if (step.type === 'split') {
+        const total = step.paths.reduce((sum, path) => sum + path.percent, 0);
+        if (total !== 100) ctx.addIssue({ code: 'custom', path: ['steps', i, 'paths'], message: `percentages add up to ${total}, not 100` });
+      }
+    });
+  });
+export type JourneyFile = z.infer<typeof JourneyFile>;
+export type Journey = JourneyFile;
+
+/** Every step id a step may go to, with the field that names it. */
+export function targetsOf(step: Step): [(string | number)[], string | undefined][] {
+  switch (step.type) {
+    case 'branch':
+      return [...step.cases.map((c, i): [(string | number)[], string] => [['cases', i, 'next'], c.next]), [['otherwise'], step.otherwise]];
+    case 'split':
+      return step.paths.map((p, i) => [['paths', i, 'next'], p.next]);
+    case 'wait_for_event':
+      return [[['on_event'], step.on_event], [['on_timeout'], step.on_timeout]];
+    case 'exit':
+      return [];
+    default:
+      return [[['next'], step.next]];
+  }
+}
+
+/** The steps a step can go to, with the list order's default filled in; `undefined` is the journey's end. */
+export function successors(journey: Journey, index: number): (string | undefined)[] {
+  const step = journey.steps[index]!;
+  const following = journey.steps[index + 1]?.id;
+  switch (step.type) {
+    case 'exit':
+      return [];
+    case 'branch':
+      return [...step.cases.map((c) => c.next), step.otherwise ?? following];
+    case 'split':
+      return step.paths.map((p) => p.next);
+    case 'wait_for_event':
+      return [step.on_event ?? following, step.on_timeout ?? following];
+    default:
+      return [step.next ?? following];
+  }
+}
+
+/** Parses journey files, failing with the file name, the path inside it and what is wrong. */
+export function loadJourneys(files: Record<string, unknown>): ReadonlyMap<string, Journey> {
+  const journeys = new Map<string, Journey>();
+  for (const [file, content] of Object.entries(files)) {
+    const parsed = JourneyFile.safeParse(content);
+    if (!parsed.success) {
+      throw new Error(`Journey file ${file} is invalid: ${describeFieldErrors(fieldErrors(parsed.error, '(journey)'))}`);
+    }
+    if (journeys.has(parsed.data.id)) throw new Error(`Journey id "${parsed.data.id}" is declared twice (${file})`);
+    journeys.set(parsed.data.id, parsed.data);
+  }
+  return journeys;
+}

@@ -1,0 +1,200 @@
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Contact } from '../contacts/domain/contact';
+import { parseContact, parseEvent, toItem } from '../contacts/dynamo-contacts';
+import { EventName } from '../shared/events';
+import { EVENT_PREFIX, keys } from '../shared/keys';
+import type { ContactUpdatedData, TimelineEvent } from '../shared/timeline';
+import { Membership, type JourneyWait } from './domain/membership';
+import type { JourneyStore } from './ports';
+
+/** Journey state in the single table: memberships and waits under the contact, events on its timeline. */
+export class DynamoJourneyStore implements JourneyStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async contact(contactId: string): Promise<Contact | undefined> {
+    const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.profile(contactId), ConsistentRead: true }));
+    return Item ? parseContact(Item) : undefined;
+  }
+
+  async eventsSince(contactId: string, since: string): Promise<TimelineEvent[]> {
+    const events: TimelineEvent[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+          ExpressionAttributeValues: { ':pk': keys.profile(contactId).PK, ':prefix': EVENT_PREFIX },
+          ScanIndexForward: false,
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        const event = parseEvent(item);
+        if (event.occurredAt < since) return events;
+        events.push(event);
+      }
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return events;
+  }
+
+  async membership(contactId: string, journeyId: string): Promise<Membership | undefined> {
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.membership(contactId, journeyId), ConsistentRead: true }),
+    );
+    return Item ? Membership.parse(Item) : undefined;
+  }
+
+  async putWait(contactId: string, wait: JourneyWait): Promise<void> {
+    await this.db.send(
+      new PutCommand({ TableName: this.tableName, Item: { ...keys.wait(contactId, wait.executionName, wait.stepId), ...wait } }),
+    );
+  }
+
+  async updateContact(contactId: string, change: ContactUpdatedData, eventId: string, at: string): Promise<'Updated' | 'AlreadyApplied' | 'NoSuchContact'> {
+    const names: Record<string, string> = { '#attributes': 'attributes' };
+    const values: Record<string, unknown> = { ':now': at };
+    const sets = ['updatedAt = :now'];
+    const removes: string[] = [];
+    Object.entries(change.set).forEach(([name, value], i) => {
+      names[`#s${i}`] = name;
+      values[`:s${i}`] = value;
+      sets.push(`#attributes.#s${i} = :s${i}`);
+    });
+    change.cleared.forEach((name, i) => {
+      names[`#c${i}`] = name;
+      removes.push(`#attributes.#c${i}`);
+    });
+    const event: TimelineEvent = { eventId, contactId, occurredAt: at, type: EventName.ContactUpdated, data: change };
+    // Tags are a list read and rewritten whole: the transaction's conditions make the read-modify-write safe.
+    const current = await this.contact(contactId);
+    if (!current) return 'NoSuchContact';
+    const tags = new Set(current.tags ?? []);
+    change.addedTags.forEach((tag) => tags.add(tag));
+    change.removedTags.forEach((tag) => tags.delete(tag));
+    if (change.addedTags.length || change.removedTags.length) {
+      sets.push('tags = :tags');
+      values[':tags'] = [...tags].sort();
+      values[':seen'] = current.updatedAt;
+    }
+    try {
+      await this.db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName: this.tableName,
+                Key: keys.profile(contactId),
+                UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
+                ConditionExpression: `attribute_exists(PK)${values[':seen'] ? ' AND updatedAt = :seen' : ''}`,
+                ExpressionAttributeNames: names,
+                ExpressionAttributeValues: values,
+              },
+            },
+            { Put: { TableName: this.tableName, Item: toItem(event), ConditionExpression: 'attribute_not_exists(PK)' } },
+          ],
+        }),
+      );
+      return 'Updated';
+    } catch (error) {
+      const reasons = error instanceof TransactionCanceledException ? (error.CancellationReasons ?? []) : [];
+      if (reasons[1]?.Code === 'ConditionalCheckFailed') return 'AlreadyApplied';
+      if (reasons[0]?.Code === 'ConditionalCheckFailed') {
+        // The profile moved under us (or is gone): the named error makes Step Functions retry the step.
+        throw Object.assign(new Error('the contact changed while updating it'), { name: 'ContactContended' });
+      }
+      throw error;
+    }
+  }
+
+  async finish(
+    contactId: string,
+    journeyId: string,
+    executionName: string,
+    status: 'completed' | 'failed' | 'exited',
+    event: TimelineEvent,
+    options: { readonly onlyIfRunning?: boolean } = {},
+  ): Promise<void> {
+    try {
+      await this.db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName: this.tableName,
+                Key: keys.membership(contactId, journeyId),
+                UpdateExpression: 'SET #status = :status, endedAt = :at',
+                ConditionExpression: 'executionName = :name AND #status = :running',
+                ExpressionAttributeNames: { '#status': 'status' },
+                ExpressionAttributeValues: { ':status': status, ':at': event.occurredAt, ':name': executionName, ':running': 'running' },
+              },
+            },
+            { Put: { TableName: this.tableName, Item: toItem(event), ConditionExpression: 'attribute_not_exists(PK)' } },
+          ],
+        }),
+      );
+    } catch (error) {
+      const reasons = error instanceof TransactionCanceledException ? (error.CancellationReasons ?? []) : [];
+      // Already ended (an exit recorded it, or this is a redelivery): append the event alone, once.
+      if (reasons[0]?.Code === 'ConditionalCheckFailed') {
+        if (!options.onlyIfRunning) await this.append(event);
+        return;
+      }
+      if (reasons[1]?.Code === 'ConditionalCheckFailed') return;
+      throw error;
+    }
+  }
+
+  async append(event: TimelineEvent): Promise<boolean> {
+    try {
+      await this.db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            { ConditionCheck: { TableName: this.tableName, Key: keys.profile(event.contactId), ConditionExpression: 'attribute_exists(PK)' } },
+            { Put: { TableName: this.tableName, Item: toItem(event), ConditionExpression: 'attribute_not_exists(PK)' } },
+          ],
+        }),
+      );
+      return true;
+    } catch (error) {
+      const reasons = error instanceof TransactionCanceledException ? (error.CancellationReasons ?? []) : [];
+      if (reasons[0]?.Code === 'ConditionalCheckFailed') return false;
+      if (reasons[1]?.Code === 'ConditionalCheckFailed') return true;
+      throw error;
+    }
+  }
+
+  async savedResponse(scope: string, key: string): Promise<{ status: number; body: unknown } | undefined> {
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: idempotencyKey(scope, key), ConsistentRead: true }),
+    );
+    // TTL deletes within days, not at once: an expired record is treated as gone.
+    if (!Item || Number(Item.expiresAt) * 1_000 < Date.now()) return undefined;
+    return { status: Number(Item.status), body: JSON.parse(String(Item.body)) as unknown };
+  }
+
+  async saveResponse(scope: string, key: string, response: { status: number; body: unknown }, at: Date): Promise<void> {
+    await this.db.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          ...idempotencyKey(scope, key),
+          status: response.status,
+          body: JSON.stringify(response.body),
+          createdAt: at.toISOString(),
+          expiresAt: Math.ceil(at.getTime() / 1_000) + 86_400,
+        },
+      }),
+    );
+  }
+}
+
+/** `IDEM#<scope>#<key>` / `RESPONSE`: what a request with this Idempotency-Key answered. */
+function idempotencyKey(scope: string, key: string) {
+  return { PK: `IDEM#${scope}#${key}`, SK: 'RESPONSE' };
+}

@@ -1,0 +1,210 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import * as z from 'zod';
+import type { Contacts } from '../contacts/contacts';
+import { adminAuth, type TokenSource } from '../shared/admin-auth';
+import { EventName } from '../shared/events';
+import { BadRequest, HttpError, NotFound, ValidationFailed, header, httpHandler, json, type HttpEvent, type HttpResult } from '../shared/http';
+import { deterministicId, ulid, type Clock } from '../shared/ids';
+import type { Logger } from '../shared/logger';
+import { fieldErrors } from '../shared/validation';
+import type { JourneyStarter } from '../reactor/ports';
+import type { StageRank } from './domain/conditions';
+import { mermaid } from './domain/diagram';
+import type { Journey } from './domain/journey-file';
+import { entryCheck } from './domain/rules';
+import type { JourneyStore } from './ports';
+
+export interface JourneysApiDeps {
+  readonly journeys: ReadonlyMap<string, Journey>;
+  readonly contacts: Contacts;
+  readonly store: JourneyStore;
+  /** Stops executions (DELETE enrolment). */
+  readonly executions: Pick<JourneyStarter, 'stop'>;
+  readonly adminToken: TokenSource;
+  /** Verifies the optional `Nurture-Signature` header of enrolment requests. */
+  readonly signingSecret: TokenSource;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly stageRank?: StageRank;
+}
+
+const attributeValue = z.union([z.string().max(2_000), z.number(), z.boolean()]);
+const EnrolledContact = z
+  .strictObject({
+    email: z.email().max(254).optional(),
+    contactId: z.string().min(1).max(64).optional(),
+    /** Set on the contact before the entry rules run. */
+    attributes: z.record(z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, 'attribute names are lower_snake_case'), attributeValue).default({}),
+  })
+  .refine((c) => (c.email === undefined) !== (c.contactId === undefined), 'give either email or contactId');
+const EnrollmentRequest = z.union([
+  z.strictObject({ contacts: z.array(EnrolledContact).min(1).max(100) }),
+  EnrolledContact.transform((contact) => ({ contacts: [contact] })),
+]);
+
+type Result =
+  | { readonly result: 'enrolled'; readonly contactId: string; readonly eventId: string }
+  | { readonly result: 'already_enrolled'; readonly contactId: string }
+  | { readonly result: 'not_eligible'; readonly contactId?: string; readonly reason: string };
+
+class SignatureInvalid extends HttpError {
+  override name = 'SignatureInvalid';
+  constructor(reason: string) {
+    super(401, 'invalid_signature', `The Nurture-Signature header is not valid: ${reason}`);
+  }
+}
+
+/**
+ * The journeys API for marketers' tools: enrol contacts (`POST /journeys/{id}/enrollments`), exit one
+ * (`DELETE /journeys/{id}/enrollments/{contactId}`), and read the journeys (`GET /journeys[/{id}]`) with their
+ * Mermaid diagrams. An enrolment is answered per contact; the reactor then starts the execution from the
+ * `journey.enrollment_requested` event, so the entry rules live in one place.
+ */
+export const makeJourneysApi =
+  (deps: JourneysApiDeps) =>
+  async (event: HttpEvent): Promise<HttpResult> => {
+    switch (event.routeKey) {
+      case 'GET /journeys':
+        return json(200, { journeys: [...deps.journeys.values()].map(summary) });
+      case 'GET /journeys/{journeyId}': {
+        const journey = journeyOf(deps, event);
+        return json(200, { ...summary(journey), definition: journey, mermaid: mermaid(journey) });
+      }
+      case 'POST /journeys/{journeyId}/enrollments':
+        return enrol(deps, event);
+      case 'DELETE /journeys/{journeyId}/enrollments/{contactId}':
+        return exit(deps, event);
+      default:
+        throw new NotFound('No such route');
+    }
+  };
+
+export function makeJourneysApiHandler(deps: JourneysApiDeps) {
+  return httpHandler(makeJourneysApi(deps), {
+    logger: deps.logger,
+    responseHeaders: () => ({ 'cache-control': 'no-store' }),
+    middlewares: [adminAuth(deps.adminToken)],
+  });
+}
+
+async function enrol(deps: JourneysApiDeps, event: HttpEvent): Promise<HttpResult> {
+  const journey = journeyOf(deps, event);
+  if (!journey.triggers.some((t) => t.on === 'webhook')) {
+    throw new HttpError(409, 'webhook_enrollment_disabled', `Journey "${journey.id}" has no webhook trigger`);
+  }
+  const body = event.isBase64Encoded ? Buffer.from(event.body ?? '', 'base64').toString('utf8') : (event.body ?? '');
+  if (Buffer.byteLength(body) > 256 * 1024) throw new HttpError(413, 'payload_too_large', 'The body is larger than 256 KB');
+  const signature = header(event, 'nurture-signature');
+  if (signature !== undefined) verifySignature(signature, body, await deps.signingSecret(), deps.clock.now());
+
+  const idempotencyKey = header(event, 'idempotency-key');
+  if (idempotencyKey !== undefined && !/^[\x21-\x7e]{1,200}$/.test(idempotencyKey)) {
+    throw new BadRequest('Idempotency-Key must be 1-200 visible ASCII characters', 'invalid_idempotency_key');
+  }
+  const scope = `enrollments#${journey.id}`;
+  if (idempotencyKey) {
+    const saved = await deps.store.savedResponse(scope, idempotencyKey);
+    if (saved) return json(saved.status, saved.body, { 'idempotent-replayed': 'true' });
+  }
+
+  let raw: unknown;
+  try {
+    raw = JSON.parse(body);
+  } catch {
+    throw new BadRequest('The body is not valid JSON', 'malformed_json');
+  }
+  const parsed = EnrollmentRequest.safeParse(raw);
+  if (!parsed.success) throw new ValidationFailed(fieldErrors(parsed.error, '(body)'));
+
+  const now = deps.clock.now();
+  const requestKey = idempotencyKey ?? ulid(now.getTime());
+  const results: Result[] = [];
+  for (const [index, request] of parsed.data.contacts.entries()) {
+    results.push(await enrolOne(deps, journey, request, `${requestKey}#${index}`, now));
+  }
+  const response = { status: 200, body: { journeyId: journey.id, results } };
+  if (idempotencyKey) await deps.store.saveResponse(scope, idempotencyKey, response, now);
+  deps.logger.info('enrolment request', { journeyId: journey.id, contacts: results.length, enrolled: results.filter((r) => r.result === 'enrolled').length });
+  return json(response.status, response.body);
+}
+
+async function enrolOne(
+  deps: JourneysApiDeps,
+  journey: Journey,
+  request: z.infer<typeof EnrolledContact>,
+  key: string,
+  now: Date,
+): Promise<Result> {
+  const contactId = request.contactId ?? (await deps.contacts.findIdByEmail(request.email!));
+  if (!contactId) return { result: 'not_eligible', reason: 'no contact with this email' };
+  if (Object.keys(request.attributes).length > 0) {
+    const updated = await deps.store.updateContact(
+      contactId,
+      { journeyId: journey.id, set: request.attributes, cleared: [], addedTags: [], removedTags: [] },
+      deterministicId(now, `attributes#${journey.id}#${key}`),
+      now.toISOString(),
+    );
+    if (updated === 'NoSuchContact') return { result: 'not_eligible', contactId, reason: 'no such contact' };
+  }
+  const contact = await deps.store.contact(contactId);
+  if (!contact) return { result: 'not_eligible', contactId, reason: 'no such contact' };
+  const membership = await deps.store.membership(contactId, journey.id);
+  const eligibility = entryCheck(journey, contact, membership, now.toISOString(), deps.stageRank);
+  if (eligibility.type === 'AlreadyEnrolled') return { result: 'already_enrolled', contactId };
+  if (eligibility.type === 'NotEligible') return { result: 'not_eligible', contactId, reason: eligibility.reason };
+  const eventId = deterministicId(now, `enrol#${journey.id}#${key}`);
+  await deps.store.append({
+    eventId,
+    contactId,
+    occurredAt: now.toISOString(),
+    type: EventName.JourneyEnrollmentRequested,
+    data: { journeyId: journey.id, source: 'webhook' },
+  });
+  return { result: 'enrolled', contactId, eventId };
+}
+
+async function exit(deps: JourneysApiDeps, event: HttpEvent): Promise<HttpResult> {
+  const journey = journeyOf(deps, event);
+  const contactId = event.pathParameters?.contactId ?? '';
+  const membership = contactId ? await deps.store.membership(contactId, journey.id) : undefined;
+  if (!membership || membership.status !== 'running') throw new NotFound(`The contact is not in journey "${journey.id}"`);
+  await deps.executions.stop({ type: 'StopJourney', journeyId: journey.id, executionName: membership.executionName, reason: 'exited through the API' });
+  const now = deps.clock.now();
+  await deps.store.finish(contactId, journey.id, membership.executionName, 'exited', {
+    eventId: `${membership.executionName}.exit.api`,
+    contactId,
+    occurredAt: now.toISOString(),
+    type: EventName.JourneyExited,
+    data: { journeyId: journey.id, executionName: membership.executionName, reason: 'api', detail: 'DELETE enrolment' },
+  });
+  return json(200, { journeyId: journey.id, contactId, result: 'exited' });
+}
+
+function journeyOf(deps: JourneysApiDeps, event: HttpEvent): Journey {
+  const id = event.pathParameters?.journeyId ?? '';
+  const journey = deps.journeys.get(id);
+  if (!journey) throw new NotFound(`There is no journey "${id.slice(0, 100)}"`);
+  return journey;
+}
+
+function summary(journey: Journey) {
+  return {
+    id: journey.id,
+    name: journey.name,
+    description: journey.description,
+    topic: journey.topic,
+    triggers: journey.triggers.map((t) => t.on),
+    steps: journey.steps.map((s) => ({ id: s.id, type: s.type })),
+  };
+}
+
+/** `t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">`, at most 5 minutes old. */
+function verifySignature(headerValue: string, body: string, secret: string, now: Date): void {
+  const parts = Object.fromEntries(headerValue.split(',').map((part) => part.trim().split('=') as [string, string]));
+  const timestamp = Number(parts.t);
+  if (!Number.isInteger(timestamp) || !parts.v1) throw new SignatureInvalid('expected t=<unix seconds>,v1=<hex>');
+  if (Math.abs(now.getTime() / 1_000 - timestamp) > 300) throw new SignatureInvalid('the timestamp is more than 5 minutes off');
+  const expected = createHmac('sha256', secret).update(`${timestamp}.${body}`).digest();
+  const given = Buffer.from(parts.v1, 'hex');
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new SignatureInvalid('the signature does not match');
+}

@@ -1,0 +1,40 @@
+import type { Contact } from '../contacts/domain/contact';
+import type { ContactUpdatedData, TimelineEvent } from '../shared/timeline';
+import type { JourneyWait, Membership } from './domain/membership';
+
+/** What journey step handlers and the enrolment API read and write, apart from its DynamoDB adapter. */
+export interface JourneyStore {
+  contact(contactId: string): Promise<Contact | undefined>;
+  /** The contact's events that occurred at or after `since`, newest first. */
+  eventsSince(contactId: string, since: string): Promise<TimelineEvent[]>;
+  membership(contactId: string, journeyId: string): Promise<Membership | undefined>;
+  putWait(contactId: string, wait: JourneyWait): Promise<void>;
+  /**
+   * Applies an update-contact step and appends its `contact.updated` event (deterministic id) in one
+   * transaction; a retried step finds the event and changes nothing.
+   */
+  updateContact(contactId: string, change: ContactUpdatedData, eventId: string, at: string): Promise<'Updated' | 'AlreadyApplied' | 'NoSuchContact'>;
+  /**
+   * Marks the membership of this execution ended (only if it is still this execution's and running) and appends
+   * `event` once (deterministic id), together. When the membership had ended already, the event is appended
+   * alone unless `onlyIfRunning`.
+   */
+  finish(
+    contactId: string,
+    journeyId: string,
+    executionName: string,
+    status: 'completed' | 'failed' | 'exited',
+    event: TimelineEvent,
+    options?: { readonly onlyIfRunning?: boolean },
+  ): Promise<void>;
+  /** Appends an event once (deterministic id); false when the contact does not exist. */
+  append(event: TimelineEvent): Promise<boolean>;
+  /** The response stored for an Idempotency-Key, if a request with it succeeded in the last 24 hours. */
+  savedResponse(scope: string, key: string): Promise<{ readonly status: number; readonly body: unknown } | undefined>;
+  saveResponse(scope: string, key: string, response: { readonly status: number; readonly body: unknown }, at: Date): Promise<void>;
+}
+
+/** Signs and posts a webhook step's body. */
+export interface WebhookSender {
+  post(url: string, body: string, idempotencyKey: string): Promise<{ readonly status: number }>;
+}

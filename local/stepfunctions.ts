@@ -1,0 +1,447 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { ExecutionAbortedError, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import type { AslDefinition } from '../lib/journeys/compiler';
+
+// aws-local-stepfunctions uses Promise.withResolvers, which Node 20 lacks.
+const promiseStatics = Promise as unknown as { withResolvers?: () => unknown };
+promiseStatics.withResolvers ??= function withResolvers<T>() {
+  let resolve!: (value: T) => void;
+  let reject!: (reason?: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+};
+
+export interface LocalStepFunctionsOptions {
+  /** 0 picks a free port. */
+  readonly port: number;
+  readonly region: string;
+  readonly account: string;
+  /** State machines by name, with function placeholders already replaced by local Lambda ARNs. */
+  readonly stateMachines: ReadonlyMap<string, AslDefinition>;
+  /** Invokes a registered function by key, as Lambda would: how Task states reach the same handlers. */
+  readonly invoke: (functionKey: string, input: unknown) => Promise<unknown>;
+  /** Called with an EventBridge "Step Functions Execution Status Change" event when an execution ends. */
+  readonly onStatusChange?: (event: ExecutionStatusChange) => Promise<void>;
+  /** How many times faster than real time waits and task timeouts pass. @default 86400 (a day per second) */
+  readonly timeScale?: number;
+}
+
+export interface ExecutionStatusChange {
+  readonly version: '0';
+  readonly id: string;
+  readonly 'detail-type': 'Step Functions Execution Status Change';
+  readonly source: 'aws.states';
+  readonly account: string;
+  readonly time: string;
+  readonly region: string;
+  readonly resources: string[];
+  readonly detail: {
+    readonly executionArn: string;
+    readonly stateMachineArn: string;
+    readonly name: string;
+    readonly status: ExecutionStatus;
+    readonly startDate: number;
+    readonly stopDate: number;
+    readonly input: string;
+    readonly output: string | null;
+    readonly error: string | null;
+    readonly cause: string | null;
+  };
+}
+
+type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'ABORTED' | 'TIMED_OUT';
+
+interface Execution {
+  readonly arn: string;
+  readonly stateMachineArn: string;
+  readonly name: string;
+  readonly input: string;
+  readonly startDate: Date;
+  status: ExecutionStatus;
+  stopDate?: Date;
+  output?: string;
+  error?: string;
+  cause?: string;
+  abort?: () => void;
+  /** Every state entered, in order: GetExecutionHistory's StateEntered events. */
+  readonly history: { type: string; name: string; timestamp: Date }[];
+  /** The last `until` a task returned: what the following TimestampPath Wait waits for. */
+  lastUntil?: string;
+  /**
+   * How far this execution's clock is ahead of real time. While it waits (Wait states, waits for events) its
+   * clock runs `timeScale` times faster, so a 3-day wait takes 3 real seconds at the default scale and the steps
+   * after it see a time 3 days later.
+   */
+  aheadMs: number;
+  done: Promise<void>;
+}
+
+interface PendingToken {
+  readonly executionArn: string;
+  resolve(output: unknown): void;
+  reject(error: Error): void;
+}
+
+export interface LocalStepFunctions {
+  readonly endpoint: string;
+  readonly port: number;
+  /** Resolves when no execution is running (tests and the simulator wait on it). */
+  idle(): Promise<void>;
+  executions(): readonly Readonly<Execution>[];
+  stop(): Promise<void>;
+}
+
+class ServiceError extends Error {
+  constructor(
+    readonly type: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = type;
+  }
+}
+
+const TASK_TOKEN_PLACEHOLDER = 'local:task-token:pending';
+const ENTERED_TIME_PLACEHOLDER = 'local:state-entered-time';
+const LAMBDA_ARN = /^arn:aws:lambda:[^:]+:\d+:function:([A-Za-z0-9_-]+)$/;
+
+/**
+ * A small Step Functions-compatible endpoint: the real `@aws-sdk/client-sfn` talks to it (AWS JSON 1.0 protocol)
+ * and it runs the compiled ASL with aws-local-stepfunctions. The engine cannot do `.waitForTaskToken`, so this
+ * endpoint issues task tokens itself, hands them to the step handler and resumes the state on SendTaskSuccess /
+ * SendTaskFailure. Waits and task timeouts pass `timeScale` times faster than real time.
+ */
+export async function startLocalStepFunctions(options: LocalStepFunctionsOptions): Promise<LocalStepFunctions> {
+  const scale = options.timeScale ?? 86_400;
+  const executions = new Map<string, Execution>();
+  const tokens = new Map<string, PendingToken>();
+  const arnOf = (name: string) => `arn:aws:states:${options.region}:${options.account}:stateMachine:${name}`;
+  const machines = new Map([...options.stateMachines].map(([name, definition]) => [arnOf(name), { name, definition }]));
+
+  const start = (input: { stateMachineArn?: string; name?: string; input?: string }) => {
+    const machine = machines.get(input.stateMachineArn ?? '');
+    if (!machine) throw new ServiceError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${input.stateMachineArn}'`);
+    const name = input.name ?? randomUUID();
+    if (!/^[A-Za-z0-9_-]{1,80}$/.test(name)) throw new ServiceError('InvalidName', `Invalid Name: '${name}'`);
+    const arn = `arn:aws:states:${options.region}:${options.account}:execution:${machine.name}:${name}`;
+    const text = input.input ?? '{}';
+    const existing = executions.get(arn);
+    if (existing) {
+      // As in AWS: the same name and input while running is the same start; anything else is refused.
+      if (existing.status === 'RUNNING' && existing.input === text) return existing;
+      throw new ServiceError('ExecutionAlreadyExists', `Execution Already Exists: '${arn}'`);
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      throw new ServiceError('InvalidExecutionInput', 'Invalid State Machine Execution Input');
+    }
+    const execution: Execution = {
+      arn,
+      stateMachineArn: input.stateMachineArn!,
+      name,
+      input: text,
+      startDate: new Date(),
+      status: 'RUNNING',
+      history: [],
+      aheadMs: 0,
+      done: Promise.resolve(),
+    };
+    executions.set(arn, execution);
+    execution.done = run(execution, machine.definition, parsed);
+    return execution;
+  };
+
+  const run = async (execution: Execution, definition: AslDefinition, input: unknown) => {
+    const local = scaled(definition, scale);
+    const machine = new StateMachine(local as unknown as StateMachineDefinition, { validationOptions: { noValidate: true } });
+    const handlers: Record<string, (input: unknown) => Promise<unknown>> = {};
+    const retries: Record<string, number> = {};
+    for (const [stateName, state] of Object.entries(definition.States)) {
+      if (state.Type !== 'Task') continue;
+      handlers[stateName] = (taskInput) => runTask(execution, state, taskInput);
+      retries[stateName] = 50;
+    }
+    const waits = new Proxy({} as Record<string, number>, {
+      get: (_target, stateName) => {
+        const state = typeof stateName === 'string' ? definition.States[stateName] : undefined;
+        if (!state || state.Type !== 'Wait') return undefined;
+        const until = Date.parse(execution.lastUntil ?? '');
+        const full =
+          typeof state.Seconds === 'number'
+            ? state.Seconds * 1_000
+            : Number.isNaN(until)
+              ? 0
+              : Math.max(0, until - (Date.now() + execution.aheadMs) + 1_000);
+        // The engine waits `full / scale` real milliseconds; the execution's clock moves on by `full`.
+        execution.aheadMs += full - full / scale;
+        return full / scale;
+      },
+    });
+    const { result, abort, eventLogs } = machine.run(input as never, {
+      overrides: { taskResourceLocalHandlers: handlers as never, waitTimeOverrides: waits, retryIntervalOverrides: retries },
+      context: {
+        Execution: { Id: execution.arn, Name: execution.name, StartTime: execution.startDate.toISOString(), Input: input as never },
+        StateMachine: { Id: execution.stateMachineArn },
+        Task: { Token: TASK_TOKEN_PLACEHOLDER },
+        State: { EnteredTime: ENTERED_TIME_PLACEHOLDER },
+      },
+    });
+    execution.abort = abort;
+    void (async () => {
+      for await (const event of eventLogs) {
+        if (event.type === 'StateEntered') execution.history.push({ type: `${event.state.type}StateEntered`, name: event.state.name, timestamp: new Date(event.timestamp) });
+      }
+    })().catch(() => undefined);
+    try {
+      const output = await result;
+      execution.status = 'SUCCEEDED';
+      execution.output = JSON.stringify(output);
+    } catch (error) {
+      if (error instanceof ExecutionAbortedError || execution.status === 'ABORTED') {
+        execution.status = 'ABORTED';
+      } else {
+        execution.status = 'FAILED';
+        const cause = (error as { cause?: { name?: string; message?: string } }).cause;
+        execution.error = cause?.name ?? (error as Error).name;
+        execution.cause = cause?.message ?? (error as Error).message;
+      }
+    }
+    execution.stopDate ??= new Date();
+    for (const [token, pending] of tokens) if (pending.executionArn === execution.arn) tokens.delete(token);
+    await options.onStatusChange?.(statusChange(execution)).catch((error: unknown) => {
+      console.error(JSON.stringify({ level: 'error', service: 'local-stepfunctions', message: 'status change delivery failed', error: String(error) }));
+    });
+  };
+
+  const runTask = async (execution: Execution, state: Record<string, unknown>, input: unknown): Promise<unknown> => {
+    const resource = String(state.Resource);
+    let output: unknown;
+    if (resource === 'arn:aws:states:::lambda:invoke.waitForTaskToken') {
+      const { FunctionName, Payload } = input as { FunctionName: string; Payload: Record<string, unknown> };
+      const token = `local:${randomUUID()}`;
+      const resumed = new Promise<unknown>((resolve, reject) => tokens.set(token, { executionArn: execution.arn, resolve, reject }));
+      const payload = JSON.parse(
+        JSON.stringify(Payload).replaceAll(TASK_TOKEN_PLACEHOLDER, token).replaceAll(ENTERED_TIME_PLACEHOLDER, clockOf(execution)),
+      ) as unknown;
+      const waitStarted = Date.now();
+      try {
+        await options.invoke(functionKeyOf(FunctionName), payload);
+      } catch (error) {
+        tokens.delete(token);
+        throw error;
+      }
+      try {
+        output = await resumed;
+      } finally {
+        tokens.delete(token);
+        // While it waited for the event, the execution's clock ran `scale` times faster.
+        execution.aheadMs += (Date.now() - waitStarted) * (scale - 1);
+      }
+    } else {
+      const withClock = JSON.parse(JSON.stringify(input).replaceAll(ENTERED_TIME_PLACEHOLDER, clockOf(execution))) as unknown;
+      output = await options.invoke(functionKeyOf(resource), withClock);
+    }
+    const until = (output as { until?: unknown } | null)?.until;
+    if (typeof until === 'string') execution.lastUntil = until;
+    return output;
+  };
+
+  const settle = (body: { taskToken?: string }, outcome: (pending: PendingToken) => void) => {
+    const token = body.taskToken ?? '';
+    if (!token.startsWith('local:')) throw new ServiceError('InvalidToken', 'Invalid Token');
+    const pending = tokens.get(token);
+    // An unknown token of ours was resumed, failed or timed out already: AWS answers TaskTimedOut.
+    if (!pending) throw new ServiceError('TaskTimedOut', 'Task Timed Out');
+    tokens.delete(token);
+    outcome(pending);
+    return {};
+  };
+
+  const operations: Record<string, (body: Record<string, unknown>) => unknown> = {
+    StartExecution: (body) => {
+      const execution = start(body as never);
+      return { executionArn: execution.arn, startDate: execution.startDate.getTime() / 1_000 };
+    },
+    DescribeExecution: (body) => describe(find(String(body.executionArn))),
+    StopExecution: (body) => {
+      const execution = find(String(body.executionArn));
+      if (execution.status === 'RUNNING') {
+        execution.status = 'ABORTED';
+        execution.stopDate = new Date();
+        if (body.error) execution.error = String(body.error);
+        if (body.cause) execution.cause = String(body.cause);
+        execution.abort?.();
+      }
+      return { stopDate: (execution.stopDate ?? new Date()).getTime() / 1_000 };
+    },
+    SendTaskSuccess: (body) => {
+      let output: unknown;
+      try {
+        output = JSON.parse(String(body.output ?? 'null'));
+      } catch {
+        throw new ServiceError('InvalidOutput', 'Invalid Output');
+      }
+      return settle(body, (pending) => pending.resolve(output));
+    },
+    SendTaskFailure: (body) =>
+      settle(body, (pending) =>
+        pending.reject(Object.assign(new Error(String(body.cause ?? '')), { name: String(body.error ?? 'TaskFailed') })),
+      ),
+    SendTaskHeartbeat: (body) => settle({ taskToken: String(body.taskToken) }, (pending) => tokens.set(String(body.taskToken), pending)),
+    ListExecutions: (body) => ({
+      executions: [...executions.values()]
+        .filter((e) => e.stateMachineArn === body.stateMachineArn && (!body.statusFilter || e.status === body.statusFilter))
+        .map((e) => ({ executionArn: e.arn, stateMachineArn: e.stateMachineArn, name: e.name, status: e.status, startDate: e.startDate.getTime() / 1_000 })),
+    }),
+    GetExecutionHistory: (body) => ({
+      events: find(String(body.executionArn)).history.map((entry, i) => ({
+        id: i + 1,
+        timestamp: entry.timestamp.getTime() / 1_000,
+        type: entry.type,
+        stateEnteredEventDetails: { name: entry.name },
+      })),
+    }),
+  };
+
+  const find = (arn: string) => {
+    const execution = executions.get(arn);
+    if (!execution) throw new ServiceError('ExecutionDoesNotExist', `Execution Does Not Exist: '${arn}'`);
+    return execution;
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res, operations).catch((error: unknown) => reply(res, 500, { __type: 'InternalFailure', message: String(error) }));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, '127.0.0.1', resolve);
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : options.port;
+
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    port,
+    executions: () => [...executions.values()],
+    async idle() {
+      for (;;) {
+        const running = [...executions.values()].filter((e) => e.status === 'RUNNING');
+        if (running.length === 0) return;
+        await Promise.race(running.map((e) => e.done));
+      }
+    },
+    async stop() {
+      for (const execution of executions.values()) {
+        if (execution.status !== 'RUNNING') continue;
+        execution.status = 'ABORTED';
+        execution.abort?.();
+      }
+      await Promise.allSettled([...executions.values()].map((e) => e.done));
+      await closeServer(server);
+    },
+  };
+}
+
+/** The execution's clock: real time plus how far its waits have moved it ahead. */
+function clockOf(execution: Execution): string {
+  return new Date(Date.now() + execution.aheadMs).toISOString();
+}
+
+function functionKeyOf(arn: string): string {
+  const match = LAMBDA_ARN.exec(arn);
+  if (!match) throw Object.assign(new Error(`not a local Lambda ARN: ${arn}`), { name: 'Lambda.ResourceNotFoundException' });
+  return match[1]!;
+}
+
+/** Task timeouts (`TimeoutSeconds`) pass `scale` times faster; everything else runs as written. */
+function scaled(definition: AslDefinition, scale: number): AslDefinition {
+  const states = Object.fromEntries(
+    Object.entries(definition.States).map(([name, state]) => [
+      name,
+      typeof state.TimeoutSeconds === 'number' ? { ...state, TimeoutSeconds: state.TimeoutSeconds / scale } : state,
+    ]),
+  );
+  const { TimeoutSeconds: _timeout, ...rest } = definition;
+  return { ...rest, States: states };
+}
+
+function describe(execution: Execution) {
+  return {
+    executionArn: execution.arn,
+    stateMachineArn: execution.stateMachineArn,
+    name: execution.name,
+    status: execution.status,
+    startDate: execution.startDate.getTime() / 1_000,
+    ...(execution.stopDate ? { stopDate: execution.stopDate.getTime() / 1_000 } : {}),
+    input: execution.input,
+    ...(execution.output !== undefined ? { output: execution.output } : {}),
+    ...(execution.error ? { error: execution.error } : {}),
+    ...(execution.cause ? { cause: execution.cause } : {}),
+  };
+}
+
+function statusChange(execution: Execution): ExecutionStatusChange {
+  const [, , , region, account] = execution.arn.split(':');
+  return {
+    version: '0',
+    id: randomUUID(),
+    'detail-type': 'Step Functions Execution Status Change',
+    source: 'aws.states',
+    account: account!,
+    time: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    region: region!,
+    resources: [execution.arn],
+    detail: {
+      executionArn: execution.arn,
+      stateMachineArn: execution.stateMachineArn,
+      name: execution.name,
+      status: execution.status,
+      startDate: execution.startDate.getTime(),
+      stopDate: (execution.stopDate ?? new Date()).getTime(),
+      input: execution.input,
+      output: execution.output ?? null,
+      error: execution.error ?? null,
+      cause: execution.cause ?? null,
+    },
+  };
+}
+
+async function handle(req: IncomingMessage, res: ServerResponse, operations: Record<string, (body: Record<string, unknown>) => unknown>) {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req as AsyncIterable<Buffer>) chunks.push(chunk);
+  const target = String(req.headers['x-amz-target'] ?? '');
+  const operation = operations[target.replace(/^AWSStepFunctions\./, '')];
+  if (req.method !== 'POST' || !operation) {
+    return reply(res, 400, { __type: 'UnknownOperationException', message: `Unknown operation ${target}` });
+  }
+  let body: Record<string, unknown>;
+  try {
+    body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, unknown>;
+  } catch {
+    return reply(res, 400, { __type: 'SerializationException', message: 'Malformed JSON' });
+  }
+  try {
+    reply(res, 200, operation(body));
+  } catch (error) {
+    if (error instanceof ServiceError) return reply(res, 400, { __type: error.type, message: error.message });
+    throw error;
+  }
+}
+
+function reply(res: ServerResponse, status: number, body: unknown) {
+  res.writeHead(status, { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-requestid': randomUUID() });
+  res.end(JSON.stringify(body));
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}

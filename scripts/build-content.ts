@@ -1,0 +1,8 @@
+import { buildJourneys } from '../lib/journeys/journey-files';
+
+/**
+ * Validates marketer-owned content and regenerates what the functions bundle from it. Run by `npm start`
+ * (prestart), `cdk synth` (bin/nurture.ts) and `npm run content`; the tests check the generated files are current.
+ */
+const journeys = buildJourneys();
+console.log(`content: ${journeys.size} journeys valid (${[...journeys.keys()].join(', ')})`);
