@@ -40,6 +40,9 @@ const lambdaEnv = {
   ADMIN_TOKEN: 'bench-admin-token-0123456789',
   AWS_REGION: 'us-east-1',
   NODE_OPTIONS: '--enable-source-maps',
+  // The email functions build signed links to the API.
+  PUBLIC_BASE_URL: 'https://bench.example.com',
+  EMAIL_SIGNING_KEYS: 'bench-signing-key-0123456789',
 };
 
 /** Stand-ins bundled the same way: nothing at all, and only the DynamoDB clients every handler builds. */

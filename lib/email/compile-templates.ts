@@ -58,7 +58,10 @@ export async function compileEmails(dir: string = contentDir): Promise<CompiledE
     if (result.errors.length > 0) {
       throw new Error(`${where}: MJML errors: ${result.errors.map((e) => e.formattedMessage).join('; ')}`);
     }
-    templates.push({ id, meta, html: result.html, text: textPart(result.html) });
+    // MJML indents deeply; collapsing each line's indentation keeps every whitespace boundary (so rendering is
+    // unchanged) and halves what every send and bundle carries.
+    const html = result.html.replace(/\n[ \t]+/g, '\n').replace(/\n{2,}/g, '\n');
+    templates.push({ id, meta, html, text: textPart(html) });
   }
   return CompiledEmails.parse({ settings, templates });
 }
