@@ -100,11 +100,15 @@ describe('scoring in the reactor', () => {
 
   it('never scores a redelivered record twice, nor hands it off twice', async () => {
     const { contactId } = await post('twice@acme.example', { budget: 10000 });
-    const records = await newRecords(contactId);
     const { react, handOffs } = reactor();
+    const delivered: DynamoDBRecord[] = [];
+    for (let round = 0; round < 3; round++) {
+      const records = await newRecords(contactId);
+      delivered.push(...records);
+      await react({ Records: records });
+    }
 
-    await react({ Records: records });
-    await react({ Records: records });
+    await react({ Records: delivered });
 
     const { profile, events } = await timeline(contactId);
     expect(profile.score).toMatchObject({ total: 30 });
@@ -132,7 +136,8 @@ describe('scoring in the reactor', () => {
     expect((await timeline(accepted.contactId)).profile.stage).toBe('sql');
     const recycled = await timeline(rejected.contactId);
     expect(recycled.profile).toMatchObject({ stage: 'recycled', score: { behaviour: 0, total: 20 } });
-    const feedbackEventId = appended.type === 'Appended' ? appended.event.eventId : '';
-    expect(starts).toContain(`budget-router-${rejected.contactId}-${feedbackEventId}`);
+    const stageChanged = recycled.events.find((e) => e.type === EventName.StageChanged && (e.data as { to: string }).to === 'recycled')!;
+    expect((stageChanged.data as { causeEventId: string }).causeEventId).toBe(appended.type === 'Appended' ? appended.event.eventId : '');
+    expect(starts).toContain(`budget-router-${rejected.contactId}-${stageChanged.eventId as string}`);
   });
 });

@@ -4,9 +4,16 @@ import { applyEvent, scoringRule } from '../../functions/scoring/domain/lifecycl
 import { Lifecycle } from '../../functions/scoring/domain/lifecycle';
 import type { Contact } from '../../functions/contacts/domain/contact';
 import type { TimelineEvent } from '../../functions/shared/timeline';
+import type { Decision, DecisionOf } from '../../functions/reactor/domain/decisions';
 import { contactWith, events } from './factories';
 
 const rule = scoringRule(scoringRules, lifecycle);
+
+/** The events an UpdateLifecycle decision appends. */
+function appended(decisions: Decision[]): TimelineEvent[] {
+  const update = decisions.find((d): d is DecisionOf<'UpdateLifecycle'> => d.type === 'UpdateLifecycle');
+  return [...(update?.events ?? [])];
+}
 
 /** Applies a timeline in order as the reactor would, returning the contact and the stage moves. */
 function run(contact: Contact, timeline: TimelineEvent[]) {
@@ -89,15 +96,21 @@ describe('lifecycle stages', () => {
 });
 
 describe('the scoring reactor rule', () => {
-  it('writes the score and stage with derived score.changed and stage.changed events, and hands off on MQL', () => {
+  it('writes the score and stage with derived score.changed and stage.changed events, in one decision', () => {
     const event = events.form('2026-03-01T10:00:00.000Z', { budget: 10000 });
     const decisions = rule({ event, contact: contactWith({ attributes: { budget: 10000 } }) });
-    expect(decisions.map((d) => d.type)).toEqual(['UpdateLifecycle', 'HandOff']);
-    const [update, handOff] = decisions as [Extract<(typeof decisions)[number], { type: 'UpdateLifecycle' }>, Extract<(typeof decisions)[number], { type: 'HandOff' }>];
+    expect(decisions.map((d) => d.type)).toEqual(['UpdateLifecycle']);
+    const update = decisions[0] as Extract<(typeof decisions)[number], { type: 'UpdateLifecycle' }>;
     expect(update.stage).toEqual({ to: 'mql', at: event.occurredAt });
     expect(update.events.map((e) => e.type)).toEqual(['score.changed', 'stage.changed']);
     expect(update.events[1]?.data).toMatchObject({ from: 'subscriber', to: 'mql', causeEventId: event.eventId });
-    expect(handOff).toMatchObject({ contactId: '01JCONTACT0000000000000000', source: 'reactor', idempotencyKey: `stage-${update.events[1]!.eventId}` });
+  });
+
+  it('hands off on the committed stage.changed event into MQL, keyed by that event', () => {
+    const [, stageChanged] = appended(rule({ event: events.form('2026-03-01T10:00:00.000Z'), contact: contactWith({ attributes: { budget: 10000 } }) }));
+    expect(rule({ event: stageChanged!, contact: contactWith({ stage: 'mql' }) })).toEqual([
+      { type: 'HandOff', contactId: '01JCONTACT0000000000000000', idempotencyKey: `stage-${stageChanged!.eventId}`, reason: 'score 30 ≥ 30 and fit 20 ≥ 15', source: 'reactor' },
+    ]);
   });
 
   it('decides the same ids on every run, so a redelivered record appends nothing new', () => {
@@ -110,19 +123,21 @@ describe('the scoring reactor rule', () => {
     expect(rule({ event: events.tracked('2026-03-01T11:00:00.000Z', 'newsletter_opened'), contact })).toEqual([]);
   });
 
-  it('re-enrols a recycled lead in the nurture journey named in lifecycle.yaml', () => {
-    const event = events.feedback('2026-03-02T10:00:00.000Z', 'rejected');
-    const decisions = rule({ event, contact: contactWith({ stage: 'mql' }) });
-    expect(decisions.find((d) => d.type === 'StartJourney')).toEqual({
-      type: 'StartJourney',
-      journeyId: 'budget-router',
-      executionName: `budget-router-01JCONTACT0000000000000000-${event.eventId}`,
-      input: {
-        contactId: '01JCONTACT0000000000000000',
+  it('re-enrols a recycled lead in the nurture journey named in lifecycle.yaml, on its stage.changed event', () => {
+    const feedback = events.feedback('2026-03-02T10:00:00.000Z', 'rejected');
+    const stageChanged = appended(rule({ event: feedback, contact: contactWith({ stage: 'mql' }) })).find((e) => e.type === 'stage.changed')!;
+    expect(rule({ event: stageChanged, contact: contactWith({ stage: 'recycled' }) })).toEqual([
+      {
+        type: 'StartJourney',
         journeyId: 'budget-router',
-        trigger: expect.objectContaining({ type: 'stage.changed', to: 'recycled', causeEventId: event.eventId }),
+        executionName: `budget-router-01JCONTACT0000000000000000-${stageChanged.eventId}`,
+        input: {
+          contactId: '01JCONTACT0000000000000000',
+          journeyId: 'budget-router',
+          trigger: { type: 'stage.changed', from: 'mql', to: 'recycled', eventId: stageChanged.eventId, causeEventId: feedback.eventId },
+        },
       },
-    });
+    ]);
   });
 });
 

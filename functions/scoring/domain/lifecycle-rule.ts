@@ -60,16 +60,19 @@ export function applyEvent(rules: ScoringRules, lifecycle: Lifecycle, contact: C
 
 /**
  * The reactor rule of the scoring capability: on every event, the score and stage update (one write joining the
- * processed marker's transaction, so a redelivered record never scores twice), the CRM hand-off on entering the
- * hand-off stage, and re-enrolment in the nurture journey when sales recycle a lead.
+ * processed marker's transaction, so a redelivered record never scores twice). The effects of a transition are
+ * decided on its own `stage.changed` event, once that event (and so the profile written with it) is committed:
+ * the CRM hand-off on entering the hand-off stage, and re-enrolment in the nurture journey when sales recycle a
+ * lead. A hand-off made from the transition itself could read the profile before the transaction wrote it.
  */
 export const scoringRule =
   (rules: ScoringRules, lifecycle: Lifecycle) =>
   ({ event, contact }: ReactorState): Decision[] => {
+    if (event.type === EventName.StageChanged) return transitionEffects(lifecycle, event);
     const outcome = applyEvent(rules, lifecycle, contact, event);
     const { transition } = outcome;
     if (!outcome.scoreChanged && !transition) return [];
-    const decisions: Decision[] = [
+    return [
       {
         type: 'UpdateLifecycle',
         contactId: contact.contactId,
@@ -78,28 +81,37 @@ export const scoringRule =
         events: outcome.events,
       },
     ];
-    if (transition?.to === lifecycle.handOffAt) {
-      decisions.push({
+  };
+
+/** What entering a stage causes, decided on the committed `stage.changed` event. */
+function transitionEffects(lifecycle: Lifecycle, event: Extract<TimelineEvent, { type: typeof EventName.StageChanged }>): Decision[] {
+  const { contactId, eventId } = event;
+  if (event.data.to === lifecycle.handOffAt) {
+    return [
+      {
         type: 'HandOff',
-        contactId: contact.contactId,
-        // The stage.changed event's id: one hand-off per entry into the stage, however often the record is retried.
-        idempotencyKey: `stage-${derivedEventId(event.eventId, 'stage')}`,
-        reason: transition.reason,
+        contactId,
+        // One hand-off per entry into the stage, however often the record is retried.
+        idempotencyKey: `stage-${eventId}`,
+        reason: event.data.reason,
         source: 'reactor',
-      });
-    }
-    if (transition?.to === RECYCLED && lifecycle.recycle) {
-      const journeyId = lifecycle.recycle.journey;
-      decisions.push({
+      },
+    ];
+  }
+  if (event.data.to === RECYCLED && lifecycle.recycle) {
+    const journeyId = lifecycle.recycle.journey;
+    return [
+      {
         type: 'StartJourney',
         journeyId,
-        executionName: `${journeyId}-${contact.contactId}-${event.eventId}`,
+        executionName: `${journeyId}-${contactId}-${eventId}`,
         input: {
-          contactId: contact.contactId,
+          contactId,
           journeyId,
-          trigger: { type: EventName.StageChanged, to: RECYCLED, eventId: derivedEventId(event.eventId, 'stage'), causeEventId: event.eventId },
+          trigger: { type: EventName.StageChanged, from: event.data.from, to: RECYCLED, eventId, ...(event.data.causeEventId ? { causeEventId: event.data.causeEventId } : {}) },
         },
-      });
-    }
-    return decisions;
-  };
+      },
+    ];
+  }
+  return [];
+}
