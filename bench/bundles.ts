@@ -4,13 +4,15 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build, type BuildOptions } from 'esbuild';
 import { functions } from '../lib/functions';
+import type { FunctionDefinition } from '../lib/shared/function-definition';
+import { LAZY_SDK_CLIENTS } from '../lib/shared/nurture-function';
 import { repoRoot } from './child';
 import { median } from './workload';
 
 export interface BundleResult {
   readonly name: string;
   /** What the row is: a deployed function, or a reference to compare with. */
-  readonly role: 'function' | 'baseline' | 'reference';
+  readonly role: 'function' | 'baseline' | 'reference' | 'comparison';
   readonly bytes: number;
   /** Median time of `await import(bundle)` in a fresh process, with the deployed NODE_OPTIONS. */
   readonly initMs: number;
@@ -34,10 +36,16 @@ const lambdaBundling: BuildOptions = {
   logLevel: 'warning',
 };
 
+/** As NurtureFunction: functions that opt in bundle the SDK, except the clients they only import lazily. */
+function sdkBundling(definition: FunctionDefinition): BuildOptions {
+  return definition.bundleAwsSdk ? { external: [...LAZY_SDK_CLIENTS] } : {};
+}
+
 /** What the handlers validate at import, plus the NODE_OPTIONS NurtureFunction deploys with. */
 const lambdaEnv = {
   TABLE_NAME: 'bench',
   ADMIN_TOKEN: 'bench-admin-token-0123456789',
+  TRACKING_WRITE_KEY: 'bench-write-key',
   AWS_REGION: 'us-east-1',
   NODE_OPTIONS: '--enable-source-maps',
   // The email functions build signed links to the API.
@@ -66,10 +74,16 @@ const standIns = {
  */
 export async function benchBundles(outDir: string, samples: number): Promise<BundleResult[]> {
   const bundles: { name: string; role: BundleResult['role']; file: string }[] = [];
-  for (const [name, entry] of Object.entries(functions).map(([name, definition]) => [name, definition.entry] as const)) {
+  for (const [name, definition] of Object.entries(functions) as [string, FunctionDefinition][]) {
     const file = join(outDir, name, 'index.mjs');
-    await build({ ...lambdaBundling, entryPoints: [join(repoRoot, entry)], outfile: file });
+    await build({ ...lambdaBundling, ...sdkBundling(definition), entryPoints: [join(repoRoot, definition.entry)], outfile: file });
     bundles.push({ name, role: 'function', file });
+    if (definition.bundleAwsSdk) {
+      // The same function with the SDK left to the runtime, measured in the same run: the faster one is deployed.
+      const external = join(outDir, `${name}-sdk-external`, 'index.mjs');
+      await build({ ...lambdaBundling, entryPoints: [join(repoRoot, definition.entry)], outfile: external });
+      bundles.push({ name: `${name} (SDK external)`, role: 'comparison', file: external });
+    }
   }
   for (const [name, { role, code }] of Object.entries(standIns)) {
     const file = join(outDir, name.replaceAll(' ', '-'), 'index.mjs');

@@ -1,19 +1,19 @@
 /**
  * Child script: the floor. On each run, issues the same DynamoDB work a form post does —
- * `DynamoContacts.recordSubmission`, one consistent GetItem on the email claim then one TransactWriteItems —
+ * `DynamoIntake.record`, one consistent GetItem on the email claim then one TransactWriteItems —
  * straight from the SDK, without HTTP, middy or validation, at the same concurrency and for the same time as the
  * gateway run it is compared with.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { DynamoContacts } from '../functions/contacts/dynamo-contacts';
+import { DynamoIntake } from '../functions/forms/dynamo-intake';
 import type { FormSubmittedData } from '../functions/shared/timeline';
 import { localCredentials, localRegion } from '../local/dynamodb-local';
 import { serveRuns } from './child';
 import { FORM_ID, FloorPlan, cpuMsSince, emailFor, formFields, warmupOf, type LoadRun, type Workload } from './workload';
 
 /** One client for the life of the process, built on the first run: warm connections, as in the handler. */
-let floorContacts: DynamoContacts | undefined;
+let floorContacts: DynamoIntake | undefined;
 
 serveRuns(FloorPlan, async ({ endpoint, tableName, connections, seconds, warmupSeconds, workload }): Promise<LoadRun> => {
   floorContacts ??= contactsAt(endpoint, tableName);
@@ -22,16 +22,16 @@ serveRuns(FloorPlan, async ({ endpoint, tableName, connections, seconds, warmupS
 });
 
 /** Configured like functions/shared/aws.ts, pointed at the runtime's DynamoDB Local. */
-function contactsAt(endpoint: string, tableName: string): DynamoContacts {
+function contactsAt(endpoint: string, tableName: string): DynamoIntake {
   const client = new DynamoDBClient({ endpoint, region: localRegion, credentials: localCredentials, maxAttempts: 4 });
   const db = DynamoDBDocumentClient.from(client, {
     marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
   });
-  return new DynamoContacts(db, tableName);
+  return new DynamoIntake(db, tableName);
 }
 
 /** `connections` workers, each recording one submission after another until the time is up. */
-async function record(contacts: DynamoContacts, connections: number, seconds: number, workload: Workload): Promise<LoadRun> {
+async function record(contacts: DynamoIntake, connections: number, seconds: number, workload: Workload): Promise<LoadRun> {
   let next = 0;
   const latencies: number[] = [];
   const outcomes: Record<string, number> = {};
@@ -47,7 +47,7 @@ async function record(contacts: DynamoContacts, connections: number, seconds: nu
       const data: FormSubmittedData = { formId: FORM_ID, fields: formFields(workload, i), utm: {}, ip: '127.0.0.1' };
       const begun = performance.now();
       try {
-        const recorded = await contacts.recordSubmission(emailFor(workload, i), data, new Date());
+        const recorded = await contacts.record({ email: emailFor(workload, i), emailRole: false, data }, new Date());
         latencies.push(performance.now() - begun);
         const outcome = recorded.created ? 'created' : 'updated';
         outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;

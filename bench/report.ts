@@ -1,4 +1,5 @@
 import type { BundleResult } from './bundles';
+import { captureSection, type CaptureResults } from './capture-report';
 import type { IntakePoint } from './workload';
 
 /** The goals every run is judged against; a missed goal is printed as MISS, never left out. */
@@ -9,10 +10,10 @@ export const goals = {
   maxP99Ratio: 1.5,
   /** DynamoDB requests per successful post, counted in the handlers' client. */
   maxCallsPerPost: 2,
-  /** Minified submitForm bundle. */
-  maxFormBundleKb: 150,
-  /** submitForm module init over the empty handler's. */
-  maxInitRatio: 2,
+  /** Minified bundle of a hot function (one that bundles the AWS SDK: submitForm, track). */
+  maxHotBundleKb: 500,
+  /** A hot function's module init over the unbundled "DynamoDB clients only" reference's. */
+  maxHotInitVsSdk: 0.5,
 } as const;
 
 export interface Machine {
@@ -30,6 +31,8 @@ export interface Report {
   readonly seconds: number;
   readonly intake: readonly IntakePoint[];
   readonly bundles: readonly BundleResult[];
+  /** The tracking API's batch bench and the snippet's size (bench/capture-report.ts). */
+  readonly capture?: CaptureResults;
 }
 
 interface Verdict {
@@ -41,7 +44,8 @@ interface Verdict {
 export function renderReport(report: Report): string {
   const intake = intakeSection(report.intake);
   const bundles = bundleSection(report.bundles);
-  const verdicts = [...intake.verdicts, ...bundles.verdicts];
+  const capture = report.capture ? captureSection(report.capture) : undefined;
+  const verdicts = [...intake.verdicts, ...bundles.verdicts, ...(capture?.verdicts ?? [])];
   const missed = verdicts.filter((verdict) => !verdict.met);
   const { machine } = report;
   return [
@@ -64,7 +68,7 @@ export function renderReport(report: Report): string {
     '',
     [
       'These machines are noisy, so every number that carries a goal is a ratio against a floor measured in the same',
-      'run. The intake floor is the DynamoDB work of one form post — `DynamoContacts.recordSubmission`: a consistent',
+      'run. The intake floor is the DynamoDB work of one form post — `DynamoIntake.record`: a consistent',
       'GetItem on the email claim, then one TransactWriteItems — issued straight from the SDK against the same DynamoDB',
       'Local, at the same concurrency, from its own process. The gateway rows post the demo form as JSON through the',
       'local gateway (HTTP, middy, validation, logging, the same transaction), driven by autocannon from another',
@@ -91,6 +95,7 @@ export function renderReport(report: Report): string {
     '',
     ...bundles.lines,
     '',
+    ...(capture ? ['## Tracking API and embed snippet', '', ...capture.lines, ''] : []),
   ].join('\n');
 }
 
@@ -175,6 +180,9 @@ function intakeSection(points: readonly IntakePoint[]) {
   return { lines, verdicts };
 }
 
+/** Functions on the visitor's path, held to the cold-start goals. */
+const hotFunctions = ['submitForm', 'track'];
+
 function bundleSection(bundles: readonly BundleResult[]) {
   const verdicts: Verdict[] = [];
   const empty = bundles.find((bundle) => bundle.role === 'baseline');
@@ -184,16 +192,20 @@ function bundleSection(bundles: readonly BundleResult[]) {
     const kb = bundle.bytes / 1024;
     const init = bundle.initMs / empty.initMs;
     let sizeCell = kb.toFixed(1);
-    let initCell = `${ratio(init)}`;
-    if (bundle.name === 'submitForm') {
-      const sizeMet = kb <= goals.maxFormBundleKb;
-      const initMet = init <= goals.maxInitRatio;
+    const initCell = `${ratio(init)}`;
+    if (bundle.role === 'function' && hotFunctions.includes(bundle.name)) {
+      const vsSdk = bundle.initMs / sdk.initMs;
+      const sizeMet = kb <= goals.maxHotBundleKb;
+      const initMet = vsSdk <= goals.maxHotInitVsSdk;
       verdicts.push(
-        { goal: `submitForm bundle is ${kb.toFixed(1)} KB (goal ≤ ${goals.maxFormBundleKb} KB)`, met: sizeMet },
-        { goal: `submitForm module init is ${ratio(init)} the empty handler's (goal ≤ ${goals.maxInitRatio}×)`, met: initMet },
+        { goal: `${bundle.name} bundle is ${kb.toFixed(1)} KB (goal ≤ ${goals.maxHotBundleKb} KB)`, met: sizeMet },
+        {
+          goal: `${bundle.name} module init is ${ratio(vsSdk)} the unbundled DynamoDB clients' (goal ≤ ${goals.maxHotInitVsSdk}×)`,
+          met: initMet,
+        },
       );
       sizeCell += ` ${mark(sizeMet)}`;
-      initCell += ` ${mark(initMet)}`;
+      return [bundle.name, bundle.role, sizeCell, ms(bundle.initMs), initCell, `${ratio(vsSdk)} ${mark(initMet)}`];
     }
     return [bundle.name, bundle.role, sizeCell, ms(bundle.initMs), initCell, ratio(bundle.initMs / sdk.initMs)];
   });
@@ -201,10 +213,10 @@ function bundleSection(bundles: readonly BundleResult[]) {
     [
       'bundle',
       'kind',
-      `minified KB (submitForm ≤ ${goals.maxFormBundleKb})`,
+      `minified KB (hot ≤ ${goals.maxHotBundleKb})`,
       'init median ms',
-      `init vs empty handler (submitForm ≤ ${goals.maxInitRatio}×)`,
-      'init vs DynamoDB clients only',
+      'init vs empty handler',
+      `init vs DynamoDB clients only (hot ≤ ${goals.maxHotInitVsSdk}×)`,
     ],
     rows,
     ['left', 'left', 'right', 'right', 'right', 'right'],
@@ -212,10 +224,14 @@ function bundleSection(bundles: readonly BundleResult[]) {
   lines.push(
     '',
     [
-      '`@aws-sdk/*` is left out of every bundle (the Lambda runtime provides it) but is loaded during init, from this',
-      'repository’s node_modules. “DynamoDB clients only” is a reference without a goal: a bundle that only builds the',
-      'DynamoDB and document clients every handler builds, so the last column is the init our own code adds. Bundles',
-      'target Node 22, as deployed; init is timed on the Node.js version above.',
+      '`@aws-sdk/*` is left out of every bundle (the Lambda runtime provides it, loaded during init from this',
+      'repository’s node_modules) except in the hot functions (`bundleAwsSdk` in lib/functions.ts: submitForm,',
+      'track), which bundle it minified and tree-shaken; each of them is also measured with the SDK external (the',
+      '“SDK external” rows) in the same run, so the faster build is the one deployed. Loading the SDK from disk means',
+      'resolving and compiling hundreds of small CommonJS files; one minified file compiles faster, which is why the',
+      'bundled build wins despite being larger. “DynamoDB clients only” is the unbundled reference: a bundle that only',
+      'builds the DynamoDB and document clients every handler builds. Bundles target Node 22, as deployed; init is',
+      'timed on the Node.js version above.',
     ].join(' '),
   );
   return { lines, verdicts };

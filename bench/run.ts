@@ -12,7 +12,8 @@ import { benchBundles } from './bundles';
 import { benchEmail, emailSection } from './email';
 import { repoRoot, runChild } from './child';
 import { renderReport, type Machine } from './report';
-import { IntakePoint, type IntakePlan } from './workload';
+import { BatchPoint, IntakePoint, type BatchPlan, type IntakePlan } from './workload';
+import { embedGzipBytes } from '../functions/forms/embed/serve-embed';
 
 const workDir = join(repoRoot, '.bench');
 const intakeLog = join(workDir, 'intake.log');
@@ -28,6 +29,16 @@ const intakePlan: IntakePlan = {
   poolSize: 50,
 };
 const initSamples = 20;
+/** The tracking API's batch bench: full batches of 100 events, one and four clients at a time. */
+const batchPlan: BatchPlan = {
+  concurrency: [1, 4],
+  seconds: 8,
+  rounds: 2,
+  runWarmupSeconds: 0.5,
+  warmupSeconds: 3,
+  users: 20,
+  eventsPerBatch: 100,
+};
 
 const started = performance.now();
 const elapsed = () => `${((performance.now() - started) / 1_000).toFixed(0).padStart(4)} s`;
@@ -49,12 +60,19 @@ try {
   say('email: templates, sends against a floor, calls per send, bundles');
   const email = emailSection(await benchEmail(say));
 
+  say('tracking API: /v1/batch through the gateway against the direct-SDK floor');
+  const batches = await runChild('bench/batch.ts', batchPlan, z.array(BatchPoint), {
+    logFile: join(workDir, 'batch.log'),
+    onProgress: say,
+  });
+
   const report = renderReport({
     date: new Date(),
     machine: describeMachine(),
     seconds: (performance.now() - started) / 1_000,
     intake,
     bundles,
+    capture: { batches, embedGzipBytes: embedGzipBytes() },
   });
   // The email section's misses are marked MISS in its own table.
   const full = `${report.trimEnd()}\n\n${email.markdown}`;

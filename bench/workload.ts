@@ -143,3 +143,65 @@ export function cpuMsSince(start: NodeJS.CpuUsage): number {
   const { user, system } = process.cpuUsage(start);
   return (user + system) / 1_000;
 }
+
+/** The tracking API's batch bench: `/v1/batch` with full batches of `track` events for identified users. */
+export const BatchPlan = z.object({
+  concurrency: z.array(z.int().positive()).min(1),
+  seconds: z.number().positive(),
+  rounds: z.int().positive(),
+  runWarmupSeconds: z.number().nonnegative(),
+  warmupSeconds: z.number().nonnegative(),
+  /** Identified users the events are spread over. */
+  users: z.int().positive(),
+  eventsPerBatch: z.int().min(1).max(100),
+});
+export type BatchPlan = z.infer<typeof BatchPlan>;
+
+/** One run of either batch generator; `prefix` keeps message ids unique across runs. */
+export const BatchRunPlan = z.object({
+  connections: z.int().positive(),
+  seconds: z.number().positive(),
+  warmupSeconds: z.number().nonnegative(),
+  prefix: z.string().min(1),
+  users: z.int().positive(),
+  eventsPerBatch: z.int().min(1).max(100),
+});
+export type BatchRunPlan = z.infer<typeof BatchRunPlan>;
+export const BatchFloorPlan = BatchRunPlan.extend({ endpoint: z.url(), tableName: z.string().min(1) });
+export type BatchFloorPlan = z.infer<typeof BatchFloorPlan>;
+export const BatchGatewayPlan = BatchRunPlan.extend({ url: z.url(), writeKey: z.string().min(1) });
+export type BatchGatewayPlan = z.infer<typeof BatchGatewayPlan>;
+
+/** The user id of the i-th seeded user. */
+export const benchUserId = (i: number) => `bench-user-${i}`;
+
+/** The n-th batch of a run, as a Segment SDK sends it: `track` events with their own message ids and timestamps. */
+export function batchOf(plan: Pick<BatchRunPlan, 'prefix' | 'users' | 'eventsPerBatch'>, n: number, now = new Date().toISOString()) {
+  return {
+    batch: Array.from({ length: plan.eventsPerBatch }, (_, j) => ({
+      type: 'track',
+      userId: benchUserId((n * plan.eventsPerBatch + j) % plan.users),
+      event: j % 10 === 0 ? 'checkout_started' : 'product_viewed',
+      properties: { sku: `sku-${j}`, price: 10 + j },
+      messageId: `${plan.prefix}-${n}-${j}`,
+      timestamp: now,
+    })),
+    sentAt: now,
+  };
+}
+
+/** One concurrency level of the batch bench: events per second through the gateway vs the direct floor. */
+export const BatchPoint = z.object({
+  connections: z.int().positive(),
+  eventsPerBatch: z.int().positive(),
+  floor: LoadSummary,
+  gateway: LoadSummary,
+  calls: z.object({
+    posts: z.int().nonnegative(),
+    postCalls: z.record(z.string(), z.int().nonnegative()),
+    backgroundCalls: z.int().nonnegative(),
+    otherCalls: z.int().nonnegative(),
+  }),
+  gatewayProcess: z.object({ cpuMsPerPost: z.number().nonnegative(), eventLoopBusy: z.number().min(0).max(1) }),
+});
+export type BatchPoint = z.infer<typeof BatchPoint>;

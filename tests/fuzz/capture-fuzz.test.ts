@@ -97,7 +97,9 @@ const formBody = fc.oneof(
   fields.map((f) => ({ type: 'application/json', body: JSON.stringify(f) })),
   fields.map((f) => ({
     type: 'application/x-www-form-urlencoded',
-    body: new URLSearchParams(Object.entries(f).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)])).toString(),
+    body: new URLSearchParams(
+      Object.entries(f).map(([k, v]): [string, string] => [k, typeof v === 'string' ? v : JSON.stringify(v) ?? '']),
+    ).toString(),
   })),
   fc.record({ type: fc.constantFrom('application/json', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'text/plain', ''), body: fc.string() }),
 );

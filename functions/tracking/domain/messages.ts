@@ -103,7 +103,7 @@ export function parseMessage(type: MessageType, raw: unknown, receivedAt: Date, 
           event: {
             type: EventName.Tracked,
             occurredAt,
-            data: { event: m.event, properties: storable(m.properties ?? {}), source: 'track', ...(messageId ? { messageId } : {}) },
+            data: { event: m.event, properties: storable(m.properties ?? {}) as Record<string, unknown>, source: 'track', ...(messageId ? { messageId } : {}) },
           },
         },
       };
