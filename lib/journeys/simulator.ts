@@ -1,0 +1,292 @@
+import { ExecutionAbortedError, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import * as z from 'zod';
+import type { Contact } from '../../functions/contacts/domain/contact';
+import { parseCondition, type StageRank } from '../../functions/journeys/domain/conditions';
+import { formatDuration, parseDuration } from '../../functions/journeys/domain/durations';
+import type { Journey } from '../../functions/journeys/domain/journey-file';
+import { eventMatches } from '../../functions/journeys/domain/matching';
+import type { JourneyWait, Membership } from '../../functions/journeys/domain/membership';
+import { exitReason, journeyInput } from '../../functions/journeys/domain/rules';
+import { makeJourneyStep } from '../../functions/journeys/journey-step';
+import type { JourneyStore, WebhookSender } from '../../functions/journeys/ports';
+import { EventName } from '../../functions/shared/events';
+import type { Logger } from '../../functions/shared/logger';
+import type { ContactUpdatedData, TimelineEvent } from '../../functions/shared/timeline';
+import { compileJourney, type AslDefinition } from './compiler';
+import '../../local/stepfunctions';
+
+/**
+ * The journey simulator: runs a journey's compiled ASL in the same engine the local runtime uses, on a virtual
+ * clock (waits take no time), with the real step logic (branches, date and window waits, contact updates) over an
+ * in-memory contact and a script of events. Sends, hand-offs and webhooks are recorded, never made.
+ */
+
+/** A scripted event: when it happens (relative to the start, `+2d`, or ISO) and what it is. */
+export const SimulatedEvent = z.union([
+  z.strictObject({ at: z.string(), event: z.string().min(1), properties: z.record(z.string(), z.unknown()).default({}) }),
+  z.strictObject({ at: z.string(), type: z.string().regex(/\./, 'a timeline event type such as email.clicked'), data: z.record(z.string(), z.unknown()).default({}) }),
+]);
+export type SimulatedEvent = z.input<typeof SimulatedEvent>;
+
+export const SimulatedContact = z.object({
+  contactId: z.string().default('SIMULATED'),
+  email: z.string().default('simulated@example.com'),
+  attributes: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
+  stage: z.string().optional(),
+  tags: z.array(z.string()).optional(),
+  score: z.object({ fit: z.number(), behaviour: z.number(), total: z.number() }).partial().optional(),
+  subscriptions: z.record(z.string(), z.object({ status: z.enum(['subscribed', 'unsubscribed', 'pending']) })).optional(),
+});
+export type SimulatedContact = z.input<typeof SimulatedContact>;
+
+export interface SimulationStep {
+  /** Virtual time the state was entered. */
+  readonly at: string;
+  /** Seconds since the start. */
+  readonly offsetSeconds: number;
+  /** The state's name: a step id, or a step id with a suffix (`.route`, `.deferred?`, `.window`, `.wait`). */
+  readonly state: string;
+  readonly note?: string;
+}
+
+export interface SimulationResult {
+  readonly journeyId: string;
+  readonly startedAt: string;
+  readonly status: 'completed' | 'exited' | 'failed';
+  readonly exit?: { readonly reason: string; readonly detail: string; readonly at: string };
+  readonly path: readonly SimulationStep[];
+  readonly emails: readonly { readonly at: string; readonly stepId: string; readonly templateId: string }[];
+  readonly handOffs: readonly { readonly at: string; readonly stepId: string; readonly reason?: string }[];
+  readonly webhooks: readonly { readonly at: string; readonly stepId: string; readonly url: string }[];
+}
+
+export interface SimulateOptions {
+  readonly contact: SimulatedContact;
+  readonly events?: readonly SimulatedEvent[];
+  /** The start (trigger) time. @default now */
+  readonly start?: Date;
+  readonly stageRank?: StageRank;
+}
+
+const silent: Logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+
+export async function simulate(journey: Journey, options: SimulateOptions): Promise<SimulationResult> {
+  const definition: AslDefinition = compileJourney(journey);
+  const start = options.start ?? new Date();
+  let now = start.getTime();
+  const parsedContact = SimulatedContact.parse(options.contact);
+  let contact: Contact = {
+    ...parsedContact,
+    score: parsedContact.score ? { version: 'simulated', fit: 0, behaviour: 0, total: 0, asOf: start.toISOString(), fitRules: [], contributions: [], ...parsedContact.score } : undefined,
+    subscriptions: parsedContact.subscriptions
+      ? Object.fromEntries(Object.entries(parsedContact.subscriptions).map(([t, s]) => [t, { ...s, at: start.toISOString(), source: 'simulation' }]))
+      : undefined,
+    createdAt: start.toISOString(),
+    updatedAt: start.toISOString(),
+  } as Contact;
+  const events = (options.events ?? []).map((raw, i) => scripted(SimulatedEvent.parse(raw), i, start, contact.contactId)).sort((a, b) => a.occurredAt.localeCompare(b.occurredAt));
+  const iso = () => new Date(now).toISOString();
+
+  const path: SimulationStep[] = [];
+  const emails: { at: string; stepId: string; templateId: string }[] = [];
+  const handOffs: { at: string; stepId: string; reason?: string }[] = [];
+  const webhooks: { at: string; stepId: string; url: string }[] = [];
+  let exit: SimulationResult['exit'];
+  const note = (text: string) => {
+    const index = clockLog.length - 1;
+    notes.set(index, notes.has(index) ? `${notes.get(index)}; ${text}` : text);
+  };
+
+  let abortRun: () => void = () => undefined;
+  /**
+   * Whether an event up to the virtual now (or the contact itself, for condition goals) ends the journey; if so
+   * the run is stopped, as the reactor's StopExecution would.
+   */
+  const exited = (): boolean => {
+    for (const event of events.filter((e) => Date.parse(e.occurredAt) <= now)) {
+      const reason = exitReason(event, journey, contact, options.stageRank);
+      if (reason) exit ??= { ...reason, at: event.occurredAt };
+    }
+    const conditionGoals = journey.goals.filter((goal) => 'text' in goal);
+    if (!exit && conditionGoals.length) {
+      const probe = { type: EventName.JourneyEntered, data: {} } as unknown as TimelineEvent;
+      const reason = exitReason(probe, { ...journey, goals: conditionGoals }, contact, options.stageRank);
+      if (reason) exit = { ...reason, at: iso() };
+    }
+    if (exit) abortRun();
+    return exit !== undefined;
+  };
+  const never = () => new Promise<never>(() => undefined);
+
+  let pendingWait: JourneyWait | undefined;
+  let lastUntil: string | undefined;
+  /** Virtual entry times of Task and Wait states, in order; Choice and terminal states take the last one. */
+  const clockLog: { state: string; at: number; end?: number; note?: string }[] = [];
+  const notes = new Map<number, string>();
+  const store: JourneyStore = {
+    contact: async () => contact,
+    eventsSince: async (_id, since) => events.filter((e) => e.occurredAt >= since && Date.parse(e.occurredAt) <= now).reverse(),
+    membership: async () => undefined as Membership | undefined,
+    putWait: async (_id, wait) => {
+      pendingWait = wait;
+    },
+    updateContact: async (_id, change: ContactUpdatedData) => {
+      const attributes = { ...contact.attributes, ...change.set };
+      for (const name of change.cleared) delete attributes[name];
+      const tags = new Set(contact.tags ?? []);
+      change.addedTags.forEach((t) => tags.add(t));
+      change.removedTags.forEach((t) => tags.delete(t));
+      contact = { ...contact, attributes, tags: [...tags].sort(), updatedAt: iso() };
+      return 'Updated';
+    },
+    finish: async () => undefined,
+    append: async () => true,
+    savedResponse: async () => undefined,
+    saveResponse: async () => undefined,
+  };
+  const webhookSender: WebhookSender = { post: async () => ({ status: 200 }) };
+  const step = makeJourneyStep({ store, webhooks: webhookSender, clock: { now: () => new Date(now) }, logger: silent, ...(options.stageRank ? { stageRank: options.stageRank } : {}) });
+
+  const handlers: Record<string, (input: unknown) => Promise<unknown>> = {};
+  for (const [stateName, state] of Object.entries(definition.States)) {
+    if (state.Type !== 'Task') continue;
+    handlers[stateName] = async (raw) => {
+      const entry: { state: string; at: number; end?: number } = { state: stateName, at: now };
+      clockLog.push(entry);
+      try {
+        return await runTask(raw);
+      } finally {
+        entry.end = now;
+      }
+    };
+    const runTask = async (raw: unknown): Promise<unknown> => {
+      if (exited()) return never();
+      const resource = String(state.Resource);
+      const input = (resource.includes('waitForTaskToken') ? (raw as { Payload: Record<string, unknown> }).Payload : raw) as Record<string, unknown>;
+      const withNow = { ...input, now: iso() };
+      if (resource === '${sendEmail}') {
+        const topic = journey.topic;
+        const subscriptions = contact.subscriptions ?? {};
+        if (subscriptions.all?.status === 'unsubscribed' || (topic && subscriptions[topic]?.status === 'unsubscribed')) {
+          note(`skipped ${String(input.templateId)}: unsubscribed`);
+          return { outcome: 'skipped', reason: 'unsubscribed' };
+        }
+        emails.push({ at: iso(), stepId: String(input.stepId), templateId: String(input.templateId) });
+        note(`would send ${String(input.templateId)}`);
+        return { outcome: 'sent', messageId: `simulated-${emails.length}` };
+      }
+      if (resource === '${handOff}') {
+        handOffs.push({ at: iso(), stepId: String(input.stepId), ...(input.reason ? { reason: String(input.reason) } : {}) });
+        note('would hand off to the CRM');
+        return { outcome: 'handed_off', crmId: 'simulated', provider: 'simulation' };
+      }
+      if (input.op === 'webhook') {
+        webhooks.push({ at: iso(), stepId: String(input.stepId), url: String(input.url) });
+        note(`would call ${String(input.url)}`);
+        return { outcome: 'delivered', status: 200 };
+      }
+      const output = (await step({ ...withNow, ...(input.op === 'registerWait' ? { taskToken: 'simulated' } : {}) })) as Record<string, unknown>;
+      if (input.op === 'branch') {
+        const index = Number(output.index);
+        note(index >= 0 ? `case ${index + 1} holds` : 'no case holds: otherwise');
+      }
+      if (input.op === 'waitUntil') {
+        note(String(output.reason));
+        lastUntil = String(output.until);
+      }
+      if (input.op === 'registerWait' && pendingWait) {
+        const wait = pendingWait;
+        pendingWait = undefined;
+        const deadline = now + Number(input.timeoutSeconds) * 1_000;
+        const where = wait.where.map((text) => {
+          const c = parseCondition(text);
+          if ('error' in c) throw new Error(c.error);
+          return c;
+        });
+        const hit = events.find((e) => Date.parse(e.occurredAt) > now - 1 && Date.parse(e.occurredAt) <= deadline && eventMatches(e, wait.event, where, options.stageRank));
+        const goalOrExit = events.find((e) => Date.parse(e.occurredAt) > now && Date.parse(e.occurredAt) <= Math.min(deadline, hit ? Date.parse(hit.occurredAt) : deadline) && exitReason(e, journey, contact, options.stageRank));
+        if (goalOrExit) {
+          now = Date.parse(goalOrExit.occurredAt);
+          if (exited()) return never();
+        }
+        if (hit) {
+          now = Math.max(now, Date.parse(hit.occurredAt));
+          note(`${wait.event} happened at ${hit.occurredAt}`);
+          return { happened: true, eventId: hit.eventId, type: hit.type, occurredAt: hit.occurredAt };
+        }
+        now = deadline;
+        note(`${wait.event} did not happen within the timeout`);
+        throw Object.assign(new Error('timed out'), { name: 'States.Timeout' });
+      }
+      return output;
+    };
+  }
+
+  // Waits take no real time: the virtual clock jumps by the wait's duration (or to the `until` a step computed).
+  const waits = new Proxy({} as Record<string, number>, {
+    get: (_target, stateName) => {
+      const state = typeof stateName === 'string' ? definition.States[stateName] : undefined;
+      if (!state || state.Type !== 'Wait') return undefined;
+      const seconds = typeof state.Seconds === 'number' ? state.Seconds : Math.max(0, (Date.parse(lastUntil ?? iso()) - now) / 1_000);
+      const entry = { state: String(stateName), at: now, end: now + seconds * 1_000, note: `wait ${formatDuration(Math.round(seconds))}` };
+      clockLog.push(entry);
+      now = entry.end;
+      return 0;
+    },
+  });
+
+  // The execution timeout (a year) is the real engine's business; here no real time passes.
+  const { TimeoutSeconds: _timeout, ...untimed } = definition;
+  const machine = new StateMachine(untimed as unknown as StateMachineDefinition, { validationOptions: { noValidate: true } });
+  const input = journeyInput(journey, contact.contactId, `${journey.id}-${contact.contactId}-SIMULATION`, {
+    eventId: 'SIMULATION',
+    contactId: contact.contactId,
+    occurredAt: start.toISOString(),
+    type: EventName.JourneyEnrollmentRequested,
+    data: { journeyId: journey.id, source: 'webhook' },
+  });
+  const run = machine.run(input as never, {
+    overrides: { taskResourceLocalHandlers: handlers as never, waitTimeOverrides: waits, retryIntervalOverrides: Object.fromEntries(Object.keys(handlers).map((k) => [k, 0])) },
+    context: { Execution: { Id: 'simulation', Name: input.executionName, StartTime: start.toISOString(), Input: input as never }, Task: { Token: 'simulated' }, State: { EnteredTime: 'simulated' } },
+  });
+  abortRun = run.abort;
+  const entered: string[] = [];
+  const logs = (async () => {
+    for await (const event of run.eventLogs) if (event.type === 'StateEntered') entered.push(event.state.name);
+  })();
+  let status: SimulationResult['status'] = 'completed';
+  try {
+    await run.result;
+  } catch (error) {
+    status = exit || error instanceof ExecutionAbortedError ? 'exited' : 'failed';
+  }
+  await logs;
+  let cursor = 0;
+  let at = start.getTime();
+  for (const state of entered) {
+    let entryNote: string | undefined;
+    const logged = clockLog.findIndex((entry, i) => i >= cursor && entry.state === state);
+    if (logged >= 0) {
+      at = clockLog[logged]!.at;
+      const end = clockLog[logged]!.end;
+      entryNote = [clockLog[logged]!.note, notes.get(logged)].filter(Boolean).join('; ') || undefined;
+      cursor = logged + 1;
+      path.push({ at: new Date(at).toISOString(), offsetSeconds: Math.round((at - start.getTime()) / 1_000), state, ...(entryNote ? { note: entryNote } : {}) });
+      at = end ?? at;
+      continue;
+    }
+    path.push({ at: new Date(at).toISOString(), offsetSeconds: Math.round((at - start.getTime()) / 1_000), state });
+  }
+  return { journeyId: journey.id, startedAt: start.toISOString(), status, ...(exit ? { exit } : {}), path, emails, handOffs, webhooks };
+}
+
+function scripted(raw: z.infer<typeof SimulatedEvent>, index: number, start: Date, contactId: string): TimelineEvent {
+  const relative = /^\+/.test(raw.at) ? parseDuration(raw.at.slice(1)) : undefined;
+  const at = relative !== undefined ? new Date(start.getTime() + relative * 1_000) : new Date(raw.at);
+  if (Number.isNaN(at.getTime())) throw new Error(`event ${index + 1}: "at" is "+<duration>" (e.g. +2d) or an ISO time`);
+  const envelope = { eventId: `SIM${String(index).padStart(4, '0')}`, contactId, occurredAt: at.toISOString() };
+  // Scripted events are shaped like timeline events for the matchers; only type and data are read.
+  return ('event' in raw
+    ? { ...envelope, type: EventName.Tracked, data: { event: raw.event, properties: raw.properties } }
+    : { ...envelope, type: raw.type, data: raw.data }) as unknown as TimelineEvent;
+}
