@@ -38,6 +38,11 @@ export interface HandOffQueue {
   enqueue(decision: DecisionOf<'HandOff'>): Promise<void>;
 }
 
+/** Sends the emails rules decide on (functions/email); idempotent by the decision's `idempotencyKey`. */
+export interface EmailSender {
+  send(decision: DecisionOf<'SendEmail'>): Promise<void>;
+}
+
 /**
  * Starts, stops and resumes journey executions. Each call is idempotent: a second start with the same name, a
  * stop of an execution that already ended, a resume with a token already used are no-ops.

@@ -6,7 +6,7 @@ import type { Logger } from '../shared/logger';
 import { parseTimelineItem, type TimelineEvent } from '../shared/timeline';
 import { decide, defaultRules } from './domain/decide';
 import { isWrite, type CallDecision, type Rule } from './domain/decisions';
-import type { HandOffQueue, JourneyStarter, ReactorStore } from './ports';
+import type { EmailSender, HandOffQueue, JourneyStarter, ReactorStore } from './ports';
 
 export interface ReactorDeps {
   readonly store: ReactorStore;
@@ -14,6 +14,8 @@ export interface ReactorDeps {
   readonly journeys: JourneyStarter;
   /** Applies HandOff decisions (functions/crm). Without it, a HandOff decision fails the record. */
   readonly handOffs?: HandOffQueue;
+  /** Applies SendEmail decisions (functions/email). Without it, a SendEmail decision fails the record. */
+  readonly emails?: EmailSender;
   readonly clock: Clock;
   readonly logger: Logger;
   /** @default defaultRules */
@@ -55,6 +57,10 @@ async function call(decision: CallDecision, deps: ReactorDeps): Promise<void> {
     case 'HandOff':
       if (!deps.handOffs) throw new Error('a HandOff decision needs the handOffs port');
       await deps.handOffs.enqueue(decision);
+      return;
+    case 'SendEmail':
+      if (!deps.emails) throw new Error('a SendEmail decision needs the emails port');
+      await deps.emails.send(decision);
       return;
   }
 }

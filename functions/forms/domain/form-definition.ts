@@ -107,6 +107,14 @@ export const FormDefinition = z
     /** A hidden field people never fill; posts that fill it are answered as usual and stored nowhere. */
     honeypot: fieldName.optional(),
     /**
+     * Email consent a submission gives (functions/email): to this topic of content/email.yaml; with `doubleOptIn`
+     * the subscription stays pending until the contact confirms a link sent by email. Without `subscribe`, a
+     * submitter is treated as subscribed (soft opt-in) until they unsubscribe.
+     */
+    subscribe: z
+      .strictObject({ topic: z.string().regex(/^[a-z][a-z0-9-]{0,39}$/), doubleOptIn: z.boolean().default(false) })
+      .optional(),
+    /**
      * Refuse (silently, as a bot) posts without a valid signed render token. Off by default so server-side
      * integrations keep working; posts WITH a token are always checked. @default false
      */

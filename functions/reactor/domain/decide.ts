@@ -1,6 +1,8 @@
 import type { Contact } from '../../contacts/domain/contact';
 import type { TimelineEvent } from '../../shared/timeline';
 import { countEvents } from '../../reports/domain/metrics';
+import { doubleOptInRule } from '../../email/domain/double-opt-in';
+import { forms } from '../../forms/forms';
 import { journeyRules } from '../../journeys/domain/rules';
 import { journeys } from '../../journeys/journeys';
 import { lifecycle, scoringRules, stageRankOf } from '../../scoring/domain/content';
@@ -12,6 +14,7 @@ export const defaultRules: readonly Rule[] = [
   countEvents,
   scoringRule(scoringRules, lifecycle),
   journeyRules(journeys, stageRankOf),
+  doubleOptInRule(forms),
 ];
 
 /** Every decision the rules make for one event. Pure: the same state always gives the same decisions. */

@@ -76,6 +76,17 @@ export type CallDecision =
       readonly idempotencyKey: string;
       readonly reason: string;
       readonly source: string;
+    }
+  /**
+   * Email: sends one email through the email capability (a double opt-in confirmation, functions/email), made
+   * idempotent by `idempotencyKey` (the triggering event's id): a retried record sends nothing more.
+   */
+  | {
+      readonly type: 'SendEmail';
+      readonly contactId: string;
+      readonly templateId: string;
+      readonly idempotencyKey: string;
+      readonly confirm?: { readonly topic: string; readonly formId: string; readonly ip?: string };
     };
 
 export type DecisionType = Decision['type'];
@@ -93,6 +104,7 @@ const kinds: { readonly [T in DecisionType]: DecisionOf<T> extends WriteDecision
   IndexDate: 'write',
   UpdateLifecycle: 'write',
   HandOff: 'call',
+  SendEmail: 'call',
 };
 
 export function isWrite(decision: Decision): decision is WriteDecision {

@@ -1,0 +1,155 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Contact } from '../../functions/contacts/domain/contact';
+import { ReactorEmails } from '../../functions/email/confirmations';
+import { doubleOptInRule } from '../../functions/email/domain/double-opt-in';
+import { DynamoEmailStore } from '../../functions/email/dynamo-email-store';
+import { emailSettings } from '../../functions/email/email-settings';
+import { makePreferences } from '../../functions/email/preferences';
+import { makeSendEmailTask } from '../../functions/email/send-email-task';
+import { TokenSigner } from '../../functions/email/tokens';
+import { FormDefinition } from '../../functions/forms/domain/form-definition';
+import type { TimelineEvent } from '../../functions/shared/timeline';
+import { httpEvent, lambdaContext, memoryLogger } from '../support/http';
+import { createTestTable, type TestTable } from '../support/table';
+import { PUBLIC_URL, createContact, eventsOf, fixedClock, sendDeps, signingKey, startLocalSes, type LocalSes } from './support';
+
+const forms = new Map([
+  ['newsletter-signup', { subscribe: { topic: 'newsletter', doubleOptIn: true } }],
+  ['demo-request', { subscribe: { topic: 'nurture', doubleOptIn: false } }],
+  ['contact-us', {}],
+]);
+
+const contact = (overrides: Partial<Contact> = {}): Contact => ({
+  contactId: '01HCONTACT0000000000000000',
+  email: 'ada@example.com',
+  attributes: {},
+  createdAt: '2026-03-01T00:00:00Z',
+  updatedAt: '2026-03-01T00:00:00Z',
+  ...overrides,
+});
+const submitted = (formId: string): TimelineEvent => ({
+  eventId: '01HEVENT000000000000000000',
+  contactId: '01HCONTACT0000000000000000',
+  type: 'form.submitted',
+  occurredAt: '2026-03-10T14:00:00Z',
+  data: { formId, fields: { email: 'ada@example.com' }, utm: {}, ip: '203.0.113.9' },
+});
+
+describe('the double opt-in rule', () => {
+  it('asks for a confirmation email when a double opt-in form is submitted, keyed by the submission', () => {
+    expect(doubleOptInRule(forms)({ event: submitted('newsletter-signup'), contact: contact() })).toEqual([
+      {
+        type: 'SendEmail',
+        contactId: '01HCONTACT0000000000000000',
+        templateId: 'confirm-subscription',
+        idempotencyKey: '01HEVENT000000000000000000',
+        confirm: { topic: 'newsletter', formId: 'newsletter-signup', ip: '203.0.113.9' },
+      },
+    ]);
+  });
+
+  it('asks nothing of single opt-in forms, forms without a topic, subscribed or suppressed contacts', () => {
+    const rule = doubleOptInRule(forms);
+    const subscribed = contact({ subscriptions: { newsletter: { status: 'subscribed', at: '2026-03-02T00:00:00Z', source: 'double-opt-in' } } });
+    expect(rule({ event: submitted('demo-request'), contact: contact() })).toEqual([]);
+    expect(rule({ event: submitted('contact-us'), contact: contact() })).toEqual([]);
+    expect(rule({ event: submitted('newsletter-signup'), contact: subscribed })).toEqual([]);
+    expect(rule({ event: submitted('newsletter-signup'), contact: contact({ suppressed: { reason: 'bounce', at: '2026-03-02T00:00:00Z' } }) })).toEqual([]);
+  });
+
+  it('is declared on a form file as subscribe: { topic, doubleOptIn }', () => {
+    const form = FormDefinition.parse({
+      id: 'newsletter-signup',
+      name: 'Newsletter',
+      fields: [{ name: 'email', type: 'email', label: 'Email', required: true }],
+      redirectUrl: '/thanks',
+      subscribe: { topic: 'newsletter', doubleOptIn: true },
+    });
+    expect(form.subscribe).toEqual({ topic: 'newsletter', doubleOptIn: true });
+  });
+});
+
+describe('double opt-in through the email capability', () => {
+  let table: TestTable;
+  let ses: LocalSes;
+  beforeAll(async () => {
+    table = await createTestTable();
+    ses = await startLocalSes();
+  });
+  afterAll(async () => {
+    await ses.stop();
+  });
+  beforeEach(async () => {
+    await ses.clear();
+  });
+
+  const signer = new TokenSigner([signingKey]);
+  const page = () =>
+    makePreferences({
+      store: new DynamoEmailStore(table.documentClient, table.tableName),
+      settings: emailSettings,
+      signer: async () => signer,
+      clock: fixedClock(),
+      logger: memoryLogger(),
+    });
+  const request = (method: 'GET' | 'POST', token: string, body?: string) =>
+    httpEvent({ routeKey: `${method} /u/{token}`, path: `/u/${token}`, pathParameters: { token }, ...(body ? { body } : {}) });
+  const welcome = (contactId: string, stepId: string) => ({
+    contactId, journeyId: 'welcome', stepId, executionName: `welcome-${contactId}-1`, templateId: 'welcome',
+  });
+  const confirmation = (contactId: string, key = 'submission-1') => ({
+    type: 'SendEmail' as const,
+    contactId,
+    templateId: 'confirm-subscription',
+    idempotencyKey: key,
+    confirm: { topic: 'newsletter', formId: 'newsletter-signup', ip: '203.0.113.9' },
+  });
+
+  it('keeps the topic pending with its consent record and sends one confirmation email per submission', async () => {
+    // Prepare
+    const { contactId, email } = await createContact(table);
+    const emails = new ReactorEmails(sendDeps(table, ses));
+
+    // Act
+    await emails.send(confirmation(contactId));
+    await emails.send(confirmation(contactId));
+
+    // Assess
+    const profile = await new DynamoEmailStore(table.documentClient, table.tableName).getContact(contactId);
+    expect(profile?.subscriptions?.newsletter).toMatchObject({
+      status: 'pending', source: 'form', formId: 'newsletter-signup', ip: '203.0.113.9', consentTextVersion: emailSettings.doubleOptIn.consentTextVersion,
+    });
+    expect(await eventsOf(table, contactId, 'consent.requested')).toHaveLength(1);
+    const sent = await ses.emails();
+    expect(sent).toHaveLength(1);
+    expect(sent[0]?.destination.to).toEqual([email]);
+    expect(sent[0]?.subject).toBe('Please confirm your subscription');
+    expect(sent[0]?.body.html).toMatch(new RegExp(`href="${PUBLIC_URL}/u/k\\.`));
+  });
+
+  it('sends no marketing of the topic until the link is confirmed, then does, with the consent recorded', async () => {
+    // Prepare
+    const { contactId } = await createContact(table);
+    await new ReactorEmails(sendDeps(table, ses)).send(confirmation(contactId));
+    const token = new RegExp(`${PUBLIC_URL}/u/(k\\.[^"]+)"`).exec((await ses.emails())[0]?.body.html ?? '')?.[1] ?? '';
+    const task = makeSendEmailTask(sendDeps(table, ses));
+
+    // Act
+    const before = await task(welcome(contactId, 'w1'));
+    const shown = await page()(request('GET', token), lambdaContext());
+    const afterGet = await task(welcome(contactId, 'w2'));
+    const confirmed = await page()(request('POST', token, 'action=confirm'), lambdaContext());
+    const after = await task(welcome(contactId, 'w3'));
+
+    // Assess
+    expect(before).toEqual({ outcome: 'skipped', reason: 'unconfirmed' });
+    expect(shown.body).toContain('Yes, subscribe me');
+    expect(afterGet).toEqual({ outcome: 'skipped', reason: 'unconfirmed' });
+    expect(confirmed.statusCode).toBe(200);
+    expect(after).toMatchObject({ outcome: 'sent' });
+    expect((await eventsOf(table, contactId, 'consent.confirmed'))[0]?.data).toMatchObject({ topic: 'newsletter', formId: 'newsletter-signup' });
+    expect((await eventsOf(table, contactId, 'email.subscribed'))[0]?.data).toMatchObject({ topic: 'newsletter', source: 'double-opt-in' });
+    const profile = await new DynamoEmailStore(table.documentClient, table.tableName).getContact(contactId);
+    expect(profile?.subscriptions?.newsletter).toMatchObject({ status: 'subscribed', ip: '203.0.113.9', formId: 'newsletter-signup' });
+  });
+});
