@@ -1,4 +1,5 @@
 import { buildJourneys } from '../lib/journeys/journey-files';
+import { buildScoringContent } from '../lib/scoring/content-files';
 
 /**
  * Validates marketer-owned content and regenerates what the functions bundle from it. Run by `npm start`
@@ -6,3 +7,5 @@ import { buildJourneys } from '../lib/journeys/journey-files';
  */
 const journeys = buildJourneys();
 console.log(`content: ${journeys.size} journeys valid (${[...journeys.keys()].join(', ')})`);
+buildScoringContent();
+console.log('content: scoring.yaml and lifecycle.yaml valid');

@@ -8,8 +8,8 @@ import { ScoringRules } from '../../functions/scoring/domain/scoring-rules';
 /**
  * The marketer-owned scoring and funnel files (`content/scoring.yaml`, `content/lifecycle.yaml`), compiled to the
  * JSON module the Lambda bundles import (`functions/scoring/content.generated.json`) and to JSON Schemas for
- * editors (`content/schemas/`). `npm start`, `npm run rescore` and the test suite rebuild them; a test fails when
- * the committed module is stale.
+ * editors (`content/schemas/`). `npm run content` (also run by `npm start` and `cdk synth`) rebuilds them; a test
+ * fails when the committed module is stale.
  */
 export const repoRoot = join(import.meta.dirname, '../..');
 export const scoringFile = join(repoRoot, 'content/scoring.yaml');

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { generatedContent, generatedContentFile, jsonSchemas, schemaFiles } from '../../lib/scoring/content-files';
 
 describe('scoring and lifecycle content', () => {
-  it('ships a generated module that matches content/scoring.yaml and content/lifecycle.yaml (run `npm run scoring:build`)', () => {
+  it('ships a generated module that matches content/scoring.yaml and content/lifecycle.yaml (run `npm run content`)', () => {
     expect(readFileSync(generatedContentFile, 'utf8')).toBe(generatedContent());
   });
 
