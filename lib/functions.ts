@@ -13,12 +13,13 @@ export const functions = {
     trigger: {
       kind: 'http',
       routes: [
-        { routeKey: 'POST /forms/{formId}', auth: 'public' },
+        // Throttled per route (README "Forms"): a burst of bot posts cannot use up the whole API's rate.
+        { routeKey: 'POST /forms/{formId}', auth: 'public', throttle: { rateLimit: 20, burstLimit: 40 } },
         { routeKey: 'OPTIONS /forms/{formId}', auth: 'public' },
         // The embed snippet: a render token, the captcha to show and, for a known visitor, which fields to ask.
-        { routeKey: 'GET /forms/{formId}/config', auth: 'public' },
+        { routeKey: 'GET /forms/{formId}/config', auth: 'public', throttle: { rateLimit: 30, burstLimit: 60 } },
         { routeKey: 'OPTIONS /forms/{formId}/config', auth: 'public' },
-        { routeKey: 'GET /embed.js', auth: 'public' },
+        { routeKey: 'GET /embed.js', auth: 'public', throttle: { rateLimit: 30, burstLimit: 60 } },
       ],
     },
     // A consistent read of the email claim (a BatchGetItem with the idempotency record when the post carries a
@@ -40,7 +41,7 @@ export const functions = {
     trigger: {
       kind: 'http',
       routes: [
-        { routeKey: 'POST /v1/{type}', auth: 'public' },
+        { routeKey: 'POST /v1/{type}', auth: 'public', throttle: { rateLimit: 50, burstLimit: 100 } },
         { routeKey: 'OPTIONS /v1/{type}', auth: 'public' },
       ],
     },

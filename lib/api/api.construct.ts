@@ -1,6 +1,7 @@
 import { CfnOutput } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
+  CfnStage,
   HttpApi,
   HttpMethod,
   HttpRoute,
@@ -74,6 +75,18 @@ export class Api extends Construct {
       },
     });
 
+    // Per-route throttling for public routes that declare it (lib/functions.ts), on top of the stage's limits.
+    const routeSettings: Record<string, { ThrottlingRateLimit: number; ThrottlingBurstLimit: number }> = {};
+    for (const route of routes) {
+      if (route.throttle) {
+        routeSettings[route.routeKey] = {
+          ThrottlingRateLimit: route.throttle.rateLimit,
+          ThrottlingBurstLimit: route.throttle.burstLimit,
+        };
+      }
+    }
+    if (Object.keys(routeSettings).length > 0) (this.stage.node.defaultChild as CfnStage).routeSettings = routeSettings;
+
     const integrations = new Map<FunctionKey, HttpLambdaIntegration>();
     for (const route of routes) {
       const handler = props.functions[route.function];
@@ -92,6 +105,8 @@ export class Api extends Construct {
         routeKey: parseRouteKey(route.routeKey),
         integration,
       });
+      // Route settings name routes by key: the stage is updated once they exist.
+      if (route.throttle) this.stage.node.addDependency(httpRoute);
       NagSuppressions.addResourceSuppressions(httpRoute, [
         { id: 'AwsSolutions-APIG4', reason: whyNoAuthorizer(route) },
       ]);

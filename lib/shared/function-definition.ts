@@ -10,6 +10,8 @@ export interface HttpRouteDefinition {
   /** `METHOD /path/{param}`, exactly as API Gateway HTTP API route keys are written. */
   readonly routeKey: string;
   readonly auth: RouteAuth;
+  /** API Gateway throttling of this route, tighter than the stage's (public routes anyone can call). */
+  readonly throttle?: { readonly rateLimit: number; readonly burstLimit: number };
 }
 
 /** A Lambda event-filtering pattern (the subset with exact strings and `prefix`). */

@@ -453,6 +453,23 @@ describe('NurtureStack', { timeout: SYNTH_TIMEOUT_MS }, () => {
       });
     });
 
+    it('throttles each public route that declares limits, tighter than the stage', () => {
+      const throttled = routes.filter((route) => route.throttle);
+
+      expect(throttled.map((route) => route.routeKey)).toEqual(
+        expect.arrayContaining(['POST /forms/{formId}', 'GET /forms/{formId}/config', 'GET /embed.js', 'POST /v1/{type}']),
+      );
+      template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+        StageName: '$default',
+        RouteSettings: Object.fromEntries(
+          throttled.map((route) => [
+            route.routeKey,
+            { ThrottlingRateLimit: route.throttle!.rateLimit, ThrottlingBurstLimit: route.throttle!.burstLimit },
+          ]),
+        ),
+      });
+    });
+
     it('outputs the API URL', () => {
       template.hasOutput('*', { Value: stack.resolve(stack.api.url) });
     });
