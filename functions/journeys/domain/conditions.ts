@@ -36,6 +36,8 @@ export function parseCondition(text: string): Condition | { readonly error: stri
     const items = list[1]!.split(',').map((item) => scalar(item.trim())).filter((item) => item !== '');
     return { subject, op, value: items.map((item) => (typeof item === 'boolean' ? String(item) : item)), text };
   }
+  // `5,000` would read as text and never compare as a number: refuse it rather than silently never match.
+  if (/^-?\d{1,3}(,\d{3})+(\.\d+)?$/.test(raw)) return { error: `"${text}": write numbers without separators, e.g. ${raw.replaceAll(',', '')}` };
   return { subject, op, value: scalar(raw), text };
 }
 
@@ -59,10 +61,11 @@ export function evaluate(condition: Condition, resolve: Resolve, stageRank?: Sta
   if (op === 'exists') return actual !== undefined && actual !== null && actual !== '';
   if (op === 'missing') return actual === undefined || actual === null || actual === '';
   if (op === 'contains') {
-    if (Array.isArray(actual)) return actual.map(String).includes(String(value));
+    if (Array.isArray(actual)) return actual.map(lower).includes(lower(value));
     return typeof actual === 'string' && actual.toLowerCase().includes(String(value).toLowerCase());
   }
-  if (op === 'in') return Array.isArray(value) && value.map(String).includes(String(actual));
+  // Like ==, text compares without regard to case.
+  if (op === 'in') return Array.isArray(value) && value.map(lower).includes(lower(actual));
   if (actual === undefined || actual === null) return op === '!=';
 
   if (condition.subject === 'stage' && stageRank && typeof actual === 'string' && typeof value === 'string') {
@@ -74,6 +77,8 @@ export function evaluate(condition: Condition, resolve: Resolve, stageRank?: Sta
   if (typeof value === 'number' && a === undefined) return op === '!=';
   return compare(a as string | number | boolean, value as string | number | boolean, op);
 }
+
+const lower = (value: unknown) => String(value).toLowerCase();
 
 function toNumber(value: unknown): number | undefined {
   if (typeof value === 'number') return value;
