@@ -117,6 +117,52 @@ describe('the embed snippet in a real browser, JavaScript on', () => {
   });
 });
 
+// Contexts are left open, as in the other tests: the packaged Chromium runs single-process, and closing a context
+// there can take the whole browser down.
+describe('progressive profiling', () => {
+  it('keeps nothing in the browser when the visitor did not consent', { timeout: 60_000 }, async () => {
+    const context = await browser.newContext({ javaScriptEnabled: true });
+    const p = await context.newPage();
+    await p.goto(`${app.url}/`);
+    await snippetReady(p);
+    await p.fill('#email', `noconsent-${Date.now()}@example.com`);
+    await p.fill('#first_name', 'Noa');
+    await p.waitForTimeout(HUMAN_PAUSE_MS);
+    await Promise.all([p.waitForURL(`${app.url}/thank-you`), p.click('button[type=submit]')]);
+
+    // (Runs before the consenting visitor's test: the single-process Chromium may share storage between contexts.)
+    expect(await p.evaluate('localStorage.length')).toBe(0);
+    expect(await context.cookies()).toEqual([]);
+  });
+
+  it('stops asking a returning visitor (who consented) for what their profile already has', { timeout: 60_000 }, async () => {
+    const context = await browser.newContext({ javaScriptEnabled: true });
+    const p = await context.newPage();
+    await p.goto(`${app.url}/`);
+    await snippetReady(p);
+    await p.fill('#email', `returning-${Date.now()}@example.com`);
+    await p.fill('#first_name', 'Rae');
+    await p.fill('#company', 'Initech');
+    await p.fill('#country', 'Germany');
+    await p.check('#marketing_consent');
+    await p.waitForTimeout(HUMAN_PAUSE_MS);
+    await Promise.all([p.waitForURL(`${app.url}/thank-you`), p.click('button[type=submit]')]);
+
+    await p.goto(`${app.url}/`);
+    await snippetReady(p);
+
+    expect(await p.isHidden('#company')).toBe(true);
+    expect(await p.isHidden('#country')).toBe(true);
+    expect(await p.isVisible('#phone')).toBe(true);
+    expect(await p.isVisible('#email')).toBe(true);
+    // The browser keeps a signed id, never the email.
+    const stored = await p.evaluate('JSON.stringify(localStorage)');
+    expect(stored).toContain('nurture_visitor');
+    expect(stored).not.toContain('@example.com');
+    await screenshot(p, 'progressive');
+  });
+});
+
 describe('the same pages with JavaScript off', () => {
   it('posts the newsletter form as plain HTML and lands on the thank-you page (303)', { timeout: 60_000 }, async () => {
     const p = await page(false);

@@ -126,7 +126,7 @@ export const FormDefinition = z
     /** B2B forms: refuse free-mail addresses (gmail.com, outlook.com, …) with a 422. @default false */
     rejectFreeMail: z.boolean().default(false),
     /**
-     * Fields to ask only while the contact's profile lacks them: the snippet asks `GET /forms/{id}/fields` which
+     * Fields to ask only while the contact's profile lacks them: the snippet asks `GET /forms/{id}/config` which
      * to show to a known visitor. Every listed name must be a declared, optional field.
      */
     progressiveFields: z.array(fieldName).default([]),

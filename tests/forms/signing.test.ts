@@ -1,0 +1,73 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { httpCaptchaVerifier } from '../../functions/forms/captcha';
+import { Signer } from '../../functions/forms/signing';
+import { memoryLogger } from '../support/http';
+
+const signer = new Signer(async () => 'signing-key-0123456789abcdef');
+const at = new Date('2026-11-25T10:00:00.000Z');
+
+describe('render and visitor tokens', () => {
+  it('tells the age of a genuine render token, and refuses another form\'s, another key\'s or an altered one', async () => {
+    const token = await signer.renderToken('demo-request', at);
+    const later = new Date(at.getTime() + 5_000);
+
+    expect(await signer.checkRenderToken('demo-request', token, later)).toEqual({ type: 'Valid', ageMs: 5_000 });
+    expect(await signer.checkRenderToken('newsletter', token, later)).toEqual({ type: 'Forged' });
+    expect(await new Signer(async () => 'another-key-0123456789abcdef').checkRenderToken('demo-request', token, later)).toEqual({
+      type: 'Forged',
+    });
+    const [time, mac] = token.split('.');
+    const earlier = (parseInt(time!, 36) - 60_000).toString(36);
+    expect(await signer.checkRenderToken('demo-request', `${earlier}.${mac}`, later)).toEqual({ type: 'Forged' });
+    expect(await signer.checkRenderToken('demo-request', 'garbage', later)).toEqual({ type: 'Forged' });
+  });
+
+  it('names the contact of a visitor token it signed, and nothing for a forged one', async () => {
+    const contactId = '01JCZ3K7Q8M9N0P1R2S3T4V5W6';
+    const token = await signer.visitorToken(contactId);
+
+    expect(await signer.visitorOf(token)).toBe(contactId);
+    expect(await signer.visitorOf(`01JCZ3K7Q8M9N0P1R2S3T4V5W7.${token.split('.')[1]}`)).toBeUndefined();
+    expect(token).not.toMatch(/@/);
+  });
+});
+
+describe('captcha verification', () => {
+  it('lets a post through when the provider cannot be reached, and says so in the log', async () => {
+    const logger = memoryLogger();
+    const verifier = httpCaptchaVerifier({
+      secrets: { turnstile: async () => 'secret' },
+      endpoints: { turnstile: 'http://127.0.0.1:9/siteverify' },
+      logger,
+      timeoutMs: 500,
+    });
+
+    expect(await verifier.verify('turnstile', 'response', undefined)).toBe(true);
+    expect(logger.lines.map((line) => line.message)).toContain('captcha provider unreachable; post let through');
+  });
+
+  it('sends the secret, the response and the IP, and refuses what the provider refutes or a missing response', async () => {
+    let received = '';
+    const server = createServer((req, res) => {
+      req.on('data', (chunk: Buffer) => (received += chunk.toString()));
+      req.on('end', () => res.end(JSON.stringify({ success: false })));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const verifier = httpCaptchaVerifier({
+      secrets: { recaptcha: async () => 'recaptcha-secret' },
+      endpoints: { recaptcha: `http://127.0.0.1:${(server.address() as AddressInfo).port}/` },
+      logger: memoryLogger(),
+    });
+
+    expect(await verifier.verify('recaptcha', 'token-1', '203.0.113.7')).toBe(false);
+    expect(Object.fromEntries(new URLSearchParams(received))).toEqual({
+      secret: 'recaptcha-secret',
+      response: 'token-1',
+      remoteip: '203.0.113.7',
+    });
+    expect(await verifier.verify('recaptcha', '', undefined)).toBe(false);
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+});
