@@ -57,7 +57,8 @@ export class DynamoJourneyStore implements JourneyStore {
   }
 
   async updateContact(contactId: string, change: ContactUpdatedData, eventId: string, at: string): Promise<'Updated' | 'AlreadyApplied' | 'NoSuchContact'> {
-    const names: Record<string, string> = { '#attributes': 'attributes' };
+    // DynamoDB refuses unused names: `#attributes` only when attributes are set or cleared (not for tags alone).
+    const names: Record<string, string> = Object.keys(change.set).length || change.cleared.length ? { '#attributes': 'attributes' } : {};
     const values: Record<string, unknown> = { ':now': at };
     const sets = ['updatedAt = :now'];
     const removes: string[] = [];
@@ -92,7 +93,7 @@ export class DynamoJourneyStore implements JourneyStore {
                 Key: keys.profile(contactId),
                 UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
                 ConditionExpression: `attribute_exists(PK)${values[':seen'] ? ' AND updatedAt = :seen' : ''}`,
-                ExpressionAttributeNames: names,
+                ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
                 ExpressionAttributeValues: values,
               },
             },
@@ -150,7 +151,7 @@ export class DynamoJourneyStore implements JourneyStore {
     }
   }
 
-  async append(event: TimelineEvent): Promise<boolean> {
+  async append(event: TimelineEvent): Promise<'Appended' | 'AlreadyAppended' | 'NoSuchContact'> {
     try {
       await this.db.send(
         new TransactWriteCommand({
@@ -160,11 +161,11 @@ export class DynamoJourneyStore implements JourneyStore {
           ],
         }),
       );
-      return true;
+      return 'Appended';
     } catch (error) {
       const reasons = error instanceof TransactionCanceledException ? (error.CancellationReasons ?? []) : [];
-      if (reasons[0]?.Code === 'ConditionalCheckFailed') return false;
-      if (reasons[1]?.Code === 'ConditionalCheckFailed') return true;
+      if (reasons[0]?.Code === 'ConditionalCheckFailed') return 'NoSuchContact';
+      if (reasons[1]?.Code === 'ConditionalCheckFailed') return 'AlreadyAppended';
       throw error;
     }
   }
