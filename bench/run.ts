@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import * as z from 'zod';
 import { benchBundles } from './bundles';
 import { benchEmail, emailSection } from './email';
+import { benchScoring, scoringSection } from './scoring';
 import { repoRoot, runChild } from './child';
 import { renderReport, type Machine } from './report';
 import { BatchPoint, IntakePoint, type BatchPlan, type IntakePlan } from './workload';
@@ -60,6 +61,9 @@ try {
   say('email: templates, sends against a floor, calls per send, bundles');
   const email = emailSection(await benchEmail(say));
 
+  say('scoring and CRM: rescore replay, reactor with scoring against its floor, hand-offs to the local receiver');
+  const scoring = scoringSection(await benchScoring(say));
+
   say('tracking API: /v1/batch through the gateway against the direct-SDK floor');
   const batches = await runChild('bench/batch.ts', batchPlan, z.array(BatchPoint), {
     logFile: join(workDir, 'batch.log'),
@@ -75,7 +79,7 @@ try {
     capture: { batches, embedGzipBytes: embedGzipBytes() },
   });
   // The email section's misses are marked MISS in its own table.
-  const full = `${report.trimEnd()}\n\n${email.markdown}`;
+  const full = `${report.trimEnd()}\n\n${email.markdown}\n${scoring.markdown}`;
   writeFileSync(join(repoRoot, 'docs/benchmarks.md'), full);
   console.log(full);
   say('wrote docs/benchmarks.md');

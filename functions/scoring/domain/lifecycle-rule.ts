@@ -22,13 +22,21 @@ export interface LifecycleOutcome {
  * Scores one event and decides the stage it leads to: a pure function of (rules, funnel, profile, event). Time is
  * the event's own (`occurredAt`), so replaying a timeline gives the same result whenever it runs.
  */
-export function applyEvent(rules: ScoringRules, lifecycle: Lifecycle, contact: Contact, event: TimelineEvent): LifecycleOutcome {
+export function applyEvent(
+  rules: ScoringRules,
+  lifecycle: Lifecycle,
+  contact: Contact,
+  event: TimelineEvent,
+  /** `false` for replays, which only want the resulting score and stage. @default true */
+  withEvents = true,
+): LifecycleOutcome {
   const { score: scored, earned } = scoreEvent(rules, contact, event);
   const engaged = earned.some((e) => e.points > 0);
   const transition = nextStage(lifecycle, contact.stage, event, scored, engaged);
   const score = transition?.to === RECYCLED ? withoutBehaviour(scored) : scored;
 
   const events: TimelineEvent[] = [];
+  if (!withEvents) return { score, ...(transition ? { transition } : {}), events, scoreChanged: true };
   const previousTotal = contact.score?.total ?? 0;
   const base = { contactId: contact.contactId, occurredAt: event.occurredAt };
   if (score.total !== previousTotal) {

@@ -22,8 +22,7 @@ export type EventMatcher = z.infer<typeof EventMatcher>;
 
 /** The event types and data tests an event must pass. Unknown types simply never match. */
 export function matches(matcher: EventMatcher, event: Pick<TimelineEvent, 'type' | 'data'>): boolean {
-  const types = typeof matcher.type === 'string' ? [matcher.type] : matcher.type;
-  if (!types.includes(event.type)) return false;
+  if (typeof matcher.type === 'string' ? matcher.type !== event.type : !matcher.type.includes(event.type)) return false;
   if (!matcher.where) return true;
   for (const [path, test] of Object.entries(matcher.where)) {
     const value = valueAt(event.data, path);

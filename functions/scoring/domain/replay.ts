@@ -25,16 +25,17 @@ const DERIVED: ReadonlySet<string> = new Set([EventName.ScoreChanged, EventName.
  */
 export function replayTimeline(rules: ScoringRules, lifecycle: Lifecycle, profile: Contact, events: readonly TimelineEvent[]): Replayed {
   const { score: _score, stage: _stage, stageChangedAt: _at, ...rest } = profile;
-  let contact: Contact = rest;
+  // One working copy, updated in place: a replay runs millions of events and allocates per event only what scoring does.
+  const contact: Contact = { ...rest };
   const transitions: Replayed['transitions'][number][] = [];
   let applied = 0;
   for (const event of events) {
     if (DERIVED.has(event.type)) continue;
     applied++;
-    const outcome = applyEvent(rules, lifecycle, contact, event);
-    contact = { ...contact, score: outcome.score };
+    const outcome = applyEvent(rules, lifecycle, contact, event, false);
+    contact.score = outcome.score;
     if (outcome.transition) {
-      contact = { ...contact, stage: outcome.transition.to };
+      contact.stage = outcome.transition.to;
       transitions.push({ ...outcome.transition, at: event.occurredAt, causeEventId: event.eventId });
     }
   }

@@ -11,35 +11,67 @@ const MAX_CONTRIBUTIONS = 200;
 
 export type Contribution = LeadScore['contributions'][number];
 
+/**
+ * Rules prepared once per rules object: whole-word patterns and domain lists, so scoring an event builds no regular
+ * expression and lowercases no list (rescoring replays millions of events).
+ */
+interface Compiled {
+  readonly words: Map<FitCondition, RegExp>;
+  readonly domains: Map<FitCondition, readonly string[]>;
+}
+const compiledRules = new WeakMap<ScoringRules, Compiled>();
+
+function compiled(rules: ScoringRules): Compiled {
+  let found = compiledRules.get(rules);
+  if (!found) {
+    const words = new Map<FitCondition, RegExp>();
+    const domains = new Map<FitCondition, readonly string[]>();
+    for (const { when } of rules.fit) {
+      if ('emailDomainIn' in when) {
+        const list = typeof when.emailDomainIn === 'string' ? (rules.domainLists[when.emailDomainIn] ?? []) : when.emailDomainIn;
+        domains.set(when, list.map((entry) => entry.toLowerCase()));
+      } else if (when.containsAny) {
+        // Whole words: "VP" matches "VP Sales" but not "MVP".
+        words.set(when, new RegExp(`[^a-z0-9](?:${when.containsAny.map((w) => escapeRegExp(w.toLowerCase())).join('|')})[^a-z0-9]`));
+      }
+    }
+    found = { words, domains };
+    compiledRules.set(rules, found);
+  }
+  return found;
+}
+
+/** The last profile's fit, per rules: a profile's attributes and email decide it, and replays reuse them. */
+const lastFit = new WeakMap<ScoringRules, { attributes: object; email: string; fit: Pick<LeadScore, 'fit' | 'fitRules'> }>();
+
 /** Fit: the fit rules the profile satisfies, and their sum. */
 export function fitOf(rules: ScoringRules, contact: Pick<Contact, 'email' | 'attributes'>): Pick<LeadScore, 'fit' | 'fitRules'> {
+  const last = lastFit.get(rules);
+  if (last && last.attributes === contact.attributes && last.email === contact.email) return last.fit;
+  const prepared = compiled(rules);
   const fitRules: LeadScore['fitRules'] = [];
   let fit = 0;
   for (const rule of rules.fit) {
-    if (!holds(rule.when, contact, rules)) continue;
+    if (!holds(rule.when, contact, prepared)) continue;
     fitRules.push({ ruleId: rule.id, points: rule.points });
     fit += rule.points;
   }
-  return { fit, fitRules };
+  const result = { fit, fitRules };
+  lastFit.set(rules, { attributes: contact.attributes, email: contact.email, fit: result });
+  return result;
 }
 
-function holds(condition: FitCondition, contact: Pick<Contact, 'email' | 'attributes'>, rules: ScoringRules): boolean {
+function holds(condition: FitCondition, contact: Pick<Contact, 'email' | 'attributes'>, prepared: Compiled): boolean {
   if ('emailDomainIn' in condition) {
-    const list = typeof condition.emailDomainIn === 'string' ? (rules.domainLists[condition.emailDomainIn] ?? []) : condition.emailDomainIn;
+    const list = prepared.domains.get(condition) ?? [];
     const domain = contact.email.slice(contact.email.lastIndexOf('@') + 1).toLowerCase();
-    return list.some((entry) => domain === entry.toLowerCase() || domain.endsWith(`.${entry.toLowerCase()}`));
+    return list.some((entry) => domain === entry || domain.endsWith(`.${entry}`));
   }
   const value = contact.attributes[condition.attribute];
   if (value === undefined || value === '') return false;
   if (condition.equals !== undefined && value !== condition.equals) return false;
   if (condition.oneOf && !condition.oneOf.includes(value as string | number)) return false;
-  if (condition.containsAny) {
-    const text = ` ${String(value).toLowerCase()} `;
-    // Whole words: "VP" matches "VP Sales" but not "MVP".
-    if (!condition.containsAny.some((word) => new RegExp(`[^a-z0-9]${escapeRegExp(word.toLowerCase())}[^a-z0-9]`).test(text))) {
-      return false;
-    }
-  }
+  if (condition.containsAny && !prepared.words.get(condition)!.test(` ${String(value).toLowerCase()} `)) return false;
   if (condition.gte !== undefined || condition.lte !== undefined) {
     const number = typeof value === 'number' ? value : Number(String(value).replace(/[\s,$€£]/g, ''));
     if (!Number.isFinite(number)) return false;
@@ -53,9 +85,21 @@ function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
+/** Parsed contribution times: a contribution's `at` is parsed once however many events it decays over. */
+const parsedTimes = new Map<string, number>();
+function timeOf(iso: string): number {
+  let ms = parsedTimes.get(iso);
+  if (ms === undefined) {
+    if (parsedTimes.size > 50_000) parsedTimes.clear();
+    ms = Date.parse(iso);
+    parsedTimes.set(iso, ms);
+  }
+  return ms;
+}
+
 /** What a contribution is worth at `atMs` after decay (full value for a time before it, e.g. a late event). */
 export function decayed(contribution: Contribution, atMs: number, halfLifeDays: number): number {
-  const age = atMs - Date.parse(contribution.at);
+  const age = atMs - timeOf(contribution.at);
   return age <= 0 ? contribution.points : contribution.points * 0.5 ** (age / (halfLifeDays * DAY_MS));
 }
 
@@ -85,14 +129,16 @@ export interface Scored {
 export function scoreEvent(rules: ScoringRules, contact: Contact, event: TimelineEvent): Scored {
   const previous = contact.score;
   const eventMs = Date.parse(event.occurredAt);
-  const previousMs = previous ? Date.parse(previous.asOf) : -Infinity;
-  const contributions = previous ? [...previous.contributions] : [];
+  const previousMs = previous ? timeOf(previous.asOf) : -Infinity;
+  let contributions = previous?.contributions ?? [];
   const earned: { ruleId: string; points: number }[] = [];
   for (const rule of rules.behaviour) {
     if (!matches(rule.on, event)) continue;
     const points = pointsFor(rule, contributions, event, eventMs, rules.decay.halfLifeDays);
     if (points === 0) continue;
-    contributions.push({ ruleId: rule.id, points, at: event.occurredAt, eventId: event.eventId });
+    // Copied on the first new contribution only: the previous score is never changed.
+    if (earned.length === 0) contributions = [...contributions];
+    (contributions as Contribution[]).push({ ruleId: rule.id, points, at: event.occurredAt, eventId: event.eventId });
     earned.push({ ruleId: rule.id, points });
   }
   const asOfMs = Math.max(previousMs, eventMs);
@@ -111,7 +157,7 @@ function pointsFor(
   if (own.some((c) => c.eventId === event.eventId)) return 0;
   if (rule.oncePerDays !== undefined) {
     const window = rule.oncePerDays * DAY_MS;
-    if (own.some((c) => Math.abs(eventMs - Date.parse(c.at)) < window)) return 0;
+    if (own.some((c) => Math.abs(eventMs - timeOf(c.at)) < window)) return 0;
   }
   if (rule.cap === undefined) return rule.points;
   const held = Math.abs(behaviourAt(own, eventMs, halfLifeDays));
@@ -120,13 +166,22 @@ function pointsFor(
   return Math.sign(rule.points) * Math.min(Math.abs(rule.points), room);
 }
 
-function finish(rules: ScoringRules, contact: Contact, contributions: Contribution[], asOfMs: number, asOf: string): LeadScore {
+function finish(rules: ScoringRules, contact: Contact, contributions: readonly Contribution[], asOfMs: number, asOf: string): LeadScore {
   const { halfLifeDays } = rules.decay;
-  const kept = contributions
-    .filter((c) => Math.abs(decayed(c, asOfMs, halfLifeDays)) >= NEGLIGIBLE)
-    .slice(-MAX_CONTRIBUTIONS);
+  let kept: Contribution[] = [];
+  let sum = 0;
+  for (const c of contributions) {
+    const value = decayed(c, asOfMs, halfLifeDays);
+    if (Math.abs(value) < NEGLIGIBLE) continue;
+    kept.push(c);
+    sum += value;
+  }
+  if (kept.length > MAX_CONTRIBUTIONS) {
+    kept = kept.slice(-MAX_CONTRIBUTIONS);
+    sum = behaviourAt(kept, asOfMs, halfLifeDays);
+  }
   const { fit, fitRules } = fitOf(rules, contact);
-  const behaviour = Math.round(behaviourAt(kept, asOfMs, halfLifeDays));
+  const behaviour = Math.round(sum);
   return { version: rules.version, fit, behaviour, total: fit + behaviour, asOf, fitRules, contributions: kept };
 }
 
