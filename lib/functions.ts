@@ -79,6 +79,9 @@ export const functions = {
       table: { actions: ['GetItem', 'Query', 'UpdateItem', 'PutItem', 'DeleteItem'] },
       journeyExecutions: ['start', 'stop', 'resume'],
       handOffQueue: true,
+      // Double opt-in confirmations (functions/email): SES sending and the link-signing keys.
+      sendEmail: true,
+      emailSigningKeys: true,
     },
     // A batch of up to 100 events, each a read, maybe a Step Functions call and a small transaction.
     timeoutSeconds: 30,

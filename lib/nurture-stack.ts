@@ -62,6 +62,8 @@ export class NurtureStack extends Stack {
     this.reactor = new Reactor(this, 'Reactor', {
       table,
       handOffQueue: this.crm.handOffs,
+      emailSending: this.email.sending,
+      emailSigningKeys: this.email.signingKeys,
       journeyStateMachineArnPrefix: this.journeys.stateMachineArnPrefix,
       journeyExecutionArnPrefix: this.journeys.executionArnPrefix,
     });
@@ -78,6 +80,6 @@ export class NurtureStack extends Stack {
         emailPreferences: this.email.emailPreferences.function,
       },
     });
-    this.email.usePublicUrl(this.api.url);
+    this.email.usePublicUrl(this.api.url, this.reactor.reactor);
   }
 }

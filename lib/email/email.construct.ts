@@ -10,7 +10,7 @@ import { Construct } from 'constructs';
 import { emailSettings } from '../../functions/email/email-settings';
 import { addressOf } from '../../functions/email/domain/settings';
 import { functions } from '../functions';
-import { NurtureFunction } from '../shared/nurture-function';
+import { NurtureFunction, type BindableResources } from '../shared/nurture-function';
 
 export interface EmailProps {
   /** The single table: contacts, timelines, send records. */
@@ -35,6 +35,8 @@ export class Email extends Construct {
   /** `current,previous`: HMAC keys of tracking, unsubscribe and confirmation links. */
   public readonly signingKeys: Secret;
   public readonly sesEventsRule: Rule;
+  /** What a function needs to send as the sender domain in the configuration set (the `sendEmail` binding). */
+  public readonly sending: NonNullable<BindableResources['emailSending']>;
 
   constructor(scope: Construct, id: string, props: EmailProps) {
     super(scope, id);
@@ -68,7 +70,7 @@ export class Email extends Construct {
     ]);
 
     const domain = addressOf(emailSettings.sender.from).split('@')[1] ?? '';
-    const emailSending = {
+    const emailSending = (this.sending = {
       identityArn: stack.formatArn({ service: 'ses', resource: 'identity', resourceName: domain, arnFormat: ArnFormat.SLASH_RESOURCE_NAME }),
       configurationSetArn: stack.formatArn({
         service: 'ses',
@@ -77,7 +79,7 @@ export class Email extends Construct {
         arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
       }),
       configurationSetName: this.configurationSet.configurationSetName,
-    };
+    });
     const links = { emailSigningKeys: this.signingKeys };
 
     this.sendEmail = new NurtureFunction(this, 'SendEmail', {
@@ -114,8 +116,11 @@ export class Email extends Construct {
     });
   }
 
-  /** Tells the functions that write links into emails the public base URL of the HTTP API. */
-  usePublicUrl(url: string): void {
-    for (const fn of [this.sendEmail, this.sendEmailApi]) fn.function.addEnvironment('PUBLIC_BASE_URL', url);
+  /**
+   * Tells the functions that write links into emails the public base URL of the HTTP API: the email functions
+   * and `others` that send email (the reactor's double opt-in confirmations).
+   */
+  usePublicUrl(url: string, ...others: readonly NurtureFunction[]): void {
+    for (const fn of [this.sendEmail, this.sendEmailApi, ...others]) fn.function.addEnvironment('PUBLIC_BASE_URL', url);
   }
 }

@@ -4,9 +4,10 @@ import { FilterCriteria, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Queue, QueueEncryption, type IQueue } from 'aws-cdk-lib/aws-sqs';
 import { NagSuppressions } from 'cdk-nag';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { functions } from '../functions';
-import { NurtureFunction } from '../shared/nurture-function';
+import { NurtureFunction, type BindableResources } from '../shared/nurture-function';
 
 export interface ReactorProps {
   /** The single table; its stream feeds the reactor and the reactor writes its outcomes back to it. */
@@ -17,6 +18,10 @@ export interface ReactorProps {
   readonly journeyExecutionArnPrefix: string;
   /** The CRM hand-off queue the reactor puts MQLs on (lib/crm). */
   readonly handOffQueue: IQueue;
+  /** SES sending for double opt-in confirmations (lib/email). */
+  readonly emailSending: NonNullable<BindableResources['emailSending']>;
+  /** The email link-signing keys (lib/email). */
+  readonly emailSigningKeys: ISecret;
 }
 
 /** Applies the rules to every new timeline event, reading them from the table's stream. */
@@ -53,6 +58,8 @@ export class Reactor extends Construct {
         journeyStateMachineArnPrefix: props.journeyStateMachineArnPrefix,
         journeyExecutionArnPrefix: props.journeyExecutionArnPrefix,
         handOffQueue: props.handOffQueue,
+        emailSending: props.emailSending,
+        emailSigningKeys: props.emailSigningKeys,
       },
     });
 

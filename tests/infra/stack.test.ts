@@ -188,6 +188,9 @@ describe('NurtureStack', { timeout: SYNTH_TIMEOUT_MS }, () => {
             TABLE_NAME: ref(stack.data.table),
             JOURNEY_STATE_MACHINE_ARN_PREFIX: stack.resolve(stack.journeys.stateMachineArnPrefix),
             HANDOFF_QUEUE_URL: ref(stack.crm.handOffs),
+            SES_CONFIGURATION_SET: ref(stack.email.configurationSet),
+            EMAIL_SIGNING_KEYS_SECRET_ARN: ref(stack.email.signingKeys),
+            PUBLIC_BASE_URL: Match.anyValue(),
           }),
         },
       });
@@ -263,6 +266,12 @@ describe('NurtureStack', { timeout: SYNTH_TIMEOUT_MS }, () => {
           Action: 'states:StartExecution',
           Resource: stack.resolve(`${stack.journeys.stateMachineArnPrefix}*`),
         },
+        {
+          Effect: 'Allow',
+          Action: 'ses:SendEmail',
+          Resource: [stack.resolve(stack.email.sending.identityArn), stack.resolve(stack.email.sending.configurationSetArn)],
+        },
+        { Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: ref(stack.email.signingKeys) },
         { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: arn(stack.crm.handOffs) },
         {
           Effect: 'Allow',
