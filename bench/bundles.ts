@@ -5,7 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { build, type BuildOptions } from 'esbuild';
 import { functions } from '../lib/functions';
 import type { FunctionDefinition } from '../lib/shared/function-definition';
-import { LAZY_SDK_CLIENTS } from '../lib/shared/nurture-function';
+import { BUNDLED_SDK_ALIASES, LAZY_SDK_CLIENTS } from '../lib/shared/nurture-function';
 import { repoRoot } from './child';
 import { median } from './workload';
 
@@ -38,7 +38,7 @@ const lambdaBundling: BuildOptions = {
 
 /** As NurtureFunction: functions that opt in bundle the SDK, except the clients they only import lazily. */
 function sdkBundling(definition: FunctionDefinition): BuildOptions {
-  return definition.bundleAwsSdk ? { external: [...LAZY_SDK_CLIENTS] } : {};
+  return definition.bundleAwsSdk ? { external: [...LAZY_SDK_CLIENTS], alias: { ...BUNDLED_SDK_ALIASES } } : {};
 }
 
 /** What the handlers validate at import, plus the NODE_OPTIONS NurtureFunction deploys with. */

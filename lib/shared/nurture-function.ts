@@ -18,6 +18,14 @@ import type { FunctionDefinition, TableAction } from './function-definition';
  */
 export const LAZY_SDK_CLIENTS = ['@aws-sdk/client-secrets-manager'] as const;
 
+/**
+ * Module replacements in functions that bundle the SDK: credentials come from the environment in Lambda, so the
+ * default provider chain is swapped for the environment provider (functions/shared/lambda-credentials.ts).
+ */
+export const BUNDLED_SDK_ALIASES = {
+  '@aws-sdk/credential-provider-node': './functions/shared/lambda-credentials.ts',
+} as const;
+
 /** The repository root: registry entry paths and the lock file are relative to it. */
 const repoRoot = path.join(import.meta.dirname, '../..');
 
@@ -133,6 +141,9 @@ export class NurtureFunction extends Construct {
         // The Node.js 22 runtime ships AWS SDK v3. Loading it from the runtime's disk is slower than a minified,
         // tree-shaken copy in the bundle, so hot functions opt into bundling it (docs/benchmarks.md measures both).
         externalModules: props.definition.bundleAwsSdk ? [...LAZY_SDK_CLIENTS] : ['@aws-sdk/*'],
+        ...(props.definition.bundleAwsSdk
+          ? { esbuildArgs: Object.fromEntries(Object.entries(BUNDLED_SDK_ALIASES).map(([from, to]) => [`--alias:${from}`, to])) }
+          : {}),
         ...(props.definition.bundleFiles?.length
           ? {
               commandHooks: {
