@@ -51,6 +51,11 @@ const lambdaEnv = {
   // The email functions build signed links to the API.
   PUBLIC_BASE_URL: 'https://bench.example.com',
   EMAIL_SIGNING_KEYS: 'bench-signing-key-0123456789',
+  // The reactor starts journeys and queues CRM hand-offs; the email sender names its configuration set.
+  JOURNEY_STATE_MACHINE_ARN_PREFIX: 'arn:aws:states:us-east-1:000000000000:stateMachine:bench-journey-',
+  HANDOFF_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/000000000000/bench-handoff',
+  SES_CONFIGURATION_SET: 'bench',
+  JOURNEY_SIGNING_SECRET: 'bench-journey-signing-secret',
 };
 
 /** Stand-ins bundled the same way: nothing at all, and only the DynamoDB clients every handler builds. */
