@@ -65,6 +65,9 @@ export const makeJourneyStatus =
         });
         break;
       case 'ABORTED':
+        // Stopped by Nurture (SfnJourneys.stop sends this error): the stopper records the exit with its reason.
+        // The status change can arrive before the stopper's write, and must not record a second, wrong exit.
+        if (detail.error === 'JourneyExited') break;
         await deps.store.finish(
           contactId,
           journeyId,

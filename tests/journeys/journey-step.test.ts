@@ -393,6 +393,20 @@ describe('journey status changes', () => {
     expect(await eventsOf(contactId, EventName.JourneyExited)).toEqual([]);
   });
 
+  it('leaves the exit of an execution Nurture stopped to the stopper, even when the status change arrives first', async () => {
+    // Prepare: the reactor called StopExecution (error JourneyExited) and has not committed the exit yet
+    const contactId = await contactWith();
+    await recordMembership(contactId);
+    const change = statusChange(contactId, 'ABORTED');
+
+    // Act
+    await journeyStatus()({ ...change, detail: { ...change.detail, error: 'JourneyExited', cause: 'unsubscribed from nurture' } });
+
+    // Assess
+    expect(await store.membership(contactId, 'budget-router')).toMatchObject({ status: 'running' });
+    expect(await eventsOf(contactId, EventName.JourneyExited)).toEqual([]);
+  });
+
   it('records an execution stopped outside Nurture as an exit', async () => {
     const contactId = await contactWith();
     await recordMembership(contactId);
