@@ -40,6 +40,7 @@ export function matches(matcher: EventMatcher, event: Pick<TimelineEvent, 'type'
 }
 
 function valueAt(data: unknown, path: string): unknown {
+  if (!path.includes('.')) return typeof data === 'object' && data !== null ? (data as Record<string, unknown>)[path] : undefined;
   let value = data;
   for (const part of path.split('.')) {
     if (typeof value !== 'object' || value === null) return undefined;

@@ -168,21 +168,27 @@ function pointsFor(
 
 function finish(rules: ScoringRules, contact: Contact, contributions: readonly Contribution[], asOfMs: number, asOf: string): LeadScore {
   const { halfLifeDays } = rules.decay;
-  let kept: Contribution[] = [];
+  // The same array when nothing decayed away (the common case): no allocation per event.
+  let dropped: Contribution[] | undefined;
   let sum = 0;
-  for (const c of contributions) {
+  for (let i = 0; i < contributions.length; i++) {
+    const c = contributions[i]!;
     const value = decayed(c, asOfMs, halfLifeDays);
-    if (Math.abs(value) < NEGLIGIBLE) continue;
-    kept.push(c);
+    if (Math.abs(value) < NEGLIGIBLE) {
+      dropped ??= contributions.slice(0, i);
+      continue;
+    }
+    dropped?.push(c);
     sum += value;
   }
+  let kept = dropped ?? contributions;
   if (kept.length > MAX_CONTRIBUTIONS) {
     kept = kept.slice(-MAX_CONTRIBUTIONS);
     sum = behaviourAt(kept, asOfMs, halfLifeDays);
   }
   const { fit, fitRules } = fitOf(rules, contact);
   const behaviour = Math.round(sum);
-  return { version: rules.version, fit, behaviour, total: fit + behaviour, asOf, fitRules, contributions: kept };
+  return { version: rules.version, fit, behaviour, total: fit + behaviour, asOf, fitRules, contributions: kept as Contribution[] };
 }
 
 /** The score as of `now` (behaviour decayed further since the last event), without any new points. */

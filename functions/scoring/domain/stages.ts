@@ -34,6 +34,10 @@ export function nextStage(
   engaged: boolean,
 ): Transition | undefined {
   const from = current ?? lifecycle.initial;
+  // Fast path (most events): no feedback, no event transition, below the MQL line.
+  const { minTotal, minFit } = lifecycle.mql;
+  const qualifies = score.total >= minTotal && score.fit >= minFit;
+  if (event.type !== EventName.CrmFeedback && !qualifies && !lifecycle.transitions.some((t) => matches(t.on, event))) return undefined;
   const candidates: Candidate[] = [];
   if (event.type === EventName.CrmFeedback) {
     const to = lifecycle.feedback[event.data.outcome];
@@ -43,8 +47,7 @@ export function nextStage(
   for (const transition of lifecycle.transitions) {
     if (matches(transition.on, event)) candidates.push({ to: transition.to, reason: transition.reason, explicit: false });
   }
-  const { minTotal, minFit } = lifecycle.mql;
-  if (score.total >= minTotal && score.fit >= minFit) {
+  if (qualifies) {
     candidates.push({ to: MQL, reason: `score ${score.total} ≥ ${minTotal} and fit ${score.fit} ≥ ${minFit}`, explicit: false });
   }
 
