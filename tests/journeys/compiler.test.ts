@@ -153,6 +153,8 @@ describe('the journey compiler', () => {
     expect(state.Next).toBe('demo-offer');
     expect((state.Catch as unknown[])[0]).toEqual({ ErrorEquals: ['States.Timeout'], ResultPath: '$.last', Next: 'sequence-done' });
     expect(timeoutTarget(budgetRouter.States['wait-click-1']!)).toBe('nurture-2');
+    // A timeout is the "not clicked" answer, never a failure to retry.
+    expect((state.Retry as { ErrorEquals: string[] }[]).flatMap((r) => r.ErrorEquals)).not.toContain('States.Timeout');
   });
 
   it('compiles a random split to a Choice on $.bucket with cumulative thresholds', () => {
