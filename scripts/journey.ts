@@ -92,6 +92,7 @@ function describe(result: SimulationResult): string {
   lines.push(
     result.status === 'exited' ? `  exited (${result.exit?.reason}: ${result.exit?.detail}) at ${result.exit?.at}` : `  ${result.status}`,
     `emails that would be sent: ${result.emails.map((e) => `${e.templateId} (+${formatDuration(Math.round((Date.parse(e.at) - Date.parse(result.startedAt)) / 1_000))})`).join(', ') || 'none'}`,
+    ...(result.skipped.length ? [`sends the guards would stop: ${result.skipped.map((e) => `${e.templateId} (${e.reason})`).join(', ')}`] : []),
     `hand-offs that would be made: ${result.handOffs.length ? result.handOffs.map((h) => h.reason ?? h.stepId).join(', ') : 'none'}`,
   );
   if (result.webhooks.length) lines.push(`webhooks that would be called: ${result.webhooks.map((w) => w.url).join(', ')}`);

@@ -43,7 +43,7 @@ export const makeJourneySweep =
             type: EventName.JourneyEnrollmentRequested,
             data: { journeyId: journey.id, source: 'date', attribute: trigger.attribute, date },
           });
-          if (appended) requested++;
+          if (appended === 'Appended') requested++;
         }
       }
     }

@@ -27,8 +27,8 @@ export interface JourneyStore {
     event: TimelineEvent,
     options?: { readonly onlyIfRunning?: boolean },
   ): Promise<void>;
-  /** Appends an event once (deterministic id); false when the contact does not exist. */
-  append(event: TimelineEvent): Promise<boolean>;
+  /** Appends an event once (deterministic id). */
+  append(event: TimelineEvent): Promise<'Appended' | 'AlreadyAppended' | 'NoSuchContact'>;
   /** The response stored for an Idempotency-Key, if a request with it succeeded in the last 24 hours. */
   savedResponse(scope: string, key: string): Promise<{ readonly status: number; readonly body: unknown } | undefined>;
   saveResponse(scope: string, key: string, response: { readonly status: number; readonly body: unknown }, at: Date): Promise<void>;

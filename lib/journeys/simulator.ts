@@ -12,6 +12,9 @@ import type { JourneyStore, WebhookSender } from '../../functions/journeys/ports
 import { EventName } from '../../functions/shared/events';
 import type { Logger } from '../../functions/shared/logger';
 import type { ContactUpdatedData, TimelineEvent } from '../../functions/shared/timeline';
+import { checkGuards, type RecentSend } from '../../functions/email/domain/guards';
+import type { CompiledEmails } from '../../functions/email/domain/settings';
+import { emails as shippedEmails } from '../../functions/email/templates';
 import { compileJourney, type AslDefinition } from './compiler';
 import '../../local/stepfunctions';
 
@@ -56,6 +59,8 @@ export interface SimulationResult {
   readonly exit?: { readonly reason: string; readonly detail: string; readonly at: string };
   readonly path: readonly SimulationStep[];
   readonly emails: readonly { readonly at: string; readonly stepId: string; readonly templateId: string }[];
+  /** Sends the guards stopped: unsubscribed, suppressed, frequency cap. */
+  readonly skipped: readonly { readonly at: string; readonly stepId: string; readonly templateId: string; readonly reason: string }[];
   readonly handOffs: readonly { readonly at: string; readonly stepId: string; readonly reason?: string }[];
   readonly webhooks: readonly { readonly at: string; readonly stepId: string; readonly url: string }[];
 }
@@ -66,6 +71,8 @@ export interface SimulateOptions {
   /** The start (trigger) time. @default now */
   readonly start?: Date;
   readonly stageRank?: StageRank;
+  /** Email settings and templates: the same guards as the send step (consent, frequency cap, send window). @default the shipped ones */
+  readonly emails?: CompiledEmails;
 }
 
 const silent: Logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
@@ -89,6 +96,9 @@ export async function simulate(journey: Journey, options: SimulateOptions): Prom
 
   const path: SimulationStep[] = [];
   const emails: { at: string; stepId: string; templateId: string }[] = [];
+  const skipped: { at: string; stepId: string; templateId: string; reason: string }[] = [];
+  const recent: RecentSend[] = [];
+  const mail = options.emails ?? shippedEmails;
   const handOffs: { at: string; stepId: string; reason?: string }[] = [];
   const webhooks: { at: string; stepId: string; url: string }[] = [];
   let exit: SimulationResult['exit'];
@@ -140,7 +150,7 @@ export async function simulate(journey: Journey, options: SimulateOptions): Prom
       return 'Updated';
     },
     finish: async () => undefined,
-    append: async () => true,
+    append: async () => 'Appended',
     savedResponse: async () => undefined,
     saveResponse: async () => undefined,
   };
@@ -165,14 +175,23 @@ export async function simulate(journey: Journey, options: SimulateOptions): Prom
       const input = (resource.includes('waitForTaskToken') ? (raw as { Payload: Record<string, unknown> }).Payload : raw) as Record<string, unknown>;
       const withNow = { ...input, now: iso() };
       if (resource === '${sendEmail}') {
-        const topic = journey.topic;
-        const subscriptions = contact.subscriptions ?? {};
-        if (subscriptions.all?.status === 'unsubscribed' || (topic && subscriptions[topic]?.status === 'unsubscribed')) {
-          note(`skipped ${String(input.templateId)}: unsubscribed`);
-          return { outcome: 'skipped', reason: 'unsubscribed' };
+        const templateId = String(input.templateId);
+        const template = mail.templates.find((t) => t.id === templateId);
+        if (!template) throw Object.assign(new Error(`no template ${templateId}`), { name: 'UnknownTemplate' });
+        const guard = checkGuards({ contact, template: template.meta, recent, settings: mail.settings, now: new Date(now) });
+        if (guard.type === 'Defer') {
+          note(`outside the send window: waits until ${guard.until}`);
+          lastUntil = guard.until;
+          return { outcome: 'deferred', until: guard.until };
         }
-        emails.push({ at: iso(), stepId: String(input.stepId), templateId: String(input.templateId) });
-        note(`would send ${String(input.templateId)}`);
+        if (guard.type === 'Skip') {
+          skipped.push({ at: iso(), stepId: String(input.stepId), templateId, reason: guard.reason });
+          note(`skipped ${templateId}: ${guard.reason}`);
+          return { outcome: 'skipped', reason: guard.reason };
+        }
+        emails.push({ at: iso(), stepId: String(input.stepId), templateId });
+        if (template.meta.kind === 'marketing') recent.push({ at: iso(), sendId: `simulated-${emails.length}` });
+        note(`would send ${templateId}`);
         return { outcome: 'sent', messageId: `simulated-${emails.length}` };
       }
       if (resource === '${handOff}') {
@@ -277,7 +296,7 @@ export async function simulate(journey: Journey, options: SimulateOptions): Prom
     }
     path.push({ at: new Date(at).toISOString(), offsetSeconds: Math.round((at - start.getTime()) / 1_000), state });
   }
-  return { journeyId: journey.id, startedAt: start.toISOString(), status, ...(exit ? { exit } : {}), path, emails, handOffs, webhooks };
+  return { journeyId: journey.id, startedAt: start.toISOString(), status, ...(exit ? { exit } : {}), path, emails, skipped, handOffs, webhooks };
 }
 
 function scripted(raw: z.infer<typeof SimulatedEvent>, index: number, start: Date, contactId: string): TimelineEvent {

@@ -7,6 +7,8 @@ import { timelineInsertFilter } from '../../functions/reactor/stream-filter';
 import { definitionOf, functionKeys, routes, type FunctionKey } from '../../lib/functions';
 import { Data } from '../../lib/data/data.construct';
 import { createTableInput, tableDefinition } from '../../lib/data/table-definition';
+import { journeys as journeyFiles } from '../../functions/journeys/journeys';
+import { compileJourney } from '../../lib/journeys/compiler';
 import { NurtureStack } from '../../lib/nurture-stack';
 import type { NurtureFunction } from '../../lib/shared/nurture-function';
 
@@ -40,6 +42,11 @@ describe('NurtureStack', { timeout: SYNTH_TIMEOUT_MS }, () => {
     emailTracking: stack.email.emailTracking,
     emailPreferences: stack.email.emailPreferences,
     sesEvents: stack.email.sesEvents,
+    emailReminders: stack.email.emailReminders,
+    journeyStep: stack.journeys.journeyStep,
+    journeyStatus: stack.journeys.journeyStatus,
+    journeySweep: stack.journeys.journeySweep,
+    journeysApi: stack.journeys.journeysApi,
   });
 
   /** Every statement the function's role is allowed, asserting the role has no other source of permissions. */
@@ -258,13 +265,18 @@ describe('NurtureStack', { timeout: SYNTH_TIMEOUT_MS }, () => {
         xray,
         {
           Effect: 'Allow',
-          Action: ['dynamodb:BatchGetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem'],
+          Action: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'],
           Resource: arn(stack.data.table),
         },
         {
           Effect: 'Allow',
-          Action: 'states:StartExecution',
+          Action: ['states:StartExecution', 'states:SendTaskSuccess'],
           Resource: stack.resolve(`${stack.journeys.stateMachineArnPrefix}*`),
+        },
+        {
+          Effect: 'Allow',
+          Action: 'states:StopExecution',
+          Resource: stack.resolve(`${stack.journeys.executionArnPrefix}*`),
         },
         {
           Effect: 'Allow',
@@ -399,6 +411,75 @@ describe('NurtureStack', { timeout: SYNTH_TIMEOUT_MS }, () => {
       template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
         EventSourceArn: arn(stack.crm.handOffs),
         FunctionResponseTypes: ['ReportBatchItemFailures'],
+      });
+    });
+  });
+
+  describe('journeys', () => {
+    it('deploys one Standard state machine per journey file, traced, logging every event without execution data', () => {
+      // Prepare
+      const machines = template.findResources('AWS::StepFunctions::StateMachine');
+
+      // Act & Assess
+      expect(Object.values(machines).map((m) => m.Properties.StateMachineName).sort()).toEqual(
+        [...journeyFiles.keys()].sort().map((id) => `Nurture-journey-${id}`),
+      );
+      for (const machine of Object.values(machines)) {
+        expect(machine.Properties).toMatchObject({
+          StateMachineType: 'STANDARD',
+          TracingConfiguration: { Enabled: true },
+          LoggingConfiguration: { Level: 'ALL', IncludeExecutionData: false },
+        });
+      }
+    });
+
+    it('deploys the compiled ASL, with each task function substituted by its ARN', () => {
+      const journey = journeyFiles.get('budget-router')!;
+      const machine = stack.journeys.stateMachines.get('budget-router')!;
+
+      template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+        StateMachineName: 'Nurture-journey-budget-router',
+        DefinitionString: JSON.stringify(compileJourney(journey)),
+        DefinitionSubstitutions: {
+          sendEmail: arn(stack.email.sendEmail.function),
+          handOff: arn(stack.crm.handOff.function),
+          journeyStep: arn(stack.journeys.journeyStep.function),
+        },
+      });
+      expect(machine.stateMachineArn).toBeDefined();
+    });
+
+    it('lets a journey invoke only the step functions its steps use', () => {
+      // cart-recovery only sends email and waits: no hand-off, no journey steps.
+      const role = stack.journeys.stateMachines.get('cart-recovery')!.role;
+      const policies = Object.values(template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: logicalId(role) }] } }));
+      const invoke = policies.flatMap((p) => p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[])
+        .filter((st) => [st.Action].flat().includes('lambda:InvokeFunction'));
+
+      expect(JSON.stringify(invoke)).toContain(logicalId(stack.email.sendEmail.function));
+      expect(JSON.stringify(invoke)).not.toContain(logicalId(stack.crm.handOff.function));
+    });
+
+    it('sends executions ending to journeyStatus, and runs the date sweep daily', () => {
+      template.hasResourceProperties('AWS::Events::Rule', {
+        EventPattern: Match.objectLike({ source: ['aws.states'], 'detail-type': ['Step Functions Execution Status Change'] }),
+        Targets: [Match.objectLike({ Arn: arn(stack.journeys.journeyStatus.function) })],
+      });
+      template.hasResourceProperties('AWS::Scheduler::Schedule', {
+        ScheduleExpression: 'cron(0 5 * * ? *)',
+        Target: Match.objectLike({ Arn: arn(stack.journeys.journeySweep.function) }),
+      });
+    });
+
+    it('lets the journeys API stop executions and the reactor start, resume and stop them, on journey ARNs only', () => {
+      const fn = stack.journeys.journeysApi;
+      template.hasResourceProperties('AWS::IAM::Policy', {
+        Roles: [{ Ref: logicalId(fn.role) }],
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            { Effect: 'Allow', Action: 'states:StopExecution', Resource: stack.resolve(`${stack.journeys.executionArnPrefix}*`) },
+          ]),
+        },
       });
     });
   });

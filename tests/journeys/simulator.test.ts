@@ -1,0 +1,128 @@
+import { describe, expect, it } from 'vitest';
+import { journeys } from '../../functions/journeys/journeys';
+import { stageRankOf } from '../../functions/scoring/domain/content';
+import { simulate, type SimulatedContact, type SimulatedEvent, type SimulationResult } from '../../lib/journeys/simulator';
+
+/** A Monday afternoon: inside every send window, so paths are the journeys' own. */
+const start = new Date('2026-11-23T15:00:00.000Z');
+
+const run = (journeyId: string, contact: SimulatedContact, events: SimulatedEvent[] = []) =>
+  simulate(journeys.get(journeyId)!, { contact, events, start, stageRank: stageRankOf });
+
+/** The journey's own steps in the order taken, without the compiler's helper states. */
+const steps = (result: SimulationResult) => result.path.map((p) => p.state).filter((state) => !state.includes('.'));
+const sent = (result: SimulationResult) => result.emails.map((e) => [e.templateId, days(e.at)]);
+const days = (iso: string) => (Date.parse(iso) - start.getTime()) / 86_400_000;
+
+describe('budget-router, simulated', () => {
+  it('sends a budget under $5,000 through four nurture emails over 14 days when nothing is clicked', async () => {
+    const result = await run('budget-router', { attributes: { budget: 4_500, first_name: 'Ada' } });
+
+    expect(result.status).toBe('completed');
+    expect(sent(result)).toEqual([['nurture-1', 0], ['nurture-2', 3], ['nurture-3', 7], ['nurture-4', 11]]);
+    expect(steps(result).at(-1)).toBe('sequence-done');
+    expect(days(result.path.at(-1)!.at)).toBe(14);
+    expect(result.handOffs).toEqual([]);
+  });
+
+  it('hands a budget of $5,000 or more to the CRM and tells the contact a rep will call, with no nurture', async () => {
+    const result = await run('budget-router', { attributes: { budget: 5_000 } });
+
+    expect(steps(result)).toEqual(['route-by-budget', 'hand-off-to-sales', 'rep-will-call']);
+    expect(result.handOffs).toEqual([expect.objectContaining({ reason: 'Budget of $5,000 or more on a demo request' })]);
+    expect(sent(result)).toEqual([['rep-will-call', 0]]);
+  });
+
+  it('nurtures a contact who gave no budget at all', async () => {
+    const result = await run('budget-router', { attributes: {} });
+
+    expect(steps(result).slice(0, 2)).toEqual(['route-by-budget', 'nurture-1']);
+  });
+
+  it('jumps to the demo offer when an email is clicked, skipping the rest of the sequence', async () => {
+    const result = await run('budget-router', { attributes: { budget: 2_000 } }, [
+      { at: '+4d', type: 'email.clicked', data: { templateId: 'nurture-2', machine: false } },
+    ]);
+
+    expect(sent(result)).toEqual([['nurture-1', 0], ['nurture-2', 3], ['demo-offer', 4]]);
+    expect(steps(result).at(-1)).toBe('offer-sent');
+  });
+
+  it('ignores a click on another email and clicks by link scanners', async () => {
+    const result = await run('budget-router', { attributes: { budget: 2_000 } }, [
+      { at: '+1d', type: 'email.clicked', data: { templateId: 'nurture-3', machine: false } },
+      { at: '+1d', type: 'email.clicked', data: { templateId: 'nurture-1', machine: true } },
+    ]);
+
+    expect(sent(result).map(([template]) => template)).toEqual(['nurture-1', 'nurture-2', 'nurture-3', 'nurture-4']);
+  });
+
+  it('ends as soon as the goal is reached: a demo booked on day 1', async () => {
+    const result = await run('budget-router', { attributes: { budget: 2_000 } }, [{ at: '+1d', event: 'demo_booked' }]);
+
+    expect(result.status).toBe('exited');
+    expect(result.exit).toMatchObject({ reason: 'goal', detail: 'event demo_booked' });
+    expect(sent(result)).toEqual([['nurture-1', 0]]);
+  });
+
+  it('ends when the contact unsubscribes from nurture emails', async () => {
+    const result = await run('budget-router', { attributes: { budget: 2_000 } }, [
+      { at: '+5d', type: 'email.unsubscribed', data: { topic: 'nurture', source: 'one-click' } },
+    ]);
+
+    expect(result.exit).toMatchObject({ reason: 'unsubscribed' });
+    expect(sent(result).map(([template]) => template)).toEqual(['nurture-1', 'nurture-2']);
+  });
+});
+
+describe('welcome, simulated', () => {
+  it('welcomes now, then sends tips in the contact\'s morning after a day, and again two days later', async () => {
+    const result = await run('welcome', { attributes: { first_name: 'Lin', time_zone: 'Asia/Tokyo' } });
+
+    expect(result.emails.map((e) => e.templateId)).toEqual(['welcome', 'tips-day-2', 'tips-day-5']);
+    // Signed up at 00:00 Tuesday in Tokyo: tips at 08:00 Wednesday and 08:00 Friday, Tokyo time (23:00 UTC the day before).
+    expect(result.emails.slice(1).map((e) => e.at)).toEqual(['2026-11-24T23:00:00.000Z', '2026-11-26T23:00:00.000Z']);
+  });
+});
+
+describe('cart-recovery, simulated', () => {
+  it('reminds after an hour and again a day later when no order comes', async () => {
+    const result = await run('cart-recovery', { attributes: {} });
+
+    expect(result.emails.map((e) => [e.templateId, (Date.parse(e.at) - start.getTime()) / 3_600_000])).toEqual([
+      ['cart-reminder-1', 1],
+      ['cart-reminder-2', 25],
+    ]);
+  });
+
+  it('sends nothing when the order completes within the hour', async () => {
+    const result = await run('cart-recovery', { attributes: {} }, [{ at: '+30m', event: 'order_completed' }]);
+
+    expect(result.status).toBe('exited');
+    expect(result.emails).toEqual([]);
+  });
+
+  it('sends the first reminder only when the order completes between the two', async () => {
+    const result = await run('cart-recovery', { attributes: {} }, [{ at: '+5h', event: 'order_completed' }]);
+
+    expect(result.emails.map((e) => e.templateId)).toEqual(['cart-reminder-1']);
+  });
+});
+
+describe('trial-expiry, simulated', () => {
+  it('warns three days before the trial ends, then again on the day', async () => {
+    // The sweep starts the journey on trial_ends_at − 3 days.
+    const result = await run('trial-expiry', { attributes: { trial_ends_at: '2026-11-26' } });
+
+    expect(result.emails.map((e) => [e.templateId, e.at])).toEqual([
+      ['trial-ending-soon', start.toISOString()],
+      ['trial-ends-today', '2026-11-26T00:00:00.000Z'],
+    ]);
+  });
+
+  it('skips the wait when the date has passed', async () => {
+    const result = await run('trial-expiry', { attributes: { trial_ends_at: '2026-11-01' } });
+
+    expect(result.emails.map((e) => e.at)).toEqual([start.toISOString(), start.toISOString()]);
+  });
+});

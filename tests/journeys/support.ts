@@ -1,0 +1,109 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { expect } from 'vitest';
+import { localCredentials, localRegion } from '../../local/dynamodb-local';
+import type { Runtime } from '../../local/runtime';
+
+/** Drives the real local runtime the way landing pages, sites and mail clients do, and reads what happened. */
+export function journeyDriver(runtime: Runtime) {
+  const db = DynamoDBDocumentClient.from(
+    new DynamoDBClient({ endpoint: runtime.dynamoDbEndpoint, region: localRegion, credentials: localCredentials }),
+  );
+  const admin = { authorization: `Bearer ${runtime.adminToken}`, 'content-type': 'application/json' };
+  const writeKey = { authorization: `Basic ${Buffer.from('local-write-key:').toString('base64')}`, 'content-type': 'application/json' };
+
+  /** A UTC offset zone where it is now early afternoon, so marketing emails are inside the send window. */
+  const afternoonZone = () => {
+    const offset = (14 - new Date().getUTCHours() + 24) % 24;
+    return offset === 0 ? 'Etc/GMT' : offset <= 12 ? `Etc/GMT-${offset}` : `Etc/GMT+${24 - offset}`;
+  };
+
+  const driver = {
+    db,
+    admin,
+    /** The site identifies the visitor first (time zone, dates), as the tracking API does. */
+    async identify(userId: string, traits: Record<string, unknown>) {
+      const response = await fetch(`${runtime.url}/v1/identify`, { method: 'POST', headers: writeKey, body: JSON.stringify({ userId, traits: { time_zone: afternoonZone(), ...traits } }) });
+      expect(response.status, await response.clone().text()).toBe(200);
+      return driver.contactIdOf(String(traits.email));
+    },
+    async track(userId: string, event: string, properties: Record<string, unknown> = {}) {
+      const response = await fetch(`${runtime.url}/v1/track`, { method: 'POST', headers: writeKey, body: JSON.stringify({ userId, event, properties }) });
+      expect(response.status, await response.clone().text()).toBe(200);
+    },
+    async postForm(formId: string, fields: Record<string, unknown>): Promise<string> {
+      const response = await fetch(`${runtime.url}/forms/${formId}`, { method: 'POST', headers: { 'content-type': 'application/json', origin: runtime.url }, body: JSON.stringify(fields) });
+      expect(response.status, await response.clone().text()).toBeLessThan(300);
+      return ((await response.json()) as { contactId: string }).contactId;
+    },
+    async contactIdOf(email: string): Promise<string> {
+      const found = await eventually(async () => (await fetch(`${runtime.url}/contacts?email=${encodeURIComponent(email)}`, { headers: admin })).status, (s) => s === 200);
+      expect(found).toBe(200);
+      const body = (await (await fetch(`${runtime.url}/contacts?email=${encodeURIComponent(email)}`, { headers: admin })).json()) as { contact: { contactId: string } };
+      return body.contact.contactId;
+    },
+    async timeline(contactId: string): Promise<{ type: string; data: Record<string, unknown> }[]> {
+      const response = await fetch(`${runtime.url}/contacts/${contactId}?limit=100`, { headers: admin });
+      return ((await response.json()) as { timeline: { items: { type: string; data: Record<string, unknown> }[] } }).timeline.items.reverse();
+    },
+    async inbox(to: string): Promise<{ subject: string; html: string; messageId?: string }[]> {
+      const store = (await (await fetch(`${runtime.sesUrl}/store`)).json()) as { emails: { subject: string; body: { html?: string }; destination: { to: string[] } }[] };
+      return store.emails.filter((m) => m.destination.to.some((address) => address.includes(to))).map((m) => ({ subject: m.subject, html: m.body.html ?? '' }));
+    },
+    /** The templates sent to a contact, from its timeline, in order. */
+    async sent(contactId: string): Promise<string[]> {
+      return (await driver.timeline(contactId)).filter((e) => e.type === 'email.sent').map((e) => String(e.data.templateId));
+    },
+    execution(journeyId: string, contactId: string) {
+      return runtime.stepFunctions.executions().find((e) => e.name.startsWith(`${journeyId}-${contactId}-`));
+    },
+    async finished(journeyId: string, contactId: string, timeoutMs = 30_000) {
+      const execution = await eventually(async () => driver.execution(journeyId, contactId), (e) => e !== undefined && e.status !== 'RUNNING', timeoutMs);
+      expect(execution, `execution of ${journeyId} for ${contactId}`).toBeDefined();
+      return execution!;
+    },
+    /**
+     * The journey's own steps the execution went through, without the compiler's helper states, each once in a
+     * row (a send deferred to the send window runs its step again when the window opens).
+     */
+    steps(journeyId: string, contactId: string): string[] {
+      return collapse((driver.execution(journeyId, contactId)?.history ?? []).map((h) => h.name).filter((name) => !name.includes('.')));
+    },
+    async waits(contactId: string) {
+      const page = await db.send(
+        new QueryCommand({
+          TableName: runtime.tableName,
+          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :wait)',
+          ExpressionAttributeValues: { ':pk': `CONTACT#${contactId}`, ':wait': 'WAIT#' },
+          ConsistentRead: true,
+        }),
+      );
+      return page.Items ?? [];
+    },
+    async crmContacts(): Promise<{ email?: string; properties: Record<string, string> }[]> {
+      const response = await fetch(`${runtime.url}/dev/crm`, { headers: { accept: 'application/json' } });
+      return ((await response.json()) as { contacts: { email?: string; properties: Record<string, string> }[] }).contacts;
+    },
+  };
+  return driver;
+}
+
+export async function eventually<T>(read: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (ok(value) || Date.now() > deadline) return value;
+    await sleep(50);
+  }
+}
+
+/** A path with repeated steps in a row counted once. */
+export function collapse(steps: readonly string[]): string[] {
+  return steps.filter((step, i) => step !== steps[i - 1]);
+}
+
+/** The tracked links of an email, in order. */
+export function trackedLinks(html: string): string[] {
+  return [...html.matchAll(/href="([^"]*\/t\/c\/[^"]+)"/g)].map((m) => m[1]!.replace(/&amp;/g, '&'));
+}
