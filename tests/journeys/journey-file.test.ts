@@ -147,6 +147,12 @@ describe('loading journey files', () => {
     expect(loadError(file)).toContain('entry.cooldown: cooldown entry needs a cooldown duration');
   });
 
+  it('refuses an overnight send window, which would never hold', () => {
+    const file = journeyFile({ steps: [{ id: 'morning', type: 'wait_until', window: { hours: '22:00-06:00' } }] });
+
+    expect(loadError(file)).toContain('steps.0.window.hours: the window must start before it ends');
+  });
+
   it('refuses the same journey id in two files, naming the second', () => {
     const act = () => loadJourneys({ 'a.yaml': journeyFile(), 'b.yaml': journeyFile() });
 
