@@ -171,3 +171,38 @@ describe('journeys API through the gateway', () => {
     expect(one.mermaid).toMatch(/^flowchart TD/);
   });
 });
+
+describe('exits', () => {
+  it('leaves the nurture sequence at once when the contact unsubscribes with one click', { timeout: 60_000 }, async () => {
+    const email = person('leaver');
+    await drive.identify(email, { email, first_name: 'Lee' });
+
+    const contactId = await drive.postForm('demo-request', { email, first_name: 'Lee', budget: 1500 });
+    const [first] = await eventually(() => drive.inbox(email), (mails) => mails.length > 0);
+    const unsubscribe = /href="([^"]*\/u\/[^"]+)"/.exec(first!.html)![1]!.replace(/&amp;/g, '&');
+    const oneClick = await fetch(unsubscribe, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'List-Unsubscribe=One-Click',
+    });
+    const execution = await drive.finished('budget-router', contactId);
+
+    expect(oneClick.status).toBe(200);
+    expect(execution.status).toBe('ABORTED');
+    const exit = (await eventually(() => drive.timeline(contactId), (t) => t.some((e) => e.type === 'journey.exited'))).find((e) => e.type === 'journey.exited');
+    expect(exit?.data).toMatchObject({ reason: 'unsubscribed' });
+    expect(await drive.sent(contactId)).toEqual(['nurture-1']);
+  });
+
+  it('leaves on a hard bounce from the mailbox simulator', { timeout: 60_000 }, async () => {
+    const email = 'bounce@simulator.amazonses.com';
+    await drive.identify(email, { email, first_name: 'Bounce' });
+
+    const contactId = await drive.postForm('demo-request', { email, first_name: 'Bounce', budget: 1500 });
+    const execution = await drive.finished('budget-router', contactId);
+
+    expect(execution.status).toBe('ABORTED');
+    const types = (await eventually(() => drive.timeline(contactId), (t) => t.some((e) => e.type === 'journey.exited'))).map((e) => e.type);
+    expect(types).toEqual(expect.arrayContaining(['email.bounced', 'journey.exited']));
+  });
+});
