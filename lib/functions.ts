@@ -179,6 +179,19 @@ export const functions = {
     // GetItem (profile), then a Put of the event, or Update of the profile + Put in one transaction.
     bindings: { table: { actions: ['GetItem', 'PutItem', 'UpdateItem'] } },
   },
+  emailReminders: {
+    entry: 'functions/email/remind.handler.ts',
+    description: 'Sends the one reminder of double opt-ins still unconfirmed after the configured days',
+    trigger: { kind: 'schedule', expression: 'cron(15 * * * ? *)' },
+    // Query of the day's due items, then per reminder the send step's calls (GetItem, BatchGetItem, PutItem,
+    // UpdateItem) and DeleteItem of the due item.
+    bindings: {
+      table: { actions: ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem'] },
+      sendEmail: true,
+      emailSigningKeys: true,
+    },
+    timeoutSeconds: 60,
+  },
   journeyStep: {
     entry: 'functions/journeys/journey-step.handler.ts',
     description: 'Journey steps: branch, wait until, register waits for events, update contact, webhook, record failures',

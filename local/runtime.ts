@@ -104,10 +104,10 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     stops.push(() => new Promise<void>((done) => ses.close(() => done())));
     const sesUrl = `http://127.0.0.1:${sesPort}`;
     // SES events (delivery, bounce, complaint; the mailbox simulator's addresses) → the sesEvents handler, loaded below.
-    let invokeSesEvents: ((event: unknown) => Promise<unknown>) | undefined;
+    const late: { sesEvents?: (event: unknown) => Promise<unknown>; worker?: (event: unknown) => Promise<unknown> } = {};
     const sesEvents = await startSesEventsProxy({
       sesUrl,
-      deliver: async (event) => invokeSesEvents?.(event),
+      deliver: async (event) => late.sesEvents?.(event),
       region: localRegion,
       account: localAccount,
     });
@@ -120,9 +120,8 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     const crm: CrmReceiver | undefined = realCrm ? undefined : await startCrmReceiver();
     if (crm) stops.push(() => crm.close());
     // The hand-off queue the reactor fills on MQL; it delivers to the worker handler, loaded below.
-    let invokeWorker: ((event: unknown) => Promise<unknown>) | undefined;
     const handOffQueue = await startCrmQueue({
-      worker: async (event) => (await invokeWorker?.(event)) as never,
+      worker: async (event) => (await late.worker?.(event)) as never,
       maxReceives: 3,
       retryDelayMs: Number(process.env.NURTURE_HANDOFF_RETRY_MS ?? 500),
       region: localRegion,
@@ -179,8 +178,18 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     // Imported only now: handler modules read their environment and build SDK clients as they load.
     const handlers = await loadHandlers();
     const invoke = async (key: FunctionKey, event: unknown) => handlers[key](event, lambdaContextFor(key));
-    invokeSesEvents = (event) => invoke('sesEvents', event);
-    invokeWorker = (event) => invoke('crmHandOffWorker', event);
+    late.sesEvents = (event) => invoke('sesEvents', event);
+    // EventBridge Scheduler's hourly double opt-in reminders, locally every few minutes (reminders are due by day).
+    const reminders = setInterval(
+      () =>
+        void invoke('emailReminders', {}).catch((error: unknown) =>
+          console.error(JSON.stringify({ level: 'error', service: 'local-scheduler', message: 'email reminders failed', error: String(error) })),
+        ),
+      5 * 60_000,
+    );
+    reminders.unref();
+    stops.push(async () => clearInterval(reminders));
+    late.worker = (event) => invoke('crmHandOffWorker', event);
 
     const lambdaArn = (key: string) => `arn:aws:lambda:${localRegion}:${localAccount}:function:${key}`;
     const stepFunctions = await startLocalStepFunctions({

@@ -1,7 +1,8 @@
 import type { EmailSender } from '../reactor/ports';
 import { EventName } from '../shared/events';
 import { TimelineEvent } from '../shared/timeline';
-import { CONFIRMATION_TEMPLATE } from './domain/double-opt-in';
+import { CONFIRMATION_TEMPLATE, REMINDER_TEMPLATE } from './domain/double-opt-in';
+import type { ReminderDue } from './ports';
 import { sendEmail, type SendDeps } from './send-email';
 import { deterministicId } from './ses-events';
 import { sendIdOf } from './tokens';
@@ -52,6 +53,10 @@ export class ReactorEmails implements EmailSender {
       const issued = Math.floor(now.getTime() / 1000).toString(36);
       confirmUrl = `${this.deps.publicUrl}/u/${signer.sign('k', [request.contactId, topic, formId, issued])}`;
     }
+    if (request.confirm) {
+      const day = new Date(now.getTime() + this.deps.settings.doubleOptIn.reminderAfterDays * 86_400_000).toISOString().slice(0, 10);
+      await this.deps.store.scheduleReminder({ day, contactId: request.contactId, topic: request.confirm.topic, formId: request.confirm.formId });
+    }
     const topicLabel = this.deps.settings.topics.find((t) => t.id === request.confirm?.topic)?.label;
     await sendEmail(
       {
@@ -63,5 +68,31 @@ export class ReactorEmails implements EmailSender {
       },
       this.deps,
     );
+  }
+
+  /**
+   * The one reminder of a double opt-in still pending `reminderAfterDays` after its confirmation email: sent at
+   * most once per pending subscription (its send id is derived from the subscription's timestamp), never for a
+   * topic confirmed, unsubscribed or re-requested since.
+   */
+  async remind(due: ReminderDue): Promise<'sent' | 'not_pending'> {
+    const contact = await this.deps.store.getContact(due.contactId);
+    const pending = contact?.subscriptions?.[due.topic];
+    if (!contact || pending?.status !== 'pending') return 'not_pending';
+    const signer = await this.deps.signer();
+    const issued = Math.floor(this.deps.clock.now().getTime() / 1000).toString(36);
+    const confirm = `${this.deps.publicUrl}/u/${signer.sign('k', [due.contactId, due.topic, due.formId, issued])}`;
+    const topicLabel = this.deps.settings.topics.find((t) => t.id === due.topic)?.label;
+    await sendEmail(
+      {
+        contactId: due.contactId,
+        templateId: REMINDER_TEMPLATE,
+        sendId: sendIdOf('reminder', due.contactId, due.topic, pending.at),
+        data: topicLabel ? { topic_label: topicLabel } : {},
+        links: { confirm },
+      },
+      this.deps,
+    );
+    return 'sent';
   }
 }

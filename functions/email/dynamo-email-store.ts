@@ -4,6 +4,7 @@ import {
   DeleteCommand,
   GetCommand,
   PutCommand,
+  QueryCommand,
   TransactWriteCommand,
   UpdateCommand,
   type DynamoDBDocumentClient,
@@ -15,7 +16,7 @@ import { CorruptItem } from '../contacts/contacts';
 import { keys } from '../shared/keys';
 import type { TimelineEvent } from '../shared/timeline';
 import type { RecentSend } from './domain/guards';
-import type { ClaimOutcome, EmailStore, SendRecord, SendState } from './ports';
+import type { ClaimOutcome, EmailStore, ReminderDue, SendRecord, SendState } from './ports';
 
 /**
  * Email items of the single table:
@@ -24,6 +25,7 @@ import type { ClaimOutcome, EmailStore, SendRecord, SendState } from './ports';
  * | --------------------- | ----------------------- | --------- |
  * | send record (idempotency + link targets) | `IDEM#email#<sendId>` | `IDEM` |
  * | recent marketing sends (frequency cap)   | `CONTACT#<contactId>` | `MAILLOG` |
+ * | double opt-in reminder due on a day      | `EMAILDUE#<yyyy-mm-dd>` | `<contactId>#<topic>` |
  *
  * Send records expire (TTL) a year and a month after the send: longer than a journey can wait, and long enough
  * for late clicks. After that a click token answers 404 like any unknown one.
@@ -31,6 +33,7 @@ import type { ClaimOutcome, EmailStore, SendRecord, SendState } from './ports';
 export const emailKeys = {
   send: (sendId: string) => ({ PK: `IDEM#email#${sendId}`, SK: 'IDEM' }),
   mailLog: (contactId: string) => ({ PK: `CONTACT#${contactId}`, SK: 'MAILLOG' }),
+  reminder: (day: string, contactId: string, topic: string) => ({ PK: `EMAILDUE#${day}`, SK: `${contactId}#${topic}` }),
 };
 
 const SEND_RECORD_TTL_SECONDS = 400 * 86_400;
@@ -51,6 +54,8 @@ const SendRecordSchema = z.object({
   createdAt: z.string(),
   lastClickAt: z.string().optional(),
 });
+
+const ReminderSchema = z.object({ day: z.string(), contactId: z.string(), topic: z.string(), formId: z.string() });
 
 const MailLogSchema = z.object({ sends: z.array(z.object({ at: z.string(), sendId: z.string() })) });
 
@@ -283,6 +288,36 @@ export class DynamoEmailStore implements EmailStore {
   async getContact(contactId: string) {
     const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.profile(contactId) }));
     return Item ? parseContact(Item) : undefined;
+  }
+
+  async scheduleReminder(due: ReminderDue): Promise<void> {
+    // Kept a month past the day, in case the schedule was paused; the reminder job deletes it when done.
+    const expiresAt = Math.floor(Date.parse(`${due.day}T00:00:00Z`) / 1000) + 30 * 86_400;
+    await this.db.send(
+      new PutCommand({ TableName: this.tableName, Item: { ...emailKeys.reminder(due.day, due.contactId, due.topic), ...due, expiresAt } }),
+    );
+  }
+
+  async remindersDue(day: string): Promise<ReminderDue[]> {
+    const due: ReminderDue[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'PK = :pk',
+          ExpressionAttributeValues: { ':pk': `EMAILDUE#${day}` },
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of page.Items ?? []) due.push(parse(ReminderSchema, item));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return due;
+  }
+
+  async dropReminder(due: ReminderDue): Promise<void> {
+    await this.db.send(new DeleteCommand({ TableName: this.tableName, Key: emailKeys.reminder(due.day, due.contactId, due.topic) }));
   }
 
   private recordItem(record: SendRecord) {

@@ -66,6 +66,19 @@ export interface EmailStore {
     at: string,
   ): Promise<boolean>;
   getContact(contactId: string): Promise<Contact | undefined>;
+  /** Notes that a double opt-in reminder is due on `day` (yyyy-mm-dd) unless the topic is confirmed by then. */
+  scheduleReminder(due: ReminderDue): Promise<void>;
+  /** Reminders due on `day`. */
+  remindersDue(day: string): Promise<ReminderDue[]>;
+  /** Forgets a due reminder (sent, or no longer needed). */
+  dropReminder(due: ReminderDue): Promise<void>;
+}
+
+export interface ReminderDue {
+  readonly day: string;
+  readonly contactId: string;
+  readonly topic: string;
+  readonly formId: string;
 }
 
 /** One email as SES receives it. */

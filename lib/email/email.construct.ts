@@ -1,7 +1,10 @@
 import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { EventBus, Rule } from 'aws-cdk-lib/aws-events';
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { Schedule, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
+import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { ConfigurationSet, EmailSendingEvent, EventDestination } from 'aws-cdk-lib/aws-ses';
@@ -31,6 +34,7 @@ export class Email extends Construct {
   public readonly emailTracking: NurtureFunction;
   public readonly emailPreferences: NurtureFunction;
   public readonly sesEvents: NurtureFunction;
+  public readonly emailReminders: NurtureFunction;
   public readonly configurationSet: ConfigurationSet;
   /** `current,previous`: HMAC keys of tracking, unsubscribe and confirmation links. */
   public readonly signingKeys: Secret;
@@ -103,6 +107,32 @@ export class Email extends Construct {
       resources: { table: props.table },
     });
 
+    this.emailReminders = new NurtureFunction(this, 'EmailReminders', {
+      definition: functions.emailReminders,
+      resources: { table: props.table, emailSending, ...links },
+    });
+    // Its own role, so the invoke grant (function ARN and its versions, `:*`) is acknowledged here, not on a
+    // stack-wide singleton role.
+    const schedulerRole = new Role(this, 'ReminderScheduleRole', { assumedBy: new ServicePrincipal('scheduler.amazonaws.com') });
+    new Schedule(this, 'ReminderSchedule', {
+      description: 'Hourly: double opt-in reminders that are due',
+      schedule: ScheduleExpression.expression(functions.emailReminders.trigger.expression),
+      target: new LambdaInvoke(this.emailReminders.function, { retryAttempts: 2, role: schedulerRole }),
+    });
+    NagSuppressions.addResourceSuppressions(
+      schedulerRole,
+      [
+        {
+          id: 'AwsSolutions-IAM5',
+          reason:
+            'lambda:InvokeFunction on the reminder function and its versions (`:*`), as Function.grantInvoke writes ' +
+            'it; the role is assumed by EventBridge Scheduler for this one schedule only.',
+          appliesTo: [{ regex: '/^Resource::<.*EmailReminders.*\\.Arn>:\\*$/g' }],
+        },
+      ],
+      true,
+    );
+
     const { trigger } = functions.sesEvents;
     this.sesEventsRule = new Rule(this, 'SesEventsRule', {
       description: 'SES events of Nurture\'s configuration set → ses-events',
@@ -121,6 +151,6 @@ export class Email extends Construct {
    * and `others` that send email (the reactor's double opt-in confirmations).
    */
   usePublicUrl(url: string, ...others: readonly NurtureFunction[]): void {
-    for (const fn of [this.sendEmail, this.sendEmailApi, ...others]) fn.function.addEnvironment('PUBLIC_BASE_URL', url);
+    for (const fn of [this.sendEmail, this.sendEmailApi, this.emailReminders, ...others]) fn.function.addEnvironment('PUBLIC_BASE_URL', url);
   }
 }

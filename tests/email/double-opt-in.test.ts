@@ -5,6 +5,7 @@ import { doubleOptInRule } from '../../functions/email/domain/double-opt-in';
 import { DynamoEmailStore } from '../../functions/email/dynamo-email-store';
 import { emailSettings } from '../../functions/email/email-settings';
 import { makePreferences } from '../../functions/email/preferences';
+import { makeRemind } from '../../functions/email/remind';
 import { makeSendEmailTask } from '../../functions/email/send-email-task';
 import { TokenSigner } from '../../functions/email/tokens';
 import { FormDefinition } from '../../functions/forms/domain/form-definition';
@@ -151,5 +152,47 @@ describe('double opt-in through the email capability', () => {
     expect((await eventsOf(table, contactId, 'email.subscribed'))[0]?.data).toMatchObject({ topic: 'newsletter', source: 'double-opt-in' });
     const profile = await new DynamoEmailStore(table.documentClient, table.tableName).getContact(contactId);
     expect(profile?.subscriptions?.newsletter).toMatchObject({ status: 'subscribed', ip: '203.0.113.9', formId: 'newsletter-signup' });
+  });
+
+  describe('the reminder', () => {
+    const later = new Date('2026-03-17T15:00:00Z');
+    const remind = () => {
+      const clock = fixedClock(later);
+      return makeRemind({
+        store: new DynamoEmailStore(table.documentClient, table.tableName),
+        emails: new ReactorEmails(sendDeps(table, ses, { clock })),
+        clock,
+        logger: memoryLogger(),
+      });
+    };
+
+    it('goes out once, 7 days after the confirmation email, while the topic is still unconfirmed', async () => {
+      // Prepare
+      const { contactId, email } = await createContact(table);
+      await new ReactorEmails(sendDeps(table, ses)).send(confirmation(contactId, `remind-${contactId}`));
+      await ses.clear();
+
+      // Act
+      await remind()();
+      await remind()();
+
+      // Assess
+      const sent = (await ses.emails()).filter((e) => e.destination.to.includes(email));
+      expect(sent[0]?.subject).toBe('Did you mean to subscribe?');
+      expect(sent).toHaveLength(1);
+      expect(sent[0]?.body.html).toMatch(new RegExp(`href="${PUBLIC_URL}/u/k\\.`));
+    });
+
+    it('is not sent once the subscription is confirmed', async () => {
+      const { contactId, email } = await createContact(table);
+      await new ReactorEmails(sendDeps(table, ses)).send(confirmation(contactId, `confirmed-${contactId}`));
+      const token = new RegExp(`${PUBLIC_URL}/u/(k\\.[^"]+)"`).exec((await ses.emails())[0]?.body.html ?? '')?.[1] ?? '';
+      await page()(request('POST', token, 'action=confirm'), lambdaContext());
+      await ses.clear();
+
+      await remind()();
+
+      expect((await ses.emails()).filter((e) => e.destination.to.includes(email))).toHaveLength(0);
+    });
   });
 });

@@ -88,6 +88,23 @@ describe('Email construct', { timeout: SYNTH_TIMEOUT_MS }, () => {
     }
   });
 
+  it('runs the double opt-in reminders hourly, with the send step\'s rights plus reading and dropping due items', () => {
+    expect(statementsOf(email.emailReminders)).toEqual([
+      ...baseline(email.emailReminders),
+      {
+        Effect: 'Allow',
+        Action: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+        Resource: arn(data.table),
+      },
+      sesSend(),
+      readKeys(),
+    ]);
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'cron(15 * * * ? *)',
+      Target: Match.objectLike({ Arn: arn(email.emailReminders.function), RetryPolicy: { MaximumRetryAttempts: 2 } }),
+    });
+  });
+
   it('lets ses-events read and write items only', () => {
     expect(statementsOf(email.sesEvents)).toEqual([
       ...baseline(email.sesEvents),

@@ -43,6 +43,7 @@ describe('NurtureStack', { timeout: SYNTH_TIMEOUT_MS }, () => {
     emailPreferences: stack.email.emailPreferences,
     sesEvents: stack.email.sesEvents,
     emailReminders: stack.email.emailReminders,
+    emailReminders: stack.email.emailReminders,
     journeyStep: stack.journeys.journeyStep,
     journeyStatus: stack.journeys.journeyStatus,
     journeySweep: stack.journeys.journeySweep,

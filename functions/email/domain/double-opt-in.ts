@@ -4,6 +4,8 @@ import { EventName } from '../../shared/events';
 
 /** The transactional template of the confirmation email; its `links.confirm` is the signed confirmation link. */
 export const CONFIRMATION_TEMPLATE = 'confirm-subscription';
+/** The one reminder, `doubleOptIn.reminderAfterDays` after the confirmation email if still unconfirmed. */
+export const REMINDER_TEMPLATE = 'confirm-subscription-reminder';
 
 /**
  * Double opt-in: a submission of a form whose `subscribe.doubleOptIn` is set, by a contact not yet subscribed to the
