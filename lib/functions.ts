@@ -97,7 +97,8 @@ export const functions = {
     entry: 'functions/crm/hand-off.handler.ts',
     description: 'Journey hand-off step: upserts the contact in the CRM with its score explanation',
     trigger: { kind: 'task' },
-    // Reads of the profile and the idempotency record; one TransactWriteItems (Put, Update, Put) to record it.
+    // Reads of the profile and the idempotency record; one TransactWriteItems (idempotency record, profile, CRM
+    // link item, crm.handed_off event) to record it.
     bindings: { table: { actions: ['GetItem', 'PutItem', 'UpdateItem'] }, crmSecret: true },
     // A few CRM calls, each with a timeout, and short in-handler waits for a Retry-After.
     timeoutSeconds: 30,

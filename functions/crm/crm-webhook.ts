@@ -1,4 +1,3 @@
-import * as z from 'zod';
 import { EventName } from '../shared/events';
 import { BadRequest, HttpError, NotFound, annotate, header, httpHandler, json, type HttpEvent, type HttpResult } from '../shared/http';
 import type { Clock } from '../shared/ids';
@@ -145,5 +144,3 @@ export const makeCrmWebhook =
 export function makeCrmWebhookHandler(deps: CrmWebhookDeps) {
   return httpHandler(makeCrmWebhook(deps), { logger: deps.logger });
 }
-
-export const ProviderParam = z.enum(['hubspot', 'generic', 'salesforce']);

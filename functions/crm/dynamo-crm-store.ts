@@ -14,12 +14,16 @@ import type { CrmStore, RecordedHandOff } from './ports';
  * | item                     | PK                                | SK     | GSI1PK                     | GSI1SK  |
  * | ------------------------ | --------------------------------- | ------ | -------------------------- | ------- |
  * | hand-off idempotency     | IDEM#crm-handoff#<key>            | IDEM   |                            |         |
- * | profile (CRM link added) | CONTACT#<contactId>               | PROFILE| CRM#<provider>#<crmId>     | CONTACT |
+ * | CRM link                 | CONTACT#<contactId>               | CRM#<provider> | CRM#<provider>#<crmId> | CONTACT |
  *
- * Idempotency records expire after 90 days (`expiresAt`), like Step Functions' execution-name dedupe window.
+ * The profile also carries `crm` (provider, id, when). The link is its own item, not GSI1 keys on the profile,
+ * because other capabilities index the contact in GSI1 too; its SK sorts before `EVENT#`, so the reactor's load
+ * (`SK >= 'F'`) never reads it. Idempotency records expire after 90 days (`expiresAt`), like Step Functions'
+ * execution-name dedupe window.
  */
 export const crmKeys = {
   handOff: (idempotencyKey: string) => ({ PK: `IDEM#crm-handoff#${idempotencyKey}`, SK: 'IDEM' }),
+  link: (contactId: string, provider: string) => ({ PK: `CONTACT#${contactId}`, SK: `CRM#${provider}` }),
   byCrmId: (provider: string, crmId: string) => `CRM#${provider}#${crmId}`,
 };
 const IDEMPOTENCY_TTL_S = 90 * 86_400;
@@ -86,12 +90,22 @@ export class DynamoCrmStore implements CrmStore {
               Update: {
                 TableName: this.tableName,
                 Key: keys.profile(h.contactId),
-                UpdateExpression: 'SET crm = :crm, GSI1PK = :gsi1pk, GSI1SK = :gsi1sk',
+                UpdateExpression: 'SET crm = :crm',
                 ConditionExpression: 'attribute_exists(PK)',
-                ExpressionAttributeValues: {
-                  ':crm': { provider: h.provider, id: h.crmId, handedOffAt: at },
-                  ':gsi1pk': crmKeys.byCrmId(h.provider, h.crmId),
-                  ':gsi1sk': 'CONTACT',
+                ExpressionAttributeValues: { ':crm': { provider: h.provider, id: h.crmId, handedOffAt: at } },
+              },
+            },
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: {
+                  ...crmKeys.link(h.contactId, h.provider),
+                  GSI1PK: crmKeys.byCrmId(h.provider, h.crmId),
+                  GSI1SK: 'CONTACT',
+                  contactId: h.contactId,
+                  provider: h.provider,
+                  crmId: h.crmId,
+                  at,
                 },
               },
             },
