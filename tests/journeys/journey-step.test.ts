@@ -321,6 +321,17 @@ describe('webhook', () => {
   });
 });
 
+describe('webhook URLs in AWS', () => {
+  it('refuses to post to a loopback or private address outside the local runtime', async () => {
+    const webhooks = new HttpWebhooks(async () => SECRET, { allowLoopback: false });
+    received.length = 0;
+
+    await expect(webhooks.post(receiverUrl, '{}', 'k')).rejects.toMatchObject({ name: 'WebhookRejected' });
+    await expect(webhooks.post('https://10.0.0.8/hook', '{}', 'k')).rejects.toMatchObject({ name: 'WebhookRejected' });
+    expect(received).toEqual([]);
+  });
+});
+
 describe('recordFailure', () => {
   it('marks the membership failed and appends journey.failed once, however often it runs', async () => {
     // Prepare
