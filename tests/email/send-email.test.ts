@@ -233,7 +233,7 @@ describe('guards', () => {
     const clock = fixedClock(new Date('2026-03-10T14:30:00Z'));
     const task = makeSendEmailTask(sendDeps(table, ses, { clock }));
 
-    expect(await task(step(contactId))).toEqual({ outcome: 'deferred', until: '2026-03-10T23:00:00.000Z' });
+    expect(await task(step(contactId))).toEqual({ outcome: 'deferred', until: '2026-03-10T23:00:00Z' });
     expect(await task(step(contactId, { templateId: 'rep-will-call', stepId: 'rep' }))).toMatchObject({ outcome: 'sent' });
     clock.set(new Date('2026-03-10T23:00:00Z'));
     expect(await task(step(contactId))).toMatchObject({ outcome: 'sent' });

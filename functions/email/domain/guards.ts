@@ -51,7 +51,8 @@ export function checkGuards(input: {
   if (inWindow >= settings.frequencyCap.max) return { type: 'Skip', reason: 'frequency_cap' };
 
   const opens = nextWindowOpening(now, timeZoneOf(contact, settings), settings.sendWindow);
-  return opens ? { type: 'Defer', until: opens.toISOString() } : { type: 'Send' };
+  // Whole seconds: Step Functions Wait states read `until` as an RFC 3339 timestamp.
+  return opens ? { type: 'Defer', until: opens.toISOString().replace(/\.\d{3}Z$/, 'Z') } : { type: 'Send' };
 }
 
 /** A contact's consent for a topic: `all` unsubscribed wins over any topic record. */
