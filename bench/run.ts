@@ -11,6 +11,7 @@ import * as z from 'zod';
 import { benchBundles } from './bundles';
 import { benchEmail, emailSection } from './email';
 import { benchScoring, scoringSection } from './scoring';
+import { benchJourneys, journeysSection } from './journeys';
 import { repoRoot, runChild } from './child';
 import { renderReport, type Machine } from './report';
 import { BatchPoint, IntakePoint, type BatchPlan, type IntakePlan } from './workload';
@@ -64,6 +65,9 @@ try {
   say('scoring and CRM: rescore replay, reactor with scoring against its floor, hand-offs to the local receiver');
   const scoring = scoringSection(await benchScoring(say));
 
+  say('journeys: transitions per path and their cost, reactor with journey rules against its floor');
+  const journeyBench = journeysSection(await benchJourneys(say));
+
   say('tracking API: /v1/batch through the gateway against the direct-SDK floor');
   const batches = await runChild('bench/batch.ts', batchPlan, z.array(BatchPoint), {
     logFile: join(workDir, 'batch.log'),
@@ -79,7 +83,7 @@ try {
     capture: { batches, embedGzipBytes: embedGzipBytes() },
   });
   // The email section's misses are marked MISS in its own table.
-  const full = `${report.trimEnd()}\n\n${email.markdown}\n${scoring.markdown}`;
+  const full = `${report.trimEnd()}\n\n${email.markdown}\n${scoring.markdown}\n${journeyBench.markdown}`;
   writeFileSync(join(repoRoot, 'docs/benchmarks.md'), full);
   console.log(full);
   say('wrote docs/benchmarks.md');

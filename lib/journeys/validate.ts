@@ -35,7 +35,13 @@ export function validateJourney(journey: Journey, context: ValidationContext): s
   const next = (i: number) => successors(journey, i).flatMap((id) => (id === undefined ? [] : [index.get(id)!]));
   const reached = new Set<number>([0]);
   const queue = [0];
-  while (queue.length) for (const j of next(queue.shift()!)) if (!reached.has(j)) (reached.add(j), queue.push(j));
+  while (queue.length) {
+    for (const j of next(queue.shift()!)) {
+      if (reached.has(j)) continue;
+      reached.add(j);
+      queue.push(j);
+    }
+  }
   journey.steps.forEach((step, i) => {
     if (!reached.has(i)) problems.push(`${where(step.id)} cannot be reached from the first step`);
   });

@@ -216,6 +216,17 @@ describe('enrolling contacts', () => {
     expect(entryCheck(journey, contactWith(), undefined, at)).toEqual({ type: 'Eligible' });
   });
 
+  it('does not enrol a contact who has already reached a condition goal such as stage >= sql', () => {
+    const journey = shipped.get('budget-router')!;
+    const at = '2026-11-24T12:00:00.000Z';
+
+    expect(entryCheck(journey, contactWith({ stage: 'sql' }), undefined, at, stageRankOf)).toEqual({
+      type: 'NotEligible',
+      reason: 'goal already reached: stage >= sql',
+    });
+    expect(entryCheck(journey, contactWith({ stage: 'lead' }), undefined, at, stageRankOf)).toEqual({ type: 'Eligible' });
+  });
+
   it('does not enrol a contact who fails the entry conditions', () => {
     const rule = journeyRules(journeysWith({ triggers: [{ on: 'event', event: 'signed_up' }], entry: { where: ['country == fr'] } }));
 

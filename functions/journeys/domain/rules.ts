@@ -141,6 +141,9 @@ export function entryCheck(journey: Journey, contact: Contact, membership: Membe
   }
   const failing = journey.entry.where.find((c) => !all([c], contactSubject(contact), stageRank));
   if (failing) return { type: 'NotEligible', reason: `entry condition not met: ${failing.text}` };
+  // A contact who already meets a condition goal (`stage >= sql`) would only be stopped at their next event.
+  const reached = journey.goals.find((goal) => 'text' in goal && all([goal], contactSubject(contact), stageRank));
+  if (reached && 'text' in reached) return { type: 'NotEligible', reason: `goal already reached: ${reached.text}` };
   return { type: 'Eligible' };
 }
 
