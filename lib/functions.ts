@@ -93,6 +93,21 @@ export const functions = {
     // GetItem for the profile, Query for the score.changed events of its timeline.
     bindings: { table: { actions: ['GetItem', 'Query'] }, adminToken: true },
   },
+  reports: {
+    entry: 'functions/reports/reports.handler.ts',
+    description: 'Funnel, leads, email, lead-score, cost and journey reports from daily counters; program costs',
+    trigger: {
+      kind: 'http',
+      routes: [
+        { routeKey: 'GET /reports/{name}', auth: 'admin' },
+        { routeKey: 'PUT /programs/{id}/costs', auth: 'admin' },
+      ],
+    },
+    // Query of counter items (one per metric shard, never a contact or a timeline) and of the programs; PutItem
+    // for a program's costs.
+    bindings: { table: { actions: ['Query', 'PutItem'] }, adminToken: true },
+    timeoutSeconds: 30,
+  },
   handOff: {
     entry: 'functions/crm/hand-off.handler.ts',
     description: 'Journey hand-off step: upserts the contact in the CRM with its score explanation',

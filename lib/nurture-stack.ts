@@ -10,6 +10,7 @@ import type { Journey } from '../functions/journeys/domain/journey-file';
 import { journeys as journeyFiles } from '../functions/journeys/journeys';
 import { Journeys } from './journeys/journeys.construct';
 import { Reactor } from './reactor/reactor.construct';
+import { Reports } from './reports/reports.construct';
 import { Scoring } from './scoring/scoring.construct';
 import { Tracking } from './tracking/tracking.construct';
 
@@ -39,6 +40,7 @@ export class NurtureStack extends Stack {
   public readonly reactor: Reactor;
   public readonly scoring: Scoring;
   public readonly crm: Crm;
+  public readonly reports: Reports;
   public readonly api: Api;
 
   constructor(scope: Construct, id: string, props: NurtureStackProps = {}) {
@@ -59,6 +61,7 @@ export class NurtureStack extends Stack {
       taskFunctions: { sendEmail: this.email.sendEmail.function, handOff: this.crm.handOff.function },
     });
     this.scoring = new Scoring(this, 'Scoring', { table, adminToken: this.contacts.adminToken });
+    this.reports = new Reports(this, 'Reports', { table, adminToken: this.contacts.adminToken });
     this.reactor = new Reactor(this, 'Reactor', {
       table,
       handOffQueue: this.crm.handOffs,
@@ -74,6 +77,7 @@ export class NurtureStack extends Stack {
         readContacts: this.contacts.readContacts.function,
         journeysApi: this.journeys.journeysApi.function,
         readScore: this.scoring.readScore.function,
+        reports: this.reports.reports.function,
         crmWebhook: this.crm.webhook.function,
         sendEmailApi: this.email.sendEmailApi.function,
         emailTracking: this.email.emailTracking.function,

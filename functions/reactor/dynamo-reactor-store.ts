@@ -4,6 +4,7 @@ import type * as z from 'zod';
 import { CorruptItem } from '../contacts/contacts';
 import { parseContact, toItem } from '../contacts/dynamo-contacts';
 import { DateIndexEntry, JourneyWait, Membership } from '../journeys/domain/membership';
+import { countUpdate, reportStateItem, reportStateOf } from '../reports/dynamo-report-state';
 import { dateIndexKeys, keys, STATE_SK_FLOOR } from '../shared/keys';
 import type { TimelineEvent } from '../shared/timeline';
 import type { WriteDecision } from './domain/decisions';
@@ -37,6 +38,7 @@ export class DynamoReactorStore implements ReactorStore {
       memberships: of('JOURNEY#').map((item) => parseState(Membership, item)),
       waits: of('WAIT#').map((item) => parseState(JourneyWait, item)),
       dateIndex: of('DATEIDX#').map((item) => parseState(DateIndexEntry, item)),
+      ...reportStateOf(state),
     };
   }
 
@@ -114,15 +116,9 @@ export class DynamoReactorStore implements ReactorStore {
               },
         ];
       case 'CountMetric':
-        return [{
-          Update: {
-            TableName: this.tableName,
-            Key: keys.metric(decision.metric, decision.shard, decision.day),
-            UpdateExpression: 'ADD #count :one',
-            ExpressionAttributeNames: { '#count': 'count' },
-            ExpressionAttributeValues: { ':one': 1 },
-          },
-        }];
+        return [{ Update: { TableName: this.tableName, ...countUpdate(decision) } }];
+      case 'SaveReportState':
+        return [{ Put: { TableName: this.tableName, Item: reportStateItem(decision.contactId, decision.state) } }];
     }
   }
 

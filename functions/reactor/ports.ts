@@ -1,5 +1,6 @@
 import type { Contact } from '../contacts/domain/contact';
 import type { DateIndexEntry, JourneyWait, Membership } from '../journeys/domain/membership';
+import type { ReportState } from '../reports/domain/report-state';
 import type { TimelineEvent } from '../shared/timeline';
 import type { DecisionOf, WriteDecision } from './domain/decisions';
 
@@ -11,6 +12,7 @@ export type LoadedState =
       readonly memberships: readonly Membership[];
       readonly waits: readonly JourneyWait[];
       readonly dateIndex: readonly DateIndexEntry[];
+      readonly reports?: ReportState;
     }
   /** The marker is set: a redelivered record, nothing to do. */
   | { readonly type: 'AlreadyProcessed' }

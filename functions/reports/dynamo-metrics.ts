@@ -1,5 +1,6 @@
 import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { metricPartition } from '../shared/keys';
+import { shardsOf } from './domain/counters';
 import { EVENT_COUNTER_SHARDS } from './domain/metrics';
 import type { Metrics } from './metrics';
 
@@ -8,6 +9,9 @@ import type { Metrics } from './metrics';
  * report costs O(shards) requests and O(days × shards) items, whatever the number of contacts.
  */
 export class DynamoMetrics implements Metrics {
+  /** Items read so far (the benchmark reports it). */
+  itemsRead = 0;
+
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,
@@ -16,8 +20,18 @@ export class DynamoMetrics implements Metrics {
 
   async daily(metric: string, from: string, to: string): Promise<Map<string, number>> {
     const totals = new Map<string, number>();
+    for (const [day, counts] of await this.read(metric, this.shards, from, to)) totals.set(day, Number(counts.count ?? 0));
+    return totals;
+  }
+
+  counters(metric: string, from: string, to: string): Promise<Map<string, Record<string, number>>> {
+    return this.read(metric, shardsOf(metric), from, to);
+  }
+
+  private async read(metric: string, shards: number, from: string, to: string): Promise<Map<string, Record<string, number>>> {
+    const totals = new Map<string, Record<string, number>>();
     await Promise.all(
-      Array.from({ length: this.shards }, async (_, shard) => {
+      Array.from({ length: shards }, async (_, shard) => {
         let start: Record<string, unknown> | undefined;
         do {
           const page = await this.db.send(
@@ -29,8 +43,14 @@ export class DynamoMetrics implements Metrics {
             }),
           );
           for (const item of page.Items ?? []) {
+            this.itemsRead++;
             const day = String(item.SK);
-            totals.set(day, (totals.get(day) ?? 0) + Number(item.count ?? 0));
+            const sums = totals.get(day) ?? {};
+            for (const [name, value] of Object.entries(item)) {
+              if (name === 'PK' || name === 'SK' || typeof value !== 'number') continue;
+              sums[name] = (sums[name] ?? 0) + value;
+            }
+            totals.set(day, sums);
           }
           start = page.LastEvaluatedKey;
         } while (start);

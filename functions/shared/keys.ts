@@ -10,6 +10,8 @@
  * | journey membership   | CONTACT#<contactId>         | JOURNEY#<journeyId>   |
  * | journey wait (token) | CONTACT#<contactId>         | WAIT#<execution>#<step> |
  * | date index (sweeps)  | CONTACT#<contactId>         | DATEIDX#<attribute>   | GSI1: DATE#<attr>#<mm-dd> / <yyyy>#<contactId>
+ * | report state         | CONTACT#<contactId>         | REPORTS               |
+ * | program (costs)      | PROGRAMS                    | <programId>           |
  *
  * Per-contact state items use SK prefixes that sort after `EVENT#` (`STATE_SK_FLOOR`), so the reactor loads a
  * contact's profile and all its state with one Query (`SK >= STATE_SK_FLOOR`) without reading its timeline.
@@ -28,6 +30,8 @@ export const keys = {
     SK: `WAIT#${executionName}#${stepId}`,
   }),
   dateIndex: (contactId: string, attribute: string) => ({ PK: `CONTACT#${contactId}`, SK: `DATEIDX#${attribute}` }),
+  reportState: (contactId: string) => ({ PK: `CONTACT#${contactId}`, SK: 'REPORTS' }),
+  program: (programId: string) => ({ PK: 'PROGRAMS', SK: programId }),
 };
 
 /** Every per-contact state item's SK sorts at or after this; timeline events (`EVENT#…`) sort before it. */

@@ -34,6 +34,7 @@ describe('NurtureStack', { timeout: SYNTH_TIMEOUT_MS }, () => {
     readContacts: stack.contacts.readContacts,
     reactor: stack.reactor.reactor,
     readScore: stack.scoring.readScore,
+    reports: stack.reports.reports,
     handOff: stack.crm.handOff,
     crmHandOffWorker: stack.crm.handOffWorker,
     crmWebhook: stack.crm.webhook,
@@ -42,7 +43,6 @@ describe('NurtureStack', { timeout: SYNTH_TIMEOUT_MS }, () => {
     emailTracking: stack.email.emailTracking,
     emailPreferences: stack.email.emailPreferences,
     sesEvents: stack.email.sesEvents,
-    emailReminders: stack.email.emailReminders,
     emailReminders: stack.email.emailReminders,
     journeyStep: stack.journeys.journeyStep,
     journeyStatus: stack.journeys.journeyStatus,
@@ -306,6 +306,16 @@ describe('NurtureStack', { timeout: SYNTH_TIMEOUT_MS }, () => {
         logWrite(fn),
         xray,
         { Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:Query'], Resource: arn(stack.data.table) },
+        { Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: ref(stack.contacts.adminToken) },
+      ]);
+    });
+
+    it('lets reports query the table, put program costs and read the admin token, nothing more', () => {
+      const fn = stack.reports.reports;
+      expectRoleStatements(fn, [
+        logWrite(fn),
+        xray,
+        { Effect: 'Allow', Action: ['dynamodb:Query', 'dynamodb:PutItem'], Resource: arn(stack.data.table) },
         { Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: ref(stack.contacts.adminToken) },
       ]);
     });

@@ -1,6 +1,7 @@
 import type { Contact } from '../../contacts/domain/contact';
 import type { TimelineEvent } from '../../shared/timeline';
 import { countEvents } from '../../reports/domain/metrics';
+import { reportRule } from '../../reports/domain/counters';
 import { doubleOptInRule } from '../../email/domain/double-opt-in';
 import { forms } from '../../forms/forms';
 import { journeyRules } from '../../journeys/domain/rules';
@@ -9,9 +10,12 @@ import { lifecycle, scoringRules, stageRankOf } from '../../scoring/domain/conte
 import { scoringRule } from '../../scoring/domain/lifecycle-rule';
 import type { Decision, Rule } from './decisions';
 
+/** The rules that write counters (functions/reports): the reports rebuild replays only these. */
+export const countingRules: readonly Rule[] = [countEvents, reportRule({ initialStage: lifecycle.initial, rankOf: stageRankOf })];
+
 /** The rules the reactor applies to every new event, one module per capability that owns them. */
 export const defaultRules: readonly Rule[] = [
-  countEvents,
+  ...countingRules,
   scoringRule(scoringRules, lifecycle),
   journeyRules(journeys, stageRankOf),
   doubleOptInRule(forms),

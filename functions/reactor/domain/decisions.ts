@@ -1,6 +1,7 @@
 import type { Contact, LeadScore } from '../../contacts/domain/contact';
 import type { TimelineEvent } from '../../shared/timeline';
 import type { DateIndexEntry, JourneyWait, Membership } from '../../journeys/domain/membership';
+import type { ReportState } from '../../reports/domain/report-state';
 
 /** What the rules see of one new event: the event itself and the contact it belongs to, as loaded. */
 export interface ReactorState {
@@ -12,6 +13,8 @@ export interface ReactorState {
   readonly waits?: readonly JourneyWait[];
   /** Date attributes indexed for the daily sweep. @default [] */
   readonly dateIndex?: readonly DateIndexEntry[];
+  /** What the reports remember of the contact (functions/reports); undefined before its first event. */
+  readonly reports?: ReportState;
 }
 
 /**
@@ -27,8 +30,19 @@ export type Decision = WriteDecision | CallDecision;
 
 export type WriteDecision =
   | JourneyWriteDecision
-  /** Adds 1 to a daily counter (reports read these; a replay of a timeline must produce the same ones). */
-  | { readonly type: 'CountMetric'; readonly metric: string; readonly day: string; readonly shard: number }
+  /**
+   * Adds 1 to a daily counter, or `counts` (attribute → amount) to several counters of the same item in one update
+   * (reports read these; a replay of a timeline must produce the same ones).
+   */
+  | {
+      readonly type: 'CountMetric';
+      readonly metric: string;
+      readonly day: string;
+      readonly shard: number;
+      readonly counts?: Readonly<Record<string, number>>;
+    }
+  /** Reports: rewrites the contact's report state (functions/reports/domain/report-state.ts). */
+  | { readonly type: 'SaveReportState'; readonly contactId: string; readonly state: ReportState }
   /**
    * Scoring: rewrites the contact's score and/or stage and appends the `score.changed` / `stage.changed` events
    * (deterministic ids), all in the marker's transaction: a redelivered record never scores twice.
@@ -95,6 +109,7 @@ export type DecisionOf<T extends DecisionType> = Extract<Decision, { type: T }>;
 /** Which decisions are writes (in the marker's transaction) and which are calls (idempotent, made first). */
 const kinds: { readonly [T in DecisionType]: DecisionOf<T> extends WriteDecision ? 'write' : 'call' } = {
   CountMetric: 'write',
+  SaveReportState: 'write',
   StartJourney: 'call',
   StopJourney: 'call',
   ResumeJourney: 'call',

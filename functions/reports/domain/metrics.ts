@@ -26,12 +26,17 @@ export function countEvents({ event }: ReactorState): DecisionOf<'CountMetric'>[
   ];
 }
 
-/** Totals of CountMetric decisions by `metric` and `day`, shards summed: what the live counters must add up to. */
+/**
+ * Totals of the plain (+1, `events.*`) CountMetric decisions by `metric` and `day`, shards summed: what the live
+ * event counters must add up to. Report counters (with `counts`) need the report state threaded through a replay:
+ * see functions/reports/domain/rebuild.ts.
+ */
 export function tally(decisions: readonly { type: string }[]): Map<string, number> {
   const totals = new Map<string, number>();
   for (const decision of decisions) {
     if (decision.type !== 'CountMetric') continue;
-    const { metric, day } = decision as DecisionOf<'CountMetric'>;
+    const { metric, day, counts } = decision as DecisionOf<'CountMetric'>;
+    if (counts) continue;
     const key = `${metric} ${day}`;
     totals.set(key, (totals.get(key) ?? 0) + 1);
   }

@@ -1,0 +1,261 @@
+import type { DecisionOf, ReactorState, Rule } from '../../reactor/domain/decisions';
+import { EventName } from '../../shared/events';
+import { bucketOf } from '../../shared/hash';
+import type { TimelineEvent } from '../../shared/timeline';
+import { REMEMBERED_MESSAGES, type Attribution, type ReportState } from './report-state';
+
+/**
+ * The report counters. Each is one item per day (`METRIC#<metric>#<shard>` / `<yyyy-mm-dd>`) whose attributes are
+ * the counters of every dimension (`entered/mql`, `budget-router/nurture-1/nurture-1/sent`, …), so a report over
+ * a date range reads O(days × shards) items, whatever the number of dimensions or contacts.
+ */
+export const ReportMetric = {
+  /** Per stage: `entered/<stage>`, `forward/<stage>`, `dropped/<stage>`, `time/<stage>/<duration bucket>`. */
+  funnel: 'funnel',
+  /** Keyed by the day contacts ENTERED a stage: `<stage>` = how many of them are still in it (stalled counts). */
+  stageCohorts: 'funnel.in',
+  /** `new`, `new/<source|medium|campaign|form>/<value>`, `reopened`, `stage/<stage>`, `stage/<stage>/<first|last>/<dim>/<value>`, `stage/<stage>/journey/<id>`. */
+  leads: 'leads',
+  /** `<journey>/<step>/<template>/<measure>`; `-` for a transactional or API send's journey and step. */
+  email: 'email',
+  /** `entered/<j>`, `completed/<j>`, `failed/<j>`, `exited/<j>/<reason>`. */
+  journeys: 'journeys',
+  /** One gauge item (SK `current`): `<journey>/<step>` = contacts there now. */
+  journeySteps: 'journeys.active',
+  /** Keyed by the first day of a creation month: `b<0..10>` = that month's new leads by score bucket (tens). */
+  leadScores: 'lead-scores',
+} as const;
+
+/** Shards per report metric: only the hot ones (every email event writes `email`) are spread. */
+export const REPORT_SHARDS: Readonly<Record<string, number>> = { [ReportMetric.email]: 4, [ReportMetric.journeySteps]: 2 };
+export const shardsOf = (metric: string): number => REPORT_SHARDS[metric] ?? 1;
+
+/** The SK of a gauge (a counter with no day). */
+export const GAUGE_DAY = 'current';
+
+/** Upper bounds (hours) of the time-in-stage buckets; the last is open. */
+export const DURATION_BUCKETS_HOURS = [1, 6, 24, 72, 168, 336, 720, 1_440, 2_160, 4_320, Infinity] as const;
+export const SCORE_BUCKETS = 11;
+
+/** A dimension path as one attribute name: parts joined by `/`, each URI-encoded so a `/` in an id stays one part. */
+export const attr = (...parts: readonly (string | number)[]): string => parts.map((part) => encodeURIComponent(String(part))).join('/');
+export const parseAttr = (name: string): string[] => name.split('/').map((part) => decodeURIComponent(part));
+
+export const scoreBucket = (total: number): number => Math.max(0, Math.min(SCORE_BUCKETS - 1, Math.floor(total / 10)));
+export const durationBucket = (hours: number): number => DURATION_BUCKETS_HOURS.findIndex((bound) => hours < bound);
+export const monthStart = (day: string): string => `${day.slice(0, 7)}-01`;
+
+export interface FunnelConfig {
+  /** The stage new contacts start in. */
+  readonly initialStage: string;
+  /** A stage's rank in the funnel's order; undefined for side stages (recycled, disqualified). */
+  readonly rankOf: (stage: string | undefined) => number | undefined;
+}
+
+/**
+ * The reports' rule: turns one event into counter increments (one CountMetric per item, all of its dimensions in
+ * `counts`, so no transaction touches an item twice) and the contact's new {@link ReportState}. Depends only on the
+ * event, the contact's creation time and the report state, so replaying a timeline gives the live counters back.
+ */
+export function reportRule(config: FunnelConfig): Rule {
+  return (state: ReactorState) => {
+    const counts = new Counts(state.event.contactId, state.event.eventId);
+    const before = state.reports;
+    const next = before ? cloneState(before) : created(state, config, counts);
+    apply(state.event, next, config, counts);
+    const decisions: (DecisionOf<'CountMetric'> | DecisionOf<'SaveReportState'>)[] = counts.decisions();
+    if (!before || JSON.stringify(before) !== JSON.stringify(next)) {
+      decisions.push({ type: 'SaveReportState', contactId: state.event.contactId, state: next });
+    }
+    return decisions;
+  };
+}
+
+function created({ contact }: ReactorState, config: FunnelConfig, counts: Counts): ReportState {
+  const createdDay = contact.createdAt.slice(0, 10);
+  counts.add(ReportMetric.leads, createdDay, 'new');
+  counts.add(ReportMetric.funnel, createdDay, attr('entered', config.initialStage));
+  counts.add(ReportMetric.stageCohorts, createdDay, attr(config.initialStage));
+  counts.add(ReportMetric.leadScores, monthStart(createdDay), `b${scoreBucket(0)}`);
+  return { createdDay, stage: config.initialStage, stageAt: contact.createdAt, scoreBucket: scoreBucket(0), messages: {}, opened: [], clicked: [], steps: {} };
+}
+
+function apply(event: TimelineEvent, state: ReportState, config: FunnelConfig, counts: Counts): void {
+  const day = event.occurredAt.slice(0, 10);
+  switch (event.type) {
+    case EventName.FormSubmitted: {
+      const { utm, formId } = event.data;
+      const hasCampaign = Object.keys(utm).length > 0;
+      const touch: Attribution = {
+        source: utm.utm_source ?? (hasCampaign ? '(none)' : '(direct)'),
+        medium: utm.utm_medium ?? (hasCampaign ? '(none)' : '(direct)'),
+        campaign: utm.utm_campaign ?? '(none)',
+        form: formId,
+      };
+      if (!state.first) {
+        state.first = touch;
+        for (const dim of ['source', 'medium', 'campaign', 'form'] as const) counts.add(ReportMetric.leads, state.createdDay, attr('new', dim, touch[dim]));
+      }
+      if (hasCampaign || !state.last) state.last = touch;
+      return;
+    }
+    case EventName.StageChanged: {
+      const leaving = state.stage;
+      const { to } = event.data;
+      const hours = Math.max(0, Date.parse(event.occurredAt) - Date.parse(state.stageAt)) / 3_600_000;
+      const [fromRank, toRank] = [config.rankOf(leaving), config.rankOf(to)];
+      const forward = fromRank !== undefined && toRank !== undefined && toRank > fromRank;
+      counts.add(ReportMetric.funnel, day, attr('entered', to));
+      counts.add(ReportMetric.funnel, day, attr(forward ? 'forward' : 'dropped', leaving));
+      counts.add(ReportMetric.funnel, day, attr('time', leaving, durationBucket(hours)));
+      counts.add(ReportMetric.stageCohorts, state.stageAt.slice(0, 10), attr(leaving), -1);
+      counts.add(ReportMetric.stageCohorts, day, attr(to));
+      counts.add(ReportMetric.leads, day, attr('stage', to));
+      if (event.data.reopened) counts.add(ReportMetric.leads, day, 'reopened');
+      for (const [which, touch] of [['first', state.first], ['last', state.last]] as const) {
+        if (!touch) continue;
+        for (const dim of ['source', 'medium', 'campaign', 'form'] as const) counts.add(ReportMetric.leads, day, attr('stage', to, which, dim, touch[dim]));
+      }
+      for (const journeyId of Object.keys(state.steps)) counts.add(ReportMetric.leads, day, attr('stage', to, 'journey', journeyId));
+      state.stage = to;
+      state.stageAt = event.occurredAt;
+      return;
+    }
+    case EventName.ScoreChanged: {
+      // The histogram is "score at the end of the creation month": moves after that month do not count.
+      if (day.slice(0, 7) !== state.createdDay.slice(0, 7)) return;
+      const bucket = scoreBucket(event.data.total);
+      if (bucket === state.scoreBucket) return;
+      counts.add(ReportMetric.leadScores, monthStart(state.createdDay), `b${state.scoreBucket}`, -1);
+      counts.add(ReportMetric.leadScores, monthStart(state.createdDay), `b${bucket}`);
+      state.scoreBucket = bucket;
+      return;
+    }
+    case EventName.EmailSent: {
+      const key = emailKey(event.data);
+      counts.add(ReportMetric.email, day, attr(...key, 'sent'));
+      remember(state, event.data.messageId, attr(...key));
+      moveStep(state, event.data, counts);
+      return;
+    }
+    case EventName.EmailDelivered:
+      counts.add(ReportMetric.email, day, attr(...emailKey(event.data), 'delivered'));
+      return;
+    case EventName.EmailBounced:
+      counts.add(ReportMetric.email, day, attr(...emailKey(event.data), event.data.permanent ? 'bounced' : 'softBounced'));
+      return;
+    case EventName.EmailComplained:
+      counts.add(ReportMetric.email, day, attr(...emailKey(event.data), 'complained'));
+      return;
+    case EventName.EmailOpened:
+    case EventName.EmailClicked: {
+      const opened = event.type === EventName.EmailOpened;
+      const key = emailKey(event.data);
+      if (event.data.machine) {
+        counts.add(ReportMetric.email, day, attr(...key, opened ? 'machineOpens' : 'machineClicks'));
+        return;
+      }
+      counts.add(ReportMetric.email, day, attr(...key, opened ? 'opens' : 'clicks'));
+      const seen = opened ? state.opened : state.clicked;
+      if (seen.includes(event.data.messageId)) return;
+      counts.add(ReportMetric.email, day, attr(...key, opened ? 'uniqueOpens' : 'uniqueClicks'));
+      seen.push(event.data.messageId);
+      if (seen.length > REMEMBERED_MESSAGES) seen.splice(0, seen.length - REMEMBERED_MESSAGES);
+      return;
+    }
+    case EventName.EmailUnsubscribed: {
+      const sent = event.data.messageId ? state.messages[event.data.messageId] : undefined;
+      const key = sent ?? attr('-', '-', event.data.templateId ?? '-');
+      counts.add(ReportMetric.email, day, `${key}/unsubscribed`);
+      return;
+    }
+    case EventName.EmailSkipped:
+    case EventName.ContactUpdated:
+      moveStep(state, event.data, counts);
+      return;
+    case EventName.JourneyEntered: {
+      const { journeyId } = event.data;
+      counts.add(ReportMetric.journeys, day, attr('entered', journeyId));
+      leaveStep(state, journeyId, counts);
+      state.steps[journeyId] = 'start';
+      counts.add(ReportMetric.journeySteps, GAUGE_DAY, attr(journeyId, 'start'));
+      return;
+    }
+    case EventName.JourneyExited:
+      counts.add(ReportMetric.journeys, day, attr('exited', event.data.journeyId, event.data.reason));
+      leaveStep(state, event.data.journeyId, counts);
+      return;
+    case EventName.JourneyCompleted:
+    case EventName.JourneyFailed:
+      counts.add(ReportMetric.journeys, day, attr(event.type === EventName.JourneyCompleted ? 'completed' : 'failed', event.data.journeyId));
+      leaveStep(state, event.data.journeyId, counts);
+      return;
+    default:
+      return;
+  }
+}
+
+const emailKey = (ref: { journeyId?: string; stepId?: string; templateId: string }): [string, string, string] => [
+  ref.journeyId ?? '-',
+  ref.stepId ?? '-',
+  ref.templateId,
+];
+
+function remember(state: ReportState, messageId: string, key: string): void {
+  state.messages[messageId] = key;
+  const ids = Object.keys(state.messages);
+  for (const old of ids.slice(0, Math.max(0, ids.length - REMEMBERED_MESSAGES))) delete state.messages[old];
+}
+
+function moveStep(state: ReportState, ref: { journeyId?: string; stepId?: string }, counts: Counts): void {
+  const { journeyId, stepId } = ref;
+  if (!journeyId || !stepId || state.steps[journeyId] === undefined || state.steps[journeyId] === stepId) return;
+  counts.add(ReportMetric.journeySteps, GAUGE_DAY, attr(journeyId, state.steps[journeyId]), -1);
+  counts.add(ReportMetric.journeySteps, GAUGE_DAY, attr(journeyId, stepId));
+  state.steps[journeyId] = stepId;
+}
+
+function leaveStep(state: ReportState, journeyId: string, counts: Counts): void {
+  const step = state.steps[journeyId];
+  if (step === undefined) return;
+  counts.add(ReportMetric.journeySteps, GAUGE_DAY, attr(journeyId, step), -1);
+  delete state.steps[journeyId];
+}
+
+function cloneState(state: ReportState): ReportState {
+  return {
+    ...state,
+    messages: { ...state.messages },
+    opened: [...state.opened],
+    clicked: [...state.clicked],
+    steps: { ...state.steps },
+  };
+}
+
+/** Increments gathered per item, so each item gets one CountMetric (one transaction item) with all its counters. */
+class Counts {
+  private readonly items = new Map<string, { metric: string; day: string; shard: number; counts: Record<string, number> }>();
+
+  constructor(
+    private readonly contactId: string,
+    private readonly eventId: string,
+  ) {}
+
+  add(metric: string, day: string, name: string, amount = 1): void {
+    const shards = shardsOf(metric);
+    // Gauges spread by contact (its +1 and -1 must meet in one shard's sum only overall; any shard will do) and
+    // daily counters by event, both stable on a replay.
+    const shard = shards === 1 ? 0 : bucketOf(day === GAUGE_DAY ? this.contactId : this.eventId, shards);
+    const key = `${metric}\u0000${shard}\u0000${day}`;
+    const item = this.items.get(key) ?? { metric, day, shard, counts: {} };
+    item.counts[name] = (item.counts[name] ?? 0) + amount;
+    this.items.set(key, item);
+  }
+
+  decisions(): DecisionOf<'CountMetric'>[] {
+    return [...this.items.values()].flatMap(({ metric, day, shard, counts }) => {
+      const nonZero = Object.fromEntries(Object.entries(counts).filter(([, amount]) => amount !== 0));
+      return Object.keys(nonZero).length ? [{ type: 'CountMetric' as const, metric, day, shard, counts: nonZero }] : [];
+    });
+  }
+}

@@ -1,0 +1,39 @@
+import * as z from 'zod';
+
+/** Where a contact came from, as the reports slice it: UTM source, medium, campaign and the form. */
+export const Attribution = z.object({
+  source: z.string(),
+  medium: z.string(),
+  campaign: z.string(),
+  form: z.string(),
+});
+export type Attribution = z.infer<typeof Attribution>;
+
+/**
+ * The little a contact's events must remember for the reports that a counter cannot answer alone: when it entered
+ * its current stage (time in stage, stalled counts), which messages it already opened or clicked (unique opens and
+ * clicks), its score bucket (the month-end histogram), where it is in each journey (active per step), and its first
+ * and last touch (attribution). One item per contact (`CONTACT#<id>` / `REPORTS`), loaded with the reactor's state
+ * Query and rewritten in the event's transaction, so it moves exactly once with the counters.
+ */
+export const ReportState = z.object({
+  /** The contact's creation day and month (cohort of the lead-score histogram). */
+  createdDay: z.string(),
+  stage: z.string(),
+  stageAt: z.iso.datetime(),
+  /** The score bucket counted in the creation month's histogram; frozen after that month. */
+  scoreBucket: z.int(),
+  first: Attribution.optional(),
+  last: Attribution.optional(),
+  /** Recent messages sent: messageId → email dimension key (journey/step/template). */
+  messages: z.record(z.string(), z.string()).default({}),
+  /** Messages a person (not a machine) opened / clicked at least once. */
+  opened: z.array(z.string()).default([]),
+  clicked: z.array(z.string()).default([]),
+  /** The step each active journey is at (`start` until its first step event). */
+  steps: z.record(z.string(), z.string()).default({}),
+});
+export type ReportState = z.infer<typeof ReportState>;
+
+/** How many messages the state remembers; older ones drop out (their late opens count as not unique again). */
+export const REMEMBERED_MESSAGES = 200;

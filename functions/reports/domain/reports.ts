@@ -1,0 +1,291 @@
+import { DURATION_BUCKETS_HOURS, SCORE_BUCKETS, parseAttr } from './counters';
+
+/** A metric's counters by day (shards summed): day → counter name → value. */
+export type DailyCounters = ReadonlyMap<string, Readonly<Record<string, number>>>;
+
+export type Granularity = 'day' | 'week' | 'month';
+export type Cell = string | number | null;
+
+/** Every report answers with one table: the API returns it as JSON or CSV, the CLI prints it, the dashboard charts it. */
+export interface ReportTable {
+  readonly columns: readonly string[];
+  readonly rows: readonly (readonly Cell[])[];
+}
+
+/** The period a day falls in: the day, the Monday of its ISO week, or its month (`yyyy-mm`). */
+export function periodOf(day: string, granularity: Granularity): string {
+  if (granularity === 'day') return day;
+  if (granularity === 'month') return day.slice(0, 7);
+  const date = new Date(`${day}T00:00:00.000Z`);
+  date.setUTCDate(date.getUTCDate() - ((date.getUTCDay() + 6) % 7));
+  return date.toISOString().slice(0, 10);
+}
+
+/** Every period from `from` to `to`, in order (periods with no counters are rows of zeros, not gaps). */
+export function periodsBetween(from: string, to: string, granularity: Granularity): string[] {
+  const periods = new Set<string>();
+  for (let date = new Date(`${from}T00:00:00.000Z`); date.toISOString().slice(0, 10) <= to; date.setUTCDate(date.getUTCDate() + 1)) {
+    periods.add(periodOf(date.toISOString().slice(0, 10), granularity));
+  }
+  return [...periods];
+}
+
+/** Sums every counter over all days. */
+export function total(counters: DailyCounters): Record<string, number> {
+  const sums: Record<string, number> = {};
+  for (const counts of counters.values()) for (const [name, value] of Object.entries(counts)) sums[name] = (sums[name] ?? 0) + value;
+  return sums;
+}
+
+/** A ratio rounded to 4 places, or null when the denominator is 0 (no rate, rather than a fake 0%). */
+export const rate = (numerator: number, denominator: number): number | null =>
+  denominator > 0 ? Math.round((numerator / denominator) * 10_000) / 10_000 : null;
+
+/**
+ * The median of a histogram (`counts[i]` values in `[bounds[i-1], bounds[i])`, the first from 0), interpolated
+ * linearly inside the bucket that holds it; null for an empty histogram. The last, open bucket gives its lower bound.
+ */
+export function histogramMedian(counts: readonly number[], bounds: readonly number[]): number | null {
+  const n = counts.reduce((sum, count) => sum + Math.max(0, count), 0);
+  if (n === 0) return null;
+  let seen = 0;
+  for (let i = 0; i < counts.length; i++) {
+    const count = Math.max(0, counts[i] ?? 0);
+    const lower = i === 0 ? 0 : bounds[i - 1]!;
+    const upper = bounds[i]!;
+    if (count > 0 && seen + count >= n / 2) {
+      if (!Number.isFinite(upper)) return lower;
+      return lower + ((n / 2 - seen) / count) * (upper - lower);
+    }
+    seen += count;
+  }
+  return null;
+}
+
+export interface FunnelStages {
+  /** The funnel's stages in order, then the side stages. */
+  readonly stages: readonly string[];
+  readonly sideStages: readonly string[];
+}
+
+/**
+ * **funnel**: per stage over the range, how many entered, moved forward (to a later stage) or dropped (recycled,
+ * disqualified), the conversion rate to a later stage, the median time in the stage of those who left it (days,
+ * from time buckets), and how many are stalled now: entered at least `stalledDays` before `to` and still there.
+ *
+ * `funnel` holds the range's counters; `cohorts` holds `funnel.in` from the beginning up to `to - stalledDays`.
+ */
+export function funnelReport(funnel: DailyCounters, cohorts: DailyCounters, config: FunnelStages): ReportTable {
+  const sums = total(funnel);
+  const stillIn = total(cohorts);
+  const rows = [...config.stages, ...config.sideStages].map((stage) => {
+    const entered = sums[`entered/${encodeURIComponent(stage)}`] ?? 0;
+    const forward = sums[`forward/${encodeURIComponent(stage)}`] ?? 0;
+    const dropped = sums[`dropped/${encodeURIComponent(stage)}`] ?? 0;
+    const times = DURATION_BUCKETS_HOURS.map((_, i) => sums[`time/${encodeURIComponent(stage)}/${i}`] ?? 0);
+    const medianHours = histogramMedian(times, DURATION_BUCKETS_HOURS);
+    return [
+      stage,
+      entered,
+      forward,
+      dropped,
+      rate(forward, entered),
+      medianHours === null ? null : Math.round((medianHours / 24) * 10) / 10,
+      Math.max(0, stillIn[encodeURIComponent(stage)] ?? 0),
+    ];
+  });
+  return { columns: ['stage', 'entered', 'forward', 'dropped', 'conversion', 'medianDaysInStage', 'stalled'], rows };
+}
+
+/** The lifecycle stages the leads report counts entries to, as columns. */
+export const LEAD_STAGES = ['mql', 'sql', 'opportunity', 'customer'] as const;
+
+/**
+ * **leads**: per period, new leads, reopened (recycled leads engaging again) and entries to MQL, SQL, opportunity
+ * and customer. With `by` (`source`, `medium`, `campaign`, `form`), one row per period and value instead: new leads
+ * by their first touch, and stage entries by the `touch` (`first` or `last`) the contact had when it moved.
+ */
+export function leadsReport(
+  leads: DailyCounters,
+  options: { from: string; to: string; granularity: Granularity; by?: 'source' | 'medium' | 'campaign' | 'form'; touch?: 'first' | 'last' },
+): ReportTable {
+  const byPeriod = new Map<string, Record<string, number>>();
+  for (const [day, counts] of leads) {
+    const period = periodOf(day, options.granularity);
+    const sums = byPeriod.get(period) ?? {};
+    for (const [name, value] of Object.entries(counts)) sums[name] = (sums[name] ?? 0) + value;
+    byPeriod.set(period, sums);
+  }
+  const periods = periodsBetween(options.from, options.to, options.granularity);
+  if (!options.by) {
+    return {
+      columns: ['period', 'new', 'reopened', ...LEAD_STAGES],
+      rows: periods.map((period) => {
+        const sums = byPeriod.get(period) ?? {};
+        return [period, sums.new ?? 0, sums.reopened ?? 0, ...LEAD_STAGES.map((stage) => sums[`stage/${stage}`] ?? 0)];
+      }),
+    };
+  }
+  const { by } = options;
+  const touch = options.touch ?? 'first';
+  const rows: Cell[][] = [];
+  for (const period of periods) {
+    const values = new Map<string, Record<string, number>>();
+    for (const [name, value] of Object.entries(byPeriod.get(period) ?? {})) {
+      const parts = parseAttr(name);
+      let column: string | undefined;
+      let dimension: string | undefined;
+      if (parts[0] === 'new' && parts[1] === by) [column, dimension] = ['new', parts[2]];
+      if (parts[0] === 'stage' && parts[2] === touch && parts[3] === by) [column, dimension] = [parts[1], parts[4]];
+      if (!column || dimension === undefined) continue;
+      const row = values.get(dimension) ?? {};
+      row[column] = (row[column] ?? 0) + value;
+      values.set(dimension, row);
+    }
+    for (const [dimension, row] of [...values].sort(([a], [b]) => a.localeCompare(b))) {
+      rows.push([period, dimension, row.new ?? 0, ...LEAD_STAGES.map((stage) => row[stage] ?? 0)]);
+    }
+  }
+  return { columns: ['period', by, 'new', ...LEAD_STAGES], rows };
+}
+
+const EMAIL_MEASURES = [
+  'sent', 'delivered', 'bounced', 'softBounced', 'complained', 'unsubscribed',
+  'opens', 'uniqueOpens', 'clicks', 'uniqueClicks', 'machineOpens', 'machineClicks',
+] as const;
+
+/**
+ * **email**: per journey, step and template over the range: sends, deliveries, hard and soft bounces, complaints,
+ * unsubscribes, human opens and clicks (total and unique per message) with open rate (unique opens / delivered),
+ * click-through rate (unique clicks / delivered) and click-to-open rate (unique clicks / unique opens). Machine
+ * opens and clicks (privacy proxies, link scanners) are excluded from those and shown apart.
+ */
+export function emailReport(email: DailyCounters): ReportTable {
+  const byKey = new Map<string, Record<string, number>>();
+  for (const [name, value] of Object.entries(total(email))) {
+    const parts = parseAttr(name);
+    const measure = parts.pop()!;
+    const key = parts.map((part) => encodeURIComponent(part)).join('/');
+    const row = byKey.get(key) ?? {};
+    row[measure] = (row[measure] ?? 0) + value;
+    byKey.set(key, row);
+  }
+  const rows = [...byKey]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([key, m]) => {
+      const [journey, step, template] = parseAttr(key);
+      const get = (measure: string) => m[measure] ?? 0;
+      return [
+        journey ?? '-', step ?? '-', template ?? '-',
+        ...EMAIL_MEASURES.map(get),
+        rate(get('uniqueOpens'), get('delivered')),
+        rate(get('uniqueClicks'), get('delivered')),
+        rate(get('uniqueClicks'), get('uniqueOpens')),
+      ];
+    });
+  return { columns: ['journey', 'step', 'template', ...EMAIL_MEASURES, 'openRate', 'clickThroughRate', 'clickToOpenRate'], rows };
+}
+
+/** Score bucket labels: `0-9`, `10-19`, … `100+`. */
+export const SCORE_BUCKET_LABELS = Array.from({ length: SCORE_BUCKETS }, (_, i) => (i === SCORE_BUCKETS - 1 ? `${i * 10}+` : `${i * 10}-${i * 10 + 9}`));
+
+/**
+ * **lead-scores**: for every month in the range, the leads created that month bucketed by their lead score at the
+ * month's end (tens), and the median score (interpolated within its bucket): the lead-quality trend.
+ */
+export function leadScoresReport(scores: DailyCounters, options: { from: string; to: string }): ReportTable {
+  const months = periodsBetween(options.from, options.to, 'month');
+  const bounds = Array.from({ length: SCORE_BUCKETS }, (_, i) => (i === SCORE_BUCKETS - 1 ? Infinity : (i + 1) * 10));
+  const rows = months.map((month) => {
+    const counts = scores.get(`${month}-01`) ?? {};
+    const buckets = Array.from({ length: SCORE_BUCKETS }, (_, i) => Math.max(0, counts[`b${i}`] ?? 0));
+    const median = histogramMedian(buckets, bounds);
+    return [month, buckets.reduce((a, b) => a + b, 0), median === null ? null : Math.round(median * 10) / 10, ...buckets];
+  });
+  return { columns: ['month', 'leads', 'medianScore', ...SCORE_BUCKET_LABELS], rows };
+}
+
+const EXIT_REASONS = ['goal', 'unsubscribed', 'bounced', 'complained', 'api'] as const;
+
+/**
+ * **journeys**: per journey over the range, entries, completions, failures, exits by reason and the goal
+ * conversion rate (goal exits / entries); and, now, how many contacts are active at each step (`step:n, …`).
+ */
+export function journeysReport(journeys: DailyCounters, active: Readonly<Record<string, number>>): ReportTable {
+  const byJourney = new Map<string, Record<string, number>>();
+  const row = (id: string) => byJourney.get(id) ?? byJourney.set(id, {}).get(id)!;
+  for (const [name, value] of Object.entries(total(journeys))) {
+    const [what, journeyId, reason] = parseAttr(name);
+    if (!journeyId) continue;
+    const counts = row(journeyId);
+    const column = what === 'exited' ? `exited:${reason}` : what!;
+    counts[column] = (counts[column] ?? 0) + value;
+  }
+  const steps = new Map<string, [string, number][]>();
+  for (const [name, value] of Object.entries(active)) {
+    const [journeyId, step] = parseAttr(name);
+    if (!journeyId || !step || value <= 0) continue;
+    row(journeyId);
+    steps.set(journeyId, [...(steps.get(journeyId) ?? []), [step, value]]);
+  }
+  const rows = [...byJourney]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([journeyId, counts]) => {
+      const get = (column: string) => counts[column] ?? 0;
+      const activeSteps = (steps.get(journeyId) ?? []).sort(([a], [b]) => a.localeCompare(b));
+      return [
+        journeyId,
+        get('entered'),
+        get('completed'),
+        get('failed'),
+        ...EXIT_REASONS.map((reason) => get(`exited:${reason}`)),
+        rate(get('exited:goal'), get('entered')),
+        activeSteps.reduce((sum, [, n]) => sum + n, 0),
+        activeSteps.map(([step, n]) => `${step}:${n}`).join(', '),
+      ];
+    });
+  return {
+    columns: ['journey', 'entered', 'completed', 'failed', ...EXIT_REASONS.map((r) => `exited:${r}`), 'goalConversion', 'active', 'activeBySteps'],
+    rows,
+  };
+}
+
+/** A marketing program and what it cost: labour, tools, ad spend, by month (`yyyy-mm`). */
+export interface Program {
+  readonly id: string;
+  readonly label?: string;
+  /** MQLs attributed to the program: those in this journey when they became MQL… */
+  readonly journey?: string;
+  /** …or whose last touch before becoming MQL carried this UTM campaign. */
+  readonly campaign?: string;
+  readonly costs: readonly { readonly month: string; readonly kind: string; readonly amount: number }[];
+}
+
+/**
+ * **cost**: per program, its costs in the months of the range, the MQLs attributed to it in the range (journey
+ * membership or last-touch UTM campaign when they became MQL; a program with both counts each MQL once per
+ * attribution kind, so give a program one of them) and the cost per MQL (null with no MQL).
+ */
+export function costReport(leads: DailyCounters, programs: readonly Program[], options: { from: string; to: string; mqlStage?: string }): ReportTable {
+  const sums = total(leads);
+  const stage = encodeURIComponent(options.mqlStage ?? 'mql');
+  const months = new Set(periodsBetween(options.from, options.to, 'month'));
+  const rows = programs.map((program) => {
+    const cost = program.costs.filter((c) => months.has(c.month)).reduce((sum, c) => sum + c.amount, 0);
+    const mqls =
+      (program.journey ? sums[`stage/${stage}/journey/${encodeURIComponent(program.journey)}`] ?? 0 : 0) +
+      (program.campaign ? sums[`stage/${stage}/last/campaign/${encodeURIComponent(program.campaign)}`] ?? 0 : 0);
+    return [program.id, program.label ?? program.id, Math.round(cost * 100) / 100, mqls, mqls > 0 ? Math.round((cost / mqls) * 100) / 100 : null];
+  });
+  return { columns: ['program', 'label', 'cost', 'mqls', 'costPerMql'], rows };
+}
+
+/** A table as CSV (RFC 4180 quoting; empty cells for null). */
+export function toCsv(table: ReportTable): string {
+  const cell = (value: Cell) => {
+    if (value === null) return '';
+    const text = String(value);
+    return /[",\n\r]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+  };
+  return [table.columns.map(cell).join(','), ...table.rows.map((row) => row.map(cell).join(','))].join('\r\n') + '\r\n';
+}

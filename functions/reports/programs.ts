@@ -1,0 +1,57 @@
+import * as z from 'zod';
+import { adminAuth, type TokenSource } from '../shared/admin-auth';
+import { BadRequest, ValidationFailed, httpHandler, json, type HttpEvent, type HttpResult } from '../shared/http';
+import type { Logger } from '../shared/logger';
+import { fieldErrors } from '../shared/validation';
+import type { Programs } from './reports';
+
+export const ProgramCosts = z.object({
+  label: z.string().max(200).optional(),
+  /** MQLs in this journey when they became MQL are the program's. */
+  journey: z.string().min(1).max(200).optional(),
+  /** MQLs whose last touch carried this `utm_campaign` are the program's. */
+  campaign: z.string().min(1).max(200).optional(),
+  costs: z
+    .array(
+      z.object({
+        month: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'a month as YYYY-MM'),
+        kind: z.enum(['labour', 'tools', 'ads', 'other']),
+        amount: z.number().min(0).max(1e12),
+      }),
+    )
+    .max(1_000),
+});
+export const ProgramSchema = ProgramCosts.extend({ id: z.string().min(1).max(100) });
+
+export interface PutProgramCostsDeps {
+  readonly programs: Programs;
+  readonly adminToken: TokenSource;
+  readonly logger: Logger;
+}
+
+/** `PUT /programs/{id}/costs`: sets a program's costs (replacing them) and what its MQLs are attributed by. */
+export const makePutProgramCosts =
+  (deps: PutProgramCostsDeps) =>
+  async (event: HttpEvent): Promise<HttpResult> => {
+    const id = event.pathParameters?.id ?? '';
+    if (!/^[a-z0-9][a-z0-9_-]{0,99}$/.test(id)) throw new BadRequest('A program id is lower-case letters, digits, - and _');
+    let body: unknown;
+    try {
+      body = JSON.parse(event.isBase64Encoded ? Buffer.from(event.body ?? '', 'base64').toString('utf8') : (event.body ?? ''));
+    } catch {
+      throw new BadRequest('The body must be JSON');
+    }
+    const parsed = ProgramCosts.safeParse(body);
+    if (!parsed.success) throw new ValidationFailed(fieldErrors(parsed.error));
+    const program = { id, ...parsed.data };
+    await deps.programs.put(program);
+    return json(200, program);
+  };
+
+export function makePutProgramCostsHandler(deps: PutProgramCostsDeps) {
+  return httpHandler(makePutProgramCosts(deps), {
+    logger: deps.logger,
+    responseHeaders: () => ({ 'cache-control': 'no-store' }),
+    middlewares: [adminAuth(deps.adminToken)],
+  });
+}

@@ -1,0 +1,37 @@
+import * as z from 'zod';
+import { secretToken, staticToken } from '../shared/admin-auth';
+import { documentClient } from '../shared/aws';
+import { parseEnv } from '../shared/env';
+import { createLogger } from '../shared/logger';
+import { lifecycle } from '../scoring/domain/content';
+import type { HttpEvent } from '../shared/http';
+import { DynamoMetrics } from './dynamo-metrics';
+import { DynamoPrograms } from './dynamo-programs';
+import { makeGetReportHandler } from './get-report';
+import { makePutProgramCostsHandler } from './programs';
+
+const env = parseEnv({
+  TABLE_NAME: z.string().min(1),
+  ADMIN_TOKEN_SECRET_ARN: z.string().min(1).optional(),
+  ADMIN_TOKEN: z.string().min(16).optional(),
+});
+if (!env.ADMIN_TOKEN_SECRET_ARN && !env.ADMIN_TOKEN) {
+  throw new Error('Invalid environment: ADMIN_TOKEN_SECRET_ARN or ADMIN_TOKEN is required');
+}
+
+const adminToken = env.ADMIN_TOKEN_SECRET_ARN ? secretToken(env.ADMIN_TOKEN_SECRET_ARN) : staticToken(env.ADMIN_TOKEN!);
+const logger = createLogger('reports');
+const programs = new DynamoPrograms(documentClient, env.TABLE_NAME);
+
+const getReport = makeGetReportHandler({
+  metrics: new DynamoMetrics(documentClient, env.TABLE_NAME),
+  programs,
+  funnel: { stages: lifecycle.stages.map((stage) => stage.id), sideStages: lifecycle.sideStages.map((stage) => stage.id) },
+  adminToken,
+  logger,
+});
+const putCosts = makePutProgramCostsHandler({ programs, adminToken, logger });
+
+/** `GET /reports/{name}` and `PUT /programs/{id}/costs`. */
+export const handler = (event: HttpEvent, context: Parameters<typeof getReport>[1]) =>
+  event.routeKey === 'PUT /programs/{id}/costs' ? putCosts(event, context) : getReport(event, context);
