@@ -1,5 +1,5 @@
 import type { Contact } from '../contacts/domain/contact';
-import { escapeHtml, html, httpHandler, NotFound, type HttpEvent, type HttpResult } from '../shared/http';
+import { BadRequest, escapeHtml, html, httpHandler, NotFound, type HttpEvent, type HttpResult } from '../shared/http';
 import { ulid, type Clock } from '../shared/ids';
 import type { Logger } from '../shared/logger';
 import { TimelineEvent } from '../shared/timeline';
@@ -54,14 +54,17 @@ export async function preferences(event: HttpEvent, deps: PreferencesDeps): Prom
 
   if (method !== 'POST') return html(200, preferencePage(contact, deps.settings, false), noStore);
   const body = bodyOf(event);
-  if (body.trim() === ONE_CLICK_BODY) {
+  if (isOneClick(body)) {
     await change(contact, { type: 'Unsubscribe', topic: link.topic ?? 'all', source: 'one-click' }, deps, link.sendId);
     return { statusCode: 200, headers: { 'content-type': 'text/plain; charset=utf-8', ...noStore }, body: 'Unsubscribed\n' };
   }
   const form = new URLSearchParams(body);
   const topics = deps.settings.topics.map((topic) => topic.id);
+  const action = form.get('action');
+  // Anything else is neither the page's form nor RFC 8058: refuse it rather than read it as "no topic wanted".
+  if (action !== 'save' && action !== 'unsubscribe_all') throw new BadRequest('Unknown preference action');
   const request: ConsentChange =
-    form.get('action') === 'unsubscribe_all'
+    action === 'unsubscribe_all'
       ? { type: 'Unsubscribe', topic: 'all', source: 'preference-page' }
       : { type: 'SetTopics', wanted: form.getAll('topic').filter((topic) => topics.includes(topic)), topics };
   const updated = await change(contact, request, deps, link.sendId);
@@ -102,6 +105,15 @@ async function parseLink(token: string, deps: PreferencesDeps): Promise<Link | u
     return { kind: 'k', contactId, topic, formId, issuedAt: parseInt(issued, 36) };
   }
   return undefined;
+}
+
+/**
+ * RFC 8058: the body is `List-Unsubscribe=One-Click`, sent urlencoded or as multipart/form-data (one part named
+ * `List-Unsubscribe` with the value `One-Click`).
+ */
+function isOneClick(body: string): boolean {
+  if (body.trim() === ONE_CLICK_BODY) return true;
+  return /name="List-Unsubscribe"\r?\n(?:[^\r\n]+\r?\n)*\r?\nOne-Click\r?\n/.test(body);
 }
 
 function bodyOf(event: HttpEvent): string {

@@ -4,7 +4,7 @@ import { BadRequest, header, HttpError, httpHandler, json, NotFound, ValidationF
 import { ulid } from '../shared/ids';
 import { fieldErrors } from '../shared/validation';
 import { UnknownTemplate } from './domain/render';
-import { SesThrottled } from './ports';
+import { EmailSendFailed, SesThrottled } from './ports';
 import { sendEmail, type SendDeps } from './send-email';
 import { sendIdOf } from './tokens';
 
@@ -65,6 +65,7 @@ export async function sendEmailApi(event: HttpEvent, deps: SendEmailApiDeps): Pr
     return json(200, outcome);
   } catch (error) {
     if (error instanceof SesThrottled) throw new SendingBusy();
+    if (error instanceof EmailSendFailed) throw new HttpError(502, 'send_failed', 'SES refused the email; it was recorded on the timeline');
     if (error instanceof UnknownTemplate) throw new ValidationFailed([{ field: 'templateId', message: error.message }]);
     throw error;
   }
