@@ -186,6 +186,24 @@ describe('anonymous activity', () => {
     expect(events.map((e) => e.type).sort()).toEqual([EventName.FormSubmitted, EventName.Tracked].sort());
   });
 
+  it('lets a form post record consent on a contact first created by identify (a profile without consents yet)', async () => {
+    const email = `${unique('consent')}@example.com`;
+    const contactId = await identify(email, { traits: { email, plan: 'trial' } });
+
+    const posted = await submit(
+      httpEvent({
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email, first_name: 'Con', marketing_consent: true }),
+      }),
+      lambdaContext(),
+    );
+
+    expect(posted.statusCode).toBe(200);
+    const { profile } = await timeline(contactId);
+    expect(profile?.consents).toMatchObject({ marketing: { textVersion: 'marketing-2026-11', formId: 'demo-request' } });
+    expect(profile?.attributes).toMatchObject({ plan: 'trial', first_name: 'Con' });
+  });
+
   it('is merged once, however many identifies race for it, with events arriving meanwhile', async () => {
     const anonymousId = unique('anon');
     for (let i = 0; i < 5; i++) await call('track', { anonymousId, event: `step_${i}`, messageId: `${anonymousId}-${i}` });
