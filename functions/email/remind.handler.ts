@@ -1,11 +1,11 @@
+import * as z from 'zod';
+import { documentClient } from '../shared/aws';
+import { parseEnv } from '../shared/env';
 import { systemClock } from '../shared/ids';
 import { createLogger } from '../shared/logger';
-import { documentClient } from '../shared/aws';
 import { DynamoEmailStore } from './dynamo-email-store';
 import { reactorEmailsFrom } from './reactor-emails';
 import { makeRemind } from './remind';
-import * as z from 'zod';
-import { parseEnv } from '../shared/env';
 
 const env = parseEnv({ TABLE_NAME: z.string().min(1) });
 const emails = reactorEmailsFrom(process.env);
