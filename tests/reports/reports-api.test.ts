@@ -1,0 +1,98 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ReportMetric } from '../../functions/reports/domain/counters';
+import { countUpdate } from '../../functions/reports/dynamo-report-state';
+import { DynamoMetrics } from '../../functions/reports/dynamo-metrics';
+import { DynamoPrograms } from '../../functions/reports/dynamo-programs';
+import { makeGetReportHandler } from '../../functions/reports/get-report';
+import { makePutProgramCostsHandler } from '../../functions/reports/programs';
+import { staticToken } from '../../functions/shared/admin-auth';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { bodyOf, httpEvent, lambdaContext, memoryLogger } from '../support/http';
+import { createTestTable, type TestTable } from '../support/table';
+
+const TOKEN = 'reports-test-token-0123456789';
+let table: TestTable;
+let getReport: ReturnType<typeof makeGetReportHandler>;
+let putCosts: ReturnType<typeof makePutProgramCostsHandler>;
+
+async function count(metric: string, day: string, counts: Record<string, number>, shard = 0) {
+  await table.documentClient.send(new UpdateCommand({ TableName: table.tableName, ...countUpdate({ type: 'CountMetric', metric, day, shard, counts }) }));
+}
+
+const get = (name: string, query: Record<string, string>, token = TOKEN) =>
+  getReport(
+    httpEvent({ routeKey: 'GET /reports/{name}', path: `/reports/${name}`, pathParameters: { name }, query, headers: { authorization: `Bearer ${token}` } }),
+    lambdaContext(),
+  );
+
+beforeAll(async () => {
+  table = await createTestTable();
+  const programs = new DynamoPrograms(table.documentClient, table.tableName);
+  const logger = memoryLogger();
+  getReport = makeGetReportHandler({
+    metrics: new DynamoMetrics(table.documentClient, table.tableName),
+    programs,
+    funnel: { stages: ['subscriber', 'lead', 'mql'], sideStages: ['recycled'] },
+    adminToken: staticToken(TOKEN),
+    logger,
+  });
+  putCosts = makePutProgramCostsHandler({ programs, adminToken: staticToken(TOKEN), logger });
+  await count(ReportMetric.leads, '2026-10-01', { new: 3, 'stage/mql': 1, 'stage/mql/journey/budget-router': 1 });
+  await count(ReportMetric.leads, '2026-10-09', { new: 2 });
+  await count(ReportMetric.email, '2026-10-01', { 'budget-router/nurture-1/nurture-1/sent': 4, 'budget-router/nurture-1/nurture-1/delivered': 4 }, 0);
+  await count(ReportMetric.email, '2026-10-01', { 'budget-router/nurture-1/nurture-1/sent': 6, 'budget-router/nurture-1/nurture-1/uniqueOpens': 2 }, 3);
+});
+
+describe('GET /reports/{name}', () => {
+  it('answers a report as a table over the range, shards summed, not cached', async () => {
+    const result = await get('leads', { from: '2026-10-01', to: '2026-10-14', granularity: 'week' });
+
+    expect(result.statusCode).toBe(200);
+    expect(result.headers['cache-control']).toBe('no-store');
+    expect(bodyOf(result)).toEqual({
+      report: 'leads',
+      from: '2026-10-01',
+      to: '2026-10-14',
+      granularity: 'week',
+      columns: ['period', 'new', 'reopened', 'mql', 'sql', 'opportunity', 'customer'],
+      rows: [
+        ['2026-09-28', 3, 0, 1, 0, 0, 0],
+        ['2026-10-05', 2, 0, 0, 0, 0, 0],
+        ['2026-10-12', 0, 0, 0, 0, 0, 0],
+      ],
+    });
+    const email = bodyOf(await get('email', { from: '2026-10-01', to: '2026-10-01' }));
+    expect((email.rows as unknown[][])[0]!.slice(0, 5)).toEqual(['budget-router', 'nurture-1', 'nurture-1', 10, 4]);
+  });
+
+  it('exports CSV', async () => {
+    const result = await get('leads', { from: '2026-10-01', to: '2026-10-02', format: 'csv' });
+
+    expect(result.headers['content-type']).toBe('text/csv; charset=utf-8');
+    expect(result.body).toBe('period,new,reopened,mql,sql,opportunity,customer\r\n2026-10-01,3,0,1,0,0,0\r\n2026-10-02,0,0,0,0,0,0\r\n');
+  });
+
+  it('refuses without the admin token, an unknown report and a bad range', async () => {
+    expect((await get('leads', { from: '2026-10-01', to: '2026-10-02' }, 'wrong-token-wrong-token')).statusCode).toBe(401);
+    expect((await get('nope', { from: '2026-10-01', to: '2026-10-02' })).statusCode).toBe(404);
+    const bad = await get('leads', { from: '2026-10-05', to: '2026-10-02' });
+    expect(bad.statusCode).toBe(400);
+    expect(bodyOf(bad).error).toBe('invalid_query');
+  });
+
+  it('divides program costs entered through PUT /programs/{id}/costs by the attributed MQLs', async () => {
+    const put = await putCosts(
+      httpEvent({
+        routeKey: 'PUT /programs/{id}/costs',
+        path: '/programs/nurture/costs',
+        pathParameters: { id: 'nurture' },
+        headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ label: 'Nurture program', journey: 'budget-router', costs: [{ month: '2026-10', kind: 'labour', amount: 800 }] }),
+      }),
+      lambdaContext(),
+    );
+    expect(put.statusCode).toBe(200);
+
+    expect(bodyOf(await get('cost', { from: '2026-10-01', to: '2026-10-31' })).rows).toEqual([['nurture', 'Nurture program', 800, 1, 800]]);
+  });
+});

@@ -1,0 +1,233 @@
+import { describe, expect, it } from 'vitest';
+import type { Contact } from '../../functions/contacts/domain/contact';
+import type { Decision, DecisionOf } from '../../functions/reactor/domain/decisions';
+import { ReportMetric, reportRule } from '../../functions/reports/domain/counters';
+import { rebuildContact, type CounterItems } from '../../functions/reports/domain/rebuild';
+import {
+  costReport,
+  emailReport,
+  funnelReport,
+  histogramMedian,
+  journeysReport,
+  leadScoresReport,
+  leadsReport,
+  periodOf,
+  periodsBetween,
+  toCsv,
+  type DailyCounters,
+} from '../../functions/reports/domain/reports';
+import type { ReportState } from '../../functions/reports/domain/report-state';
+import { EventName } from '../../functions/shared/events';
+import type { TimelineEvent } from '../../functions/shared/timeline';
+
+const stages = ['subscriber', 'lead', 'mql', 'sql', 'customer'];
+const rule = reportRule({ initialStage: 'subscriber', rankOf: (stage) => (stage === undefined ? 0 : stages.indexOf(stage) === -1 ? undefined : stages.indexOf(stage)) });
+const contact: Contact = { contactId: 'c1', email: 'a@example.com', attributes: {}, createdAt: '2026-10-01T08:00:00.000Z', updatedAt: '2026-10-01T08:00:00.000Z' };
+
+let seq = 0;
+const event = <T extends TimelineEvent['type']>(type: T, occurredAt: string, data: Extract<TimelineEvent, { type: T }>['data']) =>
+  ({ eventId: `E${String(++seq).padStart(4, '0')}`, contactId: 'c1', type, occurredAt, data }) as TimelineEvent;
+
+/** Replays events through the rule alone and returns the counters by metric and day (shards summed). */
+function countersOf(events: TimelineEvent[]): { counters: Map<string, Map<string, Record<string, number>>>; state: ReportState | undefined } {
+  const items: CounterItems = new Map();
+  const state = rebuildContact(contact, events, [rule], items);
+  const counters = new Map<string, Map<string, Record<string, number>>>();
+  for (const { metric, day, counts } of items.values()) {
+    const days = counters.get(metric) ?? new Map<string, Record<string, number>>();
+    const sums = days.get(day) ?? {};
+    for (const [name, value] of Object.entries(counts)) sums[name] = (sums[name] ?? 0) + value;
+    days.set(day, sums);
+    counters.set(metric, days);
+  }
+  return { counters, state };
+}
+
+const ref = { messageId: 'm1', templateId: 'nurture-1', journeyId: 'budget-router', stepId: 'nurture-1' };
+
+describe('report counters rule', () => {
+  it('counts a new lead once, on its creation day, attributed to the first touch', () => {
+    const { counters } = countersOf([
+      event(EventName.FormSubmitted, '2026-10-01T08:00:00.000Z', { formId: 'demo', fields: {}, utm: { utm_source: 'google', utm_medium: 'cpc', utm_campaign: 'q4' } }),
+      event(EventName.FormSubmitted, '2026-10-05T08:00:00.000Z', { formId: 'demo', fields: {}, utm: { utm_source: 'linkedin' } }),
+    ]);
+
+    expect(counters.get(ReportMetric.leads)?.get('2026-10-01')).toEqual({
+      new: 1,
+      'new/source/google': 1,
+      'new/medium/cpc': 1,
+      'new/campaign/q4': 1,
+      'new/form/demo': 1,
+    });
+    expect(counters.get(ReportMetric.leads)?.get('2026-10-05')).toBeUndefined();
+  });
+
+  it('emits one decision per counter item, so no transaction updates an item twice', () => {
+    const decisions: readonly Decision[] = rule({
+      event: event(EventName.StageChanged, '2026-10-01T08:00:00.000Z', { from: 'subscriber', to: 'lead', reason: 'form' }),
+      contact,
+    });
+    const counts = decisions.filter((d): d is DecisionOf<'CountMetric'> => d.type === 'CountMetric');
+    const keys = counts.map((d) => `${d.metric} ${d.shard} ${d.day}`);
+
+    expect(new Set(keys).size).toBe(keys.length);
+    // Created and moved on the same day: the stage cohort's +1 and -1 for "subscriber" cancel out in one item.
+    expect(counts.find((d) => d.metric === ReportMetric.stageCohorts)?.counts).toEqual({ lead: 1 });
+  });
+
+  it('measures time in stage from the stage entry it remembers, and counts forward moves and drops', () => {
+    const { counters, state } = countersOf([
+      event(EventName.StageChanged, '2026-10-01T08:00:00.000Z', { from: 'subscriber', to: 'lead', reason: 'form' }),
+      event(EventName.StageChanged, '2026-10-04T08:00:00.000Z', { from: 'lead', to: 'mql', reason: 'score' }),
+      event(EventName.StageChanged, '2026-10-20T08:00:00.000Z', { from: 'mql', to: 'recycled', reason: 'rejected' }),
+    ]);
+    const funnel = counters.get(ReportMetric.funnel)!;
+
+    // 72 hours in "lead": the bucket [72, 168) hours.
+    expect(funnel.get('2026-10-04')).toMatchObject({ 'entered/mql': 1, 'forward/lead': 1, 'time/lead/4': 1 });
+    expect(funnel.get('2026-10-20')).toMatchObject({ 'entered/recycled': 1, 'dropped/mql': 1 });
+    expect(state).toMatchObject({ stage: 'recycled', stageAt: '2026-10-20T08:00:00.000Z' });
+  });
+
+  it('counts unique opens and clicks per message, and machine ones apart', () => {
+    const { counters } = countersOf([
+      event(EventName.EmailSent, '2026-10-01T09:00:00.000Z', { ...ref, kind: 'marketing', sendId: 's1' }),
+      event(EventName.EmailOpened, '2026-10-01T09:01:00.000Z', { ...ref, machine: true }),
+      event(EventName.EmailOpened, '2026-10-01T10:00:00.000Z', { ...ref, machine: false }),
+      event(EventName.EmailOpened, '2026-10-01T11:00:00.000Z', { ...ref, machine: false }),
+      event(EventName.EmailClicked, '2026-10-01T11:00:00.000Z', { ...ref, url: 'https://x', linkIndex: 0, machine: true }),
+      event(EventName.EmailUnsubscribed, '2026-10-02T11:00:00.000Z', { topic: 'all', source: 'one-click', messageId: 'm1', templateId: 'nurture-1' }),
+    ]);
+    const email = counters.get(ReportMetric.email)!;
+
+    expect(email.get('2026-10-01')).toEqual({
+      'budget-router/nurture-1/nurture-1/sent': 1,
+      'budget-router/nurture-1/nurture-1/machineOpens': 1,
+      'budget-router/nurture-1/nurture-1/opens': 2,
+      'budget-router/nurture-1/nurture-1/uniqueOpens': 1,
+      'budget-router/nurture-1/nurture-1/machineClicks': 1,
+    });
+    expect(email.get('2026-10-02')).toEqual({ 'budget-router/nurture-1/nurture-1/unsubscribed': 1 });
+  });
+
+  it("buckets a new lead's score as of its creation month's end", () => {
+    const score = (occurredAt: string, total: number) =>
+      event(EventName.ScoreChanged, occurredAt, { fit: 0, behaviour: total, total, previousTotal: 0, version: 1, ruleIds: [] });
+    const { counters } = countersOf([score('2026-10-02T00:00:00.000Z', 25), score('2026-10-30T00:00:00.000Z', 47), score('2026-11-02T00:00:00.000Z', 90)]);
+
+    const buckets = Object.entries(counters.get(ReportMetric.leadScores)?.get('2026-10-01') ?? {}).filter(([, n]) => n !== 0);
+
+    // 47 at the end of October (the 40s bucket); November's 90 does not count for the October cohort.
+    expect(Object.fromEntries(buckets)).toEqual({ b4: 1 });
+  });
+
+  it('keeps a gauge of contacts per journey step', () => {
+    const { counters } = countersOf([
+      event(EventName.JourneyEntered, '2026-10-01T08:00:00.000Z', { journeyId: 'budget-router', executionName: 'x', triggerEventId: 'e', entry: 1 }),
+      event(EventName.EmailSent, '2026-10-01T09:00:00.000Z', { ...ref, kind: 'marketing', sendId: 's1' }),
+    ]);
+
+    expect(counters.get(ReportMetric.journeySteps)?.get('current')).toEqual({ 'budget-router/start': 0, 'budget-router/nurture-1': 1 });
+  });
+});
+
+const days = (entries: Record<string, Record<string, number>>): DailyCounters => new Map(Object.entries(entries));
+
+describe('reports', () => {
+  it('groups days into ISO weeks and months', () => {
+    expect(periodOf('2026-11-25', 'week')).toBe('2026-11-23');
+    expect(periodOf('2026-11-29', 'week')).toBe('2026-11-23');
+    expect(periodOf('2026-11-25', 'month')).toBe('2026-11');
+    expect(periodsBetween('2026-10-30', '2026-11-02', 'day')).toEqual(['2026-10-30', '2026-10-31', '2026-11-01', '2026-11-02']);
+  });
+
+  it('takes the median of a histogram inside its bucket', () => {
+    expect(histogramMedian([0, 4, 0], [10, 20, Infinity])).toBe(15);
+    expect(histogramMedian([1, 1, 2], [10, 20, Infinity])).toBe(20);
+    expect(histogramMedian([0, 0, 0], [10, 20, Infinity])).toBeNull();
+  });
+
+  it('funnel: entered, forward, dropped, conversion, median days in stage and stalled per stage', () => {
+    const table = funnelReport(
+      days({
+        '2026-10-01': { 'entered/lead': 10, 'forward/lead': 4, 'time/lead/4': 4, 'dropped/lead': 1 },
+        '2026-10-02': { 'entered/mql': 4 },
+      }),
+      days({ '2026-09-01': { lead: 3, mql: 1 } }),
+      { stages: ['lead', 'mql'], sideStages: ['recycled'] },
+    );
+
+    expect(table.columns).toEqual(['stage', 'entered', 'forward', 'dropped', 'conversion', 'medianDaysInStage', 'stalled']);
+    expect(table.rows).toEqual([
+      ['lead', 10, 4, 1, 0.4, 5, 3],
+      ['mql', 4, 0, 0, 0, null, 1],
+      ['recycled', 0, 0, 0, null, null, 0],
+    ]);
+  });
+
+  it('leads: per period, and by first-touch source', () => {
+    const leads = days({
+      '2026-10-01': { new: 2, 'new/source/google': 2, 'stage/mql': 1, 'stage/mql/first/source/google': 1 },
+      '2026-10-08': { new: 1, reopened: 1, 'new/source/linkedin': 1 },
+    });
+
+    expect(leadsReport(leads, { from: '2026-10-01', to: '2026-10-10', granularity: 'week' }).rows).toEqual([
+      ['2026-09-28', 2, 0, 1, 0, 0, 0],
+      ['2026-10-05', 1, 1, 0, 0, 0, 0],
+    ]);
+    expect(leadsReport(leads, { from: '2026-10-01', to: '2026-10-31', granularity: 'month', by: 'source' }).rows).toEqual([
+      ['2026-10', 'google', 2, 1, 0, 0, 0],
+      ['2026-10', 'linkedin', 1, 0, 0, 0, 0],
+    ]);
+  });
+
+  it('email: rates from unique human engagement, machine engagement apart', () => {
+    const table = emailReport(
+      days({
+        '2026-10-01': { 'j/s/t/sent': 10, 'j/s/t/delivered': 8, 'j/s/t/uniqueOpens': 4, 'j/s/t/uniqueClicks': 1, 'j/s/t/machineOpens': 3 },
+      }),
+    );
+    const row = Object.fromEntries(table.columns.map((column, i) => [column, table.rows[0]![i]]));
+
+    expect(row).toMatchObject({ journey: 'j', step: 's', template: 't', sent: 10, machineOpens: 3, openRate: 0.5, clickThroughRate: 0.125, clickToOpenRate: 0.25 });
+  });
+
+  it('lead-scores: a histogram and median per creation month', () => {
+    const table = leadScoresReport(days({ '2026-10-01': { b0: 2, b3: 2 } }), { from: '2026-10-01', to: '2026-11-30' });
+
+    expect(table.rows[0]!.slice(0, 3)).toEqual(['2026-10', 4, 10]);
+    expect(table.rows[1]!.slice(0, 3)).toEqual(['2026-11', 0, null]);
+  });
+
+  it('journeys: entries, exits by reason, goal conversion and active contacts per step', () => {
+    const table = journeysReport(
+      days({ '2026-10-01': { 'entered/w': 10, 'exited/w/goal': 2, 'completed/w': 3 } }),
+      { 'w/start': 1, 'w/nurture-1': 4 },
+    );
+
+    expect(table.rows).toEqual([['w', 10, 3, 0, 2, 0, 0, 0, 0, 0.2, 5, 'nurture-1:4, start:1']]);
+  });
+
+  it('cost: program costs in the range divided by the MQLs attributed to the program', () => {
+    const leads = days({ '2026-10-03': { 'stage/mql/journey/budget-router': 4, 'stage/mql/last/campaign/q4': 2 } });
+    const table = costReport(
+      leads,
+      [
+        { id: 'nurture', journey: 'budget-router', costs: [{ month: '2026-10', kind: 'labour', amount: 1000 }, { month: '2026-12', kind: 'tools', amount: 50 }] },
+        { id: 'ads', campaign: 'q4', costs: [{ month: '2026-10', kind: 'ads', amount: 300 }] },
+        { id: 'idle', campaign: 'none', costs: [] },
+      ],
+      { from: '2026-10-01', to: '2026-10-31' },
+    );
+
+    expect(table.rows).toEqual([
+      ['nurture', 'nurture', 1000, 4, 250],
+      ['ads', 'ads', 300, 2, 150],
+      ['idle', 'idle', 0, 0, null],
+    ]);
+  });
+
+  it('exports a table as CSV', () => {
+    expect(toCsv({ columns: ['a', 'b'], rows: [['x,y', null], ['"q"', 1]] })).toBe('a,b\r\n"x,y",\r\n"""q""",1\r\n');
+  });
+});
