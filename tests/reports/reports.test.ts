@@ -6,6 +6,7 @@ import { rebuildContact, type CounterItems } from '../../functions/reports/domai
 import {
   costReport,
   emailReport,
+  formatTable,
   funnelReport,
   histogramMedian,
   journeysReport,
@@ -225,6 +226,12 @@ describe('reports', () => {
       ['ads', 'ads', 300, 2, 150],
       ['idle', 'idle', 0, 0, null],
     ]);
+  });
+
+  it('prints a table for a terminal: numbers right-aligned, rates as percentages', () => {
+    expect(formatTable({ columns: ['stage', 'entered', 'conversion'], rows: [['lead', 10, 0.4], ['mql', 4, null]] })).toBe(
+      ['stage  entered  conversion', '-----  -------  ----------', 'lead        10       40.0%', 'mql          4           -'].join('\n'),
+    );
   });
 
   it('exports a table as CSV', () => {

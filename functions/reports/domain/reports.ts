@@ -289,3 +289,19 @@ export function toCsv(table: ReportTable): string {
   };
   return [table.columns.map(cell).join(','), ...table.rows.map((row) => row.map(cell).join(','))].join('\r\n') + '\r\n';
 }
+
+/** A table as aligned text for a terminal: numbers right-aligned, rates as percentages, null as `-`. */
+export function formatTable(table: ReportTable): string {
+  const rateColumn = (column: string) => /rate|conversion/i.test(column);
+  const cells = table.rows.map((row) =>
+    row.map((value, i) => {
+      if (value === null) return '-';
+      if (typeof value === 'number' && rateColumn(table.columns[i]!)) return `${(value * 100).toFixed(1)}%`;
+      return String(value);
+    }),
+  );
+  const widths = table.columns.map((column, i) => Math.max(column.length, ...cells.map((row) => row[i]!.length)));
+  const numeric = table.columns.map((_, i) => table.rows.length > 0 && table.rows.every((row) => row[i] === null || typeof row[i] === 'number'));
+  const line = (row: readonly string[]) => row.map((cell, i) => (numeric[i] ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join('  ').trimEnd();
+  return [line(table.columns), widths.map((width) => '-'.repeat(width)).join('  '), ...cells.map(line)].join('\n');
+}
