@@ -139,10 +139,14 @@ function benchRender(ms: number): number {
   for (let i = 0, end = performance.now() + 500; performance.now() < end; i++) once(i);
   let count = 0;
   const started = performance.now();
+  const cpu = process.cpuUsage();
   while (performance.now() - started < ms) {
     for (let j = 0; j < 50; j++) once(count++);
   }
-  return count / ((performance.now() - started) / 1_000);
+  // Per CPU-second of this process, not per wall-clock second: on a shared machine the wall clock also counts the
+  // time other processes held the core.
+  const used = process.cpuUsage(cpu);
+  return count / ((used.user + used.system) / 1e6);
 }
 
 /** The same calls a send makes, issued directly: consistent BatchGet, conditional Put, SES, TransactWrite. */
@@ -284,7 +288,7 @@ export function emailSection(result: EmailBenchResult): { markdown: string; miss
     '',
     '| measure | value | goal |',
     '| --- | ---: | --- |',
-    `| templates rendered per second, one core (Liquid ×4, link tracking, pixel, HMAC) | ${result.rendersPerSecond.toFixed(0)} | ≥ ${emailGoals.minRendersPerSecond}: ${verdict(`email renders/s ≥ ${emailGoals.minRendersPerSecond}`, result.rendersPerSecond >= emailGoals.minRendersPerSecond)} |`,
+    `| templates rendered per CPU-second, one thread (Liquid ×4, link tracking, pixel, HMAC) | ${result.rendersPerSecond.toFixed(0)} | ≥ ${emailGoals.minRendersPerSecond}: ${verdict(`email renders/s ≥ ${emailGoals.minRendersPerSecond}`, result.rendersPerSecond >= emailGoals.minRendersPerSecond)} |`,
     ...result.sends.map(
       (s) =>
         `| sends/s at c=${s.concurrency}: handler ${s.handler.toFixed(1)} vs floor ${s.floor.toFixed(1)} | ${(s.handler / s.floor).toFixed(2)}× | ≥ ${emailGoals.minSendRatio}×: ${verdict(`email sends c=${s.concurrency} ≥ ${emailGoals.minSendRatio}× floor`, s.handler / s.floor >= emailGoals.minSendRatio)} |`,
