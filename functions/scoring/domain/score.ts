@@ -18,6 +18,8 @@ export type Contribution = LeadScore['contributions'][number];
 interface Compiled {
   readonly words: Map<FitCondition, RegExp>;
   readonly domains: Map<FitCondition, readonly string[]>;
+  /** Behaviour rules by the event types they match, in file order. */
+  readonly byType: Map<string, BehaviourRule[]>;
 }
 const compiledRules = new WeakMap<ScoringRules, Compiled>();
 
@@ -35,7 +37,13 @@ function compiled(rules: ScoringRules): Compiled {
         words.set(when, new RegExp(`[^a-z0-9](?:${when.containsAny.map((w) => escapeRegExp(w.toLowerCase())).join('|')})[^a-z0-9]`));
       }
     }
-    found = { words, domains };
+    const byType = new Map<string, BehaviourRule[]>();
+    for (const rule of rules.behaviour) {
+      for (const type of typeof rule.on.type === 'string' ? [rule.on.type] : rule.on.type) {
+        byType.set(type, [...(byType.get(type) ?? []), rule]);
+      }
+    }
+    found = { words, domains, byType };
     compiledRules.set(rules, found);
   }
   return found;
@@ -86,20 +94,19 @@ function escapeRegExp(text: string): string {
 }
 
 /** Parsed contribution times: a contribution's `at` is parsed once however many events it decays over. */
-const parsedTimes = new Map<string, number>();
-function timeOf(iso: string): number {
-  let ms = parsedTimes.get(iso);
+const parsedTimes = new WeakMap<Contribution, number>();
+function timeOf(contribution: Contribution): number {
+  let ms = parsedTimes.get(contribution);
   if (ms === undefined) {
-    if (parsedTimes.size > 50_000) parsedTimes.clear();
-    ms = Date.parse(iso);
-    parsedTimes.set(iso, ms);
+    ms = Date.parse(contribution.at);
+    parsedTimes.set(contribution, ms);
   }
   return ms;
 }
 
 /** What a contribution is worth at `atMs` after decay (full value for a time before it, e.g. a late event). */
 export function decayed(contribution: Contribution, atMs: number, halfLifeDays: number): number {
-  const age = atMs - timeOf(contribution.at);
+  const age = atMs - timeOf(contribution);
   return age <= 0 ? contribution.points : contribution.points * 0.5 ** (age / (halfLifeDays * DAY_MS));
 }
 
@@ -129,10 +136,10 @@ export interface Scored {
 export function scoreEvent(rules: ScoringRules, contact: Contact, event: TimelineEvent): Scored {
   const previous = contact.score;
   const eventMs = Date.parse(event.occurredAt);
-  const previousMs = previous ? timeOf(previous.asOf) : -Infinity;
+  const previousMs = previous ? Date.parse(previous.asOf) : -Infinity;
   let contributions = previous?.contributions ?? [];
   const earned: { ruleId: string; points: number }[] = [];
-  for (const rule of rules.behaviour) {
+  for (const rule of compiled(rules).byType.get(event.type) ?? []) {
     if (!matches(rule.on, event)) continue;
     const points = pointsFor(rule, contributions, event, eventMs, rules.decay.halfLifeDays);
     if (points === 0) continue;
@@ -153,15 +160,17 @@ function pointsFor(
   eventMs: number,
   halfLifeDays: number,
 ): number {
-  const own = contributions.filter((c) => c.ruleId === rule.id);
-  if (own.some((c) => c.eventId === event.eventId)) return 0;
-  if (rule.oncePerDays !== undefined) {
-    const window = rule.oncePerDays * DAY_MS;
-    if (own.some((c) => Math.abs(eventMs - timeOf(c.at)) < window)) return 0;
+  // One pass over the rule's own contributions: already counted, inside the once-per window, points still held.
+  const window = rule.oncePerDays === undefined ? -1 : rule.oncePerDays * DAY_MS;
+  let held = 0;
+  for (const c of contributions) {
+    if (c.ruleId !== rule.id) continue;
+    if (c.eventId === event.eventId) return 0;
+    if (window >= 0 && Math.abs(eventMs - timeOf(c)) < window) return 0;
+    if (rule.cap !== undefined) held += decayed(c, eventMs, halfLifeDays);
   }
   if (rule.cap === undefined) return rule.points;
-  const held = Math.abs(behaviourAt(own, eventMs, halfLifeDays));
-  const room = Math.floor(rule.cap - held);
+  const room = Math.floor(rule.cap - Math.abs(held));
   if (room <= 0) return 0;
   return Math.sign(rule.points) * Math.min(Math.abs(rule.points), room);
 }

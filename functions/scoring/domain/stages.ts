@@ -37,7 +37,7 @@ export function nextStage(
   // Fast path (most events): no feedback, no event transition, below the MQL line.
   const { minTotal, minFit } = lifecycle.mql;
   const qualifies = score.total >= minTotal && score.fit >= minFit;
-  if (event.type !== EventName.CrmFeedback && !qualifies && !lifecycle.transitions.some((t) => matches(t.on, event))) return undefined;
+  if (event.type !== EventName.CrmFeedback && !qualifies && !transitionTypes(lifecycle).has(event.type)) return undefined;
   const candidates: Candidate[] = [];
   if (event.type === EventName.CrmFeedback) {
     const to = lifecycle.feedback[event.data.outcome];
@@ -58,6 +58,17 @@ export function nextStage(
   if (!chosen) return undefined;
   const reopened = from === RECYCLED && stageRank(lifecycle, chosen.to) !== undefined;
   return { from, to: chosen.to, reason: chosen.reason, ...(reopened ? { reopened } : {}) };
+}
+
+const typesByLifecycle = new WeakMap<Lifecycle, ReadonlySet<string>>();
+/** Event types any event transition listens to. */
+function transitionTypes(lifecycle: Lifecycle): ReadonlySet<string> {
+  let types = typesByLifecycle.get(lifecycle);
+  if (!types) {
+    types = new Set(lifecycle.transitions.flatMap((t) => (typeof t.on.type === 'string' ? [t.on.type] : t.on.type)));
+    typesByLifecycle.set(lifecycle, types);
+  }
+  return types;
 }
 
 function mayMove(lifecycle: Lifecycle, from: string, candidate: Candidate, engaged: boolean): boolean {
