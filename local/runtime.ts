@@ -242,6 +242,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       locals: {
         ...emailPreviewPages((await import('../functions/email/templates')).renderer),
         ...(crm ? { '/dev/crm': crm.handle, '/dev/crm/faults': crm.handle } : {}),
+        ...(await import('./dashboard')).dashboardPages(root),
       },
       health: async () => {
         const dynamodb = await dynamoDb.send(new ListTablesCommand({})).then(

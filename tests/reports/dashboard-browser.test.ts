@@ -1,0 +1,79 @@
+import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import sparticuz from '@sparticuz/chromium';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seed } from '../../scripts/seed';
+import { startLocal, stopLocal, type Running } from '../support/local-app';
+
+const ADMIN_TOKEN = 'dashboard-admin-token-0123456789';
+/** The dashboard screenshot, kept as a test artifact (gitignored). */
+const ARTIFACTS = resolve(import.meta.dirname, '../../.artifacts');
+const CONTACTS = 24;
+let app: Running;
+let browser: Browser;
+
+const QUIET = ['--disable-background-networking', '--disable-component-update', '--no-first-run'];
+
+/** The Chromium inside the @sparticuz/chromium package (nothing downloaded), or a local one (tests/e2e/browser.test.ts). */
+async function launchChromium(): Promise<Browser> {
+  const local = process.env.NURTURE_CHROMIUM || (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined);
+  if (local) return chromium.launch({ executablePath: local, args: ['--headless', '--no-sandbox', '--disable-gpu', ...QUIET] });
+  return chromium.launch({ executablePath: await sparticuz.executablePath(), args: [...sparticuz.args, ...QUIET], headless: true });
+}
+
+const today = () => new Date().toISOString().slice(0, 10);
+
+async function report(name: string): Promise<{ columns: string[]; rows: unknown[][] }> {
+  const response = await fetch(`${app.url}/reports/${name}?from=${today()}&to=${today()}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+  return (await response.json()) as { columns: string[]; rows: unknown[][] };
+}
+
+beforeAll(async () => {
+  app = await startLocal({ dataDir: mkdtempSync(join(tmpdir(), 'nurture-dashboard-')), adminToken: ADMIN_TOKEN });
+  const sesUrl = /Email inbox:\s+(\S+)/.exec(app.output())?.[1];
+  await seed({ url: app.url, ...(sesUrl ? { sesUrl } : {}), contacts: CONTACTS });
+  // The reactor reacts to the stream within seconds: wait for every new lead to be counted.
+  for (let attempt = 0; attempt < 120; attempt++) {
+    const leads = await report('leads');
+    if (Number(leads.rows[0]?.[1] ?? 0) >= CONTACTS) break;
+    await new Promise((done) => setTimeout(done, 500));
+  }
+  browser = await launchChromium();
+}, 240_000);
+
+afterAll(async () => {
+  await browser?.close();
+  if (app) await stopLocal(app);
+});
+
+describe('the reports dashboard in a real browser', () => {
+  it('shows the seeded funnel, leads, email performance and score histogram as charts', { timeout: 90_000 }, async () => {
+    const leads = await report('leads');
+    expect(leads.rows[0]?.[1]).toBe(CONTACTS);
+
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await page.goto(`${app.url}/dashboard?from=${today()}&to=${today()}`);
+    await page.fill('#token', ADMIN_TOKEN);
+    await page.click('#load');
+    await page.waitForSelector('body[data-ready="true"]', { timeout: 30_000 });
+
+    // Chart.js's own registry: each canvas has a chart with its data (evaluated in the page, hence a string).
+    const charts = (await page.evaluate(`['funnel', 'leads', 'email', 'scores'].map((id) => {
+      const chart = Chart.getChart(document.getElementById(id));
+      return chart ? { id, type: chart.config.type, labels: chart.data.labels.length, data: chart.data.datasets.map((set) => set.data) } : { id };
+    })`)) as { id: string; type?: string; data?: unknown[][] }[];
+    expect(charts.map((chart) => chart.id)).toEqual(['funnel', 'leads', 'email', 'scores']);
+    for (const chart of charts) expect(chart).toHaveProperty('type');
+    const funnel = charts[0] as { data: number[][] };
+    // Every seeded contact entered the funnel today.
+    expect(funnel.data[0]!.reduce((sum, n) => sum + n, 0)).toBeGreaterThanOrEqual(CONTACTS);
+    const leadsChart = charts[1] as { data: number[][] };
+    expect(leadsChart.data[0]).toEqual([CONTACTS]);
+
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: join(ARTIFACTS, 'reports-dashboard.png'), fullPage: true });
+    expect(await page.textContent('#status')).toBe('');
+  });
+});
