@@ -118,6 +118,8 @@ const LAMBDA_ARN = /^arn:aws:lambda:[^:]+:\d+:function:([A-Za-z0-9_-]+)$/;
 export async function startLocalStepFunctions(options: LocalStepFunctionsOptions): Promise<LocalStepFunctions> {
   const scale = options.timeScale ?? 86_400;
   const executions = new Map<string, Execution>();
+  /** Set by stop(): executions aborted because the runtime stops are not journey exits, so nothing is reported. */
+  let stopping = false;
   const tokens = new Map<string, PendingToken>();
   const arnOf = (name: string) => `arn:aws:states:${options.region}:${options.account}:stateMachine:${name}`;
   const machines = new Map([...options.stateMachines].map(([name, definition]) => [arnOf(name), { name, definition }]));
@@ -214,6 +216,7 @@ export async function startLocalStepFunctions(options: LocalStepFunctionsOptions
     }
     execution.stopDate ??= new Date();
     for (const [token, pending] of tokens) if (pending.executionArn === execution.arn) tokens.delete(token);
+    if (stopping) return;
     await options.onStatusChange?.(statusChange(execution)).catch((error: unknown) => {
       console.error(JSON.stringify({ level: 'error', service: 'local-stepfunctions', message: 'status change delivery failed', error: String(error) }));
     });
@@ -252,6 +255,21 @@ export async function startLocalStepFunctions(options: LocalStepFunctionsOptions
     return output;
   };
 
+  /**
+   * Stops an execution: the engine's abort interrupts its Wait states, and failing its pending task tokens ends a
+   * wait for an event (the engine cannot interrupt a task by itself), so the run settles and reports ABORTED.
+   */
+  const abortExecution = (execution: Execution) => {
+    execution.status = 'ABORTED';
+    execution.stopDate ??= new Date();
+    execution.abort?.();
+    for (const [token, pending] of tokens) {
+      if (pending.executionArn !== execution.arn) continue;
+      tokens.delete(token);
+      pending.reject(Object.assign(new Error('execution stopped'), { name: 'States.Aborted' }));
+    }
+  };
+
   const settle = (body: { taskToken?: string }, outcome: (pending: PendingToken) => void) => {
     const token = body.taskToken ?? '';
     if (!token.startsWith('local:')) throw new ServiceError('InvalidToken', 'Invalid Token');
@@ -272,11 +290,9 @@ export async function startLocalStepFunctions(options: LocalStepFunctionsOptions
     StopExecution: (body) => {
       const execution = find(String(body.executionArn));
       if (execution.status === 'RUNNING') {
-        execution.status = 'ABORTED';
-        execution.stopDate = new Date();
         if (body.error) execution.error = String(body.error);
         if (body.cause) execution.cause = String(body.cause);
-        execution.abort?.();
+        abortExecution(execution);
       }
       return { stopDate: (execution.stopDate ?? new Date()).getTime() / 1_000 };
     },
@@ -337,12 +353,10 @@ export async function startLocalStepFunctions(options: LocalStepFunctionsOptions
       }
     },
     async stop() {
-      for (const execution of executions.values()) {
-        if (execution.status !== 'RUNNING') continue;
-        execution.status = 'ABORTED';
-        execution.abort?.();
-      }
-      await Promise.allSettled([...executions.values()].map((e) => e.done));
+      stopping = true;
+      for (const execution of executions.values()) if (execution.status === 'RUNNING') abortExecution(execution);
+      // A task in flight finishes on its own; never wait on one for long.
+      await Promise.race([Promise.allSettled([...executions.values()].map((e) => e.done)), new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
       await closeServer(server);
     },
   };

@@ -248,7 +248,7 @@ export const JourneyEnrollmentRequestedData = z.object({
 export const JourneyEnteredData = z.object({ ...JourneyRef, triggerEventId: z.string().min(1), entry: z.int().min(1) });
 export const JourneyExitedData = z.object({
   ...JourneyRef,
-  reason: z.enum(['goal', 'unsubscribed', 'bounced', 'complained', 'api']),
+  reason: z.enum(['goal', 'unsubscribed', 'bounced', 'complained', 'api', 'recycled']),
   /** The goal or the event that ended it. */
   detail: z.string().max(500).optional(),
 });

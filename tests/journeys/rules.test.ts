@@ -344,6 +344,29 @@ describe('resuming waits for events', () => {
   });
 });
 
+describe('recycled leads', () => {
+  const recycle = journeyRules(shipped, stageRankOf, { recycleJourney: 'budget-router' });
+  const recycled = (occurredAt = '2026-11-24T12:00:00.000Z') =>
+    eventOf('stage.changed', { from: 'mql', to: 'recycled', reason: 'CRM feedback: rejected' }, occurredAt);
+
+  it('restarts the recycle journey from the top even within its cool-down, with a proper enrolment', () => {
+    const event = recycled();
+    const decisions = decide({ event, contact: contactWith({ stage: 'recycled' }), memberships: [membershipOf({ status: 'completed', enteredAt: '2026-11-20T12:00:00.000Z' })] }, recycle);
+
+    const start = decisions.find((d) => d.type === 'StartJourney');
+    expect(start).toMatchObject({ journeyId: 'budget-router', executionName: `budget-router-${CONTACT_ID}-${event.eventId}` });
+    expect(start && 'input' in start ? start.input : {}).toMatchObject({ contactId: CONTACT_ID, journeyId: 'budget-router', bucket: expect.any(Number) });
+    expect(decisions.find((d) => d.type === 'RecordMembership')).toMatchObject({ membership: { status: 'running', entries: 2 } });
+  });
+
+  it('stops a run still in progress before starting again, and says why', () => {
+    const decisions = decide({ event: recycled(), contact: contactWith({ stage: 'recycled' }), memberships: [membershipOf({ status: 'running' })] }, recycle);
+
+    expect(decisions.map((d) => d.type)).toEqual(['StopJourney', 'AppendEvent', 'StartJourney', 'RecordMembership', 'AppendEvent']);
+    expect(decisions[1]).toMatchObject({ event: { type: 'journey.exited', data: { reason: 'recycled' } } });
+  });
+});
+
 describe('indexing date attributes for the daily sweep', () => {
   it('indexes trial_ends_at when it appears', () => {
     const decisions = decide({ event: events.tracked('x'), contact: contactWith({ attributes: { trial_ends_at: '2026-12-01' } }) });

@@ -123,21 +123,10 @@ describe('the scoring reactor rule', () => {
     expect(rule({ event: events.tracked('2026-03-01T11:00:00.000Z', 'newsletter_opened'), contact })).toEqual([]);
   });
 
-  it('re-enrols a recycled lead in the nurture journey named in lifecycle.yaml, on its stage.changed event', () => {
+  it('leaves the re-enrolment of a recycled lead to the journeys\' rule (no journey start from scoring)', () => {
     const feedback = events.feedback('2026-03-02T10:00:00.000Z', 'rejected');
     const stageChanged = appended(rule({ event: feedback, contact: contactWith({ stage: 'mql' }) })).find((e) => e.type === 'stage.changed')!;
-    expect(rule({ event: stageChanged, contact: contactWith({ stage: 'recycled' }) })).toEqual([
-      {
-        type: 'StartJourney',
-        journeyId: 'budget-router',
-        executionName: `budget-router-01JCONTACT0000000000000000-${stageChanged.eventId}`,
-        input: {
-          contactId: '01JCONTACT0000000000000000',
-          journeyId: 'budget-router',
-          trigger: { type: 'stage.changed', from: 'mql', to: 'recycled', eventId: stageChanged.eventId, causeEventId: feedback.eventId },
-        },
-      },
-    ]);
+    expect(rule({ event: stageChanged, contact: contactWith({ stage: 'recycled' }) }).filter((d) => d.type === 'StartJourney')).toEqual([]);
   });
 });
 

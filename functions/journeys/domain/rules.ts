@@ -17,7 +17,15 @@ import { executionNameFor, type Membership } from './membership';
  * 4. index the date attributes date triggers sweep on.
  * Time comes from the event (`occurredAt`), never a clock, so a replay decides the same.
  */
-export function journeyRules(journeys: ReadonlyMap<string, Journey>, stageRank?: StageRank): Rule {
+export interface JourneyRuleOptions {
+  /**
+   * The journey recycled leads go back to (content/lifecycle.yaml `recycle.journey`): entering `recycled`
+   * (re)starts it from the top, whatever its entry mode, stopping a run still in progress.
+   */
+  readonly recycleJourney?: string;
+}
+
+export function journeyRules(journeys: ReadonlyMap<string, Journey>, stageRank?: StageRank, options: JourneyRuleOptions = {}): Rule {
   const dateAttributes = [
     ...new Set([...journeys.values()].flatMap((j) => j.triggers.flatMap((t) => (t.on === 'date' ? [t.attribute] : [])))),
   ];
@@ -25,8 +33,34 @@ export function journeyRules(journeys: ReadonlyMap<string, Journey>, stageRank?:
     ...exits(state, journeys, stageRank),
     ...resumes(state, stageRank),
     ...enrolments(state, journeys, stageRank),
+    ...recycling(state, journeys, options.recycleJourney),
     ...dateIndex(state, dateAttributes),
   ];
+}
+
+/** A lead sales sent back (`stage.changed` to `recycled`) starts the recycle journey again from the top. */
+function recycling({ event, contact, memberships = [] }: ReactorState, journeys: ReadonlyMap<string, Journey>, journeyId: string | undefined): Decision[] {
+  if (!journeyId || event.type !== EventName.StageChanged || event.data.to !== 'recycled') return [];
+  const journey = journeys.get(journeyId);
+  if (!journey || contact.suppressed) return [];
+  const membership = memberships.find((m) => m.journeyId === journeyId);
+  const restart: Decision[] =
+    membership?.status === 'running'
+      ? [
+          { type: 'StopJourney', journeyId, executionName: membership.executionName, reason: 'recycled: restarting' },
+          {
+            type: 'AppendEvent',
+            event: {
+              eventId: derivedId(event.eventId, 'exit', journeyId),
+              contactId: contact.contactId,
+              occurredAt: event.occurredAt,
+              type: EventName.JourneyExited,
+              data: { journeyId, executionName: membership.executionName, reason: 'recycled', detail: 'sales sent the lead back to nurture' },
+            },
+          },
+        ]
+      : [];
+  return [...restart, ...enrol(journey, contact, event, membership)];
 }
 
 /** Why an event ends a journey for its contact, if it does. */

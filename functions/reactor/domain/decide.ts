@@ -17,7 +17,7 @@ export const countingRules: readonly Rule[] = [countEvents, reportRule({ initial
 export const defaultRules: readonly Rule[] = [
   ...countingRules,
   scoringRule(scoringRules, lifecycle),
-  journeyRules(journeys, stageRankOf),
+  journeyRules(journeys, stageRankOf, { recycleJourney: lifecycle.recycle?.journey }),
   doubleOptInRule(forms),
 ];
 

@@ -106,20 +106,7 @@ function transitionEffects(lifecycle: Lifecycle, event: Extract<TimelineEvent, {
       },
     ];
   }
-  if (event.data.to === RECYCLED && lifecycle.recycle) {
-    const journeyId = lifecycle.recycle.journey;
-    return [
-      {
-        type: 'StartJourney',
-        journeyId,
-        executionName: `${journeyId}-${contactId}-${eventId}`,
-        input: {
-          contactId,
-          journeyId,
-          trigger: { type: EventName.StageChanged, from: event.data.from, to: RECYCLED, eventId, ...(event.data.causeEventId ? { causeEventId: event.data.causeEventId } : {}) },
-        },
-      },
-    ];
-  }
+  // Re-enrolling a recycled lead (lifecycle.yaml `recycle.journey`) is the journeys' rule: it owns entry, the
+  // membership and the execution's input.
   return [];
 }
