@@ -12,6 +12,7 @@ import { benchBundles } from './bundles';
 import { benchEmail, emailSection } from './email';
 import { benchScoring, scoringSection } from './scoring';
 import { benchJourneys, journeysSection } from './journeys';
+import { benchReports, reportsSection } from './reports';
 import { repoRoot, runChild } from './child';
 import { renderReport, type Machine } from './report';
 import { BatchPoint, IntakePoint, type BatchPlan, type IntakePlan } from './workload';
@@ -68,6 +69,9 @@ try {
   say('journeys: transitions per path and their cost, reactor with journey rules against its floor');
   const journeyBench = journeysSection(await benchJourneys(say));
 
+  say('reports: funnel and email reports over 365 days of counters, rebuild throughput');
+  const reportsBench = reportsSection(await benchReports(say));
+
   say('tracking API: /v1/batch through the gateway against the direct-SDK floor');
   const batches = await runChild('bench/batch.ts', batchPlan, z.array(BatchPoint), {
     logFile: join(workDir, 'batch.log'),
@@ -83,7 +87,7 @@ try {
     capture: { batches, embedGzipBytes: embedGzipBytes() },
   });
   // The email section's misses are marked MISS in its own table.
-  const full = `${report.trimEnd()}\n\n${email.markdown}\n${scoring.markdown}\n${journeyBench.markdown}`;
+  const full = `${report.trimEnd()}\n\n${email.markdown}\n${scoring.markdown}\n${journeyBench.markdown}\n${reportsBench.markdown}`;
   writeFileSync(join(repoRoot, 'docs/benchmarks.md'), full);
   console.log(full);
   say('wrote docs/benchmarks.md');
