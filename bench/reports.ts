@@ -13,7 +13,7 @@ import { BatchWriteCommand, DynamoDBDocumentClient, ScanCommand } from '@aws-sdk
 import type { Contact } from '../functions/contacts/domain/contact';
 import { toItem } from '../functions/contacts/dynamo-contacts';
 import { countingRules } from '../functions/reactor/domain/decide';
-import { DURATION_BUCKETS_HOURS, ReportMetric, SCORE_BUCKETS, attr, shardsOf } from '../functions/reports/domain/counters';
+import { DURATION_BUCKETS_HOURS, MONTHLY_METRICS, ReportMetric, SCORE_BUCKETS, attr, monthlyMetric, shardsOf } from '../functions/reports/domain/counters';
 import { DynamoMetrics } from '../functions/reports/dynamo-metrics';
 import { rebuildFromTable } from '../functions/reports/rebuild';
 import { runReport, ReportQuery, type ReportName } from '../functions/reports/reports';
@@ -58,6 +58,17 @@ function counterItems(): Record<string, unknown>[] {
       items.push({ ...keys.metric(ReportMetric.email, shard, day(d)), ...email });
     }
   }
+  // The monthly items the reactor keeps beside the daily ones (MONTHLY_METRICS): each the sum of its month's days.
+  const monthly = new Map<string, Record<string, unknown>>();
+  for (const item of items) {
+    const [, metric, shard] = /^METRIC#(.+)#(\d+)$/.exec(String(item.PK))!;
+    if (!MONTHLY_METRICS.has(metric!)) continue;
+    const key = keys.metric(monthlyMetric(metric!), Number(shard), `${String(item.SK).slice(0, 7)}-01`);
+    const sums = monthly.get(`${key.PK} ${key.SK}`) ?? { ...key };
+    for (const [name, value] of Object.entries(item)) if (typeof value === 'number') sums[name] = Number(sums[name] ?? 0) + value;
+    monthly.set(`${key.PK} ${key.SK}`, sums);
+  }
+  items.push(...monthly.values());
   for (let m = 0; m < 12; m++) {
     items.push({ ...keys.metric(ReportMetric.leadScores, 0, `${day(m * 31).slice(0, 7)}-01`), ...Object.fromEntries(Array.from({ length: SCORE_BUCKETS }, (_, b) => [`b${b}`, 8_000 - b * 500])) });
   }
@@ -117,13 +128,18 @@ export async function benchReports(say: (line: string) => void = () => undefined
     say(`reports: writing ${items.length} counter items (365 days, 1M-contact history)`);
     await batchPut(db, tableName, items);
     const reports: ReportsBenchResult['reports'] = [];
-    for (const name of ['funnel', 'email', 'leads', 'lead-scores'] as ReportName[]) {
+    const ranges = [
+      { label: '365 days, whole months', from: day(0), to: day(364) },
+      { label: '365 days, mid-month to mid-month', from: day(15), to: day(364 + 15) },
+    ];
+    for (const range of ranges)
+    for (const name of ['funnel', 'email', 'lead-scores'] as ReportName[]) {
       const times: number[] = [];
       let read = 0;
       for (let run = 0; run < 6; run++) {
         const metrics = new DynamoMetrics(db, tableName);
         const started = performance.now();
-        await runReport(name, ReportQuery.parse({ from: day(0), to: day(364), granularity: 'month' }), {
+        await runReport(name, ReportQuery.parse({ from: range.from, to: range.to, granularity: 'month' }), {
           metrics,
           programs: { list: async () => [], put: async () => {} },
           funnel: { stages: lifecycle.stages.map((s) => s.id), sideStages: lifecycle.sideStages.map((s) => s.id) },
@@ -132,8 +148,8 @@ export async function benchReports(say: (line: string) => void = () => undefined
         read = metrics.itemsRead;
       }
       times.sort((a, b) => a - b);
-      reports.push({ name, items: read, medianMs: times[Math.floor(times.length / 2)]!, maxMs: times.at(-1)! });
-      say(`reports: ${name} read ${read} items, median ${times[Math.floor(times.length / 2)]!.toFixed(0)} ms`);
+      reports.push({ name: `${name} (${range.label})`, items: read, medianMs: times[Math.floor(times.length / 2)]!, maxMs: times.at(-1)! });
+      say(`reports: ${name} (${range.label}) read ${read} items, median ${times[Math.floor(times.length / 2)]!.toFixed(0)} ms`);
     }
 
     const rebuildTable = `bench-rebuild-${Date.now()}`;
@@ -169,7 +185,7 @@ export function reportsSection(result: ReportsBenchResult): { markdown: string; 
   const rows = result.reports.map((r) => {
     const met = r.items < reportGoals.maxItems && r.maxMs < reportGoals.maxSeconds * 1_000;
     if (!met) missed.push(`${r.name} report < 1,500 items and < 1 s`);
-    return `| ${r.name} report over 365 days (1M-contact history, monthly) | ${r.items} items, median ${r.medianMs.toFixed(0)} ms, max ${r.maxMs.toFixed(0)} ms | < 1,500 items and < 1 s: ${met ? 'met' : '**MISS**'} |`;
+    return `| ${r.name} report (1M-contact history, granularity month) | ${r.items} items, median ${r.medianMs.toFixed(0)} ms, max ${r.maxMs.toFixed(0)} ms | < 1,500 items and < 1 s: ${met ? 'met' : '**MISS**'} |`;
   });
   const ratio = result.rebuild.eventsPerSecond / result.rebuild.readOnlyEventsPerSecond;
   const lines = [

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { GAUGE_DAY, ReportMetric } from './domain/counters';
+import { GAUGE_DAY, ReportMetric, monthlyMetric } from './domain/counters';
 import {
   costReport,
   emailReport,
@@ -7,6 +7,7 @@ import {
   journeysReport,
   leadScoresReport,
   leadsReport,
+  splitRange,
   type FunnelStages,
   type Program,
   type ReportTable,
@@ -52,6 +53,20 @@ export interface ReportDeps {
 
 const addDays = (day: string, days: number) => new Date(Date.parse(`${day}T00:00:00.000Z`) + days * 86_400_000).toISOString().slice(0, 10);
 
+/**
+ * A metric kept per month too, over a range: whole months from the monthly items, the days around them from the
+ * daily ones (keys are days either way, so the sums are the same; per-day detail is lost inside whole months).
+ */
+async function rangeCounters(metrics: Metrics, metric: string, from: string, to: string): Promise<Map<string, Record<string, number>>> {
+  const { head, months, tail } = splitRange(from, to);
+  const parts = await Promise.all([
+    head ? metrics.counters(metric, ...head) : new Map<string, Record<string, number>>(),
+    months ? metrics.counters(monthlyMetric(metric), `${months[0]}-01`, `${months[1]}-01`) : new Map<string, Record<string, number>>(),
+    tail ? metrics.counters(metric, ...tail) : new Map<string, Record<string, number>>(),
+  ]);
+  return new Map(parts.flatMap((part) => [...part]));
+}
+
 /** Reads the counters one report needs (O(days × shards) items, never a contact) and computes it. */
 export async function runReport(name: ReportName, query: ReportQuery, deps: ReportDeps): Promise<ReportTable> {
   const { metrics } = deps;
@@ -59,7 +74,7 @@ export async function runReport(name: ReportName, query: ReportQuery, deps: Repo
   switch (name) {
     case 'funnel': {
       const [funnel, cohorts] = await Promise.all([
-        metrics.counters(ReportMetric.funnel, from, to),
+        rangeCounters(metrics, ReportMetric.funnel, from, to),
         metrics.counters(ReportMetric.stageCohorts, '0000-01-01', addDays(to, -query.stalledDays)),
       ]);
       return funnelReport(funnel, cohorts, deps.funnel);
@@ -73,7 +88,7 @@ export async function runReport(name: ReportName, query: ReportQuery, deps: Repo
         ...(query.by ? { by: query.by } : {}),
       });
     case 'email':
-      return emailReport(await metrics.counters(ReportMetric.email, from, to));
+      return emailReport(await rangeCounters(metrics, ReportMetric.email, from, to));
     case 'lead-scores':
       return leadScoresReport(await metrics.counters(ReportMetric.leadScores, `${from.slice(0, 7)}-01`, to), { from, to });
     case 'cost': {
@@ -82,7 +97,7 @@ export async function runReport(name: ReportName, query: ReportQuery, deps: Repo
     }
     case 'journeys': {
       const [journeys, active] = await Promise.all([
-        metrics.counters(ReportMetric.journeys, from, to),
+        rangeCounters(metrics, ReportMetric.journeys, from, to),
         metrics.counters(ReportMetric.journeySteps, GAUGE_DAY, GAUGE_DAY),
       ]);
       return journeysReport(journeys, active.get(GAUGE_DAY) ?? {});

@@ -14,6 +14,7 @@ import {
   leadsReport,
   periodOf,
   periodsBetween,
+  splitRange,
   toCsv,
   type DailyCounters,
 } from '../../functions/reports/domain/reports';
@@ -140,6 +141,14 @@ describe('reports', () => {
     expect(periodOf('2026-11-29', 'week')).toBe('2026-11-23');
     expect(periodOf('2026-11-25', 'month')).toBe('2026-11');
     expect(periodsBetween('2026-10-30', '2026-11-02', 'day')).toEqual(['2026-10-30', '2026-10-31', '2026-11-01', '2026-11-02']);
+  });
+
+  it('reads whole months from monthly items and only the days around them from daily ones', () => {
+    expect(splitRange('2025-01-01', '2025-12-31')).toEqual({ months: ['2025-01', '2025-12'] });
+    expect(splitRange('2026-01-15', '2026-04-10')).toEqual({ head: ['2026-01-15', '2026-01-31'], months: ['2026-02', '2026-03'], tail: ['2026-04-01', '2026-04-10'] });
+    expect(splitRange('2024-02-01', '2024-02-29')).toEqual({ months: ['2024-02', '2024-02'] });
+    expect(splitRange('2026-03-02', '2026-03-31')).toEqual({ head: ['2026-03-02', '2026-03-31'] });
+    expect(splitRange('2026-03-05', '2026-03-09')).toEqual({ head: ['2026-03-05', '2026-03-09'] });
   });
 
   it('takes the median of a histogram inside its bucket', () => {

@@ -28,7 +28,14 @@ export const ReportMetric = {
 
 /** Shards per report metric: only the hot ones (every email event writes `email`) are spread. */
 export const REPORT_SHARDS: Readonly<Record<string, number>> = { [ReportMetric.email]: 4, [ReportMetric.journeySteps]: 2 };
-export const shardsOf = (metric: string): number => REPORT_SHARDS[metric] ?? 1;
+export const shardsOf = (metric: string): number => REPORT_SHARDS[metric.replace(/@month$/, '')] ?? 1;
+
+/**
+ * Metrics also kept per month (`<metric>@month`, SK the month's first day), in the same transaction: the reports
+ * that sum over a range read whole months from these, so a year is 12 items per shard instead of 365.
+ */
+export const MONTHLY_METRICS: ReadonlySet<string> = new Set([ReportMetric.funnel, ReportMetric.email, ReportMetric.journeys]);
+export const monthlyMetric = (metric: string): string => `${metric}@month`;
 
 /** The SK of a gauge (a counter with no day). */
 export const GAUGE_DAY = 'current';
@@ -250,6 +257,7 @@ class Counts {
     const item = this.items.get(key) ?? { metric, day, shard, counts: {} };
     item.counts[name] = (item.counts[name] ?? 0) + amount;
     this.items.set(key, item);
+    if (MONTHLY_METRICS.has(metric)) this.add(monthlyMetric(metric), monthStart(day), name, amount);
   }
 
   decisions(): DecisionOf<'CountMetric'>[] {

@@ -30,6 +30,24 @@ export function periodsBetween(from: string, to: string, granularity: Granularit
   return [...periods];
 }
 
+const shiftDay = (day: string, days: number) => new Date(Date.parse(`${day}T00:00:00.000Z`) + days * 86_400_000).toISOString().slice(0, 10);
+const monthEnd = (month: string) => shiftDay(`${shiftDay(`${month}-28`, 4).slice(0, 7)}-01`, -1);
+
+/**
+ * Splits a range of days into the whole months it covers (read from monthly items) and the days before and after
+ * them (read from daily items). `months` is undefined when the range holds no whole month.
+ */
+export function splitRange(from: string, to: string): { head?: [string, string]; months?: [string, string]; tail?: [string, string] } {
+  const first = from.endsWith('-01') ? from.slice(0, 7) : shiftDay(`${from.slice(0, 7)}-28`, 4).slice(0, 7);
+  const last = monthEnd(to.slice(0, 7)) === to ? to.slice(0, 7) : shiftDay(`${to.slice(0, 7)}-01`, -1).slice(0, 7);
+  if (first > last) return { head: [from, to] };
+  return {
+    ...(from < `${first}-01` ? { head: [from, shiftDay(`${first}-01`, -1)] as [string, string] } : {}),
+    months: [first, last],
+    ...(to > monthEnd(last) ? { tail: [shiftDay(monthEnd(last), 1), to] as [string, string] } : {}),
+  };
+}
+
 /** Sums every counter over all days. */
 export function total(counters: DailyCounters): Record<string, number> {
   const sums: Record<string, number> = {};
