@@ -35,5 +35,8 @@ export const ReportState = z.object({
 });
 export type ReportState = z.infer<typeof ReportState>;
 
-/** How many messages the state remembers; older ones drop out (their late opens count as not unique again). */
-export const REMEMBERED_MESSAGES = 200;
+/**
+ * How many messages the state remembers (about 10 KB at most with SES message ids): older ones drop out, and a late
+ * first-or-repeat open of one of those counts as unique again. Bounded because the item is read on every event.
+ */
+export const REMEMBERED_MESSAGES = 50;
