@@ -1,9 +1,11 @@
 import { pathToFileURL } from 'node:url';
+import { signedHeaders } from '../functions/crm/signatures';
 
 /**
  * `npm run seed -- [--contacts 200] [--url http://127.0.0.1:3000] [--token <admin token>]`: a synthetic history
  * through the real ingestion path of a running local runtime (`npm start`): form posts with a mix of campaigns,
- * tracking events (pricing page views, demo bookings, orders), and engagement with the emails the journeys send
+ * tracking events (pricing page views, demo bookings, orders), sales' answers from the CRM (accepted, rejected,
+ * opportunity, signed as a CRM posts them), and engagement with the emails the journeys send
  * (opening the tracking pixel and following tracked links found in the local SES inbox, some as a link scanner).
  * The reactor turns them into scores, stages and report counters, so the reports and the dashboard show real data.
  *
@@ -15,6 +17,8 @@ export interface SeedOptions {
   readonly sesUrl?: string;
   readonly contacts: number;
   readonly writeKey?: string;
+  /** The secret `POST /webhooks/crm/generic` checks (`CRM_FEEDBACK_SECRET`). @default 'local-crm-feedback-secret' */
+  readonly crmFeedbackSecret?: string;
   readonly log?: (line: string) => void;
 }
 
@@ -32,13 +36,21 @@ function random(seed: number) {
   return () => ((state = (Math.imul(state, 1_664_525) + 1_013_904_223) >>> 0) / 2 ** 32);
 }
 
-export async function seed(options: SeedOptions): Promise<{ contacts: number; tracked: number; opened: number; clicked: number }> {
+export async function seed(options: SeedOptions): Promise<{ contacts: number; tracked: number; feedback: number; opened: number; clicked: number }> {
   const log = options.log ?? (() => {});
   const next = random(42);
   const run = Date.now().toString(36);
   const writeKey = { authorization: `Basic ${Buffer.from(`${options.writeKey ?? 'local-write-key'}:`).toString('base64')}`, 'content-type': 'application/json' };
   let tracked = 0;
+  let feedback = 0;
   const emails: string[] = [];
+  /** Sales' answer, as a CRM would post it (signed, our generic format). */
+  const answer = async (email: string, outcome: string) => {
+    const body = JSON.stringify({ email, outcome, id: `seed-${email}-${outcome}` });
+    const headers = { 'content-type': 'application/json', ...signedHeaders(options.crmFeedbackSecret ?? 'local-crm-feedback-secret', body, Date.now()) };
+    const response = await fetch(`${options.url}/webhooks/crm/generic`, { method: 'POST', headers, body });
+    if (response.ok) feedback++;
+  };
   for (let i = 0; i < options.contacts; i++) {
     const email = `seed-${run}-${i}@example.com`;
     const formId = next() < 0.6 ? 'demo-request' : 'newsletter';
@@ -70,11 +82,13 @@ export async function seed(options: SeedOptions): Promise<{ contacts: number; tr
       tracked++;
     }
     if (engagement < 0.25) await track('demo_booked');
+    if (engagement < 0.25) await answer(email, engagement < 0.2 ? 'accepted' : 'rejected');
+    if (engagement < 0.12) await answer(email, 'opportunity');
     if (engagement < 0.08) await track('order_completed', { value: 990 });
     if (i % 50 === 49) log(`  ${i + 1} contacts posted`);
   }
   const engaged = await engageWithEmails(options, emails, next);
-  return { contacts: emails.length, tracked, ...engaged };
+  return { contacts: emails.length, tracked, feedback, ...engaged };
 }
 
 /** Opens (pixel) and clicks (tracked links) for some of the emails the journeys sent, as people and as scanners. */
@@ -120,6 +134,6 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const started = Date.now();
   const result = await seed({ url, sesUrl, contacts, log: console.log });
   console.log(
-    `Seeded ${result.contacts} contacts, ${result.tracked} tracking events, ${result.opened} opens and ${result.clicked} clicks in ${((Date.now() - started) / 1000).toFixed(1)} s through ${url}.\nThe reactor turns them into counters within seconds: npm run reports -- funnel, or open ${url}/dashboard`,
+    `Seeded ${result.contacts} contacts, ${result.tracked} tracking events, ${result.feedback} CRM answers, ${result.opened} opens and ${result.clicked} clicks in ${((Date.now() - started) / 1000).toFixed(1)} s through ${url}.\nThe reactor turns them into counters within seconds: npm run reports -- funnel, or open ${url}/dashboard`,
   );
 }
