@@ -48,9 +48,9 @@ function countersOf(events: TimelineEvent[]): { counters: Map<string, Map<string
 const ref = { messageId: 'm1', templateId: 'nurture-1', journeyId: 'budget-router', stepId: 'nurture-1' };
 
 describe('report counters rule', () => {
-  it('counts a new lead once, on its creation day, attributed to the first touch', () => {
+  it('counts a new lead once, on its creation day, attributed to the first touch (UTM values trimmed, lower-cased)', () => {
     const { counters } = countersOf([
-      event(EventName.FormSubmitted, '2026-10-01T08:00:00.000Z', { formId: 'demo', fields: {}, utm: { utm_source: 'google', utm_medium: 'cpc', utm_campaign: 'q4' } }),
+      event(EventName.FormSubmitted, '2026-10-01T08:00:00.000Z', { formId: 'demo', fields: {}, utm: { utm_source: ' Google', utm_medium: 'cpc', utm_campaign: 'Q4' } }),
       event(EventName.FormSubmitted, '2026-10-05T08:00:00.000Z', { formId: 'demo', fields: {}, utm: { utm_source: 'linkedin' } }),
     ]);
 

@@ -94,9 +94,9 @@ function apply(event: TimelineEvent, state: ReportState, config: FunnelConfig, c
       const { utm, formId } = event.data;
       const hasCampaign = Object.keys(utm).length > 0;
       const touch: Attribution = {
-        source: utm.utm_source ?? (hasCampaign ? '(none)' : '(direct)'),
-        medium: utm.utm_medium ?? (hasCampaign ? '(none)' : '(direct)'),
-        campaign: utm.utm_campaign ?? '(none)',
+        source: dimensionValue(utm.utm_source) ?? (hasCampaign ? '(none)' : '(direct)'),
+        medium: dimensionValue(utm.utm_medium) ?? (hasCampaign ? '(none)' : '(direct)'),
+        campaign: dimensionValue(utm.utm_campaign) ?? '(none)',
         form: formId,
       };
       if (!state.first) {
@@ -200,6 +200,15 @@ function apply(event: TimelineEvent, state: ReportState, config: FunnelConfig, c
     default:
       return;
   }
+}
+
+/**
+ * A UTM value as a counter dimension: trimmed, lower-cased, at most 60 characters, so `Google` and `google ` count
+ * together and one odd value cannot grow an item much (an item holds at most 400 KB: every distinct value is an attribute).
+ */
+export function dimensionValue(value: string | undefined): string | undefined {
+  const clean = value?.trim().toLowerCase().slice(0, 60);
+  return clean ? clean : undefined;
 }
 
 const emailKey = (ref: { journeyId?: string; stepId?: string; templateId: string }): [string, string, string] => [
