@@ -1,7 +1,8 @@
 import { CfnOutput } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import type {
+  CfnStage} from 'aws-cdk-lib/aws-apigatewayv2';
 import {
-  CfnStage,
   HttpApi,
   HttpMethod,
   HttpRoute,
@@ -144,15 +145,15 @@ const publicRouteReasons: Readonly<Partial<Record<FunctionKey, string>>> = {
   crmWebhook:
     'Called by CRMs (HubSpot webhook subscriptions, generic signed webhooks), which cannot send our bearer token: ' +
     'the handler verifies the HubSpot v3 signature or our HMAC-SHA256 signature with a 5-minute window (401 otherwise).',
-  track:
-    'Segment-compatible tracking API: sites and SDKs authenticate with the write key as the Basic-auth username, ' +
-    'which the handler checks (401 without it); browsers send the CORS preflight without credentials.',
   emailTracking:
     'Opened from emails by their recipients, with no session: the path carries an HMAC-signed token the handler ' +
     'verifies (404 otherwise), and a click only redirects to a URL stored for that send.',
   emailPreferences:
     'RFC 8058 one-click unsubscribe must work without credentials (mailbox providers POST it); the signed token ' +
     'in the path is the credential, verified by the handler (404 otherwise).',
+  track:
+    'Segment-compatible tracking API: sites and SDKs authenticate with the write key as the Basic-auth username, ' +
+    'which the handler checks (401 without it); browsers send the CORS preflight without credentials.',
 };
 
 /**
