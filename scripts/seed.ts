@@ -36,6 +36,22 @@ function random(seed: number) {
   return () => ((state = (Math.imul(state, 1_664_525) + 1_013_904_223) >>> 0) / 2 ** 32);
 }
 
+/**
+ * fetch, tried once more when the connection drops (a keep-alive socket the gateway closed as it was reused).
+ * Tracking calls carry a messageId, so a retried one is deduplicated rather than counted twice.
+ */
+async function send(url: string, init?: RequestInit): Promise<Response> {
+  try {
+    return await fetch(url, init);
+  } catch {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    return fetch(url, init);
+  }
+}
+
+let messages = 0;
+const messageId = () => `seed-${process.pid}-${Date.now()}-${messages++}`;
+
 export async function seed(options: SeedOptions): Promise<{ contacts: number; tracked: number; feedback: number; opened: number; clicked: number }> {
   const log = options.log ?? (() => {});
   const next = random(42);
@@ -48,7 +64,7 @@ export async function seed(options: SeedOptions): Promise<{ contacts: number; tr
   const answer = async (email: string, outcome: string) => {
     const body = JSON.stringify({ email, outcome, id: `seed-${email}-${outcome}` });
     const headers = { 'content-type': 'application/json', ...signedHeaders(options.crmFeedbackSecret ?? 'local-crm-feedback-secret', body, Date.now()) };
-    const response = await fetch(`${options.url}/webhooks/crm/generic`, { method: 'POST', headers, body });
+    const response = await send(`${options.url}/webhooks/crm/generic`, { method: 'POST', headers, body });
     if (response.ok) feedback++;
   };
   for (let i = 0; i < options.contacts; i++) {
@@ -63,7 +79,7 @@ export async function seed(options: SeedOptions): Promise<{ contacts: number; tr
         : { newsletter_consent: 'true' }),
       ...(formId === 'demo-request' && next() < 0.7 ? { marketing_consent: 'true' } : {}),
     };
-    const posted = await fetch(`${options.url}/forms/${formId}`, {
+    const posted = await send(`${options.url}/forms/${formId}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'application/json', origin: options.url },
       body: JSON.stringify(fields),
@@ -73,12 +89,12 @@ export async function seed(options: SeedOptions): Promise<{ contacts: number; tr
     const { contactId } = (await posted.json().catch(() => ({}))) as { contactId?: string };
     if (!contactId) continue;
     const track = async (event: string, properties: Record<string, unknown> = {}) => {
-      const response = await fetch(`${options.url}/v1/track`, { method: 'POST', headers: writeKey, body: JSON.stringify({ userId: contactId, event, properties }) });
+      const response = await send(`${options.url}/v1/track`, { method: 'POST', headers: writeKey, body: JSON.stringify({ userId: contactId, event, properties, messageId: messageId() }) });
       if (response.ok) tracked++;
     };
     const engagement = next();
     if (engagement < 0.5) {
-      await fetch(`${options.url}/v1/page`, { method: 'POST', headers: writeKey, body: JSON.stringify({ userId: contactId, name: 'pricing', properties: { url: 'https://example.com/pricing', path: '/pricing' } }) });
+      await send(`${options.url}/v1/page`, { method: 'POST', headers: writeKey, body: JSON.stringify({ userId: contactId, messageId: messageId(), name: 'pricing', properties: { url: 'https://example.com/pricing', path: '/pricing' } }) });
       tracked++;
     }
     if (engagement < 0.25) await track('demo_booked');
@@ -100,7 +116,7 @@ async function engageWithEmails(options: SeedOptions, recipients: readonly strin
   // Journeys send their first email within seconds; wait for the inbox to fill a little.
   let inbox: { html: string; to: string }[] = [];
   for (let attempt = 0; attempt < 30; attempt++) {
-    const store = (await (await fetch(`${options.sesUrl}/store`)).json()) as { emails: { body: { html?: string }; destination: { to: string[] } }[] };
+    const store = (await (await send(`${options.sesUrl}/store`)).json()) as { emails: { body: { html?: string }; destination: { to: string[] } }[] };
     inbox = store.emails.filter((m) => m.destination.to.some((to) => wanted.has(to))).map((m) => ({ html: m.body.html ?? '', to: m.destination.to[0]! }));
     if (inbox.length >= recipients.length / 2) break;
     await new Promise((resolve) => setTimeout(resolve, 1_000));
@@ -111,10 +127,10 @@ async function engageWithEmails(options: SeedOptions, recipients: readonly strin
     const links = [...message.html.matchAll(/["'](https?:\/\/[^"']*\/t\/c\/[^"']+)["']/g)].map((m) => m[1]!);
     const roll = next();
     if (roll < 0.45 && pixels[0]) {
-      await fetch(pixels[0].replaceAll('&amp;', '&'), { headers: human, redirect: 'manual' });
+      await send(pixels[0].replaceAll('&amp;', '&'), { headers: human, redirect: 'manual' });
       opened++;
       if (roll < 0.15 && links[0]) {
-        await fetch(links[0].replaceAll('&amp;', '&'), { headers: human, redirect: 'manual' });
+        await send(links[0].replaceAll('&amp;', '&'), { headers: human, redirect: 'manual' });
         clicked++;
       }
     }
