@@ -58,3 +58,9 @@ process.on('SIGINT', () => shutdown('SIGINT'));
 process.on('SIGTERM', () => shutdown('SIGTERM'));
 // A closed terminal: DynamoDB Local runs in its own process group and session, so it must be stopped from here.
 process.on('SIGHUP', () => shutdown('SIGHUP'));
+
+// The local runtime stands in for several services in one process: a stray rejected promise in one of them (a
+// dropped connection to a local emulator) must not take the others down, as it would not in AWS. It is logged loudly.
+process.on('unhandledRejection', (reason: unknown) => {
+  console.error(JSON.stringify({ level: 'error', service: 'local-runtime', message: 'unhandled rejection', error: reason instanceof Error ? { name: reason.name, message: reason.message, stack: reason.stack } : String(reason) }));
+});

@@ -33,7 +33,10 @@ async function report(name: string): Promise<{ columns: string[]; rows: unknown[
 beforeAll(async () => {
   app = await startLocal({ dataDir: mkdtempSync(join(tmpdir(), 'nurture-dashboard-')), adminToken: ADMIN_TOKEN });
   const sesUrl = /Email inbox:\s+(\S+)/.exec(app.output())?.[1];
-  await seed({ url: app.url, ...(sesUrl ? { sesUrl } : {}), contacts: CONTACTS });
+  await seed({ url: app.url, ...(sesUrl ? { sesUrl } : {}), contacts: CONTACTS }).catch((error: unknown) => {
+    // Say why npm start went away, if it did.
+    throw new Error(`seeding failed: ${String(error)}\n--- npm start output (tail) ---\n${app.output().slice(-4_000)}`);
+  });
   // The reactor reacts to the stream within seconds: wait for every new lead to be counted.
   for (let attempt = 0; attempt < 120; attempt++) {
     const leads = await report('leads');
