@@ -7,7 +7,7 @@ import { stageRankOf } from '../scoring/domain/content';
 import { DynamoJourneyStore } from './dynamo-journey-store';
 import { HttpWebhooks } from './http-webhooks';
 import { makeJourneyStep } from './journey-step';
-import { secretFrom } from './secrets';
+import { tokenFromEnv } from '../shared/admin-auth';
 
 const env = parseEnv({
   TABLE_NAME: z.string().min(1),
@@ -17,7 +17,7 @@ const env = parseEnv({
 
 export const handler = makeJourneyStep({
   store: new DynamoJourneyStore(documentClient, env.TABLE_NAME),
-  webhooks: new HttpWebhooks(secretFrom(process.env, 'JOURNEY_SIGNING_SECRET'), { allowLoopback: Boolean(env.NURTURE_LOCAL) }),
+  webhooks: new HttpWebhooks(tokenFromEnv(process.env, 'JOURNEY_SIGNING_SECRET'), { allowLoopback: Boolean(env.NURTURE_LOCAL) }),
   clock: systemClock,
   logger: createLogger('journey-step'),
   stageRank: stageRankOf,

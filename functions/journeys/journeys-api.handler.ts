@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { secretToken, staticToken } from '../shared/admin-auth';
+import { tokenFromEnv } from '../shared/admin-auth';
 import { documentClient } from '../shared/aws';
 import { parseEnv } from '../shared/env';
 import { systemClock } from '../shared/ids';
@@ -10,26 +10,20 @@ import { stageRankOf } from '../scoring/domain/content';
 import { DynamoJourneyStore } from './dynamo-journey-store';
 import { journeys } from './journeys';
 import { makeJourneysApiHandler } from './journeys-api';
-import { secretFrom } from './secrets';
 import { SfnJourneys } from './sfn-journeys';
 
 const env = parseEnv({
   TABLE_NAME: z.string().min(1),
   JOURNEY_STATE_MACHINE_ARN_PREFIX: z.string().startsWith('arn:'),
-  ADMIN_TOKEN_SECRET_ARN: z.string().min(1).optional(),
-  ADMIN_TOKEN: z.string().min(16).optional(),
 });
-if (!env.ADMIN_TOKEN_SECRET_ARN && !env.ADMIN_TOKEN) {
-  throw new Error('Invalid environment: ADMIN_TOKEN_SECRET_ARN or ADMIN_TOKEN is required');
-}
 
 export const handler = makeJourneysApiHandler({
   journeys,
   contacts: new DynamoContacts(documentClient, env.TABLE_NAME),
   store: new DynamoJourneyStore(documentClient, env.TABLE_NAME),
   executions: new SfnJourneys(stepFunctions, env.JOURNEY_STATE_MACHINE_ARN_PREFIX),
-  adminToken: env.ADMIN_TOKEN_SECRET_ARN ? secretToken(env.ADMIN_TOKEN_SECRET_ARN) : staticToken(env.ADMIN_TOKEN!),
-  signingSecret: secretFrom(process.env, 'JOURNEY_SIGNING_SECRET'),
+  adminToken: tokenFromEnv(process.env, 'ADMIN_TOKEN'),
+  signingSecret: tokenFromEnv(process.env, 'JOURNEY_SIGNING_SECRET'),
   clock: systemClock,
   logger: createLogger('journeys'),
   stageRank: stageRankOf,

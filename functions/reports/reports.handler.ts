@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { secretToken, staticToken } from '../shared/admin-auth';
+import { tokenFromEnv } from '../shared/admin-auth';
 import { documentClient } from '../shared/aws';
 import { parseEnv } from '../shared/env';
 import { createLogger } from '../shared/logger';
@@ -12,14 +12,9 @@ import { makePutProgramCostsHandler } from './programs';
 
 const env = parseEnv({
   TABLE_NAME: z.string().min(1),
-  ADMIN_TOKEN_SECRET_ARN: z.string().min(1).optional(),
-  ADMIN_TOKEN: z.string().min(16).optional(),
 });
-if (!env.ADMIN_TOKEN_SECRET_ARN && !env.ADMIN_TOKEN) {
-  throw new Error('Invalid environment: ADMIN_TOKEN_SECRET_ARN or ADMIN_TOKEN is required');
-}
 
-const adminToken = env.ADMIN_TOKEN_SECRET_ARN ? secretToken(env.ADMIN_TOKEN_SECRET_ARN) : staticToken(env.ADMIN_TOKEN!);
+const adminToken = tokenFromEnv(process.env, 'ADMIN_TOKEN');
 const logger = createLogger('reports');
 const programs = new DynamoPrograms(documentClient, env.TABLE_NAME);
 

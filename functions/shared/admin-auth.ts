@@ -39,3 +39,15 @@ export const staticToken =
   (value: string): TokenSource =>
   async () =>
     value;
+
+/**
+ * A secret token from the environment, checked at cold start: the Secrets Manager secret in `<NAME>_SECRET_ARN`
+ * (AWS), or the value itself in `<NAME>` (the local runtime and tests), at least 16 characters.
+ */
+export function tokenFromEnv(env: Readonly<Record<string, string | undefined>>, name: string): TokenSource {
+  const arn = env[`${name}_SECRET_ARN`];
+  if (arn) return secretToken(arn);
+  const value = env[name];
+  if (!value || value.length < 16) throw new Error(`Invalid environment: ${name}_SECRET_ARN or ${name} (16+ characters) is required`);
+  return staticToken(value);
+}
