@@ -126,6 +126,27 @@ describe('track and page', () => {
     });
   });
 
+  it('stores properties and traits named like prototype keys without failing the call (they are dropped)', async () => {
+    const email = `${unique('proto')}@example.com`;
+    const userId = unique('user');
+    const identified = await call('identify', { userId, traits: { email, constructor: 'x', plan: 'pro' } });
+    expect(identified.statusCode).toBe(200);
+    const contactId = (await table.partition(keys.email(email).PK))[0]!.contactId as string;
+
+    const tracked = await call('batch', {
+      batch: [
+        { type: 'track', userId, event: 'checkout_started', properties: { constructor: { name: 'Set' }, cart: { constructor: 1, value: 3 } } },
+        { type: 'track', anonymousId: ' ', event: 'checkout_started', properties: { constructor: 1 } },
+      ],
+    });
+
+    expect(tracked.statusCode).toBeLessThan(500);
+    const { profile, events } = await timeline(contactId);
+    expect(profile?.attributes).toMatchObject({ plan: 'pro' });
+    expect(profile?.attributes).not.toHaveProperty('constructor');
+    expect(events.find((e) => e.type === EventName.Tracked)?.data).toMatchObject({ properties: { cart: { value: 3 } } });
+  });
+
   it('stores a message once however often it is delivered (messageId)', async () => {
     const email = `${unique('dedupe')}@example.com`;
     const userId = unique('user');

@@ -169,7 +169,7 @@ export function traitsOf(raw: Record<string, unknown>): {
       continue;
     }
     const scalar = name === 'company' && isObject(value) ? value.name : value;
-    if (!/^[a-z][a-z0-9_]{0,63}$/.test(name)) {
+    if (!/^[a-z][a-z0-9_]{0,63}$/.test(name) || UNSTORABLE_KEYS.has(name)) {
       dropped++;
     } else if (typeof scalar === 'string') {
       // eslint-disable-next-line no-control-regex
@@ -190,6 +190,13 @@ const MAX_DEPTH = 8;
  * (past 2^53, past DynamoDB's 38-digit range) become their text, empty keys are dropped, and anything nested
  * deeper than 8 levels is kept as JSON text.
  */
+/**
+ * Keys a stored map cannot carry: the SDK's marshaller reads `value.constructor.name` to tell a plain map from a
+ * Set, a Map or a class instance, so an own property named `constructor` makes a client's map unstorable (or,
+ * shaped `{ name: 'Set' }`, misread). Prototype keys are dropped with it.
+ */
+const UNSTORABLE_KEYS = new Set(['constructor', '__proto__', 'prototype']);
+
 export function storable(value: unknown, depth = 0): unknown {
   if (typeof value === 'number') {
     if (Number.isSafeInteger(value)) return value;
@@ -201,7 +208,7 @@ export function storable(value: unknown, depth = 0): unknown {
   if (Array.isArray(value)) return value.map((item) => storable(item, depth + 1));
   return Object.fromEntries(
     Object.entries(value as Record<string, unknown>)
-      .filter(([key]) => key !== '')
+      .filter(([key]) => key !== '' && !UNSTORABLE_KEYS.has(key))
       .map(([key, item]) => [key, storable(item, depth + 1)]),
   );
 }
