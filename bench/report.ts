@@ -33,6 +33,8 @@ export interface Report {
   readonly bundles: readonly BundleResult[];
   /** The tracking API's batch bench and the snippet's size (bench/capture-report.ts). */
   readonly capture?: CaptureResults;
+  /** The goals judged in the other sections (email, scoring, journeys, reports), counted in the summary. */
+  readonly otherVerdicts?: readonly Verdict[];
 }
 
 interface Verdict {
@@ -45,7 +47,7 @@ export function renderReport(report: Report): string {
   const intake = intakeSection(report.intake);
   const bundles = bundleSection(report.bundles);
   const capture = report.capture ? captureSection(report.capture) : undefined;
-  const verdicts = [...intake.verdicts, ...bundles.verdicts, ...(capture?.verdicts ?? [])];
+  const verdicts = [...intake.verdicts, ...bundles.verdicts, ...(capture?.verdicts ?? []), ...(report.otherVerdicts ?? [])];
   const missed = verdicts.filter((verdict) => !verdict.met);
   const { machine } = report;
   return [

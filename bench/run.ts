@@ -85,6 +85,7 @@ try {
     intake,
     bundles,
     capture: { batches, embedGzipBytes: embedGzipBytes() },
+    otherVerdicts: [...email.verdicts, ...scoring.verdicts, ...journeyBench.verdicts, ...reportsBench.verdicts],
   });
   // The email section's misses are marked MISS in its own table.
   const full = `${report.trimEnd()}\n\n${email.markdown}\n${scoring.markdown}\n${journeyBench.markdown}\n${reportsBench.markdown}`;

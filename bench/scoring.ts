@@ -8,6 +8,8 @@
  * - hand-offs per second to the local HubSpot-compatible receiver, with DynamoDB calls per hand-off.
  */
 import { pathToFileURL } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DescribeStreamCommand, DynamoDBStreamsClient, GetRecordsCommand, GetShardIteratorCommand } from '@aws-sdk/client-dynamodb-streams';
 import { BatchGetCommand, DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
@@ -44,7 +46,7 @@ export interface ScoringBenchResult {
 const quiet: Logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
 
 /** A deterministic pseudo-random generator, so every run replays the same timelines. */
-function random(seed: number) {
+export function random(seed: number) {
   let state = seed >>> 0;
   return () => {
     state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
@@ -53,7 +55,7 @@ function random(seed: number) {
 }
 
 /** Contacts with 4–16 events each over about 90 days: forms, page views, clicks, webinars, demos, orders. */
-function generateTimelines(contacts: number, next: () => number): { profile: Contact; events: TimelineEvent[] }[] {
+export function generateTimelines(contacts: number, next: () => number): { profile: Contact; events: TimelineEvent[] }[] {
   const start = Date.parse('2026-06-01T00:00:00.000Z');
   const titles = ['VP Sales', 'Engineer', 'Director of IT', 'Student', 'CTO', 'Marketing Manager'];
   const out: { profile: Contact; events: TimelineEvent[] }[] = [];
@@ -99,8 +101,11 @@ export function benchReplay(contacts: number) {
   let events = 0;
   let mqls = 0;
   let cpuMicros = 0;
+  const collectGarbage = exposedGc();
   for (let done = 0; done < contacts; done += SLICE) {
     const slice = generateTimelines(Math.min(SLICE, contacts - done), next);
+    // The generator's garbage is collected before the clock starts, so the replay pays only for its own.
+    collectGarbage();
     const started = process.cpuUsage();
     for (const t of slice) if (replayTimeline(scoringRules, lifecycle, t.profile, t.events).stage === 'mql') mqls++;
     const used = process.cpuUsage(started);
@@ -108,6 +113,12 @@ export function benchReplay(contacts: number) {
     for (const t of slice) events += t.events.length;
   }
   return { contacts, events, eventsPerSecond: events / (cpuMicros / 1e6), mqls };
+}
+
+/** V8's full collection, made callable without starting node with --expose-gc. */
+function exposedGc(): () => void {
+  setFlagsFromString('--expose-gc');
+  return runInNewContext('gc') as () => void;
 }
 
 /** Counts every DynamoDB request a client sends, by operation. */
@@ -170,8 +181,11 @@ async function benchReactor(client: DynamoDBClient, db: DynamoDBDocumentClient, 
     return { tableName, records };
   };
   for (let round = 0; round < 3; round++) {
-    // With scoring: the reactor itself, the scoring rule its only rule.
+    // Both tables are prepared first, then the two sides take turns batch by batch, so DynamoDB Local's drift over
+    // a run (it slows as tables and items pile up) falls on both alike.
     const withScoring = await prepare(`scoring-${round}`);
+    const bare = await prepare(`floor-${round}`);
+    // With scoring: the reactor itself, the scoring rule its only rule.
     const journeys = new Proxy({}, { get: () => async () => ({ type: 'Started' }) }) as ReactorDeps['journeys'];
     const react = makeReactor({
       store: new DynamoReactorStore(db, withScoring.tableName),
@@ -181,28 +195,16 @@ async function benchReactor(client: DynamoDBClient, db: DynamoDBDocumentClient, 
       logger: quiet,
       rules: [rule],
     });
-    let started = performance.now();
-    for (let i = 0; i < withScoring.records.length; i += 100) {
-      const result = await react({ Records: withScoring.records.slice(i, i + 100) });
-      if (result.batchItemFailures.length) throw new Error('reactor bench: a batch failed');
-    }
-    const scoring = withScoring.records.length / ((performance.now() - started) / 1_000);
-
     // The floor: the same DynamoDB calls issued directly — a consistent read of the event and the profile, then one
     // transaction with the processed marker, the score and stage, and the derived events — decided beforehand.
-    const bare = await prepare(`floor-${round}`);
-    const planned = bare.records.map((record) => {
-      const event = parseTimelineItem(unmarshall(record.dynamodb!.NewImage as never))!;
-      return { event };
-    });
-    started = performance.now();
-    for (const { event } of planned) {
+    const planned = bare.records.map((record) => parseTimelineItem(unmarshall(record.dynamodb!.NewImage as never))!);
+    const floorOne = async (event: TimelineEvent) => {
       const { Responses } = await db.send(
         new BatchGetCommand({ RequestItems: { [bare.tableName]: { Keys: [keys.event(event.contactId, event.eventId), keys.profile(event.contactId)], ConsistentRead: true } } }),
       );
       const profile = Responses?.[bare.tableName]?.find((item) => item.SK === 'PROFILE') as Contact | undefined;
       const update = rule({ event, contact: profile! }).find((d) => d.type === 'UpdateLifecycle');
-      if (!update || update.type !== 'UpdateLifecycle') continue;
+      if (!update || update.type !== 'UpdateLifecycle') return;
       await db.send(
         new TransactWriteCommand({
           TransactItems: [
@@ -228,8 +230,20 @@ async function benchReactor(client: DynamoDBClient, db: DynamoDBDocumentClient, 
           ],
         }),
       );
+    };
+    let scoringMs = 0;
+    let floorMs = 0;
+    for (let i = 0; i < Math.max(withScoring.records.length, planned.length); i += 100) {
+      let started = performance.now();
+      const result = await react({ Records: withScoring.records.slice(i, i + 100) });
+      if (result.batchItemFailures.length) throw new Error('reactor bench: a batch failed');
+      scoringMs += performance.now() - started;
+      started = performance.now();
+      for (const event of planned.slice(i, i + 100)) await floorOne(event);
+      floorMs += performance.now() - started;
     }
-    const floor = bare.records.length / ((performance.now() - started) / 1_000);
+    const scoring = withScoring.records.length / (scoringMs / 1_000);
+    const floor = planned.length / (floorMs / 1_000);
     rounds.push({ scoring, floor });
     say(`scoring: reactor round ${round + 1}: scoring ${scoring.toFixed(0)} events/s, floor ${floor.toFixed(0)} events/s`);
   }
@@ -303,10 +317,10 @@ export async function readAllStreamRecords(client: DynamoDBClient, tableName: st
   }
 }
 
-export function scoringSection(result: ScoringBenchResult): { markdown: string; missed: string[] } {
-  const missed: string[] = [];
+export function scoringSection(result: ScoringBenchResult): { markdown: string; verdicts: { goal: string; met: boolean }[] } {
+  const verdicts: { goal: string; met: boolean }[] = [];
   const verdict = (goal: string, met: boolean) => {
-    if (!met) missed.push(goal);
+    verdicts.push({ goal, met });
     return met ? 'met' : '**MISS**';
   };
   const ratio = result.reactor.scoring / result.reactor.floor;
@@ -318,8 +332,8 @@ export function scoringSection(result: ScoringBenchResult): { markdown: string; 
     '',
     '| measure | value | goal |',
     '| --- | ---: | --- |',
-    `| rescore replay, events per CPU-second on one core (${result.replay.contacts.toLocaleString('en')} contacts, ${result.replay.events.toLocaleString('en')} events, pure scoring and stages) | ${result.replay.eventsPerSecond.toFixed(0)} | ≥ ${scoringGoals.minReplayEventsPerSecond}: ${verdict('rescore replay ≥ 200,000 events/s', result.replay.eventsPerSecond >= scoringGoals.minReplayEventsPerSecond)} |`,
-    `| reactor events/s with the scoring rule ${result.reactor.scoring.toFixed(0)} vs bare floor ${result.reactor.floor.toFixed(0)} (batches of 100, one shard) | ${ratio.toFixed(2)}× | ≥ ${scoringGoals.minReactorRatio}×: ${verdict('reactor with scoring ≥ 0.7× floor', ratio >= scoringGoals.minReactorRatio)} |`,
+    `| rescore replay, events per CPU-second on one core (${result.replay.contacts.toLocaleString('en')} contacts, ${result.replay.events.toLocaleString('en')} events, pure scoring and stages) | ${result.replay.eventsPerSecond.toFixed(0)} | ≥ ${scoringGoals.minReplayEventsPerSecond}: ${verdict(`rescore replay ${result.replay.eventsPerSecond.toFixed(0)} events per CPU-second (goal ≥ ${scoringGoals.minReplayEventsPerSecond})`, result.replay.eventsPerSecond >= scoringGoals.minReplayEventsPerSecond)} |`,
+    `| reactor events/s with the scoring rule ${result.reactor.scoring.toFixed(0)} vs bare floor ${result.reactor.floor.toFixed(0)} (batches of 100, one shard) | ${ratio.toFixed(2)}× | ≥ ${scoringGoals.minReactorRatio}×: ${verdict(`reactor with scoring ${ratio.toFixed(2)}× the floor's events/s (goal ≥ ${scoringGoals.minReactorRatio}×)`, ratio >= scoringGoals.minReactorRatio)} |`,
     `| hand-offs/s to the local HubSpot-compatible receiver (${result.handOffs.concurrency} at a time; upsert + note) | ${result.handOffs.perSecond.toFixed(1)} | report |`,
     `| DynamoDB calls per hand-off (${perOp}) | ${result.handOffs.dynamoCallsPerHandOff.toFixed(2)} | 3 (idempotency read, profile read, one transaction) |`,
     '',
@@ -330,7 +344,7 @@ export function scoringSection(result: ScoringBenchResult): { markdown: string; 
       'call than DynamoDB.',
     '',
   ];
-  return { markdown: lines.join('\n'), missed };
+  return { markdown: lines.join('\n'), verdicts };
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

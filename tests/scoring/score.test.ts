@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { scoringRules } from '../../functions/scoring/domain/content';
-import { explain, fitOf, scoreAt, scoreEvent } from '../../functions/scoring/domain/score';
+import { explain, fitOf, isoMs, scoreAt, scoreEvent } from '../../functions/scoring/domain/score';
 import { ScoringRules } from '../../functions/scoring/domain/scoring-rules';
 import type { Contact } from '../../functions/contacts/domain/contact';
 import type { TimelineEvent } from '../../functions/shared/timeline';
@@ -132,5 +132,17 @@ describe('the scoring file', () => {
   it('rejects a fit rule without any test', () => {
     const result = ScoringRules.safeParse({ version: 1, decay: { halfLifeDays: 30 }, fit: [{ id: 'a', label: 'A', points: 1, when: { attribute: 'x' } }], behaviour: [] });
     expect(result.success).toBe(false);
+  });
+});
+
+describe('timestamps', () => {
+  it('reads every toISOString() time as Date.parse does, and hands anything else to Date.parse', () => {
+    for (let ms = -62_000_000_000_000; ms < 253_000_000_000_000; ms += 987_654_321_123) {
+      const iso = new Date(ms).toISOString();
+      if (iso.length === 24) expect(isoMs(iso)).toBe(ms);
+    }
+    for (const odd of ['2026-02-30T00:00:00.000Z', '2026-11-25T12:00:00Z', '2026-11-25T12:00:00.000+01:00', '2026-1x-25T12:00:00.000Z', 'soon']) {
+      expect(Object.is(isoMs(odd), Date.parse(odd)) || (Number.isNaN(isoMs(odd)) && Number.isNaN(Date.parse(odd)))).toBe(true);
+    }
   });
 });

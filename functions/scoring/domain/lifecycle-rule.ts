@@ -18,6 +18,8 @@ export interface LifecycleOutcome {
   readonly scoreChanged: boolean;
 }
 
+const NO_EVENTS: readonly TimelineEvent[] = [];
+
 /**
  * Scores one event and decides the stage it leads to: a pure function of (rules, funnel, profile, event). Time is
  * the event's own (`occurredAt`), so replaying a timeline gives the same result whenever it runs.
@@ -35,8 +37,8 @@ export function applyEvent(
   const transition = nextStage(lifecycle, contact.stage, event, scored, engaged);
   const score = transition?.to === RECYCLED ? withoutBehaviour(scored) : scored;
 
+  if (!withEvents) return transition ? { score, transition, events: NO_EVENTS, scoreChanged: true } : { score, events: NO_EVENTS, scoreChanged: true };
   const events: TimelineEvent[] = [];
-  if (!withEvents) return { score, ...(transition ? { transition } : {}), events, scoreChanged: true };
   const previousTotal = contact.score?.total ?? 0;
   const base = { contactId: contact.contactId, occurredAt: event.occurredAt };
   if (score.total !== previousTotal) {

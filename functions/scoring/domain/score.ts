@@ -93,15 +93,41 @@ function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-/** Parsed contribution times: a contribution's `at` is parsed once however many events it decays over. */
-const parsedTimes = new WeakMap<Contribution, number>();
-function timeOf(contribution: Contribution): number {
-  let ms = parsedTimes.get(contribution);
-  if (ms === undefined) {
-    ms = Date.parse(contribution.at);
-    parsedTimes.set(contribution, ms);
+/**
+ * Milliseconds of an ISO timestamp. Timeline times are always `toISOString()`'s `YYYY-MM-DDTHH:mm:ss.sssZ`, read
+ * here from char codes: a replay parses every contribution's time against every later event, and this is several
+ * times cheaper than `Date.parse` (anything else still goes through it).
+ */
+export function isoMs(iso: string): number {
+  if (iso.length !== 24 || iso.charCodeAt(23) !== 90 /* Z */ || iso.charCodeAt(10) !== 84 /* T */) return Date.parse(iso);
+  const year = digits(iso, 0, 4);
+  const month = digits(iso, 5, 2);
+  const day = digits(iso, 8, 2);
+  // Not a plain calendar date (or NaN from a non-digit): let Date.parse judge it.
+  if (!(month >= 1 && month <= 12 && day >= 1 && day <= 31)) return Date.parse(iso);
+  // Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil).
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  const days = era * 146_097 + doe - 719_468;
+  const ms = days * DAY_MS + digits(iso, 11, 2) * 3_600_000 + digits(iso, 14, 2) * 60_000 + digits(iso, 17, 2) * 1_000 + digits(iso, 20, 3);
+  return Number.isNaN(ms) ? Date.parse(iso) : ms;
+}
+
+function digits(text: string, from: number, count: number): number {
+  let value = 0;
+  for (let i = from; i < from + count; i++) {
+    const digit = text.charCodeAt(i) - 48;
+    if (digit < 0 || digit > 9) return NaN;
+    value = value * 10 + digit;
   }
-  return ms;
+  return value;
+}
+
+function timeOf(contribution: Contribution): number {
+  return isoMs(contribution.at);
 }
 
 /** What a contribution is worth at `atMs` after decay (full value for a time before it, e.g. a late event). */
@@ -122,6 +148,9 @@ export function initialScore(rules: ScoringRules, contact: Contact, at: string):
   return finish(rules, contact, [], Date.parse(at), at);
 }
 
+/** Shared by every event that earns nothing (most of them), never written to. */
+const NOTHING_EARNED: { ruleId: string; points: number }[] = [];
+
 export interface Scored {
   readonly score: LeadScore;
   /** Behaviour rules the event earned points from (after caps and once-per limits). */
@@ -135,18 +164,24 @@ export interface Scored {
  */
 export function scoreEvent(rules: ScoringRules, contact: Contact, event: TimelineEvent): Scored {
   const previous = contact.score;
-  const eventMs = Date.parse(event.occurredAt);
-  const previousMs = previous ? Date.parse(previous.asOf) : -Infinity;
+  const eventMs = isoMs(event.occurredAt);
+  const previousMs = previous ? isoMs(previous.asOf) : -Infinity;
   let contributions = previous?.contributions ?? [];
-  const earned: { ruleId: string; points: number }[] = [];
-  for (const rule of compiled(rules).byType.get(event.type) ?? []) {
-    if (!matches(rule.on, event)) continue;
-    const points = pointsFor(rule, contributions, event, eventMs, rules.decay.halfLifeDays);
-    if (points === 0) continue;
-    // Copied on the first new contribution only: the previous score is never changed.
-    if (earned.length === 0) contributions = [...contributions];
-    (contributions as Contribution[]).push({ ruleId: rule.id, points, at: event.occurredAt, eventId: event.eventId });
-    earned.push({ ruleId: rule.id, points });
+  let earned: { ruleId: string; points: number }[] = NOTHING_EARNED;
+  const candidates = compiled(rules).byType.get(event.type);
+  if (candidates) {
+    for (const rule of candidates) {
+      if (!matches(rule.on, event)) continue;
+      const points = pointsFor(rule, contributions, event, eventMs, rules.decay.halfLifeDays);
+      if (points === 0) continue;
+      // Copied on the first new contribution only: the previous score is never changed.
+      if (earned === NOTHING_EARNED) {
+        contributions = [...contributions];
+        earned = [];
+      }
+      (contributions as Contribution[]).push({ ruleId: rule.id, points, at: event.occurredAt, eventId: event.eventId });
+      earned.push({ ruleId: rule.id, points });
+    }
   }
   const asOfMs = Math.max(previousMs, eventMs);
   const asOf = asOfMs === eventMs ? event.occurredAt : previous!.asOf;
