@@ -33,6 +33,8 @@ export const placeholder = (fn: JourneyTaskFunction) => `\${${fn}}`;
 export const END_STATE = 'journey.end';
 export const FAILED_STATE = 'journey.failed';
 export const FAILED_END_STATE = 'journey.failed.end';
+/** Reached when even recording the failure failed after its retries: the execution still ends failed. */
+export const FAILED_UNRECORDED_STATE = 'journey.failed.unrecorded';
 
 const LAMBDA_TRANSIENT = [
   'Lambda.ServiceException',
@@ -208,9 +210,16 @@ export function compileJourney(journey: Journey): AslDefinition {
     },
     ResultPath: '$.last',
     Retry: retry,
+    // No path back to FAILED_STATE: a failure to record ends here instead of looping through the failure path.
+    Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.recordError', Next: FAILED_UNRECORDED_STATE }],
     Next: FAILED_END_STATE,
   };
   states[FAILED_END_STATE] = { Type: 'Fail', Error: 'JourneyStepFailed', Cause: 'A step failed after its retries; see the contact timeline' };
+  states[FAILED_UNRECORDED_STATE] = {
+    Type: 'Fail',
+    Error: 'JourneyFailureUnrecorded',
+    Cause: 'A step failed after its retries, and so did recording it on the contact timeline; see the execution history',
+  };
 
   return {
     Comment: `Nurture journey "${journey.id}": ${journey.name} (generated from statemachines/${journey.id}.yaml; do not edit)`,

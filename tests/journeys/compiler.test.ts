@@ -7,6 +7,7 @@ import {
   END_STATE,
   FAILED_END_STATE,
   FAILED_STATE,
+  FAILED_UNRECORDED_STATE,
   compileJourney,
   functionsUsed,
   substitute,
@@ -66,7 +67,7 @@ describe('the journey compiler', () => {
     const passStates = shipped.flatMap((j) => Object.values(compileJourney(j).States).filter((s) => s.Type === 'Pass'));
 
     // Assess: the numbers the report quotes; a change here changes what every contact costs
-    expect(counts).toEqual({ 'budget-router': 30, 'cart-recovery': 11, 'trial-expiry': 11, welcome: 18 });
+    expect(counts).toEqual({ 'budget-router': 31, 'cart-recovery': 12, 'trial-expiry': 12, welcome: 19 });
     expect(passStates).toEqual([]);
   });
 
@@ -106,6 +107,17 @@ describe('the journey compiler', () => {
     expect(failed.Parameters).toMatchObject({ op: 'recordFailure', 'error.$': '$.error', journeyId: journey.id });
     expect(failed.Retry).toBeDefined();
     expect(definition.States[FAILED_END_STATE]).toMatchObject({ Type: 'Fail', Error: 'JourneyStepFailed' });
+  });
+
+  it.each(shipped.map((j) => [j.id, j] as const))('ends %s in a Fail state when recording a failure fails after its retries', (_id, journey) => {
+    // Act
+    const definition = compileJourney(journey);
+
+    // Assess: journey.failed catches into its own Fail state, never back into itself
+    const failed = definition.States[FAILED_STATE]!;
+    expect(failed.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.recordError', Next: FAILED_UNRECORDED_STATE }]);
+    expect(definition.States[FAILED_UNRECORDED_STATE]).toMatchObject({ Type: 'Fail', Error: 'JourneyFailureUnrecorded' });
+    expect(walk({ ...definition, StartAt: FAILED_STATE }, { [FAILED_STATE]: FAILED_UNRECORDED_STATE })).toEqual([FAILED_STATE, FAILED_UNRECORDED_STATE]);
   });
 
   it('compiles a branch to a Task that evaluates the cases and a Choice on $.last.index', () => {
