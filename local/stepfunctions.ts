@@ -229,6 +229,9 @@ export async function startLocalStepFunctions(options: LocalStepFunctionsOptions
       const { FunctionName, Payload } = input as { FunctionName: string; Payload: Record<string, unknown> };
       const token = `local:${randomUUID()}`;
       const resumed = new Promise<unknown>((resolve, reject) => tokens.set(token, { executionArn: execution.arn, resolve, reject }));
+      // A stop can fail the token while the task that stores it is still running, before anything awaits `resumed`;
+      // the await below still sees the rejection, this only keeps it from counting as unhandled meanwhile.
+      resumed.catch(() => undefined);
       const payload = JSON.parse(
         JSON.stringify(Payload).replaceAll(TASK_TOKEN_PLACEHOLDER, token).replaceAll(ENTERED_TIME_PLACEHOLDER, clockOf(execution)),
       ) as unknown;
