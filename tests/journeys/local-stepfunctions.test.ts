@@ -57,6 +57,18 @@ const machines: Record<string, AslDefinition> = {
       TimedOut: { Type: 'Pass', Result: 'timed out', ResultPath: '$.outcome', End: true },
     },
   },
+  slowPark: {
+    Comment: 'waits for a task token handed out by a slow task',
+    StartAt: 'Park',
+    States: {
+      Park: {
+        Type: 'Task',
+        Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+        Parameters: { FunctionName: lambda('slowPark'), Payload: { 'taskToken.$': '$$.Task.Token' } },
+        End: true,
+      },
+    },
+  },
   longWait: {
     Comment: 'waits a year',
     StartAt: 'Year',
@@ -102,6 +114,11 @@ const functions: Record<string, (input: unknown) => Promise<unknown>> = {
     parkedWaiters.splice(0).forEach((resolve) => resolve(payload));
     return {};
   },
+  slowPark: async () => {
+    slowParkStarted.splice(0).forEach((resolve) => resolve());
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    return {};
+  },
   clock: async (input) => {
     clockReadings.push((input as { now: string }).now);
     return 'read';
@@ -112,6 +129,8 @@ const functions: Record<string, (input: unknown) => Promise<unknown>> = {
     return { attempts: flakyCalls };
   },
 };
+
+const slowParkStarted: (() => void)[] = [];
 
 /** Resolves with the payload of the next waitForTaskToken invocation. */
 function nextParked(): Promise<{ order: string; taskToken: string }> {
@@ -284,6 +303,26 @@ describe('the local Step Functions endpoint', () => {
     // Assess
     expect((await describeExecution(executionArn!)).status).toBe('SUCCEEDED');
     expect(Date.parse(clockReadings.at(-1)!) - before).toBeGreaterThanOrEqual(3 * 86_400_000);
+  });
+
+  it('stops an execution whose task is still storing its token without an unhandled rejection', async () => {
+    // Prepare
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => void unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    const parking = new Promise<void>((resolve) => slowParkStarted.push(resolve));
+    const { executionArn } = await start('slowPark', 'stop-while-parking', {});
+    await parking;
+
+    // Act
+    await client.send(new StopExecutionCommand({ executionArn }));
+    await sfn.idle();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    process.off('unhandledRejection', onUnhandled);
+
+    // Assess
+    expect((await describeExecution(executionArn!)).status).toBe('ABORTED');
+    expect(unhandled).toEqual([]);
   });
 
   it('retries a task that throws a named error its Retry lists', async () => {
