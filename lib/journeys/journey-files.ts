@@ -1,14 +1,16 @@
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as z from 'zod';
 import { parse } from 'yaml';
 import { JourneyFile, loadJourneys, type Journey } from '../../functions/journeys/domain/journey-file';
+import { validateJourney, type ValidationContext } from './validate';
 
 /** Where journey files live, and the generated module the Lambda bundles and the local runtime import. */
 export const repoRoot = join(import.meta.dirname, '../..');
 export const journeysDir = join(repoRoot, 'statemachines');
 export const generatedJourneysFile = join(repoRoot, 'functions/journeys/journeys.generated.json');
 export const journeySchemaFile = join(journeysDir, 'journey.schema.json');
+export const contentDir = join(repoRoot, 'content');
 
 /** Every `statemachines/*.yaml`, parsed from YAML (not yet validated), by file name. */
 export function readJourneyFiles(dir = journeysDir): Record<string, unknown> {
@@ -24,8 +26,29 @@ export function readJourneyFiles(dir = journeysDir): Record<string, unknown> {
   return files;
 }
 
-/** The generated module's content: the raw journey files, validated, in a stable order. */
-export function generatedJourneys(dir = journeysDir): { text: string; journeys: ReadonlyMap<string, Journey> } {
+/**
+ * The templates, forms and stages journeys may name, read from the content files themselves (not from generated
+ * modules, which may be stale during a build): `content/emails/<id>/`, `content/forms/*.json`, `content/lifecycle.yaml`.
+ */
+export function contentContext(dir = contentDir): ValidationContext {
+  const emailsDir = join(dir, 'emails');
+  const templates = readdirSync(emailsDir, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && !entry.name.startsWith('_') && existsSync(join(emailsDir, entry.name, 'template.yaml')))
+    .map((entry) => entry.name);
+  const formsDir = join(dir, 'forms');
+  const forms = readdirSync(formsDir)
+    .filter((file) => file.endsWith('.json'))
+    .map((file) => String((JSON.parse(readFileSync(join(formsDir, file), 'utf8')) as { id?: unknown }).id));
+  const lifecycle = parse(readFileSync(join(dir, 'lifecycle.yaml'), 'utf8')) as { stages?: { id: string }[]; sideStages?: { id: string }[] };
+  const stages = [...(lifecycle.stages ?? []), ...(lifecycle.sideStages ?? [])].map((stage) => stage.id);
+  return { templates: new Set(templates), forms: new Set(forms), stages: new Set(stages) };
+}
+
+/**
+ * The generated module's content: the raw journey files, validated (schema, file names, and {@link validateJourney}
+ * against the content: templates and forms exist, every step reachable, no loop without a wait), in a stable order.
+ */
+export function generatedJourneys(dir = journeysDir, context: ValidationContext = contentContext()): { text: string; journeys: ReadonlyMap<string, Journey> } {
   const files = readJourneyFiles(dir);
   const journeys = loadJourneys(files);
   for (const [file, content] of Object.entries(files)) {
@@ -34,6 +57,8 @@ export function generatedJourneys(dir = journeysDir): { text: string; journeys: 
       throw new Error(`Journey file ${file} declares id "${String(id)}": name the file after its id`);
     }
   }
+  const problems = [...journeys.values()].flatMap((journey) => validateJourney(journey, context));
+  if (problems.length) throw new Error(`Journey files have problems:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
   return { text: `${JSON.stringify(files, null, 2)}\n`, journeys };
 }
 
@@ -43,9 +68,12 @@ export function journeyJsonSchema(): string {
   return `${JSON.stringify({ ...schema, title: 'Nurture journey file' }, null, 2)}\n`;
 }
 
-/** Regenerates the journeys module and the JSON Schema; `npm start` and `cdk synth` call it. */
-export function buildJourneys(): ReadonlyMap<string, Journey> {
-  const { text, journeys } = generatedJourneys();
+/**
+ * Validates the journey files and regenerates the journeys module and the JSON Schema; `npm start` and `cdk synth`
+ * call it, so a journey naming a missing template fails them before anything is written.
+ */
+export function buildJourneys(dir = journeysDir): ReadonlyMap<string, Journey> {
+  const { text, journeys } = generatedJourneys(dir);
   writeIfChanged(generatedJourneysFile, text);
   writeIfChanged(journeySchemaFile, journeyJsonSchema());
   return journeys;

@@ -1,4 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { emails } from '../../functions/email/templates';
 import { forms } from '../../functions/forms/forms';
@@ -7,7 +10,15 @@ import { formatDuration, parseDuration } from '../../functions/journeys/domain/d
 import { loadJourneys } from '../../functions/journeys/domain/journey-file';
 import { journeys as shipped } from '../../functions/journeys/journeys';
 import { lifecycle, stageRankOf } from '../../functions/scoring/domain/content';
-import { generatedJourneys, generatedJourneysFile, journeyJsonSchema, journeySchemaFile, readJourneyFiles } from '../../lib/journeys/journey-files';
+import {
+  buildJourneys,
+  contentContext,
+  generatedJourneys,
+  generatedJourneysFile,
+  journeyJsonSchema,
+  journeySchemaFile,
+  readJourneyFiles,
+} from '../../lib/journeys/journey-files';
 import { validateJourney, type ValidationContext } from '../../lib/journeys/validate';
 
 /** A valid journey file (as YAML parses it), with overrides. */
@@ -193,6 +204,60 @@ describe('the shipped journeys', () => {
 
   it('ships a JSON Schema for editors that matches the zod schema', () => {
     expect(readFileSync(journeySchemaFile, 'utf8')).toBe(journeyJsonSchema());
+  });
+});
+
+describe('building journeys (npm start, cdk synth, npm run content)', () => {
+  it('reads the same templates, forms and stages from content/ as the functions bundle', () => {
+    // Act
+    const context = contentContext();
+
+    // Assess
+    expect([...context.templates].sort()).toEqual([...realContext.templates].sort());
+    expect([...context.forms].sort()).toEqual([...realContext.forms].sort());
+    expect(context.stages).toEqual(new Set([...realContext.stages!, 'recycled', 'disqualified']));
+  });
+
+  it('fails the build, naming the journey, step and template, when a journey sends a template that does not exist', () => {
+    // Prepare
+    const dir = mkdtempSync(join(tmpdir(), 'journeys-'));
+    const generatedBefore = readFileSync(generatedJourneysFile, 'utf8');
+    writeFileSync(
+      join(dir, 'test-journey.yaml'),
+      stringify(journeyFile({ steps: [{ id: 'hello', type: 'send_email', template: 'no-such-template' }] })),
+    );
+
+    try {
+      // Act & Assess
+      expect(() => buildJourneys(dir)).toThrow(
+        'Journey files have problems:\n  - test-journey: step "hello" sends template "no-such-template", which is not in content/emails',
+      );
+      expect(readFileSync(generatedJourneysFile, 'utf8')).toBe(generatedBefore);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('fails the build on a step no path reaches', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'journeys-'));
+    writeFileSync(
+      join(dir, 'test-journey.yaml'),
+      stringify(
+        journeyFile({
+          steps: [
+            { id: 'hello', type: 'send_email', template: 'welcome', next: 'done' },
+            { id: 'orphan', type: 'send_email', template: 'tips-day-2' },
+            { id: 'done', type: 'exit' },
+          ],
+        }),
+      ),
+    );
+
+    try {
+      expect(() => generatedJourneys(dir)).toThrow('test-journey: step "orphan" cannot be reached from the first step');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
