@@ -37,6 +37,39 @@ export const FormSubmittedData = z.object({
 });
 export type FormSubmittedData = z.infer<typeof FormSubmittedData>;
 
+/**
+ * Where a tracked message happened, from Segment's `context`: only the fields reports read (page, referrer,
+ * campaign, user agent, IP, locale), each text value capped, so a client cannot grow the item.
+ */
+export const TrackingContext = z.object({
+  page: z
+    .object({
+      url: z.string().max(2_000).optional(),
+      path: z.string().max(2_000).optional(),
+      referrer: z.string().max(2_000).optional(),
+      search: z.string().max(2_000).optional(),
+      title: z.string().max(500).optional(),
+    })
+    .optional(),
+  referrer: z
+    .object({ type: z.string().max(200).optional(), name: z.string().max(200).optional(), url: z.string().max(2_000).optional(), link: z.string().max(2_000).optional() })
+    .optional(),
+  /** UTM parameters as Segment names them (`name` is utm_campaign). */
+  campaign: z
+    .object({
+      name: z.string().max(200).optional(),
+      source: z.string().max(200).optional(),
+      medium: z.string().max(200).optional(),
+      term: z.string().max(200).optional(),
+      content: z.string().max(200).optional(),
+    })
+    .optional(),
+  userAgent: z.string().max(500).optional(),
+  ip: z.string().max(64).optional(),
+  locale: z.string().max(35).optional(),
+});
+export type TrackingContext = z.infer<typeof TrackingContext>;
+
 /** `event.tracked`: a named event with properties (Segment `track`), e.g. `order_completed`. */
 export const TrackedData = z.object({
   /** The event's name as the site sends it: `checkout_started`, `demo_booked`, `webinar_attended`, … */
@@ -45,6 +78,7 @@ export const TrackedData = z.object({
   /** Where it came from: `track` API, a form, the CRM, a journey step. */
   source: z.string().max(100).optional(),
   messageId: z.string().max(200).optional(),
+  context: TrackingContext.optional(),
 });
 export type TrackedData = z.infer<typeof TrackedData>;
 
@@ -56,6 +90,7 @@ export const PageViewedData = z.object({
   name: z.string().max(200).optional(),
   referrer: z.string().max(2_000).optional(),
   messageId: z.string().max(200).optional(),
+  context: TrackingContext.optional(),
 });
 export type PageViewedData = z.infer<typeof PageViewedData>;
 
@@ -66,6 +101,7 @@ export const IdentifiedData = z.object({
   droppedTraits: z.number().int().min(0).optional(),
   userId: z.string().max(200).optional(),
   messageId: z.string().max(200).optional(),
+  context: TrackingContext.optional(),
 });
 export type IdentifiedData = z.infer<typeof IdentifiedData>;
 
@@ -219,6 +255,14 @@ export const CrmHandOffFailedData = z.object({
 });
 export type CrmHandOffFailedData = z.infer<typeof CrmHandOffFailedData>;
 
+/** `crm.handoff_skipped`: a hand-off that was not made, and why (`no CRM configured`); never silently dropped. */
+export const CrmHandOffSkippedData = z.object({
+  reason: z.string().max(200),
+  source: z.string().max(200),
+  idempotencyKey: z.string().max(300),
+});
+export type CrmHandOffSkippedData = z.infer<typeof CrmHandOffSkippedData>;
+
 /** `crm.feedback`: sales' answer in the CRM, through `POST /webhooks/crm/{provider}`. */
 export const CrmFeedbackData = z.object({
   provider: z.string().min(1),
@@ -288,6 +332,7 @@ const lifecycleEvents = [
   z.object({ ...envelope, type: z.literal(EventName.StageChanged), data: StageChangedData }),
   z.object({ ...envelope, type: z.literal(EventName.CrmHandedOff), data: CrmHandedOffData }),
   z.object({ ...envelope, type: z.literal(EventName.CrmHandOffFailed), data: CrmHandOffFailedData }),
+  z.object({ ...envelope, type: z.literal(EventName.CrmHandOffSkipped), data: CrmHandOffSkippedData }),
   z.object({ ...envelope, type: z.literal(EventName.CrmFeedback), data: CrmFeedbackData }),
 ] as const;
 

@@ -25,6 +25,8 @@ import type { StoreOutcome, Tracking } from './tracking';
 import { LINK, PENDING_PREFIX, trackingKeys } from './tracking-keys';
 
 const MAX_ATTEMPTS = 8;
+/** How long the first receipt of a message without a timestamp is remembered: Segment dedupes for a day too. */
+const RECEIPT_TTL_SECONDS = 24 * 60 * 60;
 type Key = { PK: string; SK: string };
 type Item = Record<string, unknown>;
 
@@ -46,13 +48,27 @@ export class DynamoTracking implements Tracking {
 
   async store(messages: readonly Inbound[], receivedAt: Date): Promise<StoreOutcome[]> {
     const outcomes: StoreOutcome[] = new Array(messages.length);
-    const links = await this.links(messages.flatMap((m) => linkKeys(m.identity)));
+    const receipts = messages.map(receiptOf);
+    const found = await this.read([...messages.flatMap((m) => linkKeys(m.identity)), ...receipts.filter((key) => key !== undefined)]);
+    const links = new Map([...found].flatMap(([PK, item]) => (typeof item.contactId === 'string' ? [[PK, item.contactId] as const] : [])));
     const puts: Item[] = [];
     const pendingPartitions = new Set<string>();
     const followUps: (() => Promise<void>)[] = [];
+    const firstReceived = new Map<string, string>();
+    for (const [PK, item] of found) if (typeof item.eventId === 'string' && EVENT_ID.test(item.eventId)) firstReceived.set(PK, item.eventId);
+    const expiresAt = Math.floor(receivedAt.getTime() / 1_000) + RECEIPT_TTL_SECONDS;
 
     for (const [i, message] of messages.entries()) {
-      const eventId = eventIdFor(message.messageId, message.clientTime);
+      const receipt = receipts[i];
+      let eventId: string;
+      if (!receipt) {
+        eventId = eventIdFor(message.messageId, message.clientTime ?? receivedAt.getTime());
+      } else {
+        // No client timestamp: the id's time is when the message was first received, so a retry finds it again.
+        eventId = firstReceived.get(receipt.PK) ?? eventIdFor(message.messageId, receivedAt.getTime());
+        if (!firstReceived.has(receipt.PK)) puts.push({ ...receipt, eventId, expiresAt });
+        firstReceived.set(receipt.PK, eventId);
+      }
       if (message.email) {
         // Identify with an email: finds or creates the contact; done one by one, in order, after the batch's puts.
         followUps.push(async () => {
@@ -109,18 +125,23 @@ export class DynamoTracking implements Tracking {
   /** The contact each link names, by link PK. */
   private async links(wanted: readonly Key[], consistent = false): Promise<Map<string, string>> {
     const found = new Map<string, string>();
+    for (const [PK, item] of await this.read(wanted, consistent)) if (typeof item.contactId === 'string') found.set(PK, item.contactId);
+    return found;
+  }
+
+  /** Links and message receipts, by PK (only the attributes store() reads). */
+  private async read(wanted: readonly Key[], consistent = false): Promise<Map<string, Item>> {
+    const found = new Map<string, Item>();
     const unique = [...new Map(wanted.map((key) => [key.PK, key])).values()];
     for (let start = 0; start < unique.length; start += 100) {
       let request: Key[] = unique.slice(start, start + 100);
       for (let attempt = 1; request.length > 0; attempt++) {
         const result = await this.db.send(
           new BatchGetCommand({
-            RequestItems: { [this.tableName]: { Keys: request, ConsistentRead: consistent, ProjectionExpression: 'PK, contactId' } },
+            RequestItems: { [this.tableName]: { Keys: request, ConsistentRead: consistent, ProjectionExpression: 'PK, contactId, eventId' } },
           }),
         );
-        for (const item of result.Responses?.[this.tableName] ?? []) {
-          if (typeof item.contactId === 'string') found.set(String(item.PK), item.contactId);
-        }
+        for (const item of result.Responses?.[this.tableName] ?? []) found.set(String(item.PK), item);
         request = (result.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Key[];
         if (request.length > 0) await backoff(attempt);
       }
@@ -128,7 +149,9 @@ export class DynamoTracking implements Tracking {
     return found;
   }
 
-  private async batchPut(items: readonly Item[]): Promise<void> {
+  private async batchPut(all: readonly Item[]): Promise<void> {
+    // A batch repeating a message (same id) must not repeat a key: BatchWriteItem refuses duplicates.
+    const items = [...new Map(all.map((item) => [`${String(item.PK)}\u0000${String(item.SK)}`, item])).values()];
     for (let start = 0; start < items.length; start += 25) {
       let requests = items.slice(start, start + 25).map((Item) => ({ PutRequest: { Item } }));
       for (let attempt = 1; requests.length > 0; attempt++) {
@@ -321,6 +344,15 @@ export class DynamoTracking implements Tracking {
       )
       .catch(ignoreConditionFailed);
   }
+}
+
+const EVENT_ID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
+
+/** The receipt that fixes the id of a message with a message id but no timestamp; undefined for any other. */
+function receiptOf(message: Inbound): Key | undefined {
+  if (!message.messageId || message.clientTime !== undefined) return undefined;
+  const { userId, anonymousId } = message.identity;
+  return trackingKeys.messageReceipt(userId ? `user:${userId}` : `anon:${anonymousId!}`, message.messageId);
 }
 
 function linkKeys(identity: Identity): Key[] {

@@ -4,8 +4,9 @@ import { ulid } from '../shared/ids';
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 
 /**
- * A ULID-shaped event id. With a `messageId` it is deterministic: the client's own timestamp (which a retry
- * repeats) then 80 bits of SHA-256 of the message id, so a redelivered message lands on the same item and the
+ * A ULID-shaped event id. With a `messageId` it is deterministic: the time (the client's own timestamp, which a
+ * retry repeats, or for a message without one the time it was first received, remembered per sender and message
+ * id) then 80 bits of SHA-256 of the message id, so a redelivered message lands on the same item and the
  * timeline still sorts by time. Without one it is a fresh ULID.
  */
 export function eventIdFor(messageId: string | undefined, clientTime: number): string {

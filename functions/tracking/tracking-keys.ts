@@ -6,6 +6,7 @@
  * | anonymous-id link (which contact)      | ANON#<anonymousId>  | LINK                |
  * | user-id link (which contact)           | USER#<userId>       | LINK                |
  * | activity not yet linked to a contact   | ANON#… or USER#…    | AEVENT#<eventId>    |
+ * | first receipt of an untimed message    | IDEM#track#<who>#<messageId> | IDEM       |
  *
  * Pending activity uses `AEVENT#`, not `EVENT#`, so the reactor's stream filter never sees it: it reaches the
  * reactor when the merge copies it onto the contact's timeline.
@@ -14,6 +15,8 @@ export const trackingKeys = {
   anonymousLink: (anonymousId: string) => ({ PK: `ANON#${anonymousId}`, SK: LINK }),
   userLink: (userId: string) => ({ PK: `USER#${userId}`, SK: LINK }),
   pendingEvent: (partition: string, eventId: string) => ({ PK: partition, SK: `${PENDING_PREFIX}${eventId}` }),
+  /** `who` is `user:<userId>` or `anon:<anonymousId>`: a message id is unique only per sender. */
+  messageReceipt: (who: string, messageId: string) => ({ PK: `IDEM#track#${who}#${messageId}`, SK: 'IDEM' }),
 };
 
 export const LINK = 'LINK';

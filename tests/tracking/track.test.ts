@@ -17,7 +17,8 @@ let track: ReturnType<typeof makeTrackHandler>;
 let submit: ReturnType<typeof makeSubmitFormHandler>;
 let tracking: DynamoTracking;
 let calls = 0;
-const now = new Date('2026-11-25T12:00:00.000Z');
+const START = new Date('2026-11-25T12:00:00.000Z');
+let now = START;
 const clock: Clock = { now: () => now };
 const WRITE_KEY = 'test-write-key';
 
@@ -159,6 +160,68 @@ describe('track and page', () => {
     await call('batch', { batch: [{ ...message, type: 'track' }] });
 
     expect((await timeline(contactId)).events.filter((e) => e.type === EventName.Tracked)).toHaveLength(1);
+  });
+
+  it('stores a message without a timestamp once when its retry arrives a second later (messageId)', async () => {
+    const email = `${unique('untimed')}@example.com`;
+    const userId = unique('user');
+    await call('identify', { userId, traits: { email } });
+    const contactId = (await table.partition(keys.email(email).PK))[0]!.contactId as string;
+    const known = { userId, event: 'trial_started', messageId: unique('m') };
+    const anonymousId = unique('anon');
+    const anonymous = { anonymousId, event: 'pricing_viewed', messageId: unique('m') };
+
+    try {
+      await call('batch', { batch: [{ ...known, type: 'track' }, { ...anonymous, type: 'track' }] });
+      now = new Date(START.getTime() + 1_000);
+      await call('track', known);
+      await call('track', anonymous);
+      now = new Date(START.getTime() + 2_000);
+      await call('batch', { batch: [{ ...known, type: 'track' }, { ...known, type: 'track' }] });
+    } finally {
+      now = START;
+    }
+
+    const tracked = (await timeline(contactId)).events.filter((e) => e.type === EventName.Tracked);
+    expect(tracked).toHaveLength(1);
+    expect((await table.partition(`ANON#${anonymousId}`)).filter((item) => String(item.SK).startsWith('AEVENT#'))).toHaveLength(1);
+  });
+
+  it('keeps the context reports use (page, referrer, campaign, user agent, IP, locale), capped, and drops the rest', async () => {
+    const email = `${unique('context')}@example.com`;
+    const userId = unique('user');
+    await call('identify', { userId, traits: { email } });
+    const contactId = (await table.partition(keys.email(email).PK))[0]!.contactId as string;
+
+    await call('batch', {
+      context: { locale: 'en-GB', library: { name: 'analytics.js' } },
+      batch: [
+        {
+          type: 'track',
+          userId,
+          event: 'checkout_started',
+          context: {
+            page: { url: 'https://www.example.com/pricing?utm_source=ads', path: '/pricing', referrer: 'https://www.google.com/', title: 'x'.repeat(900) },
+            campaign: { name: 'bf-2026', source: 'ads', medium: 'cpc', extra: 'dropped' },
+            referrer: { type: 'google', id: 7 },
+            userAgent: 'Mozilla/5.0',
+            ip: '203.0.113.7',
+            device: { id: 'dropped' },
+            traits: { email },
+          },
+        },
+      ],
+    });
+
+    const event = (await timeline(contactId)).events.find((e) => e.type === EventName.Tracked);
+    expect((event?.data as { context?: unknown }).context).toEqual({
+      page: { url: 'https://www.example.com/pricing?utm_source=ads', path: '/pricing', referrer: 'https://www.google.com/', title: 'x'.repeat(500) },
+      campaign: { name: 'bf-2026', source: 'ads', medium: 'cpc' },
+      referrer: { type: 'google' },
+      userAgent: 'Mozilla/5.0',
+      ip: '203.0.113.7',
+      locale: 'en-GB',
+    });
   });
 
   it('corrects the client clock with sentAt, like Segment', async () => {

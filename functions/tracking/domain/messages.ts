@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { EventName } from '../../shared/events';
-import type { IdentifiedData, PageViewedData, TrackedData } from '../../shared/timeline';
+import type { IdentifiedData, PageViewedData, TrackedData, TrackingContext } from '../../shared/timeline';
 import type { FieldValue } from '../../shared/values';
 
 /**
@@ -54,8 +54,11 @@ export interface Identity {
 export interface Inbound {
   readonly identity: Identity;
   readonly messageId?: string;
-  /** The client's own timestamp (uncorrected), stable across retries: the time part of a deterministic id. */
-  readonly clientTime: number;
+  /**
+   * The client's own timestamp (uncorrected), stable across retries: the time part of a deterministic id.
+   * Absent when the message carried none (a retry would then be received at another time).
+   */
+  readonly clientTime?: number;
   readonly event:
     | { type: typeof EventName.Tracked; occurredAt: string; data: TrackedData }
     | { type: typeof EventName.PageViewed; occurredAt: string; data: PageViewedData }
@@ -83,15 +86,16 @@ export function parseMessage(type: MessageType, raw: unknown, receivedAt: Date, 
 
   const received = receivedAt.getTime();
   const stamp = message.timestamp ?? message.originalTimestamp;
-  const clientTime = stamp ? Date.parse(stamp) : received;
+  const clientTime = stamp ? Date.parse(stamp) : Number.NaN;
   const sentAt = message.sentAt ?? batch.sentAt;
   const skew = stamp && sentAt ? received - Date.parse(sentAt) : 0;
   const occurred = Math.min(received, clientTime + skew);
   const occurredAt = new Date(Number.isFinite(occurred) ? occurred : received).toISOString();
   const context = { ...batch.context, ...message.context };
+  const kept = contextOf(context);
   const messageId = message.messageId;
   const identity = { ...(userId ? { userId } : {}), ...(anonymousId ? { anonymousId } : {}) };
-  const base = { identity, clientTime: Number.isFinite(clientTime) ? clientTime : received, ...(messageId ? { messageId } : {}) };
+  const base = { identity, ...(Number.isFinite(clientTime) ? { clientTime } : {}), ...(messageId ? { messageId } : {}) };
 
   switch (type) {
     case 'track': {
@@ -103,7 +107,13 @@ export function parseMessage(type: MessageType, raw: unknown, receivedAt: Date, 
           event: {
             type: EventName.Tracked,
             occurredAt,
-            data: { event: m.event, properties: storable(m.properties ?? {}) as Record<string, unknown>, source: 'track', ...(messageId ? { messageId } : {}) },
+            data: {
+              event: m.event,
+              properties: storable(m.properties ?? {}) as Record<string, unknown>,
+              source: 'track',
+              ...(messageId ? { messageId } : {}),
+              ...(kept ? { context: kept } : {}),
+            },
           },
         },
       };
@@ -121,6 +131,7 @@ export function parseMessage(type: MessageType, raw: unknown, receivedAt: Date, 
         ...optional('name', text(m.name, 200)),
         ...optional('referrer', text(props.referrer, 2_000)),
         ...(messageId ? { messageId } : {}),
+        ...(kept ? { context: kept } : {}),
       };
       return { type: 'Ok', inbound: { ...base, event: { type: EventName.PageViewed, occurredAt, data } } };
     }
@@ -141,12 +152,39 @@ export function parseMessage(type: MessageType, raw: unknown, receivedAt: Date, 
               ...(dropped ? { droppedTraits: dropped } : {}),
               ...(userId ? { userId } : {}),
               ...(messageId ? { messageId } : {}),
+              ...(kept ? { context: kept } : {}),
             },
           },
         },
       };
     }
   }
+}
+
+/**
+ * The part of Segment's `context` reports use (page, referrer, campaign, user agent, IP, locale): text values
+ * only, each capped, everything else (device, library, traits, …) dropped. Undefined when nothing is left.
+ */
+export function contextOf(raw: Record<string, unknown>): TrackingContext | undefined {
+  const text = (value: unknown, max: number) => (typeof value === 'string' && value.trim() ? value.trim().slice(0, max) : undefined);
+  const pick = <K extends string>(value: unknown, limits: Record<K, number>): Partial<Record<K, string>> | undefined => {
+    if (!isObject(value)) return undefined;
+    const picked: Partial<Record<K, string>> = {};
+    for (const [key, max] of Object.entries(limits) as [K, number][]) {
+      const kept = text(value[key], max);
+      if (kept !== undefined) picked[key] = kept;
+    }
+    return Object.keys(picked).length > 0 ? picked : undefined;
+  };
+  const context: TrackingContext = {
+    ...optional('page', pick(raw.page, { url: 2_000, path: 2_000, referrer: 2_000, search: 2_000, title: 500 })),
+    ...optional('referrer', pick(raw.referrer, { type: 200, name: 200, url: 2_000, link: 2_000 })),
+    ...optional('campaign', pick(raw.campaign, { name: 200, source: 200, medium: 200, term: 200, content: 200 })),
+    ...optional('userAgent', text(raw.userAgent, 500)),
+    ...optional('ip', text(raw.ip, 64)),
+    ...optional('locale', text(raw.locale, 35)),
+  };
+  return Object.keys(context).length > 0 ? context : undefined;
 }
 
 /**
