@@ -1,10 +1,10 @@
 import { ExecutionAbortedError, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import * as z from 'zod';
 import type { Contact } from '../../functions/contacts/domain/contact';
-import { parseCondition, type StageRank } from '../../functions/journeys/domain/conditions';
+import { evaluate, parseCondition, type Condition, type Resolve, type StageRank } from '../../functions/journeys/domain/conditions';
 import { formatDuration, parseDuration } from '../../functions/journeys/domain/durations';
-import type { Journey } from '../../functions/journeys/domain/journey-file';
-import { eventMatches } from '../../functions/journeys/domain/matching';
+import { successors, type Journey, type StepOf } from '../../functions/journeys/domain/journey-file';
+import { contactSubject, eventMatches } from '../../functions/journeys/domain/matching';
 import type { JourneyWait, Membership } from '../../functions/journeys/domain/membership';
 import { exitReason, journeyInput } from '../../functions/journeys/domain/rules';
 import { makeJourneyStep } from '../../functions/journeys/journey-step';
@@ -12,6 +12,7 @@ import type { JourneyStore, WebhookSender } from '../../functions/journeys/ports
 import { EventName } from '../../functions/shared/events';
 import type { Logger } from '../../functions/shared/logger';
 import type { ContactUpdatedData, TimelineEvent } from '../../functions/shared/timeline';
+import { describeFieldErrors, fieldErrors } from '../../functions/shared/validation';
 import { checkGuards, type RecentSend } from '../../functions/email/domain/guards';
 import type { CompiledEmails } from '../../functions/email/domain/settings';
 import { emails as shippedEmails } from '../../functions/email/templates';
@@ -31,7 +32,7 @@ export const SimulatedEvent = z.union([
 ]);
 export type SimulatedEvent = z.input<typeof SimulatedEvent>;
 
-export const SimulatedContact = z.object({
+export const SimulatedContact = z.strictObject({
   contactId: z.string().default('SIMULATED'),
   email: z.string().default('simulated@example.com'),
   attributes: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
@@ -40,7 +41,37 @@ export const SimulatedContact = z.object({
   score: z.object({ fit: z.number(), behaviour: z.number(), total: z.number() }).partial().optional(),
   subscriptions: z.record(z.string(), z.object({ status: z.enum(['subscribed', 'unsubscribed', 'pending']) })).optional(),
 });
-export type SimulatedContact = z.input<typeof SimulatedContact>;
+/**
+ * The contact as `simulate` takes it: `{ "attributes": { "budget": 9000 }, "stage": "lead", … }`, or, as a
+ * shorthand, flat attributes (`{ "budget": 9000 }`). The shorthand applies only when there is no `attributes` key,
+ * and the contact's own fields (`contactId`, `email`, `stage`, `tags`, `score`, `subscriptions`) keep their meaning
+ * in it, so each key has one reading. With `attributes`, any other key is refused rather than silently ignored.
+ */
+export type SimulatedContact = z.input<typeof SimulatedContact> | Readonly<Record<string, unknown>>;
+
+const CONTACT_FIELDS: ReadonlySet<string> = new Set(Object.keys(SimulatedContact.shape));
+
+/** The simulated contact does not have the shape `simulate` expects; the message says which shape that is. */
+export class InvalidSimulatedContact extends Error {
+  override name = 'InvalidSimulatedContact';
+}
+
+export function parseSimulatedContact(raw: unknown): z.infer<typeof SimulatedContact> {
+  const shorthand = typeof raw === 'object' && raw !== null && !Array.isArray(raw) && !('attributes' in raw);
+  const candidate = shorthand
+    ? {
+        ...Object.fromEntries(Object.entries(raw).filter(([key]) => CONTACT_FIELDS.has(key))),
+        attributes: Object.fromEntries(Object.entries(raw).filter(([key]) => !CONTACT_FIELDS.has(key))),
+      }
+    : raw;
+  const parsed = SimulatedContact.safeParse(candidate);
+  if (parsed.success) return parsed.data;
+  throw new InvalidSimulatedContact(
+    `The contact is not in the expected shape: ${describeFieldErrors(fieldErrors(parsed.error, '(contact)'))}. ` +
+      'Expected {"attributes":{"budget":9000}} (with optional "stage", "tags", "email", "contactId", "score", "subscriptions"), ' +
+      'or flat attributes without an "attributes" key: {"budget":9000}',
+  );
+}
 
 export interface SimulationStep {
   /** Virtual time the state was entered. */
@@ -81,7 +112,7 @@ export async function simulate(journey: Journey, options: SimulateOptions): Prom
   const definition: AslDefinition = compileJourney(journey);
   const start = options.start ?? new Date();
   let now = start.getTime();
-  const parsedContact = SimulatedContact.parse(options.contact);
+  const parsedContact = parseSimulatedContact(options.contact);
   let contact: Contact = {
     ...parsedContact,
     score: parsedContact.score ? { version: 'simulated', fit: 0, behaviour: 0, total: 0, asOf: start.toISOString(), fitRules: [], contributions: [], ...parsedContact.score } : undefined,
@@ -206,8 +237,8 @@ export async function simulate(journey: Journey, options: SimulateOptions): Prom
       }
       const output = (await step({ ...withNow, ...(input.op === 'registerWait' ? { taskToken: 'simulated' } : {}) })) as Record<string, unknown>;
       if (input.op === 'branch') {
-        const index = Number(output.index);
-        note(index >= 0 ? `case ${index + 1} holds` : 'no case holds: otherwise');
+        const index = journey.steps.findIndex((s) => s.id === input.stepId);
+        note(explainBranch(journey.steps[index] as StepOf<'branch'>, Number(output.index), successors(journey, index).at(-1), contactSubject(contact), options.stageRank));
       }
       if (input.op === 'waitUntil') {
         note(String(output.reason));
@@ -297,6 +328,30 @@ export async function simulate(journey: Journey, options: SimulateOptions): Prom
     path.push({ at: new Date(at).toISOString(), offsetSeconds: Math.round((at - start.getTime()) / 1_000), state });
   }
   return { journeyId: journey.id, startedAt: start.toISOString(), status, ...(exit ? { exit } : {}), path, emails, skipped, handOffs, webhooks };
+}
+
+/**
+ * Why a branch went where it did, with the contact's values: `budget (9000) >= 5000: hand-off-to-sales`, or
+ * `no case holds (budget 2000): otherwise nurture-1`.
+ */
+export function explainBranch(step: StepOf<'branch'>, index: number, otherwise: string | undefined, resolve: Resolve, stageRank?: StageRank): string {
+  const value = (subject: string) => {
+    const actual = resolve(subject);
+    if (actual === undefined || actual === null || actual === '') return 'missing';
+    return Array.isArray(actual) ? `[${actual.join(', ')}]` : String(actual);
+  };
+  const describe = (w: StepOf<'branch'>['cases'][number]['when'][number]) =>
+    'text' in w ? `${w.subject} (${value(w.subject)}) ${w.op}${w.value === undefined ? '' : ` ${Array.isArray(w.value) ? `[${w.value.join(', ')}]` : String(w.value)}`}` : `${w.happened} happened within ${formatDuration(w.within)}`;
+  const chosen = step.cases[index];
+  if (chosen) return `${chosen.when.map(describe).join(' and ')}: ${chosen.next}`;
+  // For each case, the first condition that failed: what kept the contact out of it.
+  const misses = step.cases.flatMap((c) => {
+    const failed = c.when.find((w): w is Condition => 'text' in w && !evaluate(w, resolve, stageRank)) ?? c.when.find((w) => !('text' in w));
+    if (!failed) return [];
+    return ['text' in failed ? `${failed.subject} ${value(failed.subject)}` : `no ${failed.happened} within ${formatDuration(failed.within)}`];
+  });
+  const unique = [...new Set(misses)];
+  return `no case holds${unique.length ? ` (${unique.join(', ')})` : ''}: otherwise ${otherwise ?? 'end'}`;
 }
 
 function scripted(raw: z.infer<typeof SimulatedEvent>, index: number, start: Date, contactId: string): TimelineEvent {

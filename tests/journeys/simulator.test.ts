@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { journeys } from '../../functions/journeys/journeys';
 import { stageRankOf } from '../../functions/scoring/domain/content';
-import { simulate, type SimulatedContact, type SimulatedEvent, type SimulationResult } from '../../lib/journeys/simulator';
+import { InvalidSimulatedContact, simulate, type SimulatedContact, type SimulatedEvent, type SimulationResult } from '../../lib/journeys/simulator';
 
 /** A Monday afternoon: inside every send window, so paths are the journeys' own. */
 const start = new Date('2026-11-23T15:00:00.000Z');
@@ -31,6 +31,30 @@ describe('budget-router, simulated', () => {
     expect(steps(result)).toEqual(['route-by-budget', 'hand-off-to-sales', 'rep-will-call']);
     expect(result.handOffs).toEqual([expect.objectContaining({ reason: 'Budget of $5,000 or more on a demo request' })]);
     expect(sent(result)).toEqual([['rep-will-call', 0]]);
+  });
+
+  it('explains a branch with the contact\'s value and where it leads', async () => {
+    const sales = await run('budget-router', { attributes: { budget: 9_000 } });
+    const nurture = await run('budget-router', { attributes: { budget: 2_000 } });
+    const none = await run('budget-router', { attributes: {} });
+
+    const noteOf = (result: SimulationResult) => result.path.find((p) => p.state === 'route-by-budget')?.note;
+    expect(noteOf(sales)).toBe('budget (9000) >= 5000: hand-off-to-sales');
+    expect(noteOf(nurture)).toBe('no case holds (budget 2000): otherwise nurture-1');
+    expect(noteOf(none)).toBe('no case holds (budget missing): otherwise nurture-1');
+  });
+
+  it('takes flat attributes as a shorthand for {"attributes": {...}}', async () => {
+    const result = await run('budget-router', { budget: 9_000, stage: 'lead' });
+
+    expect(steps(result)).toEqual(['route-by-budget', 'hand-off-to-sales', 'rep-will-call']);
+  });
+
+  it('refuses a contact with keys beside "attributes" instead of ignoring them, naming the expected shape', async () => {
+    await expect(run('budget-router', { attributes: {}, budget: 9_000 })).rejects.toThrow(
+      /The contact is not in the expected shape: .*budget.*Expected \{"attributes":\{"budget":9000\}\}/,
+    );
+    await expect(run('budget-router', { attributes: { budget: { amount: 9_000 } } })).rejects.toThrow(InvalidSimulatedContact);
   });
 
   it('nurtures a contact who gave no budget at all', async () => {
