@@ -5,7 +5,7 @@ import { CorruptItem } from '../contacts/contacts';
 import { parseContact, toItem } from '../contacts/dynamo-contacts';
 import { DateIndexEntry, JourneyWait, Membership } from '../journeys/domain/membership';
 import { countUpdate, reportStateItem, reportStateOf } from '../reports/dynamo-report-state';
-import { dateIndexKeys, keys, STATE_SK_FLOOR } from '../shared/keys';
+import { DATE_INDEX_PREFIX, dateIndexKeys, keys, STATE_SK_FLOOR } from '../shared/keys';
 import type { TimelineEvent } from '../shared/timeline';
 import type { WriteDecision } from './domain/decisions';
 import type { CommitOutcome, LoadedState, ReactorStore } from './ports';
@@ -37,7 +37,7 @@ export class DynamoReactorStore implements ReactorStore {
       contact: parseContact(profile),
       memberships: of('JOURNEY#').map((item) => parseState(Membership, item)),
       waits: of('WAIT#').map((item) => parseState(JourneyWait, item)),
-      dateIndex: of('DATEIDX#').map((item) => parseState(DateIndexEntry, item)),
+      dateIndex: of(DATE_INDEX_PREFIX).map((item) => parseState(DateIndexEntry, item)),
       ...reportStateOf(state),
     };
   }

@@ -9,12 +9,14 @@
  * | daily metric counter | METRIC#<metric>#<shard>     | <yyyy-mm-dd>          |
  * | journey membership   | CONTACT#<contactId>         | JOURNEY#<journeyId>   |
  * | journey wait (token) | CONTACT#<contactId>         | WAIT#<execution>#<step> |
- * | date index (sweeps)  | CONTACT#<contactId>         | DATEIDX#<attribute>   | GSI1: DATE#<attr>#<mm-dd> / <yyyy>#<contactId>
+ * | date index (sweeps)  | CONTACT#<contactId>         | INDEX#DATE#<attribute> | GSI1: DATE#<attr>#<mm-dd> / <yyyy>#<contactId>
  * | report state         | CONTACT#<contactId>         | REPORTS               |
  * | program (costs)      | PROGRAMS                    | <programId>           |
  *
  * Per-contact state items use SK prefixes that sort after `EVENT#` (`STATE_SK_FLOOR`), so the reactor loads a
- * contact's profile and all its state with one Query (`SK >= STATE_SK_FLOOR`) without reading its timeline.
+ * contact's profile and all its state with one Query (`SK >= STATE_SK_FLOOR`) without reading its timeline. A
+ * state item keyed below the floor is invisible to the rules (the date index once was, as `DATEIDX#`, and was
+ * rewritten on every event and never removed), so new state prefixes must sort at or after it.
  *
  * A metric's counters for a date range are one Query per shard (`SK BETWEEN from AND to`), never one read per
  * day. Shards spread a counter that every event writes over several partitions; see `metricShards`.
@@ -29,7 +31,7 @@ export const keys = {
     PK: `CONTACT#${contactId}`,
     SK: `WAIT#${executionName}#${stepId}`,
   }),
-  dateIndex: (contactId: string, attribute: string) => ({ PK: `CONTACT#${contactId}`, SK: `DATEIDX#${attribute}` }),
+  dateIndex: (contactId: string, attribute: string) => ({ PK: `CONTACT#${contactId}`, SK: `${DATE_INDEX_PREFIX}${attribute}` }),
   reportState: (contactId: string) => ({ PK: `CONTACT#${contactId}`, SK: 'REPORTS' }),
   program: (programId: string) => ({ PK: 'PROGRAMS', SK: programId }),
 };
@@ -43,6 +45,8 @@ export function dateIndexKeys(attribute: string, date: string, contactId: string
 }
 
 export const EVENT_PREFIX = 'EVENT#';
+/** SK prefix of a contact's date-index items; a state item, so it sorts after `STATE_SK_FLOOR`. */
+export const DATE_INDEX_PREFIX = 'INDEX#DATE#';
 
 export function metricPartition(metric: string, shard: number): string {
   return `METRIC#${metric}#${shard}`;

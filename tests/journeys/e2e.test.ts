@@ -1,6 +1,8 @@
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { journeys } from '../../functions/journeys/journeys';
 import { stageRankOf } from '../../functions/scoring/domain/content';
+import { keys } from '../../functions/shared/keys';
 import { simulate } from '../../lib/journeys/simulator';
 import { startRuntime, type Runtime } from '../../local/runtime';
 import { collapse, eventually, journeyDriver, trackedLinks } from './support';
@@ -129,7 +131,7 @@ describe('trial-expiry', () => {
     const ends = new Date(Date.now() + 3 * 86_400_000).toISOString().slice(0, 10);
     const contactId = await drive.identify(email, { email, first_name: 'Tess', trialEndsAt: ends });
     await eventually(
-      async () => (await drive.db.send(new (await import('@aws-sdk/lib-dynamodb')).GetCommand({ TableName: runtime.tableName, Key: { PK: `CONTACT#${contactId}`, SK: 'DATEIDX#trial_ends_at' } }))).Item,
+      async () => (await drive.db.send(new GetCommand({ TableName: runtime.tableName, Key: keys.dateIndex(contactId, 'trial_ends_at'), ConsistentRead: true }))).Item,
       (item) => item !== undefined,
     );
 

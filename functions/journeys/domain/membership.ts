@@ -33,7 +33,7 @@ export const JourneyWait = z.object({
 });
 export type JourneyWait = z.infer<typeof JourneyWait>;
 
-/** A date attribute indexed for the daily sweep (`CONTACT#<id>` / `DATEIDX#<attribute>`). */
+/** A date attribute indexed for the daily sweep (`CONTACT#<id>` / `INDEX#DATE#<attribute>`). */
 export const DateIndexEntry = z.object({ attribute: z.string(), date: z.string() });
 export type DateIndexEntry = z.infer<typeof DateIndexEntry>;
 

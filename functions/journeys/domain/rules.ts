@@ -11,8 +11,8 @@ import { executionNameFor, type Membership } from './membership';
 /**
  * The journeys' reactor rules, pure: on every new event,
  * 1. exit: stop the contact's running journeys on an unsubscribe (from all, or the journey's topic), a hard
- *    bounce, a complaint, or a goal reached;
- * 2. resume: hand the event to executions waiting for it;
+ *    bounce, a complaint, or a goal reached, and forget their waits;
+ * 2. resume: hand the event to executions waiting for it (not to one it stops);
  * 3. enrol: start every journey whose trigger the event matches and whose entry rules let the contact in;
  * 4. index the date attributes date triggers sweep on.
  * Time comes from the event (`occurredAt`), never a clock, so a replay decides the same.
@@ -29,17 +29,33 @@ export function journeyRules(journeys: ReadonlyMap<string, Journey>, stageRank?:
   const dateAttributes = [
     ...new Set([...journeys.values()].flatMap((j) => j.triggers.flatMap((t) => (t.on === 'date' ? [t.attribute] : [])))),
   ];
-  return (state) => [
-    ...exits(state, journeys, stageRank),
-    ...resumes(state, stageRank),
-    ...enrolments(state, journeys, stageRank),
-    ...recycling(state, journeys, options.recycleJourney),
-    ...dateIndex(state, dateAttributes),
-  ];
+  return (state) => {
+    const exiting = exits(state, journeys, stageRank);
+    const restarting = recycling(state, journeys, options.recycleJourney);
+    const stopped = new Set([...exiting, ...restarting].flatMap((d) => (d.type === 'StopJourney' ? [d.executionName] : [])));
+    return [
+      ...exiting,
+      ...resumes(state, stopped, stageRank),
+      ...enrolments(state, journeys, stageRank),
+      ...restarting,
+      ...dateIndex(state, dateAttributes),
+    ];
+  };
+}
+
+/**
+ * Forgets the waits of an execution being stopped, in the same transaction as its exit: left behind, each would
+ * match later events and cost a SendTaskSuccess to an execution that no longer runs.
+ */
+function forgetWaits({ contact, waits = [] }: ReactorState, executionName: string): Decision[] {
+  return waits
+    .filter((wait) => wait.executionName === executionName)
+    .map((wait) => ({ type: 'DeleteWait', contactId: contact.contactId, executionName, stepId: wait.stepId }));
 }
 
 /** A lead sales sent back (`stage.changed` to `recycled`) starts the recycle journey again from the top. */
-function recycling({ event, contact, memberships = [] }: ReactorState, journeys: ReadonlyMap<string, Journey>, journeyId: string | undefined): Decision[] {
+function recycling(state: ReactorState, journeys: ReadonlyMap<string, Journey>, journeyId: string | undefined): Decision[] {
+  const { event, contact, memberships = [] } = state;
   if (!journeyId || event.type !== EventName.StageChanged || event.data.to !== 'recycled') return [];
   const journey = journeys.get(journeyId);
   if (!journey || contact.suppressed) return [];
@@ -58,6 +74,7 @@ function recycling({ event, contact, memberships = [] }: ReactorState, journeys:
               data: { journeyId, executionName: membership.executionName, reason: 'recycled', detail: 'sales sent the lead back to nurture' },
             },
           },
+          ...forgetWaits(state, membership.executionName),
         ]
       : [];
   return [...restart, ...enrol(journey, contact, event, membership)];
@@ -80,7 +97,8 @@ export function exitReason(event: TimelineEvent, journey: Journey, contact: Cont
   return undefined;
 }
 
-function exits({ event, contact, memberships = [] }: ReactorState, journeys: ReadonlyMap<string, Journey>, stageRank?: StageRank): Decision[] {
+function exits(state: ReactorState, journeys: ReadonlyMap<string, Journey>, stageRank?: StageRank): Decision[] {
+  const { event, contact, memberships = [] } = state;
   // The journey's own bookkeeping events never end it.
   if (event.type.startsWith('journey.')) return [];
   return memberships
@@ -106,13 +124,15 @@ function exits({ event, contact, memberships = [] }: ReactorState, journeys: Rea
             data: { journeyId: membership.journeyId, executionName: membership.executionName, reason: exit.reason, detail: exit.detail },
           },
         },
+        ...forgetWaits(state, membership.executionName),
       ] satisfies Decision[];
     });
 }
 
-function resumes({ event, contact, waits = [] }: ReactorState, stageRank?: StageRank): Decision[] {
+/** Executions waiting for this event resume, except those the same event stops. */
+function resumes({ event, contact, waits = [] }: ReactorState, stopped: ReadonlySet<string>, stageRank?: StageRank): Decision[] {
   return waits
-    .filter((wait) => eventMatches(event, wait.event, wait.where.map(condition), stageRank))
+    .filter((wait) => !stopped.has(wait.executionName) && eventMatches(event, wait.event, wait.where.map(condition), stageRank))
     .flatMap((wait): Decision[] => [
       {
         type: 'ResumeJourney',
@@ -126,7 +146,7 @@ function resumes({ event, contact, waits = [] }: ReactorState, stageRank?: Stage
 function enrolments(state: ReactorState, journeys: ReadonlyMap<string, Journey>, stageRank?: StageRank): Decision[] {
   const { event, contact } = state;
   return [...journeys.values()].flatMap((journey) => {
-    if (!journey.triggers.some((trigger) => triggerMatches(trigger, event, journey, stageRank))) return [];
+    if (!journey.triggers.some((trigger) => triggerMatches(trigger, event, journey, contact, stageRank))) return [];
     const membership = (state.memberships ?? []).find((m) => m.journeyId === journey.id);
     const eligibility = entryCheck(journey, contact, membership, event.occurredAt, stageRank);
     if (eligibility.type !== 'Eligible') return [];
@@ -135,7 +155,7 @@ function enrolments(state: ReactorState, journeys: ReadonlyMap<string, Journey>,
 }
 
 /** Whether a trigger fires on this event (webhook and date enrolments arrive as `journey.enrollment_requested`). */
-export function triggerMatches(trigger: Trigger, event: TimelineEvent, journey: Journey, stageRank?: StageRank): boolean {
+export function triggerMatches(trigger: Trigger, event: TimelineEvent, journey: Journey, contact: Contact, stageRank?: StageRank): boolean {
   switch (trigger.on) {
     case 'form_submitted':
       return event.type === EventName.FormSubmitted && event.data.formId === trigger.form && eventMatches(event, EventName.FormSubmitted, trigger.where, stageRank);
@@ -150,7 +170,8 @@ export function triggerMatches(trigger: Trigger, event: TimelineEvent, journey: 
         event.type === EventName.JourneyEnrollmentRequested &&
         event.data.journeyId === journey.id &&
         event.data.source === 'date' &&
-        event.data.attribute === trigger.attribute
+        event.data.attribute === trigger.attribute &&
+        dateStillHolds(contact.attributes[trigger.attribute], event.data.date, trigger.yearly)
       );
   }
 }
@@ -231,6 +252,17 @@ function dateIndex({ contact, dateIndex: indexed = [] }: ReactorState, attribute
     if (date === current) return [];
     return [{ type: 'IndexDate', contactId: contact.contactId, attribute, date }];
   });
+}
+
+/**
+ * Whether the contact's date attribute is still the date the sweep found it on. The sweep reads an index the
+ * reactor maintains after the fact, so a date cleared or moved since can still be indexed under the old day;
+ * this is what keeps such a stale item from enrolling anyone. Yearly triggers compare month and day only.
+ */
+function dateStillHolds(value: unknown, swept: string | undefined, yearly: boolean): boolean {
+  const current = dateOf(value);
+  if (current === null || swept === undefined) return false;
+  return yearly ? current.slice(5) === swept.slice(5, 10) : current === swept;
 }
 
 /** `YYYY-MM-DD` of a date attribute (a date or an ISO timestamp), or null when it is not one. */
