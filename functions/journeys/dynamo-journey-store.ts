@@ -121,6 +121,8 @@ export class DynamoJourneyStore implements JourneyStore {
     event: TimelineEvent,
     options: { readonly onlyIfRunning?: boolean } = {},
   ): Promise<void> {
+    // The execution has ended: its waits could only cost a useless SendTaskSuccess on a later matching event.
+    const waits = (await this.waitKeys(contactId, executionName)).map((Key) => ({ Delete: { TableName: this.tableName, Key } }));
     try {
       await this.db.send(
         new TransactWriteCommand({
@@ -136,6 +138,7 @@ export class DynamoJourneyStore implements JourneyStore {
               },
             },
             { Put: { TableName: this.tableName, Item: toItem(event), ConditionExpression: 'attribute_not_exists(PK)' } },
+            ...waits,
           ],
         }),
       );
@@ -149,6 +152,27 @@ export class DynamoJourneyStore implements JourneyStore {
       if (reasons[1]?.Code === 'ConditionalCheckFailed') return;
       throw error;
     }
+  }
+
+  /** The keys of an execution's waits (`WAIT#<executionName>#<stepId>`): a few items, one consistent Query. */
+  private async waitKeys(contactId: string, executionName: string): Promise<Record<string, unknown>[]> {
+    const found: Record<string, unknown>[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :wait)',
+          ExpressionAttributeValues: { ':pk': keys.profile(contactId).PK, ':wait': keys.wait(contactId, executionName, '').SK },
+          ProjectionExpression: 'PK, SK',
+          ConsistentRead: true,
+          ExclusiveStartKey: start,
+        }),
+      );
+      found.push(...(page.Items ?? []));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return found;
   }
 
   async append(event: TimelineEvent): Promise<'Appended' | 'AlreadyAppended' | 'NoSuchContact'> {

@@ -15,8 +15,8 @@ export interface JourneyStore {
    */
   updateContact(contactId: string, change: ContactUpdatedData, eventId: string, at: string): Promise<'Updated' | 'AlreadyApplied' | 'NoSuchContact'>;
   /**
-   * Marks the membership of this execution ended (only if it is still this execution's and running) and appends
-   * `event` once (deterministic id), together. When the membership had ended already, the event is appended
+   * Marks the membership of this execution ended (only if it is still this execution's and running), appends
+   * `event` once (deterministic id) and deletes the execution's waits, together. When the membership had ended already, the event is appended
    * alone unless `onlyIfRunning`.
    */
   finish(
