@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoContacts } from '../../functions/contacts/dynamo-contacts';
+import { loadJourneys } from '../../functions/journeys/domain/journey-file';
 import { journeyRules } from '../../functions/journeys/domain/rules';
 import { DynamoJourneyStore } from '../../functions/journeys/dynamo-journey-store';
 import { makeJourneyStatus } from '../../functions/journeys/journey-status';
@@ -11,8 +12,11 @@ import { journeys } from '../../functions/journeys/journeys';
 import { executionArn, SfnJourneys } from '../../functions/journeys/sfn-journeys';
 import { DynamoReactorStore } from '../../functions/reactor/dynamo-reactor-store';
 import { react, type ReactorDeps } from '../../functions/reactor/reactor';
-import { stageRankOf } from '../../functions/scoring/domain/content';
+import { lifecycle, scoringRules, stageRankOf } from '../../functions/scoring/domain/content';
+import { scoringRule } from '../../functions/scoring/domain/lifecycle-rule';
 import { EventName } from '../../functions/shared/events';
+import { deterministicId } from '../../functions/shared/ids';
+import { keys } from '../../functions/shared/keys';
 import type { NewTimelineEvent, TimelineEvent } from '../../functions/shared/timeline';
 import type { AslDefinition } from '../../lib/journeys/compiler';
 import { startLocalStepFunctions, type LocalStepFunctions } from '../../local/stepfunctions';
@@ -58,6 +62,16 @@ const parkOnClick: AslDefinition = {
 };
 const aYear: AslDefinition = { Comment: 'a year', StartAt: 'year', States: { year: { Type: 'Wait', Seconds: 365 * 86_400, End: true } } };
 
+/** A journey of this test's own, started by entering the `lead` stage (no shipped journey has such a trigger). */
+const leadJourneys = loadJourneys({
+  'lead-welcome.yaml': {
+    id: 'lead-welcome',
+    name: 'Lead welcome',
+    triggers: [{ on: 'stage_entered', stage: 'lead' }],
+    steps: [{ id: 'hello', type: 'send_email', template: 'welcome' }],
+  },
+});
+
 let table: TestTable;
 let contacts: DynamoContacts;
 let store: DynamoJourneyStore;
@@ -74,7 +88,7 @@ beforeAll(async () => {
     port: 0,
     region: REGION,
     account: ACCOUNT,
-    stateMachines: new Map([...journeys.keys()].map((id) => [`journey-${id}`, id === 'budget-router' ? parkOnClick : aYear])),
+    stateMachines: new Map([...journeys.keys(), ...leadJourneys.keys()].map((id) => [`journey-${id}`, id === 'budget-router' ? parkOnClick : aYear])),
     invoke: async (key, input) => {
       if (key !== 'journeyStep') throw new Error(`unexpected function ${key}`);
       return journeyStep(input);
@@ -115,6 +129,18 @@ async function appended(contactId: string, event: NewTimelineEvent): Promise<Tim
   const outcome = await contacts.appendEvent(contactId, event);
   if (outcome.type !== 'Appended') throw new Error(outcome.type);
   return outcome.event;
+}
+
+/** Clears contact attributes as an update-contact step does, and returns the `contact.updated` event it appended. */
+async function cleared(contactId: string, ...attributes: string[]): Promise<TimelineEvent> {
+  const at = new Date();
+  const eventId = deterministicId(at, `clear#${contactId}#${attributes.join()}`);
+  await store.updateContact(contactId, { set: {}, cleared: attributes, addedTags: [], removedTags: [] }, eventId, at.toISOString());
+  return (await timeline(contactId)).find((e) => e.eventId === eventId)!;
+}
+
+function sweepOf() {
+  return makeJourneySweep({ journeys, dates: new DynamoDateIndex(table.documentClient, table.tableName), store, clock: { now: () => new Date() }, logger: memoryLogger() });
 }
 
 async function status(journeyId: string, executionName: string) {
@@ -229,5 +255,111 @@ describe('the reactor running journeys through Step Functions', () => {
     const membership = await store.membership(contactId, 'trial-expiry');
     expect(membership).toMatchObject({ status: 'running' });
     expect(await status('trial-expiry', membership!.executionName)).toBe('RUNNING');
+  });
+
+  it('forgets the date index when trial_ends_at is cleared, so the sweep finds nobody and no trial-expiry starts', async () => {
+    // Prepare: the date is set and indexed
+    const { contactId, event } = await submitted('newsletter', { trial_ends_at: '2027-05-20' });
+    const deps = reactorDeps();
+    await react(event, deps);
+    const indexKey = keys.dateIndex(contactId, 'trial_ends_at').SK;
+    const indexedAfterSet = (await table.partition(`CONTACT#${contactId}`)).find((item) => item.SK === indexKey);
+    const unrelated = await appended(contactId, { type: EventName.Tracked, occurredAt: new Date().toISOString(), data: { event: 'page_ping', properties: {} } });
+    const onUnrelated = await react(unrelated, deps);
+
+    // Act: the date is cleared, then the day three days before it comes
+    await react(await cleared(contactId, 'trial_ends_at'), deps);
+    const swept = await sweepOf()({ day: '2027-05-17' });
+
+    // Assess
+    expect(indexedAfterSet).toMatchObject({ date: '2027-05-20', GSI1PK: 'DATE#trial_ends_at#05-20' });
+    expect(onUnrelated).toEqual({ type: 'Applied', decisions: 0 });
+    expect((await table.partition(`CONTACT#${contactId}`)).find((item) => item.SK === indexKey)).toBeUndefined();
+    expect(swept.requested).toBe(0);
+    expect(await store.membership(contactId, 'trial-expiry')).toBeUndefined();
+  });
+
+  it('does not enrol from a sweep request when trial_ends_at was cleared after the sweep read the index', async () => {
+    // Prepare: the sweep requests the enrolment, then the date is cleared before the reactor sees the request
+    const { contactId, event } = await submitted('newsletter', { trial_ends_at: '2027-06-20' });
+    const deps = reactorDeps();
+    await react(event, deps);
+    expect((await sweepOf()({ day: '2027-06-17' })).requested).toBe(1);
+    const request = (await timeline(contactId)).find((e) => e.type === EventName.JourneyEnrollmentRequested)!;
+    await react(await cleared(contactId, 'trial_ends_at'), deps);
+
+    // Act
+    await react(request, deps);
+
+    // Assess
+    expect(await store.membership(contactId, 'trial-expiry')).toBeUndefined();
+    expect(sfn.executions().filter((e) => e.name.startsWith(`trial-expiry-${contactId}-`))).toEqual([]);
+  });
+
+  it('enrols a contact in a journey triggered by entering a stage, from the stage.changed event scoring appends', async () => {
+    // Prepare: scoring moves a first form post to `lead` and appends stage.changed
+    const { contactId, event } = await submitted('newsletter');
+    const deps = { ...reactorDeps(), rules: [scoringRule(scoringRules, lifecycle), journeyRules(leadJourneys, stageRankOf)] };
+    await react(event, deps);
+    const stageChanged = (await timeline(contactId)).find((e) => e.type === EventName.StageChanged);
+
+    // Act
+    await react(stageChanged!, deps);
+
+    // Assess
+    expect(stageChanged?.data).toMatchObject({ to: 'lead' });
+    const membership = await store.membership(contactId, 'lead-welcome');
+    expect(membership).toMatchObject({ status: 'running', entries: 1, executionName: `lead-welcome-${contactId}-${stageChanged!.eventId}` });
+    expect(await status('lead-welcome', membership!.executionName)).toBe('RUNNING');
+  });
+
+  it('deletes the waits of a journey the contact leaves, so a later matching click resumes nothing', async () => {
+    // Prepare: budget-router waits for a click on nurture-1
+    const { contactId, event } = await submitted('demo-request', { budget: 2000 });
+    const deps = reactorDeps();
+    await react(event, deps);
+    const { executionName } = (await store.membership(contactId, 'budget-router'))!;
+    const waitKey = `WAIT#${executionName}#wait-click-1`;
+    await eventually(async () => (await table.partition(`CONTACT#${contactId}`)).find((item) => item.SK === waitKey));
+
+    // Act: the contact unsubscribes, then clicks the link the journey waited for
+    const unsubscribe = await appended(contactId, { type: EventName.EmailUnsubscribed, occurredAt: new Date().toISOString(), data: { topic: 'all', source: 'one-click' } });
+    await react(unsubscribe, deps);
+    const waitsAfterExit = (await table.partition(`CONTACT#${contactId}`)).filter((item) => String(item.SK).startsWith('WAIT#'));
+    const click = await appended(contactId, {
+      type: EventName.EmailClicked,
+      occurredAt: new Date().toISOString(),
+      data: { messageId: 'm-1', templateId: 'nurture-1', url: 'https://acme.example/demo', linkIndex: 0, machine: false },
+    });
+    const onClick = await react(click, deps);
+
+    // Assess
+    expect(waitsAfterExit).toEqual([]);
+    expect(onClick).toEqual({ type: 'Applied', decisions: 0 });
+    expect(await store.membership(contactId, 'budget-router')).toMatchObject({ status: 'exited', endReason: 'unsubscribed' });
+  });
+
+  it('deletes the waits of an execution ended through the enrolments API (the journey store\'s finish)', async () => {
+    // Prepare
+    const { contactId, event } = await submitted('demo-request', { budget: 2000 });
+    await react(event, reactorDeps());
+    const { executionName } = (await store.membership(contactId, 'budget-router'))!;
+    const waitKey = `WAIT#${executionName}#wait-click-1`;
+    await eventually(async () => (await table.partition(`CONTACT#${contactId}`)).find((item) => item.SK === waitKey));
+
+    // Act
+    await store.finish(contactId, 'budget-router', executionName, 'exited', {
+      eventId: `${executionName}.exit.api`,
+      contactId,
+      occurredAt: new Date().toISOString(),
+      type: EventName.JourneyExited,
+      data: { journeyId: 'budget-router', executionName, reason: 'api', detail: 'DELETE enrolment' },
+    });
+
+    // Assess
+    const items = await table.partition(`CONTACT#${contactId}`);
+    expect(items.filter((item) => String(item.SK).startsWith('WAIT#'))).toEqual([]);
+    expect(await store.membership(contactId, 'budget-router')).toMatchObject({ status: 'exited' });
+    expect((await timeline(contactId)).filter((e) => e.type === EventName.JourneyExited)).toHaveLength(1);
   });
 });

@@ -35,8 +35,8 @@ const events = {
   clicked: (templateId: string, machine = false) =>
     eventOf(EventName.EmailClicked, { messageId: 'm-1', templateId, url: 'https://acme.example/demo', linkIndex: 0, machine }),
   stageChanged: (to: string) => eventOf(EventName.StageChanged, { from: 'mql', to, reason: 'score' }),
-  enrolment: (journeyId: string, source: 'webhook' | 'date', attribute?: string) =>
-    eventOf(EventName.JourneyEnrollmentRequested, { journeyId, source, ...(attribute ? { attribute, date: '2026-11-27' } : {}) }),
+  enrolment: (journeyId: string, source: 'webhook' | 'date', attribute?: string, date = '2026-11-27') =>
+    eventOf(EventName.JourneyEnrollmentRequested, { journeyId, source, ...(attribute ? { attribute, date } : {}) }),
 };
 
 function membershipOf(overrides: Partial<Membership> = {}): Membership {
@@ -167,9 +167,50 @@ describe('enrolling contacts', () => {
   });
 
   it('starts trial-expiry when the sweep asks for its date trigger', () => {
-    const decisions = decide({ event: events.enrolment('trial-expiry', 'date', 'trial_ends_at') });
+    const contact = contactWith({ attributes: { trial_ends_at: '2026-11-27' } });
+
+    const decisions = decide({ event: events.enrolment('trial-expiry', 'date', 'trial_ends_at'), contact });
 
     expect(decisions.filter(about('trial-expiry')).map((d) => d.type)).toEqual(['StartJourney', 'RecordMembership', 'AppendEvent']);
+  });
+
+  it('does not start a date journey from a stale index: the date was cleared or moved after the sweep read it', () => {
+    // Prepare: the sweep found trial_ends_at on 2026-11-27
+    const request = events.enrolment('trial-expiry', 'date', 'trial_ends_at', '2026-11-27');
+    const indexed: DateIndexEntry[] = [{ attribute: 'trial_ends_at', date: '2026-11-27' }];
+
+    // Act
+    const cleared = decide({ event: request, dateIndex: indexed });
+    const moved = decide({ event: request, contact: contactWith({ attributes: { trial_ends_at: '2026-12-27' } }), dateIndex: indexed });
+
+    // Assess: no enrolment; the index follows the contact's current value
+    expect(cleared.filter((d) => d.type === 'StartJourney')).toEqual([]);
+    expect(moved.filter((d) => d.type === 'StartJourney')).toEqual([]);
+    expect(cleared).toEqual([{ type: 'IndexDate', contactId: CONTACT_ID, attribute: 'trial_ends_at', date: null }]);
+  });
+
+  it('starts a yearly birthday journey on the birthday\'s month and day, whatever the year of birth', () => {
+    // Prepare: the sweep asks with this year's date of the birthday
+    const rule = journeyRules(journeysWith({ triggers: [{ on: 'date', attribute: 'birthday', yearly: true }] }));
+    const request = events.enrolment('j', 'date', 'birthday', '2026-11-24');
+
+    // Act
+    const born = (birthday: string) => decide({ event: request, contact: contactWith({ attributes: { birthday } }), dateIndex: [{ attribute: 'birthday', date: birthday.slice(0, 10) }] }, rule);
+
+    // Assess
+    expect(born('1990-11-24').map((d) => d.type)).toEqual(['StartJourney', 'RecordMembership', 'AppendEvent']);
+    expect(born('1990-11-24T00:00:00Z').map((d) => d.type)).toEqual(['StartJourney', 'RecordMembership', 'AppendEvent']);
+    expect(born('1990-11-25')).toEqual([]);
+  });
+
+  it('starts a journey on entering its trigger stage, not on entering another', () => {
+    const rule = journeyRules(journeysWith({ triggers: [{ on: 'stage_entered', stage: 'mql' }] }));
+
+    const entered = decide({ event: events.stageChanged('mql'), contact: contactWith({ stage: 'mql' }) }, rule);
+    const other = decide({ event: events.stageChanged('sql'), contact: contactWith({ stage: 'sql' }) }, rule);
+
+    expect(entered.map((d) => d.type)).toEqual(['StartJourney', 'RecordMembership', 'AppendEvent']);
+    expect(other).toEqual([]);
   });
 
   it('does not enrol a contact who is already running through the journey', () => {
@@ -307,6 +348,29 @@ describe('exiting journeys', () => {
     const entered = eventOf(EventName.JourneyEntered, { journeyId: 'budget-router', executionName: 'x', triggerEventId: 'y', entry: 1 });
 
     expect(decide({ event: entered, contact: contactWith({ stage: 'sql' }), memberships: running })).toEqual([]);
+  });
+
+  it('forgets the exiting execution\'s waits in the same decisions, and leaves other executions\' waits alone', () => {
+    // Prepare: budget-router waits for a click; another journey's execution waits too
+    const other: JourneyWait = { ...waitFor('nurture-1'), journeyId: 'cart-recovery', executionName: 'cart-recovery-x', stepId: 'wait-order' };
+
+    // Act
+    const decisions = decide({ event: events.unsubscribed('nurture'), memberships: running, waits: [waitFor('nurture-1'), other] });
+
+    // Assess
+    expect(decisions.map((d) => d.type)).toEqual(['StopJourney', 'RecordMembership', 'AppendEvent', 'DeleteWait']);
+    expect(decisions[3]).toEqual({ type: 'DeleteWait', contactId: CONTACT_ID, executionName: running[0]!.executionName, stepId: 'wait-click-1' });
+  });
+
+  it('does not resume an execution that the same event stops', () => {
+    // Prepare: a wait for demo_booked, which is also budget-router's goal
+    const wait: JourneyWait = { ...waitFor('nurture-1'), event: 'demo_booked', where: [] };
+
+    // Act
+    const decisions = decide({ event: events.tracked('demo_booked'), memberships: running, waits: [wait] });
+
+    // Assess
+    expect(decisions.map((d) => d.type)).toEqual(['StopJourney', 'RecordMembership', 'AppendEvent', 'DeleteWait']);
   });
 
   it('does not stop journeys that already ended', () => {
