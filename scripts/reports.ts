@@ -4,7 +4,7 @@ import { countingRules } from '../functions/reactor/domain/decide';
 import { formatTable, toCsv } from '../functions/reports/domain/reports';
 import { DynamoMetrics } from '../functions/reports/dynamo-metrics';
 import { DynamoPrograms } from '../functions/reports/dynamo-programs';
-import { rebuildFromTable, storedCounters, withoutZeros, writeRebuild } from '../functions/reports/rebuild';
+import { differingItems, rebuildFromTable, storedCounters, withoutZeros, writeRebuild } from '../functions/reports/rebuild';
 import { REPORT_NAMES, ReportQuery, runReport, type ReportName } from '../functions/reports/reports';
 import { lifecycle } from '../functions/scoring/domain/content';
 import { localCredentials, localRegion } from '../local/dynamodb-local';
@@ -51,9 +51,7 @@ try {
     const rebuilt = await rebuildFromTable(db, tableName, countingRules);
     const live = storedCounters(rebuilt.existing);
     const fresh = withoutZeros(rebuilt.counters);
-    const differing = [...new Set([...live.keys(), ...fresh.keys()])].filter(
-      (key) => JSON.stringify(sorted(live.get(key)?.counts)) !== JSON.stringify(sorted(fresh.get(key)?.counts)),
-    ).length;
+    const differing = differingItems(live, fresh).length;
     if (!flags.has('dry-run')) await writeRebuild(db, tableName, rebuilt);
     const seconds = (Date.now() - started) / 1000;
     console.log(
@@ -83,8 +81,4 @@ try {
   process.exitCode = 1;
 } finally {
   client.destroy();
-}
-
-function sorted(counts: Record<string, number> | undefined): [string, number][] {
-  return Object.entries(counts ?? {}).sort(([a], [b]) => a.localeCompare(b));
 }

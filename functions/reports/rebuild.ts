@@ -4,7 +4,7 @@ import { parseContact } from '../contacts/dynamo-contacts';
 import type { Rule } from '../reactor/domain/decisions';
 import { EVENT_PREFIX, keys } from '../shared/keys';
 import { parseTimelineItem, type TimelineEvent } from '../shared/timeline';
-import { counterKey, rebuildContact, type CounterItems } from './domain/rebuild';
+import { COUNTED_METRICS, counterKey, metricOfPartition, rebuildContact, type CounterItems } from './domain/rebuild';
 import type { ReportState } from './domain/report-state';
 import { reportStateItem } from './dynamo-report-state';
 
@@ -28,7 +28,7 @@ export async function rebuildFromTable(db: DynamoDBDocumentClient, tableName: st
   await scanAll(db, tableName, (item) => {
     const pk = String(item.PK);
     const sk = String(item.SK);
-    if (pk.startsWith('METRIC#') || (pk.startsWith('CONTACT#') && sk === keys.reportState('').SK)) existing.push({ PK: pk, SK: sk, ...item });
+    if (isCounted(pk) || (pk.startsWith('CONTACT#') && sk === keys.reportState('').SK)) existing.push({ PK: pk, SK: sk, ...item });
     if (!pk.startsWith('CONTACT#')) return;
     if (sk === 'PROFILE') profiles.set(pk, parseContact(item));
     else if (sk.startsWith(EVENT_PREFIX)) {
@@ -47,15 +47,19 @@ export async function rebuildFromTable(db: DynamoDBDocumentClient, tableName: st
   return { contacts: profiles.size, events, counters, states, existing };
 }
 
-/** Every stored counter item (`METRIC#…`), as `CounterItems`, zero counters left out (an ADD of -1 leaves a 0). */
+/** A counter item the counting rules write (see {@link COUNTED_METRICS}). */
+const isCounted = (pk: string): boolean => COUNTED_METRICS.has(metricOfPartition(pk)?.metric ?? '');
+
+/**
+ * Every stored counter item the counting rules write, as `CounterItems`, zero counters left out (an ADD of -1
+ * leaves a 0). Other `METRIC#` items (refused bots) are no rebuild's business and are left out.
+ */
 export function storedCounters(items: readonly Record<string, unknown>[]): CounterItems {
   const counters: CounterItems = new Map();
   for (const item of items) {
     const pk = String(item.PK);
-    if (!pk.startsWith('METRIC#')) continue;
-    const shardAt = pk.lastIndexOf('#');
-    const metric = pk.slice('METRIC#'.length, shardAt);
-    const shard = Number(pk.slice(shardAt + 1));
+    if (!isCounted(pk)) continue;
+    const { metric, shard } = metricOfPartition(pk)!;
     const counts = Object.fromEntries(Object.entries(item).filter(([name, value]) => name !== 'PK' && name !== 'SK' && typeof value === 'number' && value !== 0)) as Record<string, number>;
     if (Object.keys(counts).length) counters.set(counterKey(metric, shard, String(item.SK)), { metric, shard, day: String(item.SK), counts });
   }
@@ -72,7 +76,16 @@ export function withoutZeros(counters: CounterItems): CounterItems {
   return clean;
 }
 
-/** Replaces the stored counters and report states with the rebuilt ones (stop the reactor while it runs). */
+/** The keys of the counter items whose counters differ between two sets (what a dry run reports). */
+export function differingItems(live: CounterItems, fresh: CounterItems): string[] {
+  const sorted = (counts: Record<string, number> | undefined) => JSON.stringify(Object.entries(counts ?? {}).sort(([a], [b]) => a.localeCompare(b)));
+  return [...new Set([...live.keys(), ...fresh.keys()])].filter((key) => sorted(live.get(key)?.counts) !== sorted(fresh.get(key)?.counts));
+}
+
+/**
+ * Replaces the stored counters of the counting rules and the report states with the rebuilt ones (stop the reactor
+ * while it runs); other `METRIC#` items are kept.
+ */
 export async function writeRebuild(db: DynamoDBDocumentClient, tableName: string, rebuilt: RebuildResult & { existing: Record<string, unknown>[] }): Promise<void> {
   const deletes = rebuilt.existing.map((item) => ({ DeleteRequest: { Key: { PK: item.PK, SK: item.SK } } }));
   const puts = [

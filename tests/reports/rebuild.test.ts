@@ -8,7 +8,9 @@ import { makeReactor } from '../../functions/reactor/reactor';
 import { matchesFilter } from '../../functions/reactor/stream-filter';
 import { ReportMetric } from '../../functions/reports/domain/counters';
 import { DynamoMetrics } from '../../functions/reports/dynamo-metrics';
-import { rebuildFromTable, storedCounters, withoutZeros, writeRebuild } from '../../functions/reports/rebuild';
+import { differingItems, rebuildFromTable, storedCounters, withoutZeros, writeRebuild } from '../../functions/reports/rebuild';
+import { metricPartition } from '../../functions/shared/keys';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { EventName } from '../../functions/shared/events';
 import type { NewTimelineEvent } from '../../functions/shared/timeline';
 import { memoryLogger } from '../support/http';
@@ -131,6 +133,19 @@ describe('reports rebuild', () => {
 
     expect(await metrics.counters(ReportMetric.leads, '2026-10-01', '2026-12-31')).toEqual(before);
     expect(Object.fromEntries(storedCounters(await table.scan()))).toEqual(Object.fromEntries(withoutZeros(rebuilt.counters)));
+  }, 120_000);
+
+  it('leaves counters no timeline holds (refused bots) alone: not reported as differing, not deleted', async () => {
+    // As functions/forms/dynamo-intake.ts counts a refused bot.
+    const bot = { PK: metricPartition('forms.bots_refused.honeypot', 1), SK: '2026-10-02' };
+    await table.documentClient.send(
+      new UpdateCommand({ TableName: table.tableName, Key: bot, UpdateExpression: 'ADD #count :n', ExpressionAttributeNames: { '#count': 'count' }, ExpressionAttributeValues: { ':n': 7 } }),
+    );
+    const rebuilt = await rebuildFromTable(table.documentClient, table.tableName, countingRules);
+
+    expect(differingItems(storedCounters(rebuilt.existing), withoutZeros(rebuilt.counters))).toEqual([]);
+    await writeRebuild(table.documentClient, table.tableName, rebuilt);
+    expect((await table.documentClient.send(new GetCommand({ TableName: table.tableName, Key: bot }))).Item).toEqual({ ...bot, count: 7 });
   }, 120_000);
 
   it('counts the seeded history as the marketer expects: new leads, unique human opens, machine opens apart', async () => {

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ReportMetric } from '../../functions/reports/domain/counters';
+import { ReportMetric, monthlyMetric, shardsOf } from '../../functions/reports/domain/counters';
 import { countUpdate } from '../../functions/reports/dynamo-report-state';
 import { DynamoMetrics } from '../../functions/reports/dynamo-metrics';
 import { DynamoPrograms } from '../../functions/reports/dynamo-programs';
@@ -63,6 +63,19 @@ describe('GET /reports/{name}', () => {
     });
     const email = bodyOf(await get('email', { from: '2026-10-01', to: '2026-10-01' }));
     expect((email.rows as unknown[][])[0]!.slice(0, 5)).toEqual(['budget-router', 'nurture-1', 'nurture-1', 10, 4]);
+  });
+
+  it('sums the shards of the month items every new lead writes (funnel, lead scores)', async () => {
+    await count(monthlyMetric(ReportMetric.funnel), '2026-08-01', { 'entered/subscriber': 2 }, 0);
+    await count(monthlyMetric(ReportMetric.funnel), '2026-08-01', { 'entered/subscriber': 3 }, shardsOf(ReportMetric.funnel) - 1);
+    await count(ReportMetric.leadScores, '2026-08-01', { b0: 1 }, 0);
+    await count(ReportMetric.leadScores, '2026-08-01', { b0: 1, b2: 3 }, shardsOf(ReportMetric.leadScores) - 1);
+
+    const funnel = bodyOf(await get('funnel', { from: '2026-08-01', to: '2026-08-31' }));
+    const scores = bodyOf(await get('lead-scores', { from: '2026-08-01', to: '2026-08-31' }));
+
+    expect((funnel.rows as unknown[][])[0]!.slice(0, 2)).toEqual(['subscriber', 5]);
+    expect((scores.rows as unknown[][])[0]!.slice(0, 2)).toEqual(['2026-08', 5]);
   });
 
   it('exports CSV', async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Contact } from '../../functions/contacts/domain/contact';
 import type { Decision, DecisionOf } from '../../functions/reactor/domain/decisions';
-import { ReportMetric, reportRule } from '../../functions/reports/domain/counters';
+import { ReportMetric, monthlyMetric, reportRule, shardsOf } from '../../functions/reports/domain/counters';
 import { rebuildContact, type CounterItems } from '../../functions/reports/domain/rebuild';
 import {
   costReport,
@@ -20,7 +20,7 @@ import {
 } from '../../functions/reports/domain/reports';
 import type { ReportState } from '../../functions/reports/domain/report-state';
 import { EventName } from '../../functions/shared/events';
-import type { TimelineEvent } from '../../functions/shared/timeline';
+import { JourneyExitedData, type TimelineEvent } from '../../functions/shared/timeline';
 
 const stages = ['subscriber', 'lead', 'mql', 'sql', 'customer'];
 const rule = reportRule({ initialStage: 'subscriber', rankOf: (stage) => (stage === undefined ? 0 : stages.indexOf(stage) === -1 ? undefined : stages.indexOf(stage)) });
@@ -123,6 +123,74 @@ describe('report counters rule', () => {
     expect(Object.fromEntries(buckets)).toEqual({ b4: 1 });
   });
 
+  it('spreads the items every new lead writes (funnel, its month, the lead-scores month) over shards', () => {
+    const created = (i: number) =>
+      rule({
+        event: { ...event(EventName.FormSubmitted, '2026-10-01T08:00:00.000Z', { formId: 'demo', fields: {}, utm: {} }), eventId: `01NEWLEAD${String(i).padStart(4, '0')}` },
+        contact: { ...contact, contactId: `c${i}` },
+      }).filter((d): d is DecisionOf<'CountMetric'> => d.type === 'CountMetric');
+    const decisions = Array.from({ length: 40 }, (_, i) => created(i)).flat();
+
+    for (const metric of [ReportMetric.funnel, monthlyMetric(ReportMetric.funnel), ReportMetric.leadScores]) {
+      const shards = new Set(decisions.filter((d) => d.metric === metric).map((d) => d.shard));
+      expect(shardsOf(metric), metric).toBeGreaterThan(1);
+      expect(shards.size, metric).toBe(shardsOf(metric));
+    }
+  });
+
+  it('counts reopened leads on the day they reopen', () => {
+    const { counters } = countersOf([
+      event(EventName.StageChanged, '2026-10-01T08:00:00.000Z', { from: 'subscriber', to: 'recycled', reason: 'rejected' }),
+      event(EventName.StageChanged, '2026-10-09T08:00:00.000Z', { from: 'recycled', to: 'mql', reason: 'engaged', reopened: true }),
+    ]);
+    const leads = counters.get(ReportMetric.leads)!;
+
+    expect(leads.get('2026-10-01')?.reopened).toBeUndefined();
+    expect(leads.get('2026-10-09')).toMatchObject({ reopened: 1, 'stage/mql': 1 });
+  });
+
+  it('counts deliveries, hard and soft bounces and complaints per journey, step and template', () => {
+    const { counters } = countersOf([
+      event(EventName.EmailSent, '2026-10-01T09:00:00.000Z', { ...ref, kind: 'marketing', sendId: 's1' }),
+      event(EventName.EmailDelivered, '2026-10-01T09:00:01.000Z', ref),
+      event(EventName.EmailBounced, '2026-10-01T09:00:02.000Z', { ...ref, bounceType: 'Transient', permanent: false }),
+      event(EventName.EmailBounced, '2026-10-02T09:00:02.000Z', { ...ref, bounceType: 'Permanent', permanent: true }),
+      event(EventName.EmailComplained, '2026-10-02T10:00:00.000Z', ref),
+    ]);
+    const email = counters.get(ReportMetric.email)!;
+
+    expect(email.get('2026-10-01')).toEqual({
+      'budget-router/nurture-1/nurture-1/sent': 1,
+      'budget-router/nurture-1/nurture-1/delivered': 1,
+      'budget-router/nurture-1/nurture-1/softBounced': 1,
+    });
+    expect(email.get('2026-10-02')).toEqual({ 'budget-router/nurture-1/nurture-1/bounced': 1, 'budget-router/nurture-1/nurture-1/complained': 1 });
+  });
+
+  it('attributes an MQL to its first and last touch and to the journeys the contact is in', () => {
+    const { counters } = countersOf([
+      event(EventName.FormSubmitted, '2026-10-01T08:00:00.000Z', { formId: 'newsletter', fields: {}, utm: { utm_source: 'google', utm_medium: 'cpc', utm_campaign: 'q4' } }),
+      event(EventName.JourneyEntered, '2026-10-01T09:00:00.000Z', { journeyId: 'budget-router', executionName: 'x', triggerEventId: 'e', entry: 1 }),
+      // A later form without UTM keeps the last campaign touch; one with UTM replaces it.
+      event(EventName.FormSubmitted, '2026-10-03T08:00:00.000Z', { formId: 'demo', fields: {}, utm: {} }),
+      event(EventName.FormSubmitted, '2026-10-04T08:00:00.000Z', { formId: 'webinar', fields: {}, utm: { utm_source: 'linkedin', utm_campaign: 'spring' } }),
+      event(EventName.StageChanged, '2026-10-05T08:00:00.000Z', { from: 'subscriber', to: 'mql', reason: 'score' }),
+    ]);
+
+    expect(counters.get(ReportMetric.leads)?.get('2026-10-05')).toEqual({
+      'stage/mql': 1,
+      'stage/mql/first/source/google': 1,
+      'stage/mql/first/medium/cpc': 1,
+      'stage/mql/first/campaign/q4': 1,
+      'stage/mql/first/form/newsletter': 1,
+      'stage/mql/last/source/linkedin': 1,
+      'stage/mql/last/medium/(none)': 1,
+      'stage/mql/last/campaign/spring': 1,
+      'stage/mql/last/form/webinar': 1,
+      'stage/mql/journey/budget-router': 1,
+    });
+  });
+
   it('keeps a gauge of contacts per journey step', () => {
     const { counters } = countersOf([
       event(EventName.JourneyEntered, '2026-10-01T08:00:00.000Z', { journeyId: 'budget-router', executionName: 'x', triggerEventId: 'e', entry: 1 }),
@@ -215,7 +283,15 @@ describe('reports', () => {
       { 'w/start': 1, 'w/nurture-1': 4 },
     );
 
-    expect(table.rows).toEqual([['w', 10, 3, 0, 2, 0, 0, 0, 0, 0.2, 5, 'nurture-1:4, start:1']]);
+    expect(table.rows).toEqual([['w', 10, 3, 0, 2, 0, 0, 0, 0, 0, 0.2, 5, 'nurture-1:4, start:1']]);
+  });
+
+  it('journeys: a column for every exit reason the timeline allows, recycled exits included', () => {
+    const table = journeysReport(days({ '2026-10-01': { 'entered/w': 4, 'exited/w/recycled': 3 } }), {});
+    const row = Object.fromEntries(table.columns.map((column, i) => [column, table.rows[0]![i]]));
+
+    expect(table.columns.filter((column) => column.startsWith('exited:'))).toEqual(JourneyExitedData.shape.reason.options.map((reason) => `exited:${reason}`));
+    expect(row['exited:recycled']).toBe(3);
   });
 
   it('cost: program costs in the range divided by the MQLs attributed to the program', () => {

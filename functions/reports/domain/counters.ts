@@ -26,8 +26,18 @@ export const ReportMetric = {
   leadScores: 'lead-scores',
 } as const;
 
-/** Shards per report metric: only the hot ones (every email event writes `email`) are spread. */
-export const REPORT_SHARDS: Readonly<Record<string, number>> = { [ReportMetric.email]: 4, [ReportMetric.journeySteps]: 2 };
+/**
+ * Shards per report metric: only the hot ones are spread. Every email event writes `email`; every new lead writes
+ * `funnel` (and its month item) and the `lead-scores` month item; every journey entry writes `journeys`. A daily
+ * counter's shard is a hash of the event id (stable on a replay); readers sum the shards.
+ */
+export const REPORT_SHARDS: Readonly<Record<string, number>> = {
+  [ReportMetric.email]: 4,
+  [ReportMetric.funnel]: 4,
+  [ReportMetric.leadScores]: 4,
+  [ReportMetric.journeys]: 2,
+  [ReportMetric.journeySteps]: 2,
+};
 export const shardsOf = (metric: string): number => REPORT_SHARDS[metric.replace(/@month$/, '')] ?? 1;
 
 /**
@@ -36,6 +46,9 @@ export const shardsOf = (metric: string): number => REPORT_SHARDS[metric.replace
  */
 export const MONTHLY_METRICS: ReadonlySet<string> = new Set([ReportMetric.funnel, ReportMetric.email, ReportMetric.journeys]);
 export const monthlyMetric = (metric: string): string => `${metric}@month`;
+
+/** Every metric the report rule writes (monthly ones included): the counters a rebuild recomputes and replaces. */
+export const REPORT_METRICS: ReadonlySet<string> = new Set([...Object.values(ReportMetric), ...[...MONTHLY_METRICS].map(monthlyMetric)]);
 
 /** The SK of a gauge (a counter with no day). */
 export const GAUGE_DAY = 'current';

@@ -1,3 +1,4 @@
+import { EventName } from '../../shared/events';
 import { bucketOf } from '../../shared/hash';
 import type { DecisionOf, ReactorState } from '../../reactor/domain/decisions';
 
@@ -10,6 +11,9 @@ export const EVENT_COUNTER_SHARDS = 4;
 
 /** The metric every event of a type counts towards. */
 export const eventMetric = (type: string) => `events.${type}`;
+
+/** Every metric {@link countEvents} writes: one per event name. */
+export const EVENT_METRICS: ReadonlySet<string> = new Set(Object.values(EventName).map(eventMetric));
 
 /**
  * Every event counts once towards its type's daily counter, under the UTC day it occurred, so reports read a

@@ -1,7 +1,23 @@
 import type { Contact } from '../../contacts/domain/contact';
 import type { Rule } from '../../reactor/domain/decisions';
 import type { TimelineEvent } from '../../shared/timeline';
+import { REPORT_METRICS } from './counters';
+import { EVENT_METRICS } from './metrics';
 import type { ReportState } from './report-state';
+
+/**
+ * The metrics the counting rules write (`countEvents`' `events.<type>` and the report rule's), derived from the
+ * rules' own metric names: a rebuild compares and replaces these and no other `METRIC#` item, so counters no
+ * timeline holds (the forms' refused-bot counts) survive it.
+ */
+export const COUNTED_METRICS: ReadonlySet<string> = new Set([...EVENT_METRICS, ...REPORT_METRICS]);
+
+/** The metric and shard of a counter item's partition key (`METRIC#<metric>#<shard>`), or undefined for another item. */
+export function metricOfPartition(pk: string): { metric: string; shard: number } | undefined {
+  if (!pk.startsWith('METRIC#')) return undefined;
+  const shardAt = pk.lastIndexOf('#');
+  return { metric: pk.slice('METRIC#'.length, shardAt), shard: Number(pk.slice(shardAt + 1)) };
+}
 
 /** Counter items by `metric`, `shard` and `day`, each with its counters (`count` for the plain event counters). */
 export type CounterItems = Map<string, { metric: string; shard: number; day: string; counts: Record<string, number> }>;

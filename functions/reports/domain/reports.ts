@@ -1,3 +1,4 @@
+import { JourneyExitedData } from '../../shared/timeline';
 import { DURATION_BUCKETS_HOURS, SCORE_BUCKETS, parseAttr } from './counters';
 
 /** A metric's counters by day (shards summed): day → counter name → value. */
@@ -223,7 +224,8 @@ export function leadScoresReport(scores: DailyCounters, options: { from: string;
   return { columns: ['month', 'leads', 'medianScore', ...SCORE_BUCKET_LABELS], rows };
 }
 
-const EXIT_REASONS = ['goal', 'unsubscribed', 'bounced', 'complained', 'api'] as const;
+/** Every reason a journey exit may carry, in the timeline schema's order: a new reason is a new column, never dropped. */
+const EXIT_REASONS = JourneyExitedData.shape.reason.options;
 
 /**
  * **journeys**: per journey over the range, entries, completions, failures, exits by reason and the goal
