@@ -7,7 +7,7 @@ import { all, parseCondition, type Condition, type StageRank } from './domain/co
 import { SendWindow } from './domain/journey-file';
 import { contactSubject, eventMatches } from './domain/matching';
 import { dateOf } from './domain/rules';
-import { dateInZone, nextWindowOpening, zoneOr } from './domain/time';
+import { dateInZone, localParts, nextWindowOpening, zonedTime, zoneOr } from './domain/time';
 import type { JourneyStore, WebhookSender } from './ports';
 
 /** A condition as the compiler writes it into a task's parameters: parsed again here, with the same parser. */
@@ -30,6 +30,8 @@ export const JourneyStepInput = z.discriminatedUnion('op', [
     attribute: z.string().optional(),
     offsetSeconds: z.number().default(0),
     window: SendWindow.optional(),
+    /** A calendar wait: until the local midnight that starts the day this many days after today. */
+    calendarDays: z.int().positive().optional(),
     timezone: z.string(),
   }),
   JourneyTaskContext.extend({
@@ -113,6 +115,11 @@ export const makeJourneyStep =
         const contact = await deps.store.contact(input.contactId);
         if (!contact) throw new ContactGone(input.contactId);
         const zone = zoneOr(contact.attributes.time_zone, input.timezone);
+        if (input.calendarDays !== undefined) {
+          const today = localParts(now, zone);
+          const until = zonedTime(today.year, today.month, today.day + input.calendarDays, 0, 0, zone);
+          return { until: until.toISOString(), reason: `local midnight ${input.calendarDays} day${input.calendarDays === 1 ? '' : 's'} later in ${zone}` };
+        }
         if (input.window) {
           const until = nextWindowOpening(now, input.window, zone);
           return { until: until.toISOString(), reason: until === now ? 'inside the window' : `next window opening in ${zone}` };

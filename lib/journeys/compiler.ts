@@ -105,6 +105,13 @@ export function compileJourney(journey: Journey): AslDefinition {
         return;
       }
       case 'wait':
+        if (step.calendar) {
+          // Local midnight depends on the contact's time zone, which only the step handler reads.
+          const wait = `${step.id}.wait`;
+          states[step.id] = task('journeyStep', { op: 'waitUntil', ...context(step), calendarDays: step.duration / 86_400, timezone: journey.timezone }, { Next: wait });
+          states[wait] = { Type: 'Wait', TimestampPath: '$.last.until', ...goTo(following) };
+          return;
+        }
         states[step.id] = { Type: 'Wait', Seconds: step.duration, ...goTo(following) };
         return;
       case 'wait_until': {

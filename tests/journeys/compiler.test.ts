@@ -67,7 +67,7 @@ describe('the journey compiler', () => {
     const passStates = shipped.flatMap((j) => Object.values(compileJourney(j).States).filter((s) => s.Type === 'Pass'));
 
     // Assess: the numbers the report quotes; a change here changes what every contact costs
-    expect(counts).toEqual({ 'budget-router': 31, 'cart-recovery': 12, 'trial-expiry': 12, welcome: 19 });
+    expect(counts).toEqual({ 'budget-router': 31, 'cart-recovery': 12, 'recycle-nurture': 21, 'trial-expiry': 12, welcome: 21 });
     expect(passStates).toEqual([]);
   });
 
@@ -211,6 +211,14 @@ describe('the journey compiler', () => {
       Default: 'wait-click-1',
     });
     expect(States['nurture-1.window']).toEqual({ Type: 'Wait', TimestampPath: '$.last.until', Next: 'nurture-1' });
+  });
+
+  it('compiles a calendar wait to a step that computes the next local midnight and a Wait on its timestamp', () => {
+    const definition = compileJourney(journeyOf([{ id: 'tomorrow', type: 'wait', duration: '1d', calendar: true }, { id: 'hello', type: 'send_email', template: 'welcome' }]));
+
+    expect(definition.States.tomorrow).toMatchObject({ Type: 'Task', Resource: '${journeyStep}', Parameters: { op: 'waitUntil', calendarDays: 1, timezone: 'UTC' }, Next: 'tomorrow.wait' });
+    expect(definition.States['tomorrow.wait']).toEqual({ Type: 'Wait', TimestampPath: '$.last.until', Next: 'hello' });
+    expect(() => journeyOf([{ id: 'soon', type: 'wait', duration: '12h', calendar: true }])).toThrow('a calendar wait lasts whole days');
   });
 
   it('ends a journey whose last step is a send in a shared Succeed state', () => {

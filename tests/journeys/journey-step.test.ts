@@ -204,6 +204,28 @@ describe('waitUntil', () => {
 
     expect(result).toEqual({ until: '2026-11-24T08:30:00.000Z', reason: 'inside the window' });
   });
+
+  it('waits for a calendar wait until the local midnight that starts the day N days later, whatever the time now', async () => {
+    // Prepare: 12:00 UTC is 21:00 on Tuesday in Tokyo
+    const contactId = await contactWith({ time_zone: 'Asia/Tokyo' });
+
+    // Act
+    const tomorrow = await journeyStep()({ op: 'waitUntil', ...context(contactId, 'after-a-day'), timezone: 'UTC', calendarDays: 1 });
+    const inThreeDays = await journeyStep()({ op: 'waitUntil', ...context(contactId, 'after-two-days'), timezone: 'UTC', calendarDays: 3 });
+
+    // Assess: Wednesday and Friday 00:00 in Tokyo
+    expect(tomorrow).toEqual({ until: '2026-11-24T15:00:00.000Z', reason: 'local midnight 1 day later in Asia/Tokyo' });
+    expect(inThreeDays).toMatchObject({ until: '2026-11-26T15:00:00.000Z' });
+  });
+
+  it('counts a calendar wait in the journey\'s zone when the contact has none, across a month end', async () => {
+    const contactId = await contactWith();
+
+    const result = await journeyStep()({ op: 'waitUntil', ...context(contactId, 'after-a-day'), now: '2026-11-30T23:30:00.000Z', timezone: 'America/New_York', calendarDays: 1 });
+
+    // 18:30 on 30 November in New York: midnight starting 1 December there
+    expect(result).toMatchObject({ until: '2026-12-01T05:00:00.000Z' });
+  });
 });
 
 describe('registerWait', () => {

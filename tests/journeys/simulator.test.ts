@@ -100,12 +100,27 @@ describe('budget-router, simulated', () => {
 });
 
 describe('welcome, simulated', () => {
-  it('welcomes now, then sends tips in the contact\'s morning after a day, and again two days later', async () => {
+  it('welcomes now, then sends tips in the contact\'s morning of day 2 and day 5', async () => {
     const result = await run('welcome', { attributes: { first_name: 'Lin', time_zone: 'Asia/Tokyo' } });
 
     expect(result.emails.map((e) => e.templateId)).toEqual(['welcome', 'tips-day-2', 'tips-day-5']);
-    // Signed up at 00:00 Tuesday in Tokyo: tips at 08:00 Wednesday and 08:00 Friday, Tokyo time (23:00 UTC the day before).
-    expect(result.emails.slice(1).map((e) => e.at)).toEqual(['2026-11-24T23:00:00.000Z', '2026-11-26T23:00:00.000Z']);
+    // Signed up at 00:00 Tuesday in Tokyo (day 1): tips at 08:00 Wednesday and 08:00 Saturday, Tokyo time (23:00 UTC the day before).
+    expect(result.emails.slice(1).map((e) => e.at)).toEqual(['2026-11-24T23:00:00.000Z', '2026-11-27T23:00:00.000Z']);
+  });
+
+  it.each([
+    ['morning', '2026-11-23T09:00:00.000Z'],
+    ['afternoon', '2026-11-23T15:00:00.000Z'],
+  ])('sends tips on the next local morning and on day 5 after a %s sign-up', async (_when, signedUp) => {
+    // Prepare: a Monday in London (UTC in November)
+    const result = await simulate(journeys.get('welcome')!, { contact: { attributes: { time_zone: 'Europe/London' } }, start: new Date(signedUp), stageRank: stageRankOf });
+
+    // Assess: Tuesday 08:00 (day 2) and Friday 08:00 (day 5)
+    expect(result.emails.map((e) => [e.templateId, e.at])).toEqual([
+      ['welcome', signedUp],
+      ['tips-day-2', '2026-11-24T08:00:00.000Z'],
+      ['tips-day-5', '2026-11-27T08:00:00.000Z'],
+    ]);
   });
 });
 

@@ -43,7 +43,7 @@ function label(step: Step): string {
     case 'send_email':
       return `send ${step.template}`;
     case 'wait':
-      return `wait ${formatDuration(step.duration)}`;
+      return step.calendar ? `wait to local midnight ${formatDuration(step.duration)} later` : `wait ${formatDuration(step.duration)}`;
     case 'wait_until':
       return step.attribute ? `until ${step.attribute}${step.offset ? ` ${formatDuration(step.offset)}` : ''}` : `until ${step.window!.hours}`;
     case 'wait_for_event':

@@ -86,7 +86,20 @@ const SendEmail = z.strictObject({
   template: z.string().min(1),
   next,
 });
-const Wait = z.strictObject({ id: stepId, type: z.literal('wait'), duration: positiveDuration, next });
+const Wait = z
+  .strictObject({
+    id: stepId,
+    type: z.literal('wait'),
+    duration: positiveDuration,
+    /**
+     * Count the duration in local calendar days: the wait ends at the midnight that starts the day `duration` days
+     * after today (contact's `time_zone`, else the journey's), whatever the time now. `1d` is "tomorrow", so a
+     * window wait after it lands on the next day's window even for an afternoon sign-up. @default false
+     */
+    calendar: z.boolean().default(false),
+    next,
+  })
+  .refine((step) => !step.calendar || step.duration % 86_400 === 0, { message: 'a calendar wait lasts whole days (1d, 2d, 1w)', path: ['duration'] });
 const WaitUntil = z
   .strictObject({
     id: stepId,
