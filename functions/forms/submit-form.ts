@@ -103,7 +103,7 @@ export const makeSubmitForm =
     if (check.type === 'Spam') return answerBot(deps, form, event, kind, 'honeypot', now);
     if (check.type === 'Invalid') {
       if (!check.suggestion) throw new ValidationFailed(check.errors);
-      if (kind !== 'json' && wantsHtml(event)) return suggestionPage(form, event, fields, check.suggestion);
+      if (kind !== 'json' && wantsHtml(event)) return suggestionPage(form, event, fields, check.suggestion, check.errors);
       throw new EmailSuggestion(check.errors, check.suggestion);
     }
 
@@ -311,9 +311,19 @@ function ownOrigin(event: HttpEvent): string {
 
 /**
  * The 422 page for a browser post whose address looks mistyped: two buttons that post the same fields again,
- * one with the suggested address, one with the address as typed and `email_confirmed=true`.
+ * one with the suggested address, one with the address as typed and `email_confirmed=true`. When other fields are
+ * wrong too, posting again cannot succeed: the page lists every error, the suggestion with the email's, and links
+ * back to the form instead.
  */
-function suggestionPage(form: FormDefinition, event: HttpEvent, fields: RawFields, suggestion: string): HttpResult {
+function suggestionPage(
+  form: FormDefinition,
+  event: HttpEvent,
+  fields: RawFields,
+  suggestion: string,
+  errors: readonly FieldError[],
+): HttpResult {
+  const others = errors.filter((error) => error.field !== 'email');
+  if (others.length > 0) return errorsWithSuggestionPage(form, event, suggestion, others);
   const action = `${event.rawPath}${event.rawQueryString ? `?${event.rawQueryString}` : ''}`;
   const hidden = (overrides: Record<string, string>) =>
     Object.entries({ ...fields, ...overrides })
@@ -330,5 +340,19 @@ function suggestionPage(form: FormDefinition, event: HttpEvent, fields: RawField
 <form method="post" action="${escapeHtml(action)}">${hidden({ email: suggestion })}<button type="submit" id="use-suggestion">Yes, use ${escapeHtml(suggestion)}</button></form>
 <form method="post" action="${escapeHtml(action)}">${hidden({ [EMAIL_CONFIRMED_KEY]: 'true' })}<button type="submit" id="keep-typed">No, ${escapeHtml(typed)} is right</button></form>
 <p><a href="${escapeHtml(new URL('/', siteOf(form, event)).toString())}">Back to the site</a></p></body></html>`;
+  return html(422, page);
+}
+
+function errorsWithSuggestionPage(form: FormDefinition, event: HttpEvent, suggestion: string, others: readonly FieldError[]): HttpResult {
+  const referer = header(event, 'referer');
+  const back = referer && /^https?:\/\//.test(referer) ? referer : new URL('/', siteOf(form, event)).toString();
+  const items = others.map((e) => `<li><strong>${escapeHtml(e.field)}</strong>: ${escapeHtml(e.message)}</li>`).join('');
+  const page = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>Please check the form</title>
+<style>body{font-family:system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem;line-height:1.5}</style></head>
+<body><h1>We could not accept this form</h1><p>Some fields are missing or invalid.</p>
+<ul><li><strong>email</strong>: did you mean <span id="suggestion">${escapeHtml(suggestion)}</span>?</li>${items}</ul>
+<p><a href="${escapeHtml(back)}">Go back to the form</a></p></body></html>`;
   return html(422, page);
 }

@@ -97,6 +97,22 @@ describe('the embed snippet in a real browser, JavaScript on', () => {
     await screenshot(p, 'thank-you');
   });
 
+  it('shows the typo fix next to the other fields\' errors when several are wrong', { timeout: 60_000 }, async () => {
+    const p = await page(true);
+    await p.goto(`${app.url}/`);
+    await snippetReady(p);
+
+    await p.fill('#email', `both-${Date.now()}@gmial.com`);
+    await p.fill('#first_name', 'Gus');
+    await p.fill('#budget', 'a lot');
+    await p.waitForTimeout(HUMAN_PAUSE_MS);
+    await p.click('button[type=submit]');
+
+    await p.waitForSelector('.nurture-error[data-field=budget]');
+    expect(await p.textContent('.nurture-error[data-field=budget]')).toBe('must be a number');
+    expect(await p.textContent('.nurture-error[data-field=email] .nurture-suggestion')).toMatch(/^both-\d+@gmail\.com$/);
+  });
+
   it('posts a form embedded on another origin (CORS) and thanks the visitor in place', { timeout: 60_000 }, async () => {
     const p = await page(true);
     const email = `partner-${Date.now()}@example.com`;

@@ -260,6 +260,28 @@ describe('email quality', () => {
     expect(result.body).toContain('<input type="hidden" name="budget" value="5">');
   });
 
+  it('keeps the suggestion on the email error when other fields are invalid too (JSON and the browser page)', async () => {
+    const local = `typo-${sequence++}`;
+
+    const answer = await jsonPost({ email: `${local}@gmial.com`, budget: 'a lot' });
+    const page = await browserPost({ email: 'bea@hotmial.com', budget: 'a lot' }, { referer: 'http://localhost:3000/' });
+
+    expect(answer.statusCode).toBe(422);
+    expect(bodyOf(answer)).toMatchObject({
+      suggestion: `${local}@gmail.com`,
+      errors: expect.arrayContaining([
+        { field: 'email', message: `did you mean ${local}@gmail.com?` },
+        { field: 'first_name', message: 'is required' },
+        { field: 'budget', message: 'must be a number' },
+      ]),
+    });
+    expect(page.statusCode).toBe(422);
+    expect(page.body).toContain('did you mean <span id="suggestion">bea@hotmail.com</span>?');
+    expect(page.body).toContain('<li><strong>first_name</strong>: is required</li>');
+    expect(page.body).toContain('<li><strong>budget</strong>: must be a number</li>');
+    expect(page.body).toContain('<a href="http://localhost:3000/">Go back to the form</a>');
+  });
+
   it('refuses free-mail addresses on a form that asks for work email only', async () => {
     const result = await jsonPost(
       { email: uniqueEmail('gmail.com'), terms: 'on', _nurture_token: await renderToken('b2b', 10) },

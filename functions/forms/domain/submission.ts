@@ -119,7 +119,8 @@ export function checkSubmission(
   const anonymousId = hidden(ANONYMOUS_ID_KEY, MAX_HIDDEN_LENGTH);
 
   if (errors.length > 0 || !email) {
-    return { type: 'Invalid', errors, ...(suggestion && errors.length === 1 ? { suggestion } : {}) };
+    // The suggestion goes with the email's error whatever else is wrong, so one answer shows every fix.
+    return { type: 'Invalid', errors, ...(suggestion ? { suggestion } : {}) };
   }
   const declared = new Set(form.fields.map((field) => field.name));
   const unknownFields = Object.keys(raw).filter(
