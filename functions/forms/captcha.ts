@@ -7,9 +7,14 @@ export interface CaptchaVerifier {
   verify(provider: CaptchaSettings['provider'], response: string, ip: string | undefined): Promise<boolean>;
 }
 
+/** A form asks for a captcha but its provider's secret key is not configured: a deployment mistake, never a bot. */
+export class CaptchaNotConfigured extends Error {
+  override name = 'CaptchaNotConfigured';
+}
+
 export interface HttpCaptchaOptions {
   /** Secret keys by provider (the site keys are public and live in the form files). */
-  readonly secrets: Partial<Record<CaptchaSettings['provider'], () => Promise<string>>>;
+  readonly secrets: Partial<Record<CaptchaSettings['provider'], () => Promise<string | undefined>>>;
   /** Verify endpoints; locally pointed at a fake. */
   readonly endpoints?: Partial<Record<CaptchaSettings['provider'], string>>;
   readonly logger: Logger;
@@ -26,19 +31,18 @@ export const defaultCaptchaEndpoints = {
 /**
  * Cloudflare Turnstile and Google reCAPTCHA share the `siteverify` protocol: POST secret, response and remoteip
  * as a form, read `{ success }`. When the provider cannot be reached the post is let through and a warning is
- * logged: losing a real lead to someone else's outage is worse than letting a bot through for a while.
+ * logged: losing a real lead to someone else's outage is worse than letting a bot through for a while. A missing
+ * secret is our mistake, not theirs: it throws (500), never lets the post through; the handler refuses to start
+ * without it (see requireCaptchaSecrets).
  */
 export function httpCaptchaVerifier(options: HttpCaptchaOptions): CaptchaVerifier {
   const fetcher = options.fetch ?? fetch;
   return {
     async verify(provider, response, ip) {
       if (!response || response.length > 4_096) return false;
-      const secret = options.secrets[provider];
-      if (!secret) {
-        options.logger.warn('captcha secret not configured; post let through', { provider });
-        return true;
-      }
-      const body = new URLSearchParams({ secret: await secret(), response, ...(ip ? { remoteip: ip } : {}) });
+      const secret = await options.secrets[provider]?.();
+      if (!secret) throw new CaptchaNotConfigured(`no ${provider} secret key is configured`);
+      const body = new URLSearchParams({ secret, response, ...(ip ? { remoteip: ip } : {}) });
       try {
         const answer = await fetcher(options.endpoints?.[provider] ?? defaultCaptchaEndpoints[provider], {
           method: 'POST',

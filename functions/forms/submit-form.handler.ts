@@ -7,7 +7,7 @@ import { DynamoTracking } from '../tracking/dynamo-tracking';
 import { httpCaptchaVerifier } from './captcha';
 import { disposableDomains } from './disposable-domains';
 import { DynamoIntake } from './dynamo-intake';
-import { formSecretsFrom } from './form-secrets';
+import { formSecretsFrom, requireCaptchaSecrets } from './form-secrets';
 import { forms } from './forms';
 import { Signer } from './signing';
 import { makeSubmitFormHandler } from './submit-form';
@@ -25,6 +25,7 @@ const env = parseEnv({
   RECAPTCHA_VERIFY_URL: z.url().optional(),
 });
 const secrets = formSecretsFrom(env);
+await requireCaptchaSecrets(forms.values(), secrets, env.FORM_SECRETS_ARN);
 const logger = createLogger('forms');
 const tracking = new DynamoTracking(documentClient, env.TABLE_NAME);
 
@@ -36,8 +37,8 @@ export const handler = makeSubmitFormHandler({
   signer: new Signer(async () => (await secrets()).signingKey),
   captcha: httpCaptchaVerifier({
     secrets: {
-      turnstile: async () => (await secrets()).turnstileSecret ?? '',
-      recaptcha: async () => (await secrets()).recaptchaSecret ?? '',
+      turnstile: async () => (await secrets()).turnstileSecret,
+      recaptcha: async () => (await secrets()).recaptchaSecret,
     },
     endpoints: {
       ...(env.TURNSTILE_VERIFY_URL ? { turnstile: env.TURNSTILE_VERIFY_URL } : {}),

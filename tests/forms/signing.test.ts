@@ -1,7 +1,10 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { httpCaptchaVerifier } from '../../functions/forms/captcha';
+import { CaptchaNotConfigured, httpCaptchaVerifier } from '../../functions/forms/captcha';
+import { loadForms } from '../../functions/forms/domain/form-definition';
+import { formSecretsFrom, requireCaptchaSecrets } from '../../functions/forms/form-secrets';
+import { forms as shippedForms } from '../../functions/forms/forms';
 import { Signer } from '../../functions/forms/signing';
 import { memoryLogger } from '../support/http';
 
@@ -69,5 +72,45 @@ describe('captcha verification', () => {
     });
     expect(await verifier.verify('recaptcha', '', undefined)).toBe(false);
     await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+});
+
+describe('captcha secrets', () => {
+  const withCaptcha = loadForms({
+    'contact.json': {
+      id: 'contact',
+      name: 'Contact us',
+      fields: [{ name: 'email', type: 'email', label: 'Email', required: true }],
+      redirectUrl: '/thanks',
+      captcha: { provider: 'turnstile', siteKey: '1x00000000000000000000AA' },
+    },
+  });
+
+  it('refuses to start when a form declares a captcha and its secret is not set, naming the form and the variable', async () => {
+    await expect(requireCaptchaSecrets(withCaptcha.values(), formSecretsFrom({}))).rejects.toThrow(
+      'form "contact" declares a turnstile captcha but the environment variable TURNSTILE_SECRET is not set',
+    );
+    const deployed = async () => ({ signingKey: 'signing-key-0123456789abcdef' });
+    await expect(requireCaptchaSecrets(withCaptcha.values(), deployed, 'nurture-form-secrets')).rejects.toThrow(
+      'form "contact" declares a turnstile captcha but "turnstileSecret" in the forms secret nurture-form-secrets is not set',
+    );
+  });
+
+  it('starts when the secret is set, and reads no secret when no form has a captcha', async () => {
+    await expect(requireCaptchaSecrets(withCaptcha.values(), formSecretsFrom({ TURNSTILE_SECRET: 'secret' }))).resolves.toBeUndefined();
+    let read = false;
+    const unreadable = async () => {
+      read = true;
+      throw new Error('Secrets Manager unreachable');
+    };
+    await expect(requireCaptchaSecrets(shippedForms.values(), unreadable, 'nurture-form-secrets')).resolves.toBeUndefined();
+    expect(read).toBe(false);
+  });
+
+  it('never lets a post through when the provider\'s secret is missing', async () => {
+    const verifier = httpCaptchaVerifier({ secrets: { turnstile: async () => undefined }, logger: memoryLogger() });
+
+    await expect(verifier.verify('turnstile', 'response', undefined)).rejects.toBeInstanceOf(CaptchaNotConfigured);
+    await expect(verifier.verify('recaptcha', 'response', undefined)).rejects.toBeInstanceOf(CaptchaNotConfigured);
   });
 });
