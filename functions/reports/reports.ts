@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { GAUGE_DAY, ReportMetric, monthlyMetric } from './domain/counters';
+import { GAUGE_DAY, ReportMetric, STAY_DAYS_CAP, monthlyMetric } from './domain/counters';
 import {
   costReport,
   emailReport,
@@ -8,6 +8,7 @@ import {
   leadScoresReport,
   leadsReport,
   splitRange,
+  stalledAsOf,
   type FunnelStages,
   type Program,
   type ReportTable,
@@ -26,7 +27,7 @@ export const ReportQuery = z
     to: Day,
     granularity: z.enum(['day', 'week', 'month']).default('day'),
     /** funnel: days in a stage after which a contact counts as stalled. */
-    stalledDays: z.coerce.number().int().min(1).max(3_650).default(14),
+    stalledDays: z.coerce.number().int().min(1).max(STAY_DAYS_CAP - 1).default(14),
     /** leads: one row per value of this attribution dimension. */
     by: z.enum(['source', 'medium', 'campaign', 'form']).optional(),
     touch: z.enum(['first', 'last']).default('first'),
@@ -51,6 +52,8 @@ export interface ReportDeps {
   readonly funnel: FunnelStages;
 }
 
+/** The last day a counter could be kept for: a range up to it reads every counter after a day. */
+const LAST_DAY = '2999-12-31';
 const addDays = (day: string, days: number) => new Date(Date.parse(`${day}T00:00:00.000Z`) + days * 86_400_000).toISOString().slice(0, 10);
 
 /**
@@ -73,11 +76,20 @@ export async function runReport(name: ReportName, query: ReportQuery, deps: Repo
   const { from, to } = query;
   switch (name) {
     case 'funnel': {
-      const [funnel, cohorts] = await Promise.all([
+      const recentFrom = addDays(to, 1 - query.stalledDays);
+      const [funnel, now, after, recent, stays] = await Promise.all([
         rangeCounters(metrics, ReportMetric.funnel, from, to),
-        metrics.counters(ReportMetric.stageCohorts, '0000-01-01', addDays(to, -query.stalledDays)),
+        metrics.counters(ReportMetric.stageGauge, GAUGE_DAY, GAUGE_DAY),
+        // The days after `to` up to any day counted: whole months from the month items, so O(months since `to`).
+        rangeCounters(metrics, ReportMetric.funnel, addDays(to, 1), LAST_DAY),
+        rangeCounters(metrics, ReportMetric.funnel, recentFrom, to),
+        metrics.counters(ReportMetric.stageStays, recentFrom, to),
       ]);
-      return funnelReport(funnel, cohorts, deps.funnel);
+      const stalled = stalledAsOf(
+        { now: now.get(GAUGE_DAY) ?? {}, after, recent, stays },
+        { to, stalledDays: query.stalledDays, stages: [...deps.funnel.stages, ...deps.funnel.sideStages] },
+      );
+      return funnelReport(funnel, stalled, deps.funnel);
     }
     case 'leads':
       return leadsReport(await metrics.counters(ReportMetric.leads, from, to), {

@@ -15,6 +15,7 @@ import {
   periodOf,
   periodsBetween,
   splitRange,
+  stalledAsOf,
   toCsv,
   type DailyCounters,
 } from '../../functions/reports/domain/reports';
@@ -73,8 +74,8 @@ describe('report counters rule', () => {
     const keys = counts.map((d) => `${d.metric} ${d.shard} ${d.day}`);
 
     expect(new Set(keys).size).toBe(keys.length);
-    // Created and moved on the same day: the stage cohort's +1 and -1 for "subscriber" cancel out in one item.
-    expect(counts.find((d) => d.metric === ReportMetric.stageCohorts)?.counts).toEqual({ lead: 1 });
+    // Created and moved: the stage gauge's +1 and -1 for "subscriber" cancel out in one item.
+    expect(counts.find((d) => d.metric === ReportMetric.stageGauge)?.counts).toEqual({ lead: 1 });
   });
 
   it('measures time in stage from the stage entry it remembers, and counts forward moves and drops', () => {
@@ -231,7 +232,7 @@ describe('reports', () => {
         '2026-10-01': { 'entered/lead': 10, 'forward/lead': 4, 'time/lead/4': 4, 'dropped/lead': 1 },
         '2026-10-02': { 'entered/mql': 4 },
       }),
-      days({ '2026-09-01': { lead: 3, mql: 1 } }),
+      { lead: 3, mql: 1 },
       { stages: ['lead', 'mql'], sideStages: ['recycled'] },
     );
 
@@ -241,6 +242,41 @@ describe('reports', () => {
       ['mql', 4, 0, 0, 0, null, 1],
       ['recycled', 0, 0, 0, null, null, 0],
     ]);
+  });
+
+  it('funnel: stalled as of the range end, from the stage gauge, the days after it and the stalledDays before it', () => {
+    const { counters } = countersOf([
+      event(EventName.StageChanged, '2026-10-01T09:00:00.000Z', { from: 'subscriber', to: 'lead', reason: 'form' }),
+      event(EventName.StageChanged, '2026-10-20T09:00:00.000Z', { from: 'lead', to: 'mql', reason: 'score' }),
+      event(EventName.StageChanged, '2026-11-25T09:00:00.000Z', { from: 'mql', to: 'sql', reason: 'crm' }),
+    ]);
+    const funnel = counters.get(ReportMetric.funnel)!;
+    const stays = counters.get(ReportMetric.stageStays)!;
+    const between = (counts: DailyCounters, first: string, last: string) => new Map([...counts].filter(([day]) => day >= first && day <= last));
+    const stalledAt = (to: string, stalledDays: number) => {
+      const recentFrom = new Date(Date.parse(to) - (stalledDays - 1) * 86_400_000).toISOString().slice(0, 10);
+      const stalled = stalledAsOf(
+        {
+          now: counters.get(ReportMetric.stageGauge)!.get('current')!,
+          after: between(funnel, new Date(Date.parse(to) + 86_400_000).toISOString().slice(0, 10), '2999-12-31'),
+          recent: between(funnel, recentFrom, to),
+          stays: between(stays, recentFrom, to),
+        },
+        { to, stalledDays, stages },
+      );
+      return Object.fromEntries(Object.entries(stalled).filter(([, n]) => n !== 0));
+    };
+
+    // In "lead" since 10-01: stalled on 10-15 (14 days), though it is in "sql" now.
+    expect(stalledAt('2026-10-15', 14)).toEqual({ lead: 1 });
+    expect(stalledAt('2026-10-10', 5)).toEqual({ lead: 1 });
+    // In "mql" since 10-20: not yet stalled on 10-25, stalled on 11-10.
+    expect(stalledAt('2026-10-25', 14)).toEqual({});
+    expect(stalledAt('2026-11-10', 14)).toEqual({ mql: 1 });
+    // Entered "lead" and left it within the last 30 days: neither stalled nor counted twice.
+    expect(stalledAt('2026-10-22', 30)).toEqual({});
+    expect(stalledAt('2026-11-30', 14)).toEqual({});
+    expect(stalledAt('2026-12-31', 14)).toEqual({ sql: 1 });
   });
 
   it('leads: per period, and by first-touch source', () => {

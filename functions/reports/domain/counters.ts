@@ -12,8 +12,15 @@ import { REMEMBERED_MESSAGES, type Attribution, type ReportState } from './repor
 export const ReportMetric = {
   /** Per stage: `entered/<stage>`, `forward/<stage>`, `dropped/<stage>`, `time/<stage>/<duration bucket>`. */
   funnel: 'funnel',
-  /** Keyed by the day contacts ENTERED a stage: `<stage>` = how many of them are still in it (stalled counts). */
+  /**
+   * Retired (stalled counts read it from the beginning of time): no longer written, still listed so a rebuild
+   * deletes its old items. Was keyed by the day contacts entered a stage: `<stage>` = how many are still in it.
+   */
   stageCohorts: 'funnel.in',
+  /** One gauge item (SK `current`): `<stage>` = contacts in that stage now. */
+  stageGauge: 'funnel.stages',
+  /** Keyed by the day contacts LEFT a stage: `<stage>/<d>` = how many left it `d` whole UTC days after the day they entered it (`d` capped at {@link STAY_DAYS_CAP}). */
+  stageStays: 'funnel.stays',
   /** `new`, `new/<source|medium|campaign|form>/<value>`, `reopened`, `stage/<stage>`, `stage/<stage>/<first|last>/<dim>/<value>`, `stage/<stage>/journey/<id>`. */
   leads: 'leads',
   /** `<journey>/<step>/<template>/<measure>`; `-` for a transactional or API send's journey and step. */
@@ -37,6 +44,8 @@ export const REPORT_SHARDS: Readonly<Record<string, number>> = {
   [ReportMetric.leadScores]: 4,
   [ReportMetric.journeys]: 2,
   [ReportMetric.journeySteps]: 2,
+  [ReportMetric.stageGauge]: 2,
+  [ReportMetric.stageStays]: 4,
 };
 export const shardsOf = (metric: string): number => REPORT_SHARDS[metric.replace(/@month$/, '')] ?? 1;
 
@@ -56,6 +65,8 @@ export const GAUGE_DAY = 'current';
 /** Upper bounds (hours) of the time-in-stage buckets; the last is open. */
 export const DURATION_BUCKETS_HOURS = [1, 6, 24, 72, 168, 336, 720, 1_440, 2_160, 4_320, Infinity] as const;
 export const SCORE_BUCKETS = 11;
+/** Stays in a stage are counted to the day up to this many days (the longest `stalledDays` a report may ask for + 1); longer ones as this. */
+export const STAY_DAYS_CAP = 366;
 
 /** A dimension path as one attribute name: parts joined by `/`, each URI-encoded so a `/` in an id stays one part. */
 export const attr = (...parts: readonly (string | number)[]): string => parts.map((part) => encodeURIComponent(String(part))).join('/');
@@ -64,6 +75,8 @@ export const parseAttr = (name: string): string[] => name.split('/').map((part) 
 export const scoreBucket = (total: number): number => Math.max(0, Math.min(SCORE_BUCKETS - 1, Math.floor(total / 10)));
 export const durationBucket = (hours: number): number => DURATION_BUCKETS_HOURS.findIndex((bound) => hours < bound);
 export const monthStart = (day: string): string => `${day.slice(0, 7)}-01`;
+/** Whole UTC days from one day (`yyyy-mm-dd`) to another. */
+export const daysBetween = (from: string, to: string): number => Math.round((Date.parse(`${to}T00:00:00.000Z`) - Date.parse(`${from}T00:00:00.000Z`)) / 86_400_000);
 
 export interface FunnelConfig {
   /** The stage new contacts start in. */
@@ -95,7 +108,7 @@ function created({ contact }: ReactorState, config: FunnelConfig, counts: Counts
   const createdDay = contact.createdAt.slice(0, 10);
   counts.add(ReportMetric.leads, createdDay, 'new');
   counts.add(ReportMetric.funnel, createdDay, attr('entered', config.initialStage));
-  counts.add(ReportMetric.stageCohorts, createdDay, attr(config.initialStage));
+  counts.add(ReportMetric.stageGauge, GAUGE_DAY, attr(config.initialStage));
   counts.add(ReportMetric.leadScores, monthStart(createdDay), `b${scoreBucket(0)}`);
   return { createdDay, stage: config.initialStage, stageAt: contact.createdAt, scoreBucket: scoreBucket(0), messages: {}, opened: [], clicked: [], steps: {} };
 }
@@ -128,8 +141,9 @@ function apply(event: TimelineEvent, state: ReportState, config: FunnelConfig, c
       counts.add(ReportMetric.funnel, day, attr('entered', to));
       counts.add(ReportMetric.funnel, day, attr(forward ? 'forward' : 'dropped', leaving));
       counts.add(ReportMetric.funnel, day, attr('time', leaving, durationBucket(hours)));
-      counts.add(ReportMetric.stageCohorts, state.stageAt.slice(0, 10), attr(leaving), -1);
-      counts.add(ReportMetric.stageCohorts, day, attr(to));
+      counts.add(ReportMetric.stageGauge, GAUGE_DAY, attr(leaving), -1);
+      counts.add(ReportMetric.stageGauge, GAUGE_DAY, attr(to));
+      counts.add(ReportMetric.stageStays, day, attr(leaving, Math.min(STAY_DAYS_CAP, Math.max(0, daysBetween(state.stageAt.slice(0, 10), day)))));
       counts.add(ReportMetric.leads, day, attr('stage', to));
       if (event.data.reopened) counts.add(ReportMetric.leads, day, 'reopened');
       for (const [which, touch] of [['first', state.first], ['last', state.last]] as const) {

@@ -88,15 +88,48 @@ export interface FunnelStages {
 }
 
 /**
+ * How many contacts were stalled in each stage at the end of `to`: in the stage then, having entered it on or
+ * before `to - stalledDays`. From bounded reads only, never the whole history:
+ * - `now`: the stage gauge (contacts in each stage now);
+ * - `after`: the funnel counters of the days after `to` (entries and exits since), so `now` minus their net flow is
+ *   the occupancy at `to`;
+ * - `recent`: the funnel counters of the `stalledDays` days up to `to` (entries too recent to be stalled);
+ * - `stays`: the `funnel.stays` counters of those same days, by day, to take back the recent entrants who had
+ *   already left by `to` (a stay shorter than the days since the cut-off).
+ */
+export function stalledAsOf(
+  input: { now: Readonly<Record<string, number>>; after: DailyCounters; recent: DailyCounters; stays: DailyCounters },
+  options: { to: string; stalledDays: number; stages: readonly string[] },
+): Record<string, number> {
+  const after = total(input.after);
+  const recent = total(input.recent);
+  const cutoff = shiftDay(options.to, -options.stalledDays);
+  const stalled: Record<string, number> = {};
+  for (const stage of options.stages) {
+    const key = encodeURIComponent(stage);
+    const flowSince = (after[`entered/${key}`] ?? 0) - (after[`forward/${key}`] ?? 0) - (after[`dropped/${key}`] ?? 0);
+    const occupancy = (input.now[key] ?? 0) - flowSince;
+    let recentLeft = 0;
+    for (const [day, counts] of input.stays) {
+      if (day <= cutoff || day > options.to) continue;
+      const before = Math.round((Date.parse(`${day}T00:00:00.000Z`) - Date.parse(`${cutoff}T00:00:00.000Z`)) / 86_400_000);
+      for (const [name, value] of Object.entries(counts)) {
+        const [which, days] = parseAttr(name);
+        if (which === stage && Number(days) < before) recentLeft += value;
+      }
+    }
+    stalled[stage] = Math.max(0, occupancy - ((recent[`entered/${key}`] ?? 0) - recentLeft));
+  }
+  return stalled;
+}
+
+/**
  * **funnel**: per stage over the range, how many entered, moved forward (to a later stage) or dropped (recycled,
  * disqualified), the conversion rate to a later stage, the median time in the stage of those who left it (days,
- * from time buckets), and how many are stalled now: entered at least `stalledDays` before `to` and still there.
- *
- * `funnel` holds the range's counters; `cohorts` holds `funnel.in` from the beginning up to `to - stalledDays`.
+ * from time buckets), and how many were stalled at the end of `to` (see {@link stalledAsOf}).
  */
-export function funnelReport(funnel: DailyCounters, cohorts: DailyCounters, config: FunnelStages): ReportTable {
+export function funnelReport(funnel: DailyCounters, stalled: Readonly<Record<string, number>>, config: FunnelStages): ReportTable {
   const sums = total(funnel);
-  const stillIn = total(cohorts);
   const rows = [...config.stages, ...config.sideStages].map((stage) => {
     const entered = sums[`entered/${encodeURIComponent(stage)}`] ?? 0;
     const forward = sums[`forward/${encodeURIComponent(stage)}`] ?? 0;
@@ -110,7 +143,7 @@ export function funnelReport(funnel: DailyCounters, cohorts: DailyCounters, conf
       dropped,
       rate(forward, entered),
       medianHours === null ? null : Math.round((medianHours / 24) * 10) / 10,
-      Math.max(0, stillIn[encodeURIComponent(stage)] ?? 0),
+      stalled[stage] ?? 0,
     ];
   });
   return { columns: ['stage', 'entered', 'forward', 'dropped', 'conversion', 'medianDaysInStage', 'stalled'], rows };
