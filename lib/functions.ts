@@ -113,8 +113,9 @@ export const functions = {
     description: 'Journey hand-off step: upserts the contact in the CRM with its score explanation',
     trigger: { kind: 'task' },
     // Reads of the profile and the idempotency record; one TransactWriteItems (idempotency record, profile, CRM
-    // link item, crm.handed_off event) to record it.
-    bindings: { table: { actions: ['GetItem', 'PutItem', 'UpdateItem'] }, crmSecret: true },
+    // link item, crm.handed_off event) to record it; a ConditionCheck and Put to append crm.handoff_failed or
+    // crm.handoff_skipped; the hand-off queue to park a hand-off the CRM could not take.
+    bindings: { table: { actions: ['GetItem', 'PutItem', 'UpdateItem', 'ConditionCheckItem'] }, crmSecret: true, handOffQueue: true },
     // A few CRM calls, each with a timeout, and short in-handler waits for a Retry-After.
     timeoutSeconds: 30,
   },

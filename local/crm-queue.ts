@@ -5,16 +5,17 @@ import { createServer, type Server } from 'node:http';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 
 /**
- * The local stand-in for the CRM hand-off queue: an SQS-compatible endpoint for `SendMessage` (AWS JSON 1.0, as
- * `@aws-sdk/client-sqs` speaks it), which delivers each message to the worker handler as an SQS event, redelivers
- * what it reports as failed (after a delay growing with each receive, like a visibility timeout) and, after
- * `maxReceives`, parks it in the dead-letter queue (`onDeadLetter`, and a JSON-lines file).
+ * The local stand-in for the CRM hand-off queue: an SQS-compatible endpoint for `SendMessage` and
+ * `ChangeMessageVisibility` (AWS JSON 1.0, as `@aws-sdk/client-sqs` speaks it), which delivers each message to the
+ * worker handler as an SQS event, redelivers what it reports as failed (after the visibility the worker set on it,
+ * or else a delay growing with each receive, like a visibility timeout) and, after `maxReceives`, parks it in the
+ * dead-letter queue (`onDeadLetter`, and a JSON-lines file).
  */
 export interface CrmQueueOptions {
   readonly worker: (event: SQSEvent) => Promise<SQSBatchResponse | void>;
   /** @default 3 */
   readonly maxReceives?: number;
-  /** Delay before the n-th redelivery: n × this. @default 500 */
+  /** Delay before the n-th redelivery when the worker set no visibility on the message: n × this. @default 500 */
   readonly retryDelayMs?: number;
   readonly deadLetterFile?: string;
   readonly onDeadLetter?: (entry: DeadLetter) => void;
@@ -43,6 +44,8 @@ export async function startCrmQueue(options: CrmQueueOptions): Promise<CrmQueue>
   const retryDelayMs = options.retryDelayMs ?? 500;
   const timers = new Set<NodeJS.Timeout>();
   const inFlight = new Set<Promise<void>>();
+  /** Visibility the worker set (ChangeMessageVisibility) on a message it is processing, by message id, in ms. */
+  const visibility = new Map<string, number>();
   let closed = false;
 
   const deliver = (messageId: string, body: string, receives: number) => {
@@ -74,6 +77,8 @@ export async function startCrmQueue(options: CrmQueueOptions): Promise<CrmQueue>
       } catch {
         failed = true;
       }
+      const visibleInMs = visibility.get(messageId);
+      visibility.delete(messageId);
       if (!failed || closed) return;
       if (receives >= maxReceives) {
         const entry: DeadLetter = { at: new Date().toISOString(), messageId, receives, body: safeJson(body) };
@@ -84,7 +89,7 @@ export async function startCrmQueue(options: CrmQueueOptions): Promise<CrmQueue>
         }
         return;
       }
-      schedule(messageId, body, receives + 1, retryDelayMs * receives);
+      schedule(messageId, body, receives + 1, visibleInMs ?? retryDelayMs * receives);
     })();
     inFlight.add(delivery);
     void delivery.finally(() => inFlight.delete(delivery));
@@ -107,8 +112,19 @@ export async function startCrmQueue(options: CrmQueueOptions): Promise<CrmQueue>
         res.writeHead(status, { 'content-type': 'application/x-amz-json-1.0', 'content-length': String(Buffer.byteLength(text)) });
         res.end(text);
       };
-      if (req.headers['x-amz-target'] !== 'AmazonSQS.SendMessage') {
-        return reply(400, { __type: 'com.amazonaws.sqs#InvalidAction', message: 'only SendMessage is supported locally' });
+      const target = req.headers['x-amz-target'];
+      if (target === 'AmazonSQS.ChangeMessageVisibility') {
+        const input = safeJson(Buffer.concat(chunks).toString('utf8')) as { ReceiptHandle?: unknown; VisibilityTimeout?: unknown } | undefined;
+        const [messageId] = typeof input?.ReceiptHandle === 'string' ? input.ReceiptHandle.split(':') : [];
+        const seconds = input?.VisibilityTimeout;
+        if (!messageId || typeof seconds !== 'number' || !Number.isInteger(seconds) || seconds < 0 || seconds > 43_200) {
+          return reply(400, { __type: 'com.amazonaws.sqs#InvalidParameterValue', message: 'ReceiptHandle and VisibilityTimeout (0 to 43200 seconds) are required' });
+        }
+        visibility.set(messageId, seconds * 1_000);
+        return reply(200, {});
+      }
+      if (target !== 'AmazonSQS.SendMessage') {
+        return reply(400, { __type: 'com.amazonaws.sqs#InvalidAction', message: 'only SendMessage and ChangeMessageVisibility are supported locally' });
       }
       const input = safeJson(Buffer.concat(chunks).toString('utf8')) as { MessageBody?: unknown; DelaySeconds?: unknown } | undefined;
       if (typeof input?.MessageBody !== 'string') return reply(400, { __type: 'com.amazonaws.sqs#MissingParameter', message: 'MessageBody' });

@@ -136,6 +136,15 @@ export class DynamoCrmStore implements CrmStore {
     });
   }
 
+  async recordSkip(k: Parameters<CrmStore['recordSkip']>[0]): Promise<void> {
+    await this.contacts.appendEvent(k.contactId, {
+      eventId: keyedEventId(k.idempotencyKey, 'handoff-skipped'),
+      type: EventName.CrmHandOffSkipped,
+      occurredAt: k.at.toISOString(),
+      data: { reason: k.reason, source: k.source, idempotencyKey: k.idempotencyKey },
+    });
+  }
+
   async failureRecorded(contactId: string, idempotencyKey: string): Promise<boolean> {
     const { Item } = await this.db.send(
       new GetCommand({ TableName: this.tableName, Key: keys.event(contactId, failureEventId(idempotencyKey)) }),
@@ -172,6 +181,10 @@ export class DynamoCrmStore implements CrmStore {
  * is the key's own when the key carries a ULID (reactor keys do), so the event sorts near its cause.
  */
 function failureEventId(idempotencyKey: string): string {
+  return keyedEventId(idempotencyKey, 'handoff-failed');
+}
+
+function keyedEventId(idempotencyKey: string, what: string): string {
   const ulidPart = /[0-9A-HJKMNP-TV-Z]{26}/.exec(idempotencyKey)?.[0] ?? idempotencyKey;
-  return derivedEventId(ulidPart, `handoff-failed:${idempotencyKey}`);
+  return derivedEventId(ulidPart, `${what}:${idempotencyKey}`);
 }

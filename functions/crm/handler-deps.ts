@@ -6,10 +6,10 @@ import { createLogger } from '../shared/logger';
 import { lifecycle, scoringRules } from '../scoring/domain/content';
 import { adapterFor, crmSettingsSource, outboundOptions } from './config';
 import { DynamoCrmStore } from './dynamo-crm-store';
-import type { HandOffTaskDeps } from './hand-off-task';
+import type { CrmHandOffDeps } from './hand-off-task';
 
 /** What the hand-off task and the queue worker are built from, once per cold start. */
-export function handOffDeps(service: string): HandOffTaskDeps {
+export function handOffDeps(service: string): CrmHandOffDeps {
   const env = parseEnv({ TABLE_NAME: z.string().min(1) });
   const settings = crmSettingsSource();
   const outbound = outboundOptions();

@@ -46,7 +46,28 @@ export interface CrmStore {
     readonly at: Date;
   }): Promise<void>;
   failureRecorded(contactId: string, idempotencyKey: string): Promise<boolean>;
+  /** Appends `crm.handoff_skipped` (deterministic id: once per key), e.g. when no CRM is configured. */
+  recordSkip(skip: {
+    readonly contactId: string;
+    readonly idempotencyKey: string;
+    readonly reason: string;
+    readonly source: string;
+    readonly at: Date;
+  }): Promise<void>;
   /** The contact a CRM record belongs to (through GSI1), or by email. */
   findContact(by: { readonly provider?: string; readonly crmId?: string; readonly email?: string; readonly contactId?: string }): Promise<string | undefined>;
   appendEvent(contactId: string, event: NewTimelineEvent): Promise<'appended' | 'duplicate' | 'no-such-contact'>;
+}
+
+/** Where a hand-off the journey step could not make is parked: the hand-off queue, retried by its worker. */
+export interface HandOffParking {
+  park(request: { readonly contactId: string; readonly idempotencyKey: string; readonly reason?: string; readonly source: string }): Promise<void>;
+}
+
+/**
+ * Postpones the next delivery of a queue message (SQS ChangeMessageVisibility): the worker's backoff, so a CRM's
+ * Retry-After longer than the in-invocation wait is honoured instead of the queue's fixed visibility timeout.
+ */
+export interface MessageVisibility {
+  postpone(message: { readonly receiptHandle: string }, seconds: number): Promise<void>;
 }

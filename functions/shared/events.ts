@@ -17,6 +17,8 @@ export const EventName = {
   CrmHandedOff: 'crm.handed_off',
   /** A hand-off gave up after its last retry; the request is parked in the dead-letter queue. */
   CrmHandOffFailed: 'crm.handoff_failed',
+  /** A hand-off that was not made (no CRM configured), recorded so it is visible. */
+  CrmHandOffSkipped: 'crm.handoff_skipped',
   /** Sales answered in the CRM: accepted, rejected, disqualified, opportunity, closed_won, closed_lost. */
   CrmFeedback: 'crm.feedback',
   // Email (functions/email): sending, delivery (SES events), engagement (tracking) and consent.

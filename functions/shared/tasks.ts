@@ -49,7 +49,9 @@ export type HandOffTaskInput = z.infer<typeof HandOffTaskInput>;
 
 export type HandOffTaskOutput =
   | { readonly outcome: 'handed_off'; readonly crmId: string; readonly provider: string }
-  | { readonly outcome: 'skipped'; readonly reason: string };
+  | { readonly outcome: 'skipped'; readonly reason: string }
+  /** The CRM was unavailable: the hand-off waits in the CRM hand-off queue, whose worker retries it with backoff. */
+  | { readonly outcome: 'queued'; readonly reason: string };
 
 /**
  * Error names a task handler throws for a transient failure that Step Functions must retry with backoff (the

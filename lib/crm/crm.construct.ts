@@ -13,7 +13,8 @@ export interface CrmProps {
   readonly table: ITableV2;
   /**
    * Deliveries of a hand-off before it is parked in the dead-letter queue (with `crm.handoff_failed` on the
-   * contact). Redeliveries are one visibility timeout (3 minutes) apart.
+   * contact). The worker sets each failed message's visibility to the CRM's Retry-After or an exponential backoff
+   * (30 s doubling per delivery, at most 15 minutes); the queue's visibility timeout (3 minutes) applies otherwise.
    *
    * @default 5
    */
@@ -88,11 +89,13 @@ export class Crm extends Construct {
     });
 
     const resources = { table: props.table, crmSecret: this.settings };
-    this.handOff = new NurtureFunction(this, 'HandOff', { definition: functions.handOff, resources });
+    // The journeys' step parks a hand-off the CRM could not take in the same queue, for the worker's longer retry.
+    this.handOff = new NurtureFunction(this, 'HandOff', { definition: functions.handOff, resources: { ...resources, handOffQueue: this.handOffs } });
     this.handOffWorker = new NurtureFunction(this, 'HandOffWorker', {
       definition: workerDefinition,
       resources,
-      environment: { HANDOFF_MAX_RECEIVES: String(maxReceives) },
+      // The queue URL for ChangeMessageVisibility (the worker's backoff); the event source grants that action.
+      environment: { HANDOFF_MAX_RECEIVES: String(maxReceives), HANDOFF_QUEUE_URL: this.handOffs.queueUrl },
     });
     this.handOffWorker.function.addEventSource(
       new SqsEventSource(this.handOffs, { batchSize: 10, reportBatchItemFailures: true, maxConcurrency: 5 }),

@@ -1,25 +1,44 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { makeHandOffWorker } from '../../functions/crm/hand-off-worker';
+import { SqsHandOffQueue } from '../../functions/crm/sqs-hand-off-queue';
 import { CrmRejected, CrmUnavailable } from '../../functions/crm/errors';
 import { handOff } from '../../functions/crm/hand-off';
 import { makeHandOffTask } from '../../functions/crm/hand-off-task';
 import { DynamoCrmStore } from '../../functions/crm/dynamo-crm-store';
 import { HubSpotCrm } from '../../functions/crm/hubspot';
 import { keys } from '../../functions/shared/keys';
+import { startCrmQueue, type CrmQueue, type DeadLetter } from '../../local/crm-queue';
 import type { CrmReceiver } from '../../local/crm-receiver';
 import { createTestTable, type TestTable } from '../support/table';
-import { handOffDepsFor, injectFault, newContact, startCrmReceiver } from './support';
+import { clock, handOffDepsFor, injectFault, localSqs, newContact, setStage, startCrmReceiver } from './support';
 
 let table: TestTable;
 let receiver: CrmReceiver;
+/** The CRM hand-off queue the journey step parks hand-offs in, delivering to the real worker (2 deliveries). */
+let queue: CrmQueue;
+const parked: DeadLetter[] = [];
 
 beforeAll(async () => {
   table = await createTestTable();
   receiver = await startCrmReceiver();
+  const deps = handOffDepsFor(table, receiver, { retry: { attempts: 1 } });
+  const worker = makeHandOffWorker({ ...deps, crm: async () => deps.crm, maxReceives: 2 });
+  queue = await startCrmQueue({ worker, region: 'us-east-1', account: '000000000000', retryDelayMs: 10, maxReceives: 2, onDeadLetter: (e) => parked.push(e) });
 });
-afterAll(async () => receiver.close());
+afterAll(async () => {
+  await queue.close();
+  await receiver.close();
+});
 beforeEach(async () => {
   await fetch(`${receiver.url}/dev/crm`, { method: 'DELETE' });
+  parked.length = 0;
 });
+
+/** The journeys' hand-off task, parking in the local queue. */
+const taskFor = (overrides: Parameters<typeof handOffDepsFor>[2] = {}, crm?: () => Promise<HubSpotCrm | undefined>) => {
+  const deps = handOffDepsFor(table, receiver, overrides);
+  return makeHandOffTask({ ...deps, crm: crm ?? (async () => deps.crm as HubSpotCrm), parking: new SqsHandOffQueue(localSqs(queue.endpoint), queue.queueUrl) });
+};
 
 const eventsOf = async (contactId: string, type: string) =>
   (await table.partition(keys.profile(contactId).PK)).filter((item) => item.type === type);
@@ -115,6 +134,47 @@ describe('hand-off to HubSpot', () => {
     await expect(handOff({ contactId, idempotencyKey: 'k-8', source: 'reactor' }, handOffDepsFor(table, receiver, { crm }))).rejects.toBeInstanceOf(CrmRejected);
   });
 
+  it('does not hand a recycled contact back to sales: sales sent it back to nurture', async () => {
+    const contactId = await newContact(table, 'recycled@acme.example', { budget: 10000 });
+    await setStage(table, contactId, 'recycled');
+
+    expect(await handOff({ contactId, idempotencyKey: 'k-10', source: 'journey:budget-router/hand-off-to-sales' }, handOffDepsFor(table, receiver))).toEqual({
+      outcome: 'skipped',
+      reason: 'recycled',
+    });
+    expect(receiver.inbox().handOffs).toEqual([]);
+  });
+
+  it('hands a recycled contact off again once it re-qualifies (re-enters MQL)', async () => {
+    const contactId = await newContact(table, 'requalified@acme.example', { budget: 10000 });
+    await setStage(table, contactId, 'mql');
+
+    expect((await handOff({ contactId, idempotencyKey: 'stage-01JREQUALIFIED00000000000', source: 'reactor' }, handOffDepsFor(table, receiver))).outcome).toBe('handed_off');
+    expect(receiver.inbox().contacts[0]!.properties).toMatchObject({ lifecyclestage: 'marketingqualifiedlead' });
+  });
+
+  it('leaves the rep one note when the journey and the MQL hand the same lead off within minutes, the record carrying the later stage', async () => {
+    const contactId = await newContact(table, 'twice@acme.example', { budget: 10000 });
+    await handOff({ contactId, idempotencyKey: 'journey/budget-router-x/hand-off-to-sales', reason: 'Budget of $5,000 or more', source: 'journey:budget-router/hand-off-to-sales' }, handOffDepsFor(table, receiver));
+    await setStage(table, contactId, 'mql');
+    const aMinuteLater = { now: () => new Date(clock.now().getTime() + 60_000) };
+    await handOff({ contactId, idempotencyKey: 'stage-01JTWICE000000000000000000', reason: 'score 30 ≥ 30', source: 'reactor' }, handOffDepsFor(table, receiver, { clock: aMinuteLater }));
+
+    const [record] = receiver.inbox().contacts;
+    expect(receiver.inbox().contacts).toHaveLength(1);
+    expect(record!.notes).toHaveLength(1);
+    expect(record!.properties).toMatchObject({ lifecyclestage: 'marketingqualifiedlead', nurture_handoff_reason: 'score 30 ≥ 30' });
+  });
+
+  it('leaves a new note for a hand-off long after the last one', async () => {
+    const contactId = await newContact(table, 'again@acme.example');
+    await handOff({ contactId, idempotencyKey: 'k-11a', source: 'reactor' }, handOffDepsFor(table, receiver));
+    const nextDay = { now: () => new Date(clock.now().getTime() + 86_400_000) };
+    await handOff({ contactId, idempotencyKey: 'k-11b', source: 'reactor' }, handOffDepsFor(table, receiver, { clock: nextDay }));
+
+    expect(receiver.inbox().contacts[0]!.notes).toHaveLength(2);
+  });
+
   it('skips a contact that does not exist, saying so', async () => {
     expect(await handOff({ contactId: '01JNOSUCHCONTACT0000000000', idempotencyKey: 'k-9', source: 'reactor' }, handOffDepsFor(table, receiver))).toEqual({
       outcome: 'skipped',
@@ -134,8 +194,7 @@ describe('the journeys hand-off task', () => {
 
   it('takes the HandOffTaskInput and answers the HandOffTaskOutput, one hand-off per execution and step', async () => {
     const contactId = await newContact(table, 'hedy@acme.example', { budget: 9000 });
-    const deps = handOffDepsFor(table, receiver);
-    const task = makeHandOffTask({ ...deps, crm: async () => deps.crm });
+    const task = taskFor();
 
     const first = await task(input(contactId));
     const again = await task(input(contactId));
@@ -147,24 +206,55 @@ describe('the journeys hand-off task', () => {
     expect(event?.data).toMatchObject({ source: 'journey:budget-router/hand-off', reason: 'budget ≥ $5,000' });
   });
 
-  it('skips, saying so, when no CRM is configured', async () => {
-    const deps = handOffDepsFor(table, receiver);
-    const task = makeHandOffTask({ ...deps, crm: async () => undefined });
-    expect(await task(input('01JANY0000000000000000000'))).toEqual({ outcome: 'skipped', reason: 'no CRM configured' });
+  it('skips when no CRM is configured, and records crm.handoff_skipped on the contact so it is never silent', async () => {
+    const contactId = await newContact(table, 'nocrm@acme.example', { budget: 9000 });
+    const task = taskFor({}, async () => undefined);
+
+    expect(await task(input(contactId))).toEqual({ outcome: 'skipped', reason: 'no CRM configured' });
+    await task(input(contactId));
+    expect((await eventsOf(contactId, 'crm.handoff_skipped')).map((e) => e.data)).toEqual([
+      { reason: 'no CRM configured', source: 'journey:budget-router/hand-off', idempotencyKey: `journey/${input(contactId).executionName}/hand-off` },
+    ]);
   });
 
-  it('throws the named error Step Functions retries when the CRM is down', async () => {
+  it('parks the hand-off in the hand-off queue when the CRM stays down, whose worker records crm.handoff_failed after its last delivery and parks it in the dead-letter queue', async () => {
     const contactId = await newContact(table, 'barbara@acme.example');
-    await injectFault(receiver, { status: 502, times: 3 });
-    const deps = handOffDepsFor(table, receiver);
-    const task = makeHandOffTask({ ...deps, crm: async () => deps.crm });
+    await injectFault(receiver, { status: 502, times: 10 });
 
-    await expect(task(input(contactId))).rejects.toMatchObject({ name: 'CrmUnavailable' });
+    expect(await taskFor()(input(contactId))).toEqual({ outcome: 'queued', reason: expect.stringContaining('CrmUnavailable 502') });
+    await queue.idle();
+
+    expect(parked).toEqual([expect.objectContaining({ receives: 2, body: expect.objectContaining({ contactId, source: 'journey:budget-router/hand-off' }) })]);
+    expect((await eventsOf(contactId, 'crm.handoff_failed')).map((e) => e.data)).toEqual([
+      expect.objectContaining({ provider: 'hubspot', attempts: 2, source: 'journey:budget-router/hand-off' }),
+    ]);
+  });
+
+  it('hands off later, once, when the CRM comes back while the hand-off is parked', async () => {
+    const contactId = await newContact(table, 'annie@acme.example');
+    await injectFault(receiver, { status: 503, times: 3 });
+
+    expect((await taskFor()(input(contactId))).outcome).toBe('queued');
+    await queue.idle();
+
+    expect(receiver.inbox().handOffs.map((h) => h.email)).toEqual(['annie@acme.example']);
+    expect(await eventsOf(contactId, 'crm.handed_off')).toHaveLength(1);
+    expect(parked).toEqual([]);
+  });
+
+  it('records a refusal as crm.handoff_failed, parks the request in the dead-letter queue without calling the CRM again, and fails the step', async () => {
+    const contactId = await newContact(table, 'evelyn@acme.example');
+    await injectFault(receiver, { status: 400, times: 1 });
+
+    await expect(taskFor()(input(contactId))).rejects.toMatchObject({ name: 'CrmRejected' });
+    await queue.idle();
+
+    expect(await eventsOf(contactId, 'crm.handoff_failed')).toHaveLength(1);
+    expect(parked).toEqual([expect.objectContaining({ body: expect.objectContaining({ contactId }) })]);
+    expect(receiver.inbox().handOffs).toEqual([]);
   });
 
   it('rejects an input that is not a HandOffTaskInput', async () => {
-    const deps = handOffDepsFor(table, receiver);
-    const task = makeHandOffTask({ ...deps, crm: async () => deps.crm });
-    await expect(task({ contactId: 'x' })).rejects.toThrow();
+    await expect(taskFor()({ contactId: 'x' })).rejects.toThrow();
   });
 });

@@ -1,8 +1,11 @@
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoContacts } from '../../functions/contacts/dynamo-contacts';
 import { HubSpotCrm } from '../../functions/crm/hubspot';
 import { DynamoCrmStore } from '../../functions/crm/dynamo-crm-store';
 import type { HandOffDeps } from '../../functions/crm/hand-off';
 import { lifecycle, scoringRules } from '../../functions/scoring/domain/content';
+import { keys } from '../../functions/shared/keys';
 import { startCrmReceiver, type CrmReceiver } from '../../local/crm-receiver';
 import { memoryLogger } from '../support/http';
 import type { TestTable } from '../support/table';
@@ -18,6 +21,18 @@ export async function newContact(table: TestTable, email: string, fields: Record
     new Date('2026-11-24T11:00:00.000Z'),
   );
   return contactId;
+}
+
+/** Puts the contact in a stage, as the reactor's lifecycle update would (e.g. `recycled` after sales rejected it). */
+export async function setStage(table: TestTable, contactId: string, stage: string) {
+  await table.documentClient.send(
+    new UpdateCommand({ TableName: table.tableName, Key: keys.profile(contactId), UpdateExpression: 'SET stage = :stage', ExpressionAttributeValues: { ':stage': stage } }),
+  );
+}
+
+/** An SQS client for a local queue (`local/crm-queue.ts`). */
+export function localSqs(endpoint: string) {
+  return new SQSClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
 }
 
 export async function fetchInbox(receiver: CrmReceiver) {

@@ -2,12 +2,13 @@ import type { SQSEvent } from 'aws-lambda';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { makeHandOffWorker } from '../../functions/crm/hand-off-worker';
-import { SqsHandOffQueue } from '../../functions/crm/sqs-hand-off-queue';
+import { redeliveryDelaySeconds } from '../../functions/crm/domain/backoff';
+import { SqsHandOffQueue, SqsMessageVisibility } from '../../functions/crm/sqs-hand-off-queue';
 import { keys } from '../../functions/shared/keys';
 import { startCrmQueue } from '../../local/crm-queue';
 import type { CrmReceiver } from '../../local/crm-receiver';
 import { createTestTable, type TestTable } from '../support/table';
-import { handOffDepsFor, injectFault, newContact, startCrmReceiver } from './support';
+import { handOffDepsFor, injectFault, localSqs, newContact, startCrmReceiver } from './support';
 
 let table: TestTable;
 let receiver: CrmReceiver;
@@ -86,6 +87,17 @@ describe('the hand-off worker', () => {
     expect(receiver.inbox().handOffs).toEqual([]);
   });
 
+  it('records crm.handoff_skipped on the contact when no CRM is configured, instead of dropping the hand-off silently', async () => {
+    const contactId = await newContact(table, 'w5@acme.example');
+    const deps = handOffDepsFor(table, receiver);
+    const worker = makeHandOffWorker({ ...deps, crm: async () => undefined, maxReceives: 3 });
+
+    expect((await worker(sqsEvent({ contactId, idempotencyKey: 'stage-01JW5', source: 'reactor' }, 1))).batchItemFailures).toEqual([]);
+    expect((await table.partition(keys.profile(contactId).PK)).filter((item) => item.type === 'crm.handoff_skipped').map((e) => e.data)).toEqual([
+      { reason: 'no CRM configured', source: 'reactor', idempotencyKey: 'stage-01JW5' },
+    ]);
+  });
+
   it('leaves a message that is not a hand-off request for the dead-letter queue', async () => {
     const { worker, logger } = workerFor();
     expect((await worker(sqsEvent({ nope: true }, 1))).batchItemFailures).toHaveLength(1);
@@ -120,6 +132,53 @@ describe('the local hand-off queue (SQS-compatible)', () => {
       await queue.idle();
       expect(parked).toEqual([expect.objectContaining({ receives: 3, body: expect.objectContaining({ contactId, idempotencyKey: 'stage-01JQ2' }) })]);
       expect(await failuresOf(contactId)).toHaveLength(1);
+    } finally {
+      await queue.close();
+    }
+  });
+});
+
+describe('the hand-off queue\'s backoff', () => {
+  it('waits the longer of the CRM\'s Retry-After and an exponential backoff by receive count, at most 15 minutes', () => {
+    expect([1, 2, 3, 4, 5].map((receives) => redeliveryDelaySeconds(receives, undefined))).toEqual([30, 60, 120, 240, 480]);
+    expect(redeliveryDelaySeconds(1, 600_000)).toBe(600);
+    expect(redeliveryDelaySeconds(4, 1_500)).toBe(240);
+    expect(redeliveryDelaySeconds(1, 3_600_000)).toBe(900);
+    expect(redeliveryDelaySeconds(8, undefined)).toBe(900);
+  });
+
+  it('redelivers a hand-off the CRM answered 429 with Retry-After only after that wait (ChangeMessageVisibility), not the queue\'s own delay', { timeout: 20_000 }, async () => {
+    const contactId = await newContact(table, 'q3@acme.example');
+    await injectFault(receiver, { status: 429, times: 1, retryAfter: '2' });
+    const deliveries: number[] = [];
+    const late: { worker?: ReturnType<typeof makeHandOffWorker> } = {};
+    const queue = await startCrmQueue({
+      worker: async (event) => {
+        deliveries.push(Date.now());
+        return late.worker!(event);
+      },
+      region: 'us-east-1',
+      account: '000000000000',
+      retryDelayMs: 10,
+      maxReceives: 3,
+    });
+    try {
+      const sqs = localSqs(queue.endpoint);
+      const deps = handOffDepsFor(table, receiver, { retry: { attempts: 1 } });
+      late.worker = makeHandOffWorker({
+        ...deps,
+        crm: async () => deps.crm,
+        maxReceives: 3,
+        visibility: new SqsMessageVisibility(sqs, queue.queueUrl),
+        backoff: { baseSeconds: 1, maxSeconds: 900 },
+      });
+      await new SqsHandOffQueue(sqs, queue.queueUrl).enqueue({ type: 'HandOff', contactId, idempotencyKey: 'stage-01JQ3', reason: 'score', source: 'reactor' });
+      await queue.idle();
+
+      expect(deliveries).toHaveLength(2);
+      expect(deliveries[1]! - deliveries[0]!).toBeGreaterThanOrEqual(2_000);
+      expect(receiver.inbox().handOffs.map((h) => h.email)).toEqual(['q3@acme.example']);
+      expect(deps.logger.lines).toContainEqual(expect.objectContaining({ message: 'hand-off failed', fields: expect.objectContaining({ retryAfterMs: 2_000, redeliveryInSeconds: 2 }) }));
     } finally {
       await queue.close();
     }

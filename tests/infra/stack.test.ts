@@ -320,12 +320,17 @@ describe('NurtureStack', { timeout: SYNTH_TIMEOUT_MS }, () => {
       ]);
     });
 
-    it('lets the hand-off step read and record hand-offs and read the CRM settings, nothing more', () => {
+    it('lets the hand-off step read and record hand-offs and failures, read the CRM settings and park hand-offs in the queue, nothing more', () => {
       const fn = stack.crm.handOff;
       expectRoleStatements(fn, [
         logWrite(fn),
         xray,
-        { Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], Resource: arn(stack.data.table) },
+        {
+          Effect: 'Allow',
+          Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem'],
+          Resource: arn(stack.data.table),
+        },
+        { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: arn(stack.crm.handOffs) },
         { Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: ref(stack.crm.settings) },
       ]);
     });
@@ -414,7 +419,7 @@ describe('NurtureStack', { timeout: SYNTH_TIMEOUT_MS }, () => {
       template.hasResourceProperties('AWS::SQS::Queue', { MessageRetentionPeriod: 14 * 86_400, SqsManagedSseEnabled: true });
       template.hasResourceProperties('AWS::Lambda::Function', {
         Role: arn(stack.crm.handOffWorker.role),
-        Environment: { Variables: Match.objectLike({ HANDOFF_MAX_RECEIVES: '5', CRM_SECRET_ARN: ref(stack.crm.settings) }) },
+        Environment: { Variables: Match.objectLike({ HANDOFF_MAX_RECEIVES: '5', HANDOFF_QUEUE_URL: ref(stack.crm.handOffs), CRM_SECRET_ARN: ref(stack.crm.settings) }) },
       });
     });
 
