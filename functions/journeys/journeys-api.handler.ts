@@ -6,10 +6,12 @@ import { systemClock } from '../shared/ids';
 import { createLogger } from '../shared/logger';
 import { stepFunctions } from '../shared/sfn';
 import { DynamoContacts } from '../contacts/dynamo-contacts';
+import { DynamoMetrics } from '../reports/dynamo-metrics';
 import { stageRankOf } from '../scoring/domain/content';
 import { DynamoJourneyStore } from './dynamo-journey-store';
 import { journeys } from './journeys';
 import { makeJourneysApiHandler } from './journeys-api';
+import { MetricsJourneyStepCounts } from './metrics-step-counts';
 import { SfnJourneys } from './sfn-journeys';
 
 const env = parseEnv({
@@ -21,6 +23,7 @@ export const handler = makeJourneysApiHandler({
   journeys,
   contacts: new DynamoContacts(documentClient, env.TABLE_NAME),
   store: new DynamoJourneyStore(documentClient, env.TABLE_NAME),
+  stepCounts: new MetricsJourneyStepCounts(new DynamoMetrics(documentClient, env.TABLE_NAME)),
   executions: new SfnJourneys(stepFunctions, env.JOURNEY_STATE_MACHINE_ARN_PREFIX),
   adminToken: tokenFromEnv(process.env, 'ADMIN_TOKEN'),
   signingSecret: tokenFromEnv(process.env, 'JOURNEY_SIGNING_SECRET'),

@@ -13,11 +13,14 @@ import { mermaid } from './domain/diagram';
 import type { Journey } from './domain/journey-file';
 import { entryCheck } from './domain/rules';
 import type { JourneyStore } from './ports';
+import { START_STEP, type JourneyStepCounts } from './step-counts';
 
 export interface JourneysApiDeps {
   readonly journeys: ReadonlyMap<string, Journey>;
   readonly contacts: Contacts;
   readonly store: JourneyStore;
+  /** Contacts in each journey now, by step (the reports' gauge): never a scan of contacts. */
+  readonly stepCounts: JourneyStepCounts;
   /** Stops executions (DELETE enrolment). */
   readonly executions: Pick<JourneyStarter, 'stop'>;
   readonly adminToken: TokenSource;
@@ -57,18 +60,28 @@ class SignatureInvalid extends HttpError {
 /**
  * The journeys API for marketers' tools: enrol contacts (`POST /journeys/{id}/enrollments`), exit one
  * (`DELETE /journeys/{id}/enrollments/{contactId}`), and read the journeys (`GET /journeys[/{id}]`) with their
- * Mermaid diagrams. An enrolment is answered per contact; the reactor then starts the execution from the
+ * Mermaid diagrams and how many contacts are in them now, in total and by step. An enrolment is answered per contact; the reactor then starts the execution from the
  * `journey.enrollment_requested` event, so the entry rules live in one place.
  */
 export const makeJourneysApi =
   (deps: JourneysApiDeps) =>
   async (event: HttpEvent): Promise<HttpResult> => {
     switch (event.routeKey) {
-      case 'GET /journeys':
-        return json(200, { journeys: [...deps.journeys.values()].map(summary) });
+      case 'GET /journeys': {
+        const active = await deps.stepCounts.active();
+        return json(200, { journeys: [...deps.journeys.values()].map((journey) => summary(journey, active.get(journey.id) ?? {})) });
+      }
       case 'GET /journeys/{journeyId}': {
         const journey = journeyOf(deps, event);
-        return json(200, { ...summary(journey), definition: journey, mermaid: mermaid(journey) });
+        const counts = (await deps.stepCounts.active()).get(journey.id) ?? {};
+        const withCounts = summary(journey, counts);
+        return json(200, {
+          ...withCounts,
+          steps: journey.steps.map((s) => ({ id: s.id, type: s.type, active: counts[s.id] ?? 0 })),
+          activeAtStart: counts[START_STEP] ?? 0,
+          definition: journey,
+          mermaid: mermaid(journey),
+        });
       }
       case 'POST /journeys/{journeyId}/enrollments':
         return enrol(deps, event);
@@ -187,7 +200,7 @@ function journeyOf(deps: JourneysApiDeps, event: HttpEvent): Journey {
   return journey;
 }
 
-function summary(journey: Journey) {
+function summary(journey: Journey, counts: Readonly<Record<string, number>>) {
   return {
     id: journey.id,
     name: journey.name,
@@ -195,6 +208,8 @@ function summary(journey: Journey) {
     topic: journey.topic,
     triggers: journey.triggers.map((t) => t.on),
     steps: journey.steps.map((s) => ({ id: s.id, type: s.type })),
+    /** Contacts in the journey now. */
+    active: Object.values(counts).reduce((sum, n) => sum + n, 0),
   };
 }
 

@@ -5,12 +5,15 @@ import { DynamoContacts } from '../../functions/contacts/dynamo-contacts';
 import type { Membership } from '../../functions/journeys/domain/membership';
 import { DynamoJourneyStore } from '../../functions/journeys/dynamo-journey-store';
 import { journeys } from '../../functions/journeys/journeys';
+import { MetricsJourneyStepCounts } from '../../functions/journeys/metrics-step-counts';
 import { makeJourneysApiHandler } from '../../functions/journeys/journeys-api';
 import type { DecisionOf } from '../../functions/reactor/domain/decisions';
 import { staticToken } from '../../functions/shared/admin-auth';
 import { EventName } from '../../functions/shared/events';
 import type { HttpResult } from '../../functions/shared/http';
 import { keys } from '../../functions/shared/keys';
+import { GAUGE_DAY, ReportMetric, attr } from '../../functions/reports/domain/counters';
+import { DynamoMetrics } from '../../functions/reports/dynamo-metrics';
 import { bodyOf, httpEvent, lambdaContext, memoryLogger } from '../support/http';
 import { createTestTable, type TestTable } from '../support/table';
 
@@ -33,6 +36,7 @@ function api() {
     journeys,
     contacts,
     store,
+    stepCounts: new MetricsJourneyStepCounts(new DynamoMetrics(table.documentClient, table.tableName)),
     // Step Functions stands outside this test: the stop is recorded, the membership and timeline are real.
     executions: { stop: async (decision) => (stops.push(decision), { type: 'Stopped' as const }) },
     adminToken: staticToken(ADMIN_TOKEN),
@@ -117,6 +121,28 @@ describe('journeys API: reading journeys', () => {
     expect(body).toMatchObject({ id: 'budget-router', definition: { topic: 'nurture' } });
     expect(String(body.mermaid)).toMatch(/^flowchart TD\n/);
     expect(String(body.mermaid)).toContain('route_by_budget');
+  });
+
+  it('counts the contacts in each journey now, in total and by step, from the reports\' step gauge', async () => {
+    // Prepare: the gauge as the reports' rule leaves it, its +1 and -1 spread over two shards
+    const gauge = (shard: number, counts: Record<string, number>) =>
+      table.documentClient.send(new PutCommand({ TableName: table.tableName, Item: { ...keys.metric(ReportMetric.journeySteps, shard, GAUGE_DAY), ...counts } }));
+    await gauge(0, { [attr('budget-router', 'start')]: 2, [attr('budget-router', 'nurture-1')]: 3, [attr('welcome', 'welcome-email')]: 1 });
+    await gauge(1, { [attr('budget-router', 'start')]: -1, [attr('budget-router', 'nurture-2')]: 4, [attr('welcome', 'welcome-email')]: -1 });
+
+    // Act
+    const list = bodyOf(await api()(httpEvent({ routeKey: 'GET /journeys', path: '/journeys', headers: auth }))).journeys as { id: string; active: number }[];
+    const one = bodyOf(
+      await api()(httpEvent({ routeKey: 'GET /journeys/{journeyId}', path: '/journeys/budget-router', pathParameters: { journeyId: 'budget-router' }, headers: auth })),
+    ) as { active: number; activeAtStart: number; steps: { id: string; active: number }[] };
+
+    // Assess
+    expect(Object.fromEntries(list.map((j) => [j.id, j.active]))).toMatchObject({ 'budget-router': 8, welcome: 0, 'cart-recovery': 0 });
+    expect(one.active).toBe(8);
+    expect(one.activeAtStart).toBe(1);
+    expect(one.steps.find((s) => s.id === 'nurture-1')).toEqual({ id: 'nurture-1', type: 'send_email', active: 3 });
+    expect(one.steps.find((s) => s.id === 'nurture-2')?.active).toBe(4);
+    expect(one.steps.find((s) => s.id === 'route-by-budget')?.active).toBe(0);
   });
 
   it('answers 404 for a journey that does not exist', async () => {

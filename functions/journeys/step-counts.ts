@@ -1,0 +1,14 @@
+/**
+ * How many contacts are in each journey now, by step. Declared apart from its adapter (the reports capability's
+ * step gauge, functions/journeys/metrics-step-counts.ts), so the journeys API never scans contacts to count.
+ */
+export interface JourneyStepCounts {
+  /**
+   * journeyId → step id → contacts there now. A contact counts at the last step that sent (or skipped) an email or
+   * updated it, and at `start` from entering until then; journeys with nobody in them may be absent.
+   */
+  active(): Promise<ReadonlyMap<string, Readonly<Record<string, number>>>>;
+}
+
+/** The pseudo-step a contact counts at between entering a journey and its first send or update. */
+export const START_STEP = 'start';
