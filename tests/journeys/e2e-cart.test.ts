@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRuntime, type Runtime } from '../../local/runtime';
-import { eventually, journeyDriver } from './support';
+import { eventually, journeyDriver, simulated, simulatedSteps } from './support';
 
 /**
  * Cart recovery through the real local runtime, with an hour passing in a real second: slow enough for a site to
- * report the order within the journey's first hour.
+ * report the order within the journey's first hour (the full no-order run takes some 25 real seconds).
  */
 let runtime: Runtime;
 let drive: ReturnType<typeof journeyDriver>;
@@ -47,5 +47,32 @@ describe('cart-recovery through npm start\'s parts', () => {
     expect(await drive.sent(contactId)).toEqual(['cart-reminder-1']);
     const exit = (await eventually(() => drive.timeline(contactId), (t) => t.some((e) => e.type === 'journey.exited'))).find((e) => e.type === 'journey.exited');
     expect(exit?.data).toMatchObject({ journeyId: 'cart-recovery', reason: 'goal', detail: 'event order_completed' });
+  });
+
+  it('sends both reminders, 24 hours apart on the journey clock, when no order comes: the simulator\'s path', { timeout: 90_000 }, async () => {
+    // Prepare
+    const email = shopper();
+    const contactId = await drive.identify(email, { email, first_name: 'Noa' });
+    const predicted = await simulated('cart-recovery', { first_name: 'Noa' });
+
+    // Act
+    await drive.track(email, 'checkout_started', { cart_value: 45 });
+    const execution = await drive.finished('cart-recovery', contactId, 60_000);
+
+    // Assess: the path and the sends the simulator predicts
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(drive.steps('cart-recovery', contactId)).toEqual(await simulatedSteps('cart-recovery', { first_name: 'Noa' }));
+    const sent = (await drive.timeline(contactId)).filter((e) => e.type === 'email.sent');
+    expect(sent.map((e) => e.data.templateId)).toEqual(predicted.emails.map((e) => e.templateId));
+    expect(sent.map((e) => e.data.templateId)).toEqual(['cart-reminder-1', 'cart-reminder-2']);
+    // Assess: a day apart on the execution's clock (the steps between the sends take a few real seconds at most)
+    const gapHours = (Date.parse(sent[1]!.occurredAt) - Date.parse(sent[0]!.occurredAt)) / 3_600_000;
+    const predictedGapHours = (Date.parse(predicted.emails[1]!.at) - Date.parse(predicted.emails[0]!.at)) / 3_600_000;
+    expect(predictedGapHours).toBe(24);
+    expect(gapHours).toBeGreaterThanOrEqual(24);
+    expect(gapHours).toBeLessThan(24 + 1);
+    // Assess: both emails are in the local SES inbox
+    const inbox = await eventually(() => drive.inbox(email), (mails) => mails.length >= 2);
+    expect(inbox.map((m) => m.subject)).toEqual(['You left something in your cart', 'Still thinking it over, Noa?']);
   });
 });

@@ -1,11 +1,8 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { journeys } from '../../functions/journeys/journeys';
-import { stageRankOf } from '../../functions/scoring/domain/content';
 import { keys } from '../../functions/shared/keys';
-import { simulate } from '../../lib/journeys/simulator';
 import { startRuntime, type Runtime } from '../../local/runtime';
-import { collapse, eventually, journeyDriver, trackedLinks } from './support';
+import { eventually, journeyDriver, simulatedSteps, trackedLinks } from './support';
 
 /**
  * The shipped journeys through the real local runtime: form posts and tracking calls in through the gateway, the
@@ -25,12 +22,6 @@ afterAll(async () => {
 
 let n = 0;
 const person = (name: string) => `${name}-${Date.now()}-${n++}@example.com`;
-
-/** The simulator's path for the same contact and events, as step ids. */
-async function simulatedSteps(journeyId: string, attributes: Record<string, string | number>, events: Parameters<typeof simulate>[1]['events'] = []) {
-  const result = await simulate(journeys.get(journeyId)!, { contact: { attributes }, events, stageRank: stageRankOf, start: new Date('2026-11-23T15:00:00Z') });
-  return collapse(result.path.map((p) => p.state).filter((state) => !state.includes('.')));
-}
 
 describe('budget-router through npm start\'s parts', () => {
   it('hands a $9,000 demo request to the CRM and sends "a rep will call", as the simulator predicts', { timeout: 60_000 }, async () => {

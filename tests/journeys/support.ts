@@ -2,6 +2,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { expect } from 'vitest';
+import { journeys } from '../../functions/journeys/journeys';
+import { stageRankOf } from '../../functions/scoring/domain/content';
+import { simulate } from '../../lib/journeys/simulator';
 import { localCredentials, localRegion } from '../../local/dynamodb-local';
 import type { Runtime } from '../../local/runtime';
 
@@ -43,9 +46,9 @@ export function journeyDriver(runtime: Runtime) {
       const body = (await (await fetch(`${runtime.url}/contacts?email=${encodeURIComponent(email)}`, { headers: admin })).json()) as { contact: { contactId: string } };
       return body.contact.contactId;
     },
-    async timeline(contactId: string): Promise<{ type: string; data: Record<string, unknown> }[]> {
+    async timeline(contactId: string): Promise<{ type: string; occurredAt: string; data: Record<string, unknown> }[]> {
       const response = await fetch(`${runtime.url}/contacts/${contactId}?limit=100`, { headers: admin });
-      return ((await response.json()) as { timeline: { items: { type: string; data: Record<string, unknown> }[] } }).timeline.items.reverse();
+      return ((await response.json()) as { timeline: { items: { type: string; occurredAt: string; data: Record<string, unknown> }[] } }).timeline.items.reverse();
     },
     async inbox(to: string): Promise<{ subject: string; html: string; messageId?: string }[]> {
       const store = (await (await fetch(`${runtime.sesUrl}/store`)).json()) as { emails: { subject: string; body: { html?: string }; destination: { to: string[] } }[] };
@@ -96,6 +99,17 @@ export async function eventually<T>(read: () => Promise<T>, ok: (value: T) => bo
     if (ok(value) || Date.now() > deadline) return value;
     await sleep(50);
   }
+}
+
+/** The simulator's run of a shipped journey for a contact and its events (started on a weekday afternoon). */
+export async function simulated(journeyId: string, attributes: Record<string, string | number>, events: Parameters<typeof simulate>[1]['events'] = []) {
+  return simulate(journeys.get(journeyId)!, { contact: { attributes }, events, stageRank: stageRankOf, start: new Date('2026-11-23T15:00:00Z') });
+}
+
+/** The simulator's path for the same contact and events, as the journey's own step ids. */
+export async function simulatedSteps(journeyId: string, attributes: Record<string, string | number>, events: Parameters<typeof simulate>[1]['events'] = []) {
+  const result = await simulated(journeyId, attributes, events);
+  return collapse(result.path.map((p) => p.state).filter((state) => !state.includes('.')));
 }
 
 /** A path with repeated steps in a row counted once. */
