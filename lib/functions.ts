@@ -54,6 +54,8 @@ export const functions = {
       writeKey: true,
     },
     bundleAwsSdk: true,
+    // identify checks emails as forms do, disposable domains included (read on the first identify with an email).
+    bundleFiles: [{ from: 'node_modules/disposable-email-domains/index.json', to: 'disposable-email-domains.json' }],
     timeoutSeconds: 15,
   },
   readContacts: {

@@ -12,7 +12,7 @@ import {
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { ContactContended } from '../contacts/contacts';
-import { normalizeEmail, type Contact } from '../contacts/domain/contact';
+import type { Contact } from '../contacts/domain/contact';
 import { toItem } from '../contacts/dynamo-contacts';
 import { EventName } from '../shared/events';
 import { ulid } from '../shared/ids';
@@ -164,14 +164,11 @@ export class DynamoTracking implements Tracking {
   }
 
   /**
-   * Identify with an email: the contact of that email (created if new) gets the traits and the event in one
-   * transaction, and the message's user id and anonymous id are linked to it (first link wins) and merged.
+   * Identify with an email (already checked and normalised by the domain): the contact of that email (created if
+   * new) gets the traits and the event in one transaction, and the message's user id and anonymous id are linked
+   * to it (first link wins) and merged.
    */
-  private async identifyByEmail(message: Inbound, email: string, eventId: string, at: Date): Promise<StoreOutcome> {
-    const key = normalizeEmail(email);
-    if (!/^[^\s@]{1,64}@[^\s@]+\.[^\s@]{2,}$/.test(key) || key.length > 254) {
-      return { type: 'Invalid', error: 'traits.email: must be a valid email address' };
-    }
+  private async identifyByEmail(message: Inbound, key: string, eventId: string, at: Date): Promise<StoreOutcome> {
     if (message.event.type !== EventName.Identified) return { type: 'Invalid', error: 'only identify carries an email' };
     const traits = message.event.data.traits;
     const now = at.toISOString();
@@ -190,7 +187,7 @@ export class DynamoTracking implements Tracking {
                 ExpressionAttributeValues: { ':c': contactId },
               },
             },
-            this.setTraits(contactId, traits, now),
+            this.setTraits(contactId, traits, now, false, message.emailRole === true),
           ]
         : [
             {
@@ -203,7 +200,7 @@ export class DynamoTracking implements Tracking {
             {
               Put: {
                 TableName: this.tableName,
-                Item: { ...keys.profile(contactId), ...newProfile(contactId, key, traits, now) },
+                Item: { ...keys.profile(contactId), ...newProfile(contactId, key, traits, now, message.emailRole === true) },
                 ConditionExpression: 'attribute_not_exists(PK)',
               },
             },
@@ -247,10 +244,10 @@ export class DynamoTracking implements Tracking {
     return { type: 'Stored', contactId, eventId };
   }
 
-  private setTraits(contactId: string, traits: Record<string, FieldValue>, now: string, onlyMissing = false) {
+  private setTraits(contactId: string, traits: Record<string, FieldValue>, now: string, onlyMissing = false, emailRole = false) {
     const names: Record<string, string> = {};
-    const values: Record<string, unknown> = { ':now': now };
-    const sets = ['updatedAt = :now'];
+    const values: Record<string, unknown> = { ':now': now, ...(emailRole ? { ':role': true } : {}) };
+    const sets = ['updatedAt = :now', ...(emailRole ? ['emailRole = :role'] : [])];
     Object.entries(traits).forEach(([name, value], i) => {
       names[`#t${i}`] = name;
       values[`:t${i}`] = value;
@@ -374,8 +371,8 @@ function pendingPartition(identity: Identity): string {
   return identity.userId ? trackingKeys.userLink(identity.userId).PK : trackingKeys.anonymousLink(identity.anonymousId!).PK;
 }
 
-function newProfile(contactId: string, email: string, traits: Record<string, FieldValue>, now: string): Contact {
-  return { contactId, email, attributes: traits, createdAt: now, updatedAt: now };
+function newProfile(contactId: string, email: string, traits: Record<string, FieldValue>, now: string, emailRole: boolean): Contact {
+  return { contactId, email, attributes: traits, ...(emailRole ? { emailRole: true } : {}), createdAt: now, updatedAt: now };
 }
 
 function retryable(error: unknown): boolean {

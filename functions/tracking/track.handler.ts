@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { disposableDomains } from '../forms/disposable-domains';
 import { lazySecretString } from '../forms/form-secrets';
 import { documentClient } from '../shared/aws';
 import { parseEnv } from '../shared/env';
@@ -23,4 +24,5 @@ export const handler = makeTrackHandler({
   writeKey: env.WRITE_KEY_SECRET_ARN ? lazySecretString(env.WRITE_KEY_SECRET_ARN) : async () => env.TRACKING_WRITE_KEY!,
   clock: systemClock,
   logger: createLogger('tracking'),
+  isDisposable: disposableDomains(),
 });

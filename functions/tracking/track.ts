@@ -30,6 +30,8 @@ export interface TrackDeps {
   readonly writeKey: () => Promise<string>;
   readonly clock: Clock;
   readonly logger: Logger;
+  /** Domains of disposable mailbox services: an identify with such an email is rejected, as a form post is. */
+  readonly isDisposable: (domain: string) => boolean;
 }
 
 export class InvalidWriteKey extends HttpError {
@@ -81,7 +83,7 @@ export const makeTrack =
 
     if (type !== 'batch') {
       if (IGNORED_TYPES.has(type)) return json(200, { success: true, ignored: 1 });
-      const parsed = parseMessage(type as MessageType, body, receivedAt);
+      const parsed = parseMessage(type as MessageType, body, receivedAt, {}, deps);
       if (parsed.type === 'Invalid') throw new BadRequest(parsed.error, 'invalid_message');
       const [outcome] = await store(deps, [parsed.inbound], receivedAt);
       annotate(event, { outcome: outcome?.type });
@@ -107,7 +109,7 @@ export const makeTrack =
       const known = MessageType.safeParse(messageType);
       if (!known.success) return reject('type: must be track, identify or page');
       if (JSON.stringify(message).length > MAX_MESSAGE_BYTES) return reject('message: over 32 KB');
-      const parsed = parseMessage(known.data, message, receivedAt, shared);
+      const parsed = parseMessage(known.data, message, receivedAt, shared, deps);
       if (parsed.type === 'Invalid') return reject(parsed.error);
       accepted.push({ index, inbound: parsed.inbound });
     });

@@ -47,7 +47,7 @@ beforeAll(async () => {
       isDisposable: disposableDomains(),
       mergeAnonymous: (id) => tracking.mergeAnonymous(id).then(() => undefined),
     }) as HttpLambda,
-    track: makeTrackHandler({ tracking, writeKey: async () => WRITE_KEY, clock: systemClock, logger }) as HttpLambda,
+    track: makeTrackHandler({ tracking, writeKey: async () => WRITE_KEY, clock: systemClock, logger, isDisposable: disposableDomains() }) as HttpLambda,
   };
   gateway = await startGateway({
     port: 0,

@@ -32,7 +32,7 @@ beforeAll(async () => {
     { step: 'initialize', name: 'countCalls' },
   );
   tracking = new DynamoTracking(table.documentClient, table.tableName);
-  track = makeTrackHandler({ tracking, writeKey: async () => WRITE_KEY, clock, logger: memoryLogger() });
+  track = makeTrackHandler({ tracking, writeKey: async () => WRITE_KEY, clock, logger: memoryLogger(), isDisposable: disposableDomains() });
   submit = makeSubmitFormHandler({
     forms,
     intake: new DynamoIntake(table.documentClient, table.tableName),
@@ -105,6 +105,48 @@ describe('identify', () => {
     });
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({ type: EventName.Identified, data: { droppedTraits: 1 } });
+  });
+});
+
+describe('identify email rules (the same as forms)', () => {
+  it('rejects a disposable, over-long or malformed email in the batch result, normalises the rest and flags a role mailbox', async () => {
+    const person = unique('Ada.Lovelace');
+    const role = `info@${unique('role')}.example.com`;
+
+    const result = await call('batch', {
+      batch: [
+        { type: 'identify', userId: unique('user'), traits: { email: `${unique('temp')}@mailinator.com` } },
+        { type: 'identify', userId: unique('user'), traits: { email: `${'a'.repeat(65)}@example.com` } },
+        { type: 'identify', userId: unique('user'), traits: { email: 'ada@@example.com' } },
+        { type: 'identify', userId: unique('user'), traits: { email: ` ${person}@Example.COM ` } },
+        { type: 'identify', userId: unique('user'), traits: { email: role } },
+      ],
+    });
+
+    expect(bodyOf(result)).toMatchObject({
+      stored: 2,
+      rejected: [
+        { index: 0, error: 'traits.email: must be a permanent address, not a disposable mailbox' },
+        { index: 1, error: 'traits.email: must have at most 64 characters before the @' },
+        { index: 2, error: 'traits.email: must be a valid email address' },
+      ],
+    });
+    const [claim] = await table.partition(keys.email(`${person.toLowerCase()}@example.com`).PK);
+    const { profile } = await timeline(String(claim?.contactId));
+    expect(profile).toMatchObject({ email: `${person.toLowerCase()}@example.com` });
+    expect(profile?.emailRole).toBeUndefined();
+    const [roleClaim] = await table.partition(keys.email(role).PK);
+    expect((await timeline(String(roleClaim?.contactId))).profile?.emailRole).toBe(true);
+  });
+
+  it('answers a single identify with a disposable email 400, storing nothing', async () => {
+    const email = `${unique('temp')}@x.mailinator.com`;
+
+    const result = await call('identify', { userId: unique('user'), traits: { email } });
+
+    expect(result.statusCode).toBe(400);
+    expect(bodyOf(result)).toMatchObject({ message: 'traits.email: must be a permanent address, not a disposable mailbox' });
+    expect(await table.partition(keys.email(email).PK)).toEqual([]);
   });
 });
 

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { checkEmail, type EmailPolicy } from '../../forms/domain/email';
 import { EventName } from '../../shared/events';
 import type { IdentifiedData, PageViewedData, TrackedData, TrackingContext } from '../../shared/timeline';
 import type { FieldValue } from '../../shared/values';
@@ -63,8 +64,10 @@ export interface Inbound {
     | { type: typeof EventName.Tracked; occurredAt: string; data: TrackedData }
     | { type: typeof EventName.PageViewed; occurredAt: string; data: PageViewedData }
     | { type: typeof EventName.Identified; occurredAt: string; data: IdentifiedData };
-  /** For identify: the email trait (the key that finds or creates the contact). */
+  /** For identify: the email trait, checked and normalised as forms do (the key that finds or creates the contact). */
   readonly email?: string;
+  /** The email is a role mailbox (info@, sales@): flagged on the profile, as forms do. */
+  readonly emailRole?: boolean;
 }
 
 export type Parsed = { readonly type: 'Ok'; readonly inbound: Inbound } | { readonly type: 'Invalid'; readonly error: string };
@@ -72,8 +75,16 @@ export type Parsed = { readonly type: 'Ok'; readonly inbound: Inbound } | { read
 /**
  * Parses one message of a known type. `receivedAt` is our clock; `batchSentAt` the batch's own `sentAt`.
  * Clock skew: `timestamp + (receivedAt - sentAt)`, as Segment does, never later than `receivedAt`.
+ * An identify's email passes the forms' email rules (functions/forms/domain/email.ts): normalisation, syntax,
+ * 64-octet local part, disposable domains (`policy`; the handler passes the maintained list), role flag.
  */
-export function parseMessage(type: MessageType, raw: unknown, receivedAt: Date, batch: { sentAt?: string; context?: Record<string, unknown> } = {}): Parsed {
+export function parseMessage(
+  type: MessageType,
+  raw: unknown,
+  receivedAt: Date,
+  batch: { sentAt?: string; context?: Record<string, unknown> } = {},
+  policy: Pick<EmailPolicy, 'isDisposable'> = { isDisposable: () => false },
+): Parsed {
   const parsed = schemas[type].safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -139,11 +150,14 @@ export function parseMessage(type: MessageType, raw: unknown, receivedAt: Date, 
       const m = message as z.infer<typeof IdentifyMessage>;
       const { traits, dropped, email } = traitsOf(m.traits ?? {});
       if (email === null) return { type: 'Invalid', error: 'traits.email: must be a text value' };
+      // An API caller cannot answer a typo suggestion: the address is taken as typed (confirmed), never refused as free mail.
+      const checked = email ? checkEmail(email, { ...policy, rejectFreeMail: false, confirmed: true }) : undefined;
+      if (checked?.type === 'Rejected') return { type: 'Invalid', error: `traits.email: ${checked.message}` };
       return {
         type: 'Ok',
         inbound: {
           ...base,
-          ...(email ? { email } : {}),
+          ...(checked ? { email: checked.key, ...(checked.role ? { emailRole: true } : {}) } : {}),
           event: {
             type: EventName.Identified,
             occurredAt,
