@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hubSpotV3Signature } from '../../functions/crm/signatures';
+import { hubSpotV3Signature, signedHeaders } from '../../functions/crm/signatures';
 import type { CrmInbox } from '../../local/crm-receiver';
 import { startLocal, stopLocal, type Running } from '../support/local-app';
 
@@ -11,7 +11,8 @@ const ADMIN_TOKEN = 'crm-e2e-admin-token-0123456789';
 let running: Running;
 
 beforeAll(async () => {
-  running = await startLocal({ dataDir: mkdtempSync(join(tmpdir(), 'nurture-crm-e2e-')), adminToken: ADMIN_TOKEN });
+  // A journey week per second: the recycle journey's first email comes a week after the rejection.
+  running = await startLocal({ dataDir: mkdtempSync(join(tmpdir(), 'nurture-crm-e2e-')), adminToken: ADMIN_TOKEN, env: { TIME_SCALE: '604800' } });
 }, 120_000);
 afterAll(async () => {
   if (running) await stopLocal(running);
@@ -36,6 +37,13 @@ async function contact(email: string) {
   return response.status === 200 ? ((await response.json()) as { contact: Record<string, unknown> }).contact : undefined;
 }
 
+/** The contact's timeline, oldest first. */
+async function events(contactId: string): Promise<{ type: string; data: Record<string, unknown> }[]> {
+  const response = await fetch(`${running.url}/contacts/${contactId}?limit=100`, { headers: admin });
+  return ((await response.json()) as { timeline: { items: { type: string; data: Record<string, unknown> }[] } }).timeline.items.reverse();
+}
+const sentTemplates = async (contactId: string) => (await events(contactId)).filter((e) => e.type === 'email.sent').map((e) => String(e.data.templateId));
+
 const postForm = (email: string, budget: number) =>
   fetch(`${running.url}/forms/demo-request`, {
     method: 'POST',
@@ -48,15 +56,17 @@ describe('npm start: the sales inbox', () => {
     const email = `big-${Date.now()}@fbi.example`;
     expect((await postForm(email, 10000)).status).toBeLessThan(400);
 
-    // The budget-router journey may hand the lead off too (before it is scored); the MQL hand-off is the reactor's.
+    // The budget-router journey hands the lead off too (before the form post is scored), and the reactor on MQL:
+    // one record, updated to the latest stage and score, and one note for the rep.
     const handOff = await until('the MQL hand-off', async () =>
       (await inbox()).handOffs.find((h) => h.email === email && h.properties.nurture_stage === 'mql'),
     );
     expect(handOff.properties).toMatchObject({ lifecyclestage: 'marketingqualifiedlead', nurture_score: '30' });
-    const note = await until('the note for the rep', async () =>
-      (await inbox()).contacts.find((c) => c.email === email)?.notes.find((n) => n.body.includes('Handed off: score 30 ≥ 30 and fit 20 ≥ 15')),
-    );
-    expect(note.body).toContain('Budget of $5,000 or more: +20');
+    await until('both hand-offs', async () => ((await inbox()).handOffs.filter((h) => h.email === email).length === 2 ? true : undefined));
+    const record = (await inbox()).contacts.find((c) => c.email === email)!;
+    expect(record.properties).toMatchObject({ lifecyclestage: 'marketingqualifiedlead', nurture_score: '30' });
+    expect(record.notes).toHaveLength(1);
+    expect(record.notes[0]!.body).toContain('Budget of $5,000 or more: +20');
 
     const stored = await until('the CRM id on the contact', async () => {
       const c = await contact(email);
@@ -94,6 +104,37 @@ describe('npm start: the sales inbox', () => {
     });
     expect(response.status).toBe(200);
     await until('the SQL stage', async () => ((await contact(email))?.stage === 'sql' ? true : undefined));
+  });
+
+  it('sends a lead sales rejected to the recycle journey, not back to sales: no second hand-off, no second "a rep will call"', { timeout: 90_000 }, async () => {
+    const email = `rejected-${Date.now()}@fbi.example`;
+    await postForm(email, 10000);
+    const { contactId } = await until('the MQL with its CRM id', async () => {
+      const c = await contact(email);
+      return c?.crm && c.stage === 'mql' ? (c as { contactId: string }) : undefined;
+    });
+    await until('the journey\'s and the MQL hand-offs', async () => ((await events(contactId)).filter((e) => e.type === 'crm.handed_off').length === 2 ? true : undefined));
+    await until('"a rep will call"', async () => ((await sentTemplates(contactId)).includes('rep-will-call') ? true : undefined));
+    const handOffsBefore = (await inbox()).handOffs.filter((h) => h.email === email).length;
+
+    // Sales reject the lead in the CRM, which posts our signed feedback format.
+    const body = JSON.stringify({ contactId, outcome: 'rejected', status: 'BAD_TIMING', id: `rejection-${contactId}` });
+    const response = await fetch(`${running.url}/webhooks/crm/generic`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...signedHeaders('local-crm-feedback-secret', body, Date.now()) },
+      body,
+    });
+    expect(response.status).toBe(200);
+    await until('the recycled stage', async () => ((await contact(email))?.stage === 'recycled' ? true : undefined));
+    const entered = await until('the recycle journey', async () =>
+      (await events(contactId)).find((e) => e.type === 'journey.entered' && e.data.journeyId === 'recycle-nurture'),
+    );
+    expect(entered).toBeDefined();
+    await until('the recycle journey\'s first email', async () => ((await sentTemplates(contactId)).includes('nurture-2') ? true : undefined), 60_000);
+
+    expect((await inbox()).handOffs.filter((h) => h.email === email)).toHaveLength(handOffsBefore);
+    expect((await events(contactId)).filter((e) => e.type === 'crm.handed_off')).toHaveLength(2);
+    expect((await sentTemplates(contactId)).filter((t) => t === 'rep-will-call')).toHaveLength(1);
   });
 
   it('serves the inbox as HTML to a browser', async () => {
