@@ -4,7 +4,6 @@ import { TimelineEvent } from '../shared/timeline';
 import { CONFIRMATION_TEMPLATE, REMINDER_TEMPLATE } from './domain/double-opt-in';
 import type { ReminderDue } from './ports';
 import { sendEmail, type SendDeps } from './send-email';
-import { deterministicId } from './ses-events';
 import { sendIdOf } from './tokens';
 
 /** What the reactor asks the email capability to send (the `SendEmail` call decision). */
@@ -39,7 +38,8 @@ export class ReactorEmails implements EmailSender {
           { subscriptions: { [topic]: { status: 'pending', at, source: 'form', formId, consentTextVersion, ...(ip ? { ip } : {}) } } },
           [
             TimelineEvent.parse({
-              eventId: deterministicId(at, `consent#${request.idempotencyKey}`),
+              // From the triggering event's id, never the clock: a retried reactor call finds it and writes nothing.
+              eventId: `${request.idempotencyKey}.consent`,
               contactId: request.contactId,
               type: EventName.ConsentRequested,
               occurredAt: at,

@@ -12,11 +12,12 @@ import {
 import * as z from 'zod';
 import type { Subscription } from '../contacts/domain/contact';
 import { parseContact, toItem } from '../contacts/dynamo-contacts';
-import { CorruptItem } from '../contacts/contacts';
+import { ContactContended, CorruptItem } from '../contacts/contacts';
+import { Membership } from '../journeys/domain/membership';
 import { keys } from '../shared/keys';
 import type { TimelineEvent } from '../shared/timeline';
 import type { RecentSend } from './domain/guards';
-import type { ClaimOutcome, EmailStore, ReminderDue, SendRecord, SendState } from './ports';
+import type { ClaimConditions, ClaimOutcome, EmailStore, ReminderDue, ReserveOutcome, SendRecord, SendState } from './ports';
 
 /**
  * Email items of the single table:
@@ -25,10 +26,14 @@ import type { ClaimOutcome, EmailStore, ReminderDue, SendRecord, SendState } fro
  * | --------------------- | ----------------------- | --------- |
  * | send record (idempotency + link targets) | `IDEM#email#<sendId>` | `IDEM` |
  * | recent marketing sends (frequency cap)   | `CONTACT#<contactId>` | `MAILLOG` |
+ * | journey membership (read, never written)  | `CONTACT#<contactId>` | `JOURNEY#<journeyId>` |
  * | double opt-in reminder due on a day      | `EMAILDUE#<yyyy-mm-dd>` | `<contactId>#<topic>` |
  *
  * Send records expire (TTL) a year and a month after the send: longer than a journey can wait, and long enough
  * for late clicks. After that a click token answers 404 like any unknown one.
+ *
+ * The mail log carries a `version`, raised by every write and checked by the next one: a marketing send takes its
+ * slot in the same transaction as its claim, so two sends racing for the cap's last slot cannot both get it.
  */
 export const emailKeys = {
   send: (sendId: string) => ({ PK: `IDEM#email#${sendId}`, SK: 'IDEM' }),
@@ -57,7 +62,13 @@ const SendRecordSchema = z.object({
 
 const ReminderSchema = z.object({ day: z.string(), contactId: z.string(), topic: z.string(), formId: z.string() });
 
-const MailLogSchema = z.object({ sends: z.array(z.object({ at: z.string(), sendId: z.string() })) });
+const MailLogSchema = z.object({
+  sends: z.array(z.object({ at: z.string(), sendId: z.string() })),
+  version: z.int().min(1).optional(),
+});
+
+/** How often a slot is given back when the mail log keeps changing under the write. */
+const FREE_SLOT_ATTEMPTS = 5;
 
 export class DynamoEmailStore implements EmailStore {
   constructor(
@@ -65,8 +76,13 @@ export class DynamoEmailStore implements EmailStore {
     private readonly tableName: string,
   ) {}
 
-  async loadForSend(contactId: string, sendId: string): Promise<SendState> {
-    const wanted = [keys.profile(contactId), emailKeys.mailLog(contactId), emailKeys.send(sendId)];
+  async loadForSend(contactId: string, sendId: string, journeyId?: string): Promise<SendState> {
+    const wanted = [
+      keys.profile(contactId),
+      emailKeys.mailLog(contactId),
+      emailKeys.send(sendId),
+      ...(journeyId ? [keys.membership(contactId, journeyId)] : []),
+    ];
     let request: Record<string, { Keys: Record<string, unknown>[]; ConsistentRead: boolean }> | undefined = {
       [this.tableName]: { Keys: wanted, ConsistentRead: true },
     };
@@ -81,10 +97,14 @@ export class DynamoEmailStore implements EmailStore {
     const profile = find(wanted[0]!);
     const log = find(wanted[1]!);
     const record = find(wanted[2]!);
+    const membership = wanted[3] && find(wanted[3]);
+    const mailLog = log ? parse(MailLogSchema, log) : undefined;
     return {
       ...(profile ? { contact: parseContact(profile) } : {}),
-      recent: log ? parse(MailLogSchema, log).sends : [],
+      recent: mailLog?.sends ?? [],
+      ...(mailLog?.version !== undefined ? { mailLogVersion: mailLog.version } : {}),
       ...(record ? { record: parseRecord(record) } : {}),
+      ...(membership ? { membership: parse(Membership, membership) } : {}),
     };
   }
 
@@ -105,7 +125,42 @@ export class DynamoEmailStore implements EmailStore {
     }
   }
 
-  async claim(record: SendRecord): Promise<ClaimOutcome> {
+  async claim(record: SendRecord, conditions: ClaimConditions = {}): Promise<ReserveOutcome> {
+    const { enrolment, mailLog } = conditions;
+    if (!enrolment && !mailLog) return this.claimAlone(record);
+    try {
+      await this.db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            { Put: { TableName: this.tableName, Item: this.recordItem(record), ConditionExpression: 'attribute_not_exists(PK)' } },
+            ...(enrolment
+              ? [
+                  {
+                    ConditionCheck: {
+                      TableName: this.tableName,
+                      Key: keys.membership(record.contactId, enrolment.journeyId),
+                      ConditionExpression: 'executionName = :name AND #status = :running',
+                      ExpressionAttributeNames: { '#status': 'status' },
+                      ExpressionAttributeValues: { ':name': enrolment.executionName, ':running': 'running' },
+                    },
+                  },
+                ]
+              : []),
+            ...(mailLog ? [{ Put: this.mailLogPut(record.contactId, mailLog.sends, mailLog.version) }] : []),
+          ],
+        }),
+      );
+      return { type: 'Claimed' };
+    } catch (error) {
+      if (cancelledBy(error, 0)) return this.existing(record.sendId);
+      if (error instanceof TransactionCanceledException && error.CancellationReasons?.some((r) => r.Code === 'ConditionalCheckFailed')) {
+        return { type: 'Raced' };
+      }
+      throw error;
+    }
+  }
+
+  private async claimAlone(record: SendRecord): Promise<ClaimOutcome> {
     try {
       await this.db.send(
         new PutCommand({
@@ -121,7 +176,7 @@ export class DynamoEmailStore implements EmailStore {
     }
   }
 
-  async markSent(record: SendRecord, messageId: string, event: TimelineEvent, recent: readonly RecentSend[]): Promise<void> {
+  async markSent(record: SendRecord, messageId: string, event: TimelineEvent): Promise<void> {
     await this.db.send(
       new TransactWriteCommand({
         TransactItems: [
@@ -136,9 +191,6 @@ export class DynamoEmailStore implements EmailStore {
             },
           },
           { Put: { TableName: this.tableName, Item: toItem(event), ConditionExpression: 'attribute_not_exists(PK)' } },
-          ...(record.kind === 'marketing'
-            ? [{ Put: { TableName: this.tableName, Item: { ...emailKeys.mailLog(record.contactId), sends: recent } } }]
-            : []),
         ],
       }),
     );
@@ -162,14 +214,15 @@ export class DynamoEmailStore implements EmailStore {
         ],
       }),
     );
+    await this.freeSlot(record);
   }
 
-  async release(sendId: string): Promise<void> {
+  async release(record: SendRecord): Promise<void> {
     await this.db
       .send(
         new DeleteCommand({
           TableName: this.tableName,
-          Key: emailKeys.send(sendId),
+          Key: emailKeys.send(record.sendId),
           ConditionExpression: '#status = :pending',
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: { ':pending': 'pending' },
@@ -178,6 +231,38 @@ export class DynamoEmailStore implements EmailStore {
       .catch((error: unknown) => {
         if (!(error instanceof ConditionalCheckFailedException)) throw error;
       });
+    await this.freeSlot(record);
+  }
+
+  /** Gives a marketing send's mail-log slot back (it never went out), under the same version check as claims. */
+  private async freeSlot(record: SendRecord): Promise<void> {
+    if (record.kind !== 'marketing') return;
+    for (let attempt = 0; attempt < FREE_SLOT_ATTEMPTS; attempt++) {
+      const { Item } = await this.db.send(
+        new GetCommand({ TableName: this.tableName, Key: emailKeys.mailLog(record.contactId), ConsistentRead: true }),
+      );
+      const log = Item ? parse(MailLogSchema, Item) : undefined;
+      if (!log?.sends.some((send) => send.sendId === record.sendId)) return;
+      try {
+        const sends = log.sends.filter((send) => send.sendId !== record.sendId);
+        await this.db.send(new PutCommand(this.mailLogPut(record.contactId, sends, log.version)));
+        return;
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      }
+    }
+    throw new ContactContended(`the mail log kept changing while giving back the slot of send ${record.sendId}`);
+  }
+
+  /** The mail log's next version, written only if it is still at `version` (absent: never written with one). */
+  private mailLogPut(contactId: string, sends: readonly RecentSend[], version: number | undefined) {
+    return {
+      TableName: this.tableName,
+      Item: { ...emailKeys.mailLog(contactId), sends, version: (version ?? 0) + 1 },
+      ConditionExpression: version === undefined ? 'attribute_not_exists(#version)' : '#version = :version',
+      ExpressionAttributeNames: { '#version': 'version' },
+      ...(version === undefined ? {} : { ExpressionAttributeValues: { ':version': version } }),
+    };
   }
 
   async getSend(sendId: string): Promise<SendRecord | undefined> {

@@ -1,4 +1,5 @@
 import type { Contact, Subscription } from '../contacts/domain/contact';
+import type { Membership } from '../journeys/domain/membership';
 import type { TimelineEvent } from '../shared/timeline';
 import type { RecentSend } from './domain/guards';
 
@@ -28,25 +29,49 @@ export interface SendState {
   readonly contact?: Contact;
   /** Marketing sends of the last days (frequency cap). */
   readonly recent: readonly RecentSend[];
+  /** The mail log's version as read (absent before its first versioned write): the cap's reservation checks it. */
+  readonly mailLogVersion?: number;
   readonly record?: SendRecord;
+  /** The contact's membership of the send's journey (journey sends only). */
+  readonly membership?: Membership;
 }
 
 export type ClaimOutcome = { readonly type: 'Claimed' } | { readonly type: 'Exists'; readonly record: SendRecord };
 
+/**
+ * What a claim must still find true when it is written, so a decision made on the read cannot be overtaken:
+ * the journey enrolment still running (an exit racing the send), and the mail log unchanged since it was read
+ * (a concurrent marketing send taking the cap's last slot).
+ */
+export interface ClaimConditions {
+  readonly enrolment?: { readonly journeyId: string; readonly executionName: string };
+  /** The mail log with this send added, written only if its version is still `version`. */
+  readonly mailLog?: { readonly sends: readonly RecentSend[]; readonly version?: number };
+}
+
+/** `Raced`: a condition no longer held (nothing was written); read again and decide again. */
+export type ReserveOutcome = ClaimOutcome | { readonly type: 'Raced' };
+
 /** The email capability's reads and writes on the table. */
 export interface EmailStore {
-  /** The contact, its recent marketing sends and this send's record, in one consistent read. */
-  loadForSend(contactId: string, sendId: string): Promise<SendState>;
+  /**
+   * The contact, its recent marketing sends, this send's record and (with `journeyId`) its journey membership, in
+   * one consistent read.
+   */
+  loadForSend(contactId: string, sendId: string, journeyId?: string): Promise<SendState>;
   /** Records a guard's refusal and its `email.skipped` event, once per send. */
   recordSkip(record: SendRecord, event: TimelineEvent): Promise<ClaimOutcome>;
-  /** Claims the send before calling SES; `Exists` when another attempt claimed it first. */
-  claim(record: SendRecord): Promise<ClaimOutcome>;
-  /** Marks the send sent and appends `email.sent` (and logs a marketing send for the cap), in one transaction. */
-  markSent(record: SendRecord, messageId: string, event: TimelineEvent, recent: readonly RecentSend[]): Promise<void>;
-  /** Marks the send failed and appends `email.failed`. */
+  /**
+   * Claims the send before calling SES, in one write with its conditions (a marketing send takes its slot in the
+   * mail log here); `Exists` when another attempt claimed it first, `Raced` when a condition no longer held.
+   */
+  claim(record: SendRecord, conditions?: ClaimConditions): Promise<ReserveOutcome>;
+  /** Marks the send sent and appends `email.sent`, in one transaction. */
+  markSent(record: SendRecord, messageId: string, event: TimelineEvent): Promise<void>;
+  /** Marks the send failed and appends `email.failed`; a marketing send gives its mail-log slot back. */
   markFailed(record: SendRecord, error: string, event: TimelineEvent): Promise<void>;
-  /** Drops a pending claim whose SES call was throttled, so the retry can send. */
-  release(sendId: string): Promise<void>;
+  /** Drops a pending claim whose SES call was throttled (and its mail-log slot), so the retry can send. */
+  release(record: SendRecord): Promise<void>;
   getSend(sendId: string): Promise<SendRecord | undefined>;
   /** Notes a click on the send and returns its record with the time of the previous click (machine detection). */
   noteClick(sendId: string, at: Date): Promise<{ record: SendRecord; previousClickAt?: string } | undefined>;
@@ -102,6 +127,14 @@ export interface Mailer {
 /** SES is throttling this account (rate or quota): Step Functions retries the step with backoff. */
 export class SesThrottled extends Error {
   override name = 'SesThrottled';
+}
+
+/**
+ * The journey execution this send belongs to has no membership recorded yet: the reactor starts an execution
+ * before it commits the membership, so a first step can outrun it. Step Functions retries the step with backoff.
+ */
+export class EnrolmentNotRecorded extends Error {
+  override name = 'EnrolmentNotRecorded';
 }
 
 /** SES refused the email for another reason; recorded on the timeline, and the step fails into its Catch. */

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { adminAuth, type TokenSource } from '../shared/admin-auth';
-import { BadRequest, header, HttpError, httpHandler, json, NotFound, ValidationFailed, type HttpEvent, type HttpResult } from '../shared/http';
+import { ContactContended } from '../contacts/contacts';
+import { BadRequest, header, HttpError, httpHandler, json, NotFound, ServiceBusy, ValidationFailed, type HttpEvent, type HttpResult } from '../shared/http';
 import { ulid } from '../shared/ids';
 import { fieldErrors } from '../shared/validation';
 import { UnknownTemplate } from './domain/render';
@@ -65,6 +66,7 @@ export async function sendEmailApi(event: HttpEvent, deps: SendEmailApiDeps): Pr
     return json(200, outcome);
   } catch (error) {
     if (error instanceof SesThrottled) throw new SendingBusy();
+    if (error instanceof ContactContended) throw new ServiceBusy();
     if (error instanceof EmailSendFailed) throw new HttpError(502, 'send_failed', 'SES refused the email; it was recorded on the timeline');
     if (error instanceof UnknownTemplate) throw new ValidationFailed([{ field: 'templateId', message: error.message }]);
     throw error;

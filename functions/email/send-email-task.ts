@@ -8,7 +8,8 @@ const TaskInput = SendEmailTaskInput.extend({ data: z.record(z.string(), z.unkno
 
 /**
  * The journey "send email" step (a Step Functions Task). One email per (contact, execution, step): the send id
- * is derived from exactly those, so any retry of the step finds the first attempt's record.
+ * is derived from exactly those, so any retry of the step finds the first attempt's record. It sends only while
+ * this execution is the contact's running enrolment (`skipped: exited` once a goal or an exit ended it).
  */
 export const makeSendEmailTask =
   (deps: SendDeps) =>
@@ -24,6 +25,7 @@ export const makeSendEmailTask =
         sendId: sendIdOf('journey', task.contactId, task.executionName, task.stepId),
         journeyId: task.journeyId,
         stepId: task.stepId,
+        executionName: task.executionName,
         ...(task.data ? { data: task.data } : {}),
       },
       now ? { ...deps, clock: { now: () => now } } : deps,

@@ -1,13 +1,24 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ContactContended } from '../contacts/contacts';
 import type { Contact } from '../contacts/domain/contact';
 import { EventName } from '../shared/events';
 import { ulid, type Clock } from '../shared/ids';
 import type { Logger } from '../shared/logger';
 import type { SendEmailTaskOutput } from '../shared/tasks';
 import { TimelineEvent } from '../shared/timeline';
-import { checkGuards, type RecentSend } from './domain/guards';
+import { checkGuards, enrolmentOf, type RecentSend } from './domain/guards';
 import { addOpenPixel, contactVariables, trackLinks, type TemplateRenderer } from './domain/render';
 import type { EmailSettings } from './domain/settings';
-import { EmailSendFailed, SesThrottled, type EmailStore, type Mailer, type SendRecord } from './ports';
+import {
+  EmailSendFailed,
+  EnrolmentNotRecorded,
+  SesThrottled,
+  type ClaimConditions,
+  type EmailStore,
+  type Mailer,
+  type SendRecord,
+  type SendState,
+} from './ports';
 import type { TokenSigner } from './tokens';
 
 /** One send, from a journey step or the send API. */
@@ -19,6 +30,8 @@ export interface SendRequest {
   readonly data?: Readonly<Record<string, unknown>>;
   readonly journeyId?: string;
   readonly stepId?: string;
+  /** The journey execution sending it: the send goes out only while that enrolment runs. */
+  readonly executionName?: string;
   /** Extra links the template uses (the double opt-in confirmation link). */
   readonly links?: { readonly confirm?: string };
 }
@@ -43,23 +56,59 @@ export const TAG = { contact: 'contact', send: 'send', template: 'template', jou
 
 /**
  * Sends one email, exactly once per `sendId`:
- * 1. one consistent read of the contact, its recent marketing sends and the send's record;
+ * 1. one consistent read of the contact, its recent marketing sends, the send's record and, for a journey send,
+ *    the contact's membership of the journey;
  * 2. a send recorded before (sent, skipped, failed) answers as it did, without calling SES again;
- * 3. the guards: a refusal is recorded (`email.skipped`) and answered as `skipped`; outside the send window the
+ * 3. a journey send whose execution is no longer the running enrolment (a goal, an exit) is skipped (`exited`);
+ * 4. the guards: a refusal is recorded (`email.skipped`) and answered as `skipped`; outside the send window the
  *    answer is `deferred` and nothing is written;
- * 4. render, then claim the send (conditional write) BEFORE calling SES, so a retried Lambda or a duplicated
- *    Step Functions retry finds the claim and never sends twice;
- * 5. SES; then the record becomes `sent` and `email.sent` is appended in one transaction.
+ * 5. render, then claim the send BEFORE calling SES, so a retried Lambda or a duplicated Step Functions retry finds
+ *    the claim and never sends twice. The claim is one transaction with what the decision rested on: the
+ *    enrolment still running, and (marketing) this send's slot in the mail log, written only if nobody changed
+ *    the log since step 1. When either moved, nothing is written and the send starts again from step 1;
+ * 6. SES; then the record becomes `sent` and `email.sent` is appended in one transaction.
  *
- * A claim left `pending` (the process died between SES and step 5) cannot tell whether SES took the email: it is
- * answered `skipped: send_in_doubt`, never re-sent (at most once).
+ * A claim left `pending` (the process died between SES and step 6) cannot tell whether SES took the email: it is
+ * answered `skipped: send_in_doubt`, never re-sent (at most once), and keeps its slot in the mail log.
  */
 export async function sendEmail(request: SendRequest, deps: SendDeps): Promise<SendOutcome> {
+  let races = 0;
+  let waits = 0;
+  for (;;) {
+    const outcome = await attemptSend(request, deps);
+    if (outcome === RACED) {
+      if (++races >= CLAIM_ATTEMPTS) throw new ContactContended(`send ${request.sendId} kept racing other writes to the contact`);
+    } else if (outcome === NOT_RECORDED) {
+      if (++waits > ENROLMENT_WAITS) {
+        throw new EnrolmentNotRecorded(`no membership of ${request.journeyId ?? ''} recorded yet for ${request.executionName ?? ''}`);
+      }
+      await sleep(ENROLMENT_WAIT_MS);
+    } else {
+      return outcome;
+    }
+  }
+}
+
+/** How often a send reads and decides again when its claim's conditions moved in between. */
+const CLAIM_ATTEMPTS = 5;
+/**
+ * A first step usually finds its membership a few milliseconds after the execution started; wait that out here
+ * (the local engine retries a task after 50 ms only), and leave longer delays to Step Functions' retries.
+ */
+const ENROLMENT_WAITS = 5;
+const ENROLMENT_WAIT_MS = 200;
+const RACED = Symbol('raced');
+const NOT_RECORDED = Symbol('not recorded');
+
+async function attemptSend(request: SendRequest, deps: SendDeps): Promise<SendOutcome | typeof RACED | typeof NOT_RECORDED> {
   const now = deps.clock.now();
-  const state = await deps.store.loadForSend(request.contactId, request.sendId);
-  if (state.record) return answerFor(state.record, deps.logger);
-  if (!state.contact) return { outcome: 'skipped', reason: 'no_contact' };
-  const contact = state.contact;
+  const journey = request.journeyId && request.executionName ? { journeyId: request.journeyId, executionName: request.executionName } : undefined;
+  const loaded = await deps.store.loadForSend(request.contactId, request.sendId, journey?.journeyId);
+  if (loaded.record) return answerFor(loaded.record, deps.logger);
+  if (!loaded.contact) return { outcome: 'skipped', reason: 'no_contact' };
+  const contact = loaded.contact;
+  // This send's own slot, left by a release that could not give it back, is not another send.
+  const state: SendState = { ...loaded, recent: loaded.recent.filter((send) => send.sendId !== request.sendId) };
 
   const meta = deps.renderer.meta(request.templateId);
   const topic = meta.kind === 'marketing' ? meta.topic : undefined;
@@ -83,27 +132,40 @@ export async function sendEmail(request: SendRequest, deps: SendDeps): Promise<S
     createdAt: now.toISOString(),
   };
 
-  const guard = checkGuards({ contact, template: meta, recent: state.recent, settings: deps.settings, now });
-  if (guard.type === 'Defer') return { outcome: 'deferred', until: guard.until };
-  if (guard.type === 'Skip') {
-    const record = { ...base, status: 'skipped' as const, reason: guard.reason };
+  const skip = async (reason: string): Promise<SendOutcome> => {
+    const record = { ...base, status: 'skipped' as const, reason };
     const event = TimelineEvent.parse({
       eventId: base.eventId,
       contactId: contact.contactId,
       type: EventName.EmailSkipped,
       occurredAt: base.createdAt,
-      data: { ...where, reason: guard.reason },
+      data: { ...where, reason },
     });
     const recorded = await deps.store.recordSkip(record, event);
     if (recorded.type === 'Exists') return answerFor(recorded.record, deps.logger);
-    deps.logger.info('email skipped', { contactId: contact.contactId, sendId: request.sendId, reason: guard.reason });
-    return { outcome: 'skipped', reason: guard.reason };
+    deps.logger.info('email skipped', { contactId: contact.contactId, sendId: request.sendId, reason });
+    return { outcome: 'skipped', reason };
+  };
+
+  if (journey) {
+    const enrolment = enrolmentOf(state.membership, journey.executionName);
+    if (enrolment === 'not_recorded') return NOT_RECORDED;
+    if (enrolment === 'ended') return skip('exited');
   }
+
+  const guard = checkGuards({ contact, template: meta, recent: state.recent, settings: deps.settings, now });
+  if (guard.type === 'Defer') return { outcome: 'deferred', until: guard.until };
+  if (guard.type === 'Skip') return skip(guard.reason);
 
   const signer = await deps.signer();
   const { email, links } = compose(request, contact, meta.kind === 'marketing', deps, signer);
   const record = { ...base, links };
-  const claimed = await deps.store.claim(record);
+  const conditions: ClaimConditions = {
+    ...(journey ? { enrolment: journey } : {}),
+    ...(record.kind === 'marketing' ? { mailLog: { sends: recentAfter(state.recent, record, deps.settings, now), ...(state.mailLogVersion ? { version: state.mailLogVersion } : {}) } } : {}),
+  };
+  const claimed = await deps.store.claim(record, conditions);
+  if (claimed.type === 'Raced') return RACED;
   if (claimed.type === 'Exists') return answerFor(claimed.record, deps.logger);
 
   let messageId: string;
@@ -121,7 +183,7 @@ export async function sendEmail(request: SendRequest, deps: SendDeps): Promise<S
     }));
   } catch (error) {
     if (error instanceof SesThrottled) {
-      await deps.store.release(request.sendId);
+      await deps.store.release(record);
       throw error;
     }
     const name = error instanceof Error ? error.name : 'Error';
@@ -144,7 +206,7 @@ export async function sendEmail(request: SendRequest, deps: SendDeps): Promise<S
     occurredAt: now.toISOString(),
     data: { ...where, messageId, kind: meta.kind, sendId: request.sendId },
   });
-  await deps.store.markSent(record, messageId, sent, recentAfter(state.recent, record, deps.settings, now));
+  await deps.store.markSent(record, messageId, sent);
   deps.logger.info('email sent', { contactId: contact.contactId, sendId: request.sendId, templateId: request.templateId });
   return { outcome: 'sent', messageId };
 }
@@ -213,7 +275,6 @@ function answerFor(record: SendRecord, logger: Logger): SendOutcome {
 
 /** The mail log after this send: marketing sends inside the cap's period, this one included. */
 function recentAfter(recent: readonly RecentSend[], record: SendRecord, settings: EmailSettings, now: Date): RecentSend[] {
-  if (record.kind !== 'marketing') return [...recent];
   const since = now.getTime() - settings.frequencyCap.days * 86_400_000;
   return [...recent.filter((send) => Date.parse(send.at) > since), { at: now.toISOString(), sendId: record.sendId }];
 }

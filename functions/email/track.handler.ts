@@ -4,6 +4,7 @@ import { parseEnv } from '../shared/env';
 import { systemClock } from '../shared/ids';
 import { createLogger } from '../shared/logger';
 import { DynamoEmailStore } from './dynamo-email-store';
+import { emailSettings } from './email-settings';
 import { signerFrom } from './signing-keys';
 import { makeTrack } from './track';
 
@@ -16,6 +17,7 @@ const env = parseEnv({
 export const handler = makeTrack({
   store: new DynamoEmailStore(documentClient, env.TABLE_NAME),
   signer: signerFrom(env),
+  scannerWindowSeconds: emailSettings.tracking.scannerWindowSeconds,
   clock: systemClock,
   logger: createLogger('track-email'),
 });

@@ -10,6 +10,8 @@ import type { SignerSource } from './signing-keys';
 export interface TrackDeps {
   readonly store: Pick<EmailStore, 'noteClick' | 'getSend' | 'append'>;
   readonly signer: SignerSource;
+  /** Clicks this soon after the send are marked as machine clicks (`tracking.scannerWindowSeconds`). */
+  readonly scannerWindowSeconds: number;
   readonly clock: Clock;
   readonly logger: Logger;
 }
@@ -40,7 +42,13 @@ export async function track(event: HttpEvent, deps: TrackDeps): Promise<HttpResu
     const noted = await deps.store.noteClick(sendId, now);
     const url = noted?.record.contactId === contactId ? noted.record.links[index] : undefined;
     if (!noted || !url) throw new NotFound('No such link');
-    const machine = isMachineClick({ userAgent, at: now, ...(noted.previousClickAt ? { previousClickAt: noted.previousClickAt } : {}) });
+    const machine = isMachineClick({
+      userAgent,
+      at: now,
+      sentAt: noted.record.createdAt,
+      scannerWindowSeconds: deps.scannerWindowSeconds,
+      ...(noted.previousClickAt ? { previousClickAt: noted.previousClickAt } : {}),
+    });
     await deps.store.append(
       TimelineEvent.parse({
         eventId: ulid(now.getTime()),

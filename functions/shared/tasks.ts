@@ -32,7 +32,8 @@ export type SendEmailTaskInput = z.infer<typeof SendEmailTaskInput>;
 
 /**
  * - `sent`: SES accepted it (or it had been sent before by this same execution and step: `duplicate: true`);
- * - `skipped`: a guard said no (unsubscribed, suppressed, frequency cap, no consent); recorded on the timeline;
+ * - `skipped`: a guard said no (unsubscribed, suppressed, frequency cap, no consent), or the enrolment ended
+ *   (`exited`: a goal or an exit raced the step); recorded on the timeline;
  * - `deferred`: outside the contact's send window: the journey waits until `until` (ISO) and tries again.
  */
 export type SendEmailTaskOutput =
@@ -63,6 +64,7 @@ export const RETRYABLE_TASK_ERRORS = [
   'CrmUnavailable',
   'WebhookUnavailable',
   'ContactContended',
+  'EnrolmentNotRecorded',
   'ProvisionedThroughputExceededException',
   'ThrottlingException',
 ] as const;

@@ -4,6 +4,8 @@ import { convert } from 'html-to-text';
 import mjml2html from 'mjml';
 import { parse as parseYaml } from 'yaml';
 import type * as z from 'zod';
+import { checkFormTopics } from '../../functions/email/domain/double-opt-in';
+import { loadForms } from '../../functions/forms/domain/form-definition';
 import {
   CompiledEmails,
   EmailSettings,
@@ -31,6 +33,12 @@ export async function compileEmails(dir: string = contentDir): Promise<CompiledE
     transactional: readFileSync(join(emailsDir, '_layout/footer-transactional.mjml'), 'utf8'),
   };
   const topics = new Set(settings.topics.map((topic) => topic.id));
+  const formsDir = join(dir, 'forms');
+  if (existsSync(formsDir)) {
+    const files = readdirSync(formsDir).filter((name) => name.endsWith('.json'));
+    const forms = loadForms(Object.fromEntries(files.map((name) => [name, JSON.parse(readFileSync(join(formsDir, name), 'utf8')) as unknown])));
+    checkFormTopics(forms, settings.topics);
+  }
   const ids = readdirSync(emailsDir, { withFileTypes: true })
     .filter((entry) => entry.isDirectory() && !entry.name.startsWith('_'))
     .map((entry) => entry.name)

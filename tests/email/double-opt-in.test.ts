@@ -1,7 +1,10 @@
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Contact } from '../../functions/contacts/domain/contact';
 import { ReactorEmails } from '../../functions/email/confirmations';
-import { doubleOptInRule } from '../../functions/email/domain/double-opt-in';
+import { doubleOptInRule, UnknownFormTopic } from '../../functions/email/domain/double-opt-in';
 import { DynamoEmailStore } from '../../functions/email/dynamo-email-store';
 import { emailSettings } from '../../functions/email/email-settings';
 import { makePreferences } from '../../functions/email/preferences';
@@ -10,9 +13,10 @@ import { makeSendEmailTask } from '../../functions/email/send-email-task';
 import { TokenSigner } from '../../functions/email/tokens';
 import { FormDefinition } from '../../functions/forms/domain/form-definition';
 import type { TimelineEvent } from '../../functions/shared/timeline';
+import { compileEmails, contentDir } from '../../lib/email/compile-templates';
 import { httpEvent, lambdaContext, memoryLogger } from '../support/http';
 import { createTestTable, type TestTable } from '../support/table';
-import { PUBLIC_URL, createContact, eventsOf, fixedClock, sendDeps, signingKey, startLocalSes, type LocalSes } from './support';
+import { PUBLIC_URL, createContact, createEnrolledContact, eventsOf, fixedClock, sendDeps, signingKey, startLocalSes, type LocalSes } from './support';
 
 const forms = new Map([
   ['newsletter-signup', { subscribe: { topic: 'newsletter', doubleOptIn: true } }],
@@ -38,7 +42,7 @@ const submitted = (formId: string): TimelineEvent => ({
 
 describe('the double opt-in rule', () => {
   it('asks for a confirmation email when a double opt-in form is submitted, keyed by the submission', () => {
-    expect(doubleOptInRule(forms)({ event: submitted('newsletter-signup'), contact: contact() })).toEqual([
+    expect(doubleOptInRule(forms, emailSettings.topics)({ event: submitted('newsletter-signup'), contact: contact() })).toEqual([
       {
         type: 'SendEmail',
         contactId: '01HCONTACT0000000000000000',
@@ -50,13 +54,31 @@ describe('the double opt-in rule', () => {
   });
 
   it('asks nothing of single opt-in forms, forms without a topic, subscribed or suppressed contacts', () => {
-    const rule = doubleOptInRule(forms);
+    const rule = doubleOptInRule(forms, emailSettings.topics);
     const subscribed = contact({ subscriptions: { newsletter: { status: 'subscribed', at: '2026-03-02T00:00:00Z', source: 'double-opt-in' } } });
     expect(rule({ event: submitted('demo-request'), contact: contact() })).toEqual([]);
     expect(rule({ event: submitted('contact-us'), contact: contact() })).toEqual([]);
     expect(rule({ event: submitted('newsletter-signup'), contact: subscribed })).toEqual([]);
     expect(rule({ event: submitted('newsletter-signup'), contact: contact({ suppressed: { reason: 'bounce', at: '2026-03-02T00:00:00Z' } }) })).toEqual([]);
   });
+
+  it('refuses, when the rules are built (cold start, npm start), a form subscribing to a topic content/email.yaml lacks', () => {
+    const typo = new Map([['newsletter-signup', { subscribe: { topic: 'newsleter', doubleOptIn: true } }]]);
+    expect(() => doubleOptInRule(typo, emailSettings.topics)).toThrow(UnknownFormTopic);
+    expect(() => doubleOptInRule(typo, emailSettings.topics)).toThrow(
+      'form "newsletter-signup": subscribe.topic "newsleter" is not one of content/email.yaml\'s topics (newsletter, product, nurture)',
+    );
+  });
+
+  it('refuses, at build time, a form file subscribing to a topic content/email.yaml lacks', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'email-content-'));
+    cpSync(contentDir, dir, { recursive: true });
+    const file = join(dir, 'forms', 'newsletter.json');
+    const form = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    writeFileSync(file, JSON.stringify({ ...form, subscribe: { topic: 'newsleter', doubleOptIn: true } }));
+
+    await expect(compileEmails(dir)).rejects.toThrow(/subscribe\.topic "newsleter" is not one of content\/email\.yaml's topics/);
+  }, 60_000);
 
   it('is declared on a form file as subscribe: { topic, doubleOptIn }', () => {
     const form = FormDefinition.parse({
@@ -128,9 +150,27 @@ describe('double opt-in through the email capability', () => {
     expect(sent[0]?.body.html).toMatch(new RegExp(`href="${PUBLIC_URL}/u/k\\.`));
   });
 
+  it('records consent.requested once when the reactor retries the call minutes later', async () => {
+    // Prepare: the first call's writes succeeded, but the reactor's batch failed after it and is redelivered.
+    const { contactId } = await createContact(table);
+    const clock = fixedClock();
+    const emails = new ReactorEmails(sendDeps(table, ses, { clock }));
+    await emails.send(confirmation(contactId, '01JSUBMISSION0000000000001'));
+    clock.set(new Date(clock.now().getTime() + 5 * 60_000));
+
+    // Act
+    await emails.send(confirmation(contactId, '01JSUBMISSION0000000000001'));
+
+    // Assess
+    const requested = await eventsOf(table, contactId, 'consent.requested');
+    expect(requested).toHaveLength(1);
+    expect(requested[0]?.eventId).toBe('01JSUBMISSION0000000000001.consent');
+    expect(await ses.emails()).toHaveLength(1);
+  });
+
   it('sends no marketing of the topic until the link is confirmed, then does, with the consent recorded', async () => {
     // Prepare
-    const { contactId } = await createContact(table);
+    const { contactId } = await createEnrolledContact(table, {}, 'welcome');
     await new ReactorEmails(sendDeps(table, ses)).send(confirmation(contactId));
     const token = new RegExp(`${PUBLIC_URL}/u/(k\\.[^"]+)"`).exec((await ses.emails())[0]?.body.html ?? '')?.[1] ?? '';
     const task = makeSendEmailTask(sendDeps(table, ses));

@@ -1,10 +1,14 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DynamoEmailStore } from '../../functions/email/dynamo-email-store';
-import { EmailSendFailed, SesThrottled, type Mailer } from '../../functions/email/ports';
+import { EmailSendFailed, EnrolmentNotRecorded, SesThrottled, type Mailer } from '../../functions/email/ports';
 import { makeSendEmailTask } from '../../functions/email/send-email-task';
 import { sendEmail } from '../../functions/email/send-email';
+import { RETRYABLE_TASK_ERRORS } from '../../functions/shared/tasks';
+import { localCredentials, localRegion } from '../../local/dynamodb-local';
 import { createTestTable, type TestTable } from '../support/table';
-import { PUBLIC_URL, createContact, eventsOf, fixedClock, sendDeps, startLocalSes, type LocalSes } from './support';
+import { PUBLIC_URL, createContact, createEnrolledContact, enrol, eventsOf, fixedClock, sendDeps, startLocalSes, type LocalSes } from './support';
 
 let table: TestTable;
 let ses: LocalSes;
@@ -32,7 +36,7 @@ const step = (contactId: string, overrides: Record<string, unknown> = {}) => ({
 describe('the journey send step', () => {
   it('sends the rendered email through SES with one-click unsubscribe headers and records email.sent', async () => {
     // Prepare
-    const { contactId, email } = await createContact(table, { first_name: 'Grace' });
+    const { contactId, email } = await createEnrolledContact(table, { first_name: 'Grace' });
     const task = makeSendEmailTask(sendDeps(table, ses));
 
     // Act
@@ -60,7 +64,7 @@ describe('the journey send step', () => {
   });
 
   it('rewrites links to signed tracking URLs and adds the open pixel, but leaves the unsubscribe link alone', async () => {
-    const { contactId } = await createContact(table);
+    const { contactId } = await createEnrolledContact(table);
     await makeSendEmailTask(sendDeps(table, ses))(step(contactId));
     const [stored] = await ses.emails();
     expect(stored?.body.html).not.toContain('href="https://www.example.com/guides/small-budget-planning"');
@@ -71,7 +75,7 @@ describe('the journey send step', () => {
   });
 
   it('sends one email when the step is invoked twice, and answers the second time as a duplicate', async () => {
-    const { contactId } = await createContact(table);
+    const { contactId } = await createEnrolledContact(table);
     const task = makeSendEmailTask(sendDeps(table, ses));
 
     const first = await task(step(contactId));
@@ -83,7 +87,7 @@ describe('the journey send step', () => {
   });
 
   it('sends one email when two invocations of the same step race', async () => {
-    const { contactId } = await createContact(table);
+    const { contactId } = await createEnrolledContact(table);
     const task = makeSendEmailTask(sendDeps(table, ses));
 
     const outcomes = await Promise.all([task(step(contactId)), task(step(contactId)), task(step(contactId))]);
@@ -94,7 +98,7 @@ describe('the journey send step', () => {
 
   it('never sends twice when the step fails after the SES call and is retried', async () => {
     // Prepare: the write after SES fails once, as if the Lambda died there.
-    const { contactId } = await createContact(table);
+    const { contactId } = await createEnrolledContact(table);
     const store = new DynamoEmailStore(table.documentClient, table.tableName);
     const failing = Object.assign(Object.create(store) as DynamoEmailStore, {
       markSent: async () => {
@@ -113,7 +117,7 @@ describe('the journey send step', () => {
   });
 
   it('raises SesThrottled when SES throttles, and sends on the retry', async () => {
-    const { contactId } = await createContact(table);
+    const { contactId } = await createEnrolledContact(table);
     const deps = sendDeps(table, ses);
     const throttled: Mailer = {
       send: async () => {
@@ -134,7 +138,7 @@ describe('the journey send step', () => {
   });
 
   it('records email.failed and fails the step when SES refuses the email', async () => {
-    const { contactId } = await createContact(table);
+    const { contactId } = await createEnrolledContact(table);
     const refusing: Mailer = {
       send: async () => {
         throw Object.assign(new Error('Email address is not verified.'), { name: 'MessageRejected' });
@@ -171,7 +175,7 @@ describe('guards', () => {
   };
 
   it('sends no email after the contact unsubscribed from the topic, and records why', async () => {
-    const { contactId } = await createContact(table);
+    const { contactId } = await createEnrolledContact(table);
     await setProfile(contactId, 'subscriptions', { nurture: subscription('unsubscribed') });
 
     const output = await makeSendEmailTask(sendDeps(table, ses))(step(contactId));
@@ -183,7 +187,7 @@ describe('guards', () => {
   });
 
   it('sends no marketing email after an unsubscribe from all, but still sends transactional ones', async () => {
-    const { contactId } = await createContact(table);
+    const { contactId } = await createEnrolledContact(table);
     await setProfile(contactId, 'subscriptions', { all: subscription('unsubscribed') });
     const task = makeSendEmailTask(sendDeps(table, ses));
 
@@ -192,7 +196,7 @@ describe('guards', () => {
   });
 
   it('sends nothing at all to a suppressed contact', async () => {
-    const { contactId } = await createContact(table);
+    const { contactId } = await createEnrolledContact(table);
     await setProfile(contactId, 'suppressed', { reason: 'bounce', at: '2026-03-02T00:00:00Z' });
     const task = makeSendEmailTask(sendDeps(table, ses));
 
@@ -202,14 +206,14 @@ describe('guards', () => {
   });
 
   it('sends no marketing email while a double opt-in is unconfirmed', async () => {
-    const { contactId } = await createContact(table);
+    const { contactId } = await createEnrolledContact(table);
     await setProfile(contactId, 'subscriptions', { nurture: subscription('pending') });
     expect(await makeSendEmailTask(sendDeps(table, ses))(step(contactId))).toEqual({ outcome: 'skipped', reason: 'unconfirmed' });
   });
 
   it('caps marketing emails at 3 per rolling 7 days, transactional exempt, and lets them through again later', async () => {
     // Prepare
-    const { contactId } = await createContact(table);
+    const { contactId } = await createEnrolledContact(table);
     const clock = fixedClock(new Date('2026-03-10T14:00:00Z'));
     const task = makeSendEmailTask(sendDeps(table, ses, { clock }));
     const nth = (n: number, templateId = 'nurture-1') => step(contactId, { stepId: `s${n}`, templateId });
@@ -229,7 +233,7 @@ describe('guards', () => {
 
   it('defers a marketing email outside the contact\'s local hours until the window opens', async () => {
     // 23:30 in Tokyo on March 10th: the window opens at 08:00 Tokyo time, 23:00 UTC.
-    const { contactId } = await createContact(table, { time_zone: 'Asia/Tokyo' });
+    const { contactId } = await createEnrolledContact(table, { time_zone: 'Asia/Tokyo' });
     const clock = fixedClock(new Date('2026-03-10T14:30:00Z'));
     const task = makeSendEmailTask(sendDeps(table, ses, { clock }));
 
@@ -241,7 +245,7 @@ describe('guards', () => {
   });
 
   it('records a guard\'s refusal once, however often the step is retried', async () => {
-    const { contactId } = await createContact(table);
+    const { contactId } = await createEnrolledContact(table);
     await setProfile(contactId, 'subscriptions', { nurture: subscription('unsubscribed') });
     const task = makeSendEmailTask(sendDeps(table, ses));
 
@@ -254,12 +258,158 @@ describe('guards', () => {
 
 describe('sendEmail with extra data', () => {
   it('renders the data a caller passes, and the template default without it', async () => {
-    const { contactId } = await createContact(table);
+    const { contactId } = await createEnrolledContact(table);
     const deps = sendDeps(table, ses);
     await sendEmail({ contactId, templateId: 'trial-ending-soon', sendId: 'a1', data: { days_left: 5 } }, deps);
     await sendEmail({ contactId, templateId: 'trial-ends-today', sendId: 'a2' }, deps);
     const [first, second] = await ses.emails();
     expect(first?.subject).toBe('Your trial ends in 5 days');
     expect(second?.subject).toBe('Your trial ends today');
+  });
+});
+
+describe('the journey enrolment', () => {
+  it('sends nothing once a goal or an exit ended the enrolment, and records why', async () => {
+    const { contactId } = await createContact(table);
+    await enrol(table, contactId, 'budget-router', `budget-router-${contactId}-1`, 'exited');
+
+    const output = await makeSendEmailTask(sendDeps(table, ses))(step(contactId));
+
+    expect(output).toEqual({ outcome: 'skipped', reason: 'exited' });
+    expect(await ses.emails()).toHaveLength(0);
+    const [skipped] = await eventsOf(table, contactId, 'email.skipped');
+    expect(skipped?.data).toMatchObject({ reason: 'exited', journeyId: 'budget-router', stepId: 'nurture-1' });
+  });
+
+  it('sends nothing for an execution that is no longer the contact\'s running enrolment', async () => {
+    const { contactId } = await createContact(table);
+    await enrol(table, contactId, 'budget-router', `budget-router-${contactId}-2`);
+
+    expect(await makeSendEmailTask(sendDeps(table, ses))(step(contactId))).toEqual({ outcome: 'skipped', reason: 'exited' });
+    expect(await ses.emails()).toHaveLength(0);
+  });
+
+  it('sends nothing when an exit lands between the read and the claim', async () => {
+    // Prepare: the goal's exit is recorded right after the send read the membership as running.
+    const { contactId } = await createEnrolledContact(table);
+    const store = new DynamoEmailStore(table.documentClient, table.tableName);
+    let exited = false;
+    const racing = Object.assign(Object.create(store) as DynamoEmailStore, {
+      loadForSend: async (...args: Parameters<DynamoEmailStore['loadForSend']>) => {
+        const state = await store.loadForSend(...args);
+        if (!exited) {
+          exited = true;
+          await enrol(table, contactId, 'budget-router', `budget-router-${contactId}-1`, 'exited');
+        }
+        return state;
+      },
+    });
+
+    // Act
+    const output = await makeSendEmailTask(sendDeps(table, ses, { store: racing }))(step(contactId));
+
+    // Assess
+    expect(output).toEqual({ outcome: 'skipped', reason: 'exited' });
+    expect(await ses.emails()).toHaveLength(0);
+  });
+
+  it('waits for a membership the reactor records a moment after the execution started, then sends', async () => {
+    const { contactId } = await createContact(table);
+
+    const sending = makeSendEmailTask(sendDeps(table, ses))(step(contactId));
+    await new Promise((done) => setTimeout(done, 300));
+    await enrol(table, contactId);
+
+    expect(await sending).toMatchObject({ outcome: 'sent' });
+    expect(await ses.emails()).toHaveLength(1);
+  });
+
+  it('raises EnrolmentNotRecorded (retried by Step Functions) while the reactor has not recorded the membership, then sends', async () => {
+    const { contactId } = await createContact(table);
+    const task = makeSendEmailTask(sendDeps(table, ses));
+
+    const early = await task(step(contactId)).catch((e: unknown) => e);
+    await enrol(table, contactId);
+    const retry = await task(step(contactId));
+
+    expect(early).toBeInstanceOf(EnrolmentNotRecorded);
+    expect((early as Error).name).toBe('EnrolmentNotRecorded');
+    expect(RETRYABLE_TASK_ERRORS).toContain('EnrolmentNotRecorded');
+    expect(retry).toMatchObject({ outcome: 'sent' });
+    expect(await ses.emails()).toHaveLength(1);
+  });
+
+  it('still costs three DynamoDB calls per send: read, claim, record', async () => {
+    const { contactId } = await createEnrolledContact(table);
+    const counted = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: table.endpoint, region: localRegion, credentials: localCredentials }), { marshallOptions: { removeUndefinedValues: true } });
+    const operations: string[] = [];
+    counted.middlewareStack.add(
+      (next, context) => async (args) => {
+        operations.push(String(context.commandName));
+        return next(args);
+      },
+      { step: 'initialize' },
+    );
+    const store = new DynamoEmailStore(counted, table.tableName);
+
+    expect(await makeSendEmailTask(sendDeps(table, ses, { store }))(step(contactId))).toMatchObject({ outcome: 'sent' });
+
+    expect(operations).toEqual(['BatchGetItemCommand', 'TransactWriteItemsCommand', 'TransactWriteItemsCommand']);
+  });
+});
+
+describe('the frequency cap under concurrency', () => {
+  /** A store whose first `n` reads wait for each other, so concurrent sends decide on the same mail log. */
+  const lockstep = (n: number) => {
+    const store = new DynamoEmailStore(table.documentClient, table.tableName);
+    let waiting = n;
+    let release!: () => void;
+    const allRead = new Promise<void>((done) => (release = done));
+    return Object.assign(Object.create(store) as DynamoEmailStore, {
+      loadForSend: async (...args: Parameters<DynamoEmailStore['loadForSend']>) => {
+        const state = await store.loadForSend(...args);
+        if (waiting > 0) {
+          if (--waiting === 0) release();
+          await allRead;
+        }
+        return state;
+      },
+    });
+  };
+
+  it('sends exactly one of two concurrent marketing emails when one slot is left, and logs it', async () => {
+    // Prepare: two of the three slots taken.
+    const { contactId } = await createEnrolledContact(table);
+    const task = makeSendEmailTask(sendDeps(table, ses));
+    for (const stepId of ['s1', 's2']) expect(await task(step(contactId, { stepId }))).toMatchObject({ outcome: 'sent' });
+    await ses.clear();
+    const racing = makeSendEmailTask(sendDeps(table, ses, { store: lockstep(2) }));
+
+    // Act
+    const outcomes = await Promise.all([racing(step(contactId, { stepId: 's3' })), racing(step(contactId, { stepId: 's4' }))]);
+
+    // Assess
+    expect(outcomes.map((o) => o.outcome).sort()).toEqual(['sent', 'skipped']);
+    expect(outcomes).toContainEqual({ outcome: 'skipped', reason: 'frequency_cap' });
+    expect(await ses.emails()).toHaveLength(1);
+    const log = await table.documentClient.send(
+      new GetCommand({ TableName: table.tableName, Key: { PK: `CONTACT#${contactId}`, SK: 'MAILLOG' }, ConsistentRead: true }),
+    );
+    expect((log.Item?.sends as unknown[]).length).toBe(3);
+  });
+
+  it('gives the slot back when SES refuses the email', async () => {
+    const { contactId } = await createEnrolledContact(table);
+    const refusing: Mailer = {
+      send: async () => {
+        throw Object.assign(new Error('Email address is not verified.'), { name: 'MessageRejected' });
+      },
+    };
+    const task = makeSendEmailTask(sendDeps(table, ses));
+
+    await expect(makeSendEmailTask(sendDeps(table, ses, { mailer: refusing }))(step(contactId, { stepId: 's1' }))).rejects.toThrow(EmailSendFailed);
+    for (const stepId of ['s2', 's3', 's4']) expect(await task(step(contactId, { stepId }))).toMatchObject({ outcome: 'sent' });
+
+    expect(await ses.emails()).toHaveLength(3);
   });
 });

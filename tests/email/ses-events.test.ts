@@ -4,7 +4,7 @@ import { makeSendEmailTask } from '../../functions/email/send-email-task';
 import { handleSesEvent } from '../../functions/email/ses-events';
 import { memoryLogger } from '../support/http';
 import { createTestTable, type TestTable } from '../support/table';
-import { createContact, eventsOf, sendDeps, startLocalSes, type LocalSes } from './support';
+import { createEnrolledContact, eventsOf, sendDeps, startLocalSes, type LocalSes } from './support';
 
 let table: TestTable;
 let ses: LocalSes;
@@ -88,7 +88,7 @@ const permanentBounce = {
 describe('SES events', () => {
   it('suppresses the contact on a permanent bounce and records email.bounced; nothing is sent to it again', async () => {
     // Prepare
-    const { contactId } = await createContact(table);
+    const { contactId } = await createEnrolledContact(table);
     const messageId = await send(contactId);
 
     // Act
@@ -109,7 +109,7 @@ describe('SES events', () => {
   });
 
   it('records a transient bounce without suppressing', async () => {
-    const { contactId } = await createContact(table);
+    const { contactId } = await createEnrolledContact(table);
     const messageId = await send(contactId);
     const transient = { bounce: { ...permanentBounce.bounce, bounceType: 'Transient', bounceSubType: 'MailboxFull' } };
 
@@ -121,7 +121,7 @@ describe('SES events', () => {
   });
 
   it('on a complaint, suppresses, unsubscribes from all marketing and records both events', async () => {
-    const { contactId } = await createContact(table);
+    const { contactId } = await createEnrolledContact(table);
     const messageId = await send(contactId);
     const complaint = {
       complaint: {
@@ -144,7 +144,7 @@ describe('SES events', () => {
   });
 
   it('records deliveries, rejections and delays', async () => {
-    const { contactId } = await createContact(table);
+    const { contactId } = await createEnrolledContact(table);
     const messageId = await send(contactId);
 
     await handleSesEvent(sesEvent('Email Delivered', 'Delivery', contactId, messageId, { delivery: { timestamp: '2026-03-10T14:00:05Z', processingTimeMillis: 500, recipients: ['recipient@example.com'], smtpResponse: '250 ok' } }), deps());
@@ -157,7 +157,7 @@ describe('SES events', () => {
   });
 
   it('writes a redelivered event once', async () => {
-    const { contactId } = await createContact(table);
+    const { contactId } = await createEnrolledContact(table);
     const messageId = await send(contactId);
     const event = sesEvent('Email Bounced', 'Bounce', contactId, messageId, permanentBounce);
 

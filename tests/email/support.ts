@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import sesModule from 'aws-ses-v2-local';
 import { DynamoContacts } from '../../functions/contacts/dynamo-contacts';
 import { DynamoEmailStore } from '../../functions/email/dynamo-email-store';
@@ -8,7 +9,9 @@ import { SesMailer } from '../../functions/email/ses-mailer';
 import type { SendDeps } from '../../functions/email/send-email';
 import { emails, renderer } from '../../functions/email/templates';
 import { TokenSigner } from '../../functions/email/tokens';
+import type { Membership } from '../../functions/journeys/domain/membership';
 import type { Clock } from '../../functions/shared/ids';
+import { keys } from '../../functions/shared/keys';
 import type { FormSubmittedData } from '../../functions/shared/timeline';
 import { localCredentials, localRegion } from '../../local/dynamodb-local';
 import { memoryLogger } from '../support/http';
@@ -91,6 +94,32 @@ export async function createContact(
   const contacts = new DynamoContacts(table.documentClient, table.tableName);
   const { contactId } = await contacts.recordSubmission(email, data, new Date('2026-03-01T10:00:00Z'));
   return { contactId, email };
+}
+
+/**
+ * Records the contact's running membership of a journey, as the reactor does when it starts an execution: the
+ * journey send step sends only while it runs. The execution name is the one the email tests' steps use.
+ */
+export async function enrol(
+  table: TestTable,
+  contactId: string,
+  journeyId = 'budget-router',
+  executionName = `${journeyId}-${contactId}-1`,
+  status: Membership['status'] = 'running',
+): Promise<void> {
+  const membership: Membership = { journeyId, executionName, status, entries: 1, enteredAt: '2026-03-01T10:00:00.000Z' };
+  await table.documentClient.send(new PutCommand({ TableName: table.tableName, Item: { ...keys.membership(contactId, journeyId), ...membership } }));
+}
+
+/** A contact created the way form intake creates one, enrolled (running) in a journey. */
+export async function createEnrolledContact(
+  table: TestTable,
+  fields: Record<string, string | number | boolean> = {},
+  journeyId = 'budget-router',
+): Promise<{ contactId: string; email: string }> {
+  const contact = await createContact(table, fields);
+  await enrol(table, contact.contactId, journeyId);
+  return contact;
 }
 
 /** The contact's timeline events of one type, oldest first. */

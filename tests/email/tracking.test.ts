@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DynamoEmailStore } from '../../functions/email/dynamo-email-store';
+import { emailSettings } from '../../functions/email/email-settings';
 import { makeSendEmailTask } from '../../functions/email/send-email-task';
 import { TokenSigner } from '../../functions/email/tokens';
 import { makeTrack } from '../../functions/email/track';
 import { httpEvent, lambdaContext, memoryLogger } from '../support/http';
 import { createTestTable, type TestTable } from '../support/table';
-import { PUBLIC_URL, createContact, eventsOf, fixedClock, sendDeps, signingKey, startLocalSes, type LocalSes } from './support';
+import { PUBLIC_URL, createEnrolledContact, eventsOf, fixedClock, insideWindow, sendDeps, signingKey, startLocalSes, type LocalSes } from './support';
 
 let table: TestTable;
 let ses: LocalSes;
@@ -23,11 +24,15 @@ beforeEach(async () => {
 
 const person = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15';
 
-function tracker(keys: string[] = [signingKey], clock = fixedClock()) {
+/** A minute after the send (sendDeps' clock): past the scanner window, when a person may click. */
+const aMinuteLater = () => fixedClock(new Date(insideWindow.getTime() + 60_000));
+
+function tracker(keys: string[] = [signingKey], clock = aMinuteLater(), scannerWindowSeconds = emailSettings.tracking.scannerWindowSeconds) {
   const signer = new TokenSigner(keys);
   return makeTrack({
     store: new DynamoEmailStore(table.documentClient, table.tableName),
     signer: async () => signer,
+    scannerWindowSeconds,
     clock,
     logger: memoryLogger(),
   });
@@ -54,7 +59,7 @@ const get = (route: 'c' | 'o', token: string, headers: Record<string, string> = 
 describe('click tracking', () => {
   it('redirects a tracked link to the original URL and appends email.clicked with the send\'s journey and step', async () => {
     // Prepare
-    const { contactId } = await createContact(table);
+    const { contactId } = await createEnrolledContact(table);
     const { click, messageId } = await sendTracked(contactId);
 
     // Act
@@ -78,7 +83,7 @@ describe('click tracking', () => {
   });
 
   it('answers 404, never a redirect, for a tampered token', async () => {
-    const { contactId } = await createContact(table);
+    const { contactId } = await createEnrolledContact(table);
     const { click } = await sendTracked(contactId);
     const parts = click.split('.');
     const otherIndex = [...parts.slice(0, 3), '1', parts[4]].join('.');
@@ -94,7 +99,7 @@ describe('click tracking', () => {
   });
 
   it('accepts links signed with the previous key after a rotation, and refuses them once it is removed', async () => {
-    const { contactId } = await createContact(table);
+    const { contactId } = await createEnrolledContact(table);
     const { click } = await sendTracked(contactId);
 
     const rotated = await tracker(['new-signing-key-0123456789', signingKey])(get('c', click), lambdaContext());
@@ -104,26 +109,49 @@ describe('click tracking', () => {
     expect(removed.statusCode).toBe(404);
   });
 
-  it('marks a link scanner\'s clicks as machine clicks: a scanner agent, or clicks within seconds of each other', async () => {
-    const { contactId } = await createContact(table);
+  it('marks a link scanner\'s clicks as machine clicks: a scanner agent, a click within seconds of the send, or of another click', async () => {
+    // Prepare: the email was sent at `insideWindow`.
+    const { contactId } = await createEnrolledContact(table);
     const { click } = await sendTracked(contactId);
-    const clock = fixedClock();
+    const clock = fixedClock(new Date(insideWindow.getTime() + 3_000));
     const track = tracker([signingKey], clock);
+    const after = (ms: number) => clock.set(new Date(clock.now().getTime() + ms));
 
+    // Act
+    await track(get('c', click), lambdaContext()); // a scanner burst's first click, 3 s after the send
+    after(60_000);
     await track(get('c', click, { 'user-agent': 'Mozilla/5.0 (compatible; Barracuda Sentinel)' }), lambdaContext());
-    clock.set(new Date(clock.now().getTime() + 60_000));
-    await track(get('c', click), lambdaContext());
-    clock.set(new Date(clock.now().getTime() + 500));
-    await track(get('c', click), lambdaContext());
+    after(60_000);
+    await track(get('c', click), lambdaContext()); // a person, two minutes after the send
+    after(500);
+    await track(get('c', click), lambdaContext()); // half a second after another click
 
+    // Assess
     const clicks = await eventsOf(table, contactId, 'email.clicked');
-    expect(clicks.map((c) => (c.data as { machine: boolean }).machine)).toEqual([true, false, true]);
+    expect(clicks.map((c) => (c.data as { machine: boolean }).machine)).toEqual([true, true, false, true]);
+  });
+
+  it('judges clicks after the send by tracking.scannerWindowSeconds', async () => {
+    // Prepare: two emails, each clicked once, 3 s after its send.
+    const clickedAfterThreeSeconds = async (scannerWindowSeconds: number) => {
+      const { contactId } = await createEnrolledContact(table);
+      await ses.clear();
+      const { click } = await sendTracked(contactId);
+      await tracker([signingKey], fixedClock(new Date(insideWindow.getTime() + 3_000)), scannerWindowSeconds)(get('c', click), lambdaContext());
+      const [clicked] = await eventsOf(table, contactId, 'email.clicked');
+      return (clicked?.data as { machine: boolean }).machine;
+    };
+
+    // Act, Assess
+    expect(await clickedAfterThreeSeconds(2)).toBe(false);
+    expect(await clickedAfterThreeSeconds(5)).toBe(true);
+    expect(emailSettings.tracking.scannerWindowSeconds).toBe(10);
   });
 });
 
 describe('open tracking', () => {
   it('answers the 1×1 GIF and appends email.opened', async () => {
-    const { contactId } = await createContact(table);
+    const { contactId } = await createEnrolledContact(table);
     const { open, messageId } = await sendTracked(contactId);
 
     const result = await tracker()(get('o', open), lambdaContext());
@@ -136,7 +164,7 @@ describe('open tracking', () => {
   });
 
   it('marks Apple Mail Privacy Protection fetches as machine opens', async () => {
-    const { contactId } = await createContact(table);
+    const { contactId } = await createEnrolledContact(table);
     const { open } = await sendTracked(contactId);
 
     await tracker()(get('o', open, { 'user-agent': 'Mozilla/5.0' }), lambdaContext());
@@ -146,7 +174,7 @@ describe('open tracking', () => {
   });
 
   it('answers 404 for a tampered pixel token', async () => {
-    const { contactId } = await createContact(table);
+    const { contactId } = await createEnrolledContact(table);
     const { open } = await sendTracked(contactId);
     const result = await tracker()(get('o', `${open}x`), lambdaContext());
     expect(result.statusCode).toBe(404);

@@ -6,7 +6,7 @@ import { makeSendEmailTask } from '../../functions/email/send-email-task';
 import { TokenSigner } from '../../functions/email/tokens';
 import { httpEvent, lambdaContext, memoryLogger } from '../support/http';
 import { createTestTable, type TestTable } from '../support/table';
-import { PUBLIC_URL, createContact, eventsOf, fixedClock, sendDeps, signingKey, startLocalSes, type LocalSes } from './support';
+import { PUBLIC_URL, createEnrolledContact, eventsOf, fixedClock, sendDeps, signingKey, startLocalSes, type LocalSes } from './support';
 
 let table: TestTable;
 let ses: LocalSes;
@@ -55,7 +55,7 @@ async function unsubscribeTokenOf(contactId: string): Promise<string> {
 describe('one-click unsubscribe (RFC 8058)', () => {
   it('unsubscribes from the email\'s topic at once on a POST of exactly "List-Unsubscribe=One-Click", and answers 200', async () => {
     // Prepare
-    const { contactId } = await createContact(table);
+    const { contactId } = await createEnrolledContact(table);
     const token = await unsubscribeTokenOf(contactId);
 
     // Act
@@ -70,7 +70,7 @@ describe('one-click unsubscribe (RFC 8058)', () => {
   });
 
   it('sends no further email of that topic, but still sends other topics', async () => {
-    const { contactId } = await createContact(table);
+    const { contactId } = await createEnrolledContact(table);
     const token = await unsubscribeTokenOf(contactId);
     await page()(request('POST', token, 'List-Unsubscribe=One-Click'), lambdaContext());
     const task = makeSendEmailTask(sendDeps(table, ses));
@@ -80,14 +80,14 @@ describe('one-click unsubscribe (RFC 8058)', () => {
   });
 
   it('records one unsubscribe however often the mail client repeats the POST', async () => {
-    const { contactId } = await createContact(table);
+    const { contactId } = await createEnrolledContact(table);
     const token = await unsubscribeTokenOf(contactId);
     for (let i = 0; i < 3; i++) await page()(request('POST', token, 'List-Unsubscribe=One-Click'), lambdaContext());
     expect(await eventsOf(table, contactId, 'email.unsubscribed')).toHaveLength(1);
   });
 
   it('also accepts the one-click body sent as multipart/form-data', async () => {
-    const { contactId } = await createContact(table);
+    const { contactId } = await createEnrolledContact(table);
     const token = await unsubscribeTokenOf(contactId);
     const body = '--b\r\nContent-Disposition: form-data; name="List-Unsubscribe"\r\n\r\nOne-Click\r\n--b--\r\n';
 
@@ -98,7 +98,7 @@ describe('one-click unsubscribe (RFC 8058)', () => {
   });
 
   it('refuses a POST that is neither one-click nor the preference form, and changes nothing', async () => {
-    const { contactId } = await createContact(table);
+    const { contactId } = await createEnrolledContact(table);
     const token = await unsubscribeTokenOf(contactId);
 
     const result = await page()(request('POST', token, ''), lambdaContext());
@@ -108,7 +108,7 @@ describe('one-click unsubscribe (RFC 8058)', () => {
   });
 
   it('answers 404 and changes nothing for a tampered token', async () => {
-    const { contactId } = await createContact(table);
+    const { contactId } = await createEnrolledContact(table);
     const token = await unsubscribeTokenOf(contactId);
     const result = await page()(request('POST', `${token.slice(0, -2)}AA`, 'List-Unsubscribe=One-Click'), lambdaContext());
     expect(result.statusCode).toBe(404);
@@ -118,7 +118,7 @@ describe('one-click unsubscribe (RFC 8058)', () => {
 
 describe('the preference page', () => {
   it('shows one checkbox per topic, checked while subscribed, and changes nothing on GET', async () => {
-    const { contactId } = await createContact(table);
+    const { contactId } = await createEnrolledContact(table);
     const token = await unsubscribeTokenOf(contactId);
 
     const result = await page()(request('GET', token), lambdaContext());
@@ -130,7 +130,7 @@ describe('the preference page', () => {
   });
 
   it('saves the topics left checked and records each change', async () => {
-    const { contactId } = await createContact(table);
+    const { contactId } = await createEnrolledContact(table);
     const token = await unsubscribeTokenOf(contactId);
 
     const result = await page()(request('POST', token, 'topic=newsletter&topic=product&action=save'), lambdaContext());
@@ -143,7 +143,7 @@ describe('the preference page', () => {
   });
 
   it('unsubscribes from all marketing, and a later save of a topic subscribes again', async () => {
-    const { contactId } = await createContact(table);
+    const { contactId } = await createEnrolledContact(table);
     const token = await unsubscribeTokenOf(contactId);
     const task = makeSendEmailTask(sendDeps(table, ses));
 

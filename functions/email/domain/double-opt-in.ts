@@ -7,12 +7,35 @@ export const CONFIRMATION_TEMPLATE = 'confirm-subscription';
 /** The one reminder, `doubleOptIn.reminderAfterDays` after the confirmation email if still unconfirmed. */
 export const REMINDER_TEMPLATE = 'confirm-subscription-reminder';
 
+/** A form subscribes its submitters to a topic that content/email.yaml does not declare. */
+export class UnknownFormTopic extends Error {
+  override name = 'UnknownFormTopic';
+}
+
+/**
+ * Checks every form's `subscribe.topic` against the topics of content/email.yaml, so a typo fails the build and
+ * the cold start instead of subscribing people to a topic no email, preference page or unsubscribe knows.
+ */
+export function checkFormTopics(forms: ReadonlyMap<string, Pick<FormDefinition, 'subscribe'>>, topics: readonly { readonly id: string }[]): void {
+  const known = topics.map((topic) => topic.id);
+  for (const [formId, form] of forms) {
+    const topic = form.subscribe?.topic;
+    if (topic !== undefined && !known.includes(topic)) {
+      throw new UnknownFormTopic(`form "${formId}": subscribe.topic "${topic}" is not one of content/email.yaml's topics (${known.join(', ')})`);
+    }
+  }
+}
+
 /**
  * Double opt-in: a submission of a form whose `subscribe.doubleOptIn` is set, by a contact not yet subscribed to the
  * form's topic, sends a confirmation email (the subscription is pending until its link is confirmed). One email per
- * submission: the decision's idempotency key is the submission's event id.
+ * submission: the decision's idempotency key is the submission's event id. Refuses forms whose topic `topics` lacks.
  */
-export function doubleOptInRule(forms: ReadonlyMap<string, Pick<FormDefinition, 'subscribe'>>): Rule {
+export function doubleOptInRule(
+  forms: ReadonlyMap<string, Pick<FormDefinition, 'subscribe'>>,
+  topics: readonly { readonly id: string }[],
+): Rule {
+  checkFormTopics(forms, topics);
   return ({ event, contact }): Decision[] => {
     if (event.type !== EventName.FormSubmitted) return [];
     const subscribe = forms.get(event.data.formId)?.subscribe;

@@ -1,4 +1,5 @@
 import type { Contact } from '../../contacts/domain/contact';
+import type { Membership } from '../../journeys/domain/membership';
 import type { EmailSettings, TemplateMeta } from './settings';
 
 /** One marketing send in the contact's recent history (kept in its mail log, for the frequency cap). */
@@ -53,6 +54,20 @@ export function checkGuards(input: {
   const opens = nextWindowOpening(now, timeZoneOf(contact, settings), settings.sendWindow);
   // Whole seconds: Step Functions Wait states read `until` as an RFC 3339 timestamp.
   return opens ? { type: 'Defer', until: opens.toISOString().replace(/\.\d{3}Z$/, 'Z') } : { type: 'Send' };
+}
+
+/**
+ * Whether a journey send's execution is still the contact's running enrolment:
+ * - `running`: the membership names this execution and it runs;
+ * - `ended`: it names this execution and it ended (goal, exit, completion), or another execution runs (a contact
+ *   is never in a journey twice at a time, so this one ended);
+ * - `not_recorded`: no membership, or another execution's that ended: the reactor starts an execution before it
+ *   commits the membership, so a first step can find the previous enrolment or none.
+ */
+export function enrolmentOf(membership: Membership | undefined, executionName: string): 'running' | 'ended' | 'not_recorded' {
+  if (membership?.executionName === executionName) return membership.status === 'running' ? 'running' : 'ended';
+  if (membership?.status === 'running') return 'ended';
+  return 'not_recorded';
 }
 
 /** A contact's consent for a topic: `all` unsubscribed wins over any topic record. */

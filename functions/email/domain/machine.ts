@@ -10,12 +10,21 @@ const SCANNER_AGENTS =
 /** Two clicks on one email closer than this are not a person reading it. */
 const SCANNER_BURST_MS = 2_000;
 
+/**
+ * A click is a machine's when its agent is a scanner's, when it comes within `scannerWindowSeconds` of the send
+ * (a scanner's burst starts as the email is delivered, so its first click has no earlier click to be close to), or
+ * within seconds of another click on the same email.
+ */
 export function isMachineClick(input: {
   readonly userAgent: string | undefined;
   readonly at: Date;
+  /** When the email was sent (its send record's `createdAt`). */
+  readonly sentAt: string;
+  readonly scannerWindowSeconds: number;
   readonly previousClickAt?: string;
 }): boolean {
   if (!input.userAgent || SCANNER_AGENTS.test(input.userAgent)) return true;
+  if (input.at.getTime() - Date.parse(input.sentAt) < input.scannerWindowSeconds * 1_000) return true;
   if (input.previousClickAt && input.at.getTime() - Date.parse(input.previousClickAt) < SCANNER_BURST_MS) return true;
   return false;
 }

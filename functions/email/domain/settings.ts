@@ -34,6 +34,12 @@ export const EmailSettings = z
       consentTextVersion: z.string().min(1).max(40),
       reminderAfterDays: z.int().min(1).max(60),
     }),
+    tracking: z
+      .strictObject({
+        /** A click this soon after the send is a link scanner's, not a reader's (`machine: true`). */
+        scannerWindowSeconds: z.int().min(0).max(3_600).default(10),
+      })
+      .default({ scannerWindowSeconds: 10 }),
   })
   .superRefine((settings, ctx) => {
     const ids = settings.topics.map((topic) => topic.id);

@@ -40,6 +40,9 @@ export const compiledSettings: EmailSettings = {
   "doubleOptIn": {
     "consentTextVersion": "2026-01",
     "reminderAfterDays": 7
+  },
+  "tracking": {
+    "scannerWindowSeconds": 10
   }
 };
 

@@ -3,6 +3,7 @@ import type { TimelineEvent } from '../../shared/timeline';
 import { countEvents } from '../../reports/domain/metrics';
 import { reportRule } from '../../reports/domain/counters';
 import { doubleOptInRule } from '../../email/domain/double-opt-in';
+import { emailSettings } from '../../email/email-settings';
 import { forms } from '../../forms/forms';
 import { journeyRules } from '../../journeys/domain/rules';
 import { journeys } from '../../journeys/journeys';
@@ -18,7 +19,7 @@ export const defaultRules: readonly Rule[] = [
   ...countingRules,
   scoringRule(scoringRules, lifecycle),
   journeyRules(journeys, stageRankOf, { recycleJourney: lifecycle.recycle?.journey }),
-  doubleOptInRule(forms),
+  doubleOptInRule(forms, emailSettings.topics),
 ];
 
 /** Every decision the rules make for one event. Pure: the same state always gives the same decisions. */
