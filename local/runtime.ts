@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
-import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { DeleteItemCommand, ListTablesCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import type { Context, DynamoDBRecord } from 'aws-lambda';
 import sesModule from 'aws-ses-v2-local';
 import { definitionOf, functions, functionsTriggeredBy, routes, type FunctionKey } from '../lib/functions';
@@ -21,6 +21,8 @@ import { startLocalStepFunctions, type LocalStepFunctions } from './stepfunction
 import { compileJourney, substitute } from '../lib/journeys/compiler';
 import { buildJourneys } from '../lib/journeys/journey-files';
 import { startStreamPoller, type StreamLambda } from './stream-poller';
+import { devClockPages, DRAIN_PK, StreamDrain, VirtualClock } from './clock';
+import { systemClock } from '../functions/shared/ids';
 
 export interface RuntimeOptions {
   /** Gateway port; 0 picks a free one. @default 3000 */
@@ -105,7 +107,12 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     const sesUrl = `http://127.0.0.1:${sesPort}`;
     // SES events (delivery, bounce, complaint; the mailbox simulator's addresses) → the sesEvents handler, loaded below.
     const late: { sesEvents?: (event: unknown) => Promise<unknown>; worker?: (event: unknown) => Promise<unknown> } = {};
+    // One clock for every handler, the SES events and the journeys: real time plus an offset `POST /dev/clock` moves.
+    const clock = new VirtualClock();
+    // Handler modules build their dependencies with the shared systemClock as they load; locally it reads this clock.
+    systemClock.now = () => clock.now();
     const sesEvents = await startSesEventsProxy({
+      now: () => clock.now(),
       sesUrl,
       deliver: async (event) => late.sesEvents?.(event),
       region: localRegion,
@@ -197,6 +204,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       region: localRegion,
       account: localAccount,
       timeScale: options.timeScale ?? timeScaleFromEnv(),
+      now: () => clock.now().getTime(),
       stateMachines: new Map(
         [...journeys.values()].map((journey) => [
           `${LOCAL_JOURNEY_PREFIX}${journey.id}`,
@@ -219,16 +227,18 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     sweeper.unref();
     stops.push(async () => clearInterval(sweeper));
 
+    const drain = new StreamDrain();
     for (const key of functionsTriggeredBy('stream')) {
       const { trigger } = definitionOf(key);
       if (trigger.kind !== 'stream') continue;
+      const watched = drain.watch((record: DynamoDBRecord) => matchesFilter(record, trigger.filter), handlers[key] as StreamLambda);
       const poller = await startStreamPoller({
         dynamoDb,
         streams,
         tableName,
         region: localRegion,
-        handler: handlers[key] as StreamLambda,
-        filter: (record: DynamoDBRecord) => matchesFilter(record, trigger.filter),
+        handler: watched.handler,
+        filter: watched.filter,
         ...(dataDir ? { failureFile: join(dataDir, `${key}-failures.jsonl`) } : {}),
       });
       stops.push(() => poller.stop());
@@ -243,6 +253,15 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
         ...emailPreviewPages((await import('../functions/email/templates')).renderer),
         ...(crm ? { '/dev/crm': crm.handle, '/dev/crm/faults': crm.handle } : {}),
         ...(await import('./dashboard')).dashboardPages(root),
+        ...devClockPages(clock, async () => {
+          const marker = (id: string) => ({ PK: { S: DRAIN_PK }, SK: { S: id } });
+          const drained = await drain.drained({
+            write: async (id) => void (await dynamoDb.send(new PutItemCommand({ TableName: tableName, Item: marker(id) }))),
+            remove: async (id) => void (await dynamoDb.send(new DeleteItemCommand({ TableName: tableName, Key: marker(id) }))),
+          });
+          await sesEvents.idle();
+          return drained;
+        }),
       },
       health: async () => {
         const dynamodb = await dynamoDb.send(new ListTablesCommand({})).then(

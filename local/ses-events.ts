@@ -25,6 +25,8 @@ export interface SesEventsProxyOptions {
   readonly account: string;
   /** @default 'nurture-local' */
   readonly configurationSet?: string;
+  /** The clock events are stamped with (the local runtime's virtual clock). @default the system time */
+  readonly now?: () => Date;
   /** Milliseconds between the send and its events. @default 50 */
   readonly delayMs?: number;
   readonly port?: number;
@@ -112,11 +114,12 @@ export async function startSesEventsProxy(options: SesEventsProxyOptions): Promi
 }
 
 /** The events SES (and its mailbox simulator) would publish for one accepted email, one or two per recipient. */
-export function eventsFor(request: SendRequest, messageId: string, options: Pick<SesEventsProxyOptions, 'region' | 'account' | 'configurationSet'>): SesEventBridgeEvent[] {
+export function eventsFor(request: SendRequest, messageId: string, options: Pick<SesEventsProxyOptions, 'region' | 'account' | 'configurationSet' | 'now'>): SesEventBridgeEvent[] {
   const configurationSet = request.ConfigurationSetName ?? options.configurationSet ?? 'nurture-local';
   const recipients = [...(request.Destination?.ToAddresses ?? []), ...(request.Destination?.CcAddresses ?? []), ...(request.Destination?.BccAddresses ?? [])];
   const source = /<([^>]+)>/.exec(request.FromEmailAddress ?? '')?.[1] ?? request.FromEmailAddress ?? '';
-  const now = new Date().toISOString();
+  const at = options.now?.() ?? new Date();
+  const now = at.toISOString();
   const tags: Record<string, string[]> = {
     'ses:configuration-set': [configurationSet],
     'ses:source-ip': ['127.0.0.1'],
@@ -139,7 +142,7 @@ export function eventsFor(request: SendRequest, messageId: string, options: Pick
     'detail-type': detailType,
     source: 'aws.ses',
     account: options.account,
-    time: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    time: now.replace(/\.\d{3}Z$/, 'Z'),
     region: options.region,
     resources: [`arn:aws:ses:${options.region}:${options.account}:configuration-set/${configurationSet}`],
     detail: { ...detail, mail },
@@ -163,7 +166,8 @@ export function eventsFor(request: SendRequest, messageId: string, options: Pick
     });
 
   return recipients.flatMap((recipient) => {
-    switch (recipient.trim().toLowerCase()) {
+    // Like SES's mailbox simulator, a label after '+' keeps the behaviour (bounce+anything@ bounces).
+    switch (recipient.trim().toLowerCase().replace(/\+[^@]*@simulator\.amazonses\.com$/, '@simulator.amazonses.com')) {
       case 'bounce@simulator.amazonses.com':
         return [bounce(recipient, 'General')];
       case 'suppressionlist@simulator.amazonses.com':

@@ -28,6 +28,8 @@ export interface LocalStepFunctionsOptions {
   readonly onStatusChange?: (event: ExecutionStatusChange) => Promise<void>;
   /** How many times faster than real time waits and task timeouts pass. @default 86400 (a day per second) */
   readonly timeScale?: number;
+  /** The clock journeys start from (the local runtime's virtual clock), in epoch milliseconds. @default Date.now */
+  readonly now?: () => number;
 }
 
 export interface ExecutionStatusChange {
@@ -117,6 +119,7 @@ const LAMBDA_ARN = /^arn:aws:lambda:[^:]+:\d+:function:([A-Za-z0-9_-]+)$/;
  */
 export async function startLocalStepFunctions(options: LocalStepFunctionsOptions): Promise<LocalStepFunctions> {
   const scale = options.timeScale ?? 86_400;
+  const now = options.now ?? Date.now;
   const executions = new Map<string, Execution>();
   /** Set by stop(): executions aborted because the runtime stops are not journey exits, so nothing is reported. */
   let stopping = false;
@@ -148,7 +151,7 @@ export async function startLocalStepFunctions(options: LocalStepFunctionsOptions
       stateMachineArn: input.stateMachineArn!,
       name,
       input: text,
-      startDate: new Date(),
+      startDate: new Date(now()),
       status: 'RUNNING',
       history: [],
       aheadMs: 0,
@@ -179,7 +182,7 @@ export async function startLocalStepFunctions(options: LocalStepFunctionsOptions
             ? state.Seconds * 1_000
             : Number.isNaN(until)
               ? 0
-              : Math.max(0, until - (Date.now() + execution.aheadMs) + 1_000);
+              : Math.max(0, until - (now() + execution.aheadMs) + 1_000);
         // The engine waits `full / scale` real milliseconds; the execution's clock moves on by `full`.
         execution.aheadMs += full - full / scale;
         return full / scale;
@@ -233,7 +236,7 @@ export async function startLocalStepFunctions(options: LocalStepFunctionsOptions
       // the await below still sees the rejection, this only keeps it from counting as unhandled meanwhile.
       resumed.catch(() => undefined);
       const payload = JSON.parse(
-        JSON.stringify(Payload).replaceAll(TASK_TOKEN_PLACEHOLDER, token).replaceAll(ENTERED_TIME_PLACEHOLDER, clockOf(execution)),
+        JSON.stringify(Payload).replaceAll(TASK_TOKEN_PLACEHOLDER, token).replaceAll(ENTERED_TIME_PLACEHOLDER, clockOf(execution, now)),
       ) as unknown;
       const waitStarted = Date.now();
       try {
@@ -250,7 +253,7 @@ export async function startLocalStepFunctions(options: LocalStepFunctionsOptions
         execution.aheadMs += (Date.now() - waitStarted) * (scale - 1);
       }
     } else {
-      const withClock = JSON.parse(JSON.stringify(input).replaceAll(ENTERED_TIME_PLACEHOLDER, clockOf(execution))) as unknown;
+      const withClock = JSON.parse(JSON.stringify(input).replaceAll(ENTERED_TIME_PLACEHOLDER, clockOf(execution, now))) as unknown;
       output = await options.invoke(functionKeyOf(resource), withClock);
     }
     const until = (output as { until?: unknown } | null)?.until;
@@ -366,8 +369,8 @@ export async function startLocalStepFunctions(options: LocalStepFunctionsOptions
 }
 
 /** The execution's clock: real time plus how far its waits have moved it ahead. */
-function clockOf(execution: Execution): string {
-  return new Date(Date.now() + execution.aheadMs).toISOString();
+function clockOf(execution: Execution, now: () => number): string {
+  return new Date(now() + execution.aheadMs).toISOString();
 }
 
 function functionKeyOf(arn: string): string {
