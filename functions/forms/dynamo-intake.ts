@@ -21,6 +21,7 @@ import { trackingKeys } from '../tracking/tracking-keys';
 import type { Intake, IntakeSubmission, RecordedIntake } from './intake';
 
 const MAX_ATTEMPTS = 12;
+type Key = { PK: string; SK: string };
 /** Idempotency records live a day: long enough for any retry or double-click. */
 const IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60;
 const BOT_COUNTER_SHARDS = 4;
@@ -48,10 +49,15 @@ export class DynamoIntake implements Intake {
       ? intakeKeys.idempotency(submission.data.formId, submission.idempotencyKey)
       : undefined;
 
+    const anonymousId = submission.data.anonymousId;
+    const anonKey = anonymousId ? trackingKeys.anonymousLink(anonymousId) : undefined;
+
     for (let attempt = 1; ; attempt++) {
-      const { claim, replay } = await this.read(submission.email, idemKey);
+      const { claim, replay, link } = await this.read(submission.email, idemKey, anonKey);
       if (replay) return { ...replay, replayed: true };
       const existingId = claim?.contactId as string | undefined;
+      // Linked to this contact and merged before (functions/tracking marks `mergedAt`): no link to write, no merge.
+      const anonymousMerged = existingId !== undefined && link?.contactId === existingId && typeof link.mergedAt === 'string';
       const contactId = existingId ?? ulid(at.getTime());
       const event = toItem({ eventId, contactId, type: EventName.FormSubmitted, occurredAt: now, data: submission.data });
       const items: NonNullable<TransactWriteCommandInput['TransactItems']> = [
@@ -70,10 +76,10 @@ export class DynamoIntake implements Intake {
           },
         });
       }
-      if (submission.data.anonymousId) items.push(this.linkAnonymous(submission.data.anonymousId, contactId, now));
+      if (anonymousId && !anonymousMerged) items.push(this.linkAnonymous(anonymousId, contactId, now));
       try {
         await this.db.send(new TransactWriteCommand({ TransactItems: items }));
-        return { contactId, eventId, created: !existingId, replayed: false };
+        return { contactId, eventId, created: !existingId, replayed: false, ...(anonymousMerged ? { anonymousMerged } : {}) };
       } catch (error) {
         if (isMissingConsentsMap(error) && existingId) {
           await this.addConsentsMap(existingId);
@@ -90,8 +96,8 @@ export class DynamoIntake implements Intake {
     }
   }
 
-  private async read(email: string, idemKey: { PK: string; SK: string } | undefined) {
-    if (!idemKey) {
+  private async read(email: string, idemKey: Key | undefined, anonKey: Key | undefined) {
+    if (!idemKey && !anonKey) {
       const { Item } = await this.db.send(
         new GetCommand({ TableName: this.tableName, Key: keys.email(email), ConsistentRead: true }),
       );
@@ -99,18 +105,21 @@ export class DynamoIntake implements Intake {
     }
     const result = await this.db.send(
       new BatchGetCommand({
-        RequestItems: { [this.tableName]: { Keys: [keys.email(email), idemKey], ConsistentRead: true } },
+        RequestItems: {
+          [this.tableName]: { Keys: [keys.email(email), ...(idemKey ? [idemKey] : []), ...(anonKey ? [anonKey] : [])], ConsistentRead: true },
+        },
       }),
     );
-    // Two small items never exceed BatchGetItem's limits, so nothing is left unprocessed but under throttling;
-    // then the loop's next attempt reads again.
+    // Three small items never exceed BatchGetItem's limits, so nothing is left unprocessed but under throttling;
+    // then the loop's next attempt reads again (a link left unread only means the merge is not skipped).
     const found = result.Responses?.[this.tableName] ?? [];
     const claim = found.find((item) => item.PK === keys.email(email).PK);
-    const idem = found.find((item) => item.PK === idemKey.PK);
+    const idem = idemKey ? found.find((item) => item.PK === idemKey.PK) : undefined;
+    const link = anonKey ? found.find((item) => item.PK === anonKey.PK) : undefined;
     const replay = idem
       ? { contactId: String(idem.contactId), eventId: String(idem.eventId), created: idem.created === true }
       : undefined;
-    return { claim, replay };
+    return { claim, replay, link };
   }
 
   private createContact(contactId: string, submission: IntakeSubmission, now: string) {

@@ -19,6 +19,11 @@ export interface RecordedIntake {
   readonly created: boolean;
   /** True when the idempotency key was seen before: nothing was written, this is the first answer again. */
   readonly replayed: boolean;
+  /**
+   * True when the post's anonymous id was already linked to this contact and its activity merged (learnt from the
+   * read the store makes anyway): there is nothing left to merge.
+   */
+  readonly anonymousMerged?: boolean;
 }
 
 /**

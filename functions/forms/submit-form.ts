@@ -114,7 +114,7 @@ export const makeSubmitForm =
         throw error;
       });
     annotate(event, { contactId: recorded.contactId, created: recorded.created, replayed: recorded.replayed });
-    if (check.submission.anonymousId && deps.mergeAnonymous && !recorded.replayed) {
+    if (check.submission.anonymousId && deps.mergeAnonymous && !recorded.replayed && !recorded.anonymousMerged) {
       await deps.mergeAnonymous(check.submission.anonymousId).catch((error: unknown) => {
         deps.logger.warn('anonymous activity not merged yet', { contactId: recorded.contactId, error: String(error) });
       });

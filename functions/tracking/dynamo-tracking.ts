@@ -284,8 +284,9 @@ export class DynamoTracking implements Tracking {
       const { Attributes } = await this.db.send(
         new UpdateCommand({ ...this.link({ PK, SK: LINK }, contactId, new Date().toISOString()).Update, ReturnValues: 'ALL_NEW' }),
       );
-      // Linked to another contact first: that link stands, and this contact gets nothing from it.
-      if (Attributes?.contactId === contactId) await this.merge(PK, contactId);
+      // Linked to another contact first: that link stands, and this contact gets nothing from it. Merged before:
+      // anything written under the id since was merged by its writer, who re-reads the link (see the class note).
+      if (Attributes?.contactId === contactId && typeof Attributes.mergedAt !== 'string') await this.merge(PK, contactId);
     }
   }
 
@@ -325,7 +326,26 @@ export class DynamoTracking implements Tracking {
       start = page.LastEvaluatedKey;
     } while (start);
     if (partition.startsWith('ANON#')) await this.rememberAnonymousId(contactId, partition.slice('ANON#'.length));
+    await this.markMerged(partition, contactId);
     return { merged };
+  }
+
+  /**
+   * Marks the link merged: from now on a writer that finds the link merges whatever it left pending itself, so a
+   * later identify or form post with the id (which reads the link anyway) can skip the merge.
+   */
+  private async markMerged(partition: string, contactId: string): Promise<void> {
+    await this.db
+      .send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { PK: partition, SK: LINK },
+          UpdateExpression: 'SET mergedAt = if_not_exists(mergedAt, :now)',
+          ConditionExpression: 'contactId = :c',
+          ExpressionAttributeValues: { ':c': contactId, ':now': new Date().toISOString() },
+        }),
+      )
+      .catch(ignoreConditionFailed);
   }
 
   private async rememberAnonymousId(contactId: string, anonymousId: string): Promise<void> {

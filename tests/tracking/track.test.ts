@@ -1,3 +1,4 @@
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { disposableDomains } from '../../functions/forms/disposable-domains';
 import { DynamoIntake } from '../../functions/forms/dynamo-intake';
@@ -310,6 +311,50 @@ describe('anonymous activity', () => {
 
     const { events } = await timeline(String(bodyOf(posted).contactId));
     expect(events.map((e) => e.type).sort()).toEqual([EventName.FormSubmitted, EventName.Tracked].sort());
+  });
+
+  it('skips the merge, and the link write, when a form post\'s anonymous id is already linked to the contact and merged', async () => {
+    const anonymousId = unique('anon');
+    await call('track', { anonymousId, event: 'pricing_viewed' });
+    const email = `${unique('again')}@example.com`;
+    const post = () =>
+      submit(
+        httpEvent({ headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, first_name: 'Ann', anonymous_id: anonymousId }) }),
+        lambdaContext(),
+      );
+    await post();
+
+    calls = 0;
+    const again = await post();
+
+    expect(again.statusCode).toBe(200);
+    expect(calls).toBe(2); // one consistent BatchGetItem (claim + link), one transaction
+    const { events } = await timeline(String(bodyOf(again).contactId));
+    expect(events.map((e) => e.type).sort()).toEqual([EventName.FormSubmitted, EventName.FormSubmitted, EventName.Tracked].sort());
+  });
+
+  it('still merges when the anonymous id is linked to the contact but was never merged', async () => {
+    const anonymousId = unique('anon');
+    const email = `${unique('unmerged')}@example.com`;
+    const contactId = await identify(email);
+    await table.documentClient.send(
+      new PutCommand({ TableName: table.tableName, Item: { PK: `ANON#${anonymousId}`, SK: 'LINK', contactId, linkedAt: now.toISOString() } }),
+    );
+    await table.documentClient.send(
+      new PutCommand({
+        TableName: table.tableName,
+        Item: { PK: `ANON#${anonymousId}`, SK: 'AEVENT#01JCZ3K7Q8M9N0P1R2S3T4V5W6', eventId: '01JCZ3K7Q8M9N0P1R2S3T4V5W6', type: EventName.Tracked, occurredAt: now.toISOString(), data: { event: 'left_behind', properties: {} } },
+      }),
+    );
+
+    await submit(
+      httpEvent({ headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, first_name: 'Una', anonymous_id: anonymousId }) }),
+      lambdaContext(),
+    );
+
+    const tracked = (await timeline(contactId)).events.filter((e) => e.type === EventName.Tracked);
+    expect(tracked.map((e) => (e.data as { event: string }).event)).toEqual(['left_behind']);
+    expect((await table.partition(`ANON#${anonymousId}`)).find((item) => item.SK === 'LINK')?.mergedAt).toBeDefined();
   });
 
   it('lets a form post record consent on a contact first created by identify (a profile without consents yet)', async () => {
