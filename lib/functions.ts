@@ -215,9 +215,9 @@ export const functions = {
     entry: 'functions/journeys/journey-step.handler.ts',
     description: 'Journey steps: branch, wait until, register waits for events, update contact, webhook, record failures',
     trigger: { kind: 'task' },
-    // GetItem (profile), Query (recent events for "happened within"), Put (waits), and TransactWriteItems of
-    // Update/Put/ConditionCheck (update contact, record failure).
-    bindings: { table: { actions: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'ConditionCheckItem'] }, journeySigningSecret: true },
+    // GetItem (profile), Query (recent events for "happened within"; an ending execution's waits), Put (waits), and
+    // TransactWriteItems of Update/Put/ConditionCheck/Delete (update contact, record failure and forget the waits).
+    bindings: { table: { actions: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'ConditionCheckItem', 'DeleteItem'] }, journeySigningSecret: true },
   },
   journeyStatus: {
     entry: 'functions/journeys/journey-status.handler.ts',
@@ -226,7 +226,8 @@ export const functions = {
       kind: 'eventbridge',
       pattern: { source: ['aws.states'], 'detail-type': ['Step Functions Execution Status Change'], detail: { status: ['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'] } },
     },
-    bindings: { table: { actions: ['PutItem', 'UpdateItem', 'ConditionCheckItem'] } },
+    // Query of the execution's waits, then one transaction: Update membership, Put event, Delete the waits.
+    bindings: { table: { actions: ['Query', 'PutItem', 'UpdateItem', 'ConditionCheckItem', 'DeleteItem'] } },
   },
   journeySweep: {
     entry: 'functions/journeys/journey-sweep.handler.ts',
@@ -248,7 +249,8 @@ export const functions = {
       ],
     },
     bindings: {
-      table: { actions: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'ConditionCheckItem'] },
+      // DeleteItem: an exit forgets the execution's waits in the transaction that records it.
+      table: { actions: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'ConditionCheckItem', 'DeleteItem'] },
       adminToken: true,
       journeySigningSecret: true,
       journeyExecutions: ['stop'],

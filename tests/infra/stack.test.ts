@@ -487,6 +487,19 @@ describe('NurtureStack', { timeout: SYNTH_TIMEOUT_MS }, () => {
       });
     });
 
+    it('lets journeyStatus record how an execution ended and delete its waits on the table, nothing more', () => {
+      const fn = stack.journeys.journeyStatus;
+      expectRoleStatements(fn, [
+        logWrite(fn),
+        xray,
+        {
+          Effect: 'Allow',
+          Action: ['dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem', 'dynamodb:DeleteItem'],
+          Resource: arn(stack.data.table),
+        },
+      ]);
+    });
+
     it('lets the journeys API stop executions and the reactor start, resume and stop them, on journey ARNs only', () => {
       const fn = stack.journeys.journeysApi;
       template.hasResourceProperties('AWS::IAM::Policy', {
