@@ -74,7 +74,7 @@ try {
       funnel: { stages: lifecycle.stages.map((stage) => stage.id), sideStages: lifecycle.sideStages.map((stage) => stage.id) },
     });
     if (flags.has('csv')) process.stdout.write(toCsv(table));
-    else console.log(`${command} ${query.from} → ${query.to} (${query.granularity})\n\n${formatTable(table)}`);
+    else console.log(`${command} ${query.from} → ${query.to} (${query.granularity ?? 'whole range'})\n\n${formatTable(table)}`);
   }
 } catch (error) {
   console.error(`reports ${command} failed: ${error instanceof Error ? error.message : String(error)}`);

@@ -1,15 +1,22 @@
 import * as z from 'zod';
+import { BadRequest } from '../shared/http';
 import { GAUGE_DAY, ReportMetric, STAY_DAYS_CAP, monthlyMetric } from './domain/counters';
 import {
   costReport,
+  countersByPeriod,
   emailReport,
+  funnelByPeriod,
   funnelReport,
+  periodEnd,
   journeysReport,
   leadScoresReport,
   leadsReport,
   splitRange,
+  stackPeriods,
   stalledAsOf,
+  type DailyCounters,
   type FunnelStages,
+  type Granularity,
   type Program,
   type ReportTable,
 } from './domain/reports';
@@ -25,7 +32,11 @@ export const ReportQuery = z
   .object({
     from: Day,
     to: Day,
-    granularity: z.enum(['day', 'week', 'month']).default('day'),
+    /**
+     * Rows per period. `leads` defaults to `day`; `funnel`, `email`, `journeys` and `cost` answer for the whole
+     * range without it, per period with it (`cost` by `month` only: costs are entered per month).
+     */
+    granularity: z.enum(['day', 'week', 'month']).optional(),
     /** funnel: days in a stage after which a contact counts as stalled. */
     stalledDays: z.coerce.number().int().min(1).max(STAY_DAYS_CAP - 1).default(14),
     /** leads: one row per value of this attribution dimension. */
@@ -39,6 +50,14 @@ export const ReportQuery = z
     path: ['to'],
   });
 export type ReportQuery = z.infer<typeof ReportQuery>;
+
+/** A granularity a report cannot answer in (a 400 naming the report). */
+export class UnsupportedGranularity extends BadRequest {
+  constructor(report: ReportName, granularity: Granularity, supported: readonly Granularity[]) {
+    super(`The ${report} report has no ${granularity} rows: use granularity=${supported.join('|')} or leave it out`, 'unsupported_granularity');
+    this.name = 'UnsupportedGranularity';
+  }
+}
 
 /** Program costs, entered through `PUT /programs/{id}/costs`. */
 export interface Programs {
@@ -73,15 +92,24 @@ async function rangeCounters(metrics: Metrics, metric: string, from: string, to:
 /** Reads the counters one report needs (O(days × shards) items, never a contact) and computes it. */
 export async function runReport(name: ReportName, query: ReportQuery, deps: ReportDeps): Promise<ReportTable> {
   const { metrics } = deps;
-  const { from, to } = query;
+  const { from, to, granularity } = query;
+  const periods = (counters: DailyCounters, g: Granularity) => countersByPeriod(counters, { from, to, granularity: g });
   switch (name) {
     case 'funnel': {
-      const recentFrom = addDays(to, 1 - query.stalledDays);
-      const [funnel, now, after, recent, stays] = await Promise.all([
-        rangeCounters(metrics, ReportMetric.funnel, from, to),
+      const [now, after] = await Promise.all([
         metrics.counters(ReportMetric.stageGauge, GAUGE_DAY, GAUGE_DAY),
         // The days after `to` up to any day counted: whole months from the month items, so O(months since `to`).
         rangeCounters(metrics, ReportMetric.funnel, addDays(to, 1), LAST_DAY),
+      ]);
+      if (granularity) {
+        // Per period: the daily counters from `stalledDays` before `from`, for each period end's stalled count.
+        const first = addDays(from, 1 - query.stalledDays);
+        const [daily, stays] = await Promise.all([metrics.counters(ReportMetric.funnel, first, to), metrics.counters(ReportMetric.stageStays, first, to)]);
+        return funnelByPeriod(daily, { now: now.get(GAUGE_DAY) ?? {}, after, stays }, { from, to, granularity, stalledDays: query.stalledDays }, deps.funnel);
+      }
+      const recentFrom = addDays(to, 1 - query.stalledDays);
+      const [funnel, recent, stays] = await Promise.all([
+        rangeCounters(metrics, ReportMetric.funnel, from, to),
         rangeCounters(metrics, ReportMetric.funnel, recentFrom, to),
         metrics.counters(ReportMetric.stageStays, recentFrom, to),
       ]);
@@ -95,24 +123,37 @@ export async function runReport(name: ReportName, query: ReportQuery, deps: Repo
       return leadsReport(await metrics.counters(ReportMetric.leads, from, to), {
         from,
         to,
-        granularity: query.granularity,
+        granularity: granularity ?? 'day',
         touch: query.touch,
         ...(query.by ? { by: query.by } : {}),
       });
-    case 'email':
-      return emailReport(await rangeCounters(metrics, ReportMetric.email, from, to));
+    case 'email': {
+      const email = await periodCounters(metrics, ReportMetric.email, from, to, granularity);
+      return granularity ? stackPeriods(periods(email, granularity), emailReport) : emailReport(email);
+    }
     case 'lead-scores':
       return leadScoresReport(await metrics.counters(ReportMetric.leadScores, `${from.slice(0, 7)}-01`, to), { from, to });
     case 'cost': {
+      if (granularity && granularity !== 'month') throw new UnsupportedGranularity(name, granularity, ['month']);
       const [leads, programs] = await Promise.all([metrics.counters(ReportMetric.leads, from, to), deps.programs.list()]);
-      return costReport(leads, programs, { from, to });
+      if (!granularity) return costReport(leads, programs, { from, to });
+      return stackPeriods(periods(leads, 'month'), (counters, month) =>
+        costReport(counters, programs, { from: from > `${month}-01` ? from : `${month}-01`, to: to.slice(0, 7) === month ? to : periodEnd(month, 'month') }),
+      );
     }
     case 'journeys': {
-      const [journeys, active] = await Promise.all([
-        rangeCounters(metrics, ReportMetric.journeys, from, to),
-        metrics.counters(ReportMetric.journeySteps, GAUGE_DAY, GAUGE_DAY),
-      ]);
+      const journeys = await periodCounters(metrics, ReportMetric.journeys, from, to, granularity);
+      if (granularity) return stackPeriods(periods(journeys, granularity), (counters) => journeysReport(counters, undefined));
+      const active = await metrics.counters(ReportMetric.journeySteps, GAUGE_DAY, GAUGE_DAY);
       return journeysReport(journeys, active.get(GAUGE_DAY) ?? {});
     }
   }
+}
+
+/**
+ * A monthly-kept metric for a report: whole months from the month items unless the rows are per day or week (then
+ * every day's item), since a month item is keyed by its first day and cannot be split.
+ */
+function periodCounters(metrics: Metrics, metric: string, from: string, to: string, granularity: Granularity | undefined) {
+  return granularity === 'day' || granularity === 'week' ? metrics.counters(metric, from, to) : rangeCounters(metrics, metric, from, to);
 }

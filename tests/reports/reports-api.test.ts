@@ -78,6 +78,16 @@ describe('GET /reports/{name}', () => {
     expect((scores.rows as unknown[][])[0]!.slice(0, 2)).toEqual(['2026-08', 5]);
   });
 
+  it('answers email per day when asked for a granularity, and refuses a cost report by week, naming it', async () => {
+    const email = bodyOf(await get('email', { from: '2026-10-01', to: '2026-10-02', granularity: 'day' }));
+    const refused = await get('cost', { from: '2026-10-01', to: '2026-10-31', granularity: 'week' });
+
+    expect(email.columns).toEqual(expect.arrayContaining(['period', 'journey', 'sent']));
+    expect((email.rows as unknown[][]).map((row) => row.slice(0, 5))).toEqual([['2026-10-01', 'budget-router', 'nurture-1', 'nurture-1', 10]]);
+    expect(refused.statusCode).toBe(400);
+    expect(bodyOf(refused).message).toMatch(/cost report/);
+  });
+
   it('exports CSV', async () => {
     const result = await get('leads', { from: '2026-10-01', to: '2026-10-02', format: 'csv' });
 
@@ -107,5 +117,9 @@ describe('GET /reports/{name}', () => {
     expect(put.statusCode).toBe(200);
 
     expect(bodyOf(await get('cost', { from: '2026-10-01', to: '2026-10-31' })).rows).toEqual([['nurture', 'Nurture program', 800, 1, 800]]);
+    expect(bodyOf(await get('cost', { from: '2026-09-15', to: '2026-10-31', granularity: 'month' })).rows).toEqual([
+      ['2026-09', 'nurture', 'Nurture program', 0, 0, null],
+      ['2026-10', 'nurture', 'Nurture program', 800, 1, 800],
+    ]);
   });
 });

@@ -14,6 +14,10 @@ import {
   leadsReport,
   periodOf,
   periodsBetween,
+  countersByPeriod,
+  funnelByPeriod,
+  periodEnd,
+  stackPeriods,
   splitRange,
   stalledAsOf,
   toCsv,
@@ -347,6 +351,39 @@ describe('reports', () => {
       ['ads', 'ads', 300, 2, 150],
       ['idle', 'idle', 0, 0, null],
     ]);
+  });
+
+  it('funnel, email and journeys per period: one block of rows per period, the period first', () => {
+    const counters = days({ '2026-10-01': { 'entered/lead': 2 }, '2026-10-06': { 'entered/lead': 1, 'forward/lead': 1 } });
+    const sends = days({ '2026-10-01': { 'j/s/t/sent': 3 }, '2026-10-06': { 'j/s/t/sent': 1 } });
+    const journeyCounts = days({ '2026-10-01': { 'entered/w': 1 }, '2026-10-06': { 'exited/w/recycled': 1 } });
+    const options = { from: '2026-10-01', to: '2026-10-10', granularity: 'week' as const };
+
+    const funnel = funnelByPeriod(counters, { now: { lead: 2 }, after: new Map(), stays: new Map() }, { ...options, stalledDays: 3 }, { stages: ['lead'], sideStages: [] });
+    const email = stackPeriods(countersByPeriod(sends, options), emailReport);
+    const journeys = stackPeriods(countersByPeriod(journeyCounts, options), (c) => journeysReport(c, undefined));
+
+    expect(funnel.columns.slice(0, 3)).toEqual(['period', 'stage', 'entered']);
+    // Stalled at each period's end: on 10-04, the two who entered 10-01; on 10-10, the 10-01 entrants still there.
+    expect(funnel.rows.map((row) => [row[0], row[2], row[3], row[7]])).toEqual([
+      ['2026-09-28', 2, 0, 2],
+      ['2026-10-05', 1, 1, 2],
+    ]);
+    expect(email.rows.map((row) => [row[0], row[4]])).toEqual([
+      ['2026-09-28', 3],
+      ['2026-10-05', 1],
+    ]);
+    const exitedRecycled = journeys.columns.indexOf('exited:recycled');
+    expect(journeys.rows.map((row) => [row[0], row[2], row[exitedRecycled], row.at(-2)])).toEqual([
+      ['2026-09-28', 1, 0, null],
+      ['2026-10-05', 0, 1, null],
+    ]);
+  });
+
+  it('periods end on Sundays and month ends', () => {
+    expect(periodEnd('2026-11-23', 'week')).toBe('2026-11-29');
+    expect(periodEnd('2024-02', 'month')).toBe('2024-02-29');
+    expect(periodEnd('2026-11-23', 'day')).toBe('2026-11-23');
   });
 
   it('prints a table for a terminal: numbers right-aligned, rates as percentages', () => {

@@ -49,6 +49,60 @@ export function splitRange(from: string, to: string): { head?: [string, string];
   };
 }
 
+/** The last day of the period that starts on (or, for a month `yyyy-mm`, is) `period`. */
+export function periodEnd(period: string, granularity: Granularity): string {
+  if (granularity === 'day') return period;
+  if (granularity === 'week') return shiftDay(period, 6);
+  return monthEnd(period);
+}
+
+/** A metric's counters from `from` to `to`, split by the period each day falls in: every period of the range, in order. */
+export function countersByPeriod(counters: DailyCounters, options: { from: string; to: string; granularity: Granularity }): Map<string, DailyCounters> {
+  const periods = new Map(periodsBetween(options.from, options.to, options.granularity).map((period) => [period, new Map<string, Readonly<Record<string, number>>>()]));
+  for (const [day, counts] of counters) {
+    if (day < options.from || day > options.to) continue;
+    periods.get(periodOf(day, options.granularity))?.set(day, counts);
+  }
+  return periods;
+}
+
+/** One report table per period, stacked, with the period as the first column. */
+export function stackPeriods(periods: ReadonlyMap<string, DailyCounters>, report: (counters: DailyCounters, period: string) => ReportTable): ReportTable {
+  let columns: readonly string[] = [];
+  const rows: Cell[][] = [];
+  for (const [period, counters] of periods) {
+    const table = report(counters, period);
+    columns = table.columns;
+    for (const row of table.rows) rows.push([period, ...row]);
+  }
+  return { columns: ['period', ...columns], rows };
+}
+
+const daysIn = (counters: DailyCounters, first: string, last: string): DailyCounters => new Map([...counters].filter(([day]) => day >= first && day <= last));
+
+/**
+ * **funnel** per period: each period's entries, moves and times, and the contacts stalled at the period's end
+ * (the range's end for the last one). `daily` holds the daily funnel counters from `stalledDays - 1` days before
+ * `from` to `to`; `after` those after `to`; `stays` the `funnel.stays` counters over the same days as `daily`.
+ */
+export function funnelByPeriod(
+  daily: DailyCounters,
+  input: { now: Readonly<Record<string, number>>; after: DailyCounters; stays: DailyCounters },
+  options: { from: string; to: string; granularity: Granularity; stalledDays: number },
+  config: FunnelStages,
+): ReportTable {
+  const stages = [...config.stages, ...config.sideStages];
+  return stackPeriods(countersByPeriod(daily, options), (counters, period) => {
+    const end = periodEnd(period, options.granularity) < options.to ? periodEnd(period, options.granularity) : options.to;
+    const recentFrom = shiftDay(end, 1 - options.stalledDays);
+    const stalled = stalledAsOf(
+      { now: input.now, after: new Map([...input.after, ...daysIn(daily, shiftDay(end, 1), options.to)]), recent: daysIn(daily, recentFrom, end), stays: daysIn(input.stays, recentFrom, end) },
+      { to: end, stalledDays: options.stalledDays, stages },
+    );
+    return funnelReport(counters, stalled, config);
+  });
+}
+
 /** Sums every counter over all days. */
 export function total(counters: DailyCounters): Record<string, number> {
   const sums: Record<string, number> = {};
@@ -262,9 +316,10 @@ const EXIT_REASONS = JourneyExitedData.shape.reason.options;
 
 /**
  * **journeys**: per journey over the range, entries, completions, failures, exits by reason and the goal
- * conversion rate (goal exits / entries); and, now, how many contacts are active at each step (`step:n, …`).
+ * conversion rate (goal exits / entries); and, now, how many contacts are active at each step (`step:n, …`):
+ * null without `active` (a past period's row: the gauge only knows now).
  */
-export function journeysReport(journeys: DailyCounters, active: Readonly<Record<string, number>>): ReportTable {
+export function journeysReport(journeys: DailyCounters, active: Readonly<Record<string, number>> | undefined): ReportTable {
   const byJourney = new Map<string, Record<string, number>>();
   const row = (id: string) => byJourney.get(id) ?? byJourney.set(id, {}).get(id)!;
   for (const [name, value] of Object.entries(total(journeys))) {
@@ -275,7 +330,7 @@ export function journeysReport(journeys: DailyCounters, active: Readonly<Record<
     counts[column] = (counts[column] ?? 0) + value;
   }
   const steps = new Map<string, [string, number][]>();
-  for (const [name, value] of Object.entries(active)) {
+  for (const [name, value] of Object.entries(active ?? {})) {
     const [journeyId, step] = parseAttr(name);
     if (!journeyId || !step || value <= 0) continue;
     row(journeyId);
@@ -293,8 +348,8 @@ export function journeysReport(journeys: DailyCounters, active: Readonly<Record<
         get('failed'),
         ...EXIT_REASONS.map((reason) => get(`exited:${reason}`)),
         rate(get('exited:goal'), get('entered')),
-        activeSteps.reduce((sum, [, n]) => sum + n, 0),
-        activeSteps.map(([step, n]) => `${step}:${n}`).join(', '),
+        active ? activeSteps.reduce((sum, [, n]) => sum + n, 0) : null,
+        active ? activeSteps.map(([step, n]) => `${step}:${n}`).join(', ') : null,
       ];
     });
   return {
