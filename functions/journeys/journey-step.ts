@@ -47,6 +47,8 @@ export const JourneyStepInput = z.discriminatedUnion('op', [
     clear: z.array(z.string()).default([]),
     addTags: z.array(z.string()).default([]),
     removeTags: z.array(z.string()).default([]),
+    /** Asked of the lifecycle rules, which the reactor applies to the `contact.updated` event. */
+    stage: z.string().min(1).optional(),
   }),
   JourneyTaskContext.extend({ op: z.literal('webhook'), url: z.url() }),
   JourneyTaskContext.extend({
@@ -155,6 +157,7 @@ export const makeJourneyStep =
             cleared: input.clear,
             addedTags: input.addTags,
             removedTags: input.removeTags,
+            ...(input.stage ? { stage: input.stage } : {}),
           },
           `${input.executionName}.${input.stepId}`,
           now.toISOString(),

@@ -310,6 +310,11 @@ export const ContactUpdatedData = z.object({
   cleared: z.array(z.string()).default([]),
   addedTags: z.array(z.string()).default([]),
   removedTags: z.array(z.string()).default([]),
+  /**
+   * The stage a journey's update-contact step asks for. Not written by the step: the reactor's lifecycle rules
+   * (functions/scoring/domain/stages.ts) move the contact if the funnel allows it and append `stage.changed`.
+   */
+  stage: z.string().min(1).optional(),
 });
 export type ContactUpdatedData = z.infer<typeof ContactUpdatedData>;
 

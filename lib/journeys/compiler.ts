@@ -186,6 +186,7 @@ export function compileJourney(journey: Journey): AslDefinition {
             clear: step.clear,
             addTags: step.add_tags,
             removeTags: step.remove_tags,
+            ...(step.stage ? { stage: step.stage } : {}),
           },
           goTo(following),
         );

@@ -16,6 +16,8 @@ import { describeFieldErrors, fieldErrors } from '../../functions/shared/validat
 import { checkGuards, type RecentSend } from '../../functions/email/domain/guards';
 import type { CompiledEmails } from '../../functions/email/domain/settings';
 import { emails as shippedEmails } from '../../functions/email/templates';
+import { lifecycle } from '../../functions/scoring/domain/content';
+import { nextStage } from '../../functions/scoring/domain/stages';
 import { compileJourney, type AslDefinition } from './compiler';
 import '../../local/stepfunctions';
 
@@ -178,6 +180,13 @@ export async function simulate(journey: Journey, options: SimulateOptions): Prom
       change.addedTags.forEach((t) => tags.add(t));
       change.removedTags.forEach((t) => tags.delete(t));
       contact = { ...contact, attributes, tags: [...tags].sort(), updatedAt: iso() };
+      if (change.stage) {
+        // The reactor's lifecycle rules, as they would run on the step's contact.updated event.
+        const event = { eventId: 'SIMULATED', contactId: contact.contactId, occurredAt: iso(), type: EventName.ContactUpdated, data: change } as TimelineEvent;
+        const moved = nextStage(lifecycle, contact.stage, event, { fit: contact.score?.fit ?? 0, total: contact.score?.total ?? 0 }, false);
+        if (moved) contact = { ...contact, stage: moved.to };
+        note(moved ? `stage ${moved.from} → ${moved.to}` : `stays ${contact.stage ?? lifecycle.initial}: the funnel does not move back to ${change.stage}`);
+      }
       return 'Updated';
     },
     finish: async () => undefined,

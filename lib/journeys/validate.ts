@@ -21,6 +21,9 @@ export function validateJourney(journey: Journey, context: ValidationContext): s
     if (step.type === 'send_email' && !context.templates.has(step.template)) {
       problems.push(`${where(step.id)} sends template "${step.template}", which is not in content/emails`);
     }
+    if (step.type === 'update_contact' && step.stage !== undefined && context.stages && !context.stages.has(step.stage)) {
+      problems.push(`${where(step.id)} sets stage "${step.stage}", which is not in content/lifecycle.yaml`);
+    }
   }
   for (const trigger of journey.triggers) {
     if (trigger.on === 'form_submitted' && !context.forms.has(trigger.form)) {

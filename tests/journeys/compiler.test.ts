@@ -221,6 +221,12 @@ describe('the journey compiler', () => {
     expect(() => journeyOf([{ id: 'soon', type: 'wait', duration: '12h', calendar: true }])).toThrow('a calendar wait lasts whole days');
   });
 
+  it('passes an update-contact step\'s stage to the step handler', () => {
+    const definition = compileJourney(journeyOf([{ id: 'recycle', type: 'update_contact', stage: 'recycled', add_tags: ['recycled'] }]));
+
+    expect(definition.States.recycle!.Parameters).toMatchObject({ op: 'updateContact', stage: 'recycled', addTags: ['recycled'] });
+  });
+
   it('ends a journey whose last step is a send in a shared Succeed state', () => {
     expect(budgetRouter.States['rep-will-call.deferred?']!.Default).toBe(END_STATE);
     expect(budgetRouter.States[END_STATE]).toEqual({ Type: 'Succeed' });

@@ -297,6 +297,14 @@ describe('validating journeys beyond the schema', () => {
     ]);
   });
 
+  it('finds an update-contact step that sets a stage the funnel does not have', () => {
+    const journey = loadJourneys({
+      'x.yaml': journeyFile({ steps: [{ id: 'promote', type: 'update_contact', stage: 'whale' }] }),
+    }).get('test-journey')!;
+
+    expect(validateJourney(journey, realContext)).toEqual(['test-journey: step "promote" sets stage "whale", which is not in content/lifecycle.yaml']);
+  });
+
   it('finds a stage trigger on a stage the funnel does not have', () => {
     const journey = loadJourneys({ 'x.yaml': journeyFile({ triggers: [{ on: 'stage_entered', stage: 'whale' }] }) }).get('test-journey')!;
 

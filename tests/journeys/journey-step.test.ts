@@ -8,6 +8,8 @@ import { DynamoJourneyStore } from '../../functions/journeys/dynamo-journey-stor
 import { HttpWebhooks, verifyWebhookSignature } from '../../functions/journeys/http-webhooks';
 import { makeJourneyStatus } from '../../functions/journeys/journey-status';
 import { makeJourneyStep, type JourneyStepInput } from '../../functions/journeys/journey-step';
+import { DynamoReactorStore } from '../../functions/reactor/dynamo-reactor-store';
+import { react, type ReactorDeps } from '../../functions/reactor/reactor';
 import { stageRankOf } from '../../functions/scoring/domain/content';
 import { EventName } from '../../functions/shared/events';
 import { keys } from '../../functions/shared/keys';
@@ -256,6 +258,70 @@ describe('registerWait', () => {
       createdAt: NOW,
       expiresAt: Date.parse(NOW) / 1_000 + 3 * 86_400 + 86_400,
     });
+  });
+});
+
+/**
+ * The reactor with its default rules (the lifecycle rules among them), as the stream would run it on `event`.
+ * Journeys, hand-offs and emails it may call stand outside this test and succeed without effect.
+ */
+async function reactTo(contactId: string, eventId: string) {
+  const event = (await contacts.timeline(contactId, { limit: 100 })).items.find((e) => e.eventId === eventId)!;
+  const noEffect = new Proxy({}, { get: () => async () => ({ type: 'Done' }) });
+  const deps: ReactorDeps = {
+    store: new DynamoReactorStore(table.documentClient, table.tableName),
+    journeys: noEffect as ReactorDeps['journeys'],
+    handOffs: { enqueue: async () => undefined },
+    emails: noEffect as NonNullable<ReactorDeps['emails']>,
+    clock: { now: () => new Date(NOW) },
+    logger: memoryLogger(),
+  };
+  return react(event, deps);
+}
+
+describe('updateContact: stage', () => {
+  const setStage = (contactId: string, stage: string, stepId: string) =>
+    journeyStep()({ op: 'updateContact', ...context(contactId, stepId), stage } satisfies JourneyStepInput);
+  const stageChanges = async (contactId: string) => (await eventsOf(contactId, EventName.StageChanged)).map((e) => e.data as { from: string; to: string; reason: string });
+
+  it('moves the contact forward through the lifecycle rules, which append stage.changed', async () => {
+    // Prepare: a new contact is a subscriber
+    const contactId = await contactWith();
+
+    // Act
+    await setStage(contactId, 'lead', 'make-lead');
+    await reactTo(contactId, `budget-router-${contactId}-01JTRIGGER.make-lead`);
+
+    // Assess
+    const [updated] = await eventsOf(contactId, EventName.ContactUpdated);
+    expect(updated?.data).toMatchObject({ journeyId: 'budget-router', stepId: 'make-lead', stage: 'lead' });
+    expect((await contacts.get(contactId))?.stage).toBe('lead');
+    expect(await stageChanges(contactId)).toEqual([expect.objectContaining({ from: 'subscriber', to: 'lead', reason: 'journey budget-router, step make-lead' })]);
+  });
+
+  it('never moves a contact back down the funnel', async () => {
+    const contactId = await contactWith();
+    await setStage(contactId, 'lead', 'make-lead');
+    await reactTo(contactId, `budget-router-${contactId}-01JTRIGGER.make-lead`);
+
+    await setStage(contactId, 'subscriber', 'back-to-subscriber');
+    await reactTo(contactId, `budget-router-${contactId}-01JTRIGGER.back-to-subscriber`);
+
+    expect((await contacts.get(contactId))?.stage).toBe('lead');
+    expect((await stageChanges(contactId)).map((c) => c.to)).toEqual(['lead']);
+  });
+
+  it('recycles or disqualifies a contact as an explicit move out of the funnel', async () => {
+    const contactId = await contactWith();
+    await setStage(contactId, 'lead', 'make-lead');
+    await reactTo(contactId, `budget-router-${contactId}-01JTRIGGER.make-lead`);
+
+    await setStage(contactId, 'recycled', 'recycle');
+    await reactTo(contactId, `budget-router-${contactId}-01JTRIGGER.recycle`);
+
+    expect((await contacts.get(contactId))?.stage).toBe('recycled');
+    // Both stage.changed events carry the step's time; their ids, derived from the causes, do not sort by step.
+    expect((await stageChanges(contactId)).map((c) => `${c.from} → ${c.to}`).sort()).toEqual(['lead → recycled', 'subscriber → lead']);
   });
 });
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { loadJourneys } from '../../functions/journeys/domain/journey-file';
 import { journeys } from '../../functions/journeys/journeys';
 import { stageRankOf } from '../../functions/scoring/domain/content';
 import { InvalidSimulatedContact, simulate, type SimulatedContact, type SimulatedEvent, type SimulationResult } from '../../lib/journeys/simulator';
@@ -121,6 +122,30 @@ describe('welcome, simulated', () => {
       ['tips-day-2', '2026-11-24T08:00:00.000Z'],
       ['tips-day-5', '2026-11-27T08:00:00.000Z'],
     ]);
+  });
+});
+
+describe('update_contact with a stage, simulated', () => {
+  const staging = loadJourneys({
+    'staging.yaml': {
+      id: 'staging',
+      name: 'Staging',
+      triggers: [{ on: 'webhook' }],
+      steps: [
+        { id: 'promote', type: 'update_contact', stage: 'mql' },
+        { id: 'is-mql', type: 'branch', cases: [{ when: ['stage == mql'], next: 'done' }], otherwise: 'done' },
+        { id: 'done', type: 'exit' },
+      ],
+    },
+  }).get('staging')!;
+
+  it('moves the contact forward under the funnel\'s rules, and never back', async () => {
+    const forward = await simulate(staging, { contact: { stage: 'lead', attributes: {} }, start, stageRank: stageRankOf });
+    const back = await simulate(staging, { contact: { stage: 'sql', attributes: {} }, start, stageRank: stageRankOf });
+
+    expect(forward.path.find((p) => p.state === 'promote')?.note).toBe('stage lead → mql');
+    expect(forward.path.find((p) => p.state === 'is-mql')?.note).toBe('stage (mql) == mql: done');
+    expect(back.path.find((p) => p.state === 'promote')?.note).toBe('stays sql: the funnel does not move back to mql');
   });
 });
 

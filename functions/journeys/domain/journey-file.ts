@@ -153,6 +153,11 @@ const UpdateContact = z.strictObject({
   clear: z.array(z.string()).default([]),
   add_tags: z.array(z.string().min(1).max(64)).default([]),
   remove_tags: z.array(z.string().min(1).max(64)).default([]),
+  /**
+   * A lifecycle stage to move the contact to, under the funnel's rules (content/lifecycle.yaml): forward only,
+   * except the side stages (`recycled`, `disqualified`), which are explicit moves. Recorded as `stage.changed`.
+   */
+  stage: z.string().min(1).optional(),
   next,
 });
 const HandOff = z.strictObject({ id: stepId, type: z.literal('hand_off'), reason: z.string().max(500).optional(), next });

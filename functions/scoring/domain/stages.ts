@@ -15,7 +15,7 @@ export interface Transition {
 interface Candidate {
   readonly to: string;
   readonly reason: string;
-  /** CRM feedback: sales said so, which may recycle or disqualify. */
+  /** CRM feedback, or a journey step recycling or disqualifying: someone said so, which may leave the funnel's order. */
   readonly explicit: boolean;
 }
 
@@ -24,7 +24,8 @@ interface Candidate {
  * CRM feedback (recycle, disqualify, or any forward move from a side stage). A disqualified contact stays so until
  * sales say otherwise; a recycled one moves forward again only when the event shows engagement (`engaged`: it earned
  * behaviour points), and that move is flagged as reopened. When several moves apply, explicit feedback wins, then
- * the furthest stage.
+ * the furthest stage. A journey's update-contact step (`contact.updated` with a `stage`) asks for a stage under the
+ * same rules: a funnel stage only forward, a side stage (recycle, disqualify) as an explicit move.
  */
 export function nextStage(
   lifecycle: Lifecycle,
@@ -37,12 +38,19 @@ export function nextStage(
   // Fast path (most events): no feedback, no event transition, below the MQL line.
   const { minTotal, minFit } = lifecycle.mql;
   const qualifies = score.total >= minTotal && score.fit >= minFit;
-  if (event.type !== EventName.CrmFeedback && !qualifies && !transitionTypes(lifecycle).has(event.type)) return undefined;
+  const requested = event.type === EventName.ContactUpdated ? event.data.stage : undefined;
+  if (event.type !== EventName.CrmFeedback && requested === undefined && !qualifies && !transitionTypes(lifecycle).has(event.type)) return undefined;
   const candidates: Candidate[] = [];
   if (event.type === EventName.CrmFeedback) {
     const to = lifecycle.feedback[event.data.outcome];
     const status = event.data.status ? ` (${event.data.status})` : '';
     if (to) candidates.push({ to, reason: `CRM feedback: ${event.data.outcome}${status}`, explicit: true });
+  }
+  if (requested !== undefined && event.type === EventName.ContactUpdated) {
+    const side = lifecycle.sideStages.some((s) => s.id === requested);
+    const reason = event.data.journeyId ? `journey ${event.data.journeyId}, step ${event.data.stepId ?? '?'}` : 'contact update';
+    // Unknown ids are refused when journeys are built; one that slipped through moves nobody.
+    if (side || stageRank(lifecycle, requested) !== undefined) candidates.push({ to: requested, reason, explicit: side });
   }
   for (const transition of lifecycle.transitions) {
     if (matches(transition.on, event)) candidates.push({ to: transition.to, reason: transition.reason, explicit: false });
