@@ -96,7 +96,17 @@ export class DynamoTracking implements Tracking {
         continue;
       }
       const partition = pendingPartition(message.identity);
-      puts.push({ ...trackingKeys.pendingEvent(partition, eventId), eventId, ...message.event });
+      const anon = message.identity.anonymousId ? trackingKeys.anonymousLink(message.identity.anonymousId).PK : partition;
+      if (anon !== partition) {
+        // A user id nobody identified yet, seen with the browser's anonymous id: a copy waits under each, so a
+        // form post or identify that links only one of them brings it along. Each copy names the other, which
+        // the merge deletes with its own; both carry the same event id, so the contact gets it once.
+        puts.push({ ...trackingKeys.pendingEvent(partition, eventId), eventId, ...message.event, [SIBLING]: anon });
+        puts.push({ ...trackingKeys.pendingEvent(anon, eventId), eventId, ...message.event, [SIBLING]: partition });
+        pendingPartitions.add(anon);
+      } else {
+        puts.push({ ...trackingKeys.pendingEvent(partition, eventId), eventId, ...message.event });
+      }
       pendingPartitions.add(partition);
       outcomes[i] = { type: 'Pending', eventId };
     }
@@ -305,7 +315,7 @@ export class DynamoTracking implements Tracking {
         }),
       );
       for (const item of page.Items ?? []) {
-        const { PK: _pk, SK: _sk, ...rest } = item;
+        const { PK: _pk, SK: _sk, [SIBLING]: sibling, ...rest } = item;
         const event = TimelineEvent.safeParse({ ...rest, contactId });
         if (event.success) {
           if (event.data.type === EventName.Identified && Object.keys(event.data.data.traits).length > 0) {
@@ -319,8 +329,9 @@ export class DynamoTracking implements Tracking {
             .catch(ignoreConditionFailed);
           merged++;
         }
+        const copies = [{ PK: item.PK, SK: item.SK }, ...(typeof sibling === 'string' ? [{ PK: sibling, SK: item.SK }] : [])];
         await this.db.send(
-          new BatchWriteCommand({ RequestItems: { [this.tableName]: [{ DeleteRequest: { Key: { PK: item.PK, SK: item.SK } } }] } }),
+          new BatchWriteCommand({ RequestItems: { [this.tableName]: copies.map((Key) => ({ DeleteRequest: { Key } })) } }),
         );
       }
       start = page.LastEvaluatedKey;
@@ -364,6 +375,8 @@ export class DynamoTracking implements Tracking {
 }
 
 const EVENT_ID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
+/** On a pending item kept under both a user id and an anonymous id: the partition of the other copy. */
+const SIBLING = 'alsoPendingUnder';
 
 /** The receipt that fixes the id of a message with a message id but no timestamp; undefined for any other. */
 function receiptOf(message: Inbound): Key | undefined {

@@ -357,6 +357,23 @@ describe('anonymous activity', () => {
     expect((await table.partition(`ANON#${anonymousId}`)).find((item) => item.SK === 'LINK')?.mergedAt).toBeDefined();
   });
 
+  it('brings along events of a user id nobody identified when a form post links only their anonymous id', async () => {
+    const anonymousId = unique('anon');
+    const userId = unique('user');
+    await call('track', { userId, anonymousId, event: 'signed_up' });
+    const email = `${unique('userpending')}@example.com`;
+
+    const posted = await submit(
+      httpEvent({ headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, first_name: 'Uma', anonymous_id: anonymousId }) }),
+      lambdaContext(),
+    );
+
+    const { events } = await timeline(String(bodyOf(posted).contactId));
+    expect(events.map((e) => e.type).sort()).toEqual([EventName.FormSubmitted, EventName.Tracked].sort());
+    expect((await table.partition(`USER#${userId}`)).filter((item) => String(item.SK).startsWith('AEVENT#'))).toEqual([]);
+    expect((await table.partition(`ANON#${anonymousId}`)).filter((item) => String(item.SK).startsWith('AEVENT#'))).toEqual([]);
+  });
+
   it('lets a form post record consent on a contact first created by identify (a profile without consents yet)', async () => {
     const email = `${unique('consent')}@example.com`;
     const contactId = await identify(email, { traits: { email, plan: 'trial' } });
