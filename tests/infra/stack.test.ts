@@ -330,8 +330,8 @@ describe('NurtureStack', { timeout: SYNTH_TIMEOUT_MS }, () => {
           Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem'],
           Resource: arn(stack.data.table),
         },
-        { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: arn(stack.crm.handOffs) },
         { Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: ref(stack.crm.settings) },
+        { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: arn(stack.crm.handOffs) },
       ]);
     });
 
