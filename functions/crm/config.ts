@@ -26,10 +26,17 @@ export const CrmSettings = z.object({
   salesforce: z
     .object({
       instanceUrl: z.url(),
-      accessToken: z.string().min(1),
+      /** A static access token; it expires with the org's session timeout. */
+      accessToken: z.string().min(1).optional(),
+      /** A connected app's client credentials (OAuth 2.0 client-credentials flow): tokens are fetched and renewed. */
+      clientId: z.string().min(1).optional(),
+      clientSecret: z.string().min(1).optional(),
+      /** The token endpoint. @default `<instanceUrl>/services/oauth2/token` */
+      tokenUrl: z.url().optional(),
       externalIdField: z.string().min(1).optional(),
       apiVersion: z.string().optional(),
     })
+    .refine((s) => s.accessToken || (s.clientId && s.clientSecret), { message: 'needs accessToken, or clientId and clientSecret' })
     .optional(),
   webhook: z.object({ url: z.url(), secret: z.string().min(16) }).optional(),
   /** Secret for inbound feedback signed with our scheme (`POST /webhooks/crm/generic`). */
@@ -48,6 +55,9 @@ const env = () =>
     HUBSPOT_FOLLOW_UP: z.string().optional(),
     SALESFORCE_INSTANCE_URL: z.string().optional(),
     SALESFORCE_ACCESS_TOKEN: z.string().optional(),
+    SALESFORCE_CLIENT_ID: z.string().optional(),
+    SALESFORCE_CLIENT_SECRET: z.string().optional(),
+    SALESFORCE_TOKEN_URL: z.string().optional(),
     SALESFORCE_EXTERNAL_ID_FIELD: z.string().optional(),
     CRM_WEBHOOK_URL: z.string().optional(),
     CRM_WEBHOOK_SECRET: z.string().optional(),
@@ -64,7 +74,14 @@ export function settingsFromEnv(source: NodeJS.ProcessEnv = process.env): CrmSet
       ? compact({ accessToken: e.HUBSPOT_ACCESS_TOKEN, baseUrl: e.HUBSPOT_BASE_URL, clientSecret: e.HUBSPOT_CLIENT_SECRET, followUp: e.HUBSPOT_FOLLOW_UP })
       : undefined,
     salesforce: e.SALESFORCE_INSTANCE_URL
-      ? compact({ instanceUrl: e.SALESFORCE_INSTANCE_URL, accessToken: e.SALESFORCE_ACCESS_TOKEN, externalIdField: e.SALESFORCE_EXTERNAL_ID_FIELD })
+      ? compact({
+          instanceUrl: e.SALESFORCE_INSTANCE_URL,
+          accessToken: e.SALESFORCE_ACCESS_TOKEN,
+          clientId: e.SALESFORCE_CLIENT_ID,
+          clientSecret: e.SALESFORCE_CLIENT_SECRET,
+          tokenUrl: e.SALESFORCE_TOKEN_URL,
+          externalIdField: e.SALESFORCE_EXTERNAL_ID_FIELD,
+        })
       : undefined,
     webhook: e.CRM_WEBHOOK_URL ? { url: e.CRM_WEBHOOK_URL, secret: e.CRM_WEBHOOK_SECRET } : undefined,
     feedbackSecret: e.CRM_FEEDBACK_SECRET || undefined,

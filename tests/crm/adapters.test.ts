@@ -1,9 +1,10 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { leadOf } from '../../functions/crm/domain/lead';
-import { CrmUnavailable, ForbiddenCrmUrl } from '../../functions/crm/errors';
+import { CrmRejected, CrmUnavailable, ForbiddenCrmUrl } from '../../functions/crm/errors';
 import { HubSpotCrm } from '../../functions/crm/hubspot';
-import { SalesforceCrm } from '../../functions/crm/salesforce';
+import { settingsFromEnv } from '../../functions/crm/config';
+import { ClientCredentialsTokens, SalesforceCrm } from '../../functions/crm/salesforce';
 import { verifyNurtureSignature } from '../../functions/crm/signatures';
 import { WebhookCrm } from '../../functions/crm/webhook';
 import { lifecycle, scoringRules } from '../../functions/scoring/domain/content';
@@ -86,6 +87,86 @@ describe('Salesforce adapter', () => {
     const error = await new SalesforceCrm({ instanceUrl: sf.url, accessToken: 't' }, local).upsert(lead('salesforce')).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CrmUnavailable);
     expect((error as CrmUnavailable).retryAfterMs).toBe(7_000);
+  });
+});
+
+describe('Salesforce adapter with the OAuth 2.0 client-credentials flow', () => {
+  /** A local Salesforce: a token endpoint issuing tok-1, tok-2, … and the Lead API accepting only `valid` tokens. */
+  async function salesforceWithTokens(options: { expiresIn?: number; valid?: (token: string) => boolean } = {}) {
+    let issued = 0;
+    const sf = await thirdParty((seen) => {
+      if (seen.method === 'POST' && seen.url === '/services/oauth2/token') {
+        issued++;
+        return { status: 200, body: { access_token: `tok-${issued}`, token_type: 'Bearer', instance_url: 'x', ...(options.expiresIn ? { expires_in: options.expiresIn } : {}) } };
+      }
+      const token = String(seen.headers.authorization ?? '').replace(/^Bearer /, '');
+      if (!token.startsWith('tok-') || !(options.valid ?? (() => true))(token)) return { status: 401, body: [{ errorCode: 'INVALID_SESSION_ID' }] };
+      return { status: 200, body: { id: '00Q5g000003', success: true, created: false } };
+    });
+    const tokenRequests = () => sf.seen.filter((r) => r.url === '/services/oauth2/token');
+    const apiTokens = () => sf.seen.filter((r) => r.method === 'PATCH').map((r) => r.headers.authorization);
+    return { ...sf, tokenRequests, apiTokens };
+  }
+  const credentials = (url: string) => ({ instanceUrl: url, clientId: 'consumer-key', clientSecret: 'consumer-secret' });
+
+  it('fetches a token from the token endpoint (form-encoded client credentials) and reuses it across adapters until it expires', async () => {
+    const sf = await salesforceWithTokens({ expiresIn: 3_600 });
+
+    await new SalesforceCrm(credentials(sf.url), local).upsert(lead('salesforce'));
+    expect(await new SalesforceCrm(credentials(sf.url), local).upsert(lead('salesforce'))).toEqual({ crmId: '00Q5g000003' });
+
+    expect(sf.tokenRequests()).toHaveLength(1);
+    expect(sf.tokenRequests()[0]!.headers['content-type']).toBe('application/x-www-form-urlencoded');
+    expect(Object.fromEntries(new URLSearchParams(sf.tokenRequests()[0]!.body))).toEqual({ grant_type: 'client_credentials', client_id: 'consumer-key', client_secret: 'consumer-secret' });
+    expect(sf.apiTokens()).toEqual(['Bearer tok-1', 'Bearer tok-1']);
+  });
+
+  it('fetches a new token once the cached one has expired', async () => {
+    const sf = await salesforceWithTokens({ expiresIn: 300 });
+    let now = Date.parse('2026-11-24T12:00:00.000Z');
+    const tokens = new ClientCredentialsTokens({ tokenUrl: `${sf.url}/services/oauth2/token`, clientId: 'k', clientSecret: 's' }, local, () => now);
+    const crm = new SalesforceCrm(credentials(sf.url), local, tokens);
+
+    await crm.upsert(lead('salesforce'));
+    now += 3 * 60_000;
+    await crm.upsert(lead('salesforce'));
+    now += 2 * 60_000;
+    await crm.upsert(lead('salesforce'));
+
+    expect(sf.apiTokens()).toEqual(['Bearer tok-1', 'Bearer tok-1', 'Bearer tok-2']);
+  });
+
+  it('refreshes the token and retries once when the API answers 401 (token revoked or expired early)', async () => {
+    const sf = await salesforceWithTokens({ valid: (token) => token !== 'tok-1' });
+
+    expect(await new SalesforceCrm(credentials(sf.url), local).upsert(lead('salesforce'))).toEqual({ crmId: '00Q5g000003' });
+    expect(sf.apiTokens()).toEqual(['Bearer tok-1', 'Bearer tok-2']);
+  });
+
+  it('gives up as CrmRejected 401 when a fresh token is refused too, after one refresh', async () => {
+    const sf = await salesforceWithTokens({ valid: () => false });
+
+    const error = await new SalesforceCrm(credentials(sf.url), local).upsert(lead('salesforce')).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CrmRejected);
+    expect((error as CrmRejected).status).toBe(401);
+    expect(sf.tokenRequests()).toHaveLength(2);
+  });
+
+  it('takes the client credentials and token endpoint from the settings (environment locally)', () => {
+    const settings = settingsFromEnv({
+      CRM_PROVIDER: 'salesforce',
+      SALESFORCE_INSTANCE_URL: 'https://acme.my.salesforce.com',
+      SALESFORCE_CLIENT_ID: 'consumer-key',
+      SALESFORCE_CLIENT_SECRET: 'consumer-secret',
+      SALESFORCE_TOKEN_URL: 'https://login.salesforce.com/services/oauth2/token',
+    });
+    expect(settings.salesforce).toEqual({
+      instanceUrl: 'https://acme.my.salesforce.com',
+      clientId: 'consumer-key',
+      clientSecret: 'consumer-secret',
+      tokenUrl: 'https://login.salesforce.com/services/oauth2/token',
+    });
+    expect(() => settingsFromEnv({ CRM_PROVIDER: 'salesforce', SALESFORCE_INSTANCE_URL: 'https://acme.my.salesforce.com' })).toThrow(/accessToken, or clientId and clientSecret/);
   });
 });
 
