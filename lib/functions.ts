@@ -140,10 +140,11 @@ export const functions = {
     entry: 'functions/email/send-email-task.handler.ts',
     description: 'Journey step: sends one email through SES, once per contact, execution and step, after the guards',
     trigger: { kind: 'task' },
-    // One BatchGetItem (profile, mail log, send record), a conditional Put (the claim), then a transaction of
-    // Update + Put (+ Put); GetItem to read a claim another attempt won, DeleteItem to drop a throttled claim.
+    // One BatchGetItem (profile, mail log, send record, journey membership), the claim as a transaction of Put +
+    // ConditionCheck (the enrolment still runs) + Put (the mail-log slot), then a transaction of Update + Put;
+    // GetItem to read a claim another attempt won or the mail log, DeleteItem to drop a throttled claim.
     bindings: {
-      table: { actions: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'DeleteItem'] },
+      table: { actions: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'ConditionCheckItem', 'DeleteItem'] },
       sendEmail: true,
       emailSigningKeys: true,
     },

@@ -50,12 +50,12 @@ describe('Email construct', { timeout: SYNTH_TIMEOUT_MS }, () => {
   });
   const readKeys = () => ({ Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: ref(email.signingKeys) });
 
-  it('lets the send step read and write its items, send as the sender domain in the configuration set, and read the signing keys, nothing more', () => {
+  it('lets the send step read and write its items, check the enrolment, send as the sender domain in the configuration set, and read the signing keys, nothing more', () => {
     expect(statementsOf(email.sendEmail)).toEqual([
       ...baseline(email.sendEmail),
       {
         Effect: 'Allow',
-        Action: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+        Action: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem', 'dynamodb:DeleteItem'],
         Resource: arn(data.table),
       },
       sesSend(),
