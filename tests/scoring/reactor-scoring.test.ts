@@ -138,6 +138,6 @@ describe('scoring in the reactor', () => {
     expect(recycled.profile).toMatchObject({ stage: 'recycled', score: { behaviour: 0, total: 20 } });
     const stageChanged = recycled.events.find((e) => e.type === EventName.StageChanged && (e.data as { to: string }).to === 'recycled')!;
     expect((stageChanged.data as { causeEventId: string }).causeEventId).toBe(appended.type === 'Appended' ? appended.event.eventId : '');
-    expect(starts).toContain(`budget-router-${rejected.contactId}-${stageChanged.eventId as string}`);
+    expect(starts).toContain(`recycle-nurture-${rejected.contactId}-${stageChanged.eventId as string}`);
   });
 });
