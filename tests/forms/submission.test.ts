@@ -98,6 +98,20 @@ describe('checkSubmission', () => {
     });
   });
 
+  it('keeps the typo suggestion when other fields are invalid too', () => {
+    const check = checkSubmission(form, { email: 'ada@gmial.com', budget: 'lots' });
+
+    expect(check).toEqual({
+      type: 'Invalid',
+      suggestion: 'ada@gmail.com',
+      errors: [
+        { field: 'email', message: 'did you mean ada@gmail.com?' },
+        { field: 'budget', message: 'must be a number' },
+        { field: 'consent', message: 'must be checked' },
+      ],
+    });
+  });
+
   it('says a required field is required when it is missing or blank', () => {
     expect(checkSubmission(form, { email: '   ', consent: 'on' })).toEqual({
       type: 'Invalid',
