@@ -10,6 +10,7 @@ import type { Journey } from '../functions/journeys/domain/journey-file';
 import { journeys as journeyFiles } from '../functions/journeys/journeys';
 import { Journeys } from './journeys/journeys.construct';
 import { Reactor } from './reactor/reactor.construct';
+import { Dashboard } from './reports/dashboard.construct';
 import { Reports } from './reports/reports.construct';
 import { Scoring } from './scoring/scoring.construct';
 import { Tracking } from './tracking/tracking.construct';
@@ -42,6 +43,7 @@ export class NurtureStack extends Stack {
   public readonly crm: Crm;
   public readonly reports: Reports;
   public readonly api: Api;
+  public readonly dashboard: Dashboard;
 
   constructor(scope: Construct, id: string, props: NurtureStackProps = {}) {
     super(scope, id, props);
@@ -85,5 +87,6 @@ export class NurtureStack extends Stack {
       },
     });
     this.email.usePublicUrl(this.api.url, this.reactor.reactor);
+    this.dashboard = new Dashboard(this, 'Dashboard', { api: this.api.httpApi });
   }
 }
