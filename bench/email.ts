@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
-import { BatchGetCommand, BatchWriteCommand, DynamoDBDocumentClient, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, BatchWriteCommand, DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import sesModule from 'aws-ses-v2-local';
 import { build } from 'esbuild';
 import { DynamoEmailStore, emailKeys } from '../functions/email/dynamo-email-store';
@@ -81,7 +81,7 @@ export async function benchEmail(say: (line: string) => void = () => undefined):
     const handlerOp = async () => {
       const i = n++;
       const contactId = contacts[i % contacts.length]!;
-      const out = await send({ contactId, journeyId: 'bench', stepId: 's', executionName: `bench-${i}`, templateId: 'nurture-1' });
+      const out = await send({ contactId, journeyId: BENCH_JOURNEY, stepId: `s${i}`, executionName: executionOf(contactId), templateId: 'nurture-1' });
       if (out.outcome !== 'sent') throw new Error(`send ${i}: ${JSON.stringify(out)}`);
     };
     // The floor sends the same bytes: the rendered email with tracked links, the pixel, the headers and tags.
@@ -149,7 +149,14 @@ function benchRender(ms: number): number {
   return count / ((used.user + used.system) / 1e6);
 }
 
-/** The same calls a send makes, issued directly: consistent BatchGet, conditional Put, SES, TransactWrite. */
+/** The journey the sends run in: every seeded contact has a running membership of it (the send checks it). */
+const BENCH_JOURNEY = 'bench';
+const executionOf = (contactId: string) => `${BENCH_JOURNEY}-${contactId}`;
+
+/**
+ * The same calls a send makes, issued directly: consistent BatchGet (with the membership), the claim as a
+ * TransactWrite (send record, enrolment check, mail-log slot), SES, TransactWrite.
+ */
 async function floorSend(
   db: DynamoDBDocumentClient,
   ses: SESv2Client,
@@ -160,10 +167,31 @@ async function floorSend(
 ): Promise<void> {
   await db.send(
     new BatchGetCommand({
-      RequestItems: { [tableName]: { Keys: [keys.profile(contactId), emailKeys.mailLog(contactId), emailKeys.send(sendId)], ConsistentRead: true } },
+      RequestItems: {
+        [tableName]: {
+          Keys: [keys.profile(contactId), emailKeys.mailLog(contactId), emailKeys.send(sendId), keys.membership(contactId, BENCH_JOURNEY)],
+          ConsistentRead: true,
+        },
+      },
     }),
   );
-  await db.send(new PutCommand({ TableName: tableName, Item: { ...emailKeys.send(sendId), status: 'pending' }, ConditionExpression: 'attribute_not_exists(PK)' }));
+  await db.send(
+    new TransactWriteCommand({
+      TransactItems: [
+        { Put: { TableName: tableName, Item: { ...emailKeys.send(sendId), status: 'pending' }, ConditionExpression: 'attribute_not_exists(PK)' } },
+        {
+          ConditionCheck: {
+            TableName: tableName,
+            Key: keys.membership(contactId, BENCH_JOURNEY),
+            ConditionExpression: 'executionName = :name AND #s = :running',
+            ExpressionAttributeNames: { '#s': 'status' },
+            ExpressionAttributeValues: { ':name': executionOf(contactId), ':running': 'running' },
+          },
+        },
+        { Put: { TableName: tableName, Item: { ...emailKeys.mailLog(contactId), sends: [], version: 1 } } },
+      ],
+    }),
+  );
   const { MessageId } = await ses.send(
     new SendEmailCommand({
       FromEmailAddress: emails.settings.sender.from,
@@ -191,7 +219,6 @@ async function floorSend(
       TransactItems: [
         { Update: { TableName: tableName, Key: emailKeys.send(sendId), UpdateExpression: 'SET #s = :s, messageId = :m', ExpressionAttributeNames: { '#s': 'status' }, ExpressionAttributeValues: { ':s': 'sent', ':m': MessageId } } },
         { Put: { TableName: tableName, Item: { ...keys.event(contactId, eventId), type: 'email.sent' }, ConditionExpression: 'attribute_not_exists(PK)' } },
-        { Put: { TableName: tableName, Item: { ...emailKeys.mailLog(contactId), sends: [] } } },
       ],
     }),
   );
@@ -200,19 +227,33 @@ async function floorSend(
 async function seedContacts(db: DynamoDBDocumentClient, tableName: string, count: number): Promise<string[]> {
   const now = new Date().toISOString();
   const ids = Array.from({ length: count }, () => ulid());
-  for (let i = 0; i < ids.length; i += 25) {
-    const items = ids.slice(i, i + 25).map((contactId) => ({
-      PutRequest: {
-        Item: {
-          ...keys.profile(contactId),
-          contactId,
-          email: `${contactId.toLowerCase()}@example.com`,
-          attributes: { first_name: 'Ada', time_zone: 'America/New_York' },
-          createdAt: now,
-          updatedAt: now,
+  for (let i = 0; i < ids.length; i += 12) {
+    const items = ids.slice(i, i + 12).flatMap((contactId) => [
+      {
+        PutRequest: {
+          Item: {
+            ...keys.profile(contactId),
+            contactId,
+            email: `${contactId.toLowerCase()}@example.com`,
+            attributes: { first_name: 'Ada', time_zone: 'America/New_York' },
+            createdAt: now,
+            updatedAt: now,
+          },
         },
       },
-    }));
+      {
+        PutRequest: {
+          Item: {
+            ...keys.membership(contactId, BENCH_JOURNEY),
+            journeyId: BENCH_JOURNEY,
+            executionName: executionOf(contactId),
+            status: 'running',
+            entries: 1,
+            enteredAt: now,
+          },
+        },
+      },
+    ]);
     await db.send(new BatchWriteCommand({ RequestItems: { [tableName]: items } }));
   }
   return ids;
