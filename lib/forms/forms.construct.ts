@@ -20,7 +20,8 @@ export class Forms extends Construct {
   public readonly submitForm: NurtureFunction;
   /**
    * `{ signingKey, turnstileSecret?, recaptchaSecret? }`: the HMAC key of render and visitor tokens (generated),
-   * and the captcha providers' secret keys, which operators add when a form uses a captcha.
+   * and the captcha providers' secret keys, which operators add when a form uses a captcha: only `signingKey` is
+   * generated, and the forms function refuses to start while a form's captcha has no secret key here.
    */
   public readonly secrets: Secret;
 
