@@ -24,7 +24,9 @@ export function isMachineClick(input: {
   readonly previousClickAt?: string;
 }): boolean {
   if (!input.userAgent || SCANNER_AGENTS.test(input.userAgent)) return true;
-  if (input.at.getTime() - Date.parse(input.sentAt) < input.scannerWindowSeconds * 1_000) return true;
+  // A send stamped after the click is not a scanner's: the local runtime's journey clock runs ahead of real time.
+  const sinceSend = input.at.getTime() - Date.parse(input.sentAt);
+  if (sinceSend >= 0 && sinceSend < input.scannerWindowSeconds * 1_000) return true;
   if (input.previousClickAt && input.at.getTime() - Date.parse(input.previousClickAt) < SCANNER_BURST_MS) return true;
   return false;
 }
