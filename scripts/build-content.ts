@@ -1,4 +1,5 @@
 import { buildJourneys } from '../lib/journeys/journey-files';
+import { buildProgramsContent } from '../lib/reports/content-files';
 import { buildScoringContent } from '../lib/scoring/content-files';
 
 /**
@@ -9,3 +10,5 @@ const journeys = buildJourneys();
 console.log(`content: ${journeys.size} journeys valid (${[...journeys.keys()].join(', ')})`);
 buildScoringContent();
 console.log('content: scoring.yaml and lifecycle.yaml valid');
+buildProgramsContent();
+console.log('content: programs.yaml valid');

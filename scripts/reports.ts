@@ -4,6 +4,7 @@ import { countingRules } from '../functions/reactor/domain/decide';
 import { formatTable, toCsv } from '../functions/reports/domain/reports';
 import { DynamoMetrics } from '../functions/reports/dynamo-metrics';
 import { DynamoPrograms } from '../functions/reports/dynamo-programs';
+import { filePrograms } from '../functions/reports/program-content';
 import { differingItems, rebuildFromTable, storedCounters, withoutZeros, writeRebuild } from '../functions/reports/rebuild';
 import { REPORT_NAMES, ReportQuery, runReport, type ReportName } from '../functions/reports/reports';
 import { lifecycle } from '../functions/scoring/domain/content';
@@ -71,6 +72,7 @@ try {
     const table = await runReport(command as ReportName, query, {
       metrics: new DynamoMetrics(db, tableName),
       programs: new DynamoPrograms(db, tableName),
+      filePrograms,
       funnel: { stages: lifecycle.stages.map((stage) => stage.id), sideStages: lifecycle.sideStages.map((stage) => stage.id) },
     });
     if (flags.has('csv')) process.stdout.write(toCsv(table));

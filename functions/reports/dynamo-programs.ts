@@ -1,6 +1,6 @@
 import { PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { keys } from '../shared/keys';
-import { ProgramSchema } from './programs';
+import { ProgramSchema } from './domain/programs';
 import type { Programs } from './reports';
 import type { Program } from './domain/reports';
 

@@ -1,27 +1,10 @@
-import * as z from 'zod';
 import { adminAuth, type TokenSource } from '../shared/admin-auth';
 import { BadRequest, ValidationFailed, httpHandler, json, type HttpEvent, type HttpResult } from '../shared/http';
 import type { Logger } from '../shared/logger';
 import { fieldErrors } from '../shared/validation';
+import { ProgramCosts } from './domain/programs';
 import type { Programs } from './reports';
 
-export const ProgramCosts = z.object({
-  label: z.string().max(200).optional(),
-  /** MQLs in this journey when they became MQL are the program's. */
-  journey: z.string().min(1).max(200).optional(),
-  /** MQLs whose last touch carried this `utm_campaign` are the program's. */
-  campaign: z.string().min(1).max(200).optional(),
-  costs: z
-    .array(
-      z.object({
-        month: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'a month as YYYY-MM'),
-        kind: z.enum(['labour', 'tools', 'ads', 'other']),
-        amount: z.number().min(0).max(1e12),
-      }),
-    )
-    .max(1_000),
-});
-export const ProgramSchema = ProgramCosts.extend({ id: z.string().min(1).max(100) });
 
 export interface PutProgramCostsDeps {
   readonly programs: Programs;

@@ -8,6 +8,7 @@ import type { HttpEvent } from '../shared/http';
 import { DynamoMetrics } from './dynamo-metrics';
 import { DynamoPrograms } from './dynamo-programs';
 import { makeGetReportHandler } from './get-report';
+import { filePrograms } from './program-content';
 import { makePutProgramCostsHandler } from './programs';
 
 const env = parseEnv({
@@ -21,6 +22,7 @@ const programs = new DynamoPrograms(documentClient, env.TABLE_NAME);
 const getReport = makeGetReportHandler({
   metrics: new DynamoMetrics(documentClient, env.TABLE_NAME),
   programs,
+  filePrograms,
   funnel: { stages: lifecycle.stages.map((stage) => stage.id), sideStages: lifecycle.sideStages.map((stage) => stage.id) },
   adminToken,
   logger,

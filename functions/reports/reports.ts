@@ -20,6 +20,7 @@ import {
   type Program,
   type ReportTable,
 } from './domain/reports';
+import { mergePrograms } from './domain/programs';
 import type { Metrics } from './metrics';
 
 export const REPORT_NAMES = ['funnel', 'leads', 'email', 'lead-scores', 'cost', 'journeys'] as const;
@@ -59,7 +60,7 @@ export class UnsupportedGranularity extends BadRequest {
   }
 }
 
-/** Program costs, entered through `PUT /programs/{id}/costs`. */
+/** Program costs entered through `PUT /programs/{id}/costs`. */
 export interface Programs {
   list(): Promise<Program[]>;
   put(program: Program): Promise<void>;
@@ -68,6 +69,8 @@ export interface Programs {
 export interface ReportDeps {
   readonly metrics: Metrics;
   readonly programs: Programs;
+  /** Programs from `content/programs.yaml`; the API's costs win per program and month (see {@link mergePrograms}). */
+  readonly filePrograms?: readonly Program[];
   readonly funnel: FunnelStages;
 }
 
@@ -135,7 +138,8 @@ export async function runReport(name: ReportName, query: ReportQuery, deps: Repo
       return leadScoresReport(await metrics.counters(ReportMetric.leadScores, `${from.slice(0, 7)}-01`, to), { from, to });
     case 'cost': {
       if (granularity && granularity !== 'month') throw new UnsupportedGranularity(name, granularity, ['month']);
-      const [leads, programs] = await Promise.all([metrics.counters(ReportMetric.leads, from, to), deps.programs.list()]);
+      const [leads, apiPrograms] = await Promise.all([metrics.counters(ReportMetric.leads, from, to), deps.programs.list()]);
+      const programs = mergePrograms(deps.filePrograms ?? [], apiPrograms);
       if (!granularity) return costReport(leads, programs, { from, to });
       return stackPeriods(periods(leads, 'month'), (counters, month) =>
         costReport(counters, programs, { from: from > `${month}-01` ? from : `${month}-01`, to: to.slice(0, 7) === month ? to : periodEnd(month, 'month') }),

@@ -5,6 +5,7 @@ import { DynamoMetrics } from '../../functions/reports/dynamo-metrics';
 import { DynamoPrograms } from '../../functions/reports/dynamo-programs';
 import { makeGetReportHandler } from '../../functions/reports/get-report';
 import { makePutProgramCostsHandler } from '../../functions/reports/programs';
+import { ReportQuery, runReport } from '../../functions/reports/reports';
 import { staticToken } from '../../functions/shared/admin-auth';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { bodyOf, httpEvent, lambdaContext, memoryLogger } from '../support/http';
@@ -120,6 +121,23 @@ describe('GET /reports/{name}', () => {
     expect(bodyOf(await get('cost', { from: '2026-09-15', to: '2026-10-31', granularity: 'month' })).rows).toEqual([
       ['2026-09', 'nurture', 'Nurture program', 0, 0, null],
       ['2026-10', 'nurture', 'Nurture program', 800, 1, 800],
+    ]);
+  });
+
+  it('adds the programs of content/programs.yaml to the cost report, costs from the API winning for the same program and month', async () => {
+    const report = await runReport('cost', ReportQuery.parse({ from: '2026-10-01', to: '2026-10-31' }), {
+      metrics: new DynamoMetrics(table.documentClient, table.tableName),
+      programs: new DynamoPrograms(table.documentClient, table.tableName),
+      filePrograms: [
+        { id: 'nurture', label: 'From file', journey: 'budget-router', costs: [{ month: '2026-10', kind: 'tools', amount: 999 }] },
+        { id: 'webinar-ads', campaign: 'webinar', costs: [{ month: '2026-10', kind: 'ads', amount: 450 }] },
+      ],
+      funnel: { stages: [], sideStages: [] },
+    });
+
+    expect(report.rows).toEqual([
+      ['nurture', 'Nurture program', 800, 1, 800],
+      ['webinar-ads', 'webinar-ads', 450, 0, null],
     ]);
   });
 });
