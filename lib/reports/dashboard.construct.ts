@@ -15,6 +15,7 @@ import {
   type BehaviorOptions,
 } from 'aws-cdk-lib/aws-cloudfront';
 import { HttpOrigin, S3BucketOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
+import type { IRole } from 'aws-cdk-lib/aws-iam';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { BucketDeployment, Source } from 'aws-cdk-lib/aws-s3-deployment';
 import { NagSuppressions } from 'cdk-nag';
@@ -53,6 +54,8 @@ export class Dashboard extends Construct {
   /** Server access logs of the bucket (`s3/`) and CloudFront's access logs (`cloudfront/`), kept 90 days. */
   public readonly logs: Bucket;
   public readonly distribution: Distribution;
+  /** The role of the CDK's BucketDeployment provider that uploads the files (AWSLambdaBasicExecutionRole). */
+  public readonly deploymentRole: IRole;
   /** The dashboard's URL, ending in `/`. */
   public readonly url: string;
 
@@ -116,6 +119,7 @@ export class Dashboard extends Construct {
       memoryLimit: 256,
     });
 
+    this.deploymentRole = files.handlerRole;
     this.url = `https://${this.distribution.distributionDomainName}/`;
     new CfnOutput(this, 'Url', { value: this.url, description: 'The reports dashboard (enter the admin token)' });
     this.acknowledge(files);
