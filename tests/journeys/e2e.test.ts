@@ -46,6 +46,7 @@ describe('budget-router through npm start\'s parts', () => {
     const contactId = await drive.postForm('demo-request', { email, first_name: 'Ada', budget: 2000 });
     const [first] = await eventually(() => drive.inbox(email), (mails) => mails.length > 0);
     await eventually(() => drive.waits(contactId), (waits) => waits.length > 0);
+    await drive.later(60);
     const click = await fetch(trackedLinks(first!.html)[0]!, { redirect: 'manual' });
     const execution = await drive.finished('budget-router', contactId);
 

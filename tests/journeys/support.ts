@@ -31,6 +31,19 @@ export function journeyDriver(runtime: Runtime) {
       expect(response.status, await response.clone().text()).toBe(200);
       return driver.contactIdOf(String(traits.email));
     },
+    /**
+     * Moves the runtime's clock on, as a person opens an email a while after it arrives: a click within seconds of
+     * the send is a link scanner's (content/email.yaml, tracking.scannerWindowSeconds) and resumes nothing.
+     */
+    async later(seconds: number) {
+      const now = (await (await fetch(`${runtime.url}/dev/clock`)).json()) as { now: string };
+      const response = await fetch(`${runtime.url}/dev/clock`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ at: new Date(Date.parse(now.now) + seconds * 1_000).toISOString() }),
+      });
+      expect(response.status, await response.clone().text()).toBe(200);
+    },
     async track(userId: string, event: string, properties: Record<string, unknown> = {}) {
       const response = await fetch(`${runtime.url}/v1/track`, { method: 'POST', headers: writeKey, body: JSON.stringify({ userId, event, properties }) });
       expect(response.status, await response.clone().text()).toBe(200);
