@@ -60,7 +60,7 @@ afterAll(async () => {
 });
 
 describe('the reports dashboard in a real browser', () => {
-  it('shows a seeded month of funnel, daily leads, email performance and score histogram as charts', { timeout: 90_000 }, async () => {
+  it('shows two seeded weeks of funnel, daily leads, email performance and score histogram as charts', { timeout: 90_000 }, async () => {
     expect(newLeads(await report('leads'))).toBe(CONTACTS);
 
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
