@@ -8,8 +8,8 @@ import { signedHeaders } from '../functions/crm/signatures';
  * that day's form posts (a mix of campaigns), tracking events (pricing page views, demo bookings, orders, stamped
  * with that day's time), sales' answers from the CRM (accepted, rejected, opportunity, signed as a CRM posts them),
  * a few leads whose address is SES's bounce or complaint simulator, and engagement with the emails the journeys
- * sent (the tracking pixel and tracked links found in the local SES inbox). It waits for the reactor to settle
- * (`GET /dev/idle`) before the next day, and puts the clock back to real time at the end.
+ * sent the day before (the tracking pixel and tracked links found in the local SES inbox). It waits for the reactor
+ * to settle (`GET /dev/idle`) before the next day, and puts the clock back to real time at the end.
  * The reactor turns everything into scores, stages and report counters, dated by the events' own times.
  */
 export interface SeedOptions {
@@ -224,17 +224,20 @@ export async function seed(options: SeedOptions): Promise<SeedResult> {
     for (let d = 0; d < days; d++) {
       // Mornings, UTC; today's never later than now.
       await setClock({ at: new Date(Math.min(firstDay + d * DAY_MS + 8 * 3_600_000, Date.now() - 60_000)).toISOString() });
+      // Yesterday's emails are read today: a click seconds after the send would count as a link scanner's.
+      await engage();
       const leads = Array.from({ length: perDay[d]! }, (_, k) => leadOf(posted + k, run, next));
       posted += leads.length;
       await inParallel(leads, concurrency, post);
       await settle();
-      await engage();
       if (d % 10 === 9 || d === days - 1) log(`  ${new Date(firstDay + d * DAY_MS).toISOString().slice(0, 10)}: ${posted} contacts posted`);
     }
-    await settle();
   } finally {
     await setClock({ reset: true }).catch(() => undefined);
   }
+  // Today's emails, read later today (now).
+  await engage();
+  await settle();
   return { contacts: seeded.size, days, ...counts };
 }
 

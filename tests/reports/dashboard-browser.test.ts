@@ -73,18 +73,22 @@ describe('the reports dashboard in a real browser', () => {
     // Chart.js's own registry: each canvas has a chart with its data (evaluated in the page, hence a string).
     const charts = (await page.evaluate(`['funnel', 'leads', 'email', 'scores'].map((id) => {
       const chart = Chart.getChart(document.getElementById(id));
-      return chart ? { id, type: chart.config.type, labels: chart.data.labels.length, data: chart.data.datasets.map((set) => set.data) } : { id };
-    })`)) as { id: string; type?: string; data?: unknown[][] }[];
+      return chart ? { id, type: chart.config.type, labels: chart.data.labels, data: chart.data.datasets.map((set) => set.data) } : { id };
+    })`)) as { id: string; type?: string; labels?: string[]; data?: unknown[][] }[];
     expect(charts.map((chart) => chart.id)).toEqual(['funnel', 'leads', 'email', 'scores']);
     for (const chart of charts) expect(chart).toHaveProperty('type');
     const total = (values: number[]) => values.reduce((sum, n) => sum + (Number(n) || 0), 0);
-    const funnel = charts[0] as { data: number[][] };
-    // Every seeded contact entered the funnel within the range.
+    const funnel = charts[0] as { labels: string[]; data: number[][] };
+    // One bar group per stage over the whole range, where every seeded contact entered the funnel.
+    expect(funnel.labels.filter((label) => label === 'subscriber')).toHaveLength(1);
     expect(total(funnel.data[0]!)).toBeGreaterThanOrEqual(CONTACTS);
     // New leads arrived on many days of the range, not all at once.
     const leadsChart = charts[1] as { data: number[][] };
     expect(total(leadsChart.data[0]!)).toBe(CONTACTS);
     expect(leadsChart.data[0]!.filter((n) => n > 0).length).toBeGreaterThan(1);
+    // People opened some of the emails the journeys sent them (the seed reads them the next day).
+    const email = charts[2] as { data: number[][] };
+    expect(Math.max(...email.data[0]!.map(Number))).toBeGreaterThan(0);
     const scores = charts[3] as { data: number[][] };
     expect(total(scores.data.flat())).toBeGreaterThan(0);
 
