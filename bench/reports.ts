@@ -13,7 +13,7 @@ import { BatchWriteCommand, DynamoDBDocumentClient, ScanCommand } from '@aws-sdk
 import type { Contact } from '../functions/contacts/domain/contact';
 import { toItem } from '../functions/contacts/dynamo-contacts';
 import { countingRules } from '../functions/reactor/domain/decide';
-import { DURATION_BUCKETS_HOURS, MONTHLY_METRICS, ReportMetric, SCORE_BUCKETS, attr, monthlyMetric, shardsOf } from '../functions/reports/domain/counters';
+import { DURATION_BUCKETS_HOURS, GAUGE_DAY, MONTHLY_METRICS, ReportMetric, SCORE_BUCKETS, attr, monthlyMetric, shardsOf } from '../functions/reports/domain/counters';
 import { DynamoMetrics } from '../functions/reports/dynamo-metrics';
 import { rebuildFromTable } from '../functions/reports/rebuild';
 import { runReport, ReportQuery, type ReportName } from '../functions/reports/reports';
@@ -45,7 +45,8 @@ function counterItems(): Record<string, unknown>[] {
       DURATION_BUCKETS_HOURS.forEach((_, b) => (funnel[attr('time', stage, b)] = 10 + b));
     }
     items.push({ ...keys.metric(ReportMetric.funnel, 0, day(d)), ...funnel });
-    items.push({ ...keys.metric(ReportMetric.stageCohorts, 0, day(d)), ...Object.fromEntries(stages.map((s) => [attr(s), 50])) });
+    // Exits by whole days spent in the stage, keyed by the leave day: what the stalled counts read back.
+    items.push({ ...keys.metric(ReportMetric.stageStays, 0, day(d)), ...Object.fromEntries(stages.flatMap((s) => [3, 10, 40].map((days) => [attr(s, days), 20]))) });
     for (let shard = 0; shard < shardsOf(ReportMetric.email); shard++) {
       const email: Record<string, number> = {};
       for (let j = 0; j < 5; j++) {
@@ -69,6 +70,10 @@ function counterItems(): Record<string, unknown>[] {
     monthly.set(`${key.PK} ${key.SK}`, sums);
   }
   items.push(...monthly.values());
+  // The stage gauge: contacts in each stage now (one item per shard).
+  for (let shard = 0; shard < shardsOf(ReportMetric.stageGauge); shard++) {
+    items.push({ ...keys.metric(ReportMetric.stageGauge, shard, GAUGE_DAY), ...Object.fromEntries(stages.map((s, i) => [attr(s), Math.round(200_000 / (i + 1))])) });
+  }
   for (let m = 0; m < 12; m++) {
     items.push({ ...keys.metric(ReportMetric.leadScores, 0, `${day(m * 31).slice(0, 7)}-01`), ...Object.fromEntries(Array.from({ length: SCORE_BUCKETS }, (_, b) => [`b${b}`, 8_000 - b * 500])) });
   }
@@ -196,9 +201,10 @@ export function reportsSection(result: ReportsBenchResult): { markdown: string; 
     ...rows,
     `| reports rebuild, events/s (${result.rebuild.contacts.toLocaleString('en')} contacts, ${result.rebuild.events.toLocaleString('en')} events: scan + replay through the counting rules, no writes) vs a scan that only reads them (${result.rebuild.readOnlyEventsPerSecond.toFixed(0)}/s) | ${result.rebuild.eventsPerSecond.toFixed(0)} (${ratio.toFixed(2)}× the read-only loop) | report |`,
     '',
-    'Counter items are written straight into DynamoDB Local (one funnel item and one stage-cohort item per day, the email ' +
-      'item in 4 shards per day with 30 journey/step/template rows × 11 measures). The funnel report also reads the ' +
-      'stage cohorts from the start of the history for the stalled counts.',
+    'Counter items are written straight into DynamoDB Local (one funnel item and one stage-stays item per day, the ' +
+      'email item in 4 shards per day with 30 journey/step/template rows × 11 measures, the stage gauge). The funnel ' +
+      "report's stalled counts read the gauge, the month items after the range and the last `stalledDays` of entries " +
+      'and stays: bounded by the range, not by the length of the history.',
     '',
   ];
   return { markdown: lines.join('\n'), verdicts };
