@@ -3,6 +3,7 @@ import { EventName } from '../shared/events';
 import type { Clock } from '../shared/ids';
 import type { Logger } from '../shared/logger';
 import { JourneyTaskContext } from '../shared/tasks';
+import { describeFieldErrors, fieldErrors } from '../shared/validation';
 import { all, parseCondition, type Condition, type StageRank } from './domain/conditions';
 import { SendWindow } from './domain/journey-file';
 import { contactSubject, eventMatches } from './domain/matching';
@@ -94,7 +95,7 @@ export const makeJourneyStep =
   (deps: JourneyStepDeps) =>
   async (raw: unknown): Promise<Record<string, unknown>> => {
     const parsed = JourneyStepInput.safeParse(raw);
-    if (!parsed.success) throw new InvalidStepInput(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+    if (!parsed.success) throw new InvalidStepInput(describeFieldErrors(fieldErrors(parsed.error)));
     const input = parsed.data;
     const now = input.now ? new Date(input.now) : deps.clock.now();
     const log = { contactId: input.contactId, journeyId: input.journeyId, stepId: input.stepId, op: input.op };

@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { checkEmail, type EmailPolicy } from '../../forms/domain/email';
 import { EventName } from '../../shared/events';
 import type { IdentifiedData, PageViewedData, TrackedData, TrackingContext } from '../../shared/timeline';
+import { describeFieldErrors, fieldErrors } from '../../shared/validation';
 import type { FieldValue } from '../../shared/values';
 
 /**
@@ -87,8 +88,8 @@ export function parseMessage(
 ): Parsed {
   const parsed = schemas[type].safeParse(raw);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    return { type: 'Invalid', error: `${issue?.path.join('.') || 'message'}: ${issue?.message ?? 'invalid'}` };
+    const [first] = fieldErrors(parsed.error, 'message');
+    return { type: 'Invalid', error: first ? describeFieldErrors([first]) : 'message: invalid' };
   }
   const message = parsed.data;
   const userId = message.userId ?? undefined;
