@@ -185,19 +185,12 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     // Imported only now: handler modules read their environment and build SDK clients as they load.
     const handlers = await loadHandlers();
     const invoke = async (key: FunctionKey, event: unknown) => handlers[key](event, lambdaContextFor(key));
-    late.sesEvents = (event) => invoke('sesEvents', event);
-    // EventBridge Scheduler's hourly double opt-in reminders, locally every few minutes (reminders are due by day).
-    const reminders = setInterval(
-      () =>
-        void invoke('emailReminders', {}).catch((error: unknown) =>
-          console.error(JSON.stringify({ level: 'error', service: 'local-scheduler', message: 'email reminders failed', error: String(error) })),
-        ),
-      5 * 60_000,
-    );
-    reminders.unref();
-    stops.push(async () => clearInterval(reminders));
+    // EventBridge rules, locally: each event goes to the function the registry subscribes to its source.
+    const sesEventsKey = eventBridgeTarget('aws.ses');
+    late.sesEvents = (event) => invoke(sesEventsKey, event);
     late.worker = (event) => invoke('crmHandOffWorker', event);
 
+    const statusChangeKey = eventBridgeTarget('aws.states');
     const lambdaArn = (key: string) => `arn:aws:lambda:${localRegion}:${localAccount}:function:${key}`;
     const stepFunctions = await startLocalStepFunctions({
       port: sfnPort,
@@ -213,19 +206,24 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       ),
       invoke: (key, input) => invoke(key as FunctionKey, input),
       onStatusChange: async (event) => {
-        await invoke('journeyStatus', event);
+        await invoke(statusChangeKey, event);
       },
     });
     stops.push(() => stepFunctions.stop());
 
-    // EventBridge Scheduler's daily sweep, locally: at start, then every minute (a day's sweep is idempotent).
-    const sweep = () =>
-      invoke('journeySweep', {}).catch((error: unknown) =>
-        console.error(JSON.stringify({ level: 'error', service: 'local-scheduler', message: 'sweep failed', error: String(error) })),
-      );
-    const sweeper = setInterval(() => void sweep(), 60_000);
-    sweeper.unref();
-    stops.push(async () => clearInterval(sweeper));
+    // EventBridge Scheduler, locally: every scheduled function of the registry (the daily journey sweep, the hourly
+    // double opt-in reminders) runs at start and then every minute. Each run is idempotent and does only what is due
+    // by the day, so running more often than the schedule changes nothing but how soon a local change shows.
+    const scheduled = functionsTriggeredBy('schedule').map((key) => {
+      const run = () =>
+        invoke(key, {}).catch((error: unknown) =>
+          console.error(JSON.stringify({ level: 'error', service: 'local-scheduler', message: 'scheduled run failed', function: key, error: String(error) })),
+        );
+      const timer = setInterval(() => void run(), 60_000);
+      timer.unref();
+      stops.push(async () => clearInterval(timer));
+      return run;
+    });
 
     const drain = new StreamDrain();
     for (const key of functionsTriggeredBy('stream')) {
@@ -278,7 +276,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     stops.push(() => gateway.close());
 
     if (dataDir) mkdirSync(dataDir, { recursive: true });
-    void sweep();
+    for (const run of scheduled) void run();
     return { url: gateway.url, dynamoDbEndpoint: dynamo.endpoint, sesUrl, crmUrl: crm?.url, tableName, adminToken, stepFunctions, invoke, stop };
   } catch (error) {
     await stop();
@@ -320,4 +318,14 @@ function lambdaContextFor(key: FunctionKey): Context {
     fail,
     succeed: fail,
   };
+}
+
+/** The one function the registry subscribes to EventBridge events of `source` (e.g. `aws.ses`, `aws.states`). */
+function eventBridgeTarget(source: string): FunctionKey {
+  const keys = functionsTriggeredBy('eventbridge').filter((key) => {
+    const { trigger } = definitionOf(key);
+    return trigger.kind === 'eventbridge' && ([] as unknown[]).concat(trigger.pattern.source ?? []).includes(source);
+  });
+  if (keys.length !== 1) throw new Error(`the registry must subscribe exactly one function to ${source} events; found ${keys.length}`);
+  return keys[0]!;
 }
