@@ -1,9 +1,10 @@
-import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import * as z from 'zod';
 import { parse } from 'yaml';
 import { JourneyFile, loadJourneys, type Journey } from '../../functions/journeys/domain/journey-file';
 import { validateJourney, type ValidationContext } from './validate';
+import { writeIfChanged } from '../shared/write-if-changed';
 
 /** Where journey files live, and the generated module the Lambda bundles and the local runtime import. */
 export const repoRoot = join(import.meta.dirname, '../..');
@@ -77,14 +78,4 @@ export function buildJourneys(dir = journeysDir): ReadonlyMap<string, Journey> {
   writeIfChanged(generatedJourneysFile, text);
   writeIfChanged(journeySchemaFile, journeyJsonSchema());
   return journeys;
-}
-
-function writeIfChanged(file: string, text: string): void {
-  let current: string | undefined;
-  try {
-    current = readFileSync(file, 'utf8');
-  } catch {
-    current = undefined;
-  }
-  if (current !== text) writeFileSync(file, text);
 }

@@ -1,8 +1,9 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import * as z from 'zod';
 import { ProgramsFile } from '../../functions/reports/domain/programs';
+import { writeIfChanged } from '../shared/write-if-changed';
 
 /**
  * The marketer-owned program costs (`content/programs.yaml`), validated and compiled to the JSON module the reports
@@ -36,14 +37,4 @@ export function programsJsonSchema(): string {
 export function buildProgramsContent(): void {
   writeIfChanged(generatedProgramsFile, generatedPrograms());
   writeIfChanged(programsSchemaFile, programsJsonSchema());
-}
-
-function writeIfChanged(file: string, text: string): void {
-  let current: string | undefined;
-  try {
-    current = readFileSync(file, 'utf8');
-  } catch {
-    current = undefined;
-  }
-  if (current !== text) writeFileSync(file, text);
 }

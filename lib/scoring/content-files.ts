@@ -1,9 +1,10 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import * as z from 'zod';
 import { Lifecycle } from '../../functions/scoring/domain/lifecycle';
 import { ScoringRules } from '../../functions/scoring/domain/scoring-rules';
+import { writeIfChanged } from '../shared/write-if-changed';
 
 /**
  * The marketer-owned scoring and funnel files (`content/scoring.yaml`, `content/lifecycle.yaml`), compiled to the
@@ -58,14 +59,4 @@ export function buildScoringContent(): void {
   const schemas = jsonSchemas();
   writeIfChanged(schemaFiles.scoring, schemas.scoring);
   writeIfChanged(schemaFiles.lifecycle, schemas.lifecycle);
-}
-
-function writeIfChanged(file: string, text: string): void {
-  let current: string | undefined;
-  try {
-    current = readFileSync(file, 'utf8');
-  } catch {
-    current = undefined;
-  }
-  if (current !== text) writeFileSync(file, text);
 }
