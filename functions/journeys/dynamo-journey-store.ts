@@ -7,6 +7,7 @@ import { EVENT_PREFIX, keys } from '../shared/keys';
 import type { ContactUpdatedData, TimelineEvent } from '../shared/timeline';
 import { Membership, type JourneyWait } from './domain/membership';
 import type { JourneyStore } from './ports';
+import { queryAll } from '../shared/query';
 
 /** Journey state in the single table: memberships and waits under the contact, events on its timeline. */
 export class DynamoJourneyStore implements JourneyStore {
@@ -156,23 +157,13 @@ export class DynamoJourneyStore implements JourneyStore {
 
   /** The keys of an execution's waits (`WAIT#<executionName>#<stepId>`): a few items, one consistent Query. */
   private async waitKeys(contactId: string, executionName: string): Promise<Record<string, unknown>[]> {
-    const found: Record<string, unknown>[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :wait)',
-          ExpressionAttributeValues: { ':pk': keys.profile(contactId).PK, ':wait': keys.wait(contactId, executionName, '').SK },
-          ProjectionExpression: 'PK, SK',
-          ConsistentRead: true,
-          ExclusiveStartKey: start,
-        }),
-      );
-      found.push(...(page.Items ?? []));
-      start = page.LastEvaluatedKey;
-    } while (start);
-    return found;
+    return queryAll(this.db, {
+      TableName: this.tableName,
+      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :wait)',
+      ExpressionAttributeValues: { ':pk': keys.profile(contactId).PK, ':wait': keys.wait(contactId, executionName, '').SK },
+      ProjectionExpression: 'PK, SK',
+      ConsistentRead: true,
+    });
   }
 
   async append(event: TimelineEvent): Promise<'Appended' | 'AlreadyAppended' | 'NoSuchContact'> {

@@ -1,5 +1,5 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type * as z from 'zod';
 import { CorruptItem } from '../contacts/contacts';
 import { parseContact, toItem } from '../contacts/dynamo-contacts';
@@ -9,6 +9,7 @@ import { DATE_INDEX_PREFIX, dateIndexKeys, keys, STATE_SK_FLOOR } from '../share
 import type { TimelineEvent } from '../shared/timeline';
 import type { WriteDecision } from './domain/decisions';
 import type { CommitOutcome, LoadedState, ReactorStore } from './ports';
+import { queryAll } from '../shared/query';
 
 /**
  * The reactor's state and writes in the single table. Loading is two consistent reads made together: the
@@ -44,22 +45,12 @@ export class DynamoReactorStore implements ReactorStore {
 
   /** The profile and every per-contact state item (memberships, waits, …): one consistent Query, no timeline. */
   private async contactState(contactId: string): Promise<Record<string, unknown>[]> {
-    const items: Record<string, unknown>[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'PK = :pk AND SK >= :floor',
-          ExpressionAttributeValues: { ':pk': keys.profile(contactId).PK, ':floor': STATE_SK_FLOOR },
-          ConsistentRead: true,
-          ExclusiveStartKey: start,
-        }),
-      );
-      items.push(...(page.Items ?? []));
-      start = page.LastEvaluatedKey;
-    } while (start);
-    return items;
+    return queryAll(this.db, {
+      TableName: this.tableName,
+      KeyConditionExpression: 'PK = :pk AND SK >= :floor',
+      ExpressionAttributeValues: { ':pk': keys.profile(contactId).PK, ':floor': STATE_SK_FLOOR },
+      ConsistentRead: true,
+    });
   }
 
   async commit(event: TimelineEvent, writes: readonly WriteDecision[], at: Date): Promise<CommitOutcome> {
