@@ -35,7 +35,8 @@ describe('budget-router through npm start\'s parts', () => {
     expect(drive.steps('budget-router', contactId)).toEqual(await simulatedSteps('budget-router', { budget: 9_000 }));
     expect((await drive.crmContacts()).map((c) => c.email ?? c.properties.email)).toContain(email);
     expect((await drive.inbox(email)).map((m) => m.subject)).toEqual([expect.stringMatching(/specialist will contact you/)]);
-    const types = (await drive.timeline(contactId)).map((e) => e.type);
+    // journey.completed comes from the execution's status-change event, after the execution has ended.
+    const types = (await eventually(() => drive.timeline(contactId), (t) => t.some((e) => e.type === 'journey.completed'))).map((e) => e.type);
     expect(types).toEqual(expect.arrayContaining(['journey.entered', 'crm.handed_off', 'email.sent', 'journey.completed']));
   });
 
@@ -56,7 +57,8 @@ describe('budget-router through npm start\'s parts', () => {
     expect(drive.steps('budget-router', contactId)).toEqual(
       await simulatedSteps('budget-router', { budget: 2_000 }, [{ at: '+1h', type: 'email.clicked', data: { templateId: 'nurture-1', machine: false } }]),
     );
-    expect(await drive.waits(contactId)).toEqual([]);
+    // The reactor deletes the wait in its transaction after resuming the task, which may come after the execution ends.
+    expect(await eventually(() => drive.waits(contactId), (waits) => waits.length === 0)).toEqual([]);
     expect(await drive.crmContacts()).not.toContainEqual(expect.objectContaining({ email }));
   });
 
