@@ -11,6 +11,7 @@ import type { JourneyStarter } from '../reactor/ports';
 import type { StageRank } from './domain/conditions';
 import { mermaid } from './domain/diagram';
 import type { Journey } from './domain/journey-file';
+import { placeInWaits } from './domain/positions';
 import { entryCheck } from './domain/rules';
 import type { JourneyStore } from './ports';
 import { START_STEP, type JourneyStepCounts } from './step-counts';
@@ -69,11 +70,11 @@ export const makeJourneysApi =
     switch (event.routeKey) {
       case 'GET /journeys': {
         const active = await deps.stepCounts.active();
-        return json(200, { journeys: [...deps.journeys.values()].map((journey) => summary(journey, active.get(journey.id) ?? {})) });
+        return json(200, { journeys: [...deps.journeys.values()].map((journey) => summary(journey, placeInWaits(journey, active.get(journey.id) ?? {}))) });
       }
       case 'GET /journeys/{journeyId}': {
         const journey = journeyOf(deps, event);
-        const counts = (await deps.stepCounts.active()).get(journey.id) ?? {};
+        const counts = placeInWaits(journey, (await deps.stepCounts.active()).get(journey.id) ?? {});
         const withCounts = summary(journey, counts);
         return json(200, {
           ...withCounts,

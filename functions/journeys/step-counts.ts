@@ -4,11 +4,11 @@
  */
 export interface JourneyStepCounts {
   /**
-   * journeyId → step id → contacts there now. A contact counts at the last step that sent (or skipped) an email or
-   * updated it, and at `start` from entering until then; journeys with nobody in them may be absent.
+   * journeyId → step id → contacts there now, as the gauge keeps them: a contact counts at the last step that sent
+   * (or skipped) an email or updated it, and at `start` from entering until then (readers place them in the wait
+   * they sit in with `placeInWaits`, functions/journeys/domain/positions.ts); journeys with nobody in them may be absent.
    */
   active(): Promise<ReadonlyMap<string, Readonly<Record<string, number>>>>;
 }
 
-/** The pseudo-step a contact counts at between entering a journey and its first send or update. */
-export const START_STEP = 'start';
+export { START_STEP } from './domain/positions';

@@ -123,7 +123,7 @@ describe('journeys API: reading journeys', () => {
     expect(String(body.mermaid)).toContain('route_by_budget');
   });
 
-  it('counts the contacts in each journey now, in total and by step, from the reports\' step gauge', async () => {
+  it('counts the contacts in each journey now, in total and by the step they wait in, from the reports\' step gauge', async () => {
     // Prepare: the gauge as the reports' rule leaves it, its +1 and -1 spread over two shards
     const gauge = (shard: number, counts: Record<string, number>) =>
       table.documentClient.send(new PutCommand({ TableName: table.tableName, Item: { ...keys.metric(ReportMetric.journeySteps, shard, GAUGE_DAY), ...counts } }));
@@ -140,8 +140,10 @@ describe('journeys API: reading journeys', () => {
     expect(Object.fromEntries(list.map((j) => [j.id, j.active]))).toMatchObject({ 'budget-router': 8, welcome: 0, 'cart-recovery': 0 });
     expect(one.active).toBe(8);
     expect(one.activeAtStart).toBe(1);
-    expect(one.steps.find((s) => s.id === 'nurture-1')).toEqual({ id: 'nurture-1', type: 'send_email', active: 3 });
-    expect(one.steps.find((s) => s.id === 'nurture-2')?.active).toBe(4);
+    // The gauge marks contacts at the email they got; they sit in the wait for a click after it.
+    expect(one.steps.find((s) => s.id === 'wait-click-1')).toEqual({ id: 'wait-click-1', type: 'wait_for_event', active: 3 });
+    expect(one.steps.find((s) => s.id === 'wait-click-2')?.active).toBe(4);
+    expect(one.steps.find((s) => s.id === 'nurture-1')?.active).toBe(0);
     expect(one.steps.find((s) => s.id === 'route-by-budget')?.active).toBe(0);
   });
 
