@@ -114,6 +114,7 @@ describe('welcome', () => {
     const execution = await drive.finished('welcome', contactId);
 
     expect(execution.status).toBe('SUCCEEDED');
+    expect(drive.steps('welcome', contactId)).toEqual(await simulatedSteps('welcome', { first_name: 'Rita' }));
     expect(await drive.sent(contactId)).toEqual(['welcome', 'tips-day-2', 'tips-day-5']);
   });
 });
@@ -136,6 +137,8 @@ describe('trial-expiry', () => {
     expect(swept.requested).toBeGreaterThanOrEqual(1);
     expect(again.requested).toBe(0);
     expect(execution.status).toBe('SUCCEEDED');
+    // The simulator starts on 2026-11-23: the same trial, three days on.
+    expect(drive.steps('trial-expiry', contactId)).toEqual(await simulatedSteps('trial-expiry', { first_name: 'Tess', trial_ends_at: '2026-11-26' }));
     expect(await drive.sent(contactId)).toEqual(['trial-ending-soon', 'trial-ends-today']);
   });
 });
