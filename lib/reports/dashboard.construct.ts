@@ -6,12 +6,16 @@ import {
   AllowedMethods,
   CachePolicy,
   Distribution,
+  FunctionCode,
+  FunctionEventType,
+  FunctionRuntime,
   HttpVersion,
   OriginProtocolPolicy,
   OriginRequestPolicy,
   PriceClass,
   ResponseHeadersPolicy,
   ViewerProtocolPolicy,
+  Function as CloudFrontFunction,
   type BehaviorOptions,
 } from 'aws-cdk-lib/aws-cloudfront';
 import { HttpOrigin, S3BucketOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
@@ -56,7 +60,7 @@ export class Dashboard extends Construct {
   public readonly distribution: Distribution;
   /** The role of the CDK's BucketDeployment provider that uploads the files (AWSLambdaBasicExecutionRole). */
   public readonly deploymentRole: IRole;
-  /** The dashboard's URL, ending in `/`. */
+  /** The dashboard's URL: `https://<distribution>/dashboard` (the root answers the same page). */
   public readonly url: string;
 
   constructor(scope: Construct, id: string, props: DashboardProps) {
@@ -90,6 +94,20 @@ export class Dashboard extends Construct {
       cachePolicy: CachePolicy.CACHING_DISABLED,
       originRequestPolicy: OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
     };
+    const toPage = {
+      origin: S3BucketOrigin.withOriginAccessControl(this.bucket),
+      viewerProtocolPolicy: ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+      allowedMethods: AllowedMethods.ALLOW_GET_HEAD,
+      cachePolicy: CachePolicy.CACHING_OPTIMIZED,
+      responseHeadersPolicy: ResponseHeadersPolicy.SECURITY_HEADERS,
+    } satisfies BehaviorOptions;
+    // `GET /dashboard` answers the page, as the local runtime does: the object is `dashboard.html` (its key gives
+    // S3 the HTML content type), so a viewer-request function rewrites the path.
+    const dashboardPath = new CloudFrontFunction(this, 'DashboardPath', {
+      runtime: FunctionRuntime.JS_2_0,
+      comment: 'GET /dashboard serves dashboard.html',
+      code: FunctionCode.fromInline("function handler(event) { event.request.uri = '/dashboard.html'; return event.request; }"),
+    });
     this.distribution = new Distribution(this, 'Distribution', {
       comment: 'Nurture reports dashboard',
       defaultRootObject: 'dashboard.html',
@@ -98,14 +116,11 @@ export class Dashboard extends Construct {
       enableLogging: true,
       logBucket: this.logs,
       logFilePrefix: 'cloudfront/',
-      defaultBehavior: {
-        origin: S3BucketOrigin.withOriginAccessControl(this.bucket),
-        viewerProtocolPolicy: ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
-        allowedMethods: AllowedMethods.ALLOW_GET_HEAD,
-        cachePolicy: CachePolicy.CACHING_OPTIMIZED,
-        responseHeadersPolicy: ResponseHeadersPolicy.SECURITY_HEADERS,
+      defaultBehavior: toPage,
+      additionalBehaviors: {
+        '/dashboard': { ...toPage, functionAssociations: [{ function: dashboardPath, eventType: FunctionEventType.VIEWER_REQUEST }] },
+        ...Object.fromEntries(dashboardApiPaths.map((path) => [path, toApi])),
       },
-      additionalBehaviors: Object.fromEntries(dashboardApiPaths.map((path) => [path, toApi])),
     });
 
     const files = new BucketDeployment(this, 'Files', {
@@ -115,12 +130,12 @@ export class Dashboard extends Construct {
         Source.data('dashboard/chart.js', readFileSync(dashboardFiles.chartJs, 'utf8')),
       ],
       distribution: this.distribution,
-      distributionPaths: ['/dashboard.html', '/dashboard/*'],
+      distributionPaths: ['/dashboard', '/dashboard.html', '/dashboard/*'],
       memoryLimit: 256,
     });
 
     this.deploymentRole = files.handlerRole;
-    this.url = `https://${this.distribution.distributionDomainName}/`;
+    this.url = `https://${this.distribution.distributionDomainName}/dashboard`;
     new CfnOutput(this, 'Url', { value: this.url, description: 'The reports dashboard (enter the admin token)' });
     this.acknowledge(files);
   }

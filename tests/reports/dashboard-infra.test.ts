@@ -82,8 +82,8 @@ describe('the deployable reports dashboard', () => {
     expect(apiOrigin.DomainName).toEqual({ 'Fn::Join': ['', [{ Ref: logicalId(built.api) }, '.execute-api.eu-west-1.', { Ref: 'AWS::URLSuffix' }]] });
 
     const behaviours = distribution.CacheBehaviors as Record<string, unknown>[];
-    expect(behaviours.map((behaviour) => behaviour.PathPattern)).toEqual([...dashboardApiPaths]);
-    for (const behaviour of behaviours) {
+    expect(behaviours.map((behaviour) => behaviour.PathPattern)).toEqual(['/dashboard', ...dashboardApiPaths]);
+    for (const behaviour of behaviours.filter((b) => b.PathPattern !== '/dashboard')) {
       expect(behaviour).toMatchObject({
         TargetOriginId: apiOrigin.Id,
         ViewerProtocolPolicy: 'https-only',
@@ -99,14 +99,33 @@ describe('the deployable reports dashboard', () => {
     template.hasResourceProperties('Custom::CDKBucketDeployment', {
       DestinationBucketName: { Ref: logicalId(built.dashboard.bucket) },
       DistributionId: { Ref: logicalId(built.dashboard.distribution) },
-      DistributionPaths: ['/dashboard.html', '/dashboard/*'],
+      DistributionPaths: ['/dashboard', '/dashboard.html', '/dashboard/*'],
     });
     const sources = Object.values(template.findResources('Custom::CDKBucketDeployment'))[0]!.Properties.SourceObjectKeys as unknown[];
     expect(sources).toHaveLength(2);
   });
 
-  it('outputs the dashboard URL', () => {
+  it('answers GET /dashboard with the page, as the local runtime does, through a viewer-request rewrite', () => {
+    template.hasResourceProperties('AWS::CloudFront::Function', {
+      FunctionConfig: { Runtime: 'cloudfront-js-2.0' },
+      FunctionCode: Match.stringLikeRegexp("event\\.request\\.uri = '/dashboard\\.html'"),
+    });
+    const config = Object.values(template.findResources('AWS::CloudFront::Distribution'))[0]!.Properties.DistributionConfig as {
+      CacheBehaviors: { PathPattern: string; FunctionAssociations?: { EventType: string }[]; AllowedMethods: string[] }[];
+    };
+    const page = config.CacheBehaviors.find((b) => b.PathPattern === '/dashboard');
+    expect(page?.FunctionAssociations?.map((f) => f.EventType)).toEqual(['viewer-request']);
+    expect(page?.AllowedMethods).toEqual(['GET', 'HEAD']);
+
+    // The rewrite itself, run as CloudFront runs it.
+    const code = (Object.values(template.findResources('AWS::CloudFront::Function'))[0]!.Properties as { FunctionCode: string }).FunctionCode;
+    const handler = new Function(`${code}; return handler;`)() as (event: { request: { uri: string } }) => { uri: string };
+    expect(handler({ request: { uri: '/dashboard' } }).uri).toBe('/dashboard.html');
+  });
+
+  it('outputs the dashboard URL, at /dashboard', () => {
     template.hasOutput('*', { Value: built.stack.resolve(built.dashboard.url) });
+    expect(JSON.stringify(built.stack.resolve(built.dashboard.url))).toContain('/dashboard');
   });
 
   it('has no unacknowledged cdk-nag AwsSolutions finding of its own', () => {
