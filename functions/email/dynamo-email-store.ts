@@ -176,8 +176,8 @@ export class DynamoEmailStore implements EmailStore {
     }
   }
 
-  async markSent(record: SendRecord, messageId: string, event: TimelineEvent): Promise<void> {
-    await this.db.send(
+  async markSent(record: SendRecord, messageId: string, event: TimelineEvent): Promise<boolean> {
+    return this.settle(
       new TransactWriteCommand({
         TransactItems: [
           {
@@ -196,8 +196,8 @@ export class DynamoEmailStore implements EmailStore {
     );
   }
 
-  async markFailed(record: SendRecord, error: string, event: TimelineEvent): Promise<void> {
-    await this.db.send(
+  async markFailed(record: SendRecord, error: string, event: TimelineEvent): Promise<boolean> {
+    const settled = await this.settle(
       new TransactWriteCommand({
         TransactItems: [
           {
@@ -214,7 +214,19 @@ export class DynamoEmailStore implements EmailStore {
         ],
       }),
     );
-    await this.freeSlot(record);
+    if (settled) await this.freeSlot(record);
+    return settled;
+  }
+
+  /** Records a pending send's outcome; false when the record was no longer `pending` (settled before). */
+  private async settle(outcome: TransactWriteCommand): Promise<boolean> {
+    try {
+      await this.db.send(outcome);
+      return true;
+    } catch (error) {
+      if (cancelledBy(error, 0)) return false;
+      throw error;
+    }
   }
 
   async release(record: SendRecord): Promise<void> {

@@ -66,10 +66,17 @@ export interface EmailStore {
    * mail log here); `Exists` when another attempt claimed it first, `Raced` when a condition no longer held.
    */
   claim(record: SendRecord, conditions?: ClaimConditions): Promise<ReserveOutcome>;
-  /** Marks the send sent and appends `email.sent`, in one transaction. */
-  markSent(record: SendRecord, messageId: string, event: TimelineEvent): Promise<void>;
-  /** Marks the send failed and appends `email.failed`; a marketing send gives its mail-log slot back. */
-  markFailed(record: SendRecord, error: string, event: TimelineEvent): Promise<void>;
+  /**
+   * Marks the send sent and appends `email.sent`, in one transaction, only while it is `pending`; false (nothing
+   * written) when it no longer was: the sender and an SES event settling the doubt (ses-events) both call it,
+   * and whichever comes second finds the outcome recorded.
+   */
+  markSent(record: SendRecord, messageId: string, event: TimelineEvent): Promise<boolean>;
+  /**
+   * Marks the send failed and appends `email.failed`, only while it is `pending` (false otherwise); a marketing
+   * send gives its mail-log slot back.
+   */
+  markFailed(record: SendRecord, error: string, event: TimelineEvent): Promise<boolean>;
   /** Drops a pending claim whose SES call was throttled (and its mail-log slot), so the retry can send. */
   release(record: SendRecord): Promise<void>;
   getSend(sendId: string): Promise<SendRecord | undefined>;

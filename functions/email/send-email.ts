@@ -69,7 +69,10 @@ export const TAG = { contact: 'contact', send: 'send', template: 'template', jou
  * 6. SES; then the record becomes `sent` and `email.sent` is appended in one transaction.
  *
  * A claim left `pending` (the process died between SES and step 6) cannot tell whether SES took the email: it is
- * answered `skipped: send_in_doubt`, never re-sent (at most once), and keeps its slot in the mail log.
+ * answered `skipped: send_in_doubt`, never re-sent (at most once), and keeps its slot in the mail log. SES's own
+ * events settle the doubt: they carry the send's tag, and the first one for a pending send records its outcome
+ * (ses-events.ts, `settleDoubt`), after which the send answers like any other. A claim still pending after
+ * `DOUBT_BOUND_MS` is logged as an error when asked about: no SES event is coming any more.
  */
 export async function sendEmail(request: SendRequest, deps: SendDeps): Promise<SendOutcome> {
   let races = 0;
@@ -99,12 +102,17 @@ const ENROLMENT_WAITS = 5;
 const ENROLMENT_WAIT_MS = 200;
 const RACED = Symbol('raced');
 const NOT_RECORDED = Symbol('not recorded');
+/**
+ * How long a pending claim may wait for an SES event: EventBridge retries delivering one to ses-events for 24 h
+ * (the rule's MaximumEventAgeInSeconds), so after that none is coming and a human has to look.
+ */
+export const DOUBT_BOUND_MS = 24 * 3_600_000;
 
 async function attemptSend(request: SendRequest, deps: SendDeps): Promise<SendOutcome | typeof RACED | typeof NOT_RECORDED> {
   const now = deps.clock.now();
   const journey = request.journeyId && request.executionName ? { journeyId: request.journeyId, executionName: request.executionName } : undefined;
   const loaded = await deps.store.loadForSend(request.contactId, request.sendId, journey?.journeyId);
-  if (loaded.record) return answerFor(loaded.record, deps.logger);
+  if (loaded.record) return answerFor(loaded.record, deps.logger, now);
   if (!loaded.contact) return { outcome: 'skipped', reason: 'no_contact' };
   const contact = loaded.contact;
   // This send's own slot, left by a release that could not give it back, is not another send.
@@ -112,12 +120,6 @@ async function attemptSend(request: SendRequest, deps: SendDeps): Promise<SendOu
 
   const meta = deps.renderer.meta(request.templateId);
   const topic = meta.kind === 'marketing' ? meta.topic : undefined;
-  const where = {
-    templateId: request.templateId,
-    ...(request.journeyId ? { journeyId: request.journeyId } : {}),
-    ...(request.stepId ? { stepId: request.stepId } : {}),
-    ...(topic ? { topic } : {}),
-  };
   const base: SendRecord = {
     sendId: request.sendId,
     contactId: contact.contactId,
@@ -139,10 +141,10 @@ async function attemptSend(request: SendRequest, deps: SendDeps): Promise<SendOu
       contactId: contact.contactId,
       type: EventName.EmailSkipped,
       occurredAt: base.createdAt,
-      data: { ...where, reason },
+      data: { ...whereOf(base), reason },
     });
     const recorded = await deps.store.recordSkip(record, event);
-    if (recorded.type === 'Exists') return answerFor(recorded.record, deps.logger);
+    if (recorded.type === 'Exists') return answerFor(recorded.record, deps.logger, now);
     deps.logger.info('email skipped', { contactId: contact.contactId, sendId: request.sendId, reason });
     return { outcome: 'skipped', reason };
   };
@@ -166,7 +168,7 @@ async function attemptSend(request: SendRequest, deps: SendDeps): Promise<SendOu
   };
   const claimed = await deps.store.claim(record, conditions);
   if (claimed.type === 'Raced') return RACED;
-  if (claimed.type === 'Exists') return answerFor(claimed.record, deps.logger);
+  if (claimed.type === 'Exists') return answerFor(claimed.record, deps.logger, now);
 
   let messageId: string;
   try {
@@ -187,26 +189,16 @@ async function attemptSend(request: SendRequest, deps: SendDeps): Promise<SendOu
       throw error;
     }
     const name = error instanceof Error ? error.name : 'Error';
-    const failed = TimelineEvent.parse({
-      eventId: base.eventId,
-      contactId: contact.contactId,
-      type: EventName.EmailFailed,
-      occurredAt: deps.clock.now().toISOString(),
-      data: { templateId: request.templateId, ...pick(where, 'journeyId', 'stepId'), error: name },
-    });
-    await deps.store.markFailed(record, name, failed);
+    await deps.store.markFailed(record, name, failedEvent(record, name, deps.clock.now()));
     deps.logger.error('email send failed', { contactId: contact.contactId, sendId: request.sendId, error: name });
     throw new EmailSendFailed(`SES refused the email: ${name}`, { cause: error });
   }
 
-  const sent = TimelineEvent.parse({
-    eventId: base.eventId,
-    contactId: contact.contactId,
-    type: EventName.EmailSent,
-    occurredAt: now.toISOString(),
-    data: { ...where, messageId, kind: meta.kind, sendId: request.sendId },
-  });
-  await deps.store.markSent(record, messageId, sent);
+  if (!(await deps.store.markSent(record, messageId, sentEvent(record, messageId)))) {
+    // An SES event for this email arrived first and settled the claim (ses-events): answer what it recorded.
+    const settled = await deps.store.getSend(record.sendId);
+    if (settled && settled.status !== 'sent') return answerFor(settled, deps.logger, now);
+  }
   deps.logger.info('email sent', { contactId: contact.contactId, sendId: request.sendId, templateId: request.templateId });
   return { outcome: 'sent', messageId };
 }
@@ -258,16 +250,57 @@ function compose(request: SendRequest, contact: Contact, marketing: boolean, dep
   };
 }
 
+/**
+ * The outcome events of a claim, one per send with the claim's event id: the sender and ses-events (settling a
+ * send in doubt) build them alike, so whichever records the outcome first, the timeline gets one of them.
+ */
+export function sentEvent(record: SendRecord, messageId: string, reconciledFrom?: string): TimelineEvent {
+  return TimelineEvent.parse({
+    eventId: record.eventId,
+    contactId: record.contactId,
+    type: EventName.EmailSent,
+    occurredAt: record.createdAt,
+    data: {
+      ...whereOf(record),
+      messageId,
+      kind: record.kind,
+      sendId: record.sendId,
+      ...(reconciledFrom ? { reconciledFrom } : {}),
+    },
+  });
+}
+
+/** See `sentEvent`. `error` names the failure, never quotes SES's message (it may echo the address). */
+export function failedEvent(record: SendRecord, error: string, at: Date): TimelineEvent {
+  return TimelineEvent.parse({
+    eventId: record.eventId,
+    contactId: record.contactId,
+    type: EventName.EmailFailed,
+    occurredAt: at.toISOString(),
+    data: { templateId: record.templateId, ...pick(record, 'journeyId', 'stepId'), error },
+  });
+}
+
+function whereOf(record: SendRecord) {
+  return { templateId: record.templateId, ...pick(record, 'journeyId', 'stepId', 'topic') };
+}
+
 /** What a send recorded before answers, so a duplicate invocation returns what the first one did. */
-function answerFor(record: SendRecord, logger: Logger): SendOutcome {
+function answerFor(record: SendRecord, logger: Logger, now: Date): SendOutcome {
   switch (record.status) {
     case 'sent':
       return { outcome: 'sent', messageId: record.messageId ?? '', duplicate: true };
     case 'skipped':
       return { outcome: 'skipped', reason: record.reason ?? 'skipped' };
-    case 'pending':
-      logger.warn('send claimed but not confirmed; not sending again', { contactId: record.contactId, sendId: record.sendId });
+    case 'pending': {
+      const fields = { contactId: record.contactId, sendId: record.sendId, claimedAt: record.createdAt };
+      if (now.getTime() - Date.parse(record.createdAt) > DOUBT_BOUND_MS) {
+        logger.error('send still in doubt: no SES event settled it within 24 h; look it up in SES by its "send" tag', fields);
+      } else {
+        logger.warn('send claimed but not confirmed; not sending again, an SES event will settle it', fields);
+      }
       return { outcome: 'skipped', reason: 'send_in_doubt' };
+    }
     case 'failed':
       throw new EmailSendFailed(`this send failed before: ${record.reason ?? 'unknown error'}`);
   }

@@ -121,6 +121,11 @@ export const EmailSentData = z.object({
   kind: z.enum(['marketing', 'transactional']),
   /** The send's idempotency id (one per contact, journey execution and step, or per API Idempotency-Key). */
   sendId: z.string().min(1),
+  /**
+   * Set when the sender never confirmed the send (it died between SES and its write) and this SES event type
+   * (`Delivery`, `Bounce`, …) confirmed it instead; absent on a send the sender confirmed itself.
+   */
+  reconciledFrom: z.string().max(40).optional(),
 });
 export type EmailSentData = z.infer<typeof EmailSentData>;
 

@@ -1,14 +1,19 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DynamoEmailStore } from '../../functions/email/dynamo-email-store';
 import { EmailSendFailed, EnrolmentNotRecorded, SesThrottled, type Mailer } from '../../functions/email/ports';
 import { makeSendEmailTask } from '../../functions/email/send-email-task';
 import { sendEmail } from '../../functions/email/send-email';
+import { SesMailer } from '../../functions/email/ses-mailer';
+import { handleSesEvent } from '../../functions/email/ses-events';
 import { RETRYABLE_TASK_ERRORS } from '../../functions/shared/tasks';
 import { localCredentials, localRegion } from '../../local/dynamodb-local';
+import { startSesEventsProxy, type SesEventBridgeEvent, type SesEventsProxy } from '../../local/ses-events';
+import { memoryLogger } from '../support/http';
 import { createTestTable, type TestTable } from '../support/table';
-import { PUBLIC_URL, createContact, createEnrolledContact, enrol, eventsOf, fixedClock, sendDeps, startLocalSes, type LocalSes } from './support';
+import { PUBLIC_URL, createContact, createEnrolledContact, enrol, eventsOf, fixedClock, insideWindow, sendDeps, startLocalSes, type LocalSes } from './support';
 
 let table: TestTable;
 let ses: LocalSes;
@@ -96,26 +101,6 @@ describe('the journey send step', () => {
     expect(outcomes.filter((o) => o.outcome === 'sent' && !o.duplicate)).toHaveLength(1);
   });
 
-  it('never sends twice when the step fails after the SES call and is retried', async () => {
-    // Prepare: the write after SES fails once, as if the Lambda died there.
-    const { contactId } = await createEnrolledContact(table);
-    const store = new DynamoEmailStore(table.documentClient, table.tableName);
-    const failing = Object.assign(Object.create(store) as DynamoEmailStore, {
-      markSent: async () => {
-        throw new Error('injected: process died after SES accepted the email');
-      },
-    });
-    const deps = sendDeps(table, ses);
-
-    // Act
-    await expect(makeSendEmailTask({ ...deps, store: failing })(step(contactId))).rejects.toThrow('injected');
-    const retry = await makeSendEmailTask(deps)(step(contactId));
-
-    // Assess
-    expect(await ses.emails()).toHaveLength(1);
-    expect(retry).toEqual({ outcome: 'skipped', reason: 'send_in_doubt' });
-  });
-
   it('raises SesThrottled when SES throttles, and sends on the retry', async () => {
     const { contactId } = await createEnrolledContact(table);
     const deps = sendDeps(table, ses);
@@ -125,7 +110,6 @@ describe('the journey send step', () => {
       },
     };
     // The SDK error surfaces through the real mailer's mapping: wrap the fake the same way.
-    const { SesMailer } = await import('../../functions/email/ses-mailer');
     const mapping = new SesMailer({ send: () => throttled.send({} as never) } as never, undefined);
 
     const error = await makeSendEmailTask({ ...deps, mailer: mapping })(step(contactId)).catch((e: unknown) => e);
@@ -156,6 +140,147 @@ describe('the journey send step', () => {
     const output = await makeSendEmailTask(sendDeps(table, ses))(step('01HNOSUCHCONTACT0000000000'));
     expect(output).toEqual({ outcome: 'skipped', reason: 'no_contact' });
     expect(await ses.emails()).toHaveLength(0);
+  });
+});
+
+describe('a send in doubt (the sender died between SES and recording the outcome)', () => {
+  /** SES's events as the local runtime publishes them (its proxy in front of aws-ses-v2-local), kept for the test to deliver. */
+  let proxy: SesEventsProxy;
+  let sesClient: SESv2Client;
+  let published: SesEventBridgeEvent[] = [];
+
+  beforeAll(async () => {
+    proxy = await startSesEventsProxy({
+      sesUrl: ses.url,
+      deliver: async (event) => published.push(event),
+      region: localRegion,
+      account: '000000000000',
+      delayMs: 0,
+    });
+    sesClient = new SESv2Client({ endpoint: proxy.url, region: localRegion, credentials: localCredentials });
+  });
+  afterAll(async () => {
+    sesClient.destroy();
+    await proxy.close();
+  });
+  beforeEach(() => {
+    published = [];
+  });
+
+  const store = () => new DynamoEmailStore(table.documentClient, table.tableName);
+  const sesEventsDeps = () => ({ store: store(), logger: memoryLogger() });
+  /** The send deps, through the events proxy, with a store whose `markSent` does `instead` (the injected fault). */
+  const dying = (instead: DynamoEmailStore['markSent']) => {
+    const failing = Object.assign(Object.create(store()) as DynamoEmailStore, { markSent: instead });
+    return sendDeps(table, ses, { store: failing, mailer: new SesMailer(sesClient, undefined) });
+  };
+  const died = async () => {
+    throw new Error('injected: process died after SES accepted the email');
+  };
+  /** The events SES published for the one email sent so far. */
+  const sesEvents = async () => {
+    await proxy.idle();
+    return published;
+  };
+  const sendIdOf = (event: SesEventBridgeEvent) => ((event.detail.mail as { tags: Record<string, string[]> }).tags.send ?? [])[0] ?? '';
+
+  it('never sends twice, and SES\'s delivery event records the send once, however often it arrives', async () => {
+    // Prepare: the write after SES fails, as if the Lambda died there; its retry cannot tell whether SES took it.
+    const { contactId } = await createEnrolledContact(table);
+    await expect(makeSendEmailTask(dying(died))(step(contactId))).rejects.toThrow('injected');
+    expect(await makeSendEmailTask(sendDeps(table, ses))(step(contactId))).toEqual({ outcome: 'skipped', reason: 'send_in_doubt' });
+    const [delivery, ...others] = await sesEvents();
+    expect(others).toEqual([]);
+    expect(delivery?.['detail-type']).toBe('Email Delivered');
+    const sendId = sendIdOf(delivery!);
+    expect((await store().getSend(sendId))?.status).toBe('pending');
+    expect(await eventsOf(table, contactId, 'email.sent')).toEqual([]);
+
+    // Act: SES's event arrives, then again (EventBridge delivers at least once).
+    const first = await handleSesEvent(delivery, sesEventsDeps());
+    const record = await store().getSend(sendId);
+    const second = await handleSesEvent(delivery, sesEventsDeps());
+    const retry = await makeSendEmailTask(sendDeps(table, ses))(step(contactId));
+
+    // Assess
+    const [stored] = await ses.emails();
+    expect(await ses.emails()).toHaveLength(1);
+    expect([first, second]).toEqual(['recorded', 'duplicate']);
+    expect(record).toMatchObject({ status: 'sent', messageId: stored?.messageId });
+    expect(await store().getSend(sendId)).toEqual(record);
+    const sent = await eventsOf(table, contactId, 'email.sent');
+    expect(sent).toHaveLength(1);
+    expect(sent[0]?.data).toEqual({
+      messageId: stored?.messageId,
+      templateId: 'nurture-1',
+      journeyId: 'budget-router',
+      stepId: 'nurture-1',
+      topic: 'nurture',
+      kind: 'marketing',
+      sendId,
+      reconciledFrom: 'Delivery',
+    });
+    expect(sent[0]?.occurredAt).toBe(record?.createdAt);
+    expect(await eventsOf(table, contactId, 'email.delivered')).toHaveLength(1);
+    expect(retry).toEqual({ outcome: 'sent', messageId: stored?.messageId, duplicate: true });
+  });
+
+  it('answers sent, writing nothing twice, when SES\'s event settled the send before the sender recorded it', async () => {
+    // Prepare: the sender is slow; SES's delivery event is handled before its write.
+    const { contactId } = await createEnrolledContact(table);
+    const late = dying(async (...args) => {
+      for (const event of await sesEvents()) await handleSesEvent(event, sesEventsDeps());
+      return store().markSent(...args);
+    });
+
+    // Act
+    const output = await makeSendEmailTask(late)(step(contactId));
+
+    // Assess
+    const [stored] = await ses.emails();
+    expect(output).toEqual({ outcome: 'sent', messageId: stored?.messageId });
+    const sent = await eventsOf(table, contactId, 'email.sent');
+    expect(sent).toHaveLength(1);
+    expect(sent[0]?.data).toMatchObject({ messageId: stored?.messageId, reconciledFrom: 'Delivery' });
+  });
+
+  it('records a send SES rejected after accepting it as failed, gives its slot back, and keeps the rejection', async () => {
+    // Prepare: SES rejects the email after accepting the call (a virus), and the sender died in between.
+    const { contactId } = await createEnrolledContact(table);
+    await expect(makeSendEmailTask(dying(died))(step(contactId))).rejects.toThrow('injected');
+    const [delivery] = await sesEvents();
+    const { delivery: _delivered, ...detail } = delivery!.detail;
+    const reject: SesEventBridgeEvent = { ...delivery!, 'detail-type': 'Email Rejected', detail: { ...detail, eventType: 'Reject', reject: { reason: 'Bad content' } } };
+
+    // Act
+    const outcome = await handleSesEvent(reject, sesEventsDeps());
+    const retry = await makeSendEmailTask(sendDeps(table, ses))(step(contactId)).catch((e: unknown) => e);
+
+    // Assess
+    expect(outcome).toBe('recorded');
+    expect(await store().getSend(sendIdOf(reject))).toMatchObject({ status: 'failed', reason: 'Reject: Bad content' });
+    expect((await eventsOf(table, contactId, 'email.failed'))[0]?.data).toEqual({
+      templateId: 'nurture-1', journeyId: 'budget-router', stepId: 'nurture-1', error: 'Reject: Bad content',
+    });
+    expect(await eventsOf(table, contactId, 'email.sent')).toEqual([]);
+    expect((await eventsOf(table, contactId, 'email.rejected'))[0]?.data).toMatchObject({ reason: 'Bad content' });
+    const log = await table.documentClient.send(
+      new GetCommand({ TableName: table.tableName, Key: { PK: `CONTACT#${contactId}`, SK: 'MAILLOG' }, ConsistentRead: true }),
+    );
+    expect(log.Item?.sends).toEqual([]);
+    expect(retry).toBeInstanceOf(EmailSendFailed);
+  });
+
+  it('stays send_in_doubt and logs an error once no SES event settled it within 24 hours', async () => {
+    const { contactId } = await createEnrolledContact(table);
+    await expect(makeSendEmailTask(dying(died))(step(contactId))).rejects.toThrow('injected');
+    const logger = memoryLogger();
+    const dayLater = sendDeps(table, ses, { clock: fixedClock(new Date(insideWindow.getTime() + 24 * 3_600_000 + 60_000)), logger });
+
+    const [soon, late] = [await makeSendEmailTask(sendDeps(table, ses))(step(contactId)), await makeSendEmailTask(dayLater)(step(contactId))];
+
+    expect([soon, late]).toEqual([{ outcome: 'skipped', reason: 'send_in_doubt' }, { outcome: 'skipped', reason: 'send_in_doubt' }]);
+    expect(logger.lines).toContainEqual(expect.objectContaining({ level: 'error', message: expect.stringContaining('still in doubt') }));
   });
 });
 

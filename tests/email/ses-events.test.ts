@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DynamoEmailStore } from '../../functions/email/dynamo-email-store';
 import { makeSendEmailTask } from '../../functions/email/send-email-task';
+import { SesEventDetail, settleDoubt } from '../../functions/email/domain/ses-event';
 import { handleSesEvent } from '../../functions/email/ses-events';
 import { memoryLogger } from '../support/http';
 import { createTestTable, type TestTable } from '../support/table';
@@ -165,6 +166,17 @@ describe('SES events', () => {
 
     expect(outcomes).toEqual(['recorded', 'duplicate']);
     expect(await eventsOf(table, contactId, 'email.bounced')).toHaveLength(1);
+  });
+
+  it('settles a send in doubt as sent on any SES event but a refusal, and as failed on Reject or Rendering Failure', () => {
+    const settle = (eventType: string, extra: Record<string, unknown> = {}) =>
+      settleDoubt(SesEventDetail.parse(sesEvent('-', eventType, 'c', 'm', extra).detail));
+
+    expect(['Send', 'Delivery', 'DeliveryDelay'].map((type) => settle(type, { delivery: {}, deliveryDelay: {} }))).toEqual(Array(3).fill({ status: 'sent' }));
+    expect(settle('Bounce', permanentBounce)).toEqual({ status: 'sent' });
+    expect(settle('Complaint', { complaint: {} })).toEqual({ status: 'sent' });
+    expect(settle('Reject', { reject: { reason: 'Bad content' } })).toEqual({ status: 'failed', error: 'Reject: Bad content' });
+    expect(settle('Rendering Failure', { failure: { errorMessage: 'Attribute name is missing', templateName: 't' } })).toEqual({ status: 'failed', error: 'RenderingFailure' });
   });
 
   it('ignores events of emails Nurture did not send, and the event types it tracks itself', async () => {

@@ -14,6 +14,7 @@ const Mail = z.object({
 });
 
 export const SesEventDetail = z.discriminatedUnion('eventType', [
+  z.object({ eventType: z.literal('Send'), mail: Mail }),
   z.object({
     eventType: z.literal('Bounce'),
     mail: Mail,
@@ -30,6 +31,7 @@ export const SesEventDetail = z.discriminatedUnion('eventType', [
   }),
   z.object({ eventType: z.literal('Delivery'), mail: Mail, delivery: z.object({ timestamp: z.string().optional() }) }),
   z.object({ eventType: z.literal('Reject'), mail: Mail, reject: z.object({ reason: z.string().optional() }) }),
+  z.object({ eventType: z.literal('Rendering Failure'), mail: Mail }),
   z.object({
     eventType: z.literal('DeliveryDelay'),
     mail: Mail,
@@ -48,8 +50,11 @@ export const SesEventBridgeEvent = z.object({
 });
 export type SesEventBridgeEvent = z.infer<typeof SesEventBridgeEvent>;
 
-/** Event types Nurture ignores: it tracks opens and clicks itself, and `Send` adds nothing to `email.sent`. */
-export const IGNORED_SES_EVENTS = new Set(['Send', 'Open', 'Click', 'RenderingFailure', 'Subscription']);
+/**
+ * Event types Nurture ignores: it tracks opens and clicks itself. `Send` and `Rendering Failure` add nothing to
+ * the timeline, but are read when they arrive, since they settle a send left in doubt (`settleDoubt`).
+ */
+export const IGNORED_SES_EVENTS = new Set(['Open', 'Click', 'Subscription']);
 
 export type SesTimelineEvent =
   | { readonly type: 'email.delivered'; readonly data: Ref }
@@ -93,6 +98,9 @@ export function reactToSesEvent(detail: SesEventDetail, at: string, contact?: Pi
   };
   const suppressed = contact?.suppressed;
   switch (detail.eventType) {
+    case 'Send':
+    case 'Rendering Failure':
+      return { contactId, events: [] };
     case 'Delivery':
       return { contactId, events: [{ type: 'email.delivered', data: ref }] };
     case 'Bounce': {
@@ -130,5 +138,31 @@ export function reactToSesEvent(detail: SesEventDetail, at: string, contact?: Pi
         contactId,
         events: [{ type: 'email.delivery_delayed', data: { ...ref, ...(detail.deliveryDelay.delayType ? { delayType: detail.deliveryDelay.delayType } : {}) } }],
       };
+  }
+}
+
+/** How a send left in doubt ends: SES took it, or SES refused it after accepting the call (`error` names why). */
+export type DoubtSettled = { readonly status: 'sent' } | { readonly status: 'failed'; readonly error: string };
+
+/**
+ * What an SES event proves about a send whose claim is still `pending` (the sender died between SES and its
+ * write): any event but a refusal means SES accepted the email (a bounce or complaint too: it went out); `Reject`
+ * (SES found a virus) and `Rendering Failure` mean it never left. SES publishes events only for emails it
+ * accepted, so every event settles the doubt one way.
+ */
+export function settleDoubt(detail: SesEventDetail): DoubtSettled {
+  switch (detail.eventType) {
+    case 'Send':
+    case 'Delivery':
+    case 'Bounce':
+    case 'Complaint':
+    case 'DeliveryDelay':
+      return { status: 'sent' };
+    case 'Reject':
+      // SES's own reason ("Bad content"), never anything from the email.
+      return { status: 'failed', error: detail.reject.reason ? `Reject: ${detail.reject.reason}`.slice(0, 200) : 'Reject' };
+    case 'Rendering Failure':
+      // Not its errorMessage: it may quote the template's data.
+      return { status: 'failed', error: 'RenderingFailure' };
   }
 }
