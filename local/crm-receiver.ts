@@ -1,9 +1,12 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /**
- * A local, HubSpot-compatible CRM: the subset of the CRM v3 API the HubSpot adapter calls (contacts batch upsert by
- * email, notes, tasks), checking the request shapes HubSpot documents, plus the "sales inbox" of the demo at
- * `GET /dev/crm` (HTML, or JSON with `Accept: application/json`). Tests inject faults through `POST /dev/crm/faults`.
+ * A local, HubSpot-compatible CRM: the subset of the CRM API the HubSpot adapter calls (v3 contacts batch upsert by
+ * email, notes, tasks; v4 associations of a deal's contacts), checking the request shapes HubSpot documents, plus
+ * the "sales inbox" of the demo at `GET /dev/crm` (HTML, or JSON with `Accept: application/json`). Deals are made as
+ * in HubSpot (`POST /crm/v3/objects/deals` with associations to contacts), or without the token through
+ * `POST /dev/crm/deals`, the same body. Tests inject faults (a status, or a delay) through `POST /dev/crm/faults`.
  */
 export interface CrmReceiverOptions {
   /** @default 0 (a free port) */
@@ -22,6 +25,14 @@ export interface ReceivedRecord {
   readonly tasks: { readonly id: string; readonly subject: string; readonly body: string; readonly at: string }[];
 }
 
+export interface ReceivedDeal {
+  readonly id: string;
+  readonly properties: Record<string, string>;
+  /** Record ids of the associated contacts. */
+  readonly contactIds: readonly string[];
+  readonly createdAt: string;
+}
+
 export interface ReceivedHandOff {
   readonly at: string;
   readonly crmId: string;
@@ -36,6 +47,7 @@ export interface CrmInbox {
   readonly provider: 'hubspot-local';
   readonly contacts: readonly ReceivedRecord[];
   readonly handOffs: readonly ReceivedHandOff[];
+  readonly deals: readonly ReceivedDeal[];
   /** Hand-offs parked in the local dead-letter queue (filled by the local hand-off queue). */
   readonly deadLetters: readonly unknown[];
 }
@@ -51,10 +63,16 @@ export interface CrmReceiver {
 }
 
 interface Fault {
-  status: number;
+  /** Answer with this status instead of doing the call. */
+  status?: number;
+  /** Wait this long before answering (a CRM too slow for the caller's timeout). */
+  delayMs?: number;
   times: number;
   retryAfter?: string;
 }
+
+/** HubSpot's default association type id deal → contact. */
+const DEAL_TO_CONTACT = 3;
 
 const PROPERTY_NAME = /^[a-z][a-z0-9_]*$/;
 
@@ -63,6 +81,7 @@ export async function startCrmReceiver(options: CrmReceiverOptions = {}): Promis
   const records = new Map<string, ReceivedRecord>();
   const byEmail = new Map<string, string>();
   const handOffs: ReceivedHandOff[] = [];
+  const deals = new Map<string, ReceivedDeal>();
   const deadLetters: unknown[] = [];
   let fault: Fault | undefined;
   let nextId = 1001;
@@ -71,6 +90,7 @@ export async function startCrmReceiver(options: CrmReceiverOptions = {}): Promis
     provider: 'hubspot-local',
     contacts: [...records.values()].reverse(),
     handOffs: [...handOffs].reverse(),
+    deals: [...deals.values()].reverse(),
     deadLetters: [...deadLetters].reverse(),
   });
 
@@ -84,6 +104,7 @@ export async function startCrmReceiver(options: CrmReceiverOptions = {}): Promis
         records.clear();
         byEmail.clear();
         handOffs.length = 0;
+        deals.clear();
         deadLetters.length = 0;
         fault = undefined;
         return send(res, 204);
@@ -94,12 +115,18 @@ export async function startCrmReceiver(options: CrmReceiverOptions = {}): Promis
     }
     if (url.pathname === '/dev/crm/faults' && method === 'POST') {
       const parsed = parseJson(body) as Partial<Fault> | undefined;
-      if (!parsed || typeof parsed.status !== 'number') return send(res, 400, { message: 'status is required' });
-      fault = { status: parsed.status, times: parsed.times ?? 1, ...(parsed.retryAfter ? { retryAfter: parsed.retryAfter } : {}) };
+      if (!parsed || (typeof parsed.status !== 'number' && typeof parsed.delayMs !== 'number')) return send(res, 400, { message: 'status or delayMs is required' });
+      fault = {
+        times: parsed.times ?? 1,
+        ...(typeof parsed.status === 'number' ? { status: parsed.status } : {}),
+        ...(typeof parsed.delayMs === 'number' ? { delayMs: parsed.delayMs } : {}),
+        ...(parsed.retryAfter ? { retryAfter: parsed.retryAfter } : {}),
+      };
       return send(res, 204);
     }
+    if (url.pathname === '/dev/crm/deals' && method === 'POST') return createDeal(res, parseJson(body), new Date().toISOString());
 
-    if (!url.pathname.startsWith('/crm/v3/')) return send(res, 404, { status: 'error', message: 'Not Found' });
+    if (!/^\/crm\/v[34]\//.test(url.pathname)) return send(res, 404, { status: 'error', message: 'Not Found' });
     if (req.headers.authorization !== `Bearer ${token}`) {
       return send(res, 401, { status: 'error', category: 'INVALID_AUTHENTICATION', message: 'Authentication credentials not found.' });
     }
@@ -107,8 +134,13 @@ export async function startCrmReceiver(options: CrmReceiverOptions = {}): Promis
       fault.times--;
       const current = fault;
       if (fault.times === 0) fault = undefined;
-      return send(res, current.status, { status: 'error', category: current.status === 429 ? 'RATE_LIMITS' : 'INTERNAL_ERROR', message: 'injected fault' }, current.retryAfter ? { 'retry-after': current.retryAfter } : {});
+      if (current.delayMs) await sleep(current.delayMs);
+      if (current.status !== undefined) {
+        return send(res, current.status, { status: 'error', category: current.status === 429 ? 'RATE_LIMITS' : 'INTERNAL_ERROR', message: 'injected fault' }, current.retryAfter ? { 'retry-after': current.retryAfter } : {});
+      }
     }
+    const associations = /^\/crm\/v4\/objects\/deals\/([^/]+)\/associations\/contacts$/.exec(url.pathname);
+    if (method === 'GET' && associations) return dealContacts(res, decodeURIComponent(associations[1]!), url.searchParams);
     if (!(req.headers['content-type'] ?? '').startsWith('application/json')) {
       return validationError(res, 'Content-Type must be application/json');
     }
@@ -150,6 +182,7 @@ export async function startCrmReceiver(options: CrmReceiverOptions = {}): Promis
       return ok && typeof to === 'string' ? records.get(to) : undefined;
     };
     const properties = ((json as { properties?: unknown } | undefined)?.properties ?? {}) as Record<string, unknown>;
+    if (method === 'POST' && url.pathname === '/crm/v3/objects/deals') return createDeal(res, json, now);
     if (method === 'POST' && url.pathname === '/crm/v3/objects/notes') {
       const record = association(202);
       if (!record) return validationError(res, 'a note needs one HUBSPOT_DEFINED association (type 202) to an existing contact');
@@ -171,6 +204,44 @@ export async function startCrmReceiver(options: CrmReceiverOptions = {}): Promis
       return send(res, 201, { id: task.id, properties, createdAt: now, updatedAt: now, archived: false });
     }
     return send(res, 404, { status: 'error', message: 'Not Found' });
+  }
+
+  /** `POST /crm/v3/objects/deals`: `dealname` and `dealstage` required, associations (type 3) to existing contacts. */
+  function createDeal(res: ServerResponse, json: unknown, now: string) {
+    const input = json as { properties?: unknown; associations?: unknown } | undefined;
+    const properties = input?.properties as Record<string, unknown> | undefined;
+    if (!properties || typeof properties !== 'object') return validationError(res, 'properties is required');
+    for (const [name, value] of Object.entries(properties)) {
+      if (!PROPERTY_NAME.test(name) || typeof value !== 'string') return validationError(res, `property ${name} must be a string`);
+    }
+    if (!properties.dealname || !properties.dealstage) return validationError(res, 'dealname and dealstage are required');
+    const contactIds: string[] = [];
+    for (const association of (Array.isArray(input?.associations) ? input.associations : []) as Record<string, unknown>[]) {
+      const to = String((association.to as { id?: unknown } | undefined)?.id ?? '');
+      const types = association.types as { associationCategory?: unknown; associationTypeId?: unknown }[] | undefined;
+      if (!types?.some((t) => t.associationCategory === 'HUBSPOT_DEFINED' && t.associationTypeId === DEAL_TO_CONTACT)) {
+        return validationError(res, `a deal's association to a contact is HUBSPOT_DEFINED type ${DEAL_TO_CONTACT}`);
+      }
+      if (!records.has(to)) return validationError(res, `no contact with id ${to}`);
+      contactIds.push(to);
+    }
+    const deal: ReceivedDeal = { id: String(nextId++), properties: { pipeline: 'default', ...(properties as Record<string, string>) }, contactIds, createdAt: now };
+    deals.set(deal.id, deal);
+    return send(res, 201, { id: deal.id, properties: deal.properties, createdAt: now, updatedAt: now, archived: false });
+  }
+
+  /** `GET /crm/v4/objects/deals/{dealId}/associations/contacts`: pages of `limit` (at most 500) from `after`. */
+  function dealContacts(res: ServerResponse, dealId: string, query: URLSearchParams) {
+    const deal = deals.get(dealId);
+    if (!deal) return send(res, 404, { status: 'error', category: 'OBJECT_NOT_FOUND', message: `deal ${dealId} not found` });
+    const limit = Math.min(500, Math.max(1, Number(query.get('limit') ?? 500) || 500));
+    const start = Number(query.get('after') ?? 0) || 0;
+    const page = deal.contactIds.slice(start, start + limit);
+    const next = start + limit < deal.contactIds.length ? String(start + limit) : undefined;
+    return send(res, 200, {
+      results: page.map((id) => ({ toObjectId: Number(id), associationTypes: [{ category: 'HUBSPOT_DEFINED', typeId: DEAL_TO_CONTACT, label: null }] })),
+      ...(next ? { paging: { next: { after: next, link: `?after=${next}` } } } : {}),
+    });
   }
 
   const server: Server = createServer((req, res) => {
@@ -241,6 +312,11 @@ function page(inbox: CrmInbox): string {
 <td>${escape(r.updatedAt)}</td><td>${notes}</td></tr>`;
     })
     .join('\n');
+  const deals = inbox.deals.length
+    ? `<h2>Deals</h2><table><thead><tr><th>Deal id</th><th>Name</th><th>Stage</th><th>Contacts</th></tr></thead><tbody>${inbox.deals
+        .map((d) => `<tr><td>${escape(d.id)}</td><td>${escape(d.properties.dealname ?? '')}</td><td>${escape(d.properties.dealstage ?? '')}</td><td>${escape(d.contactIds.join(', '))}</td></tr>`)
+        .join('\n')}</tbody></table>`
+    : '';
   const dead = inbox.deadLetters.length
     ? `<h2>Dead-letter queue</h2><pre>${escape(inbox.deadLetters.map((d) => JSON.stringify(d)).join('\n'))}</pre>`
     : '';
@@ -251,5 +327,5 @@ function page(inbox: CrmInbox): string {
 <body><h1>Sales inbox <small>(local HubSpot-compatible CRM)</small></h1>
 <p>${inbox.contacts.length} record(s), ${inbox.handOffs.length} hand-off(s). JSON: <code>curl -H 'accept: application/json' …/dev/crm</code></p>
 <table><thead><tr><th>CRM id</th><th>Contact</th><th>Company</th><th>Lifecycle stage</th><th>Score</th><th>Updated</th><th>Notes</th></tr></thead>
-<tbody>${rows || '<tr><td colspan="7">No hand-offs yet.</td></tr>'}</tbody></table>${dead}</body></html>`;
+<tbody>${rows || '<tr><td colspan="7">No hand-offs yet.</td></tr>'}</tbody></table>${deals}${dead}</body></html>`;
 }

@@ -249,7 +249,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       pages: demoPages(join(root, 'local/public')),
       locals: {
         ...emailPreviewPages((await import('../functions/email/templates')).renderer),
-        ...(crm ? { '/dev/crm': crm.handle, '/dev/crm/faults': crm.handle } : {}),
+        ...(crm ? { '/dev/crm': crm.handle, '/dev/crm/faults': crm.handle, '/dev/crm/deals': crm.handle } : {}),
         ...(await import('./dashboard')).dashboardPages(root),
         ...devClockPages(clock, async () => {
           const marker = (id: string) => ({ PK: { S: DRAIN_PK }, SK: { S: id } });

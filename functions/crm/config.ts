@@ -3,7 +3,7 @@ import * as z from 'zod';
 import { parseEnv } from '../shared/env';
 import { HubSpotCrm } from './hubspot';
 import type { OutboundOptions } from './outbound';
-import type { CrmAdapter } from './ports';
+import type { CrmAdapter, DealContacts } from './ports';
 import { SalesforceCrm } from './salesforce';
 import { WebhookCrm } from './webhook';
 
@@ -127,4 +127,12 @@ export function adapterFor(settings: CrmSettings, outbound: OutboundOptions): Cr
     case 'none':
       return undefined;
   }
+}
+
+/**
+ * Where HubSpot deal feedback finds its contacts: the deal's associations, read with the HubSpot access token
+ * whichever provider takes hand-offs (the token needs the `crm.objects.deals.read` scope). Undefined without one.
+ */
+export function hubSpotDealContacts(settings: CrmSettings, outbound: OutboundOptions): DealContacts | undefined {
+  return settings.hubspot?.accessToken ? new HubSpotCrm({ ...settings.hubspot, accessToken: settings.hubspot.accessToken }, outbound) : undefined;
 }

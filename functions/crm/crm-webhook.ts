@@ -4,8 +4,10 @@ import type { Clock } from '../shared/ids';
 import type { Logger } from '../shared/logger';
 import { externalEventId } from '../scoring/domain/derived-id';
 import type { Lifecycle } from '../scoring/domain/lifecycle';
-import { GenericFeedback, HubSpotDelivery, hubSpotFeedback, type Feedback } from './domain/feedback';
-import type { CrmStore } from './ports';
+import { GenericFeedback, HubSpotDelivery, hubSpotFeedback, type DealFeedback, type Feedback } from './domain/feedback';
+import { describeFailure } from './errors';
+import { withRetries, type RetryPolicy } from './outbound';
+import type { CrmStore, DealContacts } from './ports';
 import { verifyHubSpotV3, verifyNurtureSignature } from './signatures';
 
 export interface CrmWebhookDeps {
@@ -13,6 +15,13 @@ export interface CrmWebhookDeps {
   readonly lifecycle: Lifecycle;
   /** HubSpot app client secret (v3 signatures) and our own feedback secret (generic scheme). */
   readonly secrets: () => Promise<{ readonly hubspot?: string; readonly generic?: string }>;
+  /** A HubSpot deal's contacts, for deal feedback (won, lost); undefined when no HubSpot access token is set. */
+  readonly dealContacts: () => Promise<DealContacts | undefined>;
+  /**
+   * Retries of one deal lookup within the request. HubSpot waits about 5 seconds for an answer and redelivers after
+   * a 5xx itself (with backoff, for over a day), so these stay short. @default 2 attempts, waits of at most 1 s
+   */
+  readonly lookupRetry?: RetryPolicy;
   readonly clock: Clock;
   readonly logger: Logger;
 }
@@ -22,6 +31,59 @@ class InvalidSignature extends HttpError {
   constructor() {
     super(401, 'invalid_signature', 'The request signature is missing, invalid or too old');
   }
+}
+
+/** A deal's contacts could not be read: nothing was stored, and the 5xx makes HubSpot deliver the events again. */
+class DealLookupFailed extends HttpError {
+  override name = 'DealLookupFailed';
+  constructor() {
+    super(503, 'crm_unavailable', 'The CRM could not tell which contacts the deal belongs to; nothing was stored, please retry');
+  }
+}
+
+/** Deal lookups run at once, a few at a time: a delivery holds up to 100 events and HubSpot rate-limits per app. */
+const LOOKUP_CONCURRENCY = 4;
+
+type Resolved = Feedback & { readonly contactId?: string; readonly email?: string; readonly dealId?: string };
+
+/**
+ * Deal feedback as feedback to each contact associated with the deal, matched afterwards by the stored CRM id as
+ * contact events are. Every deal is looked up before anything is stored, so a failed lookup leaves the whole
+ * delivery to HubSpot's redelivery rather than half of it applied. Deals HubSpot does not know, deals without
+ * contacts, and deals that cannot be looked up for want of an access token are counted in `ignored`.
+ */
+async function contactFeedbackOfDeals(deals: readonly DealFeedback[], deps: CrmWebhookDeps): Promise<{ feedback: Resolved[]; ignored: number }> {
+  if (deals.length === 0) return { feedback: [], ignored: 0 };
+  const source = await deps.dealContacts();
+  if (!source) {
+    deps.logger.warn('deal feedback ignored: no HubSpot access token to read the deal\'s contacts', { deals: deals.length });
+    return { feedback: [], ignored: deals.length };
+  }
+  const policy: RetryPolicy = { attempts: 2, maxWaitMs: 1_000, baseDelayMs: 200, ...deps.lookupRetry };
+  const ids = [...new Set(deals.map((d) => d.dealId))];
+  const contactsOf = new Map<string, readonly string[] | undefined>();
+  try {
+    for (let i = 0; i < ids.length; i += LOOKUP_CONCURRENCY) {
+      await Promise.all(
+        ids.slice(i, i + LOOKUP_CONCURRENCY).map(async (id) => contactsOf.set(id, await withRetries(() => source.contactsOfDeal(id), policy))),
+      );
+    }
+  } catch (error) {
+    deps.logger.error('deal lookup failed', { error: describeFailure(error), deals: ids.length });
+    throw new DealLookupFailed();
+  }
+  const feedback: Resolved[] = [];
+  let ignored = 0;
+  for (const deal of deals) {
+    const contacts = contactsOf.get(deal.dealId);
+    if (!contacts?.length) {
+      ignored++;
+      continue;
+    }
+    const { dealId, ...rest } = deal;
+    for (const crmId of contacts) feedback.push({ ...rest, crmId, dealId });
+  }
+  return { feedback, ignored };
 }
 
 function rawBody(event: HttpEvent): string {
@@ -46,10 +108,12 @@ function parseJson(body: string): unknown {
 
 /**
  * `POST /webhooks/crm/{provider}`: sales' answers from the CRM. `hubspot` takes HubSpot's webhook deliveries
- * (v3-signed arrays of `contact.propertyChange` events, matched to contacts by the stored CRM id); `generic` (and
- * `salesforce`, wired through a flow or middleware) takes our own signed format. Each answer becomes a
- * `crm.feedback` event (deterministic id when the CRM sends an event id), which the reactor turns into a stage.
- * A bad or stale signature is 401; answers about contacts we do not know are counted and ignored.
+ * (v3-signed arrays of `contact.propertyChange` events, matched to contacts by the stored CRM id, and
+ * `deal.propertyChange` events, given to each contact associated with the deal); `generic` (and `salesforce`,
+ * wired through a flow or middleware) takes our own signed format. Each answer becomes a `crm.feedback` event
+ * (deterministic id when the CRM sends an event id), which the reactor turns into a stage. A bad or stale signature
+ * is 401; answers about contacts we do not know, and deals without contacts, are counted and ignored; a deal lookup
+ * that fails is 503 with nothing stored.
  */
 export const makeCrmWebhook =
   (deps: CrmWebhookDeps) =>
@@ -58,7 +122,9 @@ export const makeCrmWebhook =
     const body = rawBody(event);
     const now = deps.clock.now();
     const secrets = await deps.secrets();
-    let feedback: (Feedback & { readonly contactId?: string; readonly email?: string })[];
+    let feedback: Resolved[];
+    let received: number;
+    let dealsIgnored = 0;
     let via: string;
 
     if (provider === 'hubspot') {
@@ -78,7 +144,11 @@ export const makeCrmWebhook =
       if (!valid) throw new InvalidSignature();
       const delivery = HubSpotDelivery.safeParse(parseJson(body));
       if (!delivery.success) throw new BadRequest('Not a HubSpot webhook delivery', 'invalid_payload');
-      feedback = hubSpotFeedback(deps.lifecycle, delivery.data);
+      const { contacts, deals } = hubSpotFeedback(deps.lifecycle, delivery.data);
+      const ofDeals = await contactFeedbackOfDeals(deals, deps);
+      feedback = [...contacts, ...ofDeals.feedback];
+      received = contacts.length + deals.length;
+      dealsIgnored = ofDeals.ignored;
       via = 'hubspot';
     } else if (provider === 'generic' || provider === 'salesforce') {
       const valid =
@@ -103,6 +173,7 @@ export const makeCrmWebhook =
           ...(f.email ? { email: f.email } : {}),
         },
       ];
+      received = 1;
       via = provider === 'salesforce' ? 'salesforce' : 'webhook';
     } else {
       throw new NotFound('No such CRM provider');
@@ -132,13 +203,14 @@ export const makeCrmWebhook =
           ...(f.crmId ? { crmId: f.crmId } : {}),
           status: f.status,
           ...(f.externalId ? { externalId: f.externalId } : {}),
+          ...(f.dealId ? { dealId: f.dealId } : {}),
         },
       });
       if (outcome !== 'no-such-contact') applied++;
       annotate(event, { contactId });
     }
-    deps.logger.info('crm feedback', { provider: via, received: feedback.length, applied, unknown });
-    return json(200, { received: feedback.length, applied, unknown });
+    deps.logger.info('crm feedback', { provider: via, received, applied, unknown, dealsIgnored });
+    return json(200, { received, applied, unknown, dealsIgnored });
   };
 
 export function makeCrmWebhookHandler(deps: CrmWebhookDeps) {

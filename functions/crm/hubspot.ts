@@ -1,7 +1,8 @@
+import * as z from 'zod';
 import type { Lead } from './domain/lead';
 import { CrmRejected } from './errors';
 import { send, type OutboundOptions } from './outbound';
-import type { CrmAdapter } from './ports';
+import type { CrmAdapter, DealContacts } from './ports';
 
 export interface HubSpotConfig {
   /** A private app's access token (Bearer). */
@@ -15,6 +16,18 @@ export interface HubSpotConfig {
 /** HubSpot's default association type ids: note → contact and task → contact. */
 export const NOTE_TO_CONTACT = 202;
 export const TASK_TO_CONTACT = 204;
+
+/**
+ * One page of `GET /crm/v4/objects/deals/{dealId}/associations/contacts`: `toObjectId` is the contact's record id
+ * (a number), `paging.next.after` the cursor of the next page, absent on the last. Every association counts,
+ * whatever its label (`associationTypes`): a deal's decision maker and its champion both hear the outcome.
+ */
+const AssociationsPage = z.looseObject({
+  results: z.array(z.looseObject({ toObjectId: z.union([z.number(), z.string()]).transform(String) })),
+  paging: z.looseObject({ next: z.looseObject({ after: z.string() }).optional() }).optional(),
+});
+/** The most association pages (of 500) read for one deal: a deal with more contacts than that is not a lead's. */
+const MAX_ASSOCIATION_PAGES = 10;
 
 /** The HubSpot contact properties we write: standard ones and our `nurture_*` score properties. */
 export function hubSpotProperties(lead: Lead): Record<string, string> {
@@ -38,9 +51,10 @@ export function hubSpotProperties(lead: Lead): Record<string, string> {
 
 /**
  * HubSpot CRM v3: contacts batch upsert by email (`idProperty: email`), so a contact has one record however often it
- * is handed off, then a note (or task) on it with the score explanation.
+ * is handed off, then a note (or task) on it with the score explanation. For deal feedback it reads a deal's
+ * contacts through the v4 associations API.
  */
-export class HubSpotCrm implements CrmAdapter {
+export class HubSpotCrm implements CrmAdapter, DealContacts {
   readonly provider = 'hubspot';
   private readonly baseUrl: string;
 
@@ -49,6 +63,14 @@ export class HubSpotCrm implements CrmAdapter {
     private readonly outbound: OutboundOptions,
   ) {
     this.baseUrl = (config.baseUrl ?? 'https://api.hubapi.com').replace(/\/$/, '');
+  }
+
+  private get(path: string) {
+    return send(
+      `${this.baseUrl}${path}`,
+      { method: 'GET', headers: { authorization: `Bearer ${this.config.accessToken}`, accept: 'application/json' } },
+      this.outbound,
+    );
   }
 
   private post(path: string, body: unknown) {
@@ -92,5 +114,27 @@ export class HubSpotCrm implements CrmAdapter {
         associations: [{ to: { id: crmId }, types: [{ associationCategory: 'HUBSPOT_DEFINED', associationTypeId: TASK_TO_CONTACT }] }],
       });
     }
+  }
+
+  /** The deal's associated contacts (record ids), every page; a deal HubSpot does not know (404) is `undefined`. */
+  async contactsOfDeal(dealId: string): Promise<string[] | undefined> {
+    const ids = new Set<string>();
+    let after: string | undefined;
+    for (let page = 0; page < MAX_ASSOCIATION_PAGES; page++) {
+      const query = new URLSearchParams({ limit: '500', ...(after ? { after } : {}) });
+      let body: unknown;
+      try {
+        ({ body } = await this.get(`/crm/v4/objects/deals/${encodeURIComponent(dealId)}/associations/contacts?${query.toString()}`));
+      } catch (error) {
+        if (error instanceof CrmRejected && error.status === 404) return undefined;
+        throw error;
+      }
+      const parsed = AssociationsPage.safeParse(body);
+      if (!parsed.success) throw new CrmRejected('deal associations answered in an unknown shape', 200);
+      for (const association of parsed.data.results) ids.add(association.toObjectId);
+      after = parsed.data.paging?.next?.after;
+      if (!after) break;
+    }
+    return [...ids];
   }
 }

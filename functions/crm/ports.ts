@@ -12,6 +12,15 @@ export interface CrmAdapter {
   followUp?(crmId: string, lead: Lead, idempotencyKey: string): Promise<void>;
 }
 
+/**
+ * The CRM records associated with a deal (HubSpot: the deal's contacts), for feedback that arrives about a deal
+ * (won, lost) rather than about a contact. `undefined` when the CRM does not know the deal, `[]` when it has no
+ * contacts. 429, 5xx and timeouts throw `CrmUnavailable`, other refusals `CrmRejected`.
+ */
+export interface DealContacts {
+  contactsOfDeal(dealId: string): Promise<readonly string[] | undefined>;
+}
+
 export interface RecordedHandOff {
   readonly provider: string;
   readonly crmId: string;

@@ -277,6 +277,8 @@ export const CrmFeedbackData = z.object({
   status: z.string().max(200).optional(),
   /** The provider's event id, when it sends one. */
   externalId: z.string().max(200).optional(),
+  /** The deal the answer was about (HubSpot deal won or lost), when it came through one of the deal's contacts. */
+  dealId: z.string().max(100).optional(),
 });
 export type CrmFeedbackData = z.infer<typeof CrmFeedbackData>;
 

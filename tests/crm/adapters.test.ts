@@ -170,6 +170,42 @@ describe('Salesforce adapter with the OAuth 2.0 client-credentials flow', () => 
   });
 });
 
+describe('HubSpot adapter: a deal\'s contacts', () => {
+  it('reads every page of the v4 associations API with the bearer token, whatever the association\'s label', async () => {
+    const hubspot = await thirdParty((seen) => {
+      const after = new URL(seen.url, 'http://x').searchParams.get('after');
+      return after === 'MjA='
+        ? { status: 200, body: { results: [{ toObjectId: 3003, associationTypes: [{ category: 'USER_DEFINED', typeId: 12, label: 'Champion' }] }] } }
+        : {
+            status: 200,
+            body: {
+              results: [
+                { toObjectId: 1001, associationTypes: [{ category: 'HUBSPOT_DEFINED', typeId: 3, label: null }] },
+                { toObjectId: 2002, associationTypes: [{ category: 'HUBSPOT_DEFINED', typeId: 3, label: null }] },
+              ],
+              paging: { next: { after: 'MjA=', link: '?after=MjA=' } },
+            },
+          };
+    });
+    const crm = new HubSpotCrm({ accessToken: 'pat-na1-test', baseUrl: hubspot.url }, local);
+
+    expect(await crm.contactsOfDeal('55501')).toEqual(['1001', '2002', '3003']);
+    expect(hubspot.seen.map((s) => [s.method, s.url, s.headers.authorization])).toEqual([
+      ['GET', '/crm/v4/objects/deals/55501/associations/contacts?limit=500', 'Bearer pat-na1-test'],
+      ['GET', '/crm/v4/objects/deals/55501/associations/contacts?limit=500&after=MjA%3D', 'Bearer pat-na1-test'],
+    ]);
+  });
+
+  it('tells a deal HubSpot does not know (404) apart from a failure (5xx)', async () => {
+    let status = 404;
+    const hubspot = await thirdParty(() => ({ status, body: { status: 'error', category: 'OBJECT_NOT_FOUND', message: 'not found' } }));
+    const crm = new HubSpotCrm({ accessToken: 'pat-na1-test', baseUrl: hubspot.url }, local);
+    expect(await crm.contactsOfDeal('404')).toBeUndefined();
+    status = 502;
+    await expect(crm.contactsOfDeal('502')).rejects.toBeInstanceOf(CrmUnavailable);
+  });
+});
+
 describe('generic webhook adapter', () => {
   it('POSTs the lead as JSON with a timestamped HMAC-SHA256 signature the receiver can verify', async () => {
     const hook = await thirdParty(() => ({ status: 200, body: { id: 'zap-1' } }));

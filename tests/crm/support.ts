@@ -39,10 +39,27 @@ export async function fetchInbox(receiver: CrmReceiver) {
   return receiver.inbox();
 }
 
-/** Sets the local receiver to answer the next `times` API calls with `status`. */
-export async function injectFault(receiver: CrmReceiver, fault: { status: number; times: number; retryAfter?: string }) {
+/** Sets the local receiver to answer the next `times` API calls with `status`, or only after `delayMs`. */
+export async function injectFault(receiver: CrmReceiver, fault: { status?: number; delayMs?: number; times: number; retryAfter?: string }) {
   const response = await fetch(`${receiver.url}/dev/crm/faults`, { method: 'POST', body: JSON.stringify(fault) });
   if (response.status !== 204) throw new Error(`fault injection failed: ${response.status}`);
+}
+
+/**
+ * A deal in the local HubSpot, associated with these contact records, made as in HubSpot: `POST
+ * /crm/v3/objects/deals` with deal → contact associations (type 3). Returns the deal id.
+ */
+export async function createDeal(receiver: CrmReceiver, contactIds: readonly string[], dealstage = 'appointmentscheduled'): Promise<string> {
+  const response = await fetch(`${receiver.url}/crm/v3/objects/deals`, {
+    method: 'POST',
+    headers: { authorization: 'Bearer local-hubspot-token', 'content-type': 'application/json' },
+    body: JSON.stringify({
+      properties: { dealname: 'Acme platform', dealstage, pipeline: 'default', amount: '12000' },
+      associations: contactIds.map((id) => ({ to: { id }, types: [{ associationCategory: 'HUBSPOT_DEFINED', associationTypeId: 3 }] })),
+    }),
+  });
+  if (response.status !== 201) throw new Error(`deal creation failed: ${response.status} ${await response.text()}`);
+  return ((await response.json()) as { id: string }).id;
 }
 
 export function handOffDepsFor(table: TestTable, receiver: CrmReceiver, overrides: Partial<HandOffDeps> = {}): HandOffDeps & { logger: ReturnType<typeof memoryLogger> } {

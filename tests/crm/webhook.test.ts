@@ -2,13 +2,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeCrmWebhookHandler } from '../../functions/crm/crm-webhook';
 import { DynamoCrmStore } from '../../functions/crm/dynamo-crm-store';
 import { handOff } from '../../functions/crm/hand-off';
+import { HubSpotCrm } from '../../functions/crm/hubspot';
+import type { DealContacts } from '../../functions/crm/ports';
 import { hubSpotV3Signature, signedHeaders } from '../../functions/crm/signatures';
 import { lifecycle } from '../../functions/scoring/domain/content';
 import { keys } from '../../functions/shared/keys';
 import type { CrmReceiver } from '../../local/crm-receiver';
 import { bodyOf, httpEvent, lambdaContext, memoryLogger } from '../support/http';
 import { createTestTable, type TestTable } from '../support/table';
-import { clock, handOffDepsFor, newContact, startCrmReceiver } from './support';
+import { clock, createDeal, handOffDepsFor, injectFault, newContact, startCrmReceiver } from './support';
 
 let table: TestTable;
 let receiver: CrmReceiver;
@@ -21,11 +23,16 @@ beforeAll(async () => {
 });
 afterAll(async () => receiver.close());
 
-const handler = () =>
+/** The local HubSpot, read with the adapter the handler uses (a short timeout, as in the Lambda). */
+const localHubSpot = (): DealContacts => new HubSpotCrm({ accessToken: 'local-hubspot-token', baseUrl: receiver.url }, { allowLoopback: true, timeoutMs: 300 });
+
+const handler = (dealContacts: () => Promise<DealContacts | undefined> = async () => localHubSpot()) =>
   makeCrmWebhookHandler({
     store: new DynamoCrmStore(table.documentClient, table.tableName),
     lifecycle,
     secrets: async () => ({ hubspot: HUBSPOT_SECRET, generic: GENERIC_SECRET }),
+    dealContacts,
+    lookupRetry: { attempts: 2, baseDelayMs: 1, maxWaitMs: 100 },
     clock,
     logger: memoryLogger(),
   });
@@ -78,7 +85,7 @@ describe('POST /webhooks/crm/hubspot', () => {
     const result = await handler()(hubSpotRequest(body), lambdaContext());
 
     expect(result.statusCode).toBe(200);
-    expect(bodyOf(result)).toEqual({ received: 1, applied: 1, unknown: 0 });
+    expect(bodyOf(result)).toEqual({ received: 1, applied: 1, unknown: 0, dealsIgnored: 0 });
     expect(await feedbackOf(contactId)).toEqual([{ provider: 'hubspot', outcome: 'accepted', crmId, status: 'lifecyclestage=salesqualifiedlead', externalId: '101' }]);
   });
 
@@ -99,7 +106,7 @@ describe('POST /webhooks/crm/hubspot', () => {
 
   it('counts and ignores events about records it never handed off', async () => {
     const body = JSON.stringify([{ eventId: 401, subscriptionType: 'contact.propertyChange', objectId: 424242, propertyName: 'lifecyclestage', propertyValue: 'customer' }]);
-    expect(bodyOf(await handler()(hubSpotRequest(body), lambdaContext()))).toEqual({ received: 1, applied: 0, unknown: 1 });
+    expect(bodyOf(await handler()(hubSpotRequest(body), lambdaContext()))).toEqual({ received: 1, applied: 0, unknown: 1, dealsIgnored: 0 });
   });
 
   it('answers 401 to a wrong signature, a wrong secret or a timestamp older than 5 minutes', async () => {
@@ -123,12 +130,127 @@ describe('POST /webhooks/crm/hubspot', () => {
   });
 });
 
+/** A `deal.propertyChange` event as HubSpot's webhook subscriptions send it: `objectId` is the deal's id. */
+const dealChange = (eventId: number, dealId: string, value: string, propertyName = 'dealstage') => ({
+  eventId,
+  subscriptionId: 9,
+  portalId: 62515,
+  appId: 1,
+  occurredAt: 1764000000000 + eventId,
+  subscriptionType: 'deal.propertyChange',
+  attemptNumber: 0,
+  objectId: Number(dealId),
+  changeSource: 'CRM_UI',
+  propertyName,
+  propertyValue: value,
+});
+const outcomes = async (contactId: string) => (await feedbackOf(contactId)).map((f) => (f as { outcome: string }).outcome);
+
+describe('POST /webhooks/crm/hubspot with deal events', () => {
+  it('gives a deal closed lost to every contact associated with the deal, matched by the stored CRM id', async () => {
+    const buyer = await handedOff('deal1@acme.example');
+    const champion = await handedOff('deal2@acme.example');
+    const dealId = await createDeal(receiver, [buyer.crmId, champion.crmId]);
+
+    const result = await handler()(hubSpotRequest(JSON.stringify([dealChange(501, dealId, 'closedlost')])), lambdaContext());
+
+    expect(result.statusCode).toBe(200);
+    expect(bodyOf(result)).toEqual({ received: 1, applied: 2, unknown: 0, dealsIgnored: 0 });
+    expect(await feedbackOf(buyer.contactId)).toEqual([
+      { provider: 'hubspot', outcome: 'closed_lost', crmId: buyer.crmId, status: 'dealstage=closedlost', externalId: '501', dealId },
+    ]);
+    expect(await outcomes(champion.contactId)).toEqual(['closed_lost']);
+  });
+
+  it('maps dealstage closedwon to closed_won and ignores other stages, properties and deal events', async () => {
+    const { contactId, crmId } = await handedOff('deal3@acme.example');
+    const dealId = await createDeal(receiver, [crmId]);
+    const body = JSON.stringify([
+      dealChange(601, dealId, 'contractsent'),
+      dealChange(602, dealId, 'closedwon', 'amount'),
+      { eventId: 603, subscriptionType: 'deal.creation', objectId: Number(dealId), occurredAt: 1764000000000 },
+      dealChange(604, dealId, 'closedwon'),
+    ]);
+
+    const result = await handler()(hubSpotRequest(body), lambdaContext());
+
+    expect(bodyOf(result)).toEqual({ received: 1, applied: 1, unknown: 0, dealsIgnored: 0 });
+    expect(await outcomes(contactId)).toEqual(['closed_won']);
+  });
+
+  it('records a redelivered deal event once per contact', async () => {
+    const { contactId, crmId } = await handedOff('deal4@acme.example');
+    const dealId = await createDeal(receiver, [crmId]);
+    const body = JSON.stringify([dealChange(701, dealId, 'closedlost')]);
+    await handler()(hubSpotRequest(body), lambdaContext());
+    await handler()(hubSpotRequest(body), lambdaContext());
+    expect(await feedbackOf(contactId)).toHaveLength(1);
+  });
+
+  it('counts and ignores deals HubSpot does not know and deals without contacts, and contacts of the deal it never handed off', async () => {
+    const { contactId, crmId } = await handedOff('deal5@acme.example');
+    // A record sales made in HubSpot themselves, on the same deal: not one of our contacts.
+    const theirs = await fetch(`${receiver.url}/crm/v3/objects/contacts/batch/upsert`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer local-hubspot-token', 'content-type': 'application/json' },
+      body: JSON.stringify({ inputs: [{ idProperty: 'email', id: 'walk-in@acme.example', properties: { firstname: 'Walk' } }] }),
+    }).then(async (r) => ({ crmId: ((await r.json()) as { results: { id: string }[] }).results[0]!.id }));
+    const shared = await createDeal(receiver, [crmId, theirs.crmId]);
+    const empty = await createDeal(receiver, []);
+    const body = JSON.stringify([dealChange(801, shared, 'closedlost'), dealChange(802, empty, 'closedlost'), dealChange(803, '987654321', 'closedlost')]);
+
+    const result = await handler()(hubSpotRequest(body), lambdaContext());
+
+    expect(result.statusCode).toBe(200);
+    expect(bodyOf(result)).toEqual({ received: 3, applied: 1, unknown: 1, dealsIgnored: 2 });
+    expect(await outcomes(contactId)).toEqual(['closed_lost']);
+  });
+
+  it('answers 503 and stores nothing from the delivery when the deal lookup keeps failing; the redelivery applies it all', async () => {
+    const { contactId, crmId } = await handedOff('deal6@acme.example');
+    const dealId = await createDeal(receiver, [crmId]);
+    const body = JSON.stringify([
+      { eventId: 901, subscriptionType: 'contact.propertyChange', objectId: Number(crmId), propertyName: 'hs_lead_status', propertyValue: 'IN_PROGRESS', occurredAt: 1764000000000 },
+      dealChange(902, dealId, 'closedlost'),
+    ]);
+    await injectFault(receiver, { status: 503, times: 2 });
+
+    const failed = await handler()(hubSpotRequest(body), lambdaContext());
+
+    expect(failed.statusCode).toBe(503);
+    expect(bodyOf(failed).error).toBe('crm_unavailable');
+    expect(await feedbackOf(contactId)).toEqual([]);
+    const redelivered = await handler()(hubSpotRequest(body), lambdaContext());
+    expect(bodyOf(redelivered)).toEqual({ received: 2, applied: 2, unknown: 0, dealsIgnored: 0 });
+    expect(await outcomes(contactId)).toEqual(['accepted', 'closed_lost']);
+  });
+
+  it('answers 503 when the deal lookup times out', async () => {
+    const { contactId, crmId } = await handedOff('deal7@acme.example');
+    const dealId = await createDeal(receiver, [crmId]);
+    await injectFault(receiver, { delayMs: 1_000, times: 2 });
+
+    const result = await handler()(hubSpotRequest(JSON.stringify([dealChange(1001, dealId, 'closedlost')])), lambdaContext());
+
+    expect(result.statusCode).toBe(503);
+    expect(await feedbackOf(contactId)).toEqual([]);
+  });
+
+  it('ignores deal events, counted, when no HubSpot access token is set to read the deal\'s contacts', async () => {
+    const { contactId, crmId } = await handedOff('deal8@acme.example');
+    const dealId = await createDeal(receiver, [crmId]);
+    const result = await handler(async () => undefined)(hubSpotRequest(JSON.stringify([dealChange(1101, dealId, 'closedlost')])), lambdaContext());
+    expect(bodyOf(result)).toEqual({ received: 1, applied: 0, unknown: 0, dealsIgnored: 1 });
+    expect(await feedbackOf(contactId)).toEqual([]);
+  });
+});
+
 describe('POST /webhooks/crm/generic', () => {
   it('accepts our signed format, finding the contact by email', async () => {
     const contactId = await newContact(table, 'gen1@acme.example');
     const body = JSON.stringify({ email: 'gen1@acme.example', outcome: 'closed_won', id: 'deal-9', status: 'Closed Won' });
     const result = await handler()(genericRequest(body), lambdaContext());
-    expect(bodyOf(result)).toEqual({ received: 1, applied: 1, unknown: 0 });
+    expect(bodyOf(result)).toEqual({ received: 1, applied: 1, unknown: 0, dealsIgnored: 0 });
     expect(await feedbackOf(contactId)).toEqual([{ provider: 'webhook', outcome: 'closed_won', status: 'Closed Won', externalId: 'deal-9' }]);
   });
 

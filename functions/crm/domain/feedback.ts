@@ -26,25 +26,51 @@ export interface Feedback {
   readonly occurredAt?: string;
 }
 
+/** Feedback about a HubSpot deal: it reaches our contacts through the deal's associated contacts. */
+export interface DealFeedback {
+  readonly dealId: string;
+  readonly outcome: FeedbackOutcome;
+  /** The CRM's own value, `property=value` (e.g. `dealstage=closedlost`). */
+  readonly status: string;
+  readonly externalId?: string;
+  readonly occurredAt?: string;
+}
+
+export interface HubSpotFeedback {
+  /** From `contact.propertyChange`: `crmId` is the contact's record id. */
+  readonly contacts: Feedback[];
+  /** From `deal.propertyChange`: the contacts are those associated with the deal, looked up in HubSpot. */
+  readonly deals: DealFeedback[];
+}
+
 /**
  * The feedback a HubSpot delivery carries: `contact.propertyChange` events on the properties content/lifecycle.yaml
- * maps (`lifecyclestage`, `hs_lead_status`); every other event is ignored.
+ * maps in `hubspotFeedback` (`lifecyclestage`, `hs_lead_status`) and `deal.propertyChange` events on those it maps
+ * in `hubspotDealFeedback` (`dealstage` won or lost); every other event is ignored.
  */
-export function hubSpotFeedback(lifecycle: Lifecycle, events: readonly HubSpotWebhookEvent[]): Feedback[] {
-  const feedback: Feedback[] = [];
+export function hubSpotFeedback(lifecycle: Lifecycle, events: readonly HubSpotWebhookEvent[]): HubSpotFeedback {
+  const contacts: Feedback[] = [];
+  const deals: DealFeedback[] = [];
   for (const event of events) {
-    if (event.subscriptionType !== 'contact.propertyChange' || !event.propertyName || event.propertyValue === undefined) continue;
-    const outcome = lifecycle.hubspotFeedback[event.propertyName]?.[event.propertyValue];
+    if (!event.propertyName || event.propertyValue === undefined) continue;
+    const map =
+      event.subscriptionType === 'contact.propertyChange'
+        ? lifecycle.hubspotFeedback
+        : event.subscriptionType === 'deal.propertyChange'
+          ? lifecycle.hubspotDealFeedback
+          : undefined;
+    const outcome = map?.[event.propertyName]?.[event.propertyValue];
     if (!outcome) continue;
-    feedback.push({
-      crmId: event.objectId,
+    const common = {
       outcome,
       status: `${event.propertyName}=${event.propertyValue}`,
       ...(event.eventId !== undefined ? { externalId: String(event.eventId) } : {}),
       ...(event.occurredAt !== undefined ? { occurredAt: new Date(event.occurredAt).toISOString() } : {}),
-    });
+    };
+    if (event.subscriptionType === 'deal.propertyChange') deals.push({ dealId: event.objectId, ...common });
+    else contacts.push({ crmId: event.objectId, ...common });
   }
-  return feedback;
+  return { contacts, deals };
 }
 
 /** Our own feedback format (generic signed webhook, and any CRM wired through Zapier-like tools). */

@@ -32,6 +32,12 @@ export const Lifecycle = z
     recycle: z.strictObject({ journey: z.string().min(1) }).optional(),
     handOffAt: StageId,
     hubspotFeedback: z.record(z.string(), z.record(z.string(), FeedbackOutcome)).default({}),
+    /**
+     * How HubSpot deal property changes (`deal.propertyChange`, e.g. `dealstage` → `closedlost`) map to feedback
+     * outcomes; the feedback goes to every contact associated with the deal. Pipelines with custom stages list their
+     * stage ids here.
+     */
+    hubspotDealFeedback: z.record(z.string(), z.record(z.string(), FeedbackOutcome)).default({}),
   })
   .superRefine((lifecycle, ctx) => {
     const ids = [...lifecycle.stages, ...lifecycle.sideStages].map((s) => s.id);
