@@ -2,12 +2,14 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keys } from '../../functions/shared/keys';
 import { startRuntime, type Runtime } from '../../local/runtime';
-import { eventually, journeyDriver, simulatedSteps, trackedLinks } from './support';
+import { eventually, journeyDriver, simulatedSteps } from './support';
 
 /**
  * The shipped journeys through the real local runtime: form posts and tracking calls in through the gateway, the
  * reactor enrols, the compiled state machines run in the local Step Functions endpoint (two journey days per real
- * second), emails land in the local SES inbox and hand-offs in the local CRM receiver.
+ * second), emails land in the local SES inbox and hand-offs in the local CRM receiver. What the contact does while a
+ * journey waits (a click, a goal, an unsubscribe, a bounce) must beat the journey's timers, which pass in a second or
+ * two here: those runs are in e2e-events.test.ts, on a slower clock.
  */
 let runtime: Runtime;
 let drive: ReturnType<typeof journeyDriver>;
@@ -40,28 +42,6 @@ describe('budget-router through npm start\'s parts', () => {
     expect(types).toEqual(expect.arrayContaining(['journey.entered', 'crm.handed_off', 'email.sent', 'journey.completed']));
   });
 
-  it('nurtures a $2,000 request and jumps to the demo offer when the first email\'s link is clicked', { timeout: 60_000 }, async () => {
-    const email = person('small');
-    await drive.identify(email, { email, first_name: 'Ada' });
-
-    const contactId = await drive.postForm('demo-request', { email, first_name: 'Ada', budget: 2000 });
-    const [first] = await eventually(() => drive.inbox(email), (mails) => mails.length > 0);
-    await eventually(() => drive.waits(contactId), (waits) => waits.length > 0);
-    await drive.later(60);
-    const click = await fetch(trackedLinks(first!.html)[0]!, { redirect: 'manual' });
-    const execution = await drive.finished('budget-router', contactId);
-
-    expect(click.status).toBe(302);
-    expect(execution.status).toBe('SUCCEEDED');
-    expect(await drive.sent(contactId)).toEqual(['nurture-1', 'demo-offer']);
-    expect(drive.steps('budget-router', contactId)).toEqual(
-      await simulatedSteps('budget-router', { budget: 2_000 }, [{ at: '+1h', type: 'email.clicked', data: { templateId: 'nurture-1', machine: false } }]),
-    );
-    // The reactor deletes the wait in its transaction after resuming the task, which may come after the execution ends.
-    expect(await eventually(() => drive.waits(contactId), (waits) => waits.length === 0)).toEqual([]);
-    expect(await drive.crmContacts()).not.toContainEqual(expect.objectContaining({ email }));
-  });
-
   it('sends the whole sequence when nothing is clicked, the same path the simulator prints', { timeout: 90_000 }, async () => {
     const email = person('quiet');
     await drive.identify(email, { email, first_name: 'Quinn' });
@@ -75,21 +55,6 @@ describe('budget-router through npm start\'s parts', () => {
     expect(outcomes.map((e) => e.data.templateId)).toEqual(['nurture-1', 'nurture-2', 'nurture-3', 'nurture-4']);
   });
 
-  it('stops the sequence when the contact books a demo (the goal), and records why', { timeout: 60_000 }, async () => {
-    const email = person('booker');
-    await drive.identify(email, { email, first_name: 'Bo' });
-
-    const contactId = await drive.postForm('demo-request', { email, first_name: 'Bo', budget: 3000 });
-    await eventually(() => drive.inbox(email), (mails) => mails.length > 0);
-    await drive.track(email, 'demo_booked', { calendar: 'sales' });
-    const execution = await drive.finished('budget-router', contactId);
-
-    expect(execution.status).toBe('ABORTED');
-    const exit = (await eventually(() => drive.timeline(contactId), (t) => t.some((e) => e.type === 'journey.exited'))).find((e) => e.type === 'journey.exited');
-    expect(exit?.data).toMatchObject({ journeyId: 'budget-router', reason: 'goal', detail: 'event demo_booked' });
-    expect(await drive.sent(contactId)).toEqual(['nurture-1']);
-  });
-
   it('enrols a contact once: a second demo request within the cool-down starts nothing', { timeout: 60_000 }, async () => {
     const email = person('twice');
     await drive.identify(email, { email, first_name: 'Tom' });
@@ -98,7 +63,9 @@ describe('budget-router through npm start\'s parts', () => {
     await drive.finished('budget-router', contactId);
     await drive.postForm('demo-request', { email, first_name: 'Tom', budget: 8000 });
     await eventually(() => drive.timeline(contactId), (t) => t.filter((e) => e.type === 'form.submitted').length === 2);
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    // The reactor has decided on the second post once the stream is drained past it: an enrolment would have started
+    // its execution (before the reactor's commit) and appended journey.entered by then.
+    await drive.idle();
 
     expect(runtime.stepFunctions.executions().filter((e) => e.name.includes(contactId))).toHaveLength(1);
     expect((await drive.timeline(contactId)).filter((e) => e.type === 'journey.entered')).toHaveLength(1);
@@ -122,20 +89,24 @@ describe('welcome', () => {
 describe('trial-expiry', () => {
   it('starts from the daily sweep three days before trial_ends_at and sends on the day', { timeout: 60_000 }, async () => {
     const email = person('trial');
-    const today = new Date().toISOString().slice(0, 10);
-    const ends = new Date(Date.now() + 3 * 86_400_000).toISOString().slice(0, 10);
+    const now = Date.now();
+    const today = new Date(now).toISOString().slice(0, 10);
+    const ends = new Date(now + 3 * 86_400_000).toISOString().slice(0, 10);
     const contactId = await drive.identify(email, { email, first_name: 'Tess', trialEndsAt: ends });
     await eventually(
       async () => (await drive.db.send(new GetCommand({ TableName: runtime.tableName, Key: keys.dateIndex(contactId, 'trial_ends_at'), ConsistentRead: true }))).Item,
       (item) => item !== undefined,
     );
 
-    const swept = (await runtime.invoke('journeySweep', { day: today })) as { requested: number };
+    await runtime.invoke('journeySweep', { day: today });
     const again = (await runtime.invoke('journeySweep', { day: today })) as { requested: number };
     const execution = await drive.finished('trial-expiry', contactId);
 
-    expect(swept.requested).toBeGreaterThanOrEqual(1);
+    // The runtime also runs the sweep itself (at start and every minute), so the one request may be that run's: what
+    // matters is that the day's sweeps asked once, whoever ran first, and a sweep of the same day asks nothing more.
     expect(again.requested).toBe(0);
+    const requests = (await drive.timeline(contactId)).filter((e) => e.type === 'journey.enrollment_requested');
+    expect(requests).toEqual([expect.objectContaining({ data: expect.objectContaining({ journeyId: 'trial-expiry', source: 'date', date: ends }) })]);
     expect(execution.status).toBe('SUCCEEDED');
     // The simulator starts on 2026-11-23: the same trial, three days on.
     expect(drive.steps('trial-expiry', contactId)).toEqual(await simulatedSteps('trial-expiry', { first_name: 'Tess', trial_ends_at: '2026-11-26' }));
@@ -168,40 +139,5 @@ describe('journeys API through the gateway', () => {
 
     expect(list.journeys.map((j) => j.id).sort()).toEqual(['budget-router', 'cart-recovery', 'recycle-nurture', 'trial-expiry', 'welcome']);
     expect(one.mermaid).toMatch(/^flowchart TD/);
-  });
-});
-
-describe('exits', () => {
-  it('leaves the nurture sequence at once when the contact unsubscribes with one click', { timeout: 60_000 }, async () => {
-    const email = person('leaver');
-    await drive.identify(email, { email, first_name: 'Lee' });
-
-    const contactId = await drive.postForm('demo-request', { email, first_name: 'Lee', budget: 1500 });
-    const [first] = await eventually(() => drive.inbox(email), (mails) => mails.length > 0);
-    const unsubscribe = /href="([^"]*\/u\/[^"]+)"/.exec(first!.html)![1]!.replace(/&amp;/g, '&');
-    const oneClick = await fetch(unsubscribe, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: 'List-Unsubscribe=One-Click',
-    });
-    const execution = await drive.finished('budget-router', contactId);
-
-    expect(oneClick.status).toBe(200);
-    expect(execution.status).toBe('ABORTED');
-    const exit = (await eventually(() => drive.timeline(contactId), (t) => t.some((e) => e.type === 'journey.exited'))).find((e) => e.type === 'journey.exited');
-    expect(exit?.data).toMatchObject({ reason: 'unsubscribed' });
-    expect(await drive.sent(contactId)).toEqual(['nurture-1']);
-  });
-
-  it('leaves on a hard bounce from the mailbox simulator', { timeout: 60_000 }, async () => {
-    const email = 'bounce@simulator.amazonses.com';
-    await drive.identify(email, { email, first_name: 'Bounce' });
-
-    const contactId = await drive.postForm('demo-request', { email, first_name: 'Bounce', budget: 1500 });
-    const execution = await drive.finished('budget-router', contactId);
-
-    expect(execution.status).toBe('ABORTED');
-    const types = (await eventually(() => drive.timeline(contactId), (t) => t.some((e) => e.type === 'journey.exited'))).map((e) => e.type);
-    expect(types).toEqual(expect.arrayContaining(['email.bounced', 'journey.exited']));
   });
 });

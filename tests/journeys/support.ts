@@ -44,6 +44,15 @@ export function journeyDriver(runtime: Runtime) {
       });
       expect(response.status, await response.clone().text()).toBe(200);
     },
+    /**
+     * Waits until the stream functions (the reactor) have handled every event written before this call, and the SES
+     * events sent so far are delivered (`GET /dev/idle`, local/clock.ts). It does not wait for what those reactions
+     * start in turn: Step Functions executions, the CRM hand-off queue, or the events their handlers write later.
+     */
+    async idle() {
+      const response = await fetch(`${runtime.url}/dev/idle`);
+      expect(response.status, await response.clone().text()).toBe(200);
+    },
     async track(userId: string, event: string, properties: Record<string, unknown> = {}) {
       const response = await fetch(`${runtime.url}/v1/track`, { method: 'POST', headers: writeKey, body: JSON.stringify({ userId, event, properties }) });
       expect(response.status, await response.clone().text()).toBe(200);
