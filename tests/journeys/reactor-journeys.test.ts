@@ -200,7 +200,13 @@ describe('the reactor running journeys through Step Functions', () => {
     expect(stillRunning).toBe('RUNNING');
     expect(await status('budget-router', membership!.executionName)).toBe('SUCCEEDED');
     expect((await table.partition(`CONTACT#${contactId}`)).find((item) => item.SK === waitKey)).toBeUndefined();
-    expect(await store.membership(contactId, 'budget-router')).toMatchObject({ status: 'completed' });
+    // The completion is recorded by the status-change handler, called after the execution has ended (idle() only
+    // waits for the end, and the execution may have ended before it was called).
+    const completed = await eventually(async () => {
+      const recorded = await store.membership(contactId, 'budget-router');
+      return recorded?.status === 'completed' ? recorded : undefined;
+    });
+    expect(completed).toMatchObject({ status: 'completed' });
     expect((await timeline(contactId)).filter((e) => e.type === EventName.JourneyCompleted)).toHaveLength(1);
   });
 
