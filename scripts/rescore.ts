@@ -37,6 +37,6 @@ const summary = await rescoreAll({ db, tableName, rules: scoringRules, lifecycle
 console.log(
   `${dryRun ? 'Dry run: would rescore' : 'Rescored'} ${summary.contacts} contact(s), ${summary.events} event(s), with scoring rules version ${String(scoringRules.version)} and funnel version ${String(lifecycle.version)} in ${((Date.now() - started) / 1000).toFixed(1)} s
   score changes: ${summary.scoreChanged}
-  stage changes: ${summary.stageChanged} (${summary.stageForward} forward${dryRun ? '' : ', applied'}; ${summary.stageBackward} backward, never applied: stages only move forward)${dryRun ? '' : `\n  contacts written: ${summary.written}`}`,
+  stage changes: ${summary.stageChanged} (${summary.stageForward} forward${dryRun ? '' : ', applied'}; ${summary.stageBackward} backward, never applied: stages only move forward)${dryRun ? '' : `\n  contacts written: ${summary.written}\n  conflicts with concurrent changes: ${summary.conflicts} (each re-read and recomputed)${summary.skipped ? `; ${summary.skipped} contact(s) still changing were left as they are: run rescore again` : ''}`}`,
 );
 client.destroy();

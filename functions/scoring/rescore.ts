@@ -1,4 +1,5 @@
-import { QueryCommand, ScanCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, QueryCommand, ScanCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Contact } from '../contacts/domain/contact';
 import { parseContact, parseEvent, toItem } from '../contacts/dynamo-contacts';
 import { EventName } from '../shared/events';
@@ -32,7 +33,17 @@ export interface RescoreSummary {
   readonly stageForward: number;
   readonly stageBackward: number;
   readonly written: number;
+  /**
+   * Writes refused because the contact changed between rescore's read and its write (the reactor scored a new
+   * event, a form post changed an attribute): each time the contact is read again and recomputed.
+   */
+  readonly conflicts: number;
+  /** Contacts still changing after {@link MAX_ATTEMPTS} tries, left as the reactor wrote them: run rescore again. */
+  readonly skipped: number;
 }
+
+/** Tries per contact: a contact the reactor writes to this often in a few seconds is left for another run. */
+export const MAX_ATTEMPTS = 5;
 
 /**
  * Recomputes every contact's score and stage from its timeline with the current rules (`npm run rescore`). A
@@ -40,9 +51,13 @@ export interface RescoreSummary {
  * with a `stage.changed` event, so the reactor hands new MQLs off as usual. Stages never move backward: a contact
  * the new rules would place lower keeps its stage, and is counted. Event ids derive from the rules' version, so a
  * second run of the same version appends nothing twice.
+ *
+ * The reactor keeps scoring while rescore runs, so each write is conditional on the profile as it was read (its
+ * score, stage and `updatedAt`): if the reactor scored a new event in between, the write is refused rather than
+ * overwriting that event's points, and the contact is read again (consistently) and recomputed.
  */
 export async function rescoreAll(options: RescoreOptions): Promise<RescoreSummary> {
-  const totals = { contacts: 0, events: 0, scoreChanged: 0, stageChanged: 0, stageForward: 0, stageBackward: 0, written: 0 };
+  const totals = { contacts: 0, events: 0, scoreChanged: 0, stageChanged: 0, stageForward: 0, stageBackward: 0, written: 0, conflicts: 0, skipped: 0 };
   const segments = options.segments ?? 4;
   await Promise.all(
     Array.from({ length: segments }, async (_, segment) => {
@@ -59,7 +74,7 @@ export async function rescoreAll(options: RescoreOptions): Promise<RescoreSummar
           }),
         );
         for (const item of page.Items ?? []) {
-          await rescoreOne(parseContact(item), options, totals);
+          await rescoreOne(item, options, totals);
           totals.contacts++;
           options.onProgress?.(totals.contacts);
         }
@@ -88,23 +103,100 @@ async function timelineOf(db: DynamoDBDocumentClient, tableName: string, contact
   return events.sort((a, b) => a.occurredAt.localeCompare(b.occurredAt) || a.eventId.localeCompare(b.eventId));
 }
 
-async function rescoreOne(contact: Contact, options: RescoreOptions, totals: { -readonly [K in keyof RescoreSummary]: number }) {
-  const events = await timelineOf(options.db, options.tableName, contact.contactId);
-  const replayed = replayTimeline(options.rules, options.lifecycle, contact, events);
-  totals.events += replayed.events;
-  const storedStage = contact.stage ?? options.lifecycle.initial;
-  const scoreChanges = (contact.score?.total ?? 0) !== replayed.score.total || contact.score?.version !== replayed.score.version;
-  const stageChanges = storedStage !== replayed.stage;
-  const from = stageRank(options.lifecycle, storedStage);
-  const to = stageRank(options.lifecycle, replayed.stage);
-  const forward = stageChanges && to !== undefined && (from === undefined ? storedStage !== 'disqualified' : to > from);
-  if ((contact.score?.total ?? 0) !== replayed.score.total) totals.scoreChanged++;
-  if (stageChanges) {
+type Totals = { -readonly [K in keyof RescoreSummary]: number };
+
+/**
+ * Rescores one contact from its profile item as read (by the scan first, which may be stale: the condition catches
+ * that too), retrying from a consistent read while the write finds the profile changed.
+ */
+async function rescoreOne(item: Record<string, unknown>, options: RescoreOptions, totals: Totals) {
+  let read: Record<string, unknown> | undefined = item;
+  for (let attempt = 1; read; attempt++) {
+    const contact = parseContact(read);
+    const plan = planRescore(contact, await timelineOf(options.db, options.tableName, contact.contactId), options);
+    if (options.dryRun || !plan.write) return count(plan, totals);
+    try {
+      await options.db.send(new TransactWriteCommand({ TransactItems: [conditional(plan.write.profile, read), ...plan.write.events] }));
+      count(plan, totals);
+      totals.written++;
+      return;
+    } catch (error) {
+      const reason = error instanceof TransactionCanceledException ? error.CancellationReasons?.[0]?.Code : undefined;
+      if (reason !== 'ConditionalCheckFailed') throw error;
+      totals.conflicts++;
+      if (attempt >= MAX_ATTEMPTS) {
+        totals.skipped++;
+        return;
+      }
+      read = await profileItem(options, contact.contactId);
+    }
+  }
+}
+
+async function profileItem(options: RescoreOptions, contactId: string): Promise<Record<string, unknown> | undefined> {
+  const { Item } = await options.db.send(new GetCommand({ TableName: options.tableName, Key: keys.profile(contactId), ConsistentRead: true }));
+  return Item;
+}
+
+/**
+ * The profile update, only if the profile is still as read: the same score (the whole map, compared as DynamoDB
+ * compares maps), stage and `updatedAt` (attributes feed the fit rules). The stored values are compared, not the
+ * parsed ones, so a field the schema does not know cannot make every attempt conflict.
+ */
+function conditional(update: ProfileUpdate, read: Record<string, unknown>) {
+  const conditions = ['attribute_exists(PK)'];
+  const values: Record<string, unknown> = { ...update.ExpressionAttributeValues };
+  const same = (attribute: string, placeholder: string) => {
+    if (read[attribute] === undefined) {
+      conditions.push(`attribute_not_exists(${attribute})`);
+    } else {
+      conditions.push(`${attribute} = ${placeholder}`);
+      values[placeholder] = read[attribute];
+    }
+  };
+  same('score', ':readScore');
+  same('stage', ':readStage');
+  same('updatedAt', ':readUpdatedAt');
+  return { Update: { ...update, ConditionExpression: conditions.join(' AND '), ExpressionAttributeValues: values } };
+}
+
+interface ProfileUpdate {
+  readonly TableName: string;
+  readonly Key: Record<string, string>;
+  readonly UpdateExpression: string;
+  readonly ExpressionAttributeValues: Record<string, unknown>;
+}
+
+interface Plan {
+  readonly events: number;
+  readonly scoreChanged: boolean;
+  readonly stageChanged: boolean;
+  readonly forward: boolean;
+  /** Absent when nothing changes. */
+  readonly write?: { readonly profile: ProfileUpdate; readonly events: readonly { Put: { TableName: string; Item: Record<string, unknown> } }[] };
+}
+
+function count(plan: Plan, totals: Totals) {
+  totals.events += plan.events;
+  if (plan.scoreChanged) totals.scoreChanged++;
+  if (plan.stageChanged) {
     totals.stageChanged++;
-    if (forward) totals.stageForward++;
+    if (plan.forward) totals.stageForward++;
     else totals.stageBackward++;
   }
-  if (options.dryRun || (!scoreChanges && !forward)) return;
+}
+
+/** What rescoring the contact from this timeline changes, and the writes that record it. */
+function planRescore(contact: Contact, events: readonly TimelineEvent[], options: RescoreOptions): Plan {
+  const replayed = replayTimeline(options.rules, options.lifecycle, contact, events);
+  const storedStage = contact.stage ?? options.lifecycle.initial;
+  const scoreChanges = (contact.score?.total ?? 0) !== replayed.score.total || contact.score?.version !== replayed.score.version;
+  const stageChanged = storedStage !== replayed.stage;
+  const from = stageRank(options.lifecycle, storedStage);
+  const to = stageRank(options.lifecycle, replayed.stage);
+  const forward = stageChanged && to !== undefined && (from === undefined ? storedStage !== 'disqualified' : to > from);
+  const plan = { events: replayed.events, scoreChanged: (contact.score?.total ?? 0) !== replayed.score.total, stageChanged, forward };
+  if (!scoreChanges && !forward) return plan;
 
   const at = options.now.toISOString();
   const seed = `${contact.contactId}:${String(options.rules.version)}`;
@@ -143,21 +235,11 @@ async function rescoreOne(contact: Contact, options: RescoreOptions, totals: { -
     values[':stage'] = replayed.stage;
     values[':at'] = at;
   }
-  await options.db.send(
-    new TransactWriteCommand({
-      TransactItems: [
-        {
-          Update: {
-            TableName: options.tableName,
-            Key: keys.profile(contact.contactId),
-            UpdateExpression: `SET ${sets.join(', ')}`,
-            ConditionExpression: 'attribute_exists(PK)',
-            ExpressionAttributeValues: values,
-          },
-        },
-        ...derived.map((event) => ({ Put: { TableName: options.tableName, Item: toItem(event) } })),
-      ],
-    }),
-  );
-  totals.written++;
+  return {
+    ...plan,
+    write: {
+      profile: { TableName: options.tableName, Key: keys.profile(contact.contactId), UpdateExpression: `SET ${sets.join(', ')}`, ExpressionAttributeValues: values },
+      events: derived.map((event) => ({ Put: { TableName: options.tableName, Item: toItem(event) } })),
+    },
+  };
 }
