@@ -28,34 +28,34 @@ describe('DynamoDB Local', () => {
     // Prepare
     const parent = spawn(process.execPath, ['--import', 'tsx', 'tests/local/dynamodb-local-parent.ts'], {
       cwd: root,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['pipe', 'pipe', 'pipe'],
     });
     let output = '';
     parent.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     parent.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
     const exited = once(parent, 'exit');
     let port: number | undefined;
-    let java: number[] = [];
     while (!port && parent.exitCode === null) {
       const found = /port (\d+)/.exec(output)?.[1];
-      if (found) {
-        port = Number(found);
-        java = dynamoDbLocalOn(port);
-      }
-      await sleep(2);
+      if (found) port = Number(found);
+      else await sleep(10);
     }
+    // Read while it runs: once the parent crashes, its DynamoDB Local is killed and its /proc entry goes.
+    const java = port ? dynamoDbLocalOn(port) : [];
+    const processGroup = java.length === 1 ? readFileSync(`/proc/${java[0]}/stat`, 'utf8').split(') ')[1]!.split(' ')[2] : undefined;
 
-    // Act
+    // Act: the parent crashes when told to, once its DynamoDB Local has been seen running.
+    parent.stdin.end('crash\n');
     const [code] = (await exited) as [number | null];
 
     // Assess
     expect(port, output).toBeDefined();
     expect(java).toHaveLength(1);
     // Its own group: a Ctrl-C meant for the parent's group does not reach it.
-    expect(readFileSync(`/proc/${java[0]}/stat`, 'utf8').split(') ')[1]!.split(' ')[2]).toBe(String(java[0]));
+    expect(processGroup).toBe(String(java[0]));
     expect(code).toBe(1);
     expect(output).toContain('crash on purpose');
-    for (let i = 0; i < 100 && dynamoDbLocalOn(port!).length > 0; i++) await sleep(50);
+    for (const deadline = Date.now() + 20_000; Date.now() < deadline && dynamoDbLocalOn(port!).length > 0; ) await sleep(50);
     expect(dynamoDbLocalOn(port!)).toEqual([]);
   });
 });
