@@ -51,7 +51,8 @@ const lead = (provider: string) =>
     'score 35 ≥ 30 and fit 35 ≥ 15',
     new Date('2026-11-24T12:00:00.000Z'),
   );
-const local = { allowLoopback: true, timeoutMs: 2_000 };
+/** The fake third parties answer in-process: a generous timeout, so a busy machine never turns an answer into a failure. */
+const local = { allowLoopback: true, timeoutMs: 10_000 };
 
 describe('Salesforce adapter', () => {
   it('upserts a Lead by our external id field with a bearer token, the required fields and the explanation', async () => {

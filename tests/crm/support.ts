@@ -65,7 +65,8 @@ export async function createDeal(receiver: CrmReceiver, contactIds: readonly str
 export function handOffDepsFor(table: TestTable, receiver: CrmReceiver, overrides: Partial<HandOffDeps> = {}): HandOffDeps & { logger: ReturnType<typeof memoryLogger> } {
   return {
     store: new DynamoCrmStore(table.documentClient, table.tableName),
-    crm: new HubSpotCrm({ accessToken: 'local-hubspot-token', baseUrl: receiver.url }, { allowLoopback: true, timeoutMs: 2_000 }),
+    // In-process receiver: a generous timeout, so a busy machine never turns a hand-off into CrmUnavailable.
+    crm: new HubSpotCrm({ accessToken: 'local-hubspot-token', baseUrl: receiver.url }, { allowLoopback: true, timeoutMs: 10_000 }),
     rules: scoringRules,
     lifecycle,
     clock,

@@ -23,8 +23,12 @@ beforeAll(async () => {
 });
 afterAll(async () => receiver.close());
 
-/** The local HubSpot, read with the adapter the handler uses (a short timeout, as in the Lambda). */
-const localHubSpot = (): DealContacts => new HubSpotCrm({ accessToken: 'local-hubspot-token', baseUrl: receiver.url }, { allowLoopback: true, timeoutMs: 300 });
+/**
+ * The local HubSpot, read with the adapter the handler uses. The timeout is generous, so a busy machine never turns a
+ * lookup the test expects to succeed into a 503; the timeout test passes a short one, below the delay it injects.
+ */
+const localHubSpot = (timeoutMs = 10_000): DealContacts =>
+  new HubSpotCrm({ accessToken: 'local-hubspot-token', baseUrl: receiver.url }, { allowLoopback: true, timeoutMs });
 
 const handler = (dealContacts: () => Promise<DealContacts | undefined> = async () => localHubSpot()) =>
   makeCrmWebhookHandler({
@@ -230,7 +234,7 @@ describe('POST /webhooks/crm/hubspot with deal events', () => {
     const dealId = await createDeal(receiver, [crmId]);
     await injectFault(receiver, { delayMs: 1_000, times: 2 });
 
-    const result = await handler()(hubSpotRequest(JSON.stringify([dealChange(1001, dealId, 'closedlost')])), lambdaContext());
+    const result = await handler(async () => localHubSpot(300))(hubSpotRequest(JSON.stringify([dealChange(1001, dealId, 'closedlost')])), lambdaContext());
 
     expect(result.statusCode).toBe(503);
     expect(await feedbackOf(contactId)).toEqual([]);
