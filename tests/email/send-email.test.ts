@@ -439,13 +439,25 @@ describe('the journey enrolment', () => {
   });
 
   it('waits for a membership the reactor records a moment after the execution started, then sends', async () => {
+    // Prepare: the membership lands right after the send's first read found none (not after a fixed pause, which a
+    // busy machine could stretch past the send's own wait).
     const { contactId } = await createContact(table);
+    const store = new DynamoEmailStore(table.documentClient, table.tableName);
+    let reads = 0;
+    const late = Object.assign(Object.create(store) as DynamoEmailStore, {
+      loadForSend: async (...args: Parameters<DynamoEmailStore['loadForSend']>) => {
+        const state = await store.loadForSend(...args);
+        if (++reads === 1) await enrol(table, contactId);
+        return state;
+      },
+    });
 
-    const sending = makeSendEmailTask(sendDeps(table, ses))(step(contactId));
-    await new Promise((done) => setTimeout(done, 300));
-    await enrol(table, contactId);
+    // Act
+    const output = await makeSendEmailTask(sendDeps(table, ses, { store: late }))(step(contactId));
 
-    expect(await sending).toMatchObject({ outcome: 'sent' });
+    // Assess: it read again after waiting, and sent
+    expect(reads).toBeGreaterThan(1);
+    expect(output).toMatchObject({ outcome: 'sent' });
     expect(await ses.emails()).toHaveLength(1);
   });
 
