@@ -1,12 +1,13 @@
 import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { metricPartition } from '../shared/keys';
+import { metricPartition, metricValueRange, parseMetricValueSk } from '../shared/keys';
 import { shardsOf } from './domain/counters';
 import { EVENT_COUNTER_SHARDS } from './domain/metrics';
 import type { Metrics } from './metrics';
 
 /**
  * Daily counters in the single table: one Query per shard over the date range (`SK BETWEEN from AND to`), so a
- * report costs O(shards) requests and O(days × shards) items, whatever the number of contacts.
+ * report costs O(shards) requests and O(days × shards) items, whatever the number of contacts; per-value counters
+ * the same way, O(days × values × shards) small items.
  */
 export class DynamoMetrics implements Metrics {
   /** Items read so far (the benchmark reports it). */
@@ -28,6 +29,16 @@ export class DynamoMetrics implements Metrics {
     return this.read(metric, shardsOf(metric), from, to);
   }
 
+  async byValue(metric: string, from: string, to: string): Promise<Map<string, Map<string, Record<string, number>>>> {
+    const days = new Map<string, Map<string, Record<string, number>>>();
+    for (const [sk, counts] of await this.read(metric, shardsOf(metric), ...metricValueRange(from, to))) {
+      const { day, value } = parseMetricValueSk(sk);
+      days.set(day, (days.get(day) ?? new Map<string, Record<string, number>>()).set(value, counts));
+    }
+    return days;
+  }
+
+  /** The items of `metric`'s shards with `SK BETWEEN from AND to`, by SK, each counter summed over the shards. */
   private async read(metric: string, shards: number, from: string, to: string): Promise<Map<string, Record<string, number>>> {
     const totals = new Map<string, Record<string, number>>();
     await Promise.all(

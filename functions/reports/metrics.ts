@@ -7,4 +7,9 @@ export interface Metrics {
    * in range), shards summed (`shardsOf(metric)`): day → counter name → value. Also counts the items read.
    */
   counters(metric: string, from: string, to: string): Promise<Map<string, Record<string, number>>>;
+  /**
+   * Every counter of a per-value metric's items (one per day and value, `keys.metricValue`) from `from` to `to`
+   * (inclusive), shards summed: day → value → counter name → value. Also counts the items read.
+   */
+  byValue(metric: string, from: string, to: string): Promise<Map<string, Map<string, Record<string, number>>>>;
 }

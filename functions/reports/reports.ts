@@ -1,9 +1,10 @@
 import * as z from 'zod';
 import { BadRequest } from '../shared/http';
-import { GAUGE_DAY, ReportMetric, STAY_DAYS_CAP, monthlyMetric } from './domain/counters';
+import { GAUGE_DAY, LEAD_DIMENSIONS, ReportMetric, STAY_DAYS_CAP, leadsByMetric, monthlyMetric, type LeadDimension } from './domain/counters';
 import {
   costReport,
   countersByPeriod,
+  dimensionCounters,
   emailReport,
   funnelByPeriod,
   funnelReport,
@@ -11,6 +12,7 @@ import {
   journeysReport,
   leadScoresReport,
   leadsReport,
+  mergeCounters,
   splitRange,
   stackPeriods,
   stalledAsOf,
@@ -19,6 +21,7 @@ import {
   type Granularity,
   type Program,
   type ReportTable,
+  type ValueCounters,
 } from './domain/reports';
 import { mergePrograms } from './domain/programs';
 import type { Metrics } from './metrics';
@@ -41,7 +44,7 @@ export const ReportQuery = z
     /** funnel: days in a stage after which a contact counts as stalled. */
     stalledDays: z.coerce.number().int().min(1).max(STAY_DAYS_CAP - 1).default(14),
     /** leads: one row per value of this attribution dimension. */
-    by: z.enum(['source', 'medium', 'campaign', 'form']).optional(),
+    by: z.enum(LEAD_DIMENSIONS).optional(),
     touch: z.enum(['first', 'last']).default('first'),
     format: z.enum(['json', 'csv']).default('json'),
   })
@@ -82,14 +85,29 @@ const addDays = (day: string, days: number) => new Date(Date.parse(`${day}T00:00
  * A metric kept per month too, over a range: whole months from the monthly items, the days around them from the
  * daily ones (keys are days either way, so the sums are the same; per-day detail is lost inside whole months).
  */
-async function rangeCounters(metrics: Metrics, metric: string, from: string, to: string): Promise<Map<string, Record<string, number>>> {
+function rangeCounters(metrics: Metrics, metric: string, from: string, to: string): Promise<Map<string, Record<string, number>>> {
+  return splitRead((m, first, last) => metrics.counters(m, first, last), metric, from, to);
+}
+
+/** {@link rangeCounters} for any reader of a metric's items by day (daily counters, per-value counters). */
+async function splitRead<T>(read: (metric: string, from: string, to: string) => Promise<Map<string, T>>, metric: string, from: string, to: string): Promise<Map<string, T>> {
   const { head, months, tail } = splitRange(from, to);
   const parts = await Promise.all([
-    head ? metrics.counters(metric, ...head) : new Map<string, Record<string, number>>(),
-    months ? metrics.counters(monthlyMetric(metric), `${months[0]}-01`, `${months[1]}-01`) : new Map<string, Record<string, number>>(),
-    tail ? metrics.counters(metric, ...tail) : new Map<string, Record<string, number>>(),
+    head ? read(metric, ...head) : new Map<string, T>(),
+    months ? read(monthlyMetric(metric), `${months[0]}-01`, `${months[1]}-01`) : new Map<string, T>(),
+    tail ? read(metric, ...tail) : new Map<string, T>(),
   ]);
   return new Map(parts.flatMap((part) => [...part]));
+}
+
+/**
+ * A lead dimension's per-value counters (`leads.by.<dim>`) over a range: every day's items for rows per day or week,
+ * otherwise whole months from the month items (a year by campaign: 12 items per campaign, not 365).
+ */
+function leadValues(metrics: Metrics, dimension: LeadDimension, from: string, to: string, granularity: Granularity | undefined): Promise<ValueCounters> {
+  const metric = leadsByMetric(dimension);
+  if (granularity === 'day' || granularity === 'week') return metrics.byValue(metric, from, to);
+  return splitRead((m, first, last) => metrics.byValue(m, first, last), metric, from, to);
 }
 
 /** Reads the counters one report needs (O(days × shards) items, never a contact) and computes it. */
@@ -122,14 +140,13 @@ export async function runReport(name: ReportName, query: ReportQuery, deps: Repo
       );
       return funnelReport(funnel, stalled, deps.funnel);
     }
-    case 'leads':
-      return leadsReport(await metrics.counters(ReportMetric.leads, from, to), {
-        from,
-        to,
-        granularity: granularity ?? 'day',
-        touch: query.touch,
-        ...(query.by ? { by: query.by } : {}),
-      });
+    case 'leads': {
+      const options = { from, to, granularity: granularity ?? 'day', touch: query.touch } as const;
+      if (!query.by) return leadsReport(await metrics.counters(ReportMetric.leads, from, to), options);
+      // Attribution lives in one item per day and value, not in the `leads` items (see leadsByMetric).
+      const values = await leadValues(metrics, query.by, from, to, options.granularity);
+      return leadsReport(dimensionCounters(query.by, values), { ...options, by: query.by });
+    }
     case 'email': {
       const email = await periodCounters(metrics, ReportMetric.email, from, to, granularity);
       return granularity ? stackPeriods(periods(email, granularity), emailReport) : emailReport(email);
@@ -138,7 +155,13 @@ export async function runReport(name: ReportName, query: ReportQuery, deps: Repo
       return leadScoresReport(await metrics.counters(ReportMetric.leadScores, `${from.slice(0, 7)}-01`, to), { from, to });
     case 'cost': {
       if (granularity && granularity !== 'month') throw new UnsupportedGranularity(name, granularity, ['month']);
-      const [leads, apiPrograms] = await Promise.all([metrics.counters(ReportMetric.leads, from, to), deps.programs.list()]);
+      // MQLs by journey from the `leads` items, by last-touch campaign from the campaign's per-value items.
+      const [leadItems, campaigns, apiPrograms] = await Promise.all([
+        metrics.counters(ReportMetric.leads, from, to),
+        leadValues(metrics, 'campaign', from, to, granularity),
+        deps.programs.list(),
+      ]);
+      const leads = mergeCounters(leadItems, dimensionCounters('campaign', campaigns));
       const programs = mergePrograms(deps.filePrograms ?? [], apiPrograms);
       if (!granularity) return costReport(leads, programs, { from, to });
       return stackPeriods(periods(leads, 'month'), (counters, month) =>

@@ -7,6 +7,7 @@
  * | email uniqueness     | EMAIL#<normalized>          | EMAIL                 |
  * | timeline event       | CONTACT#<contactId>         | EVENT#<eventId>       |
  * | daily metric counter | METRIC#<metric>#<shard>     | <yyyy-mm-dd>          |
+ * | per-value counter    | METRIC#<metric>#<shard>     | <yyyy-mm-dd>#<encodeURIComponent(value)> |
  * | journey membership   | CONTACT#<contactId>         | JOURNEY#<journeyId>   |
  * | journey wait (token) | CONTACT#<contactId>         | WAIT#<execution>#<step> |
  * | date index (sweeps)  | CONTACT#<contactId>         | INDEX#DATE#<attribute> | GSI1: DATE#<attr>#<mm-dd> / <yyyy>#<contactId>
@@ -20,12 +21,20 @@
  *
  * A metric's counters for a date range are one Query per shard (`SK BETWEEN from AND to`), never one read per
  * day. Shards spread a counter that every event writes over several partitions; see `metricShards`.
+ *
+ * A counter whose dimension has open-ended values (a lead's UTM source, which anyone posting a form chooses) is one
+ * small item per day and value instead of an attribute per value on the day's item, which a flood of distinct
+ * values would grow past DynamoDB's 400 KB item limit. Its values for a date range are still one Query per shard,
+ * `SK BETWEEN <from> AND <to>$` (`metricValueRange`): the day is a fixed-width prefix and `#` sorts just before
+ * `$`, so the range holds every value of every day in it and nothing else. The value is URI-encoded: no `#` in
+ * it, and at most 60 characters of any text (`dimensionValue`) stay far below the 1,024-byte sort key limit.
  */
 export const keys = {
   profile: (contactId: string) => ({ PK: `CONTACT#${contactId}`, SK: 'PROFILE' }),
   email: (normalizedEmail: string) => ({ PK: `EMAIL#${normalizedEmail}`, SK: 'EMAIL' }),
   event: (contactId: string, eventId: string) => ({ PK: `CONTACT#${contactId}`, SK: `${EVENT_PREFIX}${eventId}` }),
   metric: (metric: string, shard: number, day: string) => ({ PK: metricPartition(metric, shard), SK: day }),
+  metricValue: (metric: string, shard: number, day: string, value: string) => ({ PK: metricPartition(metric, shard), SK: metricValueSk(day, value) }),
   membership: (contactId: string, journeyId: string) => ({ PK: `CONTACT#${contactId}`, SK: `JOURNEY#${journeyId}` }),
   wait: (contactId: string, executionName: string, stepId: string) => ({
     PK: `CONTACT#${contactId}`,
@@ -50,4 +59,20 @@ export const DATE_INDEX_PREFIX = 'INDEX#DATE#';
 
 export function metricPartition(metric: string, shard: number): string {
   return `METRIC#${metric}#${shard}`;
+}
+
+/** The SK of a per-value counter: its day (or month item's first day), `#`, the value URI-encoded. */
+export function metricValueSk(day: string, value: string): string {
+  return `${day}#${encodeURIComponent(value)}`;
+}
+
+/** The day and the value of a per-value counter's SK (see {@link metricValueSk}). */
+export function parseMetricValueSk(sk: string): { day: string; value: string } {
+  const at = sk.indexOf('#');
+  return { day: sk.slice(0, at), value: decodeURIComponent(sk.slice(at + 1)) };
+}
+
+/** The SK bounds (for `BETWEEN`) of every per-value counter from day `from` to day `to`, both inclusive. */
+export function metricValueRange(from: string, to: string): [string, string] {
+  return [from, `${to}$`];
 }

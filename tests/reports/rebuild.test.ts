@@ -6,10 +6,11 @@ import { DynamoReactorStore } from '../../functions/reactor/dynamo-reactor-store
 import type { JourneyStarter } from '../../functions/reactor/ports';
 import { makeReactor } from '../../functions/reactor/reactor';
 import { matchesFilter } from '../../functions/reactor/stream-filter';
-import { ReportMetric } from '../../functions/reports/domain/counters';
+import { ReportMetric, leadsByMetric } from '../../functions/reports/domain/counters';
+import { counterKey } from '../../functions/reports/domain/rebuild';
 import { DynamoMetrics } from '../../functions/reports/dynamo-metrics';
 import { differingItems, rebuildFromTable, storedCounters, withoutZeros, writeRebuild } from '../../functions/reports/rebuild';
-import { metricPartition } from '../../functions/shared/keys';
+import { keys, metricPartition, metricValueSk } from '../../functions/shared/keys';
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { EventName } from '../../functions/shared/events';
 import type { NewTimelineEvent } from '../../functions/shared/timeline';
@@ -115,6 +116,7 @@ describe('reports rebuild', () => {
 
     expect(rebuilt.contacts).toBe(24);
     expect([...live.keys()].some((key) => key.startsWith(`${ReportMetric.funnel}\u0000`))).toBe(true);
+    expect([...live.keys()].some((key) => key.startsWith(`${leadsByMetric('source')}\u0000`))).toBe(true);
     expect(Object.fromEntries(withoutZeros(rebuilt.counters))).toEqual(Object.fromEntries(live));
     const liveStates = (await table.scan()).filter((item) => item.SK === 'REPORTS');
     expect(liveStates).toHaveLength(24);
@@ -127,11 +129,13 @@ describe('reports rebuild', () => {
   it('replaces the stored counters with the rebuilt ones, leaving the reports unchanged', async () => {
     const metrics = new DynamoMetrics(table.documentClient, table.tableName);
     const before = await metrics.counters(ReportMetric.leads, '2026-10-01', '2026-12-31');
+    const sourcesBefore = await metrics.byValue(leadsByMetric('source'), '2026-10-01', '2026-12-31');
     const rebuilt = await rebuildFromTable(table.documentClient, table.tableName, countingRules);
 
     await writeRebuild(table.documentClient, table.tableName, rebuilt);
 
     expect(await metrics.counters(ReportMetric.leads, '2026-10-01', '2026-12-31')).toEqual(before);
+    expect(await metrics.byValue(leadsByMetric('source'), '2026-10-01', '2026-12-31')).toEqual(sourcesBefore);
     expect(Object.fromEntries(storedCounters(await table.scan()))).toEqual(Object.fromEntries(withoutZeros(rebuilt.counters)));
   }, 120_000);
 
@@ -148,14 +152,37 @@ describe('reports rebuild', () => {
     expect((await table.documentClient.send(new GetCommand({ TableName: table.tableName, Key: bot }))).Item).toEqual({ ...bot, count: 7 });
   }, 120_000);
 
+  it('drops the per-value attributes a leads item held before the per-value items, and deletes per-value items no timeline yields', async () => {
+    const add = (key: Record<string, string>, name: string) =>
+      table.documentClient.send(
+        new UpdateCommand({ TableName: table.tableName, Key: key, UpdateExpression: 'ADD #n :n', ExpressionAttributeNames: { '#n': name }, ExpressionAttributeValues: { ':n': 1 } }),
+      );
+    const day = '2026-10-02';
+    const leadsItem = keys.metric(ReportMetric.leads, 0, day);
+    const stale = keys.metricValue(leadsByMetric('source'), 0, day, 'no-such-source');
+    const live = (await table.documentClient.send(new GetCommand({ TableName: table.tableName, Key: leadsItem }))).Item;
+    // As a leads item looked before `leads.by.<dim>`: a counter per value among its attributes.
+    await add(leadsItem, 'new/source/from-before');
+    await add(stale, 'new');
+    const rebuilt = await rebuildFromTable(table.documentClient, table.tableName, countingRules);
+
+    expect(differingItems(storedCounters(rebuilt.existing), withoutZeros(rebuilt.counters)).sort()).toEqual(
+      [counterKey(ReportMetric.leads, 0, day), counterKey(leadsByMetric('source'), 0, metricValueSk(day, 'no-such-source'))].sort(),
+    );
+    await writeRebuild(table.documentClient, table.tableName, rebuilt);
+    expect((await table.documentClient.send(new GetCommand({ TableName: table.tableName, Key: leadsItem }))).Item).toEqual(live);
+    expect((await table.documentClient.send(new GetCommand({ TableName: table.tableName, Key: stale }))).Item).toBeUndefined();
+  }, 120_000);
+
   it('counts the seeded history as the marketer expects: new leads, unique human opens, machine opens apart', async () => {
     const metrics = new DynamoMetrics(table.documentClient, table.tableName);
     const leads = await metrics.counters(ReportMetric.leads, '2026-10-01', '2026-10-31');
+    const sources = await metrics.byValue(leadsByMetric('source'), '2026-10-01', '2026-10-31');
     const email = await metrics.counters(ReportMetric.email, '2026-10-01', '2026-10-31');
     const sum = (counters: Map<string, Record<string, number>>, name: string) => [...counters.values()].reduce((total, counts) => total + (counts[name] ?? 0), 0);
 
     expect(sum(leads, 'new')).toBe(24);
-    expect(sum(leads, 'new/source/google')).toBe(8);
+    expect([...sources.values()].reduce((total, byValue) => total + (byValue.get('google')?.new ?? 0), 0)).toBe(8);
     expect(sum(email, 'budget-router/nurture-1/nurture-1/sent')).toBe(24);
     expect(sum(email, 'budget-router/nurture-1/nurture-1/opens')).toBe(24);
     expect(sum(email, 'budget-router/nurture-1/nurture-1/uniqueOpens')).toBe(12);

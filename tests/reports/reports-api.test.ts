@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ReportMetric, monthlyMetric, shardsOf } from '../../functions/reports/domain/counters';
+import { ReportMetric, leadsByMetric, monthlyMetric, shardsOf } from '../../functions/reports/domain/counters';
 import { countUpdate } from '../../functions/reports/dynamo-report-state';
 import { DynamoMetrics } from '../../functions/reports/dynamo-metrics';
 import { DynamoPrograms } from '../../functions/reports/dynamo-programs';
@@ -7,6 +7,7 @@ import { makeGetReportHandler } from '../../functions/reports/get-report';
 import { makePutProgramCostsHandler } from '../../functions/reports/programs';
 import { ReportQuery, runReport } from '../../functions/reports/reports';
 import { staticToken } from '../../functions/shared/admin-auth';
+import { metricValueSk } from '../../functions/shared/keys';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { bodyOf, httpEvent, lambdaContext, memoryLogger } from '../support/http';
 import { createTestTable, type TestTable } from '../support/table';
@@ -87,6 +88,25 @@ describe('GET /reports/{name}', () => {
     expect((email.rows as unknown[][]).map((row) => row.slice(0, 5))).toEqual([['2026-10-01', 'budget-router', 'nurture-1', 'nurture-1', 10]]);
     expect(refused.statusCode).toBe(400);
     expect(bodyOf(refused).message).toMatch(/cost report/);
+  });
+
+  it('answers leads by source from the per-value items, a value with a slash or a hash as one row', async () => {
+    await count(leadsByMetric('source'), metricValueSk('2026-10-01', 'google'), { new: 2, 'stage/mql/first': 1 });
+    await count(leadsByMetric('source'), metricValueSk('2026-10-02', 'a/b#c'), { new: 1 });
+    await count(monthlyMetric(leadsByMetric('source')), metricValueSk('2026-10-01', 'google'), { new: 2, 'stage/mql/first': 1 });
+    await count(monthlyMetric(leadsByMetric('source')), metricValueSk('2026-10-01', 'a/b#c'), { new: 1 });
+
+    const daily = bodyOf(await get('leads', { from: '2026-10-01', to: '2026-10-02', by: 'source' }));
+    const monthly = bodyOf(await get('leads', { from: '2026-10-01', to: '2026-10-31', by: 'source', granularity: 'month' }));
+
+    expect(daily.rows).toEqual([
+      ['2026-10-01', 'google', 2, 1, 0, 0, 0],
+      ['2026-10-02', 'a/b#c', 1, 0, 0, 0, 0],
+    ]);
+    expect(monthly.rows).toEqual([
+      ['2026-10', 'a/b#c', 1, 0, 0, 0, 0],
+      ['2026-10', 'google', 2, 1, 0, 0, 0],
+    ]);
   });
 
   it('exports CSV', async () => {

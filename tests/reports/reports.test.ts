@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { Contact } from '../../functions/contacts/domain/contact';
 import type { Decision, DecisionOf } from '../../functions/reactor/domain/decisions';
-import { ReportMetric, monthlyMetric, reportRule, shardsOf } from '../../functions/reports/domain/counters';
+import { ReportMetric, leadsByMetric, monthlyMetric, reportRule, shardsOf, type LeadDimension } from '../../functions/reports/domain/counters';
 import { rebuildContact, type CounterItems } from '../../functions/reports/domain/rebuild';
 import {
   costReport,
+  dimensionCounters,
   emailReport,
   formatTable,
   funnelReport,
@@ -12,6 +13,7 @@ import {
   journeysReport,
   leadScoresReport,
   leadsReport,
+  mergeCounters,
   periodOf,
   periodsBetween,
   countersByPeriod,
@@ -22,6 +24,7 @@ import {
   stalledAsOf,
   toCsv,
   type DailyCounters,
+  type ValueCounters,
 } from '../../functions/reports/domain/reports';
 import type { ReportState } from '../../functions/reports/domain/report-state';
 import { EventName } from '../../functions/shared/events';
@@ -50,6 +53,10 @@ function countersOf(events: TimelineEvent[]): { counters: Map<string, Map<string
   return { counters, state };
 }
 
+/** A lead dimension's daily per-value counters, by SK (`<day>#<value>`). */
+const byValue = (counters: Map<string, Map<string, Record<string, number>>>, dimension: LeadDimension) =>
+  Object.fromEntries(counters.get(leadsByMetric(dimension)) ?? []);
+
 const ref = { messageId: 'm1', templateId: 'nurture-1', journeyId: 'budget-router', stepId: 'nurture-1' };
 
 describe('report counters rule', () => {
@@ -59,13 +66,11 @@ describe('report counters rule', () => {
       event(EventName.FormSubmitted, '2026-10-05T08:00:00.000Z', { formId: 'demo', fields: {}, utm: { utm_source: 'linkedin' } }),
     ]);
 
-    expect(counters.get(ReportMetric.leads)?.get('2026-10-01')).toEqual({
-      new: 1,
-      'new/source/google': 1,
-      'new/medium/cpc': 1,
-      'new/campaign/q4': 1,
-      'new/form/demo': 1,
-    });
+    expect(counters.get(ReportMetric.leads)?.get('2026-10-01')).toEqual({ new: 1 });
+    expect(byValue(counters, 'source')).toEqual({ '2026-10-01#google': { new: 1 } });
+    expect(byValue(counters, 'medium')).toEqual({ '2026-10-01#cpc': { new: 1 } });
+    expect(byValue(counters, 'campaign')).toEqual({ '2026-10-01#q4': { new: 1 } });
+    expect(byValue(counters, 'form')).toEqual({ '2026-10-01#demo': { new: 1 } });
     expect(counters.get(ReportMetric.leads)?.get('2026-10-05')).toBeUndefined();
   });
 
@@ -182,18 +187,57 @@ describe('report counters rule', () => {
       event(EventName.StageChanged, '2026-10-05T08:00:00.000Z', { from: 'subscriber', to: 'mql', reason: 'score' }),
     ]);
 
-    expect(counters.get(ReportMetric.leads)?.get('2026-10-05')).toEqual({
-      'stage/mql': 1,
-      'stage/mql/first/source/google': 1,
-      'stage/mql/first/medium/cpc': 1,
-      'stage/mql/first/campaign/q4': 1,
-      'stage/mql/first/form/newsletter': 1,
-      'stage/mql/last/source/linkedin': 1,
-      'stage/mql/last/medium/(none)': 1,
-      'stage/mql/last/campaign/spring': 1,
-      'stage/mql/last/form/webinar': 1,
-      'stage/mql/journey/budget-router': 1,
-    });
+    expect(counters.get(ReportMetric.leads)?.get('2026-10-05')).toEqual({ 'stage/mql': 1, 'stage/mql/journey/budget-router': 1 });
+    const movedOn = (dimension: LeadDimension) => Object.fromEntries(Object.entries(byValue(counters, dimension)).filter(([sk]) => sk.startsWith('2026-10-05#')));
+    expect(movedOn('source')).toEqual({ '2026-10-05#google': { 'stage/mql/first': 1 }, '2026-10-05#linkedin': { 'stage/mql/last': 1 } });
+    expect(movedOn('medium')).toEqual({ '2026-10-05#cpc': { 'stage/mql/first': 1 }, '2026-10-05#(none)': { 'stage/mql/last': 1 } });
+    expect(movedOn('campaign')).toEqual({ '2026-10-05#q4': { 'stage/mql/first': 1 }, '2026-10-05#spring': { 'stage/mql/last': 1 } });
+    expect(movedOn('form')).toEqual({ '2026-10-05#newsletter': { 'stage/mql/first': 1 }, '2026-10-05#webinar': { 'stage/mql/last': 1 } });
+  });
+
+  it('counts a touch that is both first and last in one item of its value, with both counters', () => {
+    const { counters } = countersOf([
+      event(EventName.FormSubmitted, '2026-10-01T08:00:00.000Z', { formId: 'demo', fields: {}, utm: { utm_source: 'google' } }),
+      event(EventName.StageChanged, '2026-10-02T08:00:00.000Z', { from: 'subscriber', to: 'mql', reason: 'score' }),
+    ]);
+
+    expect(byValue(counters, 'source')).toEqual({ '2026-10-01#google': { new: 1 }, '2026-10-02#google': { 'stage/mql/first': 1, 'stage/mql/last': 1 } });
+    expect(counters.get(monthlyMetric(leadsByMetric('source')))).toEqual(new Map([['2026-10-01#google', { new: 1, 'stage/mql/first': 1, 'stage/mql/last': 1 }]]));
+  });
+
+  it('keeps every leads item to the same few counters, however many distinct UTM values a day brings', () => {
+    /** The most counters any item of a `leads` metric gathers from `distinct` new leads with their own UTM values, each then an MQL and an SQL. */
+    const widestLeadsItem = (distinct: number) => {
+      const items: CounterItems = new Map();
+      for (let i = 0; i < distinct; i++) {
+        const lead = { ...contact, contactId: `lead-${i}` };
+        const utm = { utm_source: `source-${i}`, utm_medium: `medium-${i}`, utm_campaign: `campaign-${i}` };
+        rebuildContact(
+          lead,
+          [
+            { ...event(EventName.FormSubmitted, '2026-10-01T08:00:00.000Z', { formId: 'demo', fields: {}, utm }), contactId: lead.contactId },
+            { ...event(EventName.StageChanged, '2026-10-01T09:00:00.000Z', { from: 'subscriber', to: 'mql', reason: 'score' }), contactId: lead.contactId },
+            { ...event(EventName.StageChanged, '2026-10-01T10:00:00.000Z', { from: 'mql', to: 'sql', reason: 'crm' }), contactId: lead.contactId },
+          ],
+          [rule],
+          items,
+        );
+      }
+      const leadsItems = [...items.values()].filter(({ metric }) => metric === ReportMetric.leads || metric.startsWith('leads.by.'));
+      return Math.max(...leadsItems.map(({ counts }) => Object.keys(counts).length));
+    };
+
+    // `new`, `stage/mql/first`, `stage/mql/last`, `stage/sql/first`, `stage/sql/last` on a value's item.
+    expect(widestLeadsItem(3)).toBe(5);
+    expect(widestLeadsItem(3_000)).toBe(5);
+  });
+
+  it('cuts a UTM value at 60 characters without splitting an emoji in two, so its key can be written', () => {
+    const { counters } = countersOf([
+      event(EventName.FormSubmitted, '2026-10-01T08:00:00.000Z', { formId: 'demo', fields: {}, utm: { utm_source: `${'a'.repeat(59)}\u{1F600} and more` } }),
+    ]);
+
+    expect(Object.keys(byValue(counters, 'source'))).toEqual([`2026-10-01#${'a'.repeat(59)}`]);
   });
 
   it('keeps a gauge of contacts per journey step', () => {
@@ -207,6 +251,8 @@ describe('report counters rule', () => {
 });
 
 const days = (entries: Record<string, Record<string, number>>): DailyCounters => new Map(Object.entries(entries));
+const values = (entries: Record<string, Record<string, Record<string, number>>>): ValueCounters =>
+  new Map(Object.entries(entries).map(([day, byValue]) => [day, new Map(Object.entries(byValue))]));
 
 describe('reports', () => {
   it('groups days into ISO weeks and months', () => {
@@ -296,6 +342,33 @@ describe('reports', () => {
     expect(leadsReport(leads, { from: '2026-10-01', to: '2026-10-31', granularity: 'month', by: 'source' }).rows).toEqual([
       ['2026-10', 'google', 2, 1, 0, 0, 0],
       ['2026-10', 'linkedin', 1, 0, 0, 0, 0],
+    ]);
+  });
+
+  it('leads by a dimension and cost from the per-value counters, values with a slash included', () => {
+    const sources = values({
+      '2026-10-01': { google: { new: 2, 'stage/mql/first': 1 }, 'a/b': { new: 1, 'stage/mql/last': 1 } },
+      '2026-10-02': { google: { 'stage/mql/first': 1, 'stage/mql/last': 1 } },
+    });
+    const options = { from: '2026-10-01', to: '2026-10-31', granularity: 'month', by: 'source' } as const;
+
+    expect(leadsReport(dimensionCounters('source', sources), options).rows).toEqual([
+      ['2026-10', 'a/b', 1, 0, 0, 0, 0],
+      ['2026-10', 'google', 2, 2, 0, 0, 0],
+    ]);
+    expect(leadsReport(dimensionCounters('source', sources), { ...options, touch: 'last' }).rows).toEqual([
+      ['2026-10', 'a/b', 1, 1, 0, 0, 0],
+      ['2026-10', 'google', 2, 1, 0, 0, 0],
+    ]);
+    const campaigns = values({ '2026-10-02': { q4: { 'stage/mql/last': 3 } } });
+    const leads = mergeCounters(days({ '2026-10-02': { 'stage/mql': 3, 'stage/mql/journey/budget-router': 1 } }), dimensionCounters('campaign', campaigns));
+    const programs = [
+      { id: 'ads', campaign: 'q4', costs: [{ month: '2026-10', kind: 'ads', amount: 300 }] },
+      { id: 'nurture', journey: 'budget-router', costs: [] },
+    ];
+    expect(costReport(leads, programs, { from: '2026-10-01', to: '2026-10-31' }).rows).toEqual([
+      ['ads', 'ads', 300, 3, 100],
+      ['nurture', 'nurture', 0, 1, 0],
     ]);
   });
 

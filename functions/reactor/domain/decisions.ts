@@ -37,6 +37,7 @@ export type WriteDecision =
   | {
       readonly type: 'CountMetric';
       readonly metric: string;
+      /** The item's SK (`keys.metric`): a day, `current` for a gauge, or a day and a value (`metricValueSk`). */
       readonly day: string;
       readonly shard: number;
       readonly counts?: Readonly<Record<string, number>>;

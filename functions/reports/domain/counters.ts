@@ -1,13 +1,16 @@
 import type { DecisionOf, ReactorState, Rule } from '../../reactor/domain/decisions';
 import { EventName } from '../../shared/events';
 import { bucketOf } from '../../shared/hash';
+import { metricValueSk } from '../../shared/keys';
 import type { TimelineEvent } from '../../shared/timeline';
 import { REMEMBERED_MESSAGES, type Attribution, type ReportState } from './report-state';
 
 /**
  * The report counters. Each is one item per day (`METRIC#<metric>#<shard>` / `<yyyy-mm-dd>`) whose attributes are
  * the counters of every dimension (`entered/mql`, `budget-router/nurture-1/nurture-1/sent`, …), so a report over
- * a date range reads O(days × shards) items, whatever the number of dimensions or contacts.
+ * a date range reads O(days × shards) items, whatever the number of dimensions or contacts. Those dimensions are
+ * bounded (stages, journeys, templates: what the content declares). A dimension whose values anyone may choose (a
+ * lead's UTM source) is kept apart, one item per day and value (`leads.by.<dim>`), so no item grows with them.
  */
 export const ReportMetric = {
   /** Per stage: `entered/<stage>`, `forward/<stage>`, `dropped/<stage>`, `time/<stage>/<duration bucket>`. */
@@ -21,7 +24,12 @@ export const ReportMetric = {
   stageGauge: 'funnel.stages',
   /** Keyed by the day contacts LEFT a stage: `<stage>/<d>` = how many left it `d` whole UTC days after the day they entered it (`d` capped at {@link STAY_DAYS_CAP}). */
   stageStays: 'funnel.stays',
-  /** `new`, `new/<source|medium|campaign|form>/<value>`, `reopened`, `stage/<stage>`, `stage/<stage>/<first|last>/<dim>/<value>`, `stage/<stage>/journey/<id>`. */
+  /**
+   * `new`, `reopened`, `stage/<stage>`, `stage/<stage>/journey/<id>`; attribution by source, medium, campaign and
+   * form is in {@link leadsByMetric}'s items. Items written before those existed may also hold `new/<dim>/<value>`
+   * and `stage/<stage>/<first|last>/<dim>/<value>`: `npm run reports -- rebuild` moves them into the per-value
+   * items (until then, `by` rows miss those days).
+   */
   leads: 'leads',
   /** `<journey>/<step>/<template>/<measure>`; `-` for a transactional or API send's journey and step. */
   email: 'email',
@@ -50,14 +58,33 @@ export const REPORT_SHARDS: Readonly<Record<string, number>> = {
 export const shardsOf = (metric: string): number => REPORT_SHARDS[metric.replace(/@month$/, '')] ?? 1;
 
 /**
+ * The dimensions a lead is attributed by: the UTM source, medium and campaign of a touch (open-ended: anyone
+ * posting a form chooses them) and its form (bounded, but kept the same way so every `by` reads alike).
+ */
+export const LEAD_DIMENSIONS = ['source', 'medium', 'campaign', 'form'] as const;
+export type LeadDimension = (typeof LEAD_DIMENSIONS)[number];
+
+/**
+ * A lead's attribution by one dimension: `leads.by.<dim>`, one item per day and value (`METRIC#leads.by.<dim>#0` /
+ * `<yyyy-mm-dd>#<value>`, `keys.metricValue`, and per month), with `new` (new leads whose first touch had the value),
+ * `stage/<stage>/first` and `stage/<stage>/last` (stage entries by the touch the contact had when it moved): at most
+ * 1 + 2 × stages attributes, however many values a day brings.
+ */
+export const leadsByMetric = (dimension: LeadDimension): string => `leads.by.${dimension}`;
+
+/**
  * Metrics also kept per month (`<metric>@month`, SK the month's first day), in the same transaction: the reports
  * that sum over a range read whole months from these, so a year is 12 items per shard instead of 365.
  */
-export const MONTHLY_METRICS: ReadonlySet<string> = new Set([ReportMetric.funnel, ReportMetric.email, ReportMetric.journeys]);
+export const MONTHLY_METRICS: ReadonlySet<string> = new Set([ReportMetric.funnel, ReportMetric.email, ReportMetric.journeys, ...LEAD_DIMENSIONS.map(leadsByMetric)]);
 export const monthlyMetric = (metric: string): string => `${metric}@month`;
 
 /** Every metric the report rule writes (monthly ones included): the counters a rebuild recomputes and replaces. */
-export const REPORT_METRICS: ReadonlySet<string> = new Set([...Object.values(ReportMetric), ...[...MONTHLY_METRICS].map(monthlyMetric)]);
+export const REPORT_METRICS: ReadonlySet<string> = new Set([
+  ...Object.values(ReportMetric),
+  ...LEAD_DIMENSIONS.map(leadsByMetric),
+  ...[...MONTHLY_METRICS].map(monthlyMetric),
+]);
 
 /** The SK of a gauge (a counter with no day). */
 export const GAUGE_DAY = 'current';
@@ -127,7 +154,7 @@ function apply(event: TimelineEvent, state: ReportState, config: FunnelConfig, c
       };
       if (!state.first) {
         state.first = touch;
-        for (const dim of ['source', 'medium', 'campaign', 'form'] as const) counts.add(ReportMetric.leads, state.createdDay, attr('new', dim, touch[dim]));
+        for (const dim of LEAD_DIMENSIONS) counts.add(leadsByMetric(dim), state.createdDay, 'new', 1, touch[dim]);
       }
       if (hasCampaign || !state.last) state.last = touch;
       return;
@@ -148,7 +175,7 @@ function apply(event: TimelineEvent, state: ReportState, config: FunnelConfig, c
       if (event.data.reopened) counts.add(ReportMetric.leads, day, 'reopened');
       for (const [which, touch] of [['first', state.first], ['last', state.last]] as const) {
         if (!touch) continue;
-        for (const dim of ['source', 'medium', 'campaign', 'form'] as const) counts.add(ReportMetric.leads, day, attr('stage', to, which, dim, touch[dim]));
+        for (const dim of LEAD_DIMENSIONS) counts.add(leadsByMetric(dim), day, attr('stage', to, which), 1, touch[dim]);
       }
       for (const journeyId of Object.keys(state.steps)) counts.add(ReportMetric.leads, day, attr('stage', to, 'journey', journeyId));
       state.stage = to;
@@ -231,10 +258,11 @@ function apply(event: TimelineEvent, state: ReportState, config: FunnelConfig, c
 
 /**
  * A UTM value as a counter dimension: trimmed, lower-cased, at most 60 characters, so `Google` and `google ` count
- * together and one odd value cannot grow an item much (an item holds at most 400 KB: every distinct value is an attribute).
+ * together and a value's sort key stays short (`keys.metricValue`). A cut through an emoji drops its lone half,
+ * which no key could hold (URI-encoding it throws).
  */
 export function dimensionValue(value: string | undefined): string | undefined {
-  const clean = value?.trim().toLowerCase().slice(0, 60);
+  const clean = value?.trim().toLowerCase().slice(0, 60).replace(/[\uD800-\uDBFF]$/, '');
   return clean ? clean : undefined;
 }
 
@@ -284,16 +312,19 @@ class Counts {
     private readonly eventId: string,
   ) {}
 
-  add(metric: string, day: string, name: string, amount = 1): void {
+  /** Adds `amount` to counter `name` of `metric`'s item of `day`, or of `day` and `value` for a per-value metric. */
+  add(metric: string, day: string, name: string, amount = 1, value?: string): void {
     const shards = shardsOf(metric);
     // Gauges spread by contact (its +1 and -1 must meet in one shard's sum only overall; any shard will do) and
     // daily counters by event, both stable on a replay.
     const shard = shards === 1 ? 0 : bucketOf(day === GAUGE_DAY ? this.contactId : this.eventId, shards);
-    const key = `${metric}\u0000${shard}\u0000${day}`;
-    const item = this.items.get(key) ?? { metric, day, shard, counts: {} };
+    // The decision's `day` is the item's SK: the day, or the day and the value.
+    const sk = value === undefined ? day : metricValueSk(day, value);
+    const key = `${metric}\u0000${shard}\u0000${sk}`;
+    const item = this.items.get(key) ?? { metric, day: sk, shard, counts: {} };
     item.counts[name] = (item.counts[name] ?? 0) + amount;
     this.items.set(key, item);
-    if (MONTHLY_METRICS.has(metric)) this.add(monthlyMetric(metric), monthStart(day), name, amount);
+    if (MONTHLY_METRICS.has(metric)) this.add(monthlyMetric(metric), monthStart(day), name, amount, value);
   }
 
   decisions(): DecisionOf<'CountMetric'>[] {

@@ -19,7 +19,10 @@ export function metricOfPartition(pk: string): { metric: string; shard: number }
   return { metric: pk.slice('METRIC#'.length, shardAt), shard: Number(pk.slice(shardAt + 1)) };
 }
 
-/** Counter items by `metric`, `shard` and `day`, each with its counters (`count` for the plain event counters). */
+/**
+ * Counter items by `metric`, `shard` and `day`, each with its counters (`count` for the plain event counters). As
+ * in a CountMetric, `day` is the item's SK: a per-value counter's carries its value too (`metricValueSk`).
+ */
 export type CounterItems = Map<string, { metric: string; shard: number; day: string; counts: Record<string, number> }>;
 
 export const counterKey = (metric: string, shard: number, day: string) => `${metric}\u0000${shard}\u0000${day}`;

@@ -4,6 +4,9 @@ import { DURATION_BUCKETS_HOURS, SCORE_BUCKETS, parseAttr } from './counters';
 /** A metric's counters by day (shards summed): day → counter name → value. */
 export type DailyCounters = ReadonlyMap<string, Readonly<Record<string, number>>>;
 
+/** A per-value metric's counters by day and value (shards summed): day → value → counter name → value. */
+export type ValueCounters = ReadonlyMap<string, ReadonlyMap<string, Readonly<Record<string, number>>>>;
+
 export type Granularity = 'day' | 'week' | 'month';
 export type Cell = string | number | null;
 
@@ -203,13 +206,44 @@ export function funnelReport(funnel: DailyCounters, stalled: Readonly<Record<str
   return { columns: ['stage', 'entered', 'forward', 'dropped', 'conversion', 'medianDaysInStage', 'stalled'], rows };
 }
 
+/**
+ * One attribution dimension's per-value counters (`leads.by.<dim>` items: `new`, `stage/<stage>/<touch>`) named as
+ * the leads and cost reports read them: day → `new/<dim>/<value>`, `stage/<stage>/<touch>/<dim>/<value>`.
+ */
+export function dimensionCounters(dimension: string, values: ValueCounters): DailyCounters {
+  const days = new Map<string, Record<string, number>>();
+  for (const [day, byValue] of values) {
+    const sums = days.get(day) ?? {};
+    for (const [value, counts] of byValue) {
+      const suffix = `${encodeURIComponent(dimension)}/${encodeURIComponent(value)}`;
+      for (const [name, count] of Object.entries(counts)) sums[`${name}/${suffix}`] = (sums[`${name}/${suffix}`] ?? 0) + count;
+    }
+    days.set(day, sums);
+  }
+  return days;
+}
+
+/** Counters of the same days from several metrics as one: a name on the same day in two of them is summed. */
+export function mergeCounters(...parts: readonly DailyCounters[]): DailyCounters {
+  const days = new Map<string, Record<string, number>>();
+  for (const part of parts) {
+    for (const [day, counts] of part) {
+      const sums = days.get(day) ?? {};
+      for (const [name, value] of Object.entries(counts)) sums[name] = (sums[name] ?? 0) + value;
+      days.set(day, sums);
+    }
+  }
+  return new Map([...days].sort(([a], [b]) => a.localeCompare(b)));
+}
+
 /** The lifecycle stages the leads report counts entries to, as columns. */
 export const LEAD_STAGES = ['mql', 'sql', 'opportunity', 'customer'] as const;
 
 /**
  * **leads**: per period, new leads, reopened (recycled leads engaging again) and entries to MQL, SQL, opportunity
  * and customer. With `by` (`source`, `medium`, `campaign`, `form`), one row per period and value instead: new leads
- * by their first touch, and stage entries by the `touch` (`first` or `last`) the contact had when it moved.
+ * by their first touch, and stage entries by the `touch` (`first` or `last`) the contact had when it moved; `leads`
+ * then holds that dimension's counters (see {@link dimensionCounters}).
  */
 export function leadsReport(
   leads: DailyCounters,
@@ -372,7 +406,8 @@ export interface Program {
 /**
  * **cost**: per program, its costs in the months of the range, the MQLs attributed to it in the range (journey
  * membership or last-touch UTM campaign when they became MQL; a program with both counts each MQL once per
- * attribution kind, so give a program one of them) and the cost per MQL (null with no MQL).
+ * attribution kind, so give a program one of them) and the cost per MQL (null with no MQL). `leads` holds the
+ * `leads` counters and the campaign's (see {@link dimensionCounters}, {@link mergeCounters}).
  */
 export function costReport(leads: DailyCounters, programs: readonly Program[], options: { from: string; to: string; mqlStage?: string }): ReportTable {
   const sums = total(leads);
