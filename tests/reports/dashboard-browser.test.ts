@@ -25,8 +25,9 @@ async function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: await sparticuz.executablePath(), args: [...sparticuz.args, ...QUIET], headless: true });
 }
 
-const day = (daysAgo: number) => new Date(Date.now() - daysAgo * 86_400_000).toISOString().slice(0, 10);
-const range = `from=${day(DAYS - 1)}&to=${day(0)}`;
+const day = (daysAgo: number, now: number) => new Date(now - daysAgo * 86_400_000).toISOString().slice(0, 10);
+/** The seeded days, read as the seed starts (it counts its days back from the day it starts on, even past midnight). */
+let range: string;
 
 async function report(name: string): Promise<{ columns: string[]; rows: unknown[][] }> {
   const response = await fetch(`${app.url}/reports/${name}?${range}&granularity=day`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
@@ -42,6 +43,8 @@ beforeAll(async () => {
     env: { TIME_SCALE: '3600' },
   });
   const sesUrl = /Email inbox:\s+(\S+)/.exec(app.output())?.[1];
+  const seededAt = Date.now();
+  range = `from=${day(DAYS - 1, seededAt)}&to=${day(0, seededAt)}`;
   await seed({ url: app.url, ...(sesUrl ? { sesUrl } : {}), contacts: CONTACTS, days: DAYS }).catch((error: unknown) => {
     // Say why npm start went away, if it did.
     throw new Error(`seeding failed: ${String(error)}\n--- npm start output (tail) ---\n${app.output().slice(-4_000)}`);
