@@ -8,6 +8,7 @@ import { filePrograms } from '../functions/reports/program-content';
 import { differingItems, rebuildFromTable, storedCounters, withoutZeros, writeRebuild } from '../functions/reports/rebuild';
 import { REPORT_NAMES, ReportQuery, runReport, type ReportName } from '../functions/reports/reports';
 import { lifecycle } from '../functions/scoring/domain/content';
+import { journeys } from '../functions/journeys/journeys';
 import { localCredentials, localRegion } from '../local/dynamodb-local';
 
 /**
@@ -74,6 +75,7 @@ try {
       programs: new DynamoPrograms(db, tableName),
       filePrograms,
       funnel: { stages: lifecycle.stages.map((stage) => stage.id), sideStages: lifecycle.sideStages.map((stage) => stage.id) },
+      journeys,
     });
     if (flags.has('csv')) process.stdout.write(toCsv(table));
     else console.log(`${command} ${query.from} → ${query.to} (${query.granularity ?? 'whole range'})\n\n${formatTable(table)}`);

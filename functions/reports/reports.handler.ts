@@ -3,6 +3,7 @@ import { tokenFromEnv } from '../shared/admin-auth';
 import { documentClient } from '../shared/aws';
 import { parseEnv } from '../shared/env';
 import { createLogger } from '../shared/logger';
+import { journeys } from '../journeys/journeys';
 import { lifecycle } from '../scoring/domain/content';
 import type { HttpEvent } from '../shared/http';
 import { DynamoMetrics } from './dynamo-metrics';
@@ -24,6 +25,7 @@ const getReport = makeGetReportHandler({
   programs,
   filePrograms,
   funnel: { stages: lifecycle.stages.map((stage) => stage.id), sideStages: lifecycle.sideStages.map((stage) => stage.id) },
+  journeys,
   adminToken,
   logger,
 });

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { BadRequest } from '../shared/http';
-import { GAUGE_DAY, LEAD_DIMENSIONS, ReportMetric, STAY_DAYS_CAP, leadsByMetric, monthlyMetric, type LeadDimension } from './domain/counters';
+import { GAUGE_DAY, attr, parseAttr, LEAD_DIMENSIONS, ReportMetric, STAY_DAYS_CAP, leadsByMetric, monthlyMetric, type LeadDimension } from './domain/counters';
 import {
   costReport,
   countersByPeriod,
@@ -24,6 +24,8 @@ import {
   type ValueCounters,
 } from './domain/reports';
 import { mergePrograms } from './domain/programs';
+import type { Journey } from '../journeys/domain/journey-file';
+import { placeInWaits } from '../journeys/domain/positions';
 import type { Metrics } from './metrics';
 
 export const REPORT_NAMES = ['funnel', 'leads', 'email', 'lead-scores', 'cost', 'journeys'] as const;
@@ -75,6 +77,11 @@ export interface ReportDeps {
   /** Programs from `content/programs.yaml`; the API's costs win per program and month (see {@link mergePrograms}). */
   readonly filePrograms?: readonly Program[];
   readonly funnel: FunnelStages;
+  /**
+   * The journeys, to place the step gauge's contacts in the wait they sit in (functions/journeys/domain/positions.ts);
+   * without them, contacts show at the step that last marked them.
+   */
+  readonly journeys?: ReadonlyMap<string, Journey>;
 }
 
 /** The last day a counter could be kept for: a range up to it reads every counter after a day. */
@@ -172,7 +179,7 @@ export async function runReport(name: ReportName, query: ReportQuery, deps: Repo
       const journeys = await periodCounters(metrics, ReportMetric.journeys, from, to, granularity);
       if (granularity) return stackPeriods(periods(journeys, granularity), (counters) => journeysReport(counters, undefined));
       const active = await metrics.counters(ReportMetric.journeySteps, GAUGE_DAY, GAUGE_DAY);
-      return journeysReport(journeys, active.get(GAUGE_DAY) ?? {});
+      return journeysReport(journeys, placeGauge(active.get(GAUGE_DAY) ?? {}, deps.journeys));
     }
   }
 }
@@ -183,4 +190,19 @@ export async function runReport(name: ReportName, query: ReportQuery, deps: Repo
  */
 function periodCounters(metrics: Metrics, metric: string, from: string, to: string, granularity: Granularity | undefined) {
   return granularity === 'day' || granularity === 'week' ? metrics.counters(metric, from, to) : rangeCounters(metrics, metric, from, to);
+}
+
+/** The step gauge (`<journey>/<step>` = contacts) with each journey's marks placed in the wait the contacts sit in. */
+function placeGauge(gauge: Readonly<Record<string, number>>, journeys: ReadonlyMap<string, Journey> | undefined): Record<string, number> {
+  if (!journeys) return { ...gauge };
+  const byJourney = new Map<string, Record<string, number>>();
+  for (const [name, value] of Object.entries(gauge)) {
+    const [journeyId, step] = parseAttr(name);
+    if (!journeyId || !step || value <= 0) continue;
+    const steps = byJourney.get(journeyId) ?? byJourney.set(journeyId, {}).get(journeyId)!;
+    steps[step] = (steps[step] ?? 0) + value;
+  }
+  return Object.fromEntries(
+    [...byJourney].flatMap(([journeyId, steps]) => Object.entries(placeInWaits(journeys.get(journeyId), steps)).map(([step, n]) => [attr(journeyId, step), n])),
+  );
 }

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ReportMetric, leadsByMetric, monthlyMetric, shardsOf } from '../../functions/reports/domain/counters';
+import { GAUGE_DAY, ReportMetric, attr, leadsByMetric, monthlyMetric, shardsOf } from '../../functions/reports/domain/counters';
+import { journeys } from '../../functions/journeys/journeys';
 import { countUpdate } from '../../functions/reports/dynamo-report-state';
 import { DynamoMetrics } from '../../functions/reports/dynamo-metrics';
 import { DynamoPrograms } from '../../functions/reports/dynamo-programs';
@@ -159,5 +160,26 @@ describe('GET /reports/{name}', () => {
       ['nurture', 'Nurture program', 800, 1, 800],
       ['webinar-ads', 'webinar-ads', 450, 0, null],
     ]);
+  });
+
+  it('shows the contacts active in a journey at the wait they sit in, when the journeys are known', async () => {
+    // Prepare: the step gauge as the reactor leaves it (marks at the emails), spread over the two shards
+    await count(ReportMetric.journeySteps, GAUGE_DAY, { [attr('budget-router', 'nurture-1')]: 3, [attr('budget-router', 'start')]: 1 }, 0);
+    await count(ReportMetric.journeySteps, GAUGE_DAY, { [attr('budget-router', 'nurture-1')]: 2, [attr('budget-router', 'nurture-2')]: 1 }, 1);
+    const deps = {
+      metrics: new DynamoMetrics(table.documentClient, table.tableName),
+      programs: new DynamoPrograms(table.documentClient, table.tableName),
+      funnel: { stages: [], sideStages: [] },
+    };
+    const query = ReportQuery.parse({ from: '2026-10-01', to: '2026-10-01' });
+
+    // Act
+    const placed = await runReport('journeys', query, { ...deps, journeys });
+    const marked = await runReport('journeys', query, deps);
+
+    // Assess: columns … active, activeBySteps
+    const row = (table: { rows: unknown[][] }) => table.rows.find((r) => r[0] === 'budget-router')!.slice(-2);
+    expect(row(placed)).toEqual([7, 'start:1, wait-click-1:5, wait-click-2:1']);
+    expect(row(marked)).toEqual([7, 'nurture-1:5, nurture-2:1, start:1']);
   });
 });
