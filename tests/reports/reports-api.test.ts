@@ -178,7 +178,7 @@ describe('GET /reports/{name}', () => {
     const marked = await runReport('journeys', query, deps);
 
     // Assess: columns … active, activeBySteps
-    const row = (table: { rows: unknown[][] }) => table.rows.find((r) => r[0] === 'budget-router')!.slice(-2);
+    const row = (table: { rows: readonly (readonly unknown[])[] }) => table.rows.find((r) => r[0] === 'budget-router')!.slice(-2);
     expect(row(placed)).toEqual([7, 'start:1, wait-click-1:5, wait-click-2:1']);
     expect(row(marked)).toEqual([7, 'nurture-1:5, nurture-2:1, start:1']);
   });
