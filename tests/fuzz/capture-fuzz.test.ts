@@ -27,6 +27,9 @@ import { createTestTable, type TestTable } from '../support/table';
 const seed = process.env.FUZZ_SEED === 'random' ? Date.now() ^ (Math.random() * 0x7fffffff) : Number(process.env.FUZZ_SEED ?? 20261125);
 const scale = Number(process.env.FUZZ_RUNS ?? 1);
 fc.configureGlobal({ seed });
+// fast-check names the seed of a failing property; a random seed is also printed here, so a failure of the checks
+// after the properties (what was stored, how many posts reached the store) can be replayed with FUZZ_SEED too.
+if (process.env.FUZZ_SEED === 'random') console.log(`capture-fuzz: FUZZ_SEED=${seed}`);
 
 let table: TestTable;
 let gateway: Gateway;
