@@ -1,14 +1,9 @@
-import { lookup } from 'node:dns/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { checkUrl, isPublicAddress } from './domain/ssrf';
+import { ForbiddenDestination, OutboundFailed, send as sendGuarded, type OutboundHttpOptions } from '../shared/outbound-http';
 import { CrmRejected, CrmUnavailable, ForbiddenCrmUrl } from './errors';
 
-export interface OutboundOptions {
-  /** Locally only: the local receiver listens on loopback over http. */
-  readonly allowLoopback: boolean;
-  /** @default 8000 */
-  readonly timeoutMs?: number;
-}
+/** `allowLoopback` (the local receiver), `timeoutMs` (default 8000) and, for tests, the `resolve` the guard uses. */
+export type OutboundOptions = OutboundHttpOptions;
 
 export interface OutboundResponse {
   readonly status: number;
@@ -16,44 +11,53 @@ export interface OutboundResponse {
 }
 
 /**
- * One HTTP call to a CRM with plain `fetch` (no vendor SDK: the HubSpot and Salesforce SDKs would add hundreds of
- * kilobytes to the bundle for three endpoints). The URL passes the SSRF guard first, including the addresses its
- * host resolves to; 429, 5xx, timeouts and network errors throw {@link CrmUnavailable} (with Retry-After), any
- * other non-2xx throws {@link CrmRejected}. Response bodies never reach error messages: they may echo personal data.
+ * One HTTP call to a CRM over `node:https` (no vendor SDK: the HubSpot and Salesforce SDKs would add hundreds of
+ * kilobytes to the bundle for three endpoints), through the shared SSRF guard: the URL is checked, and the socket
+ * connects only to the addresses that were checked, so a rebinding host cannot slip a private address in between
+ * ({@link ForbiddenCrmUrl}). 429, 5xx, timeouts and network errors throw {@link CrmUnavailable} (with Retry-After);
+ * any other non-2xx, a redirect included (never followed), throws {@link CrmRejected}. Response bodies never reach
+ * error messages: they may echo personal data.
  */
 export async function send(
   url: string,
   init: { method: string; headers: Record<string, string>; body?: string },
   options: OutboundOptions,
 ): Promise<OutboundResponse> {
-  const verdict = checkUrl(url, options);
-  if (!verdict.ok) throw new ForbiddenCrmUrl(`refused outbound URL (${verdict.reason})`);
-  const host = verdict.url.hostname.replace(/^\[|\]$/g, '');
-  if (!options.allowLoopback) {
-    const addresses = await lookup(host, { all: true }).catch(() => {
-      throw new CrmUnavailable(`cannot resolve ${host}`);
-    });
-    if (addresses.some((a) => !isPublicAddress(a.address))) throw new ForbiddenCrmUrl(`${host} resolves to a private address`);
-  }
-  let response: Response;
+  const path = pathOf(url);
+  let response;
   try {
-    response = await fetch(verdict.url, { ...init, redirect: 'error', signal: AbortSignal.timeout(options.timeoutMs ?? 8_000) });
+    response = await sendGuarded(url, init, options);
   } catch (error) {
-    const reason = error instanceof Error && error.name === 'TimeoutError' ? 'timed out' : 'network error';
-    throw new CrmUnavailable(`${init.method} ${verdict.url.pathname} ${reason}`);
+    if (error instanceof ForbiddenDestination) throw new ForbiddenCrmUrl(error.message);
+    if (error instanceof OutboundFailed && error.reason === 'cannot resolve') throw new CrmUnavailable(`cannot resolve ${hostOf(url)}`);
+    const reason = error instanceof OutboundFailed ? error.reason : 'network error';
+    throw new CrmUnavailable(`${init.method} ${path} ${reason}`);
   }
-  const text = await response.text().catch(() => '');
-  if (response.status === 429 || response.status >= 500) {
-    throw new CrmUnavailable(`${init.method} ${verdict.url.pathname} answered ${response.status}`, response.status, retryAfterMs(response.headers.get('retry-after')));
+  const { status, text } = response;
+  if (status === 429 || status >= 500) {
+    throw new CrmUnavailable(`${init.method} ${path} answered ${status}`, status, retryAfterMs(headerValue(response.headers['retry-after'])));
   }
-  if (!response.ok) throw new CrmRejected(`${init.method} ${verdict.url.pathname} answered ${response.status}`, response.status);
+  if (status < 200 || status >= 300) throw new CrmRejected(`${init.method} ${path} answered ${status}`, status);
   let body: unknown = undefined;
   try {
     body = text ? JSON.parse(text) : undefined;
   } catch {
     body = text;
   }
-  return { status: response.status, body };
+  return { status, body };
+}
+
+/** The URL's path for error messages (never its query: it may carry an id or a token). */
+function pathOf(url: string): string {
+  return URL.canParse(url) ? new URL(url).pathname : '';
+}
+
+function hostOf(url: string): string {
+  return URL.canParse(url) ? new URL(url).hostname.replace(/^\[|\]$/g, '') : '';
+}
+
+function headerValue(value: string | string[] | undefined): string | null {
+  return (Array.isArray(value) ? value[0] : value) ?? null;
 }
 
 /** Retry-After in milliseconds: seconds or an HTTP date. */

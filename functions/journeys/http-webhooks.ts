@@ -1,49 +1,38 @@
 import { createHmac } from 'node:crypto';
-import { lookup } from 'node:dns/promises';
-import { checkUrl, isPublicAddress } from '../crm/domain/ssrf';
+import { ForbiddenDestination, OutboundFailed, send, type OutboundHttpOptions } from '../shared/outbound-http';
 import type { WebhookSender } from './ports';
 import { WebhookRejected, WebhookUnavailable } from './journey-step';
 
 /**
- * Posts journey webhooks with plain `fetch`, signed like Stripe's: `Nurture-Signature: t=<unix seconds>,v1=<hex
- * HMAC-SHA256 of "<t>.<body>">`, so receivers can check origin and freshness. URLs pass the SSRF guard (https,
- * no private or loopback addresses, including what the host resolves to) unless `allowLoopback` (local runtime).
+ * Posts journey webhooks over `node:https`, signed like Stripe's: `Nurture-Signature: t=<unix seconds>,v1=<hex
+ * HMAC-SHA256 of "<t>.<body>">`, so receivers can check origin and freshness. Calls go through the shared SSRF guard
+ * (https, and a connection only to the public addresses the host was checked to resolve to, so DNS rebinding cannot
+ * reach the metadata service) unless `allowLoopback` (local runtime). A redirect is refused, never followed.
  */
 export class HttpWebhooks implements WebhookSender {
   constructor(
     private readonly secret: () => Promise<string>,
-    private readonly options: { readonly allowLoopback: boolean; readonly timeoutMs?: number },
+    private readonly options: OutboundHttpOptions,
   ) {}
 
   async post(url: string, body: string, idempotencyKey: string): Promise<{ status: number }> {
-    const verdict = checkUrl(url, this.options);
-    if (!verdict.ok) throw new WebhookRejected(`refused webhook URL (${verdict.reason})`);
-    if (!this.options.allowLoopback) {
-      const host = verdict.url.hostname.replace(/^\[|\]$/g, '');
-      const addresses = await lookup(host, { all: true }).catch(() => {
-        throw new WebhookUnavailable(`cannot resolve ${host}`);
-      });
-      if (addresses.some((a) => !isPublicAddress(a.address))) throw new WebhookRejected(`${host} resolves to a private address`);
-    }
     const timestamp = Math.floor(Date.now() / 1_000);
     const signature = createHmac('sha256', await this.secret()).update(`${timestamp}.${body}`).digest('hex');
+    const headers = {
+      'content-type': 'application/json',
+      'idempotency-key': idempotencyKey,
+      'nurture-signature': `t=${timestamp},v1=${signature}`,
+    };
+    let status: number;
     try {
-      const response = await fetch(verdict.url, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'idempotency-key': idempotencyKey,
-          'nurture-signature': `t=${timestamp},v1=${signature}`,
-        },
-        body,
-        redirect: 'error',
-        signal: AbortSignal.timeout(this.options.timeoutMs ?? 8_000),
-      });
-      await response.arrayBuffer().catch(() => undefined);
-      return { status: response.status };
+      ({ status } = await send(url, { method: 'POST', headers, body }, this.options));
     } catch (error) {
-      throw new WebhookUnavailable(`POST ${verdict.url.pathname} failed: ${error instanceof Error ? error.name : 'error'}`);
+      if (error instanceof ForbiddenDestination) throw new WebhookRejected(error.message);
+      // The path only: a webhook URL's query may carry the receiver's token.
+      throw new WebhookUnavailable(`POST ${new URL(url).pathname} failed: ${error instanceof OutboundFailed ? error.reason : 'error'}`);
     }
+    if (status >= 300 && status < 400) throw new WebhookRejected(`webhook answered ${status} (redirects are not followed)`);
+    return { status };
   }
 }
 

@@ -241,4 +241,36 @@ describe('outbound URL guard', () => {
       ForbiddenCrmUrl,
     );
   });
+
+  it('refuses, as ForbiddenCrmUrl and without connecting, a public-looking host whose DNS answers 127.0.0.1 when the call connects', async () => {
+    // Prepare: the third party listens on 127.0.0.1; the names below resolve there only through this resolver.
+    const crm = await thirdParty(() => ({ status: 200, body: { id: 'should-not-happen', access_token: 'nope' } }));
+    const port = new URL(crm.url).port;
+    const rebound = { allowLoopback: false, resolve: async () => [{ address: '127.0.0.1', family: 4 }] };
+
+    // Act
+    const webhook = new WebhookCrm({ url: `https://hooks.example:${port}/lead`, secret: 'a-shared-secret-of-some-length' }, rebound).upsert(lead('webhook'), 'k');
+    const token = new ClientCredentialsTokens({ tokenUrl: `https://login.example:${port}/services/oauth2/token`, clientId: 'id', clientSecret: 'secret' }, rebound).token();
+    const hubspot = new HubSpotCrm({ accessToken: 't', baseUrl: `https://api.example:${port}` }, rebound).upsert(lead('hubspot'));
+
+    // Assess
+    await expect(webhook).rejects.toThrow(new ForbiddenCrmUrl('hooks.example resolves to a private address'));
+    await expect(token).rejects.toBeInstanceOf(ForbiddenCrmUrl);
+    await expect(hubspot).rejects.toBeInstanceOf(ForbiddenCrmUrl);
+    expect(crm.seen).toEqual([]);
+  });
+
+  it('answers a redirect as CrmRejected, without following it', async () => {
+    const hook = await thirdParty(() => ({ status: 307, headers: { location: 'http://169.254.169.254/latest/meta-data' } }));
+    const call = new WebhookCrm({ url: hook.url, secret: 'a-shared-secret-of-some-length' }, local).upsert(lead('webhook'), 'k');
+    await expect(call).rejects.toMatchObject({ name: 'CrmRejected', status: 307 });
+    expect(hook.seen).toHaveLength(1);
+  });
+
+  it('keeps the answer\'s body out of the error message (it may echo personal data)', async () => {
+    const hook = await thirdParty((seen) => ({ status: 400, body: { error: 'bad lead', echo: JSON.parse(seen.body).lead.email } }));
+    const error = await new WebhookCrm({ url: `${hook.url}/hooks/lead`, secret: 'a-shared-secret-of-some-length' }, local).upsert(lead('webhook'), 'k').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CrmRejected);
+    expect((error as Error).message).toBe('POST /hooks/lead answered 400');
+  });
 });

@@ -418,6 +418,26 @@ describe('webhook URLs in AWS', () => {
     await expect(webhooks.post('https://10.0.0.8/hook', '{}', 'k')).rejects.toMatchObject({ name: 'WebhookRejected' });
     expect(received).toEqual([]);
   });
+
+  it('refuses a public-looking host whose DNS answers a loopback address when the call connects (DNS rebinding)', async () => {
+    const rebound = new HttpWebhooks(async () => SECRET, { allowLoopback: false, resolve: async () => [{ address: '127.0.0.1', family: 4 }] });
+    received.length = 0;
+
+    await expect(rebound.post(`https://hooks.example:${new URL(receiverUrl).port}/hooks/journey`, '{}', 'k')).rejects.toMatchObject({
+      name: 'WebhookRejected',
+      message: 'hooks.example resolves to a private address',
+    });
+    expect(received).toEqual([]);
+  });
+
+  it('fails with WebhookRejected on a redirect, without following it', async () => {
+    const contactId = await contactWith();
+    answer = 302;
+    received.length = 0;
+
+    await expect(journeyStep()({ op: 'webhook', ...context(contactId, 'notify'), url: receiverUrl })).rejects.toMatchObject({ name: 'WebhookRejected' });
+    expect(received).toHaveLength(1);
+  });
 });
 
 describe('recordFailure', () => {

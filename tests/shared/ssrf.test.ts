@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkUrl, isPublicAddress } from '../../functions/crm/domain/ssrf';
+import { checkUrl, isAllowedAddress, isPublicAddress } from '../../functions/shared/ssrf';
 
 describe('SSRF guard', () => {
   it('allows https to public hosts', () => {
@@ -30,5 +30,12 @@ describe('SSRF guard', () => {
   it('tells public addresses from private, CGNAT, link-local and mapped ones', () => {
     expect(['8.8.8.8', '2606:4700::1111'].map(isPublicAddress)).toEqual([true, true]);
     expect(['172.16.0.1', '100.64.0.1', '0.0.0.0', '::ffff:127.0.0.1', 'fe80::1', '::1'].map(isPublicAddress)).toEqual([false, false, false, false, false, false]);
+  });
+
+  it('lets a connection go to loopback addresses only when loopback is allowed, and never to other private ones', () => {
+    const loopbackOrNot = ['127.0.0.1', '127.8.9.10', '::1', '::ffff:127.0.0.1', '10.0.0.1', '169.254.169.254', 'fd00:ec2::254'];
+    expect(loopbackOrNot.map((a) => isAllowedAddress(a, { allowLoopback: true }))).toEqual([true, true, true, true, false, false, false]);
+    expect(loopbackOrNot.map((a) => isAllowedAddress(a, { allowLoopback: false }))).toEqual([false, false, false, false, false, false, false]);
+    expect(isAllowedAddress('8.8.8.8', { allowLoopback: false })).toBe(true);
   });
 });

@@ -1,7 +1,8 @@
 /**
- * Where an outbound CRM call may go. In AWS: https only, and never to a private, loopback, link-local or otherwise
- * internal address (the instance metadata service, a VPC neighbour); locally, loopback over http is allowed too, for
- * the local receiver. Pure: the adapter resolves the host and asks {@link isPublicAddress} about each address.
+ * Where an outbound call to a user-configured URL (a CRM, a journey's webhook) may go. In AWS: https only, and never
+ * to a private, loopback, link-local or otherwise internal address (the instance metadata service, a VPC neighbour);
+ * locally, loopback over http is allowed too, for the local receiver. Pure: `outbound-http.ts` resolves the host as
+ * it connects and asks {@link isAllowedAddress} about each address it is about to connect to.
  */
 export type UrlVerdict = { readonly ok: true; readonly url: URL } | { readonly ok: false; readonly reason: string };
 
@@ -23,7 +24,17 @@ export function checkUrl(raw: string, options: { readonly allowLoopback: boolean
 }
 
 function isLoopback(host: string): boolean {
-  return host === 'localhost' || /^127\./.test(host) || host === '::1' || host === '0:0:0:0:0:0:0:1';
+  return host === 'localhost' || isLoopbackAddress(host);
+}
+
+/** Whether a resolved IP address is loopback (127.0.0.0/8, ::1, or 127.x mapped into IPv6). */
+export function isLoopbackAddress(address: string): boolean {
+  return /^(?:::ffff:)?127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/i.test(address) || address === '::1' || address === '0:0:0:0:0:0:0:1';
+}
+
+/** Whether a connection may go to this resolved address: a public one, or loopback when the local runtime allows it. */
+export function isAllowedAddress(address: string, options: { readonly allowLoopback: boolean }): boolean {
+  return isPublicAddress(address) || (options.allowLoopback && isLoopbackAddress(address));
 }
 
 function isIpLiteral(host: string): boolean {
