@@ -98,8 +98,9 @@ type Local = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
  * The runtime's development endpoints, served by the local gateway only (they are not in the route registry, so
  * never deployed) and only to callers on this machine:
  * - `GET /dev/clock` → `{ now, offsetMs }`; `POST /dev/clock` with `{"at": ISO}` or `{"reset": true}` moves it.
- * - `GET /dev/idle` answers once the stream functions have handled everything written before the call, and the
- *   SES events sent so far are delivered (503 if that takes over a minute).
+ * - `GET /dev/idle` answers once the stream functions have handled everything written before the call, the SES
+ *   events and CRM hand-offs that set off are delivered, and the stream has handled their writes too (503 if a
+ *   drain takes over a minute). Journey executions sitting in a wait are not waited for.
  */
 export function devClockPages(clock: VirtualClock, idle: () => Promise<boolean>): Record<string, Local> {
   const answer = (res: ServerResponse, status: number, body: unknown) => {

@@ -253,12 +253,16 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
         ...(await import('./dashboard')).dashboardPages(root),
         ...devClockPages(clock, async () => {
           const marker = (id: string) => ({ PK: { S: DRAIN_PK }, SK: { S: id } });
-          const drained = await drain.drained({
-            write: async (id) => void (await dynamoDb.send(new PutItemCommand({ TableName: tableName, Item: marker(id) }))),
-            remove: async (id) => void (await dynamoDb.send(new DeleteItemCommand({ TableName: tableName, Key: marker(id) }))),
-          });
-          await sesEvents.idle();
-          return drained;
+          const drainStream = () =>
+            drain.drained({
+              write: async (id) => void (await dynamoDb.send(new PutItemCommand({ TableName: tableName, Item: marker(id) }))),
+              remove: async (id) => void (await dynamoDb.send(new DeleteItemCommand({ TableName: tableName, Key: marker(id) }))),
+            });
+          // The stream first; then what its reactions set off (SES events of the emails sent, CRM hand-offs queued),
+          // whose own writes go through the stream again. Journeys in a wait are not waited for: they may wait days.
+          if (!(await drainStream())) return false;
+          await Promise.all([sesEvents.idle(), handOffQueue.idle()]);
+          return drainStream();
         }),
       },
       health: async () => {

@@ -79,7 +79,10 @@ interface Execution {
    * after it see a time 3 days later.
    */
   aheadMs: number;
+  /** Resolves once the run has ended and its status change has been delivered. */
   done: Promise<void>;
+  /** Set when `done` resolves: the end is recorded (the status alone changes before the delivery). */
+  settled?: boolean;
 }
 
 interface PendingToken {
@@ -91,7 +94,10 @@ interface PendingToken {
 export interface LocalStepFunctions {
   readonly endpoint: string;
   readonly port: number;
-  /** Resolves when no execution is running (tests and the simulator wait on it). */
+  /**
+   * Resolves when no execution is running and every ended one's status change has been delivered (tests and the
+   * simulator wait on it).
+   */
   idle(): Promise<void>;
   executions(): readonly Readonly<Execution>[];
   stop(): Promise<void>;
@@ -158,7 +164,9 @@ export async function startLocalStepFunctions(options: LocalStepFunctionsOptions
       done: Promise.resolve(),
     };
     executions.set(arn, execution);
-    execution.done = run(execution, machine.definition, parsed);
+    execution.done = run(execution, machine.definition, parsed).finally(() => {
+      execution.settled = true;
+    });
     return execution;
   };
 
@@ -353,16 +361,18 @@ export async function startLocalStepFunctions(options: LocalStepFunctionsOptions
     executions: () => [...executions.values()],
     async idle() {
       for (;;) {
-        const running = [...executions.values()].filter((e) => e.status === 'RUNNING');
-        if (running.length === 0) return;
-        await Promise.race(running.map((e) => e.done));
+        // Not the status: it changes (and StopExecution sets ABORTED) before the run ends and its change is delivered.
+        const unsettled = [...executions.values()].filter((e) => !e.settled);
+        if (unsettled.length === 0) return;
+        await Promise.race(unsettled.map((e) => e.done));
       }
     },
     async stop() {
       stopping = true;
       for (const execution of executions.values()) if (execution.status === 'RUNNING') abortExecution(execution);
       // A task in flight finishes on its own; never wait on one for long.
-      await Promise.race([Promise.allSettled([...executions.values()].map((e) => e.done)), new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
+      // (15 s: on a loaded machine a local Lambda may take seconds; the runtime closes SES and DynamoDB after this.)
+      await Promise.race([Promise.allSettled([...executions.values()].map((e) => e.done)), new Promise((resolve) => setTimeout(resolve, 15_000).unref())]);
       await closeServer(server);
     },
   };

@@ -144,7 +144,11 @@ beforeAll(async () => {
     account: ACCOUNT,
     stateMachines: new Map(Object.entries(machines)),
     invoke: (key, input) => functions[key]!(input),
-    onStatusChange: async (event) => void statusChanges.push(event),
+    // Delivered a little late, as EventBridge → a Lambda is: idle() must wait for it, not only for the status.
+    onStatusChange: async (event) => {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      statusChanges.push(event);
+    },
     timeScale: 86_400,
   });
   client = new SFNClient({ endpoint: sfn.endpoint, region: REGION, credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: 1 });
@@ -163,10 +167,7 @@ async function describeExecution(executionArn: string) {
   return client.send(new DescribeExecutionCommand({ executionArn }));
 }
 
-/**
- * Resolves once the execution's run has settled and its status change was delivered. `idle()` only waits until no
- * execution is RUNNING, and a stopped one is ABORTED from the StopExecution call on, before its run has settled.
- */
+/** Resolves once this one execution's run has settled and its status change was delivered. */
 async function settled(executionArn: string) {
   const execution = sfn.executions().find((e) => e.arn === executionArn);
   expect(execution, executionArn).toBeDefined();
@@ -300,6 +301,14 @@ describe('the local Step Functions endpoint', () => {
     await settled(executionArn!);
 
     expect(statusChanges.find((e) => e.detail.executionArn === executionArn)).toMatchObject({ detail: { status: 'SUCCEEDED' } });
+  });
+
+  it('is idle only once every ended execution\'s status change has been delivered', async () => {
+    const { executionArn } = await start('greet', 'greet-idle', { name: 'Di' });
+
+    await sfn.idle();
+
+    expect(statusChanges.filter((e) => e.detail.executionArn === executionArn).map((e) => e.detail.status)).toEqual(['SUCCEEDED']);
   });
 
   it('passes a three-day Wait on a scaled clock, and the next state sees the time three days on', async () => {
