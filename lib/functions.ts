@@ -114,10 +114,11 @@ export const functions = {
     entry: 'functions/crm/hand-off.handler.ts',
     description: 'Journey hand-off step: upserts the contact in the CRM with its score explanation',
     trigger: { kind: 'task' },
-    // Reads of the profile and the idempotency record; one TransactWriteItems (idempotency record, profile, CRM
-    // link item, crm.handed_off event) to record it; a ConditionCheck and Put to append crm.handoff_failed or
-    // crm.handoff_skipped; the hand-off queue to park a hand-off the CRM could not take.
-    bindings: { table: { actions: ['GetItem', 'PutItem', 'UpdateItem', 'ConditionCheckItem'] }, crmSecret: true, handOffQueue: true },
+    // Reads of the profile and the idempotency record; a conditional Put of the contact's hand-off lease; one
+    // TransactWriteItems (idempotency record, profile, CRM link item, crm.handed_off event, Delete of the lease) to
+    // record it, or a conditional Delete of the lease when it skips or fails; a ConditionCheck and Put to append
+    // crm.handoff_failed or crm.handoff_skipped; the hand-off queue to park a hand-off the CRM could not take.
+    bindings: { table: { actions: ['GetItem', 'PutItem', 'UpdateItem', 'ConditionCheckItem', 'DeleteItem'] }, crmSecret: true, handOffQueue: true },
     // A few CRM calls, each with a timeout, and short in-handler waits for a Retry-After.
     timeoutSeconds: 30,
   },
@@ -125,8 +126,8 @@ export const functions = {
     entry: 'functions/crm/hand-off-worker.handler.ts',
     description: 'Hands MQLs to the CRM from the reactor queue; records crm.handoff_failed before the dead-letter queue',
     trigger: { kind: 'queue' },
-    // As handOff, plus a ConditionCheck and Put to append crm.handoff_failed.
-    bindings: { table: { actions: ['GetItem', 'PutItem', 'UpdateItem', 'ConditionCheckItem'] }, crmSecret: true },
+    // As handOff (the lease included), plus a ConditionCheck and Put to append crm.handoff_failed.
+    bindings: { table: { actions: ['GetItem', 'PutItem', 'UpdateItem', 'ConditionCheckItem', 'DeleteItem'] }, crmSecret: true },
     timeoutSeconds: 30,
   },
   crmWebhook: {

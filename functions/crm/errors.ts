@@ -24,6 +24,16 @@ export class CrmRejected extends Error {
   }
 }
 
+/**
+ * Another hand-off of the same contact holds its hand-off lease (it is calling the CRM now): this one must not call
+ * the CRM until that one has recorded its outcome, so that it then reads it and only updates the record. Transient:
+ * Step Functions retries a journey step that throws it (its name is in RETRYABLE_TASK_ERRORS), and the hand-off
+ * queue redelivers the worker's message after its visibility timeout.
+ */
+export class CrmHandOffInProgress extends Error {
+  override name = 'CrmHandOffInProgress';
+}
+
 /** An outbound URL the SSRF guard refuses (not https, or a private/loopback address in AWS). */
 export class ForbiddenCrmUrl extends Error {
   override name = 'ForbiddenCrmUrl';

@@ -1,7 +1,7 @@
 import type { Context } from 'aws-lambda';
 import { HandOffTaskInput, type HandOffTaskOutput } from '../shared/tasks';
 import { CrmUnavailable, describeFailure } from './errors';
-import { handOff, type HandOffDeps, type HandOffRequest } from './hand-off';
+import { handOff, type HandOffDeps, type HandOffRequest, type LeaseWait } from './hand-off';
 import { isPermanent } from './outbound';
 import type { CrmAdapter, CrmStore, HandOffParking } from './ports';
 
@@ -15,6 +15,13 @@ export interface HandOffTaskDeps extends CrmHandOffDeps {
   /** The CRM hand-off queue, where a hand-off the step could not make waits for the worker's longer retry. */
   readonly parking: HandOffParking;
 }
+
+/**
+ * How long the journey step waits in the handler for another hand-off of its contact (the reactor's, on MQL) to
+ * finish: that one normally takes a second or two, so the step then hands off at once instead of going through
+ * Step Functions' retry of `CrmHandOffInProgress`, which comes after it.
+ */
+export const JOURNEY_LEASE_WAIT: LeaseWait = { polls: 20, pollMs: 250 };
 
 /**
  * Records `crm.handoff_skipped` when no CRM is configured (the deployed default), so a hand-off is never dropped
@@ -35,7 +42,8 @@ export async function recordNoCrm(store: CrmStore, request: HandOffRequest, at: 
  * backoff and, after its last delivery, records `crm.handoff_failed` and leaves it in the dead-letter queue. A
  * refusal (`CrmRejected`, a forbidden URL) is recorded as `crm.handoff_failed` at once, parked the same way (the
  * worker sends it on to the dead-letter queue without calling the CRM again) and thrown, so the journey's Catch
- * records `journey.failed` too.
+ * records `journey.failed` too. Another hand-off of the same contact in progress is waited for
+ * ({@link JOURNEY_LEASE_WAIT}), then left to the step's Retry (`CrmHandOffInProgress`).
  */
 export const makeHandOffTask =
   (deps: HandOffTaskDeps) =>
@@ -50,7 +58,7 @@ export const makeHandOffTask =
     const crm = await deps.crm();
     if (!crm) return recordNoCrm(deps.store, request, deps.clock.now());
     try {
-      return await handOff(request, { ...deps, crm });
+      return await handOff(request, { ...deps, crm, leaseWait: deps.leaseWait ?? JOURNEY_LEASE_WAIT });
     } catch (error) {
       if (error instanceof CrmUnavailable) {
         await deps.parking.park(request);

@@ -22,7 +22,9 @@ export interface HandOffWorkerDeps extends CrmHandOffDeps {
  * delivery, or on a refusal, the failure is appended to the contact's timeline (`crm.handoff_failed`) and the
  * message goes on to the dead-letter queue, where it is parked, never dropped. A message whose failure is already
  * recorded is not tried again: it is made visible at once, so it reaches the dead-letter queue without waiting.
- * With no CRM configured, `crm.handoff_skipped` is recorded on the contact.
+ * With no CRM configured, `crm.handoff_skipped` is recorded on the contact. A message whose contact another hand-off
+ * is handing off now (`CrmHandOffInProgress`) is redelivered the same way, and then updates the record that one
+ * left, without a second note.
  */
 export const makeHandOffWorker =
   (deps: HandOffWorkerDeps) =>

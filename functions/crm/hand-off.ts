@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import * as z from 'zod';
 import type { Clock } from '../shared/ids';
 import type { Logger } from '../shared/logger';
@@ -5,6 +7,7 @@ import type { HandOffTaskOutput } from '../shared/tasks';
 import { DISQUALIFIED, RECYCLED, type Lifecycle } from '../scoring/domain/lifecycle';
 import type { ScoringRules } from '../scoring/domain/scoring-rules';
 import { leadOf } from './domain/lead';
+import { CrmHandOffInProgress, describeFailure } from './errors';
 import { withRetries, type RetryPolicy } from './outbound';
 import type { CrmAdapter, CrmStore } from './ports';
 
@@ -24,10 +27,33 @@ export type HandOffRequest = z.infer<typeof HandOffRequest>;
  * latest score and stage) but leaves the rep no second note or task. A $5,000+ demo request is handed off twice
  * within seconds: by the budget-router journey's hand-off step (which runs before the form post is scored, score
  * 20) and by the reactor when the scored post makes it an MQL (score 30). Each has its own idempotency key, and
- * neither can wait for the other; keying both per stage entry would not help either, as the step runs before the
- * stage changes. So the later write wins the record's properties and the rep gets one note for one lead.
+ * keying both per stage entry would not help, as the step runs before the stage changes. So they run one after the
+ * other (the contact's hand-off lease), the later one reads what the first recorded and updates the record with the
+ * contact as it is then, and the rep gets one note for one lead.
  */
 export const HAND_OFF_COALESCE_MS = 10 * 60_000;
+
+/**
+ * How long a hand-off holds the contact's hand-off lease at most. Twice the hand-off Lambdas' 30 s timeout, which
+ * cuts off the CRM calls with their in-handler retries (8 s per request, 3 tries, waits of up to 5 s) however long
+ * they would take: in AWS a live holder has always finished, or been stopped, before its lease runs out. A crashed
+ * one blocks the contact's hand-offs for a minute at most: the queue's redeliveries (30 s, then 60 s…) outlast
+ * that, and so, all but always, do the journey step's (5 s of waiting in each try, Step Functions' backoff between).
+ * Locally nothing stops a slow handler; one that overruns its lease still records its hand-off (see the store).
+ */
+export const HAND_OFF_LEASE_MS = 60_000;
+
+/** Waiting in the handler for another hand-off of the same contact to finish, before throwing for the caller's retry. */
+export interface LeaseWait {
+  /** Tries to take the lease after the first: one per `pollMs`. @default 0 (throw at once) */
+  readonly polls: number;
+  /** @default 250 */
+  readonly pollMs?: number;
+  readonly sleep?: (ms: number) => Promise<unknown>;
+}
+
+/** The lease runs on real time, not `deps.clock`: locally that is a virtual clock the seed moves by days. */
+const wallClock: Clock = { now: () => new Date() };
 
 export interface HandOffDeps {
   readonly store: CrmStore;
@@ -37,6 +63,8 @@ export interface HandOffDeps {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly retry?: RetryPolicy;
+  /** @default no wait: a held lease throws {@link CrmHandOffInProgress} at once */
+  readonly leaseWait?: LeaseWait;
 }
 
 /**
@@ -45,6 +73,13 @@ export interface HandOffDeps {
  * with the idempotency record. Transient CRM failures are retried briefly here, then thrown as `CrmUnavailable`
  * for the caller's retry (Step Functions, the queue); refusals are thrown as `CrmRejected`.
  *
+ * Hand-offs of one contact run one at a time: each takes the contact's hand-off lease ({@link HAND_OFF_LEASE_MS})
+ * with a conditional write before it reads the contact, and gives it back in the transaction that records its
+ * outcome (or when it skips or fails). One that finds the lease held calls no CRM and throws
+ * {@link CrmHandOffInProgress} (after `leaseWait`, if given) for its caller's retry; run again, it reads the contact
+ * as the first hand-off left it, so it falls within {@link HAND_OFF_COALESCE_MS}: the record gets the latest score
+ * and stage, the rep no second note.
+ *
  * A crash between the CRM call and the record repeats the call on retry: the upsert is idempotent by itself, the
  * note may be left twice.
  */
@@ -52,6 +87,40 @@ export async function handOff(request: HandOffRequest, deps: HandOffDeps): Promi
   const prior = await deps.store.priorHandOff(request.idempotencyKey);
   if (prior) return { outcome: 'handed_off', crmId: prior.crmId, provider: prior.provider };
 
+  const owner = await takeLease(request, deps);
+  let released = false;
+  try {
+    const output = await handOffHolding(request, owner, deps);
+    released = output.outcome === 'handed_off';
+    return output;
+  } finally {
+    if (!released) {
+      // Not recorded (skipped, or failed): free the contact for the next hand-off now, not when the lease runs out.
+      await deps.store.releaseHandOffLease(request.contactId, owner).catch((error: unknown) =>
+        deps.logger.warn('could not release the hand-off lease; it runs out by itself', { contactId: request.contactId, error: describeFailure(error) }),
+      );
+    }
+  }
+}
+
+/** Takes the contact's hand-off lease, waiting `leaseWait` for a holder to finish; the owner token it took it as. */
+async function takeLease(request: HandOffRequest, deps: HandOffDeps): Promise<string> {
+  const owner = randomUUID();
+  const wait = deps.leaseWait;
+  for (let poll = 0; ; poll++) {
+    const now = wallClock.now();
+    const until = new Date(now.getTime() + HAND_OFF_LEASE_MS);
+    if (await deps.store.takeHandOffLease({ contactId: request.contactId, owner, source: request.source, now, until })) return owner;
+    if (poll >= (wait?.polls ?? 0)) {
+      deps.logger.info('another hand-off of this contact is in progress', { contactId: request.contactId, source: request.source });
+      throw new CrmHandOffInProgress(`another hand-off of contact ${request.contactId} is in progress`);
+    }
+    await (wait?.sleep ?? sleep)(wait?.pollMs ?? 250);
+  }
+}
+
+/** The hand-off proper, while holding the lease as `owner`; recording it releases the lease. */
+async function handOffHolding(request: HandOffRequest, owner: string, deps: HandOffDeps): Promise<HandOffTaskOutput> {
   const contact = await deps.store.contact(request.contactId);
   if (!contact) return { outcome: 'skipped', reason: 'no such contact' };
   if (contact.stage === DISQUALIFIED) return { outcome: 'skipped', reason: 'disqualified' };
@@ -73,6 +142,7 @@ export async function handOff(request: HandOffRequest, deps: HandOffDeps): Promi
     ...(request.reason ? { reason: request.reason } : {}),
     source: request.source,
     at: now,
+    leaseOwner: owner,
   });
   deps.logger.info('handed off', { contactId: contact.contactId, provider: deps.crm.provider, crmId, source: request.source, coalesced });
   return { outcome: 'handed_off', crmId, provider: deps.crm.provider };

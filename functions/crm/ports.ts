@@ -26,14 +26,33 @@ export interface RecordedHandOff {
   readonly crmId: string;
 }
 
+/** One hand-off's claim on a contact, from the moment it reads the contact until it has recorded the outcome. */
+export interface HandOffLease {
+  readonly contactId: string;
+  /** Unique per attempt, so neither a duplicate delivery of the same request nor a retry shares a live lease. */
+  readonly owner: string;
+  /** The holder's `source` (`reactor`, `journey:<id>/<step>`), for logs. */
+  readonly source: string;
+  /** Wall-clock time: a lease runs out at `until`, whatever the business clock says. */
+  readonly now: Date;
+  readonly until: Date;
+}
+
 /** The CRM capability's reads and writes on the table. */
 export interface CrmStore {
   contact(contactId: string): Promise<Contact | undefined>;
   /** The hand-off already made under this idempotency key, if any. */
   priorHandOff(idempotencyKey: string): Promise<RecordedHandOff | undefined>;
   /**
-   * In one transaction: the idempotency record, the CRM link on the profile (findable by CRM id) and the
-   * `crm.handed_off` event.
+   * Takes the contact's hand-off lease for `owner` if no hand-off holds it or its holder's time ran out (a crashed
+   * holder); `false` when another holds it. One conditional write: of two hand-offs racing, exactly one takes it.
+   */
+  takeHandOffLease(lease: HandOffLease): Promise<boolean>;
+  /** Gives the lease back if `owner` still holds it (a hand-off that skipped or failed); otherwise leaves it. */
+  releaseHandOffLease(contactId: string, owner: string): Promise<void>;
+  /**
+   * In one transaction: the idempotency record, the CRM link on the profile (findable by CRM id), the
+   * `crm.handed_off` event and, with `leaseOwner`, the release of the hand-off lease that owner still holds.
    */
   recordHandOff(handOff: {
     readonly contactId: string;
@@ -43,6 +62,7 @@ export interface CrmStore {
     readonly reason?: string;
     readonly source: string;
     readonly at: Date;
+    readonly leaseOwner?: string;
   }): Promise<void>;
   /** Appends `crm.handoff_failed` (deterministic id: once per key). */
   recordFailure(failure: {

@@ -62,6 +62,7 @@ export type HandOffTaskOutput =
 export const RETRYABLE_TASK_ERRORS = [
   'SesThrottled',
   'CrmUnavailable',
+  'CrmHandOffInProgress',
   'WebhookUnavailable',
   'ContactContended',
   'EnrolmentNotRecorded',

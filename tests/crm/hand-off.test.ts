@@ -1,12 +1,17 @@
+import type { SQSEvent } from 'aws-lambda';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { makeHandOffWorker } from '../../functions/crm/hand-off-worker';
 import { SqsHandOffQueue } from '../../functions/crm/sqs-hand-off-queue';
-import { CrmRejected, CrmUnavailable } from '../../functions/crm/errors';
-import { handOff } from '../../functions/crm/hand-off';
+import { CrmHandOffInProgress, CrmRejected, CrmUnavailable } from '../../functions/crm/errors';
+import { HAND_OFF_LEASE_MS, handOff } from '../../functions/crm/hand-off';
 import { makeHandOffTask } from '../../functions/crm/hand-off-task';
-import { DynamoCrmStore } from '../../functions/crm/dynamo-crm-store';
+import { crmKeys, DynamoCrmStore } from '../../functions/crm/dynamo-crm-store';
 import { HubSpotCrm } from '../../functions/crm/hubspot';
+import type { CrmAdapter } from '../../functions/crm/ports';
 import { keys } from '../../functions/shared/keys';
+import { RETRYABLE_TASK_ERRORS } from '../../functions/shared/tasks';
+import { functions } from '../../lib/functions';
 import { startCrmQueue, type CrmQueue, type DeadLetter } from '../../local/crm-queue';
 import type { CrmReceiver } from '../../local/crm-receiver';
 import { createTestTable, type TestTable } from '../support/table';
@@ -42,6 +47,10 @@ const taskFor = (overrides: Parameters<typeof handOffDepsFor>[2] = {}, crm?: () 
 
 const eventsOf = async (contactId: string, type: string) =>
   (await table.partition(keys.profile(contactId).PK)).filter((item) => item.type === type);
+
+/** The contact's hand-off lease item, if one is left. */
+const leaseOf = async (contactId: string) =>
+  (await table.partition(keys.profile(contactId).PK)).find((item) => item.SK === crmKeys.lease(contactId).SK);
 
 describe('hand-off to HubSpot', () => {
   it('upserts the contact by email with its lifecycle stage and score properties, and leaves a note explaining the score', async () => {
@@ -143,6 +152,7 @@ describe('hand-off to HubSpot', () => {
       reason: 'recycled',
     });
     expect(receiver.inbox().handOffs).toEqual([]);
+    expect(await leaseOf(contactId)).toBeUndefined();
   });
 
   it('hands a recycled contact off again once it re-qualifies (re-enters MQL)', async () => {
@@ -256,5 +266,282 @@ describe('the journeys hand-off task', () => {
 
   it('rejects an input that is not a HandOffTaskInput', async () => {
     await expect(taskFor()({ contactId: 'x' })).rejects.toThrow();
+  });
+});
+
+/**
+ * The local HubSpot behind a gate: the first upsert signals `entered` and waits for `open()`, holding its hand-off
+ * in the middle of its CRM calls; every call is listed in `calls`. It controls the interleaving, never a sleep.
+ */
+function gatedCrm() {
+  const hubspot = handOffDepsFor(table, receiver).crm as HubSpotCrm;
+  let open!: () => void;
+  let enter!: () => void;
+  const opened = new Promise<void>((resolve) => (open = resolve));
+  const entered = new Promise<void>((resolve) => (enter = resolve));
+  const calls: string[] = [];
+  const adapter: CrmAdapter = {
+    provider: hubspot.provider,
+    async upsert(lead, idempotencyKey) {
+      calls.push(`upsert ${idempotencyKey}`);
+      if (calls.filter((c) => c.startsWith('upsert')).length === 1) {
+        enter();
+        await opened;
+      }
+      return hubspot.upsert(lead);
+    },
+    async followUp(crmId, lead, idempotencyKey) {
+      calls.push(`followUp ${idempotencyKey}`);
+      return hubspot.followUp(crmId, lead);
+    },
+  };
+  return { adapter, calls, entered, open };
+}
+
+/** One delivery of a hand-off message, as SQS hands it to the worker. */
+function delivery(body: unknown, receives: number): SQSEvent {
+  return {
+    Records: [
+      {
+        messageId: 'm-race',
+        receiptHandle: `m-race:${receives}`,
+        body: JSON.stringify(body),
+        attributes: { ApproximateReceiveCount: String(receives), SentTimestamp: '0', SenderId: 'x', ApproximateFirstReceiveTimestamp: '0' },
+        messageAttributes: {},
+        md5OfBody: '',
+        eventSource: 'aws:sqs',
+        eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:crm-handoffs',
+        awsRegion: 'us-east-1',
+      },
+    ],
+  };
+}
+
+/** The reactor's view after the scored form post: MQL, and a higher fit score (the job title counts now). */
+async function becomesMql(contactId: string) {
+  await table.documentClient.send(
+    new UpdateCommand({
+      TableName: table.tableName,
+      Key: keys.profile(contactId),
+      UpdateExpression: 'SET stage = :stage, attributes.job_title = :title',
+      ExpressionAttributeValues: { ':stage': 'mql', ':title': 'VP Engineering' },
+    }),
+  );
+}
+
+describe('hand-offs of one contact at the same moment', () => {
+  const stepInput = (contactId: string) => ({
+    contactId,
+    journeyId: 'budget-router',
+    stepId: 'hand-off-to-sales',
+    executionName: `budget-router-${contactId}-01JRACE0000000000000000000`,
+    reason: 'Budget of $5,000 or more',
+  });
+  const mql = (contactId: string) => ({ contactId, idempotencyKey: `stage-${contactId}`, reason: 'score 30 ≥ 30', source: 'reactor' });
+
+  it('run one at a time: the reactor\'s MQL hand-off, arriving while the journey step is in the CRM, calls no CRM and is redelivered, then only updates the record', async () => {
+    // Prepare
+    const contactId = await newContact(table, 'race@acme.example', { budget: 10000 });
+    const gate = gatedCrm();
+    const deps = handOffDepsFor(table, receiver, { retry: { attempts: 1 } });
+    const step = makeHandOffTask({ ...deps, crm: async () => gate.adapter, parking: new SqsHandOffQueue(localSqs(queue.endpoint), queue.queueUrl) });
+    const worker = makeHandOffWorker({ ...deps, crm: async () => gate.adapter, maxReceives: 5 });
+
+    // Act: the step takes the lease and stops in the CRM; meanwhile the post is scored, and the MQL hand-off comes.
+    const [stepOutput, firstDelivery] = await Promise.all([
+      step(stepInput(contactId)),
+      (async () => {
+        await gate.entered;
+        await becomesMql(contactId);
+        const result = await worker(delivery(mql(contactId), 1));
+        gate.open();
+        return result;
+      })(),
+    ]);
+    const callsBeforeRedelivery = [...gate.calls];
+    const redelivery = await worker(delivery(mql(contactId), 2));
+
+    // Assess
+    expect(firstDelivery.batchItemFailures).toEqual([{ itemIdentifier: 'm-race' }]);
+    expect(deps.logger.lines).toContainEqual(expect.objectContaining({ message: 'hand-off failed', fields: expect.objectContaining({ error: expect.stringContaining('CrmHandOffInProgress') }) }));
+    expect(callsBeforeRedelivery).toEqual([`upsert journey/${stepInput(contactId).executionName}/hand-off-to-sales`, `followUp journey/${stepInput(contactId).executionName}/hand-off-to-sales`]);
+    expect(redelivery.batchItemFailures).toEqual([]);
+    expect(stepOutput).toEqual({ outcome: 'handed_off', crmId: receiver.inbox().contacts[0]!.id, provider: 'hubspot' });
+
+    const inbox = receiver.inbox();
+    expect(inbox.contacts).toHaveLength(1);
+    expect(inbox.contacts[0]!.notes).toHaveLength(1);
+    expect(inbox.handOffs.map((h) => h.created)).toEqual([false, true]);
+    expect(inbox.contacts[0]!.properties).toMatchObject({ lifecyclestage: 'marketingqualifiedlead', nurture_fit_score: '35', nurture_handoff_reason: 'score 30 ≥ 30' });
+    // Both at the test clock's one instant: their event ids, hence their order, differ only in the random part.
+    expect((await eventsOf(contactId, 'crm.handed_off')).map((e) => (e.data as { source: string }).source).sort()).toEqual([
+      'journey:budget-router/hand-off-to-sales',
+      'reactor',
+    ]);
+    expect(await eventsOf(contactId, 'crm.handoff_failed')).toEqual([]);
+    expect(await leaseOf(contactId)).toBeUndefined();
+  });
+
+  it('run one at a time: the journey step waits in the handler for the reactor\'s hand-off to finish, then only updates the record with the newest stage and score', async () => {
+    // Prepare
+    const contactId = await newContact(table, 'race-step@acme.example', { budget: 10000 });
+    const gate = gatedCrm();
+    const deps = handOffDepsFor(table, receiver, { retry: { attempts: 1 } });
+    const worker = makeHandOffWorker({ ...deps, crm: async () => gate.adapter, maxReceives: 5 });
+    const waits: number[] = [];
+
+    // Act: the reactor's hand-off takes the lease and stops in the CRM; the contact changes; the step comes.
+    const workerRun = worker(delivery(mql(contactId), 1));
+    const step = makeHandOffTask({
+      ...deps,
+      crm: async () => gate.adapter,
+      parking: new SqsHandOffQueue(localSqs(queue.endpoint), queue.queueUrl),
+      // The step's wait for the lease: let the reactor's hand-off finish meanwhile.
+      leaseWait: { polls: 3, pollMs: 250, sleep: async (ms) => { waits.push(ms); gate.open(); await workerRun; } },
+    });
+    const [workerResult, stepOutput] = await Promise.all([
+      workerRun,
+      (async () => {
+        await gate.entered;
+        await becomesMql(contactId);
+        return step(stepInput(contactId));
+      })(),
+    ]);
+
+    // Assess
+    expect(workerResult.batchItemFailures).toEqual([]);
+    expect(waits).toEqual([250]);
+    const inbox = receiver.inbox();
+    expect(stepOutput).toEqual({ outcome: 'handed_off', crmId: inbox.contacts[0]!.id, provider: 'hubspot' });
+    expect(inbox.contacts).toHaveLength(1);
+    expect(inbox.contacts[0]!.notes).toHaveLength(1);
+    expect(gate.calls.filter((c) => c.startsWith('followUp'))).toEqual([`followUp ${mql(contactId).idempotencyKey}`]);
+    expect(inbox.contacts[0]!.properties).toMatchObject({ lifecyclestage: 'marketingqualifiedlead', nurture_fit_score: '35' });
+    expect(await eventsOf(contactId, 'crm.handed_off')).toHaveLength(2);
+    expect(await leaseOf(contactId)).toBeUndefined();
+  });
+
+  it('run one at a time when the same MQL hand-off is delivered twice at once: one CRM write, one note, one event', async () => {
+    // Prepare
+    const contactId = await newContact(table, 'race-twice@acme.example', { budget: 10000 });
+    const gate = gatedCrm();
+    const deps = handOffDepsFor(table, receiver, { retry: { attempts: 1 } });
+    const worker = makeHandOffWorker({ ...deps, crm: async () => gate.adapter, maxReceives: 5 });
+
+    // Act
+    const [first, duplicate] = await Promise.all([
+      worker(delivery(mql(contactId), 1)),
+      (async () => {
+        await gate.entered;
+        const result = await worker(delivery(mql(contactId), 1));
+        gate.open();
+        return result;
+      })(),
+    ]);
+    const redelivery = await worker(delivery(mql(contactId), 2));
+
+    // Assess
+    expect([first.batchItemFailures, duplicate.batchItemFailures, redelivery.batchItemFailures]).toEqual([[], [{ itemIdentifier: 'm-race' }], []]);
+    expect(gate.calls).toEqual([`upsert ${mql(contactId).idempotencyKey}`, `followUp ${mql(contactId).idempotencyKey}`]);
+    expect(receiver.inbox().contacts[0]!.notes).toHaveLength(1);
+    expect(await eventsOf(contactId, 'crm.handed_off')).toHaveLength(1);
+    expect(await leaseOf(contactId)).toBeUndefined();
+  });
+
+  it('throws the retryable CrmHandOffInProgress without calling the CRM while another hand-off holds the lease, and leaves that lease alone', async () => {
+    // Prepare
+    const contactId = await newContact(table, 'held@acme.example');
+    const store = new DynamoCrmStore(table.documentClient, table.tableName);
+    const now = new Date();
+    expect(await store.takeHandOffLease({ contactId, owner: 'the-other-hand-off', source: 'reactor', now, until: new Date(now.getTime() + HAND_OFF_LEASE_MS) })).toBe(true);
+    const gate = gatedCrm();
+
+    // Act
+    const error = await handOff({ contactId, idempotencyKey: 'k-held', source: 'reactor' }, { ...handOffDepsFor(table, receiver), crm: gate.adapter }).catch((e: unknown) => e);
+
+    // Assess
+    expect(error).toBeInstanceOf(CrmHandOffInProgress);
+    expect(RETRYABLE_TASK_ERRORS).toContain((error as Error).name);
+    expect(gate.calls).toEqual([]);
+    expect(receiver.inbox().handOffs).toEqual([]);
+    expect(await eventsOf(contactId, 'crm.handed_off')).toEqual([]);
+    expect(await leaseOf(contactId)).toMatchObject({ owner: 'the-other-hand-off', source: 'reactor' });
+  });
+
+  it('fails the journey step with CrmHandOffInProgress, for its Retry, when the lease stays held through its wait (never parking it)', async () => {
+    // Prepare
+    const contactId = await newContact(table, 'held-step@acme.example');
+    const store = new DynamoCrmStore(table.documentClient, table.tableName);
+    const now = new Date();
+    await store.takeHandOffLease({ contactId, owner: 'the-other-hand-off', source: 'reactor', now, until: new Date(now.getTime() + HAND_OFF_LEASE_MS) });
+    const gate = gatedCrm();
+    const waits: number[] = [];
+    const deps = handOffDepsFor(table, receiver);
+    const step = makeHandOffTask({
+      ...deps,
+      crm: async () => gate.adapter,
+      parking: new SqsHandOffQueue(localSqs(queue.endpoint), queue.queueUrl),
+      leaseWait: { polls: 2, pollMs: 100, sleep: async (ms) => void waits.push(ms) },
+    });
+
+    // Act
+    await expect(step(stepInput(contactId))).rejects.toMatchObject({ name: 'CrmHandOffInProgress' });
+    await queue.idle();
+
+    // Assess
+    expect(waits).toEqual([100, 100]);
+    expect(gate.calls).toEqual([]);
+    expect(receiver.inbox().handOffs).toEqual([]);
+    expect(await eventsOf(contactId, 'crm.handoff_failed')).toEqual([]);
+  });
+
+  it('is not blocked by a lease a crashed hand-off left behind once it has run out', async () => {
+    // Prepare
+    const contactId = await newContact(table, 'crashed@acme.example');
+    const store = new DynamoCrmStore(table.documentClient, table.tableName);
+    const takenAt = new Date(Date.now() - HAND_OFF_LEASE_MS - 1_000);
+    await store.takeHandOffLease({ contactId, owner: 'crashed', source: 'reactor', now: takenAt, until: new Date(takenAt.getTime() + HAND_OFF_LEASE_MS) });
+
+    // Act
+    const outcome = await handOff({ contactId, idempotencyKey: 'k-crashed', source: 'reactor' }, handOffDepsFor(table, receiver));
+
+    // Assess
+    expect(outcome.outcome).toBe('handed_off');
+    expect(receiver.inbox().contacts[0]!.notes).toHaveLength(1);
+    expect(await leaseOf(contactId)).toBeUndefined();
+  });
+
+  it('gives the lease back when the CRM refuses, so the next hand-off need not wait for it to run out', async () => {
+    const contactId = await newContact(table, 'refused-lease@acme.example');
+    await injectFault(receiver, { status: 400, times: 1 });
+
+    await expect(handOff({ contactId, idempotencyKey: 'k-refused', source: 'reactor' }, handOffDepsFor(table, receiver))).rejects.toBeInstanceOf(CrmRejected);
+    expect(await leaseOf(contactId)).toBeUndefined();
+    expect((await handOff({ contactId, idempotencyKey: 'k-refused-2', source: 'reactor' }, handOffDepsFor(table, receiver))).outcome).toBe('handed_off');
+  });
+
+  it('records a hand-off whose lease ran out and was taken by another meanwhile, leaving that one\'s lease', async () => {
+    // Prepare: our lease is taken over as we sit in the CRM (only possible where nothing stops a slow handler).
+    const contactId = await newContact(table, 'overrun@acme.example');
+    const store = new DynamoCrmStore(table.documentClient, table.tableName);
+    const gate = gatedCrm();
+    const run = handOff({ contactId, idempotencyKey: 'k-overrun', source: 'reactor' }, { ...handOffDepsFor(table, receiver), crm: gate.adapter });
+    await gate.entered;
+    const later = new Date(Date.now() + HAND_OFF_LEASE_MS + 1_000);
+    expect(await store.takeHandOffLease({ contactId, owner: 'the-next-hand-off', source: 'reactor', now: later, until: new Date(later.getTime() + HAND_OFF_LEASE_MS) })).toBe(true);
+
+    // Act
+    gate.open();
+    const outcome = await run;
+
+    // Assess
+    expect(outcome.outcome).toBe('handed_off');
+    expect(await eventsOf(contactId, 'crm.handed_off')).toHaveLength(1);
+    expect(await leaseOf(contactId)).toMatchObject({ owner: 'the-next-hand-off' });
+  });
+
+  it('holds the lease longer than the hand-off Lambdas may run, so a live holder is never overtaken in AWS', () => {
+    expect(HAND_OFF_LEASE_MS).toBeGreaterThanOrEqual(2 * functions.handOff.timeoutSeconds * 1_000);
+    expect(HAND_OFF_LEASE_MS).toBeGreaterThanOrEqual(2 * functions.crmHandOffWorker.timeoutSeconds * 1_000);
   });
 });

@@ -322,14 +322,14 @@ describe('NurtureStack', { timeout: SYNTH_TIMEOUT_MS }, () => {
       ]);
     });
 
-    it('lets the hand-off step read and record hand-offs and failures, read the CRM settings and park hand-offs in the queue, nothing more', () => {
+    it('lets the hand-off step take its contact\'s hand-off lease, read and record hand-offs and failures, read the CRM settings and park hand-offs in the queue, nothing more', () => {
       const fn = stack.crm.handOff;
       expectRoleStatements(fn, [
         logWrite(fn),
         xray,
         {
           Effect: 'Allow',
-          Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem'],
+          Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem', 'dynamodb:DeleteItem'],
           Resource: arn(stack.data.table),
         },
         { Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: ref(stack.crm.settings) },
@@ -337,14 +337,14 @@ describe('NurtureStack', { timeout: SYNTH_TIMEOUT_MS }, () => {
       ]);
     });
 
-    it('lets the hand-off worker record hand-offs and failures, read the CRM settings and consume its queue, nothing more', () => {
+    it('lets the hand-off worker take its contact\'s hand-off lease, record hand-offs and failures, read the CRM settings and consume its queue, nothing more', () => {
       const fn = stack.crm.handOffWorker;
       expectRoleStatements(fn, [
         logWrite(fn),
         xray,
         {
           Effect: 'Allow',
-          Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem'],
+          Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem', 'dynamodb:DeleteItem'],
           Resource: arn(stack.data.table),
         },
         { Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: ref(stack.crm.settings) },
