@@ -27,7 +27,7 @@ export class CrmRejected extends Error {
 /**
  * Another hand-off of the same contact holds its hand-off lease (it is calling the CRM now): this one must not call
  * the CRM until that one has recorded its outcome, so that it then reads it and only updates the record. Transient:
- * Step Functions retries a journey step that throws it (its name is in RETRYABLE_TASK_ERRORS), and the hand-off
+ * Step Functions retries a journey step that throws it (on its own even schedule, HAND_OFF_BUSY), and the hand-off
  * queue redelivers the worker's message after its visibility timeout.
  */
 export class CrmHandOffInProgress extends Error {

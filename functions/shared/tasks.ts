@@ -62,10 +62,16 @@ export type HandOffTaskOutput =
 export const RETRYABLE_TASK_ERRORS = [
   'SesThrottled',
   'CrmUnavailable',
-  'CrmHandOffInProgress',
   'WebhookUnavailable',
   'ContactContended',
   'EnrolmentNotRecorded',
   'ProvisionedThroughputExceededException',
   'ThrottlingException',
 ] as const;
+
+/**
+ * Another hand-off of the same contact holds its lease (functions/crm/hand-off.ts, 60 s). Retried on its own
+ * schedule, evenly and without jitter, so the tries certainly outlast a lease whose holder crashed: a backoff with
+ * full jitter may give up before it runs out.
+ */
+export const HAND_OFF_BUSY = { error: 'CrmHandOffInProgress', intervalSeconds: 10, maxAttempts: 9 } as const;

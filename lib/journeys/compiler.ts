@@ -1,4 +1,4 @@
-import { RETRYABLE_TASK_ERRORS } from '../../functions/shared/tasks';
+import { HAND_OFF_BUSY, RETRYABLE_TASK_ERRORS } from '../../functions/shared/tasks';
 import { successors, type Journey, type Step, type StepOf } from '../../functions/journeys/domain/journey-file';
 
 /**
@@ -53,6 +53,7 @@ const retry = [
     MaxDelaySeconds: 300,
     JitterStrategy: 'FULL',
   },
+  { ErrorEquals: [HAND_OFF_BUSY.error], IntervalSeconds: HAND_OFF_BUSY.intervalSeconds, MaxAttempts: HAND_OFF_BUSY.maxAttempts, BackoffRate: 1 },
 ];
 
 const catchAll = { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: FAILED_STATE };

@@ -10,7 +10,7 @@ import { crmKeys, DynamoCrmStore } from '../../functions/crm/dynamo-crm-store';
 import { HubSpotCrm } from '../../functions/crm/hubspot';
 import type { CrmAdapter } from '../../functions/crm/ports';
 import { keys } from '../../functions/shared/keys';
-import { RETRYABLE_TASK_ERRORS } from '../../functions/shared/tasks';
+import { HAND_OFF_BUSY } from '../../functions/shared/tasks';
 import { functions } from '../../lib/functions';
 import { startCrmQueue, type CrmQueue, type DeadLetter } from '../../local/crm-queue';
 import type { CrmReceiver } from '../../local/crm-receiver';
@@ -461,7 +461,7 @@ describe('hand-offs of one contact at the same moment', () => {
 
     // Assess
     expect(error).toBeInstanceOf(CrmHandOffInProgress);
-    expect(RETRYABLE_TASK_ERRORS).toContain((error as Error).name);
+    expect((error as Error).name).toBe(HAND_OFF_BUSY.error);
     expect(gate.calls).toEqual([]);
     expect(receiver.inbox().handOffs).toEqual([]);
     expect(await eventsOf(contactId, 'crm.handed_off')).toEqual([]);
@@ -543,5 +543,7 @@ describe('hand-offs of one contact at the same moment', () => {
   it('holds the lease longer than the hand-off Lambdas may run, so a live holder is never overtaken in AWS', () => {
     expect(HAND_OFF_LEASE_MS).toBeGreaterThanOrEqual(2 * functions.handOff.timeoutSeconds * 1_000);
     expect(HAND_OFF_LEASE_MS).toBeGreaterThanOrEqual(2 * functions.crmHandOffWorker.timeoutSeconds * 1_000);
+    // A journey step's retries alone (without the wait inside each try) outlast a lease whose holder crashed.
+    expect(HAND_OFF_BUSY.intervalSeconds * HAND_OFF_BUSY.maxAttempts * 1_000).toBeGreaterThan(HAND_OFF_LEASE_MS);
   });
 });

@@ -2,7 +2,7 @@ import aslValidator from 'asl-validator';
 import { describe, expect, it } from 'vitest';
 import { loadJourneys, type Journey } from '../../functions/journeys/domain/journey-file';
 import { journeys } from '../../functions/journeys/journeys';
-import { RETRYABLE_TASK_ERRORS } from '../../functions/shared/tasks';
+import { HAND_OFF_BUSY, RETRYABLE_TASK_ERRORS } from '../../functions/shared/tasks';
 import {
   END_STATE,
   FAILED_END_STATE,
@@ -90,6 +90,9 @@ describe('the journey compiler', () => {
       expect(retry!.JitterStrategy).toBe('FULL');
       expect(retry!.MaxAttempts).toBeGreaterThan(1);
       expect(retry!.ErrorEquals).not.toContain('States.ALL');
+      // A hand-off busy with another one of the contact is tried evenly until the other's lease has surely run out.
+      expect(state.Retry).toContainEqual({ ErrorEquals: [HAND_OFF_BUSY.error], IntervalSeconds: 10, MaxAttempts: 9, BackoffRate: 1 });
+      expect(retry!.ErrorEquals).not.toContain(HAND_OFF_BUSY.error);
     }
   });
 
