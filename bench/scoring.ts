@@ -335,7 +335,7 @@ export function scoringSection(result: ScoringBenchResult): { markdown: string; 
     `| rescore replay, events per CPU-second on one core (${result.replay.contacts.toLocaleString('en')} contacts, ${result.replay.events.toLocaleString('en')} events, pure scoring and stages) | ${result.replay.eventsPerSecond.toFixed(0)} | ≥ ${scoringGoals.minReplayEventsPerSecond}: ${verdict(`rescore replay ${result.replay.eventsPerSecond.toFixed(0)} events per CPU-second (goal ≥ ${scoringGoals.minReplayEventsPerSecond})`, result.replay.eventsPerSecond >= scoringGoals.minReplayEventsPerSecond)} |`,
     `| reactor events/s with the scoring rule ${result.reactor.scoring.toFixed(0)} vs bare floor ${result.reactor.floor.toFixed(0)} (batches of 100, one shard) | ${ratio.toFixed(2)}× | ≥ ${scoringGoals.minReactorRatio}×: ${verdict(`reactor with scoring ${ratio.toFixed(2)}× the floor's events/s (goal ≥ ${scoringGoals.minReactorRatio}×)`, ratio >= scoringGoals.minReactorRatio)} |`,
     `| hand-offs/s to the local HubSpot-compatible receiver (${result.handOffs.concurrency} at a time; upsert + note) | ${result.handOffs.perSecond.toFixed(1)} | report |`,
-    `| DynamoDB calls per hand-off (${perOp}) | ${result.handOffs.dynamoCallsPerHandOff.toFixed(2)} | 3 (idempotency read, profile read, one transaction) |`,
+    `| DynamoDB calls per hand-off (${perOp}) | ${result.handOffs.dynamoCallsPerHandOff.toFixed(2)} | 4 (lease, idempotency read, profile read, one transaction) |`,
     '',
     'The reactor floor issues the same DynamoDB calls directly, one event after another: a consistent BatchGetItem of ' +
       'the event and the profile, then one TransactWriteItems with the processed marker, the score and stage, and the ' +
