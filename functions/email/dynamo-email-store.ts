@@ -277,8 +277,12 @@ export class DynamoEmailStore implements EmailStore {
     };
   }
 
+  /**
+   * A consistent read: callers read a record right after a write that may have raced theirs (a claim, the sender's
+   * own confirmation against an SES event settling it), where a stale `pending` would answer `send_in_doubt`.
+   */
   async getSend(sendId: string): Promise<SendRecord | undefined> {
-    const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: emailKeys.send(sendId) }));
+    const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: emailKeys.send(sendId), ConsistentRead: true }));
     return Item ? parseRecord(Item) : undefined;
   }
 

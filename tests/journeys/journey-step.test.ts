@@ -38,7 +38,8 @@ beforeAll(async () => {
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       received.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
-      res.writeHead(answer).end();
+      // A redirect points back at this receiver, so following it would show as a second request.
+      res.writeHead(answer, answer >= 300 && answer < 400 ? { location: `${receiverUrl}?redirected=1` } : {}).end();
     });
   });
   await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));

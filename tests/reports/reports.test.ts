@@ -240,6 +240,15 @@ describe('report counters rule', () => {
     expect(Object.keys(byValue(counters, 'source'))).toEqual([`2026-10-01#${'a'.repeat(59)}`]);
   });
 
+  it('counts a UTM value holding a lone surrogate (as JSON may carry) under U+FFFD instead of failing the event', () => {
+    const { counters } = countersOf([
+      event(EventName.FormSubmitted, '2026-10-01T08:00:00.000Z', { formId: 'demo', fields: {}, utm: { utm_source: 'news\ud800letter', utm_medium: '\udc00x' } }),
+    ]);
+
+    expect(Object.keys(byValue(counters, 'source'))).toEqual([`2026-10-01#${encodeURIComponent('news\ufffdletter')}`]);
+    expect(Object.keys(byValue(counters, 'medium'))).toEqual([`2026-10-01#${encodeURIComponent('\ufffdx')}`]);
+  });
+
   it('keeps a gauge of contacts per journey step', () => {
     const { counters } = countersOf([
       event(EventName.JourneyEntered, '2026-10-01T08:00:00.000Z', { journeyId: 'budget-router', executionName: 'x', triggerEventId: 'e', entry: 1 }),

@@ -256,13 +256,17 @@ function apply(event: TimelineEvent, state: ReportState, config: FunnelConfig, c
   }
 }
 
+/** A surrogate without its other half (JSON may carry one: `"\ud800"`). */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
 /**
  * A UTM value as a counter dimension: trimmed, lower-cased, at most 60 characters, so `Google` and `google ` count
- * together and a value's sort key stays short (`keys.metricValue`). A cut through an emoji drops its lone half,
- * which no key could hold (URI-encoding it throws).
+ * together and a value's sort key stays short (`keys.metricValue`). A lone surrogate, which no key could hold
+ * (URI-encoding it throws, and the reactor would fail every event of the contact), becomes U+FFFD; a cut through
+ * an emoji drops its lone half.
  */
 export function dimensionValue(value: string | undefined): string | undefined {
-  const clean = value?.trim().toLowerCase().slice(0, 60).replace(/[\uD800-\uDBFF]$/, '');
+  const clean = value?.replace(LONE_SURROGATE, '\uFFFD').trim().toLowerCase().slice(0, 60).replace(/[\uD800-\uDBFF]$/, '');
   return clean ? clean : undefined;
 }
 
