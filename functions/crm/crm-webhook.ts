@@ -5,7 +5,7 @@ import type { Logger } from '../shared/logger';
 import { externalEventId } from '../scoring/domain/derived-id';
 import type { Lifecycle } from '../scoring/domain/lifecycle';
 import { GenericFeedback, HubSpotDelivery, hubSpotFeedback, type DealFeedback, type Feedback } from './domain/feedback';
-import { describeFailure } from './errors';
+import { CrmRejected, CrmUnavailable, ForbiddenCrmUrl, describeFailure } from './errors';
 import { withRetries, type RetryPolicy } from './outbound';
 import type { CrmStore, DealContacts } from './ports';
 import { verifyHubSpotV3, verifyNurtureSignature } from './signatures';
@@ -33,11 +33,14 @@ class InvalidSignature extends HttpError {
   }
 }
 
-/** A deal's contacts could not be read: nothing was stored, and the 5xx makes HubSpot deliver the events again. */
+/**
+ * A deal's contacts could not be read for now (429, 5xx, a timeout, a network error): the deal events were not
+ * stored, and the 5xx makes HubSpot deliver the events again. Contact events with ids a redelivery recognises were.
+ */
 class DealLookupFailed extends HttpError {
   override name = 'DealLookupFailed';
   constructor() {
-    super(503, 'crm_unavailable', 'The CRM could not tell which contacts the deal belongs to; nothing was stored, please retry');
+    super(503, 'crm_unavailable', 'The CRM could not tell which contacts the deal belongs to; the deal events were not stored, please retry');
   }
 }
 
@@ -46,31 +49,62 @@ const LOOKUP_CONCURRENCY = 4;
 
 type Resolved = Feedback & { readonly contactId?: string; readonly email?: string; readonly dealId?: string };
 
+/** What became of a delivery's deal events: their contacts' feedback, or a transient failure to retry later. */
+type DealsResolved =
+  | { readonly type: 'Resolved'; readonly feedback: Resolved[]; readonly ignored: number }
+  | { readonly type: 'Unavailable' };
+
+/** Refusals that say the same of every deal (our token, its scopes, the URL): no point asking about the others. */
+const refusesEveryDeal = (error: unknown) => error instanceof ForbiddenCrmUrl || (error instanceof CrmRejected && (error.status === 401 || error.status === 403));
+
 /**
  * Deal feedback as feedback to each contact associated with the deal, matched afterwards by the stored CRM id as
- * contact events are. Every deal is looked up before anything is stored, so a failed lookup leaves the whole
- * delivery to HubSpot's redelivery rather than half of it applied. Deals HubSpot does not know, deals without
- * contacts, and deals that cannot be looked up for want of an access token are counted in `ignored`.
+ * contact events are. Deals HubSpot does not know, deals without contacts, deals that cannot be looked up for want
+ * of an access token, and deals HubSpot refuses to tell about for good (`CrmRejected`: e.g. a 403 for a private app
+ * without the `crm.objects.deals.read` scope; `ForbiddenCrmUrl`) are counted in `ignored`: a redelivery would be
+ * refused the same, and a 503 would hold the delivery's contact events back with them until HubSpot gives up. A
+ * transient failure (`CrmUnavailable` after the retries) is `Unavailable`, and no further lookup is started.
  */
-async function contactFeedbackOfDeals(deals: readonly DealFeedback[], deps: CrmWebhookDeps): Promise<{ feedback: Resolved[]; ignored: number }> {
-  if (deals.length === 0) return { feedback: [], ignored: 0 };
+async function contactFeedbackOfDeals(deals: readonly DealFeedback[], deps: CrmWebhookDeps): Promise<DealsResolved> {
+  if (deals.length === 0) return { type: 'Resolved', feedback: [], ignored: 0 };
   const source = await deps.dealContacts();
   if (!source) {
     deps.logger.warn('deal feedback ignored: no HubSpot access token to read the deal\'s contacts', { deals: deals.length });
-    return { feedback: [], ignored: deals.length };
+    return { type: 'Resolved', feedback: [], ignored: deals.length };
   }
   const policy: RetryPolicy = { attempts: 2, maxWaitMs: 1_000, baseDelayMs: 200, ...deps.lookupRetry };
   const ids = [...new Set(deals.map((d) => d.dealId))];
   const contactsOf = new Map<string, readonly string[] | undefined>();
-  try {
-    for (let i = 0; i < ids.length; i += LOOKUP_CONCURRENCY) {
-      await Promise.all(
-        ids.slice(i, i + LOOKUP_CONCURRENCY).map(async (id) => contactsOf.set(id, await withRetries(() => source.contactsOfDeal(id), policy))),
-      );
-    }
-  } catch (error) {
-    deps.logger.error('deal lookup failed', { error: describeFailure(error), deals: ids.length });
-    throw new DealLookupFailed();
+  const failures: Error[] = [];
+  const stop = () => failures.some((e) => e instanceof CrmUnavailable || refusesEveryDeal(e));
+  for (let i = 0; i < ids.length && !stop(); i += LOOKUP_CONCURRENCY) {
+    const batch = await Promise.all(
+      ids.slice(i, i + LOOKUP_CONCURRENCY).map(async (id) => {
+        try {
+          contactsOf.set(id, await withRetries(() => source.contactsOfDeal(id), policy));
+          return undefined;
+        } catch (error) {
+          if (error instanceof CrmUnavailable || error instanceof CrmRejected || error instanceof ForbiddenCrmUrl) return error;
+          throw error;
+        }
+      }),
+    );
+    failures.push(...batch.filter((e) => e !== undefined));
+  }
+  const unavailable = failures.find((e) => e instanceof CrmUnavailable);
+  if (unavailable) {
+    deps.logger.error('deal lookup failed', { error: describeFailure(unavailable), deals: ids.length });
+    return { type: 'Unavailable' };
+  }
+  const refused = failures.find(refusesEveryDeal) ?? failures[0];
+  if (refused) {
+    // The cause only (error name, status, method and path), never what HubSpot answered.
+    deps.logger.error('deal feedback ignored: the CRM refused the deal lookup', {
+      error: describeFailure(refused),
+      ...(refused instanceof CrmRejected && refused.status === 403 ? { hint: 'the HubSpot private app needs the crm.objects.deals.read scope' } : {}),
+      deals: ids.length,
+      unread: ids.length - contactsOf.size,
+    });
   }
   const feedback: Resolved[] = [];
   let ignored = 0;
@@ -83,8 +117,14 @@ async function contactFeedbackOfDeals(deals: readonly DealFeedback[], deps: CrmW
     const { dealId, ...rest } = deal;
     for (const crmId of contacts) feedback.push({ ...rest, crmId, dealId });
   }
-  return { feedback, ignored };
+  return { type: 'Resolved', feedback, ignored };
 }
+
+/**
+ * Whether a redelivery of this feedback would be recognised: its event id derives from the CRM's event id and the
+ * time the CRM says it happened. Without either, the id would be new each time (it falls back to now).
+ */
+const redeliverySafe = (f: Resolved) => f.externalId !== undefined && f.occurredAt !== undefined;
 
 function rawBody(event: HttpEvent): string {
   if (!event.body) return '';
@@ -107,13 +147,59 @@ function parseJson(body: string): unknown {
 }
 
 /**
+ * Each answer as a `crm.feedback` event on the contact it is about; answers about contacts we do not know are
+ * counted in `unknown`. With the CRM's event id, the event id is derived from it (and the time the CRM gives), so a
+ * redelivered answer is found already stored and written once.
+ */
+async function applyFeedback(
+  feedback: readonly Resolved[],
+  via: string,
+  now: Date,
+  event: HttpEvent,
+  deps: CrmWebhookDeps,
+): Promise<{ applied: number; unknown: number }> {
+  let applied = 0;
+  let unknown = 0;
+  for (const f of feedback) {
+    const lookupProvider = via === 'webhook' ? undefined : via;
+    const contactId = await deps.store.findContact({
+      ...(f.contactId ? { contactId: f.contactId } : {}),
+      ...(f.crmId ? { crmId: f.crmId, provider: lookupProvider ?? 'webhook' } : {}),
+      ...(f.email ? { email: f.email } : {}),
+    });
+    if (!contactId) {
+      unknown++;
+      continue;
+    }
+    const occurredAt = f.occurredAt ?? now.toISOString();
+    const outcome = await deps.store.appendEvent(contactId, {
+      ...(f.externalId ? { eventId: externalEventId(Date.parse(occurredAt), `${via}:${f.externalId}`) } : {}),
+      type: EventName.CrmFeedback,
+      occurredAt,
+      data: {
+        provider: via,
+        outcome: f.outcome,
+        ...(f.crmId ? { crmId: f.crmId } : {}),
+        status: f.status,
+        ...(f.externalId ? { externalId: f.externalId } : {}),
+        ...(f.dealId ? { dealId: f.dealId } : {}),
+      },
+    });
+    if (outcome !== 'no-such-contact') applied++;
+    annotate(event, { contactId });
+  }
+  return { applied, unknown };
+}
+
+/**
  * `POST /webhooks/crm/{provider}`: sales' answers from the CRM. `hubspot` takes HubSpot's webhook deliveries
  * (v3-signed arrays of `contact.propertyChange` events, matched to contacts by the stored CRM id, and
  * `deal.propertyChange` events, given to each contact associated with the deal); `generic` (and `salesforce`,
  * wired through a flow or middleware) takes our own signed format. Each answer becomes a `crm.feedback` event
  * (deterministic id when the CRM sends an event id), which the reactor turns into a stage. A bad or stale signature
- * is 401; answers about contacts we do not know, and deals without contacts, are counted and ignored; a deal lookup
- * that fails is 503 with nothing stored.
+ * is 401; answers about contacts we do not know, deals without contacts and deals HubSpot refuses to tell about are
+ * counted and ignored; a deal lookup that fails for now is 503, with only the contact events a redelivery will
+ * recognise stored.
  */
 export const makeCrmWebhook =
   (deps: CrmWebhookDeps) =>
@@ -146,10 +232,19 @@ export const makeCrmWebhook =
       if (!delivery.success) throw new BadRequest('Not a HubSpot webhook delivery', 'invalid_payload');
       const { contacts, deals } = hubSpotFeedback(deps.lifecycle, delivery.data);
       const ofDeals = await contactFeedbackOfDeals(deals, deps);
-      feedback = [...contacts, ...ofDeals.feedback];
       received = contacts.length + deals.length;
-      dealsIgnored = ofDeals.ignored;
       via = 'hubspot';
+      if (ofDeals.type === 'Unavailable') {
+        // HubSpot delivers the whole batch again after the 503. The contact events whose ids it will recognise are
+        // stored now (the redelivery finds them already there), so a deal lookup that keeps failing never costs
+        // them; the deal events, and any contact event without an event id or time, wait for the redelivery.
+        const storedNow = contacts.filter(redeliverySafe);
+        const { applied, unknown } = await applyFeedback(storedNow, via, now, event, deps);
+        deps.logger.info('crm feedback', { provider: via, received, applied, unknown, heldBack: received - storedNow.length });
+        throw new DealLookupFailed();
+      }
+      feedback = [...contacts, ...ofDeals.feedback];
+      dealsIgnored = ofDeals.ignored;
     } else if (provider === 'generic' || provider === 'salesforce') {
       const valid =
         secrets.generic !== undefined &&
@@ -179,36 +274,7 @@ export const makeCrmWebhook =
       throw new NotFound('No such CRM provider');
     }
 
-    let applied = 0;
-    let unknown = 0;
-    for (const f of feedback) {
-      const lookupProvider = via === 'webhook' ? undefined : via;
-      const contactId = await deps.store.findContact({
-        ...(f.contactId ? { contactId: f.contactId } : {}),
-        ...(f.crmId ? { crmId: f.crmId, provider: lookupProvider ?? 'webhook' } : {}),
-        ...(f.email ? { email: f.email } : {}),
-      });
-      if (!contactId) {
-        unknown++;
-        continue;
-      }
-      const occurredAt = f.occurredAt ?? now.toISOString();
-      const outcome = await deps.store.appendEvent(contactId, {
-        ...(f.externalId ? { eventId: externalEventId(Date.parse(occurredAt), `${via}:${f.externalId}`) } : {}),
-        type: EventName.CrmFeedback,
-        occurredAt,
-        data: {
-          provider: via,
-          outcome: f.outcome,
-          ...(f.crmId ? { crmId: f.crmId } : {}),
-          status: f.status,
-          ...(f.externalId ? { externalId: f.externalId } : {}),
-          ...(f.dealId ? { dealId: f.dealId } : {}),
-        },
-      });
-      if (outcome !== 'no-such-contact') applied++;
-      annotate(event, { contactId });
-    }
+    const { applied, unknown } = await applyFeedback(feedback, via, now, event, deps);
     deps.logger.info('crm feedback', { provider: via, received, applied, unknown, dealsIgnored });
     return json(200, { received, applied, unknown, dealsIgnored });
   };

@@ -30,7 +30,7 @@ afterAll(async () => receiver.close());
 const localHubSpot = (timeoutMs = 10_000): DealContacts =>
   new HubSpotCrm({ accessToken: 'local-hubspot-token', baseUrl: receiver.url }, { allowLoopback: true, timeoutMs });
 
-const handler = (dealContacts: () => Promise<DealContacts | undefined> = async () => localHubSpot()) =>
+const handler = (dealContacts: () => Promise<DealContacts | undefined> = async () => localHubSpot(), logger = memoryLogger()) =>
   makeCrmWebhookHandler({
     store: new DynamoCrmStore(table.documentClient, table.tableName),
     lifecycle,
@@ -38,7 +38,7 @@ const handler = (dealContacts: () => Promise<DealContacts | undefined> = async (
     dealContacts,
     lookupRetry: { attempts: 2, baseDelayMs: 1, maxWaitMs: 100 },
     clock,
-    logger: memoryLogger(),
+    logger,
   });
 
 const host = 'abc123.execute-api.eu-west-1.amazonaws.com';
@@ -210,7 +210,8 @@ describe('POST /webhooks/crm/hubspot with deal events', () => {
     expect(await outcomes(contactId)).toEqual(['closed_lost']);
   });
 
-  it('answers 503 and stores nothing from the delivery when the deal lookup keeps failing; the redelivery applies it all', async () => {
+  it('answers 503 for the deal part but stores the contact part once when the deal lookup keeps failing; the redelivery stores the deal part and nothing twice', async () => {
+    // Prepare
     const { contactId, crmId } = await handedOff('deal6@acme.example');
     const dealId = await createDeal(receiver, [crmId]);
     const body = JSON.stringify([
@@ -218,15 +219,83 @@ describe('POST /webhooks/crm/hubspot with deal events', () => {
       dealChange(902, dealId, 'closedlost'),
     ]);
     await injectFault(receiver, { status: 503, times: 2 });
+    const logger = memoryLogger();
+
+    // Act
+    const failed = await handler(undefined, logger)(hubSpotRequest(body), lambdaContext());
+
+    // Assess: the contact event is stored, the deal event waits for HubSpot's redelivery.
+    expect(failed.statusCode).toBe(503);
+    expect(bodyOf(failed).error).toBe('crm_unavailable');
+    expect(await outcomes(contactId)).toEqual(['accepted']);
+    expect(logger.lines.find((l) => l.message === 'deal lookup failed')?.fields).toEqual({ error: `CrmUnavailable 503: GET /crm/v4/objects/deals/${dealId}/associations/contacts answered 503`, deals: 1 });
+    expect(JSON.stringify(logger.lines)).not.toContain('injected fault');
+
+    const redelivered = await handler()(hubSpotRequest(body), lambdaContext());
+    expect(redelivered.statusCode).toBe(200);
+    expect(await outcomes(contactId)).toEqual(['accepted', 'closed_lost']);
+    await handler()(hubSpotRequest(body), lambdaContext());
+    expect(await outcomes(contactId)).toEqual(['accepted', 'closed_lost']);
+  });
+
+  it('holds back a contact event without an event time when the deal lookup fails, since a redelivery would not recognise it, and stores it on the redelivery', async () => {
+    const { contactId, crmId } = await handedOff('deal9@acme.example');
+    const dealId = await createDeal(receiver, [crmId]);
+    const body = JSON.stringify([
+      { eventId: 1201, subscriptionType: 'contact.propertyChange', objectId: Number(crmId), propertyName: 'hs_lead_status', propertyValue: 'IN_PROGRESS' },
+      dealChange(1202, dealId, 'closedwon'),
+    ]);
+    await injectFault(receiver, { status: 429, times: 2 });
 
     const failed = await handler()(hubSpotRequest(body), lambdaContext());
 
     expect(failed.statusCode).toBe(503);
-    expect(bodyOf(failed).error).toBe('crm_unavailable');
     expect(await feedbackOf(contactId)).toEqual([]);
-    const redelivered = await handler()(hubSpotRequest(body), lambdaContext());
-    expect(bodyOf(redelivered)).toEqual({ received: 2, applied: 2, unknown: 0, dealsIgnored: 0 });
-    expect(await outcomes(contactId)).toEqual(['accepted', 'closed_lost']);
+    expect(bodyOf(await handler()(hubSpotRequest(body), lambdaContext()))).toEqual({ received: 2, applied: 2, unknown: 0, dealsIgnored: 0 });
+    // Once each; the timeline orders them by time, and the timeless one took the time it arrived.
+    expect(await outcomes(contactId)).toEqual(['closed_won', 'accepted']);
+  });
+
+  it('ignores deal events, counted, when HubSpot refuses the lookup for good (403, a token without the deals scope), stores the contact events, asks no more, and logs the cause without the answer', async () => {
+    // Prepare: five deals, so that a fifth lookup would be a second batch; it would succeed (the fault covers four).
+    const { contactId, crmId } = await handedOff('deal10@acme.example');
+    const dealIds = [];
+    for (let i = 0; i < 5; i++) dealIds.push(await createDeal(receiver, [crmId]));
+    const body = JSON.stringify([
+      { eventId: 1301, subscriptionType: 'contact.propertyChange', objectId: Number(crmId), propertyName: 'lifecyclestage', propertyValue: 'salesqualifiedlead', occurredAt: 1764000000000 },
+      ...dealIds.map((id, i) => dealChange(1310 + i, id, 'closedlost')),
+    ]);
+    await injectFault(receiver, { status: 403, times: 4 });
+    const logger = memoryLogger();
+
+    // Act
+    const result = await handler(undefined, logger)(hubSpotRequest(body), lambdaContext());
+
+    // Assess
+    expect(result.statusCode).toBe(200);
+    expect(bodyOf(result)).toEqual({ received: 6, applied: 1, unknown: 0, dealsIgnored: 5 });
+    expect(await outcomes(contactId)).toEqual(['accepted']);
+    const logged = logger.lines.find((l) => l.message === 'deal feedback ignored: the CRM refused the deal lookup');
+    expect(logged?.level).toBe('error');
+    expect(logged?.fields).toMatchObject({ error: expect.stringMatching(/^CrmRejected 403: GET \/crm\/v4\/objects\/deals\/\d+\/associations\/contacts answered 403$/), hint: 'the HubSpot private app needs the crm.objects.deals.read scope', deals: 5, unread: 5 });
+    expect(JSON.stringify(logger.lines)).not.toContain('injected fault');
+  });
+
+  it('ignores deal events, counted, when the token is refused (401) or the HubSpot URL is one the SSRF guard forbids', async () => {
+    const { contactId, crmId } = await handedOff('deal11@acme.example');
+    const dealId = await createDeal(receiver, [crmId]);
+    const refusing: [number, DealContacts, string][] = [
+      [1401, new HubSpotCrm({ accessToken: 'revoked-token', baseUrl: receiver.url }, { allowLoopback: true, timeoutMs: 10_000 }), 'CrmRejected 401'],
+      [1402, new HubSpotCrm({ accessToken: 'local-hubspot-token', baseUrl: receiver.url }, { allowLoopback: false, timeoutMs: 10_000 }), 'ForbiddenCrmUrl'],
+    ];
+    for (const [eventId, source, cause] of refusing) {
+      const logger = memoryLogger();
+      const result = await handler(async () => source, logger)(hubSpotRequest(JSON.stringify([dealChange(eventId, dealId, 'closedlost')])), lambdaContext());
+      expect(result.statusCode).toBe(200);
+      expect(bodyOf(result)).toEqual({ received: 1, applied: 0, unknown: 0, dealsIgnored: 1 });
+      expect(logger.lines.find((l) => l.level === 'error')?.fields?.error).toMatch(new RegExp(`^${cause}`));
+    }
+    expect(await feedbackOf(contactId)).toEqual([]);
   });
 
   it('answers 503 when the deal lookup times out', async () => {
