@@ -42,13 +42,22 @@ export class ForbiddenDestination extends Error {
   override name = 'ForbiddenDestination';
 }
 
-/** No answer: the host did not resolve, the connection failed or broke, or the call ran out of time. */
+/**
+ * No usable answer: the host did not resolve, the connection failed or broke, the call ran out of time, or the
+ * answer's body grew past {@link MAX_ANSWER_BYTES}.
+ */
 export class OutboundFailed extends Error {
   override name = 'OutboundFailed';
-  constructor(readonly reason: 'cannot resolve' | 'network error' | 'timed out') {
+  constructor(readonly reason: 'cannot resolve' | 'network error' | 'timed out' | 'answer too large') {
     super(reason);
   }
 }
+
+/**
+ * The most of an answer's body a call reads: the answers we use (a CRM's JSON, a webhook's acknowledgement) are a
+ * few kilobytes, and a body held in memory whole must not let a hostile or broken endpoint exhaust the Lambda's.
+ */
+export const MAX_ANSWER_BYTES = 1024 * 1024;
 
 /**
  * A `lookup` for `http.request`/`net.connect` that resolves the host once, refuses the connection if any address
@@ -78,7 +87,8 @@ export function guardedLookup(options: { readonly allowLoopback: boolean; readon
  * One HTTP call to a user-configured URL, through the SSRF guard: the URL must pass {@link checkUrl}, and the socket
  * connects only to addresses {@link guardedLookup} checked. https with certificate verification against the host
  * name (SNI), http only to loopback and only when `allowLoopback`. A fresh connection per call (`agent: false`): a
- * pooled socket would carry over an address checked under other options. Throws {@link ForbiddenDestination} or
+ * pooled socket would carry over an address checked under other options. A body past {@link MAX_ANSWER_BYTES}
+ * (announced or streamed) fails the call and closes the connection. Throws {@link ForbiddenDestination} or
  * {@link OutboundFailed}, whose messages carry nothing from the answer (bodies may echo personal data).
  */
 export function send(url: string, init: OutboundRequest, options: OutboundHttpOptions): Promise<OutboundAnswer> {
@@ -112,7 +122,17 @@ export function send(url: string, init: OutboundRequest, options: OutboundHttpOp
       },
       (res) => {
         const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        let bytes = 0;
+        const tooLarge = () => {
+          reject(new OutboundFailed('answer too large'));
+          req.destroy();
+        };
+        if (Number(res.headers['content-length']) > MAX_ANSWER_BYTES) return tooLarge();
+        res.on('data', (chunk: Buffer) => {
+          bytes += chunk.length;
+          if (bytes > MAX_ANSWER_BYTES) return tooLarge();
+          chunks.push(chunk);
+        });
         res.on('error', fail);
         res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }));
         // A connection that breaks (or times out) halfway through the body closes without an end.

@@ -41,26 +41,71 @@ function isIpLiteral(host: string): boolean {
   return /^\d{1,3}(\.\d{1,3}){3}$/.test(host) || host.includes(':');
 }
 
-/** Whether an IP address (v4 or v6) is publicly routable: not private, loopback, link-local, CGNAT, multicast… */
+/**
+ * Whether an IP address (v4 or v6) is publicly routable: not private, loopback, link-local, CGNAT, multicast,
+ * reserved or set aside for documentation. IPv6 forms that carry an IPv4 address are judged by it where it is
+ * certain where the packets go (IPv4-mapped `::ffff:a.b.c.d`, the NAT64 well-known prefix `64:ff9b::/96`, which an
+ * IPv6-only VPC's DNS64 hands out for IPv4-only hosts), and refused where it is not (IPv4-compatible `::/96`, the
+ * local-use NAT64 prefix `64:ff9b:1::/48`, 6to4 `2002::/16`, Teredo in `2001::/23`): otherwise
+ * `64:ff9b::a9fe:a9fe` or `2002:a9fe:a9fe::` would reach 169.254.169.254. Anything that does not parse is refused.
+ */
 export function isPublicAddress(address: string): boolean {
-  const v4 = /^(?:::ffff:)?(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/i.exec(address);
-  if (v4) {
-    const [a, b] = [Number(v4[1]), Number(v4[2])];
-    if (a === 0 || a === 10 || a === 127 || a >= 224) return false;
-    if (a === 169 && b === 254) return false;
-    if (a === 172 && b >= 16 && b <= 31) return false;
-    if (a === 192 && b === 168) return false;
-    if (a === 100 && b >= 64 && b <= 127) return false;
-    if (a === 192 && b === 0 && Number(v4[3]) === 0) return false;
-    if (a === 198 && (b === 18 || b === 19)) return false;
-    return true;
+  const v4 = parseIpv4(address);
+  if (v4) return isPublicIpv4(v4);
+  const v6 = parseIpv6(address);
+  return v6 !== undefined && isPublicIpv6(v6);
+}
+
+function isPublicIpv4([a, b, c]: readonly number[]): boolean {
+  if (a === 0 || a === 10 || a === 127 || a! >= 224) return false; // "this network", private, loopback, multicast, 240/4 reserved, broadcast
+  if (a === 169 && b === 254) return false; // link-local (the instance metadata service)
+  if (a === 172 && b! >= 16 && b! <= 31) return false;
+  if (a === 192 && b === 168) return false;
+  if (a === 100 && b! >= 64 && b! <= 127) return false; // CGNAT
+  if (a === 192 && b === 0 && (c === 0 || c === 2)) return false; // IETF protocol assignments, TEST-NET-1
+  if (a === 192 && b === 88 && c === 99) return false; // 6to4 relay anycast
+  if (a === 198 && (b === 18 || b === 19)) return false; // benchmarking
+  if (a === 198 && b === 51 && c === 100) return false; // TEST-NET-2
+  if (a === 203 && b === 0 && c === 113) return false; // TEST-NET-3
+  return true;
+}
+
+function isPublicIpv6(h: readonly number[]): boolean {
+  const embeddedIpv4 = () => [h[6]! >> 8, h[6]! & 0xff, h[7]! >> 8, h[7]! & 0xff];
+  const zeros = (from: number, to: number) => h.slice(from, to).every((x) => x === 0);
+  if (zeros(0, 5) && h[5] === 0xffff) return isPublicIpv4(embeddedIpv4()); // IPv4-mapped
+  if (h[0] === 0x64 && h[1] === 0xff9b && zeros(2, 6)) return isPublicIpv4(embeddedIpv4()); // NAT64 well-known prefix
+  // Only 2000::/3 is global unicast. Outside it: ::, ::1, IPv4-compatible ::/96, 64:ff9b:1::/48, discard-only
+  // 100::/64, unique local fc00::/7 (AWS's fd00:ec2:: among them), link-local fe80::/10, multicast ff00::/8…
+  if ((h[0]! & 0xe000) !== 0x2000) return false;
+  if (h[0] === 0x2001 && h[1]! < 0x200) return false; // IETF protocol assignments 2001::/23, Teredo 2001::/32 among them
+  if (h[0] === 0x2001 && h[1] === 0xdb8) return false; // documentation
+  if (h[0] === 0x2002) return false; // 6to4
+  if (h[0] === 0x3fff && h[1]! < 0x1000) return false; // documentation 3fff::/20
+  return true;
+}
+
+function parseIpv4(text: string): number[] | undefined {
+  const match = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(text);
+  const octets = match?.slice(1).map(Number);
+  return octets?.every((o) => o <= 255) ? octets : undefined;
+}
+
+/** The eight 16-bit groups of an IPv6 address (`::` expanded, a dotted IPv4 tail as two groups, zone id dropped). */
+function parseIpv6(text: string): number[] | undefined {
+  let rest = text.toLowerCase().replace(/%.*$/, '');
+  const dotted = /^(.*:)([^:]*\.[^:]*)$/.exec(rest);
+  if (dotted) {
+    const v4 = parseIpv4(dotted[2]!);
+    if (!v4) return undefined;
+    rest = `${dotted[1]}${((v4[0]! << 8) | v4[1]!).toString(16)}:${((v4[2]! << 8) | v4[3]!).toString(16)}`;
   }
-  const v6 = address.toLowerCase();
-  if (v6 === '::' || v6 === '::1') return false;
-  if (/^(fc|fd)/.test(v6)) return false; // unique local
-  if (/^fe[89ab]/.test(v6)) return false; // link-local
-  if (/^ff/.test(v6)) return false; // multicast
-  if (/^::ffff:/.test(v6)) return false; // mapped forms not caught above
-  if (/^fd00:ec2::/.test(v6)) return false;
-  return v6.includes(':');
+  const halves = rest.split('::');
+  if (halves.length > 2) return undefined;
+  const groups = halves.map((half) => (half === '' ? [] : half.split(':')));
+  if (!groups.flat().every((g) => /^[0-9a-f]{1,4}$/.test(g))) return undefined;
+  const [head, tail = []] = groups.map((half) => half.map((g) => parseInt(g, 16)));
+  if (halves.length === 1) return head!.length === 8 ? head : undefined;
+  const missing = 8 - head!.length - tail.length;
+  return missing >= 1 ? [...head!, ...Array<number>(missing).fill(0), ...tail] : undefined;
 }

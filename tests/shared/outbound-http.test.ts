@@ -4,7 +4,7 @@ import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { createSecureContext } from 'node:tls';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ForbiddenDestination, guardedLookup, OutboundFailed, send, type ResolvedAddress, type Resolver } from '../../functions/shared/outbound-http';
+import { ForbiddenDestination, guardedLookup, MAX_ANSWER_BYTES, OutboundFailed, send, type ResolvedAddress, type Resolver } from '../../functions/shared/outbound-http';
 
 /** A DNS server the test controls: each lookup takes the next answer (the last one repeats), and is counted. */
 function dns(...answers: (readonly string[])[]): Resolver & { calls: string[] } {
@@ -43,6 +43,12 @@ describe('guarded lookup', () => {
   it('refuses a host when any of its addresses is private, even with public ones beside it', async () => {
     const lookup = guardedLookup({ allowLoopback: false, resolve: dns(['93.184.215.14', '169.254.169.254']) });
     await expect(lookupOnce(lookup, 'crm.example', { all: true })).rejects.toThrow('crm.example resolves to a private address');
+  });
+
+  it('refuses a host resolving to an IPv6 form that carries a private IPv4 address (mapped, NAT64, 6to4)', async () => {
+    for (const address of ['::ffff:a9fe:a9fe', '64:ff9b::a9fe:a9fe', '2002:a9fe:a9fe::1', '::169.254.169.254']) {
+      await expect(lookupOnce(guardedLookup({ allowLoopback: true, resolve: dns([address]) }), 'crm.example')).rejects.toBeInstanceOf(ForbiddenDestination);
+    }
   });
 
   it('allows loopback only when loopback is allowed, and never other private addresses', async () => {
@@ -149,6 +155,46 @@ describe('send through the guard, against a real local server', () => {
     });
     await expect(send(`http://127.0.0.1:${port}/break`, { method: 'GET', headers: {} }, { allowLoopback: true })).rejects.toEqual(new OutboundFailed('network error'));
     await expect(send(`http://127.0.0.1:${port}/stall`, { method: 'GET', headers: {} }, { allowLoopback: true, timeoutMs: 200 })).rejects.toEqual(new OutboundFailed('timed out'));
+  });
+
+  it('fails an answer that streams past 1 MiB as too large and closes the connection, rather than reading on', async () => {
+    // Prepare: a server that writes 64 KiB chunks, with no length announced, until its connection closes.
+    let connectionClosed!: (sent: number) => void;
+    const closed = new Promise<number>((resolve) => (connectionClosed = resolve));
+    const { port } = await localServer((_req, res) => {
+      const chunk = Buffer.alloc(64 * 1024, 'a');
+      let sent = 0;
+      const pump = () => {
+        let more = true;
+        while (more && !res.destroyed) {
+          more = res.write(chunk);
+          sent += chunk.length;
+        }
+      };
+      res.on('drain', pump);
+      res.on('close', () => connectionClosed(sent));
+      res.writeHead(200, { 'content-type': 'application/json' });
+      pump();
+    });
+
+    // Act
+    const call = send(`http://127.0.0.1:${port}/huge`, { method: 'GET', headers: {} }, { allowLoopback: true, timeoutMs: 30_000 });
+
+    // Assess: the call fails, and the server's endless answer ends because the client closed the connection.
+    await expect(call).rejects.toEqual(new OutboundFailed('answer too large'));
+    expect(await closed).toBeGreaterThan(MAX_ANSWER_BYTES / 2);
+  });
+
+  it('fails an answer that announces more than 1 MiB at once, without waiting for the body', async () => {
+    const { port } = await localServer((_req, res) => res.writeHead(200, { 'content-length': String(MAX_ANSWER_BYTES + 1) }).write('{'));
+    await expect(send(`http://127.0.0.1:${port}/announced`, { method: 'GET', headers: {} }, { allowLoopback: true, timeoutMs: 30_000 })).rejects.toEqual(new OutboundFailed('answer too large'));
+  });
+
+  it('reads an answer of exactly 1 MiB whole', async () => {
+    const body = 'b'.repeat(MAX_ANSWER_BYTES);
+    const { port } = await localServer((_req, res) => res.writeHead(200).end(body));
+    const answer = await send(`http://127.0.0.1:${port}/full`, { method: 'GET', headers: {} }, { allowLoopback: true, timeoutMs: 30_000 });
+    expect(answer.text.length).toBe(MAX_ANSWER_BYTES);
   });
 
   it('refuses plain http to a public host name, whatever the DNS says', async () => {
