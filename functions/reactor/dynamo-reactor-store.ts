@@ -8,14 +8,15 @@ import { countUpdate, reportStateItem, reportStateOf } from '../reports/dynamo-r
 import { DATE_INDEX_PREFIX, dateIndexKeys, keys, STATE_SK_FLOOR } from '../shared/keys';
 import type { TimelineEvent } from '../shared/timeline';
 import type { WriteDecision } from './domain/decisions';
-import type { CommitOutcome, LoadedState, ReactorStore } from './ports';
+import { LifecycleConflict, type CommitOutcome, type LifecycleAsLoaded, type LoadedState, type ReactorStore } from './ports';
 import { queryAll } from '../shared/query';
 
 /**
  * The reactor's state and writes in the single table. Loading is two consistent reads made together: the
  * event's marker, and one Query for the profile with every per-contact state item (journey memberships, waits,
  * date index) — never the timeline; committing is one TransactWriteItems whose first item is the conditional marker, so a
- * redelivered record, or two deliveries racing, apply the writes once.
+ * redelivered record, or two deliveries racing, apply the writes once. The score and stage update is conditional on
+ * the profile's score and stage as loaded, so a rescore written in between is never overwritten by a stale score.
  */
 export class DynamoReactorStore implements ReactorStore {
   constructor(
@@ -40,6 +41,7 @@ export class DynamoReactorStore implements ReactorStore {
       waits: of('WAIT#').map((item) => parseState(JourneyWait, item)),
       dateIndex: of(DATE_INDEX_PREFIX).map((item) => parseState(DateIndexEntry, item)),
       ...reportStateOf(state),
+      asLoaded: { score: profile.score, stage: profile.stage },
     };
   }
 
@@ -53,36 +55,42 @@ export class DynamoReactorStore implements ReactorStore {
     });
   }
 
-  async commit(event: TimelineEvent, writes: readonly WriteDecision[], at: Date): Promise<CommitOutcome> {
+  async commit(event: TimelineEvent, writes: readonly WriteDecision[], at: Date, asLoaded: LifecycleAsLoaded): Promise<CommitOutcome> {
+    const items: Record<string, unknown>[] = [
+      {
+        Update: {
+          TableName: this.tableName,
+          Key: keys.event(event.contactId, event.eventId),
+          UpdateExpression: 'SET processedAt = :at',
+          ConditionExpression: 'attribute_exists(PK) AND attribute_not_exists(processedAt)',
+          ExpressionAttributeValues: { ':at': at.toISOString() },
+        },
+      },
+    ];
+    // Where the guarded profile update sits, to tell its refusal from the marker's in the cancellation reasons.
+    let profileAt = -1;
+    for (const write of writes) {
+      if (write.type === 'UpdateLifecycle' && (write.score || write.stage)) profileAt = items.length;
+      items.push(...this.write(write, asLoaded));
+    }
     try {
-      await this.db.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Update: {
-                TableName: this.tableName,
-                Key: keys.event(event.contactId, event.eventId),
-                UpdateExpression: 'SET processedAt = :at',
-                ConditionExpression: 'attribute_exists(PK) AND attribute_not_exists(processedAt)',
-                ExpressionAttributeValues: { ':at': at.toISOString() },
-              },
-            },
-            ...writes.flatMap((write) => this.write(write)),
-          ],
-        }),
-      );
+      await this.db.send(new TransactWriteCommand({ TransactItems: items }));
       return { type: 'Applied' };
     } catch (error) {
-      const first = error instanceof TransactionCanceledException ? error.CancellationReasons?.[0] : undefined;
-      if (first?.Code === 'ConditionalCheckFailed') return { type: 'AlreadyProcessed' };
+      const reasons = error instanceof TransactionCanceledException ? (error.CancellationReasons ?? []) : [];
+      // The marker's own condition: processed already (or the event erased). Checked first: it wins over the rest.
+      if (reasons[0]?.Code === 'ConditionalCheckFailed') return { type: 'AlreadyProcessed' };
+      if (profileAt > 0 && reasons[profileAt]?.Code === 'ConditionalCheckFailed') {
+        throw new LifecycleConflict(`contact ${event.contactId}: score or stage changed since event ${event.eventId} was loaded`);
+      }
       throw error;
     }
   }
 
-  private write(decision: WriteDecision): Record<string, unknown>[] {
+  private write(decision: WriteDecision, asLoaded: LifecycleAsLoaded): Record<string, unknown>[] {
     switch (decision.type) {
       case 'UpdateLifecycle':
-        return this.updateLifecycle(decision);
+        return this.updateLifecycle(decision, asLoaded);
       case 'RecordMembership':
         return [{ Put: { TableName: this.tableName, Item: { ...keys.membership(decision.contactId, decision.membership.journeyId), ...decision.membership } } }];
       case 'AppendEvent':
@@ -113,10 +121,26 @@ export class DynamoReactorStore implements ReactorStore {
     }
   }
 
-  /** One Update of the profile (score, stage) and one conditional Put per derived event (deterministic ids). */
-  private updateLifecycle(decision: Extract<WriteDecision, { type: 'UpdateLifecycle' }>): Record<string, unknown>[] {
+  /**
+   * One Update of the profile (score, stage) and one conditional Put per derived event (deterministic ids). The
+   * Update applies only while the profile's score and stage are as loaded: the rules computed the new ones from
+   * them (behaviour points carried over, the stage moved from), and `npm run rescore` may have rewritten them since.
+   * Score and stage only, not `updatedAt`: form posts and journey steps change it all the time, and the next event
+   * re-evaluates the fit they change anyway.
+   */
+  private updateLifecycle(decision: Extract<WriteDecision, { type: 'UpdateLifecycle' }>, asLoaded: LifecycleAsLoaded): Record<string, unknown>[] {
     const sets: string[] = [];
+    const conditions = ['attribute_exists(PK)'];
     const values: Record<string, unknown> = {};
+    const asStored = [['score', ':loadedScore', asLoaded.score], ['stage', ':loadedStage', asLoaded.stage]] as const;
+    for (const [attribute, placeholder, value] of asStored) {
+      if (value === undefined) {
+        conditions.push(`attribute_not_exists(${attribute})`);
+      } else {
+        conditions.push(`${attribute} = ${placeholder}`);
+        values[placeholder] = value;
+      }
+    }
     if (decision.score) {
       sets.push('score = :score');
       values[':score'] = decision.score;
@@ -133,7 +157,7 @@ export class DynamoReactorStore implements ReactorStore {
               TableName: this.tableName,
               Key: keys.profile(decision.contactId),
               UpdateExpression: `SET ${sets.join(', ')}`,
-              ConditionExpression: 'attribute_exists(PK)',
+              ConditionExpression: conditions.join(' AND '),
               ExpressionAttributeValues: values,
             },
           },

@@ -6,7 +6,7 @@ import type { Logger } from '../shared/logger';
 import { parseTimelineItem, type TimelineEvent } from '../shared/timeline';
 import { decide, defaultRules } from './domain/decide';
 import { isWrite, type CallDecision, type Rule } from './domain/decisions';
-import type { EmailSender, HandOffQueue, JourneyStarter, ReactorStore } from './ports';
+import { LifecycleConflict, type EmailSender, type HandOffQueue, type JourneyStarter, type ReactorStore } from './ports';
 
 export interface ReactorDeps {
   readonly store: ReactorStore;
@@ -30,16 +30,18 @@ export type Reaction =
 /**
  * One event, three steps: load what the rules need, decide (pure), then apply the decisions — calls first (each
  * idempotent), then every write in one transaction with the processed marker. A failure anywhere leaves the
- * marker unset, so the record is retried and nothing is lost; a retry repeats only idempotent calls.
+ * marker unset, so the record is retried and nothing is lost; a retry repeats only idempotent calls. A commit refused
+ * because the profile's score or stage changed since the load ({@link LifecycleConflict}) fails the same way: the
+ * retry loads the new profile and decides again.
  */
 export async function react(event: TimelineEvent, deps: ReactorDeps): Promise<Reaction> {
   const loaded = await deps.store.load(event);
   if (loaded.type !== 'Loaded') return loaded;
 
-  const { type: _loaded, ...state } = loaded;
+  const { type: _loaded, asLoaded, ...state } = loaded;
   const decisions = decide({ event, ...state }, deps.rules ?? defaultRules);
   for (const decision of decisions) if (!isWrite(decision)) await call(decision, deps);
-  const committed = await deps.store.commit(event, decisions.filter(isWrite), deps.clock.now());
+  const committed = await deps.store.commit(event, decisions.filter(isWrite), deps.clock.now(), asLoaded);
   return committed.type === 'Applied' ? { type: 'Applied', decisions: decisions.length } : committed;
 }
 
@@ -82,10 +84,10 @@ export const makeReactor =
         const outcome = await react(event, deps);
         deps.logger.info('reacted', { contactId: event.contactId, eventId: event.eventId, outcome: outcome.type });
       } catch (error) {
-        deps.logger.error('reaction failed; batch will be retried from this record', {
-          error,
-          sequenceNumber: record.dynamodb?.SequenceNumber,
-        });
+        const sequenceNumber = record.dynamodb?.SequenceNumber;
+        // Expected while `npm run rescore` runs: not an error, but the record is retried all the same.
+        if (error instanceof LifecycleConflict) deps.logger.warn('profile changed since it was loaded; batch will be retried from this record', { error, sequenceNumber });
+        else deps.logger.error('reaction failed; batch will be retried from this record', { error, sequenceNumber });
         return { batchItemFailures: [{ itemIdentifier: record.dynamodb?.SequenceNumber ?? '' }] };
       }
     }

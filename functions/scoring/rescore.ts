@@ -54,7 +54,10 @@ export const MAX_ATTEMPTS = 5;
  *
  * The reactor keeps scoring while rescore runs, so each write is conditional on the profile as it was read (its
  * score, stage and `updatedAt`): if the reactor scored a new event in between, the write is refused rather than
- * overwriting that event's points, and the contact is read again (consistently) and recomputed.
+ * overwriting that event's points, and the contact is read again (consistently) and recomputed. The other way round
+ * holds too: the reactor's score and stage update is conditional on the score and stage it loaded
+ * (functions/reactor/dynamo-reactor-store.ts), so a rescore written between its load and its commit fails that
+ * stream record, which is retried from the rescored profile.
  */
 export async function rescoreAll(options: RescoreOptions): Promise<RescoreSummary> {
   const totals = { contacts: 0, events: 0, scoreChanged: 0, stageChanged: 0, stageForward: 0, stageBackward: 0, written: 0, conflicts: 0, skipped: 0 };

@@ -1,17 +1,20 @@
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DynamoContacts } from '../../functions/contacts/dynamo-contacts';
-import { replay } from '../../functions/reactor/domain/decide';
-import type { Rule } from '../../functions/reactor/domain/decisions';
+import { decide, replay } from '../../functions/reactor/domain/decide';
+import { isWrite, type Rule } from '../../functions/reactor/domain/decisions';
 import { DynamoReactorStore } from '../../functions/reactor/dynamo-reactor-store';
-import type { JourneyStarter } from '../../functions/reactor/ports';
+import { LifecycleConflict, type JourneyStarter } from '../../functions/reactor/ports';
 import { makeReactor, type ReactorDeps } from '../../functions/reactor/reactor';
 import { matchesFilter, timelineInsertFilter } from '../../functions/reactor/stream-filter';
 import { countEvents, tally } from '../../functions/reports/domain/metrics';
 import { DynamoMetrics } from '../../functions/reports/dynamo-metrics';
+import { lifecycle, scoringRules } from '../../functions/scoring/domain/content';
+import { scoringRule } from '../../functions/scoring/domain/lifecycle-rule';
 import { keys } from '../../functions/shared/keys';
+import { parseTimelineItem, type TimelineEvent } from '../../functions/shared/timeline';
 import { memoryLogger } from '../support/http';
 import { readStream } from '../support/stream';
 import { createTestTable, type TestTable } from '../support/table';
@@ -149,9 +152,9 @@ describe('reactor, against DynamoDB Local', () => {
     let commits = 0;
     const store: ReactorDeps['store'] = {
       load: (event) => real.load(event),
-      commit: async (event, writes, at) => {
+      commit: async (event, writes, at, asLoaded) => {
         if (++commits === 1) throw Object.assign(new Error('throttled'), { name: 'ProvisionedThroughputExceededException' });
-        return real.commit(event, writes, at);
+        return real.commit(event, writes, at, asLoaded);
       },
     };
     const react = reactorWith({ store, journeys, rules: [countEvents, enrolEveryone] });
@@ -173,7 +176,7 @@ describe('reactor, against DynamoDB Local', () => {
         if (++loads === 2) throw Object.assign(new Error('throttled'), { name: 'ProvisionedThroughputExceededException' });
         return real.load(event);
       },
-      commit: (event, writes, at) => real.commit(event, writes, at),
+      commit: (event, writes, at, asLoaded) => real.commit(event, writes, at, asLoaded),
     };
 
     const response = await reactorWith({ store })({ Records: records });
@@ -206,6 +209,56 @@ describe('reactor, against DynamoDB Local', () => {
     }
 
     expect(new Map([...replayed].map(([key, count]) => [key.split(' ')[1]!, count]))).toEqual(live);
+  });
+});
+
+describe('reactor store: the score and stage update applies only to the profile as loaded', () => {
+  const scoring = [scoringRule(scoringRules, lifecycle)];
+  const store = () => new DynamoReactorStore(table.documentClient, table.tableName);
+  const eventOf = (record: DynamoDBRecord): TimelineEvent => parseTimelineItem(unmarshall(record.dynamodb!.NewImage as never))!;
+
+  /** Loads the event and decides its writes with the scoring rule alone, as the reactor does. */
+  async function loadAndDecide(event: TimelineEvent) {
+    const loaded = await store().load(event);
+    if (loaded.type !== 'Loaded') throw new Error(`expected the event to load, got ${loaded.type}`);
+    const { type: _loaded, asLoaded, ...state } = loaded;
+    return { asLoaded, writes: decide({ event, ...state }, scoring).filter(isWrite) };
+  }
+
+  it('refuses the update as a conflict, not as a duplicate, when a score appeared after the load, and applies it once reloaded', async () => {
+    const { records } = await newEventRecords(1);
+    const event = eventOf(records[0]!);
+    const stale = await loadAndDecide(event);
+    // Another writer (npm run rescore) scores the contact, which had no score when the event was loaded.
+    const rescored = { version: 2, fit: 5, behaviour: 0, total: 5, asOf: event.occurredAt, fitRules: [{ ruleId: 'r', points: 5 }], contributions: [] };
+    await table.documentClient.send(
+      new UpdateCommand({ TableName: table.tableName, Key: keys.profile(event.contactId), UpdateExpression: 'SET score = :score', ExpressionAttributeValues: { ':score': rescored } }),
+    );
+
+    await expect(store().commit(event, stale.writes, clock.now(), stale.asLoaded)).rejects.toThrow(LifecycleConflict);
+    const refused = { marker: (await storedEvent(records[0]!))?.processedAt, score: (await contacts.get(event.contactId))?.score };
+    const fresh = await loadAndDecide(event);
+    const applied = await store().commit(event, fresh.writes, clock.now(), fresh.asLoaded);
+
+    expect(stale.asLoaded).toEqual({ score: undefined, stage: undefined });
+    expect(refused).toEqual({ marker: undefined, score: rescored });
+    expect(applied).toEqual({ type: 'Applied' });
+    const score = (await contacts.get(event.contactId))!.score!;
+    expect(score).toMatchObject({ fit: 0, behaviour: 10, total: 10 });
+    expect(score.contributions.filter((c) => c.eventId === event.eventId)).toHaveLength(1);
+    expect(await store().commit(event, fresh.writes, clock.now(), fresh.asLoaded)).toEqual({ type: 'AlreadyProcessed' });
+  });
+
+  it('lets a form post between the load and the commit through: only score and stage are compared, not updatedAt', async () => {
+    const { records } = await newEventRecords(1);
+    const event = eventOf(records[0]!);
+    const { asLoaded, writes } = await loadAndDecide(event);
+    const { email } = (await contacts.get(event.contactId))!;
+    await contacts.recordSubmission(email, { formId: 'demo-request', fields: { company: 'Acme' }, utm: {} }, new Date(Date.parse(event.occurredAt) + 60_000));
+
+    expect(writes.some((w) => w.type === 'UpdateLifecycle')).toBe(true);
+    expect(await store().commit(event, writes, clock.now(), asLoaded)).toEqual({ type: 'Applied' });
+    expect(await contacts.get(event.contactId)).toMatchObject({ attributes: { company: 'Acme' }, stage: 'lead', score: { total: 10 } });
   });
 });
 

@@ -1,12 +1,15 @@
 import { TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DynamoContacts } from '../../functions/contacts/dynamo-contacts';
 import { DynamoReactorStore } from '../../functions/reactor/dynamo-reactor-store';
+import { LifecycleConflict } from '../../functions/reactor/ports';
 import { makeReactor, type ReactorDeps } from '../../functions/reactor/reactor';
 import { matchesFilter } from '../../functions/reactor/stream-filter';
 import { lifecycle, scoringRules } from '../../functions/scoring/domain/content';
+import { scoringRule } from '../../functions/scoring/domain/lifecycle-rule';
 import { replayTimeline } from '../../functions/scoring/domain/replay';
-import { MAX_ATTEMPTS, rescoreAll } from '../../functions/scoring/rescore';
+import { MAX_ATTEMPTS, rescoreAll, type RescoreSummary } from '../../functions/scoring/rescore';
 import { EventName } from '../../functions/shared/events';
 import { keys } from '../../functions/shared/keys';
 import { memoryLogger } from '../support/http';
@@ -143,6 +146,50 @@ describe('npm run rescore while the reactor keeps scoring', () => {
     const { score } = (await profileIn(table, contactId)) as { score: { version: number; fit: number; total: number; contributions: { ruleId: string; eventId: string }[] } };
     expect(score).toMatchObject({ version: 2, fit: 25, total: 50 });
     expect(score.contributions).toEqual(expect.arrayContaining([expect.objectContaining({ ruleId: 'webinar', eventId: webinarId })]));
+  });
+
+  it('fails the reactor\'s record when rescore wrote the contact between the reactor\'s load and its commit; the retry keeps the rescore and adds the event once', async () => {
+    const table = await createTestTable();
+    const contacts = new DynamoContacts(table.documentClient, table.tableName);
+    const { contactId } = await contacts.recordSubmission('reverse@acme.example', { formId: 'demo-request', fields: { email: 'reverse@acme.example', budget: 6000 }, utm: {} }, postedAt);
+    await streamReactor(table)();
+    expect(await profileIn(table, contactId)).toMatchObject({ stage: 'mql', score: { version: 1, total: 30 } });
+    /** Version 2 also reweighs a behaviour rule, which only a replay of the timeline applies to past events. */
+    const v2Behaviour = { ...v2, behaviour: scoringRules.behaviour.map((r) => (r.id === 'form-post' ? { ...r, points: 12 } : r)) };
+    const appended = await contacts.appendEvent(contactId, { type: EventName.Tracked, occurredAt: new Date(postedAt.getTime() + 3_600_000).toISOString(), data: { event: 'webinar_attended', properties: {} } });
+    const webinarId = appended.type === 'Appended' ? appended.event.eventId : 'not appended';
+    const records = (await readStream(table)).filter((r) => matchesFilter(r) && unmarshall(r.dynamodb!.NewImage as never).eventId === webinarId);
+    // The reactor (running version 2 too) has loaded the profile and computed from it; rescore writes before its commit.
+    let rescored: RescoreSummary | undefined;
+    const reactorDb = interleaved(table.documentClient, async () => {
+      rescored ??= await rescoreAll({ db: table.documentClient, tableName: table.tableName, rules: v2Behaviour, lifecycle, dryRun: false, now: new Date('2026-11-24T12:00:00.000Z') });
+    });
+    const logger = memoryLogger();
+    const react = makeReactor({
+      store: new DynamoReactorStore(reactorDb, table.tableName),
+      journeys: new Proxy({}, { get: () => async () => ({ type: 'Started' }) }) as ReactorDeps['journeys'],
+      clock: { now: () => new Date('2026-11-24T12:00:00.000Z') },
+      logger,
+      rules: [scoringRule(v2Behaviour, lifecycle)],
+    });
+    const marker = async () => (await table.partition(keys.profile(contactId).PK)).find((i) => i.eventId === webinarId)?.processedAt;
+
+    const first = await react({ Records: records });
+    const afterRefusal = { marker: await marker(), score: ((await profileIn(table, contactId)) as { score: { total: number } }).score.total };
+    const retried = await react({ Records: records });
+
+    expect(rescored).toMatchObject({ written: 1, conflicts: 0 });
+    expect(first.batchItemFailures).toEqual([{ itemIdentifier: records[0]!.dynamodb!.SequenceNumber }]);
+    expect(logger.lines.find((l) => l.level === 'warn')?.fields?.error).toBeInstanceOf(LifecycleConflict);
+    expect(afterRefusal).toEqual({ marker: undefined, score: 52 });
+    expect(retried.batchItemFailures).toEqual([]);
+    expect(await marker()).toBeDefined();
+    const { score } = (await profileIn(table, contactId)) as { score: { version: number; fit: number; total: number; contributions: { ruleId: string; points: number; eventId: string }[] } };
+    // Fit 25, the form post reweighed to 12, the webinar's 15 once: rescore's replay already counted the event.
+    expect(score).toMatchObject({ version: 2, fit: 25, total: 52 });
+    expect(score.contributions.map((c) => [c.ruleId, c.points])).toEqual([['form-post', 12], ['webinar', 15]]);
+    const changes = (await table.partition(keys.profile(contactId).PK)).filter((i) => i.type === EventName.ScoreChanged);
+    expect(changes.map((e) => [(e.data as { cause: string }).cause, (e.data as { total: number }).total])).toEqual([['event', 30], ['rescore', 52]]);
   });
 
   it(`leaves a contact that changes before every one of ${MAX_ATTEMPTS} writes as it is, counted, rather than overwrite it`, async () => {
