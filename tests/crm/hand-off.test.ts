@@ -1,4 +1,3 @@
-import type { SQSEvent } from 'aws-lambda';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { makeHandOffWorker } from '../../functions/crm/hand-off-worker';
@@ -15,7 +14,7 @@ import { functions } from '../../lib/functions';
 import { startCrmQueue, type CrmQueue, type DeadLetter } from '../../local/crm-queue';
 import type { CrmReceiver } from '../../local/crm-receiver';
 import { createTestTable, type TestTable } from '../support/table';
-import { clock, handOffDepsFor, injectFault, localSqs, newContact, setStage, startCrmReceiver } from './support';
+import { clock, handOffDepsFor, injectFault, localSqs, newContact, setStage, sqsDelivery, startCrmReceiver } from './support';
 
 let table: TestTable;
 let receiver: CrmReceiver;
@@ -298,25 +297,6 @@ function gatedCrm() {
   return { adapter, calls, entered, open };
 }
 
-/** One delivery of a hand-off message, as SQS hands it to the worker. */
-function delivery(body: unknown, receives: number): SQSEvent {
-  return {
-    Records: [
-      {
-        messageId: 'm-race',
-        receiptHandle: `m-race:${receives}`,
-        body: JSON.stringify(body),
-        attributes: { ApproximateReceiveCount: String(receives), SentTimestamp: '0', SenderId: 'x', ApproximateFirstReceiveTimestamp: '0' },
-        messageAttributes: {},
-        md5OfBody: '',
-        eventSource: 'aws:sqs',
-        eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:crm-handoffs',
-        awsRegion: 'us-east-1',
-      },
-    ],
-  };
-}
-
 /** The reactor's view after the scored form post: MQL, and a higher fit score (the job title counts now). */
 async function becomesMql(contactId: string) {
   await table.documentClient.send(
@@ -353,13 +333,13 @@ describe('hand-offs of one contact at the same moment', () => {
       (async () => {
         await gate.entered;
         await becomesMql(contactId);
-        const result = await worker(delivery(mql(contactId), 1));
+        const result = await worker(sqsDelivery(mql(contactId), 1, 'm-race'));
         gate.open();
         return result;
       })(),
     ]);
     const callsBeforeRedelivery = [...gate.calls];
-    const redelivery = await worker(delivery(mql(contactId), 2));
+    const redelivery = await worker(sqsDelivery(mql(contactId), 2, 'm-race'));
 
     // Assess
     expect(firstDelivery.batchItemFailures).toEqual([{ itemIdentifier: 'm-race' }]);
@@ -391,7 +371,7 @@ describe('hand-offs of one contact at the same moment', () => {
     const waits: number[] = [];
 
     // Act: the reactor's hand-off takes the lease and stops in the CRM; the contact changes; the step comes.
-    const workerRun = worker(delivery(mql(contactId), 1));
+    const workerRun = worker(sqsDelivery(mql(contactId), 1, 'm-race'));
     const step = makeHandOffTask({
       ...deps,
       crm: async () => gate.adapter,
@@ -430,15 +410,15 @@ describe('hand-offs of one contact at the same moment', () => {
 
     // Act
     const [first, duplicate] = await Promise.all([
-      worker(delivery(mql(contactId), 1)),
+      worker(sqsDelivery(mql(contactId), 1, 'm-race')),
       (async () => {
         await gate.entered;
-        const result = await worker(delivery(mql(contactId), 1));
+        const result = await worker(sqsDelivery(mql(contactId), 1, 'm-race'));
         gate.open();
         return result;
       })(),
     ]);
-    const redelivery = await worker(delivery(mql(contactId), 2));
+    const redelivery = await worker(sqsDelivery(mql(contactId), 2, 'm-race'));
 
     // Assess
     expect([first.batchItemFailures, duplicate.batchItemFailures, redelivery.batchItemFailures]).toEqual([[], [{ itemIdentifier: 'm-race' }], []]);

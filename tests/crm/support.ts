@@ -1,3 +1,4 @@
+import type { SQSEvent } from 'aws-lambda';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoContacts } from '../../functions/contacts/dynamo-contacts';
@@ -73,6 +74,25 @@ export function handOffDepsFor(table: TestTable, receiver: CrmReceiver, override
     retry: { attempts: 3, baseDelayMs: 1, maxWaitMs: 1_000 },
     ...overrides,
     logger: memoryLogger(),
+  };
+}
+
+/** One delivery of a hand-off message, as SQS hands it to the worker (`receives` = ApproximateReceiveCount). */
+export function sqsDelivery(body: unknown, receives: number, messageId = 'm-1'): SQSEvent {
+  return {
+    Records: [
+      {
+        messageId,
+        receiptHandle: `${messageId}:${receives}`,
+        body: JSON.stringify(body),
+        attributes: { ApproximateReceiveCount: String(receives), SentTimestamp: '0', SenderId: 'x', ApproximateFirstReceiveTimestamp: '0' },
+        messageAttributes: {},
+        md5OfBody: '',
+        eventSource: 'aws:sqs',
+        eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:crm-handoffs',
+        awsRegion: 'us-east-1',
+      },
+    ],
   };
 }
 

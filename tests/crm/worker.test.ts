@@ -1,4 +1,3 @@
-import type { SQSEvent } from 'aws-lambda';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { makeHandOffWorker } from '../../functions/crm/hand-off-worker';
@@ -8,7 +7,7 @@ import { keys } from '../../functions/shared/keys';
 import { startCrmQueue } from '../../local/crm-queue';
 import type { CrmReceiver } from '../../local/crm-receiver';
 import { createTestTable, type TestTable } from '../support/table';
-import { handOffDepsFor, injectFault, localSqs, newContact, startCrmReceiver } from './support';
+import { handOffDepsFor, injectFault, localSqs, newContact, sqsDelivery, startCrmReceiver } from './support';
 
 let table: TestTable;
 let receiver: CrmReceiver;
@@ -27,24 +26,6 @@ function workerFor(maxReceives = 3) {
   return { worker: makeHandOffWorker({ ...deps, crm: async () => deps.crm, maxReceives }), logger: deps.logger };
 }
 
-function sqsEvent(body: unknown, receives: number): SQSEvent {
-  return {
-    Records: [
-      {
-        messageId: 'm-1',
-        receiptHandle: 'r',
-        body: JSON.stringify(body),
-        attributes: { ApproximateReceiveCount: String(receives), SentTimestamp: '0', SenderId: 'x', ApproximateFirstReceiveTimestamp: '0' },
-        messageAttributes: {},
-        md5OfBody: '',
-        eventSource: 'aws:sqs',
-        eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:crm-handoffs',
-        awsRegion: 'us-east-1',
-      },
-    ],
-  };
-}
-
 const failuresOf = async (contactId: string) =>
   (await table.partition(keys.profile(contactId).PK)).filter((item) => item.type === 'crm.handoff_failed');
 
@@ -52,7 +33,7 @@ describe('the hand-off worker', () => {
   it('hands off a queued MQL and reports no failure', async () => {
     const contactId = await newContact(table, 'w1@acme.example');
     const { worker } = workerFor();
-    const result = await worker(sqsEvent({ contactId, idempotencyKey: 'stage-01JW1', reason: 'score', source: 'reactor' }, 1));
+    const result = await worker(sqsDelivery({ contactId, idempotencyKey: 'stage-01JW1', reason: 'score', source: 'reactor' }, 1));
     expect(result.batchItemFailures).toEqual([]);
     expect(receiver.inbox().handOffs).toHaveLength(1);
   });
@@ -60,7 +41,7 @@ describe('the hand-off worker', () => {
   it('reports a transient failure for redelivery without recording it on the contact yet', async () => {
     const contactId = await newContact(table, 'w2@acme.example');
     await injectFault(receiver, { status: 503, times: 1 });
-    const result = await workerFor().worker(sqsEvent({ contactId, idempotencyKey: 'stage-01JW2', source: 'reactor' }, 1));
+    const result = await workerFor().worker(sqsDelivery({ contactId, idempotencyKey: 'stage-01JW2', source: 'reactor' }, 1));
     expect(result.batchItemFailures).toEqual([{ itemIdentifier: 'm-1' }]);
     expect(await failuresOf(contactId)).toEqual([]);
   });
@@ -68,7 +49,7 @@ describe('the hand-off worker', () => {
   it('records crm.handoff_failed on the last delivery, before the message goes to the dead-letter queue', async () => {
     const contactId = await newContact(table, 'w3@acme.example');
     await injectFault(receiver, { status: 500, times: 1 });
-    const result = await workerFor(3).worker(sqsEvent({ contactId, idempotencyKey: 'stage-01JW3', source: 'reactor' }, 3));
+    const result = await workerFor(3).worker(sqsDelivery({ contactId, idempotencyKey: 'stage-01JW3', source: 'reactor' }, 3));
     expect(result.batchItemFailures).toEqual([{ itemIdentifier: 'm-1' }]);
     expect((await failuresOf(contactId)).map((e) => e.data)).toEqual([
       { provider: 'hubspot', error: 'CrmUnavailable 500: POST /crm/v3/objects/contacts/batch/upsert answered 500', attempts: 3, source: 'reactor', idempotencyKey: 'stage-01JW3' },
@@ -79,8 +60,8 @@ describe('the hand-off worker', () => {
     const contactId = await newContact(table, 'w4@acme.example');
     await injectFault(receiver, { status: 400, times: 1 });
     const { worker } = workerFor(5);
-    await worker(sqsEvent({ contactId, idempotencyKey: 'stage-01JW4', source: 'reactor' }, 1));
-    const again = await worker(sqsEvent({ contactId, idempotencyKey: 'stage-01JW4', source: 'reactor' }, 2));
+    await worker(sqsDelivery({ contactId, idempotencyKey: 'stage-01JW4', source: 'reactor' }, 1));
+    const again = await worker(sqsDelivery({ contactId, idempotencyKey: 'stage-01JW4', source: 'reactor' }, 2));
 
     expect(again.batchItemFailures).toHaveLength(1);
     expect(await failuresOf(contactId)).toHaveLength(1);
@@ -92,7 +73,7 @@ describe('the hand-off worker', () => {
     const deps = handOffDepsFor(table, receiver);
     const worker = makeHandOffWorker({ ...deps, crm: async () => undefined, maxReceives: 3 });
 
-    expect((await worker(sqsEvent({ contactId, idempotencyKey: 'stage-01JW5', source: 'reactor' }, 1))).batchItemFailures).toEqual([]);
+    expect((await worker(sqsDelivery({ contactId, idempotencyKey: 'stage-01JW5', source: 'reactor' }, 1))).batchItemFailures).toEqual([]);
     expect((await table.partition(keys.profile(contactId).PK)).filter((item) => item.type === 'crm.handoff_skipped').map((e) => e.data)).toEqual([
       { reason: 'no CRM configured', source: 'reactor', idempotencyKey: 'stage-01JW5' },
     ]);
@@ -100,7 +81,7 @@ describe('the hand-off worker', () => {
 
   it('leaves a message that is not a hand-off request for the dead-letter queue', async () => {
     const { worker, logger } = workerFor();
-    expect((await worker(sqsEvent({ nope: true }, 1))).batchItemFailures).toHaveLength(1);
+    expect((await worker(sqsDelivery({ nope: true }, 1))).batchItemFailures).toHaveLength(1);
     expect(logger.lines.some((l) => l.level === 'error')).toBe(true);
   });
 });
