@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRuntime, type Runtime } from '../../local/runtime';
-import { eventually, journeyDriver, simulated, simulatedSteps } from './support';
+import { eventually, journeyDriver, simulated, simulatedSteps, uniqueEmail } from './support';
 
 /**
  * Cart recovery through the real local runtime, with an hour passing in a real second: the full no-order run takes
@@ -18,8 +18,7 @@ afterAll(async () => {
   await runtime?.stop();
 });
 
-let n = 0;
-const shopper = () => `shopper-${Date.now()}-${n++}@example.com`;
+const shopper = () => uniqueEmail('shopper');
 
 describe('cart-recovery through npm start\'s parts', () => {
   it('reminds an hour after checkout, and stops before the second reminder once the order completes', { timeout: 60_000 }, async () => {

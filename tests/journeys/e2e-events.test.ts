@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRuntime, type Runtime } from '../../local/runtime';
-import { eventually, journeyDriver, simulatedSteps, trackedLinks } from './support';
+import { eventually, journeyDriver, simulatedSteps, trackedLinks, uniqueEmail } from './support';
 
 /**
  * The shipped journeys through the real local runtime, where something the contact does must reach a running
@@ -21,8 +21,7 @@ afterAll(async () => {
   await runtime?.stop();
 });
 
-let n = 0;
-const person = (name: string) => `${name}-${Date.now()}-${n++}@example.com`;
+const person = uniqueEmail;
 
 describe('budget-router: what the contact does before the next email', () => {
   it('nurtures a $2,000 request and jumps to the demo offer when the first email\'s link is clicked', { timeout: 60_000 }, async () => {

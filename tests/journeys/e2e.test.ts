@@ -2,7 +2,7 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keys } from '../../functions/shared/keys';
 import { startRuntime, type Runtime } from '../../local/runtime';
-import { eventually, journeyDriver, simulatedSteps } from './support';
+import { eventually, journeyDriver, simulatedSteps, uniqueEmail } from './support';
 
 /**
  * The shipped journeys through the real local runtime: form posts and tracking calls in through the gateway, the
@@ -22,8 +22,7 @@ afterAll(async () => {
   await runtime?.stop();
 });
 
-let n = 0;
-const person = (name: string) => `${name}-${Date.now()}-${n++}@example.com`;
+const person = uniqueEmail;
 
 describe('budget-router through npm start\'s parts', () => {
   it('hands a $9,000 demo request to the CRM and sends "a rep will call", as the simulator predicts', { timeout: 60_000 }, async () => {

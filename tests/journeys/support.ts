@@ -114,6 +114,10 @@ export function journeyDriver(runtime: Runtime) {
   return driver;
 }
 
+let emails = 0;
+/** An address no other test of the run uses (runtimes outlive a test; addresses must not collide). */
+export const uniqueEmail = (name: string) => `${name}-${Date.now()}-${emails++}@example.com`;
+
 export async function eventually<T>(read: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
