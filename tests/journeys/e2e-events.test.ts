@@ -97,7 +97,7 @@ describe('budget-router: what the contact does before the next email', () => {
 
 describe('cart-recovery: an order within the hour', () => {
   it('sends nothing when the order completes within the hour', { timeout: 60_000 }, async () => {
-    const email = `shopper-${Date.now()}-${n++}@example.com`;
+    const email = uniqueEmail('shopper');
     const contactId = await drive.identify(email, { email, first_name: 'Sam' });
 
     await drive.track(email, 'checkout_started', { cart_value: 120 });
