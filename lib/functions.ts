@@ -13,7 +13,7 @@ export const functions = {
     trigger: {
       kind: 'http',
       routes: [
-        // Throttled per route (README "Forms"): a burst of bot posts cannot use up the whole API's rate.
+        // Throttled per route (docs/forms.md, "Throttling"): a burst of bot posts cannot use up the whole API's rate.
         { routeKey: 'POST /forms/{formId}', auth: 'public', throttle: { rateLimit: 20, burstLimit: 40 } },
         { routeKey: 'OPTIONS /forms/{formId}', auth: 'public' },
         // The embed snippet: a render token, the captcha to show and, for a known visitor, which fields to ask.

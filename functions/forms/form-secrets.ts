@@ -56,7 +56,7 @@ export async function requireCaptchaSecrets(
     const where = secretName ? `"${key}" in the forms secret ${secretName}` : `the environment variable ${variable}`;
     return [`form "${form.id}" declares a ${form.captcha!.provider} captcha but ${where} is not set`];
   });
-  if (missing.length > 0) throw new Error(`Invalid configuration: ${missing.join('; ')} (README, Forms: Secrets)`);
+  if (missing.length > 0) throw new Error(`Invalid configuration: ${missing.join('; ')} (docs/forms.md, Secrets)`);
 }
 
 /**

@@ -26,7 +26,7 @@ export interface EmailProps {
  * Email: the SES configuration set whose EventBridge destination feeds delivery, bounce, complaint, reject and
  * delay events to the ses-events function; the link-signing keys; the send step, the send API, tracking and
  * the preference page. The sender identity (content/email.yaml `sender.from`) is verified by the operator
- * (README "Sending for real"); the functions may send only as that domain and only in this configuration set.
+ * (docs/email.md, "Sending for real"); the functions may send only as that domain and only in this configuration set.
  */
 export class Email extends Construct {
   public readonly sendEmail: NurtureFunction;

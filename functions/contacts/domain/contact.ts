@@ -68,7 +68,7 @@ export const Contact = z.object({
   stage: z.string().optional(),
   stageChangedAt: z.iso.datetime().optional(),
   crm: CrmLink.optional(),
-  /** Email consent by topic id (and `all`); no record for a topic means the contact never said (see README "Email"). */
+  /** Email consent by topic id (and `all`); no record for a topic means the contact never said (see docs/email.md). */
   subscriptions: z.record(z.string(), Subscription).optional(),
   /** Set by a permanent bounce or a complaint: no email goes to this contact any more. */
   suppressed: z.object({ reason: z.enum(['bounce', 'complaint']), at: z.iso.datetime() }).optional(),
