@@ -16,6 +16,7 @@ import { benchReports, reportsSection } from './reports';
 import { repoRoot, runChild } from './child';
 import { renderReport, type Machine } from './report';
 import { BatchPoint, IntakePoint, type BatchPlan, type IntakePlan } from './workload';
+import { stop as stopEsbuild } from 'esbuild';
 import { embedGzipBytes } from '../functions/forms/embed/serve-embed';
 
 const workDir = join(repoRoot, '.bench');
@@ -44,6 +45,8 @@ const batchPlan: BatchPlan = {
 };
 
 const started = performance.now();
+/** What is open before the bench starts anything (stdio, tsx's channel): not a leak when it is still open at the end. */
+const atStart = process.getActiveResourcesInfo();
 const elapsed = () => `${((performance.now() - started) / 1_000).toFixed(0).padStart(4)} s`;
 const say = (line: string) => console.error(`[bench ${elapsed()}] ${line}`);
 
@@ -96,6 +99,24 @@ try {
   say('the bench broke:');
   console.error(error);
   process.exitCode = 1;
+} finally {
+  await stopEverything();
+}
+
+/**
+ * Ends the bench once the report is written. Every part stops what it started, so nothing should be left: what is
+ * (a timer, a socket, a child process) is named, so the leak can be found, and the process exits anyway instead
+ * of waiting on it (a finished bench once stayed up on the timer of a simulated journey step's timeout: days).
+ */
+async function stopEverything(): Promise<never> {
+  await stopEsbuild();
+  const left = [...process.getActiveResourcesInfo()];
+  for (const kind of atStart) {
+    const at = left.indexOf(kind);
+    if (at >= 0) left.splice(at, 1);
+  }
+  if (left.length > 0) say(`exiting with what the bench left open: ${left.join(', ')}`);
+  process.exit();
 }
 
 function describeMachine(): Machine {

@@ -159,7 +159,14 @@ export async function simulate(journey: Journey, options: SimulateOptions): Prom
     if (exit) abortRun();
     return exit !== undefined;
   };
-  const never = () => new Promise<never>(() => undefined);
+  /**
+   * Tasks reached after the journey exited never finish while the run lasts, as a stopped execution's would not;
+   * they fail once it is over (below), so the engine clears its timer for each (the step's timeout: days, for a wait).
+   */
+  const parked: ((error: Error) => void)[] = [];
+  let over = false;
+  const simulationOver = () => Object.assign(new Error('simulation over'), { name: 'States.Aborted' });
+  const never = () => (over ? Promise.reject(simulationOver()) : new Promise<never>((_, reject) => parked.push(reject)));
 
   let pendingWait: JourneyWait | undefined;
   let lastUntil: string | undefined;
@@ -320,6 +327,8 @@ export async function simulate(journey: Journey, options: SimulateOptions): Prom
     status = exit || error instanceof ExecutionAbortedError ? 'exited' : 'failed';
   }
   await logs;
+  over = true;
+  for (const reject of parked.splice(0)) reject(simulationOver());
   let cursor = 0;
   let at = start.getTime();
   for (const state of entered) {
