@@ -1,20 +1,14 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { constantTimeEqual, hmacSha256, timestampedSignature } from '../shared/hmac';
 
 /** How far a signed request's timestamp may be from now (HubSpot's own window). */
 export const SIGNATURE_WINDOW_MS = 5 * 60_000;
-
-function equal(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-}
 
 /**
  * HubSpot's v3 request signature: base64 HMAC-SHA256, keyed with the app's client secret, of
  * method + full URL + raw body + the `X-HubSpot-Request-Timestamp` header (epoch ms), valid for 5 minutes.
  */
 export function hubSpotV3Signature(secret: string, method: string, url: string, body: string, timestamp: string): string {
-  return createHmac('sha256', secret).update(`${method}${url}${body}${timestamp}`, 'utf8').digest('base64');
+  return hmacSha256(secret, `${method}${url}${body}${timestamp}`).toString('base64');
 }
 
 export function verifyHubSpotV3(
@@ -25,7 +19,7 @@ export function verifyHubSpotV3(
   if (!request.signature || !request.timestamp) return false;
   const ts = Number(request.timestamp);
   if (!Number.isFinite(ts) || Math.abs(now - ts) > SIGNATURE_WINDOW_MS) return false;
-  return equal(hubSpotV3Signature(secret, request.method, request.url, request.body, request.timestamp), request.signature);
+  return constantTimeEqual(hubSpotV3Signature(secret, request.method, request.url, request.body, request.timestamp), request.signature);
 }
 
 /**
@@ -33,7 +27,7 @@ export function verifyHubSpotV3(
  * `X-Nurture-Timestamp: <epoch seconds>` and `X-Nurture-Signature: v1=<hex HMAC-SHA256 of "<timestamp>.<body>">`.
  */
 export function nurtureSignature(secret: string, timestamp: string, body: string): string {
-  return `v1=${createHmac('sha256', secret).update(`${timestamp}.${body}`, 'utf8').digest('hex')}`;
+  return `v1=${timestampedSignature(secret, timestamp, body)}`;
 }
 
 export function signedHeaders(secret: string, body: string, now: number): Record<string, string> {
@@ -50,5 +44,5 @@ export function verifyNurtureSignature(
   if (Math.abs(now - Number(request.timestamp) * 1_000) > SIGNATURE_WINDOW_MS) return false;
   // Several signatures (secret rotation) may be sent, comma-separated.
   const expected = nurtureSignature(secret, request.timestamp, request.body);
-  return request.signature.split(',').some((candidate) => equal(candidate.trim(), expected));
+  return request.signature.split(',').some((candidate) => constantTimeEqual(candidate.trim(), expected));
 }

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { deterministicId } from '../shared/ids';
 import type { Logger } from '../shared/logger';
 import { TimelineEvent } from '../shared/timeline';
 import { IGNORED_SES_EVENTS, SesEventBridgeEvent, SesEventDetail, reactToSesEvent, settleDoubt } from './domain/ses-event';
@@ -36,7 +36,7 @@ export async function handleSesEvent(input: unknown, deps: SesEventsDeps): Promi
   if (reaction.events.length === 0) return settled ? 'recorded' : 'ignored';
   const events = reaction.events.map((event, i) =>
     TimelineEvent.parse({
-      eventId: deterministicId(envelope.time, `${envelope.id}#${i}`),
+      eventId: deterministicId(new Date(envelope.time), `${envelope.id}#${i}`),
       contactId: reaction.contactId,
       type: event.type,
       occurredAt: envelope.time,
@@ -80,18 +80,3 @@ export const makeSesEvents = (deps: SesEventsDeps) => async (event: unknown) => 
   await handleSesEvent(event, deps);
 };
 
-const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
-
-/** A ULID-shaped id: the event's time (so the timeline sorts), then 80 bits of a digest of `seed`. */
-export function deterministicId(time: string, seed: string): string {
-  let t = Date.parse(time);
-  let prefix = '';
-  for (let i = 0; i < 10; i++) {
-    prefix = CROCKFORD[t % 32] + prefix;
-    t = Math.floor(t / 32);
-  }
-  const digest = createHash('sha256').update(seed).digest();
-  let suffix = '';
-  for (let i = 0; i < 16; i++) suffix += CROCKFORD[digest[i]! % 32];
-  return prefix + suffix;
-}

@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { constantTimeEqual, truncatedMac } from '../shared/hmac';
 
 /** Where the HMAC key comes from: configuration locally, a Secrets Manager secret in AWS; read once. */
 export type KeySource = () => Promise<string>;
@@ -12,17 +12,11 @@ export class Signer {
   constructor(private readonly key: KeySource) {}
 
   private async mac(purpose: string, payload: string): Promise<string> {
-    return createHmac('sha256', await this.key())
-      .update(`${purpose}\n${payload}`)
-      .digest()
-      .subarray(0, 18)
-      .toString('base64url');
+    return truncatedMac(await this.key(), `${purpose}\n${payload}`, 18).toString('base64url');
   }
 
   private async valid(purpose: string, payload: string, signature: string): Promise<boolean> {
-    const expected = Buffer.from(await this.mac(purpose, payload));
-    const given = Buffer.from(signature);
-    return given.length === expected.length && timingSafeEqual(given, expected);
+    return constantTimeEqual(signature, await this.mac(purpose, payload));
   }
 
   /** `<rendered-at ms, base 36>.<signature>`: bound to one form. */

@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { constantTimeEqual, timestampedSignature } from '../shared/hmac';
 import { ForbiddenDestination, OutboundFailed, send, type OutboundHttpOptions } from '../shared/outbound-http';
 import type { WebhookSender } from './ports';
 import { WebhookRejected, WebhookUnavailable } from './journey-step';
@@ -17,7 +17,7 @@ export class HttpWebhooks implements WebhookSender {
 
   async post(url: string, body: string, idempotencyKey: string): Promise<{ status: number }> {
     const timestamp = Math.floor(Date.now() / 1_000);
-    const signature = createHmac('sha256', await this.secret()).update(`${timestamp}.${body}`).digest('hex');
+    const signature = timestampedSignature(await this.secret(), timestamp, body);
     const headers = {
       'content-type': 'application/json',
       'idempotency-key': idempotencyKey,
@@ -41,6 +41,5 @@ export function verifyWebhookSignature(header: string | undefined, body: string,
   const parts = Object.fromEntries((header ?? '').split(',').map((part) => part.split('=') as [string, string]));
   const timestamp = Number(parts.t);
   if (!Number.isFinite(timestamp) || Math.abs(now / 1_000 - timestamp) > 300) return false;
-  const expected = createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex');
-  return parts.v1 === expected;
+  return parts.v1 !== undefined && constantTimeEqual(parts.v1, timestampedSignature(secret, timestamp, body));
 }

@@ -38,7 +38,7 @@ export const makeJourneyStatus =
     if (detail.status === 'RUNNING' || detail.status === 'PENDING_REDRIVE') return;
     const input = JourneyExecutionInput.safeParse(JSON.parse(detail.input ?? '{}'));
     if (!input.success) {
-      deps.logger.warn('execution status change for an execution that is not a journey enrolment; skipped', { name: detail.name });
+      deps.logger.warn('execution status change for an execution that is not a journey enrolment; skipped', { executionName: detail.name });
       return;
     }
     const { contactId, journeyId, executionName } = input.data;

@@ -1,9 +1,9 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import * as z from 'zod';
 import type { Contacts } from '../contacts/contacts';
 import { adminAuth, type TokenSource } from '../shared/admin-auth';
 import { EventName } from '../shared/events';
 import { BadRequest, HttpError, NotFound, ValidationFailed, header, httpHandler, json, type HttpEvent, type HttpResult } from '../shared/http';
+import { constantTimeEqual, timestampedSignature } from '../shared/hmac';
 import { deterministicId, ulid, type Clock } from '../shared/ids';
 import type { Logger } from '../shared/logger';
 import { fieldErrors } from '../shared/validation';
@@ -220,7 +220,6 @@ function verifySignature(headerValue: string, body: string, secret: string, now:
   const timestamp = Number(parts.t);
   if (!Number.isInteger(timestamp) || !parts.v1) throw new SignatureInvalid('expected t=<unix seconds>,v1=<hex>');
   if (Math.abs(now.getTime() / 1_000 - timestamp) > 300) throw new SignatureInvalid('the timestamp is more than 5 minutes off');
-  const expected = createHmac('sha256', secret).update(`${timestamp}.${body}`).digest();
-  const given = Buffer.from(parts.v1, 'hex');
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new SignatureInvalid('the signature does not match');
+  const expected = Buffer.from(timestampedSignature(secret, timestamp, body), 'hex');
+  if (!constantTimeEqual(Buffer.from(parts.v1, 'hex'), expected)) throw new SignatureInvalid('the signature does not match');
 }

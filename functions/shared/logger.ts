@@ -1,10 +1,15 @@
+import { LogFormatter, LogItem, Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
+import type { LogAttributes, UnformattedAttributes } from '@aws-lambda-powertools/logger/types';
+
 /**
- * A structured JSON logger. Log identifiers (contact ids, form ids, request ids), never emails or form bodies.
+ * Structured JSON logs from Powertools for AWS Lambda, one line per call, that never carry personal data or
+ * secrets: values under a personal or secret key are replaced, and emails, phone numbers and IPv4 addresses are
+ * scrubbed out of every string, error messages and stack traces included. Log identifiers (contact ids, form ids,
+ * request ids), never emails or form bodies; the scrubbing is the net, not the plan.
  */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
-const order: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
-
+/** The logging port every handler and test uses; tests hand in an in-memory one. */
 export interface Logger {
   debug(message: string, fields?: Record<string, unknown>): void;
   info(message: string, fields?: Record<string, unknown>): void;
@@ -12,27 +17,92 @@ export interface Logger {
   error(message: string, fields?: Record<string, unknown>): void;
 }
 
+const LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
+
+/**
+ * A Powertools Logger for `service`. The level is `level`, else `POWERTOOLS_LOG_LEVEL`, else `LOG_LEVEL` (either
+ * case), else info; Lambda's own log-level setting (`AWS_LAMBDA_LOG_LEVEL`) wins over all, as Powertools decides.
+ */
 export function createLogger(service: string, level: LogLevel = readLevel()): Logger {
-  const write = (at: LogLevel, message: string, fields?: Record<string, unknown>) => {
-    if (order[at] < order[level]) return;
-    const line = JSON.stringify({ level: at, time: new Date().toISOString(), service, message, ...fields }, errorReplacer);
-    if (at === 'error' || at === 'warn') process.stderr.write(`${line}\n`);
-    else process.stdout.write(`${line}\n`);
-  };
+  const logger = new PowertoolsLogger({ serviceName: service, logLevel: level.toUpperCase() as Uppercase<LogLevel>, logFormatter: new PrivateDataFormatter() });
   return {
-    debug: (m, f) => write('debug', m, f),
-    info: (m, f) => write('info', m, f),
-    warn: (m, f) => write('warn', m, f),
-    error: (m, f) => write('error', m, f),
+    debug: (message, fields) => logger.debug(message, fields ?? {}),
+    info: (message, fields) => logger.info(message, fields ?? {}),
+    warn: (message, fields) => logger.warn(message, fields ?? {}),
+    error: (message, fields) => logger.error(message, fields ?? {}),
   };
 }
 
 function readLevel(): LogLevel {
-  const level = process.env.LOG_LEVEL?.toLowerCase();
-  return level && level in order ? (level as LogLevel) : 'info';
+  const level = (process.env.POWERTOOLS_LOG_LEVEL || process.env.LOG_LEVEL)?.toLowerCase();
+  return LEVELS.find((known) => known === level) ?? 'info';
 }
 
-function errorReplacer(_key: string, value: unknown): unknown {
-  if (value instanceof Error) return { name: value.name, message: value.message, stack: value.stack };
-  return value;
+/** Powertools' standard keys, with the message and every attribute passed through {@link withoutPersonalData}. */
+class PrivateDataFormatter extends LogFormatter {
+  override formatAttributes(attributes: UnformattedAttributes, additional: LogAttributes): LogItem {
+    return new LogItem({
+      attributes: {
+        level: attributes.logLevel,
+        message: scrubText(String(attributes.message)),
+        timestamp: this.formatTimestamp(attributes.timestamp),
+        service: attributes.serviceName,
+        sampling_rate: attributes.sampleRateValue,
+        xray_trace_id: attributes.xRayTraceId,
+      },
+    }).addAttributes(withoutPersonalData(additional) as LogAttributes);
+  }
+}
+
+const REDACTED = '[redacted]';
+
+/** Keys (lower case, without `_` or `-`) whose values are personal data or secrets, whatever they hold. */
+const PRIVATE_KEYS = new Set([
+  'name', 'firstname', 'lastname', 'fullname', 'givenname', 'familyname', 'address', 'streetaddress', 'ip',
+  'sourceip', 'clientip', 'xforwardedfor', 'mobile', 'cookie', 'setcookie', 'signature', 'credentials', 'body',
+]);
+/** Key endings that mark personal data or secrets: `email`, `contactEmail`, `taskToken`, `clientSecret`… */
+const PRIVATE_KEY_ENDINGS = ['email', 'phone', 'phonenumber', 'ipaddress', 'password', 'secret', 'token', 'apikey', 'authorization', 'privatekey', 'signingkey', 'writekey'];
+
+function isPrivateKey(key: string): boolean {
+  const normal = key.toLowerCase().replace(/[_-]/g, '');
+  return PRIVATE_KEYS.has(normal) || PRIVATE_KEY_ENDINGS.some((ending) => normal.endsWith(ending));
+}
+
+const EMAIL = /[\p{L}\p{N}._%+'-]+@[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)+/gu;
+// International numbers (+ then 8 to 15 digits, spaced or not) and the grouped national shapes: 555-123-4567,
+// (555) 123 4567, 020 7946 0958. ISO dates, epoch times and ULIDs do not match.
+const PHONE = /\+\d[\d ().-]{6,18}\d|\(\d{2,5}\) ?\d{3,4}[ .-]?\d{3,4}\b|\b\d{3,5}[ .-]\d{3,4}[ .-]\d{4}\b/g;
+const IPV4 = /\b(?:\d{1,3}\.){3}\d{1,3}\b/g;
+
+/** `text` with every email-, phone- and IPv4-shaped part replaced. */
+export function scrubText(text: string): string {
+  return text.replace(EMAIL, '[email]').replace(PHONE, '[phone]').replace(IPV4, '[ip]');
+}
+
+/**
+ * A copy of `value` safe to log: personal and secret keys redacted at any depth, strings scrubbed, errors reduced
+ * to name, message, stack and cause (scrubbed). Pure; a cycle is cut where it closes.
+ */
+export function withoutPersonalData(value: unknown, ancestors = new WeakSet<object>()): unknown {
+  if (typeof value === 'string') return scrubText(value);
+  if (typeof value !== 'object' || value === null || value instanceof Date) return value;
+  if (ancestors.has(value)) return '[circular]';
+  ancestors.add(value);
+  try {
+    if (value instanceof Error) {
+      return {
+        name: value.name,
+        message: scrubText(value.message),
+        stack: value.stack === undefined ? undefined : scrubText(value.stack),
+        ...(value.cause === undefined ? {} : { cause: withoutPersonalData(value.cause, ancestors) }),
+      };
+    }
+    if (Array.isArray(value)) return value.map((item) => withoutPersonalData(item, ancestors));
+    return Object.fromEntries(
+      Object.entries(value).map(([key, inner]) => [key, isPrivateKey(key) ? REDACTED : withoutPersonalData(inner, ancestors)]),
+    );
+  } finally {
+    ancestors.delete(value);
+  }
 }

@@ -1,3 +1,5 @@
+import ipaddr from 'ipaddr.js';
+
 /**
  * Where an outbound call to a user-configured URL (a CRM, a journey's webhook) may go. In AWS: https only, and never
  * to a private, loopback, link-local or otherwise internal address (the instance metadata service, a VPC neighbour);
@@ -27,9 +29,15 @@ function isLoopback(host: string): boolean {
   return host === 'localhost' || isLoopbackAddress(host);
 }
 
-/** Whether a resolved IP address is loopback (127.0.0.0/8, ::1, or 127.x mapped into IPv6). */
+/**
+ * Whether a resolved IP address is loopback: 127.0.0.0/8, ::1, or 127.x mapped into IPv6 as resolvers write it
+ * (`::ffff:127.0.0.1`). The hex spelling `::ffff:7f00:1` (what a URL's host becomes) is refused as private instead.
+ */
 export function isLoopbackAddress(address: string): boolean {
-  return /^(?:::ffff:)?127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/i.test(address) || address === '::1' || address === '0:0:0:0:0:0:0:1';
+  const v4 = parseIpv4(address.replace(/^::ffff:/i, ''));
+  if (v4) return v4[0] === 127;
+  const v6 = parseIpv6(address);
+  return v6 !== undefined && v6.slice(0, 7).every((x) => x === 0) && v6[7] === 1;
 }
 
 /** Whether a connection may go to this resolved address: a public one, or loopback when the local runtime allows it. */
@@ -85,27 +93,26 @@ function isPublicIpv6(h: readonly number[]): boolean {
   return true;
 }
 
+/**
+ * The four octets of a dotted-decimal IPv4 address. Only the four-part decimal spelling: `ipaddr.js` would also read
+ * `127.1` or `0x7f.1` as addresses, spellings no resolver hands back and a URL parser has already normalised.
+ */
 function parseIpv4(text: string): number[] | undefined {
-  const match = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(text);
-  const octets = match?.slice(1).map(Number);
-  return octets?.every((o) => o <= 255) ? octets : undefined;
+  return ipaddr.IPv4.isValidFourPartDecimal(text) ? ipaddr.IPv4.parse(text).octets : undefined;
 }
 
-/** The eight 16-bit groups of an IPv6 address (`::` expanded, a dotted IPv4 tail as two groups, zone id dropped). */
+/**
+ * The eight 16-bit groups of an IPv6 address (`::` expanded, a dotted IPv4 tail as two groups, zone id dropped).
+ * The dotted tail is turned into hex before `ipaddr.js` sees it, because it reads `::a.b.c.d` as IPv4-mapped
+ * (`::ffff:a.b.c.d`) where the address is IPv4-compatible (`::/96`), which this policy refuses.
+ */
 function parseIpv6(text: string): number[] | undefined {
-  let rest = text.toLowerCase().replace(/%.*$/, '');
-  const dotted = /^(.*:)([^:]*\.[^:]*)$/.exec(rest);
+  let rest = text;
+  const dotted = /^(.*:)([^:]*\.[^:%]*)(%.*)?$/.exec(text);
   if (dotted) {
     const v4 = parseIpv4(dotted[2]!);
     if (!v4) return undefined;
-    rest = `${dotted[1]}${((v4[0]! << 8) | v4[1]!).toString(16)}:${((v4[2]! << 8) | v4[3]!).toString(16)}`;
+    rest = `${dotted[1]}${((v4[0]! << 8) | v4[1]!).toString(16)}:${((v4[2]! << 8) | v4[3]!).toString(16)}${dotted[3] ?? ''}`;
   }
-  const halves = rest.split('::');
-  if (halves.length > 2) return undefined;
-  const groups = halves.map((half) => (half === '' ? [] : half.split(':')));
-  if (!groups.flat().every((g) => /^[0-9a-f]{1,4}$/.test(g))) return undefined;
-  const [head, tail = []] = groups.map((half) => half.map((g) => parseInt(g, 16)));
-  if (halves.length === 1) return head!.length === 8 ? head : undefined;
-  const missing = 8 - head!.length - tail.length;
-  return missing >= 1 ? [...head!, ...Array<number>(missing).fill(0), ...tail] : undefined;
+  return ipaddr.IPv6.isValid(rest) ? ipaddr.IPv6.parse(rest).parts : undefined;
 }

@@ -1,7 +1,4 @@
-import { createHash } from 'node:crypto';
-import { ulid } from '../shared/ids';
-
-const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+import { deterministicId, ulid } from '../shared/ids';
 
 /**
  * A ULID-shaped event id. With a `messageId` it is deterministic: the time (the client's own timestamp, which a
@@ -10,10 +7,8 @@ const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
  * timeline still sorts by time. Without one it is a fresh ULID.
  */
 export function eventIdFor(messageId: string | undefined, clientTime: number): string {
-  if (!messageId) return ulid(clientTime);
-  const time = ulid(Math.max(0, Math.min(clientTime, 2 ** 48 - 1))).slice(0, 10);
-  const digest = createHash('sha256').update(messageId).digest();
-  let random = '';
-  for (let i = 0; i < 16; i++) random += ALPHABET[digest[i]! % 32];
-  return time + random;
+  // A ULID's time is 48 bits; a client's clock may say anything.
+  const time = Math.max(0, Math.min(clientTime, 2 ** 48 - 1));
+  if (!messageId) return ulid(time);
+  return deterministicId(new Date(time), messageId);
 }
