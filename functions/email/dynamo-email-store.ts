@@ -4,7 +4,6 @@ import {
   DeleteCommand,
   GetCommand,
   PutCommand,
-  QueryCommand,
   TransactWriteCommand,
   UpdateCommand,
   type DynamoDBDocumentClient,
@@ -15,6 +14,7 @@ import { parseContact, toItem } from '../contacts/dynamo-contacts';
 import { ContactContended, CorruptItem } from '../contacts/contacts';
 import { Membership } from '../journeys/domain/membership';
 import { keys } from '../shared/keys';
+import { queryAll } from '../shared/query';
 import type { TimelineEvent } from '../shared/timeline';
 import type { RecentSend } from './domain/guards';
 import type { ClaimConditions, ClaimOutcome, EmailStore, ReminderDue, ReserveOutcome, SendRecord, SendState } from './ports';
@@ -400,21 +400,12 @@ export class DynamoEmailStore implements EmailStore {
   }
 
   async remindersDue(day: string): Promise<ReminderDue[]> {
-    const due: ReminderDue[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'PK = :pk',
-          ExpressionAttributeValues: { ':pk': `EMAILDUE#${day}` },
-          ExclusiveStartKey: start,
-        }),
-      );
-      for (const item of page.Items ?? []) due.push(parse(ReminderSchema, item));
-      start = page.LastEvaluatedKey;
-    } while (start);
-    return due;
+    const items = await queryAll(this.db, {
+      TableName: this.tableName,
+      KeyConditionExpression: 'PK = :pk',
+      ExpressionAttributeValues: { ':pk': `EMAILDUE#${day}` },
+    });
+    return items.map((item) => parse(ReminderSchema, item));
   }
 
   async dropReminder(due: ReminderDue): Promise<void> {

@@ -1,5 +1,5 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, TransactWriteCommand, paginateQuery, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Contact } from '../contacts/domain/contact';
 import { parseContact, parseEvent, toItem } from '../contacts/dynamo-contacts';
 import { EventName } from '../shared/events';
@@ -23,24 +23,23 @@ export class DynamoJourneyStore implements JourneyStore {
 
   async eventsSince(contactId: string, since: string): Promise<TimelineEvent[]> {
     const events: TimelineEvent[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-          ExpressionAttributeValues: { ':pk': keys.profile(contactId).PK, ':prefix': EVENT_PREFIX },
-          ScanIndexForward: false,
-          ExclusiveStartKey: start,
-        }),
-      );
+    // Newest first, so the pages stop being read at the first event older than `since`.
+    const pages = paginateQuery(
+      { client: this.db },
+      {
+        TableName: this.tableName,
+        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+        ExpressionAttributeValues: { ':pk': keys.profile(contactId).PK, ':prefix': EVENT_PREFIX },
+        ScanIndexForward: false,
+      },
+    );
+    for await (const page of pages) {
       for (const item of page.Items ?? []) {
         const event = parseEvent(item);
         if (event.occurredAt < since) return events;
         events.push(event);
       }
-      start = page.LastEvaluatedKey;
-    } while (start);
+    }
     return events;
   }
 

@@ -5,9 +5,9 @@ import {
   BatchWriteCommand,
   GetCommand,
   PutCommand,
-  QueryCommand,
   TransactWriteCommand,
   UpdateCommand,
+  paginateQuery,
   type DynamoDBDocumentClient,
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
@@ -303,17 +303,16 @@ export class DynamoTracking implements Tracking {
   /** Copies the partition's pending items onto the contact's timeline, applies pending traits, then deletes them. */
   private async merge(partition: string, contactId: string): Promise<{ merged: number }> {
     let merged = 0;
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-          ExpressionAttributeValues: { ':pk': partition, ':prefix': PENDING_PREFIX },
-          ConsistentRead: true,
-          ExclusiveStartKey: start,
-        }),
-      );
+    const pages = paginateQuery(
+      { client: this.db },
+      {
+        TableName: this.tableName,
+        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+        ExpressionAttributeValues: { ':pk': partition, ':prefix': PENDING_PREFIX },
+        ConsistentRead: true,
+      },
+    );
+    for await (const page of pages) {
       for (const item of page.Items ?? []) {
         const { PK: _pk, SK: _sk, [SIBLING]: sibling, ...rest } = item;
         const event = TimelineEvent.safeParse({ ...rest, contactId });
@@ -334,8 +333,7 @@ export class DynamoTracking implements Tracking {
           new BatchWriteCommand({ RequestItems: { [this.tableName]: copies.map((Key) => ({ DeleteRequest: { Key } })) } }),
         );
       }
-      start = page.LastEvaluatedKey;
-    } while (start);
+    }
     if (partition.startsWith('ANON#')) await this.rememberAnonymousId(contactId, partition.slice('ANON#'.length));
     await this.markMerged(partition, contactId);
     return { merged };
