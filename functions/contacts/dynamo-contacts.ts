@@ -79,20 +79,7 @@ export class DynamoContacts implements Contacts {
       updatedAt: now,
     };
     return [
-      {
-        Put: {
-          TableName: this.tableName,
-          Item: { ...keys.email(email), contactId, createdAt: now },
-          ConditionExpression: 'attribute_not_exists(PK)',
-        },
-      },
-      {
-        Put: {
-          TableName: this.tableName,
-          Item: { ...keys.profile(contactId), ...contact },
-          ConditionExpression: 'attribute_not_exists(PK)',
-        },
-      },
+      ...claimAndCreate(this.tableName, contact, now),
       { Put: { TableName: this.tableName, Item: eventItem } },
     ];
   }
@@ -118,25 +105,8 @@ export class DynamoContacts implements Contacts {
       sets.push('firstTouch = if_not_exists(firstTouch, :touch)', 'lastTouch = :touch');
     }
     return [
-      {
-        // The claim must still point at this contact: guards against a merge or email change in between.
-        ConditionCheck: {
-          TableName: this.tableName,
-          Key: keys.email(email),
-          ConditionExpression: 'contactId = :contactId',
-          ExpressionAttributeValues: { ':contactId': contactId },
-        },
-      },
-      {
-        Update: {
-          TableName: this.tableName,
-          Key: keys.profile(contactId),
-          UpdateExpression: `SET ${sets.join(', ')}`,
-          ConditionExpression: 'attribute_exists(PK)',
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-        },
-      },
+      emailClaimHeld(this.tableName, email, contactId),
+      profileSet(this.tableName, contactId, { sets, names, values }),
       { Put: { TableName: this.tableName, Item: eventItem } },
     ];
   }
@@ -209,6 +179,65 @@ export class DynamoContacts implements Contacts {
     const last = result.LastEvaluatedKey?.SK as string | undefined;
     return { items, ...(last ? { nextCursor: Buffer.from(last).toString('base64url') } : {}) };
   }
+}
+
+/**
+ * A transaction's two Puts that create a contact: the claim on its email and its profile, each failing the
+ * transaction if it exists already (so two concurrent first posts cannot create two contacts).
+ */
+export function claimAndCreate(tableName: string, contact: Contact, now: string) {
+  return [
+    {
+      Put: {
+        TableName: tableName,
+        Item: { ...keys.email(contact.email), contactId: contact.contactId, createdAt: now },
+        ConditionExpression: 'attribute_not_exists(PK)',
+      },
+    },
+    {
+      Put: {
+        TableName: tableName,
+        Item: { ...keys.profile(contact.contactId), ...contact },
+        ConditionExpression: 'attribute_not_exists(PK)',
+      },
+    },
+  ];
+}
+
+/**
+ * A transaction's check that the email claim still points at the contact: it fails the transaction if a merge or an
+ * email change happened between reading the claim and writing the profile.
+ */
+export function emailClaimHeld(tableName: string, email: string, contactId: string) {
+  return {
+    ConditionCheck: {
+      TableName: tableName,
+      Key: keys.email(email),
+      ConditionExpression: 'contactId = :contactId',
+      ExpressionAttributeValues: { ':contactId': contactId },
+    },
+  };
+}
+
+/** The clauses of a profile's `SET` expression with the names and values they use. */
+export interface ProfileSet {
+  readonly sets: readonly string[];
+  readonly names: Record<string, string>;
+  readonly values: Record<string, unknown>;
+}
+
+/** A transaction's Update of an existing profile (never creates one): `SET` every clause of `set`. */
+export function profileSet(tableName: string, contactId: string, set: ProfileSet) {
+  return {
+    Update: {
+      TableName: tableName,
+      Key: keys.profile(contactId),
+      UpdateExpression: `SET ${set.sets.join(', ')}`,
+      ConditionExpression: 'attribute_exists(PK)',
+      ...(Object.keys(set.names).length ? { ExpressionAttributeNames: set.names } : {}),
+      ExpressionAttributeValues: set.values,
+    },
+  };
 }
 
 /** The stored item of an event: its keys, then the event exactly as the schema describes it. */

@@ -10,14 +10,14 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { ContactContended } from '../contacts/contacts';
 import { type Contact, type Touch } from '../contacts/domain/contact';
-import { parseContact, toItem } from '../contacts/dynamo-contacts';
+import { claimAndCreate, emailClaimHeld, parseContact, profileSet, toItem } from '../contacts/dynamo-contacts';
 import { EventName } from '../shared/events';
 import { bucketOf } from '../shared/hash';
 import { ulid } from '../shared/ids';
 import { keys, metricPartition } from '../shared/keys';
 import type { FormSubmittedData } from '../shared/timeline';
 import type { FieldValue } from '../shared/values';
-import { trackingKeys } from '../tracking/tracking-keys';
+import { firstLink, trackingKeys } from '../tracking/tracking-keys';
 import type { Intake, IntakeSubmission, RecordedIntake } from './intake';
 
 const MAX_ATTEMPTS = 12;
@@ -134,22 +134,7 @@ export class DynamoIntake implements Intake {
       createdAt: now,
       updatedAt: now,
     };
-    return [
-      {
-        Put: {
-          TableName: this.tableName,
-          Item: { ...keys.email(submission.email), contactId, createdAt: now },
-          ConditionExpression: 'attribute_not_exists(PK)',
-        },
-      },
-      {
-        Put: {
-          TableName: this.tableName,
-          Item: { ...keys.profile(contactId), ...contact },
-          ConditionExpression: 'attribute_not_exists(PK)',
-        },
-      },
-    ];
+    return claimAndCreate(this.tableName, contact, now);
   }
 
   private updateContact(contactId: string, submission: IntakeSubmission, now: string) {
@@ -174,27 +159,7 @@ export class DynamoIntake implements Intake {
       values[':touch'] = touch;
       sets.push('firstTouch = if_not_exists(firstTouch, :touch)', 'lastTouch = :touch');
     }
-    return [
-      {
-        // The claim must still point at this contact: guards against a merge or email change in between.
-        ConditionCheck: {
-          TableName: this.tableName,
-          Key: keys.email(submission.email),
-          ConditionExpression: 'contactId = :contactId',
-          ExpressionAttributeValues: { ':contactId': contactId },
-        },
-      },
-      {
-        Update: {
-          TableName: this.tableName,
-          Key: keys.profile(contactId),
-          UpdateExpression: `SET ${sets.join(', ')}`,
-          ConditionExpression: 'attribute_exists(PK)',
-          ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
-          ExpressionAttributeValues: values,
-        },
-      },
-    ];
+    return [emailClaimHeld(this.tableName, submission.email, contactId), profileSet(this.tableName, contactId, { sets, names, values })];
   }
 
   /**
@@ -202,14 +167,7 @@ export class DynamoIntake implements Intake {
    * The tracking capability merges the anonymous activity once it sees the link (functions/tracking).
    */
   private linkAnonymous(anonymousId: string, contactId: string, now: string) {
-    return {
-      Update: {
-        TableName: this.tableName,
-        Key: trackingKeys.anonymousLink(anonymousId),
-        UpdateExpression: 'SET contactId = if_not_exists(contactId, :contactId), linkedAt = if_not_exists(linkedAt, :now)',
-        ExpressionAttributeValues: { ':contactId': contactId, ':now': now },
-      },
-    };
+    return firstLink(this.tableName, trackingKeys.anonymousLink(anonymousId), contactId, now);
   }
 
   /** Profiles written before consents existed lack the map its entries are set in. */

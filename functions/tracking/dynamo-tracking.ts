@@ -13,7 +13,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { ContactContended } from '../contacts/contacts';
 import type { Contact } from '../contacts/domain/contact';
-import { toItem } from '../contacts/dynamo-contacts';
+import { claimAndCreate, emailClaimHeld, profileSet, toItem } from '../contacts/dynamo-contacts';
 import { EventName } from '../shared/events';
 import { ulid } from '../shared/ids';
 import { keys } from '../shared/keys';
@@ -22,7 +22,7 @@ import type { FieldValue } from '../shared/values';
 import type { Identity, Inbound } from './domain/messages';
 import { eventIdFor } from './event-ids';
 import type { StoreOutcome, Tracking } from './tracking';
-import { LINK, PENDING_PREFIX, trackingKeys } from './tracking-keys';
+import { LINK, PENDING_PREFIX, firstLink, trackingKeys } from './tracking-keys';
 
 const MAX_ATTEMPTS = 8;
 /** How long the first receipt of a message without a timestamp is remembered: Segment dedupes for a day too. */
@@ -188,33 +188,8 @@ export class DynamoTracking implements Tracking {
       const contactId = existing ?? ulid(at.getTime());
       const event = toItem(TimelineEvent.parse({ ...message.event, eventId, contactId }));
       const items: NonNullable<TransactWriteCommandInput['TransactItems']> = existing
-        ? [
-            {
-              ConditionCheck: {
-                TableName: this.tableName,
-                Key: keys.email(key),
-                ConditionExpression: 'contactId = :c',
-                ExpressionAttributeValues: { ':c': contactId },
-              },
-            },
-            this.setTraits(contactId, traits, now, false, message.emailRole === true),
-          ]
-        : [
-            {
-              Put: {
-                TableName: this.tableName,
-                Item: { ...keys.email(key), contactId, createdAt: now },
-                ConditionExpression: 'attribute_not_exists(PK)',
-              },
-            },
-            {
-              Put: {
-                TableName: this.tableName,
-                Item: { ...keys.profile(contactId), ...newProfile(contactId, key, traits, now, message.emailRole === true) },
-                ConditionExpression: 'attribute_not_exists(PK)',
-              },
-            },
-          ];
+        ? [emailClaimHeld(this.tableName, key, contactId), this.setTraits(contactId, traits, now, false, message.emailRole === true)]
+        : claimAndCreate(this.tableName, newProfile(contactId, key, traits, now, message.emailRole === true), now);
       items.push({ Put: { TableName: this.tableName, Item: event, ConditionExpression: 'attribute_not_exists(PK)' } });
       for (const link of linkKeys(message.identity)) items.push(this.link(link, contactId, now));
       try {
@@ -265,28 +240,11 @@ export class DynamoTracking implements Tracking {
         onlyMissing ? `attributes.#t${i} = if_not_exists(attributes.#t${i}, :t${i})` : `attributes.#t${i} = :t${i}`,
       );
     });
-    return {
-      Update: {
-        TableName: this.tableName,
-        Key: keys.profile(contactId),
-        UpdateExpression: `SET ${sets.join(', ')}`,
-        ConditionExpression: 'attribute_exists(PK)',
-        ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
-        ExpressionAttributeValues: values,
-      },
-    };
+    return profileSet(this.tableName, contactId, { sets, names, values });
   }
 
-  /** Links an id to the contact unless it already names one (the first link wins; never fails). */
   private link(key: Key, contactId: string, now: string) {
-    return {
-      Update: {
-        TableName: this.tableName,
-        Key: key,
-        UpdateExpression: 'SET contactId = if_not_exists(contactId, :c), linkedAt = if_not_exists(linkedAt, :now)',
-        ExpressionAttributeValues: { ':c': contactId, ':now': now },
-      },
-    };
+    return firstLink(this.tableName, key, contactId, now);
   }
 
   private async linkAndMerge(partitions: readonly string[], contactId: string): Promise<void> {

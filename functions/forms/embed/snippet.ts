@@ -146,7 +146,7 @@ type StorageArea = 'localStorage' | 'sessionStorage';
   }
 
   function setup(form: HTMLFormElement): void {
-    const action = new URL(form.getAttribute('action') ?? '', location.href);
+    const action = new URL(String(form.getAttribute('action')), location.href);
     const formId = decodeURIComponent(action.pathname.split('/').pop() ?? '');
     const api = action.origin;
     const query = new URLSearchParams(location.search);
