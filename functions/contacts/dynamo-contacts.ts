@@ -1,5 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { EventName } from '../shared/events';
 import { ulid } from '../shared/ids';
@@ -15,6 +13,7 @@ import {
   type TimelinePage,
 } from './contacts';
 import { Contact, attributesOf, normalizeEmail, touchOf } from './domain/contact';
+import { backoff, cancellationReasons, contended } from '../shared/transactions';
 
 const MAX_ATTEMPTS = 12;
 
@@ -52,12 +51,12 @@ export class DynamoContacts implements Contacts {
         );
         return { contactId, eventId, created: !existingId };
       } catch (error) {
-        if (!isRetryable(error) || attempt >= MAX_ATTEMPTS) {
-          if (isRetryable(error)) throw new ContactContended(`gave up after ${attempt} attempts`, { cause: error });
+        if (!contended(error) || attempt >= MAX_ATTEMPTS) {
+          if (contended(error)) throw new ContactContended(`gave up after ${attempt} attempts`, { cause: error });
           throw error;
         }
         // Another writer created this email's contact or holds the same items: back off, then re-read the claim.
-        await sleep(Math.random() * Math.min(1_000, 10 * 2 ** attempt));
+        await backoff(attempt);
       }
     }
   }
@@ -139,14 +138,14 @@ export class DynamoContacts implements Contacts {
         );
         return { type: 'Appended', event: stored };
       } catch (error) {
-        const reasons = error instanceof TransactionCanceledException ? (error.CancellationReasons ?? []) : [];
+        const reasons = cancellationReasons(error);
         if (reasons[0]?.Code === 'ConditionalCheckFailed') return { type: 'NoSuchContact' };
         if (reasons[1]?.Code === 'ConditionalCheckFailed') return { type: 'AlreadyAppended', eventId };
-        if (!isRetryable(error) || attempt >= MAX_ATTEMPTS) {
-          if (isRetryable(error)) throw new ContactContended(`gave up after ${attempt} attempts`, { cause: error });
+        if (!contended(error) || attempt >= MAX_ATTEMPTS) {
+          if (contended(error)) throw new ContactContended(`gave up after ${attempt} attempts`, { cause: error });
           throw error;
         }
-        await sleep(Math.random() * Math.min(1_000, 10 * 2 ** attempt));
+        await backoff(attempt);
       }
     }
   }
@@ -240,6 +239,14 @@ export function profileSet(tableName: string, contactId: string, set: ProfileSet
   };
 }
 
+/**
+ * A transaction's (or a PutCommand's) write of an event onto the timeline, refused if the event is there already:
+ * with deterministic event ids, a retried write records nothing twice.
+ */
+export function putEventOnce(tableName: string, event: TimelineEvent) {
+  return { Put: { TableName: tableName, Item: toItem(event), ConditionExpression: 'attribute_not_exists(PK)' } };
+}
+
 /** The stored item of an event: its keys, then the event exactly as the schema describes it. */
 export function toItem(event: TimelineEvent): Record<string, unknown> {
   return { ...keys.event(event.contactId, event.eventId), ...event };
@@ -265,10 +272,3 @@ function decodeCursor(cursor: string): string {
   return sk;
 }
 
-function isRetryable(error: unknown): boolean {
-  if (!(error instanceof TransactionCanceledException)) return false;
-  // ConditionalCheckFailed: the email claim appeared or moved; TransactionConflict: a concurrent transaction.
-  return (error.CancellationReasons ?? []).some(
-    (reason) => reason.Code === 'ConditionalCheckFailed' || reason.Code === 'TransactionConflict',
-  );
-}

@@ -1,5 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
   type TransactWriteCommandInput,
@@ -19,6 +17,7 @@ import type { FormSubmittedData } from '../shared/timeline';
 import type { FieldValue } from '../shared/values';
 import { firstLink, trackingKeys } from '../tracking/tracking-keys';
 import type { Intake, IntakeSubmission, RecordedIntake } from './intake';
+import { backoff, cancellationReasons, contended } from '../shared/transactions';
 
 const MAX_ATTEMPTS = 12;
 type Key = { PK: string; SK: string };
@@ -85,13 +84,13 @@ export class DynamoIntake implements Intake {
           await this.addConsentsMap(existingId);
           continue;
         }
-        if (!isRetryable(error) || attempt >= MAX_ATTEMPTS) {
-          if (isRetryable(error)) throw new ContactContended(`gave up after ${attempt} attempts`, { cause: error });
+        if (!contended(error) || attempt >= MAX_ATTEMPTS) {
+          if (contended(error)) throw new ContactContended(`gave up after ${attempt} attempts`, { cause: error });
           throw error;
         }
         // Another writer created this email's contact, holds the same items, or just recorded the same
         // idempotency key: back off, then read again (a replay is then answered from the record).
-        await sleep(Math.random() * Math.min(1_000, 10 * 2 ** attempt));
+        await backoff(attempt);
       }
     }
   }
@@ -231,15 +230,8 @@ function consentsOf(data: FormSubmittedData, at: string): Record<string, NonNull
   );
 }
 
-function isRetryable(error: unknown): boolean {
-  if (!(error instanceof TransactionCanceledException)) return false;
-  return (error.CancellationReasons ?? []).some(
-    (reason) => reason.Code === 'ConditionalCheckFailed' || reason.Code === 'TransactionConflict',
-  );
-}
-
 function isMissingConsentsMap(error: unknown): boolean {
   if (error instanceof Error && error.name === 'ValidationException') return /document path/i.test(error.message);
-  const reasons = error instanceof TransactionCanceledException ? (error.CancellationReasons ?? []) : [];
+  const reasons = cancellationReasons(error);
   return reasons.some((reason) => reason.Code === 'ValidationError' && /document path/i.test(reason.Message ?? ''));
 }

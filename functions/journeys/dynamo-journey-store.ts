@@ -1,13 +1,13 @@
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, TransactWriteCommand, paginateQuery, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Contact } from '../contacts/domain/contact';
-import { parseContact, parseEvent, toItem } from '../contacts/dynamo-contacts';
+import { parseContact, parseEvent, putEventOnce } from '../contacts/dynamo-contacts';
 import { EventName } from '../shared/events';
 import { EVENT_PREFIX, keys } from '../shared/keys';
 import type { ContactUpdatedData, TimelineEvent } from '../shared/timeline';
 import { Membership, type JourneyWait } from './domain/membership';
 import type { JourneyStore } from './ports';
 import { queryAll } from '../shared/query';
+import { cancellationReasons } from '../shared/transactions';
 
 /** Journey state in the single table: memberships and waits under the contact, events on its timeline. */
 export class DynamoJourneyStore implements JourneyStore {
@@ -97,13 +97,13 @@ export class DynamoJourneyStore implements JourneyStore {
                 ExpressionAttributeValues: values,
               },
             },
-            { Put: { TableName: this.tableName, Item: toItem(event), ConditionExpression: 'attribute_not_exists(PK)' } },
+            putEventOnce(this.tableName, event),
           ],
         }),
       );
       return 'Updated';
     } catch (error) {
-      const reasons = error instanceof TransactionCanceledException ? (error.CancellationReasons ?? []) : [];
+      const reasons = cancellationReasons(error);
       if (reasons[1]?.Code === 'ConditionalCheckFailed') return 'AlreadyApplied';
       if (reasons[0]?.Code === 'ConditionalCheckFailed') {
         // The profile moved under us (or is gone): the named error makes Step Functions retry the step.
@@ -137,13 +137,13 @@ export class DynamoJourneyStore implements JourneyStore {
                 ExpressionAttributeValues: { ':status': status, ':at': event.occurredAt, ':name': executionName, ':running': 'running' },
               },
             },
-            { Put: { TableName: this.tableName, Item: toItem(event), ConditionExpression: 'attribute_not_exists(PK)' } },
+            putEventOnce(this.tableName, event),
             ...waits,
           ],
         }),
       );
     } catch (error) {
-      const reasons = error instanceof TransactionCanceledException ? (error.CancellationReasons ?? []) : [];
+      const reasons = cancellationReasons(error);
       // Already ended (an exit recorded it, or this is a redelivery): append the event alone, once.
       if (reasons[0]?.Code === 'ConditionalCheckFailed') {
         if (!options.onlyIfRunning) await this.append(event);
@@ -171,13 +171,13 @@ export class DynamoJourneyStore implements JourneyStore {
         new TransactWriteCommand({
           TransactItems: [
             { ConditionCheck: { TableName: this.tableName, Key: keys.profile(event.contactId), ConditionExpression: 'attribute_exists(PK)' } },
-            { Put: { TableName: this.tableName, Item: toItem(event), ConditionExpression: 'attribute_not_exists(PK)' } },
+            putEventOnce(this.tableName, event),
           ],
         }),
       );
       return 'Appended';
     } catch (error) {
-      const reasons = error instanceof TransactionCanceledException ? (error.CancellationReasons ?? []) : [];
+      const reasons = cancellationReasons(error);
       if (reasons[0]?.Code === 'ConditionalCheckFailed') return 'NoSuchContact';
       if (reasons[1]?.Code === 'ConditionalCheckFailed') return 'AlreadyAppended';
       throw error;

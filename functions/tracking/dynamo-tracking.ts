@@ -1,5 +1,4 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
   BatchWriteCommand,
@@ -13,7 +12,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { ContactContended } from '../contacts/contacts';
 import type { Contact } from '../contacts/domain/contact';
-import { claimAndCreate, emailClaimHeld, profileSet, toItem } from '../contacts/dynamo-contacts';
+import { claimAndCreate, emailClaimHeld, profileSet, putEventOnce, toItem } from '../contacts/dynamo-contacts';
 import { EventName } from '../shared/events';
 import { ulid } from '../shared/ids';
 import { keys } from '../shared/keys';
@@ -23,6 +22,7 @@ import type { Identity, Inbound } from './domain/messages';
 import { eventIdFor } from './event-ids';
 import type { StoreOutcome, Tracking } from './tracking';
 import { LINK, PENDING_PREFIX, firstLink, trackingKeys } from './tracking-keys';
+import { backoff, cancellationReasons, contended } from '../shared/transactions';
 
 const MAX_ATTEMPTS = 8;
 /** How long the first receipt of a message without a timestamp is remembered: Segment dedupes for a day too. */
@@ -195,10 +195,10 @@ export class DynamoTracking implements Tracking {
       try {
         await this.db.send(new TransactWriteCommand({ TransactItems: items }));
       } catch (error) {
-        const reasons = error instanceof TransactionCanceledException ? (error.CancellationReasons ?? []) : [];
+        const reasons = cancellationReasons(error);
         if (reasons[2]?.Code === 'ConditionalCheckFailed' && existing) return { type: 'Stored', contactId, eventId }; // a redelivery
-        if (!retryable(error) || attempt >= MAX_ATTEMPTS) {
-          if (retryable(error)) throw new ContactContended(`gave up after ${attempt} attempts`, { cause: error });
+        if (!contended(error) || attempt >= MAX_ATTEMPTS) {
+          if (contended(error)) throw new ContactContended(`gave up after ${attempt} attempts`, { cause: error });
           throw error;
         }
         await backoff(attempt);
@@ -223,7 +223,7 @@ export class DynamoTracking implements Tracking {
         }),
       );
     } catch (error) {
-      const reasons = error instanceof TransactionCanceledException ? (error.CancellationReasons ?? []) : [];
+      const reasons = cancellationReasons(error);
       if (reasons[1]?.Code !== 'ConditionalCheckFailed') throw error;
     }
     return { type: 'Stored', contactId, eventId };
@@ -282,7 +282,7 @@ export class DynamoTracking implements Tracking {
               .catch(ignoreConditionFailed);
           }
           await this.db
-            .send(new PutCommand({ TableName: this.tableName, Item: toItem(event.data), ConditionExpression: 'attribute_not_exists(PK)' }))
+            .send(new PutCommand(putEventOnce(this.tableName, event.data).Put))
             .catch(ignoreConditionFailed);
           merged++;
         }
@@ -364,18 +364,8 @@ function newProfile(contactId: string, email: string, traits: Record<string, Fie
   return { contactId, email, attributes: traits, ...(emailRole ? { emailRole: true } : {}), createdAt: now, updatedAt: now };
 }
 
-function retryable(error: unknown): boolean {
-  if (!(error instanceof TransactionCanceledException)) return false;
-  return (error.CancellationReasons ?? []).some(
-    (reason) => reason.Code === 'ConditionalCheckFailed' || reason.Code === 'TransactionConflict',
-  );
-}
-
 function ignoreConditionFailed(error: unknown): void {
   if (error instanceof ConditionalCheckFailedException) return;
   throw error;
 }
 
-async function backoff(attempt: number): Promise<void> {
-  await sleep(Math.random() * Math.min(1_000, 10 * 2 ** attempt));
-}
