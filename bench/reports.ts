@@ -9,7 +9,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, DynamoDBDocumentClient, paginateScan } from '@aws-sdk/lib-dynamodb';
 import type { Contact } from '../functions/contacts/domain/contact';
 import { toItem } from '../functions/contacts/dynamo-contacts';
 import { countingRules } from '../functions/reactor/domain/decide';
@@ -164,12 +164,7 @@ export async function benchReports(say: (line: string) => void = () => undefined
     await batchPut(db, rebuildTable, [...profiles.map((p) => ({ ...keys.profile(p.contactId), ...p })), ...events.map((e) => toItem(e))]);
     const readStarted = performance.now();
     let scanned = 0;
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await db.send(new ScanCommand({ TableName: rebuildTable, ExclusiveStartKey: start }));
-      scanned += page.Items?.length ?? 0;
-      start = page.LastEvaluatedKey;
-    } while (start);
+    for await (const page of paginateScan({ client: db }, { TableName: rebuildTable })) scanned += page.Items?.length ?? 0;
     const readSeconds = (performance.now() - readStarted) / 1_000;
     const rebuildStarted = performance.now();
     const rebuilt = await rebuildFromTable(db, rebuildTable, countingRules);

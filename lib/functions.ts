@@ -131,7 +131,7 @@ export const functions = {
     timeoutSeconds: 30,
   },
   crmWebhook: {
-    entry: 'functions/crm/crm-webhook.handler.ts',
+    entry: 'functions/crm/crm-inbound-webhook.handler.ts',
     description: 'Receives sales feedback from the CRM (signed webhooks) as crm.feedback timeline events',
     trigger: { kind: 'http', routes: [{ routeKey: 'POST /webhooks/crm/{provider}', auth: 'public' }] },
     // Contact lookups (profile, email claim, GSI1 by CRM id), then ConditionCheck + Put to append an event.
@@ -162,7 +162,7 @@ export const functions = {
     },
   },
   emailTracking: {
-    entry: 'functions/email/track.handler.ts',
+    entry: 'functions/email/email-engagement.handler.ts',
     description: 'Tracked email links (302 to the original URL) and the open pixel: email.clicked, email.opened',
     trigger: {
       kind: 'http',

@@ -1,9 +1,10 @@
+import { buildEmbed } from '../lib/forms/embed-files';
 import { buildJourneys } from '../lib/journeys/journey-files';
 import { buildProgramsContent } from '../lib/reports/content-files';
 import { buildScoringContent } from '../lib/scoring/content-files';
 
 /**
- * Validates marketer-owned content and regenerates what the functions bundle from it. Run by `npm start`
+ * Validates marketer-owned content and regenerates what the functions bundle from it (and the embed snippet). Run by `npm start`
  * (prestart), `cdk synth` (bin/nurture.ts) and `npm run content`; the tests check the generated files are current.
  */
 const journeys = buildJourneys();
@@ -12,3 +13,5 @@ buildScoringContent();
 console.log('content: scoring.yaml and lifecycle.yaml valid');
 buildProgramsContent();
 console.log('content: programs.yaml valid');
+buildEmbed();
+console.log('content: embed snippet compiled');

@@ -1,5 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { EventName } from '../shared/events';
 import { ulid } from '../shared/ids';
@@ -15,6 +13,7 @@ import {
   type TimelinePage,
 } from './contacts';
 import { Contact, attributesOf, normalizeEmail, touchOf } from './domain/contact';
+import { backoff, cancellationReasons, contended } from '../shared/transactions';
 
 const MAX_ATTEMPTS = 12;
 
@@ -52,12 +51,12 @@ export class DynamoContacts implements Contacts {
         );
         return { contactId, eventId, created: !existingId };
       } catch (error) {
-        if (!isRetryable(error) || attempt >= MAX_ATTEMPTS) {
-          if (isRetryable(error)) throw new ContactContended(`gave up after ${attempt} attempts`, { cause: error });
+        if (!contended(error) || attempt >= MAX_ATTEMPTS) {
+          if (contended(error)) throw new ContactContended(`gave up after ${attempt} attempts`, { cause: error });
           throw error;
         }
         // Another writer created this email's contact or holds the same items: back off, then re-read the claim.
-        await sleep(Math.random() * Math.min(1_000, 10 * 2 ** attempt));
+        await backoff(attempt);
       }
     }
   }
@@ -79,20 +78,7 @@ export class DynamoContacts implements Contacts {
       updatedAt: now,
     };
     return [
-      {
-        Put: {
-          TableName: this.tableName,
-          Item: { ...keys.email(email), contactId, createdAt: now },
-          ConditionExpression: 'attribute_not_exists(PK)',
-        },
-      },
-      {
-        Put: {
-          TableName: this.tableName,
-          Item: { ...keys.profile(contactId), ...contact },
-          ConditionExpression: 'attribute_not_exists(PK)',
-        },
-      },
+      ...claimAndCreate(this.tableName, contact, now),
       { Put: { TableName: this.tableName, Item: eventItem } },
     ];
   }
@@ -118,25 +104,8 @@ export class DynamoContacts implements Contacts {
       sets.push('firstTouch = if_not_exists(firstTouch, :touch)', 'lastTouch = :touch');
     }
     return [
-      {
-        // The claim must still point at this contact: guards against a merge or email change in between.
-        ConditionCheck: {
-          TableName: this.tableName,
-          Key: keys.email(email),
-          ConditionExpression: 'contactId = :contactId',
-          ExpressionAttributeValues: { ':contactId': contactId },
-        },
-      },
-      {
-        Update: {
-          TableName: this.tableName,
-          Key: keys.profile(contactId),
-          UpdateExpression: `SET ${sets.join(', ')}`,
-          ConditionExpression: 'attribute_exists(PK)',
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-        },
-      },
+      emailClaimHeld(this.tableName, email, contactId),
+      profileSet(this.tableName, contactId, { sets, names, values }),
       { Put: { TableName: this.tableName, Item: eventItem } },
     ];
   }
@@ -169,14 +138,14 @@ export class DynamoContacts implements Contacts {
         );
         return { type: 'Appended', event: stored };
       } catch (error) {
-        const reasons = error instanceof TransactionCanceledException ? (error.CancellationReasons ?? []) : [];
+        const reasons = cancellationReasons(error);
         if (reasons[0]?.Code === 'ConditionalCheckFailed') return { type: 'NoSuchContact' };
         if (reasons[1]?.Code === 'ConditionalCheckFailed') return { type: 'AlreadyAppended', eventId };
-        if (!isRetryable(error) || attempt >= MAX_ATTEMPTS) {
-          if (isRetryable(error)) throw new ContactContended(`gave up after ${attempt} attempts`, { cause: error });
+        if (!contended(error) || attempt >= MAX_ATTEMPTS) {
+          if (contended(error)) throw new ContactContended(`gave up after ${attempt} attempts`, { cause: error });
           throw error;
         }
-        await sleep(Math.random() * Math.min(1_000, 10 * 2 ** attempt));
+        await backoff(attempt);
       }
     }
   }
@@ -211,6 +180,73 @@ export class DynamoContacts implements Contacts {
   }
 }
 
+/**
+ * A transaction's two Puts that create a contact: the claim on its email and its profile, each failing the
+ * transaction if it exists already (so two concurrent first posts cannot create two contacts).
+ */
+export function claimAndCreate(tableName: string, contact: Contact, now: string) {
+  return [
+    {
+      Put: {
+        TableName: tableName,
+        Item: { ...keys.email(contact.email), contactId: contact.contactId, createdAt: now },
+        ConditionExpression: 'attribute_not_exists(PK)',
+      },
+    },
+    {
+      Put: {
+        TableName: tableName,
+        Item: { ...keys.profile(contact.contactId), ...contact },
+        ConditionExpression: 'attribute_not_exists(PK)',
+      },
+    },
+  ];
+}
+
+/**
+ * A transaction's check that the email claim still points at the contact: it fails the transaction if a merge or an
+ * email change happened between reading the claim and writing the profile.
+ */
+export function emailClaimHeld(tableName: string, email: string, contactId: string) {
+  return {
+    ConditionCheck: {
+      TableName: tableName,
+      Key: keys.email(email),
+      ConditionExpression: 'contactId = :contactId',
+      ExpressionAttributeValues: { ':contactId': contactId },
+    },
+  };
+}
+
+/** The clauses of a profile's `SET` expression with the names and values they use. */
+export interface ProfileSet {
+  readonly sets: readonly string[];
+  readonly names: Record<string, string>;
+  readonly values: Record<string, unknown>;
+}
+
+/** A transaction's Update of an existing profile (never creates one): `SET` every clause of `set`. */
+export function profileSet(tableName: string, contactId: string, set: ProfileSet) {
+  return {
+    Update: {
+      TableName: tableName,
+      Key: keys.profile(contactId),
+      UpdateExpression: `SET ${set.sets.join(', ')}`,
+      ConditionExpression: 'attribute_exists(PK)',
+      ...(Object.keys(set.names).length ? { ExpressionAttributeNames: set.names } : {}),
+      ExpressionAttributeValues: set.values,
+    },
+  };
+}
+
+/**
+ * A transaction's (or a PutCommand's) write of an event onto the timeline, refused if the event is there already:
+ * with deterministic event ids, a retried write records nothing twice.
+ */
+export function putEventOnce(tableName: string, event: TimelineEvent) {
+  return { Put: { TableName: tableName, Item: toItem(event), ConditionExpression: 'attribute_not_exists(PK)' } };
+}
+
 /** The stored item of an event: its keys, then the event exactly as the schema describes it. */
 export function toItem(event: TimelineEvent): Record<string, unknown> {
   return { ...keys.event(event.contactId, event.eventId), ...event };
@@ -236,10 +272,3 @@ function decodeCursor(cursor: string): string {
   return sk;
 }
 
-function isRetryable(error: unknown): boolean {
-  if (!(error instanceof TransactionCanceledException)) return false;
-  // ConditionalCheckFailed: the email claim appeared or moved; TransactionConflict: a concurrent transaction.
-  return (error.CancellationReasons ?? []).some(
-    (reason) => reason.Code === 'ConditionalCheckFailed' || reason.Code === 'TransactionConflict',
-  );
-}

@@ -5,7 +5,7 @@ import { HubSpotCrm } from './hubspot';
 import type { OutboundOptions } from './outbound';
 import type { CrmAdapter, DealContacts } from './ports';
 import { SalesforceCrm } from './salesforce';
-import { WebhookCrm } from './webhook';
+import { WebhookCrm } from './crm-outbound-webhook';
 
 /**
  * CRM settings. In AWS they are one Secrets Manager secret (JSON, `CRM_SECRET_ARN`), read once per cold start;

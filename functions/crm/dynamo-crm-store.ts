@@ -1,4 +1,4 @@
-import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
   GetCommand,
@@ -8,13 +8,14 @@ import {
   type DynamoDBDocumentClient,
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import { DynamoContacts, parseContact, toItem } from '../contacts/dynamo-contacts';
+import { DynamoContacts, parseContact, putEventOnce } from '../contacts/dynamo-contacts';
 import { EventName } from '../shared/events';
 import { ulid } from '../shared/ids';
 import { keys } from '../shared/keys';
 import type { NewTimelineEvent, TimelineEvent } from '../shared/timeline';
 import { derivedEventId } from '../scoring/domain/derived-id';
 import type { CrmStore, HandOffLease, RecordedHandOff } from './ports';
+import { cancellationReasons } from '../shared/transactions';
 
 /**
  * Items of the CRM capability in the single table:
@@ -139,7 +140,7 @@ export class DynamoCrmStore implements CrmStore {
     try {
       await this.record(h, at, event, releaseLease);
     } catch (error) {
-      const reasons = error instanceof TransactionCanceledException ? (error.CancellationReasons ?? []) : [];
+      const reasons = cancellationReasons(error);
       // A concurrent hand-off under the same key recorded it first: the same outcome, nothing to add.
       if (reasons[0]?.Code === 'ConditionalCheckFailed') {
         if (h.leaseOwner) await this.releaseHandOffLease(h.contactId, h.leaseOwner);
@@ -195,7 +196,7 @@ export class DynamoCrmStore implements CrmStore {
               },
             },
           },
-          { Put: { TableName: this.tableName, Item: toItem(event), ConditionExpression: 'attribute_not_exists(PK)' } },
+          putEventOnce(this.tableName, event),
           ...extra,
         ],
       }),

@@ -4,20 +4,21 @@ import {
   DeleteCommand,
   GetCommand,
   PutCommand,
-  QueryCommand,
   TransactWriteCommand,
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import type { Subscription } from '../contacts/domain/contact';
-import { parseContact, toItem } from '../contacts/dynamo-contacts';
+import { parseContact, putEventOnce } from '../contacts/dynamo-contacts';
 import { ContactContended, CorruptItem } from '../contacts/contacts';
 import { Membership } from '../journeys/domain/membership';
 import { keys } from '../shared/keys';
+import { queryAll } from '../shared/query';
 import type { TimelineEvent } from '../shared/timeline';
 import type { RecentSend } from './domain/guards';
 import type { ClaimConditions, ClaimOutcome, EmailStore, ReminderDue, ReserveOutcome, SendRecord, SendState } from './ports';
+import { refusedBy } from '../shared/transactions';
 
 /**
  * Email items of the single table:
@@ -114,13 +115,13 @@ export class DynamoEmailStore implements EmailStore {
         new TransactWriteCommand({
           TransactItems: [
             { Put: { TableName: this.tableName, Item: this.recordItem(record), ConditionExpression: 'attribute_not_exists(PK)' } },
-            { Put: { TableName: this.tableName, Item: toItem(event), ConditionExpression: 'attribute_not_exists(PK)' } },
+            putEventOnce(this.tableName, event),
           ],
         }),
       );
       return { type: 'Claimed' };
     } catch (error) {
-      if (cancelledBy(error, 0)) return this.existing(record.sendId);
+      if (refusedBy(error, 0)) return this.existing(record.sendId);
       throw error;
     }
   }
@@ -152,7 +153,7 @@ export class DynamoEmailStore implements EmailStore {
       );
       return { type: 'Claimed' };
     } catch (error) {
-      if (cancelledBy(error, 0)) return this.existing(record.sendId);
+      if (refusedBy(error, 0)) return this.existing(record.sendId);
       if (error instanceof TransactionCanceledException && error.CancellationReasons?.some((r) => r.Code === 'ConditionalCheckFailed')) {
         return { type: 'Raced' };
       }
@@ -177,54 +178,42 @@ export class DynamoEmailStore implements EmailStore {
   }
 
   async markSent(record: SendRecord, messageId: string, event: TimelineEvent): Promise<boolean> {
-    return this.settle(
-      new TransactWriteCommand({
-        TransactItems: [
-          {
-            Update: {
-              TableName: this.tableName,
-              Key: emailKeys.send(record.sendId),
-              UpdateExpression: 'SET #status = :sent, messageId = :messageId',
-              ConditionExpression: '#status = :pending',
-              ExpressionAttributeNames: { '#status': 'status' },
-              ExpressionAttributeValues: { ':sent': 'sent', ':pending': 'pending', ':messageId': messageId },
-            },
-          },
-          { Put: { TableName: this.tableName, Item: toItem(event), ConditionExpression: 'attribute_not_exists(PK)' } },
-        ],
-      }),
-    );
+    return this.settle(record, 'sent', { messageId }, event);
   }
 
   async markFailed(record: SendRecord, error: string, event: TimelineEvent): Promise<boolean> {
-    const settled = await this.settle(
-      new TransactWriteCommand({
-        TransactItems: [
-          {
-            Update: {
-              TableName: this.tableName,
-              Key: emailKeys.send(record.sendId),
-              UpdateExpression: 'SET #status = :failed, reason = :error',
-              ConditionExpression: '#status = :pending',
-              ExpressionAttributeNames: { '#status': 'status' },
-              ExpressionAttributeValues: { ':failed': 'failed', ':pending': 'pending', ':error': error },
-            },
-          },
-          { Put: { TableName: this.tableName, Item: toItem(event), ConditionExpression: 'attribute_not_exists(PK)' } },
-        ],
-      }),
-    );
+    const settled = await this.settle(record, 'failed', { reason: error }, event);
     if (settled) await this.freeSlot(record);
     return settled;
   }
 
-  /** Records a pending send's outcome; false when the record was no longer `pending` (settled before). */
-  private async settle(outcome: TransactWriteCommand): Promise<boolean> {
+  /**
+   * Moves a pending send record to its outcome (`status` and the attributes `set`) and appends the outcome's event,
+   * in one transaction; false when the record was no longer `pending` (settled before).
+   */
+  private async settle(record: SendRecord, status: 'sent' | 'failed', set: Record<string, string>, event: TimelineEvent): Promise<boolean> {
+    const names = Object.keys(set);
     try {
-      await this.db.send(outcome);
+      await this.db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName: this.tableName,
+                Key: emailKeys.send(record.sendId),
+                UpdateExpression: `SET #status = :status, ${names.map((name, i) => `#s${i} = :s${i}`).join(', ')}`,
+                ConditionExpression: '#status = :pending',
+                ExpressionAttributeNames: { '#status': 'status', ...Object.fromEntries(names.map((name, i) => [`#s${i}`, name])) },
+                ExpressionAttributeValues: { ':status': status, ':pending': 'pending', ...Object.fromEntries(names.map((name, i) => [`:s${i}`, set[name]])) },
+              },
+            },
+            putEventOnce(this.tableName, event),
+          ],
+        }),
+      );
       return true;
     } catch (error) {
-      if (cancelledBy(error, 0)) return false;
+      if (refusedBy(error, 0)) return false;
       throw error;
     }
   }
@@ -311,7 +300,7 @@ export class DynamoEmailStore implements EmailStore {
   async append(event: TimelineEvent): Promise<boolean> {
     try {
       await this.db.send(
-        new PutCommand({ TableName: this.tableName, Item: toItem(event), ConditionExpression: 'attribute_not_exists(PK)' }),
+        new PutCommand(putEventOnce(this.tableName, event).Put),
       );
       return true;
     } catch (error) {
@@ -363,9 +352,7 @@ export class DynamoEmailStore implements EmailStore {
       await this.db.send(
         new TransactWriteCommand({
           TransactItems: [
-            ...events.map((event) => ({
-              Put: { TableName: this.tableName, Item: toItem(event), ConditionExpression: 'attribute_not_exists(PK)' },
-            })),
+            ...events.map((event) => putEventOnce(this.tableName, event)),
             {
               Update: {
                 TableName: this.tableName,
@@ -381,7 +368,7 @@ export class DynamoEmailStore implements EmailStore {
       );
       return true;
     } catch (error) {
-      if (cancelledBy(error, 0)) return false;
+      if (refusedBy(error, 0)) return false;
       throw error;
     }
   }
@@ -400,21 +387,12 @@ export class DynamoEmailStore implements EmailStore {
   }
 
   async remindersDue(day: string): Promise<ReminderDue[]> {
-    const due: ReminderDue[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'PK = :pk',
-          ExpressionAttributeValues: { ':pk': `EMAILDUE#${day}` },
-          ExclusiveStartKey: start,
-        }),
-      );
-      for (const item of page.Items ?? []) due.push(parse(ReminderSchema, item));
-      start = page.LastEvaluatedKey;
-    } while (start);
-    return due;
+    const items = await queryAll(this.db, {
+      TableName: this.tableName,
+      KeyConditionExpression: 'PK = :pk',
+      ExpressionAttributeValues: { ':pk': `EMAILDUE#${day}` },
+    });
+    return items.map((item) => parse(ReminderSchema, item));
   }
 
   async dropReminder(due: ReminderDue): Promise<void> {
@@ -444,8 +422,3 @@ function parse<T>(schema: z.ZodType<T>, item: Record<string, unknown>): T {
   return parsed.data;
 }
 
-function cancelledBy(error: unknown, index: number): boolean {
-  return (
-    error instanceof TransactionCanceledException && error.CancellationReasons?.[index]?.Code === 'ConditionalCheckFailed'
-  );
-}

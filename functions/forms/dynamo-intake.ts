@@ -1,5 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
   type TransactWriteCommandInput,
@@ -10,15 +8,16 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { ContactContended } from '../contacts/contacts';
 import { type Contact, type Touch } from '../contacts/domain/contact';
-import { parseContact, toItem } from '../contacts/dynamo-contacts';
+import { claimAndCreate, emailClaimHeld, parseContact, profileSet, toItem } from '../contacts/dynamo-contacts';
 import { EventName } from '../shared/events';
 import { bucketOf } from '../shared/hash';
 import { ulid } from '../shared/ids';
 import { keys, metricPartition } from '../shared/keys';
 import type { FormSubmittedData } from '../shared/timeline';
 import type { FieldValue } from '../shared/values';
-import { trackingKeys } from '../tracking/tracking-keys';
+import { firstLink, trackingKeys } from '../tracking/tracking-keys';
 import type { Intake, IntakeSubmission, RecordedIntake } from './intake';
+import { backoff, cancellationReasons, contended } from '../shared/transactions';
 
 const MAX_ATTEMPTS = 12;
 type Key = { PK: string; SK: string };
@@ -85,13 +84,13 @@ export class DynamoIntake implements Intake {
           await this.addConsentsMap(existingId);
           continue;
         }
-        if (!isRetryable(error) || attempt >= MAX_ATTEMPTS) {
-          if (isRetryable(error)) throw new ContactContended(`gave up after ${attempt} attempts`, { cause: error });
+        if (!contended(error) || attempt >= MAX_ATTEMPTS) {
+          if (contended(error)) throw new ContactContended(`gave up after ${attempt} attempts`, { cause: error });
           throw error;
         }
         // Another writer created this email's contact, holds the same items, or just recorded the same
         // idempotency key: back off, then read again (a replay is then answered from the record).
-        await sleep(Math.random() * Math.min(1_000, 10 * 2 ** attempt));
+        await backoff(attempt);
       }
     }
   }
@@ -134,22 +133,7 @@ export class DynamoIntake implements Intake {
       createdAt: now,
       updatedAt: now,
     };
-    return [
-      {
-        Put: {
-          TableName: this.tableName,
-          Item: { ...keys.email(submission.email), contactId, createdAt: now },
-          ConditionExpression: 'attribute_not_exists(PK)',
-        },
-      },
-      {
-        Put: {
-          TableName: this.tableName,
-          Item: { ...keys.profile(contactId), ...contact },
-          ConditionExpression: 'attribute_not_exists(PK)',
-        },
-      },
-    ];
+    return claimAndCreate(this.tableName, contact, now);
   }
 
   private updateContact(contactId: string, submission: IntakeSubmission, now: string) {
@@ -174,27 +158,7 @@ export class DynamoIntake implements Intake {
       values[':touch'] = touch;
       sets.push('firstTouch = if_not_exists(firstTouch, :touch)', 'lastTouch = :touch');
     }
-    return [
-      {
-        // The claim must still point at this contact: guards against a merge or email change in between.
-        ConditionCheck: {
-          TableName: this.tableName,
-          Key: keys.email(submission.email),
-          ConditionExpression: 'contactId = :contactId',
-          ExpressionAttributeValues: { ':contactId': contactId },
-        },
-      },
-      {
-        Update: {
-          TableName: this.tableName,
-          Key: keys.profile(contactId),
-          UpdateExpression: `SET ${sets.join(', ')}`,
-          ConditionExpression: 'attribute_exists(PK)',
-          ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
-          ExpressionAttributeValues: values,
-        },
-      },
-    ];
+    return [emailClaimHeld(this.tableName, submission.email, contactId), profileSet(this.tableName, contactId, { sets, names, values })];
   }
 
   /**
@@ -202,14 +166,7 @@ export class DynamoIntake implements Intake {
    * The tracking capability merges the anonymous activity once it sees the link (functions/tracking).
    */
   private linkAnonymous(anonymousId: string, contactId: string, now: string) {
-    return {
-      Update: {
-        TableName: this.tableName,
-        Key: trackingKeys.anonymousLink(anonymousId),
-        UpdateExpression: 'SET contactId = if_not_exists(contactId, :contactId), linkedAt = if_not_exists(linkedAt, :now)',
-        ExpressionAttributeValues: { ':contactId': contactId, ':now': now },
-      },
-    };
+    return firstLink(this.tableName, trackingKeys.anonymousLink(anonymousId), contactId, now);
   }
 
   /** Profiles written before consents existed lack the map its entries are set in. */
@@ -273,15 +230,8 @@ function consentsOf(data: FormSubmittedData, at: string): Record<string, NonNull
   );
 }
 
-function isRetryable(error: unknown): boolean {
-  if (!(error instanceof TransactionCanceledException)) return false;
-  return (error.CancellationReasons ?? []).some(
-    (reason) => reason.Code === 'ConditionalCheckFailed' || reason.Code === 'TransactionConflict',
-  );
-}
-
 function isMissingConsentsMap(error: unknown): boolean {
   if (error instanceof Error && error.name === 'ValidationException') return /document path/i.test(error.message);
-  const reasons = error instanceof TransactionCanceledException ? (error.CancellationReasons ?? []) : [];
+  const reasons = cancellationReasons(error);
   return reasons.some((reason) => reason.Code === 'ValidationError' && /document path/i.test(reason.Message ?? ''));
 }

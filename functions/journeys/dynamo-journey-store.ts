@@ -1,13 +1,13 @@
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, TransactWriteCommand, paginateQuery, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Contact } from '../contacts/domain/contact';
-import { parseContact, parseEvent, toItem } from '../contacts/dynamo-contacts';
+import { parseContact, parseEvent, putEventOnce } from '../contacts/dynamo-contacts';
 import { EventName } from '../shared/events';
 import { EVENT_PREFIX, keys } from '../shared/keys';
 import type { ContactUpdatedData, TimelineEvent } from '../shared/timeline';
 import { Membership, type JourneyWait } from './domain/membership';
 import type { JourneyStore } from './ports';
 import { queryAll } from '../shared/query';
+import { cancellationReasons } from '../shared/transactions';
 
 /** Journey state in the single table: memberships and waits under the contact, events on its timeline. */
 export class DynamoJourneyStore implements JourneyStore {
@@ -23,24 +23,23 @@ export class DynamoJourneyStore implements JourneyStore {
 
   async eventsSince(contactId: string, since: string): Promise<TimelineEvent[]> {
     const events: TimelineEvent[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-          ExpressionAttributeValues: { ':pk': keys.profile(contactId).PK, ':prefix': EVENT_PREFIX },
-          ScanIndexForward: false,
-          ExclusiveStartKey: start,
-        }),
-      );
+    // Newest first, so the pages stop being read at the first event older than `since`.
+    const pages = paginateQuery(
+      { client: this.db },
+      {
+        TableName: this.tableName,
+        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+        ExpressionAttributeValues: { ':pk': keys.profile(contactId).PK, ':prefix': EVENT_PREFIX },
+        ScanIndexForward: false,
+      },
+    );
+    for await (const page of pages) {
       for (const item of page.Items ?? []) {
         const event = parseEvent(item);
         if (event.occurredAt < since) return events;
         events.push(event);
       }
-      start = page.LastEvaluatedKey;
-    } while (start);
+    }
     return events;
   }
 
@@ -98,13 +97,13 @@ export class DynamoJourneyStore implements JourneyStore {
                 ExpressionAttributeValues: values,
               },
             },
-            { Put: { TableName: this.tableName, Item: toItem(event), ConditionExpression: 'attribute_not_exists(PK)' } },
+            putEventOnce(this.tableName, event),
           ],
         }),
       );
       return 'Updated';
     } catch (error) {
-      const reasons = error instanceof TransactionCanceledException ? (error.CancellationReasons ?? []) : [];
+      const reasons = cancellationReasons(error);
       if (reasons[1]?.Code === 'ConditionalCheckFailed') return 'AlreadyApplied';
       if (reasons[0]?.Code === 'ConditionalCheckFailed') {
         // The profile moved under us (or is gone): the named error makes Step Functions retry the step.
@@ -138,13 +137,13 @@ export class DynamoJourneyStore implements JourneyStore {
                 ExpressionAttributeValues: { ':status': status, ':at': event.occurredAt, ':name': executionName, ':running': 'running' },
               },
             },
-            { Put: { TableName: this.tableName, Item: toItem(event), ConditionExpression: 'attribute_not_exists(PK)' } },
+            putEventOnce(this.tableName, event),
             ...waits,
           ],
         }),
       );
     } catch (error) {
-      const reasons = error instanceof TransactionCanceledException ? (error.CancellationReasons ?? []) : [];
+      const reasons = cancellationReasons(error);
       // Already ended (an exit recorded it, or this is a redelivery): append the event alone, once.
       if (reasons[0]?.Code === 'ConditionalCheckFailed') {
         if (!options.onlyIfRunning) await this.append(event);
@@ -172,13 +171,13 @@ export class DynamoJourneyStore implements JourneyStore {
         new TransactWriteCommand({
           TransactItems: [
             { ConditionCheck: { TableName: this.tableName, Key: keys.profile(event.contactId), ConditionExpression: 'attribute_exists(PK)' } },
-            { Put: { TableName: this.tableName, Item: toItem(event), ConditionExpression: 'attribute_not_exists(PK)' } },
+            putEventOnce(this.tableName, event),
           ],
         }),
       );
       return 'Appended';
     } catch (error) {
-      const reasons = error instanceof TransactionCanceledException ? (error.CancellationReasons ?? []) : [];
+      const reasons = cancellationReasons(error);
       if (reasons[0]?.Code === 'ConditionalCheckFailed') return 'NoSuchContact';
       if (reasons[1]?.Code === 'ConditionalCheckFailed') return 'AlreadyAppended';
       throw error;

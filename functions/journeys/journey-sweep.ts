@@ -1,9 +1,10 @@
-import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { EventName } from '../shared/events';
 import { deterministicId, type Clock } from '../shared/ids';
 import type { Logger } from '../shared/logger';
 import type { Journey } from './domain/journey-file';
 import type { JourneyStore } from './ports';
+import { queryAll } from '../shared/query';
 
 /** Contacts whose date attribute falls on a day: through GSI1, never a scan. */
 export interface DateIndexReader {
@@ -59,21 +60,12 @@ export class DynamoDateIndex implements DateIndexReader {
   ) {}
 
   async contactsOn(attribute: string, date: string, yearly: boolean): Promise<string[]> {
-    const ids: string[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: 'GSI1',
-          KeyConditionExpression: yearly ? 'GSI1PK = :pk' : 'GSI1PK = :pk AND begins_with(GSI1SK, :year)',
-          ExpressionAttributeValues: { ':pk': `DATE#${attribute}#${date.slice(5, 10)}`, ...(yearly ? {} : { ':year': `${date.slice(0, 4)}#` }) },
-          ExclusiveStartKey: start,
-        }),
-      );
-      for (const item of page.Items ?? []) ids.push(String(item.contactId));
-      start = page.LastEvaluatedKey;
-    } while (start);
-    return ids;
+    const items = await queryAll(this.db, {
+      TableName: this.tableName,
+      IndexName: 'GSI1',
+      KeyConditionExpression: yearly ? 'GSI1PK = :pk' : 'GSI1PK = :pk AND begins_with(GSI1SK, :year)',
+      ExpressionAttributeValues: { ':pk': `DATE#${attribute}#${date.slice(5, 10)}`, ...(yearly ? {} : { ':year': `${date.slice(0, 4)}#` }) },
+    });
+    return items.map((item) => String(item.contactId));
   }
 }

@@ -1,5 +1,6 @@
-import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { metricPartition, metricValueRange, parseMetricValueSk } from '../shared/keys';
+import { queryAll } from '../shared/query';
 import { shardsOf } from './domain/counters';
 import { EVENT_COUNTER_SHARDS } from './domain/metrics';
 import type { Metrics } from './metrics';
@@ -43,28 +44,21 @@ export class DynamoMetrics implements Metrics {
     const totals = new Map<string, Record<string, number>>();
     await Promise.all(
       Array.from({ length: shards }, async (_, shard) => {
-        let start: Record<string, unknown> | undefined;
-        do {
-          const page = await this.db.send(
-            new QueryCommand({
-              TableName: this.tableName,
-              KeyConditionExpression: 'PK = :pk AND SK BETWEEN :from AND :to',
-              ExpressionAttributeValues: { ':pk': metricPartition(metric, shard), ':from': from, ':to': to },
-              ExclusiveStartKey: start,
-            }),
-          );
-          for (const item of page.Items ?? []) {
-            this.itemsRead++;
-            const day = String(item.SK);
-            const sums = totals.get(day) ?? {};
-            for (const [name, value] of Object.entries(item)) {
-              if (name === 'PK' || name === 'SK' || typeof value !== 'number') continue;
-              sums[name] = (sums[name] ?? 0) + value;
-            }
-            totals.set(day, sums);
+        const items = await queryAll(this.db, {
+          TableName: this.tableName,
+          KeyConditionExpression: 'PK = :pk AND SK BETWEEN :from AND :to',
+          ExpressionAttributeValues: { ':pk': metricPartition(metric, shard), ':from': from, ':to': to },
+        });
+        for (const item of items) {
+          this.itemsRead++;
+          const day = String(item.SK);
+          const sums = totals.get(day) ?? {};
+          for (const [name, value] of Object.entries(item)) {
+            if (name === 'PK' || name === 'SK' || typeof value !== 'number') continue;
+            sums[name] = (sums[name] ?? 0) + value;
           }
-          start = page.LastEvaluatedKey;
-        } while (start);
+          totals.set(day, sums);
+        }
       }),
     );
     return new Map([...totals].sort(([a], [b]) => a.localeCompare(b)));

@@ -1,5 +1,6 @@
-import { PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { keys } from '../shared/keys';
+import { queryAll } from '../shared/query';
 import { ProgramSchema } from './domain/programs';
 import type { Programs } from './reports';
 import type { Program } from './domain/reports';
@@ -12,24 +13,15 @@ export class DynamoPrograms implements Programs {
   ) {}
 
   async list(): Promise<Program[]> {
-    const programs: Program[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'PK = :pk',
-          ExpressionAttributeValues: { ':pk': keys.program('').PK },
-          ExclusiveStartKey: start,
-        }),
-      );
-      for (const item of page.Items ?? []) {
-        const parsed = ProgramSchema.safeParse(item);
-        if (parsed.success) programs.push(parsed.data);
-      }
-      start = page.LastEvaluatedKey;
-    } while (start);
-    return programs;
+    const items = await queryAll(this.db, {
+      TableName: this.tableName,
+      KeyConditionExpression: 'PK = :pk',
+      ExpressionAttributeValues: { ':pk': keys.program('').PK },
+    });
+    return items.flatMap((item) => {
+      const parsed = ProgramSchema.safeParse(item);
+      return parsed.success ? [parsed.data] : [];
+    });
   }
 
   async put(program: Program): Promise<void> {

@@ -1,4 +1,4 @@
-import { BatchWriteCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, paginateScan, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Contact } from '../contacts/domain/contact';
 import { parseContact } from '../contacts/dynamo-contacts';
 import type { Rule } from '../reactor/domain/decisions';
@@ -108,10 +108,5 @@ async function batchWrite(db: DynamoDBDocumentClient, tableName: string, request
 }
 
 async function scanAll(db: DynamoDBDocumentClient, tableName: string, visit: (item: Record<string, unknown>) => void): Promise<void> {
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await db.send(new ScanCommand({ TableName: tableName, ExclusiveStartKey: start }));
-    for (const item of page.Items ?? []) visit(item);
-    start = page.LastEvaluatedKey;
-  } while (start);
+  for await (const page of paginateScan({ client: db }, { TableName: tableName })) for (const item of page.Items ?? []) visit(item);
 }

@@ -1,4 +1,4 @@
-import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, paginateQuery, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { adminAuth, type TokenSource } from '../shared/admin-auth';
 import { EventName } from '../shared/events';
 import { NotFound, httpHandler, json, type HttpEvent, type HttpResult } from '../shared/http';
@@ -34,29 +34,28 @@ export class DynamoScoreReader implements ScoreReader {
   async history(contactId: string, limit: number) {
     const { PK } = keys.profile(contactId);
     const changes: Awaited<ReturnType<ScoreReader['history']>> = [];
-    let start: Record<string, unknown> | undefined;
+    const pages = paginateQuery(
+      { client: this.db },
+      {
+        TableName: this.tableName,
+        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+        FilterExpression: '#type = :type',
+        ExpressionAttributeNames: { '#type': 'type' },
+        ExpressionAttributeValues: { ':pk': PK, ':prefix': EVENT_PREFIX, ':type': EventName.ScoreChanged },
+        ScanIndexForward: false,
+        Limit: 500,
+      },
+    );
     // Newest first, score changes only; a few pages at most for an admin read.
-    for (let page = 0; page < 5 && changes.length < limit; page++) {
-      const result = await this.db.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-          FilterExpression: '#type = :type',
-          ExpressionAttributeNames: { '#type': 'type' },
-          ExpressionAttributeValues: { ':pk': PK, ':prefix': EVENT_PREFIX, ':type': EventName.ScoreChanged },
-          ScanIndexForward: false,
-          Limit: 500,
-          ...(start ? { ExclusiveStartKey: start } : {}),
-        }),
-      );
+    let pagesRead = 0;
+    for await (const result of pages) {
       for (const item of result.Items ?? []) {
         const event = parseEvent(item);
         if (event.type !== EventName.ScoreChanged) continue;
         const { total, fit, behaviour, ruleIds, cause } = event.data;
         changes.push({ at: event.occurredAt, total, fit, behaviour, ruleIds, ...(cause ? { cause } : {}) });
       }
-      start = result.LastEvaluatedKey;
-      if (!start) break;
+      if (++pagesRead === 5 || changes.length >= limit) break;
     }
     return changes.slice(0, limit);
   }

@@ -1,9 +1,10 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, QueryCommand, ScanCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, TransactWriteCommand, paginateScan, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Contact } from '../contacts/domain/contact';
 import { parseContact, parseEvent, toItem } from '../contacts/dynamo-contacts';
 import { EventName } from '../shared/events';
 import { EVENT_PREFIX, keys } from '../shared/keys';
+import { queryAll } from '../shared/query';
 import type { TimelineEvent } from '../shared/timeline';
 import { derivedEventId } from './domain/derived-id';
 import { stageRank, type Lifecycle } from './domain/lifecycle';
@@ -64,46 +65,35 @@ export async function rescoreAll(options: RescoreOptions): Promise<RescoreSummar
   const segments = options.segments ?? 4;
   await Promise.all(
     Array.from({ length: segments }, async (_, segment) => {
-      let start: Record<string, unknown> | undefined;
-      do {
-        const page = await options.db.send(
-          new ScanCommand({
-            TableName: options.tableName,
-            Segment: segment,
-            TotalSegments: segments,
-            FilterExpression: 'SK = :profile',
-            ExpressionAttributeValues: { ':profile': 'PROFILE' },
-            ExclusiveStartKey: start,
-          }),
-        );
+      const pages = paginateScan(
+        { client: options.db },
+        {
+          TableName: options.tableName,
+          Segment: segment,
+          TotalSegments: segments,
+          FilterExpression: 'SK = :profile',
+          ExpressionAttributeValues: { ':profile': 'PROFILE' },
+        },
+      );
+      for await (const page of pages) {
         for (const item of page.Items ?? []) {
           await rescoreOne(item, options, totals);
           totals.contacts++;
           options.onProgress?.(totals.contacts);
         }
-        start = page.LastEvaluatedKey;
-      } while (start);
+      }
     }),
   );
   return totals;
 }
 
 async function timelineOf(db: DynamoDBDocumentClient, tableName: string, contactId: string): Promise<TimelineEvent[]> {
-  const events: TimelineEvent[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await db.send(
-      new QueryCommand({
-        TableName: tableName,
-        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-        ExpressionAttributeValues: { ':pk': keys.profile(contactId).PK, ':prefix': EVENT_PREFIX },
-        ExclusiveStartKey: start,
-      }),
-    );
-    events.push(...(page.Items ?? []).map(parseEvent));
-    start = page.LastEvaluatedKey;
-  } while (start);
-  return events.sort((a, b) => a.occurredAt.localeCompare(b.occurredAt) || a.eventId.localeCompare(b.eventId));
+  const items = await queryAll(db, {
+    TableName: tableName,
+    KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+    ExpressionAttributeValues: { ':pk': keys.profile(contactId).PK, ':prefix': EVENT_PREFIX },
+  });
+  return items.map(parseEvent).sort((a, b) => a.occurredAt.localeCompare(b.occurredAt) || a.eventId.localeCompare(b.eventId));
 }
 
 type Totals = { -readonly [K in keyof RescoreSummary]: number };

@@ -1,13 +1,9 @@
-import { QueryCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { paginateQuery, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 
-/** Every item a Query matches, following `LastEvaluatedKey` page by page. */
+/** Every item a Query matches, following `LastEvaluatedKey` page by page (the SDK's paginator). */
 export async function queryAll(db: DynamoDBDocumentClient, input: Omit<QueryCommandInput, 'ExclusiveStartKey'>): Promise<Record<string, unknown>[]> {
   const items: Record<string, unknown>[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await db.send(new QueryCommand({ ...input, ExclusiveStartKey: start }));
-    items.push(...(page.Items ?? []));
-    start = page.LastEvaluatedKey;
-  } while (start);
+  // The paginator writes the page token into the input it is given, so it gets a copy of the caller's.
+  for await (const page of paginateQuery({ client: db }, { ...input })) items.push(...(page.Items ?? []));
   return items;
 }

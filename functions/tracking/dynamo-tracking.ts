@@ -1,19 +1,18 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
   BatchWriteCommand,
   GetCommand,
   PutCommand,
-  QueryCommand,
   TransactWriteCommand,
   UpdateCommand,
+  paginateQuery,
   type DynamoDBDocumentClient,
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { ContactContended } from '../contacts/contacts';
 import type { Contact } from '../contacts/domain/contact';
-import { toItem } from '../contacts/dynamo-contacts';
+import { claimAndCreate, emailClaimHeld, profileSet, putEventOnce, toItem } from '../contacts/dynamo-contacts';
 import { EventName } from '../shared/events';
 import { ulid } from '../shared/ids';
 import { keys } from '../shared/keys';
@@ -22,7 +21,8 @@ import type { FieldValue } from '../shared/values';
 import type { Identity, Inbound } from './domain/messages';
 import { eventIdFor } from './event-ids';
 import type { StoreOutcome, Tracking } from './tracking';
-import { LINK, PENDING_PREFIX, trackingKeys } from './tracking-keys';
+import { LINK, PENDING_PREFIX, firstLink, trackingKeys } from './tracking-keys';
+import { backoff, cancellationReasons, contended } from '../shared/transactions';
 
 const MAX_ATTEMPTS = 8;
 /** How long the first receipt of a message without a timestamp is remembered: Segment dedupes for a day too. */
@@ -188,42 +188,17 @@ export class DynamoTracking implements Tracking {
       const contactId = existing ?? ulid(at.getTime());
       const event = toItem(TimelineEvent.parse({ ...message.event, eventId, contactId }));
       const items: NonNullable<TransactWriteCommandInput['TransactItems']> = existing
-        ? [
-            {
-              ConditionCheck: {
-                TableName: this.tableName,
-                Key: keys.email(key),
-                ConditionExpression: 'contactId = :c',
-                ExpressionAttributeValues: { ':c': contactId },
-              },
-            },
-            this.setTraits(contactId, traits, now, false, message.emailRole === true),
-          ]
-        : [
-            {
-              Put: {
-                TableName: this.tableName,
-                Item: { ...keys.email(key), contactId, createdAt: now },
-                ConditionExpression: 'attribute_not_exists(PK)',
-              },
-            },
-            {
-              Put: {
-                TableName: this.tableName,
-                Item: { ...keys.profile(contactId), ...newProfile(contactId, key, traits, now, message.emailRole === true) },
-                ConditionExpression: 'attribute_not_exists(PK)',
-              },
-            },
-          ];
+        ? [emailClaimHeld(this.tableName, key, contactId), this.setTraits(contactId, traits, now, false, message.emailRole === true)]
+        : claimAndCreate(this.tableName, newProfile(contactId, key, traits, now, message.emailRole === true), now);
       items.push({ Put: { TableName: this.tableName, Item: event, ConditionExpression: 'attribute_not_exists(PK)' } });
       for (const link of linkKeys(message.identity)) items.push(this.link(link, contactId, now));
       try {
         await this.db.send(new TransactWriteCommand({ TransactItems: items }));
       } catch (error) {
-        const reasons = error instanceof TransactionCanceledException ? (error.CancellationReasons ?? []) : [];
+        const reasons = cancellationReasons(error);
         if (reasons[2]?.Code === 'ConditionalCheckFailed' && existing) return { type: 'Stored', contactId, eventId }; // a redelivery
-        if (!retryable(error) || attempt >= MAX_ATTEMPTS) {
-          if (retryable(error)) throw new ContactContended(`gave up after ${attempt} attempts`, { cause: error });
+        if (!contended(error) || attempt >= MAX_ATTEMPTS) {
+          if (contended(error)) throw new ContactContended(`gave up after ${attempt} attempts`, { cause: error });
           throw error;
         }
         await backoff(attempt);
@@ -248,7 +223,7 @@ export class DynamoTracking implements Tracking {
         }),
       );
     } catch (error) {
-      const reasons = error instanceof TransactionCanceledException ? (error.CancellationReasons ?? []) : [];
+      const reasons = cancellationReasons(error);
       if (reasons[1]?.Code !== 'ConditionalCheckFailed') throw error;
     }
     return { type: 'Stored', contactId, eventId };
@@ -265,28 +240,11 @@ export class DynamoTracking implements Tracking {
         onlyMissing ? `attributes.#t${i} = if_not_exists(attributes.#t${i}, :t${i})` : `attributes.#t${i} = :t${i}`,
       );
     });
-    return {
-      Update: {
-        TableName: this.tableName,
-        Key: keys.profile(contactId),
-        UpdateExpression: `SET ${sets.join(', ')}`,
-        ConditionExpression: 'attribute_exists(PK)',
-        ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
-        ExpressionAttributeValues: values,
-      },
-    };
+    return profileSet(this.tableName, contactId, { sets, names, values });
   }
 
-  /** Links an id to the contact unless it already names one (the first link wins; never fails). */
   private link(key: Key, contactId: string, now: string) {
-    return {
-      Update: {
-        TableName: this.tableName,
-        Key: key,
-        UpdateExpression: 'SET contactId = if_not_exists(contactId, :c), linkedAt = if_not_exists(linkedAt, :now)',
-        ExpressionAttributeValues: { ':c': contactId, ':now': now },
-      },
-    };
+    return firstLink(this.tableName, key, contactId, now);
   }
 
   private async linkAndMerge(partitions: readonly string[], contactId: string): Promise<void> {
@@ -303,17 +261,16 @@ export class DynamoTracking implements Tracking {
   /** Copies the partition's pending items onto the contact's timeline, applies pending traits, then deletes them. */
   private async merge(partition: string, contactId: string): Promise<{ merged: number }> {
     let merged = 0;
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-          ExpressionAttributeValues: { ':pk': partition, ':prefix': PENDING_PREFIX },
-          ConsistentRead: true,
-          ExclusiveStartKey: start,
-        }),
-      );
+    const pages = paginateQuery(
+      { client: this.db },
+      {
+        TableName: this.tableName,
+        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+        ExpressionAttributeValues: { ':pk': partition, ':prefix': PENDING_PREFIX },
+        ConsistentRead: true,
+      },
+    );
+    for await (const page of pages) {
       for (const item of page.Items ?? []) {
         const { PK: _pk, SK: _sk, [SIBLING]: sibling, ...rest } = item;
         const event = TimelineEvent.safeParse({ ...rest, contactId });
@@ -325,7 +282,7 @@ export class DynamoTracking implements Tracking {
               .catch(ignoreConditionFailed);
           }
           await this.db
-            .send(new PutCommand({ TableName: this.tableName, Item: toItem(event.data), ConditionExpression: 'attribute_not_exists(PK)' }))
+            .send(new PutCommand(putEventOnce(this.tableName, event.data).Put))
             .catch(ignoreConditionFailed);
           merged++;
         }
@@ -334,8 +291,7 @@ export class DynamoTracking implements Tracking {
           new BatchWriteCommand({ RequestItems: { [this.tableName]: copies.map((Key) => ({ DeleteRequest: { Key } })) } }),
         );
       }
-      start = page.LastEvaluatedKey;
-    } while (start);
+    }
     if (partition.startsWith('ANON#')) await this.rememberAnonymousId(contactId, partition.slice('ANON#'.length));
     await this.markMerged(partition, contactId);
     return { merged };
@@ -408,18 +364,8 @@ function newProfile(contactId: string, email: string, traits: Record<string, Fie
   return { contactId, email, attributes: traits, ...(emailRole ? { emailRole: true } : {}), createdAt: now, updatedAt: now };
 }
 
-function retryable(error: unknown): boolean {
-  if (!(error instanceof TransactionCanceledException)) return false;
-  return (error.CancellationReasons ?? []).some(
-    (reason) => reason.Code === 'ConditionalCheckFailed' || reason.Code === 'TransactionConflict',
-  );
-}
-
 function ignoreConditionFailed(error: unknown): void {
   if (error instanceof ConditionalCheckFailedException) return;
   throw error;
 }
 
-async function backoff(attempt: number): Promise<void> {
-  await sleep(Math.random() * Math.min(1_000, 10 * 2 ** attempt));
-}

@@ -21,3 +21,18 @@ export const trackingKeys = {
 
 export const LINK = 'LINK';
 export const PENDING_PREFIX = 'AEVENT#';
+
+/**
+ * A transaction's Update that links an id's item (`key`, a `LINK` item above) to the contact unless it already names
+ * one: the first link wins, and the write never fails, so it cannot cancel the transaction it rides in.
+ */
+export function firstLink(tableName: string, key: { readonly PK: string; readonly SK: string }, contactId: string, now: string) {
+  return {
+    Update: {
+      TableName: tableName,
+      Key: key,
+      UpdateExpression: 'SET contactId = if_not_exists(contactId, :c), linkedAt = if_not_exists(linkedAt, :now)',
+      ExpressionAttributeValues: { ':c': contactId, ':now': now },
+    },
+  };
+}

@@ -6,7 +6,7 @@ import { HubSpotCrm } from '../../functions/crm/hubspot';
 import { settingsFromEnv } from '../../functions/crm/config';
 import { ClientCredentialsTokens, SalesforceCrm } from '../../functions/crm/salesforce';
 import { verifyNurtureSignature } from '../../functions/crm/signatures';
-import { WebhookCrm } from '../../functions/crm/webhook';
+import { WebhookCrm } from '../../functions/crm/crm-outbound-webhook';
 import { lifecycle, scoringRules } from '../../functions/scoring/domain/content';
 import { contactWith } from '../scoring/factories';
 

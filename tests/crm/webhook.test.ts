@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeCrmWebhookHandler } from '../../functions/crm/crm-webhook';
+import { makeCrmWebhookHandler } from '../../functions/crm/crm-inbound-webhook';
 import { DynamoCrmStore } from '../../functions/crm/dynamo-crm-store';
 import { handOff } from '../../functions/crm/hand-off';
 import { HubSpotCrm } from '../../functions/crm/hubspot';

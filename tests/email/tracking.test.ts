@@ -3,7 +3,7 @@ import { DynamoEmailStore } from '../../functions/email/dynamo-email-store';
 import { emailSettings } from '../../functions/email/email-settings';
 import { makeSendEmailTask } from '../../functions/email/send-email-task';
 import { TokenSigner } from '../../functions/email/tokens';
-import { makeTrack } from '../../functions/email/track';
+import { makeTrack } from '../../functions/email/email-engagement';
 import { httpEvent, lambdaContext, memoryLogger } from '../support/http';
 import { createTestTable, type TestTable } from '../support/table';
 import { PUBLIC_URL, createEnrolledContact, eventsOf, fixedClock, insideWindow, sendDeps, signingKey, startLocalSes, type LocalSes } from './support';

@@ -6,7 +6,7 @@ import { createLogger } from '../shared/logger';
 import { DynamoEmailStore } from './dynamo-email-store';
 import { emailSettings } from './email-settings';
 import { signerFrom } from './signing-keys';
-import { makeTrack } from './track';
+import { makeTrack } from './email-engagement';
 
 const env = parseEnv({
   TABLE_NAME: z.string().min(1),

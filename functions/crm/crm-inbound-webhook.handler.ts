@@ -5,7 +5,7 @@ import { systemClock } from '../shared/ids';
 import { createLogger } from '../shared/logger';
 import { lifecycle } from '../scoring/domain/content';
 import { crmSettingsSource, hubSpotDealContacts, outboundOptions } from './config';
-import { makeCrmWebhookHandler } from './crm-webhook';
+import { makeCrmWebhookHandler } from './crm-inbound-webhook';
 import { DynamoCrmStore } from './dynamo-crm-store';
 
 const env = parseEnv({ TABLE_NAME: z.string().min(1) });
