@@ -422,7 +422,15 @@ describe('NurtureStack', { timeout: SYNTH_TIMEOUT_MS }, () => {
       template.hasResourceProperties('AWS::SQS::Queue', { MessageRetentionPeriod: 14 * 86_400, SqsManagedSseEnabled: true });
       template.hasResourceProperties('AWS::Lambda::Function', {
         Role: arn(stack.crm.handOffWorker.role),
-        Environment: { Variables: Match.objectLike({ HANDOFF_MAX_RECEIVES: '5', HANDOFF_QUEUE_URL: ref(stack.crm.handOffs), CRM_SECRET_ARN: ref(stack.crm.settings) }) },
+        // The worker reads the queue's maxReceiveCount from its registry entry, which also sets the queue's (above).
+        Environment: {
+          Variables: Match.objectEquals({
+            NODE_OPTIONS: '--enable-source-maps',
+            TABLE_NAME: ref(stack.data.table),
+            HANDOFF_QUEUE_URL: ref(stack.crm.handOffs),
+            CRM_SECRET_ARN: ref(stack.crm.settings),
+          }),
+        },
       });
     });
 
