@@ -1,6 +1,6 @@
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import * as z from 'zod';
-import { secretFrom } from '../shared/secrets';
+import { parsedSecret } from '../shared/secrets';
 import { HubSpotCrm } from './hubspot';
 import type { OutboundOptions } from './outbound';
 import type { CrmAdapter, DealContacts } from './ports';
@@ -76,7 +76,11 @@ export type CrmEnvironment = Readonly<Record<string, string | undefined>> & { re
  * used without a redeploy), the environment locally.
  */
 export function crmSettingsSource(env: CrmEnvironment, client?: SecretsManagerClient): () => Promise<CrmSettings> {
-  return secretFrom(env.CRM_SECRET_ARN, () => '', (value) => (env.CRM_SECRET_ARN ? CrmSettings.parse(JSON.parse(value)) : settingsFromEnv(env)), client ? { client } : {});
+  if (!env.CRM_SECRET_ARN) {
+    const settings = settingsFromEnv(env);
+    return async () => settings;
+  }
+  return parsedSecret(env.CRM_SECRET_ARN, (value) => CrmSettings.parse(JSON.parse(value)), client ? { client } : {});
 }
 
 /** Loopback URLs are allowed only locally (`NURTURE_LOCAL=1`), for the local CRM receiver. */

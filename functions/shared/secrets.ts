@@ -37,21 +37,23 @@ export function secretString(secretId: string, options: SecretOptions = {}): Sec
   };
 }
 
-/**
- * A secret as a binding hands it over (`lib/shared/bindings.ts`): the Secrets Manager secret its ARN names in AWS,
- * or the value itself locally, parsed the same way either way.
- */
-export function secretFrom<T>(arn: string | undefined, localValue: () => string, parse: (value: string) => T, options?: SecretOptions): SecretSource<T> {
-  if (!arn) {
-    const value = parse(localValue());
-    return async () => value;
-  }
-  const read = secretString(arn, options);
+/** A Secrets Manager secret parsed by `parse`, once per value it reads (not per request), with the same TTL. */
+export function parsedSecret<T>(secretId: string, parse: (value: string) => T, options?: SecretOptions): SecretSource<T> {
+  const read = secretString(secretId, options);
   let last: { raw: string; parsed: T } | undefined;
   return async () => {
     const raw = await read();
-    // Parsed once per value, not per request.
     if (last?.raw !== raw) last = { raw, parsed: parse(raw) };
     return last.parsed;
   };
+}
+
+/**
+ * A secret as a binding hands it over (`lib/shared/bindings.ts`): the Secrets Manager secret its ARN names in AWS,
+ * or the value itself locally (parsed at once, so a bad local value fails at cold start), parsed the same way.
+ */
+export function secretFrom<T>(arn: string | undefined, localValue: () => string, parse: (value: string) => T, options?: SecretOptions): SecretSource<T> {
+  if (arn) return parsedSecret(arn, parse, options);
+  const value = parse(localValue());
+  return async () => value;
 }
