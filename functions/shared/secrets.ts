@@ -1,4 +1,5 @@
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { BaseProvider } from '@aws-lambda-powertools/parameters/base';
 
 /** How long a secret read from Secrets Manager is kept: a rotation reaches warm functions within this, no redeploy. */
 export const SECRET_MAX_AGE_SECONDS = 300;
@@ -14,20 +15,39 @@ export interface SecretOptions {
 }
 
 /**
- * A Secrets Manager secret's string through Powertools Parameters: cached for `maxAgeSeconds`, then read again, so a
- * rotated value is seen; a failed read is not cached. Concurrent first reads share one call. Powertools and the
- * Secrets Manager client are imported on the first read, so they add nothing to a hot function's module init.
+ * Powertools Parameters' provider (its cache with a max age, its error types) over a Secrets Manager client imported
+ * on the first read. Powertools' own SecretsProvider imports the client statically, which would load it at every
+ * cold start of a function that bundles the SDK (see LAZY_SDK_CLIENTS in lib/shared/nurture-function.ts).
+ */
+class LazySecretsProvider extends BaseProvider {
+  private sdkClient: Promise<SecretsManagerClient> | undefined;
+
+  constructor(private readonly given?: SecretsManagerClient) {
+    super({});
+  }
+
+  protected async _get(name: string): Promise<string | undefined> {
+    const { GetSecretValueCommand, SecretsManagerClient } = await import('@aws-sdk/client-secrets-manager');
+    this.sdkClient ??= Promise.resolve(this.given ?? new SecretsManagerClient({}));
+    const secret = await (await this.sdkClient).send(new GetSecretValueCommand({ SecretId: name }));
+    return secret.SecretString;
+  }
+
+  protected _getMultiple(): Promise<Record<string, unknown> | undefined> {
+    throw new Error('a secret is read by its name');
+  }
+}
+
+/**
+ * A Secrets Manager secret's string: cached for `maxAgeSeconds` by Powertools Parameters, then read again, so a
+ * rotated value is seen; a failed read is not cached. Concurrent first reads share one call.
  */
 export function secretString(secretId: string, options: SecretOptions = {}): SecretSource {
   const maxAge = options.maxAgeSeconds ?? SECRET_MAX_AGE_SECONDS;
-  let provider: Promise<{ get(name: string, options: { maxAge: number }): Promise<unknown> }> | undefined;
+  const provider = new LazySecretsProvider(options.client);
   let inFlight: Promise<string> | undefined;
   const read = async () => {
-    provider ??= import('@aws-lambda-powertools/parameters/secrets').then(
-      ({ SecretsProvider }) => new SecretsProvider(options.client ? { awsSdkV3Client: options.client } : {}),
-    );
-    provider.catch(() => (provider = undefined));
-    const value = await (await provider).get(secretId, { maxAge });
+    const value = await provider.get(secretId, { maxAge });
     if (typeof value !== 'string') throw new Error('the secret has no string value');
     return value;
   };

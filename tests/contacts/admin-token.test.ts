@@ -7,9 +7,6 @@ import { secretToken } from '../../functions/shared/admin-auth';
 function fakeSecrets(answers: (() => Promise<{ SecretString?: string }>)[]) {
   const calls: unknown[] = [];
   const client = {
-    // What Powertools Parameters checks to accept a client as an SDK v3 client.
-    config: {},
-    middlewareStack: { identify: () => [], addRelativeTo: () => undefined },
     send: async (command: GetSecretValueCommand) => {
       calls.push(command.input);
       const next = answers.shift();
