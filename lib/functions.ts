@@ -83,6 +83,7 @@ export const functions = {
       handOffQueue: true,
       // Double opt-in confirmations (functions/email): SES sending and the link-signing keys.
       sendEmail: true,
+      publicBaseUrl: true,
       emailSigningKeys: true,
     },
     // A batch of up to 100 events, each a read, maybe a Step Functions call and a small transaction.
@@ -125,7 +126,18 @@ export const functions = {
   crmHandOffWorker: {
     entry: 'functions/crm/hand-off-worker.handler.ts',
     description: 'Hands MQLs to the CRM from the reactor queue; records crm.handoff_failed before the dead-letter queue',
-    trigger: { kind: 'queue' },
+    trigger: {
+      kind: 'queue',
+      queue: 'handOffQueue',
+      batchSize: 10,
+      // Spares the CRM's rate limit when hand-offs pile up.
+      maxConcurrency: 5,
+      // The worker backs off between deliveries (the CRM's Retry-After, else 30 s doubling, at most 15 minutes).
+      maxReceiveCount: 5,
+      // Six times the worker's timeout, as Lambda advises for SQS sources.
+      visibilityTimeoutSeconds: 180,
+      retentionDays: 4,
+    },
     // As handOff (the lease included), plus a ConditionCheck and Put to append crm.handoff_failed.
     bindings: { table: { actions: ['GetItem', 'PutItem', 'UpdateItem', 'ConditionCheckItem', 'DeleteItem'] }, crmSecret: true },
     timeoutSeconds: 30,
@@ -147,6 +159,7 @@ export const functions = {
     bindings: {
       table: { actions: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'ConditionCheckItem', 'DeleteItem'] },
       sendEmail: true,
+      publicBaseUrl: true,
       emailSigningKeys: true,
     },
   },
@@ -157,6 +170,7 @@ export const functions = {
     bindings: {
       table: { actions: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'DeleteItem'] },
       sendEmail: true,
+      publicBaseUrl: true,
       emailSigningKeys: true,
       adminToken: true,
     },
@@ -196,6 +210,9 @@ export const functions = {
         source: ['aws.ses'],
         'detail-type': ['Email Delivered', 'Email Bounced', 'Email Complaint Received', 'Email Rejected', 'Email Delivery Delayed'],
       },
+      description: "SES events of Nurture's configuration set → ses-events",
+      retryAttempts: 8,
+      maxEventAgeHours: 24,
     },
     // GetItem (profile), then a Put of the event, or Update of the profile + Put in one transaction.
     bindings: { table: { actions: ['GetItem', 'PutItem', 'UpdateItem'] } },
@@ -203,12 +220,13 @@ export const functions = {
   emailReminders: {
     entry: 'functions/email/remind.handler.ts',
     description: 'Sends the one reminder of double opt-ins still unconfirmed after the configured days',
-    trigger: { kind: 'schedule', expression: 'cron(15 * * * ? *)' },
+    trigger: { kind: 'schedule', expression: 'cron(15 * * * ? *)', description: 'Hourly: double opt-in reminders that are due', retryAttempts: 2 },
     // Query of the day's due items, then per reminder the send step's calls (GetItem, BatchGetItem, PutItem,
     // UpdateItem) and DeleteItem of the due item.
     bindings: {
       table: { actions: ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem'] },
       sendEmail: true,
+      publicBaseUrl: true,
       emailSigningKeys: true,
     },
     timeoutSeconds: 60,
@@ -227,6 +245,9 @@ export const functions = {
     trigger: {
       kind: 'eventbridge',
       pattern: { source: ['aws.states'], 'detail-type': ['Step Functions Execution Status Change'], detail: { status: ['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'] } },
+      description: 'Journey executions ending → journeyStatus',
+      retryAttempts: 20,
+      maxEventAgeHours: 24,
     },
     // Query of the execution's waits, then one transaction: Update membership, Put event, Delete the waits.
     bindings: { table: { actions: ['Query', 'PutItem', 'UpdateItem', 'ConditionCheckItem', 'DeleteItem'] } },
@@ -234,7 +255,7 @@ export const functions = {
   journeySweep: {
     entry: 'functions/journeys/journey-sweep.handler.ts',
     description: 'Daily sweep for date-based journey triggers (trial ends, birthdays) through the date index',
-    trigger: { kind: 'schedule', expression: 'cron(0 5 * * ? *)' },
+    trigger: { kind: 'schedule', expression: 'cron(0 5 * * ? *)', description: 'Date-based journey triggers: once a day', retryAttempts: 3 },
     bindings: { table: { actions: ['PutItem', 'ConditionCheckItem'], indexes: ['Query'] } },
     timeoutSeconds: 300,
   },

@@ -18,11 +18,15 @@ import { freePort } from './ports';
 import { emailPreviewPages } from './email-preview';
 import { startSesEventsProxy } from './ses-events';
 import { startLocalStepFunctions, type LocalStepFunctions } from './stepfunctions';
-import { compileJourney, substitute } from '../lib/journeys/compiler';
+import { compileJourney, JOURNEY_TASK_FUNCTIONS, substitute, type JourneyTaskFunction } from '../lib/journeys/compiler';
 import { buildJourneys } from '../lib/journeys/journey-files';
 import { startStreamPoller, type StreamLambda } from './stream-poller';
 import { devClockPages, DRAIN_PK, StreamDrain, VirtualClock } from './clock';
-import { systemClock } from '../functions/shared/ids';
+import { useClock } from '../functions/shared/clock';
+import { useEnvironments } from '../functions/shared/environment';
+import { localEnvironments } from './environments';
+import { variableNames } from '../lib/shared/bindings';
+import { localSettings, realCrmConfigured } from './settings';
 
 export interface RuntimeOptions {
   /** Gateway port; 0 picks a free one. @default 3000 */
@@ -39,7 +43,7 @@ export interface RuntimeOptions {
   readonly adminToken?: string;
   /** The local Step Functions endpoint's port; 0 or absent picks a free one. */
   readonly stepFunctionsPort?: number;
-  /** How many times faster than real time journey waits pass. @default TIME_SCALE or 86400 */
+  /** How many times faster than real time journey waits pass. @default TIME_SCALE (local/settings.ts) */
   readonly timeScale?: number;
 }
 
@@ -63,13 +67,6 @@ export const localAccount = '000000000000';
 const LOCAL_JOURNEY_PREFIX = 'nurture-local-journey-';
 export const localJourneyArnPrefix = `arn:aws:states:${localRegion}:${localAccount}:stateMachine:${LOCAL_JOURNEY_PREFIX}`;
 
-/** `TIME_SCALE`: how many times faster than real time journey waits pass locally. @default 86400 (a day a second) */
-function timeScaleFromEnv(): number {
-  const value = Number(process.env.TIME_SCALE ?? 86_400);
-  if (!Number.isFinite(value) || value <= 0) throw new Error('TIME_SCALE must be a positive number');
-  return value;
-}
-
 const root = resolve(import.meta.dirname, '..');
 
 // aws-ses-v2-local is CommonJS with an ES-style default export; unwrap it under either loader.
@@ -78,9 +75,12 @@ const startSes = (sesModule as unknown as { default?: typeof sesModule }).defaul
 /**
  * Starts the whole system on a laptop: DynamoDB Local, aws-ses-v2-local, the HTTP gateway in front of the real
  * handler modules, and the stream poller feeding the reactor. The SDK clients are the real ones, pointed at local
- * endpoints with dummy credentials, so nothing can reach AWS. One runtime per process (it sets process.env).
+ * endpoints with dummy credentials, so nothing can reach AWS. Each function gets the environment its registry
+ * bindings declare, and the dev clock. One runtime per process (it points the SDK at the local endpoints through
+ * process.env, and sets the handlers' clock and environments).
  */
 export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtime> {
+  const settings = localSettings();
   const dataDir = options.dataDir === undefined ? join(root, '.local') : options.dataDir;
   const tableName = options.tableName ?? 'nurture-local';
   const adminToken = options.adminToken ?? 'local-admin-token';
@@ -106,11 +106,11 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     stops.push(() => new Promise<void>((done) => ses.close(() => done())));
     const sesUrl = `http://127.0.0.1:${sesPort}`;
     // SES events (delivery, bounce, complaint; the mailbox simulator's addresses) → the sesEvents handler, loaded below.
-    const late: { sesEvents?: (event: unknown) => Promise<unknown>; worker?: (event: unknown) => Promise<unknown> } = {};
+    const late: { sesEvents?: (event: unknown) => Promise<unknown>; consumer?: (event: unknown) => Promise<unknown> } = {};
     // One clock for every handler, the SES events and the journeys: real time plus an offset `POST /dev/clock` moves.
     const clock = new VirtualClock();
-    // Handler modules build their dependencies with the shared systemClock as they load; locally it reads this clock.
-    systemClock.now = () => clock.now();
+    // Handler modules hand their factories the process clock (functions/shared/clock.ts); locally it reads this one.
+    useClock(clock);
     const sesEvents = await startSesEventsProxy({
       now: () => clock.now(),
       sesUrl,
@@ -123,53 +123,66 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     const gatewayPort = options.port === 0 ? await freePort() : (options.port ?? 3000);
 
     // The CRM: a local HubSpot-compatible receiver, unless real CRM credentials are configured (functions/crm/config.ts).
-    const realCrm = Boolean(process.env.HUBSPOT_ACCESS_TOKEN || process.env.SALESFORCE_INSTANCE_URL || process.env.CRM_WEBHOOK_URL);
-    const crm: CrmReceiver | undefined = realCrm ? undefined : await startCrmReceiver();
+    const crm: CrmReceiver | undefined = realCrmConfigured(settings) ? undefined : await startCrmReceiver();
     if (crm) stops.push(() => crm.close());
-    // The hand-off queue the reactor fills on MQL; it delivers to the worker handler, loaded below.
-    const handOffQueue = await startCrmQueue({
-      worker: async (event) => (await late.worker?.(event)) as never,
-      maxReceives: 3,
-      retryDelayMs: Number(process.env.NURTURE_HANDOFF_RETRY_MS ?? 500),
+    // SQS, locally: the queue a queue-triggered function consumes, with its registry settings; it delivers to that
+    // function's handler, loaded below. The SDK has one SQS endpoint per process, so one local queue.
+    const [consumer, ...more] = functionsTriggeredBy('queue');
+    if (!consumer || more.length > 0) throw new Error(`the local runtime runs exactly one queue; the registry has ${functionsTriggeredBy('queue').length}`);
+    const queueTrigger = definitionOf(consumer).trigger;
+    if (queueTrigger.kind !== 'queue') throw new Error(`${consumer} is not queue-triggered`);
+    const queue = await startCrmQueue({
+      worker: async (event) => (await late.consumer?.(event)) as never,
+      maxReceives: queueTrigger.maxReceiveCount,
+      retryDelayMs: settings.NURTURE_HANDOFF_RETRY_MS,
       region: localRegion,
       account: localAccount,
-      ...(dataDir ? { deadLetterFile: join(dataDir, 'crm-handoff-dlq.jsonl') } : {}),
+      ...(dataDir ? { deadLetterFile: join(dataDir, `${queueTrigger.queue}-dlq.jsonl`) } : {}),
       onDeadLetter: (entry) => crm?.addDeadLetter(entry),
     });
-    stops.push(() => handOffQueue.close());
+    stops.push(() => queue.close());
 
     // Journey files are validated and regenerated before any handler loads them: an edited journey runs after a restart.
     const journeys = buildJourneys();
     const sfnPort = options.stepFunctionsPort ? options.stepFunctionsPort : await freePort();
 
+    // The process's own: where the real SDK clients of every handler find the local services, with dummy credentials.
     Object.assign(process.env, {
       AWS_REGION: localRegion,
-      AWS_ENDPOINT_URL_SFN: `http://127.0.0.1:${sfnPort}`,
-      JOURNEY_SIGNING_SECRET: process.env.NURTURE_JOURNEY_SIGNING_SECRET || 'local-journey-signing-secret',
       AWS_ACCESS_KEY_ID: localCredentials.accessKeyId,
       AWS_SECRET_ACCESS_KEY: localCredentials.secretAccessKey,
       AWS_EC2_METADATA_DISABLED: 'true',
+      AWS_ENDPOINT_URL_SFN: `http://127.0.0.1:${sfnPort}`,
       AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
       AWS_ENDPOINT_URL_DYNAMODB_STREAMS: dynamo.endpoint,
       AWS_ENDPOINT_URL_SESV2: sesEvents.url,
-      // Email links (functions/email): the gateway's URL and the link-signing keys (in AWS: a Secrets Manager secret).
-      PUBLIC_BASE_URL: `http://127.0.0.1:${gatewayPort}`,
-      EMAIL_SIGNING_KEYS: process.env.NURTURE_EMAIL_SIGNING_KEYS || 'local-email-signing-key-not-for-production',
-      TABLE_NAME: tableName,
-      ADMIN_TOKEN: adminToken,
-      JOURNEY_STATE_MACHINE_ARN_PREFIX: localJourneyArnPrefix,
-      // CRM (functions/crm): the hand-off queue, loopback allowed for the local receiver, local webhook secrets.
-      NURTURE_LOCAL: '1',
-      AWS_ENDPOINT_URL_SQS: handOffQueue.endpoint,
-      HANDOFF_QUEUE_URL: handOffQueue.queueUrl,
-      HANDOFF_MAX_RECEIVES: '3',
-      HUBSPOT_CLIENT_SECRET: process.env.HUBSPOT_CLIENT_SECRET || 'local-hubspot-secret',
-      CRM_FEEDBACK_SECRET: process.env.CRM_FEEDBACK_SECRET || 'local-crm-feedback-secret',
-      ...(crm ? { CRM_PROVIDER: 'hubspot', HUBSPOT_ACCESS_TOKEN: 'local-hubspot-token', HUBSPOT_BASE_URL: crm.url } : {}),
-      // Tracking API write key and the forms' HMAC key (in AWS: Secrets Manager secrets).
-      TRACKING_WRITE_KEY: process.env.NURTURE_WRITE_KEY ?? 'local-write-key',
-      FORM_SIGNING_KEY: process.env.NURTURE_FORM_SIGNING_KEY ?? 'local-form-signing-key-not-for-production',
+      AWS_ENDPOINT_URL_SQS: queue.endpoint,
     });
+    // Each function's own: the local values of the variables its registry bindings declare (lib/shared/bindings.ts),
+    // secrets as values where AWS passes their ARN.
+    const environments = localEnvironments(
+      {
+        TABLE_NAME: tableName,
+        ADMIN_TOKEN: adminToken,
+        JOURNEY_STATE_MACHINE_ARN_PREFIX: localJourneyArnPrefix,
+        JOURNEY_SIGNING_SECRET: settings.NURTURE_JOURNEY_SIGNING_SECRET,
+        // Email links point at the gateway.
+        PUBLIC_BASE_URL: `http://127.0.0.1:${gatewayPort}`,
+        EMAIL_SIGNING_KEYS: settings.NURTURE_EMAIL_SIGNING_KEYS,
+        [variableNames([queueTrigger.queue], 'local')[0]!]: queue.queueUrl,
+        TRACKING_WRITE_KEY: settings.NURTURE_WRITE_KEY,
+        FORM_SIGNING_KEY: settings.NURTURE_FORM_SIGNING_KEY,
+        TURNSTILE_SECRET: settings.TURNSTILE_SECRET,
+        RECAPTCHA_SECRET: settings.RECAPTCHA_SECRET,
+        TURNSTILE_VERIFY_URL: settings.TURNSTILE_VERIFY_URL,
+        RECAPTCHA_VERIFY_URL: settings.RECAPTCHA_VERIFY_URL,
+        ...Object.fromEntries(variableNames(['crmSecret'], 'local').map((name) => [name, settings[name as keyof typeof settings] as string | undefined])),
+        ...(crm ? { CRM_PROVIDER: 'hubspot', HUBSPOT_ACCESS_TOKEN: 'local-hubspot-token', HUBSPOT_BASE_URL: crm.url } : {}),
+      },
+      // Outbound calls may reach loopback (the local CRM receiver, local webhook receivers).
+      { NURTURE_LOCAL: '1', LOG_LEVEL: settings.LOG_LEVEL },
+    );
+    useEnvironments((key) => environments[key]);
     delete process.env.AWS_PROFILE;
     delete process.env.AWS_SESSION_TOKEN;
 
@@ -188,20 +201,21 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     // EventBridge rules, locally: each event goes to the function the registry subscribes to its source.
     const sesEventsKey = eventBridgeTarget('aws.ses');
     late.sesEvents = (event) => invoke(sesEventsKey, event);
-    late.worker = (event) => invoke('crmHandOffWorker', event);
+    late.consumer = (event) => invoke(consumer, event);
 
     const statusChangeKey = eventBridgeTarget('aws.states');
-    const lambdaArn = (key: string) => `arn:aws:lambda:${localRegion}:${localAccount}:function:${key}`;
+    // Step Functions Task states, locally: every task-triggered function of the registry, by its key.
+    const taskArns = taskFunctionArns((key) => `arn:aws:lambda:${localRegion}:${localAccount}:function:${key}`);
     const stepFunctions = await startLocalStepFunctions({
       port: sfnPort,
       region: localRegion,
       account: localAccount,
-      timeScale: options.timeScale ?? timeScaleFromEnv(),
+      timeScale: options.timeScale ?? settings.TIME_SCALE,
       now: () => clock.now().getTime(),
       stateMachines: new Map(
         [...journeys.values()].map((journey) => [
           `${LOCAL_JOURNEY_PREFIX}${journey.id}`,
-          substitute(compileJourney(journey), { sendEmail: lambdaArn('sendEmail'), handOff: lambdaArn('handOff'), journeyStep: lambdaArn('journeyStep') }),
+          substitute(compileJourney(journey), taskArns),
         ]),
       ),
       invoke: (key, input) => invoke(key as FunctionKey, input),
@@ -261,7 +275,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
           // The stream first; then what its reactions set off (SES events of the emails sent, CRM hand-offs queued),
           // whose own writes go through the stream again. Journeys in a wait are not waited for: they may wait days.
           if (!(await drainStream())) return false;
-          await Promise.all([sesEvents.idle(), handOffQueue.idle()]);
+          await Promise.all([sesEvents.idle(), queue.idle()]);
           return drainStream();
         }),
       },
@@ -332,4 +346,12 @@ function eventBridgeTarget(source: string): FunctionKey {
   });
   if (keys.length !== 1) throw new Error(`the registry must subscribe exactly one function to ${source} events; found ${keys.length}`);
   return keys[0]!;
+}
+
+/** The ARN of each journey Task function: the registry's task-triggered functions, which must be exactly those. */
+function taskFunctionArns(arnOf: (key: FunctionKey) => string): Record<JourneyTaskFunction, string> {
+  const keys = functionsTriggeredBy('task');
+  const missing = JOURNEY_TASK_FUNCTIONS.filter((fn) => !(keys as string[]).includes(fn));
+  if (missing.length > 0) throw new Error(`journeys call ${missing.join(', ')}, which the registry does not trigger by task`);
+  return Object.fromEntries(keys.map((key) => [key, arnOf(key)])) as Record<JourneyTaskFunction, string>;
 }

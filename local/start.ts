@@ -1,25 +1,27 @@
 import { startRuntime } from './runtime';
+import { localSettings } from './settings';
 
-/** `npm start`: the whole system on embedded parts until Ctrl-C. */
+/** `npm start`: the whole system on embedded parts until Ctrl-C; its settings are `local/settings.ts`. */
 
 // Node 20 is supported locally (Lambda runs 22): silence the AWS SDK's notice about its future Node 22 floor.
 // Setting it after the imports is in time: the SDK reads the variable when a client is built, not when it loads.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
-const port = (name: string, fallback: number) => {
-  const value = process.env[name];
-  if (value === undefined || value === '') return fallback;
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 0 || parsed > 65_535) throw new Error(`${name} must be a port number`);
-  return parsed;
-};
+const settings = (() => {
+  try {
+    return localSettings();
+  } catch (error) {
+    console.error(`Nurture could not start: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  }
+})();
 
 const runtime = await startRuntime({
-  port: port('PORT', 3000),
-  dynamoDbPort: port('NURTURE_DYNAMODB_PORT', 8000),
-  sesPort: port('NURTURE_SES_PORT', 8005),
-  dataDir: process.env.NURTURE_DATA_DIR === 'memory' ? null : (process.env.NURTURE_DATA_DIR ?? undefined),
-  adminToken: process.env.NURTURE_ADMIN_TOKEN || 'local-admin-token',
+  port: settings.PORT,
+  dynamoDbPort: settings.NURTURE_DYNAMODB_PORT,
+  sesPort: settings.NURTURE_SES_PORT,
+  dataDir: settings.NURTURE_DATA_DIR === 'memory' ? null : settings.NURTURE_DATA_DIR,
+  adminToken: settings.NURTURE_ADMIN_TOKEN,
 }).catch((error: unknown) => {
   console.error(`Nurture could not start: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);

@@ -1,17 +1,14 @@
-import * as z from 'zod';
 import { tokenFromEnv } from '../shared/admin-auth';
 import { documentClient } from '../shared/aws';
-import { parseEnv } from '../shared/env';
+import { environmentFor } from '../shared/environment';
 import { createLogger } from '../shared/logger';
 import { DynamoContacts } from './dynamo-contacts';
 import { makeReadContactsHandler } from './read-contacts';
 
-const env = parseEnv({
-  TABLE_NAME: z.string().min(1),
-});
+const env = environmentFor('readContacts');
 
 export const handler = makeReadContactsHandler({
   contacts: new DynamoContacts(documentClient, env.TABLE_NAME),
-  adminToken: tokenFromEnv(process.env, 'ADMIN_TOKEN'),
+  adminToken: tokenFromEnv(env, 'ADMIN_TOKEN'),
   logger: createLogger('contacts'),
 });

@@ -1,6 +1,6 @@
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import * as z from 'zod';
-import { parseEnv } from '../shared/env';
+import { parsedSecret } from '../shared/secrets';
 import { HubSpotCrm } from './hubspot';
 import type { OutboundOptions } from './outbound';
 import type { CrmAdapter, DealContacts } from './ports';
@@ -8,7 +8,7 @@ import { SalesforceCrm } from './salesforce';
 import { WebhookCrm } from './crm-outbound-webhook';
 
 /**
- * CRM settings. In AWS they are one Secrets Manager secret (JSON, `CRM_SECRET_ARN`), read once per cold start;
+ * CRM settings. In AWS they are one Secrets Manager secret (JSON, `CRM_SECRET_ARN`), re-read after the secrets TTL;
  * locally they come from the environment, and `npm start` points HubSpot at the local receiver unless real
  * credentials are set. Loopback URLs are allowed only locally (`NURTURE_LOCAL=1`).
  */
@@ -44,28 +44,8 @@ export const CrmSettings = z.object({
 });
 export type CrmSettings = z.infer<typeof CrmSettings>;
 
-const env = () =>
-  parseEnv({
-    CRM_SECRET_ARN: z.string().min(1).optional(),
-    NURTURE_LOCAL: z.string().optional(),
-    CRM_PROVIDER: z.string().optional(),
-    HUBSPOT_ACCESS_TOKEN: z.string().optional(),
-    HUBSPOT_BASE_URL: z.string().optional(),
-    HUBSPOT_CLIENT_SECRET: z.string().optional(),
-    HUBSPOT_FOLLOW_UP: z.string().optional(),
-    SALESFORCE_INSTANCE_URL: z.string().optional(),
-    SALESFORCE_ACCESS_TOKEN: z.string().optional(),
-    SALESFORCE_CLIENT_ID: z.string().optional(),
-    SALESFORCE_CLIENT_SECRET: z.string().optional(),
-    SALESFORCE_TOKEN_URL: z.string().optional(),
-    SALESFORCE_EXTERNAL_ID_FIELD: z.string().optional(),
-    CRM_WEBHOOK_URL: z.string().optional(),
-    CRM_WEBHOOK_SECRET: z.string().optional(),
-    CRM_FEEDBACK_SECRET: z.string().optional(),
-  });
-
 /** Settings from the environment (local runs and tests). */
-export function settingsFromEnv(source: NodeJS.ProcessEnv = process.env): CrmSettings {
+export function settingsFromEnv(source: Readonly<Record<string, string | undefined>>): CrmSettings {
   const e = source;
   const compact = <T extends Record<string, unknown>>(o: T) => Object.fromEntries(Object.entries(o).filter(([, v]) => v));
   return CrmSettings.parse({
@@ -88,24 +68,24 @@ export function settingsFromEnv(source: NodeJS.ProcessEnv = process.env): CrmSet
   });
 }
 
-/** The settings for this environment: the secret in AWS, the environment locally. Cached per cold start. */
-export function crmSettingsSource(client?: SecretsManagerClient): () => Promise<CrmSettings> {
-  const { CRM_SECRET_ARN } = env();
-  let cached: Promise<CrmSettings> | undefined;
-  return () => {
-    cached ??= CRM_SECRET_ARN
-      ? (client ?? new SecretsManagerClient({})).send(new GetSecretValueCommand({ SecretId: CRM_SECRET_ARN })).then((secret) => {
-          if (!secret.SecretString) throw new Error('CRM secret has no string value');
-          return CrmSettings.parse(JSON.parse(secret.SecretString));
-        })
-      : Promise.resolve(settingsFromEnv());
-    cached.catch(() => (cached = undefined));
-    return cached;
-  };
+/** The variables the CRM settings come from (`crmSecret` in lib/shared/bindings.ts). */
+export type CrmEnvironment = Readonly<Record<string, string | undefined>> & { readonly CRM_SECRET_ARN?: string | undefined; readonly NURTURE_LOCAL?: string | undefined };
+
+/**
+ * The settings for this environment: the secret in AWS (re-read after the secrets TTL, so a rotated credential is
+ * used without a redeploy), the environment locally.
+ */
+export function crmSettingsSource(env: CrmEnvironment, client?: SecretsManagerClient): () => Promise<CrmSettings> {
+  if (!env.CRM_SECRET_ARN) {
+    const settings = settingsFromEnv(env);
+    return async () => settings;
+  }
+  return parsedSecret(env.CRM_SECRET_ARN, (value) => CrmSettings.parse(JSON.parse(value)), client ? { client } : {});
 }
 
-export function outboundOptions(source: NodeJS.ProcessEnv = process.env): OutboundOptions {
-  return { allowLoopback: source.NURTURE_LOCAL === '1' };
+/** Loopback URLs are allowed only locally (`NURTURE_LOCAL=1`), for the local CRM receiver. */
+export function outboundOptions(env: CrmEnvironment): OutboundOptions {
+  return { allowLoopback: env.NURTURE_LOCAL === '1' };
 }
 
 /** No CRM configured: hand-offs are skipped (and said so), never silently dropped. */

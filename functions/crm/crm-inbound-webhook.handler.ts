@@ -1,17 +1,16 @@
-import * as z from 'zod';
 import { documentClient } from '../shared/aws';
-import { parseEnv } from '../shared/env';
-import { systemClock } from '../shared/ids';
+import { clock } from '../shared/clock';
+import { environmentFor } from '../shared/environment';
 import { createLogger } from '../shared/logger';
 import { lifecycle } from '../scoring/domain/content';
 import { crmSettingsSource, hubSpotDealContacts, outboundOptions } from './config';
 import { makeCrmWebhookHandler } from './crm-inbound-webhook';
 import { DynamoCrmStore } from './dynamo-crm-store';
 
-const env = parseEnv({ TABLE_NAME: z.string().min(1) });
-const settings = crmSettingsSource();
+const env = environmentFor('crmWebhook');
+const settings = crmSettingsSource(env);
 // Short: HubSpot waits about 5 seconds for the answer to a delivery, and redelivers it after a 5xx.
-const outbound = { ...outboundOptions(), timeoutMs: 2_000 };
+const outbound = { ...outboundOptions(env), timeoutMs: 2_000 };
 
 export const handler = makeCrmWebhookHandler({
   store: new DynamoCrmStore(documentClient, env.TABLE_NAME),
@@ -24,6 +23,6 @@ export const handler = makeCrmWebhookHandler({
     };
   },
   dealContacts: async () => hubSpotDealContacts(await settings(), outbound),
-  clock: systemClock,
+  clock,
   logger: createLogger('crm-webhook'),
 });

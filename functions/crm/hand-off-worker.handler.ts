@@ -1,19 +1,16 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
-import * as z from 'zod';
-import { parseEnv } from '../shared/env';
+import { functions } from '../../lib/functions';
+import { environmentFor } from '../shared/environment';
 import { handOffDeps } from './handler-deps';
 import { makeHandOffWorker } from './hand-off-worker';
 import { SqsMessageVisibility } from './sqs-hand-off-queue';
 
-const env = parseEnv({
-  /** The queue's maxReceiveCount (its redrive policy), so the last delivery records the failure. */
-  HANDOFF_MAX_RECEIVES: z.coerce.number().int().min(1).default(5),
-  /** The queue itself, for ChangeMessageVisibility (the backoff between deliveries). */
-  HANDOFF_QUEUE_URL: z.string().min(1),
-});
+const env = environmentFor('crmHandOffWorker');
 
 export const handler = makeHandOffWorker({
-  ...handOffDeps('crm-hand-off-worker'),
-  maxReceives: env.HANDOFF_MAX_RECEIVES,
+  ...handOffDeps(env, 'crm-hand-off-worker'),
+  // The queue's own maxReceiveCount (the registry sets both), so the last delivery records the failure.
+  maxReceives: functions.crmHandOffWorker.trigger.maxReceiveCount,
+  // The queue itself, for ChangeMessageVisibility (the backoff between deliveries).
   visibility: new SqsMessageVisibility(new SQSClient({}), env.HANDOFF_QUEUE_URL),
 });

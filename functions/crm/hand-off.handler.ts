@@ -1,10 +1,12 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
-import * as z from 'zod';
-import { parseEnv } from '../shared/env';
+import { environmentFor } from '../shared/environment';
 import { handOffDeps } from './handler-deps';
 import { makeHandOffTask } from './hand-off-task';
 import { SqsHandOffQueue } from './sqs-hand-off-queue';
 
-const env = parseEnv({ HANDOFF_QUEUE_URL: z.string().min(1) });
+const env = environmentFor('handOff');
 
-export const handler = makeHandOffTask({ ...handOffDeps('crm-hand-off'), parking: new SqsHandOffQueue(new SQSClient({}), env.HANDOFF_QUEUE_URL) });
+export const handler = makeHandOffTask({
+  ...handOffDeps(env, 'crm-hand-off'),
+  parking: new SqsHandOffQueue(new SQSClient({}), env.HANDOFF_QUEUE_URL),
+});

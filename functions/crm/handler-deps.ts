@@ -1,24 +1,22 @@
-import * as z from 'zod';
 import { documentClient } from '../shared/aws';
-import { parseEnv } from '../shared/env';
-import { systemClock } from '../shared/ids';
+import { clock } from '../shared/clock';
+import type { EnvironmentOf } from '../shared/environment';
 import { createLogger } from '../shared/logger';
 import { lifecycle, scoringRules } from '../scoring/domain/content';
 import { adapterFor, crmSettingsSource, outboundOptions } from './config';
 import { DynamoCrmStore } from './dynamo-crm-store';
 import type { CrmHandOffDeps } from './hand-off-task';
 
-/** What the hand-off task and the queue worker are built from, once per cold start. */
-export function handOffDeps(service: string): CrmHandOffDeps {
-  const env = parseEnv({ TABLE_NAME: z.string().min(1) });
-  const settings = crmSettingsSource();
-  const outbound = outboundOptions();
+/** What the hand-off task and the queue worker are built from, once per cold start, from their environment. */
+export function handOffDeps(env: EnvironmentOf<'handOff'> | EnvironmentOf<'crmHandOffWorker'>, service: string): CrmHandOffDeps {
+  const settings = crmSettingsSource(env);
+  const outbound = outboundOptions(env);
   return {
     store: new DynamoCrmStore(documentClient, env.TABLE_NAME),
     crm: async () => adapterFor(await settings(), outbound),
     rules: scoringRules,
     lifecycle,
-    clock: systemClock,
+    clock,
     logger: createLogger(service),
   };
 }

@@ -1,31 +1,32 @@
 import { SESv2Client } from '@aws-sdk/client-sesv2';
-import * as z from 'zod';
 import { documentClient } from '../shared/aws';
-import { systemClock } from '../shared/ids';
+import { clock } from '../shared/clock';
 import { createLogger } from '../shared/logger';
 import { ReactorEmails } from './confirmations';
 import { DynamoEmailStore } from './dynamo-email-store';
-import { sendEnv } from './email-env';
 import { SesMailer } from './ses-mailer';
 import { signerFrom } from './signing-keys';
 import { emails, renderer } from './templates';
 
-/**
- * The reactor's email sender, when its environment has what sending needs (`PUBLIC_BASE_URL`, signing keys,
- * `TABLE_NAME`); undefined otherwise, so a reactor deployed without the email bindings fails a SendEmail
- * decision loudly instead of failing to start.
- */
-export function reactorEmailsFrom(source: NodeJS.ProcessEnv): ReactorEmails | undefined {
-  const env = z.object(sendEnv).safeParse(source);
-  if (!env.success || (!env.data.EMAIL_SIGNING_KEYS && !env.data.EMAIL_SIGNING_KEYS_SECRET_ARN)) return undefined;
+/** What sending outside a journey step needs: the `table`, `sendEmail`, `emailSigningKeys` and `publicBaseUrl` bindings. */
+export interface ReactorEmailsEnvironment {
+  readonly TABLE_NAME: string;
+  readonly SES_CONFIGURATION_SET?: string | undefined;
+  readonly EMAIL_SIGNING_KEYS?: string | undefined;
+  readonly EMAIL_SIGNING_KEYS_SECRET_ARN?: string | undefined;
+  readonly PUBLIC_BASE_URL: string;
+}
+
+/** The email sender of the reactor's double opt-in confirmations and of the reminders, from their environment. */
+export function reactorEmailsFrom(env: ReactorEmailsEnvironment): ReactorEmails {
   return new ReactorEmails({
-    store: new DynamoEmailStore(documentClient, env.data.TABLE_NAME),
-    mailer: new SesMailer(new SESv2Client({ maxAttempts: 2 }), env.data.SES_CONFIGURATION_SET),
+    store: new DynamoEmailStore(documentClient, env.TABLE_NAME),
+    mailer: new SesMailer(new SESv2Client({ maxAttempts: 2 }), env.SES_CONFIGURATION_SET),
     renderer,
     settings: emails.settings,
-    signer: signerFrom(env.data),
-    publicUrl: env.data.PUBLIC_BASE_URL,
-    clock: systemClock,
+    signer: signerFrom(env),
+    publicUrl: env.PUBLIC_BASE_URL,
+    clock,
     logger: createLogger('reactor-emails'),
   });
 }

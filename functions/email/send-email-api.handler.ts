@@ -2,17 +2,16 @@ import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { DynamoContacts } from '../contacts/dynamo-contacts';
 import { tokenFromEnv } from '../shared/admin-auth';
 import { documentClient } from '../shared/aws';
-import { parseEnv } from '../shared/env';
-import { systemClock } from '../shared/ids';
+import { clock } from '../shared/clock';
+import { environmentFor } from '../shared/environment';
 import { createLogger } from '../shared/logger';
 import { DynamoEmailStore } from './dynamo-email-store';
-import { sendEnv } from './email-env';
 import { makeSendEmailApi } from './send-email-api';
 import { SesMailer } from './ses-mailer';
 import { signerFrom } from './signing-keys';
 import { emails, renderer } from './templates';
 
-const env = parseEnv(sendEnv);
+const env = environmentFor('sendEmailApi');
 const contacts = new DynamoContacts(documentClient, env.TABLE_NAME);
 
 export const handler = makeSendEmailApi({
@@ -22,8 +21,8 @@ export const handler = makeSendEmailApi({
   settings: emails.settings,
   signer: signerFrom(env),
   publicUrl: env.PUBLIC_BASE_URL,
-  clock: systemClock,
+  clock,
   logger: createLogger('send-email-api'),
-  adminToken: tokenFromEnv(process.env, 'ADMIN_TOKEN'),
+  adminToken: tokenFromEnv(env, 'ADMIN_TOKEN'),
   findIdByEmail: (email) => contacts.findIdByEmail(email),
 });

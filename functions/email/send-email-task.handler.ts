@@ -1,16 +1,15 @@
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { documentClient } from '../shared/aws';
-import { parseEnv } from '../shared/env';
-import { systemClock } from '../shared/ids';
+import { clock } from '../shared/clock';
+import { environmentFor } from '../shared/environment';
 import { createLogger } from '../shared/logger';
 import { DynamoEmailStore } from './dynamo-email-store';
-import { sendEnv } from './email-env';
 import { makeSendEmailTask } from './send-email-task';
 import { SesMailer } from './ses-mailer';
 import { signerFrom } from './signing-keys';
 import { emails, renderer } from './templates';
 
-const env = parseEnv(sendEnv);
+const env = environmentFor('sendEmail');
 
 export const handler = makeSendEmailTask({
   store: new DynamoEmailStore(documentClient, env.TABLE_NAME),
@@ -19,6 +18,6 @@ export const handler = makeSendEmailTask({
   settings: emails.settings,
   signer: signerFrom(env),
   publicUrl: env.PUBLIC_BASE_URL,
-  clock: systemClock,
+  clock,
   logger: createLogger('send-email'),
 });

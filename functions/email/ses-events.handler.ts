@@ -1,11 +1,10 @@
-import * as z from 'zod';
 import { documentClient } from '../shared/aws';
-import { parseEnv } from '../shared/env';
+import { environmentFor } from '../shared/environment';
 import { createLogger } from '../shared/logger';
 import { DynamoEmailStore } from './dynamo-email-store';
 import { makeSesEvents } from './ses-events';
 
-const env = parseEnv({ TABLE_NAME: z.string().min(1) });
+const env = environmentFor('sesEvents');
 
 export const handler = makeSesEvents({
   store: new DynamoEmailStore(documentClient, env.TABLE_NAME),

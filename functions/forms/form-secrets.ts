@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { secretFrom } from '../shared/secrets';
 import type { CaptchaSettings, FormDefinition } from './domain/form-definition';
 
 /** The form capability's secrets: the HMAC signing key and the captcha providers' secret keys. */
@@ -10,8 +11,9 @@ export const FormSecrets = z.object({
 export type FormSecrets = z.infer<typeof FormSecrets>;
 
 /**
- * In AWS: one Secrets Manager secret (a JSON object), read on first use and cached for the container's life.
- * Locally: environment variables. Either way the handler gets one async source.
+ * In AWS: one Secrets Manager secret (a JSON object), read on first use and re-read after the secrets TTL, so a
+ * rotated key is used without a redeploy. Locally: environment variables. Either way the handler gets one async
+ * source.
  */
 export function formSecretsFrom(env: {
   FORM_SECRETS_ARN?: string | undefined;
@@ -19,16 +21,13 @@ export function formSecretsFrom(env: {
   TURNSTILE_SECRET?: string | undefined;
   RECAPTCHA_SECRET?: string | undefined;
 }): () => Promise<FormSecrets> {
-  if (!env.FORM_SECRETS_ARN) {
-    const secrets = FormSecrets.parse({
+  const local = () =>
+    JSON.stringify({
       signingKey: env.FORM_SIGNING_KEY ?? 'local-form-signing-key-not-for-production',
       turnstileSecret: env.TURNSTILE_SECRET,
       recaptchaSecret: env.RECAPTCHA_SECRET,
     });
-    return async () => secrets;
-  }
-  const read = lazySecretString(env.FORM_SECRETS_ARN);
-  return async () => FormSecrets.parse(JSON.parse(await read()));
+  return secretFrom(env.FORM_SECRETS_ARN, local, (value) => FormSecrets.parse(JSON.parse(value)));
 }
 
 /** Where each captcha provider's secret key is configured: locally an environment variable, in AWS a key of the secret. */
@@ -57,24 +56,4 @@ export async function requireCaptchaSecrets(
     return [`form "${form.id}" declares a ${form.captcha!.provider} captcha but ${where} is not set`];
   });
   if (missing.length > 0) throw new Error(`Invalid configuration: ${missing.join('; ')} (docs/forms.md, Secrets)`);
-}
-
-/**
- * A Secrets Manager secret's string, read on first use and cached for the container's life (read again after a
- * failure). The client is imported on first use, so it adds nothing to the module init of a hot function.
- */
-export function lazySecretString(secretId: string): () => Promise<string> {
-  let cached: Promise<string> | undefined;
-  return () => {
-    cached ??= import('@aws-sdk/client-secrets-manager')
-      .then(({ GetSecretValueCommand, SecretsManagerClient }) =>
-        new SecretsManagerClient({}).send(new GetSecretValueCommand({ SecretId: secretId })),
-      )
-      .then((secret) => {
-        if (!secret.SecretString) throw new Error('the secret has no string value');
-        return secret.SecretString;
-      });
-    cached.catch(() => (cached = undefined));
-    return cached;
-  };
 }

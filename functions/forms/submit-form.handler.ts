@@ -1,7 +1,6 @@
-import * as z from 'zod';
 import { documentClient } from '../shared/aws';
-import { parseEnv } from '../shared/env';
-import { systemClock } from '../shared/ids';
+import { clock } from '../shared/clock';
+import { environmentFor } from '../shared/environment';
 import { createLogger } from '../shared/logger';
 import { DynamoTracking } from '../tracking/dynamo-tracking';
 import { httpCaptchaVerifier } from './captcha';
@@ -12,18 +11,7 @@ import { forms } from './forms';
 import { Signer } from './signing';
 import { makeSubmitFormHandler } from './submit-form';
 
-const env = parseEnv({
-  TABLE_NAME: z.string().min(1),
-  /** In AWS: the secret holding `{ signingKey, turnstileSecret?, recaptchaSecret? }`. */
-  FORM_SECRETS_ARN: z.string().min(1).optional(),
-  /** Locally: the signing key and captcha secrets themselves. */
-  FORM_SIGNING_KEY: z.string().min(16).optional(),
-  TURNSTILE_SECRET: z.string().min(1).optional(),
-  RECAPTCHA_SECRET: z.string().min(1).optional(),
-  /** Locally: a fake of the providers' verify endpoints. */
-  TURNSTILE_VERIFY_URL: z.url().optional(),
-  RECAPTCHA_VERIFY_URL: z.url().optional(),
-});
+const env = environmentFor('submitForm');
 const secrets = formSecretsFrom(env);
 await requireCaptchaSecrets(forms.values(), secrets, env.FORM_SECRETS_ARN);
 const logger = createLogger('forms');
@@ -32,7 +20,7 @@ const tracking = new DynamoTracking(documentClient, env.TABLE_NAME);
 export const handler = makeSubmitFormHandler({
   forms,
   intake: new DynamoIntake(documentClient, env.TABLE_NAME),
-  clock: systemClock,
+  clock,
   logger,
   signer: new Signer(async () => (await secrets()).signingKey),
   captcha: httpCaptchaVerifier({

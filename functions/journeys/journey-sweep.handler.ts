@@ -1,19 +1,18 @@
-import * as z from 'zod';
 import { documentClient } from '../shared/aws';
-import { parseEnv } from '../shared/env';
-import { systemClock } from '../shared/ids';
+import { clock } from '../shared/clock';
+import { environmentFor } from '../shared/environment';
 import { createLogger } from '../shared/logger';
 import { DynamoJourneyStore } from './dynamo-journey-store';
 import { DynamoDateIndex, makeJourneySweep } from './journey-sweep';
 import { journeys } from './journeys';
 
-const env = parseEnv({ TABLE_NAME: z.string().min(1) });
+const env = environmentFor('journeySweep');
 
 const sweep = makeJourneySweep({
   journeys,
   dates: new DynamoDateIndex(documentClient, env.TABLE_NAME),
   store: new DynamoJourneyStore(documentClient, env.TABLE_NAME),
-  clock: systemClock,
+  clock,
   logger: createLogger('journey-sweep'),
 });
 

@@ -1,8 +1,7 @@
-import * as z from 'zod';
 import { tokenFromEnv } from '../shared/admin-auth';
 import { documentClient } from '../shared/aws';
-import { parseEnv } from '../shared/env';
-import { systemClock } from '../shared/ids';
+import { clock } from '../shared/clock';
+import { environmentFor } from '../shared/environment';
 import { createLogger } from '../shared/logger';
 import { stepFunctions } from '../shared/sfn';
 import { DynamoContacts } from '../contacts/dynamo-contacts';
@@ -14,10 +13,7 @@ import { makeJourneysApiHandler } from './journeys-api';
 import { MetricsJourneyStepCounts } from './metrics-step-counts';
 import { SfnJourneys } from './sfn-journeys';
 
-const env = parseEnv({
-  TABLE_NAME: z.string().min(1),
-  JOURNEY_STATE_MACHINE_ARN_PREFIX: z.string().startsWith('arn:'),
-});
+const env = environmentFor('journeysApi');
 
 export const handler = makeJourneysApiHandler({
   journeys,
@@ -25,9 +21,9 @@ export const handler = makeJourneysApiHandler({
   store: new DynamoJourneyStore(documentClient, env.TABLE_NAME),
   stepCounts: new MetricsJourneyStepCounts(new DynamoMetrics(documentClient, env.TABLE_NAME)),
   executions: new SfnJourneys(stepFunctions, env.JOURNEY_STATE_MACHINE_ARN_PREFIX),
-  adminToken: tokenFromEnv(process.env, 'ADMIN_TOKEN'),
-  signingSecret: tokenFromEnv(process.env, 'JOURNEY_SIGNING_SECRET'),
-  clock: systemClock,
+  adminToken: tokenFromEnv(env, 'ADMIN_TOKEN'),
+  signingSecret: tokenFromEnv(env, 'JOURNEY_SIGNING_SECRET'),
+  clock,
   logger: createLogger('journeys'),
   stageRank: stageRankOf,
 });

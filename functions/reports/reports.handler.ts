@@ -1,7 +1,6 @@
-import * as z from 'zod';
 import { tokenFromEnv } from '../shared/admin-auth';
 import { documentClient } from '../shared/aws';
-import { parseEnv } from '../shared/env';
+import { environmentFor } from '../shared/environment';
 import { createLogger } from '../shared/logger';
 import { journeys } from '../journeys/journeys';
 import { lifecycle } from '../scoring/domain/content';
@@ -12,11 +11,9 @@ import { makeGetReportHandler } from './get-report';
 import { filePrograms } from './program-content';
 import { makePutProgramCostsHandler } from './programs';
 
-const env = parseEnv({
-  TABLE_NAME: z.string().min(1),
-});
+const env = environmentFor('reports');
 
-const adminToken = tokenFromEnv(process.env, 'ADMIN_TOKEN');
+const adminToken = tokenFromEnv(env, 'ADMIN_TOKEN');
 const logger = createLogger('reports');
 const programs = new DynamoPrograms(documentClient, env.TABLE_NAME);
 

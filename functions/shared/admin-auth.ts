@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { MiddlewareObj } from '@middy/core';
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { secretString } from './secrets';
 import { Unauthorized, header, type HttpEvent, type HttpResult } from './http';
 
 /** Yields the admin token; called on every request, so implementations cache. */
@@ -22,17 +23,12 @@ function sameSecret(a: string, b: string): boolean {
   return timingSafeEqual(digest(a), digest(b));
 }
 
-/** The token from a Secrets Manager secret, read once per cold start (retried on the next call if it failed). */
-export function secretToken(secretId: string, client = new SecretsManagerClient({})): TokenSource {
-  let cached: Promise<string> | undefined;
-  return () => {
-    cached ??= client.send(new GetSecretValueCommand({ SecretId: secretId })).then((secret) => {
-      if (!secret.SecretString) throw new Error('admin token secret has no string value');
-      return secret.SecretString;
-    });
-    cached.catch(() => (cached = undefined));
-    return cached;
-  };
+/**
+ * The token from a Secrets Manager secret, re-read after a TTL (`functions/shared/secrets.ts`) so a rotated token is
+ * accepted without a redeploy (and read again on the next request after a failed read).
+ */
+export function secretToken(secretId: string, client?: SecretsManagerClient): TokenSource {
+  return secretString(secretId, client ? { client } : {});
 }
 
 export const staticToken =

@@ -1,6 +1,5 @@
 import { Duration } from 'aws-cdk-lib';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
-import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { NagSuppressions } from 'cdk-nag';
@@ -11,14 +10,6 @@ import { NurtureFunction } from '../shared/nurture-function';
 export interface CrmProps {
   /** The single table: contacts, their timelines and the hand-off idempotency records. */
   readonly table: ITableV2;
-  /**
-   * Deliveries of a hand-off before it is parked in the dead-letter queue (with `crm.handoff_failed` on the
-   * contact). The worker sets each failed message's visibility to the CRM's Retry-After or an exponential backoff
-   * (30 s doubling per delivery, at most 15 minutes); the queue's visibility timeout (3 minutes) applies otherwise.
-   *
-   * @default 5
-   */
-  readonly maxReceives?: number;
 }
 
 /**
@@ -44,7 +35,6 @@ export class Crm extends Construct {
 
   constructor(scope: Construct, id: string, props: CrmProps) {
     super(scope, id);
-    const maxReceives = props.maxReceives ?? 5;
 
     this.settings = new Secret(this, 'Settings', {
       description: 'Nurture CRM settings (JSON): provider, credentials, webhook secrets',
@@ -77,29 +67,22 @@ export class Crm extends Construct {
       },
     ]);
 
-    const workerDefinition = functions.crmHandOffWorker;
-    const workerTimeout = workerDefinition.timeoutSeconds;
+    // Deliveries, visibility and retention as the worker's registry entry declares them (the local queue reads the
+    // same): a hand-off failing every delivery is parked with `crm.handoff_failed` on the contact.
+    const { trigger } = functions.crmHandOffWorker;
     this.handOffs = new Queue(this, 'HandOffs', {
       enforceSSL: true,
       encryption: QueueEncryption.SQS_MANAGED,
-      // Six times the worker's timeout, as Lambda advises for SQS sources; also the pause between redeliveries.
-      visibilityTimeout: Duration.seconds(workerTimeout * 6),
-      retentionPeriod: Duration.days(4),
-      deadLetterQueue: { queue: this.deadLetters, maxReceiveCount: maxReceives },
+      visibilityTimeout: Duration.seconds(trigger.visibilityTimeoutSeconds),
+      retentionPeriod: Duration.days(trigger.retentionDays),
+      deadLetterQueue: { queue: this.deadLetters, maxReceiveCount: trigger.maxReceiveCount },
     });
 
     const resources = { table: props.table, crmSecret: this.settings };
     // The journeys' step parks a hand-off the CRM could not take in the same queue, for the worker's longer retry.
     this.handOff = new NurtureFunction(this, 'HandOff', { definition: functions.handOff, resources: { ...resources, handOffQueue: this.handOffs } });
-    this.handOffWorker = new NurtureFunction(this, 'HandOffWorker', {
-      definition: workerDefinition,
-      resources,
-      // The queue URL for ChangeMessageVisibility (the worker's backoff); the event source grants that action.
-      environment: { HANDOFF_MAX_RECEIVES: String(maxReceives), HANDOFF_QUEUE_URL: this.handOffs.queueUrl },
-    });
-    this.handOffWorker.function.addEventSource(
-      new SqsEventSource(this.handOffs, { batchSize: 10, reportBatchItemFailures: true, maxConcurrency: 5 }),
-    );
+    // Its queue trigger (lib/functions.ts) wires the event source and the queue's URL.
+    this.handOffWorker = new NurtureFunction(this, 'HandOffWorker', { definition: functions.crmHandOffWorker, resources: { ...resources, handOffQueue: this.handOffs } });
     this.webhook = new NurtureFunction(this, 'Webhook', { definition: functions.crmWebhook, resources });
   }
 }

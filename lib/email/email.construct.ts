@@ -1,10 +1,6 @@
-import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Stack } from 'aws-cdk-lib';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
-import { EventBus, Rule } from 'aws-cdk-lib/aws-events';
-import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
-import { Schedule, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
-import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
+import { EventBus, type Rule } from 'aws-cdk-lib/aws-events';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { ConfigurationSet, EmailSendingEvent, EventDestination } from 'aws-cdk-lib/aws-ses';
@@ -102,48 +98,17 @@ export class Email extends Construct {
       definition: functions.emailPreferences,
       resources: { table: props.table, ...links },
     });
-    this.sesEvents = new NurtureFunction(this, 'SesEvents', {
-      definition: functions.sesEvents,
-      resources: { table: props.table },
-    });
-
     this.emailReminders = new NurtureFunction(this, 'EmailReminders', {
       definition: functions.emailReminders,
       resources: { table: props.table, emailSending, ...links },
     });
-    // Its own role, so the invoke grant (function ARN and its versions, `:*`) is acknowledged here, not on a
-    // stack-wide singleton role.
-    const schedulerRole = new Role(this, 'ReminderScheduleRole', { assumedBy: new ServicePrincipal('scheduler.amazonaws.com') });
-    new Schedule(this, 'ReminderSchedule', {
-      description: 'Hourly: double opt-in reminders that are due',
-      schedule: ScheduleExpression.expression(functions.emailReminders.trigger.expression),
-      target: new LambdaInvoke(this.emailReminders.function, { retryAttempts: 2, role: schedulerRole }),
+    this.sesEvents = new NurtureFunction(this, 'SesEvents', {
+      definition: functions.sesEvents,
+      resources: { table: props.table },
+      // SES tags every event with its configuration set: only ours reach the function.
+      eventDetail: { mail: { tags: { 'ses:configuration-set': [this.configurationSet.configurationSetName] } } },
     });
-    NagSuppressions.addResourceSuppressions(
-      schedulerRole,
-      [
-        {
-          id: 'AwsSolutions-IAM5',
-          reason:
-            'lambda:InvokeFunction on the reminder function and its versions (`:*`), as Function.grantInvoke writes ' +
-            'it; the role is assumed by EventBridge Scheduler for this one schedule only.',
-          appliesTo: [{ regex: '/^Resource::<.*EmailReminders.*\\.Arn>:\\*$/g' }],
-        },
-      ],
-      true,
-    );
-
-    const { trigger } = functions.sesEvents;
-    this.sesEventsRule = new Rule(this, 'SesEventsRule', {
-      description: 'SES events of Nurture\'s configuration set → ses-events',
-      eventPattern: {
-        source: [...trigger.pattern.source],
-        detailType: [...trigger.pattern['detail-type']],
-        // SES tags every event with its configuration set: only ours reach the function.
-        detail: { mail: { tags: { 'ses:configuration-set': [this.configurationSet.configurationSetName] } } },
-      },
-      targets: [new LambdaFunction(this.sesEvents.function, { retryAttempts: 8, maxEventAge: Duration.hours(24) })],
-    });
+    this.sesEventsRule = this.sesEvents.rule!;
   }
 
   /**
@@ -151,6 +116,6 @@ export class Email extends Construct {
    * and `others` that send email (the reactor's double opt-in confirmations).
    */
   usePublicUrl(url: string, ...others: readonly NurtureFunction[]): void {
-    for (const fn of [this.sendEmail, this.sendEmailApi, this.emailReminders, ...others]) fn.function.addEnvironment('PUBLIC_BASE_URL', url);
+    for (const fn of [this.sendEmail, this.sendEmailApi, this.emailReminders, ...others]) fn.bindLate({ publicBaseUrl: url });
   }
 }

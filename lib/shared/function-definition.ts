@@ -2,6 +2,7 @@
  * The shape of one entry of the function registry (`lib/functions.ts`). Types only: the registry, the CDK
  * constructs, the local runtime, the bench and the infra tests all read entries of this shape.
  */
+import type { BindingKind } from './bindings';
 
 /** Who may call an HTTP route. `admin`: the bearer admin token, checked by the handler's shared middleware. */
 export type RouteAuth = 'public' | 'admin';
@@ -24,12 +25,38 @@ export type Trigger =
   | { readonly kind: 'stream'; readonly filter: FilterPattern }
   /** A Task state of a journey state machine (`arn:aws:states:::lambda:invoke`). */
   | { readonly kind: 'task' }
-  /** An EventBridge rule on the default bus. */
-  | { readonly kind: 'eventbridge'; readonly pattern: Readonly<Record<string, unknown>> }
+  /** An EventBridge rule on the default bus (`source`, `detail-type` and `detail` fields). */
+  | {
+      readonly kind: 'eventbridge';
+      readonly pattern: Readonly<Record<string, unknown>>;
+      readonly description: string;
+      /** Retries of a failed invocation, within `maxEventAgeHours`. */
+      readonly retryAttempts: number;
+      readonly maxEventAgeHours: number;
+    }
   /** EventBridge Scheduler, with a schedule expression such as `cron(0 6 * * ? *)`. */
-  | { readonly kind: 'schedule'; readonly expression: string }
-  /** An SQS queue the capability's construct owns (event source mapping with partial batch responses). */
-  | { readonly kind: 'queue' };
+  | { readonly kind: 'schedule'; readonly expression: string; readonly description: string; readonly retryAttempts: number }
+  | QueueTrigger;
+
+/**
+ * An SQS queue, consumed through an event source mapping with partial batch responses; the same settings drive the
+ * deployed queue and the local one (`local/crm-queue.ts`). The consumer gets the queue binding's variables too, to
+ * change a message's visibility (its backoff).
+ */
+export interface QueueTrigger {
+  readonly kind: 'queue';
+  /** The queue, by the binding that lets senders put messages on it. */
+  readonly queue: 'handOffQueue';
+  /** Messages per invocation. */
+  readonly batchSize: number;
+  /** Concurrent invocations at most (also spares the third party the consumer calls). */
+  readonly maxConcurrency: number;
+  /** Deliveries before a message is parked in the dead-letter queue (the consumer records the last failure). */
+  readonly maxReceiveCount: number;
+  /** Pause before a message the consumer failed and set no visibility on is delivered again. */
+  readonly visibilityTimeoutSeconds: number;
+  readonly retentionDays: number;
+}
 
 /** DynamoDB data-plane actions a function may be granted on the table, without the `dynamodb:` prefix. */
 export type TableAction =
@@ -43,7 +70,8 @@ export type TableAction =
   | 'ConditionCheckItem';
 
 /**
- * What a function needs, each granted and passed in its environment variable in one step by NurtureFunction:
+ * What a function needs, each granted and passed in its environment variables (named in `bindings.ts`) in one step
+ * by NurtureFunction:
  * - `table`: exact actions on the table (`TABLE_NAME`), and on its indexes when `indexes` is set;
  * - `adminToken`: read the admin-token secret (`ADMIN_TOKEN_SECRET_ARN`);
  * - `journeyExecutions`: start, stop or resume journey executions (`JOURNEY_STATE_MACHINE_ARN_PREFIX`).
@@ -70,7 +98,13 @@ export interface Bindings {
   readonly formSecrets?: true;
   /** Read the tracking API's write key (`WRITE_KEY_SECRET_ARN`). */
   readonly writeKey?: true;
+  /** The HTTP API's public base URL (`PUBLIC_BASE_URL`), written into email links. */
+  readonly publicBaseUrl?: true;
 }
+
+/** Every binding an entry may declare names its variables in `bindings.ts`; this fails to compile otherwise. */
+export type BindingsNameTheirVariables = AssertTrue<keyof Bindings extends BindingKind ? (BindingKind extends keyof Bindings ? true : false) : false>;
+type AssertTrue<T extends true> = T;
 
 export interface FunctionDefinition {
   /** The handler module, relative to the repository root; it exports `handler`. */

@@ -3,14 +3,20 @@ import path from 'node:path';
 import { Duration } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Rule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Schedule, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
+import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
-import type { FunctionDefinition, TableAction } from './function-definition';
+import { bindingVariables, type BindingKind } from './bindings';
+import type { FunctionDefinition, TableAction, Trigger } from './function-definition';
 
 /**
  * SDK clients that functions bundling the SDK still load from the runtime: they are imported lazily, on a first
@@ -65,8 +71,13 @@ export interface BindableResources {
   readonly journeySigningSecret?: ISecret;
   /** The CRM settings secret (JSON: provider, credentials, webhook secrets). */
   readonly crmSecret?: ISecret;
-  /** The queue the reactor puts CRM hand-offs on. */
+  /** The queue the reactor puts CRM hand-offs on (and its worker consumes). */
   readonly handOffQueue?: IQueue;
+  /**
+   * The HTTP API's public base URL. It exists only once the API is built from the functions it routes to, so it may
+   * come later, through {@link NurtureFunction.bindLate}; a synth with it still missing fails.
+   */
+  readonly publicBaseUrl?: string;
 }
 
 export interface NurtureFunctionProps {
@@ -75,11 +86,12 @@ export interface NurtureFunctionProps {
   /** What the definition's bindings are bound to. */
   readonly resources: BindableResources;
   /**
-   * Environment variables besides the ones the bindings set.
+   * Narrows an EventBridge trigger's pattern (from the registry) with what only the deploying stack knows, e.g. its
+   * SES configuration set or its state machines' ARN prefix. Merged into the pattern's `detail`.
    *
-   * @default - only `NODE_OPTIONS`
+   * @default - the registry's pattern as is
    */
-  readonly environment?: Readonly<Record<string, string>>;
+  readonly eventDetail?: Readonly<Record<string, unknown>>;
   /** @default RetentionDays.ONE_MONTH */
   readonly logRetention?: RetentionDays;
 }
@@ -95,6 +107,8 @@ export class NurtureFunction extends Construct {
   public readonly function: NodejsFunction;
   public readonly role: Role;
   public readonly logGroup: LogGroup;
+  /** The EventBridge rule of an `eventbridge` trigger. */
+  public rule: Rule | undefined;
 
   constructor(scope: Construct, id: string, props: NurtureFunctionProps) {
     super(scope, id);
@@ -124,7 +138,6 @@ export class NurtureFunction extends Construct {
       environment: {
         // Stack traces point at the TypeScript sources instead of the minified bundle.
         NODE_OPTIONS: '--enable-source-maps',
-        ...props.environment,
       },
       bundling: {
         forceDockerBundling: false,
@@ -184,6 +197,91 @@ export class NurtureFunction extends Construct {
     ]);
 
     this.bind(props.definition, props.resources);
+    this.node.addValidation({
+      validate: () => [...this.pending].map((kind) => `${this.node.path}: binding "${kind}" was never given its resource`),
+    });
+    this.wireTrigger(props.definition.trigger, props.resources, props.eventDetail);
+  }
+
+  /** Bindings the definition declares whose resource comes after construction (see {@link bindLate}). */
+  private readonly pending = new Set<'publicBaseUrl'>();
+
+  /** Binds what could not exist when the function was built: the API's public base URL. */
+  bindLate(resources: Pick<BindableResources, 'publicBaseUrl'>): void {
+    if (resources.publicBaseUrl !== undefined && this.pending.delete('publicBaseUrl')) {
+      this.setVariables('publicBaseUrl', resources.publicBaseUrl);
+    }
+  }
+
+  /**
+   * Sets a binding's variables, named in `bindings.ts` (the deployed ones), to `values` in their declared order:
+   * the only way a variable reaches a function's environment.
+   */
+  private setVariables(kind: BindingKind, ...values: string[]): void {
+    const names = Object.keys(bindingVariables[kind].deployed);
+    if (names.length !== values.length) throw new Error(`binding "${kind}" declares ${names.length} variables, got ${values.length} values`);
+    names.forEach((name, i) => this.function.addEnvironment(name, values[i]!));
+  }
+
+  /**
+   * What invokes the function, from its registry entry: queue event sources, EventBridge rules and schedules are
+   * wired here, the same way for every function. HTTP routes belong to the API, the stream to the reactor's
+   * construct (its failure destination), Task states to the journeys' state machines.
+   */
+  private wireTrigger(trigger: Trigger, resources: BindableResources, eventDetail?: Readonly<Record<string, unknown>>): void {
+    switch (trigger.kind) {
+      case 'queue': {
+        const queue = resources[trigger.queue];
+        if (!queue) throw new Error(`${this.node.path}: the queue trigger needs its queue (${trigger.queue})`);
+        this.function.addEventSource(
+          new SqsEventSource(queue, { batchSize: trigger.batchSize, maxConcurrency: trigger.maxConcurrency, reportBatchItemFailures: true }),
+        );
+        // The consumer changes a failed message's visibility (its backoff): the event source grants that action.
+        this.setVariables(trigger.queue, queue.queueUrl);
+        return;
+      }
+      case 'eventbridge': {
+        const { source, 'detail-type': detailType, detail, ...rest } = trigger.pattern as Record<string, unknown>;
+        if (Object.keys(rest).length > 0) throw new Error(`${this.node.path}: unsupported event pattern fields ${Object.keys(rest).join(', ')}`);
+        this.rule = new Rule(this, 'Rule', {
+          description: trigger.description,
+          eventPattern: {
+            ...(source ? { source: source as string[] } : {}),
+            ...(detailType ? { detailType: detailType as string[] } : {}),
+            ...(detail || eventDetail ? { detail: { ...(detail as object), ...eventDetail } } : {}),
+          },
+          targets: [new LambdaFunction(this.function, { retryAttempts: trigger.retryAttempts, maxEventAge: Duration.hours(trigger.maxEventAgeHours) })],
+        });
+        return;
+      }
+      case 'schedule': {
+        // Its own role, so the invoke grant (the function ARN and its versions, `:*`) is acknowledged here.
+        const role = new Role(this, 'ScheduleRole', { assumedBy: new ServicePrincipal('scheduler.amazonaws.com') });
+        new Schedule(this, 'Schedule', {
+          description: trigger.description,
+          schedule: ScheduleExpression.expression(trigger.expression),
+          target: new LambdaInvoke(this.function, { retryAttempts: trigger.retryAttempts, role }),
+        });
+        NagSuppressions.addResourceSuppressions(
+          role,
+          [
+            {
+              id: 'AwsSolutions-IAM5',
+              reason:
+                'Generated by the Scheduler target: lambda:InvokeFunction on this function and its versions (":*"), ' +
+                'which EventBridge Scheduler needs to invoke a qualified function; the role serves this one schedule.',
+              appliesTo: [{ regex: '/^Resource::<.*\\.Arn>:\\*$/g' }],
+            },
+          ],
+          true,
+        );
+        return;
+      }
+      case 'http':
+      case 'stream':
+      case 'task':
+        return;
+    }
   }
 
   /** Applies every binding the definition declares, each with its resource; a missing resource fails the synth. */
@@ -192,9 +290,10 @@ export class NurtureFunction extends Construct {
       if (resource === undefined) throw new Error(`${this.node.path}: binding "${binding}" needs its resource`);
       return resource;
     };
-    const { table, adminToken, journeyExecutions, formSecrets, writeKey } = definition.bindings;
+    const { table, adminToken, journeyExecutions, journeySigningSecret, sendEmail, emailSigningKeys, crmSecret, handOffQueue, formSecrets, writeKey, publicBaseUrl } =
+      definition.bindings;
     if (table) this.bindTable(need(resources.table, 'table'), table.actions, table.indexes ?? []);
-    if (adminToken) this.bindSecret(need(resources.adminToken, 'adminToken'), 'ADMIN_TOKEN_SECRET_ARN');
+    if (adminToken) this.bindSecret(need(resources.adminToken, 'adminToken'), 'adminToken');
     if (journeyExecutions) {
       this.bindJourneyExecutions(
         need(resources.journeyStateMachineArnPrefix, 'journeyExecutions'),
@@ -202,22 +301,22 @@ export class NurtureFunction extends Construct {
         journeyExecutions,
       );
     }
-    if (definition.bindings.journeySigningSecret) {
-      this.bindSecret(need(resources.journeySigningSecret, 'journeySigningSecret'), 'JOURNEY_SIGNING_SECRET_ARN');
+    if (journeySigningSecret) this.bindSecret(need(resources.journeySigningSecret, 'journeySigningSecret'), 'journeySigningSecret');
+    if (sendEmail) this.bindEmailSending(need(resources.emailSending, 'sendEmail'));
+    if (emailSigningKeys) this.bindSecret(need(resources.emailSigningKeys, 'emailSigningKeys'), 'emailSigningKeys');
+    if (crmSecret) this.bindSecret(need(resources.crmSecret, 'crmSecret'), 'crmSecret');
+    if (handOffQueue) this.bindQueueSend(need(resources.handOffQueue, 'handOffQueue'), 'handOffQueue');
+    if (formSecrets) this.bindSecret(need(resources.formSecrets, 'formSecrets'), 'formSecrets');
+    if (writeKey) this.bindSecret(need(resources.writeKey, 'writeKey'), 'writeKey');
+    if (publicBaseUrl) {
+      this.pending.add('publicBaseUrl');
+      this.bindLate(resources);
     }
-    if (definition.bindings.sendEmail) this.bindEmailSending(need(resources.emailSending, 'sendEmail'));
-    if (definition.bindings.emailSigningKeys) {
-      this.bindSecret(need(resources.emailSigningKeys, 'emailSigningKeys'), 'EMAIL_SIGNING_KEYS_SECRET_ARN');
-    }
-    if (definition.bindings.crmSecret) this.bindSecret(need(resources.crmSecret, 'crmSecret'), 'CRM_SECRET_ARN');
-    if (definition.bindings.handOffQueue) this.bindQueueSend(need(resources.handOffQueue, 'handOffQueue'), 'HANDOFF_QUEUE_URL');
-    if (formSecrets) this.bindSecret(need(resources.formSecrets, 'formSecrets'), 'FORM_SECRETS_ARN');
-    if (writeKey) this.bindSecret(need(resources.writeKey, 'writeKey'), 'WRITE_KEY_SECRET_ARN');
   }
 
   /**
    * Lets the function call exactly `actions` on the table and `indexActions` on its indexes, and tells it the
-   * table's name in `TABLE_NAME`.
+   * table's name.
    */
   private bindTable(table: ITable, actions: readonly TableAction[], indexActions: readonly TableAction[]): void {
     if (actions.length === 0) throw new Error(`${this.node.path}: a table binding needs at least one action`);
@@ -245,29 +344,29 @@ export class NurtureFunction extends Construct {
         true,
       );
     }
-    this.function.addEnvironment('TABLE_NAME', table.tableName);
+    this.setVariables('table', table.tableName);
   }
 
   /**
    * Lets the function read the secret's value (nothing else: no DescribeSecret, no KMS grant, since the secret
-   * uses the AWS-managed key) and passes its ARN in `envVar`.
+   * uses the AWS-managed key) and passes its ARN.
    */
-  private bindSecret(secret: ISecret, envVar: string): void {
+  private bindSecret(secret: ISecret, kind: BindingKind): void {
     this.function.addToRolePolicy(
       new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [secret.secretArn] }),
     );
-    this.function.addEnvironment(envVar, secret.secretArn);
+    this.setVariables(kind, secret.secretArn);
   }
 
-  /** Lets the function send messages to the queue (nothing else) and passes its URL in `envVar`. */
-  private bindQueueSend(queue: IQueue, envVar: string): void {
+  /** Lets the function send messages to the queue (nothing else) and passes its URL. */
+  private bindQueueSend(queue: IQueue, kind: BindingKind): void {
     this.function.addToRolePolicy(new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [queue.queueArn] }));
-    this.function.addEnvironment(envVar, queue.queueUrl);
+    this.setVariables(kind, queue.queueUrl);
   }
 
   /**
    * Lets the function send email as the identity in the configuration set (SES v2 authorizes SendEmail on
-   * both), and names the set in `SES_CONFIGURATION_SET`.
+   * both), and names the set.
    */
   private bindEmailSending(sending: NonNullable<BindableResources['emailSending']>): void {
     this.function.addToRolePolicy(
@@ -276,7 +375,7 @@ export class NurtureFunction extends Construct {
         resources: [sending.identityArn, sending.configurationSetArn],
       }),
     );
-    this.function.addEnvironment('SES_CONFIGURATION_SET', sending.configurationSetName);
+    this.setVariables('sendEmail', sending.configurationSetName);
   }
 
   /**
@@ -292,7 +391,7 @@ export class NurtureFunction extends Construct {
     if (actions.includes('stop')) {
       this.function.addToRolePolicy(new PolicyStatement({ actions: ['states:StopExecution'], resources: [`${executionArnPrefix}*`] }));
     }
-    this.function.addEnvironment('JOURNEY_STATE_MACHINE_ARN_PREFIX', arnPrefix);
+    this.setVariables('journeyExecutions', arnPrefix);
     NagSuppressions.addResourceSuppressions(
       this.role,
       [

@@ -11,6 +11,9 @@ import { journeys as journeyFiles } from '../../functions/journeys/journeys';
 import { compileJourney } from '../../lib/journeys/compiler';
 import { NurtureStack } from '../../lib/nurture-stack';
 import type { NurtureFunction } from '../../lib/shared/nurture-function';
+import { bindingVariables, variableNames, type BindingKind } from '../../lib/shared/bindings';
+import { bindingKindsOf } from '../../functions/shared/environment';
+import { localEnvironments } from '../../local/environments';
 
 // Synthesizing bundles every handler with esbuild; generous, but bounded.
 const SYNTH_TIMEOUT_MS = 120_000;
@@ -204,6 +207,42 @@ describe('NurtureStack', { timeout: SYNTH_TIMEOUT_MS }, () => {
           }),
         },
       });
+    });
+
+    it('sets exactly the variables its registry bindings declare on every function, and nothing else', () => {
+      for (const key of functionKeys) {
+        // Prepare
+        const resource = template.toJSON().Resources[logicalId(functions()[key].function)];
+
+        // Act
+        const names = Object.keys(resource.Properties.Environment.Variables as object).sort();
+
+        // Assess
+        expect(names, key).toEqual(['NODE_OPTIONS', ...variableNames(bindingKindsOf(key), 'deployed')].sort());
+      }
+    });
+
+    it('gives every function in the local runtime the local variables of the same bindings CDK sets', () => {
+      // Prepare: a value for every local variable any binding declares.
+      const values = Object.fromEntries(functionKeys.flatMap((key) => variableNames(bindingKindsOf(key), 'local')).map((name) => [name, 'x']));
+
+      // Act
+      const local = localEnvironments(values, { NURTURE_LOCAL: '1' });
+
+      for (const key of functionKeys) {
+        const deployed = Object.keys(template.toJSON().Resources[logicalId(functions()[key].function)].Properties.Environment.Variables as object);
+        // Assess: the same bindings on both sides; a variable differs only where a secret binding swaps the ARN for the value.
+        const bindingsOf = (names: readonly string[], where: 'deployed' | 'local') =>
+          (Object.keys(bindingVariables) as BindingKind[]).filter((kind) => {
+            const declared = variableNames([kind], where);
+            return declared.length > 0 && declared.every((name) => names.includes(name));
+          });
+        const localNames = Object.keys(local[key]);
+        expect(localNames.filter((name) => name !== 'NURTURE_LOCAL').sort(), key).toEqual(variableNames(bindingKindsOf(key), 'local').sort());
+        expect(bindingsOf(localNames, 'local'), key).toEqual(
+          bindingsOf(deployed, 'deployed').filter((kind) => variableNames([kind], 'local').length > 0),
+        );
+      }
     });
   });
 
@@ -422,7 +461,15 @@ describe('NurtureStack', { timeout: SYNTH_TIMEOUT_MS }, () => {
       template.hasResourceProperties('AWS::SQS::Queue', { MessageRetentionPeriod: 14 * 86_400, SqsManagedSseEnabled: true });
       template.hasResourceProperties('AWS::Lambda::Function', {
         Role: arn(stack.crm.handOffWorker.role),
-        Environment: { Variables: Match.objectLike({ HANDOFF_MAX_RECEIVES: '5', HANDOFF_QUEUE_URL: ref(stack.crm.handOffs), CRM_SECRET_ARN: ref(stack.crm.settings) }) },
+        // The worker reads the queue's maxReceiveCount from its registry entry, which also sets the queue's (above).
+        Environment: {
+          Variables: Match.objectEquals({
+            NODE_OPTIONS: '--enable-source-maps',
+            TABLE_NAME: ref(stack.data.table),
+            HANDOFF_QUEUE_URL: ref(stack.crm.handOffs),
+            CRM_SECRET_ARN: ref(stack.crm.settings),
+          }),
+        },
       });
     });
 

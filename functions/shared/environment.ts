@@ -1,0 +1,74 @@
+import * as z from 'zod';
+import { functions, type FunctionKey } from '../../lib/functions';
+import { bindingVariables, commonVariables, type BindingKind, type BindingVariables } from '../../lib/shared/bindings';
+
+type Entry<K extends FunctionKey> = (typeof functions)[K];
+
+/** The binding kinds whose variables a function gets: its bindings, and the queue its trigger consumes. */
+export type BindingKindsOf<K extends FunctionKey> =
+  | (keyof Entry<K>['bindings'] & BindingKind)
+  | (Entry<K>['trigger'] extends { readonly queue: infer Q extends BindingKind } ? Q : never);
+
+type Output<S extends z.ZodRawShape> = z.output<z.ZodObject<S>>;
+/** A binding's variables as a handler sees them: all of them, or (secrets) the deployed or the local ones. */
+type VariablesOf<B extends BindingKind> = B extends BindingKind
+  ? (typeof bindingVariables)[B] extends { readonly local: infer L extends z.ZodRawShape }
+    ? Partial<Output<(typeof bindingVariables)[B]['deployed']> & Output<L>>
+    : Output<(typeof bindingVariables)[B]['deployed']>
+  : never;
+type UnionToIntersection<U> = (U extends unknown ? (u: U) => void : never) extends (i: infer I) => void ? I : never;
+
+/** The typed environment of one registered function, derived from its registry entry's bindings. */
+export type EnvironmentOf<K extends FunctionKey> = UnionToIntersection<VariablesOf<BindingKindsOf<K>>> & Output<typeof commonVariables>;
+
+/** A function's environment is missing a variable its registry entry binds, or one has a bad value. */
+export class InvalidEnvironment extends Error {
+  override name = 'InvalidEnvironment';
+}
+
+/** The binding kinds of a function, at run time (the type above, as a list). */
+export function bindingKindsOf(key: FunctionKey): BindingKind[] {
+  const entry = functions[key] as { bindings: object; trigger: { queue?: BindingKind } };
+  const kinds = Object.keys(entry.bindings) as BindingKind[];
+  return entry.trigger.queue ? [...kinds, entry.trigger.queue] : kinds;
+}
+
+type Source = Readonly<Record<string, string | undefined>>;
+let sourceOf: (key: FunctionKey) => Source = () => process.env;
+
+/**
+ * Where handlers read their environment from, for every function of this process. Lambda: `process.env`, one
+ * function per process. The local runtime runs every function in one process and hands each its own
+ * registry-derived environment through this, once, before it imports the handlers.
+ */
+export function useEnvironments(source: (key: FunctionKey) => Source): void {
+  sourceOf = source;
+}
+
+/**
+ * The environment of the function `key`, parsed once at cold start against the variables its registry bindings
+ * declare: a missing or invalid variable fails the import, naming the variable, so a misconfigured function
+ * never serves a request. A secret binding is satisfied by its deployed variable (the ARN) or else by its local
+ * ones (the values).
+ */
+export function environmentFor<K extends FunctionKey>(key: K, source: Source = sourceOf(key)): EnvironmentOf<K> {
+  const problems: string[] = [];
+  const parsed: Record<string, unknown> = {};
+  const parse = (shape: z.ZodRawShape, note = '') => {
+    const result = z.object(shape).safeParse(source);
+    if (result.success) return Object.assign(parsed, result.data);
+    for (const issue of result.error.issues) {
+      const name = String(issue.path[0] ?? '(environment)');
+      problems.push(`${name}: ${source[name] === undefined ? 'is not set' : issue.message}${note}`);
+    }
+  };
+  for (const kind of bindingKindsOf(key)) {
+    const spec: BindingVariables = bindingVariables[kind];
+    const deployed = Object.keys(spec.deployed);
+    if (!spec.local || deployed.some((name) => source[name] !== undefined)) parse(spec.deployed);
+    else parse(spec.local, ` (in AWS: ${deployed.join(', ')})`);
+  }
+  parse(commonVariables);
+  if (problems.length > 0) throw new InvalidEnvironment(`Invalid environment of ${key}: ${problems.join('; ')}`);
+  return parsed as EnvironmentOf<K>;
+}

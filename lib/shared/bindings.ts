@@ -1,0 +1,101 @@
+import * as z from 'zod';
+
+/**
+ * Every kind of binding a registry entry may declare, with the environment variables it hands the function: named
+ * here once, read by the CDK construct that sets them, the local runtime that sets their local values and the
+ * handlers that parse them at cold start (`functions/shared/environment.ts`). Pure data and zod, so a Lambda
+ * bundle can import it without aws-cdk-lib.
+ *
+ * A binding's `deployed` variables are what CDK sets in AWS. A secret binding passes the secret's ARN there; the
+ * local runtime has no Secrets Manager and passes the values themselves, its `local` variables, instead.
+ */
+export interface BindingVariables {
+  /** Set by CDK (`lib/shared/nurture-function.ts`). */
+  readonly deployed: z.ZodRawShape;
+  /** Set by the local runtime instead, when they differ (secrets). @default the deployed variables */
+  readonly local?: z.ZodRawShape;
+}
+
+const nonEmpty = z.string().min(1);
+const arn = z.string().startsWith('arn:');
+/** A secret value set locally (admin token, signing keys): long enough not to be guessed. */
+const secretValue = z.string().min(16);
+const optional = z.string().min(1).optional();
+
+export const bindingVariables = {
+  table: { deployed: { TABLE_NAME: nonEmpty } },
+  adminToken: { deployed: { ADMIN_TOKEN_SECRET_ARN: arn }, local: { ADMIN_TOKEN: secretValue } },
+  /** Journey state machines are named `<prefix><journeyId>`. */
+  journeyExecutions: { deployed: { JOURNEY_STATE_MACHINE_ARN_PREFIX: arn } },
+  journeySigningSecret: { deployed: { JOURNEY_SIGNING_SECRET_ARN: arn }, local: { JOURNEY_SIGNING_SECRET: secretValue } },
+  /** The configuration set whose event destination feeds SES events to EventBridge; aws-ses-v2-local has none. */
+  sendEmail: { deployed: { SES_CONFIGURATION_SET: nonEmpty }, local: {} },
+  /** `current,previous`: links signed with a previous key keep verifying until it is removed. */
+  emailSigningKeys: { deployed: { EMAIL_SIGNING_KEYS_SECRET_ARN: arn }, local: { EMAIL_SIGNING_KEYS: secretValue } },
+  /** Base URL of the HTTP API that serves /t/… and /u/…, written into emails (no trailing slash is kept). */
+  publicBaseUrl: { deployed: { PUBLIC_BASE_URL: z.url().transform((url) => url.replace(/\/+$/, '')) } },
+  /** CRM settings (functions/crm/config.ts): one JSON secret in AWS; locally, one variable per setting. */
+  crmSecret: {
+    deployed: { CRM_SECRET_ARN: arn },
+    local: {
+      CRM_PROVIDER: optional,
+      HUBSPOT_ACCESS_TOKEN: optional,
+      HUBSPOT_BASE_URL: optional,
+      HUBSPOT_CLIENT_SECRET: optional,
+      HUBSPOT_FOLLOW_UP: optional,
+      SALESFORCE_INSTANCE_URL: optional,
+      SALESFORCE_ACCESS_TOKEN: optional,
+      SALESFORCE_CLIENT_ID: optional,
+      SALESFORCE_CLIENT_SECRET: optional,
+      SALESFORCE_TOKEN_URL: optional,
+      SALESFORCE_EXTERNAL_ID_FIELD: optional,
+      CRM_WEBHOOK_URL: optional,
+      CRM_WEBHOOK_SECRET: optional,
+      CRM_FEEDBACK_SECRET: optional,
+    },
+  },
+  /** The CRM hand-off queue: senders put hand-offs on it, its consumer changes a message's visibility. */
+  handOffQueue: { deployed: { HANDOFF_QUEUE_URL: z.url() } },
+  /** `{ signingKey, turnstileSecret?, recaptchaSecret? }` in AWS; locally the key and captcha secrets themselves. */
+  formSecrets: {
+    deployed: { FORM_SECRETS_ARN: arn },
+    local: {
+      FORM_SIGNING_KEY: secretValue,
+      TURNSTILE_SECRET: optional,
+      RECAPTCHA_SECRET: optional,
+      /** A stand-in for the providers' verify endpoints (tests). */
+      TURNSTILE_VERIFY_URL: z.url().optional(),
+      RECAPTCHA_VERIFY_URL: z.url().optional(),
+    },
+  },
+  writeKey: { deployed: { WRITE_KEY_SECRET_ARN: arn }, local: { TRACKING_WRITE_KEY: z.string().min(8) } },
+} as const satisfies Record<string, BindingVariables>;
+
+export type BindingKind = keyof typeof bindingVariables;
+
+/**
+ * Variables every function may read besides its bindings' (none of them required): set by Lambda itself (region,
+ * credentials), by the operator (`LOG_LEVEL`), or by the local runtime only (`NURTURE_LOCAL=1`: outbound calls may
+ * reach loopback, for the local CRM and webhook receivers).
+ */
+export const commonVariables = {
+  NURTURE_LOCAL: z.literal('1').optional(),
+  LOG_LEVEL: optional,
+} as const;
+
+/** Variables the Lambda runtime sets in every function (read by the SDK and `functions/shared/lambda-credentials.ts`). */
+export const lambdaRuntimeVariables = [
+  'AWS_REGION',
+  'AWS_ACCESS_KEY_ID',
+  'AWS_SECRET_ACCESS_KEY',
+  'AWS_SESSION_TOKEN',
+  'AWS_CREDENTIAL_EXPIRATION',
+] as const;
+
+/** The variable names a set of bindings hands a function, deployed (CDK) or local (the local runtime). */
+export function variableNames(kinds: Iterable<BindingKind>, where: 'deployed' | 'local'): string[] {
+  return [...kinds].flatMap((kind) => {
+    const spec: BindingVariables = bindingVariables[kind];
+    return Object.keys(where === 'local' ? (spec.local ?? spec.deployed) : spec.deployed);
+  });
+}
