@@ -14,7 +14,7 @@ import {
   type RecordedSubmission,
   type TimelinePage,
 } from './contacts';
-import { Contact, attributesOf, normalizeEmail, touchOf } from './domain/contact';
+import { Contact, attributesOf, normalizeEmail, touchOf } from '../shared/contact';
 
 const MAX_ATTEMPTS = 12;
 

@@ -1,6 +1,6 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Contact } from '../contacts/domain/contact';
+import type { Contact } from '../shared/contact';
 import { parseContact, parseEvent, toItem } from '../contacts/dynamo-contacts';
 import { EventName } from '../shared/events';
 import { EVENT_PREFIX, keys } from '../shared/keys';

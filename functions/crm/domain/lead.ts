@@ -1,4 +1,4 @@
-import type { Contact } from '../../contacts/domain/contact';
+import type { Contact } from '../../shared/contact';
 import type { FieldValue } from '../../shared/values';
 import { stageLabel, type Lifecycle } from '../../scoring/domain/lifecycle';
 import { explain, explanationText, initialScore, type Explanation } from '../../scoring/domain/score';

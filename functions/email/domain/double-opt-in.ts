@@ -1,5 +1,6 @@
 import type { FormDefinition } from '../../forms/domain/form-definition';
-import type { Decision, Rule } from '../../reactor/domain/decisions';
+import type { Rule } from '../../reactor/domain/decisions';
+import type { SendEmail } from './decisions';
 import { EventName } from '../../shared/events';
 
 /** The transactional template of the confirmation email; its `links.confirm` is the signed confirmation link. */
@@ -34,9 +35,9 @@ export function checkFormTopics(forms: ReadonlyMap<string, Pick<FormDefinition, 
 export function doubleOptInRule(
   forms: ReadonlyMap<string, Pick<FormDefinition, 'subscribe'>>,
   topics: readonly { readonly id: string }[],
-): Rule {
+): Rule<object, SendEmail> {
   checkFormTopics(forms, topics);
-  return ({ event, contact }): Decision[] => {
+  return ({ event, contact }): SendEmail[] => {
     if (event.type !== EventName.FormSubmitted) return [];
     const subscribe = forms.get(event.data.formId)?.subscribe;
     if (!subscribe?.doubleOptIn) return [];

@@ -1,4 +1,4 @@
-import type { Contact } from '../../contacts/domain/contact';
+import type { Contact } from '../../shared/contact';
 import type { Membership } from '../../journeys/domain/membership';
 import type { EmailSettings, TemplateMeta } from './settings';
 

@@ -1,4 +1,4 @@
-import type { Contact, LeadScore } from '../../contacts/domain/contact';
+import type { Contact, LeadScore } from '../../shared/contact';
 import { EventName } from '../../shared/events';
 import type { TimelineEvent } from '../../shared/timeline';
 import type { Lifecycle } from './lifecycle';

@@ -1,4 +1,4 @@
-import type { Contact, LeadScore } from '../../contacts/domain/contact';
+import type { Contact, LeadScore } from '../../shared/contact';
 import type { TimelineEvent } from '../../shared/timeline';
 import { matches } from './matcher';
 import type { BehaviourRule, FitCondition, ScoringRules } from './scoring-rules';

@@ -1,4 +1,4 @@
-import type { LeadScore } from '../../contacts/domain/contact';
+import type { LeadScore } from '../../shared/contact';
 import { EventName } from '../../shared/events';
 import type { TimelineEvent } from '../../shared/timeline';
 import { DISQUALIFIED, MQL, RECYCLED, stageRank, type Lifecycle } from './lifecycle';

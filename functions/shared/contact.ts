@@ -1,6 +1,6 @@
 import * as z from 'zod';
-import { FieldValueSchema, UtmSchema, type FormSubmittedData } from '../../shared/timeline';
-import type { FieldValue } from '../../shared/values';
+import { FieldValueSchema, UtmSchema, type FormSubmittedData } from './timeline';
+import type { FieldValue } from './values';
 
 /** Where a contact came from: the campaign parameters and page of one touch. */
 export const Touch = z.object({
