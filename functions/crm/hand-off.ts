@@ -4,7 +4,7 @@ import * as z from 'zod';
 import type { Clock } from '../shared/ids';
 import type { Logger } from '../shared/logger';
 import type { HandOffTaskOutput } from '../shared/tasks';
-import { DISQUALIFIED, RECYCLED, type Lifecycle } from '../scoring/domain/lifecycle';
+import { DISQUALIFIED, RECYCLED, type Lifecycle } from '../shared/lifecycle';
 import type { ScoringRules } from '../scoring/domain/scoring-rules';
 import { leadOf } from './domain/lead';
 import { CrmHandOffInProgress, describeFailure } from './errors';

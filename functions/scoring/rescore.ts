@@ -6,7 +6,7 @@ import { EventName } from '../shared/events';
 import { EVENT_PREFIX, keys } from '../shared/keys';
 import type { TimelineEvent } from '../shared/timeline';
 import { derivedEventId } from './domain/derived-id';
-import { stageRank, type Lifecycle } from './domain/lifecycle';
+import { stageRank, type Lifecycle } from '../shared/lifecycle';
 import { replayTimeline } from './domain/replay';
 import type { ScoringRules } from './domain/scoring-rules';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { lifecycle, scoringRules, stageRankOf, stageReached } from '../../functions/scoring/domain/content';
 import { applyEvent, scoringRule } from '../../functions/scoring/domain/lifecycle-rule';
-import { Lifecycle } from '../../functions/scoring/domain/lifecycle';
+import { Lifecycle } from '../../functions/shared/lifecycle';
 import type { Contact } from '../../functions/shared/contact';
 import type { TimelineEvent } from '../../functions/shared/timeline';
 import type { Decision, DecisionOf } from '../../functions/capabilities';

@@ -1,6 +1,6 @@
 import type { Contact } from '../../shared/contact';
 import type { FieldValue } from '../../shared/values';
-import { stageLabel, type Lifecycle } from '../../scoring/domain/lifecycle';
+import { stageLabel, type Lifecycle } from '../../shared/lifecycle';
 import { explain, explanationText, initialScore, type Explanation } from '../../scoring/domain/score';
 import type { ScoringRules } from '../../scoring/domain/scoring-rules';
 
