@@ -6,7 +6,7 @@ import type { Logger } from '../shared/logger';
 import type { HandOffTaskOutput } from '../shared/tasks';
 import { DISQUALIFIED, RECYCLED, type Lifecycle } from '../shared/lifecycle';
 import type { ScoringRules } from '../scoring/domain/scoring-rules';
-import { leadOf } from './domain/lead';
+import { leadOf } from './lead';
 import { CrmHandOffInProgress, describeFailure } from './errors';
 import { withRetries, type RetryPolicy } from './outbound';
 import type { CrmAdapter, CrmStore } from './ports';

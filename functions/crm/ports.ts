@@ -1,7 +1,7 @@
 import type { HandOff } from '../shared/decisions';
 import type { Contact } from '../shared/contact';
 import type { NewTimelineEvent } from '../shared/timeline';
-import type { Lead } from './domain/lead';
+import type { Lead } from './lead';
 
 /** One CRM, behind one shape: HubSpot, Salesforce or a generic signed webhook. */
 export interface CrmAdapter {
