@@ -62,7 +62,7 @@ export interface Capability<S = object, E extends Decision = Decision, W extends
   /** What its conditional writes compare against, read from the stored profile at load time. */
   readonly asLoaded?: (profile: Readonly<Record<string, unknown>>) => Readonly<Record<string, unknown>>;
   readonly rules: readonly Rule<S, E>[];
-  /** Rules whose decisions count (reports rebuilds replay only these). @default [] */
+  /** Rules whose decisions count (a rebuild of the counters replays only these). @default [] */
   readonly countingRules?: readonly Rule<S, E>[];
   readonly writes: { readonly [T in W['type']]: WriteHandler<Extract<W, { type: T }>> };
   readonly calls: { readonly [T in C['type']]: CallHandler<Extract<C, { type: T }>, P> };

@@ -62,7 +62,7 @@ export const makeReactor =
         deps.logger.info('reacted', { contactId: event.contactId, eventId: event.eventId, outcome: outcome.type });
       } catch (error) {
         const sequenceNumber = record.dynamodb?.SequenceNumber;
-        // Expected while another writer rewrites loaded state (e.g. a rescore): not an error, but retried all the same.
+        // Expected while another writer rewrites loaded state (another writer's recomputation): not an error, but retried all the same.
         if (error instanceof WriteConflict) deps.logger.warn('state changed since it was loaded; batch will be retried from this record', { error, sequenceNumber });
         else deps.logger.error('reaction failed; batch will be retried from this record', { error, sequenceNumber });
         return { batchItemFailures: [{ itemIdentifier: record.dynamodb?.SequenceNumber ?? '' }] };

@@ -8,8 +8,8 @@ export function decideWith<S, D extends Decision>(state: ReactorState<S>, rules:
 }
 
 /**
- * Runs the rules over a whole timeline, oldest first, with no database and no processed markers: what rescoring
- * and rebuilding reports start from. `contact` is the profile the rules see for every event.
+ * Runs the rules over a whole timeline, oldest first, with no database and no processed markers: what recomputations
+ * start from. `contact` is the profile the rules see for every event.
  */
 export function replayWith<S, D extends Decision>(contact: Contact, events: readonly TimelineEvent[], rules: readonly Rule<S, D>[]): D[] {
   return [...events]

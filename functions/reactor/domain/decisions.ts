@@ -18,7 +18,7 @@ export interface Decision {
 /**
  * What a rule sees of one new event: the event, the profile of the contact it belongs to (every timeline event has
  * one), and the per-contact state `S` its capability declares, as loaded. State is optional: a replay of a timeline
- * (rescoring, report rebuilds) runs the rules with none.
+ * (a recomputation) runs the rules with none.
  */
 export type ReactorState<S = object> = { readonly event: TimelineEvent; readonly contact: Contact } & Partial<S>;
 
