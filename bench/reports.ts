@@ -10,9 +10,9 @@
 import { pathToFileURL } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient, paginateScan } from '@aws-sdk/lib-dynamodb';
-import type { Contact } from '../functions/contacts/domain/contact';
+import type { Contact } from '../functions/shared/contact';
 import { toItem } from '../functions/contacts/dynamo-contacts';
-import { countingRules } from '../functions/reactor/domain/decide';
+import { countingRules } from '../functions/capabilities';
 import { DURATION_BUCKETS_HOURS, GAUGE_DAY, MONTHLY_METRICS, ReportMetric, SCORE_BUCKETS, attr, monthlyMetric, shardsOf } from '../functions/reports/domain/counters';
 import { DynamoMetrics } from '../functions/reports/dynamo-metrics';
 import { rebuildFromTable } from '../functions/reports/rebuild';

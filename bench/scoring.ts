@@ -15,7 +15,7 @@ import { DescribeStreamCommand, DynamoDBStreamsClient, GetRecordsCommand, GetSha
 import { BatchGetCommand, DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
-import type { Contact } from '../functions/contacts/domain/contact';
+import type { Contact } from '../functions/shared/contact';
 import { DynamoContacts } from '../functions/contacts/dynamo-contacts';
 import { DynamoCrmStore } from '../functions/crm/dynamo-crm-store';
 import { handOff } from '../functions/crm/hand-off';

@@ -1,6 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { countingRules } from '../functions/reactor/domain/decide';
+import { countingRules } from '../functions/capabilities';
 import { formatTable, toCsv } from '../functions/reports/domain/reports';
 import { DynamoMetrics } from '../functions/reports/dynamo-metrics';
 import { DynamoPrograms } from '../functions/reports/dynamo-programs';

@@ -1,4 +1,4 @@
-import type { Contact } from './domain/contact';
+import type { Contact } from '../shared/contact';
 import type { FormSubmittedData, NewTimelineEvent, TimelineEvent } from '../shared/timeline';
 
 /**
@@ -46,7 +46,4 @@ export class InvalidCursor extends Error {
   override name = 'InvalidCursor';
 }
 
-/** A stored item no longer matches the schema that wrote it: data corruption or a forbidden rename. */
-export class CorruptItem extends Error {
-  override name = 'CorruptItem';
-}
+export { CorruptItem } from '../shared/items';

@@ -12,7 +12,7 @@ import {
   type RecordedSubmission,
   type TimelinePage,
 } from './contacts';
-import { Contact, attributesOf, normalizeEmail, touchOf } from './domain/contact';
+import { Contact, attributesOf, normalizeEmail, touchOf } from '../shared/contact';
 import { backoff, cancellationReasons, contended } from '../shared/transactions';
 
 const MAX_ATTEMPTS = 12;

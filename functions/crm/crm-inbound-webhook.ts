@@ -3,7 +3,7 @@ import { BadRequest, HttpError, NotFound, annotate, header, httpHandler, json, t
 import type { Clock } from '../shared/ids';
 import type { Logger } from '../shared/logger';
 import { externalEventId } from '../scoring/domain/derived-id';
-import type { Lifecycle } from '../scoring/domain/lifecycle';
+import type { Lifecycle } from '../shared/lifecycle';
 import { GenericFeedback, HubSpotDelivery, hubSpotFeedback, type DealFeedback, type Feedback } from './domain/feedback';
 import { CrmRejected, CrmUnavailable, ForbiddenCrmUrl, describeFailure } from './errors';
 import { withRetries, type RetryPolicy } from './outbound';

@@ -1,4 +1,4 @@
-import type { Lead } from './domain/lead';
+import type { Lead } from './lead';
 import { send, type OutboundOptions } from './outbound';
 import type { CrmAdapter } from './ports';
 import { signedHeaders } from './signatures';

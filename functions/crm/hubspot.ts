@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import type { Lead } from './domain/lead';
+import type { Lead } from './lead';
 import { CrmRejected } from './errors';
 import { send, type OutboundOptions } from './outbound';
 import type { CrmAdapter, DealContacts } from './ports';

@@ -1,6 +1,7 @@
-import type { Contact } from '../contacts/domain/contact';
+import type { HandOff } from '../shared/decisions';
+import type { Contact } from '../shared/contact';
 import type { NewTimelineEvent } from '../shared/timeline';
-import type { Lead } from './domain/lead';
+import type { Lead } from './lead';
 
 /** One CRM, behind one shape: HubSpot, Salesforce or a generic signed webhook. */
 export interface CrmAdapter {
@@ -99,4 +100,13 @@ export interface HandOffParking {
  */
 export interface MessageVisibility {
   postpone(message: { readonly receiptHandle: string }, seconds: number): Promise<void>;
+}
+
+/**
+ * Queues CRM hand-offs (the reactor's HandOff call): the reactor only enqueues, a worker calls the CRM with retries
+ * and parks what keeps failing in a dead-letter queue. The worker dedupes by `idempotencyKey`, so enqueueing twice
+ * is safe.
+ */
+export interface HandOffQueue {
+  enqueue(decision: HandOff): Promise<void>;
 }

@@ -1,6 +1,6 @@
 import { ChangeMessageVisibilityCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import type { DecisionOf } from '../reactor/domain/decisions';
-import type { HandOffQueue } from '../reactor/ports';
+import type { HandOff } from '../shared/decisions';
+import type { HandOffQueue } from './ports';
 import type { HandOffRequest } from './hand-off';
 import type { HandOffParking, MessageVisibility } from './ports';
 
@@ -15,7 +15,7 @@ export class SqsHandOffQueue implements HandOffQueue, HandOffParking {
     private readonly queueUrl: string,
   ) {}
 
-  async enqueue(decision: DecisionOf<'HandOff'>): Promise<void> {
+  async enqueue(decision: HandOff): Promise<void> {
     await this.park({ contactId: decision.contactId, idempotencyKey: decision.idempotencyKey, reason: decision.reason, source: decision.source });
   }
 

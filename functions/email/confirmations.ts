@@ -1,8 +1,7 @@
-import type { EmailSender } from '../reactor/ports';
 import { EventName } from '../shared/events';
 import { TimelineEvent } from '../shared/timeline';
 import { CONFIRMATION_TEMPLATE, REMINDER_TEMPLATE } from './domain/double-opt-in';
-import type { ReminderDue } from './ports';
+import type { EmailSender, ReminderDue } from './ports';
 import { sendEmail, type SendDeps } from './send-email';
 import { sendIdOf } from './tokens';
 

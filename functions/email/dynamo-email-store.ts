@@ -9,7 +9,7 @@ import {
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
-import type { Subscription } from '../contacts/domain/contact';
+import type { Subscription } from '../shared/contact';
 import { parseContact, putEventOnce } from '../contacts/dynamo-contacts';
 import { ContactContended, CorruptItem } from '../contacts/contacts';
 import { Membership } from '../journeys/domain/membership';

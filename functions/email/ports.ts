@@ -1,4 +1,5 @@
-import type { Contact, Subscription } from '../contacts/domain/contact';
+import type { SendEmail } from './domain/decisions';
+import type { Contact, Subscription } from '../shared/contact';
 import type { Membership } from '../journeys/domain/membership';
 import type { TimelineEvent } from '../shared/timeline';
 import type { RecentSend } from './domain/guards';
@@ -147,4 +148,9 @@ export class EnrolmentNotRecorded extends Error {
 /** SES refused the email for another reason; recorded on the timeline, and the step fails into its Catch. */
 export class EmailSendFailed extends Error {
   override name = 'EmailSendFailed';
+}
+
+/** Sends the emails rules decide on (the reactor's SendEmail call); idempotent by the decision's `idempotencyKey`. */
+export interface EmailSender {
+  send(decision: SendEmail): Promise<void>;
 }

@@ -1,4 +1,4 @@
-import type { Contact } from '../contacts/domain/contact';
+import type { Contact } from '../shared/contact';
 import { BadRequest, escapeHtml, html, httpHandler, NotFound, type HttpEvent, type HttpResult } from '../shared/http';
 import { ulid, type Clock } from '../shared/ids';
 import type { Logger } from '../shared/logger';

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ContactContended } from '../contacts/contacts';
-import type { Contact } from '../contacts/domain/contact';
+import type { Contact } from '../shared/contact';
 import { EventName } from '../shared/events';
 import { ulid, type Clock } from '../shared/ids';
 import type { Logger } from '../shared/logger';

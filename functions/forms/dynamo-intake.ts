@@ -7,7 +7,7 @@ import {
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import { ContactContended } from '../contacts/contacts';
-import { type Contact, type Touch } from '../contacts/domain/contact';
+import { type Contact, type Touch } from '../shared/contact';
 import { claimAndCreate, emailClaimHeld, parseContact, profileSet, toItem } from '../contacts/dynamo-contacts';
 import { EventName } from '../shared/events';
 import { bucketOf } from '../shared/hash';

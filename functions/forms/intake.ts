@@ -1,4 +1,4 @@
-import type { Contact } from '../contacts/domain/contact';
+import type { Contact } from '../shared/contact';
 import type { FormSubmittedData } from '../shared/timeline';
 
 /** One accepted post, ready to be stored. */

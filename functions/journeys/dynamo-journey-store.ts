@@ -1,5 +1,5 @@
 import { GetCommand, PutCommand, TransactWriteCommand, paginateQuery, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Contact } from '../contacts/domain/contact';
+import type { Contact } from '../shared/contact';
 import { parseContact, parseEvent, putEventOnce } from '../contacts/dynamo-contacts';
 import { EventName } from '../shared/events';
 import { EVENT_PREFIX, keys } from '../shared/keys';

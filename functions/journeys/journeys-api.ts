@@ -7,7 +7,7 @@ import { constantTimeEqual, timestampedSignature } from '../shared/hmac';
 import { deterministicId, ulid, type Clock } from '../shared/ids';
 import type { Logger } from '../shared/logger';
 import { fieldErrors } from '../shared/validation';
-import type { JourneyStarter } from '../reactor/ports';
+import type { JourneyStarter } from './ports';
 import type { StageRank } from './domain/conditions';
 import { mermaid } from './domain/diagram';
 import type { Journey } from './domain/journey-file';

@@ -1,4 +1,5 @@
-import type { Contact } from '../contacts/domain/contact';
+import type { JourneyDecisionOf } from './domain/decisions';
+import type { Contact } from '../shared/contact';
 import type { ContactUpdatedData, TimelineEvent } from '../shared/timeline';
 import type { JourneyWait, Membership } from './domain/membership';
 
@@ -37,4 +38,14 @@ export interface JourneyStore {
 /** Signs and posts a webhook step's body. */
 export interface WebhookSender {
   post(url: string, body: string, idempotencyKey: string): Promise<{ readonly status: number }>;
+}
+
+/**
+ * Starts, stops and resumes journey executions (the journeys' reactor calls). Each call is idempotent: a second
+ * start with the same name, a stop of an execution that already ended, a resume with a token already used are no-ops.
+ */
+export interface JourneyStarter {
+  start(decision: JourneyDecisionOf<'StartJourney'>): Promise<{ readonly type: 'Started' | 'AlreadyStarted' }>;
+  stop(decision: JourneyDecisionOf<'StopJourney'>): Promise<{ readonly type: 'Stopped' | 'NotRunning' }>;
+  resume(decision: JourneyDecisionOf<'ResumeJourney'>): Promise<{ readonly type: 'Resumed' | 'NotWaiting' }>;
 }

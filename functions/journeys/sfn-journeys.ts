@@ -9,8 +9,8 @@ import {
   TaskTimedOut,
   type SFNClient,
 } from '@aws-sdk/client-sfn';
-import type { DecisionOf } from '../reactor/domain/decisions';
-import type { JourneyStarter } from '../reactor/ports';
+import type { JourneyDecisionOf as DecisionOf } from './domain/decisions';
+import type { JourneyStarter } from './ports';
 
 /**
  * Journey executions in Step Functions. State machines are named `<prefix><journeyId>`, so the reactor needs no

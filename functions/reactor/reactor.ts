@@ -1,26 +1,24 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import { defaultRules, registered, type CapabilityPorts, type Rule, type WriteDecision } from '../capabilities';
 import type { Clock } from '../shared/ids';
 import type { Logger } from '../shared/logger';
 import { parseTimelineItem, type TimelineEvent } from '../shared/timeline';
-import { decide, defaultRules } from './domain/decide';
-import { isWrite, type CallDecision, type Rule } from './domain/decisions';
-import { LifecycleConflict, type EmailSender, type HandOffQueue, type JourneyStarter, type ReactorStore } from './ports';
+import { WriteConflict, type Composition } from './capability';
+import { decideWith } from './domain/decide';
+import type { ReactorStore } from './ports';
 
-export interface ReactorDeps {
+/** The reactor's own dependencies, and the ports the registered capabilities apply their calls through. */
+export type ReactorDeps = CapabilityPorts & {
   readonly store: ReactorStore;
-  /** Applies StartJourney decisions. */
-  readonly journeys: JourneyStarter;
-  /** Applies HandOff decisions (functions/crm). Without it, a HandOff decision fails the record. */
-  readonly handOffs?: HandOffQueue;
-  /** Applies SendEmail decisions (functions/email). Without it, a SendEmail decision fails the record. */
-  readonly emails?: EmailSender;
   readonly clock: Clock;
   readonly logger: Logger;
-  /** @default defaultRules */
+  /** @default every registered capability's rules */
   readonly rules?: readonly Rule[];
-}
+  /** Who applies each decision. @default the registered capabilities (functions/capabilities.ts) */
+  readonly composition?: Composition;
+};
 
 export type Reaction =
   | { readonly type: 'Applied'; readonly decisions: number }
@@ -30,41 +28,20 @@ export type Reaction =
 /**
  * One event, three steps: load what the rules need, decide (pure), then apply the decisions — calls first (each
  * idempotent), then every write in one transaction with the processed marker. A failure anywhere leaves the
- * marker unset, so the record is retried and nothing is lost; a retry repeats only idempotent calls. A commit refused
- * because the profile's score or stage changed since the load ({@link LifecycleConflict}) fails the same way: the
- * retry loads the new profile and decides again.
+ * marker unset, so the record is retried and nothing is lost; a retry repeats only idempotent calls. A write refused
+ * because the state it was decided from changed since the load ({@link WriteConflict}) fails the same way: the
+ * retry loads the new state and decides again.
  */
 export async function react(event: TimelineEvent, deps: ReactorDeps): Promise<Reaction> {
+  const composition = deps.composition ?? registered;
   const loaded = await deps.store.load(event);
   if (loaded.type !== 'Loaded') return loaded;
 
   const { type: _loaded, asLoaded, ...state } = loaded;
-  const decisions = decide({ event, ...state }, deps.rules ?? defaultRules);
-  for (const decision of decisions) if (!isWrite(decision)) await call(decision, deps);
-  const committed = await deps.store.commit(event, decisions.filter(isWrite), deps.clock.now(), asLoaded);
+  const decisions = decideWith({ event, ...state }, deps.rules ?? defaultRules);
+  for (const decision of decisions) if (!composition.isWrite(decision)) await composition.call(decision, deps);
+  const committed = await deps.store.commit(event, decisions.filter((decision): decision is WriteDecision => composition.isWrite(decision)), deps.clock.now(), asLoaded);
   return committed.type === 'Applied' ? { type: 'Applied', decisions: decisions.length } : committed;
-}
-
-async function call(decision: CallDecision, deps: ReactorDeps): Promise<void> {
-  switch (decision.type) {
-    case 'StartJourney':
-      await deps.journeys.start(decision);
-      return;
-    case 'StopJourney':
-      await deps.journeys.stop(decision);
-      return;
-    case 'ResumeJourney':
-      await deps.journeys.resume(decision);
-      return;
-    case 'HandOff':
-      if (!deps.handOffs) throw new Error('a HandOff decision needs the handOffs port');
-      await deps.handOffs.enqueue(decision);
-      return;
-    case 'SendEmail':
-      if (!deps.emails) throw new Error('a SendEmail decision needs the emails port');
-      await deps.emails.send(decision);
-      return;
-  }
 }
 
 /**
@@ -85,8 +62,8 @@ export const makeReactor =
         deps.logger.info('reacted', { contactId: event.contactId, eventId: event.eventId, outcome: outcome.type });
       } catch (error) {
         const sequenceNumber = record.dynamodb?.SequenceNumber;
-        // Expected while `npm run rescore` runs: not an error, but the record is retried all the same.
-        if (error instanceof LifecycleConflict) deps.logger.warn('profile changed since it was loaded; batch will be retried from this record', { error, sequenceNumber });
+        // Expected while another writer rewrites loaded state (another writer's recomputation): not an error, but retried all the same.
+        if (error instanceof WriteConflict) deps.logger.warn('state changed since it was loaded; batch will be retried from this record', { error, sequenceNumber });
         else deps.logger.error('reaction failed; batch will be retried from this record', { error, sequenceNumber });
         return { batchItemFailures: [{ itemIdentifier: record.dynamodb?.SequenceNumber ?? '' }] };
       }

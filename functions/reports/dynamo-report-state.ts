@@ -1,5 +1,5 @@
 import { CorruptItem } from '../contacts/contacts';
-import type { DecisionOf } from '../reactor/domain/decisions';
+import type { CountMetric } from './domain/decisions';
 import { keys } from '../shared/keys';
 import { ReportState } from './domain/report-state';
 
@@ -19,7 +19,7 @@ export function reportStateOf(items: readonly Record<string, unknown>[]): { repo
 }
 
 /** The UpdateItem parameters (no table) of a CountMetric: one `ADD` per counter of the item. */
-export function countUpdate(decision: DecisionOf<'CountMetric'>) {
+export function countUpdate(decision: CountMetric) {
   const counts = Object.entries(decision.counts ?? { count: 1 });
   return {
     Key: keys.metric(decision.metric, decision.shard, decision.day),

@@ -1,5 +1,5 @@
 import { BatchWriteCommand, paginateScan, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Contact } from '../contacts/domain/contact';
+import type { Contact } from '../shared/contact';
 import { parseContact } from '../contacts/dynamo-contacts';
 import type { Rule } from '../reactor/domain/decisions';
 import { EVENT_PREFIX, keys } from '../shared/keys';

@@ -5,9 +5,9 @@ import { NotFound, httpHandler, json, type HttpEvent, type HttpResult } from '..
 import type { Clock } from '../shared/ids';
 import { EVENT_PREFIX, keys } from '../shared/keys';
 import type { Logger } from '../shared/logger';
-import type { Contact } from '../contacts/domain/contact';
+import type { Contact } from '../shared/contact';
 import { parseContact, parseEvent } from '../contacts/dynamo-contacts';
-import { stageLabel, type Lifecycle } from './domain/lifecycle';
+import { stageLabel, type Lifecycle } from '../shared/lifecycle';
 import { explain, initialScore } from './domain/score';
 import type { ScoringRules } from './domain/scoring-rules';
 

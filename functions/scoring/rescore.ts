@@ -1,13 +1,13 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, TransactWriteCommand, paginateScan, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Contact } from '../contacts/domain/contact';
+import type { Contact } from '../shared/contact';
 import { parseContact, parseEvent, toItem } from '../contacts/dynamo-contacts';
 import { EventName } from '../shared/events';
 import { EVENT_PREFIX, keys } from '../shared/keys';
 import { queryAll } from '../shared/query';
 import type { TimelineEvent } from '../shared/timeline';
 import { derivedEventId } from './domain/derived-id';
-import { stageRank, type Lifecycle } from './domain/lifecycle';
+import { stageRank, type Lifecycle } from '../shared/lifecycle';
 import { replayTimeline } from './domain/replay';
 import type { ScoringRules } from './domain/scoring-rules';
 

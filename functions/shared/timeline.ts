@@ -335,13 +335,21 @@ const envelope = {
   processedAt: z.iso.datetime().optional(),
 };
 
-const FormSubmitted = z.object({ ...envelope, type: z.literal(EventName.FormSubmitted), data: FormSubmittedData });
-const Tracked = z.object({ ...envelope, type: z.literal(EventName.Tracked), data: TrackedData });
-const PageViewed = z.object({ ...envelope, type: z.literal(EventName.PageViewed), data: PageViewedData });
-const Identified = z.object({ ...envelope, type: z.literal(EventName.Identified), data: IdentifiedData });
-const lifecycleEvents = [
+/** The forms' events. */
+export const formEvents = [z.object({ ...envelope, type: z.literal(EventName.FormSubmitted), data: FormSubmittedData })] as const;
+/** The tracking API's events. */
+export const trackingEvents = [
+  z.object({ ...envelope, type: z.literal(EventName.Tracked), data: TrackedData }),
+  z.object({ ...envelope, type: z.literal(EventName.PageViewed), data: PageViewedData }),
+  z.object({ ...envelope, type: z.literal(EventName.Identified), data: IdentifiedData }),
+] as const;
+/** Scoring's events: the score and stage changes it derives. */
+export const scoringEvents = [
   z.object({ ...envelope, type: z.literal(EventName.ScoreChanged), data: ScoreChangedData }),
   z.object({ ...envelope, type: z.literal(EventName.StageChanged), data: StageChangedData }),
+] as const;
+/** The CRM's events: hand-offs and what sales report back. */
+export const crmEvents = [
   z.object({ ...envelope, type: z.literal(EventName.CrmHandedOff), data: CrmHandedOffData }),
   z.object({ ...envelope, type: z.literal(EventName.CrmHandOffFailed), data: CrmHandOffFailedData }),
   z.object({ ...envelope, type: z.literal(EventName.CrmHandOffSkipped), data: CrmHandOffSkippedData }),
@@ -350,7 +358,8 @@ const lifecycleEvents = [
 
 const emailEvent = <T extends string, D extends z.ZodType>(type: T, data: D) =>
   z.object({ ...envelope, type: z.literal(type), data });
-const emailEvents = [
+/** The email capability's events: sends, deliveries, engagement and consent. */
+export const emailEvents = [
   emailEvent(EventName.EmailSent, EmailSentData),
   emailEvent(EventName.EmailSkipped, EmailSkippedData),
   emailEvent(EventName.EmailFailed, EmailFailedData),
@@ -367,7 +376,8 @@ const emailEvents = [
   emailEvent(EventName.ConsentConfirmed, ConsentData),
 ] as const;
 
-const journeyEvents = [
+/** The journeys' events (and the profile updates their steps make). */
+export const journeyEvents = [
   z.object({ ...envelope, type: z.literal(EventName.JourneyEnrollmentRequested), data: JourneyEnrollmentRequestedData }),
   z.object({ ...envelope, type: z.literal(EventName.JourneyEntered), data: JourneyEnteredData }),
   z.object({ ...envelope, type: z.literal(EventName.JourneyExited), data: JourneyExitedData }),
@@ -377,7 +387,7 @@ const journeyEvents = [
 ] as const;
 
 /** One entry of a contact's timeline, discriminated by `type`. Each capability adds its event types here. */
-export const TimelineEvent = z.discriminatedUnion('type', [FormSubmitted, Tracked, PageViewed, Identified, ...emailEvents, ...lifecycleEvents, ...journeyEvents]);
+export const TimelineEvent = z.discriminatedUnion('type', [...formEvents, ...trackingEvents, ...emailEvents, ...scoringEvents, ...crmEvents, ...journeyEvents]);
 export type TimelineEvent = z.infer<typeof TimelineEvent>;
 
 /** The event of one type. */

@@ -11,7 +11,7 @@ import {
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { ContactContended } from '../contacts/contacts';
-import type { Contact } from '../contacts/domain/contact';
+import type { Contact } from '../shared/contact';
 import { claimAndCreate, emailClaimHeld, profileSet, putEventOnce, toItem } from '../contacts/dynamo-contacts';
 import { EventName } from '../shared/events';
 import { ulid } from '../shared/ids';

@@ -1,6 +1,6 @@
 import { ExecutionAbortedError, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import * as z from 'zod';
-import type { Contact } from '../../functions/contacts/domain/contact';
+import type { Contact } from '../../functions/shared/contact';
 import { evaluate, parseCondition, type Condition, type Resolve, type StageRank } from '../../functions/journeys/domain/conditions';
 import { formatDuration, parseDuration } from '../../functions/journeys/domain/durations';
 import { successors, type Journey, type StepOf } from '../../functions/journeys/domain/journey-file';

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import * as z from 'zod';
-import { Lifecycle } from '../../functions/scoring/domain/lifecycle';
+import { Lifecycle } from '../../functions/shared/lifecycle';
 import { ScoringRules } from '../../functions/scoring/domain/scoring-rules';
 import { writeIfChanged } from '../shared/write-if-changed';
 

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { leadOf } from '../../functions/crm/domain/lead';
+import { leadOf } from '../../functions/crm/lead';
 import { CrmRejected, CrmUnavailable, ForbiddenCrmUrl } from '../../functions/crm/errors';
 import { HubSpotCrm } from '../../functions/crm/hubspot';
 import { settingsFromEnv } from '../../functions/crm/config';

@@ -2,7 +2,7 @@ import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Contact } from '../../functions/contacts/domain/contact';
+import type { Contact } from '../../functions/shared/contact';
 import { ReactorEmails } from '../../functions/email/confirmations';
 import { doubleOptInRule, UnknownFormTopic } from '../../functions/email/domain/double-opt-in';
 import { DynamoEmailStore } from '../../functions/email/dynamo-email-store';

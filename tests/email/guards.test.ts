@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Contact } from '../../functions/contacts/domain/contact';
+import type { Contact } from '../../functions/shared/contact';
 import { checkGuards, nextWindowOpening, timeZoneOf } from '../../functions/email/domain/guards';
 import { emailSettings } from '../../functions/email/email-settings';
 import { renderer } from '../../functions/email/templates';

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { countryCodeOf } from '../../functions/forms/domain/countries';
-import { checkEmail, emailKey, suggestDomain } from '../../functions/forms/domain/email';
+import { checkEmail, emailKey, suggestDomain } from '../../functions/shared/email-address';
 import { cleanText, singleLine } from '../../functions/forms/domain/submission';
-import { normalizeEmail } from '../../functions/contacts/domain/contact';
+import { normalizeEmail } from '../../functions/shared/contact';
 
 const policy = { isDisposable: (domain: string) => domain === 'mailinator.com', rejectFreeMail: false, confirmed: false };
 

@@ -7,7 +7,7 @@ import { DynamoJourneyStore } from '../../functions/journeys/dynamo-journey-stor
 import { journeys } from '../../functions/journeys/journeys';
 import { MetricsJourneyStepCounts } from '../../functions/journeys/metrics-step-counts';
 import { makeJourneysApiHandler } from '../../functions/journeys/journeys-api';
-import type { DecisionOf } from '../../functions/reactor/domain/decisions';
+import type { DecisionOf } from '../../functions/capabilities';
 import { staticToken } from '../../functions/shared/admin-auth';
 import { EventName } from '../../functions/shared/events';
 import type { HttpResult } from '../../functions/shared/http';

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import type { Contact } from '../../functions/contacts/domain/contact';
+import type { Contact } from '../../functions/shared/contact';
 import { loadJourneys, type Journey } from '../../functions/journeys/domain/journey-file';
 import type { DateIndexEntry, JourneyWait, Membership } from '../../functions/journeys/domain/membership';
 import { entryCheck, journeyRules } from '../../functions/journeys/domain/rules';
 import { journeys as shipped } from '../../functions/journeys/journeys';
-import type { Decision, ReactorState } from '../../functions/reactor/domain/decisions';
-import { replay } from '../../functions/reactor/domain/decide';
+import type { Decision, ReactorState } from '../../functions/capabilities';
+import { replay } from '../../functions/capabilities';
 import { stageRankOf } from '../../functions/scoring/domain/content';
 import { EventName } from '../../functions/shared/events';
 import type { TimelineEvent } from '../../functions/shared/timeline';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { Contact } from '../../functions/contacts/domain/contact';
-import { decide, replay } from '../../functions/reactor/domain/decide';
-import { isWrite, type Rule } from '../../functions/reactor/domain/decisions';
+import type { Contact } from '../../functions/shared/contact';
+import { decide, replay } from '../../functions/capabilities';
+import { isWrite, type Rule } from '../../functions/capabilities';
 import { EVENT_COUNTER_SHARDS, countEvents, tally } from '../../functions/reports/domain/metrics';
 import type { TimelineEvent } from '../../functions/shared/timeline';
 

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Contact } from '../../functions/contacts/domain/contact';
+import type { Contact } from '../../functions/shared/contact';
 import { toItem } from '../../functions/contacts/dynamo-contacts';
-import { countingRules } from '../../functions/reactor/domain/decide';
+import { countingRules } from '../../functions/capabilities';
 import { DynamoReactorStore } from '../../functions/reactor/dynamo-reactor-store';
-import type { JourneyStarter } from '../../functions/reactor/ports';
+import type { JourneyStarter } from '../../functions/journeys/ports';
 import { react, type ReactorDeps } from '../../functions/reactor/reactor';
 import { LEAD_DIMENSIONS, ReportMetric, leadsByMetric, type LeadDimension } from '../../functions/reports/domain/counters';
 import { DynamoMetrics } from '../../functions/reports/dynamo-metrics';

@@ -1,9 +1,9 @@
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DynamoContacts } from '../../functions/contacts/dynamo-contacts';
-import { countingRules } from '../../functions/reactor/domain/decide';
+import { countingRules } from '../../functions/capabilities';
 import { DynamoReactorStore } from '../../functions/reactor/dynamo-reactor-store';
-import type { JourneyStarter } from '../../functions/reactor/ports';
+import type { JourneyStarter } from '../../functions/journeys/ports';
 import { makeReactor } from '../../functions/reactor/reactor';
 import { matchesFilter } from '../../functions/reactor/stream-filter';
 import { ReportMetric, leadsByMetric } from '../../functions/reports/domain/counters';

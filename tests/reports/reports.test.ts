@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Contact } from '../../functions/contacts/domain/contact';
-import type { Decision, DecisionOf } from '../../functions/reactor/domain/decisions';
+import type { Contact } from '../../functions/shared/contact';
+import type { Decision, DecisionOf } from '../../functions/capabilities';
 import { ReportMetric, leadsByMetric, monthlyMetric, reportRule, shardsOf, type LeadDimension } from '../../functions/reports/domain/counters';
 import { rebuildContact, type CounterItems } from '../../functions/reports/domain/rebuild';
 import {

@@ -1,4 +1,4 @@
-import type { Contact } from '../../functions/contacts/domain/contact';
+import type { Contact } from '../../functions/shared/contact';
 import { EventName } from '../../functions/shared/events';
 import { ulid } from '../../functions/shared/ids';
 import type { TimelineEvent } from '../../functions/shared/timeline';

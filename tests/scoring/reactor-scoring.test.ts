@@ -2,7 +2,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DynamoContacts } from '../../functions/contacts/dynamo-contacts';
-import type { DecisionOf } from '../../functions/reactor/domain/decisions';
+import type { DecisionOf } from '../../functions/capabilities';
 import { DynamoReactorStore } from '../../functions/reactor/dynamo-reactor-store';
 import { makeReactor, type ReactorDeps } from '../../functions/reactor/reactor';
 import { matchesFilter } from '../../functions/reactor/stream-filter';

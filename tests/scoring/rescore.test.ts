@@ -3,7 +3,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DynamoContacts } from '../../functions/contacts/dynamo-contacts';
 import { DynamoReactorStore } from '../../functions/reactor/dynamo-reactor-store';
-import { LifecycleConflict } from '../../functions/reactor/ports';
+import { LifecycleConflict } from '../../functions/scoring/capability';
 import { makeReactor, type ReactorDeps } from '../../functions/reactor/reactor';
 import { matchesFilter } from '../../functions/reactor/stream-filter';
 import { lifecycle, scoringRules } from '../../functions/scoring/domain/content';

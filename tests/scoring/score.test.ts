@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { scoringRules } from '../../functions/scoring/domain/content';
 import { explain, fitOf, isoMs, scoreAt, scoreEvent } from '../../functions/scoring/domain/score';
 import { ScoringRules } from '../../functions/scoring/domain/scoring-rules';
-import type { Contact } from '../../functions/contacts/domain/contact';
+import type { Contact } from '../../functions/shared/contact';
 import type { TimelineEvent } from '../../functions/shared/timeline';
 import { contactWith, events } from './factories';
 

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { lifecycle, scoringRules, stageRankOf, stageReached } from '../../functions/scoring/domain/content';
 import { applyEvent, scoringRule } from '../../functions/scoring/domain/lifecycle-rule';
-import { Lifecycle } from '../../functions/scoring/domain/lifecycle';
-import type { Contact } from '../../functions/contacts/domain/contact';
+import { Lifecycle } from '../../functions/shared/lifecycle';
+import type { Contact } from '../../functions/shared/contact';
 import type { TimelineEvent } from '../../functions/shared/timeline';
-import type { Decision, DecisionOf } from '../../functions/reactor/domain/decisions';
+import type { Decision, DecisionOf } from '../../functions/capabilities';
 import { contactWith, events } from './factories';
 
 const rule = scoringRule(scoringRules, lifecycle);
@@ -126,7 +126,7 @@ describe('the scoring reactor rule', () => {
   it('leaves the re-enrolment of a recycled lead to the journeys\' rule (no journey start from scoring)', () => {
     const feedback = events.feedback('2026-03-02T10:00:00.000Z', 'rejected');
     const stageChanged = appended(rule({ event: feedback, contact: contactWith({ stage: 'mql' }) })).find((e) => e.type === 'stage.changed')!;
-    expect(rule({ event: stageChanged, contact: contactWith({ stage: 'recycled' }) }).filter((d) => d.type === 'StartJourney')).toEqual([]);
+    expect(rule({ event: stageChanged, contact: contactWith({ stage: 'recycled' }) }).filter((d: Decision) => d.type === 'StartJourney')).toEqual([]);
   });
 });
 

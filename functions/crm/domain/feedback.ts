@@ -1,6 +1,6 @@
 import * as z from 'zod';
-import type { FeedbackOutcome, Lifecycle } from '../../scoring/domain/lifecycle';
-import { FeedbackOutcome as Outcome } from '../../scoring/domain/lifecycle';
+import type { FeedbackOutcome, Lifecycle } from '../../shared/lifecycle';
+import { FeedbackOutcome as Outcome } from '../../shared/lifecycle';
 
 /**
  * One event of a HubSpot webhook delivery (a delivery is a JSON array of up to 100 of these). Only the fields we

@@ -1,4 +1,4 @@
-import type { Contact, Subscription } from '../../contacts/domain/contact';
+import type { Contact, Subscription } from '../../shared/contact';
 import { consentFor } from './guards';
 
 /** A change of consent someone asked for. */

@@ -1,6 +1,11 @@
-import type { FormDefinition } from '../../forms/domain/form-definition';
-import type { Decision, Rule } from '../../reactor/domain/decisions';
+import type { Rule } from '../../reactor/domain/decisions';
+import type { SendEmail } from './decisions';
 import { EventName } from '../../shared/events';
+
+/** What double opt-in reads of a form definition (content/forms): its `subscribe` block. */
+export interface FormSubscription {
+  readonly subscribe?: { readonly topic: string; readonly doubleOptIn?: boolean };
+}
 
 /** The transactional template of the confirmation email; its `links.confirm` is the signed confirmation link. */
 export const CONFIRMATION_TEMPLATE = 'confirm-subscription';
@@ -16,7 +21,7 @@ export class UnknownFormTopic extends Error {
  * Checks every form's `subscribe.topic` against the topics of content/email.yaml, so a typo fails the build and
  * the cold start instead of subscribing people to a topic no email, preference page or unsubscribe knows.
  */
-export function checkFormTopics(forms: ReadonlyMap<string, Pick<FormDefinition, 'subscribe'>>, topics: readonly { readonly id: string }[]): void {
+export function checkFormTopics(forms: ReadonlyMap<string, FormSubscription>, topics: readonly { readonly id: string }[]): void {
   const known = topics.map((topic) => topic.id);
   for (const [formId, form] of forms) {
     const topic = form.subscribe?.topic;
@@ -32,11 +37,11 @@ export function checkFormTopics(forms: ReadonlyMap<string, Pick<FormDefinition, 
  * submission: the decision's idempotency key is the submission's event id. Refuses forms whose topic `topics` lacks.
  */
 export function doubleOptInRule(
-  forms: ReadonlyMap<string, Pick<FormDefinition, 'subscribe'>>,
+  forms: ReadonlyMap<string, FormSubscription>,
   topics: readonly { readonly id: string }[],
-): Rule {
+): Rule<object, SendEmail> {
   checkFormTopics(forms, topics);
-  return ({ event, contact }): Decision[] => {
+  return ({ event, contact }): SendEmail[] => {
     if (event.type !== EventName.FormSubmitted) return [];
     const subscribe = forms.get(event.data.formId)?.subscribe;
     if (!subscribe?.doubleOptIn) return [];

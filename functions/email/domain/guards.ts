@@ -1,5 +1,4 @@
-import type { Contact } from '../../contacts/domain/contact';
-import type { Membership } from '../../journeys/domain/membership';
+import type { Contact } from '../../shared/contact';
 import type { EmailSettings, TemplateMeta } from './settings';
 
 /** One marketing send in the contact's recent history (kept in its mail log, for the frequency cap). */
@@ -64,7 +63,7 @@ export function checkGuards(input: {
  * - `not_recorded`: no membership, or another execution's that ended: the reactor starts an execution before it
  *   commits the membership, so a first step can find the previous enrolment or none.
  */
-export function enrolmentOf(membership: Membership | undefined, executionName: string): 'running' | 'ended' | 'not_recorded' {
+export function enrolmentOf(membership: { readonly executionName: string; readonly status: string } | undefined, executionName: string): 'running' | 'ended' | 'not_recorded' {
   if (membership?.executionName === executionName) return membership.status === 'running' ? 'running' : 'ended';
   if (membership?.status === 'running') return 'ended';
   return 'not_recorded';

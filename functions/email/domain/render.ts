@@ -1,5 +1,5 @@
 import { Liquid, type Template } from 'liquidjs';
-import type { Contact } from '../../contacts/domain/contact';
+import type { Contact } from '../../shared/contact';
 import type { CompiledEmails, CompiledTemplate, TemplateMeta } from './settings';
 
 /** The variables a template sees. Every `contact.*` and `data.*` output carries a `default` (the build checks). */

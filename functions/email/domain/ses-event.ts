@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import type { Contact, Subscription } from '../../contacts/domain/contact';
+import type { Contact, Subscription } from '../../shared/contact';
 
 /**
  * SES events as the configuration set's EventBridge destination delivers them (detail-type "Email Bounced",

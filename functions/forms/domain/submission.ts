@@ -2,7 +2,7 @@ import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/
 import type { FieldError } from '../../shared/validation';
 import { UTM_KEYS, type FieldValue, type Utm } from '../../shared/values';
 import { countryCodeOf } from './countries';
-import { checkEmail, type EmailPolicy } from './email';
+import { checkEmail, type EmailPolicy } from '../../shared/email-address';
 import type { FormDefinition, FormField } from './form-definition';
 import {
   ANONYMOUS_ID_KEY,

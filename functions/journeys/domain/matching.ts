@@ -1,4 +1,4 @@
-import type { Contact } from '../../contacts/domain/contact';
+import type { Contact } from '../../shared/contact';
 import { EventName } from '../../shared/events';
 import type { TimelineEvent } from '../../shared/timeline';
 import { all, pathValue, type Condition, type Resolve, type StageRank } from './conditions';

@@ -1,12 +1,16 @@
-import type { Contact } from '../../contacts/domain/contact';
+import type { Contact } from '../../shared/contact';
 import { bucketOf } from '../../shared/hash';
 import { EventName } from '../../shared/events';
 import type { TimelineEvent } from '../../shared/timeline';
-import type { Decision, ReactorState, Rule } from '../../reactor/domain/decisions';
+import type { ReactorState as StateOf, Rule as RuleOf } from '../../reactor/domain/decisions';
+import type { JourneyDecision as Decision, JourneyState } from './decisions';
 import { all, parseCondition, type Condition, type StageRank } from './conditions';
 import type { Journey, Trigger } from './journey-file';
 import { contactSubject, eventMatches } from './matching';
 import { executionNameFor, type Membership } from './membership';
+
+type ReactorState = StateOf<JourneyState>;
+type Rule = RuleOf<JourneyState, Decision>;
 
 /**
  * The journeys' reactor rules, pure: on every new event,

@@ -1,9 +1,14 @@
-import type { DecisionOf, ReactorState, Rule } from '../../reactor/domain/decisions';
+import type { ReactorState as StateOf, Rule as RuleOf } from '../../reactor/domain/decisions';
+import type { CountMetric, ReportsDecision, ReportsState, SaveReportState } from './decisions';
+
 import { EventName } from '../../shared/events';
 import { bucketOf } from '../../shared/hash';
 import { metricValueSk } from '../../shared/keys';
 import type { TimelineEvent } from '../../shared/timeline';
 import { REMEMBERED_MESSAGES, type Attribution, type ReportState } from './report-state';
+
+type ReactorState = StateOf<ReportsState>;
+type Rule = RuleOf<ReportsState, ReportsDecision>;
 
 /**
  * The report counters. Each is one item per day (`METRIC#<metric>#<shard>` / `<yyyy-mm-dd>`) whose attributes are
@@ -123,7 +128,7 @@ export function reportRule(config: FunnelConfig): Rule {
     const before = state.reports;
     const next = before ? cloneState(before) : created(state, config, counts);
     apply(state.event, next, config, counts);
-    const decisions: (DecisionOf<'CountMetric'> | DecisionOf<'SaveReportState'>)[] = counts.decisions();
+    const decisions: (CountMetric | SaveReportState)[] = counts.decisions();
     if (!before || JSON.stringify(before) !== JSON.stringify(next)) {
       decisions.push({ type: 'SaveReportState', contactId: state.event.contactId, state: next });
     }
@@ -331,7 +336,7 @@ class Counts {
     if (MONTHLY_METRICS.has(metric)) this.add(monthlyMetric(metric), monthStart(day), name, amount, value);
   }
 
-  decisions(): DecisionOf<'CountMetric'>[] {
+  decisions(): CountMetric[] {
     return [...this.items.values()].flatMap(({ metric, day, shard, counts }) => {
       const nonZero = Object.fromEntries(Object.entries(counts).filter(([, amount]) => amount !== 0));
       return Object.keys(nonZero).length ? [{ type: 'CountMetric' as const, metric, day, shard, counts: nonZero }] : [];

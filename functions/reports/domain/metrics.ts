@@ -1,6 +1,7 @@
 import { EventName } from '../../shared/events';
 import { bucketOf } from '../../shared/hash';
-import type { DecisionOf, ReactorState } from '../../reactor/domain/decisions';
+import type { ReactorState } from '../../reactor/domain/decisions';
+import type { CountMetric } from './decisions';
 
 /**
  * Shards of a counter that every event of a type writes. One item per day would take every write of that type in
@@ -19,7 +20,7 @@ export const EVENT_METRICS: ReadonlySet<string> = new Set(Object.values(EventNam
  * Every event counts once towards its type's daily counter, under the UTC day it occurred, so reports read a
  * handful of items per day instead of scanning timelines.
  */
-export function countEvents({ event }: ReactorState): DecisionOf<'CountMetric'>[] {
+export function countEvents({ event }: ReactorState): CountMetric[] {
   return [
     {
       type: 'CountMetric',
@@ -39,7 +40,7 @@ export function tally(decisions: readonly { type: string }[]): Map<string, numbe
   const totals = new Map<string, number>();
   for (const decision of decisions) {
     if (decision.type !== 'CountMetric') continue;
-    const { metric, day, counts } = decision as DecisionOf<'CountMetric'>;
+    const { metric, day, counts } = decision as CountMetric;
     if (counts) continue;
     const key = `${metric} ${day}`;
     totals.set(key, (totals.get(key) ?? 0) + 1);

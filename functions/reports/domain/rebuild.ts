@@ -1,5 +1,6 @@
-import type { Contact } from '../../contacts/domain/contact';
-import type { Rule } from '../../reactor/domain/decisions';
+import type { Contact } from '../../shared/contact';
+import type { Decision, Rule } from '../../reactor/domain/decisions';
+import type { CountMetric, ReportsState, SaveReportState } from './decisions';
 import type { TimelineEvent } from '../../shared/timeline';
 import { REPORT_METRICS } from './counters';
 import { EVENT_METRICS } from './metrics';
@@ -45,7 +46,7 @@ export function addCount(items: CounterItems, metric: string, shard: number, day
  * cause's `occurredAt` and its id may sort before the cause's, while the reactor always saw the cause first, and
  * the report state (first touch, time in stage) depends on that order.
  */
-export function rebuildContact(contact: Contact, events: readonly TimelineEvent[], rules: readonly Rule[], into: CounterItems): ReportState | undefined {
+export function rebuildContact(contact: Contact, events: readonly TimelineEvent[], rules: readonly Rule<ReportsState, Decision>[], into: CounterItems): ReportState | undefined {
   let reports: ReportState | undefined;
   const ordered = [...events].sort(
     (a, b) =>
@@ -56,12 +57,17 @@ export function rebuildContact(contact: Contact, events: readonly TimelineEvent[
   for (const event of ordered) {
     const state = { event, contact, ...(reports ? { reports } : {}) };
     for (const decision of rules.flatMap((rule) => rule(state))) {
-      if (decision.type === 'SaveReportState') reports = decision.state;
-      if (decision.type !== 'CountMetric') continue;
+      if (is<SaveReportState>(decision, 'SaveReportState')) reports = decision.state;
+      if (!is<CountMetric>(decision, 'CountMetric')) continue;
       for (const [name, amount] of Object.entries(decision.counts ?? { count: 1 })) {
         addCount(into, decision.metric, decision.shard, decision.day, name, amount);
       }
     }
   }
   return reports;
+}
+
+/** Narrows a decision of the composed list (other capabilities' included) to one of the reports' own. */
+function is<D extends Decision>(decision: Decision, type: D['type']): decision is D {
+  return decision.type === type;
 }

@@ -1,5 +1,5 @@
 import generated from '../content.generated.json' with { type: 'json' };
-import { stageAtLeast, stageRank, Lifecycle } from './lifecycle';
+import { stageAtLeast, stageRank, Lifecycle } from '../../shared/lifecycle';
 import { ScoringRules } from './scoring-rules';
 
 /**

@@ -1,9 +1,10 @@
-import type { Contact } from '../../contacts/domain/contact';
-import type { Decision, ReactorState } from '../../reactor/domain/decisions';
+import type { Contact } from '../../shared/contact';
+import type { ReactorState } from '../../reactor/domain/decisions';
+import type { ScoringDecision as Decision } from './decisions';
 import { EventName } from '../../shared/events';
 import type { TimelineEvent } from '../../shared/timeline';
 import { derivedEventId } from './derived-id';
-import { RECYCLED, type Lifecycle } from './lifecycle';
+import { RECYCLED, type Lifecycle } from '../../shared/lifecycle';
 import { sameScore, scoreEvent, withoutBehaviour } from './score';
 import type { ScoringRules } from './scoring-rules';
 import { nextStage, type Transition } from './stages';

@@ -1,7 +1,7 @@
-import type { Contact, LeadScore } from '../../contacts/domain/contact';
+import type { Contact, LeadScore } from '../../shared/contact';
 import { EventName } from '../../shared/events';
 import type { TimelineEvent } from '../../shared/timeline';
-import type { Lifecycle } from './lifecycle';
+import type { Lifecycle } from '../../shared/lifecycle';
 import { applyEvent } from './lifecycle-rule';
 import { initialScore } from './score';
 import type { ScoringRules } from './scoring-rules';

@@ -1,6 +1,6 @@
-import type { Contact, LeadScore } from '../../contacts/domain/contact';
+import type { Contact, LeadScore } from '../../shared/contact';
 import type { TimelineEvent } from '../../shared/timeline';
-import { matches } from './matcher';
+import { matches } from '../../shared/event-matcher';
 import type { BehaviourRule, FitCondition, ScoringRules } from './scoring-rules';
 
 const DAY_MS = 86_400_000;

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { EventMatcher } from './matcher';
+import { EventMatcher } from '../../shared/event-matcher';
 
 /**
  * The scoring file (`content/scoring.yaml`): fit rules on profile attributes, behaviour rules on timeline events

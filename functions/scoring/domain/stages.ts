@@ -1,8 +1,8 @@
-import type { LeadScore } from '../../contacts/domain/contact';
+import type { LeadScore } from '../../shared/contact';
 import { EventName } from '../../shared/events';
 import type { TimelineEvent } from '../../shared/timeline';
-import { DISQUALIFIED, MQL, RECYCLED, stageRank, type Lifecycle } from './lifecycle';
-import { matches } from './matcher';
+import { DISQUALIFIED, MQL, RECYCLED, stageRank, type Lifecycle } from '../../shared/lifecycle';
+import { matches } from '../../shared/event-matcher';
 
 export interface Transition {
   readonly from: string;

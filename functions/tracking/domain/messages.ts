@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { checkEmail, type EmailPolicy } from '../../forms/domain/email';
+import { checkEmail, type EmailPolicy } from '../../shared/email-address';
 import { EventName } from '../../shared/events';
 import type { IdentifiedData, PageViewedData, TrackedData, TrackingContext } from '../../shared/timeline';
 import { describeFieldErrors, fieldErrors } from '../../shared/validation';
@@ -76,7 +76,7 @@ export type Parsed = { readonly type: 'Ok'; readonly inbound: Inbound } | { read
 /**
  * Parses one message of a known type. `receivedAt` is our clock; `batchSentAt` the batch's own `sentAt`.
  * Clock skew: `timestamp + (receivedAt - sentAt)`, as Segment does, never later than `receivedAt`.
- * An identify's email passes the forms' email rules (functions/forms/domain/email.ts): normalisation, syntax,
+ * An identify's email passes the forms' email rules (functions/shared/email-address.ts): normalisation, syntax,
  * 64-octet local part, disposable domains (`policy`; the handler passes the maintained list), role flag.
  */
 export function parseMessage(

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { EventMatcher } from './matcher';
+import { EventMatcher } from './event-matcher';
 
 /**
  * The funnel (`content/lifecycle.yaml`): stages in order, side stages, the MQL threshold, event transitions, what

@@ -1,6 +1,6 @@
 import * as z from 'zod';
-import { FieldValueSchema, UtmSchema, type FormSubmittedData } from '../../shared/timeline';
-import type { FieldValue } from '../../shared/values';
+import { FieldValueSchema, UtmSchema, type FormSubmittedData } from './timeline';
+import type { FieldValue } from './values';
 
 /** Where a contact came from: the campaign parameters and page of one touch. */
 export const Touch = z.object({
@@ -94,7 +94,7 @@ export type Contact = z.infer<typeof Contact>;
  */
 export function normalizeEmail(email: string): string {
   const key = email.trim().normalize('NFC').toLowerCase();
-  // IDN domains are keyed in punycode, as forms store them (functions/forms/domain/email.ts).
+  // IDN domains are keyed in punycode, as forms store them (functions/shared/email-address.ts).
   const at = key.lastIndexOf('@');
   if (at < 0 || /^[ -~]*$/.test(key.slice(at))) return key;
   try {

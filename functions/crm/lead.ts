@@ -1,8 +1,8 @@
-import type { Contact } from '../../contacts/domain/contact';
-import type { FieldValue } from '../../shared/values';
-import { stageLabel, type Lifecycle } from '../../scoring/domain/lifecycle';
-import { explain, explanationText, initialScore, type Explanation } from '../../scoring/domain/score';
-import type { ScoringRules } from '../../scoring/domain/scoring-rules';
+import type { Contact } from '../shared/contact';
+import type { FieldValue } from '../shared/values';
+import { stageLabel, type Lifecycle } from '../shared/lifecycle';
+import { explain, explanationText, initialScore, type Explanation } from '../scoring/domain/score';
+import type { ScoringRules } from '../scoring/domain/scoring-rules';
 
 /** What every CRM adapter gets to create or update one record: the contact, its stage, score and why. */
 export interface Lead {

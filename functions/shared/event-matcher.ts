@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import type { TimelineEvent } from '../../shared/timeline';
+import type { TimelineEvent } from './timeline';
 
 /** A test on one field of an event's data: equal to a value, or (for strings) containing or starting with text. */
 const FieldTest = z.union([
