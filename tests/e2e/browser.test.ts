@@ -1,29 +1,16 @@
-import { existsSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import sparticuz from '@sparticuz/chromium';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../support/browser';
 import { startLocal, stopLocal, type Running } from '../support/local-app';
 
 const ADMIN_TOKEN = 'browser-admin-token-0123456789';
 let app: Running;
 let browser: Browser;
 
-/** Keeps Chromium off the network: no update checks, no first-run fetches. */
-const QUIET = ['--disable-background-networking', '--disable-component-update', '--no-first-run'];
 
-/**
- * The Chromium that ships inside the @sparticuz/chromium npm package (unpacked into the temp directory on first
- * use; nothing is downloaded), unless NURTURE_CHROMIUM or /usr/bin/chromium names a local one.
- */
-async function launchChromium(): Promise<Browser> {
-  const local = process.env.NURTURE_CHROMIUM || (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined);
-  if (local) {
-    return chromium.launch({ executablePath: local, args: ['--headless', '--no-sandbox', '--disable-gpu', ...QUIET] });
-  }
-  return chromium.launch({ executablePath: await sparticuz.executablePath(), args: [...sparticuz.args, ...QUIET], headless: true });
-}
 
 beforeAll(async () => {
   app = await startLocal({ dataDir: mkdtempSync(join(tmpdir(), 'nurture-browser-')), adminToken: ADMIN_TOKEN });

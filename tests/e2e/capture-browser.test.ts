@@ -1,9 +1,9 @@
-import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import sparticuz from '@sparticuz/chromium';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../support/browser';
 import { startLocal, stopLocal, type Running } from '../support/local-app';
 
 const ADMIN_TOKEN = 'capture-admin-token-0123456789';
@@ -14,16 +14,7 @@ const HUMAN_PAUSE_MS = 3_300;
 let app: Running;
 let browser: Browser;
 
-const QUIET = ['--disable-background-networking', '--disable-component-update', '--no-first-run'];
 
-/** As tests/e2e/browser.test.ts: the Chromium inside @sparticuz/chromium unless a local one is named. */
-async function launchChromium(): Promise<Browser> {
-  const local = process.env.NURTURE_CHROMIUM || (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined);
-  if (local) {
-    return chromium.launch({ executablePath: local, args: ['--headless', '--no-sandbox', '--disable-gpu', ...QUIET] });
-  }
-  return chromium.launch({ executablePath: await sparticuz.executablePath(), args: [...sparticuz.args, ...QUIET], headless: true });
-}
 
 beforeAll(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });

@@ -1,7 +1,7 @@
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Contact } from '../../functions/shared/contact';
 import { ReactorEmails } from '../../functions/email/confirmations';
 import { doubleOptInRule, UnknownFormTopic } from '../../functions/email/domain/double-opt-in';
@@ -15,8 +15,8 @@ import { FormDefinition } from '../../functions/forms/domain/form-definition';
 import type { TimelineEvent } from '../../functions/shared/timeline';
 import { compileEmails, contentDir } from '../../lib/email/compile-templates';
 import { httpEvent, lambdaContext, memoryLogger } from '../support/http';
-import { createTestTable, type TestTable } from '../support/table';
-import { PUBLIC_URL, createContact, createEnrolledContact, eventsOf, fixedClock, sendDeps, signingKey, startLocalSes, type LocalSes } from './support';
+import type { TestTable } from '../support/table';
+import { PUBLIC_URL, createContact, createEnrolledContact, eventsOf, fixedClock, sendDeps, signingKey, type LocalSes, useTableAndSes } from './support';
 
 const forms = new Map([
   ['newsletter-signup', { subscribe: { topic: 'newsletter', doubleOptIn: true } }],
@@ -95,15 +95,9 @@ describe('the double opt-in rule', () => {
 describe('double opt-in through the email capability', () => {
   let table: TestTable;
   let ses: LocalSes;
-  beforeAll(async () => {
-    table = await createTestTable();
-    ses = await startLocalSes();
-  });
-  afterAll(async () => {
-    await ses.stop();
-  });
-  beforeEach(async () => {
-    await ses.clear();
+  useTableAndSes((t, s) => {
+    table = t;
+    ses = s;
   });
 
   const signer = new TokenSigner([signingKey]);

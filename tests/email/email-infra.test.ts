@@ -1,12 +1,12 @@
-import { App, Aspects, Stack, type CfnElement } from 'aws-cdk-lib';
+import { Stack, type CfnElement } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
-import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Contacts } from '../../lib/contacts/contacts.construct';
 import { Data } from '../../lib/data/data.construct';
 import { Email } from '../../lib/email/email.construct';
 import type { NurtureFunction } from '../../lib/shared/nurture-function';
+import { nagCheckedApp, SKIP_BUNDLING } from '../support/cdk';
 
 const SYNTH_TIMEOUT_MS = 120_000;
 
@@ -19,13 +19,13 @@ describe('Email construct', { timeout: SYNTH_TIMEOUT_MS }, () => {
   let template: Template;
 
   beforeAll(() => {
-    const app = new App();
+    // Bundling is skipped: the assertions read IAM, environment and triggers; tests/infra bundles every handler.
+    const app = nagCheckedApp(SKIP_BUNDLING);
     stack = new Stack(app, 'EmailTest', { env: { account: '123456789012', region: 'eu-west-1' } });
     data = new Data(stack, 'Data');
     contacts = new Contacts(stack, 'Contacts', { table: data.table });
     email = new Email(stack, 'Email', { table: data.table, adminToken: contacts.adminToken });
     email.usePublicUrl('https://api.example.test/');
-    Aspects.of(app).add(new AwsSolutionsChecks());
     template = Template.fromStack(stack);
   }, SYNTH_TIMEOUT_MS);
 

@@ -1,24 +1,17 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DynamoContacts } from '../../functions/contacts/dynamo-contacts';
 import type { Mailer } from '../../functions/email/ports';
 import { makeSendEmailApi } from '../../functions/email/send-email-api';
 import { staticToken } from '../../functions/shared/admin-auth';
 import { bodyOf, httpEvent, lambdaContext } from '../support/http';
-import { createTestTable, type TestTable } from '../support/table';
-import { createContact, sendDeps, startLocalSes, type LocalSes } from './support';
+import type { TestTable } from '../support/table';
+import { createContact, sendDeps, type LocalSes, useTableAndSes } from './support';
 
 let table: TestTable;
 let ses: LocalSes;
-
-beforeAll(async () => {
-  table = await createTestTable();
-  ses = await startLocalSes();
-});
-afterAll(async () => {
-  await ses.stop();
-});
-beforeEach(async () => {
-  await ses.clear();
+useTableAndSes((t, s) => {
+  table = t;
+  ses = s;
 });
 
 const token = 'test-admin-token-0123456789';

@@ -12,21 +12,14 @@ import { RETRYABLE_TASK_ERRORS } from '../../functions/shared/tasks';
 import { localCredentials, localRegion } from '../../local/dynamodb-local';
 import { startSesEventsProxy, type SesEventBridgeEvent, type SesEventsProxy } from '../../local/ses-events';
 import { memoryLogger } from '../support/http';
-import { createTestTable, type TestTable } from '../support/table';
-import { PUBLIC_URL, createContact, createEnrolledContact, enrol, eventsOf, fixedClock, insideWindow, sendDeps, startLocalSes, type LocalSes } from './support';
+import type { TestTable } from '../support/table';
+import { PUBLIC_URL, createContact, createEnrolledContact, enrol, eventsOf, fixedClock, insideWindow, sendDeps, type LocalSes, useTableAndSes } from './support';
 
 let table: TestTable;
 let ses: LocalSes;
-
-beforeAll(async () => {
-  table = await createTestTable();
-  ses = await startLocalSes();
-});
-afterAll(async () => {
-  await ses.stop();
-});
-beforeEach(async () => {
-  await ses.clear();
+useTableAndSes((t, s) => {
+  table = t;
+  ses = s;
 });
 
 const step = (contactId: string, overrides: Record<string, unknown> = {}) => ({

@@ -1,21 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRuntime, type Runtime } from '../../local/runtime';
-import { eventually, journeyDriver } from '../journeys/support';
+import { describe, expect, it } from 'vitest';
+import { eventually, useLocalRuntime, type JourneyDriver } from '../journeys/support';
 
 /**
  * The send window end to end: a marketing step outside the contact's local hours answers `deferred`, the journey
  * waits on the local Step Functions endpoint until the window opens (a day passes in a second), then the same step
  * runs again and sends.
  */
-let runtime: Runtime;
-let drive: ReturnType<typeof journeyDriver>;
+let drive: JourneyDriver;
 
-beforeAll(async () => {
-  runtime = await startRuntime({ port: 0, dynamoDbPort: 0, sesPort: 0, dataDir: null, tableName: 'email-send-window', timeScale: 86_400 });
-  drive = journeyDriver(runtime);
-}, 120_000);
-afterAll(async () => {
-  await runtime?.stop();
+useLocalRuntime({ tableName: 'email-send-window', timeScale: 86_400 }, (_, d) => {
+  drive = d;
 });
 
 /** A UTC offset zone where it is now about 02:00: six hours before the 08:00–20:00 window opens. */

@@ -1,24 +1,17 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DynamoEmailStore } from '../../functions/email/dynamo-email-store';
 import { makeSendEmailTask } from '../../functions/email/send-email-task';
 import { SesEventDetail, settleDoubt } from '../../functions/email/domain/ses-event';
 import { handleSesEvent } from '../../functions/email/ses-events';
 import { memoryLogger } from '../support/http';
-import { createTestTable, type TestTable } from '../support/table';
-import { createEnrolledContact, eventsOf, sendDeps, startLocalSes, type LocalSes } from './support';
+import type { TestTable } from '../support/table';
+import { createEnrolledContact, eventsOf, sendDeps, type LocalSes, useTableAndSes } from './support';
 
 let table: TestTable;
 let ses: LocalSes;
-
-beforeAll(async () => {
-  table = await createTestTable();
-  ses = await startLocalSes();
-});
-afterAll(async () => {
-  await ses.stop();
-});
-beforeEach(async () => {
-  await ses.clear();
+useTableAndSes((t, s) => {
+  table = t;
+  ses = s;
 });
 
 const store = () => new DynamoEmailStore(table.documentClient, table.tableName);

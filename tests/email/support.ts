@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import sesModule from 'aws-ses-v2-local';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { DynamoContacts } from '../../functions/contacts/dynamo-contacts';
 import { DynamoEmailStore } from '../../functions/email/dynamo-email-store';
 import { SesMailer } from '../../functions/email/ses-mailer';
@@ -15,7 +16,7 @@ import { keys } from '../../functions/shared/keys';
 import type { FormSubmittedData } from '../../functions/shared/timeline';
 import { localCredentials, localRegion } from '../../local/dynamodb-local';
 import { memoryLogger } from '../support/http';
-import type { TestTable } from '../support/table';
+import { createTestTable, type TestTable } from '../support/table';
 
 const startSes = (sesModule as unknown as { default?: typeof sesModule }).default ?? sesModule;
 
@@ -54,6 +55,26 @@ export async function startLocalSes(): Promise<LocalSes> {
       await new Promise<void>((done) => server.close(() => done()));
     },
   };
+}
+
+/**
+ * The email tests' setup, for the calling file or describe block: a fresh table and a real aws-ses-v2-local,
+ * started before its tests and stopped after them, with the inbox emptied before each test. `ready` receives both
+ * once they run.
+ */
+export function useTableAndSes(ready: (table: TestTable, ses: LocalSes) => void): void {
+  let ses: LocalSes | undefined;
+  beforeAll(async () => {
+    const table = await createTestTable();
+    ses = await startLocalSes();
+    ready(table, ses);
+  });
+  afterAll(async () => {
+    await ses?.stop();
+  });
+  beforeEach(async () => {
+    await ses!.clear();
+  });
 }
 
 export const PUBLIC_URL = 'https://nurture.example.test';

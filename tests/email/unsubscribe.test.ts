@@ -1,25 +1,18 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DynamoEmailStore } from '../../functions/email/dynamo-email-store';
 import { emailSettings } from '../../functions/email/email-settings';
 import { makePreferences } from '../../functions/email/preferences';
 import { makeSendEmailTask } from '../../functions/email/send-email-task';
 import { TokenSigner } from '../../functions/email/tokens';
 import { httpEvent, lambdaContext, memoryLogger } from '../support/http';
-import { createTestTable, type TestTable } from '../support/table';
-import { PUBLIC_URL, createEnrolledContact, eventsOf, fixedClock, sendDeps, signingKey, startLocalSes, type LocalSes } from './support';
+import type { TestTable } from '../support/table';
+import { PUBLIC_URL, createEnrolledContact, eventsOf, fixedClock, sendDeps, signingKey, type LocalSes, useTableAndSes } from './support';
 
 let table: TestTable;
 let ses: LocalSes;
-
-beforeAll(async () => {
-  table = await createTestTable();
-  ses = await startLocalSes();
-});
-afterAll(async () => {
-  await ses.stop();
-});
-beforeEach(async () => {
-  await ses.clear();
+useTableAndSes((t, s) => {
+  table = t;
+  ses = s;
 });
 
 const signer = new TokenSigner([signingKey]);

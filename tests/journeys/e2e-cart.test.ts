@@ -1,21 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRuntime, type Runtime } from '../../local/runtime';
-import { eventually, journeyDriver, simulated, simulatedSteps, uniqueEmail } from './support';
+import { describe, expect, it } from 'vitest';
+import { eventually, simulated, simulatedSteps, uniqueEmail, useLocalRuntime, type JourneyDriver } from './support';
 
 /**
  * Cart recovery through the real local runtime, with an hour passing in a real second: the full no-order run takes
  * some 25 real seconds, and an order between the reminders has the 24 seconds of the day between them to reach the
  * execution. An order within the first hour (one real second here) is in e2e-events.test.ts, on a slower clock.
  */
-let runtime: Runtime;
-let drive: ReturnType<typeof journeyDriver>;
+let drive: JourneyDriver;
 
-beforeAll(async () => {
-  runtime = await startRuntime({ port: 0, dynamoDbPort: 0, sesPort: 0, dataDir: null, tableName: 'journeys-cart', timeScale: 3_600 });
-  drive = journeyDriver(runtime);
-}, 120_000);
-afterAll(async () => {
-  await runtime?.stop();
+useLocalRuntime({ tableName: 'journeys-cart', timeScale: 3_600 }, (_, d) => {
+  drive = d;
 });
 
 const shopper = () => uniqueEmail('shopper');

@@ -1,6 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRuntime, type Runtime } from '../../local/runtime';
-import { eventually, journeyDriver, simulatedSteps, trackedLinks, uniqueEmail } from './support';
+import { describe, expect, it } from 'vitest';
+import { eventually, simulatedSteps, trackedLinks, uniqueEmail, useLocalRuntime, type JourneyDriver } from './support';
 
 /**
  * The shipped journeys through the real local runtime, where something the contact does must reach a running
@@ -10,15 +9,10 @@ import { eventually, journeyDriver, simulatedSteps, trackedLinks, uniqueEmail } 
  * seconds; so an hour of journey time passes in 30 real seconds here, leaving that path a wide margin (the full
  * runs, whose timers must pass quickly, are in e2e.test.ts and e2e-cart.test.ts).
  */
-let runtime: Runtime;
-let drive: ReturnType<typeof journeyDriver>;
+let drive: JourneyDriver;
 
-beforeAll(async () => {
-  runtime = await startRuntime({ port: 0, dynamoDbPort: 0, sesPort: 0, dataDir: null, tableName: 'journeys-events', timeScale: 120 });
-  drive = journeyDriver(runtime);
-}, 120_000);
-afterAll(async () => {
-  await runtime?.stop();
+useLocalRuntime({ tableName: 'journeys-events', timeScale: 120 }, (_, d) => {
+  drive = d;
 });
 
 const person = uniqueEmail;

@@ -1,8 +1,8 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { keys } from '../../functions/shared/keys';
-import { startRuntime, type Runtime } from '../../local/runtime';
-import { eventually, journeyDriver, simulatedSteps, uniqueEmail } from './support';
+import type { Runtime } from '../../local/runtime';
+import { eventually, simulatedSteps, uniqueEmail, useLocalRuntime, type JourneyDriver } from './support';
 
 /**
  * The shipped journeys through the real local runtime: form posts and tracking calls in through the gateway, the
@@ -12,14 +12,11 @@ import { eventually, journeyDriver, simulatedSteps, uniqueEmail } from './suppor
  * two here: those runs are in e2e-events.test.ts, on a slower clock.
  */
 let runtime: Runtime;
-let drive: ReturnType<typeof journeyDriver>;
+let drive: JourneyDriver;
 
-beforeAll(async () => {
-  runtime = await startRuntime({ port: 0, dynamoDbPort: 0, sesPort: 0, dataDir: null, tableName: 'journeys-e2e', timeScale: 172_800 });
-  drive = journeyDriver(runtime);
-}, 120_000);
-afterAll(async () => {
-  await runtime?.stop();
+useLocalRuntime({ tableName: 'journeys-e2e', timeScale: 172_800 }, (r, d) => {
+  runtime = r;
+  drive = d;
 });
 
 const person = uniqueEmail;

@@ -1,12 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { journeys } from '../../functions/journeys/journeys';
 import { stageRankOf } from '../../functions/scoring/domain/content';
 import { simulate } from '../../lib/journeys/simulator';
 import { localCredentials, localRegion } from '../../local/dynamodb-local';
-import type { Runtime } from '../../local/runtime';
+import { startRuntime, type Runtime } from '../../local/runtime';
 
 /** Drives the real local runtime the way landing pages, sites and mail clients do, and reads what happened. */
 export function journeyDriver(runtime: Runtime) {
@@ -113,6 +113,28 @@ export function journeyDriver(runtime: Runtime) {
   };
   return driver;
 }
+
+/**
+ * The end-to-end tests' setup, for the calling file: the real local runtime in this process (in-memory DynamoDB
+ * Local, free ports, its own table, journey time passing `timeScale` times faster), started before the file's tests
+ * and stopped after them. `ready` receives the runtime and a driver for it once it runs.
+ */
+export function useLocalRuntime(
+  options: { readonly tableName: string; readonly timeScale: number },
+  ready: (runtime: Runtime, drive: JourneyDriver) => void,
+): void {
+  let runtime: Runtime | undefined;
+  beforeAll(async () => {
+    runtime = await startRuntime({ port: 0, dynamoDbPort: 0, sesPort: 0, dataDir: null, ...options });
+    ready(runtime, journeyDriver(runtime));
+  }, 120_000);
+  afterAll(async () => {
+    await runtime?.stop();
+  });
+}
+
+/** What `journeyDriver` returns. */
+export type JourneyDriver = ReturnType<typeof journeyDriver>;
 
 let emails = 0;
 /** An address no other test of the run uses (runtimes outlive a test; addresses must not collide). */

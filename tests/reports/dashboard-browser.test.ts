@@ -1,10 +1,10 @@
-import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import sparticuz from '@sparticuz/chromium';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seed } from '../../scripts/seed';
+import { launchChromium } from '../support/browser';
 import { startLocal, stopLocal, type Running } from '../support/local-app';
 
 const ADMIN_TOKEN = 'dashboard-admin-token-0123456789';
@@ -16,14 +16,7 @@ const DAYS = 14;
 let app: Running;
 let browser: Browser;
 
-const QUIET = ['--disable-background-networking', '--disable-component-update', '--no-first-run'];
 
-/** The Chromium inside the @sparticuz/chromium package (nothing downloaded), or a local one (tests/e2e/browser.test.ts). */
-async function launchChromium(): Promise<Browser> {
-  const local = process.env.NURTURE_CHROMIUM || (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined);
-  if (local) return chromium.launch({ executablePath: local, args: ['--headless', '--no-sandbox', '--disable-gpu', ...QUIET] });
-  return chromium.launch({ executablePath: await sparticuz.executablePath(), args: [...sparticuz.args, ...QUIET], headless: true });
-}
 
 const day = (daysAgo: number, now: number) => new Date(now - daysAgo * 86_400_000).toISOString().slice(0, 10);
 /** The seeded days, read as the seed starts (it counts its days back from the day it starts on, even past midnight). */

@@ -1,0 +1,60 @@
+import { App, Aspects, type CfnElement, type Stack } from 'aws-cdk-lib';
+import { Annotations, Match, type Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { IConstruct } from 'constructs';
+import type { NurtureFunction } from '../../lib/shared/nurture-function';
+
+/** Synthesizing bundles handlers with esbuild: generous, but bounded. */
+export const SYNTH_TIMEOUT_MS = 120_000;
+
+/**
+ * Context that makes a synth skip asset bundling (the CDK's own switch, as `cdk synth --exclusively` uses it). For
+ * tests of one construct's template (IAM, environment, triggers): every handler's real bundle is built once, by
+ * the whole stack's synth in tests/infra/stack.test.ts.
+ */
+export const SKIP_BUNDLING = { 'aws:cdk:bundling-stacks': [] as string[] } as const;
+
+/**
+ * An app whose synth is checked by cdk-nag's AwsSolutions pack, as `bin/nurture.ts` checks every deploy. The
+ * checks only add annotations, so one synth serves both the template assertions and the nag findings.
+ */
+export function nagCheckedApp(context: Record<string, unknown> = {}): App {
+  const app = new App({ context });
+  Aspects.of(app).add(new AwsSolutionsChecks());
+  return app;
+}
+
+/** How a template refers to a stack's constructs: logical id, `{ Ref }` and `{ Fn::GetAtt }`. */
+export function referencesIn(stack: () => Stack) {
+  const logicalId = (construct: IConstruct) => stack().getLogicalId(construct.node.defaultChild as CfnElement);
+  return {
+    logicalId,
+    ref: (construct: IConstruct) => ({ Ref: logicalId(construct) }),
+    arn: (construct: IConstruct, attribute = 'Arn') => ({ 'Fn::GetAtt': [logicalId(construct), attribute] }),
+  };
+}
+
+/** What every function's role starts with: writing to its own log group and sending traces. */
+export function baselineStatements(fn: NurtureFunction, arn: ReturnType<typeof referencesIn>['arn']) {
+  return [
+    { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: arn(fn.logGroup) },
+    { Effect: 'Allow', Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], Resource: '*' },
+  ];
+}
+
+/** Every statement of the IAM policies attached to one function's role. */
+export function statementsOf(template: Template, fn: NurtureFunction, logicalId: (construct: IConstruct) => string) {
+  const policies = template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: logicalId(fn.role) }] } });
+  return Object.values(policies).flatMap((policy) => policy.Properties.PolicyDocument.Statement as unknown[]);
+}
+
+/** cdk-nag's AwsSolutions errors and warnings on a stack, as `id: finding` lines. */
+export function nagFindings(stack: Stack): { errors: string[]; warnings: string[] } {
+  const annotations = Annotations.fromStack(stack);
+  const lines = (findings: ReturnType<typeof annotations.findError>) =>
+    findings.map((finding) => `${finding.id}: ${String(finding.entry.data)}`);
+  return {
+    errors: lines(annotations.findError('*', Match.stringLikeRegexp('AwsSolutions-.*'))),
+    warnings: lines(annotations.findWarning('*', Match.stringLikeRegexp('AwsSolutions-.*'))),
+  };
+}
