@@ -140,6 +140,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
 
     // Journey files are validated and regenerated before any handler loads them: an edited journey runs after a restart.
     const journeys = buildJourneys();
+    const timeScale = options.timeScale ?? timeScaleFromEnv();
     const sfnPort = options.stepFunctionsPort ? options.stepFunctionsPort : await freePort();
 
     Object.assign(process.env, {
@@ -156,6 +157,8 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       PUBLIC_BASE_URL: `http://127.0.0.1:${gatewayPort}`,
       EMAIL_SIGNING_KEYS: process.env.NURTURE_EMAIL_SIGNING_KEYS || 'local-email-signing-key-not-for-production',
       TABLE_NAME: tableName,
+      // Journey waits pass this many times faster; handlers that judge journey-time spans (the scanner window) scale them.
+      JOURNEY_TIME_SCALE: String(timeScale),
       ADMIN_TOKEN: adminToken,
       JOURNEY_STATE_MACHINE_ARN_PREFIX: localJourneyArnPrefix,
       // CRM (functions/crm): the hand-off queue, loopback allowed for the local receiver, local webhook secrets.
@@ -196,7 +199,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       port: sfnPort,
       region: localRegion,
       account: localAccount,
-      timeScale: options.timeScale ?? timeScaleFromEnv(),
+      timeScale,
       now: () => clock.now().getTime(),
       stateMachines: new Map(
         [...journeys.values()].map((journey) => [
