@@ -144,6 +144,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
 
     // Journey files are validated and regenerated before any handler loads them: an edited journey runs after a restart.
     const journeys = buildJourneys();
+    const timeScale = options.timeScale ?? settings.TIME_SCALE;
     const sfnPort = options.stepFunctionsPort ? options.stepFunctionsPort : await freePort();
 
     // The process's own: where the real SDK clients of every handler find the local services, with dummy credentials.
@@ -180,7 +181,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
         ...(crm ? { CRM_PROVIDER: 'hubspot', HUBSPOT_ACCESS_TOKEN: 'local-hubspot-token', HUBSPOT_BASE_URL: crm.url } : {}),
       },
       // Outbound calls may reach loopback (the local CRM receiver, local webhook receivers).
-      { NURTURE_LOCAL: '1', LOG_LEVEL: settings.LOG_LEVEL },
+      { NURTURE_LOCAL: '1', LOG_LEVEL: settings.LOG_LEVEL, JOURNEY_TIME_SCALE: String(timeScale) },
     );
     useEnvironments((key) => environments[key]);
     delete process.env.AWS_PROFILE;
@@ -210,7 +211,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       port: sfnPort,
       region: localRegion,
       account: localAccount,
-      timeScale: options.timeScale ?? settings.TIME_SCALE,
+      timeScale,
       now: () => clock.now().getTime(),
       stateMachines: new Map(
         [...journeys.values()].map((journey) => [

@@ -60,6 +60,13 @@ export class DynamoCrmStore implements CrmStore {
     return Item ? parseContact(Item) : undefined;
   }
 
+  async eventSettled(contactId: string, eventId: string): Promise<boolean> {
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.event(contactId, eventId), ConsistentRead: true, ProjectionExpression: 'processedAt, PK' }),
+    );
+    return !Item || Item.processedAt !== undefined;
+  }
+
   async priorHandOff(idempotencyKey: string): Promise<RecordedHandOff | undefined> {
     const { Item } = await this.db.send(
       new GetCommand({ TableName: this.tableName, Key: crmKeys.handOff(idempotencyKey), ConsistentRead: true }),

@@ -54,6 +54,7 @@ export const makeHandOffTask =
       idempotencyKey: `journey/${task.executionName}/${task.stepId}`,
       ...(task.reason ? { reason: task.reason } : {}),
       source: `journey:${task.journeyId}/${task.stepId}`,
+      ...(task.triggerEventId ? { afterEventId: task.triggerEventId } : {}),
     };
     const crm = await deps.crm();
     if (!crm) return recordNoCrm(deps.store, request, deps.clock.now());

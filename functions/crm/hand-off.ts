@@ -19,6 +19,11 @@ export const HandOffRequest = z.object({
   reason: z.string().max(500).optional(),
   /** `reactor`, or `journey:<journeyId>/<stepId>`. */
   source: z.string().min(1).max(200),
+  /**
+   * The event that caused this hand-off (a journey's trigger): the lead is read once the reactor has applied it,
+   * so the CRM gets the score and stage after that event, not before it.
+   */
+  afterEventId: z.string().min(1).optional(),
 });
 export type HandOffRequest = z.infer<typeof HandOffRequest>;
 
@@ -65,7 +70,15 @@ export interface HandOffDeps {
   readonly retry?: RetryPolicy;
   /** @default no wait: a held lease throws {@link CrmHandOffInProgress} at once */
   readonly leaseWait?: LeaseWait;
+  /** Waiting for `afterEventId` to be applied. @default {@link SETTLE_WAIT} */
+  readonly settleWait?: LeaseWait;
 }
+
+/**
+ * How long a hand-off waits for the reactor to apply the event that caused it (normally well under a second). Past
+ * that it hands off the contact as it is: a late score is then corrected by the reactor's own hand-off on MQL.
+ */
+export const SETTLE_WAIT: LeaseWait = { polls: 40, pollMs: 250 };
 
 /**
  * Hands one contact to the CRM: upsert its one record (creating it the first time, updating it after), leave the
@@ -87,6 +100,7 @@ export async function handOff(request: HandOffRequest, deps: HandOffDeps): Promi
   const prior = await deps.store.priorHandOff(request.idempotencyKey);
   if (prior) return { outcome: 'handed_off', crmId: prior.crmId, provider: prior.provider };
 
+  if (request.afterEventId) await waitForEvent(request.contactId, request.afterEventId, deps);
   const owner = await takeLease(request, deps);
   let released = false;
   try {
@@ -101,6 +115,16 @@ export async function handOff(request: HandOffRequest, deps: HandOffDeps): Promi
       );
     }
   }
+}
+
+/** Waits (bounded) until the reactor has applied the event, so the lead read next carries its score and stage. */
+async function waitForEvent(contactId: string, eventId: string, deps: HandOffDeps): Promise<void> {
+  const wait = deps.settleWait ?? SETTLE_WAIT;
+  for (let poll = 0; poll <= wait.polls; poll++) {
+    if (await deps.store.eventSettled(contactId, eventId)) return;
+    if (poll < wait.polls) await (wait.sleep ?? sleep)(wait.pollMs ?? 250);
+  }
+  deps.logger.warn('handing off before the event that caused it was applied', { contactId, eventId });
 }
 
 /** Takes the contact's hand-off lease, waiting `leaseWait` for a holder to finish; the owner token it took it as. */

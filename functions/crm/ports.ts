@@ -42,6 +42,11 @@ export interface HandOffLease {
 /** The CRM capability's reads and writes on the table. */
 export interface CrmStore {
   contact(contactId: string): Promise<Contact | undefined>;
+  /**
+   * Whether the contact's profile reflects this timeline event: the reactor has processed it (its score and stage
+   * are written), or no such event is stored (nothing to wait for).
+   */
+  eventSettled(contactId: string, eventId: string): Promise<boolean>;
   /** The hand-off already made under this idempotency key, if any. */
   priorHandOff(idempotencyKey: string): Promise<RecordedHandOff | undefined>;
   /**

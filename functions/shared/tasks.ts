@@ -45,6 +45,8 @@ export type SendEmailTaskOutput =
 export const HandOffTaskInput = JourneyTaskContext.extend({
   /** Why sales gets this lead, shown to the rep (e.g. "budget ≥ $5,000"). */
   reason: z.string().max(500).optional(),
+  /** The event that enrolled the contact (`$.trigger.eventId`): the hand-off waits until the reactor has applied it. */
+  triggerEventId: z.string().min(1).optional(),
 });
 export type HandOffTaskInput = z.infer<typeof HandOffTaskInput>;
 

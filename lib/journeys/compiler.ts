@@ -193,7 +193,8 @@ export function compileJourney(journey: Journey): AslDefinition {
         );
         return;
       case 'hand_off':
-        states[step.id] = task('handOff', { ...context(step), ...(step.reason ? { reason: step.reason } : {}) }, goTo(following));
+        // The trigger's id: the hand-off reads the contact once the reactor has applied that event (score, stage).
+        states[step.id] = task('handOff', { ...context(step), 'triggerEventId.$': '$.trigger.eventId', ...(step.reason ? { reason: step.reason } : {}) }, goTo(following));
         return;
       case 'webhook':
         states[step.id] = task('journeyStep', { op: 'webhook', ...context(step), url: step.url }, goTo(following));

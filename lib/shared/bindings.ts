@@ -76,11 +76,16 @@ export type BindingKind = keyof typeof bindingVariables;
 /**
  * Variables every function may read besides its bindings' (none of them required): set by Lambda itself (region,
  * credentials), by the operator (`LOG_LEVEL`), or by the local runtime only (`NURTURE_LOCAL=1`: outbound calls may
- * reach loopback, for the local CRM and webhook receivers).
+ * reach loopback, for the local CRM and webhook receivers; `JOURNEY_TIME_SCALE`).
  */
 export const commonVariables = {
   NURTURE_LOCAL: z.literal('1').optional(),
   LOG_LEVEL: optional,
+  /**
+   * How many times faster than real time journey time passes: unset (1) in AWS; the local runtime sets its
+   * `TIME_SCALE`. Handlers that judge journey-time spans (the email scanner window) scale them by it.
+   */
+  JOURNEY_TIME_SCALE: z.string().regex(/^(?!0+(\.0*)?$)\d+(\.\d+)?$/, 'a positive number').optional(),
 } as const;
 
 /** Variables the Lambda runtime sets in every function (read by the SDK and `functions/shared/lambda-credentials.ts`). */

@@ -72,6 +72,28 @@ describe('hand-off to HubSpot', () => {
     expect(inbox.contacts[0]!.notes[0]!.body).toContain('Budget of $5,000 or more: +20');
   });
 
+  it('hands off with the stage after the event that caused it, once the reactor has applied that event', async () => {
+    const contactId = await newContact(table, 'mql-after-post@acme.example', { budget: 9000 });
+    const [post] = await eventsOf(contactId, 'form.submitted');
+    let polls = 0;
+    // Stands in for the reactor committing the form post a moment later: the stage moves and the event is marked processed.
+    const reactorCommits = async () => {
+      polls++;
+      await setStage(table, contactId, 'mql');
+      await table.documentClient.send(
+        new UpdateCommand({ TableName: table.tableName, Key: { PK: post!.PK, SK: post!.SK }, UpdateExpression: 'SET processedAt = :at', ExpressionAttributeValues: { ':at': '2026-11-24T12:00:01.000Z' } }),
+      );
+    };
+
+    await handOff(
+      { contactId, idempotencyKey: 'k-after', source: 'journey:budget-router/hand-off-to-sales', afterEventId: String(post!.eventId) },
+      { ...handOffDepsFor(table, receiver), settleWait: { polls: 5, pollMs: 1, sleep: reactorCommits } },
+    );
+
+    expect(polls).toBe(1);
+    expect(receiver.inbox().handOffs).toEqual([expect.objectContaining({ created: true, properties: expect.objectContaining({ lifecyclestage: 'marketingqualifiedlead' }) })]);
+  });
+
   it('stores the CRM id on the contact and records crm.handed_off on its timeline', async () => {
     const contactId = await newContact(table, 'ida@acme.example');
     const { crmId } = (await handOff({ contactId, idempotencyKey: 'k-2', source: 'reactor' }, handOffDepsFor(table, receiver))) as { crmId: string };

@@ -234,6 +234,15 @@ describe('email quality', () => {
     expect((await stored(email))?.profile?.emailRole).toBe(true);
   });
 
+  it('accepts a mistyped address confirmed with a JSON boolean email_confirmed: true', async () => {
+    const local = `typo-${sequence++}`;
+
+    const confirmed = await jsonPost({ email: `${local}@gmial.com`, first_name: 'Typo', email_confirmed: true });
+
+    expect(confirmed.statusCode, confirmed.body).toBe(201);
+    expect(await stored(`${local}@gmial.com`)).toBeDefined();
+  });
+
   it('suggests a fix for a mistyped common domain, and accepts the address as typed once confirmed', async () => {
     const local = `typo-${sequence++}`;
 

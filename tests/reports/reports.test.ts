@@ -177,6 +177,22 @@ describe('report counters rule', () => {
     expect(email.get('2026-10-02')).toEqual({ 'budget-router/nurture-1/nurture-1/bounced': 1, 'budget-router/nurture-1/nurture-1/complained': 1 });
   });
 
+  it('credits an MQL to the journey that the same form post enrols the contact in, though journey.entered comes after', () => {
+    const post = event(EventName.FormSubmitted, '2026-10-01T08:00:00.000Z', { formId: 'demo-request', fields: { budget: 9000 }, utm: {} });
+    const { counters } = countersOf([
+      post,
+      event(EventName.StageChanged, '2026-10-01T08:00:01.000Z', { from: 'subscriber', to: 'lead', reason: 'first form post', causeEventId: post.eventId }),
+      event(EventName.StageChanged, '2026-10-01T08:00:01.000Z', { from: 'lead', to: 'mql', reason: 'score', causeEventId: post.eventId }),
+      event(EventName.JourneyEntered, '2026-10-02T00:00:01.000Z', { journeyId: 'budget-router', executionName: 'x', triggerEventId: post.eventId, entry: 1 }),
+      // Entered by another event: not the MQL's journey.
+      event(EventName.JourneyEntered, '2026-10-02T00:00:02.000Z', { journeyId: 'welcome', executionName: 'y', triggerEventId: 'other', entry: 1 }),
+    ]);
+
+    expect(counters.get(ReportMetric.leads)?.get('2026-10-01')).toMatchObject({ 'stage/mql': 1, 'stage/mql/journey/budget-router': 1, 'stage/lead/journey/budget-router': 1 });
+    expect(counters.get(ReportMetric.leads)?.get('2026-10-02')).toBeUndefined();
+    expect(counters.get(ReportMetric.leads)?.get('2026-10-01')).not.toHaveProperty('stage/mql/journey/welcome');
+  });
+
   it('attributes an MQL to its first and last touch and to the journeys the contact is in', () => {
     const { counters } = countersOf([
       event(EventName.FormSubmitted, '2026-10-01T08:00:00.000Z', { formId: 'newsletter', fields: {}, utm: { utm_source: 'google', utm_medium: 'cpc', utm_campaign: 'q4' } }),

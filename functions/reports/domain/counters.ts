@@ -183,6 +183,9 @@ function apply(event: TimelineEvent, state: ReportState, config: FunnelConfig, c
         for (const dim of LEAD_DIMENSIONS) counts.add(leadsByMetric(dim), day, attr('stage', to, which), 1, touch[dim]);
       }
       for (const journeyId of Object.keys(state.steps)) counts.add(ReportMetric.leads, day, attr('stage', to, 'journey', journeyId));
+      const cause = event.data.causeEventId;
+      if (cause && state.stageCause?.eventId === cause) state.stageCause.stages.push(to);
+      else if (cause) state.stageCause = { eventId: cause, day, stages: [to], credited: Object.keys(state.steps) };
       state.stage = to;
       state.stageAt = event.occurredAt;
       return;
@@ -240,8 +243,13 @@ function apply(event: TimelineEvent, state: ReportState, config: FunnelConfig, c
       moveStep(state, event.data, counts);
       return;
     case EventName.JourneyEntered: {
-      const { journeyId } = event.data;
+      const { journeyId, triggerEventId } = event.data;
       counts.add(ReportMetric.journeys, day, attr('entered', journeyId));
+      const cause = state.stageCause;
+      if (cause?.eventId === triggerEventId && !cause.credited.includes(journeyId)) {
+        for (const stage of cause.stages) counts.add(ReportMetric.leads, cause.day, attr('stage', stage, 'journey', journeyId));
+        cause.credited.push(journeyId);
+      }
       leaveStep(state, journeyId, counts);
       state.steps[journeyId] = 'start';
       counts.add(ReportMetric.journeySteps, GAUGE_DAY, attr(journeyId, 'start'));
@@ -309,6 +317,7 @@ function cloneState(state: ReportState): ReportState {
     opened: [...state.opened],
     clicked: [...state.clicked],
     steps: { ...state.steps },
+    ...(state.stageCause ? { stageCause: { ...state.stageCause, stages: [...state.stageCause.stages], credited: [...state.stageCause.credited] } } : {}),
   };
 }
 

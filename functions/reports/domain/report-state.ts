@@ -32,6 +32,14 @@ export const ReportState = z.object({
   clicked: z.array(z.string()).default([]),
   /** The step each active journey is at (`start` until its first step event). */
   steps: z.record(z.string(), z.string()).default({}),
+  /**
+   * The stages the latest stage-changing event moved the contact into, and the journeys already credited with them:
+   * a journey that same event enrols the contact in (its `journey.entered` comes after the `stage.changed`) is
+   * credited too, as the stage change and the enrolment have one cause.
+   */
+  stageCause: z
+    .object({ eventId: z.string(), day: z.string(), stages: z.array(z.string()), credited: z.array(z.string()) })
+    .optional(),
 });
 export type ReportState = z.infer<typeof ReportState>;
 
