@@ -115,6 +115,7 @@ class ServiceError extends Error {
 
 const TASK_TOKEN_PLACEHOLDER = 'local:task-token:pending';
 const ENTERED_TIME_PLACEHOLDER = 'local:state-entered-time';
+const WAIT_FOR_TASK_TOKEN = 'arn:aws:states:::lambda:invoke.waitForTaskToken';
 const LAMBDA_ARN = /^arn:aws:lambda:[^:]+:\d+:function:([A-Za-z0-9_-]+)$/;
 
 /**
@@ -236,7 +237,7 @@ export async function startLocalStepFunctions(options: LocalStepFunctionsOptions
   const runTask = async (execution: Execution, state: Record<string, unknown>, input: unknown): Promise<unknown> => {
     const resource = String(state.Resource);
     let output: unknown;
-    if (resource === 'arn:aws:states:::lambda:invoke.waitForTaskToken') {
+    if (resource === WAIT_FOR_TASK_TOKEN) {
       const { FunctionName, Payload } = input as { FunctionName: string; Payload: Record<string, unknown> };
       const token = `local:${randomUUID()}`;
       const resumed = new Promise<unknown>((resolve, reject) => tokens.set(token, { executionArn: execution.arn, resolve, reject }));
@@ -247,18 +248,35 @@ export async function startLocalStepFunctions(options: LocalStepFunctionsOptions
         JSON.stringify(Payload).replaceAll(TASK_TOKEN_PLACEHOLDER, token).replaceAll(ENTERED_TIME_PLACEHOLDER, clockOf(execution, now)),
       ) as unknown;
       const waitStarted = Date.now();
+      // The task's TimeoutSeconds, timed here rather than by the engine: a wait that times out has lasted exactly
+      // its timeout in journey time, so the steps after it see the time the simulator gives them.
+      const timeoutMs = typeof state.TimeoutSeconds === 'number' ? state.TimeoutSeconds * 1_000 : undefined;
+      let timedOut = false;
+      const timer =
+        timeoutMs === undefined
+          ? undefined
+          : setTimeout(() => {
+              const pending = tokens.get(token);
+              if (!pending) return;
+              timedOut = true;
+              tokens.delete(token);
+              pending.reject(Object.assign(new Error('no one resumed the task within its TimeoutSeconds'), { name: 'States.Timeout' }));
+            }, timeoutMs / scale);
       try {
         await options.invoke(functionKeyOf(FunctionName), payload);
       } catch (error) {
+        clearTimeout(timer);
         tokens.delete(token);
         throw error;
       }
       try {
         output = await resumed;
       } finally {
+        clearTimeout(timer);
         tokens.delete(token);
-        // While it waited for the event, the execution's clock ran `scale` times faster.
-        execution.aheadMs += (Date.now() - waitStarted) * (scale - 1);
+        // While it waited, the execution's clock ran `scale` times faster; a timeout ends it at exactly the timeout.
+        const waited = Date.now() - waitStarted;
+        execution.aheadMs += timedOut && timeoutMs !== undefined ? timeoutMs - waited : waited * (scale - 1);
       }
     } else {
       const withClock = JSON.parse(JSON.stringify(input).replaceAll(ENTERED_TIME_PLACEHOLDER, clockOf(execution, now))) as unknown;
@@ -389,13 +407,20 @@ function functionKeyOf(arn: string): string {
   return match[1]!;
 }
 
-/** Task timeouts (`TimeoutSeconds`) pass `scale` times faster; everything else runs as written. */
+/**
+ * Task timeouts (`TimeoutSeconds`) pass `scale` times faster; a wait for a task token's is timed by `runTask`
+ * instead, which moves the execution's clock by it. Everything else runs as written.
+ */
 function scaled(definition: AslDefinition, scale: number): AslDefinition {
   const states = Object.fromEntries(
-    Object.entries(definition.States).map(([name, state]) => [
-      name,
-      typeof state.TimeoutSeconds === 'number' ? { ...state, TimeoutSeconds: state.TimeoutSeconds / scale } : state,
-    ]),
+    Object.entries(definition.States).map(([name, state]) => {
+      if (typeof state.TimeoutSeconds !== 'number') return [name, state];
+      if (state.Resource === WAIT_FOR_TASK_TOKEN) {
+        const { TimeoutSeconds: _timedByRunTask, ...untimed } = state;
+        return [name, untimed];
+      }
+      return [name, { ...state, TimeoutSeconds: state.TimeoutSeconds / scale }];
+    }),
   );
   const { TimeoutSeconds: _timeout, ...rest } = definition;
   return { ...rest, States: states };

@@ -82,6 +82,22 @@ const machines: Record<string, AslDefinition> = {
       Clock: { Type: 'Task', Resource: lambda('clock'), Parameters: { 'now.$': '$$.State.EnteredTime' }, ResultPath: '$.clock', End: true },
     },
   },
+  timeoutThenClock: {
+    Comment: 'waits three days for a token no one sends, then reads the execution clock',
+    StartAt: 'Park',
+    States: {
+      Park: {
+        Type: 'Task',
+        Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+        Parameters: { FunctionName: lambda('park'), Payload: { 'order.$': '$.order', 'now.$': '$$.State.EnteredTime', 'taskToken.$': '$$.Task.Token' } },
+        TimeoutSeconds: 3 * 86_400,
+        ResultPath: '$.resumed',
+        Catch: [{ ErrorEquals: ['States.Timeout'], ResultPath: '$.last', Next: 'Clock' }],
+        End: true,
+      },
+      Clock: { Type: 'Task', Resource: lambda('clock'), Parameters: { 'now.$': '$$.State.EnteredTime' }, ResultPath: '$.clock', End: true },
+    },
+  },
   flaky: {
     Comment: 'retries a named error',
     StartAt: 'Flaky',
@@ -322,6 +338,22 @@ describe('the local Step Functions endpoint', () => {
     // Assess
     expect((await describeExecution(executionArn!)).status).toBe('SUCCEEDED');
     expect(Date.parse(clockReadings.at(-1)!) - before).toBeGreaterThanOrEqual(3 * 86_400_000);
+  });
+
+  it('moves the execution clock on by the whole timeout when a wait for a token times out, as the simulator does', async () => {
+    // Prepare
+    const invoked = nextParked();
+
+    // Act
+    const { executionArn } = await start('timeoutThenClock', 'timeout-clock', { order: 'o-5' });
+    const { now: parkedAt } = (await invoked) as unknown as { now: string };
+    await settled(executionArn!);
+
+    // Assess
+    const after = Date.parse(clockReadings.at(-1)!) - Date.parse(parkedAt);
+    expect(after).toBeGreaterThanOrEqual(3 * 86_400_000);
+    // The processing after the timeout adds real milliseconds, never more journey days.
+    expect(after).toBeLessThan(3 * 86_400_000 + 5_000);
   });
 
   it('stops an execution whose task is still storing its token without an unhandled rejection', async () => {
