@@ -2,7 +2,7 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { keys } from '../../functions/shared/keys';
 import type { Runtime } from '../../local/runtime';
-import { eventually, simulatedSteps, uniqueEmail, useLocalRuntime, type JourneyDriver } from './support';
+import { eventually, uniqueEmail, useLocalRuntime, zoneWhereItIs, type JourneyDriver } from './support';
 
 /**
  * The shipped journeys through the real local runtime: form posts and tracking calls in through the gateway, the
@@ -30,7 +30,8 @@ describe('budget-router through npm start\'s parts', () => {
     const execution = await drive.finished('budget-router', contactId);
 
     expect(execution.status).toBe('SUCCEEDED');
-    expect(drive.steps('budget-router', contactId)).toEqual(await simulatedSteps('budget-router', { budget: 9_000 }));
+    const run = await drive.versusSimulator('budget-router', contactId, { budget: 9_000 });
+    expect(run.runtime).toEqual(run.simulator);
     expect((await drive.crmContacts()).map((c) => c.email ?? c.properties.email)).toContain(email);
     expect((await drive.inbox(email)).map((m) => m.subject)).toEqual([expect.stringMatching(/specialist will contact you/)]);
     // journey.completed comes from the execution's status-change event, after the execution has ended.
@@ -46,9 +47,25 @@ describe('budget-router through npm start\'s parts', () => {
     const execution = await drive.finished('budget-router', contactId, 60_000);
 
     expect(execution.status).toBe('SUCCEEDED');
-    expect(drive.steps('budget-router', contactId)).toEqual(await simulatedSteps('budget-router', { budget: 1_000 }));
-    const outcomes = (await drive.timeline(contactId)).filter((e) => e.type === 'email.sent' || e.type === 'email.skipped');
-    expect(outcomes.map((e) => e.data.templateId)).toEqual(['nurture-1', 'nurture-2', 'nurture-3', 'nurture-4']);
+    const run = await drive.versusSimulator('budget-router', contactId, { budget: 1_000 });
+    expect(run.runtime).toEqual(run.simulator);
+    // Days 0, 3, 7 and 11: never more than the frequency cap's 3 in 7 days, so none is skipped.
+    expect(run.runtime.emails).toEqual(['nurture-1', 'nurture-2', 'nurture-3', 'nurture-4']);
+  });
+
+  it('holds the first email until 8 a.m. for a lead who signs up at 3 a.m. their time, when the simulator sends it', { timeout: 90_000 }, async () => {
+    const email = person('night-owl');
+    await drive.identify(email, { email, first_name: 'Nyx', time_zone: zoneWhereItIs(3) });
+
+    const contactId = await drive.postForm('demo-request', { email, first_name: 'Nyx', budget: 1000 });
+    const execution = await drive.finished('budget-router', contactId, 60_000);
+
+    expect(execution.status).toBe('SUCCEEDED');
+    const run = await drive.versusSimulator('budget-router', contactId, { budget: 1_000 });
+    expect(run.runtime).toEqual(run.simulator);
+    // Five hours less the minutes past 3 a.m., in journey time.
+    expect(run.runtime.minutes[0]).toBeGreaterThan(4 * 60);
+    expect(run.runtime.minutes[0]).toBeLessThanOrEqual(5 * 60);
   });
 
   it('enrols a contact once: a second demo request within the cool-down starts nothing', { timeout: 60_000 }, async () => {
@@ -77,8 +94,9 @@ describe('welcome', () => {
     const execution = await drive.finished('welcome', contactId);
 
     expect(execution.status).toBe('SUCCEEDED');
-    expect(drive.steps('welcome', contactId)).toEqual(await simulatedSteps('welcome', { first_name: 'Rita' }));
-    expect(await drive.sent(contactId)).toEqual(['welcome', 'tips-day-2', 'tips-day-5']);
+    const run = await drive.versusSimulator('welcome', contactId, { first_name: 'Rita' });
+    expect(run.runtime).toEqual(run.simulator);
+    expect(run.runtime.emails).toEqual(['welcome', 'tips-day-2', 'tips-day-5']);
   });
 });
 
@@ -104,9 +122,9 @@ describe('trial-expiry', () => {
     const requests = (await drive.timeline(contactId)).filter((e) => e.type === 'journey.enrollment_requested');
     expect(requests).toEqual([expect.objectContaining({ data: expect.objectContaining({ journeyId: 'trial-expiry', source: 'date', date: ends }) })]);
     expect(execution.status).toBe('SUCCEEDED');
-    // The simulator starts on 2026-11-23: the same trial, three days on.
-    expect(drive.steps('trial-expiry', contactId)).toEqual(await simulatedSteps('trial-expiry', { first_name: 'Tess', trial_ends_at: '2026-11-26' }));
-    expect(await drive.sent(contactId)).toEqual(['trial-ending-soon', 'trial-ends-today']);
+    const run = await drive.versusSimulator('trial-expiry', contactId, { first_name: 'Tess', trial_ends_at: ends });
+    expect(run.runtime).toEqual(run.simulator);
+    expect(run.runtime.emails).toEqual(['trial-ending-soon', 'trial-ends-today']);
   });
 });
 

@@ -36,6 +36,18 @@ describe('the seed flow on npm start defaults', () => {
     expect(await drive.sent(contactId)).toEqual(['nurture-1', 'demo-offer']);
   });
 
+  it('sends all four nurture emails to a lead who clicks nothing, as the simulator does', { timeout: 90_000 }, async () => {
+    const email = uniqueEmail('quiet');
+    await drive.identify(email, { email, first_name: 'Quinn' });
+
+    const contactId = await drive.postForm('demo-request', { email, first_name: 'Quinn', budget: 2000 });
+    await drive.finished('budget-router', contactId, 60_000);
+
+    const run = await drive.versusSimulator('budget-router', contactId, { budget: 2_000 });
+    expect(run.runtime).toEqual(run.simulator);
+    expect(run.runtime.emails).toEqual(['nurture-1', 'nurture-2', 'nurture-3', 'nurture-4']);
+  });
+
   it('hands a $9,000 lead to the CRM first as an MQL with score 30, the state after the form post', { timeout: 60_000 }, async () => {
     const email = uniqueEmail('big-lead');
     await drive.identify(email, { email, first_name: 'Grace' });

@@ -16,11 +16,7 @@ export function journeyDriver(runtime: Runtime) {
   const admin = { authorization: `Bearer ${runtime.adminToken}`, 'content-type': 'application/json' };
   const writeKey = { authorization: `Basic ${Buffer.from('local-write-key:').toString('base64')}`, 'content-type': 'application/json' };
 
-  /** A UTC offset zone where it is now early afternoon, so marketing emails are inside the send window. */
-  const afternoonZone = () => {
-    const offset = (14 - new Date().getUTCHours() + 24) % 24;
-    return offset === 0 ? 'Etc/GMT' : offset <= 12 ? `Etc/GMT-${offset}` : `Etc/GMT+${24 - offset}`;
-  };
+  const afternoonZone = () => zoneWhereItIs(14);
 
   const driver = {
     db,
@@ -88,6 +84,47 @@ export function journeyDriver(runtime: Runtime) {
       expect(execution, `execution of ${journeyId} for ${contactId}`).toBeDefined();
       return execution!;
     },
+    /** The contact's attributes, as the journey steps read them. */
+    async attributes(contactId: string): Promise<Record<string, string | number | boolean>> {
+      const response = await fetch(`${runtime.url}/contacts/${contactId}?limit=1`, { headers: admin });
+      return ((await response.json()) as { contact: { attributes: Record<string, string | number | boolean> } }).contact.attributes;
+    },
+    /**
+     * What the runtime did for the contact in a journey beside what the simulator predicts from the same start (the
+     * execution's), the same time zone and the given attributes and events: the steps, each email sent or stopped by
+     * a guard (with its reason), and when, in whole minutes of journey time since the start (the runtime's steps
+     * take a few real seconds more).
+     */
+    async versusSimulator(journeyId: string, contactId: string, attributes: Record<string, string | number>, events: Parameters<typeof simulate>[1]['events'] = []) {
+      const execution = driver.execution(journeyId, contactId);
+      expect(execution, `execution of ${journeyId} for ${contactId}`).toBeDefined();
+      const start = execution!.startDate;
+      const { time_zone } = await driver.attributes(contactId);
+      const predicted = await simulate(journeys.get(journeyId)!, {
+        contact: { attributes: { ...(typeof time_zone === 'string' ? { time_zone } : {}), ...attributes } },
+        events,
+        stageRank: stageRankOf,
+        start,
+      });
+      const minute = (at: string) => Math.floor((Date.parse(at) - start.getTime()) / 60_000);
+      const outcomes = (await driver.timeline(contactId)).filter((e) => e.data.journeyId === journeyId && (e.type === 'email.sent' || e.type === 'email.skipped'));
+      const simulatedOutcomes = [
+        ...predicted.emails.map((e) => ({ at: e.at, email: e.templateId })),
+        ...predicted.skipped.map((e) => ({ at: e.at, email: `${e.templateId} skipped: ${e.reason}` })),
+      ].sort((a, b) => a.at.localeCompare(b.at));
+      return {
+        runtime: {
+          steps: driver.steps(journeyId, contactId),
+          emails: outcomes.map((e) => (e.type === 'email.sent' ? String(e.data.templateId) : `${String(e.data.templateId)} skipped: ${String(e.data.reason)}`)),
+          minutes: outcomes.map((e) => minute(e.occurredAt)),
+        },
+        simulator: {
+          steps: collapse(predicted.path.map((p) => p.state).filter((state) => !state.includes('.'))),
+          emails: simulatedOutcomes.map((e) => e.email),
+          minutes: simulatedOutcomes.map((e) => minute(e.at)),
+        },
+      };
+    },
     /**
      * The journey's own steps the execution went through, without the compiler's helper states, each once in a
      * row (a send deferred to the send window runs its step again when the window opens).
@@ -131,6 +168,12 @@ export function useLocalRuntime(
   afterAll(async () => {
     await runtime?.stop();
   });
+}
+
+/** A UTC offset zone (`Etc/GMT-3`) where the local hour is now `hour`: inside or outside the send window at will. */
+export function zoneWhereItIs(hour: number): string {
+  const offset = (hour - new Date().getUTCHours() + 24) % 24;
+  return offset === 0 ? 'Etc/GMT' : offset <= 12 ? `Etc/GMT-${offset}` : `Etc/GMT+${24 - offset}`;
 }
 
 /** What `journeyDriver` returns. */
