@@ -81,6 +81,8 @@ export type BindingKind = keyof typeof bindingVariables;
 export const commonVariables = {
   NURTURE_LOCAL: z.literal('1').optional(),
   LOG_LEVEL: optional,
+  /** Powertools' own name for the log level; wins over `LOG_LEVEL` when both are set. */
+  POWERTOOLS_LOG_LEVEL: optional,
   /**
    * How many times faster than real time journey time passes: unset (1) in AWS; the local runtime sets its
    * `TIME_SCALE`. Handlers that judge journey-time spans (the email scanner window) scale them by it.
