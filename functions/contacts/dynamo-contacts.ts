@@ -2,7 +2,8 @@ import { GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentCl
 import { EventName } from '../shared/events';
 import { ulid } from '../shared/ids';
 import { EVENT_PREFIX, keys } from '../shared/keys';
-import { TimelineEvent, type FormSubmittedData, type NewTimelineEvent } from '../shared/timeline';
+import type { FormSubmittedData } from '../forms/events';
+import { TimelineEvent, type NewTimelineEvent } from '../shared/timeline';
 import {
   ContactContended,
   CorruptItem,

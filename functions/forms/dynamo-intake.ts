@@ -13,7 +13,7 @@ import { EventName } from '../shared/events';
 import { bucketOf } from '../shared/hash';
 import { ulid } from '../shared/ids';
 import { keys, metricPartition } from '../shared/keys';
-import type { FormSubmittedData } from '../shared/timeline';
+import type { FormSubmittedData } from './events';
 import type { FieldValue } from '../shared/values';
 import { firstLink, trackingKeys } from '../tracking/tracking-keys';
 import type { Intake, IntakeSubmission, RecordedIntake } from './intake';

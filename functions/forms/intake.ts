@@ -1,5 +1,5 @@
 import type { Contact } from '../shared/contact';
-import type { FormSubmittedData } from '../shared/timeline';
+import type { FormSubmittedData } from './events';
 
 /** One accepted post, ready to be stored. */
 export interface IntakeSubmission {

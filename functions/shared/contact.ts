@@ -1,5 +1,6 @@
 import * as z from 'zod';
-import { FieldValueSchema, UtmSchema, type FormSubmittedData } from './timeline';
+import type { FormSubmittedData } from '../forms/events';
+import { FieldValueSchema, UtmSchema } from './event-envelope';
 import type { FieldValue } from './values';
 
 /** Where a contact came from: the campaign parameters and page of one touch. */
