@@ -16,6 +16,6 @@ export default defineConfig({
     pool: 'forks',
     // Most test time is waiting on DynamoDB Local, the local engine and the gateway, not CPU: on CI's 2 cores
     // vitest's default (cores - 1 = one file at a time) leaves both cores idle most of the run.
-    maxWorkers: Number(process.env.NURTURE_TEST_WORKERS) || 3,
+    maxWorkers: Number(process.env.NURTURE_TEST_WORKERS) || 2,
   },
 });

@@ -1,16 +1,5 @@
 import * as z from 'zod';
-import { timelineEventSchema } from '../shared/event-envelope';
-
-/** The CRM's event names. Stored forever in contacts' timelines: never rename one, add a new one. */
-export const crmEventNames = {
-  CrmHandedOff: 'crm.handed_off',
-  /** A hand-off gave up after its last retry; the request is parked in the dead-letter queue. */
-  CrmHandOffFailed: 'crm.handoff_failed',
-  /** A hand-off that was not made (no CRM configured), recorded so it is visible. */
-  CrmHandOffSkipped: 'crm.handoff_skipped',
-  /** Sales answered in the CRM: accepted, rejected, disqualified, opportunity, closed_won, closed_lost. */
-  CrmFeedback: 'crm.feedback',
-} as const;
+import { event, eventGroup } from '../shared/event-envelope';
 
 /** `crm.handed_off`: the contact was created or updated in the CRM, for a sales rep. */
 export const CrmHandedOffData = z.object({
@@ -56,10 +45,16 @@ export const CrmFeedbackData = z.object({
 });
 export type CrmFeedbackData = z.infer<typeof CrmFeedbackData>;
 
+/** The CRM's events. Stored forever in contacts' timelines: never rename one, add a new one. */
+export const crmEventGroup = eventGroup({
+  CrmHandedOff: event('crm.handed_off', CrmHandedOffData),
+  /** A hand-off gave up after its last retry; the request is parked in the dead-letter queue. */
+  CrmHandOffFailed: event('crm.handoff_failed', CrmHandOffFailedData),
+  /** A hand-off that was not made (no CRM configured), recorded so it is visible. */
+  CrmHandOffSkipped: event('crm.handoff_skipped', CrmHandOffSkippedData),
+  /** Sales answered in the CRM: accepted, rejected, disqualified, opportunity, closed_won, closed_lost. */
+  CrmFeedback: event('crm.feedback', CrmFeedbackData),
+});
+export const crmEventNames = crmEventGroup.names;
 /** The CRM's events: hand-offs and what sales report back. */
-export const crmEvents = [
-  timelineEventSchema(crmEventNames.CrmHandedOff, CrmHandedOffData),
-  timelineEventSchema(crmEventNames.CrmHandOffFailed, CrmHandOffFailedData),
-  timelineEventSchema(crmEventNames.CrmHandOffSkipped, CrmHandOffSkippedData),
-  timelineEventSchema(crmEventNames.CrmFeedback, CrmFeedbackData),
-] as const;
+export const crmEvents = crmEventGroup.schemas;

@@ -1,27 +1,5 @@
 import * as z from 'zod';
-import { timelineEventSchema } from '../shared/event-envelope';
-
-/**
- * The email capability's event names: sending, delivery (SES events), engagement (tracking) and consent. Stored
- * forever in contacts' timelines: never rename one, add a new one.
- */
-export const emailEventNames = {
-  EmailSent: 'email.sent',
-  EmailSkipped: 'email.skipped',
-  EmailFailed: 'email.failed',
-  EmailDelivered: 'email.delivered',
-  EmailBounced: 'email.bounced',
-  EmailComplained: 'email.complained',
-  EmailRejected: 'email.rejected',
-  EmailDeliveryDelayed: 'email.delivery_delayed',
-  EmailOpened: 'email.opened',
-  EmailClicked: 'email.clicked',
-  EmailUnsubscribed: 'email.unsubscribed',
-  EmailSubscribed: 'email.subscribed',
-  /** A double opt-in confirmation email went out; the subscription is pending until `consent.confirmed`. */
-  ConsentRequested: 'consent.requested',
-  ConsentConfirmed: 'consent.confirmed',
-} as const;
+import { event, eventGroup } from '../shared/event-envelope';
 
 /** Which send an email event is about: the SES message id and what the send carried in its tags. */
 const EmailRef = {
@@ -129,20 +107,27 @@ export const ConsentData = z.object({
 });
 export type ConsentData = z.infer<typeof ConsentData>;
 
+/**
+ * The email capability's events: sending, delivery (SES events), engagement (tracking) and consent. Stored
+ * forever in contacts' timelines: never rename one, add a new one.
+ */
+export const emailEventGroup = eventGroup({
+  EmailSent: event('email.sent', EmailSentData),
+  EmailSkipped: event('email.skipped', EmailSkippedData),
+  EmailFailed: event('email.failed', EmailFailedData),
+  EmailDelivered: event('email.delivered', EmailDeliveredData),
+  EmailBounced: event('email.bounced', EmailBouncedData),
+  EmailComplained: event('email.complained', EmailComplainedData),
+  EmailRejected: event('email.rejected', EmailRejectedData),
+  EmailDeliveryDelayed: event('email.delivery_delayed', EmailDeliveryDelayedData),
+  EmailOpened: event('email.opened', EmailOpenedData),
+  EmailClicked: event('email.clicked', EmailClickedData),
+  EmailUnsubscribed: event('email.unsubscribed', EmailUnsubscribedData),
+  EmailSubscribed: event('email.subscribed', EmailSubscribedData),
+  /** A double opt-in confirmation email went out; the subscription is pending until `consent.confirmed`. */
+  ConsentRequested: event('consent.requested', ConsentData),
+  ConsentConfirmed: event('consent.confirmed', ConsentData),
+});
+export const emailEventNames = emailEventGroup.names;
 /** The email capability's events: sends, deliveries, engagement and consent. */
-export const emailEvents = [
-  timelineEventSchema(emailEventNames.EmailSent, EmailSentData),
-  timelineEventSchema(emailEventNames.EmailSkipped, EmailSkippedData),
-  timelineEventSchema(emailEventNames.EmailFailed, EmailFailedData),
-  timelineEventSchema(emailEventNames.EmailDelivered, EmailDeliveredData),
-  timelineEventSchema(emailEventNames.EmailBounced, EmailBouncedData),
-  timelineEventSchema(emailEventNames.EmailComplained, EmailComplainedData),
-  timelineEventSchema(emailEventNames.EmailRejected, EmailRejectedData),
-  timelineEventSchema(emailEventNames.EmailDeliveryDelayed, EmailDeliveryDelayedData),
-  timelineEventSchema(emailEventNames.EmailOpened, EmailOpenedData),
-  timelineEventSchema(emailEventNames.EmailClicked, EmailClickedData),
-  timelineEventSchema(emailEventNames.EmailUnsubscribed, EmailUnsubscribedData),
-  timelineEventSchema(emailEventNames.EmailSubscribed, EmailSubscribedData),
-  timelineEventSchema(emailEventNames.ConsentRequested, ConsentData),
-  timelineEventSchema(emailEventNames.ConsentConfirmed, ConsentData),
-] as const;
+export const emailEvents = emailEventGroup.schemas;

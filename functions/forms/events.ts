@@ -1,10 +1,5 @@
 import * as z from 'zod';
-import { FieldValueSchema, timelineEventSchema, UtmSchema } from '../shared/event-envelope';
-
-/** The forms' event names. Stored forever in contacts' timelines: never rename one, add a new one. */
-export const formEventNames = {
-  FormSubmitted: 'form.submitted',
-} as const;
+import { event, eventGroup, FieldValueSchema, UtmSchema } from '../shared/event-envelope';
 
 /** `form.submitted`: one accepted post of a form. */
 export const FormSubmittedData = z.object({
@@ -29,5 +24,10 @@ export const FormSubmittedData = z.object({
 });
 export type FormSubmittedData = z.infer<typeof FormSubmittedData>;
 
+/** The forms' events. Stored forever in contacts' timelines: never rename one, add a new one. */
+export const formEventGroup = eventGroup({
+  FormSubmitted: event('form.submitted', FormSubmittedData),
+});
+export const formEventNames = formEventGroup.names;
 /** The forms' events. */
-export const formEvents = [timelineEventSchema(formEventNames.FormSubmitted, FormSubmittedData)] as const;
+export const formEvents = formEventGroup.schemas;

@@ -1,22 +1,6 @@
 import * as z from 'zod';
-import { FieldValueSchema, timelineEventSchema } from '../shared/event-envelope';
+import { FieldValueSchema, event, eventGroup } from '../shared/event-envelope';
 import { JOURNEY_EXIT_REASONS } from '../shared/values';
-
-/**
- * The journeys' event names (and the profile updates their steps make). Stored forever in contacts' timelines:
- * never rename one, add a new one.
- */
-export const journeyEventNames = {
-  /** Asked to enrol through the webhook API or the date sweep; the reactor applies the entry rules. */
-  JourneyEnrollmentRequested: 'journey.enrollment_requested',
-  JourneyEntered: 'journey.entered',
-  /** Left early: a goal, an unsubscribe, a hard bounce or complaint, or the API. */
-  JourneyExited: 'journey.exited',
-  JourneyCompleted: 'journey.completed',
-  JourneyFailed: 'journey.failed',
-  /** A journey step changed the profile (attributes, tags). */
-  ContactUpdated: 'contact.updated',
-} as const;
 
 /** Which journey, and which enrolment, a journey event is about. */
 const JourneyRef = {
@@ -61,12 +45,21 @@ export const ContactUpdatedData = z.object({
 });
 export type ContactUpdatedData = z.infer<typeof ContactUpdatedData>;
 
+/**
+ * The journeys' events (and the profile updates their steps make). Stored forever in contacts' timelines:
+ * never rename one, add a new one.
+ */
+export const journeyEventGroup = eventGroup({
+  /** Asked to enrol through the webhook API or the date sweep; the reactor applies the entry rules. */
+  JourneyEnrollmentRequested: event('journey.enrollment_requested', JourneyEnrollmentRequestedData),
+  JourneyEntered: event('journey.entered', JourneyEnteredData),
+  /** Left early: a goal, an unsubscribe, a hard bounce or complaint, or the API. */
+  JourneyExited: event('journey.exited', JourneyExitedData),
+  JourneyCompleted: event('journey.completed', JourneyFinishedData),
+  JourneyFailed: event('journey.failed', JourneyFinishedData),
+  /** A journey step changed the profile (attributes, tags). */
+  ContactUpdated: event('contact.updated', ContactUpdatedData),
+});
+export const journeyEventNames = journeyEventGroup.names;
 /** The journeys' events (and the profile updates their steps make). */
-export const journeyEvents = [
-  timelineEventSchema(journeyEventNames.JourneyEnrollmentRequested, JourneyEnrollmentRequestedData),
-  timelineEventSchema(journeyEventNames.JourneyEntered, JourneyEnteredData),
-  timelineEventSchema(journeyEventNames.JourneyExited, JourneyExitedData),
-  timelineEventSchema(journeyEventNames.JourneyCompleted, JourneyFinishedData),
-  timelineEventSchema(journeyEventNames.JourneyFailed, JourneyFinishedData),
-  timelineEventSchema(journeyEventNames.ContactUpdated, ContactUpdatedData),
-] as const;
+export const journeyEvents = journeyEventGroup.schemas;

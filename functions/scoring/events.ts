@@ -1,13 +1,5 @@
 import * as z from 'zod';
-import { timelineEventSchema } from '../shared/event-envelope';
-
-/** Scoring's event names. Stored forever in contacts' timelines: never rename one, add a new one. */
-export const scoringEventNames = {
-  /** The lead score changed (score history). */
-  ScoreChanged: 'score.changed',
-  /** The lifecycle stage changed: from, to, reason. The funnel reports count these. */
-  StageChanged: 'stage.changed',
-} as const;
+import { event, eventGroup } from '../shared/event-envelope';
 
 /** `score.changed`: the lead score after an event (or a rescore), with the rules that moved it. */
 export const ScoreChangedData = z.object({
@@ -36,8 +28,13 @@ export const StageChangedData = z.object({
 });
 export type StageChangedData = z.infer<typeof StageChangedData>;
 
+/** Scoring's events. Stored forever in contacts' timelines: never rename one, add a new one. */
+export const scoringEventGroup = eventGroup({
+  /** The lead score changed (score history). */
+  ScoreChanged: event('score.changed', ScoreChangedData),
+  /** The lifecycle stage changed: from, to, reason. The funnel reports count these. */
+  StageChanged: event('stage.changed', StageChangedData),
+});
+export const scoringEventNames = scoringEventGroup.names;
 /** Scoring's events: the score and stage changes it derives. */
-export const scoringEvents = [
-  timelineEventSchema(scoringEventNames.ScoreChanged, ScoreChangedData),
-  timelineEventSchema(scoringEventNames.StageChanged, StageChangedData),
-] as const;
+export const scoringEvents = scoringEventGroup.schemas;

@@ -17,14 +17,9 @@ import { trackingEvents } from '../tracking/events';
  */
 
 /** One entry of a contact's timeline, discriminated by `type`. A new capability adds its event group here, one line. */
-export const TimelineEvent = z.discriminatedUnion('type', [
-  ...formEvents,
-  ...trackingEvents,
-  ...emailEvents,
-  ...scoringEvents,
-  ...crmEvents,
-  ...journeyEvents,
-]);
+const groups = [formEvents, trackingEvents, emailEvents, scoringEvents, crmEvents, journeyEvents] as const;
+type Member = (typeof groups)[number][number];
+export const TimelineEvent = z.discriminatedUnion('type', groups.flat() as [Member, ...Member[]]);
 export type TimelineEvent = z.infer<typeof TimelineEvent>;
 
 /** The event of one type. */

@@ -1,15 +1,5 @@
 import * as z from 'zod';
-import { FieldValueSchema, timelineEventSchema } from '../shared/event-envelope';
-
-/** The tracking API's event names. Stored forever in contacts' timelines: never rename one, add a new one. */
-export const trackingEventNames = {
-  /** A named event from a site or backend (Segment `track`): `checkout_started`, `order_completed`, … */
-  Tracked: 'event.tracked',
-  /** A page view (Segment `page`). */
-  PageViewed: 'page.viewed',
-  /** A Segment `identify`: traits set on the profile (functions/tracking). */
-  Identified: 'contact.identified',
-} as const;
+import { FieldValueSchema, event, eventGroup } from '../shared/event-envelope';
 
 /**
  * Where a tracked message happened, from Segment's `context`: only the fields reports read (page, referrer,
@@ -79,9 +69,15 @@ export const IdentifiedData = z.object({
 });
 export type IdentifiedData = z.infer<typeof IdentifiedData>;
 
+/** The tracking API's events. Stored forever in contacts' timelines: never rename one, add a new one. */
+export const trackingEventGroup = eventGroup({
+  /** A named event from a site or backend (Segment `track`): `checkout_started`, `order_completed`, … */
+  Tracked: event('event.tracked', TrackedData),
+  /** A page view (Segment `page`). */
+  PageViewed: event('page.viewed', PageViewedData),
+  /** A Segment `identify`: traits set on the profile (functions/tracking). */
+  Identified: event('contact.identified', IdentifiedData),
+});
+export const trackingEventNames = trackingEventGroup.names;
 /** The tracking API's events. */
-export const trackingEvents = [
-  timelineEventSchema(trackingEventNames.Tracked, TrackedData),
-  timelineEventSchema(trackingEventNames.PageViewed, PageViewedData),
-  timelineEventSchema(trackingEventNames.Identified, IdentifiedData),
-] as const;
+export const trackingEvents = trackingEventGroup.schemas;
