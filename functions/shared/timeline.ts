@@ -1,10 +1,5 @@
 import * as z from 'zod';
-import { crmEvents } from '../crm/events';
-import { emailEvents } from '../email/events';
-import { formEvents } from '../forms/events';
-import { journeyEvents } from '../journeys/events';
-import { scoringEvents } from '../scoring/events';
-import { trackingEvents } from '../tracking/events';
+import { eventGroups } from './event-groups';
 
 /**
  * The timeline: every input becomes one event appended to a contact's timeline. Each capability declares its own
@@ -16,10 +11,9 @@ import { trackingEvents } from '../tracking/events';
  * member of its capability's group; a new optional field is safe; anything else is a new type.
  */
 
-/** One entry of a contact's timeline, discriminated by `type`. A new capability adds its event group here, one line. */
-const groups = [formEvents, trackingEvents, emailEvents, scoringEvents, crmEvents, journeyEvents] as const;
-type Member = (typeof groups)[number][number];
-export const TimelineEvent = z.discriminatedUnion('type', groups.flat() as [Member, ...Member[]]);
+/** One entry of a contact's timeline, discriminated by `type`. Composed from `eventGroups` (shared/event-groups.ts). */
+type Member = (typeof eventGroups)[number]['schemas'][number];
+export const TimelineEvent = z.discriminatedUnion('type', eventGroups.flatMap((group): readonly Member[] => group.schemas) as [Member, ...Member[]]);
 export type TimelineEvent = z.infer<typeof TimelineEvent>;
 
 /** The event of one type. */
