@@ -47,6 +47,12 @@ export const EventName = {
   JourneyFailed: 'journey.failed',
   /** A journey step changed the profile (attributes, tags). */
   ContactUpdated: 'contact.updated',
+  // Contacts (functions/contacts).
+  /**
+   * The contacts API wrote the profile (`PUT /contacts`, an enrolment that created the contact, later an import):
+   * what it created or changed, and the consent it stated. An upsert that changes nothing appends nothing.
+   */
+  ContactUpserted: 'contact.upserted',
 } as const;
 
 export type EventName = (typeof EventName)[keyof typeof EventName];

@@ -325,6 +325,39 @@ export const ContactUpdatedData = z.object({
 });
 export type ContactUpdatedData = z.infer<typeof ContactUpdatedData>;
 
+/** Consent to one email topic as the contacts API states it: the status, its basis and where it came from. */
+export const ConsentStatement = z.object({
+  /** An email topic of content/email.yaml, or `all`. */
+  topic: z.string().min(1).max(40),
+  status: z.enum(['subscribed', 'unsubscribed']),
+  /** How the consent was obtained (docs/contacts.md): `form`, `import`, `api`, `crm`, … */
+  basis: z.string().min(1).max(40),
+  /** Which system, list or sheet it came from, as the caller names it. */
+  source: z.string().min(1).max(100),
+});
+export type ConsentStatement = z.infer<typeof ConsentStatement>;
+
+/** `contact.upserted`: the contacts API created or changed the profile; only what changed is listed. */
+export const ContactUpsertedData = z.object({
+  /** `api` (PUT /contacts), `enrollment` (an enrolment that created the contact), `import`. */
+  via: z.enum(['api', 'enrollment', 'import']),
+  created: z.boolean(),
+  /** Attributes set (typed as forms type them) and removed. */
+  set: z.record(z.string(), FieldValueSchema).default({}),
+  cleared: z.array(z.string()).default([]),
+  addedTags: z.array(z.string()).default([]),
+  removedTags: z.array(z.string()).default([]),
+  /** Consent whose status this write changed (or first stated). */
+  consents: z.array(ConsentStatement).default([]),
+  /** The external id given to the contact by this write. */
+  externalId: z.string().optional(),
+  /** The contact's email changed (matched by external id); the new address is on the profile, not here. */
+  emailChanged: z.boolean().optional(),
+  /** The journey whose enrolment created the contact, for `enrollment`. */
+  journeyId: z.string().optional(),
+});
+export type ContactUpsertedData = z.infer<typeof ContactUpsertedData>;
+
 /** What every event carries besides its type and data. */
 const envelope = {
   /** A ULID (or a deterministic id for events derived from an external id): sorts by time. */
@@ -386,8 +419,11 @@ export const journeyEvents = [
   z.object({ ...envelope, type: z.literal(EventName.ContactUpdated), data: ContactUpdatedData }),
 ] as const;
 
+/** The contacts API's events. */
+export const contactEvents = [z.object({ ...envelope, type: z.literal(EventName.ContactUpserted), data: ContactUpsertedData })] as const;
+
 /** One entry of a contact's timeline, discriminated by `type`. Each capability adds its event types here. */
-export const TimelineEvent = z.discriminatedUnion('type', [...formEvents, ...trackingEvents, ...emailEvents, ...scoringEvents, ...crmEvents, ...journeyEvents]);
+export const TimelineEvent = z.discriminatedUnion('type', [...formEvents, ...trackingEvents, ...emailEvents, ...scoringEvents, ...crmEvents, ...journeyEvents, ...contactEvents]);
 export type TimelineEvent = z.infer<typeof TimelineEvent>;
 
 /** The event of one type. */
