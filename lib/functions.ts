@@ -71,6 +71,20 @@ export const functions = {
     // GetItem for a profile or an email claim, Query for a contact's timeline.
     bindings: { table: { actions: ['GetItem', 'Query'] }, adminToken: true },
   },
+  upsertContact: {
+    entry: 'functions/contacts/upsert-contact.handler.ts',
+    description: 'Creates or updates one contact by email or external id (attributes, tags, consent), idempotently',
+    trigger: { kind: 'http', routes: [{ routeKey: 'PUT /contacts', auth: 'admin' }] },
+    // A consistent BatchGetItem (email and external-id claims, idempotency record) and Query (profile and its
+    // search index entries), then one TransactWriteItems of Put/Update/Delete/ConditionCheck, or a PutItem of the
+    // idempotency record alone when nothing changes.
+    bindings: {
+      table: { actions: ['BatchGetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem', 'ConditionCheckItem'] },
+      adminToken: true,
+    },
+    // Emails are checked as forms check them, disposable domains included (read on the first check).
+    bundleFiles: [{ from: 'node_modules/disposable-email-domains/index.json', to: 'disposable-email-domains.json' }],
+  },
   reactor: {
     entry: 'functions/reactor/reactor.handler.ts',
     description: 'Applies the rules to new timeline events: metrics, scoring and stages, journey enrolment, exits and waits',

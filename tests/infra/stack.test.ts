@@ -30,6 +30,7 @@ describe('NurtureStack', () => {
     submitForm: stack.forms.submitForm,
     track: stack.tracking.track,
     readContacts: stack.contacts.readContacts,
+    upsertContact: stack.contacts.upsertContact,
     reactor: stack.reactor.reactor,
     readScore: stack.scoring.readScore,
     reports: stack.reports.reports,
