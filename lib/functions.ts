@@ -60,7 +60,7 @@ export const functions = {
   },
   readContacts: {
     entry: 'functions/contacts/read-contacts.handler.ts',
-    description: 'Reads one contact, by id or by email, with its timeline',
+    description: 'Reads one contact, by id or by email, with its timeline; finds contacts through the search index',
     trigger: {
       kind: 'http',
       routes: [
@@ -68,8 +68,9 @@ export const functions = {
         { routeKey: 'GET /contacts/{contactId}', auth: 'admin' },
       ],
     },
-    // GetItem for a profile or an email claim, Query for a contact's timeline.
-    bindings: { table: { actions: ['GetItem', 'Query'] }, adminToken: true },
+    // GetItem for a profile or an email claim, Query for a contact's timeline; a search is a Query of GSI1 and a
+    // BatchGetItem of the profiles it found.
+    bindings: { table: { actions: ['GetItem', 'Query', 'BatchGetItem'], indexes: ['Query'] }, adminToken: true },
   },
   upsertContact: {
     entry: 'functions/contacts/upsert-contact.handler.ts',
