@@ -287,12 +287,15 @@ export const functions = {
       ],
     },
     bindings: {
-      // DeleteItem: an exit forgets the execution's waits in the transaction that records it.
-      table: { actions: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'ConditionCheckItem', 'DeleteItem'] },
+      // DeleteItem: an exit forgets the execution's waits in the transaction that records it. BatchGetItem: an
+      // enrolment that creates its contact reads the claims as PUT /contacts does.
+      table: { actions: ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'UpdateItem', 'ConditionCheckItem', 'DeleteItem'] },
       adminToken: true,
       journeySigningSecret: true,
       journeyExecutions: ['stop'],
     },
+    // Emails of contacts an enrolment creates are checked as forms check them, disposable domains included.
+    bundleFiles: [{ from: 'node_modules/disposable-email-domains/index.json', to: 'disposable-email-domains.json' }],
     timeoutSeconds: 29,
   },
 } as const satisfies Record<string, FunctionDefinition>;

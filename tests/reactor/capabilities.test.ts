@@ -28,6 +28,7 @@ describe('the registered capabilities', () => {
       DeleteWait: 'write',
       IndexDate: 'write',
       AppendEvent: 'write',
+      IndexContact: 'write',
       StartJourney: 'call',
       StopJourney: 'call',
       ResumeJourney: 'call',
