@@ -9,6 +9,7 @@ import { DynamoContactUpserts } from '../../functions/contacts/dynamo-upsert';
 import type { UpsertRequest } from '../../functions/contacts/domain/upsert';
 import { checkUpsert } from '../../functions/contacts/domain/upsert';
 import { makeReadContactsHandler } from '../../functions/contacts/read-contacts';
+import { reindexAll } from '../../functions/contacts/reindex';
 import { DynamoReactorStore } from '../../functions/reactor/dynamo-reactor-store';
 import { makeReactor } from '../../functions/reactor/reactor';
 import { matchesFilter } from '../../functions/reactor/stream-filter';
@@ -168,5 +169,18 @@ describe('GET /contacts search', () => {
       new UpdateCommand({ TableName: table.tableName, Key: keys.profile(contactId), UpdateExpression: 'SET stage = :s, stageChangedAt = :at', ExpressionAttributeValues: { ':s': 'lead', ':at': new Date().toISOString() } }),
     );
     expect((await findAll({ stage: lifecycle.initial }, 100)).ids).not.toContain(contactId);
+  });
+
+  it('backfills contacts written before the index existed, and writes nothing on a second run', async () => {
+    const email = `old-${run}@acme.example`;
+    const { contactId } = await contacts.recordSubmission(email, { formId: 'newsletter', fields: { email, first_name: `Oldtimer${run}` }, utm: {} }, new Date());
+    expect((await findAll({ name: `oldtimer${run}` })).ids).toEqual([]);
+
+    const first = await reindexAll({ db: table.documentClient, tableName: table.tableName, initialStage: lifecycle.initial });
+    const second = await reindexAll({ db: table.documentClient, tableName: table.tableName, initialStage: lifecycle.initial });
+
+    expect(first.written).toBeGreaterThanOrEqual(1);
+    expect(second.written).toBe(0);
+    expect((await findAll({ name: `oldtimer${run}` })).ids).toEqual([contactId]);
   });
 });
