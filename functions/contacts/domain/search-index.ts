@@ -15,7 +15,8 @@ import type { Contact } from '../../shared/contact';
  * | created day | `INDEX#FIND#CREATED`      | `FIND#CREATED#<yyyy-mm-dd>`     | `<createdAt>#<contactId>`           |
  * | updated day | `INDEX#FIND#UPDATED`      | `FIND#UPDATED#<yyyy-mm-dd>`     | `<updatedAt>#<contactId>`           |
  *
- * Prefix partitions are the first two characters, so a prefix search needs at least two.
+ * Prefix partitions are the first two characters, so a prefix search needs at least two. A contact's first 50 tags
+ * are indexed.
  */
 export const SEARCH_INDEX_PREFIX = 'INDEX#FIND#';
 
@@ -34,6 +35,8 @@ const NAME_ATTRIBUTES = ['first_name', 'last_name', 'name'] as const;
 const MAX_NAME_WORDS = 4;
 const MAX_KEY_TEXT = 100;
 const PARTITION_CHARS = 2;
+/** Tags indexed per contact: keeps a contact's entries (and so its write's transaction) well under 100 items. */
+export const MAX_INDEXED_TAGS = 50;
 
 /** Every index entry the profile should have. `initialStage` stands for a profile without a stage. */
 export function indexEntries(contact: Contact, initialStage: string): IndexEntry[] {
@@ -51,7 +54,7 @@ export function indexEntries(contact: Contact, initialStage: string): IndexEntry
   nameSequences(contact).forEach((sequence, n) => {
     entries.push({ SK: `${SEARCH_INDEX_PREFIX}NAME#${n}`, GSI1PK: searchPartition('name', sequence), GSI1SK: `${sequence}#${id}` });
   });
-  for (const tag of new Set(contact.tags ?? [])) {
+  for (const tag of [...new Set(contact.tags ?? [])].slice(0, MAX_INDEXED_TAGS)) {
     entries.push({ SK: `${SEARCH_INDEX_PREFIX}TAG#${tag}`, GSI1PK: searchPartition('tag', tag), GSI1SK: id });
   }
   return entries;
