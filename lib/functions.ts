@@ -60,7 +60,7 @@ export const functions = {
   },
   readContacts: {
     entry: 'functions/contacts/read-contacts.handler.ts',
-    description: 'Reads one contact, by id or by email, with its timeline',
+    description: 'Reads one contact, by id or by email, with its timeline; finds contacts through the search index',
     trigger: {
       kind: 'http',
       routes: [
@@ -68,8 +68,23 @@ export const functions = {
         { routeKey: 'GET /contacts/{contactId}', auth: 'admin' },
       ],
     },
-    // GetItem for a profile or an email claim, Query for a contact's timeline.
-    bindings: { table: { actions: ['GetItem', 'Query'] }, adminToken: true },
+    // GetItem for a profile or an email claim, Query for a contact's timeline; a search is a Query of GSI1 and a
+    // BatchGetItem of the profiles it found.
+    bindings: { table: { actions: ['GetItem', 'Query', 'BatchGetItem'], indexes: ['Query'] }, adminToken: true },
+  },
+  upsertContact: {
+    entry: 'functions/contacts/upsert-contact.handler.ts',
+    description: 'Creates or updates one contact by email or external id (attributes, tags, consent), idempotently',
+    trigger: { kind: 'http', routes: [{ routeKey: 'PUT /contacts', auth: 'admin' }] },
+    // A consistent BatchGetItem (email and external-id claims, idempotency record) and Query (profile and its
+    // search index entries), then one TransactWriteItems of Put/Update/Delete/ConditionCheck, or a PutItem of the
+    // idempotency record alone when nothing changes.
+    bindings: {
+      table: { actions: ['BatchGetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem', 'ConditionCheckItem'] },
+      adminToken: true,
+    },
+    // Emails are checked as forms check them, disposable domains included (read on the first check).
+    bundleFiles: [{ from: 'node_modules/disposable-email-domains/index.json', to: 'disposable-email-domains.json' }],
   },
   reactor: {
     entry: 'functions/reactor/reactor.handler.ts',
@@ -272,12 +287,15 @@ export const functions = {
       ],
     },
     bindings: {
-      // DeleteItem: an exit forgets the execution's waits in the transaction that records it.
-      table: { actions: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'ConditionCheckItem', 'DeleteItem'] },
+      // DeleteItem: an exit forgets the execution's waits in the transaction that records it. BatchGetItem: an
+      // enrolment that creates its contact reads the claims as PUT /contacts does.
+      table: { actions: ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'UpdateItem', 'ConditionCheckItem', 'DeleteItem'] },
       adminToken: true,
       journeySigningSecret: true,
       journeyExecutions: ['stop'],
     },
+    // Emails of contacts an enrolment creates are checked as forms check them, disposable domains included.
+    bundleFiles: [{ from: 'node_modules/disposable-email-domains/index.json', to: 'disposable-email-domains.json' }],
     timeoutSeconds: 29,
   },
 } as const satisfies Record<string, FunctionDefinition>;

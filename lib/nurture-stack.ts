@@ -77,6 +77,7 @@ export class NurtureStack extends Stack {
         submitForm: this.forms.submitForm.function,
         track: this.tracking.track.function,
         readContacts: this.contacts.readContacts.function,
+        upsertContact: this.contacts.upsertContact.function,
         journeysApi: this.journeys.journeysApi.function,
         readScore: this.scoring.readScore.function,
         reports: this.reports.reports.function,

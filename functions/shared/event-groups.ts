@@ -1,3 +1,4 @@
+import { contactEventGroup } from '../contacts/events';
 import { crmEventGroup } from '../crm/events';
 import { emailEventGroup } from '../email/events';
 import { formEventGroup } from '../forms/events';
@@ -10,4 +11,4 @@ import { trackingEventGroup } from '../tracking/events';
  * `EventName` (shared/events.ts) and the timeline union (shared/timeline.ts) are composed from. A new capability's
  * events join with one line here.
  */
-export const eventGroups = [formEventGroup, trackingEventGroup, emailEventGroup, scoringEventGroup, crmEventGroup, journeyEventGroup] as const;
+export const eventGroups = [formEventGroup, trackingEventGroup, emailEventGroup, scoringEventGroup, crmEventGroup, journeyEventGroup, contactEventGroup] as const;

@@ -18,6 +18,8 @@ export interface ContactsProps {
 export class Contacts extends Construct {
   /** Serves every contacts route; the api construct integrates it. */
   public readonly readContacts: NurtureFunction;
+  /** `PUT /contacts`: the upsert (functions/contacts/upsert-contact.ts). */
+  public readonly upsertContact: NurtureFunction;
   /** Holds the admin bearer token as its plain secret string. */
   public readonly adminToken: Secret;
   /** Name of the admin-token secret, for `aws secretsmanager get-secret-value --secret-id`. */
@@ -43,6 +45,11 @@ export class Contacts extends Construct {
 
     this.readContacts = new NurtureFunction(this, 'ReadContacts', {
       definition: functions.readContacts,
+      resources: { table: props.table, adminToken: this.adminToken },
+    });
+
+    this.upsertContact = new NurtureFunction(this, 'UpsertContact', {
+      definition: functions.upsertContact,
       resources: { table: props.table, adminToken: this.adminToken },
     });
 

@@ -30,6 +30,7 @@ describe('NurtureStack', () => {
     submitForm: stack.forms.submitForm,
     track: stack.tracking.track,
     readContacts: stack.contacts.readContacts,
+    upsertContact: stack.contacts.upsertContact,
     reactor: stack.reactor.reactor,
     readScore: stack.scoring.readScore,
     reports: stack.reports.reports,
@@ -152,6 +153,10 @@ describe('NurtureStack', () => {
         fn: s.contacts.readContacts,
         variables: { TABLE_NAME: ref(s.data.table), ADMIN_TOKEN_SECRET_ARN: ref(s.contacts.adminToken) },
       })],
+      ['upsertContact the table name and the admin-token secret ARN', (s) => ({
+        fn: s.contacts.upsertContact,
+        variables: { TABLE_NAME: ref(s.data.table), ADMIN_TOKEN_SECRET_ARN: ref(s.contacts.adminToken) },
+      })],
       ['the reactor the table name, the journey state machines\' ARN prefix and a timeout that fits a batch', (s) => ({
         fn: s.reactor.reactor,
         timeout: 30,
@@ -250,8 +255,13 @@ describe('NurtureStack', () => {
         tableActions(s, ...captureTableActions),
         readSecret(s.tracking.writeKey),
       ]]],
-      ['readContacts get and query the table and read the admin token', (s) => [s.contacts.readContacts, [
-        tableActions(s, 'dynamodb:GetItem', 'dynamodb:Query'),
+      ['readContacts get and query the table, query the search index and read the admin token', (s) => [s.contacts.readContacts, [
+        tableActions(s, 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:BatchGetItem'),
+        { Effect: 'Allow', Action: 'dynamodb:Query', Resource: { 'Fn::Join': ['', [arn(s.data.table), '/index/*']] } },
+        readSecret(s.contacts.adminToken),
+      ]]],
+      ['upsertContact read claims, write a contact, its event and index entries in one transaction, and read the admin token', (s) => [s.contacts.upsertContact, [
+        tableActions(s, 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem'),
         readSecret(s.contacts.adminToken),
       ]]],
       ['the reactor read and update items, start journeys, read the table stream and report failed batches', (s) => [s.reactor.reactor, [

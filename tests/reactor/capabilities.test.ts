@@ -31,6 +31,7 @@ describe('the registered capabilities', () => {
       DeleteWait: 'write',
       IndexDate: 'write',
       AppendEvent: 'write',
+      IndexContact: 'write',
       StartJourney: 'call',
       StopJourney: 'call',
       ResumeJourney: 'call',
