@@ -1,4 +1,5 @@
-import { QueryCommand, TransactWriteCommand, paginateScan, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { forEachProfile } from '../shared/scan-profiles';
 import { keys } from '../shared/keys';
 import { refusedBy } from '../shared/transactions';
 import { SEARCH_INDEX_PREFIX, indexChanges, indexEntries } from './domain/search-index';
@@ -22,28 +23,12 @@ export interface ReindexSummary {
 export async function reindexAll(options: { db: DynamoDBDocumentClient; tableName: string; initialStage: string; segments?: number }): Promise<ReindexSummary> {
   const totals: ReindexSummary = { contacts: 0, written: 0, skipped: 0 };
   const segments = options.segments ?? 4;
-  await Promise.all(
-    Array.from({ length: segments }, async (_, segment) => {
-      const pages = paginateScan(
-        { client: options.db },
-        {
-          TableName: options.tableName,
-          Segment: segment,
-          TotalSegments: segments,
-          FilterExpression: 'SK = :profile',
-          ExpressionAttributeValues: { ':profile': 'PROFILE' },
-        },
-      );
-      for await (const page of pages) {
-        for (const item of page.Items ?? []) {
-          totals.contacts++;
-          const outcome = await reindexOne(options, item);
-          if (outcome === 'written') totals.written++;
-          if (outcome === 'skipped') totals.skipped++;
-        }
-      }
-    }),
-  );
+  await forEachProfile(options.db, options.tableName, segments, async (item) => {
+    totals.contacts++;
+    const outcome = await reindexOne(options, item);
+    if (outcome === 'written') totals.written++;
+    if (outcome === 'skipped') totals.skipped++;
+  });
   return totals;
 }
 
