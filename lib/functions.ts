@@ -86,6 +86,21 @@ export const functions = {
     // Emails are checked as forms check them, disposable domains included (read on the first check).
     bundleFiles: [{ from: 'node_modules/disposable-email-domains/index.json', to: 'disposable-email-domains.json' }],
   },
+  importContacts: {
+    entry: 'functions/contacts/import-contacts.handler.ts',
+    description: 'Imports a batch of contact rows (NDJSON), each checked and upserted as PUT /contacts does it',
+    trigger: { kind: 'http', routes: [{ routeKey: 'POST /contacts/import', auth: 'admin' }] },
+    // Per row, as upsertContact: a consistent BatchGetItem and Query, then one TransactWriteItems of
+    // Put/Update/Delete/ConditionCheck (nothing when the row changes nothing).
+    bindings: {
+      table: { actions: ['BatchGetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem', 'ConditionCheckItem'] },
+      adminToken: true,
+    },
+    bundleFiles: [{ from: 'node_modules/disposable-email-domains/index.json', to: 'disposable-email-domains.json' }],
+    // Up to 500 rows, 8 at a time; more memory is more CPU for checking them.
+    memoryMb: 512,
+    timeoutSeconds: 29,
+  },
   reactor: {
     entry: 'functions/reactor/reactor.handler.ts',
     description: 'Applies the rules to new timeline events: metrics, scoring and stages, journey enrolment, exits and waits',

@@ -78,6 +78,7 @@ export class NurtureStack extends Stack {
         track: this.tracking.track.function,
         readContacts: this.contacts.readContacts.function,
         upsertContact: this.contacts.upsertContact.function,
+        importContacts: this.contacts.importContacts.function,
         journeysApi: this.journeys.journeysApi.function,
         readScore: this.scoring.readScore.function,
         reports: this.reports.reports.function,

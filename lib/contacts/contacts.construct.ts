@@ -20,6 +20,8 @@ export class Contacts extends Construct {
   public readonly readContacts: NurtureFunction;
   /** `PUT /contacts`: the upsert (functions/contacts/upsert-contact.ts). */
   public readonly upsertContact: NurtureFunction;
+  /** `POST /contacts/import`: batches of import rows, each upserted as `PUT /contacts` does (functions/contacts/import-contacts.ts). */
+  public readonly importContacts: NurtureFunction;
   /** Holds the admin bearer token as its plain secret string. */
   public readonly adminToken: Secret;
   /** Name of the admin-token secret, for `aws secretsmanager get-secret-value --secret-id`. */
@@ -50,6 +52,11 @@ export class Contacts extends Construct {
 
     this.upsertContact = new NurtureFunction(this, 'UpsertContact', {
       definition: functions.upsertContact,
+      resources: { table: props.table, adminToken: this.adminToken },
+    });
+
+    this.importContacts = new NurtureFunction(this, 'ImportContacts', {
+      definition: functions.importContacts,
       resources: { table: props.table, adminToken: this.adminToken },
     });
 

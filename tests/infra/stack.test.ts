@@ -31,6 +31,7 @@ describe('NurtureStack', () => {
     track: stack.tracking.track,
     readContacts: stack.contacts.readContacts,
     upsertContact: stack.contacts.upsertContact,
+    importContacts: stack.contacts.importContacts,
     reactor: stack.reactor.reactor,
     readScore: stack.scoring.readScore,
     reports: stack.reports.reports,
@@ -157,6 +158,11 @@ describe('NurtureStack', () => {
         fn: s.contacts.upsertContact,
         variables: { TABLE_NAME: ref(s.data.table), ADMIN_TOKEN_SECRET_ARN: ref(s.contacts.adminToken) },
       })],
+      ['importContacts the table name and the admin-token secret ARN', (s) => ({
+        fn: s.contacts.importContacts,
+        timeout: 29,
+        variables: { TABLE_NAME: ref(s.data.table), ADMIN_TOKEN_SECRET_ARN: ref(s.contacts.adminToken) },
+      })],
       ['the reactor the table name, the journey state machines\' ARN prefix and a timeout that fits a batch', (s) => ({
         fn: s.reactor.reactor,
         timeout: 30,
@@ -261,6 +267,10 @@ describe('NurtureStack', () => {
         readSecret(s.contacts.adminToken),
       ]]],
       ['upsertContact read claims, write a contact, its event and index entries in one transaction, and read the admin token', (s) => [s.contacts.upsertContact, [
+        tableActions(s, 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem'),
+        readSecret(s.contacts.adminToken),
+      ]]],
+      ['importContacts read claims and write each row\'s contact, event and index entries in one transaction, and read the admin token', (s) => [s.contacts.importContacts, [
         tableActions(s, 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem'),
         readSecret(s.contacts.adminToken),
       ]]],

@@ -15,7 +15,8 @@ import type { FieldValue } from '../../shared/values';
 /** How consent may be stated as obtained. Stored on the profile and in events: add values, never rename one. */
 export const CONSENT_BASES = ['form', 'import', 'api', 'crm', 'double_opt_in', 'in_person', 'legitimate_interest'] as const;
 
-const ATTRIBUTE_NAME = /^[a-z][a-z0-9_]{0,63}$/;
+/** What an attribute may be called: lower_snake_case, at most 64 characters (imports check their columns against it). */
+export const ATTRIBUTE_NAME = /^[a-z][a-z0-9_]{0,63}$/;
 const MAX_ATTRIBUTES = 100;
 const MAX_FREE_TEXT = 2_000;
 const tag = z
