@@ -116,11 +116,11 @@ async function openCsv(text: AsyncGenerator<string>, delimiter: string): Promise
 
 /** A header row names its columns once each; one that holds addresses is a data row (the file has no header). */
 function checkHeader(headers: readonly string[]): void {
+  if (/^[[{]/.test(headers[0] ?? '')) {
+    throw new InvalidImportFile('the file looks like JSON, not CSV: import NDJSON as a .ndjson file (or pass --format ndjson)');
+  }
   if (headers.some((name) => name.includes('@'))) {
     throw new InvalidImportFile('the first row holds an email address: a CSV import needs a header row naming the columns (email, first_name, …)');
-  }
-  if (headers.length === 1 && /^[[{]/.test(headers[0]!)) {
-    throw new InvalidImportFile('the file looks like JSON, not CSV: import NDJSON as a .ndjson file (or pass --format ndjson)');
   }
   const seen = new Set<string>();
   for (const name of headers) {
