@@ -55,7 +55,7 @@ const contactOf = async (email: string) => {
 describe('importing a file', () => {
   it('imports a CSV with a byte order mark, CRLF and quoted fields holding commas, quotes and line breaks', async () => {
     const d = domain();
-    const csv = `\ufeffEmail,First Name,Company,Budget,Tags\r\nada@${d},Ada,"Analytical Engines, Ltd",\"$5,000\",vip;beta\r\ngrace@${d},Grace,"The ""Navy""","12",\r\n`;
+    const csv = `\ufeffEmail,First Name,Company,Budget,Tags\r\nada@${d},Ada,"Analytical Engines, Ltd","$5,000",vip;beta\r\ngrace@${d},Grace,"The ""Navy""","12",\r\n`;
 
     const report = await importText(csv, 'csv');
 
