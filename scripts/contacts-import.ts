@@ -5,7 +5,7 @@ import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { attributeFields, emailTopics } from '../functions/contacts/attribute-fields';
-import type { ConsentBasis, ImportSettings } from '../functions/contacts/domain/import';
+import { checkSettings, type ConsentBasis, type ImportSettings } from '../functions/contacts/domain/import';
 import { formatReport, type ImportReport } from '../functions/contacts/domain/import-report';
 import type { UpsertRules } from '../functions/contacts/domain/upsert';
 import { InvalidImportSettings, runImport, type ImportWriter } from '../functions/contacts/import';
@@ -203,6 +203,12 @@ export async function importCommand(args: readonly string[], env: NodeJS.Process
     source: values.source ?? basename(file!),
     confirmEmails: values['confirm-emails'] === true,
   };
+  const rules = localRules();
+  const refused = checkSettings(settings, rules);
+  if (refused.length > 0) {
+    console.error(`${refused.join('\n')}\n\n${importUsage}`);
+    return 2;
+  }
   const url = values.url ?? `http://127.0.0.1:${env.PORT ?? '3000'}`;
   let lastProgress = Date.now();
   try {
@@ -211,6 +217,7 @@ export async function importCommand(args: readonly string[], env: NodeJS.Process
       url,
       token: env.NURTURE_ADMIN_TOKEN ?? 'local-admin-token',
       settings,
+      rules,
       ...(format ? { format: format as ImportFormat } : {}),
       ...(values.delimiter ? { delimiter: values.delimiter } : {}),
       batchSize,

@@ -42,7 +42,7 @@ export function formatOf(fileName: string): ImportFormat | undefined {
  * NDJSON rows are numbered by line.
  */
 export async function openImportSource(
-  bytes: AsyncIterable<Uint8Array | string>,
+  bytes: AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>,
   format: ImportFormat,
   options: { readonly delimiter?: string } = {},
 ): Promise<ImportSource> {
@@ -51,7 +51,7 @@ export async function openImportSource(
 }
 
 /** UTF-8 text in chunks; a byte that is not UTF-8, or a NUL (a binary file), ends the import. */
-async function* decodeText(bytes: AsyncIterable<Uint8Array | string>): AsyncGenerator<string> {
+async function* decodeText(bytes: AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>): AsyncGenerator<string> {
   const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
   const decode = (chunk?: Uint8Array) => {
     try {

@@ -150,6 +150,38 @@ describe('importing a file', () => {
   });
 });
 
+describe('streaming', () => {
+  it('reads no further ahead than the batches in flight, however long the file', async () => {
+    let read = 0;
+    let writing = 0;
+    let mostWriting = 0;
+    let mostAhead = 0;
+    let written = 0;
+    async function* rows() {
+      for (let i = 0; i < 1_000; i++) {
+        read++;
+        mostAhead = Math.max(mostAhead, read - written);
+        yield { row: i + 2, values: { email: `p${i}@example.com` } };
+      }
+    }
+    const writer = {
+      async write(batch: readonly { row: number }[]) {
+        mostWriting = Math.max(mostWriting, ++writing);
+        await new Promise((done) => setTimeout(done, 1));
+        writing--;
+        written += batch.length;
+        return batch.map(({ row }) => ({ row, result: 'created' as const, contactId: `c${row}` }));
+      },
+    };
+
+    const report = await runImport({ source: { format: 'csv', headers: ['email'], rows: rows() }, settings: settings(), rules, writer, batchSize: 10, inFlight: 3 });
+
+    expect(report.created.count).toBe(1_000);
+    expect(mostWriting).toBe(3);
+    expect(mostAhead).toBeLessThanOrEqual(10 * 4);
+  });
+});
+
 describe('a file that cannot be imported', () => {
   it('fails with a clear error when the file has no email column, before writing anything', async () => {
     await expect(importText('name,phone\nAda,+14155550132\n', 'csv')).rejects.toThrow(
