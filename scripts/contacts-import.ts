@@ -1,16 +1,15 @@
-import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { attributeFields, emailTopics } from '../functions/contacts/attribute-fields';
-import { checkSettings, type ConsentBasis, type ImportSettings } from '../functions/contacts/domain/import';
-import { formatReport, type ImportReport } from '../functions/contacts/domain/import-report';
+import { checkSettings, parseColumnMap, type ConsentBasis, type ImportSettings } from '../functions/contacts/domain/import';
+import { formatReport, type FileImportReport } from '../functions/contacts/domain/import-report';
 import type { UpsertRules } from '../functions/contacts/domain/upsert';
 import { InvalidImportSettings, runImport, type ImportWriter } from '../functions/contacts/import';
 import { ImportAnswer, MAX_IMPORT_ROWS } from '../functions/contacts/import-contacts';
-import { InvalidImportFile, formatOf, openImportSource, type ImportFormat } from '../functions/contacts/import-source';
+import { InvalidImportFile, formatOf, hashing, openImportSource, type ImportFormat } from '../functions/contacts/import-source';
 import { disposableDomains } from '../functions/forms/disposable-domains';
 
 /**
@@ -35,16 +34,6 @@ export const importUsage = `Usage: npm run contacts -- import <file.csv|file.ndj
   --url <base url>           a deployed API (default http://127.0.0.1:$PORT); token from NURTURE_ADMIN_TOKEN
   --batch-size <n>           rows per request (default 100, at most ${MAX_IMPORT_ROWS})
   --concurrency <n>          requests in flight (default 2)`;
-
-/** The file's report, with what identifies the run. */
-export interface FileImportReport extends ImportReport {
-  readonly file: string;
-  readonly format: ImportFormat;
-  /** Of the file's bytes: the same file imported twice has the same hash (and the second run changes nothing). */
-  readonly sha256: string;
-  readonly startedAt: string;
-  readonly seconds: number;
-}
 
 export interface ImportFileOptions {
   readonly file: string;
@@ -71,8 +60,8 @@ export async function importFile(options: ImportFileOptions): Promise<FileImport
   const format = options.format ?? formatOf(options.file);
   if (!format) throw new InvalidImportFile(`cannot tell the format of ${basename(options.file)}: name it .csv or .ndjson, or pass --format`);
   const startedAt = new Date();
-  const hash = createHash('sha256');
-  const source = await openImportSource(hashed(createReadStream(options.file, { highWaterMark: 256 * 1024 }), hash), format, {
+  const bytes = hashing(createReadStream(options.file, { highWaterMark: 256 * 1024 }));
+  const source = await openImportSource(bytes.chunks, format, {
     ...(options.delimiter ? { delimiter: options.delimiter } : {}),
   });
   const report = await runImport({
@@ -87,7 +76,7 @@ export async function importFile(options: ImportFileOptions): Promise<FileImport
   return {
     file: basename(options.file),
     format,
-    sha256: hash.digest('hex'),
+    sha256: bytes.sha256(),
     startedAt: startedAt.toISOString(),
     seconds: (Date.now() - startedAt.getTime()) / 1_000,
     ...report,
@@ -97,13 +86,6 @@ export async function importFile(options: ImportFileOptions): Promise<FileImport
 /** The checks the API applies, from this repository's content: rows it would reject are reported without a call. */
 export function localRules(): UpsertRules {
   return { fields: attributeFields(), topics: emailTopics, isDisposable: disposableDomains() };
-}
-
-async function* hashed(chunks: AsyncIterable<Buffer>, hash: ReturnType<typeof createHash>): AsyncGenerator<Buffer> {
-  for await (const chunk of chunks) {
-    hash.update(chunk);
-    yield chunk;
-  }
 }
 
 /**
@@ -187,7 +169,7 @@ export async function importCommand(args: readonly string[], env: NodeJS.Process
   ];
   let map: Record<string, string> = {};
   try {
-    map = parseMap(values.map ?? []);
+    map = parseColumnMap(values.map ?? []);
   } catch (error) {
     problems.push((error as Error).message);
   }
@@ -246,16 +228,4 @@ export async function importCommand(args: readonly string[], env: NodeJS.Process
     }
     return 1;
   }
-}
-
-/** `--map "E-mail=email,First Name=first_name"` (repeatable): column → field; a column may contain no `=` or `,`. */
-export function parseMap(entries: readonly string[]): Record<string, string> {
-  const map: Record<string, string> = {};
-  for (const part of entries.flatMap((entry) => entry.split(','))) {
-    if (part.trim() === '') continue;
-    const at = part.indexOf('=');
-    if (at <= 0) throw new Error(`--map "${part}": write Column=field (Column= skips the column)`);
-    map[part.slice(0, at).trim()] = part.slice(at + 1).trim();
-  }
-  return map;
 }

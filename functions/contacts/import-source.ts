@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { CsvParser, MalformedCsv } from './import-csv';
 
 /**
@@ -27,6 +28,18 @@ export class InvalidImportFile extends Error {
 
 /** A line longer than this is not one contact. */
 const MAX_LINE_CHARS = 1_000_000;
+
+/** The chunks as they pass, and the SHA-256 of all of them once they have. */
+export function hashing(chunks: AsyncIterable<Uint8Array>): { readonly chunks: AsyncIterable<Uint8Array>; sha256(): string } {
+  const hash = createHash('sha256');
+  async function* passing() {
+    for await (const chunk of chunks) {
+      hash.update(chunk);
+      yield chunk;
+    }
+  }
+  return { chunks: passing(), sha256: () => hash.digest('hex') };
+}
 
 /** The format a file name says: `.csv`, or `.ndjson` / `.jsonl`. */
 export function formatOf(fileName: string): ImportFormat | undefined {

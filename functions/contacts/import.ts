@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { Clock } from '../shared/ids';
 import { ContactContended } from './contacts';
-import { checkSettings, columnTarget, planColumns, rowContact, rowReasons, type ColumnProblem, type ColumnTarget, type ImportSettings } from './domain/import';
+import { InvalidImportSettings, checkSettings, columnTarget, planColumns, rowContact, rowReasons, type ColumnProblem, type ColumnTarget, type ImportSettings } from './domain/import';
+
+export { InvalidImportSettings } from './domain/import';
 import { ImportTally, type ImportReport, type RowResult } from './domain/import-report';
 import { checkUpsert, type UpsertRequest, type UpsertRules } from './domain/upsert';
 import { InvalidImportFile, type ImportSource } from './import-source';
@@ -25,11 +27,6 @@ export interface ImportRow {
 export interface ImportWriter {
   /** One result per row, in any order. Throws when the batch could not be written at all (the run fails). */
   write(rows: readonly ImportRow[]): Promise<readonly RowResult[]>;
-}
-
-/** The settings cannot run an import (a topic without a consent column, a bad `--map`). Nothing was read. */
-export class InvalidImportSettings extends Error {
-  override name = 'InvalidImportSettings';
 }
 
 export interface ImportRun {

@@ -30,6 +30,16 @@ export interface ImportReport {
   };
 }
 
+/** The report of one file, with what identifies the run. */
+export interface FileImportReport extends ImportReport {
+  readonly file: string;
+  readonly format: 'csv' | 'ndjson';
+  /** Of the file's bytes: the same file imported twice has the same hash (and the second run changes nothing). */
+  readonly sha256: string;
+  readonly startedAt: string;
+  readonly seconds: number;
+}
+
 /** Rejected rows listed with their reasons; past this, only their numbers are kept (memory stays bounded). */
 export const MAX_LISTED_REJECTIONS = 10_000;
 

@@ -74,6 +74,26 @@ export function normalizeName(name: string): string {
     .replace(/^_+|_+$/g, '');
 }
 
+/** The settings cannot run an import (a topic without a consent column, a bad `--map`). Nothing was read. */
+export class InvalidImportSettings extends Error {
+  override name = 'InvalidImportSettings';
+}
+
+/**
+ * `--map "E-mail=email,First Name=first_name"` (each entry may hold several, comma-separated): column → field; a column
+ * name may contain neither `=` nor `,`. Throws {@link InvalidImportSettings} naming the bad entry.
+ */
+export function parseColumnMap(entries: readonly string[]): Record<string, string> {
+  const map: Record<string, string> = {};
+  for (const part of entries.flatMap((entry) => entry.split(','))) {
+    if (part.trim() === '') continue;
+    const at = part.indexOf('=');
+    if (at <= 0) throw new InvalidImportSettings(`--map "${part}": write Column=field (Column= skips the column)`);
+    map[part.slice(0, at).trim()] = part.slice(at + 1).trim();
+  }
+  return map;
+}
+
 /** What is wrong with the settings themselves, before any file is read. */
 export function checkSettings(settings: ImportSettings, rules: ImportRules): string[] {
   const problems: string[] = [];
