@@ -1,6 +1,6 @@
 /**
- * Child script of the import bench (bench/import.ts): starts the local runtime in this process, then
- * - the floor: the same DynamoDB writes an import of a new contact makes (a consistent BatchGetItem of the email
+ * Child script of the import bench (bench/import.ts): starts the local runtime in this process, then measures
+ * - the floor (half its rows before the import, half after): the same DynamoDB writes an import of a new contact makes (a consistent BatchGetItem of the email
  *   claim, then one TransactWriteItems of claim, profile, event and index entries), straight from the SDK, at the
  *   same number of rows in flight, with no file, HTTP, checks or mapping;
  * - the import: `npm run contacts -- import` as a person runs it, in its own process, through the gateway's
