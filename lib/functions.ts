@@ -71,6 +71,28 @@ export const functions = {
     // GetItem for a profile or an email claim, Query for a contact's timeline.
     bindings: { table: { actions: ['GetItem', 'Query'] }, adminToken: true },
   },
+  contactsOut: {
+    entry: 'functions/contacts/contacts-out.handler.ts',
+    description: 'Exports everything held about a contact, or erases it (GDPR art. 15 and 17)',
+    trigger: {
+      kind: 'http',
+      routes: [
+        { routeKey: 'GET /contacts/{contactId}/export', auth: 'admin' },
+        { routeKey: 'DELETE /contacts/{contactId}', auth: 'admin' },
+      ],
+    },
+    // Query of the contact's partition and BatchGetItem of the items it refers to (export and erase); erase: one
+    // transaction of Updates (erasure record, suppressed address), BatchWriteItem deletes and an Update of the
+    // count, then one transaction closing it (Update, Put of the audit record, Delete of the profile and claim).
+    bindings: {
+      table: { actions: ['Query', 'BatchGetItem', 'UpdateItem', 'PutItem', 'DeleteItem', 'BatchWriteItem'] },
+      adminToken: true,
+      journeyExecutions: ['stop'],
+      suppressionKey: true,
+    },
+    // A long timeline is deleted 25 items per call.
+    timeoutSeconds: 60,
+  },
   reactor: {
     entry: 'functions/reactor/reactor.handler.ts',
     description: 'Applies the rules to new timeline events: metrics, scoring and stages, journey enrolment, exits and waits',

@@ -30,6 +30,7 @@ describe('NurtureStack', () => {
     submitForm: stack.forms.submitForm,
     track: stack.tracking.track,
     readContacts: stack.contacts.readContacts,
+    contactsOut: stack.contactsOut.contactsOut,
     reactor: stack.reactor.reactor,
     readScore: stack.scoring.readScore,
     reports: stack.reports.reports,
