@@ -52,9 +52,9 @@ export class NurtureStack extends Stack {
 
     this.data = new Data(this, 'Data', { deletionProtection: props.tableDeletionProtection });
     const { table } = this.data;
-    this.forms = new Forms(this, 'Forms', { table });
-    this.tracking = new Tracking(this, 'Tracking', { table });
     this.contacts = new Contacts(this, 'Contacts', { table });
+    this.forms = new Forms(this, 'Forms', { table, suppressionKey: this.contacts.suppressionKey });
+    this.tracking = new Tracking(this, 'Tracking', { table });
     this.email = new Email(this, 'Email', { table, adminToken: this.contacts.adminToken });
     // Before the journeys: their hand-off steps call the CRM capability's handOff function.
     this.crm = new Crm(this, 'Crm', { table });
