@@ -25,7 +25,8 @@ import {
 export interface ContactData {
   partition(contactId: string): Promise<Item[]>;
   get(keys: readonly Key[]): Promise<Item[]>;
-  begin(contactId: string, hash: string, requestedAt: string): Promise<void>;
+  /** Opens the erase; `hash` is the keyed hash of the address to suppress, when the contact has one. */
+  begin(contactId: string, hash: string | undefined, requestedAt: string): Promise<void>;
   /** Deletes the items (a missing one is a no-op); returns how many it was asked to delete. */
   delete(contactId: string, keys: readonly Key[]): Promise<number>;
   finish(contactId: string, normalizedEmail: string | undefined, outcome: Omit<ErasureOutcome, 'itemsDeleted'>): Promise<ErasureOutcome | 'AlreadyFinished'>;
@@ -72,7 +73,7 @@ export async function eraseContact(deps: ContactsOutDeps, contactId: string): Pr
 
   const requestedAt = deps.clock.now().toISOString();
   const email = typeof profile.email === 'string' && profile.email.length > 0 ? normalizeEmail(profile.email) : undefined;
-  if (email) await deps.data.begin(contactId, suppressionHash(await deps.suppressionKey(), email), requestedAt);
+  await deps.data.begin(contactId, email ? suppressionHash(await deps.suppressionKey(), email) : undefined, requestedAt);
   const crm = crmRecordOf(partition);
 
   const running = runningExecutions(partition);

@@ -63,7 +63,7 @@ export class DynamoContactData implements ContactData {
    * Opens the erase: the erasure record (kept as is when a crashed erase opened it before) and the suppressed
    * address, together, before anything is deleted, so no later write can bring the address back unnoticed.
    */
-  async begin(contactId: string, hash: string, requestedAt: string): Promise<void> {
+  async begin(contactId: string, hash: string | undefined, requestedAt: string): Promise<void> {
     await this.db.send(
       new TransactWriteCommand({
         TransactItems: [
@@ -76,14 +76,19 @@ export class DynamoContactData implements ContactData {
               ExpressionAttributeValues: { ':erasing': 'erasing', ':at': requestedAt, ':id': contactId },
             },
           },
-          {
-            Update: {
-              TableName: this.tableName,
-              Key: suppressionKey(hash),
-              UpdateExpression: 'SET suppressedAt = if_not_exists(suppressedAt, :at), reason = :reason',
-              ExpressionAttributeValues: { ':at': requestedAt, ':reason': 'erased' },
-            },
-          },
+          // A contact known only by a user id (the tracking API) has no address to suppress.
+          ...(hash
+            ? [
+                {
+                  Update: {
+                    TableName: this.tableName,
+                    Key: suppressionKey(hash),
+                    UpdateExpression: 'SET suppressedAt = if_not_exists(suppressedAt, :at), reason = :reason',
+                    ExpressionAttributeValues: { ':at': requestedAt, ':reason': 'erased' },
+                  },
+                },
+              ]
+            : []),
         ],
       }),
     );

@@ -285,6 +285,17 @@ describe('DELETE /contacts/{contactId}', () => {
     expect((await table.partition(keys.profile(p.contactId).PK)).map((item) => item.SK).sort()).toEqual(['ERASED', 'REPORTS']);
   });
 
+  it('erases a contact known only by a user id, with no address to suppress', async () => {
+    const { handle } = handlerWith();
+    const contactId = `USERONLY${Date.now()}`;
+    await put({ ...keys.profile(contactId), contactId, email: '', attributes: { first_name: 'Nameless' }, createdAt: NOW.toISOString(), updatedAt: NOW.toISOString() });
+
+    const result = await erase(handle, contactId);
+
+    expect(result.statusCode).toBe(200);
+    expect((await table.partition(keys.profile(contactId).PK)).map((item) => item.SK)).toEqual(['ERASED']);
+  });
+
   it('answers 404 JSON for an unknown contact and 400 JSON for a bad id, and writes nothing', async () => {
     const { handle } = handlerWith();
     const before = await table.scan();
