@@ -1,4 +1,6 @@
+import { execFile } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -24,6 +26,15 @@ async function api(running: Running, method: string, path: string, body?: unknow
     ...(body ? { body: JSON.stringify(body) } : {}),
   });
   return { status: response.status, body: (await response.json()) as Record<string, any> }; // eslint-disable-line @typescript-eslint/no-explicit-any
+}
+
+/** `npm run contacts -- <args>` against the running gateway, as an operator runs it. */
+async function cli(running: Running, ...args: string[]) {
+  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/contacts.ts', ...args], {
+    cwd: join(import.meta.dirname, '../..'),
+    env: { ...process.env, PORT: new URL(running.url).port, NURTURE_ADMIN_TOKEN: ADMIN_TOKEN },
+  });
+  return JSON.parse(stdout) as Record<string, unknown>;
 }
 
 /** Every report as the API answers it, for the days around today. */
@@ -75,6 +86,7 @@ describe('contacts out through npm start', () => {
       expect(exported.body.journeys.memberships).toEqual([expect.objectContaining({ journeyId: 'budget-router', status: 'running' })]);
       expect(exported.body.journeys.waits).toEqual([expect.objectContaining({ event: 'email.clicked' })]);
       expect(exported.body.sends.length).toBeGreaterThan(0);
+      expect(await cli(running, 'export', email)).toMatchObject({ contactId, profile: { email } });
       // Reports settle once the reactor has taken every event so far.
       let before = await reports(running);
       for (let again = await reports(running); JSON.stringify(again) !== JSON.stringify(before); again = await reports(running)) {
@@ -95,6 +107,7 @@ describe('contacts out through npm start', () => {
       expect(await reports(running)).toEqual(before);
       expect((await api(running, 'GET', `/contacts/${contactId}/export`)).status).toBe(404);
       expect(await api(running, 'DELETE', `/contacts/${contactId}`)).toEqual(erased);
+      expect(await cli(running, 'erase', contactId)).toEqual(erased.body);
       expect(running.output()).not.toMatch(/unhandled error|JourneyFailed|journey\.failed/);
 
       // The address comes back only with fresh consent.
