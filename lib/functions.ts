@@ -31,6 +31,8 @@ export const functions = {
         actions: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'ConditionCheckItem', 'Query', 'BatchWriteItem'],
       },
       formSecrets: true,
+      // An erased person's address is recognised by its keyed hash (docs/contacts.md, "Erase").
+      suppressionKey: true,
     },
     bundleAwsSdk: true,
     bundleFiles: [{ from: 'node_modules/disposable-email-domains/index.json', to: 'disposable-email-domains.json' }],
@@ -100,6 +102,28 @@ export const functions = {
     // Up to 500 rows, 8 at a time; more memory is more CPU for checking them.
     memoryMb: 512,
     timeoutSeconds: 29,
+  },
+  contactsOut: {
+    entry: 'functions/contacts/contacts-out.handler.ts',
+    description: 'Exports everything held about a contact, or erases it (GDPR art. 15 and 17)',
+    trigger: {
+      kind: 'http',
+      routes: [
+        { routeKey: 'GET /contacts/{contactId}/export', auth: 'admin' },
+        { routeKey: 'DELETE /contacts/{contactId}', auth: 'admin' },
+      ],
+    },
+    // Query of the contact's partition and BatchGetItem of the items it refers to (export and erase); erase: one
+    // transaction of Updates (erasure record, suppressed address), BatchWriteItem deletes and an Update of the
+    // count, then one transaction closing it (Update, Put of the audit record, Delete of the profile and claim).
+    bindings: {
+      table: { actions: ['Query', 'BatchGetItem', 'UpdateItem', 'PutItem', 'DeleteItem', 'BatchWriteItem'] },
+      adminToken: true,
+      journeyExecutions: ['stop'],
+      suppressionKey: true,
+    },
+    // A long timeline is deleted 25 items per call.
+    timeoutSeconds: 60,
   },
   reactor: {
     entry: 'functions/reactor/reactor.handler.ts',

@@ -26,6 +26,8 @@ export class Contacts extends Construct {
   public readonly adminToken: Secret;
   /** Name of the admin-token secret, for `aws secretsmanager get-secret-value --secret-id`. */
   public readonly adminTokenSecretName: string;
+  /** The HMAC key of the suppression list: erased people's addresses are kept only as its keyed hashes. */
+  public readonly suppressionKey: Secret;
 
   constructor(scope: Construct, id: string, props: ContactsProps) {
     super(scope, id);
@@ -42,6 +44,19 @@ export class Contacts extends Construct {
           'A static bearer token that operators hand to their tools; rotating it automatically would lock those ' +
           'tools out. Operators rotate it by hand (put-secret-value); the handler reads it once per cold start, so ' +
           'new instances use the new value (publish a new function version to switch every instance at once).',
+      },
+    ]);
+
+    this.suppressionKey = new Secret(this, 'SuppressionKey', {
+      description: 'Nurture: HMAC key of the suppression list of erased contacts (keyed hashes of their addresses)',
+      generateSecretString: { excludePunctuation: true, passwordLength: 48 },
+    });
+    NagSuppressions.addResourceSuppressions(this.suppressionKey, [
+      {
+        id: 'AwsSolutions-SMG4',
+        reason:
+          'Every suppressed address is stored as its HMAC under this key: a rotated key would no longer recognise ' +
+          'any erased person, so it must not rotate on a schedule.',
       },
     ]);
 
