@@ -14,5 +14,8 @@ export default defineConfig({
     testTimeout: 20_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Most test time is waiting on DynamoDB Local, the local engine and the gateway, not CPU: on CI's 2 cores
+    // vitest's default (cores - 1 = one file at a time) leaves both cores idle most of the run.
+    maxWorkers: Number(process.env.NURTURE_TEST_WORKERS) || 2,
   },
 });

@@ -7,7 +7,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoIntake } from '../functions/forms/dynamo-intake';
-import type { FormSubmittedData } from '../functions/shared/timeline';
+import type { FormSubmittedData } from '../functions/forms/events';
 import { localCredentials, localRegion } from '../local/dynamodb-local';
 import { serveRuns } from './child';
 import { FORM_ID, FloorPlan, cpuMsSince, emailFor, formFields, warmupOf, type LoadRun, type Workload } from './workload';

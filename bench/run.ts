@@ -13,6 +13,8 @@ import { benchEmail, emailSection } from './email';
 import { benchScoring, scoringSection } from './scoring';
 import { benchJourneys, journeysSection } from './journeys';
 import { benchReports, reportsSection } from './reports';
+import { benchImport, benchImportRows, importSection } from './import';
+import { benchErase, eraseSection } from './contacts';
 import { repoRoot, runChild } from './child';
 import { renderReport, type Machine } from './report';
 import { BatchPoint, IntakePoint, type BatchPlan, type IntakePlan } from './workload';
@@ -75,6 +77,11 @@ try {
   say('reports: funnel and email reports over 365 days of counters, rebuild throughput');
   const reportsBench = reportsSection(await benchReports(say));
 
+  say(`contact import: ${benchImportRows} rows through npm run contacts -- import against the direct-write floor`);
+  const importBench = importSection(await benchImport(say));
+  say('contacts: erase of a contact with a 1,000-event timeline, DynamoDB calls against the direct floor');
+  const erase = eraseSection(await benchErase(say));
+
   say('tracking API: /v1/batch through the gateway against the direct-SDK floor');
   const batches = await runChild('bench/batch.ts', batchPlan, z.array(BatchPoint), {
     logFile: join(workDir, 'batch.log'),
@@ -88,10 +95,10 @@ try {
     intake,
     bundles,
     capture: { batches, embedGzipBytes: embedGzipBytes() },
-    otherVerdicts: [...email.verdicts, ...scoring.verdicts, ...journeyBench.verdicts, ...reportsBench.verdicts],
+    otherVerdicts: [...email.verdicts, ...scoring.verdicts, ...journeyBench.verdicts, ...reportsBench.verdicts, ...importBench.verdicts, ...erase.verdicts],
   });
   // The email section's misses are marked MISS in its own table.
-  const full = `${report.trimEnd()}\n\n${email.markdown}\n${scoring.markdown}\n${journeyBench.markdown}\n${reportsBench.markdown}`;
+  const full = `${report.trimEnd()}\n\n${email.markdown}\n${scoring.markdown}\n${journeyBench.markdown}\n${reportsBench.markdown}\n${importBench.markdown}\n${erase.markdown}`;
   writeFileSync(join(repoRoot, 'docs/benchmarks.md'), full);
   console.log(full);
   say('wrote docs/benchmarks.md');

@@ -1,7 +1,7 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { CapabilityPorts } from './capabilities';
 import { SqsHandOffQueue } from './crm/sqs-hand-off-queue';
-import { reactorEmailsFrom } from './email/reactor-emails';
+import { reactorEmailsFrom } from './email/email-senders';
 import { SfnJourneys } from './journeys/sfn-journeys';
 import type { EnvironmentOf } from './shared/environment';
 import { stepFunctions } from './shared/sfn';

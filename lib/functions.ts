@@ -31,6 +31,8 @@ export const functions = {
         actions: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'ConditionCheckItem', 'Query', 'BatchWriteItem'],
       },
       formSecrets: true,
+      // An erased person's address is recognised by its keyed hash (docs/contacts.md, "Erase").
+      suppressionKey: true,
     },
     bundleAwsSdk: true,
     bundleFiles: [{ from: 'node_modules/disposable-email-domains/index.json', to: 'disposable-email-domains.json' }],
@@ -60,7 +62,7 @@ export const functions = {
   },
   readContacts: {
     entry: 'functions/contacts/read-contacts.handler.ts',
-    description: 'Reads one contact, by id or by email, with its timeline',
+    description: 'Reads one contact, by id or by email, with its timeline; finds contacts through the search index',
     trigger: {
       kind: 'http',
       routes: [
@@ -68,8 +70,60 @@ export const functions = {
         { routeKey: 'GET /contacts/{contactId}', auth: 'admin' },
       ],
     },
-    // GetItem for a profile or an email claim, Query for a contact's timeline.
-    bindings: { table: { actions: ['GetItem', 'Query'] }, adminToken: true },
+    // GetItem for a profile or an email claim, Query for a contact's timeline; a search is a Query of GSI1 and a
+    // BatchGetItem of the profiles it found.
+    bindings: { table: { actions: ['GetItem', 'Query', 'BatchGetItem'], indexes: ['Query'] }, adminToken: true },
+  },
+  upsertContact: {
+    entry: 'functions/contacts/upsert-contact.handler.ts',
+    description: 'Creates or updates one contact by email or external id (attributes, tags, consent), idempotently',
+    trigger: { kind: 'http', routes: [{ routeKey: 'PUT /contacts', auth: 'admin' }] },
+    // A consistent BatchGetItem (email and external-id claims, idempotency record) and Query (profile and its
+    // search index entries), then one TransactWriteItems of Put/Update/Delete/ConditionCheck, or a PutItem of the
+    // idempotency record alone when nothing changes.
+    bindings: {
+      table: { actions: ['BatchGetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem', 'ConditionCheckItem'] },
+      adminToken: true,
+    },
+    // Emails are checked as forms check them, disposable domains included (read on the first check).
+    bundleFiles: [{ from: 'node_modules/disposable-email-domains/index.json', to: 'disposable-email-domains.json' }],
+  },
+  importContacts: {
+    entry: 'functions/contacts/import-contacts.handler.ts',
+    description: 'Imports a batch of contact rows (NDJSON), each checked and upserted as PUT /contacts does it',
+    trigger: { kind: 'http', routes: [{ routeKey: 'POST /contacts/import', auth: 'admin' }] },
+    // Per row, as upsertContact: a consistent BatchGetItem and Query, then one TransactWriteItems of
+    // Put/Update/Delete/ConditionCheck (nothing when the row changes nothing).
+    bindings: {
+      table: { actions: ['BatchGetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem', 'ConditionCheckItem'] },
+      adminToken: true,
+    },
+    bundleFiles: [{ from: 'node_modules/disposable-email-domains/index.json', to: 'disposable-email-domains.json' }],
+    // Up to 500 rows, 8 at a time; more memory is more CPU for checking them.
+    memoryMb: 512,
+    timeoutSeconds: 29,
+  },
+  contactsOut: {
+    entry: 'functions/contacts/contacts-out.handler.ts',
+    description: 'Exports everything held about a contact, or erases it (GDPR art. 15 and 17)',
+    trigger: {
+      kind: 'http',
+      routes: [
+        { routeKey: 'GET /contacts/{contactId}/export', auth: 'admin' },
+        { routeKey: 'DELETE /contacts/{contactId}', auth: 'admin' },
+      ],
+    },
+    // Query of the contact's partition and BatchGetItem of the items it refers to (export and erase); erase: one
+    // transaction of Updates (erasure record, suppressed address), BatchWriteItem deletes and an Update of the
+    // count, then one transaction closing it (Update, Put of the audit record, Delete of the profile and claim).
+    bindings: {
+      table: { actions: ['Query', 'BatchGetItem', 'UpdateItem', 'PutItem', 'DeleteItem', 'BatchWriteItem'] },
+      adminToken: true,
+      journeyExecutions: ['stop'],
+      suppressionKey: true,
+    },
+    // A long timeline is deleted 25 items per call.
+    timeoutSeconds: 60,
   },
   reactor: {
     entry: 'functions/reactor/reactor.handler.ts',
@@ -272,12 +326,15 @@ export const functions = {
       ],
     },
     bindings: {
-      // DeleteItem: an exit forgets the execution's waits in the transaction that records it.
-      table: { actions: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'ConditionCheckItem', 'DeleteItem'] },
+      // DeleteItem: an exit forgets the execution's waits in the transaction that records it. BatchGetItem: an
+      // enrolment that creates its contact reads the claims as PUT /contacts does.
+      table: { actions: ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'UpdateItem', 'ConditionCheckItem', 'DeleteItem'] },
       adminToken: true,
       journeySigningSecret: true,
       journeyExecutions: ['stop'],
     },
+    // Emails of contacts an enrolment creates are checked as forms check them, disposable domains included.
+    bundleFiles: [{ from: 'node_modules/disposable-email-domains/index.json', to: 'disposable-email-domains.json' }],
     timeoutSeconds: 29,
   },
 } as const satisfies Record<string, FunctionDefinition>;

@@ -2,6 +2,7 @@ import { Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { Api } from './api/api.construct';
 import { Contacts } from './contacts/contacts.construct';
+import { ContactsOut } from './contacts/contacts-out.construct';
 import { Crm } from './crm/crm.construct';
 import { Data } from './data/data.construct';
 import { Email } from './email/email.construct';
@@ -36,6 +37,7 @@ export class NurtureStack extends Stack {
   public readonly forms: Forms;
   public readonly tracking: Tracking;
   public readonly contacts: Contacts;
+  public readonly contactsOut: ContactsOut;
   public readonly email: Email;
   public readonly journeys: Journeys;
   public readonly reactor: Reactor;
@@ -50,9 +52,9 @@ export class NurtureStack extends Stack {
 
     this.data = new Data(this, 'Data', { deletionProtection: props.tableDeletionProtection });
     const { table } = this.data;
-    this.forms = new Forms(this, 'Forms', { table });
-    this.tracking = new Tracking(this, 'Tracking', { table });
     this.contacts = new Contacts(this, 'Contacts', { table });
+    this.forms = new Forms(this, 'Forms', { table, suppressionKey: this.contacts.suppressionKey });
+    this.tracking = new Tracking(this, 'Tracking', { table });
     this.email = new Email(this, 'Email', { table, adminToken: this.contacts.adminToken });
     // Before the journeys: their hand-off steps call the CRM capability's handOff function.
     this.crm = new Crm(this, 'Crm', { table });
@@ -61,6 +63,13 @@ export class NurtureStack extends Stack {
       journeys: props.journeys ?? journeyFiles,
       adminToken: this.contacts.adminToken,
       taskFunctions: { sendEmail: this.email.sendEmail.function, handOff: this.crm.handOff.function },
+    });
+    this.contactsOut = new ContactsOut(this, 'ContactsOut', {
+      table,
+      adminToken: this.contacts.adminToken,
+      suppressionKey: this.contacts.suppressionKey,
+      journeyStateMachineArnPrefix: this.journeys.stateMachineArnPrefix,
+      journeyExecutionArnPrefix: this.journeys.executionArnPrefix,
     });
     this.scoring = new Scoring(this, 'Scoring', { table, adminToken: this.contacts.adminToken });
     this.reports = new Reports(this, 'Reports', { table, adminToken: this.contacts.adminToken });
@@ -77,6 +86,9 @@ export class NurtureStack extends Stack {
         submitForm: this.forms.submitForm.function,
         track: this.tracking.track.function,
         readContacts: this.contacts.readContacts.function,
+        upsertContact: this.contacts.upsertContact.function,
+        importContacts: this.contacts.importContacts.function,
+        contactsOut: this.contactsOut.contactsOut.function,
         journeysApi: this.journeys.journeysApi.function,
         readScore: this.scoring.readScore.function,
         reports: this.reports.reports.function,

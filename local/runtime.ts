@@ -173,6 +173,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
         [variableNames([queueTrigger.queue], 'local')[0]!]: queue.queueUrl,
         TRACKING_WRITE_KEY: settings.NURTURE_WRITE_KEY,
         FORM_SIGNING_KEY: settings.NURTURE_FORM_SIGNING_KEY,
+        SUPPRESSION_KEY: settings.NURTURE_SUPPRESSION_KEY,
         TURNSTILE_SECRET: settings.TURNSTILE_SECRET,
         RECAPTCHA_SECRET: settings.RECAPTCHA_SECRET,
         TURNSTILE_VERIFY_URL: settings.TURNSTILE_VERIFY_URL,

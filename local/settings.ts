@@ -29,6 +29,8 @@ export const LocalSettings = z.object({
   NURTURE_EMAIL_SIGNING_KEYS: withDefault(z.string().min(16).default('local-email-signing-key-not-for-production')),
   NURTURE_WRITE_KEY: withDefault(z.string().min(8).default('local-write-key')),
   NURTURE_FORM_SIGNING_KEY: withDefault(z.string().min(16).default('local-form-signing-key-not-for-production')),
+  /** HMAC key of the suppression list of erased contacts' addresses. */
+  NURTURE_SUPPRESSION_KEY: withDefault(z.string().min(16).default('local-suppression-key-not-for-production')),
   /** Passed to every function (Powertools Logger's level). */
   LOG_LEVEL: withDefault(optional),
   /** Real CRM credentials and the local webhook secrets: the `crmSecret` binding's local variables, passed through. */

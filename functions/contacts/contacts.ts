@@ -1,5 +1,6 @@
 import type { Contact } from '../shared/contact';
-import type { FormSubmittedData, NewTimelineEvent, TimelineEvent } from '../shared/timeline';
+import type { FormSubmittedData } from '../forms/events';
+import type { NewTimelineEvent, TimelineEvent } from '../shared/timeline';
 
 /**
  * The contact store every capability depends on: profiles, the email-uniqueness claim and timelines. Declared

@@ -2,7 +2,8 @@ import { GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentCl
 import { EventName } from '../shared/events';
 import { ulid } from '../shared/ids';
 import { EVENT_PREFIX, keys } from '../shared/keys';
-import { TimelineEvent, type FormSubmittedData, type NewTimelineEvent } from '../shared/timeline';
+import type { FormSubmittedData } from '../forms/events';
+import { TimelineEvent, type NewTimelineEvent } from '../shared/timeline';
 import {
   ContactContended,
   CorruptItem,
@@ -13,7 +14,7 @@ import {
   type TimelinePage,
 } from './contacts';
 import { Contact, attributesOf, normalizeEmail, touchOf } from '../shared/contact';
-import { backoff, cancellationReasons, contended } from '../shared/transactions';
+import { backoff, cancellationReasons, contended, transactWrite } from '../shared/transactions';
 
 const MAX_ATTEMPTS = 12;
 
@@ -116,26 +117,22 @@ export class DynamoContacts implements Contacts {
     const stored = TimelineEvent.parse({ ...event, eventId, contactId });
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.db.send(
-          new TransactWriteCommand({
-            TransactItems: [
-              {
-                ConditionCheck: {
-                  TableName: this.tableName,
-                  Key: keys.profile(contactId),
-                  ConditionExpression: 'attribute_exists(PK)',
-                },
-              },
-              {
-                Put: {
-                  TableName: this.tableName,
-                  Item: toItem(stored),
-                  ConditionExpression: 'attribute_not_exists(PK)',
-                },
-              },
-            ],
-          }),
-        );
+        await transactWrite(this.db, [
+          {
+            ConditionCheck: {
+              TableName: this.tableName,
+              Key: keys.profile(contactId),
+              ConditionExpression: 'attribute_exists(PK)',
+            },
+          },
+          {
+            Put: {
+              TableName: this.tableName,
+              Item: toItem(stored),
+              ConditionExpression: 'attribute_not_exists(PK)',
+            },
+          },
+        ]);
         return { type: 'Appended', event: stored };
       } catch (error) {
         const reasons = cancellationReasons(error);

@@ -2,7 +2,9 @@ import { tokenFromEnv } from '../shared/admin-auth';
 import { documentClient } from '../shared/aws';
 import { environmentFor } from '../shared/environment';
 import { createLogger } from '../shared/logger';
+import { lifecycle } from '../scoring/domain/content';
 import { DynamoContacts } from './dynamo-contacts';
+import { DynamoContactSearch } from './dynamo-search';
 import { makeReadContactsHandler } from './read-contacts';
 
 const env = environmentFor('readContacts');
@@ -11,4 +13,8 @@ export const handler = makeReadContactsHandler({
   contacts: new DynamoContacts(documentClient, env.TABLE_NAME),
   adminToken: tokenFromEnv(env, 'ADMIN_TOKEN'),
   logger: createLogger('contacts'),
+  search: {
+    index: new DynamoContactSearch(documentClient, env.TABLE_NAME, lifecycle.initial),
+    stages: new Set([...lifecycle.stages, ...lifecycle.sideStages].map((stage) => stage.id)),
+  },
 });

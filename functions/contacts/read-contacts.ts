@@ -4,11 +4,14 @@ import { HttpError, InvalidQuery, NotFound, httpHandler, json, type HttpEvent, t
 import type { Logger } from '../shared/logger';
 import { fieldErrors } from '../shared/validation';
 import { InvalidCursor, type Contacts } from './contacts';
+import { isSearch, searchQueryOf, type ContactSearch } from './search';
 
 export interface ReadContactsDeps {
   readonly contacts: Contacts;
   readonly adminToken: TokenSource;
   readonly logger: Logger;
+  /** `GET /contacts?emailPrefix=|name=|stage=|tag=|createdOn=|updatedOn=` (functions/contacts/search.ts). */
+  readonly search?: { readonly index: ContactSearch; readonly stages: ReadonlySet<string> };
 }
 
 const TimelineQuery = z.object({
@@ -25,6 +28,7 @@ export const makeReadContacts =
   (deps: ReadContactsDeps) =>
   async (event: HttpEvent): Promise<HttpResult> => {
     const byEmail = event.routeKey === 'GET /contacts';
+    if (byEmail && deps.search && isSearch(event.queryStringParameters ?? {})) return search(deps.search, event);
     const parsed = (byEmail ? ByEmailQuery : TimelineQuery).safeParse(event.queryStringParameters ?? {});
     if (!parsed.success) throw new InvalidQuery(fieldErrors(parsed.error, '(query)'));
     const query = parsed.data;
@@ -42,6 +46,16 @@ export const makeReadContacts =
       throw error;
     }
   };
+
+async function search(deps: NonNullable<ReadContactsDeps['search']>, event: HttpEvent): Promise<HttpResult> {
+  const query = searchQueryOf(event.queryStringParameters ?? {}, deps.stages);
+  try {
+    return json(200, await deps.index.search(query));
+  } catch (error) {
+    if (error instanceof InvalidCursor) throw new HttpError(400, 'invalid_cursor', 'The cursor is not valid');
+    throw error;
+  }
+}
 
 export function makeReadContactsHandler(deps: ReadContactsDeps) {
   return httpHandler(makeReadContacts(deps), {

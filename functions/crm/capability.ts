@@ -1,6 +1,6 @@
 import type { Capability } from '../reactor/capability';
 import type { HandOff } from '../shared/decisions';
-import { crmEvents } from '../shared/timeline';
+import { crmEvents } from './events';
 import type { HandOffQueue } from './ports';
 
 /** The port the CRM's call goes through: the hand-off queue; absent where the function lacks its binding. */

@@ -4,7 +4,6 @@ import {
   GetCommand,
   PutCommand,
   QueryCommand,
-  TransactWriteCommand,
   type DynamoDBDocumentClient,
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
@@ -15,7 +14,7 @@ import { keys } from '../shared/keys';
 import type { NewTimelineEvent, TimelineEvent } from '../shared/timeline';
 import { derivedEventId } from '../scoring/domain/derived-id';
 import type { CrmStore, HandOffLease, RecordedHandOff } from './ports';
-import { cancellationReasons } from '../shared/transactions';
+import { cancellationReasons, transactWrite } from '../shared/transactions';
 
 /**
  * Items of the CRM capability in the single table:
@@ -162,52 +161,48 @@ export class DynamoCrmStore implements CrmStore {
   }
 
   private async record(h: Parameters<CrmStore['recordHandOff']>[0], at: string, event: TimelineEvent, extra: TransactItem[]) {
-    await this.db.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          {
-            Put: {
-              TableName: this.tableName,
-              Item: {
-                ...crmKeys.handOff(h.idempotencyKey),
-                contactId: h.contactId,
-                provider: h.provider,
-                crmId: h.crmId,
-                eventId: event.eventId,
-                at,
-                expiresAt: Math.floor(h.at.getTime() / 1_000) + IDEMPOTENCY_TTL_S,
-              },
-              ConditionExpression: 'attribute_not_exists(PK)',
-            },
+    await transactWrite(this.db, [
+      {
+        Put: {
+          TableName: this.tableName,
+          Item: {
+            ...crmKeys.handOff(h.idempotencyKey),
+            contactId: h.contactId,
+            provider: h.provider,
+            crmId: h.crmId,
+            eventId: event.eventId,
+            at,
+            expiresAt: Math.floor(h.at.getTime() / 1_000) + IDEMPOTENCY_TTL_S,
           },
-          {
-            Update: {
-              TableName: this.tableName,
-              Key: keys.profile(h.contactId),
-              UpdateExpression: 'SET crm = :crm',
-              ConditionExpression: 'attribute_exists(PK)',
-              ExpressionAttributeValues: { ':crm': { provider: h.provider, id: h.crmId, handedOffAt: at } },
-            },
+          ConditionExpression: 'attribute_not_exists(PK)',
+        },
+      },
+      {
+        Update: {
+          TableName: this.tableName,
+          Key: keys.profile(h.contactId),
+          UpdateExpression: 'SET crm = :crm',
+          ConditionExpression: 'attribute_exists(PK)',
+          ExpressionAttributeValues: { ':crm': { provider: h.provider, id: h.crmId, handedOffAt: at } },
+        },
+      },
+      {
+        Put: {
+          TableName: this.tableName,
+          Item: {
+            ...crmKeys.link(h.contactId, h.provider),
+            GSI1PK: crmKeys.byCrmId(h.provider, h.crmId),
+            GSI1SK: 'CONTACT',
+            contactId: h.contactId,
+            provider: h.provider,
+            crmId: h.crmId,
+            at,
           },
-          {
-            Put: {
-              TableName: this.tableName,
-              Item: {
-                ...crmKeys.link(h.contactId, h.provider),
-                GSI1PK: crmKeys.byCrmId(h.provider, h.crmId),
-                GSI1SK: 'CONTACT',
-                contactId: h.contactId,
-                provider: h.provider,
-                crmId: h.crmId,
-                at,
-              },
-            },
-          },
-          putEventOnce(this.tableName, event),
-          ...extra,
-        ],
-      }),
-    );
+        },
+      },
+      putEventOnce(this.tableName, event),
+      ...extra,
+    ]);
   }
 
   async recordFailure(f: Parameters<CrmStore['recordFailure']>[0]): Promise<void> {

@@ -1,9 +1,9 @@
 import type { Capability } from '../reactor/capability';
-import { emailEvents } from '../shared/timeline';
 import { forms } from '../forms/forms';
 import { doubleOptInRule } from './domain/double-opt-in';
 import type { SendEmail } from './domain/decisions';
 import { emailSettings } from './email-settings';
+import { emailEvents } from './events';
 import type { EmailSender } from './ports';
 
 /** The port the email calls go through; absent where the function lacks the email bindings. */

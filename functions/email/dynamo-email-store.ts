@@ -4,12 +4,10 @@ import {
   DeleteCommand,
   GetCommand,
   PutCommand,
-  TransactWriteCommand,
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
-import type { Subscription } from '../shared/contact';
 import { parseContact, putEventOnce } from '../contacts/dynamo-contacts';
 import { ContactContended, CorruptItem } from '../contacts/contacts';
 import { Membership } from '../journeys/domain/membership';
@@ -17,8 +15,8 @@ import { keys } from '../shared/keys';
 import { queryAll } from '../shared/query';
 import type { TimelineEvent } from '../shared/timeline';
 import type { RecentSend } from './domain/guards';
-import type { ClaimConditions, ClaimOutcome, EmailStore, ReminderDue, ReserveOutcome, SendRecord, SendState } from './ports';
-import { refusedBy } from '../shared/transactions';
+import type { ClaimConditions, ClaimOutcome, ConsentChange, EmailStore, ReminderDue, ReserveOutcome, SendRecord, SendState } from './ports';
+import { refusedBy, transactWrite } from '../shared/transactions';
 
 /**
  * Email items of the single table:
@@ -111,14 +109,10 @@ export class DynamoEmailStore implements EmailStore {
 
   async recordSkip(record: SendRecord, event: TimelineEvent): Promise<ClaimOutcome> {
     try {
-      await this.db.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            { Put: { TableName: this.tableName, Item: this.recordItem(record), ConditionExpression: 'attribute_not_exists(PK)' } },
-            putEventOnce(this.tableName, event),
-          ],
-        }),
-      );
+      await transactWrite(this.db, [
+        { Put: { TableName: this.tableName, Item: this.recordItem(record), ConditionExpression: 'attribute_not_exists(PK)' } },
+        putEventOnce(this.tableName, event),
+      ]);
       return { type: 'Claimed' };
     } catch (error) {
       if (refusedBy(error, 0)) return this.existing(record.sendId);
@@ -130,27 +124,23 @@ export class DynamoEmailStore implements EmailStore {
     const { enrolment, mailLog } = conditions;
     if (!enrolment && !mailLog) return this.claimAlone(record);
     try {
-      await this.db.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            { Put: { TableName: this.tableName, Item: this.recordItem(record), ConditionExpression: 'attribute_not_exists(PK)' } },
-            ...(enrolment
-              ? [
-                  {
-                    ConditionCheck: {
-                      TableName: this.tableName,
-                      Key: keys.membership(record.contactId, enrolment.journeyId),
-                      ConditionExpression: 'executionName = :name AND #status = :running',
-                      ExpressionAttributeNames: { '#status': 'status' },
-                      ExpressionAttributeValues: { ':name': enrolment.executionName, ':running': 'running' },
-                    },
-                  },
-                ]
-              : []),
-            ...(mailLog ? [{ Put: this.mailLogPut(record.contactId, mailLog.sends, mailLog.version) }] : []),
-          ],
-        }),
-      );
+      await transactWrite(this.db, [
+        { Put: { TableName: this.tableName, Item: this.recordItem(record), ConditionExpression: 'attribute_not_exists(PK)' } },
+        ...(enrolment
+          ? [
+              {
+                ConditionCheck: {
+                  TableName: this.tableName,
+                  Key: keys.membership(record.contactId, enrolment.journeyId),
+                  ConditionExpression: 'executionName = :name AND #status = :running',
+                  ExpressionAttributeNames: { '#status': 'status' },
+                  ExpressionAttributeValues: { ':name': enrolment.executionName, ':running': 'running' },
+                },
+              },
+            ]
+          : []),
+        ...(mailLog ? [{ Put: this.mailLogPut(record.contactId, mailLog.sends, mailLog.version) }] : []),
+      ]);
       return { type: 'Claimed' };
     } catch (error) {
       if (refusedBy(error, 0)) return this.existing(record.sendId);
@@ -194,23 +184,19 @@ export class DynamoEmailStore implements EmailStore {
   private async settle(record: SendRecord, status: 'sent' | 'failed', set: Record<string, string>, event: TimelineEvent): Promise<boolean> {
     const names = Object.keys(set);
     try {
-      await this.db.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Update: {
-                TableName: this.tableName,
-                Key: emailKeys.send(record.sendId),
-                UpdateExpression: `SET #status = :status, ${names.map((name, i) => `#s${i} = :s${i}`).join(', ')}`,
-                ConditionExpression: '#status = :pending',
-                ExpressionAttributeNames: { '#status': 'status', ...Object.fromEntries(names.map((name, i) => [`#s${i}`, name])) },
-                ExpressionAttributeValues: { ':status': status, ':pending': 'pending', ...Object.fromEntries(names.map((name, i) => [`:s${i}`, set[name]])) },
-              },
-            },
-            putEventOnce(this.tableName, event),
-          ],
-        }),
-      );
+      await transactWrite(this.db, [
+        {
+          Update: {
+            TableName: this.tableName,
+            Key: emailKeys.send(record.sendId),
+            UpdateExpression: `SET #status = :status, ${names.map((name, i) => `#s${i} = :s${i}`).join(', ')}`,
+            ConditionExpression: '#status = :pending',
+            ExpressionAttributeNames: { '#status': 'status', ...Object.fromEntries(names.map((name, i) => [`#s${i}`, name])) },
+            ExpressionAttributeValues: { ':status': status, ':pending': 'pending', ...Object.fromEntries(names.map((name, i) => [`:s${i}`, set[name]])) },
+          },
+        },
+        putEventOnce(this.tableName, event),
+      ]);
       return true;
     } catch (error) {
       if (refusedBy(error, 0)) return false;
@@ -311,10 +297,7 @@ export class DynamoEmailStore implements EmailStore {
 
   async updateConsent(
     contactId: string,
-    change: {
-      readonly subscriptions?: Readonly<Record<string, Subscription>>;
-      readonly suppressed?: { readonly reason: 'bounce' | 'complaint'; readonly at: string };
-    },
+    change: ConsentChange,
     events: readonly TimelineEvent[],
     at: string,
   ): Promise<boolean> {
@@ -349,23 +332,19 @@ export class DynamoEmailStore implements EmailStore {
       sets.push('suppressed = if_not_exists(suppressed, :suppressed)');
     }
     try {
-      await this.db.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            ...events.map((event) => putEventOnce(this.tableName, event)),
-            {
-              Update: {
-                TableName: this.tableName,
-                Key: keys.profile(contactId),
-                UpdateExpression: `SET ${sets.join(', ')}`,
-                ConditionExpression: 'attribute_exists(PK)',
-                ...(Object.keys(names).length > 0 ? { ExpressionAttributeNames: names } : {}),
-                ExpressionAttributeValues: values,
-              },
-            },
-          ],
-        }),
-      );
+      await transactWrite(this.db, [
+        ...events.map((event) => putEventOnce(this.tableName, event)),
+        {
+          Update: {
+            TableName: this.tableName,
+            Key: keys.profile(contactId),
+            UpdateExpression: `SET ${sets.join(', ')}`,
+            ConditionExpression: 'attribute_exists(PK)',
+            ...(Object.keys(names).length > 0 ? { ExpressionAttributeNames: names } : {}),
+            ExpressionAttributeValues: values,
+          },
+        },
+      ]);
       return true;
     } catch (error) {
       if (refusedBy(error, 0)) return false;

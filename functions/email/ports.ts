@@ -54,6 +54,12 @@ export interface ClaimConditions {
 export type ReserveOutcome = ClaimOutcome | { readonly type: 'Raced' };
 
 /** The email capability's reads and writes on the table. */
+/** A consent change: subscriptions replaced, and/or the contact suppressed (hard bounce or complaint). */
+export interface ConsentChange {
+  readonly subscriptions?: Readonly<Record<string, Subscription>>;
+  readonly suppressed?: { readonly reason: 'bounce' | 'complaint'; readonly at: string };
+}
+
 export interface EmailStore {
   /**
    * The contact, its recent marketing sends, this send's record and (with `journeyId`) its journey membership, in
@@ -91,10 +97,7 @@ export interface EmailStore {
    */
   updateConsent(
     contactId: string,
-    change: {
-      readonly subscriptions?: Readonly<Record<string, Subscription>>;
-      readonly suppressed?: { readonly reason: 'bounce' | 'complaint'; readonly at: string };
-    },
+    change: ConsentChange,
     events: readonly TimelineEvent[],
     at: string,
   ): Promise<boolean>;

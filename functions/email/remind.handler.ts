@@ -3,7 +3,7 @@ import { clock } from '../shared/clock';
 import { environmentFor } from '../shared/environment';
 import { createLogger } from '../shared/logger';
 import { DynamoEmailStore } from './dynamo-email-store';
-import { reactorEmailsFrom } from './reactor-emails';
+import { reactorEmailsFrom } from './email-senders';
 import { makeRemind } from './remind';
 
 const env = environmentFor('emailReminders');

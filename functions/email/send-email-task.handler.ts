@@ -1,23 +1,5 @@
-import { SESv2Client } from '@aws-sdk/client-sesv2';
-import { documentClient } from '../shared/aws';
-import { clock } from '../shared/clock';
 import { environmentFor } from '../shared/environment';
-import { createLogger } from '../shared/logger';
-import { DynamoEmailStore } from './dynamo-email-store';
+import { sendDepsFrom } from './email-senders';
 import { makeSendEmailTask } from './send-email-task';
-import { SesMailer } from './ses-mailer';
-import { signerFrom } from './signing-keys';
-import { emails, renderer } from './templates';
 
-const env = environmentFor('sendEmail');
-
-export const handler = makeSendEmailTask({
-  store: new DynamoEmailStore(documentClient, env.TABLE_NAME),
-  mailer: new SesMailer(new SESv2Client({ maxAttempts: 2 }), env.SES_CONFIGURATION_SET),
-  renderer,
-  settings: emails.settings,
-  signer: signerFrom(env),
-  publicUrl: env.PUBLIC_BASE_URL,
-  clock,
-  logger: createLogger('send-email'),
-});
+export const handler = makeSendEmailTask(sendDepsFrom(environmentFor('sendEmail'), 'send-email'));

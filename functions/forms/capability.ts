@@ -1,5 +1,5 @@
 import type { Capability } from '../reactor/capability';
-import { formEvents } from '../shared/timeline';
+import { formEvents } from './events';
 
 /** Forms in the reactor: they append `form.submitted`; other capabilities' rules react to it. */
 export const formsCapability: Capability<object, never> = {

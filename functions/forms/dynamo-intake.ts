@@ -13,10 +13,12 @@ import { EventName } from '../shared/events';
 import { bucketOf } from '../shared/hash';
 import { ulid } from '../shared/ids';
 import { keys, metricPartition } from '../shared/keys';
-import type { FormSubmittedData } from '../shared/timeline';
+import type { FormSubmittedData } from './events';
 import type { FieldValue } from '../shared/values';
 import { firstLink, trackingKeys } from '../tracking/tracking-keys';
-import type { Intake, IntakeSubmission, RecordedIntake } from './intake';
+import { ConsentRequiredAfterErasure, type Intake, type IntakeSubmission, type RecordedIntake } from './intake';
+import type { SecretSource } from '../shared/secrets';
+import { suppressionHash, suppressionKey } from '../shared/suppression';
 import { backoff, cancellationReasons, contended } from '../shared/transactions';
 
 const MAX_ATTEMPTS = 12;
@@ -39,6 +41,8 @@ export class DynamoIntake implements Intake {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,
+    /** The suppression list's HMAC key: without one, erased addresses are not looked for. */
+    private readonly suppressionMacKey?: SecretSource,
   ) {}
 
   async record(submission: IntakeSubmission, at: Date): Promise<RecordedIntake> {
@@ -51,10 +55,14 @@ export class DynamoIntake implements Intake {
     const anonymousId = submission.data.anonymousId;
     const anonKey = anonymousId ? trackingKeys.anonymousLink(anonymousId) : undefined;
 
+    // An erased person's address, read in the same BatchGetItem as the claim (functions/shared/suppression.ts).
+    const suppressedKey = this.suppressionMacKey ? suppressionKey(suppressionHash(await this.suppressionMacKey(), submission.email)) : undefined;
+
     for (let attempt = 1; ; attempt++) {
-      const { claim, replay, link } = await this.read(submission.email, idemKey, anonKey);
+      const { claim, replay, link, suppressed } = await this.read(submission.email, idemKey, anonKey, suppressedKey);
       if (replay) return { ...replay, replayed: true };
       const existingId = claim?.contactId as string | undefined;
+      if (!existingId && suppressed && !submission.data.consents?.length) throw new ConsentRequiredAfterErasure();
       // Linked to this contact and merged before (functions/tracking marks `mergedAt`): no link to write, no merge.
       const anonymousMerged = existingId !== undefined && link?.contactId === existingId && typeof link.mergedAt === 'string';
       const contactId = existingId ?? ulid(at.getTime());
@@ -95,8 +103,8 @@ export class DynamoIntake implements Intake {
     }
   }
 
-  private async read(email: string, idemKey: Key | undefined, anonKey: Key | undefined) {
-    if (!idemKey && !anonKey) {
+  private async read(email: string, idemKey: Key | undefined, anonKey: Key | undefined, suppressedKey?: Key) {
+    if (!idemKey && !anonKey && !suppressedKey) {
       const { Item } = await this.db.send(
         new GetCommand({ TableName: this.tableName, Key: keys.email(email), ConsistentRead: true }),
       );
@@ -105,11 +113,11 @@ export class DynamoIntake implements Intake {
     const result = await this.db.send(
       new BatchGetCommand({
         RequestItems: {
-          [this.tableName]: { Keys: [keys.email(email), ...(idemKey ? [idemKey] : []), ...(anonKey ? [anonKey] : [])], ConsistentRead: true },
+          [this.tableName]: { Keys: [keys.email(email), ...[idemKey, anonKey, suppressedKey].filter((key) => key !== undefined)], ConsistentRead: true },
         },
       }),
     );
-    // Three small items never exceed BatchGetItem's limits, so nothing is left unprocessed but under throttling;
+    // Four small items never exceed BatchGetItem's limits, so nothing is left unprocessed but under throttling;
     // then the loop's next attempt reads again (a link left unread only means the merge is not skipped).
     const found = result.Responses?.[this.tableName] ?? [];
     const claim = found.find((item) => item.PK === keys.email(email).PK);
@@ -118,7 +126,8 @@ export class DynamoIntake implements Intake {
     const replay = idem
       ? { contactId: String(idem.contactId), eventId: String(idem.eventId), created: idem.created === true }
       : undefined;
-    return { claim, replay, link };
+    const suppressed = suppressedKey ? found.some((item) => item.PK === suppressedKey.PK) : false;
+    return { claim, replay, link, suppressed };
   }
 
   private createContact(contactId: string, submission: IntakeSubmission, now: string) {

@@ -1,5 +1,6 @@
 import type { Contact } from '../shared/contact';
-import type { FormSubmittedData } from '../shared/timeline';
+import { HttpError } from '../shared/http';
+import type { FormSubmittedData } from './events';
 
 /** One accepted post, ready to be stored. */
 export interface IntakeSubmission {
@@ -35,4 +36,17 @@ export interface Intake {
   /** Adds one to the daily counter of refused bots (nothing else about a bot is stored). */
   countBot(formId: string, reason: string, at: Date): Promise<void>;
   profile(contactId: string): Promise<Contact | undefined>;
+}
+
+/**
+ * The address belongs to a person who was erased (its keyed hash is on the suppression list): only a post with a
+ * consent box ticked, fresh consent, may bring it back as a new contact. Nothing was written.
+ */
+export class ConsentRequiredAfterErasure extends HttpError {
+  override name = 'ConsentRequiredAfterErasure';
+  constructor() {
+    super(422, 'consent_required', 'Please tick the consent box to sign up with this address.', {
+      errors: [{ field: 'consent', message: 'is required for this address' }],
+    });
+  }
 }

@@ -9,6 +9,7 @@ import { DynamoIntake } from './dynamo-intake';
 import { formSecretsFrom, requireCaptchaSecrets } from './form-secrets';
 import { forms } from './forms';
 import { Signer } from './signing';
+import { suppressionKeyFromEnv } from '../shared/suppression-key';
 import { makeSubmitFormHandler } from './submit-form';
 
 const env = environmentFor('submitForm');
@@ -19,7 +20,7 @@ const tracking = new DynamoTracking(documentClient, env.TABLE_NAME);
 
 export const handler = makeSubmitFormHandler({
   forms,
-  intake: new DynamoIntake(documentClient, env.TABLE_NAME),
+  intake: new DynamoIntake(documentClient, env.TABLE_NAME, suppressionKeyFromEnv(env)),
   clock,
   logger,
   signer: new Signer(async () => (await secrets()).signingKey),

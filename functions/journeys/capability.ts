@@ -1,10 +1,10 @@
 import type { Capability } from '../reactor/capability';
 import { DATE_INDEX_PREFIX, dateIndexKeys, keys } from '../shared/keys';
-import { journeyEvents } from '../shared/timeline';
 import { lifecycle, stageRankOf } from '../scoring/domain/content';
 import type { JourneyCall, JourneyDecision, JourneyState, JourneyWrite } from './domain/decisions';
 import { DateIndexEntry, JourneyWait, Membership } from './domain/membership';
 import { journeyRules } from './domain/rules';
+import { journeyEvents } from './events';
 import { journeys } from './journeys';
 import type { JourneyStarter } from './ports';
 

@@ -1,13 +1,14 @@
-import { GetCommand, PutCommand, TransactWriteCommand, paginateQuery, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, paginateQuery, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Contact } from '../shared/contact';
 import { parseContact, parseEvent, putEventOnce } from '../contacts/dynamo-contacts';
 import { EventName } from '../shared/events';
 import { EVENT_PREFIX, keys } from '../shared/keys';
-import type { ContactUpdatedData, TimelineEvent } from '../shared/timeline';
+import type { TimelineEvent } from '../shared/timeline';
+import type { ContactUpdatedData } from './events';
 import { Membership, type JourneyWait } from './domain/membership';
 import type { JourneyStore } from './ports';
 import { queryAll } from '../shared/query';
-import { cancellationReasons } from '../shared/transactions';
+import { cancellationReasons, transactWrite } from '../shared/transactions';
 
 /** Journey state in the single table: memberships and waits under the contact, events on its timeline. */
 export class DynamoJourneyStore implements JourneyStore {
@@ -84,23 +85,19 @@ export class DynamoJourneyStore implements JourneyStore {
       values[':seen'] = current.updatedAt;
     }
     try {
-      await this.db.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Update: {
-                TableName: this.tableName,
-                Key: keys.profile(contactId),
-                UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
-                ConditionExpression: `attribute_exists(PK)${values[':seen'] ? ' AND updatedAt = :seen' : ''}`,
-                ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
-                ExpressionAttributeValues: values,
-              },
-            },
-            putEventOnce(this.tableName, event),
-          ],
-        }),
-      );
+      await transactWrite(this.db, [
+        {
+          Update: {
+            TableName: this.tableName,
+            Key: keys.profile(contactId),
+            UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
+            ConditionExpression: `attribute_exists(PK)${values[':seen'] ? ' AND updatedAt = :seen' : ''}`,
+            ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
+            ExpressionAttributeValues: values,
+          },
+        },
+        putEventOnce(this.tableName, event),
+      ]);
       return 'Updated';
     } catch (error) {
       const reasons = cancellationReasons(error);
@@ -124,24 +121,20 @@ export class DynamoJourneyStore implements JourneyStore {
     // The execution has ended: its waits could only cost a useless SendTaskSuccess on a later matching event.
     const waits = (await this.waitKeys(contactId, executionName)).map((Key) => ({ Delete: { TableName: this.tableName, Key } }));
     try {
-      await this.db.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Update: {
-                TableName: this.tableName,
-                Key: keys.membership(contactId, journeyId),
-                UpdateExpression: 'SET #status = :status, endedAt = :at',
-                ConditionExpression: 'executionName = :name AND #status = :running',
-                ExpressionAttributeNames: { '#status': 'status' },
-                ExpressionAttributeValues: { ':status': status, ':at': event.occurredAt, ':name': executionName, ':running': 'running' },
-              },
-            },
-            putEventOnce(this.tableName, event),
-            ...waits,
-          ],
-        }),
-      );
+      await transactWrite(this.db, [
+        {
+          Update: {
+            TableName: this.tableName,
+            Key: keys.membership(contactId, journeyId),
+            UpdateExpression: 'SET #status = :status, endedAt = :at',
+            ConditionExpression: 'executionName = :name AND #status = :running',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: { ':status': status, ':at': event.occurredAt, ':name': executionName, ':running': 'running' },
+          },
+        },
+        putEventOnce(this.tableName, event),
+        ...waits,
+      ]);
     } catch (error) {
       const reasons = cancellationReasons(error);
       // Already ended (an exit recorded it, or this is a redelivery): append the event alone, once.
@@ -167,14 +160,10 @@ export class DynamoJourneyStore implements JourneyStore {
 
   async append(event: TimelineEvent): Promise<'Appended' | 'AlreadyAppended' | 'NoSuchContact'> {
     try {
-      await this.db.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            { ConditionCheck: { TableName: this.tableName, Key: keys.profile(event.contactId), ConditionExpression: 'attribute_exists(PK)' } },
-            putEventOnce(this.tableName, event),
-          ],
-        }),
-      );
+      await transactWrite(this.db, [
+        { ConditionCheck: { TableName: this.tableName, Key: keys.profile(event.contactId), ConditionExpression: 'attribute_exists(PK)' } },
+        putEventOnce(this.tableName, event),
+      ]);
       return 'Appended';
     } catch (error) {
       const reasons = cancellationReasons(error);

@@ -4,9 +4,12 @@ import { clock } from '../shared/clock';
 import { environmentFor } from '../shared/environment';
 import { createLogger } from '../shared/logger';
 import { stepFunctions } from '../shared/sfn';
+import { attributeFields, emailTopics } from '../contacts/attribute-fields';
 import { DynamoContacts } from '../contacts/dynamo-contacts';
+import { DynamoContactUpserts } from '../contacts/dynamo-upsert';
+import { disposableDomains } from '../forms/disposable-domains';
 import { DynamoMetrics } from '../reports/dynamo-metrics';
-import { stageRankOf } from '../scoring/domain/content';
+import { lifecycle, stageRankOf } from '../scoring/domain/content';
 import { DynamoJourneyStore } from './dynamo-journey-store';
 import { journeys } from './journeys';
 import { makeJourneysApiHandler } from './journeys-api';
@@ -26,4 +29,8 @@ export const handler = makeJourneysApiHandler({
   clock,
   logger: createLogger('journeys'),
   stageRank: stageRankOf,
+  createContacts: {
+    upserts: new DynamoContactUpserts(documentClient, env.TABLE_NAME, lifecycle.initial),
+    rules: { fields: attributeFields(), topics: emailTopics, isDisposable: disposableDomains() },
+  },
 });

@@ -1,12 +1,15 @@
 import * as z from 'zod';
 import type { Contacts } from '../contacts/contacts';
+import { checkUpsert, type UpsertRules } from '../contacts/domain/upsert';
+import type { ContactUpserts } from '../contacts/upsert';
+import { InvalidContact } from '../contacts/upsert-contact';
 import { adminAuth, type TokenSource } from '../shared/admin-auth';
 import { EventName } from '../shared/events';
 import { BadRequest, HttpError, NotFound, ValidationFailed, header, httpHandler, json, type HttpEvent, type HttpResult } from '../shared/http';
 import { constantTimeEqual, timestampedSignature } from '../shared/hmac';
 import { deterministicId, ulid, type Clock } from '../shared/ids';
 import type { Logger } from '../shared/logger';
-import { fieldErrors } from '../shared/validation';
+import { fieldErrors, type FieldError } from '../shared/validation';
 import type { JourneyStarter } from './ports';
 import type { StageRank } from './domain/conditions';
 import { mermaid } from './domain/diagram';
@@ -30,6 +33,12 @@ export interface JourneysApiDeps {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly stageRank?: StageRank;
+  /**
+   * Creates contacts for enrolments of unknown emails that ask for it (`"create": true`), through the contacts API's
+   * upsert (functions/contacts): the same checks, one transaction, a `contact.upserted` event. Without it, an
+   * unknown email is never created.
+   */
+  readonly createContacts?: { readonly upserts: ContactUpserts; readonly rules: UpsertRules };
 }
 
 const attributeValue = z.union([z.string().max(2_000), z.number(), z.boolean()]);
@@ -39,6 +48,10 @@ const EnrolledContact = z
     contactId: z.string().min(1).max(64).optional(),
     /** Set on the contact before the entry rules run. */
     attributes: z.record(z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, 'attribute names are lower_snake_case'), attributeValue).default({}),
+    /** Create the contact when no contact has this email (docs/journeys.md, "Enrolling someone new"). */
+    create: z.boolean().default(false),
+    /** Consent to state on a contact this request creates: `[{ topic, status, basis, source }]`. */
+    consents: z.array(z.unknown()).max(20).optional(),
   })
   .refine((c) => (c.email === undefined) !== (c.contactId === undefined), 'give either email or contactId');
 const EnrollmentRequest = z.union([
@@ -49,7 +62,8 @@ const EnrollmentRequest = z.union([
 type Result =
   | { readonly result: 'enrolled'; readonly contactId: string; readonly eventId: string }
   | { readonly result: 'already_enrolled'; readonly contactId: string }
-  | { readonly result: 'not_eligible'; readonly contactId?: string; readonly reason: string };
+  | { readonly result: 'not_eligible'; readonly contactId?: string; readonly reason: string }
+  | { readonly result: 'invalid'; readonly errors: readonly FieldError[] };
 
 class SignatureInvalid extends HttpError {
   override name = 'SignatureInvalid';
@@ -132,9 +146,20 @@ async function enrol(deps: JourneysApiDeps, event: HttpEvent): Promise<HttpResul
 
   const now = deps.clock.now();
   const requestKey = idempotencyKey ?? ulid(now.getTime());
+  // A single contact (not a `contacts` list) that cannot be enrolled as asked gets a plain 404 or 400.
+  const single = typeof raw === 'object' && raw !== null && !('contacts' in raw);
   const results: Result[] = [];
   for (const [index, request] of parsed.data.contacts.entries()) {
-    results.push(await enrolOne(deps, journey, request, `${requestKey}#${index}`, now));
+    const result = await enrolOne(deps, journey, request, `${requestKey}#${index}`, now);
+    if (single && result.result === 'invalid') throw new InvalidContact(result.errors);
+    if (single && result.result === 'not_eligible' && result.contactId === undefined) {
+      throw new NotFound(
+        deps.createContacts
+          ? 'No contact has this email; send "create": true (with its attributes and consents) to create it'
+          : 'No contact has this email',
+      );
+    }
+    results.push(result);
   }
   const response = { status: 200, body: { journeyId: journey.id, results } };
   if (idempotencyKey) await deps.store.saveResponse(scope, idempotencyKey, response, now);
@@ -149,9 +174,16 @@ async function enrolOne(
   key: string,
   now: Date,
 ): Promise<Result> {
-  const contactId = request.contactId ?? (await deps.contacts.findIdByEmail(request.email!));
+  let contactId = request.contactId ?? (await deps.contacts.findIdByEmail(request.email!));
+  let created = false;
+  if (!contactId && request.email !== undefined && request.create && deps.createContacts) {
+    const creation = await createContact(deps.createContacts, journey, request, now);
+    if ('errors' in creation) return { result: 'invalid', errors: creation.errors };
+    contactId = creation.contactId;
+    created = true;
+  }
   if (!contactId) return { result: 'not_eligible', reason: 'no contact with this email' };
-  if (Object.keys(request.attributes).length > 0) {
+  if (!created && Object.keys(request.attributes).length > 0) {
     const updated = await deps.store.updateContact(
       contactId,
       { journeyId: journey.id, set: request.attributes, cleared: [], addedTags: [], removedTags: [] },
@@ -175,6 +207,20 @@ async function enrolOne(
     data: { journeyId: journey.id, source: 'webhook' },
   });
   return { result: 'enrolled', contactId, eventId };
+}
+
+/** Creates the contact of an enrolment (attributes typed and consent stated as `PUT /contacts` takes them). */
+async function createContact(
+  create: NonNullable<JourneysApiDeps['createContacts']>,
+  journey: Journey,
+  request: z.infer<typeof EnrolledContact>,
+  now: Date,
+): Promise<{ contactId: string } | { errors: readonly FieldError[] }> {
+  const check = checkUpsert({ email: request.email, attributes: request.attributes, consents: request.consents ?? [] }, create.rules);
+  if (check.type === 'Invalid') return { errors: check.errors };
+  const outcome = await create.upserts.upsert(check.request, { via: 'enrollment', journeyId: journey.id }, now);
+  if (!('contactId' in outcome)) throw new Error(`creating an enrolment's contact was refused: ${outcome.type}`);
+  return { contactId: outcome.contactId };
 }
 
 async function exit(deps: JourneysApiDeps, event: HttpEvent): Promise<HttpResult> {

@@ -1,6 +1,7 @@
 import type { JourneyDecisionOf } from './domain/decisions';
 import type { Contact } from '../shared/contact';
-import type { ContactUpdatedData, TimelineEvent } from '../shared/timeline';
+import type { TimelineEvent } from '../shared/timeline';
+import type { ContactUpdatedData } from './events';
 import type { JourneyWait, Membership } from './domain/membership';
 
 /** What journey step handlers and the enrolment API read and write, apart from its DynamoDB adapter. */

@@ -1,11 +1,11 @@
 import type { Capability, TransactEntry, WriteContext } from '../reactor/capability';
 import { WriteConflict } from '../reactor/capability';
 import { keys } from '../shared/keys';
-import { scoringEvents } from '../shared/timeline';
 import { toItem } from '../contacts/dynamo-contacts';
 import { lifecycle, scoringRules } from './domain/content';
 import type { ScoringDecision, UpdateLifecycle } from './domain/decisions';
 import { scoringRule } from './domain/lifecycle-rule';
+import { scoringEvents } from './events';
 
 /**
  * The profile's score or stage was rewritten between the reactor's load and its commit (by `npm run rescore`), so

@@ -1,5 +1,6 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, TransactWriteCommand, paginateScan, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { forEachProfile } from '../shared/scan-profiles';
 import type { Contact } from '../shared/contact';
 import { parseContact, parseEvent, toItem } from '../contacts/dynamo-contacts';
 import { EventName } from '../shared/events';
@@ -63,27 +64,11 @@ export const MAX_ATTEMPTS = 5;
 export async function rescoreAll(options: RescoreOptions): Promise<RescoreSummary> {
   const totals = { contacts: 0, events: 0, scoreChanged: 0, stageChanged: 0, stageForward: 0, stageBackward: 0, written: 0, conflicts: 0, skipped: 0 };
   const segments = options.segments ?? 4;
-  await Promise.all(
-    Array.from({ length: segments }, async (_, segment) => {
-      const pages = paginateScan(
-        { client: options.db },
-        {
-          TableName: options.tableName,
-          Segment: segment,
-          TotalSegments: segments,
-          FilterExpression: 'SK = :profile',
-          ExpressionAttributeValues: { ':profile': 'PROFILE' },
-        },
-      );
-      for await (const page of pages) {
-        for (const item of page.Items ?? []) {
-          await rescoreOne(item, options, totals);
-          totals.contacts++;
-          options.onProgress?.(totals.contacts);
-        }
-      }
-    }),
-  );
+  await forEachProfile(options.db, options.tableName, segments, async (item) => {
+    await rescoreOne(item, options, totals);
+    totals.contacts++;
+    options.onProgress?.(totals.contacts);
+  });
   return totals;
 }
 
@@ -195,11 +180,11 @@ function planRescore(contact: Contact, events: readonly TimelineEvent[], options
   const seed = `${contact.contactId}:${String(options.rules.version)}`;
   const causeId = events.at(-1)?.eventId ?? contact.contactId;
   const derived: TimelineEvent[] = [];
+  // Deterministic ids: the same rescore of the same timeline derives the same event ids.
+  const envelopeOf = (kind: 'score' | 'stage') => ({ eventId: derivedEventId(causeId, `rescore-${kind}:${seed}`), contactId: contact.contactId, occurredAt: at });
   if (scoreChanges) {
     derived.push({
-      eventId: derivedEventId(causeId, `rescore-score:${seed}`),
-      contactId: contact.contactId,
-      occurredAt: at,
+      ...envelopeOf('score'),
       type: EventName.ScoreChanged,
       data: {
         fit: replayed.score.fit,
@@ -214,9 +199,7 @@ function planRescore(contact: Contact, events: readonly TimelineEvent[], options
   }
   if (forward) {
     derived.push({
-      eventId: derivedEventId(causeId, `rescore-stage:${seed}`),
-      contactId: contact.contactId,
-      occurredAt: at,
+      ...envelopeOf('stage'),
       type: EventName.StageChanged,
       data: { from: storedStage, to: replayed.stage, reason: `rescore with scoring rules version ${String(options.rules.version)}` },
     });

@@ -1,5 +1,6 @@
 import * as z from 'zod';
-import { FieldValueSchema, UtmSchema, type FormSubmittedData } from './timeline';
+import type { FormSubmittedData } from '../forms/events';
+import { FieldValueSchema, UtmSchema } from './event-envelope';
 import type { FieldValue } from './values';
 
 /** Where a contact came from: the campaign parameters and page of one touch. */
@@ -25,6 +26,8 @@ export const Subscription = z.object({
   formId: z.string().optional(),
   ip: z.string().optional(),
   consentTextVersion: z.string().optional(),
+  /** How the consent was obtained, when the contacts API stated it (`form`, `import`, `api`, …; `source` says where). */
+  basis: z.string().max(40).optional(),
 });
 export type Subscription = z.infer<typeof Subscription>;
 
@@ -83,6 +86,8 @@ export const Contact = z.object({
       z.object({ textVersion: z.string(), at: z.iso.datetime(), formId: z.string(), field: z.string(), ip: z.string().optional() }),
     )
     .optional(),
+  /** The id another system (a CRM, a product backend) knows the contact by; unique, claimed by `EXTID#<id>`. */
+  externalId: z.string().optional(),
   /** Anonymous ids (Segment `anonymousId`) linked to this contact; their tracked activity was merged in. */
   anonymousIds: z.array(z.string()).optional(),
 });

@@ -1,5 +1,5 @@
 import type { Capability } from '../reactor/capability';
-import { trackingEvents } from '../shared/timeline';
+import { trackingEvents } from './events';
 
 /** The tracking API in the reactor: it appends tracked events, page views and identifies; others react to them. */
 export const trackingCapability: Capability<object, never> = {

@@ -22,7 +22,7 @@ import type { Identity, Inbound } from './domain/messages';
 import { eventIdFor } from './event-ids';
 import type { StoreOutcome, Tracking } from './tracking';
 import { LINK, PENDING_PREFIX, firstLink, trackingKeys } from './tracking-keys';
-import { backoff, cancellationReasons, contended } from '../shared/transactions';
+import { backoff, cancellationReasons, contended, transactWrite } from '../shared/transactions';
 
 const MAX_ATTEMPTS = 8;
 /** How long the first receipt of a message without a timestamp is remembered: Segment dedupes for a day too. */
@@ -214,14 +214,10 @@ export class DynamoTracking implements Tracking {
     if (message.event.type !== EventName.Identified) return { type: 'Invalid', error: 'not an identify' };
     const event = toItem(TimelineEvent.parse({ ...message.event, eventId, contactId }));
     try {
-      await this.db.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            this.setTraits(contactId, message.event.data.traits, message.event.occurredAt),
-            { Put: { TableName: this.tableName, Item: event, ConditionExpression: 'attribute_not_exists(PK)' } },
-          ],
-        }),
-      );
+      await transactWrite(this.db, [
+        this.setTraits(contactId, message.event.data.traits, message.event.occurredAt),
+        { Put: { TableName: this.tableName, Item: event, ConditionExpression: 'attribute_not_exists(PK)' } },
+      ]);
     } catch (error) {
       const reasons = cancellationReasons(error);
       if (reasons[1]?.Code !== 'ConditionalCheckFailed') throw error;

@@ -18,10 +18,16 @@ export interface ContactsProps {
 export class Contacts extends Construct {
   /** Serves every contacts route; the api construct integrates it. */
   public readonly readContacts: NurtureFunction;
+  /** `PUT /contacts`: the upsert (functions/contacts/upsert-contact.ts). */
+  public readonly upsertContact: NurtureFunction;
+  /** `POST /contacts/import`: batches of import rows, each upserted as `PUT /contacts` does (functions/contacts/import-contacts.ts). */
+  public readonly importContacts: NurtureFunction;
   /** Holds the admin bearer token as its plain secret string. */
   public readonly adminToken: Secret;
   /** Name of the admin-token secret, for `aws secretsmanager get-secret-value --secret-id`. */
   public readonly adminTokenSecretName: string;
+  /** The HMAC key of the suppression list: erased people's addresses are kept only as its keyed hashes. */
+  public readonly suppressionKey: Secret;
 
   constructor(scope: Construct, id: string, props: ContactsProps) {
     super(scope, id);
@@ -41,8 +47,31 @@ export class Contacts extends Construct {
       },
     ]);
 
+    this.suppressionKey = new Secret(this, 'SuppressionKey', {
+      description: 'Nurture: HMAC key of the suppression list of erased contacts (keyed hashes of their addresses)',
+      generateSecretString: { excludePunctuation: true, passwordLength: 48 },
+    });
+    NagSuppressions.addResourceSuppressions(this.suppressionKey, [
+      {
+        id: 'AwsSolutions-SMG4',
+        reason:
+          'Every suppressed address is stored as its HMAC under this key: a rotated key would no longer recognise ' +
+          'any erased person, so it must not rotate on a schedule.',
+      },
+    ]);
+
     this.readContacts = new NurtureFunction(this, 'ReadContacts', {
       definition: functions.readContacts,
+      resources: { table: props.table, adminToken: this.adminToken },
+    });
+
+    this.upsertContact = new NurtureFunction(this, 'UpsertContact', {
+      definition: functions.upsertContact,
+      resources: { table: props.table, adminToken: this.adminToken },
+    });
+
+    this.importContacts = new NurtureFunction(this, 'ImportContacts', {
+      definition: functions.importContacts,
       resources: { table: props.table, adminToken: this.adminToken },
     });
 

@@ -1,6 +1,6 @@
 import { CfnOutput } from 'aws-cdk-lib';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
-import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Secret, type ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { functions } from '../functions';
@@ -9,6 +9,8 @@ import { NurtureFunction } from '../shared/nurture-function';
 export interface FormsProps {
   /** The single table; submissions become contacts and timeline events in it. */
   readonly table: ITableV2;
+  /** The suppression list's HMAC key (the contacts construct's): an erased address needs fresh consent. */
+  readonly suppressionKey: ISecret;
 }
 
 /**
@@ -49,7 +51,7 @@ export class Forms extends Construct {
 
     this.submitForm = new NurtureFunction(this, 'SubmitForm', {
       definition: functions.submitForm,
-      resources: { table: props.table, formSecrets: this.secrets },
+      resources: { table: props.table, formSecrets: this.secrets, suppressionKey: props.suppressionKey },
     });
 
     new CfnOutput(this, 'FormSecretsNameOutput', {

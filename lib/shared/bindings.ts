@@ -69,6 +69,8 @@ export const bindingVariables = {
     },
   },
   writeKey: { deployed: { WRITE_KEY_SECRET_ARN: arn }, local: { TRACKING_WRITE_KEY: z.string().min(8) } },
+  /** The HMAC key of the suppression list of erased people's addresses (functions/shared/suppression.ts). */
+  suppressionKey: { deployed: { SUPPRESSION_KEY_SECRET_ARN: arn }, local: { SUPPRESSION_KEY: secretValue } },
 } as const satisfies Record<string, BindingVariables>;
 
 export type BindingKind = keyof typeof bindingVariables;
@@ -81,6 +83,8 @@ export type BindingKind = keyof typeof bindingVariables;
 export const commonVariables = {
   NURTURE_LOCAL: z.literal('1').optional(),
   LOG_LEVEL: optional,
+  /** Powertools' own name for the log level; wins over `LOG_LEVEL` when both are set. */
+  POWERTOOLS_LOG_LEVEL: optional,
   /**
    * How many times faster than real time journey time passes: unset (1) in AWS; the local runtime sets its
    * `TIME_SCALE`. Handlers that judge journey-time spans (the email scanner window) scale them by it.

@@ -100,6 +100,8 @@ export interface Bindings {
   readonly writeKey?: true;
   /** The HTTP API's public base URL (`PUBLIC_BASE_URL`), written into email links. */
   readonly publicBaseUrl?: true;
+  /** Read the suppression list's HMAC key (`SUPPRESSION_KEY_SECRET_ARN`): hashes erased people's addresses. */
+  readonly suppressionKey?: true;
 }
 
 /** Every binding an entry may declare names its variables in `bindings.ts`; this fails to compile otherwise. */

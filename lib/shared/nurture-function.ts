@@ -63,6 +63,8 @@ export interface BindableResources {
   readonly formSecrets?: ISecret;
   /** The tracking API's write key. */
   readonly writeKey?: ISecret;
+  /** The HMAC key of the suppression list of erased people's addresses. */
+  readonly suppressionKey?: ISecret;
   /** ARN prefix of the journey state machines (`…:stateMachine:<stack>-journey-`). */
   readonly journeyStateMachineArnPrefix?: string;
   /** ARN prefix of the journey executions (`…:execution:<stack>-journey-`), for stopping them. */
@@ -290,7 +292,7 @@ export class NurtureFunction extends Construct {
       if (resource === undefined) throw new Error(`${this.node.path}: binding "${binding}" needs its resource`);
       return resource;
     };
-    const { table, adminToken, journeyExecutions, journeySigningSecret, sendEmail, emailSigningKeys, crmSecret, handOffQueue, formSecrets, writeKey, publicBaseUrl } =
+    const { table, adminToken, journeyExecutions, journeySigningSecret, sendEmail, emailSigningKeys, crmSecret, handOffQueue, formSecrets, writeKey, publicBaseUrl, suppressionKey } =
       definition.bindings;
     if (table) this.bindTable(need(resources.table, 'table'), table.actions, table.indexes ?? []);
     if (adminToken) this.bindSecret(need(resources.adminToken, 'adminToken'), 'adminToken');
@@ -308,6 +310,7 @@ export class NurtureFunction extends Construct {
     if (handOffQueue) this.bindQueueSend(need(resources.handOffQueue, 'handOffQueue'), 'handOffQueue');
     if (formSecrets) this.bindSecret(need(resources.formSecrets, 'formSecrets'), 'formSecrets');
     if (writeKey) this.bindSecret(need(resources.writeKey, 'writeKey'), 'writeKey');
+    if (suppressionKey) this.bindSecret(need(resources.suppressionKey, 'suppressionKey'), 'suppressionKey');
     if (publicBaseUrl) {
       this.pending.add('publicBaseUrl');
       this.bindLate(resources);

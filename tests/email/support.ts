@@ -13,7 +13,7 @@ import { TokenSigner } from '../../functions/email/tokens';
 import type { Membership } from '../../functions/journeys/domain/membership';
 import type { Clock } from '../../functions/shared/ids';
 import { keys } from '../../functions/shared/keys';
-import type { FormSubmittedData } from '../../functions/shared/timeline';
+import type { FormSubmittedData } from '../../functions/forms/events';
 import { localCredentials, localRegion } from '../../local/dynamodb-local';
 import { memoryLogger } from '../support/http';
 import { createTestTable, type TestTable } from '../support/table';

@@ -14,7 +14,7 @@ import { EventName } from '../../functions/shared/events';
 import type { Clock } from '../../functions/shared/ids';
 import { keys } from '../../functions/shared/keys';
 import { bodyOf, httpEvent, lambdaContext, memoryLogger, type EventOverrides } from '../support/http';
-import { createTestTable, type TestTable } from '../support/table';
+import { createTestTable, onEveryCall, type TestTable } from '../support/table';
 
 /** Forms that exercise every option; the shipped ones are included so their rules are tested too. */
 const testForms = new Map([
@@ -65,13 +65,7 @@ let verifyUrl: string;
 
 beforeAll(async () => {
   table = await createTestTable();
-  table.documentClient.middlewareStack.add(
-    (next) => async (args) => {
-      calls++;
-      return next(args);
-    },
-    { step: 'initialize', name: 'countCalls' },
-  );
+  onEveryCall(table.documentClient, () => calls++);
   fakeVerify = createServer((req, res) => {
     let body = '';
     req.on('data', (chunk: Buffer) => (body += chunk.toString()));

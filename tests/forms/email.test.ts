@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { countryCodeOf } from '../../functions/forms/domain/countries';
+import { countryCodeOf } from '../../functions/shared/countries';
 import { checkEmail, emailKey, suggestDomain } from '../../functions/shared/email-address';
 import { cleanText, singleLine } from '../../functions/forms/domain/submission';
 import { normalizeEmail } from '../../functions/shared/contact';

@@ -30,6 +30,9 @@ describe('NurtureStack', () => {
     submitForm: stack.forms.submitForm,
     track: stack.tracking.track,
     readContacts: stack.contacts.readContacts,
+    upsertContact: stack.contacts.upsertContact,
+    importContacts: stack.contacts.importContacts,
+    contactsOut: stack.contactsOut.contactsOut,
     reactor: stack.reactor.reactor,
     readScore: stack.scoring.readScore,
     reports: stack.reports.reports,
@@ -141,7 +144,7 @@ describe('NurtureStack', () => {
     it.each<[string, (s: NurtureStack) => { fn: NurtureFunction; timeout?: number; variables: Record<string, unknown> }]>([
       ['submitForm the table name and the forms secret ARN', (s) => ({
         fn: s.forms.submitForm,
-        variables: { TABLE_NAME: ref(s.data.table), FORM_SECRETS_ARN: ref(s.forms.secrets) },
+        variables: { TABLE_NAME: ref(s.data.table), FORM_SECRETS_ARN: ref(s.forms.secrets), SUPPRESSION_KEY_SECRET_ARN: ref(s.contacts.suppressionKey) },
       })],
       ['track the table name and the write-key secret ARN', (s) => ({
         fn: s.tracking.track,
@@ -151,6 +154,25 @@ describe('NurtureStack', () => {
       ['readContacts the table name and the admin-token secret ARN', (s) => ({
         fn: s.contacts.readContacts,
         variables: { TABLE_NAME: ref(s.data.table), ADMIN_TOKEN_SECRET_ARN: ref(s.contacts.adminToken) },
+      })],
+      ['upsertContact the table name and the admin-token secret ARN', (s) => ({
+        fn: s.contacts.upsertContact,
+        variables: { TABLE_NAME: ref(s.data.table), ADMIN_TOKEN_SECRET_ARN: ref(s.contacts.adminToken) },
+      })],
+      ['importContacts the table name and the admin-token secret ARN', (s) => ({
+        fn: s.contacts.importContacts,
+        timeout: 29,
+        variables: { TABLE_NAME: ref(s.data.table), ADMIN_TOKEN_SECRET_ARN: ref(s.contacts.adminToken) },
+      })],
+      ['contactsOut the table name, the admin-token and suppression-key secret ARNs and the journeys\' ARN prefix', (s) => ({
+        fn: s.contactsOut.contactsOut,
+        timeout: 60,
+        variables: {
+          TABLE_NAME: ref(s.data.table),
+          ADMIN_TOKEN_SECRET_ARN: ref(s.contacts.adminToken),
+          JOURNEY_STATE_MACHINE_ARN_PREFIX: s.resolve(s.journeys.stateMachineArnPrefix),
+          SUPPRESSION_KEY_SECRET_ARN: ref(s.contacts.suppressionKey),
+        },
       })],
       ['the reactor the table name, the journey state machines\' ARN prefix and a timeout that fits a batch', (s) => ({
         fn: s.reactor.reactor,
@@ -242,17 +264,33 @@ describe('NurtureStack', () => {
 
     // Each function's role: exactly these statements besides writing its logs and traces.
     it.each<[string, (s: NurtureStack) => [NurtureFunction, unknown[]]]>([
-      ['submitForm read and write items on the table and read the forms secret', (s) => [s.forms.submitForm, [
+      ['submitForm read and write items on the table and read the forms secret and the suppression key', (s) => [s.forms.submitForm, [
         tableActions(s, ...captureTableActions),
         readSecret(s.forms.secrets),
+        readSecret(s.contacts.suppressionKey),
       ]]],
       ['track read and write items on the table and read the write key', (s) => [s.tracking.track, [
         tableActions(s, ...captureTableActions),
         readSecret(s.tracking.writeKey),
       ]]],
-      ['readContacts get and query the table and read the admin token', (s) => [s.contacts.readContacts, [
-        tableActions(s, 'dynamodb:GetItem', 'dynamodb:Query'),
+      ['readContacts get and query the table, query the search index and read the admin token', (s) => [s.contacts.readContacts, [
+        tableActions(s, 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:BatchGetItem'),
+        { Effect: 'Allow', Action: 'dynamodb:Query', Resource: { 'Fn::Join': ['', [arn(s.data.table), '/index/*']] } },
         readSecret(s.contacts.adminToken),
+      ]]],
+      ['upsertContact read claims, write a contact, its event and index entries in one transaction, and read the admin token', (s) => [s.contacts.upsertContact, [
+        tableActions(s, 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem'),
+        readSecret(s.contacts.adminToken),
+      ]]],
+      ['importContacts read claims and write each row\'s contact, event and index entries in one transaction, and read the admin token', (s) => [s.contacts.importContacts, [
+        tableActions(s, 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem'),
+        readSecret(s.contacts.adminToken),
+      ]]],
+      ['contactsOut read and delete a contact\'s items, stop its journeys, read the admin token and the suppression key', (s) => [s.contactsOut.contactsOut, [
+        tableActions(s, 'dynamodb:Query', 'dynamodb:BatchGetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'),
+        readSecret(s.contacts.adminToken),
+        { Effect: 'Allow', Action: 'states:StopExecution', Resource: s.resolve(`${s.journeys.executionArnPrefix}*`) },
+        readSecret(s.contacts.suppressionKey),
       ]]],
       ['the reactor read and update items, start journeys, read the table stream and report failed batches', (s) => [s.reactor.reactor, [
         tableActions(s, 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'),

@@ -7,7 +7,10 @@ import { compose, DecisionClaimedTwice, WriteConflict, type Capability } from '.
 import { DynamoReactorStore } from '../../functions/reactor/dynamo-reactor-store';
 import { makeReactor, type ReactorDeps } from '../../functions/reactor/reactor';
 import { matchesFilter } from '../../functions/reactor/stream-filter';
+import { eventGroups } from '../../functions/shared/event-groups';
+import { EventName } from '../../functions/shared/events';
 import { keys } from '../../functions/shared/keys';
+import { TimelineEvent } from '../../functions/shared/timeline';
 import { memoryLogger } from '../support/http';
 import { readStream } from '../support/stream';
 import { createTestTable, type TestTable } from '../support/table';
@@ -28,12 +31,28 @@ describe('the registered capabilities', () => {
       DeleteWait: 'write',
       IndexDate: 'write',
       AppendEvent: 'write',
+      IndexContact: 'write',
       StartJourney: 'call',
       StopJourney: 'call',
       ResumeJourney: 'call',
       SendEmail: 'call',
       HandOff: 'call',
     });
+  });
+
+  it('compose the timeline and EventName from exactly their own event groups, each type once', () => {
+    // Prepare
+    const typeOf = (schema: unknown) => (schema as { shape: { type: { value: string } } }).shape.type.value;
+
+    // Act
+    const fromCapabilities = capabilities.flatMap((capability) => capability.events.map(typeOf));
+    const fromGroups = eventGroups.flatMap((group) => group.schemas.map(typeOf));
+
+    // Assess
+    expect([...fromCapabilities].sort()).toEqual([...fromGroups].sort());
+    expect(new Set(fromGroups).size).toBe(fromGroups.length);
+    expect(Object.values(EventName).sort()).toEqual([...fromGroups].sort());
+    expect(TimelineEvent.options.map(typeOf).sort()).toEqual([...fromGroups].sort());
   });
 
   it('refuses a composition where two capabilities claim the same decision', () => {

@@ -28,7 +28,8 @@ import {
 } from '../../functions/reports/domain/reports';
 import type { ReportState } from '../../functions/reports/domain/report-state';
 import { EventName } from '../../functions/shared/events';
-import { JourneyExitedData, type TimelineEvent } from '../../functions/shared/timeline';
+import { JourneyExitedData } from '../../functions/journeys/events';
+import type { TimelineEvent } from '../../functions/shared/timeline';
 
 const stages = ['subscriber', 'lead', 'mql', 'sql', 'customer'];
 const rule = reportRule({ initialStage: 'subscriber', rankOf: (stage) => (stage === undefined ? 0 : stages.indexOf(stage) === -1 ? undefined : stages.indexOf(stage)) });

@@ -54,3 +54,14 @@ export async function createTestTable(): Promise<TestTable> {
     },
   };
 }
+
+/** Calls `count` once for every command the client sends (the tests that count DynamoDB calls per request). */
+export function onEveryCall(client: TestTable['documentClient'], count: () => void): void {
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      count();
+      return next(args);
+    },
+    { step: 'initialize', name: 'countCalls' },
+  );
+}

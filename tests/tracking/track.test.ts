@@ -11,7 +11,7 @@ import { keys } from '../../functions/shared/keys';
 import { DynamoTracking } from '../../functions/tracking/dynamo-tracking';
 import { makeTrackHandler } from '../../functions/tracking/track';
 import { bodyOf, httpEvent, lambdaContext, memoryLogger } from '../support/http';
-import { createTestTable, type TestTable } from '../support/table';
+import { createTestTable, onEveryCall, type TestTable } from '../support/table';
 
 let table: TestTable;
 let track: ReturnType<typeof makeTrackHandler>;
@@ -25,13 +25,7 @@ const WRITE_KEY = 'test-write-key';
 
 beforeAll(async () => {
   table = await createTestTable();
-  table.documentClient.middlewareStack.add(
-    (next) => async (args) => {
-      calls++;
-      return next(args);
-    },
-    { step: 'initialize', name: 'countCalls' },
-  );
+  onEveryCall(table.documentClient, () => calls++);
   tracking = new DynamoTracking(table.documentClient, table.tableName);
   track = makeTrackHandler({ tracking, writeKey: async () => WRITE_KEY, clock, logger: memoryLogger(), isDisposable: disposableDomains() });
   submit = makeSubmitFormHandler({

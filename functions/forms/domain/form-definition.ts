@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { describeFieldErrors, fieldErrors } from '../../shared/validation';
 import { RESERVED_FIELD_NAMES } from './hidden-fields';
-import { COUNTRY_CODES } from './countries';
+import { COUNTRY_CODES } from '../../shared/countries';
 
 const fieldName = z
   .string()

@@ -1,7 +1,6 @@
-import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/min';
+import { cleanText, isTrue, singleLine, typedValue, webUrl, type FieldResult } from '../../shared/field-values';
 import type { FieldError } from '../../shared/validation';
 import { UTM_KEYS, type FieldValue, type Utm } from '../../shared/values';
-import { countryCodeOf } from './countries';
 import { checkEmail, type EmailPolicy } from '../../shared/email-address';
 import type { FormDefinition, FormField } from './form-definition';
 import {
@@ -47,6 +46,9 @@ export type SubmissionCheck =
 
 const MAX_HIDDEN_LENGTH = 200;
 const MAX_URL_LENGTH = 2_000;
+
+/** Moved to functions/shared/field-values.ts (contacts type attributes with them too); kept here for importers. */
+export { cleanText, singleLine };
 
 /**
  * Checks raw posted fields against a form. UTM parameters come from hidden fields first, then from the query
@@ -143,8 +145,6 @@ export function checkSubmission(
   };
 }
 
-type FieldResult = { value: FieldValue | undefined } | { error: string };
-
 /** One field's value: absent (blank), typed, or the reason it is refused. */
 function checkField(field: FormField, input: unknown): FieldResult {
   const result = typedValue(field, input);
@@ -159,147 +159,8 @@ function checkField(field: FormField, input: unknown): FieldResult {
   return result;
 }
 
-function typedValue(field: FormField, input: unknown): FieldResult {
-  switch (field.type) {
-    case 'checkbox':
-    case 'consent':
-      return toBoolean(input);
-    case 'multiselect':
-      return multiSelect(field, input);
-    case 'number':
-      return toNumber(field, input);
-    default: {
-      const text = singleValue(input, field.type === 'textarea');
-      if (typeof text !== 'string') return text;
-      return text === '' ? { value: undefined } : textValue(field, text);
-    }
-  }
-}
-
-/** A single text value, cleaned; an object with `error` when the input is not one. */
-function singleValue(input: unknown, multiline = false): string | { error: string } {
-  if (input === undefined || input === null) return '';
-  if (Array.isArray(input)) return { error: 'must be a single value' };
-  if (typeof input !== 'string') return { error: 'must be text' };
-  return multiline ? cleanText(input) : singleLine(input);
-}
-
-function textValue(field: Exclude<FormField, { type: 'checkbox' | 'consent' | 'multiselect' | 'number' }>, text: string): FieldResult {
-  switch (field.type) {
-    case 'email':
-      return text.length > 254 ? { error: 'must be at most 254 characters' } : { value: text };
-    case 'text':
-    case 'textarea':
-      return [...text].length > field.maxLength ? { error: `must be at most ${field.maxLength} characters` } : { value: text };
-    case 'tel':
-      return /^\+?[0-9 ().-]{3,40}$/.test(text) ? { value: text } : { error: 'must be a phone number' };
-    case 'phone': {
-      const phone = text.length <= 40 ? parsePhoneNumberFromString(text, field.defaultCountry as CountryCode | undefined) : undefined;
-      if (!phone?.isValid()) {
-        return { error: field.defaultCountry ? 'must be a phone number' : 'must be a phone number with its country code (+…)' };
-      }
-      return { value: phone.number };
-    }
-    case 'url':
-      return text.length <= MAX_URL_LENGTH && webUrl(text) ? { value: text } : { error: 'must be a web address starting with http:// or https://' };
-    case 'select':
-    case 'radio':
-      return field.options.includes(text) ? { value: text } : { error: `must be one of: ${field.options.join(', ')}` };
-    case 'date': {
-      if (!/^\d{4}-\d{2}-\d{2}$/.test(text) || Number.isNaN(Date.parse(`${text}T00:00:00Z`)) || new Date(`${text}T00:00:00Z`).toISOString().slice(0, 10) !== text) {
-        return { error: 'must be a date (YYYY-MM-DD)' };
-      }
-      if (field.min && text < field.min) return { error: `must be on or after ${field.min}` };
-      if (field.max && text > field.max) return { error: `must be on or before ${field.max}` };
-      return { value: text };
-    }
-    case 'country': {
-      const code = text.length <= 100 ? countryCodeOf(text) : undefined;
-      if (!code || (field.options && !field.options.includes(code))) return { error: 'must be a country' };
-      return { value: code };
-    }
-  }
-}
-
-function multiSelect(field: Extract<FormField, { type: 'multiselect' }>, input: unknown): FieldResult {
-  const values = input === undefined || input === null ? [] : Array.isArray(input) ? input : [input];
-  const chosen = new Set<string>();
-  for (const value of values) {
-    if (typeof value !== 'string') return { error: 'must be a list of options' };
-    const text = singleLine(value);
-    if (text === '') continue;
-    if (!field.options.includes(text)) return { error: `must be among: ${field.options.join(', ')}` };
-    chosen.add(text);
-  }
-  if (field.maxSelected !== undefined && chosen.size > field.maxSelected) {
-    return { error: `must have at most ${field.maxSelected} choices` };
-  }
-  if (chosen.size === 0) return { value: undefined };
-  return { value: field.options.filter((option) => chosen.has(option)).join(', ') };
-}
-
-function toNumber(field: Extract<FormField, { type: 'number' }>, input: unknown): FieldResult {
-  let number: number;
-  if (typeof input === 'number') {
-    number = input;
-  } else {
-    const text = singleValue(input);
-    if (typeof text !== 'string') return text;
-    if (text === '') return { value: undefined };
-    // People type "5,000" or "$5000" into a budget box; a thousands separator or a leading $ is not an error.
-    const cleaned = text.replace(/^\$/, '').replace(/,(?=\d{3}(\D|$))/g, '');
-    if (!/^-?\d+(\.\d+)?$/.test(cleaned)) return { error: 'must be a number' };
-    number = Number(cleaned);
-  }
-  // Beyond 2^53 a number is no longer exact (and DynamoDB's range ends earlier for huge ones).
-  if (!Number.isFinite(number) || Math.abs(number) > Number.MAX_SAFE_INTEGER) return { error: 'must be a number' };
-  if (field.integer && !Number.isInteger(number)) return { error: 'must be a whole number' };
-  if (field.min !== undefined && number < field.min) return { error: `must be at least ${field.min}` };
-  if (field.max !== undefined && number > field.max) return { error: `must be at most ${field.max}` };
-  return { value: number };
-}
-
-function toBoolean(input: unknown): FieldResult {
-  if (input === true || input === false) return { value: input };
-  const text = singleValue(input);
-  if (typeof text !== 'string') return text;
-  const word = text.toLowerCase();
-  if (['', 'off', 'false', '0', 'no'].includes(word)) return { value: false };
-  if (['on', 'true', '1', 'yes'].includes(word)) return { value: true };
-  return { error: 'must be checked or unchecked' };
-}
-
-// Bidi embeddings, overrides and isolates, and the marks: invisible, and able to disguise what text says.
-const BIDI = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g;
-
-/** Multi-line text: NFC, no bidi controls, no control characters but tab and newline, CRLF as LF, trimmed. */
-export function cleanText(text: string): string {
-  return text.normalize('NFC').replace(BIDI, '').replace(/\r\n?/g, '\n').replace(CONTROL, '').trim();
-}
-
-/** Single-line text: as cleanText, and every run of line breaks and tabs becomes one space. */
-export function singleLine(text: string): string {
-  return cleanText(text).replace(/[\t\n]+/g, ' ');
-}
-
 function present(value: unknown): boolean {
   if (typeof value === 'string') return cleanText(value) !== '';
   if (Array.isArray(value)) return value.some(present);
   return value !== undefined && value !== null && value !== false;
-}
-
-function isTrue(value: unknown): boolean {
-  const result = toBoolean(value);
-  return 'value' in result && result.value === true;
-}
-
-function webUrl(text: string | undefined): string | undefined {
-  if (!text || !/^https?:\/\//i.test(text)) return undefined;
-  try {
-    return new URL(text).protocol.startsWith('http') ? text : undefined;
-  } catch {
-    return undefined;
-  }
 }

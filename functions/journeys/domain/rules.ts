@@ -89,6 +89,11 @@ export function exitReason(event: TimelineEvent, journey: Journey, contact: Cont
   if (event.type === EventName.EmailUnsubscribed && (event.data.topic === 'all' || event.data.topic === journey.topic)) {
     return { reason: 'unsubscribed', detail: `unsubscribed from ${event.data.topic}` };
   }
+  if (event.type === EventName.ContactUpserted) {
+    // Consent withdrawn through the contacts API (a CRM sync, an import) ends the journey as an unsubscribe does.
+    const withdrawn = event.data.consents.find((c) => c.status === 'unsubscribed' && (c.topic === 'all' || c.topic === journey.topic));
+    if (withdrawn) return { reason: 'unsubscribed', detail: `unsubscribed from ${withdrawn.topic} (${withdrawn.basis}: ${withdrawn.source})`.slice(0, 500) };
+  }
   if (event.type === EventName.EmailBounced && event.data.permanent) return { reason: 'bounced', detail: 'hard bounce' };
   if (event.type === EventName.EmailComplained) return { reason: 'complained', detail: 'spam complaint' };
   for (const goal of journey.goals) {

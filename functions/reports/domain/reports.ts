@@ -1,4 +1,4 @@
-import { JourneyExitedData } from '../../shared/timeline';
+import { JOURNEY_EXIT_REASONS } from '../../shared/values';
 import { DURATION_BUCKETS_HOURS, SCORE_BUCKETS, parseAttr } from './counters';
 
 /** A metric's counters by day (shards summed): day → counter name → value. */
@@ -345,9 +345,6 @@ export function leadScoresReport(scores: DailyCounters, options: { from: string;
   return { columns: ['month', 'leads', 'medianScore', ...SCORE_BUCKET_LABELS], rows };
 }
 
-/** Every reason a journey exit may carry, in the timeline schema's order: a new reason is a new column, never dropped. */
-const EXIT_REASONS = JourneyExitedData.shape.reason.options;
-
 /**
  * **journeys**: per journey over the range, entries, completions, failures, exits by reason and the goal
  * conversion rate (goal exits / entries); and, now, how many contacts are active at each step (`step:n, …`):
@@ -380,14 +377,14 @@ export function journeysReport(journeys: DailyCounters, active: Readonly<Record<
         get('entered'),
         get('completed'),
         get('failed'),
-        ...EXIT_REASONS.map((reason) => get(`exited:${reason}`)),
+        ...JOURNEY_EXIT_REASONS.map((reason) => get(`exited:${reason}`)),
         rate(get('exited:goal'), get('entered')),
         active ? activeSteps.reduce((sum, [, n]) => sum + n, 0) : null,
         active ? activeSteps.map(([step, n]) => `${step}:${n}`).join(', ') : null,
       ];
     });
   return {
-    columns: ['journey', 'entered', 'completed', 'failed', ...EXIT_REASONS.map((r) => `exited:${r}`), 'goalConversion', 'active', 'activeBySteps'],
+    columns: ['journey', 'entered', 'completed', 'failed', ...JOURNEY_EXIT_REASONS.map((r) => `exited:${r}`), 'goalConversion', 'active', 'activeBySteps'],
     rows,
   };
 }

@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { checkEmail, type EmailPolicy } from '../../shared/email-address';
 import { EventName } from '../../shared/events';
-import type { IdentifiedData, PageViewedData, TrackedData, TrackingContext } from '../../shared/timeline';
+import type { IdentifiedData, PageViewedData, TrackedData, TrackingContext } from '../events';
 import { describeFieldErrors, fieldErrors } from '../../shared/validation';
 import type { FieldValue } from '../../shared/values';
 

@@ -3,6 +3,7 @@ import { documentClient } from '../shared/aws';
 import { clock } from '../shared/clock';
 import { createLogger } from '../shared/logger';
 import { ReactorEmails } from './confirmations';
+import type { SendDeps } from './send-email';
 import { DynamoEmailStore } from './dynamo-email-store';
 import { SesMailer } from './ses-mailer';
 import { signerFrom } from './signing-keys';
@@ -17,9 +18,12 @@ export interface ReactorEmailsEnvironment {
   readonly PUBLIC_BASE_URL: string;
 }
 
-/** The email sender of the reactor's double opt-in confirmations and of the reminders, from their environment. */
-export function reactorEmailsFrom(env: ReactorEmailsEnvironment): ReactorEmails {
-  return new ReactorEmails({
+/**
+ * What every sender of email needs (the journeys' send task, the send API, the reactor's confirmations), built
+ * from the environment of a function with the `table`, `sendEmail`, `emailSigningKeys` and `publicBaseUrl` bindings.
+ */
+export function sendDepsFrom(env: ReactorEmailsEnvironment, service: string): SendDeps {
+  return {
     store: new DynamoEmailStore(documentClient, env.TABLE_NAME),
     mailer: new SesMailer(new SESv2Client({ maxAttempts: 2 }), env.SES_CONFIGURATION_SET),
     renderer,
@@ -27,6 +31,11 @@ export function reactorEmailsFrom(env: ReactorEmailsEnvironment): ReactorEmails 
     signer: signerFrom(env),
     publicUrl: env.PUBLIC_BASE_URL,
     clock,
-    logger: createLogger('reactor-emails'),
-  });
+    logger: createLogger(service),
+  };
+}
+
+/** The email sender of the reactor's double opt-in confirmations and of the reminders, from their environment. */
+export function reactorEmailsFrom(env: ReactorEmailsEnvironment): ReactorEmails {
+  return new ReactorEmails(sendDepsFrom(env, 'reactor-emails'));
 }

@@ -1,0 +1,104 @@
+import * as z from 'zod';
+import { adminAuth, type TokenSource } from '../shared/admin-auth';
+import { BadRequest, HttpError, annotate, header, httpHandler, json, type HttpEvent, type HttpResult } from '../shared/http';
+import type { Clock } from '../shared/ids';
+import type { Logger } from '../shared/logger';
+import { rowReasons } from './domain/import';
+import type { RowResult } from './domain/import-report';
+import { checkUpsert, type UpsertRules } from './domain/upsert';
+import { upsertRows, type ImportRow } from './import';
+import type { ContactUpserts } from './upsert';
+
+/** Rows per request: a full request upserts in a few seconds, well inside API Gateway's 29 s. */
+export const MAX_IMPORT_ROWS = 500;
+/** Under Lambda's 6 MB synchronous payload. */
+const MAX_BODY_BYTES = 5 * 1024 * 1024;
+
+/** One NDJSON line of `POST /contacts/import`: the row's number in the caller's file and its upsert body. */
+export const ImportLine = z.strictObject({
+  row: z.number().int().positive(),
+  /** As `PUT /contacts` takes it; checked by the same code. */
+  contact: z.unknown(),
+});
+export type ImportLine = z.infer<typeof ImportLine>;
+
+/** The answer: one result per line, in the lines' order. */
+export const ImportAnswer = z.object({
+  results: z.array(
+    z.discriminatedUnion('result', [
+      z.object({ row: z.number(), result: z.enum(['created', 'updated', 'unchanged']), contactId: z.string() }),
+      z.object({ row: z.number(), result: z.literal('rejected'), reasons: z.array(z.string()).readonly() }),
+    ]),
+  ),
+});
+export type ImportAnswer = z.infer<typeof ImportAnswer>;
+
+export interface ImportContactsDeps {
+  readonly upserts: ContactUpserts;
+  readonly rules: UpsertRules;
+  readonly adminToken: TokenSource;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** Rows upserted at once within one request. @default 8 */
+  readonly concurrency?: number;
+}
+
+/**
+ * `POST /contacts/import`: up to {@link MAX_IMPORT_ROWS} rows of an import as NDJSON, each checked and upserted
+ * exactly as `PUT /contacts` does it (`via: "import"`), each its own transaction. A bad row is a `rejected` result
+ * with its reasons, not a failed request; the request fails (400) only when a line is not a row at all.
+ */
+export const makeImportContacts =
+  (deps: ImportContactsDeps) =>
+  async (event: HttpEvent): Promise<HttpResult> => {
+    const contentType = header(event, 'content-type')?.split(';')[0]?.trim().toLowerCase();
+    if (contentType !== 'application/x-ndjson') {
+      throw new HttpError(415, 'unsupported_media_type', 'Send the rows as application/x-ndjson: one {"row","contact"} object per line');
+    }
+    const body = event.isBase64Encoded ? Buffer.from(event.body ?? '', 'base64') : Buffer.from(event.body ?? '', 'utf8');
+    if (body.length > MAX_BODY_BYTES) throw new HttpError(413, 'payload_too_large', `The body is larger than ${MAX_BODY_BYTES} bytes`);
+    const lines = body.toString('utf8').split('\n').filter((line) => line.trim() !== '');
+    if (lines.length === 0) throw new BadRequest('No rows: send one {"row","contact"} object per line', 'no_rows');
+    if (lines.length > MAX_IMPORT_ROWS) throw new HttpError(413, 'too_many_rows', `At most ${MAX_IMPORT_ROWS} rows per request`);
+
+    const parsed: ImportLine[] = [];
+    const bad: number[] = [];
+    lines.forEach((line, i) => {
+      let value: unknown;
+      try {
+        value = JSON.parse(line);
+      } catch {
+        value = undefined;
+      }
+      const result = ImportLine.safeParse(value);
+      if (result.success) parsed.push(result.data);
+      else bad.push(i + 1);
+    });
+    if (bad.length > 0) {
+      throw new HttpError(400, 'invalid_lines', 'Some lines are not {"row": <number>, "contact": {…}} objects', { lines: bad.slice(0, 100) });
+    }
+
+    const results: RowResult[] = [];
+    const valid: Pick<ImportRow, 'row' | 'request'>[] = [];
+    for (const { row, contact } of parsed) {
+      const check = checkUpsert(contact, deps.rules);
+      if (check.type === 'Invalid') results.push({ row, result: 'rejected', reasons: rowReasons(check.errors, check.suggestion) });
+      else valid.push({ row, request: check.request });
+    }
+    results.push(...(await upsertRows(valid, deps, deps.concurrency ?? 8)));
+    const order = new Map(parsed.map(({ row }, i) => [row, i]));
+    results.sort((a, b) => order.get(a.row)! - order.get(b.row)!);
+
+    const counts: Record<string, number> = { rows: results.length };
+    for (const { result } of results) counts[result] = (counts[result] ?? 0) + 1;
+    annotate(event, counts);
+    return json(200, { results } satisfies ImportAnswer);
+  };
+
+export function makeImportContactsHandler(deps: ImportContactsDeps) {
+  return httpHandler(makeImportContacts(deps), {
+    logger: deps.logger,
+    responseHeaders: () => ({ 'cache-control': 'no-store' }),
+    middlewares: [adminAuth(deps.adminToken)],
+  });
+}
