@@ -55,6 +55,17 @@ export default tseslint.config(
     },
   })),
   {
+    // Every handler parses its environment here: the registry, and all it imports, stays out of the Lambda bundles
+    // (its binding kinds are generated into functions/shared/binding-kinds.generated.ts).
+    files: ['functions/shared/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/lib/functions'], allowTypeImports: true, message: 'Import types only from the registry; its binding kinds are in binding-kinds.generated.ts.' }] },
+      ],
+    },
+  },
+  {
     // Shared CDK code knows no capability: constructs and the registry depend on it, never the reverse.
     files: ['lib/shared/**/*.ts'],
     rules: {

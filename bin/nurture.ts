@@ -1,5 +1,6 @@
 import { App, Aspects } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { buildBindingKinds } from '../lib/function-environment-file';
 import { buildJourneys } from '../lib/journeys/journey-files';
 import { NurtureStack } from '../lib/nurture-stack';
 
@@ -12,6 +13,8 @@ const region = process.env.CDK_DEFAULT_REGION;
 // Journey files are validated and regenerated first, so an edited journey is what this synth deploys (and what
 // the bundled functions read).
 const journeys = buildJourneys();
+// The binding kinds handlers parse their environment by, generated from the registry this synth deploys.
+buildBindingKinds();
 
 new NurtureStack(app, 'Nurture', {
   description: 'Nurture: customer-lifecycle automation',

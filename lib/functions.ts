@@ -1,4 +1,5 @@
 import { timelineInsertFilter } from '../functions/reactor/stream-filter';
+import type { BindingKind } from './shared/bindings';
 import type { FunctionDefinition, HttpRouteDefinition } from './shared/function-definition';
 
 /**
@@ -346,6 +347,13 @@ export const functionKeys = Object.keys(functions) as FunctionKey[];
 /** A registry entry, widened to the general shape (optional limits and all trigger kinds). */
 export function definitionOf(key: FunctionKey): FunctionDefinition {
   return functions[key];
+}
+
+/** The binding kinds whose variables a function gets: its bindings, and the queue its trigger consumes. */
+export function bindingKindsOf(key: FunctionKey): BindingKind[] {
+  const { bindings, trigger } = definitionOf(key);
+  const kinds = Object.keys(bindings) as BindingKind[];
+  return trigger.kind === 'queue' ? [...kinds, trigger.queue] : kinds;
 }
 
 export interface Route extends HttpRouteDefinition {

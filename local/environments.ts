@@ -1,7 +1,6 @@
-import { functionKeys, type FunctionKey } from '../lib/functions';
+import { bindingKindsOf, functionKeys, type FunctionKey } from '../lib/functions';
 import type { commonVariables} from '../lib/shared/bindings';
 import { variableNames } from '../lib/shared/bindings';
-import { bindingKindsOf } from '../functions/shared/environment';
 
 /** Every function's local environment, by registry key. */
 export type LocalEnvironments = Readonly<Record<FunctionKey, Readonly<Record<string, string>>>>;

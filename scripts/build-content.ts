@@ -1,11 +1,13 @@
 import { buildEmbed } from '../lib/forms/embed-files';
+import { buildBindingKinds } from '../lib/function-environment-file';
 import { buildJourneys } from '../lib/journeys/journey-files';
 import { buildProgramsContent } from '../lib/reports/content-files';
 import { buildScoringContent } from '../lib/scoring/content-files';
 
 /**
- * Validates marketer-owned content and regenerates what the functions bundle from it (and the embed snippet). Run by `npm start`
- * (prestart), `cdk synth` (bin/nurture.ts) and `npm run content`; the tests check the generated files are current.
+ * Validates marketer-owned content and regenerates what the functions bundle from it (and the embed snippet, and
+ * each function's binding kinds from the registry). Run by `npm start` (prestart), `cdk synth` (bin/nurture.ts)
+ * and `npm run content`; the tests check the generated files are current.
  */
 const journeys = buildJourneys();
 console.log(`content: ${journeys.size} journeys valid (${[...journeys.keys()].join(', ')})`);
@@ -15,3 +17,5 @@ buildProgramsContent();
 console.log('content: programs.yaml valid');
 buildEmbed();
 console.log('content: embed snippet compiled');
+buildBindingKinds();
+console.log('content: function binding kinds generated from lib/functions.ts');

@@ -1,6 +1,9 @@
 import * as z from 'zod';
-import { functions, type FunctionKey } from '../../lib/functions';
+import type { functions, FunctionKey } from '../../lib/functions';
 import { bindingVariables, commonVariables, type BindingKind, type BindingVariables } from '../../lib/shared/bindings';
+// The registry's binding kinds, generated from it: the registry itself (routes, triggers, descriptions and what they
+// import) stays out of every Lambda bundle.
+import { bindingKindsByFunction } from './binding-kinds.generated';
 
 type Entry<K extends FunctionKey> = (typeof functions)[K];
 
@@ -24,13 +27,6 @@ export type EnvironmentOf<K extends FunctionKey> = UnionToIntersection<Variables
 /** A function's environment is missing a variable its registry entry binds, or one has a bad value. */
 export class InvalidEnvironment extends Error {
   override name = 'InvalidEnvironment';
-}
-
-/** The binding kinds of a function, at run time (the type above, as a list). */
-export function bindingKindsOf(key: FunctionKey): BindingKind[] {
-  const entry = functions[key] as { bindings: object; trigger: { queue?: BindingKind } };
-  const kinds = Object.keys(entry.bindings) as BindingKind[];
-  return entry.trigger.queue ? [...kinds, entry.trigger.queue] : kinds;
 }
 
 type Source = Readonly<Record<string, string | undefined>>;
@@ -62,7 +58,7 @@ export function environmentFor<K extends FunctionKey>(key: K, source: Source = s
       problems.push(`${name}: ${source[name] === undefined ? 'is not set' : issue.message}${note}`);
     }
   };
-  for (const kind of bindingKindsOf(key)) {
+  for (const kind of bindingKindsByFunction[key]) {
     const spec: BindingVariables = bindingVariables[kind];
     const deployed = Object.keys(spec.deployed);
     if (!spec.local || deployed.some((name) => source[name] !== undefined)) parse(spec.deployed);

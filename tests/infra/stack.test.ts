@@ -2,7 +2,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { timelineInsertFilter } from '../../functions/reactor/stream-filter';
-import { definitionOf, functionKeys, routes, type FunctionKey } from '../../lib/functions';
+import { bindingKindsOf, definitionOf, functionKeys, routes, type FunctionKey } from '../../lib/functions';
 import { Data } from '../../lib/data/data.construct';
 import { createTableInput, tableDefinition } from '../../lib/data/table-definition';
 import { journeys as journeyFiles } from '../../functions/journeys/journeys';
@@ -11,7 +11,6 @@ import { NurtureStack } from '../../lib/nurture-stack';
 import type { IConstruct } from 'constructs';
 import type { NurtureFunction } from '../../lib/shared/nurture-function';
 import { bindingVariables, variableNames, type BindingKind } from '../../lib/shared/bindings';
-import { bindingKindsOf } from '../../functions/shared/environment';
 import { localEnvironments } from '../../local/environments';
 import { baselineStatements, nagCheckedApp, nagFindings, referencesIn, SYNTH_TIMEOUT_MS } from '../support/cdk';
 

@@ -4,6 +4,7 @@ import { join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { bindingVariables, commonVariables, lambdaRuntimeVariables } from '../../lib/shared/bindings';
 import { environmentFor, InvalidEnvironment } from '../../functions/shared/environment';
+import { generatedBindingKinds, generatedBindingKindsFile } from '../../lib/function-environment-file';
 import { LocalSettings, processVariables } from '../../local/settings';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -38,6 +39,10 @@ describe('function environments', () => {
 
     expect(parse).toThrow(InvalidEnvironment);
     expect(parse).toThrow(/JOURNEY_STATE_MACHINE_ARN_PREFIX: .*HANDOFF_QUEUE_URL: is not set.*PUBLIC_BASE_URL: is not set/);
+  });
+
+  it('ships the binding kinds generated from the registry that handlers parse by (run `npm run content`)', () => {
+    expect(readFileSync(generatedBindingKindsFile, 'utf8')).toBe(generatedBindingKinds());
   });
 
   it('fails a handler module at cold start, naming the missing variable, before it serves anything', () => {
