@@ -47,6 +47,8 @@ const lambdaEnv = {
   ADMIN_TOKEN: 'bench-admin-token-0123456789',
   TRACKING_WRITE_KEY: 'bench-write-key',
   FORM_SIGNING_KEY: 'bench-form-signing-key-0123456789',
+  // Forms and the contacts export/erase recognise erased addresses by their keyed hash.
+  SUPPRESSION_KEY: 'bench-suppression-key-0123456789',
   AWS_REGION: 'us-east-1',
   NODE_OPTIONS: '--enable-source-maps',
   // The email functions build signed links to the API.
