@@ -5,7 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { build, type BuildOptions } from 'esbuild';
 import { functions } from '../lib/functions';
 import type { FunctionDefinition } from '../lib/shared/function-definition';
-import { BUNDLED_SDK_ALIASES, LAZY_SDK_CLIENTS } from '../lib/shared/nurture-function';
+import { BUNDLED_SDK_ALIASES, LAZY_SDK_MODULES } from '../lib/shared/nurture-function';
 import { repoRoot } from './child';
 import { median } from './workload';
 
@@ -36,9 +36,9 @@ const lambdaBundling: BuildOptions = {
   logLevel: 'warning',
 };
 
-/** As NurtureFunction: functions that opt in bundle the SDK, except the clients they only import lazily. */
+/** As NurtureFunction: functions that opt in bundle the SDK, except the modules they only import lazily. */
 function sdkBundling(definition: FunctionDefinition): BuildOptions {
-  return definition.bundleAwsSdk ? { external: [...LAZY_SDK_CLIENTS], alias: { ...BUNDLED_SDK_ALIASES } } : {};
+  return definition.bundleAwsSdk ? { external: [...LAZY_SDK_MODULES], alias: { ...BUNDLED_SDK_ALIASES } } : {};
 }
 
 /** What the handlers validate at import, plus the NODE_OPTIONS NurtureFunction deploys with. */

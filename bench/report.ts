@@ -228,7 +228,8 @@ function bundleSection(bundles: readonly BundleResult[]) {
     [
       '`@aws-sdk/*` is left out of every bundle (the Lambda runtime provides it, loaded during init from this',
       'repository’s node_modules) except in the hot functions (`bundleAwsSdk` in lib/functions.ts: submitForm,',
-      'track), which bundle it minified and tree-shaken; each of them is also measured with the SDK external (the',
+      'track), which bundle it minified and tree-shaken, less what only other runtimes need (LAZY_SDK_MODULES and',
+      'BUNDLED_SDK_ALIASES in lib/shared/nurture-function.ts); each of them is also measured with the SDK external (the',
       '“SDK external” rows) in the same run, so the faster build is the one deployed. Loading the SDK from disk means',
       'resolving and compiling hundreds of small CommonJS files; one minified file compiles faster, which is why the',
       'bundled build wins despite being larger. “DynamoDB clients only” is the unbundled reference: a bundle that only',

@@ -17,7 +17,7 @@ export interface SecretOptions {
 /**
  * Powertools Parameters' provider (its cache with a max age, its error types) over a Secrets Manager client imported
  * on the first read. Powertools' own SecretsProvider imports the client statically, which would load it at every
- * cold start of a function that bundles the SDK (see LAZY_SDK_CLIENTS in lib/shared/nurture-function.ts).
+ * cold start of a function that bundles the SDK (see LAZY_SDK_MODULES in lib/shared/nurture-function.ts).
  */
 class LazySecretsProvider extends BaseProvider {
   private sdkClient: Promise<SecretsManagerClient> | undefined;

@@ -19,17 +19,24 @@ import { bindingVariables, type BindingKind } from './bindings';
 import type { FunctionDefinition, TableAction, Trigger } from './function-definition';
 
 /**
- * SDK clients that functions bundling the SDK still load from the runtime: they are imported lazily, on a first
- * secret read, so bundling them would only add size (the Node.js 22 runtime ships them).
+ * SDK modules that functions bundling the SDK still load from the runtime (the Node.js 22 runtime ships them): they
+ * are imported lazily, so bundling them would only add size. The Secrets Manager client is imported on a first secret
+ * read; the SDK imports its event-stream support only for event-stream operations, which DynamoDB has none of.
  */
-export const LAZY_SDK_CLIENTS = ['@aws-sdk/client-secrets-manager'] as const;
+export const LAZY_SDK_MODULES = ['@aws-sdk/client-secrets-manager', '@smithy/core/event-streams'] as const;
 
 /**
- * Module replacements in functions that bundle the SDK: credentials come from the environment in Lambda, so the
- * default provider chain is swapped for the environment provider (functions/shared/lambda-credentials.ts).
+ * Module replacements in functions that bundle the SDK, each for what only a runtime other than Lambda needs:
+ * credentials come from the environment in Lambda, so the default provider chain is swapped for the environment
+ * provider (functions/shared/lambda-credentials.ts); SHA-256 comes from `node:crypto` without the pure-JavaScript
+ * fallback (functions/shared/lambda-sha256.ts); the DynamoDB client's endpoint-discovery cache is a Map-based LRU
+ * (functions/shared/endpoint-cache-lru.ts). A replaced module that stops exporting what the SDK imports fails the
+ * build; tests/shared/sdk-stand-ins.test.ts checks each behaves as the module it replaces.
  */
 export const BUNDLED_SDK_ALIASES = {
   '@aws-sdk/credential-provider-node': './functions/shared/lambda-credentials.ts',
+  '@smithy/core/checksum': './functions/shared/lambda-sha256.ts',
+  'mnemonist/lru-cache': './functions/shared/endpoint-cache-lru.ts',
 } as const;
 
 /** The repository root: registry entry paths and the lock file are relative to it. */
@@ -155,7 +162,7 @@ export class NurtureFunction extends Construct {
         sourcesContent: false,
         // The Node.js 22 runtime ships AWS SDK v3. Loading it from the runtime's disk is slower than a minified,
         // tree-shaken copy in the bundle, so hot functions opt into bundling it (docs/benchmarks.md measures both).
-        externalModules: props.definition.bundleAwsSdk ? [...LAZY_SDK_CLIENTS] : ['@aws-sdk/*'],
+        externalModules: props.definition.bundleAwsSdk ? [...LAZY_SDK_MODULES] : ['@aws-sdk/*'],
         ...(props.definition.bundleAwsSdk
           ? { esbuildArgs: Object.fromEntries(Object.entries(BUNDLED_SDK_ALIASES).map(([from, to]) => [`--alias:${from}`, to])) }
           : {}),
