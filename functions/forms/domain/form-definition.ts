@@ -168,7 +168,8 @@ export type FormDefinition = z.infer<typeof FormDefinition>;
 export function loadForms(files: Record<string, unknown>): ReadonlyMap<string, FormDefinition> {
   const forms = new Map<string, FormDefinition>();
   for (const [file, content] of Object.entries(files)) {
-    const result = FormDefinition.safeParse(content);
+    // Parsed once per cold start: compiling zod's fast path would cost more than it saves (jitless).
+    const result = FormDefinition.safeParse(content, { jitless: true });
     if (!result.success) {
       throw new Error(`Form file ${file} is invalid: ${describeFieldErrors(fieldErrors(result.error, '(form)'))}`);
     }
