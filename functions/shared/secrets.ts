@@ -1,4 +1,5 @@
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { BaseProvider } from '@aws-lambda-powertools/parameters/base';
 
 /** How long a secret read from Secrets Manager is kept: a rotation reaches warm functions within this, no redeploy. */
 export const SECRET_MAX_AGE_SECONDS = 300;
@@ -14,27 +15,43 @@ export interface SecretOptions {
 }
 
 /**
- * A Secrets Manager secret's string: kept for `maxAgeSeconds`, then read again, so a rotated value is seen; a failed
- * read is not kept. Concurrent reads share one call. The client is imported on the first read, so it stays out of
- * the module init of functions that bundle the SDK (see LAZY_SDK_MODULES in lib/shared/nurture-function.ts).
- * Written here rather than on Powertools Parameters: its provider classes cost the hot bundles about 4 KB for this
- * one cache (docs/benchmarks.md, "Bundles and module init").
+ * Powertools Parameters' provider (its cache with a max age, its error types) over a Secrets Manager client imported
+ * on the first read. Powertools' own SecretsProvider imports the client statically, which would load it at every
+ * cold start of a function that bundles the SDK (see LAZY_SDK_MODULES in lib/shared/nurture-function.ts).
+ */
+class LazySecretsProvider extends BaseProvider {
+  private sdkClient: Promise<SecretsManagerClient> | undefined;
+
+  constructor(private readonly given?: SecretsManagerClient) {
+    super({});
+  }
+
+  protected async _get(name: string): Promise<string | undefined> {
+    const { GetSecretValueCommand, SecretsManagerClient } = await import('@aws-sdk/client-secrets-manager');
+    this.sdkClient ??= Promise.resolve(this.given ?? new SecretsManagerClient({}));
+    const secret = await (await this.sdkClient).send(new GetSecretValueCommand({ SecretId: name }));
+    return secret.SecretString;
+  }
+
+  protected _getMultiple(): Promise<Record<string, unknown> | undefined> {
+    throw new Error('a secret is read by its name');
+  }
+}
+
+/**
+ * A Secrets Manager secret's string: cached for `maxAgeSeconds` by Powertools Parameters, then read again, so a
+ * rotated value is seen; a failed read is not cached. Concurrent first reads share one call.
  */
 export function secretString(secretId: string, options: SecretOptions = {}): SecretSource {
-  const maxAgeMs = (options.maxAgeSeconds ?? SECRET_MAX_AGE_SECONDS) * 1_000;
-  let client = options.client;
-  let cached: { readonly value: string; readonly expiresAt: number } | undefined;
+  const maxAge = options.maxAgeSeconds ?? SECRET_MAX_AGE_SECONDS;
+  const provider = new LazySecretsProvider(options.client);
   let inFlight: Promise<string> | undefined;
   const read = async () => {
-    const { GetSecretValueCommand, SecretsManagerClient } = await import('@aws-sdk/client-secrets-manager');
-    client ??= new SecretsManagerClient({});
-    const { SecretString: value } = await client.send(new GetSecretValueCommand({ SecretId: secretId }));
+    const value = await provider.get(secretId, { maxAge });
     if (typeof value !== 'string') throw new Error('the secret has no string value');
-    cached = { value, expiresAt: Date.now() + maxAgeMs };
     return value;
   };
   return () => {
-    if (cached && Date.now() < cached.expiresAt) return Promise.resolve(cached.value);
     inFlight ??= read().finally(() => (inFlight = undefined));
     return inFlight;
   };

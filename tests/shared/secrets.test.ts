@@ -7,7 +7,7 @@ import { secretFrom, secretString } from '../../functions/shared/secrets';
 
 /**
  * Secrets Manager has no local emulator: a stand-in speaking its JSON protocol (GetSecretValue only), so the real
- * SDK client runs unchanged against it.
+ * SDK client and Powertools Parameters run unchanged against it.
  */
 let server: Server;
 let client: SecretsManagerClient;
@@ -42,7 +42,7 @@ afterAll(async () => {
   await new Promise((done) => server.close(done));
 });
 
-describe('secrets read from Secrets Manager', () => {
+describe('secrets read through Powertools Parameters', () => {
   it('sees a rotated secret once its TTL has passed, and the cached value before', async () => {
     // Prepare
     values.set('rotating', 'first-value');
