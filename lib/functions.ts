@@ -287,10 +287,11 @@ export const functions = {
   },
   journeyStep: {
     entry: 'functions/journeys/journey-step.handler.ts',
-    description: 'Journey steps: branch, wait until, register waits for events, update contact, webhook, record failures',
+    description: 'Journey steps: branch, wait until, register waits for events and confirmations, update contact, webhook, record failures and exits',
     trigger: { kind: 'task' },
     // GetItem (profile), Query (recent events for "happened within"; an ending execution's waits), Put (waits), and
-    // TransactWriteItems of Update/Put/ConditionCheck/Delete (update contact, record failure and forget the waits).
+    // TransactWriteItems of Update/Put/ConditionCheck/Delete (update contact, record a failure or an unconfirmed exit
+    // and forget the waits; put a confirmation wait only while the consent is pending).
     bindings: { table: { actions: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'ConditionCheckItem', 'DeleteItem'] }, journeySigningSecret: true },
   },
   journeyStatus: {
@@ -303,8 +304,9 @@ export const functions = {
       retryAttempts: 20,
       maxEventAgeHours: 24,
     },
-    // Query of the execution's waits, then one transaction: Update membership, Put event, Delete the waits.
-    bindings: { table: { actions: ['Query', 'PutItem', 'UpdateItem', 'ConditionCheckItem', 'DeleteItem'] } },
+    // GetItem of the membership (an execution that recorded its own exit did not complete), Query of the
+    // execution's waits, then one transaction: Update membership, Put event, Delete the waits.
+    bindings: { table: { actions: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'ConditionCheckItem', 'DeleteItem'] } },
   },
   journeySweep: {
     entry: 'functions/journeys/journey-sweep.handler.ts',

@@ -347,7 +347,7 @@ describe('NurtureStack', () => {
         readSecret(s.crm.settings),
       ]]],
       ['journeyStatus record how an execution ended and delete its waits on the table', (s) => [s.journeys.journeyStatus, [
-        tableActions(s, 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem', 'dynamodb:DeleteItem'),
+        tableActions(s, 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem', 'dynamodb:DeleteItem'),
       ]]],
     ])('lets %s, nothing more', (_, expected) => {
       expectRoleStatements(...expected(stack));

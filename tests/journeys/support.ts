@@ -91,17 +91,23 @@ export function journeyDriver(runtime: Runtime) {
     },
     /**
      * What the runtime did for the contact in a journey beside what the simulator predicts from the same start (the
-     * execution's), the same time zone and the given attributes and events: the steps, each email sent or stopped by
+     * execution's), the same time zone and the given attributes, events and consents (`subscriptions`): the steps, each email sent or stopped by
      * a guard (with its reason), and when, in whole minutes of journey time since the start (the runtime's steps
      * take a few real seconds more).
      */
-    async versusSimulator(journeyId: string, contactId: string, attributes: Record<string, string | number>, events: Parameters<typeof simulate>[1]['events'] = []) {
+    async versusSimulator(
+      journeyId: string,
+      contactId: string,
+      attributes: Record<string, string | number>,
+      events: Parameters<typeof simulate>[1]['events'] = [],
+      subscriptions?: Record<string, { status: 'subscribed' | 'unsubscribed' | 'pending' }>,
+    ) {
       const execution = driver.execution(journeyId, contactId);
       expect(execution, `execution of ${journeyId} for ${contactId}`).toBeDefined();
       const start = execution!.startDate;
       const { time_zone } = await driver.attributes(contactId);
       const predicted = await simulate(journeys.get(journeyId)!, {
-        contact: { attributes: { ...(typeof time_zone === 'string' ? { time_zone } : {}), ...attributes } },
+        contact: { attributes: { ...(typeof time_zone === 'string' ? { time_zone } : {}), ...attributes }, ...(subscriptions ? { subscriptions } : {}) },
         events,
         stageRank: stageRankOf,
         start,
