@@ -84,6 +84,8 @@ export const functions = {
     bindings: {
       table: { actions: ['BatchGetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem', 'ConditionCheckItem'] },
       adminToken: true,
+      // An erased person's address (its keyed hash on the suppression list) is not brought back.
+      suppressionKey: true,
     },
     // Emails are checked as forms check them, disposable domains included (read on the first check).
     bundleFiles: [{ from: 'node_modules/disposable-email-domains/index.json', to: 'disposable-email-domains.json' }],
@@ -97,6 +99,8 @@ export const functions = {
     bindings: {
       table: { actions: ['BatchGetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem', 'ConditionCheckItem'] },
       adminToken: true,
+      // An erased person's address (its keyed hash on the suppression list) is not brought back.
+      suppressionKey: true,
     },
     bundleFiles: [{ from: 'node_modules/disposable-email-domains/index.json', to: 'disposable-email-domains.json' }],
     // Up to 500 rows, 8 at a time; more memory is more CPU for checking them.
@@ -332,6 +336,7 @@ export const functions = {
       adminToken: true,
       journeySigningSecret: true,
       journeyExecutions: ['stop'],
+      suppressionKey: true,
     },
     // Emails of contacts an enrolment creates are checked as forms check them, disposable domains included.
     bundleFiles: [{ from: 'node_modules/disposable-email-domains/index.json', to: 'disposable-email-domains.json' }],

@@ -43,6 +43,8 @@ export function answerOf(outcome: UpsertOutcome): HttpResult {
       throw new HttpError(404, 'not_found', outcome.message);
     case 'KeyReused':
       throw new HttpError(422, 'idempotency_key_reused', 'This Idempotency-Key was used with another body; use a new key for a new request');
+    case 'Erased':
+      throw new HttpError(422, 'consent_required', outcome.message);
   }
 }
 

@@ -23,7 +23,12 @@ export type UpsertOutcome =
   /** 404: only an external id was given and no contact has it. */
   | { readonly type: 'NotFound'; readonly message: string }
   /** The idempotency key was used before with another body. */
-  | { readonly type: 'KeyReused' };
+  | { readonly type: 'KeyReused' }
+  /**
+   * The address belongs to an erased person (its keyed hash is on the suppression list, functions/shared/suppression.ts)
+   * and nobody has it now: an import never brings it back; the API and enrolments only with a consent stated now.
+   */
+  | { readonly type: 'Erased'; readonly message: string };
 
 /**
  * The contacts API's writer: load (claims, idempotency record, profile and its index entries) → decide (pure,

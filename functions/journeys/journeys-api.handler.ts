@@ -3,6 +3,7 @@ import { documentClient } from '../shared/aws';
 import { clock } from '../shared/clock';
 import { environmentFor } from '../shared/environment';
 import { createLogger } from '../shared/logger';
+import { suppressionKeyFromEnv } from '../shared/suppression-key';
 import { stepFunctions } from '../shared/sfn';
 import { attributeFields, emailTopics } from '../contacts/attribute-fields';
 import { DynamoContacts } from '../contacts/dynamo-contacts';
@@ -30,7 +31,7 @@ export const handler = makeJourneysApiHandler({
   logger: createLogger('journeys'),
   stageRank: stageRankOf,
   createContacts: {
-    upserts: new DynamoContactUpserts(documentClient, env.TABLE_NAME, lifecycle.initial),
+    upserts: new DynamoContactUpserts(documentClient, env.TABLE_NAME, lifecycle.initial, suppressionKeyFromEnv(env)),
     rules: { fields: attributeFields(), topics: emailTopics, isDisposable: disposableDomains() },
   },
 });

@@ -155,14 +155,14 @@ describe('NurtureStack', () => {
         fn: s.contacts.readContacts,
         variables: { TABLE_NAME: ref(s.data.table), ADMIN_TOKEN_SECRET_ARN: ref(s.contacts.adminToken) },
       })],
-      ['upsertContact the table name and the admin-token secret ARN', (s) => ({
+      ['upsertContact the table name, the admin-token and suppression-key secret ARNs', (s) => ({
         fn: s.contacts.upsertContact,
-        variables: { TABLE_NAME: ref(s.data.table), ADMIN_TOKEN_SECRET_ARN: ref(s.contacts.adminToken) },
+        variables: { TABLE_NAME: ref(s.data.table), ADMIN_TOKEN_SECRET_ARN: ref(s.contacts.adminToken), SUPPRESSION_KEY_SECRET_ARN: ref(s.contacts.suppressionKey) },
       })],
-      ['importContacts the table name and the admin-token secret ARN', (s) => ({
+      ['importContacts the table name, the admin-token and suppression-key secret ARNs', (s) => ({
         fn: s.contacts.importContacts,
         timeout: 29,
-        variables: { TABLE_NAME: ref(s.data.table), ADMIN_TOKEN_SECRET_ARN: ref(s.contacts.adminToken) },
+        variables: { TABLE_NAME: ref(s.data.table), ADMIN_TOKEN_SECRET_ARN: ref(s.contacts.adminToken), SUPPRESSION_KEY_SECRET_ARN: ref(s.contacts.suppressionKey) },
       })],
       ['contactsOut the table name, the admin-token and suppression-key secret ARNs and the journeys\' ARN prefix', (s) => ({
         fn: s.contactsOut.contactsOut,
@@ -278,13 +278,15 @@ describe('NurtureStack', () => {
         { Effect: 'Allow', Action: 'dynamodb:Query', Resource: { 'Fn::Join': ['', [arn(s.data.table), '/index/*']] } },
         readSecret(s.contacts.adminToken),
       ]]],
-      ['upsertContact read claims, write a contact, its event and index entries in one transaction, and read the admin token', (s) => [s.contacts.upsertContact, [
+      ['upsertContact read claims, write a contact, its event and index entries in one transaction, and read the admin token and the suppression key', (s) => [s.contacts.upsertContact, [
         tableActions(s, 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem'),
         readSecret(s.contacts.adminToken),
+        readSecret(s.contacts.suppressionKey),
       ]]],
-      ['importContacts read claims and write each row\'s contact, event and index entries in one transaction, and read the admin token', (s) => [s.contacts.importContacts, [
+      ['importContacts read claims and write each row\'s contact, event and index entries in one transaction, and read the admin token and the suppression key', (s) => [s.contacts.importContacts, [
         tableActions(s, 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem'),
         readSecret(s.contacts.adminToken),
+        readSecret(s.contacts.suppressionKey),
       ]]],
       ['contactsOut read and delete a contact\'s items, stop its journeys, read the admin token and the suppression key', (s) => [s.contactsOut.contactsOut, [
         tableActions(s, 'dynamodb:Query', 'dynamodb:BatchGetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'),
