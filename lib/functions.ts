@@ -125,6 +125,8 @@ export const functions = {
       adminToken: true,
       journeyExecutions: ['stop'],
       suppressionKey: true,
+      // HubSpot's GDPR delete of the contact's record, when the CRM settings ask for it.
+      crmSecret: true,
     },
     // A long timeline is deleted 25 items per call.
     timeoutSeconds: 60,

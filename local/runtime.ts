@@ -179,7 +179,8 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
         TURNSTILE_VERIFY_URL: settings.TURNSTILE_VERIFY_URL,
         RECAPTCHA_VERIFY_URL: settings.RECAPTCHA_VERIFY_URL,
         ...Object.fromEntries(variableNames(['crmSecret'], 'local').map((name) => [name, settings[name as keyof typeof settings] as string | undefined])),
-        ...(crm ? { CRM_PROVIDER: 'hubspot', HUBSPOT_ACCESS_TOKEN: 'local-hubspot-token', HUBSPOT_BASE_URL: crm.url } : {}),
+        // The local receiver stands in for HubSpot, GDPR delete included (an erase removes the record from /dev/crm).
+        ...(crm ? { CRM_PROVIDER: 'hubspot', HUBSPOT_ACCESS_TOKEN: 'local-hubspot-token', HUBSPOT_BASE_URL: crm.url, HUBSPOT_GDPR_DELETE: settings.HUBSPOT_GDPR_DELETE ?? '1' } : {}),
       },
       // Outbound calls may reach loopback (the local CRM receiver, local webhook receivers).
       { NURTURE_LOCAL: '1', LOG_LEVEL: settings.LOG_LEVEL, JOURNEY_TIME_SCALE: String(timeScale) },

@@ -67,12 +67,12 @@ export class Contacts extends Construct {
 
     this.upsertContact = new NurtureFunction(this, 'UpsertContact', {
       definition: functions.upsertContact,
-      resources: { table: props.table, adminToken: this.adminToken },
+      resources: { table: props.table, adminToken: this.adminToken, suppressionKey: this.suppressionKey },
     });
 
     this.importContacts = new NurtureFunction(this, 'ImportContacts', {
       definition: functions.importContacts,
-      resources: { table: props.table, adminToken: this.adminToken },
+      resources: { table: props.table, adminToken: this.adminToken, suppressionKey: this.suppressionKey },
     });
 
     this.adminTokenSecretName = this.adminToken.secretName;

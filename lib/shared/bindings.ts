@@ -43,6 +43,7 @@ export const bindingVariables = {
       HUBSPOT_BASE_URL: optional,
       HUBSPOT_CLIENT_SECRET: optional,
       HUBSPOT_FOLLOW_UP: optional,
+      HUBSPOT_GDPR_DELETE: optional,
       SALESFORCE_INSTANCE_URL: optional,
       SALESFORCE_ACCESS_TOKEN: optional,
       SALESFORCE_CLIENT_ID: optional,

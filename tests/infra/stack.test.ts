@@ -164,7 +164,7 @@ describe('NurtureStack', () => {
         timeout: 29,
         variables: { TABLE_NAME: ref(s.data.table), ADMIN_TOKEN_SECRET_ARN: ref(s.contacts.adminToken), SUPPRESSION_KEY_SECRET_ARN: ref(s.contacts.suppressionKey) },
       })],
-      ['contactsOut the table name, the admin-token and suppression-key secret ARNs and the journeys\' ARN prefix', (s) => ({
+      ['contactsOut the table name, the admin-token, suppression-key and CRM secret ARNs and the journeys\' ARN prefix', (s) => ({
         fn: s.contactsOut.contactsOut,
         timeout: 60,
         variables: {
@@ -172,6 +172,7 @@ describe('NurtureStack', () => {
           ADMIN_TOKEN_SECRET_ARN: ref(s.contacts.adminToken),
           JOURNEY_STATE_MACHINE_ARN_PREFIX: s.resolve(s.journeys.stateMachineArnPrefix),
           SUPPRESSION_KEY_SECRET_ARN: ref(s.contacts.suppressionKey),
+          CRM_SECRET_ARN: ref(s.crm.settings),
         },
       })],
       ['the reactor the table name, the journey state machines\' ARN prefix and a timeout that fits a batch', (s) => ({
@@ -288,10 +289,11 @@ describe('NurtureStack', () => {
         readSecret(s.contacts.adminToken),
         readSecret(s.contacts.suppressionKey),
       ]]],
-      ['contactsOut read and delete a contact\'s items, stop its journeys, read the admin token and the suppression key', (s) => [s.contactsOut.contactsOut, [
+      ['contactsOut read and delete a contact\'s items, stop its journeys, read the admin token, the CRM settings and the suppression key', (s) => [s.contactsOut.contactsOut, [
         tableActions(s, 'dynamodb:Query', 'dynamodb:BatchGetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'),
         readSecret(s.contacts.adminToken),
         { Effect: 'Allow', Action: 'states:StopExecution', Resource: s.resolve(`${s.journeys.executionArnPrefix}*`) },
+        readSecret(s.crm.settings),
         readSecret(s.contacts.suppressionKey),
       ]]],
       ['the reactor read and update items, start journeys, read the table stream and report failed batches', (s) => [s.reactor.reactor, [
