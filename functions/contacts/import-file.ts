@@ -5,13 +5,12 @@ import { checkSettings, parseColumnMap, type ConsentBasis, type ImportSettings }
 import type { FileImportReport } from './domain/import-report';
 import type { UpsertRules } from './domain/upsert';
 import { InvalidImportSettings, directWriter, runImport } from './import';
+import { IMPORTS_PREFIX, REPORTS_PREFIX } from './import-bucket';
 import type { ImportFiles } from './import-files';
 import { InvalidImportFile, formatOf, hashing, openImportSource, type ImportFormat } from './import-source';
 import type { ContactUpserts } from './upsert';
 
-/** Files are dropped under this prefix; their reports are written under {@link REPORTS_PREFIX}. */
-export const IMPORTS_PREFIX = 'imports/';
-export const REPORTS_PREFIX = 'reports/';
+export { IMPORTS_PREFIX, REPORTS_PREFIX };
 
 /** S3's "Object Created" event, as EventBridge delivers it (the rule narrows it to the bucket and the prefix). */
 export const ObjectCreated = z.object({

@@ -20,7 +20,7 @@ beforeAll(async () => {
   upserts = new DynamoContactUpserts(table.documentClient, table.tableName, 'subscriber');
 });
 
-/** The import bucket, in memory: the objects dropped and the reports written (S3 is the one part not run locally). */
+/** The import bucket, in memory: the objects dropped and the reports written (tests/contacts/s3-import-files.test.ts runs the S3 adapter against s3rver). */
 function bucket(objects: Record<string, { text: string; metadata?: Record<string, string> }>) {
   const reports = new Map<string, Record<string, unknown>>();
   const files: ImportFiles = {
