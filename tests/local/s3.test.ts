@@ -67,6 +67,27 @@ describe('the local S3', () => {
     expect(stored.ContentEncoding).toBeUndefined();
   });
 
+  it('stops at once, not waiting for a download an import is still reading', async () => {
+    // Prepare: its own S3, and a large object half read, as a long import holds it.
+    const own = await startLocalS3({ port: 0, bucket: 'stop-test', dataDir: null, credentials: localCredentials, region: localRegion, account: '000000000000', deliver: async () => undefined });
+    const ownClient = new S3Client({ endpoint: own.endpoint, forcePathStyle: true, region: localRegion, credentials: localCredentials });
+    await ownClient.send(new PutObjectCommand({ Bucket: 'stop-test', Key: 'imports/big.csv', Body: 'x'.repeat(8_000_000) }));
+    const download = await ownClient.send(new GetObjectCommand({ Bucket: 'stop-test', Key: 'imports/big.csv' }));
+    const reader = (download.Body as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
+    await reader.next();
+
+    // Act
+    const started = Date.now();
+    await own.close();
+
+    // Assess
+    expect(Date.now() - started).toBeLessThan(2_000);
+    await expect(async () => {
+      for (;;) if ((await reader.next()).done) return;
+    }).rejects.toThrow();
+    ownClient.destroy();
+  });
+
   it('decodes aws-chunked bodies split anywhere, signed chunks included', async () => {
     const body = '5;chunk-signature=abc\r\nhello\r\n6\r\n world\r\n0\r\nx-amz-checksum-crc32:AAAAAA==\r\n\r\n';
 
