@@ -1,5 +1,7 @@
+import type { Clock } from '../shared/ids';
+import type { Logger } from '../shared/logger';
 import type { ContactUpsertedData } from './events';
-import type { UpsertRequest } from './domain/upsert';
+import type { UpsertRequest, UpsertRules } from './domain/upsert';
 
 /** Which door an upsert came through, and (for enrolments) which journey. */
 export interface UpsertOrigin {
@@ -37,4 +39,14 @@ export type UpsertOutcome =
  */
 export interface ContactUpserts {
   upsert(request: UpsertRequest, origin: UpsertOrigin, at: Date, idempotency?: IdempotencyClaim): Promise<UpsertOutcome>;
+}
+
+/** What every door that writes contacts through the upsert needs: the writer, the checks' configuration, the clock, logs. */
+export interface UpsertingDeps {
+  readonly upserts: ContactUpserts;
+  readonly rules: UpsertRules;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** Rows upserted at once (imports). */
+  readonly concurrency?: number;
 }

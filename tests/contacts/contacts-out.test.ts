@@ -1,7 +1,7 @@
 import { BatchWriteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { makeContactsOutHandler, type ContactData, type ContactsOutDeps } from '../../functions/contacts/contacts-out';
-import { DynamoContacts } from '../../functions/contacts/dynamo-contacts';
+import type { DynamoContacts } from '../../functions/contacts/dynamo-contacts';
 import { DynamoContactData } from '../../functions/contacts/dynamo-contact-data';
 import { staticToken } from '../../functions/shared/admin-auth';
 import { keys } from '../../functions/shared/keys';
@@ -10,7 +10,8 @@ import type { JourneyDecisionOf } from '../../functions/journeys/domain/decision
 import { crmEraserFor } from '../../functions/crm/config';
 import { startCrmReceiver, type CrmReceiver } from '../../local/crm-receiver';
 import { bodyOf, httpEvent, lambdaContext, memoryLogger } from '../support/http';
-import { createTestTable, type TestTable } from '../support/table';
+import { contactsOnTestTable } from '../support/contacts';
+import type { TestTable } from '../support/table';
 
 const TOKEN = 'test-admin-token-0123456789';
 const SUPPRESSION_KEY = 'test-suppression-key-0123456789';
@@ -22,8 +23,7 @@ let contacts: DynamoContacts;
 let hubspot: CrmReceiver;
 
 beforeAll(async () => {
-  table = await createTestTable();
-  contacts = new DynamoContacts(table.documentClient, table.tableName);
+  ({ table, contacts } = await contactsOnTestTable());
   hubspot = await startCrmReceiver();
   return () => hubspot.close();
 });
