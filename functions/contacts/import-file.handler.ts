@@ -1,15 +1,8 @@
 import { S3Client } from '@aws-sdk/client-s3';
-import { documentClient } from '../shared/aws';
-import { clock } from '../shared/clock';
 import { environmentFor } from '../shared/environment';
-import { createLogger } from '../shared/logger';
-import { suppressionKeyFromEnv } from '../shared/suppression-key';
-import { disposableDomains } from '../forms/disposable-domains';
-import { lifecycle } from '../scoring/domain/content';
-import { attributeFields, emailTopics } from './attribute-fields';
-import { DynamoContactUpserts } from './dynamo-upsert';
 import { makeImportFile } from './import-file';
 import { S3ImportFiles } from './s3-import-files';
+import { upsertingFrom } from './upsert-deps';
 
 const env = environmentFor('importFile');
 
@@ -17,10 +10,4 @@ const env = environmentFor('importFile');
 // addressed in the path, as S3 emulators serve it.
 const s3 = new S3Client({ forcePathStyle: env.NURTURE_LOCAL === '1' });
 
-export const handler = makeImportFile({
-  files: new S3ImportFiles(s3, env.IMPORT_BUCKET),
-  upserts: new DynamoContactUpserts(documentClient, env.TABLE_NAME, lifecycle.initial, suppressionKeyFromEnv(env)),
-  rules: { fields: attributeFields(), topics: emailTopics, isDisposable: disposableDomains() },
-  clock,
-  logger: createLogger('contacts'),
-});
+export const handler = makeImportFile({ ...upsertingFrom(env), files: new S3ImportFiles(s3, env.IMPORT_BUCKET) });
