@@ -3,6 +3,7 @@ import { EventName } from '../shared/events';
 import type { Clock } from '../shared/ids';
 import type { Logger } from '../shared/logger';
 import { JourneyTaskContext } from '../shared/tasks';
+import type { TimelineEvent } from '../shared/timeline';
 import { describeFieldErrors, fieldErrors } from '../shared/validation';
 import { all, parseCondition, type Condition, type StageRank } from './domain/conditions';
 import { formatDuration } from './domain/durations';
@@ -109,6 +110,22 @@ export class WebhookRejected extends Error {
   override name = 'WebhookRejected';
 }
 
+/** An event's type and data, kept together (a timeline event without its ids and time). */
+type EventBody = TimelineEvent extends infer E ? (E extends TimelineEvent ? Pick<E, 'type' | 'data'> : never) : never;
+
+/** Ends the execution's membership with its event, whose id is `<execution>.<suffix>` (once, however often retried). */
+function finishExecution(
+  deps: JourneyStepDeps,
+  input: { readonly contactId: string; readonly journeyId: string; readonly executionName: string },
+  now: Date,
+  status: 'failed' | 'exited',
+  suffix: string,
+  body: EventBody,
+): Promise<void> {
+  const event = { eventId: `${input.executionName}.${suffix}`, contactId: input.contactId, occurredAt: now.toISOString(), ...body } satisfies TimelineEvent;
+  return deps.store.finish(input.contactId, input.journeyId, input.executionName, status, event);
+}
+
 /**
  * The step handler every journey shares: branches, waits until a date or window, registers waits for events,
  * updates contacts, calls webhooks and records failures. What it returns is the Task's result (`$.last`).
@@ -190,10 +207,7 @@ export const makeJourneyStep =
         return { registered: true };
       }
       case 'exitUnconfirmed': {
-        await deps.store.finish(input.contactId, input.journeyId, input.executionName, 'exited', {
-          eventId: `${input.executionName}.unconfirmed`,
-          contactId: input.contactId,
-          occurredAt: now.toISOString(),
+        await finishExecution(deps, input, now, 'exited', 'unconfirmed', {
           type: EventName.JourneyExited,
           data: {
             journeyId: input.journeyId,
@@ -239,10 +253,7 @@ export const makeJourneyStep =
         return { outcome: 'delivered', status };
       }
       case 'recordFailure': {
-        await deps.store.finish(input.contactId, input.journeyId, input.executionName, 'failed', {
-          eventId: `${input.executionName}.failed`,
-          contactId: input.contactId,
-          occurredAt: now.toISOString(),
+        await finishExecution(deps, input, now, 'failed', 'failed', {
           type: EventName.JourneyFailed,
           data: {
             journeyId: input.journeyId,
