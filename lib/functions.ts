@@ -1,3 +1,4 @@
+import { IMPORTS_PREFIX, REPORTS_PREFIX } from '../functions/contacts/import-bucket';
 import { timelineInsertFilter } from '../functions/reactor/stream-filter';
 import type { BindingKind } from './shared/bindings';
 import type { FunctionDefinition, HttpRouteDefinition } from './shared/function-definition';
@@ -85,6 +86,8 @@ export const functions = {
     bindings: {
       table: { actions: ['BatchGetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem', 'ConditionCheckItem'] },
       adminToken: true,
+      // An erased person's address (its keyed hash on the suppression list) is not brought back.
+      suppressionKey: true,
     },
     // Emails are checked as forms check them, disposable domains included (read on the first check).
     bundleFiles: [{ from: 'node_modules/disposable-email-domains/index.json', to: 'disposable-email-domains.json' }],
@@ -98,11 +101,39 @@ export const functions = {
     bindings: {
       table: { actions: ['BatchGetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem', 'ConditionCheckItem'] },
       adminToken: true,
+      // An erased person's address (its keyed hash on the suppression list) is not brought back.
+      suppressionKey: true,
     },
     bundleFiles: [{ from: 'node_modules/disposable-email-domains/index.json', to: 'disposable-email-domains.json' }],
     // Up to 500 rows, 8 at a time; more memory is more CPU for checking them.
     memoryMb: 512,
     timeoutSeconds: 29,
+  },
+  importFile: {
+    entry: 'functions/contacts/import-file.handler.ts',
+    description: 'Imports a file dropped under imports/ in the import bucket and writes its report under reports/',
+    trigger: {
+      kind: 'eventbridge',
+      // The contacts construct narrows it to its import bucket (the bucket's name is known only at deploy).
+      pattern: { source: ['aws.s3'], 'detail-type': ['Object Created'], detail: { object: { key: [{ prefix: IMPORTS_PREFIX }] } } },
+      description: 'Files dropped under imports/ in the import bucket → importFile',
+      // Delivery retries; a failed run is retried by Lambda (twice), and rows it wrote come back unchanged.
+      retryAttempts: 8,
+      maxEventAgeHours: 24,
+    },
+    // Per row, as importContacts: a consistent BatchGetItem and Query, then one TransactWriteItems of
+    // Put/Update/Delete/ConditionCheck (nothing when the row changes nothing).
+    bindings: {
+      table: { actions: ['BatchGetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem', 'ConditionCheckItem'] },
+      // An erased person's address (its keyed hash on the suppression list) is not brought back.
+      suppressionKey: true,
+      importBucket: { read: IMPORTS_PREFIX, write: REPORTS_PREFIX },
+    },
+    bundleFiles: [{ from: 'node_modules/disposable-email-domains/index.json', to: 'disposable-email-domains.json' }],
+    // A whole file in one run, streamed, 16 rows at once: Lambda's longest run (docs/contacts.md says how many rows
+    // fit), and the memory for the CPU that checking rows takes.
+    timeoutSeconds: 900,
+    memoryMb: 1024,
   },
   contactsOut: {
     entry: 'functions/contacts/contacts-out.handler.ts',
@@ -122,6 +153,8 @@ export const functions = {
       adminToken: true,
       journeyExecutions: ['stop'],
       suppressionKey: true,
+      // HubSpot's GDPR delete of the contact's record, when the CRM settings ask for it.
+      crmSecret: true,
     },
     // A long timeline is deleted 25 items per call.
     timeoutSeconds: 60,
@@ -288,10 +321,11 @@ export const functions = {
   },
   journeyStep: {
     entry: 'functions/journeys/journey-step.handler.ts',
-    description: 'Journey steps: branch, wait until, register waits for events, update contact, webhook, record failures',
+    description: 'Journey steps: branch, wait until, register waits for events and confirmations, update contact, webhook, record failures and exits',
     trigger: { kind: 'task' },
     // GetItem (profile), Query (recent events for "happened within"; an ending execution's waits), Put (waits), and
-    // TransactWriteItems of Update/Put/ConditionCheck/Delete (update contact, record failure and forget the waits).
+    // TransactWriteItems of Update/Put/ConditionCheck/Delete (update contact, record a failure or an unconfirmed exit
+    // and forget the waits; put a confirmation wait only while the consent is pending).
     bindings: { table: { actions: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'ConditionCheckItem', 'DeleteItem'] }, journeySigningSecret: true },
   },
   journeyStatus: {
@@ -304,8 +338,9 @@ export const functions = {
       retryAttempts: 20,
       maxEventAgeHours: 24,
     },
-    // Query of the execution's waits, then one transaction: Update membership, Put event, Delete the waits.
-    bindings: { table: { actions: ['Query', 'PutItem', 'UpdateItem', 'ConditionCheckItem', 'DeleteItem'] } },
+    // GetItem of the membership (an execution that recorded its own exit did not complete), Query of the
+    // execution's waits, then one transaction: Update membership, Put event, Delete the waits.
+    bindings: { table: { actions: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'ConditionCheckItem', 'DeleteItem'] } },
   },
   journeySweep: {
     entry: 'functions/journeys/journey-sweep.handler.ts',
@@ -333,6 +368,7 @@ export const functions = {
       adminToken: true,
       journeySigningSecret: true,
       journeyExecutions: ['stop'],
+      suppressionKey: true,
     },
     // Emails of contacts an enrolment creates are checked as forms check them, disposable domains included.
     bundleFiles: [{ from: 'node_modules/disposable-email-domains/index.json', to: 'disposable-email-domains.json' }],

@@ -62,12 +62,14 @@ export class NurtureStack extends Stack {
       table,
       journeys: props.journeys ?? journeyFiles,
       adminToken: this.contacts.adminToken,
+      suppressionKey: this.contacts.suppressionKey,
       taskFunctions: { sendEmail: this.email.sendEmail.function, handOff: this.crm.handOff.function },
     });
     this.contactsOut = new ContactsOut(this, 'ContactsOut', {
       table,
       adminToken: this.contacts.adminToken,
       suppressionKey: this.contacts.suppressionKey,
+      crmSettings: this.crm.settings,
       journeyStateMachineArnPrefix: this.journeys.stateMachineArnPrefix,
       journeyExecutionArnPrefix: this.journeys.executionArnPrefix,
     });

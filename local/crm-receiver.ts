@@ -50,6 +50,8 @@ export interface CrmInbox {
   readonly deals: readonly ReceivedDeal[];
   /** Hand-offs parked in the local dead-letter queue (filled by the local hand-off queue). */
   readonly deadLetters: readonly unknown[];
+  /** Records removed by HubSpot's GDPR delete (ids only). */
+  readonly gdprDeleted: readonly { readonly at: string; readonly crmId: string }[];
 }
 
 export interface CrmReceiver {
@@ -83,6 +85,7 @@ export async function startCrmReceiver(options: CrmReceiverOptions = {}): Promis
   const handOffs: ReceivedHandOff[] = [];
   const deals = new Map<string, ReceivedDeal>();
   const deadLetters: unknown[] = [];
+  const gdprDeleted: { at: string; crmId: string }[] = [];
   let fault: Fault | undefined;
   let nextId = 1001;
 
@@ -92,6 +95,7 @@ export async function startCrmReceiver(options: CrmReceiverOptions = {}): Promis
     handOffs: [...handOffs].reverse(),
     deals: [...deals.values()].reverse(),
     deadLetters: [...deadLetters].reverse(),
+    gdprDeleted: [...gdprDeleted].reverse(),
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -106,6 +110,7 @@ export async function startCrmReceiver(options: CrmReceiverOptions = {}): Promis
         handOffs.length = 0;
         deals.clear();
         deadLetters.length = 0;
+        gdprDeleted.length = 0;
         fault = undefined;
         return send(res, 204);
       }
@@ -182,6 +187,19 @@ export async function startCrmReceiver(options: CrmReceiverOptions = {}): Promis
       return ok && typeof to === 'string' ? records.get(to) : undefined;
     };
     const properties = ((json as { properties?: unknown } | undefined)?.properties ?? {}) as Record<string, unknown>;
+    if (method === 'POST' && url.pathname === '/crm/v3/objects/contacts/gdpr-delete') {
+      // HubSpot's GDPR delete by record id: the record and its notes and tasks go; an unknown id is 404.
+      const objectId = (json as { objectId?: unknown } | undefined)?.objectId;
+      if (typeof objectId !== 'string' || (json as { idProperty?: unknown }).idProperty !== undefined) return validationError(res, 'objectId (a record id) is required');
+      const record = records.get(objectId);
+      if (!record) return send(res, 404, { status: 'error', category: 'OBJECT_NOT_FOUND', message: 'resource not found' });
+      records.delete(objectId);
+      byEmail.delete(record.email);
+      // Its activity goes with it: the hand-offs of the record leave the log.
+      for (let i = handOffs.length - 1; i >= 0; i--) if (handOffs[i]!.crmId === objectId) handOffs.splice(i, 1);
+      gdprDeleted.push({ at: now, crmId: objectId });
+      return send(res, 204);
+    }
     if (method === 'POST' && url.pathname === '/crm/v3/objects/deals') return createDeal(res, json, now);
     if (method === 'POST' && url.pathname === '/crm/v3/objects/notes') {
       const record = association(202);

@@ -10,6 +10,7 @@ import type { Context, DynamoDBRecord } from 'aws-lambda';
 import sesModule from 'aws-ses-v2-local';
 import { definitionOf, functions, functionsTriggeredBy, routes, type FunctionKey } from '../lib/functions';
 import { matchesFilter } from '../functions/reactor/stream-filter';
+import type { FilterPattern } from '../lib/shared/function-definition';
 import { ensureTable, localCredentials, localRegion, startDynamoDbLocal } from './dynamodb-local';
 import { demoPages, startGateway, type HttpLambda } from './gateway';
 import { startCrmQueue } from './crm-queue';
@@ -17,6 +18,7 @@ import { startCrmReceiver, type CrmReceiver } from './crm-receiver';
 import { freePort } from './ports';
 import { emailPreviewPages } from './email-preview';
 import { startSesEventsProxy } from './ses-events';
+import { startLocalS3 } from './s3';
 import { startLocalStepFunctions, type LocalStepFunctions } from './stepfunctions';
 import { compileJourney, JOURNEY_TASK_FUNCTIONS, substitute, type JourneyTaskFunction } from '../lib/journeys/compiler';
 import { buildJourneys } from '../lib/journeys/journey-files';
@@ -43,6 +45,8 @@ export interface RuntimeOptions {
   readonly adminToken?: string;
   /** The local Step Functions endpoint's port; 0 or absent picks a free one. */
   readonly stepFunctionsPort?: number;
+  /** The local S3 (the import bucket)'s port; 0 or absent picks a free one (`npm start`: `NURTURE_S3_PORT`). */
+  readonly s3Port?: number;
   /** How many times faster than real time journey waits pass. @default TIME_SCALE (local/settings.ts) */
   readonly timeScale?: number;
 }
@@ -51,6 +55,10 @@ export interface Runtime {
   readonly url: string;
   readonly dynamoDbEndpoint: string;
   readonly sesUrl: string;
+  /** The local S3's endpoint (`--endpoint-url`), serving the import bucket path-style. */
+  readonly s3Endpoint: string;
+  /** The import bucket: files put under `imports/` are imported, their reports written under `reports/`. */
+  readonly importBucket: string;
   /** The local HubSpot-compatible CRM (its inbox is also at `<url>/dev/crm`); undefined when a real CRM is configured. */
   readonly crmUrl: string | undefined;
   readonly tableName: string;
@@ -66,6 +74,8 @@ export interface Runtime {
 export const localAccount = '000000000000';
 const LOCAL_JOURNEY_PREFIX = 'nurture-local-journey-';
 export const localJourneyArnPrefix = `arn:aws:states:${localRegion}:${localAccount}:stateMachine:${LOCAL_JOURNEY_PREFIX}`;
+/** The local import bucket's name (in AWS, the stack's bucket: its `ImportBucketName` output). */
+export const LOCAL_IMPORT_BUCKET = 'nurture-imports';
 
 const root = resolve(import.meta.dirname, '..');
 
@@ -106,7 +116,11 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     stops.push(() => new Promise<void>((done) => ses.close(() => done())));
     const sesUrl = `http://127.0.0.1:${sesPort}`;
     // SES events (delivery, bounce, complaint; the mailbox simulator's addresses) → the sesEvents handler, loaded below.
-    const late: { sesEvents?: (event: unknown) => Promise<unknown>; consumer?: (event: unknown) => Promise<unknown> } = {};
+    const late: {
+      sesEvents?: (event: unknown) => Promise<unknown>;
+      consumer?: (event: unknown) => Promise<unknown>;
+      publish?: (event: unknown) => Promise<unknown>;
+    } = {};
     // One clock for every handler, the SES events and the journeys: real time plus an offset `POST /dev/clock` moves.
     const clock = new VirtualClock();
     // Handler modules hand their factories the process clock (functions/shared/clock.ts); locally it reads this one.
@@ -142,6 +156,18 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     });
     stops.push(() => queue.close());
 
+    // S3, locally: the import bucket; each object created in it goes to EventBridge's local stand-in (below).
+    const s3 = await startLocalS3({
+      port: options.s3Port ?? 0,
+      bucket: LOCAL_IMPORT_BUCKET,
+      dataDir: dataDir ? join(dataDir, 's3') : null,
+      credentials: localCredentials,
+      region: localRegion,
+      account: localAccount,
+      deliver: async (event) => late.publish?.(event),
+    });
+    stops.push(() => s3.close());
+
     // Journey files are validated and regenerated before any handler loads them: an edited journey runs after a restart.
     const journeys = buildJourneys();
     const timeScale = options.timeScale ?? settings.TIME_SCALE;
@@ -158,6 +184,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       AWS_ENDPOINT_URL_DYNAMODB_STREAMS: dynamo.endpoint,
       AWS_ENDPOINT_URL_SESV2: sesEvents.url,
       AWS_ENDPOINT_URL_SQS: queue.endpoint,
+      AWS_ENDPOINT_URL_S3: s3.endpoint,
     });
     // Each function's own: the local values of the variables its registry bindings declare (lib/shared/bindings.ts),
     // secrets as values where AWS passes their ARN.
@@ -174,12 +201,14 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
         TRACKING_WRITE_KEY: settings.NURTURE_WRITE_KEY,
         FORM_SIGNING_KEY: settings.NURTURE_FORM_SIGNING_KEY,
         SUPPRESSION_KEY: settings.NURTURE_SUPPRESSION_KEY,
+        IMPORT_BUCKET: s3.bucket,
         TURNSTILE_SECRET: settings.TURNSTILE_SECRET,
         RECAPTCHA_SECRET: settings.RECAPTCHA_SECRET,
         TURNSTILE_VERIFY_URL: settings.TURNSTILE_VERIFY_URL,
         RECAPTCHA_VERIFY_URL: settings.RECAPTCHA_VERIFY_URL,
         ...Object.fromEntries(variableNames(['crmSecret'], 'local').map((name) => [name, settings[name as keyof typeof settings] as string | undefined])),
-        ...(crm ? { CRM_PROVIDER: 'hubspot', HUBSPOT_ACCESS_TOKEN: 'local-hubspot-token', HUBSPOT_BASE_URL: crm.url } : {}),
+        // The local receiver stands in for HubSpot, GDPR delete included (an erase removes the record from /dev/crm).
+        ...(crm ? { CRM_PROVIDER: 'hubspot', HUBSPOT_ACCESS_TOKEN: 'local-hubspot-token', HUBSPOT_BASE_URL: crm.url, HUBSPOT_GDPR_DELETE: settings.HUBSPOT_GDPR_DELETE ?? '1' } : {}),
       },
       // Outbound calls may reach loopback (the local CRM receiver, local webhook receivers).
       { NURTURE_LOCAL: '1', LOG_LEVEL: settings.LOG_LEVEL, JOURNEY_TIME_SCALE: String(timeScale) },
@@ -204,6 +233,8 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     const sesEventsKey = eventBridgeTarget('aws.ses');
     late.sesEvents = (event) => invoke(sesEventsKey, event);
     late.consumer = (event) => invoke(consumer, event);
+    // The default bus: an event goes to every function whose registry pattern matches it (S3's Object Created).
+    late.publish = async (event) => Promise.all(eventBridgeSubscribers(event).map((key) => invoke(key, event)));
 
     const statusChangeKey = eventBridgeTarget('aws.states');
     // Step Functions Task states, locally: every task-triggered function of the registry, by its key.
@@ -290,14 +321,18 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
           (r) => (r.ok ? 'ok' : 'unhealthy'),
           () => 'unreachable',
         );
-        return { ok: dynamodb === 'ok' && email === 'ok', dynamodb, email };
+        const imports = await fetch(`${s3.endpoint}/${s3.bucket}?max-keys=0`).then(
+          (r) => (r.ok ? 'ok' : 'unhealthy'),
+          () => 'unreachable',
+        );
+        return { ok: dynamodb === 'ok' && email === 'ok' && imports === 'ok', dynamodb, email, imports };
       },
     });
     stops.push(() => gateway.close());
 
     if (dataDir) mkdirSync(dataDir, { recursive: true });
     for (const run of scheduled) void run();
-    return { url: gateway.url, dynamoDbEndpoint: dynamo.endpoint, sesUrl, crmUrl: crm?.url, tableName, adminToken, stepFunctions, invoke, stop };
+    return { url: gateway.url, dynamoDbEndpoint: dynamo.endpoint, sesUrl, s3Endpoint: s3.endpoint, importBucket: s3.bucket, crmUrl: crm?.url, tableName, adminToken, stepFunctions, invoke, stop };
   } catch (error) {
     await stop();
     throw error;
@@ -348,6 +383,18 @@ function eventBridgeTarget(source: string): FunctionKey {
   });
   if (keys.length !== 1) throw new Error(`the registry must subscribe exactly one function to ${source} events; found ${keys.length}`);
   return keys[0]!;
+}
+
+/**
+ * The functions the registry subscribes to an EventBridge event: those whose rule pattern (source, detail-type,
+ * detail) matches it. In AWS the deploying stack narrows some patterns further (its bucket, its configuration set);
+ * locally there is one of each.
+ */
+function eventBridgeSubscribers(event: unknown): FunctionKey[] {
+  return functionsTriggeredBy('eventbridge').filter((key) => {
+    const { trigger } = definitionOf(key);
+    return trigger.kind === 'eventbridge' && matchesFilter(event, trigger.pattern as FilterPattern);
+  });
 }
 
 /** The ARN of each journey Task function: the registry's task-triggered functions, which must be exactly those. */

@@ -18,6 +18,8 @@ export const LocalSettings = z.object({
   NURTURE_DYNAMODB_PORT: withDefault(port.default(8000)),
   /** aws-ses-v2-local (its inbox UI at its root). */
   NURTURE_SES_PORT: withDefault(port.default(8005)),
+  /** The local S3 serving the import bucket (`aws s3 cp … --endpoint-url http://127.0.0.1:<port>`). */
+  NURTURE_S3_PORT: withDefault(port.default(8010)),
   /** Where DynamoDB Local keeps its files; `memory` keeps everything in memory. @default .local */
   NURTURE_DATA_DIR: withDefault(optional),
   /** How many times faster than real time journey waits pass (a day a second by default). */

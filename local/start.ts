@@ -20,6 +20,7 @@ const runtime = await startRuntime({
   port: settings.PORT,
   dynamoDbPort: settings.NURTURE_DYNAMODB_PORT,
   sesPort: settings.NURTURE_SES_PORT,
+  s3Port: settings.NURTURE_S3_PORT,
   dataDir: settings.NURTURE_DATA_DIR === 'memory' ? null : settings.NURTURE_DATA_DIR,
   adminToken: settings.NURTURE_ADMIN_TOKEN,
 }).catch((error: unknown) => {
@@ -38,6 +39,7 @@ Nurture is running locally.
   Email previews: ${runtime.url}/dev/emails   (send to bounce@ / complaint@simulator.amazonses.com for SES events)
   Sales inbox:    ${runtime.url}/dev/crm   (local HubSpot-compatible CRM; scores at /contacts/{id}/score)
   DynamoDB Local: ${runtime.dynamoDbEndpoint}   (table ${runtime.tableName})
+  Import bucket:  ${runtime.s3Endpoint}/${runtime.importBucket}   (aws s3 cp list.csv s3://${runtime.importBucket}/imports/ --endpoint-url ${runtime.s3Endpoint}; reports under reports/)
 Press Ctrl-C to stop.`);
 
 let stopping = false;

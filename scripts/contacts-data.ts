@@ -90,7 +90,7 @@ export async function eraseCommand(args: readonly string[], env: NodeJS.ProcessE
     const contactId = await api.contactIdOf(parsed.target);
     const outcome = await api.call('DELETE', `/contacts/${encodeURIComponent(contactId)}`);
     console.log(JSON.stringify(outcome, null, 2));
-    const crm = outcome.crm as { provider: string; crmId: string } | undefined;
-    if (crm) console.error(`Delete the record there too: ${crm.provider} ${crm.crmId} (Nurture does not call the CRM).`);
+    const crm = outcome.crm as { provider: string; crmId: string; deleted?: boolean } | undefined;
+    if (crm && !crm.deleted) console.error(`Delete the record there too: ${crm.provider} ${crm.crmId} (the CRM settings do not ask Nurture to).`);
   });
 }

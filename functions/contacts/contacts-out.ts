@@ -5,6 +5,7 @@ import { HttpError, NotFound, annotate, httpHandler, json, type HttpEvent, type 
 import type { Logger } from '../shared/logger';
 import type { SecretSource } from '../shared/secrets';
 import { suppressionHash } from '../shared/suppression';
+import type { CrmEraser } from '../crm/config';
 import type { JourneyStarter } from '../journeys/ports';
 import {
   belongsTo,
@@ -38,7 +39,17 @@ export interface ContactsOutDeps {
   readonly executions: Pick<JourneyStarter, 'stop'>;
   /** The HMAC key of the suppression list. */
   readonly suppressionKey: SecretSource;
+  /** Deletes the contact's CRM record too, when the CRM settings ask for it (HubSpot's GDPR delete). */
+  readonly crm?: () => Promise<CrmEraser | undefined>;
   readonly clock: Clock;
+}
+
+/** The CRM did not confirm the delete of the contact's record: the erase stops before deleting anything of ours. */
+export class CrmEraseFailed extends HttpError {
+  constructor(provider: string, cause: unknown) {
+    super(502, 'crm_delete_failed', `${provider} did not confirm the delete of the contact's record; nothing else was erased yet: run the erase again`);
+    this.cause = cause;
+  }
 }
 
 /** A contact's partition was still receiving writes after this many rounds of deletes: the erase is retried. */
@@ -75,6 +86,8 @@ export async function eraseContact(deps: ContactsOutDeps, contactId: string): Pr
   const email = typeof profile.email === 'string' && profile.email.length > 0 ? normalizeEmail(profile.email) : undefined;
   await deps.data.begin(contactId, email ? suppressionHash(await deps.suppressionKey(), email) : undefined, requestedAt);
   const crm = crmRecordOf(partition);
+  // The CRM first: if it fails, the erase stops here (the record `erasing`) and a rerun still finds the CRM link.
+  const crmDeleted = crm ? await eraseInCrm(deps, crm) : false;
 
   const running = runningExecutions(partition);
   for (const execution of running) {
@@ -101,11 +114,22 @@ export async function eraseContact(deps: ContactsOutDeps, contactId: string): Pr
     requestedAt: typeof stored?.requestedAt === 'string' ? stored.requestedAt : requestedAt,
     erasedAt,
     journeysStopped: running.length,
-    ...(crm ? { crm } : {}),
+    ...(crm ? { crm: { ...crm, deleted: crmDeleted } } : {}),
   };
   const result = await deps.data.finish(contactId, email, outcome);
   if (result !== 'AlreadyFinished') return result;
   return finished(await deps.data.partition(contactId));
+}
+
+async function eraseInCrm(deps: ContactsOutDeps, record: { provider: string; crmId: string }): Promise<boolean> {
+  const eraser = await deps.crm?.();
+  if (!eraser || eraser.provider !== record.provider) return false;
+  try {
+    await eraser.erase(record.crmId);
+    return true;
+  } catch (error) {
+    throw new CrmEraseFailed(record.provider, error);
+  }
 }
 
 function finished(partition: readonly Item[]): ErasureOutcome | undefined {

@@ -11,6 +11,8 @@ import { EventName } from '../shared/events';
 import { ulid } from '../shared/ids';
 import { CorruptItem } from '../shared/items';
 import { keys } from '../shared/keys';
+import type { SecretSource } from '../shared/secrets';
+import { suppressionHash, suppressionKey } from '../shared/suppression';
 import { TimelineEvent } from '../shared/timeline';
 import { backoff, contended } from '../shared/transactions';
 import { ContactContended } from './contacts';
@@ -50,15 +52,30 @@ export class DynamoContactUpserts implements ContactUpserts {
     private readonly tableName: string,
     /** The funnel's initial stage, which a profile without a stage is indexed under. */
     private readonly initialStage: string,
+    /** The suppression list's HMAC key: without one, erased addresses are not looked for. */
+    private readonly suppressionMacKey?: SecretSource,
   ) {}
 
   async upsert(request: UpsertRequest, origin: UpsertOrigin, at: Date, idempotency?: IdempotencyClaim): Promise<UpsertOutcome> {
     const now = at.toISOString();
+    // An erased person's address, read in the same BatchGetItem as the claims (functions/shared/suppression.ts).
+    const suppressed =
+      this.suppressionMacKey && request.email !== undefined ? suppressionKey(suppressionHash(await this.suppressionMacKey(), request.email)) : undefined;
     for (let attempt = 1; ; attempt++) {
-      const claims = await this.readClaims(request, idempotency);
+      const claims = await this.readClaims(request, idempotency, suppressed);
       if (claims.replay) {
         if (claims.replay.fingerprint !== idempotency?.fingerprint) return { type: 'KeyReused' };
         return { ...claims.replay.outcome, replayed: true } as UpsertOutcome;
+      }
+      // Nobody has the address now (a new contact, or an email change to it) and its owner was erased.
+      if (claims.suppressed && !claims.byEmail && !freshConsent(request, origin)) {
+        return {
+          type: 'Erased',
+          message:
+            origin.via === 'import'
+              ? 'this address belongs to a person who was erased: imports do not bring it back'
+              : 'this address belongs to a person who was erased: state a consent given now ("consents" with status "subscribed") to create the contact again',
+        };
       }
       const candidate = claims.byEmail ?? claims.byExternalId;
       const loaded = candidate ? await this.load(candidate) : undefined;
@@ -130,16 +147,17 @@ export class DynamoContactUpserts implements ContactUpserts {
     }
   }
 
-  private async readClaims(request: UpsertRequest, idempotency: IdempotencyClaim | undefined) {
+  private async readClaims(request: UpsertRequest, idempotency: IdempotencyClaim | undefined, suppressed: { PK: string } | undefined) {
     const wanted = [
       ...(request.email !== undefined ? [keys.email(request.email)] : []),
       ...(request.externalId !== undefined ? [contactKeys.externalId(request.externalId)] : []),
       ...(idempotency ? [contactKeys.idempotency(idempotency.key)] : []),
+      ...(suppressed ? [suppressed] : []),
     ];
     const result = await this.db.send(
       new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: wanted, ConsistentRead: true } } }),
     );
-    // Three small items never exceed BatchGetItem's limits; under throttling a key comes back unprocessed, and
+    // Four small items never exceed BatchGetItem's limits; under throttling a key comes back unprocessed, and
     // reading it as "absent" could create a duplicate, so that is treated as contention.
     if (Object.keys(result.UnprocessedKeys ?? {}).length > 0) throw new ContactContended('claims were not read (throttled)');
     const found = result.Responses?.[this.tableName] ?? [];
@@ -151,6 +169,7 @@ export class DynamoContactUpserts implements ContactUpserts {
       byEmail: email?.contactId as string | undefined,
       byExternalId: external?.contactId as string | undefined,
       replay: idem ? { fingerprint: String(idem.fingerprint), outcome: idem.outcome as UpsertOutcome } : undefined,
+      suppressed: pick(suppressed) !== undefined,
     };
   }
 
@@ -242,4 +261,9 @@ export class DynamoContactUpserts implements ContactUpserts {
       },
     };
   }
+}
+
+/** A consent to some topic given in this very request, which alone may bring an erased address back (never an import). */
+function freshConsent(request: UpsertRequest, origin: UpsertOrigin): boolean {
+  return origin.via !== 'import' && request.consents.some((consent) => consent.status === 'subscribed');
 }

@@ -1,13 +1,12 @@
 import * as z from 'zod';
 import { adminAuth, type TokenSource } from '../shared/admin-auth';
-import { BadRequest, HttpError, annotate, header, httpHandler, json, type HttpEvent, type HttpResult } from '../shared/http';
-import type { Clock } from '../shared/ids';
-import type { Logger } from '../shared/logger';
+import { BadRequest, HttpError, annotate, httpHandler, json, type HttpEvent, type HttpResult } from '../shared/http';
 import { rowReasons } from './domain/import';
 import type { RowResult } from './domain/import-report';
-import { checkUpsert, type UpsertRules } from './domain/upsert';
+import { checkUpsert } from './domain/upsert';
+import { bodyOfType } from '../shared/body';
 import { upsertRows, type ImportRow } from './import';
-import type { ContactUpserts } from './upsert';
+import type { UpsertingDeps } from './upsert';
 
 /** Rows per request: a full request upserts in a few seconds, well inside API Gateway's 29 s. */
 export const MAX_IMPORT_ROWS = 500;
@@ -33,14 +32,9 @@ export const ImportAnswer = z.object({
 });
 export type ImportAnswer = z.infer<typeof ImportAnswer>;
 
-export interface ImportContactsDeps {
-  readonly upserts: ContactUpserts;
-  readonly rules: UpsertRules;
+/** `concurrency`: rows upserted at once within one request, 8 unless set. */
+export interface ImportContactsDeps extends UpsertingDeps {
   readonly adminToken: TokenSource;
-  readonly clock: Clock;
-  readonly logger: Logger;
-  /** Rows upserted at once within one request. @default 8 */
-  readonly concurrency?: number;
 }
 
 /**
@@ -51,13 +45,8 @@ export interface ImportContactsDeps {
 export const makeImportContacts =
   (deps: ImportContactsDeps) =>
   async (event: HttpEvent): Promise<HttpResult> => {
-    const contentType = header(event, 'content-type')?.split(';')[0]?.trim().toLowerCase();
-    if (contentType !== 'application/x-ndjson') {
-      throw new HttpError(415, 'unsupported_media_type', 'Send the rows as application/x-ndjson: one {"row","contact"} object per line');
-    }
-    const body = event.isBase64Encoded ? Buffer.from(event.body ?? '', 'base64') : Buffer.from(event.body ?? '', 'utf8');
-    if (body.length > MAX_BODY_BYTES) throw new HttpError(413, 'payload_too_large', `The body is larger than ${MAX_BODY_BYTES} bytes`);
-    const lines = body.toString('utf8').split('\n').filter((line) => line.trim() !== '');
+    const body = bodyOfType(event, 'application/x-ndjson', MAX_BODY_BYTES, 'Send the rows as application/x-ndjson: one {"row","contact"} object per line');
+    const lines = body.split('\n').filter((line) => line.trim() !== '');
     if (lines.length === 0) throw new BadRequest('No rows: send one {"row","contact"} object per line', 'no_rows');
     if (lines.length > MAX_IMPORT_ROWS) throw new HttpError(413, 'too_many_rows', `At most ${MAX_IMPORT_ROWS} rows per request`);
 

@@ -1,17 +1,13 @@
 import * as z from 'zod';
-import type { Clock } from '../shared/ids';
-import type { Logger } from '../shared/logger';
 import { checkSettings, parseColumnMap, type ConsentBasis, type ImportSettings } from './domain/import';
 import type { FileImportReport } from './domain/import-report';
-import type { UpsertRules } from './domain/upsert';
 import { InvalidImportSettings, directWriter, runImport } from './import';
+import { IMPORTS_PREFIX, REPORTS_PREFIX } from './import-bucket';
 import type { ImportFiles } from './import-files';
 import { InvalidImportFile, formatOf, hashing, openImportSource, type ImportFormat } from './import-source';
-import type { ContactUpserts } from './upsert';
+import type { UpsertingDeps } from './upsert';
 
-/** Files are dropped under this prefix; their reports are written under {@link REPORTS_PREFIX}. */
-export const IMPORTS_PREFIX = 'imports/';
-export const REPORTS_PREFIX = 'reports/';
+export { IMPORTS_PREFIX, REPORTS_PREFIX };
 
 /** S3's "Object Created" event, as EventBridge delivers it (the rule narrows it to the bucket and the prefix). */
 export const ObjectCreated = z.object({
@@ -41,14 +37,9 @@ export function settingsOf(metadata: Readonly<Record<string, string>>, fileName:
   };
 }
 
-export interface ImportFileDeps {
+/** `concurrency`: rows upserted at once, 16 unless set. */
+export interface ImportFileDeps extends UpsertingDeps {
   readonly files: ImportFiles;
-  readonly upserts: ContactUpserts;
-  readonly rules: UpsertRules;
-  readonly clock: Clock;
-  readonly logger: Logger;
-  /** Rows upserted at once. @default 16 */
-  readonly concurrency?: number;
 }
 
 /**

@@ -169,6 +169,8 @@ function rowResult(row: number, outcome: UpsertOutcome | undefined): RowResult {
       return { row, result: 'rejected', reasons: [`externalId: ${outcome.message}`] };
     case 'KeyReused':
       return { row, result: 'rejected', reasons: ['idempotency key reused'] };
+    case 'Erased':
+      return { row, result: 'rejected', reasons: [`email: ${outcome.message}`] };
   }
 }
 

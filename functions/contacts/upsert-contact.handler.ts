@@ -1,20 +1,8 @@
 import { tokenFromEnv } from '../shared/admin-auth';
-import { documentClient } from '../shared/aws';
-import { clock } from '../shared/clock';
 import { environmentFor } from '../shared/environment';
-import { createLogger } from '../shared/logger';
-import { disposableDomains } from '../forms/disposable-domains';
-import { lifecycle } from '../scoring/domain/content';
-import { attributeFields, emailTopics } from './attribute-fields';
-import { DynamoContactUpserts } from './dynamo-upsert';
 import { makeUpsertContactHandler } from './upsert-contact';
+import { upsertingFrom } from './upsert-deps';
 
 const env = environmentFor('upsertContact');
 
-export const handler = makeUpsertContactHandler({
-  upserts: new DynamoContactUpserts(documentClient, env.TABLE_NAME, lifecycle.initial),
-  rules: { fields: attributeFields(), topics: emailTopics, isDisposable: disposableDomains() },
-  adminToken: tokenFromEnv(env, 'ADMIN_TOKEN'),
-  clock,
-  logger: createLogger('contacts'),
-});
+export const handler = makeUpsertContactHandler({ ...upsertingFrom(env), adminToken: tokenFromEnv(env, 'ADMIN_TOKEN') });

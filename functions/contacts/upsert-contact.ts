@@ -1,22 +1,17 @@
 import { createHash } from 'node:crypto';
 import { adminAuth, type TokenSource } from '../shared/admin-auth';
 import { BadRequest, HttpError, ServiceBusy, annotate, header, httpHandler, json, type HttpEvent, type HttpResult } from '../shared/http';
-import type { Clock } from '../shared/ids';
-import type { Logger } from '../shared/logger';
 import type { FieldError } from '../shared/validation';
+import { bodyOfType } from '../shared/body';
 import { ContactContended } from './contacts';
-import { checkUpsert, type UpsertRules } from './domain/upsert';
-import type { ContactUpserts, UpsertOutcome } from './upsert';
+import { checkUpsert } from './domain/upsert';
+import type { UpsertOutcome, UpsertingDeps } from './upsert';
 
 /** An upsert is one contact: 64 KB is far more than any honest one needs. */
 const MAX_BODY_BYTES = 64 * 1024;
 
-export interface UpsertContactDeps {
-  readonly upserts: ContactUpserts;
-  readonly rules: UpsertRules;
+export interface UpsertContactDeps extends UpsertingDeps {
   readonly adminToken: TokenSource;
-  readonly clock: Clock;
-  readonly logger: Logger;
 }
 
 /** 400 naming every bad field (and, for a likely typo of the email's domain, the suggestion). */
@@ -43,6 +38,8 @@ export function answerOf(outcome: UpsertOutcome): HttpResult {
       throw new HttpError(404, 'not_found', outcome.message);
     case 'KeyReused':
       throw new HttpError(422, 'idempotency_key_reused', 'This Idempotency-Key was used with another body; use a new key for a new request');
+    case 'Erased':
+      throw new HttpError(422, 'consent_required', outcome.message);
   }
 }
 
@@ -53,12 +50,7 @@ export function answerOf(outcome: UpsertOutcome): HttpResult {
 export const makeUpsertContact =
   (deps: UpsertContactDeps) =>
   async (event: HttpEvent): Promise<HttpResult> => {
-    const contentType = header(event, 'content-type')?.split(';')[0]?.trim().toLowerCase();
-    if (contentType !== 'application/json') {
-      throw new HttpError(415, 'unsupported_media_type', 'Send the contact as application/json');
-    }
-    const text = event.isBase64Encoded ? Buffer.from(event.body ?? '', 'base64').toString('utf8') : (event.body ?? '');
-    if (Buffer.byteLength(text) > MAX_BODY_BYTES) throw new HttpError(413, 'payload_too_large', `The body is larger than ${MAX_BODY_BYTES} bytes`);
+    const text = bodyOfType(event, 'application/json', MAX_BODY_BYTES, 'Send the contact as application/json');
     const key = header(event, 'idempotency-key');
     if (key !== undefined && !/^[\x21-\x7e]{1,200}$/.test(key)) {
       throw new BadRequest('Idempotency-Key must be 1 to 200 visible ASCII characters', 'invalid_idempotency_key');

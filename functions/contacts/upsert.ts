@@ -1,5 +1,7 @@
+import type { Clock } from '../shared/ids';
+import type { Logger } from '../shared/logger';
 import type { ContactUpsertedData } from './events';
-import type { UpsertRequest } from './domain/upsert';
+import type { UpsertRequest, UpsertRules } from './domain/upsert';
 
 /** Which door an upsert came through, and (for enrolments) which journey. */
 export interface UpsertOrigin {
@@ -23,7 +25,12 @@ export type UpsertOutcome =
   /** 404: only an external id was given and no contact has it. */
   | { readonly type: 'NotFound'; readonly message: string }
   /** The idempotency key was used before with another body. */
-  | { readonly type: 'KeyReused' };
+  | { readonly type: 'KeyReused' }
+  /**
+   * The address belongs to an erased person (its keyed hash is on the suppression list, functions/shared/suppression.ts)
+   * and nobody has it now: an import never brings it back; the API and enrolments only with a consent stated now.
+   */
+  | { readonly type: 'Erased'; readonly message: string };
 
 /**
  * The contacts API's writer: load (claims, idempotency record, profile and its index entries) → decide (pure,
@@ -32,4 +39,14 @@ export type UpsertOutcome =
  */
 export interface ContactUpserts {
   upsert(request: UpsertRequest, origin: UpsertOrigin, at: Date, idempotency?: IdempotencyClaim): Promise<UpsertOutcome>;
+}
+
+/** What every door that writes contacts through the upsert needs: the writer, the checks' configuration, the clock, logs. */
+export interface UpsertingDeps {
+  readonly upserts: ContactUpserts;
+  readonly rules: UpsertRules;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** Rows upserted at once (imports). */
+  readonly concurrency?: number;
 }

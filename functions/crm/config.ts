@@ -21,6 +21,8 @@ export const CrmSettings = z.object({
       baseUrl: z.url().optional(),
       clientSecret: z.string().min(1).optional(),
       followUp: z.enum(['note', 'task', 'none']).optional(),
+      /** Erasing a contact also GDPR-deletes its HubSpot record (the token needs `crm.objects.contacts.write`). */
+      gdprDelete: z.boolean().optional(),
     })
     .optional(),
   salesforce: z
@@ -51,7 +53,10 @@ export function settingsFromEnv(source: Readonly<Record<string, string | undefin
   return CrmSettings.parse({
     provider: e.CRM_PROVIDER || undefined,
     hubspot: e.HUBSPOT_ACCESS_TOKEN || e.HUBSPOT_CLIENT_SECRET
-      ? compact({ accessToken: e.HUBSPOT_ACCESS_TOKEN, baseUrl: e.HUBSPOT_BASE_URL, clientSecret: e.HUBSPOT_CLIENT_SECRET, followUp: e.HUBSPOT_FOLLOW_UP })
+      ? {
+          ...compact({ accessToken: e.HUBSPOT_ACCESS_TOKEN, baseUrl: e.HUBSPOT_BASE_URL, clientSecret: e.HUBSPOT_CLIENT_SECRET, followUp: e.HUBSPOT_FOLLOW_UP }),
+          ...(e.HUBSPOT_GDPR_DELETE ? { gdprDelete: ['1', 'true'].includes(e.HUBSPOT_GDPR_DELETE) } : {}),
+        }
       : undefined,
     salesforce: e.SALESFORCE_INSTANCE_URL
       ? compact({
@@ -115,4 +120,18 @@ export function adapterFor(settings: CrmSettings, outbound: OutboundOptions): Cr
  */
 export function hubSpotDealContacts(settings: CrmSettings, outbound: OutboundOptions): DealContacts | undefined {
   return settings.hubspot?.accessToken ? new HubSpotCrm({ ...settings.hubspot, accessToken: settings.hubspot.accessToken }, outbound) : undefined;
+}
+
+/** Deletes a contact's record in the CRM it was handed to, when the settings ask for it (HubSpot's GDPR delete). */
+export interface CrmEraser {
+  readonly provider: string;
+  erase(crmId: string): Promise<void>;
+}
+
+/** The eraser the settings configure: HubSpot with `gdprDelete` and a token; undefined otherwise. */
+export function crmEraserFor(settings: CrmSettings, outbound: OutboundOptions): CrmEraser | undefined {
+  const hubspot = settings.hubspot;
+  if (!hubspot?.accessToken || !hubspot.gdprDelete) return undefined;
+  const crm = new HubSpotCrm({ ...hubspot, accessToken: hubspot.accessToken }, outbound);
+  return { provider: crm.provider, erase: (crmId) => crm.gdprDelete(crmId) };
 }

@@ -11,6 +11,8 @@ export interface HubSpotConfig {
   readonly baseUrl?: string;
   /** What the rep gets besides the record: a note on it, or a task for its owner. @default 'note' */
   readonly followUp?: 'note' | 'task' | 'none';
+  /** Erasing a contact (GDPR art. 17) also GDPR-deletes its HubSpot record. @default false */
+  readonly gdprDelete?: boolean;
 }
 
 /** HubSpot's default association type ids: note → contact and task → contact. */
@@ -113,6 +115,19 @@ export class HubSpotCrm implements CrmAdapter, DealContacts {
         },
         associations: [{ to: { id: crmId }, types: [{ associationCategory: 'HUBSPOT_DEFINED', associationTypeId: TASK_TO_CONTACT }] }],
       });
+    }
+  }
+
+  /**
+   * Permanently deletes the record and its activity (`POST /crm/v3/objects/contacts/gdpr-delete`, GDPR art. 17; the
+   * token needs `crm.objects.contacts.write`). A record HubSpot no longer has (404) is already deleted.
+   */
+  async gdprDelete(crmId: string): Promise<void> {
+    try {
+      await this.post('/crm/v3/objects/contacts/gdpr-delete', { objectId: crmId });
+    } catch (error) {
+      if (error instanceof CrmRejected && error.status === 404) return;
+      throw error;
     }
   }
 

@@ -26,6 +26,7 @@ export const makeSendEmailTask =
         journeyId: task.journeyId,
         stepId: task.stepId,
         executionName: task.executionName,
+        ...(task.awaitConfirmation ? { awaitConfirmation: true } : {}),
         ...(task.data ? { data: task.data } : {}),
       },
       now ? { ...deps, clock: { now: () => now } } : deps,

@@ -32,6 +32,8 @@ export interface SendRequest {
   readonly stepId?: string;
   /** The journey execution sending it: the send goes out only while that enrolment runs. */
   readonly executionName?: string;
+  /** A journey that waits for a pending double opt-in: answer `unconfirmed` rather than record a skip. */
+  readonly awaitConfirmation?: boolean;
   /** Extra links the template uses (the double opt-in confirmation link). */
   readonly links?: { readonly confirm?: string };
 }
@@ -157,6 +159,8 @@ async function attemptSend(request: SendRequest, deps: SendDeps): Promise<SendOu
 
   const guard = checkGuards({ contact, template: meta, recent: state.recent, settings: deps.settings, now });
   if (guard.type === 'Defer') return { outcome: 'deferred', until: guard.until };
+  // The journey waits for the confirmation and sends then: nothing to record now, as for a deferral.
+  if (guard.type === 'Skip' && guard.reason === 'unconfirmed' && request.awaitConfirmation && topic) return { outcome: 'unconfirmed', topic };
   if (guard.type === 'Skip') return skip(guard.reason);
 
   const signer = await deps.signer();

@@ -57,6 +57,27 @@ export class DynamoJourneyStore implements JourneyStore {
     );
   }
 
+  async putConfirmationWait(contactId: string, wait: JourneyWait, topic: string): Promise<'Registered' | 'NotPending'> {
+    try {
+      await transactWrite(this.db, [
+        {
+          ConditionCheck: {
+            TableName: this.tableName,
+            Key: keys.profile(contactId),
+            ConditionExpression: 'subscriptions.#topic.#status = :pending',
+            ExpressionAttributeNames: { '#topic': topic, '#status': 'status' },
+            ExpressionAttributeValues: { ':pending': 'pending' },
+          },
+        },
+        { Put: { TableName: this.tableName, Item: { ...keys.wait(contactId, wait.executionName, wait.stepId), ...wait } } },
+      ]);
+      return 'Registered';
+    } catch (error) {
+      if (cancellationReasons(error)[0]?.Code === 'ConditionalCheckFailed') return 'NotPending';
+      throw error;
+    }
+  }
+
   async updateContact(contactId: string, change: ContactUpdatedData, eventId: string, at: string): Promise<'Updated' | 'AlreadyApplied' | 'NoSuchContact'> {
     // DynamoDB refuses unused names: `#attributes` only when attributes are set or cleared (not for tags alone).
     const names: Record<string, string> = Object.keys(change.set).length || change.cleared.length ? { '#attributes': 'attributes' } : {};
@@ -120,16 +141,18 @@ export class DynamoJourneyStore implements JourneyStore {
   ): Promise<void> {
     // The execution has ended: its waits could only cost a useless SendTaskSuccess on a later matching event.
     const waits = (await this.waitKeys(contactId, executionName)).map((Key) => ({ Delete: { TableName: this.tableName, Key } }));
+    // An exit keeps its reason on the membership, as the reactor's exits do.
+    const reason = event.type === EventName.JourneyExited ? event.data.reason : undefined;
     try {
       await transactWrite(this.db, [
         {
           Update: {
             TableName: this.tableName,
             Key: keys.membership(contactId, journeyId),
-            UpdateExpression: 'SET #status = :status, endedAt = :at',
+            UpdateExpression: `SET #status = :status, endedAt = :at${reason ? ', endReason = :reason' : ''}`,
             ConditionExpression: 'executionName = :name AND #status = :running',
             ExpressionAttributeNames: { '#status': 'status' },
-            ExpressionAttributeValues: { ':status': status, ':at': event.occurredAt, ':name': executionName, ':running': 'running' },
+            ExpressionAttributeValues: { ':status': status, ':at': event.occurredAt, ':name': executionName, ':running': 'running', ...(reason ? { ':reason': reason } : {}) },
           },
         },
         putEventOnce(this.tableName, event),

@@ -45,7 +45,10 @@ export const makeJourneyStatus =
     const occurredAt = detail.stopDate ? new Date(detail.stopDate).toISOString() : new Date(Date.parse(change.time)).toISOString();
     const ref = { journeyId, executionName };
     switch (detail.status) {
-      case 'SUCCEEDED':
+      case 'SUCCEEDED': {
+        // An execution that recorded its own exit before it ended (a double opt-in never confirmed) did not complete.
+        const membership = await deps.store.membership(contactId, journeyId);
+        if (membership?.executionName === executionName && membership.status === 'exited') break;
         await deps.store.finish(contactId, journeyId, executionName, 'completed', {
           eventId: `${executionName}.completed`,
           contactId,
@@ -54,6 +57,7 @@ export const makeJourneyStatus =
           data: ref,
         });
         break;
+      }
       case 'FAILED':
       case 'TIMED_OUT':
         await deps.store.finish(contactId, journeyId, executionName, 'failed', {

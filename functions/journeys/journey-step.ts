@@ -3,8 +3,10 @@ import { EventName } from '../shared/events';
 import type { Clock } from '../shared/ids';
 import type { Logger } from '../shared/logger';
 import { JourneyTaskContext } from '../shared/tasks';
+import type { TimelineEvent } from '../shared/timeline';
 import { describeFieldErrors, fieldErrors } from '../shared/validation';
 import { all, parseCondition, type Condition, type StageRank } from './domain/conditions';
+import { formatDuration } from './domain/durations';
 import { SendWindow } from './domain/journey-file';
 import { contactSubject, eventMatches } from './domain/matching';
 import { dateOf } from './domain/rules';
@@ -43,6 +45,19 @@ export const JourneyStepInput = z.discriminatedUnion('op', [
     taskToken: z.string().min(1),
   }),
   JourneyTaskContext.extend({
+    op: z.literal('awaitConfirmation'),
+    /** The topic whose double opt-in is pending (the send step's `unconfirmed` answer names it). */
+    topic: z.string().min(1),
+    timeoutSeconds: z.number().positive(),
+    taskToken: z.string().min(1),
+  }),
+  JourneyTaskContext.extend({
+    op: z.literal('exitUnconfirmed'),
+    topic: z.string().min(1),
+    /** How long the journey waited for the confirmation. */
+    waitedSeconds: z.number().positive(),
+  }),
+  JourneyTaskContext.extend({
     op: z.literal('updateContact'),
     set: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
     clear: z.array(z.string()).default([]),
@@ -77,6 +92,14 @@ export class ContactGone extends Error {
   override name = 'ContactGone';
 }
 
+/**
+ * The double opt-in a journey was about to wait for is no longer pending (confirmed, or withdrawn, just before the
+ * wait was put): the compiled journey catches it and tries its send again at once.
+ */
+export class ConsentNotPending extends Error {
+  override name = 'ConsentNotPending';
+}
+
 /** The webhook's receiver answered 429/5xx or did not answer: Step Functions retries. */
 export class WebhookUnavailable extends Error {
   override name = 'WebhookUnavailable';
@@ -85,6 +108,22 @@ export class WebhookUnavailable extends Error {
 /** The webhook's receiver refused the call (4xx other than 429): retrying would not help. */
 export class WebhookRejected extends Error {
   override name = 'WebhookRejected';
+}
+
+/** An event's type and data, kept together (a timeline event without its ids and time). */
+type EventBody = TimelineEvent extends infer E ? (E extends TimelineEvent ? Pick<E, 'type' | 'data'> : never) : never;
+
+/** Ends the execution's membership with its event, whose id is `<execution>.<suffix>` (once, however often retried). */
+function finishExecution(
+  deps: JourneyStepDeps,
+  input: { readonly contactId: string; readonly journeyId: string; readonly executionName: string },
+  now: Date,
+  status: 'failed' | 'exited',
+  suffix: string,
+  body: EventBody,
+): Promise<void> {
+  const event = { eventId: `${input.executionName}.${suffix}`, contactId: input.contactId, occurredAt: now.toISOString(), ...body } satisfies TimelineEvent;
+  return deps.store.finish(input.contactId, input.journeyId, input.executionName, status, event);
 }
 
 /**
@@ -148,6 +187,38 @@ export const makeJourneyStep =
         deps.logger.info('journey waits for an event', { ...log, event: input.event });
         return { registered: true };
       }
+      case 'awaitConfirmation': {
+        const outcome = await deps.store.putConfirmationWait(
+          input.contactId,
+          {
+            journeyId: input.journeyId,
+            executionName: input.executionName,
+            stepId: input.stepId,
+            event: EventName.ConsentConfirmed,
+            where: [`topic == ${input.topic}`],
+            taskToken: input.taskToken,
+            createdAt: now.toISOString(),
+            expiresAt: Math.ceil(now.getTime() / 1_000 + input.timeoutSeconds + 86_400),
+          },
+          input.topic,
+        );
+        if (outcome === 'NotPending') throw new ConsentNotPending(`the ${input.topic} double opt-in is no longer pending`);
+        deps.logger.info('journey waits for a double opt-in confirmation', { ...log, topic: input.topic });
+        return { registered: true };
+      }
+      case 'exitUnconfirmed': {
+        await finishExecution(deps, input, now, 'exited', 'unconfirmed', {
+          type: EventName.JourneyExited,
+          data: {
+            journeyId: input.journeyId,
+            executionName: input.executionName,
+            reason: 'unconfirmed',
+            detail: `${input.topic} double opt-in not confirmed within ${formatDuration(input.waitedSeconds)} (step ${input.stepId})`,
+          },
+        });
+        deps.logger.info('journey exits: double opt-in unconfirmed', { ...log, topic: input.topic });
+        return { exited: 'unconfirmed' };
+      }
       case 'updateContact': {
         const outcome = await deps.store.updateContact(
           input.contactId,
@@ -182,10 +253,7 @@ export const makeJourneyStep =
         return { outcome: 'delivered', status };
       }
       case 'recordFailure': {
-        await deps.store.finish(input.contactId, input.journeyId, input.executionName, 'failed', {
-          eventId: `${input.executionName}.failed`,
-          contactId: input.contactId,
-          occurredAt: now.toISOString(),
+        await finishExecution(deps, input, now, 'failed', 'failed', {
           type: EventName.JourneyFailed,
           data: {
             journeyId: input.journeyId,

@@ -4,12 +4,10 @@ import { clock } from '../shared/clock';
 import { environmentFor } from '../shared/environment';
 import { createLogger } from '../shared/logger';
 import { stepFunctions } from '../shared/sfn';
-import { attributeFields, emailTopics } from '../contacts/attribute-fields';
 import { DynamoContacts } from '../contacts/dynamo-contacts';
-import { DynamoContactUpserts } from '../contacts/dynamo-upsert';
-import { disposableDomains } from '../forms/disposable-domains';
+import { upsertingFrom } from '../contacts/upsert-deps';
 import { DynamoMetrics } from '../reports/dynamo-metrics';
-import { lifecycle, stageRankOf } from '../scoring/domain/content';
+import { stageRankOf } from '../scoring/domain/content';
 import { DynamoJourneyStore } from './dynamo-journey-store';
 import { journeys } from './journeys';
 import { makeJourneysApiHandler } from './journeys-api';
@@ -29,8 +27,5 @@ export const handler = makeJourneysApiHandler({
   clock,
   logger: createLogger('journeys'),
   stageRank: stageRankOf,
-  createContacts: {
-    upserts: new DynamoContactUpserts(documentClient, env.TABLE_NAME, lifecycle.initial),
-    rules: { fields: attributeFields(), topics: emailTopics, isDisposable: disposableDomains() },
-  },
+  createContacts: upsertingFrom(env),
 });

@@ -152,6 +152,9 @@ async function enrol(deps: JourneysApiDeps, event: HttpEvent): Promise<HttpResul
   for (const [index, request] of parsed.data.contacts.entries()) {
     const result = await enrolOne(deps, journey, request, `${requestKey}#${index}`, now);
     if (single && result.result === 'invalid') throw new InvalidContact(result.errors);
+    if (single && result.result === 'not_eligible' && result.contactId === undefined && result.reason !== NO_CONTACT) {
+      throw new HttpError(422, 'consent_required', result.reason);
+    }
     if (single && result.result === 'not_eligible' && result.contactId === undefined) {
       throw new NotFound(
         deps.createContacts
@@ -179,10 +182,11 @@ async function enrolOne(
   if (!contactId && request.email !== undefined && request.create && deps.createContacts) {
     const creation = await createContact(deps.createContacts, journey, request, now);
     if ('errors' in creation) return { result: 'invalid', errors: creation.errors };
+    if ('erased' in creation) return { result: 'not_eligible', reason: creation.erased };
     contactId = creation.contactId;
     created = true;
   }
-  if (!contactId) return { result: 'not_eligible', reason: 'no contact with this email' };
+  if (!contactId) return { result: 'not_eligible', reason: NO_CONTACT };
   if (!created && Object.keys(request.attributes).length > 0) {
     const updated = await deps.store.updateContact(
       contactId,
@@ -209,18 +213,29 @@ async function enrolOne(
   return { result: 'enrolled', contactId, eventId };
 }
 
+const NO_CONTACT = 'no contact with this email';
+
 /** Creates the contact of an enrolment (attributes typed and consent stated as `PUT /contacts` takes them). */
 async function createContact(
   create: NonNullable<JourneysApiDeps['createContacts']>,
   journey: Journey,
   request: z.infer<typeof EnrolledContact>,
   now: Date,
-): Promise<{ contactId: string } | { errors: readonly FieldError[] }> {
+): Promise<{ contactId: string } | { errors: readonly FieldError[] } | { erased: string }> {
   const check = checkUpsert({ email: request.email, attributes: request.attributes, consents: request.consents ?? [] }, create.rules);
   if (check.type === 'Invalid') return { errors: check.errors };
   const outcome = await create.upserts.upsert(check.request, { via: 'enrollment', journeyId: journey.id }, now);
-  if (!('contactId' in outcome)) throw new Error(`creating an enrolment's contact was refused: ${outcome.type}`);
-  return { contactId: outcome.contactId };
+  switch (outcome.type) {
+    case 'Erased':
+      return { erased: outcome.message };
+    case 'Conflict':
+    case 'NotFound':
+    case 'KeyReused':
+      // No external id and no idempotency key are passed here, so these cannot happen.
+      throw new Error(`creating an enrolment's contact was refused: ${outcome.type}`);
+    default:
+      return { contactId: outcome.contactId };
+  }
 }
 
 async function exit(deps: JourneysApiDeps, event: HttpEvent): Promise<HttpResult> {

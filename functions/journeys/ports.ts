@@ -12,6 +12,12 @@ export interface JourneyStore {
   membership(contactId: string, journeyId: string): Promise<Membership | undefined>;
   putWait(contactId: string, wait: JourneyWait): Promise<void>;
   /**
+   * Puts a wait for the confirmation of a double opt-in, only while the contact's consent to `topic` is still
+   * `pending`, checked in the same write: a confirmation recorded before it is `NotPending`, one after it finds
+   * the wait. Either way none is missed.
+   */
+  putConfirmationWait(contactId: string, wait: JourneyWait, topic: string): Promise<'Registered' | 'NotPending'>;
+  /**
    * Applies an update-contact step and appends its `contact.updated` event (deterministic id) in one
    * transaction; a retried step finds the event and changes nothing.
    */

@@ -25,6 +25,18 @@ export class UnsupportedMediaType extends HttpError {
 }
 
 /**
+ * The body of a request that must be of one media type, as text: 415 naming what to send for another type, 413
+ * over `maxBytes`.
+ */
+export function bodyOfType(event: HttpEvent, mediaType: string, maxBytes: number, whatToSend: string): string {
+  const contentType = header(event, 'content-type')?.split(';')[0]?.trim().toLowerCase();
+  if (contentType !== mediaType) throw new HttpError(415, 'unsupported_media_type', whatToSend);
+  const bytes = event.isBase64Encoded ? Buffer.from(event.body ?? '', 'base64') : Buffer.from(event.body ?? '', 'utf8');
+  if (bytes.length > maxBytes) throw new PayloadTooLarge(maxBytes);
+  return bytes.toString('utf8');
+}
+
+/**
  * Reads a form-like body (urlencoded, multipart fields, or a JSON object) into raw fields. Repeated keys become
  * arrays; multipart file parts are ignored because forms declare fields only.
  */

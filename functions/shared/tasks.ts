@@ -27,6 +27,11 @@ export type JourneyTaskContext = z.infer<typeof JourneyTaskContext>;
 /** Send email step → the email capability's `sendEmail` task function. */
 export const SendEmailTaskInput = JourneyTaskContext.extend({
   templateId: z.string().min(1),
+  /**
+   * The journey waits for a pending double opt-in (the compiler sets it): the answer is `unconfirmed` instead of
+   * a recorded `skipped: unconfirmed`. Executions compiled before it existed keep the old answer.
+   */
+  awaitConfirmation: z.boolean().optional(),
 });
 export type SendEmailTaskInput = z.infer<typeof SendEmailTaskInput>;
 
@@ -34,12 +39,15 @@ export type SendEmailTaskInput = z.infer<typeof SendEmailTaskInput>;
  * - `sent`: SES accepted it (or it had been sent before by this same execution and step: `duplicate: true`);
  * - `skipped`: a guard said no (unsubscribed, suppressed, frequency cap, no consent), or the enrolment ended
  *   (`exited`: a goal or an exit raced the step); recorded on the timeline;
- * - `deferred`: outside the contact's send window: the journey waits until `until` (ISO) and tries again.
+ * - `deferred`: outside the contact's send window: the journey waits until `until` (ISO) and tries again;
+ * - `unconfirmed` (only with `awaitConfirmation`): the contact's double opt-in of `topic` is pending: the journey
+ *   waits for `consent.confirmed` and tries again. Nothing is written.
  */
 export type SendEmailTaskOutput =
   | { readonly outcome: 'sent'; readonly messageId: string; readonly duplicate?: boolean }
   | { readonly outcome: 'skipped'; readonly reason: string }
-  | { readonly outcome: 'deferred'; readonly until: string };
+  | { readonly outcome: 'deferred'; readonly until: string }
+  | { readonly outcome: 'unconfirmed'; readonly topic: string };
 
 /** Hand off to CRM step → the CRM capability's `handOff` task function. */
 export const HandOffTaskInput = JourneyTaskContext.extend({

@@ -11,6 +11,8 @@ export interface ContactsOutProps {
   readonly adminToken: ISecret;
   /** The suppression list's HMAC key (the contacts construct's). */
   readonly suppressionKey: ISecret;
+  /** The CRM settings (the CRM construct's): an erase GDPR-deletes the HubSpot record when they ask for it. */
+  readonly crmSettings: ISecret;
   /** ARN prefix of the journey state machines, and of their executions: an erase stops the contact's. */
   readonly journeyStateMachineArnPrefix: string;
   readonly journeyExecutionArnPrefix: string;
@@ -32,6 +34,7 @@ export class ContactsOut extends Construct {
         table: props.table,
         adminToken: props.adminToken,
         suppressionKey: props.suppressionKey,
+        crmSecret: props.crmSettings,
         journeyStateMachineArnPrefix: props.journeyStateMachineArnPrefix,
         journeyExecutionArnPrefix: props.journeyExecutionArnPrefix,
       },

@@ -1,10 +1,15 @@
-import { CfnOutput } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership, type CfnBucket } from 'aws-cdk-lib/aws-s3';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
+import { IMPORTS_PREFIX, REPORTS_PREFIX } from '../../functions/contacts/import-bucket';
 import { functions } from '../functions';
 import { NurtureFunction } from '../shared/nurture-function';
+
+/** How long dropped files and their reports are kept (they hold personal data). */
+export const IMPORT_RETENTION_DAYS = 30;
 
 export interface ContactsProps {
   /** The single table; contacts and their timelines are read from it. */
@@ -12,8 +17,9 @@ export interface ContactsProps {
 }
 
 /**
- * Read access to contacts for operators and internal tools, `GET /contacts[/{contactId}]`, guarded by a static
- * bearer token that the handler compares with the admin-token secret.
+ * Contacts for operators and internal tools: `GET /contacts[/{contactId}]`, `PUT /contacts` and
+ * `POST /contacts/import`, guarded by a static bearer token that the handlers compare with the admin-token secret,
+ * and the import bucket, whose dropped files are imported where they land.
  */
 export class Contacts extends Construct {
   /** Serves every contacts route; the api construct integrates it. */
@@ -28,6 +34,10 @@ export class Contacts extends Construct {
   public readonly adminTokenSecretName: string;
   /** The HMAC key of the suppression list: erased people's addresses are kept only as its keyed hashes. */
   public readonly suppressionKey: Secret;
+  /** Files dropped under `imports/` are imported; their reports are written under `reports/`. */
+  public readonly importBucket: Bucket;
+  /** Imports a file dropped in the import bucket (functions/contacts/import-file.ts). */
+  public readonly importFile: NurtureFunction;
 
   constructor(scope: Construct, id: string, props: ContactsProps) {
     super(scope, id);
@@ -67,18 +77,57 @@ export class Contacts extends Construct {
 
     this.upsertContact = new NurtureFunction(this, 'UpsertContact', {
       definition: functions.upsertContact,
-      resources: { table: props.table, adminToken: this.adminToken },
+      resources: { table: props.table, adminToken: this.adminToken, suppressionKey: this.suppressionKey },
     });
 
     this.importContacts = new NurtureFunction(this, 'ImportContacts', {
       definition: functions.importContacts,
-      resources: { table: props.table, adminToken: this.adminToken },
+      resources: { table: props.table, adminToken: this.adminToken, suppressionKey: this.suppressionKey },
+    });
+
+    this.importBucket = new Bucket(this, 'ImportBucket', {
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      encryption: BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      // Lists and reports name people: neither is kept longer than it takes to read the report.
+      lifecycleRules: [
+        { id: 'ExpireImports', prefix: IMPORTS_PREFIX, expiration: Duration.days(IMPORT_RETENTION_DAYS) },
+        { id: 'ExpireReports', prefix: REPORTS_PREFIX, expiration: Duration.days(IMPORT_RETENTION_DAYS) },
+        { id: 'AbortIncompleteUploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
+      ],
+      // As the table: what was imported outlives the stack; the lifecycle rules empty the bucket anyway.
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    // S3's own EventBridge switch, set on the bucket itself: the construct's `eventBridgeEnabled` would set it
+    // through a custom resource (a Lambda function with a managed-policy role) for what CloudFormation does natively.
+    (this.importBucket.node.defaultChild as CfnBucket).notificationConfiguration = {
+      eventBridgeConfiguration: { eventBridgeEnabled: true },
+    };
+    NagSuppressions.addResourceSuppressions(this.importBucket, [
+      {
+        id: 'AwsSolutions-S1',
+        reason:
+          `Files are dropped by operators and expire after ${IMPORT_RETENTION_DAYS} days; each import is logged by the ` +
+          'importFile function with its key and counts, and CloudTrail data events can be turned on for the bucket ' +
+          'where an access log is required. Server access logs would keep the object keys longer than the objects.',
+      },
+    ]);
+
+    this.importFile = new NurtureFunction(this, 'ImportFile', {
+      definition: functions.importFile,
+      resources: { table: props.table, suppressionKey: this.suppressionKey, importBucket: this.importBucket },
+      eventDetail: { bucket: { name: [this.importBucket.bucketName] } },
     });
 
     this.adminTokenSecretName = this.adminToken.secretName;
     new CfnOutput(this, 'AdminTokenSecretNameOutput', {
       description: 'Secret holding the contacts API bearer token (read it with get-secret-value)',
       value: this.adminTokenSecretName,
+    });
+    new CfnOutput(this, 'ImportBucketNameOutput', {
+      description: 'Bucket to drop contact lists in: aws s3 cp list.csv s3://<name>/imports/ (reports under reports/)',
+      value: this.importBucket.bucketName,
     });
   }
 }

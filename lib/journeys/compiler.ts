@@ -96,13 +96,50 @@ export function compileJourney(journey: Journey): AslDefinition {
       case 'send_email': {
         const check = `${step.id}.deferred?`;
         const wait = `${step.id}.window`;
-        states[step.id] = task('sendEmail', { ...context(step), templateId: step.template }, { Next: check });
+        const confirmation = `${step.id}.confirmation`;
+        const unconfirmed = `${step.id}.unconfirmed`;
+        const within = journey.await_confirmation.within;
+        states[step.id] = task('sendEmail', { ...context(step), templateId: step.template, awaitConfirmation: true }, { Next: check });
         states[check] = {
           Type: 'Choice',
-          Choices: [{ Variable: '$.last.outcome', StringEquals: 'deferred', Next: wait }],
+          Choices: [
+            { Variable: '$.last.outcome', StringEquals: 'deferred', Next: wait },
+            { Variable: '$.last.outcome', StringEquals: 'unconfirmed', Next: confirmation },
+          ],
           Default: choiceTarget(following),
         };
         states[wait] = { Type: 'Wait', TimestampPath: '$.last.until', Next: step.id };
+        // A pending double opt-in: wait for its confirmation (resumed by the reactor), then send again. The wait's
+        // own outcomes keep `$.last` (the send's answer, naming the topic) for the exit below.
+        states[confirmation] = {
+          Type: 'Task',
+          Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+          Parameters: {
+            FunctionName: placeholder('journeyStep'),
+            Payload: {
+              op: 'awaitConfirmation',
+              ...context(step),
+              'topic.$': '$.last.topic',
+              timeoutSeconds: within,
+              'taskToken.$': '$$.Task.Token',
+            },
+          },
+          TimeoutSeconds: within,
+          ResultPath: '$.confirmation',
+          Retry: retry,
+          Catch: [
+            { ErrorEquals: ['States.Timeout'], ResultPath: '$.confirmation', Next: unconfirmed },
+            // Confirmed (or withdrawn) just before the wait was put: the send decides again.
+            { ErrorEquals: ['ConsentNotPending'], ResultPath: '$.confirmation', Next: step.id },
+            catchAll,
+          ],
+          Next: step.id,
+        };
+        states[unconfirmed] = task(
+          'journeyStep',
+          { op: 'exitUnconfirmed', ...context(step), 'topic.$': '$.last.topic', waitedSeconds: within },
+          { End: true },
+        );
         return;
       }
       case 'wait':

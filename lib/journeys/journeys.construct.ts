@@ -19,6 +19,8 @@ export interface JourneysProps {
   readonly journeys: ReadonlyMap<string, Journey>;
   /** The admin token the journeys API checks. */
   readonly adminToken: ISecret;
+  /** The suppression list's HMAC key (the contacts construct's): an enrolment does not recreate an erased person. */
+  readonly suppressionKey: ISecret;
   /**
    * Step functions other capabilities own: `sendEmail` (email), `handOff` (CRM). A journey that uses a step
    * whose function is missing fails the synth.
@@ -87,7 +89,7 @@ export class Journeys extends Construct {
     const executions = { journeyStateMachineArnPrefix: this.stateMachineArnPrefix, journeyExecutionArnPrefix: this.executionArnPrefix };
     this.journeysApi = new NurtureFunction(this, 'JourneysApi', {
       definition: functions.journeysApi,
-      resources: { table, adminToken: props.adminToken, journeySigningSecret: this.signingSecret, ...executions },
+      resources: { table, adminToken: props.adminToken, journeySigningSecret: this.signingSecret, suppressionKey: props.suppressionKey, ...executions },
     });
 
     const taskFunctions: Record<JourneyTaskFunction, IFunction | undefined> = {

@@ -127,6 +127,14 @@ export async function simulate(journey: Journey, options: SimulateOptions): Prom
   } as Contact;
   const events = (options.events ?? []).map((raw, i) => scripted(SimulatedEvent.parse(raw), i, start, contact.contactId)).sort((a, b) => a.occurredAt.localeCompare(b.occurredAt));
   const iso = () => new Date(now).toISOString();
+  /** The contact as of the virtual now: a double opt-in confirmed by then (`consent.confirmed`) is subscribed. */
+  const current = (): Contact => {
+    const confirmed = events.flatMap((e) => (e.type === EventName.ConsentConfirmed && Date.parse(e.occurredAt) <= now ? [{ topic: e.data.topic, at: e.occurredAt }] : []));
+    if (!confirmed.length) return contact;
+    const subscriptions = { ...contact.subscriptions };
+    for (const { topic, at } of confirmed) subscriptions[topic] = { status: 'subscribed', at, source: 'double-opt-in' };
+    return { ...contact, subscriptions };
+  };
 
   const path: SimulationStep[] = [];
   const emails: { at: string; stepId: string; templateId: string }[] = [];
@@ -175,11 +183,16 @@ export async function simulate(journey: Journey, options: SimulateOptions): Prom
   const clockLog: { state: string; at: number; end?: number; note?: string }[] = [];
   const notes = new Map<number, string>();
   const store: JourneyStore = {
-    contact: async () => contact,
+    contact: async () => current(),
     eventsSince: async (_id, since) => events.filter((e) => e.occurredAt >= since && Date.parse(e.occurredAt) <= now).reverse(),
     membership: async () => undefined as Membership | undefined,
     putWait: async (_id, wait) => {
       pendingWait = wait;
+    },
+    putConfirmationWait: async (_id, wait, topic) => {
+      if (current().subscriptions?.[topic]?.status !== 'pending') return 'NotPending';
+      pendingWait = wait;
+      return 'Registered';
     },
     updateContact: async (_id, change: ContactUpdatedData) => {
       const attributes = { ...contact.attributes, ...change.set };
@@ -197,7 +210,10 @@ export async function simulate(journey: Journey, options: SimulateOptions): Prom
       }
       return 'Updated';
     },
-    finish: async () => undefined,
+    // Only a journey's own exit (a double opt-in never confirmed) finishes it from inside.
+    finish: async (_contactId, _journeyId, _executionName, status, event) => {
+      if (status === 'exited' && event.type === EventName.JourneyExited) exit ??= { reason: event.data.reason, detail: event.data.detail ?? '', at: event.occurredAt };
+    },
     append: async () => 'Appended',
     savedResponse: async () => undefined,
     saveResponse: async () => undefined,
@@ -226,11 +242,15 @@ export async function simulate(journey: Journey, options: SimulateOptions): Prom
         const templateId = String(input.templateId);
         const template = mail.templates.find((t) => t.id === templateId);
         if (!template) throw Object.assign(new Error(`no template ${templateId}`), { name: 'UnknownTemplate' });
-        const guard = checkGuards({ contact, template: template.meta, recent, settings: mail.settings, now: new Date(now) });
+        const guard = checkGuards({ contact: current(), template: template.meta, recent, settings: mail.settings, now: new Date(now) });
         if (guard.type === 'Defer') {
           note(`outside the send window: waits until ${guard.until}`);
           lastUntil = guard.until;
           return { outcome: 'deferred', until: guard.until };
+        }
+        if (guard.type === 'Skip' && guard.reason === 'unconfirmed' && input.awaitConfirmation === true && template.meta.kind === 'marketing') {
+          note(`the ${template.meta.topic} double opt-in is pending: waits for consent.confirmed`);
+          return { outcome: 'unconfirmed', topic: template.meta.topic };
         }
         if (guard.type === 'Skip') {
           skipped.push({ at: iso(), stepId: String(input.stepId), templateId, reason: guard.reason });
@@ -252,7 +272,8 @@ export async function simulate(journey: Journey, options: SimulateOptions): Prom
         note(`would call ${String(input.url)}`);
         return { outcome: 'delivered', status: 200 };
       }
-      const output = (await step({ ...withNow, ...(input.op === 'registerWait' ? { taskToken: 'simulated' } : {}) })) as Record<string, unknown>;
+      const waitsForEvent = input.op === 'registerWait' || input.op === 'awaitConfirmation';
+      const output = (await step({ ...withNow, ...(waitsForEvent ? { taskToken: 'simulated' } : {}) })) as Record<string, unknown>;
       if (input.op === 'branch') {
         const index = journey.steps.findIndex((s) => s.id === input.stepId);
         note(explainBranch(journey.steps[index] as StepOf<'branch'>, Number(output.index), successors(journey, index).at(-1), contactSubject(contact), options.stageRank));
@@ -261,7 +282,7 @@ export async function simulate(journey: Journey, options: SimulateOptions): Prom
         note(String(output.reason));
         lastUntil = String(output.until);
       }
-      if (input.op === 'registerWait' && pendingWait) {
+      if (waitsForEvent && pendingWait) {
         const wait = pendingWait;
         pendingWait = undefined;
         const deadline = now + Number(input.timeoutSeconds) * 1_000;
@@ -324,6 +345,7 @@ export async function simulate(journey: Journey, options: SimulateOptions): Prom
   let status: SimulationResult['status'] = 'completed';
   try {
     await run.result;
+    if (exit) status = 'exited';
   } catch (error) {
     status = exit || error instanceof ExecutionAbortedError ? 'exited' : 'failed';
   }

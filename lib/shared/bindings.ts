@@ -43,6 +43,7 @@ export const bindingVariables = {
       HUBSPOT_BASE_URL: optional,
       HUBSPOT_CLIENT_SECRET: optional,
       HUBSPOT_FOLLOW_UP: optional,
+      HUBSPOT_GDPR_DELETE: optional,
       SALESFORCE_INSTANCE_URL: optional,
       SALESFORCE_ACCESS_TOKEN: optional,
       SALESFORCE_CLIENT_ID: optional,
@@ -71,6 +72,8 @@ export const bindingVariables = {
   writeKey: { deployed: { WRITE_KEY_SECRET_ARN: arn }, local: { TRACKING_WRITE_KEY: z.string().min(8) } },
   /** The HMAC key of the suppression list of erased people's addresses (functions/shared/suppression.ts). */
   suppressionKey: { deployed: { SUPPRESSION_KEY_SECRET_ARN: arn }, local: { SUPPRESSION_KEY: secretValue } },
+  /** The bucket files are dropped in for import (by name); locally the runtime's S3 emulator has one of that name. */
+  importBucket: { deployed: { IMPORT_BUCKET: nonEmpty } },
 } as const satisfies Record<string, BindingVariables>;
 
 export type BindingKind = keyof typeof bindingVariables;

@@ -102,6 +102,11 @@ export interface Bindings {
   readonly publicBaseUrl?: true;
   /** Read the suppression list's HMAC key (`SUPPRESSION_KEY_SECRET_ARN`): hashes erased people's addresses. */
   readonly suppressionKey?: true;
+  /**
+   * The import bucket (`IMPORT_BUCKET`): GetObject on the keys under `read`, PutObject on the keys under `write`,
+   * nothing else (no listing, no deleting).
+   */
+  readonly importBucket?: { readonly read: string; readonly write: string };
 }
 
 /** Every binding an entry may declare names its variables in `bindings.ts`; this fails to compile otherwise. */

@@ -12,6 +12,7 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Schedule, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
@@ -72,6 +73,8 @@ export interface BindableResources {
   readonly writeKey?: ISecret;
   /** The HMAC key of the suppression list of erased people's addresses. */
   readonly suppressionKey?: ISecret;
+  /** The bucket files are dropped in for import, and their reports written to. */
+  readonly importBucket?: IBucket;
   /** ARN prefix of the journey state machines (`…:stateMachine:<stack>-journey-`). */
   readonly journeyStateMachineArnPrefix?: string;
   /** ARN prefix of the journey executions (`…:execution:<stack>-journey-`), for stopping them. */
@@ -299,7 +302,7 @@ export class NurtureFunction extends Construct {
       if (resource === undefined) throw new Error(`${this.node.path}: binding "${binding}" needs its resource`);
       return resource;
     };
-    const { table, adminToken, journeyExecutions, journeySigningSecret, sendEmail, emailSigningKeys, crmSecret, handOffQueue, formSecrets, writeKey, publicBaseUrl, suppressionKey } =
+    const { table, adminToken, journeyExecutions, journeySigningSecret, sendEmail, emailSigningKeys, crmSecret, handOffQueue, formSecrets, writeKey, publicBaseUrl, suppressionKey, importBucket } =
       definition.bindings;
     if (table) this.bindTable(need(resources.table, 'table'), table.actions, table.indexes ?? []);
     if (adminToken) this.bindSecret(need(resources.adminToken, 'adminToken'), 'adminToken');
@@ -318,6 +321,7 @@ export class NurtureFunction extends Construct {
     if (formSecrets) this.bindSecret(need(resources.formSecrets, 'formSecrets'), 'formSecrets');
     if (writeKey) this.bindSecret(need(resources.writeKey, 'writeKey'), 'writeKey');
     if (suppressionKey) this.bindSecret(need(resources.suppressionKey, 'suppressionKey'), 'suppressionKey');
+    if (importBucket) this.bindImportBucket(need(resources.importBucket, 'importBucket'), importBucket);
     if (publicBaseUrl) {
       this.pending.add('publicBaseUrl');
       this.bindLate(resources);
@@ -366,6 +370,29 @@ export class NurtureFunction extends Construct {
       new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [secret.secretArn] }),
     );
     this.setVariables(kind, secret.secretArn);
+  }
+
+  /**
+   * Lets the function read the objects under one prefix of the bucket and write those under another (no list, no
+   * delete; the bucket's S3-managed encryption needs no KMS grant) and passes the bucket's name.
+   */
+  private bindImportBucket(bucket: IBucket, prefixes: { readonly read: string; readonly write: string }): void {
+    this.function.addToRolePolicy(new PolicyStatement({ actions: ['s3:GetObject'], resources: [bucket.arnForObjects(`${prefixes.read}*`)] }));
+    this.function.addToRolePolicy(new PolicyStatement({ actions: ['s3:PutObject'], resources: [bucket.arnForObjects(`${prefixes.write}*`)] }));
+    this.setVariables('importBucket', bucket.bucketName);
+    NagSuppressions.addResourceSuppressions(
+      this.role,
+      [
+        {
+          id: 'AwsSolutions-IAM5',
+          reason:
+            `Files are dropped under any name, so reading them needs the "${prefixes.read}" prefix and writing their ` +
+            `reports the "${prefixes.write}" prefix of Nurture's own import bucket: one action on each prefix, nothing on the rest.`,
+          appliesTo: [{ regex: '/^Resource::<.*ImportBucket.*\\.Arn>\\/[a-z-]+\\/\\*$/g' }],
+        },
+      ],
+      true,
+    );
   }
 
   /** Lets the function send messages to the queue (nothing else) and passes its URL. */

@@ -1,14 +1,17 @@
 import { BatchWriteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { makeContactsOutHandler, type ContactData, type ContactsOutDeps } from '../../functions/contacts/contacts-out';
-import { DynamoContacts } from '../../functions/contacts/dynamo-contacts';
+import type { DynamoContacts } from '../../functions/contacts/dynamo-contacts';
 import { DynamoContactData } from '../../functions/contacts/dynamo-contact-data';
 import { staticToken } from '../../functions/shared/admin-auth';
 import { keys } from '../../functions/shared/keys';
 import { suppressionHash, suppressionKey } from '../../functions/shared/suppression';
 import type { JourneyDecisionOf } from '../../functions/journeys/domain/decisions';
+import { crmEraserFor } from '../../functions/crm/config';
+import { startCrmReceiver, type CrmReceiver } from '../../local/crm-receiver';
 import { bodyOf, httpEvent, lambdaContext, memoryLogger } from '../support/http';
-import { createTestTable, type TestTable } from '../support/table';
+import { contactsOnTestTable } from '../support/contacts';
+import type { TestTable } from '../support/table';
 
 const TOKEN = 'test-admin-token-0123456789';
 const SUPPRESSION_KEY = 'test-suppression-key-0123456789';
@@ -17,10 +20,12 @@ const NOW = new Date('2026-11-20T10:00:00.000Z');
 
 let table: TestTable;
 let contacts: DynamoContacts;
+let hubspot: CrmReceiver;
 
 beforeAll(async () => {
-  table = await createTestTable();
-  contacts = new DynamoContacts(table.documentClient, table.tableName);
+  ({ table, contacts } = await contactsOnTestTable());
+  hubspot = await startCrmReceiver();
+  return () => hubspot.close();
 });
 
 /** The fake outbound port: which executions the erase asked Step Functions to stop. */
@@ -60,7 +65,7 @@ const put = (item: Record<string, unknown>) => table.documentClient.send(new Put
  * and phone), timeline events (form, email sent and clicked, score change, CRM hand-off), a running journey and its
  * wait, a date index, the report state, the CRM link and lease, the mail log, a send record and an anonymous-id link.
  */
-async function person(tag = Math.random().toString(36).slice(2, 10), timelineLength = 0) {
+async function person(tag = Math.random().toString(36).slice(2, 10), timelineLength = 0, crmId = `crm-${tag}`) {
   const email = `zelda.${tag}@example.com`;
   const name = `Zelda${tag}`;
   const phone = `+4477009${String(++people).padStart(5, '0')}`;
@@ -79,12 +84,12 @@ async function person(tag = Math.random().toString(36).slice(2, 10), timelineLen
   await event('01KA0000000000000000000001', 'email.sent', { messageId, templateId: 'welcome', journeyId: 'welcome', stepId: 's1', topic: 'news', kind: 'marketing', sendId });
   await event('01KA0000000000000000000002', 'email.clicked', { messageId, templateId: 'welcome', url: `https://example.com/?who=${encodeURIComponent(email)}`, linkIndex: 0, machine: false });
   await event('01KA0000000000000000000003', 'score.changed', { from: 0, to: 20, reason: 'rules' });
-  await event('01KA0000000000000000000004', 'crm.handed_off', { provider: 'hubspot', crmId: `crm-${tag}` });
+  await event('01KA0000000000000000000004', 'crm.handed_off', { provider: 'hubspot', crmId });
   await put({ ...keys.membership(contactId, 'welcome'), journeyId: 'welcome', executionName, status: 'running', entries: 1, enteredAt: '2026-11-01T09:00:01.000Z' });
   await put({ ...keys.wait(contactId, executionName, 'wait-click'), journeyId: 'welcome', executionName, stepId: 'wait-click', event: 'email.clicked', where: [], taskToken: 'secret-task-token', createdAt: '2026-11-02T09:00:00.000Z', expiresAt: 1_900_000_000 });
   await put({ ...keys.dateIndex(contactId, 'birthday'), attribute: 'birthday', date: '1990-04-01', GSI1PK: 'DATE#birthday#04-01', GSI1SK: `1990#${contactId}` });
   await put({ ...keys.reportState(contactId), createdDay: '2026-11-01', stage: 'subscriber', stageAt: '2026-11-01T09:00:00.000Z', scoreBucket: 20, messages: {} });
-  await put({ PK: pk, SK: 'CRM#hubspot', GSI1PK: `CRM#hubspot#crm-${tag}`, GSI1SK: 'CONTACT', contactId, provider: 'hubspot', crmId: `crm-${tag}`, at: '2026-11-02T09:00:00.000Z' });
+  await put({ PK: pk, SK: 'CRM#hubspot', GSI1PK: `CRM#hubspot#${crmId}`, GSI1SK: 'CONTACT', contactId, provider: 'hubspot', crmId, at: '2026-11-02T09:00:00.000Z' });
   await put({ PK: pk, SK: 'CRMLEASE', heldUntil: '2026-11-02T09:05:00.000Z', expiresAt: 1_900_000_000 });
   await put({ PK: `ANON#${anonymousId}`, SK: 'LINK', contactId, linkedAt: '2026-11-01T09:00:00.000Z' });
   await put({ PK: pk, SK: 'MAILLOG', sends: [{ at: '2026-11-02T09:00:00.000Z', sendId }], version: 1 });
@@ -92,7 +97,7 @@ async function person(tag = Math.random().toString(36).slice(2, 10), timelineLen
   await table.documentClient.send(
     new PutCommand({
       TableName: table.tableName,
-      Item: { ...keys.profile(contactId), ...(await profileOf(contactId)), crm: { provider: 'hubspot', id: `crm-${tag}`, handedOffAt: '2026-11-02T09:00:00.000Z' } },
+      Item: { ...keys.profile(contactId), ...(await profileOf(contactId)), crm: { provider: 'hubspot', id: crmId, handedOffAt: '2026-11-02T09:00:00.000Z' } },
     }),
   );
   for (let start = 0; start < timelineLength; start += 25) {
@@ -103,7 +108,7 @@ async function person(tag = Math.random().toString(36).slice(2, 10), timelineLen
     }));
     await table.documentClient.send(new BatchWriteCommand({ RequestItems: { [table.tableName]: batch } }));
   }
-  return { contactId, email, name, phone, ip: `198.51.100.${people}`, anonymousId, sendId, executionName, crmId: `crm-${tag}` };
+  return { contactId, email, name, phone, ip: `198.51.100.${people}`, anonymousId, sendId, executionName, crmId };
 }
 
 async function profileOf(contactId: string) {
@@ -200,7 +205,7 @@ describe('DELETE /contacts/{contactId}', () => {
       erasedAt: NOW.toISOString(),
       journeysStopped: 1,
       itemsDeleted: expect.any(Number),
-      crm: { provider: 'hubspot', crmId: p.crmId },
+      crm: { provider: 'hubspot', crmId: p.crmId, deleted: false },
     });
     expect(executions.stopped).toEqual([expect.objectContaining({ journeyId: 'welcome', executionName: p.executionName })]);
     const left = await table.partition(keys.profile(p.contactId).PK);
@@ -220,7 +225,7 @@ describe('DELETE /contacts/{contactId}', () => {
     const suppressed = scan.filter((item) => item.PK === suppressionKey(suppressionHash(SUPPRESSION_KEY, p.email)).PK);
     expect(suppressed).toEqual([expect.objectContaining({ reason: 'erased', suppressedAt: NOW.toISOString() })]);
     const audit = scan.filter((item) => String(item.PK).startsWith('AUDIT#erasures#') && item.contactId === p.contactId);
-    expect(audit).toEqual([expect.objectContaining({ action: 'contact.erased', journeysStopped: 1, crm: { provider: 'hubspot', crmId: p.crmId } })]);
+    expect(audit).toEqual([expect.objectContaining({ action: 'contact.erased', journeysStopped: 1, crm: { provider: 'hubspot', crmId: p.crmId, deleted: false } })]);
     expect(await contacts.findIdByEmail(p.email)).toBeUndefined();
   });
 
@@ -306,5 +311,61 @@ describe('DELETE /contacts/{contactId}', () => {
     expect([unknown.statusCode, bodyOf(unknown).error]).toEqual([404, 'not_found']);
     expect([bad.statusCode, bodyOf(bad).error]).toEqual([400, 'invalid_contact_id']);
     expect(await table.scan()).toEqual(before);
+  });
+});
+
+describe('DELETE /contacts/{contactId} with HubSpot\'s GDPR delete configured', () => {
+  const settings = { provider: 'hubspot' as const, hubspot: { accessToken: 'local-hubspot-token', baseUrl: '', gdprDelete: true } };
+  const eraser = () => crmEraserFor({ ...settings, hubspot: { ...settings.hubspot, baseUrl: hubspot.url } }, { allowLoopback: true });
+
+  /** A person handed to the local HubSpot receiver: its record id is the one the contact's CRM link holds. */
+  async function handedOff() {
+    const tag = Math.random().toString(36).slice(2, 10);
+    const response = await fetch(`${hubspot.url}/crm/v3/objects/contacts/batch/upsert`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer local-hubspot-token', 'content-type': 'application/json' },
+      body: JSON.stringify({ inputs: [{ idProperty: 'email', id: `zelda.${tag}@example.com`, properties: { firstname: `Zelda${tag}` } }] }),
+    });
+    const { results } = (await response.json()) as { results: { id: string }[] };
+    return person(tag, 0, results[0]!.id);
+  }
+
+  it('deletes the HubSpot record too and says so', async () => {
+    const { handle } = handlerWith({ crm: async () => eraser() });
+    const p = await handedOff();
+
+    const result = await erase(handle, p.contactId);
+
+    expect(result.statusCode).toBe(200);
+    expect(bodyOf(result)).toMatchObject({ crm: { provider: 'hubspot', crmId: p.crmId, deleted: true } });
+    const inbox = hubspot.inbox();
+    expect(inbox.contacts.find((record) => record.id === p.crmId)).toBeUndefined();
+    expect(JSON.stringify(inbox)).not.toContain(p.email);
+    expect(inbox.gdprDeleted).toContainEqual(expect.objectContaining({ crmId: p.crmId }));
+  });
+
+  it('stops before deleting anything of ours when HubSpot fails (502), and a rerun finishes', async () => {
+    const { handle } = handlerWith({ crm: async () => eraser() });
+    const p = await handedOff();
+    await fetch(`${hubspot.url}/dev/crm/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ status: 503, times: 1 }) });
+
+    const failed = await erase(handle, p.contactId);
+
+    expect(failed.statusCode).toBe(502);
+    expect(bodyOf(failed)).toMatchObject({ error: 'crm_delete_failed' });
+    expect(await contacts.findIdByEmail(p.email)).toBe(p.contactId);
+    const retried = await erase(handle, p.contactId);
+    expect(retried.statusCode).toBe(200);
+    expect(bodyOf(retried)).toMatchObject({ status: 'erased', crm: { deleted: true } });
+    expect(hubspot.inbox().contacts.find((record) => record.id === p.crmId)).toBeUndefined();
+  });
+
+  it('counts a record HubSpot no longer has as deleted', async () => {
+    const { handle } = handlerWith({ crm: async () => eraser() });
+    const p = await person(undefined, 0, '999999');
+
+    const result = await erase(handle, p.contactId);
+
+    expect(bodyOf(result)).toMatchObject({ status: 'erased', crm: { provider: 'hubspot', crmId: '999999', deleted: true } });
   });
 });

@@ -1,11 +1,21 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { attributeFields, emailTopics } from '../../functions/contacts/attribute-fields';
 import { makeContactsOutHandler } from '../../functions/contacts/contacts-out';
 import { DynamoContactData } from '../../functions/contacts/dynamo-contact-data';
+import { DynamoContactUpserts } from '../../functions/contacts/dynamo-upsert';
+import { makeImportContactsHandler } from '../../functions/contacts/import-contacts';
+import { makeUpsertContactHandler } from '../../functions/contacts/upsert-contact';
 import { disposableDomains } from '../../functions/forms/disposable-domains';
 import { DynamoIntake } from '../../functions/forms/dynamo-intake';
 import { forms } from '../../functions/forms/forms';
 import { Signer } from '../../functions/forms/signing';
 import { makeSubmitFormHandler } from '../../functions/forms/submit-form';
+import { journeys } from '../../functions/journeys/journeys';
+import { DynamoJourneyStore } from '../../functions/journeys/dynamo-journey-store';
+import { makeJourneysApiHandler } from '../../functions/journeys/journeys-api';
+import { MetricsJourneyStepCounts } from '../../functions/journeys/metrics-step-counts';
+import { DynamoContacts } from '../../functions/contacts/dynamo-contacts';
+import { DynamoMetrics } from '../../functions/reports/dynamo-metrics';
 import { staticToken } from '../../functions/shared/admin-auth';
 import { keys } from '../../functions/shared/keys';
 import { bodyOf, httpEvent, lambdaContext, memoryLogger } from '../support/http';
@@ -18,6 +28,9 @@ const clock = { now: () => new Date('2026-11-23T10:00:00.000Z') };
 let table: TestTable;
 let submit: ReturnType<typeof makeSubmitFormHandler>;
 let contactsOut: ReturnType<typeof makeContactsOutHandler>;
+let upsert: ReturnType<typeof makeUpsertContactHandler>;
+let importRows: ReturnType<typeof makeImportContactsHandler>;
+let journeysApi: ReturnType<typeof makeJourneysApiHandler>;
 
 beforeAll(async () => {
   table = await createTestTable();
@@ -37,6 +50,22 @@ beforeAll(async () => {
     clock,
     adminToken: staticToken(TOKEN),
     logger: memoryLogger(),
+  });
+  const upserts = new DynamoContactUpserts(table.documentClient, table.tableName, 'subscriber', async () => SUPPRESSION_KEY);
+  const rules = { fields: attributeFields(), topics: emailTopics, isDisposable: disposableDomains() };
+  upsert = makeUpsertContactHandler({ upserts, rules, adminToken: staticToken(TOKEN), clock, logger: memoryLogger() });
+  importRows = makeImportContactsHandler({ upserts, rules, adminToken: staticToken(TOKEN), clock, logger: memoryLogger() });
+  journeysApi = makeJourneysApiHandler({
+    journeys,
+    contacts: new DynamoContacts(table.documentClient, table.tableName),
+    store: new DynamoJourneyStore(table.documentClient, table.tableName),
+    stepCounts: new MetricsJourneyStepCounts(new DynamoMetrics(table.documentClient, table.tableName)),
+    executions: { stop: async () => ({ type: 'Stopped' as const }) },
+    adminToken: staticToken(TOKEN),
+    signingSecret: staticToken('journey-signing-secret-for-tests'),
+    clock,
+    logger: memoryLogger(),
+    createContacts: { upserts, rules },
   });
 });
 
@@ -103,5 +132,67 @@ describe('a form post for an erased address', () => {
     const result = await jsonPost({ email: `never-erased-${sequence++}@example.com`, first_name: 'Ada' });
 
     expect(result.statusCode).toBe(201);
+  });
+});
+
+const admin = (routeKey: string, path: string, body: string, contentType = 'application/json', pathParameters: Record<string, string> = {}) =>
+  httpEvent({ routeKey, path, pathParameters, headers: { authorization: `Bearer ${TOKEN}`, 'content-type': contentType }, body });
+const putContact = (body: Record<string, unknown>) => upsert(admin('PUT /contacts', '/contacts', JSON.stringify(body)), lambdaContext());
+const subscribed = [{ topic: 'newsletter', status: 'subscribed', basis: 'api', source: 'signup-desk' }];
+
+describe('the contacts API for an erased address', () => {
+  it('PUT /contacts is refused with 422 consent_required and writes nothing without a consent stated now', async () => {
+    const { email } = await erasedPerson();
+    const before = await table.scan();
+
+    const result = await putContact({ email, attributes: { first_name: 'Ada' } });
+
+    expect(result.statusCode).toBe(422);
+    expect(bodyOf(result)).toMatchObject({ error: 'consent_required', message: expect.stringMatching(/erased/) });
+    expect(await table.scan()).toEqual(before);
+  });
+
+  it('PUT /contacts creates a new contact with a consent stated now', async () => {
+    const { email, contactId } = await erasedPerson();
+
+    const result = await putContact({ email, consents: subscribed });
+
+    expect(result.statusCode).toBe(201);
+    expect(bodyOf(result).contactId).not.toBe(contactId);
+  });
+
+  it('an import rejects the row, even with a consent column, and imports the others', async () => {
+    const { email } = await erasedPerson();
+    const other = `imported-${sequence++}@example.com`;
+    const consents = [{ topic: 'newsletter', status: 'subscribed', basis: 'import', source: 'old-list.csv' }];
+    const lines = [
+      { row: 2, contact: { email, consents } },
+      { row: 3, contact: { email: other, consents } },
+    ];
+
+    const result = await importRows(
+      admin('POST /contacts/import', '/contacts/import', lines.map((line) => JSON.stringify(line)).join('\n'), 'application/x-ndjson'),
+      lambdaContext(),
+    );
+
+    expect(result.statusCode).toBe(200);
+    const results = bodyOf(result).results as { row: number; result: string; reasons?: string[] }[];
+    expect(results.map((row) => row.result)).toEqual(['rejected', 'created']);
+    expect(results[0]!.reasons![0]).toMatch(/^email: .*erased/);
+    expect(await table.partition(keys.email(email.toLowerCase()).PK)).toEqual([]);
+  });
+
+  it('an enrolment that would create the contact is refused with 422 unless it states a consent given now', async () => {
+    const { email } = await erasedPerson();
+    const enrol = (body: Record<string, unknown>) =>
+      journeysApi(admin('POST /journeys/{journeyId}/enrollments', '/journeys/welcome/enrollments', JSON.stringify(body), 'application/json', { journeyId: 'welcome' }), lambdaContext());
+
+    const refused = await enrol({ email, create: true });
+    const created = await enrol({ email, create: true, consents: subscribed });
+
+    expect(refused.statusCode).toBe(422);
+    expect(bodyOf(refused)).toMatchObject({ error: 'consent_required' });
+    expect(created.statusCode).toBe(200);
+    expect(bodyOf(created)).toMatchObject({ results: [{ result: 'enrolled', contactId: expect.any(String) }] });
   });
 });

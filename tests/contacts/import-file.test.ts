@@ -1,26 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { attributeFields, emailTopics } from '../../functions/contacts/attribute-fields';
-import { DynamoContacts } from '../../functions/contacts/dynamo-contacts';
-import { DynamoContactUpserts } from '../../functions/contacts/dynamo-upsert';
+import type { DynamoContacts } from '../../functions/contacts/dynamo-contacts';
+import type { DynamoContactUpserts } from '../../functions/contacts/dynamo-upsert';
 import { makeImportFile } from '../../functions/contacts/import-file';
 import type { ImportFiles } from '../../functions/contacts/import-files';
 import { disposableDomains } from '../../functions/forms/disposable-domains';
 import { memoryLogger } from '../support/http';
-import { createTestTable, type TestTable } from '../support/table';
+import { contactsOnTestTable } from '../support/contacts';
 
 const rules = { fields: attributeFields(), topics: emailTopics, isDisposable: disposableDomains() };
-let table: TestTable;
 let contacts: DynamoContacts;
 let upserts: DynamoContactUpserts;
 
-beforeAll(async () => {
-  table = await createTestTable();
-  contacts = new DynamoContacts(table.documentClient, table.tableName);
-  upserts = new DynamoContactUpserts(table.documentClient, table.tableName, 'subscriber');
-});
+beforeAll(async () => ({ contacts, upserts } = await contactsOnTestTable()));
 
-/** The import bucket, in memory: the objects dropped and the reports written (S3 is the one part not run locally). */
+/** The import bucket, in memory: the objects dropped and the reports written (tests/contacts/s3-import-files.test.ts runs the S3 adapter against s3rver). */
 function bucket(objects: Record<string, { text: string; metadata?: Record<string, string> }>) {
   const reports = new Map<string, Record<string, unknown>>();
   const files: ImportFiles = {

@@ -3,8 +3,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { attributeFields, emailTopics } from '../../functions/contacts/attribute-fields';
 import type { ImportSettings } from '../../functions/contacts/domain/import';
 import type { ImportReport } from '../../functions/contacts/domain/import-report';
-import { DynamoContacts } from '../../functions/contacts/dynamo-contacts';
-import { DynamoContactUpserts } from '../../functions/contacts/dynamo-upsert';
+import type { DynamoContacts } from '../../functions/contacts/dynamo-contacts';
+import type { DynamoContactUpserts } from '../../functions/contacts/dynamo-upsert';
 import { InvalidImportSettings, directWriter, runImport } from '../../functions/contacts/import';
 import { makeImportContactsHandler } from '../../functions/contacts/import-contacts';
 import { InvalidImportFile, openImportSource, type ImportFormat } from '../../functions/contacts/import-source';
@@ -13,7 +13,8 @@ import { staticToken } from '../../functions/shared/admin-auth';
 import { EventName } from '../../functions/shared/events';
 import type { HttpResult } from '../../functions/shared/http';
 import { bodyOf, httpEvent, lambdaContext, memoryLogger } from '../support/http';
-import { createTestTable, type TestTable } from '../support/table';
+import { contactsOnTestTable } from '../support/contacts';
+import type { TestTable } from '../support/table';
 
 const TOKEN = 'test-admin-token-0123456789';
 const rules = { fields: attributeFields(), topics: emailTopics, isDisposable: disposableDomains() };
@@ -21,11 +22,7 @@ let table: TestTable;
 let contacts: DynamoContacts;
 let upserts: DynamoContactUpserts;
 
-beforeAll(async () => {
-  table = await createTestTable();
-  contacts = new DynamoContacts(table.documentClient, table.tableName);
-  upserts = new DynamoContactUpserts(table.documentClient, table.tableName, 'subscriber');
-});
+beforeAll(async () => ({ table, contacts, upserts } = await contactsOnTestTable()));
 
 const settings = (overrides: Partial<ImportSettings> = {}): ImportSettings => ({ map: {}, basis: 'import', source: 'list.csv', confirmEmails: false, ...overrides });
 

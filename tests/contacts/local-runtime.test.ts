@@ -2,18 +2,21 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { DeleteObjectCommand, GetObjectCommand, NoSuchKey, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocal, stopLocal, type Running } from '../support/local-app';
 
 const ADMIN_TOKEN = 'contacts-admin-token-0123456789';
 const admin = { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' };
 let running: Running;
+let s3: S3Client | undefined;
 
 beforeAll(async () => {
   running = await startLocal({ dataDir: mkdtempSync(join(tmpdir(), 'nurture-contacts-')), adminToken: ADMIN_TOKEN });
 }, 120_000);
 
 afterAll(async () => {
+  s3?.destroy();
   if (running) await stopLocal(running).catch(() => running.kill());
 });
 
@@ -77,5 +80,66 @@ describe('contacts in, through npm start', () => {
       attributes: { first_name: 'Nia' },
       subscriptions: { newsletter: { status: 'subscribed', basis: 'api', source: 'zapier' } },
     });
+  });
+});
+
+describe('a file dropped in the local import bucket, through npm start', () => {
+  // The real S3 client, as `aws s3 cp --endpoint-url` reaches the local bucket: path-style, dummy keys.
+  const bucket = () => (s3 ??= new S3Client({ endpoint: running.s3Endpoint, forcePathStyle: true, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }));
+
+  /** The report of a dropped file, once the import has written it (polled, at most 30 s). */
+  async function reportOf(name: string): Promise<Record<string, unknown>> {
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      try {
+        const object = await bucket().send(new GetObjectCommand({ Bucket: running.importBucket, Key: `reports/${name}.report.json` }));
+        return JSON.parse(await object.Body!.transformToString()) as Record<string, unknown>;
+      } catch (error) {
+        if (!(error instanceof NoSuchKey) || Date.now() > deadline) throw error;
+        await sleep(100);
+      }
+    }
+  }
+
+  /** Drops a file under imports/ (after removing an earlier report of it, so the next one is this drop's). */
+  async function drop(name: string, text: string, metadata: Record<string, string> = {}) {
+    await bucket().send(new DeleteObjectCommand({ Bucket: running.importBucket, Key: `reports/${name}.report.json` }));
+    await bucket().send(new PutObjectCommand({ Bucket: running.importBucket, Key: `imports/${name}`, Body: text, Metadata: metadata }));
+  }
+
+  it('imports a CSV with its metadata\'s topic and consent column, and reports counts without an address', { timeout: 60_000 }, async () => {
+    // Act
+    await drop('fair.csv', 'Email,First Name,Opt in\nlin@drop.example.com,Lin,yes\nmo@drop.example.com,Mo,no\n', { topic: 'newsletter', 'consent-column': 'Opt in' });
+    const report = await reportOf('fair.csv');
+
+    // Assess
+    expect(report).toMatchObject({ file: 'fair.csv', format: 'csv', rows: 2, created: { count: 1, rows: '2' }, rejected: { count: 1, rows: '3' } });
+    expect(JSON.stringify(report)).not.toContain('@drop.example.com');
+    expect((await call('GET', '/contacts?email=lin@drop.example.com')).body.contact).toMatchObject({
+      attributes: { first_name: 'Lin' },
+      subscriptions: { newsletter: { status: 'subscribed', basis: 'import', source: 'fair.csv' } },
+    });
+    expect((await call('GET', '/contacts?email=mo@drop.example.com')).status).toBe(404);
+  });
+
+  it('reports every row unchanged when the same file is dropped again', { timeout: 60_000 }, async () => {
+    // Prepare
+    const text = 'email,first_name\nkai@again.example.com,Kai\nrue@again.example.com,Rue\n';
+    await drop('again.csv', text);
+    expect(await reportOf('again.csv')).toMatchObject({ created: { count: 2 } });
+
+    // Act
+    await drop('again.csv', text);
+
+    // Assess
+    expect(await reportOf('again.csv')).toMatchObject({ created: { count: 0 }, unchanged: { count: 2, rows: '2-3' } });
+  });
+
+  it('writes a report with the error for a file that cannot be imported', { timeout: 60_000 }, async () => {
+    // Act
+    await drop('names.csv', 'name\nAda\n');
+
+    // Assess
+    expect(await reportOf('names.csv')).toMatchObject({ file: 'names.csv', error: expect.stringMatching(/^no email column/) });
   });
 });

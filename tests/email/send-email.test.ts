@@ -329,6 +329,24 @@ describe('guards', () => {
     expect(await makeSendEmailTask(sendDeps(table, ses))(step(contactId))).toEqual({ outcome: 'skipped', reason: 'unconfirmed' });
   });
 
+  it('answers unconfirmed, naming the topic and recording nothing, to a journey that waits for the confirmation; sends once confirmed', async () => {
+    // Prepare
+    const { contactId } = await createEnrolledContact(table);
+    await setProfile(contactId, 'subscriptions', { nurture: subscription('pending') });
+    const task = makeSendEmailTask(sendDeps(table, ses));
+
+    // Act
+    const pending = await task({ ...step(contactId), awaitConfirmation: true });
+    await setProfile(contactId, 'subscriptions', { nurture: subscription('subscribed') });
+    const confirmed = await task({ ...step(contactId), awaitConfirmation: true });
+
+    // Assess: the same step sends after the wait, as nothing was recorded before it
+    expect(pending).toEqual({ outcome: 'unconfirmed', topic: 'nurture' });
+    expect(confirmed).toMatchObject({ outcome: 'sent' });
+    expect(await eventsOf(table, contactId, 'email.skipped')).toEqual([]);
+    expect(await ses.emails()).toHaveLength(1);
+  });
+
   it('caps marketing emails at 3 per rolling 7 days, transactional exempt, and lets them through again later', async () => {
     // Prepare
     const { contactId } = await createEnrolledContact(table);

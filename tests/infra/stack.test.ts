@@ -31,6 +31,7 @@ describe('NurtureStack', () => {
     readContacts: stack.contacts.readContacts,
     upsertContact: stack.contacts.upsertContact,
     importContacts: stack.contacts.importContacts,
+    importFile: stack.contacts.importFile,
     contactsOut: stack.contactsOut.contactsOut,
     reactor: stack.reactor.reactor,
     readScore: stack.scoring.readScore,
@@ -154,16 +155,21 @@ describe('NurtureStack', () => {
         fn: s.contacts.readContacts,
         variables: { TABLE_NAME: ref(s.data.table), ADMIN_TOKEN_SECRET_ARN: ref(s.contacts.adminToken) },
       })],
-      ['upsertContact the table name and the admin-token secret ARN', (s) => ({
+      ['upsertContact the table name, the admin-token and suppression-key secret ARNs', (s) => ({
         fn: s.contacts.upsertContact,
-        variables: { TABLE_NAME: ref(s.data.table), ADMIN_TOKEN_SECRET_ARN: ref(s.contacts.adminToken) },
+        variables: { TABLE_NAME: ref(s.data.table), ADMIN_TOKEN_SECRET_ARN: ref(s.contacts.adminToken), SUPPRESSION_KEY_SECRET_ARN: ref(s.contacts.suppressionKey) },
       })],
-      ['importContacts the table name and the admin-token secret ARN', (s) => ({
+      ['importContacts the table name, the admin-token and suppression-key secret ARNs', (s) => ({
         fn: s.contacts.importContacts,
         timeout: 29,
-        variables: { TABLE_NAME: ref(s.data.table), ADMIN_TOKEN_SECRET_ARN: ref(s.contacts.adminToken) },
+        variables: { TABLE_NAME: ref(s.data.table), ADMIN_TOKEN_SECRET_ARN: ref(s.contacts.adminToken), SUPPRESSION_KEY_SECRET_ARN: ref(s.contacts.suppressionKey) },
       })],
-      ['contactsOut the table name, the admin-token and suppression-key secret ARNs and the journeys\' ARN prefix', (s) => ({
+      ['importFile the table name, the suppression-key secret ARN, the import bucket\'s name and the longest timeout', (s) => ({
+        fn: s.contacts.importFile,
+        timeout: 900,
+        variables: { TABLE_NAME: ref(s.data.table), SUPPRESSION_KEY_SECRET_ARN: ref(s.contacts.suppressionKey), IMPORT_BUCKET: ref(s.contacts.importBucket) },
+      })],
+      ['contactsOut the table name, the admin-token, suppression-key and CRM secret ARNs and the journeys\' ARN prefix', (s) => ({
         fn: s.contactsOut.contactsOut,
         timeout: 60,
         variables: {
@@ -171,6 +177,7 @@ describe('NurtureStack', () => {
           ADMIN_TOKEN_SECRET_ARN: ref(s.contacts.adminToken),
           JOURNEY_STATE_MACHINE_ARN_PREFIX: s.resolve(s.journeys.stateMachineArnPrefix),
           SUPPRESSION_KEY_SECRET_ARN: ref(s.contacts.suppressionKey),
+          CRM_SECRET_ARN: ref(s.crm.settings),
         },
       })],
       ['the reactor the table name, the journey state machines\' ARN prefix and a timeout that fits a batch', (s) => ({
@@ -277,18 +284,27 @@ describe('NurtureStack', () => {
         { Effect: 'Allow', Action: 'dynamodb:Query', Resource: { 'Fn::Join': ['', [arn(s.data.table), '/index/*']] } },
         readSecret(s.contacts.adminToken),
       ]]],
-      ['upsertContact read claims, write a contact, its event and index entries in one transaction, and read the admin token', (s) => [s.contacts.upsertContact, [
+      ['upsertContact read claims, write a contact, its event and index entries in one transaction, and read the admin token and the suppression key', (s) => [s.contacts.upsertContact, [
         tableActions(s, 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem'),
         readSecret(s.contacts.adminToken),
+        readSecret(s.contacts.suppressionKey),
       ]]],
-      ['importContacts read claims and write each row\'s contact, event and index entries in one transaction, and read the admin token', (s) => [s.contacts.importContacts, [
+      ['importContacts read claims and write each row\'s contact, event and index entries in one transaction, and read the admin token and the suppression key', (s) => [s.contacts.importContacts, [
         tableActions(s, 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem'),
         readSecret(s.contacts.adminToken),
+        readSecret(s.contacts.suppressionKey),
       ]]],
-      ['contactsOut read and delete a contact\'s items, stop its journeys, read the admin token and the suppression key', (s) => [s.contactsOut.contactsOut, [
+      ['importFile read claims and write each row\'s contact, read the suppression key, read dropped files under imports/ and write reports under reports/', (s) => [s.contacts.importFile, [
+        tableActions(s, 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem'),
+        readSecret(s.contacts.suppressionKey),
+        { Effect: 'Allow', Action: 's3:GetObject', Resource: { 'Fn::Join': ['', [arn(s.contacts.importBucket), '/imports/*']] } },
+        { Effect: 'Allow', Action: 's3:PutObject', Resource: { 'Fn::Join': ['', [arn(s.contacts.importBucket), '/reports/*']] } },
+      ]]],
+      ['contactsOut read and delete a contact\'s items, stop its journeys, read the admin token, the CRM settings and the suppression key', (s) => [s.contactsOut.contactsOut, [
         tableActions(s, 'dynamodb:Query', 'dynamodb:BatchGetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'),
         readSecret(s.contacts.adminToken),
         { Effect: 'Allow', Action: 'states:StopExecution', Resource: s.resolve(`${s.journeys.executionArnPrefix}*`) },
+        readSecret(s.crm.settings),
         readSecret(s.contacts.suppressionKey),
       ]]],
       ['the reactor read and update items, start journeys, read the table stream and report failed batches', (s) => [s.reactor.reactor, [
@@ -346,7 +362,7 @@ describe('NurtureStack', () => {
         readSecret(s.crm.settings),
       ]]],
       ['journeyStatus record how an execution ended and delete its waits on the table', (s) => [s.journeys.journeyStatus, [
-        tableActions(s, 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem', 'dynamodb:DeleteItem'),
+        tableActions(s, 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem', 'dynamodb:DeleteItem'),
       ]]],
     ])('lets %s, nothing more', (_, expected) => {
       expectRoleStatements(...expected(stack));
@@ -493,6 +509,55 @@ describe('NurtureStack', () => {
           ]),
         },
       });
+    });
+  });
+
+  describe('import bucket', () => {
+    it('is private, encrypted, refuses plain HTTP, tells EventBridge of new objects and expires imports and reports after 30 days', () => {
+      template.hasResourceProperties('AWS::S3::Bucket', {
+        PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+        BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+        OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+        NotificationConfiguration: { EventBridgeConfiguration: { EventBridgeEnabled: true } },
+        LifecycleConfiguration: {
+          Rules: Match.arrayEquals([
+            { Id: 'ExpireImports', Prefix: 'imports/', ExpirationInDays: 30, Status: 'Enabled' },
+            { Id: 'ExpireReports', Prefix: 'reports/', ExpirationInDays: 30, Status: 'Enabled' },
+            { Id: 'AbortIncompleteUploads', AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 }, Status: 'Enabled' },
+          ]),
+        },
+      });
+      template.hasResourceProperties('AWS::S3::BucketPolicy', {
+        Bucket: ref(stack.contacts.importBucket),
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Effect: 'Deny', Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          ]),
+        },
+      });
+    });
+
+    it('survives the deletion of the stack, as the table does', () => {
+      expect(template.toJSON().Resources[logicalId(stack.contacts.importBucket)]).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    });
+
+    it('sends objects created under imports/ in this bucket, and nothing else, to importFile', () => {
+      template.hasResourceProperties('AWS::Events::Rule', {
+        EventPattern: {
+          source: ['aws.s3'],
+          'detail-type': ['Object Created'],
+          detail: { object: { key: [{ prefix: 'imports/' }] }, bucket: { name: [ref(stack.contacts.importBucket)] } },
+        },
+        Targets: [Match.objectLike({ Arn: arn(stack.contacts.importFile.function) })],
+      });
+    });
+
+    it('outputs the bucket\'s name', () => {
+      template.hasOutput('*', { Value: ref(stack.contacts.importBucket) });
+    });
+
+    it('needs no custom resource: the bucket sets its EventBridge notifications itself', () => {
+      expect(template.findResources('Custom::S3BucketNotifications')).toEqual({});
     });
   });
 

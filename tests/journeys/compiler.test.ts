@@ -67,7 +67,8 @@ describe('the journey compiler', () => {
     const passStates = shipped.flatMap((j) => Object.values(compileJourney(j).States).filter((s) => s.Type === 'Pass'));
 
     // Assess: the numbers the report quotes; a change here changes what every contact costs
-    expect(counts).toEqual({ 'budget-router': 31, 'cart-recovery': 12, 'recycle-nurture': 21, 'trial-expiry': 12, welcome: 21 });
+    // (each send has two states only a contact with a pending double opt-in enters: the wait and the exit)
+    expect(counts).toEqual({ 'budget-router': 43, 'cart-recovery': 16, 'recycle-nurture': 29, 'trial-expiry': 16, welcome: 27 });
     expect(passStates).toEqual([]);
   });
 
@@ -210,10 +211,48 @@ describe('the journey compiler', () => {
 
     expect(States['nurture-1.deferred?']).toEqual({
       Type: 'Choice',
-      Choices: [{ Variable: '$.last.outcome', StringEquals: 'deferred', Next: 'nurture-1.window' }],
+      Choices: [
+        { Variable: '$.last.outcome', StringEquals: 'deferred', Next: 'nurture-1.window' },
+        { Variable: '$.last.outcome', StringEquals: 'unconfirmed', Next: 'nurture-1.confirmation' },
+      ],
       Default: 'wait-click-1',
     });
     expect(States['nurture-1.window']).toEqual({ Type: 'Wait', TimestampPath: '$.last.until', Next: 'nurture-1' });
+  });
+
+  it('waits for a pending double opt-in\'s consent.confirmed after an unconfirmed send, then tries the send again', () => {
+    const { States } = compileJourney(journeys.get('welcome')!);
+    const wait = States['welcome-email.confirmation']!;
+
+    expect(States['welcome-email']!.Parameters).toMatchObject({ templateId: 'welcome', awaitConfirmation: true });
+    expect(wait).toMatchObject({
+      Type: 'Task',
+      Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+      Parameters: { FunctionName: '${journeyStep}', Payload: { op: 'awaitConfirmation', stepId: 'welcome-email', 'topic.$': '$.last.topic', timeoutSeconds: 30 * 86_400, 'taskToken.$': '$$.Task.Token' } },
+      TimeoutSeconds: 30 * 86_400,
+      Next: 'welcome-email',
+    });
+    // The wait's outcome goes beside `$.last`, which keeps the send's answer (and its topic) for the exit.
+    expect(wait.ResultPath).toBe('$.confirmation');
+    expect(timeoutTarget(wait)).toBe('welcome-email.unconfirmed');
+    expect(wait.Catch).toContainEqual({ ErrorEquals: ['ConsentNotPending'], ResultPath: '$.confirmation', Next: 'welcome-email' });
+    expect(States['welcome-email.unconfirmed']).toMatchObject({
+      Type: 'Task',
+      Resource: '${journeyStep}',
+      Parameters: { op: 'exitUnconfirmed', stepId: 'welcome-email', 'topic.$': '$.last.topic', waitedSeconds: 30 * 86_400 },
+      End: true,
+    });
+  });
+
+  it('bounds the wait for a confirmation by the journey\'s await_confirmation.within', () => {
+    const journey = loadJourneys({
+      'j.yaml': { id: 'j', name: 'J', triggers: [{ on: 'webhook' }], await_confirmation: { within: '7d' }, steps: [{ id: 'hello', type: 'send_email', template: 'welcome' }] },
+    }).get('j')!;
+
+    const { States } = compileJourney(journey);
+
+    expect(States['hello.confirmation']).toMatchObject({ TimeoutSeconds: 7 * 86_400, Parameters: { Payload: { timeoutSeconds: 7 * 86_400 } } });
+    expect(() => loadJourneys({ 'j.yaml': { id: 'j', name: 'J', triggers: [{ on: 'webhook' }], await_confirmation: { within: '0d' }, steps: [{ id: 'x', type: 'exit' }] } })).toThrow('must be longer than zero');
   });
 
   it('compiles a calendar wait to a step that computes the next local midnight and a Wait on its timestamp', () => {

@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoContacts } from '../../functions/contacts/dynamo-contacts';
 import type { Membership } from '../../functions/journeys/domain/membership';
 import { DynamoJourneyStore } from '../../functions/journeys/dynamo-journey-store';
 import { HttpWebhooks, verifyWebhookSignature } from '../../functions/journeys/http-webhooks';
 import { makeJourneyStatus } from '../../functions/journeys/journey-status';
-import { makeJourneyStep, type JourneyStepInput } from '../../functions/journeys/journey-step';
+import { ConsentNotPending, makeJourneyStep, type JourneyStepInput } from '../../functions/journeys/journey-step';
 import { DynamoReactorStore } from '../../functions/reactor/dynamo-reactor-store';
 import { react, type ReactorDeps } from '../../functions/reactor/reactor';
 import { stageRankOf } from '../../functions/scoring/domain/content';
@@ -259,6 +259,76 @@ describe('registerWait', () => {
       createdAt: NOW,
       expiresAt: Date.parse(NOW) / 1_000 + 3 * 86_400 + 86_400,
     });
+  });
+});
+
+/** Sets the contact's consent to the newsletter, as the email capability writes it. */
+async function newsletterConsent(contactId: string, status: 'pending' | 'subscribed') {
+  await table.documentClient.send(
+    new UpdateCommand({
+      TableName: table.tableName,
+      Key: keys.profile(contactId),
+      UpdateExpression: 'SET subscriptions = :subscriptions',
+      ExpressionAttributeValues: { ':subscriptions': { newsletter: { status, at: daysBefore(1), source: 'form', formId: 'newsletter' } } },
+    }),
+  );
+}
+
+describe('awaitConfirmation', () => {
+  const input = (contactId: string) =>
+    ({ op: 'awaitConfirmation', ...context(contactId, 'welcome-email'), topic: 'newsletter', timeoutSeconds: 30 * 86_400, taskToken: 'token-2' }) satisfies JourneyStepInput;
+
+  it('waits for consent.confirmed of the topic while the double opt-in is pending', async () => {
+    // Prepare
+    const contactId = await contactWith();
+    await newsletterConsent(contactId, 'pending');
+
+    // Act
+    const result = await journeyStep()(input(contactId));
+
+    // Assess
+    expect(result).toEqual({ registered: true });
+    const items = await table.partition(`CONTACT#${contactId}`);
+    expect(items.find((item) => item.SK === `WAIT#budget-router-${contactId}-01JTRIGGER#welcome-email`)).toMatchObject({
+      event: 'consent.confirmed',
+      where: ['topic == newsletter'],
+      taskToken: 'token-2',
+      expiresAt: Date.parse(NOW) / 1_000 + 31 * 86_400,
+    });
+  });
+
+  it('fails with ConsentNotPending, and waits for nothing, when the contact confirmed before the wait was put', async () => {
+    const contactId = await contactWith();
+    await newsletterConsent(contactId, 'subscribed');
+
+    await expect(journeyStep()(input(contactId))).rejects.toThrow(ConsentNotPending);
+
+    expect((await table.partition(`CONTACT#${contactId}`)).filter((item) => String(item.SK).startsWith('WAIT#'))).toEqual([]);
+  });
+});
+
+describe('exitUnconfirmed', () => {
+  it('ends the membership as exited (unconfirmed) with one journey.exited, and its completion adds nothing', async () => {
+    // Prepare
+    const contactId = await contactWith();
+    const membership = await recordMembership(contactId);
+    const input = { op: 'exitUnconfirmed', ...context(contactId, 'welcome-email'), topic: 'newsletter', waitedSeconds: 30 * 86_400 } satisfies JourneyStepInput;
+
+    // Act: a retried step, then the execution's SUCCEEDED status change
+    await journeyStep()(input);
+    await journeyStep()(input);
+    await makeJourneyStatus({ store, logger: memoryLogger() })({
+      'detail-type': 'Step Functions Execution Status Change',
+      time: NOW,
+      detail: { name: membership.executionName, status: 'SUCCEEDED', input: JSON.stringify({ contactId, journeyId: 'budget-router', executionName: membership.executionName }) },
+    });
+
+    // Assess
+    expect(await store.membership(contactId, 'budget-router')).toMatchObject({ status: 'exited', endReason: 'unconfirmed', endedAt: NOW });
+    const exited = await eventsOf(contactId, EventName.JourneyExited);
+    expect(exited).toHaveLength(1);
+    expect(exited[0]).toMatchObject({ data: { reason: 'unconfirmed', detail: 'newsletter double opt-in not confirmed within 30d (step welcome-email)' } });
+    expect(await eventsOf(contactId, EventName.JourneyCompleted)).toEqual([]);
   });
 });
 

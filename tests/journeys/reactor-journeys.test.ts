@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DynamoContacts } from '../../functions/contacts/dynamo-contacts';
+import type { DynamoContacts } from '../../functions/contacts/dynamo-contacts';
 import { loadJourneys } from '../../functions/journeys/domain/journey-file';
 import { journeyRules } from '../../functions/journeys/domain/rules';
 import { DynamoJourneyStore } from '../../functions/journeys/dynamo-journey-store';
@@ -21,7 +21,8 @@ import type { NewTimelineEvent, TimelineEvent } from '../../functions/shared/tim
 import type { AslDefinition } from '../../lib/journeys/compiler';
 import { startLocalStepFunctions, type LocalStepFunctions } from '../../local/stepfunctions';
 import { memoryLogger } from '../support/http';
-import { createTestTable, type TestTable } from '../support/table';
+import { contactsOnTestTable } from '../support/contacts';
+import type { TestTable } from '../support/table';
 
 const REGION = 'us-east-1';
 const ACCOUNT = '000000000000';
@@ -79,8 +80,7 @@ let sfn: LocalStepFunctions;
 let client: SFNClient;
 
 beforeAll(async () => {
-  table = await createTestTable();
-  contacts = new DynamoContacts(table.documentClient, table.tableName);
+  ({ table, contacts } = await contactsOnTestTable());
   store = new DynamoJourneyStore(table.documentClient, table.tableName);
   const journeyStep = makeJourneyStep({ store, webhooks: { post: async () => ({ status: 204 }) }, clock: { now: () => new Date() }, logger: memoryLogger() });
   const journeyStatus = makeJourneyStatus({ store, logger: memoryLogger() });

@@ -125,6 +125,51 @@ describe('welcome, simulated', () => {
   });
 });
 
+describe('welcome for a double opt-in still pending, simulated', () => {
+  const pending = { attributes: { first_name: 'Pia', time_zone: 'Europe/London' }, subscriptions: { newsletter: { status: 'pending' as const } } };
+
+  it('waits for consent.confirmed, then welcomes and runs the tips from the confirmation on', async () => {
+    // Act: confirmed two hours after signing up (Monday 17:00 in London)
+    const result = await run('welcome', pending, [{ at: '+2h', type: 'consent.confirmed', data: { topic: 'newsletter', formId: 'newsletter' } }]);
+
+    // Assess
+    expect(result.status).toBe('completed');
+    expect(result.emails.map((e) => [e.templateId, e.at])).toEqual([
+      ['welcome', '2026-11-23T17:00:00.000Z'],
+      ['tips-day-2', '2026-11-24T08:00:00.000Z'],
+      ['tips-day-5', '2026-11-27T08:00:00.000Z'],
+    ]);
+    expect(result.skipped).toEqual([]);
+    expect(result.path.map((p) => p.state).slice(0, 4)).toEqual(['welcome-email', 'welcome-email.deferred?', 'welcome-email.confirmation', 'welcome-email']);
+  });
+
+  it('exits as unconfirmed after 30 days without a confirmation, sending and skipping nothing', async () => {
+    const result = await run('welcome', pending);
+
+    expect(result.status).toBe('exited');
+    expect(result.exit).toEqual({ reason: 'unconfirmed', detail: 'newsletter double opt-in not confirmed within 30d (step welcome-email)', at: '2026-12-23T15:00:00.000Z' });
+    expect(result.emails).toEqual([]);
+    expect(result.skipped).toEqual([]);
+    expect(steps(result)).toEqual(['welcome-email']);
+  });
+
+  it('ignores the confirmation of another topic', async () => {
+    const result = await run('welcome', pending, [{ at: '+1h', type: 'consent.confirmed', data: { topic: 'product', formId: 'other' } }]);
+
+    expect(result.exit?.reason).toBe('unconfirmed');
+  });
+
+  it('does not wait for a contact already subscribed, nor for one without any consent record', async () => {
+    const subscribed = await run('welcome', { ...pending, subscriptions: { newsletter: { status: 'subscribed' } } });
+    const softOptIn = await run('welcome', { attributes: pending.attributes });
+
+    for (const result of [subscribed, softOptIn]) {
+      expect(result.emails.map((e) => e.templateId)).toEqual(['welcome', 'tips-day-2', 'tips-day-5']);
+      expect(result.path.some((p) => p.state.endsWith('.confirmation'))).toBe(false);
+    }
+  });
+});
+
 describe('update_contact with a stage, simulated', () => {
   const staging = loadJourneys({
     'staging.yaml': {

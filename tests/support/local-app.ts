@@ -9,6 +9,9 @@ export interface Running {
   readonly child: ChildProcess;
   readonly url: string;
   readonly dynamoDbEndpoint: string;
+  /** The local S3 endpoint, and the import bucket it serves. */
+  readonly s3Endpoint: string;
+  readonly importBucket: string;
   output(): string;
   /** Last resort for afterAll: kills the tree's root if it is still running. */
   kill(): void;
@@ -28,6 +31,7 @@ export async function startLocal(options: {
       PORT: '0',
       NURTURE_DYNAMODB_PORT: '0',
       NURTURE_SES_PORT: '0',
+      NURTURE_S3_PORT: '0',
       NURTURE_DATA_DIR: options.dataDir,
       NURTURE_ADMIN_TOKEN: options.adminToken,
       ...options.env,
@@ -52,6 +56,8 @@ export async function startLocal(options: {
     child,
     url: /Gateway:\s+(\S+)/.exec(output)![1]!,
     dynamoDbEndpoint: /DynamoDB Local:\s+(\S+)/.exec(output)![1]!,
+    s3Endpoint: /Import bucket:\s+(http:\/\/[^/\s]+)\//.exec(output)![1]!,
+    importBucket: /Import bucket:\s+http:\/\/[^/\s]+\/(\S+)/.exec(output)![1]!,
     output: () => output,
     kill: () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGINT');

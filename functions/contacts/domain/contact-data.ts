@@ -215,8 +215,11 @@ export interface ErasureOutcome {
   readonly journeysStopped: number;
   /** Items deleted: the contact's own and those found through its references. */
   readonly itemsDeleted: number;
-  /** Where the contact was handed to: delete the record there too (Nurture does not call the CRM). */
-  readonly crm?: { readonly provider: string; readonly crmId: string };
+  /**
+   * Where the contact was handed to; `deleted` when the erase deleted that record too (HubSpot with `gdprDelete`),
+   * otherwise delete it there by hand.
+   */
+  readonly crm?: { readonly provider: string; readonly crmId: string; readonly deleted?: boolean };
 }
 
 /** Contact ids are ULIDs; anything else is refused before it reaches a key. */

@@ -174,6 +174,9 @@ export const Step = z.discriminatedUnion('type', [SendEmail, Wait, WaitUntil, Wa
 export type Step = z.infer<typeof Step>;
 export type StepOf<T extends Step['type']> = Extract<Step, { type: T }>;
 
+/** How long a journey send waits for a pending double opt-in by default: 30 days, the confirmation link's life. */
+export const DEFAULT_CONFIRMATION_WAIT_SECONDS = 30 * 86_400;
+
 /** A goal: an event (with conditions) or a condition on the contact (`stage >= sql`). Reaching it ends the journey. */
 const Goal = z.union([condition, z.strictObject({ event: z.string().min(1), where: conditions })]);
 
@@ -198,6 +201,12 @@ export const JourneyFile = z
       .default({ mode: 'once', where: [] }),
     /** Reaching any goal ends the journey (unsubscribes and hard bounces always do). */
     goals: z.array(Goal).default([]),
+    /**
+     * A send to a contact whose double opt-in of the email's topic is still pending waits for `consent.confirmed`
+     * of that topic, at most `within`, then sends; unconfirmed by then, the contact exits (`unconfirmed`). Contacts
+     * already subscribed never wait. @default { within: 30d } (as long as a confirmation link stays valid)
+     */
+    await_confirmation: z.strictObject({ within: positiveDuration }).default({ within: DEFAULT_CONFIRMATION_WAIT_SECONDS }),
     steps: z.array(Step).min(1),
   })
   .superRefine((journey, ctx) => {
