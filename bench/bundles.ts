@@ -58,6 +58,8 @@ const lambdaEnv = {
   JOURNEY_STATE_MACHINE_ARN_PREFIX: 'arn:aws:states:us-east-1:000000000000:stateMachine:bench-journey-',
   HANDOFF_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/000000000000/bench-handoff',
   SES_CONFIGURATION_SET: 'bench',
+  // The import bucket's function reads dropped files from it.
+  IMPORT_BUCKET: 'bench-imports',
   JOURNEY_SIGNING_SECRET: 'bench-journey-signing-secret',
 };
 
