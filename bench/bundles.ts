@@ -41,8 +41,11 @@ function sdkBundling(definition: FunctionDefinition): BuildOptions {
   return definition.bundleAwsSdk ? { external: [...LAZY_SDK_MODULES], alias: { ...BUNDLED_SDK_ALIASES } } : {};
 }
 
-/** What the handlers validate at import, plus the NODE_OPTIONS NurtureFunction deploys with. */
-const lambdaEnv = {
+/**
+ * What the handlers validate at import, plus the NODE_OPTIONS NurtureFunction deploys with. Every function's
+ * environment must parse from it (tests/shared/environment.test.ts), so a new binding fails a test, not the bench.
+ */
+export const lambdaEnv = {
   TABLE_NAME: 'bench',
   ADMIN_TOKEN: 'bench-admin-token-0123456789',
   TRACKING_WRITE_KEY: 'bench-write-key',

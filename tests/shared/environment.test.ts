@@ -5,6 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { bindingVariables, commonVariables, lambdaRuntimeVariables } from '../../lib/shared/bindings';
 import { environmentFor, InvalidEnvironment } from '../../functions/shared/environment';
 import { generatedBindingKinds, generatedBindingKindsFile } from '../../lib/function-environment-file';
+import { functionKeys } from '../../lib/functions';
+import { lambdaEnv } from '../../bench/bundles';
 import { LocalSettings, processVariables } from '../../local/settings';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -16,6 +18,10 @@ function sources(dir: string): string[] {
 }
 
 describe('function environments', () => {
+  it.each([...functionKeys])('parses %s\'s environment from the one the bench imports its bundle with', (key) => {
+    expect(() => environmentFor(key, lambdaEnv)).not.toThrow();
+  });
+
   it('parses the variables of the function\'s registry bindings into a typed environment', () => {
     // Prepare
     const source = { TABLE_NAME: 'nurture', ADMIN_TOKEN_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:1:secret:admin', UNRELATED: 'ignored' };
