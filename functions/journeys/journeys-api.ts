@@ -11,7 +11,7 @@ import { deterministicId, ulid, type Clock } from '../shared/ids';
 import type { Logger } from '../shared/logger';
 import { fieldErrors, type FieldError } from '../shared/validation';
 import type { JourneyStarter } from './ports';
-import type { StageRank } from './domain/conditions';
+import type { StageRank } from '../shared/conditions';
 import { mermaid } from './domain/diagram';
 import type { Journey } from './domain/journey-file';
 import { placeInWaits } from './domain/positions';

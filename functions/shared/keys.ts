@@ -13,6 +13,7 @@
  * | date index (sweeps)  | CONTACT#<contactId>         | INDEX#DATE#<attribute> | GSI1: DATE#<attr>#<mm-dd> / <yyyy>#<contactId>
  * | report state         | CONTACT#<contactId>         | REPORTS               |
  * | program (costs)      | PROGRAMS                    | <programId>           |
+ * | segment state        | CONTACT#<contactId>         | SEG#<segmentId>       | GSI1 while a member: SEGMENT#<segmentId> / <contactId>; GSI2 while a window can lapse: SEGREVIEW#<yyyy-mm-ddThh> / <reviewAt>#<contactId> |
  *
  * Per-contact state items use SK prefixes that sort after `EVENT#` (`STATE_SK_FLOOR`), so the reactor loads a
  * contact's profile and all its state with one Query (`SK >= STATE_SK_FLOOR`) without reading its timeline. A
@@ -43,7 +44,32 @@ export const keys = {
   dateIndex: (contactId: string, attribute: string) => ({ PK: `CONTACT#${contactId}`, SK: `${DATE_INDEX_PREFIX}${attribute}` }),
   reportState: (contactId: string) => ({ PK: `CONTACT#${contactId}`, SK: 'REPORTS' }),
   program: (programId: string) => ({ PK: 'PROGRAMS', SK: programId }),
+  segmentState: (contactId: string, segmentId: string) => ({ PK: `CONTACT#${contactId}`, SK: `${SEGMENT_STATE_PREFIX}${segmentId}` }),
 };
+
+/** SK prefix of a contact's per-segment state (membership and the behaviour it remembers); a state item. */
+export const SEGMENT_STATE_PREFIX = 'SEG#';
+
+/** GSI1 keys of a segment's member: a segment's members are one Query of `GSI1PK = SEGMENT#<id>`, in contact-id order. */
+export function segmentMemberKeys(segmentId: string, contactId: string) {
+  return { GSI1PK: segmentMembersPartition(segmentId), GSI1SK: contactId };
+}
+
+export function segmentMembersPartition(segmentId: string): string {
+  return `SEGMENT#${segmentId}`;
+}
+
+/**
+ * GSI2 keys of a segment state whose time window lapses at `reviewAt`: partitioned by the UTC hour, so the sweep
+ * reads only the hours that have passed since its last run, and sorted by the moment and contact.
+ */
+export function segmentReviewKeys(reviewAt: string, contactId: string) {
+  return { GSI2PK: segmentReviewPartition(reviewAt), GSI2SK: `${reviewAt}#${contactId}` };
+}
+
+export function segmentReviewPartition(at: string): string {
+  return `SEGREVIEW#${at.slice(0, 13)}`;
+}
 
 /** Every per-contact state item's SK sorts at or after this; timeline events (`EVENT#…`) sort before it. */
 export const STATE_SK_FLOOR = 'F';

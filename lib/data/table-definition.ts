@@ -23,7 +23,12 @@ export const tableDefinition = {
    * than its key (a CRM id, an anonymous id, a date to sweep) sets `GSI1PK`/`GSI1SK` with its own prefix, and
    * items without them cost the index nothing. Add an index here and both the stack and the local table get it.
    */
-  globalSecondaryIndexes: [{ indexName: 'GSI1', partitionKey: 'GSI1PK', sortKey: 'GSI1SK' }] as readonly IndexDefinition[],
+  globalSecondaryIndexes: [
+    { indexName: 'GSI1', partitionKey: 'GSI1PK', sortKey: 'GSI1SK' },
+    // Segment windows to review, by the hour they lapse (functions/segments): an item on GSI1 as a segment member
+    // must also be found by time, and an item has one key per index.
+    { indexName: 'GSI2', partitionKey: 'GSI2PK', sortKey: 'GSI2SK' },
+  ] as readonly IndexDefinition[],
 } as const;
 
 /** CreateTable input for DynamoDB Local (and any non-CDK environment). */

@@ -1,10 +1,10 @@
 import { ExecutionAbortedError, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import * as z from 'zod';
 import type { Contact } from '../../functions/shared/contact';
-import { evaluate, parseCondition, type Condition, type Resolve, type StageRank } from '../../functions/journeys/domain/conditions';
+import { evaluate, parseCondition, type Condition, type Resolve, type StageRank } from '../../functions/shared/conditions';
 import { formatDuration, parseDuration } from '../../functions/journeys/domain/durations';
 import { successors, type Journey, type StepOf } from '../../functions/journeys/domain/journey-file';
-import { contactSubject, eventMatches } from '../../functions/journeys/domain/matching';
+import { contactSubject, eventMatches } from '../../functions/shared/contact-matching';
 import type { JourneyWait, Membership } from '../../functions/journeys/domain/membership';
 import { exitReason, journeyInput } from '../../functions/journeys/domain/rules';
 import { makeJourneyStep } from '../../functions/journeys/journey-step';

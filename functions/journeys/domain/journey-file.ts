@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { describeFieldErrors, fieldErrors } from '../../shared/validation';
-import { parseCondition, type Condition } from './conditions';
+import { parseCondition, type Condition } from '../../shared/conditions';
 import { parseDuration } from './durations';
 
 /**

@@ -4,9 +4,9 @@ import { EventName } from '../../shared/events';
 import type { TimelineEvent } from '../../shared/timeline';
 import type { ReactorState as StateOf, Rule as RuleOf } from '../../reactor/domain/decisions';
 import type { JourneyDecision as Decision, JourneyState } from './decisions';
-import { all, parseCondition, type Condition, type StageRank } from './conditions';
+import { all, parseCondition, type Condition, type StageRank } from '../../shared/conditions';
 import type { Journey, Trigger } from './journey-file';
-import { contactSubject, eventMatches } from './matching';
+import { contactSubject, eventMatches } from '../../shared/contact-matching';
 import { executionNameFor, type Membership } from './membership';
 
 type ReactorState = StateOf<JourneyState>;

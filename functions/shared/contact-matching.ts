@@ -1,10 +1,10 @@
-import type { Contact } from '../../shared/contact';
-import { EventName } from '../../shared/events';
-import type { TimelineEvent } from '../../shared/timeline';
+import type { Contact } from './contact';
+import { EventName } from './events';
+import type { TimelineEvent } from './timeline';
 import { all, pathValue, type Condition, type Resolve, type StageRank } from './conditions';
 
 /**
- * How journeys read contacts and events: the subjects conditions name, and what "the event `x`" means. A name
+ * How journeys and segments read contacts and events: the subjects conditions name, and what "the event `x`" means. A name
  * with a dot is a timeline event type (`email.clicked`, `stage.changed`); a name without one is a tracked
  * event's name (`checkout_started`, `demo_booked`).
  */

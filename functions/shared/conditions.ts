@@ -1,5 +1,5 @@
 /**
- * Conditions, as journey files write them: `budget < 5000`, `stage >= sql`, `tags contains vip`,
+ * Conditions, as journey and segment files write them: `budget < 5000`, `stage >= sql`, `tags contains vip`,
  * `country in [FR, DE]`, `phone exists`. The subject is a contact attribute, `score`/`score.fit`/
  * `score.behaviour`, `stage`, `tags`, `email`, or — in trigger and wait conditions — a field of the event
  * (`templateId == nurture-1`). Parsed once (at build and at start), evaluated by pure functions.
