@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { formatDuration } from '../functions/journeys/domain/durations';
+import { formatDuration } from '../functions/shared/durations';
 import { mermaid } from '../functions/journeys/domain/diagram';
 import { emails } from '../functions/email/templates';
 import { forms } from '../functions/forms/forms';

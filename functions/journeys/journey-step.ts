@@ -6,7 +6,7 @@ import { JourneyTaskContext } from '../shared/tasks';
 import type { TimelineEvent } from '../shared/timeline';
 import { describeFieldErrors, fieldErrors } from '../shared/validation';
 import { all, parseCondition, type Condition, type StageRank } from '../shared/conditions';
-import { formatDuration } from './domain/durations';
+import { formatDuration } from '../shared/durations';
 import { SendWindow } from './domain/journey-file';
 import { contactSubject, eventMatches } from '../shared/contact-matching';
 import { dateOf } from './domain/rules';

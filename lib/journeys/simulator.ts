@@ -2,7 +2,7 @@ import { ExecutionAbortedError, StateMachine, type StateMachineDefinition } from
 import * as z from 'zod';
 import type { Contact } from '../../functions/shared/contact';
 import { evaluate, parseCondition, type Condition, type Resolve, type StageRank } from '../../functions/shared/conditions';
-import { formatDuration, parseDuration } from '../../functions/journeys/domain/durations';
+import { formatDuration, parseDuration } from '../../functions/shared/durations';
 import { successors, type Journey, type StepOf } from '../../functions/journeys/domain/journey-file';
 import { contactSubject, eventMatches } from '../../functions/shared/contact-matching';
 import type { JourneyWait, Membership } from '../../functions/journeys/domain/membership';

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { emails } from '../../functions/email/templates';
 import { forms } from '../../functions/forms/forms';
 import { all, evaluate, parseCondition, type Condition } from '../../functions/shared/conditions';
-import { formatDuration, parseDuration } from '../../functions/journeys/domain/durations';
+import { formatDuration, parseDuration } from '../../functions/shared/durations';
 import { loadJourneys } from '../../functions/journeys/domain/journey-file';
 import { journeys as shipped } from '../../functions/journeys/journeys';
 import { lifecycle, stageRankOf } from '../../functions/scoring/domain/content';

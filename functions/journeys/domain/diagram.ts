@@ -1,4 +1,4 @@
-import { formatDuration } from './durations';
+import { formatDuration } from '../../shared/durations';
 import { successors, type Journey, type Step } from './journey-file';
 
 /** A Mermaid flowchart of a journey: triggers into the first step, every step with its label, every edge. */

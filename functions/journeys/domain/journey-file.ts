@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { describeFieldErrors, fieldErrors } from '../../shared/validation';
 import { parseCondition, type Condition } from '../../shared/conditions';
-import { parseDuration } from './durations';
+import { parseDuration } from '../../shared/durations';
 
 /**
  * A journey file (`statemachines/<id>.yaml`), as marketing operations write it. Step ids are stable: they name

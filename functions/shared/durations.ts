@@ -1,4 +1,4 @@
-/** `30m`, `12h`, `2d`, `1w`: how journey files write durations. Stored in seconds. */
+/** `30m`, `12h`, `2d`, `1w`: how journey and segment files write durations. Stored in seconds. */
 const UNIT_SECONDS = { s: 1, m: 60, h: 3_600, d: 86_400, w: 604_800 } as const;
 
 export const DURATION_PATTERN = /^(-)?(\d+)\s*(s|m|h|d|w)$/;
