@@ -2,6 +2,7 @@ import { App, Aspects } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { buildBindingKinds } from '../lib/function-environment-file';
 import { buildJourneys } from '../lib/journeys/journey-files';
+import { buildSegments } from '../lib/segments/segment-files';
 import { NurtureStack } from '../lib/nurture-stack';
 
 const app = new App();
@@ -13,6 +14,7 @@ const region = process.env.CDK_DEFAULT_REGION;
 // Journey files are validated and regenerated first, so an edited journey is what this synth deploys (and what
 // the bundled functions read).
 const journeys = buildJourneys();
+buildSegments();
 // The binding kinds handlers parse their environment by, generated from the registry this synth deploys.
 buildBindingKinds();
 

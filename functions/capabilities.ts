@@ -8,6 +8,7 @@ import { decideWith, replayWith } from './reactor/domain/decide';
 import type { ReactorState as StateWith, Rule as RuleWith } from './reactor/domain/decisions';
 import { reportsCapability } from './reports/capability';
 import { scoringCapability } from './scoring/capability';
+import { segmentsCapability } from './segments/capability';
 import type { Contact } from './shared/contact';
 import type { TimelineEvent } from './shared/timeline';
 import { trackingCapability } from './tracking/capability';
@@ -25,6 +26,7 @@ export const capabilities = [
   contactsCapability,
   formsCapability,
   trackingCapability,
+  segmentsCapability,
 ] as const;
 
 type Registered = (typeof capabilities)[number];

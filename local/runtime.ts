@@ -22,6 +22,7 @@ import { startLocalS3 } from './s3';
 import { startLocalStepFunctions, type LocalStepFunctions } from './stepfunctions';
 import { compileJourney, JOURNEY_TASK_FUNCTIONS, substitute, type JourneyTaskFunction } from '../lib/journeys/compiler';
 import { buildJourneys } from '../lib/journeys/journey-files';
+import { buildSegments } from '../lib/segments/segment-files';
 import { startStreamPoller, type StreamLambda } from './stream-poller';
 import { devClockPages, DRAIN_PK, StreamDrain, VirtualClock } from './clock';
 import { useClock } from '../functions/shared/clock';
@@ -170,6 +171,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
 
     // Journey files are validated and regenerated before any handler loads them: an edited journey runs after a restart.
     const journeys = buildJourneys();
+    buildSegments();
     const timeScale = options.timeScale ?? settings.TIME_SCALE;
     const sfnPort = options.stepFunctionsPort ? options.stepFunctionsPort : await freePort();
 

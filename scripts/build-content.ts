@@ -3,6 +3,7 @@ import { buildBindingKinds } from '../lib/function-environment-file';
 import { buildJourneys } from '../lib/journeys/journey-files';
 import { buildProgramsContent } from '../lib/reports/content-files';
 import { buildScoringContent } from '../lib/scoring/content-files';
+import { buildSegments } from '../lib/segments/segment-files';
 
 /**
  * Validates marketer-owned content and regenerates what the functions bundle from it (and the embed snippet, and
@@ -12,6 +13,8 @@ import { buildScoringContent } from '../lib/scoring/content-files';
 const journeys = buildJourneys();
 console.log(`content: ${journeys.size} journeys valid (${[...journeys.keys()].join(', ')})`);
 buildScoringContent();
+const segments = buildSegments();
+console.log(`content: ${segments.size} segments valid`);
 console.log('content: scoring.yaml and lifecycle.yaml valid');
 buildProgramsContent();
 console.log('content: programs.yaml valid');

@@ -23,3 +23,16 @@ export interface HandOff {
   readonly reason: string;
   readonly source: string;
 }
+
+/**
+ * Adds 1 to a daily counter, or `counts` (attribute → amount) to several counters of the same item in one update.
+ * Applied by reports (functions/reports); other capabilities count their own metrics with it (segment sizes).
+ */
+export interface CountMetric {
+  readonly type: 'CountMetric';
+  readonly metric: string;
+  /** The item's SK (`keys.metric`): a day, `current` for a gauge, or a day and a value (`metricValueSk`). */
+  readonly day: string;
+  readonly shard: number;
+  readonly counts?: Readonly<Record<string, number>>;
+}

@@ -4,6 +4,7 @@ import { emailEventGroup } from '../email/events';
 import { formEventGroup } from '../forms/events';
 import { journeyEventGroup } from '../journeys/events';
 import { scoringEventGroup } from '../scoring/events';
+import { segmentEventGroup } from '../segments/events';
 import { trackingEventGroup } from '../tracking/events';
 
 /**
@@ -11,4 +12,4 @@ import { trackingEventGroup } from '../tracking/events';
  * `EventName` (shared/events.ts) and the timeline union (shared/timeline.ts) are composed from. A new capability's
  * events join with one line here.
  */
-export const eventGroups = [formEventGroup, trackingEventGroup, emailEventGroup, scoringEventGroup, crmEventGroup, journeyEventGroup, contactEventGroup] as const;
+export const eventGroups = [formEventGroup, trackingEventGroup, emailEventGroup, scoringEventGroup, crmEventGroup, journeyEventGroup, contactEventGroup, segmentEventGroup] as const;

@@ -32,6 +32,7 @@ describe('the registered capabilities', () => {
       IndexDate: 'write',
       AppendEvent: 'write',
       IndexContact: 'write',
+      SaveSegmentState: 'write',
       StartJourney: 'call',
       StopJourney: 'call',
       ResumeJourney: 'call',

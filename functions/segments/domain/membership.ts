@@ -1,0 +1,190 @@
+import * as z from 'zod';
+import { evaluate, type StageRank } from '../../shared/conditions';
+import type { Contact } from '../../shared/contact';
+import { contactSubject, eventMatches } from '../../shared/contact-matching';
+import type { TimelineEvent } from '../../shared/timeline';
+import { behaviourKey, describeBehaviour, isBehaviour, type BehaviourCondition, type Segment, type SegmentCondition } from './segment-file';
+
+/**
+ * A contact's state in one segment, as stored (`SEG#<segmentId>`): whether it is a member and since when, and the
+ * behaviour it remembers. A behaviour condition "at least N events within D" needs only the latest N matching
+ * events' times, never the timeline: it holds while the N-th latest is less than D old, and stops holding at that
+ * time plus D (`reviewAt`, when the sweep looks at the contact again). So the reactor evaluates a segment from one
+ * small item, and its memory never grows past N times per condition.
+ */
+export const SegmentState = z.object({
+  segmentId: z.string(),
+  contactId: z.string(),
+  member: z.boolean(),
+  /** When the contact entered (members only). */
+  since: z.iso.datetime().optional(),
+  /** Behaviour key (`behaviourKey`) → the latest matching events' times, newest first, at most the condition's count. */
+  memory: z.record(z.string(), z.array(z.iso.datetime())).default({}),
+  /** The next moment a time window can change the answer; the sweep re-evaluates the contact then. */
+  reviewAt: z.iso.datetime().optional(),
+  evaluatedAt: z.iso.datetime(),
+});
+export type SegmentState = z.infer<typeof SegmentState>;
+
+export type Memory = Readonly<Record<string, readonly string[]>>;
+
+/**
+ * The subjects segment conditions may name: those of journeys (attributes, `stage`, `score`, `tags`, `email`), plus
+ * `consent.<topic>` (`subscribed`, `unsubscribed`, `pending`; `unsubscribed` for every topic once the contact left
+ * `all`), `time_zone`, `suppressed` (`bounce` or `complaint`) and `created_at`.
+ */
+export function segmentSubject(contact: Contact) {
+  const base = contactSubject(contact);
+  return (subject: string): unknown => {
+    if (subject.startsWith('consent.')) {
+      const topic = subject.slice('consent.'.length);
+      if (topic !== 'all' && contact.subscriptions?.all?.status === 'unsubscribed') return 'unsubscribed';
+      return contact.subscriptions?.[topic]?.status;
+    }
+    if (subject === 'time_zone') return contact.attributes.time_zone;
+    if (subject === 'suppressed') return contact.suppressed?.reason;
+    if (subject === 'created_at') return contact.createdAt;
+    return base(subject);
+  };
+}
+
+/** The memory after `event`: its time added to every behaviour of the segment it matches (and falls within the dates of). */
+export function remember(segment: Segment, memory: Memory, event: TimelineEvent, stageRank?: StageRank): Memory {
+  let next: Record<string, readonly string[]> | undefined;
+  for (const behaviour of uniqueBehaviours(segment)) {
+    if (!eventMatches(event, behaviour.event, behaviour.where, stageRank)) continue;
+    const day = event.occurredAt.slice(0, 10);
+    if (behaviour.between && (day < behaviour.between.from || day > behaviour.between.to)) continue;
+    const key = behaviourKey(behaviour);
+    const times = [...(memory[key] ?? []), event.occurredAt].sort((a, b) => b.localeCompare(a)).slice(0, behaviour.count);
+    next ??= { ...memory };
+    next[key] = times;
+  }
+  return next ?? memory;
+}
+
+/** Whether a behaviour condition holds at `at` from what is remembered. */
+export function behaviourHolds(behaviour: BehaviourCondition, memory: Memory, at: string): boolean {
+  const times = (memory[behaviourKey(behaviour)] ?? []).filter((time) => time <= at);
+  if (times.length < behaviour.count) return false;
+  if (behaviour.within === undefined) return true;
+  const nth = times[behaviour.count - 1]!;
+  return Date.parse(nth) + behaviour.within * 1_000 > Date.parse(at);
+}
+
+/** Whether a condition tree holds for the contact at `at`. */
+export function holds(node: SegmentCondition, contact: Contact, memory: Memory, at: string, stageRank?: StageRank): boolean {
+  if ('all' in node) return node.all.every((child) => holds(child, contact, memory, at, stageRank));
+  if ('any' in node) return node.any.some((child) => holds(child, contact, memory, at, stageRank));
+  if ('not' in node) return !holds(node.not, contact, memory, at, stageRank);
+  if (isBehaviour(node)) return behaviourHolds(node, memory, at);
+  return evaluate(node.where, segmentSubject(contact), stageRank);
+}
+
+/**
+ * The next moment after `at` when a time window could change the answer: for each "within" condition that has its
+ * N events, when the N-th latest becomes too old; an event arriving meanwhile re-evaluates anyway.
+ */
+export function nextReview(segment: Segment, memory: Memory, at: string): string | undefined {
+  let next: number | undefined;
+  const now = Date.parse(at);
+  for (const behaviour of uniqueBehaviours(segment)) {
+    if (behaviour.within === undefined) continue;
+    const times = memory[behaviourKey(behaviour)] ?? [];
+    if (times.length < behaviour.count) continue;
+    const lapses = Date.parse(times[behaviour.count - 1]!) + behaviour.within * 1_000;
+    if (lapses > now && (next === undefined || lapses < next)) next = lapses;
+  }
+  return next === undefined ? undefined : new Date(next).toISOString();
+}
+
+/** What evaluating one segment for one contact gives: the state to keep (undefined: nothing to keep) and any transition. */
+export interface Evaluation {
+  readonly state: SegmentState | undefined;
+  /** The stored state differs from `state` (a write is needed). */
+  readonly changed: boolean;
+  readonly transition?: { readonly kind: 'entered' | 'exited'; readonly reason: string };
+}
+
+/** Why an evaluation happens: an event of the timeline, or a time window's end (the sweep). */
+export type Cause = { readonly kind: 'event'; readonly event: TimelineEvent } | { readonly kind: 'window'; readonly at: string };
+
+/**
+ * Evaluates one segment for a contact, from its stored state and the cause: remembers a matching event, decides
+ * membership at the cause's time, and says when to look again. Pure: a replay of the same causes gives the same
+ * states and transitions.
+ */
+export function evaluateSegment(segment: Segment, prior: SegmentState | undefined, contact: Contact, cause: Cause, stageRank?: StageRank): Evaluation {
+  const at = cause.kind === 'event' ? cause.event.occurredAt : cause.at;
+  const memory = cause.kind === 'event' ? remember(segment, prior?.memory ?? {}, cause.event, stageRank) : (prior?.memory ?? {});
+  const member = holds(segment.match, contact, memory, at, stageRank);
+  const wasMember = prior?.member ?? false;
+  const reviewAt = nextReview(segment, memory, at);
+  const keep = member || reviewAt !== undefined || Object.keys(memory).length > 0;
+  const since = member ? (wasMember ? prior?.since : at) : undefined;
+  const state: SegmentState | undefined = keep
+    ? {
+        segmentId: segment.id,
+        contactId: contact.contactId,
+        member,
+        ...(since ? { since } : {}),
+        memory: memory as Record<string, string[]>,
+        ...(reviewAt ? { reviewAt } : {}),
+        evaluatedAt: at,
+      }
+    : undefined;
+  const changed = !sameState(prior, state);
+  if (member === wasMember) return { state, changed };
+  return { state, changed, transition: { kind: member ? 'entered' : 'exited', reason: reasonFor(segment, contact, memory, at, member, cause, stageRank) } };
+}
+
+/** Whether two states are the same for membership, memory and review (the evaluation time alone changes nothing). */
+function sameState(a: SegmentState | undefined, b: SegmentState | undefined): boolean {
+  if (!a || !b) return a === b;
+  return a.member === b.member && a.since === b.since && a.reviewAt === b.reviewAt && JSON.stringify(a.memory) === JSON.stringify(b.memory);
+}
+
+/** The leaves that hold (on entering) or fail (on leaving), in words, and what caused the evaluation. */
+function reasonFor(segment: Segment, contact: Contact, memory: Memory, at: string, member: boolean, cause: Cause, stageRank?: StageRank): string {
+  const leaves = leavesOf(segment.match)
+    .filter(({ leaf, negated }) => holds(leaf, contact, memory, at, stageRank) !== negated === member)
+    .map(({ leaf, negated }) => `${negated ? 'not ' : ''}${describeLeaf(leaf)}`);
+  const why = cause.kind === 'window' ? 'a time window ended' : cause.event.type === 'event.tracked' ? cause.event.data.event : cause.event.type;
+  return `${why}: ${member ? 'matches' : 'no longer matches'} ${leaves.join('; ') || segment.name}`.slice(0, 500);
+}
+
+function describeLeaf(leaf: SegmentCondition): string {
+  if (isBehaviour(leaf)) return describeBehaviour(leaf);
+  return 'where' in leaf ? leaf.where.text : '';
+}
+
+/** Every leaf of a tree, and whether an odd number of `not`s is above it. */
+function leavesOf(node: SegmentCondition, negated = false): { leaf: SegmentCondition; negated: boolean }[] {
+  if ('all' in node) return node.all.flatMap((child) => leavesOf(child, negated));
+  if ('any' in node) return node.any.flatMap((child) => leavesOf(child, negated));
+  if ('not' in node) return leavesOf(node.not, !negated);
+  return [{ leaf: node, negated }];
+}
+
+/** A segment's behaviour conditions, one per key (two identical conditions share their memory). */
+function uniqueBehaviours(segment: Segment): BehaviourCondition[] {
+  const seen = new Set<string>();
+  const unique: BehaviourCondition[] = [];
+  for (const behaviour of behavioursOfSegment(segment)) {
+    const key = behaviourKey(behaviour);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    unique.push(behaviour);
+  }
+  return unique;
+}
+
+const behaviourCache = new WeakMap<Segment, BehaviourCondition[]>();
+function behavioursOfSegment(segment: Segment): BehaviourCondition[] {
+  let cached = behaviourCache.get(segment);
+  if (!cached) {
+    cached = leavesOf(segment.match).flatMap(({ leaf }) => (isBehaviour(leaf) ? [leaf] : []));
+    behaviourCache.set(segment, cached);
+  }
+  return cached;
+}

@@ -1,0 +1,8 @@
+import files from './segments.generated.json' with { type: 'json' };
+import { loadSegments } from './domain/segment-file';
+
+/**
+ * Every segment, from the files in content/segments/ (bundled as the generated JSON that `npm run content`,
+ * `npm start` and `cdk synth` write). Validated again as this module loads, so a broken segment never runs.
+ */
+export const segments = loadSegments(files);
