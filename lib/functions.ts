@@ -349,6 +349,14 @@ export const functions = {
     bindings: { table: { actions: ['PutItem', 'ConditionCheckItem'], indexes: ['Query'] } },
     timeoutSeconds: 300,
   },
+  segmentSweep: {
+    entry: 'functions/segments/segment-sweep.handler.ts',
+    description: 'Segment time windows: appends segment.review_due for contacts whose window ends, for the reactor to re-evaluate',
+    trigger: { kind: 'schedule', expression: 'rate(15 minutes)', description: 'Segment windows that ended: every 15 minutes', retryAttempts: 2 },
+    // Query of GSI2 by the hour (a week back), then per due contact a ConditionCheck (the profile) and Put (the event).
+    bindings: { table: { actions: ['PutItem', 'ConditionCheckItem'], indexes: ['Query'] } },
+    timeoutSeconds: 300,
+  },
   journeysApi: {
     entry: 'functions/journeys/journeys-api.handler.ts',
     description: 'Journeys API: list and describe journeys, enrol contacts, exit a contact',

@@ -13,6 +13,7 @@ import { Journeys } from './journeys/journeys.construct';
 import { Reactor } from './reactor/reactor.construct';
 import { Dashboard } from './reports/dashboard.construct';
 import { Reports } from './reports/reports.construct';
+import { Segments } from './segments/segments.construct';
 import { Scoring } from './scoring/scoring.construct';
 import { Tracking } from './tracking/tracking.construct';
 
@@ -44,6 +45,7 @@ export class NurtureStack extends Stack {
   public readonly scoring: Scoring;
   public readonly crm: Crm;
   public readonly reports: Reports;
+  public readonly segments: Segments;
   public readonly api: Api;
   public readonly dashboard: Dashboard;
 
@@ -75,6 +77,7 @@ export class NurtureStack extends Stack {
     });
     this.scoring = new Scoring(this, 'Scoring', { table, adminToken: this.contacts.adminToken });
     this.reports = new Reports(this, 'Reports', { table, adminToken: this.contacts.adminToken });
+    this.segments = new Segments(this, 'Segments', { table });
     this.reactor = new Reactor(this, 'Reactor', {
       table,
       handOffQueue: this.crm.handOffs,

@@ -1,5 +1,6 @@
 import type { Capability } from '../reactor/capability';
-import { DATE_INDEX_PREFIX, dateIndexKeys, keys } from '../shared/keys';
+import { DATE_INDEX_PREFIX, dateIndexKeys, keys, SEGMENT_STATE_PREFIX } from '../shared/keys';
+import { SegmentMembershipView } from '../shared/segment-membership';
 import { lifecycle, stageRankOf } from '../scoring/domain/content';
 import type { JourneyCall, JourneyDecision, JourneyState, JourneyWrite } from './domain/decisions';
 import { DateIndexEntry, JourneyWait, Membership } from './domain/membership';
@@ -25,6 +26,7 @@ export const journeysCapability: Capability<JourneyState, JourneyDecision, Journ
     memberships: { prefix: 'JOURNEY#', schema: Membership },
     waits: { prefix: 'WAIT#', schema: JourneyWait },
     dateIndex: { prefix: DATE_INDEX_PREFIX, schema: DateIndexEntry },
+    segmentMemberships: { prefix: SEGMENT_STATE_PREFIX, schema: SegmentMembershipView },
   },
   rules: [journeyRules(journeys, stageRankOf, { recycleJourney: lifecycle.recycle?.journey })],
   writes: {

@@ -2,7 +2,9 @@ import { GetCommand, PutCommand, paginateQuery, type DynamoDBDocumentClient } fr
 import type { Contact } from '../shared/contact';
 import { parseContact, parseEvent, putEventOnce } from '../contacts/dynamo-contacts';
 import { EventName } from '../shared/events';
-import { EVENT_PREFIX, keys } from '../shared/keys';
+import { EVENT_PREFIX, keys, SEGMENT_STATE_PREFIX } from '../shared/keys';
+import { parseItem } from '../shared/items';
+import { memberSegmentIds, SegmentMembershipView } from '../shared/segment-membership';
 import type { TimelineEvent } from '../shared/timeline';
 import type { ContactUpdatedData } from './events';
 import { Membership, type JourneyWait } from './domain/membership';
@@ -20,6 +22,18 @@ export class DynamoJourneyStore implements JourneyStore {
   async contact(contactId: string): Promise<Contact | undefined> {
     const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.profile(contactId), ConsistentRead: true }));
     return Item ? parseContact(Item) : undefined;
+  }
+
+  async memberSegments(contactId: string): Promise<string[]> {
+    const items = await queryAll(this.db, {
+      TableName: this.tableName,
+      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+      ExpressionAttributeValues: { ':pk': keys.profile(contactId).PK, ':prefix': SEGMENT_STATE_PREFIX },
+      ConsistentRead: true,
+      ProjectionExpression: 'segmentId, #member',
+      ExpressionAttributeNames: { '#member': 'member' },
+    });
+    return memberSegmentIds(items.map((item) => parseItem(SegmentMembershipView, item)));
   }
 
   async eventsSince(contactId: string, since: string): Promise<TimelineEvent[]> {

@@ -145,10 +145,13 @@ export const makeJourneyStep =
         if (!contact) throw new ContactGone(input.contactId);
         const longest = Math.max(0, ...input.cases.flatMap((c) => c.when.map((w) => ('happened' in w ? w.withinSeconds : 0))));
         const events = longest > 0 ? await deps.store.eventsSince(input.contactId, new Date(now.getTime() - longest * 1_000).toISOString()) : [];
+        // `segments contains <id>`: the contact's memberships, read only when a case asks.
+        const asksSegments = input.cases.some((c) => c.when.some((w) => !('happened' in w) && w.subject === 'segments'));
+        const segments = asksSegments ? await deps.store.memberSegments(input.contactId) : [];
         const holds = (w: Condition | z.infer<typeof Happened>) =>
           'happened' in w
             ? events.some((e) => Date.parse(e.occurredAt) >= now.getTime() - w.withinSeconds * 1_000 && eventMatches(e, w.happened, w.where, deps.stageRank))
-            : all([w], contactSubject(contact), deps.stageRank);
+            : all([w], contactSubject(contact, segments), deps.stageRank);
         const index = input.cases.findIndex((c) => c.when.every(holds));
         deps.logger.info('journey branch', { ...log, index });
         return { index };

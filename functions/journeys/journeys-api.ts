@@ -199,7 +199,9 @@ async function enrolOne(
   const contact = await deps.store.contact(contactId);
   if (!contact) return { result: 'not_eligible', contactId, reason: 'no such contact' };
   const membership = await deps.store.membership(contactId, journey.id);
-  const eligibility = entryCheck(journey, contact, membership, now.toISOString(), deps.stageRank);
+  const asksSegments = [...journey.entry.where, ...journey.goals].some((c) => 'subject' in c && c.subject === 'segments');
+  const segments = asksSegments ? await deps.store.memberSegments(contactId) : [];
+  const eligibility = entryCheck(journey, contact, membership, now.toISOString(), deps.stageRank, segments);
   if (eligibility.type === 'AlreadyEnrolled') return { result: 'already_enrolled', contactId };
   if (eligibility.type === 'NotEligible') return { result: 'not_eligible', contactId, reason: eligibility.reason };
   const eventId = deterministicId(now, `enrol#${journey.id}#${key}`);

@@ -7,6 +7,8 @@ import type { JourneyWait, Membership } from './domain/membership';
 /** What journey step handlers and the enrolment API read and write, apart from its DynamoDB adapter. */
 export interface JourneyStore {
   contact(contactId: string): Promise<Contact | undefined>;
+  /** The ids of the segments the contact is a member of now (its `SEG#` items, written by segments). */
+  memberSegments(contactId: string): Promise<string[]>;
   /** The contact's events that occurred at or after `since`, newest first. */
   eventsSince(contactId: string, since: string): Promise<TimelineEvent[]>;
   membership(contactId: string, journeyId: string): Promise<Membership | undefined>;

@@ -27,5 +27,6 @@ export const bindingKindsByFunction: Readonly<Record<FunctionKey, readonly Bindi
   journeyStep: ['table', 'journeySigningSecret'],
   journeyStatus: ['table'],
   journeySweep: ['table'],
+  segmentSweep: ['table'],
   journeysApi: ['table', 'adminToken', 'journeySigningSecret', 'journeyExecutions', 'suppressionKey'],
 };

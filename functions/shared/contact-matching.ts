@@ -9,10 +9,15 @@ import { all, pathValue, type Condition, type Resolve, type StageRank } from './
  * event's name (`checkout_started`, `demo_booked`).
  */
 
-/** A contact's value for a condition subject. */
-export function contactSubject(contact: Contact): Resolve {
+/**
+ * A contact's value for a condition subject. `segments` is the ids of the segments the contact is a member of
+ * (`segments contains hot-leads`), when the caller loaded them.
+ */
+export function contactSubject(contact: Contact, segments: readonly string[] = []): Resolve {
   return (subject) => {
     switch (subject) {
+      case 'segments':
+        return segments;
       case 'email':
         return contact.email;
       case 'stage':

@@ -43,6 +43,8 @@ export const SimulatedContact = z.strictObject({
   tags: z.array(z.string()).optional(),
   score: z.object({ fit: z.number(), behaviour: z.number(), total: z.number() }).partial().optional(),
   subscriptions: z.record(z.string(), z.object({ status: z.enum(['subscribed', 'unsubscribed', 'pending']) })).optional(),
+  /** The segments the contact is a member of throughout the run (`segments contains hot-leads`). */
+  segments: z.array(z.string()).optional(),
 });
 /**
  * The contact as `simulate` takes it: `{ "attributes": { "budget": 9000 }, "stage": "lead", … }`, or, as a
@@ -116,6 +118,7 @@ export async function simulate(journey: Journey, options: SimulateOptions): Prom
   const start = options.start ?? new Date();
   let now = start.getTime();
   const parsedContact = parseSimulatedContact(options.contact);
+  const segments = parsedContact.segments ?? [];
   let contact: Contact = {
     ...parsedContact,
     score: parsedContact.score ? { version: 'simulated', fit: 0, behaviour: 0, total: 0, asOf: start.toISOString(), fitRules: [], contributions: [], ...parsedContact.score } : undefined,
@@ -156,13 +159,13 @@ export async function simulate(journey: Journey, options: SimulateOptions): Prom
    */
   const exited = (): boolean => {
     for (const event of events.filter((e) => Date.parse(e.occurredAt) <= now)) {
-      const reason = exitReason(event, journey, contact, options.stageRank);
+      const reason = exitReason(event, journey, contact, options.stageRank, segments);
       if (reason) exit ??= { ...reason, at: event.occurredAt };
     }
     const conditionGoals = journey.goals.filter((goal) => 'text' in goal);
     if (!exit && conditionGoals.length) {
       const probe = { type: EventName.JourneyEntered, data: {} } as unknown as TimelineEvent;
-      const reason = exitReason(probe, { ...journey, goals: conditionGoals }, contact, options.stageRank);
+      const reason = exitReason(probe, { ...journey, goals: conditionGoals }, contact, options.stageRank, segments);
       if (reason) exit = { ...reason, at: iso() };
     }
     if (exit) abortRun();
@@ -184,6 +187,7 @@ export async function simulate(journey: Journey, options: SimulateOptions): Prom
   const notes = new Map<number, string>();
   const store: JourneyStore = {
     contact: async () => current(),
+    memberSegments: async () => [...segments],
     eventsSince: async (_id, since) => events.filter((e) => e.occurredAt >= since && Date.parse(e.occurredAt) <= now).reverse(),
     membership: async () => undefined as Membership | undefined,
     putWait: async (_id, wait) => {
@@ -276,7 +280,7 @@ export async function simulate(journey: Journey, options: SimulateOptions): Prom
       const output = (await step({ ...withNow, ...(waitsForEvent ? { taskToken: 'simulated' } : {}) })) as Record<string, unknown>;
       if (input.op === 'branch') {
         const index = journey.steps.findIndex((s) => s.id === input.stepId);
-        note(explainBranch(journey.steps[index] as StepOf<'branch'>, Number(output.index), successors(journey, index).at(-1), contactSubject(contact), options.stageRank));
+        note(explainBranch(journey.steps[index] as StepOf<'branch'>, Number(output.index), successors(journey, index).at(-1), contactSubject(contact, segments), options.stageRank));
       }
       if (input.op === 'waitUntil') {
         note(String(output.reason));
@@ -292,7 +296,7 @@ export async function simulate(journey: Journey, options: SimulateOptions): Prom
           return c;
         });
         const hit = events.find((e) => Date.parse(e.occurredAt) > now - 1 && Date.parse(e.occurredAt) <= deadline && eventMatches(e, wait.event, where, options.stageRank));
-        const goalOrExit = events.find((e) => Date.parse(e.occurredAt) > now && Date.parse(e.occurredAt) <= Math.min(deadline, hit ? Date.parse(hit.occurredAt) : deadline) && exitReason(e, journey, contact, options.stageRank));
+        const goalOrExit = events.find((e) => Date.parse(e.occurredAt) > now && Date.parse(e.occurredAt) <= Math.min(deadline, hit ? Date.parse(hit.occurredAt) : deadline) && exitReason(e, journey, contact, options.stageRank, segments));
         if (goalOrExit) {
           now = Date.parse(goalOrExit.occurredAt);
           if (exited()) return never();

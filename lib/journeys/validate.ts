@@ -7,6 +7,8 @@ export interface ValidationContext {
   readonly forms: ReadonlySet<string>;
   /** Lifecycle stage ids, when known. */
   readonly stages?: ReadonlySet<string>;
+  /** Segment ids of content/segments, when known. */
+  readonly segments?: ReadonlySet<string>;
 }
 
 /**
@@ -32,6 +34,20 @@ export function validateJourney(journey: Journey, context: ValidationContext): s
     if (trigger.on === 'stage_entered' && context.stages && !context.stages.has(trigger.stage)) {
       problems.push(`${journey.id}: trigger on stage "${trigger.stage}", which is not in content/lifecycle.yaml`);
     }
+    if ((trigger.on === 'segment_entered' || trigger.on === 'segment_exited') && context.segments && !context.segments.has(trigger.segment)) {
+      problems.push(`${journey.id}: trigger on segment "${trigger.segment}", which is not in content/segments`);
+    }
+  }
+  // `segments contains <id>` in entry rules, goals and branches: a misspelt id would silently never hold.
+  const conditions = [
+    ...journey.entry.where,
+    ...journey.goals.flatMap((goal) => ('text' in goal ? [goal] : [])),
+    ...journey.steps.flatMap((step) => (step.type === 'branch' ? step.cases.flatMap((c) => c.when.flatMap((w) => ('text' in w ? [w] : []))) : [])),
+  ];
+  for (const condition of conditions) {
+    if (condition.subject !== 'segments' || !context.segments) continue;
+    const ids = Array.isArray(condition.value) ? condition.value : [condition.value];
+    for (const id of ids) if (!context.segments.has(String(id))) problems.push(`${journey.id}: "${condition.text}" names segment "${String(id)}", which is not in content/segments`);
   }
 
   const index = new Map(journey.steps.map((step, i) => [step.id, i]));

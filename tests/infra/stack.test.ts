@@ -48,6 +48,7 @@ describe('NurtureStack', () => {
     journeyStep: stack.journeys.journeyStep,
     journeyStatus: stack.journeys.journeyStatus,
     journeySweep: stack.journeys.journeySweep,
+    segmentSweep: stack.segments.segmentSweep,
     journeysApi: stack.journeys.journeysApi,
   });
 
@@ -496,6 +497,13 @@ describe('NurtureStack', () => {
       template.hasResourceProperties('AWS::Scheduler::Schedule', {
         ScheduleExpression: 'cron(0 5 * * ? *)',
         Target: Match.objectLike({ Arn: arn(stack.journeys.journeySweep.function) }),
+      });
+    });
+
+    it('runs the segment window sweep every 15 minutes', () => {
+      template.hasResourceProperties('AWS::Scheduler::Schedule', {
+        ScheduleExpression: 'rate(15 minutes)',
+        Target: Match.objectLike({ Arn: arn(stack.segments.segmentSweep.function) }),
       });
     });
 

@@ -1,4 +1,5 @@
 import type { AppendEvent } from '../../shared/decisions';
+import type { SegmentMembershipView } from '../../shared/segment-membership';
 import type { DateIndexEntry, JourneyWait, Membership } from './membership';
 
 /** The per-contact state the journeys' rules need loaded. */
@@ -9,6 +10,8 @@ export interface JourneyState {
   readonly waits: readonly JourneyWait[];
   /** Date attributes indexed for the daily sweep. */
   readonly dateIndex: readonly DateIndexEntry[];
+  /** The contact's segment states (written by segments), for `segments contains <id>` in entry rules and goals. */
+  readonly segmentMemberships: readonly SegmentMembershipView[];
 }
 
 /** The journeys' writes: each joins the processed marker's transaction. */

@@ -84,6 +84,10 @@ function describeTrigger(trigger: Journey['triggers'][number]): string {
       return `event ${trigger.event}`;
     case 'stage_entered':
       return `stage ${trigger.stage}`;
+    case 'segment_entered':
+      return `entered segment ${trigger.segment}`;
+    case 'segment_exited':
+      return `left segment ${trigger.segment}`;
     case 'webhook':
       return 'enrolment API';
     case 'date':

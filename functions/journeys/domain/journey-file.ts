@@ -64,6 +64,10 @@ export const Trigger = z.discriminatedUnion('on', [
     where: conditions,
   }),
   z.strictObject({ on: z.literal('stage_entered'), stage: z.string().min(1) }),
+  /** Entering a segment of content/segments/ (`segment.entered`); "in segment X" elsewhere is `segments contains X`. */
+  z.strictObject({ on: z.literal('segment_entered'), segment: z.string().min(1) }),
+  /** Leaving a segment (`segment.exited`): its window lapsed, or the profile or behaviour no longer match. */
+  z.strictObject({ on: z.literal('segment_exited'), segment: z.string().min(1) }),
   /** Enrolment through `POST /journeys/{id}/enrollments` only. */
   z.strictObject({ on: z.literal('webhook') }),
   z.strictObject({

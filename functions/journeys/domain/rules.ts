@@ -2,6 +2,7 @@ import type { Contact } from '../../shared/contact';
 import { bucketOf } from '../../shared/hash';
 import { EventName } from '../../shared/events';
 import type { TimelineEvent } from '../../shared/timeline';
+import { memberSegmentIds } from '../../shared/segment-membership';
 import type { ReactorState as StateOf, Rule as RuleOf } from '../../reactor/domain/decisions';
 import type { JourneyDecision as Decision, JourneyState } from './decisions';
 import { all, parseCondition, type Condition, type StageRank } from '../../shared/conditions';
@@ -85,7 +86,7 @@ function recycling(state: ReactorState, journeys: ReadonlyMap<string, Journey>, 
 }
 
 /** Why an event ends a journey for its contact, if it does. */
-export function exitReason(event: TimelineEvent, journey: Journey, contact: Contact, stageRank?: StageRank): { reason: 'goal' | 'unsubscribed' | 'bounced' | 'complained'; detail: string } | undefined {
+export function exitReason(event: TimelineEvent, journey: Journey, contact: Contact, stageRank?: StageRank, segments: readonly string[] = []): { reason: 'goal' | 'unsubscribed' | 'bounced' | 'complained'; detail: string } | undefined {
   if (event.type === EventName.EmailUnsubscribed && (event.data.topic === 'all' || event.data.topic === journey.topic)) {
     return { reason: 'unsubscribed', detail: `unsubscribed from ${event.data.topic}` };
   }
@@ -98,7 +99,7 @@ export function exitReason(event: TimelineEvent, journey: Journey, contact: Cont
   if (event.type === EventName.EmailComplained) return { reason: 'complained', detail: 'spam complaint' };
   for (const goal of journey.goals) {
     if ('text' in goal) {
-      if (all([goal], contactSubject(contact), stageRank)) return { reason: 'goal', detail: goal.text };
+      if (all([goal], contactSubject(contact, segments), stageRank)) return { reason: 'goal', detail: goal.text };
     } else if (eventMatches(event, goal.event, goal.where, stageRank)) {
       return { reason: 'goal', detail: `event ${goal.event}` };
     }
@@ -114,7 +115,7 @@ function exits(state: ReactorState, journeys: ReadonlyMap<string, Journey>, stag
     .filter((membership) => membership.status === 'running')
     .flatMap((membership) => {
       const journey = journeys.get(membership.journeyId);
-      const exit = journey && exitReason(event, journey, contact, stageRank);
+      const exit = journey && exitReason(event, journey, contact, stageRank, memberSegmentIds(state.segmentMemberships));
       if (!exit) return [];
       return [
         { type: 'StopJourney', journeyId: membership.journeyId, executionName: membership.executionName, reason: exit.detail },
@@ -157,7 +158,7 @@ function enrolments(state: ReactorState, journeys: ReadonlyMap<string, Journey>,
   return [...journeys.values()].flatMap((journey) => {
     if (!journey.triggers.some((trigger) => triggerMatches(trigger, event, journey, contact, stageRank))) return [];
     const membership = (state.memberships ?? []).find((m) => m.journeyId === journey.id);
-    const eligibility = entryCheck(journey, contact, membership, event.occurredAt, stageRank);
+    const eligibility = entryCheck(journey, contact, membership, event.occurredAt, stageRank, memberSegmentIds(state.segmentMemberships));
     if (eligibility.type !== 'Eligible') return [];
     return enrol(journey, contact, event, membership);
   });
@@ -172,6 +173,10 @@ export function triggerMatches(trigger: Trigger, event: TimelineEvent, journey: 
       return eventMatches(event, trigger.event, trigger.where, stageRank);
     case 'stage_entered':
       return event.type === EventName.StageChanged && event.data.to === trigger.stage;
+    case 'segment_entered':
+      return event.type === EventName.SegmentEntered && event.data.segmentId === trigger.segment;
+    case 'segment_exited':
+      return event.type === EventName.SegmentExited && event.data.segmentId === trigger.segment;
     case 'webhook':
       return event.type === EventName.JourneyEnrollmentRequested && event.data.journeyId === journey.id && event.data.source === 'webhook';
     case 'date':
@@ -191,7 +196,7 @@ export type Eligibility =
   | { readonly type: 'NotEligible'; readonly reason: string };
 
 /** The entry rules: never twice at a time, once ever or after a cool-down, entry conditions, not opted out. */
-export function entryCheck(journey: Journey, contact: Contact, membership: Membership | undefined, at: string, stageRank?: StageRank): Eligibility {
+export function entryCheck(journey: Journey, contact: Contact, membership: Membership | undefined, at: string, stageRank?: StageRank, segments: readonly string[] = []): Eligibility {
   if (membership?.status === 'running') return { type: 'AlreadyEnrolled' };
   if (membership && journey.entry.mode === 'once') return { type: 'NotEligible', reason: 'this journey admits a contact once' };
   if (membership && journey.entry.mode === 'cooldown') {
@@ -203,10 +208,10 @@ export function entryCheck(journey: Journey, contact: Contact, membership: Membe
   if (subscriptions.all?.status === 'unsubscribed' || (journey.topic && subscriptions[journey.topic]?.status === 'unsubscribed')) {
     return { type: 'NotEligible', reason: `unsubscribed from ${journey.topic ?? 'all'}` };
   }
-  const failing = journey.entry.where.find((c) => !all([c], contactSubject(contact), stageRank));
+  const failing = journey.entry.where.find((c) => !all([c], contactSubject(contact, segments), stageRank));
   if (failing) return { type: 'NotEligible', reason: `entry condition not met: ${failing.text}` };
   // A contact who already meets a condition goal (`stage >= sql`) would only be stopped at their next event.
-  const reached = journey.goals.find((goal) => 'text' in goal && all([goal], contactSubject(contact), stageRank));
+  const reached = journey.goals.find((goal) => 'text' in goal && all([goal], contactSubject(contact, segments), stageRank));
   if (reached && 'text' in reached) return { type: 'NotEligible', reason: `goal already reached: ${reached.text}` };
   return { type: 'Eligible' };
 }

@@ -1,0 +1,21 @@
+import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { Construct } from 'constructs';
+import { functions } from '../functions';
+import { NurtureFunction } from '../shared/nurture-function';
+
+export interface SegmentsProps {
+  readonly table: ITableV2;
+}
+
+/**
+ * Segments: membership itself is written by the reactor (functions/segments/capability.ts, in the processed
+ * marker's transaction); this construct deploys the sweep that re-evaluates contacts whose time windows end.
+ */
+export class Segments extends Construct {
+  public readonly segmentSweep: NurtureFunction;
+
+  constructor(scope: Construct, id: string, props: SegmentsProps) {
+    super(scope, id);
+    this.segmentSweep = new NurtureFunction(this, 'SegmentSweep', { definition: functions.segmentSweep, resources: { table: props.table } });
+  }
+}
