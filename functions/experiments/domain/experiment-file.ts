@@ -1,4 +1,6 @@
 import * as z from 'zod';
+import { EventMatcher } from '../../shared/event-matcher';
+import { HOLDOUT_ARM } from '../../shared/experiment-ref';
 
 /** `30m`, `12h`, `2d`, `1w`, as journey files write durations; in seconds. */
 const DURATION = /^(\d+)\s*(m|h|d|w)$/;
@@ -16,7 +18,7 @@ const duration = z
 const id = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lower-case letters, digits and dashes, at most 63 characters');
 
 /** The id the holdout's counters are kept under; no arm may take it. */
-export const HOLDOUT = 'holdout';
+export const HOLDOUT = HOLDOUT_ARM;
 
 /** One variant: what its contacts receive instead of the step's or broadcast's own email. */
 export const Arm = z.strictObject({
@@ -44,8 +46,11 @@ export type Arm = z.infer<typeof Arm>;
 export const Metric = z.union([
   z.literal('human_click'),
   z.strictObject({
-    /** A timeline event type (`form.submitted`, `stage.changed`) or a tracked event's name (`track.<name>`). */
+    /** A timeline event type: `form.submitted`, `stage.changed`, `event.tracked` (with `where: { event: order_completed }`). */
     event: z.string().min(1),
+    /** Tests on fields of the event's data, as journey triggers write them. */
+    where: EventMatcher.shape.where,
+    /** How long after the send (or the held-out send) the event still counts. */
     within: duration,
   }),
 ]);
