@@ -42,7 +42,9 @@ export function contentContext(dir = contentDir): ValidationContext {
     .map((file) => String((JSON.parse(readFileSync(join(formsDir, file), 'utf8')) as { id?: unknown }).id));
   const lifecycle = parse(readFileSync(join(dir, 'lifecycle.yaml'), 'utf8')) as { stages?: { id: string }[]; sideStages?: { id: string }[] };
   const stages = [...(lifecycle.stages ?? []), ...(lifecycle.sideStages ?? [])].map((stage) => stage.id);
-  return { templates: new Set(templates), forms: new Set(forms), stages: new Set(stages) };
+  const experimentsDir = join(dir, 'experiments');
+  const experiments = existsSync(experimentsDir) ? readdirSync(experimentsDir).filter((file) => /\.ya?ml$/.test(file)).map((file) => file.replace(/\.ya?ml$/, '')) : [];
+  return { templates: new Set(templates), forms: new Set(forms), stages: new Set(stages), experiments: new Set(experiments) };
 }
 
 /**
