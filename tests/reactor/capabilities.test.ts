@@ -37,6 +37,8 @@ describe('the registered capabilities', () => {
       ResumeJourney: 'call',
       SendEmail: 'call',
       HandOff: 'call',
+      CountExperiment: 'write',
+      SaveExposure: 'write',
     });
   });
 
