@@ -1,6 +1,7 @@
 import { contactsCapability } from './contacts/capability';
 import { crmCapability } from './crm/capability';
 import { emailCapability } from './email/capability';
+import { experimentsCapability } from './experiments/capability';
 import { formsCapability } from './forms/capability';
 import { journeysCapability } from './journeys/capability';
 import { compose, type Intersection, type MadeBy, type OwnedBy, type PortsOf, type StateOf, type WritesOf } from './reactor/capability';
@@ -27,6 +28,7 @@ export const capabilities = [
   formsCapability,
   trackingCapability,
   segmentsCapability,
+  experimentsCapability,
 ] as const;
 
 type Registered = (typeof capabilities)[number];

@@ -199,6 +199,19 @@ export const functions = {
     bindings: { table: { actions: ['Query', 'PutItem'] }, adminToken: true },
     timeoutSeconds: 30,
   },
+  experiments: {
+    entry: 'functions/experiments/experiments.handler.ts',
+    description: 'Experiments: each arm\'s sends, human clicks, rates, probability to be best, lift over holdout, decision',
+    trigger: {
+      kind: 'http',
+      routes: [
+        { routeKey: 'GET /experiments', auth: 'admin' },
+        { routeKey: 'GET /experiments/{id}', auth: 'admin' },
+      ],
+    },
+    // Query of the experiment's counter items (one partition per shard), never a contact or a timeline.
+    bindings: { table: { actions: ['Query'] }, adminToken: true },
+  },
   handOff: {
     entry: 'functions/crm/hand-off.handler.ts',
     description: 'Journey hand-off step: upserts the contact in the CRM with its score explanation',

@@ -14,6 +14,7 @@ import { Reactor } from './reactor/reactor.construct';
 import { Dashboard } from './reports/dashboard.construct';
 import { Reports } from './reports/reports.construct';
 import { Segments } from './segments/segments.construct';
+import { Experiments } from './experiments/experiments.construct';
 import { Scoring } from './scoring/scoring.construct';
 import { Tracking } from './tracking/tracking.construct';
 
@@ -46,6 +47,7 @@ export class NurtureStack extends Stack {
   public readonly crm: Crm;
   public readonly reports: Reports;
   public readonly segments: Segments;
+  public readonly experiments: Experiments;
   public readonly api: Api;
   public readonly dashboard: Dashboard;
 
@@ -78,6 +80,7 @@ export class NurtureStack extends Stack {
     this.scoring = new Scoring(this, 'Scoring', { table, adminToken: this.contacts.adminToken });
     this.reports = new Reports(this, 'Reports', { table, adminToken: this.contacts.adminToken });
     this.segments = new Segments(this, 'Segments', { table });
+    this.experiments = new Experiments(this, 'Experiments', { table, adminToken: this.contacts.adminToken });
     this.reactor = new Reactor(this, 'Reactor', {
       table,
       handOffQueue: this.crm.handOffs,
@@ -97,6 +100,7 @@ export class NurtureStack extends Stack {
         journeysApi: this.journeys.journeysApi.function,
         readScore: this.scoring.readScore.function,
         reports: this.reports.reports.function,
+        experiments: this.experiments.experiments.function,
         crmWebhook: this.crm.webhook.function,
         sendEmailApi: this.email.sendEmailApi.function,
         emailTracking: this.email.emailTracking.function,

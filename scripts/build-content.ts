@@ -1,3 +1,4 @@
+import { buildExperimentsContent } from '../lib/experiments/content-files';
 import { buildEmbed } from '../lib/forms/embed-files';
 import { buildBindingKinds } from '../lib/function-environment-file';
 import { buildJourneys } from '../lib/journeys/journey-files';
@@ -18,6 +19,8 @@ console.log(`content: ${segments.size} segments valid`);
 console.log('content: scoring.yaml and lifecycle.yaml valid');
 buildProgramsContent();
 console.log('content: programs.yaml valid');
+const experiments = buildExperimentsContent();
+console.log(`content: ${experiments} experiments valid`);
 buildEmbed();
 console.log('content: embed snippet compiled');
 buildBindingKinds();

@@ -15,6 +15,7 @@ import { keys } from '../shared/keys';
 import { queryAll } from '../shared/query';
 import type { TimelineEvent } from '../shared/timeline';
 import type { RecentSend } from './domain/guards';
+import { ExperimentRef } from '../shared/experiment-ref';
 import type { ClaimConditions, ClaimOutcome, ConsentChange, EmailStore, ReminderDue, ReserveOutcome, SendRecord, SendState } from './ports';
 import { refusedBy, transactWrite } from '../shared/transactions';
 
@@ -50,6 +51,7 @@ const SendRecordSchema = z.object({
   topic: z.string().optional(),
   journeyId: z.string().optional(),
   stepId: z.string().optional(),
+  experiment: ExperimentRef.optional(),
   status: z.enum(['pending', 'sent', 'skipped', 'failed']),
   eventId: z.string(),
   messageId: z.string().optional(),

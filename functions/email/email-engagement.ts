@@ -86,6 +86,7 @@ function refOf(record: SendRecord) {
     ...(record.journeyId ? { journeyId: record.journeyId } : {}),
     ...(record.stepId ? { stepId: record.stepId } : {}),
     ...(record.topic ? { topic: record.topic } : {}),
+    ...(record.experiment ? { experiment: record.experiment } : {}),
   };
 }
 

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { event, eventGroup } from '../shared/event-envelope';
+import { ExperimentRef } from '../shared/experiment-ref';
 
 /** Which send an email event is about: the SES message id and what the send carried in its tags. */
 const EmailRef = {
@@ -9,6 +10,8 @@ const EmailRef = {
   stepId: z.string().optional(),
   /** The marketing topic; absent for transactional emails. */
   topic: z.string().optional(),
+  /** The experiment arm the send was in (engagement events carry it from the send record). */
+  experiment: ExperimentRef.optional(),
 };
 
 /** `email.sent`: SES accepted one email for this contact. */
@@ -31,7 +34,9 @@ export const EmailSkippedData = z.object({
   journeyId: z.string().optional(),
   stepId: z.string().optional(),
   topic: z.string().optional(),
-  /** `unsubscribed`, `suppressed`, `frequency_cap`, `unconfirmed`, `send_in_doubt`, … */
+  /** The experiment arm of the send; `holdout` with reason `holdout` for a contact held out of it. */
+  experiment: ExperimentRef.optional(),
+  /** `unsubscribed`, `suppressed`, `frequency_cap`, `unconfirmed`, `send_in_doubt`, `holdout`, … */
   reason: z.string().min(1).max(100),
 });
 export type EmailSkippedData = z.infer<typeof EmailSkippedData>;

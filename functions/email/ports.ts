@@ -3,6 +3,7 @@ import type { Contact, Subscription } from '../shared/contact';
 import type { Membership } from '../journeys/domain/membership';
 import type { TimelineEvent } from '../shared/timeline';
 import type { RecentSend } from './domain/guards';
+import type { ExperimentRef } from '../shared/experiment-ref';
 
 /**
  * One send's idempotency record, written before SES is called: the send is claimed (`pending`) once, and its
@@ -17,6 +18,8 @@ export interface SendRecord {
   readonly topic?: string;
   readonly journeyId?: string;
   readonly stepId?: string;
+  /** The experiment arm the send is in: its events carry it, so the experiments capability can count them. */
+  readonly experiment?: ExperimentRef;
   readonly status: 'pending' | 'sent' | 'skipped' | 'failed';
   /** The id of the timeline event that records the outcome, fixed at claim time so a retry reuses it. */
   readonly eventId: string;

@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ContactContended } from '../contacts/contacts';
 import type { Contact } from '../shared/contact';
 import { EventName } from '../shared/events';
+import { HOLDOUT_ARM, HOLDOUT_SKIP_REASON, type ExperimentRef } from '../shared/experiment-ref';
 import { ulid, type Clock } from '../shared/ids';
 import type { Logger } from '../shared/logger';
 import type { SendEmailTaskOutput } from '../shared/tasks';
@@ -36,6 +37,13 @@ export interface SendRequest {
   readonly awaitConfirmation?: boolean;
   /** Extra links the template uses (the double opt-in confirmation link). */
   readonly links?: { readonly confirm?: string };
+  /**
+   * The experiment arm the contact is in (`experiments` assigns it): stored on the send and its events. Arm
+   * `holdout`: the contact is held out, so a send the guards allow is recorded as `skipped: holdout` and not sent.
+   */
+  readonly experiment?: ExperimentRef;
+  /** A Liquid subject that replaces the template's (an experiment arm's subject line). */
+  readonly subject?: string;
 }
 
 export type SendOutcome = SendEmailTaskOutput;
@@ -130,6 +138,7 @@ async function attemptSend(request: SendRequest, deps: SendDeps): Promise<SendOu
     ...(topic ? { topic } : {}),
     ...(request.journeyId ? { journeyId: request.journeyId } : {}),
     ...(request.stepId ? { stepId: request.stepId } : {}),
+    ...(request.experiment ? { experiment: request.experiment } : {}),
     status: 'pending',
     eventId: ulid(now.getTime()),
     links: [],
@@ -162,6 +171,8 @@ async function attemptSend(request: SendRequest, deps: SendDeps): Promise<SendOu
   // The journey waits for the confirmation and sends then: nothing to record now, as for a deferral.
   if (guard.type === 'Skip' && guard.reason === 'unconfirmed' && request.awaitConfirmation && topic) return { outcome: 'unconfirmed', topic };
   if (guard.type === 'Skip') return skip(guard.reason);
+  // Held out only once the guards would have let it through, so the holdout is comparable with the arms' sends.
+  if (request.experiment?.arm === HOLDOUT_ARM) return skip(HOLDOUT_SKIP_REASON);
 
   const signer = await deps.signer();
   const { email, links } = compose(request, contact, meta.kind === 'marketing', deps, signer);
@@ -212,11 +223,15 @@ function compose(request: SendRequest, contact: Contact, marketing: boolean, dep
   const meta = deps.renderer.meta(request.templateId);
   const topic = meta.kind === 'marketing' ? meta.topic : '-';
   const unsubscribe = `${deps.publicUrl}/u/${signer.sign('u', [contact.contactId, topic, request.sendId])}`;
-  const rendered = deps.renderer.render(request.templateId, {
-    contact: contactVariables(contact),
-    data: request.data ?? {},
-    links: { unsubscribe, preferences: unsubscribe, ...(request.links?.confirm ? { confirm: request.links.confirm } : {}) },
-  });
+  const rendered = deps.renderer.render(
+    request.templateId,
+    {
+      contact: contactVariables(contact),
+      data: request.data ?? {},
+      links: { unsubscribe, preferences: unsubscribe, ...(request.links?.confirm ? { confirm: request.links.confirm } : {}) },
+    },
+    request.subject ? { subject: request.subject } : {},
+  );
   let { html, text } = rendered;
   let links: readonly string[] = [];
   if (meta.tracking.clicks) {
@@ -286,7 +301,7 @@ export function failedEvent(record: SendRecord, error: string, at: Date): Timeli
 }
 
 function whereOf(record: SendRecord) {
-  return { templateId: record.templateId, ...pick(record, 'journeyId', 'stepId', 'topic') };
+  return { templateId: record.templateId, ...pick(record, 'journeyId', 'stepId', 'topic', 'experiment') };
 }
 
 /** What a send recorded before answers, so a duplicate invocation returns what the first one did. */

@@ -13,6 +13,7 @@
  * | date index (sweeps)  | CONTACT#<contactId>         | INDEX#DATE#<attribute> | GSI1: DATE#<attr>#<mm-dd> / <yyyy>#<contactId>
  * | report state         | CONTACT#<contactId>         | REPORTS               |
  * | program (costs)      | PROGRAMS                    | <programId>           |
+ * | experiment exposure  | CONTACT#<contactId>         | XP#<experimentId>     |
  * | segment state        | CONTACT#<contactId>         | SEG#<segmentId>       | GSI1 while a member: SEGMENT#<segmentId> / <contactId>; GSI2 while a window can lapse: SEGREVIEW#<yyyy-mm-ddThh> / <reviewAt>#<contactId> |
  *
  * Per-contact state items use SK prefixes that sort after `EVENT#` (`STATE_SK_FLOOR`), so the reactor loads a
@@ -44,8 +45,12 @@ export const keys = {
   dateIndex: (contactId: string, attribute: string) => ({ PK: `CONTACT#${contactId}`, SK: `${DATE_INDEX_PREFIX}${attribute}` }),
   reportState: (contactId: string) => ({ PK: `CONTACT#${contactId}`, SK: 'REPORTS' }),
   program: (programId: string) => ({ PK: 'PROGRAMS', SK: programId }),
+  experimentExposure: (contactId: string, experimentId: string) => ({ PK: `CONTACT#${contactId}`, SK: `${EXPERIMENT_EXPOSURE_PREFIX}${experimentId}` }),
   segmentState: (contactId: string, segmentId: string) => ({ PK: `CONTACT#${contactId}`, SK: `${SEGMENT_STATE_PREFIX}${segmentId}` }),
 };
+
+/** SK prefix of a contact's exposure to one experiment (its arm, and whether it clicked or converted); a state item. */
+export const EXPERIMENT_EXPOSURE_PREFIX = 'XP#';
 
 /** SK prefix of a contact's per-segment state (membership and the behaviour it remembers); a state item. */
 export const SEGMENT_STATE_PREFIX = 'SEG#';

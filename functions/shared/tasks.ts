@@ -32,6 +32,8 @@ export const SendEmailTaskInput = JourneyTaskContext.extend({
    * a recorded `skipped: unconfirmed`. Executions compiled before it existed keep the old answer.
    */
   awaitConfirmation: z.boolean().optional(),
+  /** The step runs this experiment (content/experiments): the task picks the contact's arm, or holds it out. */
+  experimentId: z.string().min(1).optional(),
 });
 export type SendEmailTaskInput = z.infer<typeof SendEmailTaskInput>;
 

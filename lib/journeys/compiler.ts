@@ -99,7 +99,7 @@ export function compileJourney(journey: Journey): AslDefinition {
         const confirmation = `${step.id}.confirmation`;
         const unconfirmed = `${step.id}.unconfirmed`;
         const within = journey.await_confirmation.within;
-        states[step.id] = task('sendEmail', { ...context(step), templateId: step.template, awaitConfirmation: true }, { Next: check });
+        states[step.id] = task('sendEmail', { ...context(step), templateId: step.template, ...(step.experiment ? { experimentId: step.experiment } : {}), awaitConfirmation: true }, { Next: check });
         states[check] = {
           Type: 'Choice',
           Choices: [

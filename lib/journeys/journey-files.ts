@@ -44,7 +44,9 @@ export function contentContext(dir = contentDir): ValidationContext {
   const stages = [...(lifecycle.stages ?? []), ...(lifecycle.sideStages ?? [])].map((stage) => stage.id);
   const segmentsDir = join(dir, 'segments');
   const segments = existsSync(segmentsDir) ? readdirSync(segmentsDir).flatMap((file) => (/\.ya?ml$/.test(file) ? [file.replace(/\.ya?ml$/, '')] : [])) : [];
-  return { templates: new Set(templates), forms: new Set(forms), stages: new Set(stages), segments: new Set(segments) };
+  const experimentsDir = join(dir, 'experiments');
+  const experiments = existsSync(experimentsDir) ? readdirSync(experimentsDir).filter((file) => /\.ya?ml$/.test(file)).map((file) => file.replace(/\.ya?ml$/, '')) : [];
+  return { templates: new Set(templates), forms: new Set(forms), stages: new Set(stages), experiments: new Set(experiments), segments: new Set(segments) };
 }
 
 /**

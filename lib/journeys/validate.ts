@@ -9,6 +9,8 @@ export interface ValidationContext {
   readonly stages?: ReadonlySet<string>;
   /** Segment ids of content/segments, when known. */
   readonly segments?: ReadonlySet<string>;
+  /** Experiment ids that exist in content/experiments, when known. */
+  readonly experiments?: ReadonlySet<string>;
 }
 
 /**
@@ -22,6 +24,9 @@ export function validateJourney(journey: Journey, context: ValidationContext): s
   for (const step of journey.steps) {
     if (step.type === 'send_email' && !context.templates.has(step.template)) {
       problems.push(`${where(step.id)} sends template "${step.template}", which is not in content/emails`);
+    }
+    if (step.type === 'send_email' && step.experiment !== undefined && context.experiments && !context.experiments.has(step.experiment)) {
+      problems.push(`${where(step.id)} runs experiment "${step.experiment}", which is not in content/experiments`);
     }
     if (step.type === 'update_contact' && step.stage !== undefined && context.stages && !context.stages.has(step.stage)) {
       problems.push(`${where(step.id)} sets stage "${step.stage}", which is not in content/lifecycle.yaml`);

@@ -36,6 +36,7 @@ describe('NurtureStack', () => {
     reactor: stack.reactor.reactor,
     readScore: stack.scoring.readScore,
     reports: stack.reports.reports,
+    experiments: stack.experiments.experiments,
     handOff: stack.crm.handOff,
     crmHandOffWorker: stack.crm.handOffWorker,
     crmWebhook: stack.crm.webhook,
@@ -341,6 +342,10 @@ describe('NurtureStack', () => {
       ]]],
       ['reports query the table, put program costs and read the admin token', (s) => [s.reports.reports, [
         tableActions(s, 'dynamodb:Query', 'dynamodb:PutItem'),
+        readSecret(s.contacts.adminToken),
+      ]]],
+      ['experiments query the table and read the admin token', (s) => [s.experiments.experiments, [
+        tableActions(s, 'dynamodb:Query'),
         readSecret(s.contacts.adminToken),
       ]]],
       ['the hand-off step take its contact\'s hand-off lease, read and record hand-offs and failures, read the CRM settings and park hand-offs in the queue', (s) => [s.crm.handOff, [

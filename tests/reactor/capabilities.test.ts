@@ -38,6 +38,8 @@ describe('the registered capabilities', () => {
       ResumeJourney: 'call',
       SendEmail: 'call',
       HandOff: 'call',
+      CountExperiment: 'write',
+      SaveExposure: 'write',
     });
   });
 

@@ -81,11 +81,13 @@ export class TemplateRenderer {
     return this.templates.has(templateId);
   }
 
-  render(templateId: string, context: RenderContext): RenderedEmail {
+  /** Renders one template; `override.subject` (Liquid, same variables) replaces the template's subject line. */
+  render(templateId: string, context: RenderContext, override: { readonly subject?: string } = {}): RenderedEmail {
     const template = this.get(templateId);
     try {
       const base = { ...context, company: this.company };
-      const subject = oneLine(this.plainEngine.renderSync(template.subject, base) as string);
+      const subjectTemplate = override.subject === undefined ? template.subject : this.subjectOverride(override.subject);
+      const subject = oneLine(this.plainEngine.renderSync(subjectTemplate, base) as string);
       const preheader = oneLine(this.plainEngine.renderSync(template.preheader, base) as string);
       const full = { ...base, email: { subject, preheader } };
       const html = this.htmlEngine.renderSync(template.html, full) as string;
@@ -96,6 +98,15 @@ export class TemplateRenderer {
         cause: error,
       });
     }
+  }
+
+  /** Override subjects (experiment arms: a handful), parsed once each. */
+  private readonly subjects = new Map<string, Template[]>();
+
+  private subjectOverride(subject: string): Template[] {
+    const parsed = this.subjects.get(subject) ?? this.plainEngine.parse(subject);
+    this.subjects.set(subject, parsed);
+    return parsed;
   }
 
   private get(templateId: string): Prepared {

@@ -87,7 +87,10 @@ const next = stepId.optional();
 const SendEmail = z.strictObject({
   id: stepId,
   type: z.literal('send_email'),
+  /** The email; with `experiment`, the email of arms that name no template of their own. */
   template: z.string().min(1),
+  /** An experiment of content/experiments: each contact gets its arm's template and subject, or nothing (holdout). */
+  experiment: z.string().min(1).optional(),
   next,
 });
 const Wait = z

@@ -1,0 +1,17 @@
+import { tokenFromEnv } from '../shared/admin-auth';
+import { documentClient } from '../shared/aws';
+import { environmentFor } from '../shared/environment';
+import { createLogger } from '../shared/logger';
+import { DynamoExperimentCounters } from './dynamo-experiment-counters';
+import { experiments } from './experiment-content';
+import { makeGetExperimentHandler } from './get-experiment';
+
+const env = environmentFor('experiments');
+
+/** `GET /experiments` and `GET /experiments/{id}`. */
+export const handler = makeGetExperimentHandler({
+  experiments,
+  counters: new DynamoExperimentCounters(documentClient, env.TABLE_NAME),
+  adminToken: tokenFromEnv(env, 'ADMIN_TOKEN'),
+  logger: createLogger('experiments'),
+});
