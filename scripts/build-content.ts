@@ -1,3 +1,4 @@
+import { buildBroadcastFiles } from '../lib/broadcasts/broadcast-files';
 import { buildEmbed } from '../lib/forms/embed-files';
 import { buildBindingKinds } from '../lib/function-environment-file';
 import { buildJourneys } from '../lib/journeys/journey-files';
@@ -15,6 +16,7 @@ buildScoringContent();
 console.log('content: scoring.yaml and lifecycle.yaml valid');
 buildProgramsContent();
 console.log('content: programs.yaml valid');
+console.log(`content: ${buildBroadcastFiles()} broadcast files valid`);
 buildEmbed();
 console.log('content: embed snippet compiled');
 buildBindingKinds();

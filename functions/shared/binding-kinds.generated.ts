@@ -28,4 +28,6 @@ export const bindingKindsByFunction: Readonly<Record<FunctionKey, readonly Bindi
   journeyStatus: ['table'],
   journeySweep: ['table'],
   journeysApi: ['table', 'adminToken', 'journeySigningSecret', 'journeyExecutions', 'suppressionKey'],
+  broadcastStep: ['table', 'sendEmail', 'publicBaseUrl', 'emailSigningKeys'],
+  broadcastsApi: ['table', 'adminToken', 'broadcastExecutions'],
 };

@@ -14,6 +14,7 @@
  * | report state         | CONTACT#<contactId>         | REPORTS               |
  * | program (costs)      | PROGRAMS                    | <programId>           |
  * | segment state        | CONTACT#<contactId>         | SEG#<segmentId>       | GSI1 while a member: SEGMENT#<segmentId> / <contactId>; GSI2 while a window can lapse: SEGREVIEW#<yyyy-mm-ddThh> / <reviewAt>#<contactId> |
+ * | broadcast            | BROADCAST#<broadcastId>     | BROADCAST             | GSI1: BROADCASTS / <createdAt>#<broadcastId> |
  *
  * Per-contact state items use SK prefixes that sort after `EVENT#` (`STATE_SK_FLOOR`), so the reactor loads a
  * contact's profile and all its state with one Query (`SK >= STATE_SK_FLOOR`) without reading its timeline. A
@@ -45,7 +46,15 @@ export const keys = {
   reportState: (contactId: string) => ({ PK: `CONTACT#${contactId}`, SK: 'REPORTS' }),
   program: (programId: string) => ({ PK: 'PROGRAMS', SK: programId }),
   segmentState: (contactId: string, segmentId: string) => ({ PK: `CONTACT#${contactId}`, SK: `${SEGMENT_STATE_PREFIX}${segmentId}` }),
+  broadcast: (broadcastId: string) => ({ PK: `BROADCAST#${broadcastId}`, SK: 'BROADCAST' }),
 };
+
+/** GSI1 keys of a broadcast: every broadcast is one Query of `GSI1PK = BROADCASTS`, oldest first. */
+export function broadcastListKeys(createdAt: string, broadcastId: string) {
+  return { GSI1PK: BROADCASTS_PARTITION, GSI1SK: `${createdAt}#${broadcastId}` };
+}
+
+export const BROADCASTS_PARTITION = 'BROADCASTS';
 
 /** SK prefix of a contact's per-segment state (membership and the behaviour it remembers); a state item. */
 export const SEGMENT_STATE_PREFIX = 'SEG#';
