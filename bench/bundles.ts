@@ -64,6 +64,9 @@ export const lambdaEnv = {
   // The import bucket's function reads dropped files from it.
   IMPORT_BUCKET: 'bench-imports',
   JOURNEY_SIGNING_SECRET: 'bench-journey-signing-secret',
+  // The broadcasts API starts and stops executions of the broadcast state machine, at a default rate.
+  BROADCAST_STATE_MACHINE_ARN: 'arn:aws:states:us-east-1:000000000000:stateMachine:bench-broadcast',
+  BROADCAST_DEFAULT_RATE: '14',
 };
 
 /** Stand-ins bundled the same way: nothing at all, and only the DynamoDB clients every handler builds. */

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import * as z from 'zod';
 import { benchBundles } from './bundles';
 import { benchEmail, emailSection } from './email';
+import { benchBroadcasts, broadcastsSection } from './broadcasts';
 import { benchScoring, scoringSection } from './scoring';
 import { benchJourneys, journeysSection } from './journeys';
 import { benchReports, reportsSection } from './reports';
@@ -68,6 +69,9 @@ try {
   say('email: templates, sends against a floor, calls per send, bundles');
   const email = emailSection(await benchEmail(say));
 
+  say('broadcasts: 10,000 members through the local runtime against the send floor, exactly once, skip counts');
+  const broadcastBench = broadcastsSection(await benchBroadcasts(say));
+
   say('scoring and CRM: rescore replay, reactor with scoring against its floor, hand-offs to the local receiver');
   const scoring = scoringSection(await benchScoring(say));
 
@@ -95,10 +99,10 @@ try {
     intake,
     bundles,
     capture: { batches, embedGzipBytes: embedGzipBytes() },
-    otherVerdicts: [...email.verdicts, ...scoring.verdicts, ...journeyBench.verdicts, ...reportsBench.verdicts, ...importBench.verdicts, ...erase.verdicts],
+    otherVerdicts: [...email.verdicts, ...broadcastBench.verdicts, ...scoring.verdicts, ...journeyBench.verdicts, ...reportsBench.verdicts, ...importBench.verdicts, ...erase.verdicts],
   });
   // The email section's misses are marked MISS in its own table.
-  const full = `${report.trimEnd()}\n\n${email.markdown}\n${scoring.markdown}\n${journeyBench.markdown}\n${reportsBench.markdown}\n${importBench.markdown}\n${erase.markdown}`;
+  const full = `${report.trimEnd()}\n\n${email.markdown}\n${broadcastBench.markdown}\n${scoring.markdown}\n${journeyBench.markdown}\n${reportsBench.markdown}\n${importBench.markdown}\n${erase.markdown}`;
   writeFileSync(join(repoRoot, 'docs/benchmarks.md'), full);
   console.log(full);
   say('wrote docs/benchmarks.md');

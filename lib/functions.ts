@@ -395,6 +395,47 @@ export const functions = {
     bundleFiles: [{ from: 'node_modules/disposable-email-domains/index.json', to: 'disposable-email-domains.json' }],
     timeoutSeconds: 29,
   },
+  broadcastStep: {
+    entry: 'functions/broadcasts/broadcast-step.handler.ts',
+    description: 'Broadcast step: sends the next page of a segment, each member once through the email guards, at the broadcast rate',
+    trigger: { kind: 'task' },
+    // GetItem and conditional UpdateItem of the broadcast; Query of the segment's members (GSI1) and BatchGetItem of
+    // their profiles' time zones; per member the send step's calls (BatchGetItem, the claim and record transactions
+    // of Put/Update/ConditionCheck, DeleteItem of a throttled claim).
+    bindings: {
+      table: { actions: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'ConditionCheckItem', 'DeleteItem'], indexes: ['Query'] },
+      sendEmail: true,
+      publicBaseUrl: true,
+      emailSigningKeys: true,
+    },
+    // About ten seconds of sending per page (functions/broadcasts/domain/broadcast.ts, PAGE_SECONDS), with room for
+    // slow SES answers; the in-flight sends need more CPU than the default.
+    timeoutSeconds: 60,
+    memoryMb: 512,
+  },
+  broadcastsApi: {
+    entry: 'functions/broadcasts/broadcasts-api.handler.ts',
+    description: 'Broadcasts API: start (or dry-run) a broadcast to a segment, read its counts, list, cancel',
+    trigger: {
+      kind: 'http',
+      routes: [
+        { routeKey: 'POST /broadcasts', auth: 'admin' },
+        { routeKey: 'GET /broadcasts', auth: 'admin' },
+        { routeKey: 'GET /broadcasts/{broadcastId}', auth: 'admin' },
+        { routeKey: 'POST /broadcasts/{broadcastId}/cancel', auth: 'admin' },
+      ],
+    },
+    // PutItem (create), GetItem, UpdateItem (cancel); Query of GSI1 (members, their count, the list of
+    // broadcasts); a dry run's consistent BatchGetItem per member (profile, mail log, send record).
+    bindings: {
+      table: { actions: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem'], indexes: ['Query'] },
+      adminToken: true,
+      broadcastExecutions: true,
+    },
+    // A dry run judges up to 10,000 members.
+    timeoutSeconds: 29,
+    memoryMb: 512,
+  },
 } as const satisfies Record<string, FunctionDefinition>;
 
 export type FunctionKey = keyof typeof functions;

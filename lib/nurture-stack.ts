@@ -1,6 +1,7 @@
 import { Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { Api } from './api/api.construct';
+import { Broadcasts } from './broadcasts/broadcasts.construct';
 import { Contacts } from './contacts/contacts.construct';
 import { ContactsOut } from './contacts/contacts-out.construct';
 import { Crm } from './crm/crm.construct';
@@ -31,6 +32,12 @@ export interface NurtureStackProps extends StackProps {
    * @default - the journeys of statemachines/, as last generated (bin/nurture.ts regenerates them first)
    */
   readonly journeys?: ReadonlyMap<string, Journey>;
+  /**
+   * The SES account's maximum send rate (messages per second): broadcasts send at it unless they name a rate.
+   *
+   * @default 14
+   */
+  readonly sesMaxSendRate?: number;
 }
 
 /** Nurture in one account and region. It only composes the capability constructs; each one owns its resources. */
@@ -48,6 +55,7 @@ export class NurtureStack extends Stack {
   public readonly reports: Reports;
   public readonly segments: Segments;
   public readonly experiments: Experiments;
+  public readonly broadcasts: Broadcasts;
   public readonly api: Api;
   public readonly dashboard: Dashboard;
 
@@ -89,6 +97,13 @@ export class NurtureStack extends Stack {
       journeyStateMachineArnPrefix: this.journeys.stateMachineArnPrefix,
       journeyExecutionArnPrefix: this.journeys.executionArnPrefix,
     });
+    this.broadcasts = new Broadcasts(this, 'Broadcasts', {
+      table,
+      adminToken: this.contacts.adminToken,
+      emailSending: this.email.sending,
+      emailSigningKeys: this.email.signingKeys,
+      ...(props.sesMaxSendRate ? { sesMaxSendRate: props.sesMaxSendRate } : {}),
+    });
     this.api = new Api(this, 'Api', {
       functions: {
         submitForm: this.forms.submitForm.function,
@@ -105,9 +120,11 @@ export class NurtureStack extends Stack {
         sendEmailApi: this.email.sendEmailApi.function,
         emailTracking: this.email.emailTracking.function,
         emailPreferences: this.email.emailPreferences.function,
+        broadcastsApi: this.broadcasts.broadcastsApi.function,
       },
     });
     this.email.usePublicUrl(this.api.url, this.reactor.reactor);
+    this.broadcasts.usePublicUrl(this.api.url);
     this.dashboard = new Dashboard(this, 'Dashboard', { api: this.api.httpApi });
   }
 }

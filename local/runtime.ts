@@ -20,6 +20,7 @@ import { emailPreviewPages } from './email-preview';
 import { startSesEventsProxy } from './ses-events';
 import { startLocalS3 } from './s3';
 import { startLocalStepFunctions, type LocalStepFunctions } from './stepfunctions';
+import { broadcastStateMachine, withStepArn } from '../lib/broadcasts/state-machine';
 import { compileJourney, JOURNEY_TASK_FUNCTIONS, substitute, type JourneyTaskFunction } from '../lib/journeys/compiler';
 import { buildJourneys } from '../lib/journeys/journey-files';
 import { buildSegments } from '../lib/segments/segment-files';
@@ -75,6 +76,8 @@ export interface Runtime {
 export const localAccount = '000000000000';
 const LOCAL_JOURNEY_PREFIX = 'nurture-local-journey-';
 export const localJourneyArnPrefix = `arn:aws:states:${localRegion}:${localAccount}:stateMachine:${LOCAL_JOURNEY_PREFIX}`;
+const LOCAL_BROADCAST_MACHINE = 'nurture-local-broadcast';
+export const localBroadcastArn = `arn:aws:states:${localRegion}:${localAccount}:stateMachine:${LOCAL_BROADCAST_MACHINE}`;
 /** The local import bucket's name (in AWS, the stack's bucket: its `ImportBucketName` output). */
 export const LOCAL_IMPORT_BUCKET = 'nurture-imports';
 
@@ -204,6 +207,8 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
         FORM_SIGNING_KEY: settings.NURTURE_FORM_SIGNING_KEY,
         SUPPRESSION_KEY: settings.NURTURE_SUPPRESSION_KEY,
         IMPORT_BUCKET: s3.bucket,
+        BROADCAST_STATE_MACHINE_ARN: localBroadcastArn,
+        BROADCAST_DEFAULT_RATE: String(settings.NURTURE_BROADCAST_RATE),
         TURNSTILE_SECRET: settings.TURNSTILE_SECRET,
         RECAPTCHA_SECRET: settings.RECAPTCHA_SECRET,
         TURNSTILE_VERIFY_URL: settings.TURNSTILE_VERIFY_URL,
@@ -247,15 +252,14 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       account: localAccount,
       timeScale,
       now: () => clock.now().getTime(),
-      stateMachines: new Map(
-        [...journeys.values()].map((journey) => [
-          `${LOCAL_JOURNEY_PREFIX}${journey.id}`,
-          substitute(compileJourney(journey), taskArns),
-        ]),
-      ),
+      stateMachines: new Map([
+        ...[...journeys.values()].map((journey) => [`${LOCAL_JOURNEY_PREFIX}${journey.id}`, substitute(compileJourney(journey), taskArns)] as const),
+        [LOCAL_BROADCAST_MACHINE, withStepArn(broadcastStateMachine(), `arn:aws:lambda:${localRegion}:${localAccount}:function:broadcastStep`)],
+      ]),
       invoke: (key, input) => invoke(key as FunctionKey, input),
       onStatusChange: async (event) => {
-        await invoke(statusChangeKey, event);
+        // As the deployed rule's stateMachineArn prefix does: only journeys' ends reach journeyStatus.
+        if (event.detail.stateMachineArn.startsWith(localJourneyArnPrefix)) await invoke(statusChangeKey, event);
       },
     });
     stops.push(() => stepFunctions.stop());

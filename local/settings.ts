@@ -24,6 +24,8 @@ export const LocalSettings = z.object({
   NURTURE_DATA_DIR: withDefault(optional),
   /** How many times faster than real time journey waits pass (a day a second by default). */
   TIME_SCALE: withDefault(z.coerce.number().positive().default(86_400)),
+  /** Messages per second broadcasts send at unless they name a rate (in AWS: the stack's `sesMaxSendRate`). */
+  NURTURE_BROADCAST_RATE: withDefault(z.coerce.number().positive().default(14)),
   /** Delay before the n-th redelivery of a queued message the consumer set no visibility on: n × this. */
   NURTURE_HANDOFF_RETRY_MS: withDefault(z.coerce.number().int().min(0).default(500)),
   NURTURE_ADMIN_TOKEN: withDefault(z.string().min(16).default('local-admin-token')),

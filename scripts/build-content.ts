@@ -1,4 +1,5 @@
 import { buildExperimentsContent } from '../lib/experiments/content-files';
+import { buildBroadcastFiles } from '../lib/broadcasts/broadcast-files';
 import { buildEmbed } from '../lib/forms/embed-files';
 import { buildBindingKinds } from '../lib/function-environment-file';
 import { buildJourneys } from '../lib/journeys/journey-files';
@@ -21,6 +22,7 @@ buildProgramsContent();
 console.log('content: programs.yaml valid');
 const experiments = buildExperimentsContent();
 console.log(`content: ${experiments} experiments valid`);
+console.log(`content: ${buildBroadcastFiles()} broadcast files valid`);
 buildEmbed();
 console.log('content: embed snippet compiled');
 buildBindingKinds();

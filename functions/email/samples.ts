@@ -18,6 +18,7 @@ export const sampleData: Readonly<Record<string, unknown>> = {
   case_study_company: 'Northwind',
   cart_url: 'https://www.example.com/cart?id=sample',
   days_left: 3,
+  month: 'June 2026',
   topic_label: 'Guides and offers',
 };
 

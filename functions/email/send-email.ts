@@ -44,6 +44,8 @@ export interface SendRequest {
   readonly experiment?: ExperimentRef;
   /** A Liquid subject that replaces the template's (an experiment arm's subject line). */
   readonly subject?: string;
+  /** The consent topic of a marketing send, when not the template's own (a broadcast may name one). */
+  readonly topic?: string;
 }
 
 export type SendOutcome = SendEmailTaskOutput;
@@ -128,7 +130,8 @@ async function attemptSend(request: SendRequest, deps: SendDeps): Promise<SendOu
   // This send's own slot, left by a release that could not give it back, is not another send.
   const state: SendState = { ...loaded, recent: loaded.recent.filter((send) => send.sendId !== request.sendId) };
 
-  const meta = deps.renderer.meta(request.templateId);
+  const template = deps.renderer.meta(request.templateId);
+  const meta = template.kind === 'marketing' && request.topic ? { ...template, topic: request.topic } : template;
   const topic = meta.kind === 'marketing' ? meta.topic : undefined;
   const base: SendRecord = {
     sendId: request.sendId,
@@ -175,7 +178,7 @@ async function attemptSend(request: SendRequest, deps: SendDeps): Promise<SendOu
   if (request.experiment?.arm === HOLDOUT_ARM) return skip(HOLDOUT_SKIP_REASON);
 
   const signer = await deps.signer();
-  const { email, links } = compose(request, contact, meta.kind === 'marketing', deps, signer);
+  const { email, links } = compose(request, contact, topic, deps, signer);
   const record = { ...base, links };
   const conditions: ClaimConditions = {
     ...(journey ? { enrolment: journey } : {}),
@@ -219,10 +222,10 @@ async function attemptSend(request: SendRequest, deps: SendDeps): Promise<SendOu
 }
 
 /** The rendered email, with tracked links, the open pixel and the RFC 8058 unsubscribe headers. */
-function compose(request: SendRequest, contact: Contact, marketing: boolean, deps: SendDeps, signer: TokenSigner) {
+function compose(request: SendRequest, contact: Contact, topic: string | undefined, deps: SendDeps, signer: TokenSigner) {
   const meta = deps.renderer.meta(request.templateId);
-  const topic = meta.kind === 'marketing' ? meta.topic : '-';
-  const unsubscribe = `${deps.publicUrl}/u/${signer.sign('u', [contact.contactId, topic, request.sendId])}`;
+  const marketing = topic !== undefined;
+  const unsubscribe = `${deps.publicUrl}/u/${signer.sign('u', [contact.contactId, topic ?? '-', request.sendId])}`;
   const rendered = deps.renderer.render(
     request.templateId,
     {

@@ -30,4 +30,6 @@ export const bindingKindsByFunction: Readonly<Record<FunctionKey, readonly Bindi
   journeySweep: ['table'],
   segmentSweep: ['table'],
   journeysApi: ['table', 'adminToken', 'journeySigningSecret', 'journeyExecutions', 'suppressionKey'],
+  broadcastStep: ['table', 'sendEmail', 'publicBaseUrl', 'emailSigningKeys'],
+  broadcastsApi: ['table', 'adminToken', 'broadcastExecutions'],
 };

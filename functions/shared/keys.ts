@@ -15,6 +15,7 @@
  * | program (costs)      | PROGRAMS                    | <programId>           |
  * | experiment exposure  | CONTACT#<contactId>         | XP#<experimentId>     |
  * | segment state        | CONTACT#<contactId>         | SEG#<segmentId>       | GSI1 while a member: SEGMENT#<segmentId> / <contactId>; GSI2 while a window can lapse: SEGREVIEW#<yyyy-mm-ddThh> / <reviewAt>#<contactId> |
+ * | broadcast            | BROADCAST#<broadcastId>     | BROADCAST             | GSI1: BROADCASTS / <createdAt>#<broadcastId> |
  *
  * Per-contact state items use SK prefixes that sort after `EVENT#` (`STATE_SK_FLOOR`), so the reactor loads a
  * contact's profile and all its state with one Query (`SK >= STATE_SK_FLOOR`) without reading its timeline. A
@@ -47,10 +48,17 @@ export const keys = {
   program: (programId: string) => ({ PK: 'PROGRAMS', SK: programId }),
   experimentExposure: (contactId: string, experimentId: string) => ({ PK: `CONTACT#${contactId}`, SK: `${EXPERIMENT_EXPOSURE_PREFIX}${experimentId}` }),
   segmentState: (contactId: string, segmentId: string) => ({ PK: `CONTACT#${contactId}`, SK: `${SEGMENT_STATE_PREFIX}${segmentId}` }),
+  broadcast: (broadcastId: string) => ({ PK: `BROADCAST#${broadcastId}`, SK: 'BROADCAST' }),
 };
 
 /** SK prefix of a contact's exposure to one experiment (its arm, and whether it clicked or converted); a state item. */
 export const EXPERIMENT_EXPOSURE_PREFIX = 'XP#';
+/** GSI1 keys of a broadcast: every broadcast is one Query of `GSI1PK = BROADCASTS`, oldest first. */
+export function broadcastListKeys(createdAt: string, broadcastId: string) {
+  return { GSI1PK: BROADCASTS_PARTITION, GSI1SK: `${createdAt}#${broadcastId}` };
+}
+
+export const BROADCASTS_PARTITION = 'BROADCASTS';
 
 /** SK prefix of a contact's per-segment state (membership and the behaviour it remembers); a state item. */
 export const SEGMENT_STATE_PREFIX = 'SEG#';

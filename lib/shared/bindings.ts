@@ -74,6 +74,16 @@ export const bindingVariables = {
   suppressionKey: { deployed: { SUPPRESSION_KEY_SECRET_ARN: arn }, local: { SUPPRESSION_KEY: secretValue } },
   /** The bucket files are dropped in for import (by name); locally the runtime's S3 emulator has one of that name. */
   importBucket: { deployed: { IMPORT_BUCKET: nonEmpty } },
+  /**
+   * The broadcast state machine (start and stop its executions), and the messages per second a broadcast sends at
+   * when it names no rate: the SES account's maximum send rate (the stack's `sesMaxSendRate`).
+   */
+  broadcastExecutions: {
+    deployed: {
+      BROADCAST_STATE_MACHINE_ARN: arn,
+      BROADCAST_DEFAULT_RATE: z.string().regex(/^(?!0+(\.0*)?$)\d+(\.\d+)?$/, 'a positive number'),
+    },
+  },
 } as const satisfies Record<string, BindingVariables>;
 
 export type BindingKind = keyof typeof bindingVariables;

@@ -107,6 +107,8 @@ export interface Bindings {
    * nothing else (no listing, no deleting).
    */
   readonly importBucket?: { readonly read: string; readonly write: string };
+  /** Start and stop executions of the broadcast state machine (`BROADCAST_STATE_MACHINE_ARN`, `BROADCAST_DEFAULT_RATE`). */
+  readonly broadcastExecutions?: true;
 }
 
 /** Every binding an entry may declare names its variables in `bindings.ts`; this fails to compile otherwise. */

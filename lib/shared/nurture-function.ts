@@ -85,6 +85,13 @@ export interface BindableResources {
   readonly crmSecret?: ISecret;
   /** The queue the reactor puts CRM hand-offs on (and its worker consumes). */
   readonly handOffQueue?: IQueue;
+  /** The broadcast state machine, and the send rate broadcasts default to (messages per second). */
+  readonly broadcasts?: {
+    readonly stateMachineArn: string;
+    /** `…:execution:<state machine name>:`, which every broadcast execution's ARN starts with. */
+    readonly executionArnPrefix: string;
+    readonly defaultRate: number;
+  };
   /**
    * The HTTP API's public base URL. It exists only once the API is built from the functions it routes to, so it may
    * come later, through {@link NurtureFunction.bindLate}; a synth with it still missing fails.
@@ -302,7 +309,7 @@ export class NurtureFunction extends Construct {
       if (resource === undefined) throw new Error(`${this.node.path}: binding "${binding}" needs its resource`);
       return resource;
     };
-    const { table, adminToken, journeyExecutions, journeySigningSecret, sendEmail, emailSigningKeys, crmSecret, handOffQueue, formSecrets, writeKey, publicBaseUrl, suppressionKey, importBucket } =
+    const { table, adminToken, journeyExecutions, journeySigningSecret, sendEmail, emailSigningKeys, crmSecret, handOffQueue, formSecrets, writeKey, publicBaseUrl, suppressionKey, importBucket, broadcastExecutions } =
       definition.bindings;
     if (table) this.bindTable(need(resources.table, 'table'), table.actions, table.indexes ?? []);
     if (adminToken) this.bindSecret(need(resources.adminToken, 'adminToken'), 'adminToken');
@@ -322,6 +329,7 @@ export class NurtureFunction extends Construct {
     if (writeKey) this.bindSecret(need(resources.writeKey, 'writeKey'), 'writeKey');
     if (suppressionKey) this.bindSecret(need(resources.suppressionKey, 'suppressionKey'), 'suppressionKey');
     if (importBucket) this.bindImportBucket(need(resources.importBucket, 'importBucket'), importBucket);
+    if (broadcastExecutions) this.bindBroadcasts(need(resources.broadcasts, 'broadcastExecutions'));
     if (publicBaseUrl) {
       this.pending.add('publicBaseUrl');
       this.bindLate(resources);
@@ -413,6 +421,29 @@ export class NurtureFunction extends Construct {
       }),
     );
     this.setVariables('sendEmail', sending.configurationSetName);
+  }
+
+  /**
+   * Lets the function start executions of the broadcast state machine and stop them (nothing else), and passes its
+   * ARN and the default send rate.
+   */
+  private bindBroadcasts(broadcasts: NonNullable<BindableResources['broadcasts']>): void {
+    this.function.addToRolePolicy(new PolicyStatement({ actions: ['states:StartExecution'], resources: [broadcasts.stateMachineArn] }));
+    this.function.addToRolePolicy(new PolicyStatement({ actions: ['states:StopExecution'], resources: [`${broadcasts.executionArnPrefix}*`] }));
+    this.setVariables('broadcastExecutions', broadcasts.stateMachineArn, String(broadcasts.defaultRate));
+    NagSuppressions.addResourceSuppressions(
+      this.role,
+      [
+        {
+          id: 'AwsSolutions-IAM5',
+          reason:
+            'A broadcast is cancelled by stopping its execution, whose name (the broadcast id) is chosen at run time; ' +
+            'the wildcard covers the executions of the one broadcast state machine, for StopExecution only.',
+          appliesTo: [{ regex: '/^Resource::.*:execution:.*:\\*$/g' }],
+        },
+      ],
+      true,
+    );
   }
 
   /**

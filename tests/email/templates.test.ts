@@ -12,6 +12,8 @@ const shipped = {
   'cart-recovery': ['cart-reminder-1', 'cart-reminder-2'],
   'trial-expiry': ['trial-ending-soon', 'trial-ends-today'],
   'double opt-in': ['confirm-subscription', 'confirm-subscription-reminder'],
+  /** content/broadcasts/newsletter-2026-06.yaml */
+  broadcasts: ['monthly-newsletter'],
 };
 const allShipped = Object.values(shipped).flat();
 
@@ -21,7 +23,7 @@ describe('email templates', () => {
     expect(readFileSync(generatedModule, 'utf8') === expected, 'functions/email/generated/compiled.ts is stale').toBe(true);
   }, 60_000);
 
-  it('include every template the shipped journeys use, with their topics', () => {
+  it('include every template the shipped journeys and broadcasts use, with their topics', () => {
     const renderer = new TemplateRenderer(emails);
     expect(renderer.ids().sort()).toEqual([...allShipped].sort());
     const topicOf = (id: string) => {
@@ -30,6 +32,7 @@ describe('email templates', () => {
     };
     expect(shipped['budget-router'].map(topicOf)).toEqual(['nurture', 'nurture', 'nurture', 'nurture', 'nurture', 'transactional']);
     expect(shipped.welcome.map(topicOf)).toEqual(['newsletter', 'newsletter', 'newsletter']);
+    expect(shipped.broadcasts.map(topicOf)).toEqual(['newsletter']);
     expect([...shipped['cart-recovery'], ...shipped['trial-expiry']].map(topicOf)).toEqual(['product', 'product', 'product', 'product']);
   });
 

@@ -7,6 +7,7 @@ import { Data } from '../../lib/data/data.construct';
 import { createTableInput, tableDefinition } from '../../lib/data/table-definition';
 import { journeys as journeyFiles } from '../../functions/journeys/journeys';
 import { compileJourney } from '../../lib/journeys/compiler';
+import { broadcastStateMachine } from '../../lib/broadcasts/state-machine';
 import { NurtureStack } from '../../lib/nurture-stack';
 import type { IConstruct } from 'constructs';
 import type { NurtureFunction } from '../../lib/shared/nurture-function';
@@ -51,6 +52,8 @@ describe('NurtureStack', () => {
     journeySweep: stack.journeys.journeySweep,
     segmentSweep: stack.segments.segmentSweep,
     journeysApi: stack.journeys.journeysApi,
+    broadcastStep: stack.broadcasts.broadcastStep,
+    broadcastsApi: stack.broadcasts.broadcastsApi,
   });
 
   /**
@@ -192,6 +195,26 @@ describe('NurtureStack', () => {
           SES_CONFIGURATION_SET: ref(s.email.configurationSet),
           EMAIL_SIGNING_KEYS_SECRET_ARN: ref(s.email.signingKeys),
           PUBLIC_BASE_URL: Match.anyValue(),
+        },
+      })],
+      ['the broadcast step the table name, SES sending, the signing keys, the public URL and a page\'s timeout', (s) => ({
+        fn: s.broadcasts.broadcastStep,
+        timeout: 60,
+        variables: {
+          TABLE_NAME: ref(s.data.table),
+          SES_CONFIGURATION_SET: ref(s.email.configurationSet),
+          EMAIL_SIGNING_KEYS_SECRET_ARN: ref(s.email.signingKeys),
+          PUBLIC_BASE_URL: Match.anyValue(),
+        },
+      })],
+      ['the broadcasts API the table name, the admin token, the broadcast state machine and the default rate', (s) => ({
+        fn: s.broadcasts.broadcastsApi,
+        timeout: 29,
+        variables: {
+          TABLE_NAME: ref(s.data.table),
+          ADMIN_TOKEN_SECRET_ARN: ref(s.contacts.adminToken),
+          BROADCAST_STATE_MACHINE_ARN: s.resolve(s.broadcasts.stateMachineArn),
+          BROADCAST_DEFAULT_RATE: '14',
         },
       })],
     ])('gives %s', (_, expected) => {
@@ -370,6 +393,23 @@ describe('NurtureStack', () => {
       ['journeyStatus record how an execution ended and delete its waits on the table', (s) => [s.journeys.journeyStatus, [
         tableActions(s, 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem', 'dynamodb:DeleteItem'),
       ]]],
+      ['the broadcast step read and commit broadcasts, page through segments (GSI1), send email and read the signing keys', (s) => [s.broadcasts.broadcastStep, [
+        tableActions(s, 'dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem', 'dynamodb:DeleteItem'),
+        { Effect: 'Allow', Action: 'dynamodb:Query', Resource: { 'Fn::Join': ['', [arn(s.data.table), '/index/*']] } },
+        {
+          Effect: 'Allow',
+          Action: 'ses:SendEmail',
+          Resource: [s.resolve(s.email.sending.identityArn), s.resolve(s.email.sending.configurationSetArn)],
+        },
+        readSecret(s.email.signingKeys),
+      ]]],
+      ['the broadcasts API write and read broadcasts, query GSI1, read the admin token and start and stop broadcast executions', (s) => [s.broadcasts.broadcastsApi, [
+        tableActions(s, 'dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'),
+        { Effect: 'Allow', Action: 'dynamodb:Query', Resource: { 'Fn::Join': ['', [arn(s.data.table), '/index/*']] } },
+        readSecret(s.contacts.adminToken),
+        { Effect: 'Allow', Action: 'states:StartExecution', Resource: s.resolve(s.broadcasts.stateMachineArn) },
+        { Effect: 'Allow', Action: 'states:StopExecution', Resource: s.resolve(`${s.broadcasts.stateMachineArn.replace(':stateMachine:', ':execution:')}:*`) },
+      ]]],
     ])('lets %s, nothing more', (_, expected) => {
       expectRoleStatements(...expected(stack));
     });
@@ -454,9 +494,9 @@ describe('NurtureStack', () => {
       // Prepare
       const machines = template.findResources('AWS::StepFunctions::StateMachine');
 
-      // Act & Assess
+      // Act & Assess: the journeys' and the one broadcast state machine.
       expect(Object.values(machines).map((m) => m.Properties.StateMachineName).sort()).toEqual(
-        [...journeyFiles.keys()].sort().map((id) => `Nurture-journey-${id}`),
+        ['Nurture-broadcast', ...[...journeyFiles.keys()].sort().map((id) => `Nurture-journey-${id}`)],
       );
       for (const machine of Object.values(machines)) {
         expect(machine.Properties).toMatchObject({
@@ -521,6 +561,16 @@ describe('NurtureStack', () => {
             { Effect: 'Allow', Action: 'states:StopExecution', Resource: stack.resolve(`${stack.journeys.executionArnPrefix}*`) },
           ]),
         },
+      });
+    });
+  });
+
+  describe('broadcasts', () => {
+    it('deploys the broadcast ASL with the step function substituted by its ARN, and lets the state machine invoke it', () => {
+      template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+        StateMachineName: 'Nurture-broadcast',
+        DefinitionString: JSON.stringify(broadcastStateMachine()),
+        DefinitionSubstitutions: { broadcastStep: arn(stack.broadcasts.broadcastStep.function) },
       });
     });
   });

@@ -1,0 +1,13 @@
+import { documentClient } from '../shared/aws';
+import { environmentFor } from '../shared/environment';
+import { sendDepsFrom } from '../email/email-senders';
+import { makeBroadcastStep } from './broadcast-step';
+import { DynamoAudience, DynamoBroadcastStore } from './dynamo-broadcasts';
+
+const env = environmentFor('broadcastStep');
+
+export const handler = makeBroadcastStep({
+  store: new DynamoBroadcastStore(documentClient, env.TABLE_NAME),
+  audience: new DynamoAudience(documentClient, env.TABLE_NAME),
+  send: sendDepsFrom(env, 'broadcasts'),
+});

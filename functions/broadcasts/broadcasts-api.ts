@@ -1,0 +1,298 @@
+import * as z from 'zod';
+import { checkGuards } from '../email/domain/guards';
+import { contactVariables, type TemplateRenderer } from '../email/domain/render';
+import type { EmailSettings } from '../email/domain/settings';
+import type { EmailStore } from '../email/ports';
+import { adminAuth, type TokenSource } from '../shared/admin-auth';
+import { BadRequest, HttpError, InvalidQuery, NotFound, ValidationFailed, annotate, httpHandler, json, type HttpEvent, type HttpResult } from '../shared/http';
+import type { Clock } from '../shared/ids';
+import type { Logger } from '../shared/logger';
+import { fieldErrors } from '../shared/validation';
+import { broadcastSendId } from './broadcast-step';
+import { BroadcastDefinition, dueOf, FIRST_PROGRESS, inFlightOf, isTimeZone, NO_COUNTS, processedOf, startOf } from './domain/broadcast';
+import { checkDefinition, type BroadcastCatalog } from './domain/check';
+import type { Audience, BroadcastExecutions, BroadcastRecord, BroadcastStore, SegmentExists } from './ports';
+
+export interface BroadcastsApiDeps {
+  readonly store: BroadcastStore;
+  readonly audience: Audience;
+  readonly executions: BroadcastExecutions;
+  /** The email capability's reads (a dry run judges each member as a send would). */
+  readonly emails: Pick<EmailStore, 'loadForSend'>;
+  readonly renderer: TemplateRenderer;
+  readonly settings: EmailSettings;
+  readonly segmentExists: SegmentExists;
+  /** The broadcasts of `content/broadcasts/` (`{ "file": "<id>" }`). */
+  readonly files: ReadonlyMap<string, BroadcastDefinition>;
+  /** Messages per second when a definition names no rate: the SES account's sending rate. */
+  readonly defaultRate: number;
+  readonly adminToken: TokenSource;
+  readonly clock: Clock;
+  readonly logger: Logger;
+}
+
+/** `POST /broadcasts`: a definition, or a file's id; either with `dryRun`. */
+const CreateRequest = z.union([
+  z.strictObject({ file: z.string().min(1).max(64), dryRun: z.boolean().optional() }),
+  BroadcastDefinition.extend({ dryRun: z.boolean().optional() }),
+]);
+
+const ListQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(100).default(50), cursor: z.string().max(2_000).optional() });
+
+/** Members a dry run judges one by one; a larger segment's counts are of its first members (`evaluated`). */
+export const DRY_RUN_LIMIT = 10_000;
+/** The links of a dry run's sample: a real one is signed per contact and send at send time. */
+const SAMPLE_LINK = 'https://nurture.invalid/u/dry-run-sample';
+
+/**
+ * The broadcasts API (admin): `POST /broadcasts` (a definition or `{ file }`; `?dryRun=true` or `"dryRun": true`
+ * answers the audience, the skips by reason and a rendered sample, writing nothing), `GET /broadcasts`,
+ * `GET /broadcasts/{id}` (queued, sent, skipped by reason, failed) and `POST /broadcasts/{id}/cancel`.
+ */
+export const makeBroadcastsApi =
+  (deps: BroadcastsApiDeps) =>
+  async (event: HttpEvent): Promise<HttpResult> => {
+    switch (event.routeKey) {
+      case 'POST /broadcasts':
+        return create(deps, event);
+      case 'GET /broadcasts':
+        return list(deps, event);
+      case 'GET /broadcasts/{broadcastId}':
+        return json(200, view(await found(deps, event)));
+      case 'POST /broadcasts/{broadcastId}/cancel':
+        return cancel(deps, event);
+      default:
+        throw new NotFound('No such route');
+    }
+  };
+
+export function makeBroadcastsApiHandler(deps: BroadcastsApiDeps) {
+  return httpHandler(makeBroadcastsApi(deps), {
+    logger: deps.logger,
+    responseHeaders: () => ({ 'cache-control': 'no-store' }),
+    middlewares: [adminAuth(deps.adminToken)],
+  });
+}
+
+async function create(deps: BroadcastsApiDeps, event: HttpEvent): Promise<HttpResult> {
+  let body: unknown;
+  try {
+    body = JSON.parse(event.isBase64Encoded ? Buffer.from(event.body ?? '', 'base64').toString('utf8') : (event.body ?? ''));
+  } catch {
+    throw new BadRequest('The body is not JSON', 'malformed_json');
+  }
+  const parsed = CreateRequest.safeParse(body);
+  if (!parsed.success) {
+    // Report against the definition's schema: the `{ file }` form's errors would only confuse.
+    const asDefinition = BroadcastDefinition.extend({ dryRun: z.boolean().optional() }).safeParse(body);
+    const isFile = typeof body === 'object' && body !== null && 'file' in body;
+    throw new ValidationFailed(fieldErrors(isFile || asDefinition.success ? parsed.error : asDefinition.error));
+  }
+  const dryRun = parsed.data.dryRun === true || event.queryStringParameters?.dryRun === 'true';
+  let definition: BroadcastDefinition;
+  if ('file' in parsed.data) {
+    const file = deps.files.get(parsed.data.file);
+    if (!file) throw new ValidationFailed([{ field: 'file', message: `no broadcast file "${parsed.data.file}" in content/broadcasts/` }]);
+    definition = file;
+  } else {
+    const { dryRun: _dryRun, ...rest } = parsed.data;
+    definition = rest;
+  }
+  const problems = checkDefinition(definition, catalogOf(deps));
+  if (problems.length > 0) throw new ValidationFailed(problems);
+  annotate(event, { broadcastId: definition.id, dryRun });
+
+  const now = deps.clock.now();
+  const meta = deps.renderer.meta(definition.template);
+  const topic = meta.kind === 'marketing' ? (definition.topic ?? meta.topic) : undefined;
+  if (dryRun) return json(200, await dryRunOf(deps, definition, topic, now));
+
+  const record: BroadcastRecord = {
+    id: definition.id,
+    definition,
+    status: 'queued',
+    rate: definition.rate ?? deps.defaultRate,
+    ...(topic ? { topic } : {}),
+    audience: await deps.audience.count(definition.segment),
+    startsAt: startOf(definition.when, now).toISOString(),
+    createdAt: now.toISOString(),
+    updatedAt: now.toISOString(),
+    executionName: definition.id,
+    counts: NO_COUNTS,
+    progress: FIRST_PROGRESS,
+  };
+  const created = await deps.store.create(record);
+  if (created.type === 'Exists') {
+    // The same definition again (a retried request) is the same broadcast; a different one under its id is not.
+    if (JSON.stringify(created.record.definition) !== JSON.stringify(definition)) {
+      throw new HttpError(409, 'broadcast_exists', `A different broadcast "${definition.id}" exists; broadcast ids are never reused`);
+    }
+    await deps.executions.start(created.record.executionName, { broadcastId: definition.id });
+    return json(200, view(created.record));
+  }
+  await deps.executions.start(record.executionName, { broadcastId: definition.id });
+  deps.logger.info('broadcast started', { broadcastId: definition.id, segment: definition.segment, audience: record.audience });
+  return json(202, view(record));
+}
+
+/**
+ * What the broadcast would do now, member by member as the step and the guards would decide it: eligible now,
+ * due later (a later local hour, a send window not yet open), or skipped by reason. Reads only.
+ */
+async function dryRunOf(deps: BroadcastsApiDeps, definition: BroadcastDefinition, topic: string | undefined, now: Date) {
+  const template = deps.renderer.meta(definition.template);
+  const judged = topic && template.kind === 'marketing' ? { ...template, topic } : template;
+  const startsAt = startOf(definition.when, now);
+  const fallbackZone = definition.time_zone ?? deps.settings.sendWindow.defaultTimeZone;
+  const audience = await deps.audience.count(definition.segment);
+  const skipped: Record<string, number> = {};
+  let eligible = 0;
+  let later = 0;
+  let evaluated = 0;
+  let sample: { contactId: string; subject: string; html: string; text: string } | undefined;
+
+  let cursor: string | undefined;
+  do {
+    const page = await deps.audience.page(definition.segment, Math.min(500, DRY_RUN_LIMIT - evaluated), cursor);
+    cursor = page.cursor;
+    const states = await mapLimited(page.contactIds, inFlightOf(1_000), (contactId) => deps.emails.loadForSend(contactId, broadcastSendId(definition.id, contactId)));
+    states.forEach((state, i) => {
+      evaluated++;
+      const contact = state.contact;
+      if (!contact) {
+        skipped.no_contact = (skipped.no_contact ?? 0) + 1;
+        return;
+      }
+      const stored = contact.attributes.time_zone;
+      const zone = typeof stored === 'string' && isTimeZone(stored) ? stored : fallbackZone;
+      const guard = checkGuards({ contact, template: judged, recent: state.recent, settings: deps.settings, now });
+      if (guard.type === 'Skip') {
+        skipped[guard.reason] = (skipped[guard.reason] ?? 0) + 1;
+        return;
+      }
+      if (dueOf({ when: definition.when, startsAt, createdAt: now, zone }) > now || guard.type === 'Defer') {
+        later++;
+      } else {
+        eligible++;
+      }
+      if (!sample) {
+        const rendered = deps.renderer.render(definition.template, {
+          contact: contactVariables(contact),
+          data: definition.data ?? {},
+          links: { unsubscribe: SAMPLE_LINK, preferences: SAMPLE_LINK },
+        });
+        sample = { contactId: page.contactIds[i]!, ...rendered };
+      }
+    });
+  } while (cursor && evaluated < DRY_RUN_LIMIT);
+
+  return {
+    dryRun: true,
+    id: definition.id,
+    audience,
+    evaluated,
+    /** Would be sent if it started now. */
+    eligible,
+    /** Would be sent later: their local hour or send window has not come yet. */
+    later,
+    skipped,
+    startsAt: startsAt.toISOString(),
+    sample: sample ?? null,
+  };
+}
+
+async function list(deps: BroadcastsApiDeps, event: HttpEvent): Promise<HttpResult> {
+  const query = ListQuery.safeParse(event.queryStringParameters ?? {});
+  if (!query.success) throw new InvalidQuery(fieldErrors(query.error));
+  let page;
+  try {
+    page = await deps.store.list(query.data.limit, query.data.cursor);
+  } catch (error) {
+    if (query.data.cursor && error instanceof SyntaxError) throw new InvalidQuery([{ field: 'cursor', message: 'not a cursor this API returned' }]);
+    throw error;
+  }
+  return json(200, {
+    broadcasts: page.items.map(view),
+    ...(page.cursor ? { cursor: page.cursor } : {}),
+    files: [...deps.files.keys()],
+  });
+}
+
+async function cancel(deps: BroadcastsApiDeps, event: HttpEvent): Promise<HttpResult> {
+  const id = idOf(event);
+  const outcome = await deps.store.cancel(id, deps.clock.now());
+  if (!outcome) throw new NotFound(`No broadcast "${id}"`);
+  if (!outcome.cancelled && outcome.record.status !== 'cancelled') {
+    throw new HttpError(409, 'broadcast_ended', `Broadcast "${id}" has already ended (${outcome.record.status})`);
+  }
+  // The step stops at its next page by itself; stopping the execution also ends a wait for a later local hour.
+  await deps.executions.stop(outcome.record.executionName);
+  if (outcome.cancelled) deps.logger.info('broadcast cancelled', { broadcastId: id, sent: outcome.record.counts.sent });
+  return json(200, view(outcome.record));
+}
+
+async function found(deps: BroadcastsApiDeps, event: HttpEvent): Promise<BroadcastRecord> {
+  const id = idOf(event);
+  const record = await deps.store.get(id);
+  if (!record) throw new NotFound(`No broadcast "${id}"`);
+  return record;
+}
+
+function idOf(event: HttpEvent): string {
+  const id = event.pathParameters?.broadcastId ?? '';
+  if (!/^[a-z0-9][a-z0-9-]{0,63}$/.test(id)) throw new NotFound(`No broadcast "${id}"`);
+  return id;
+}
+
+/** A broadcast as the API shows it: `queued` is the audience not yet processed (members due later included). */
+export function view(record: BroadcastRecord) {
+  const { definition, counts } = record;
+  return {
+    id: record.id,
+    name: definition.name,
+    template: definition.template,
+    segment: definition.segment,
+    ...(record.topic ? { topic: record.topic } : {}),
+    when: definition.when,
+    rate: record.rate,
+    status: record.status,
+    audience: record.audience,
+    queued: record.status === 'queued' || record.status === 'sending' ? Math.max(0, record.audience - processedOf(counts)) : 0,
+    sent: counts.sent,
+    skipped: counts.skipped,
+    failed: counts.failed,
+    pass: record.progress.pass,
+    createdAt: record.createdAt,
+    startsAt: record.startsAt,
+    ...(record.finishedAt ? { finishedAt: record.finishedAt } : {}),
+    ...(record.error ? { error: record.error } : {}),
+  };
+}
+
+function catalogOf(deps: BroadcastsApiDeps): BroadcastCatalog {
+  return {
+    template: (id) => {
+      if (!deps.renderer.has(id)) return undefined;
+      const meta = deps.renderer.meta(id);
+      return meta.kind === 'marketing' ? { kind: meta.kind, topic: meta.topic } : { kind: meta.kind };
+    },
+    topics: deps.settings.topics.map((topic) => topic.id),
+    sendWindow: deps.settings.sendWindow,
+    segmentExists: deps.segmentExists,
+  };
+}
+
+/** `each` over `items`, `limit` at a time, results in order. */
+async function mapLimited<T, R>(items: readonly T[], limit: number, each: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) {
+        const index = next++;
+        results[index] = await each(items[index]!);
+      }
+    }),
+  );
+  return results;
+}

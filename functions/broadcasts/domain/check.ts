@@ -1,0 +1,47 @@
+import { isTimeZone, type BroadcastDefinition } from './broadcast';
+
+/** One problem with a definition, named by its field (as every 422 body names it). */
+export interface DefinitionProblem {
+  readonly field: string;
+  readonly message: string;
+}
+
+/** What a definition is checked against: the email content and the segments there are. */
+export interface BroadcastCatalog {
+  /** A template's kind and topic, or undefined when there is no such template. */
+  readonly template: (templateId: string) => { readonly kind: 'marketing' | 'transactional'; readonly topic?: string } | undefined;
+  readonly topics: readonly string[];
+  /** The marketing send window, `HH:MM` local. */
+  readonly sendWindow: { readonly start: string; readonly end: string };
+  readonly segmentExists: (segmentId: string) => boolean;
+}
+
+/**
+ * The checks a schema cannot make: the template, topic and segment exist, a topic is only named for marketing,
+ * a local hour falls inside the send window (outside it every email would wait for the next day's window), and
+ * the fallback time zone is a real one. The same checks run on files at build time and on `POST /broadcasts`.
+ */
+export function checkDefinition(definition: BroadcastDefinition, catalog: BroadcastCatalog): DefinitionProblem[] {
+  const problems: DefinitionProblem[] = [];
+  const template = catalog.template(definition.template);
+  if (!template) problems.push({ field: 'template', message: `no email template "${definition.template}"` });
+  if (definition.topic !== undefined) {
+    if (!catalog.topics.includes(definition.topic)) problems.push({ field: 'topic', message: `no topic "${definition.topic}" (topics: ${catalog.topics.join(', ')})` });
+    else if (template?.kind === 'transactional') problems.push({ field: 'topic', message: 'a transactional template has no topic' });
+  }
+  if (!catalog.segmentExists(definition.segment)) problems.push({ field: 'segment', message: `no segment "${definition.segment}"` });
+  if ('local_hour' in definition.when && template?.kind === 'marketing') {
+    const hour = definition.when.local_hour.hour;
+    const [start, end] = [minutes(catalog.sendWindow.start), minutes(catalog.sendWindow.end)];
+    if (hour * 60 < start || hour * 60 >= end) {
+      problems.push({ field: 'when.local_hour.hour', message: `marketing email goes out between ${catalog.sendWindow.start} and ${catalog.sendWindow.end} local time` });
+    }
+  }
+  if (definition.time_zone !== undefined && !isTimeZone(definition.time_zone)) problems.push({ field: 'time_zone', message: `"${definition.time_zone}" is not an IANA time zone` });
+  return problems;
+}
+
+function minutes(hhmm: string): number {
+  const [h, m] = hhmm.split(':').map(Number);
+  return (h ?? 0) * 60 + (m ?? 0);
+}
