@@ -116,13 +116,13 @@ describe('broadcast definitions', () => {
     expect(bad.error!.issues.map((issue) => issue.path.join('.'))).toEqual(expect.arrayContaining(['id']));
   });
 
-  it('refuses an unknown template, an unknown topic, a local hour outside the send window and an unknown time zone', () => {
+  it('refuses an unknown segment, an unknown template, an unknown topic, a local hour outside the send window and an unknown time zone', () => {
     const problems = checkDefinition(
-      definition({ template: 'no-such-template', topic: 'gossip', time_zone: 'Mars/Olympus', when: { local_hour: { date: '2026-05-01', hour: 22 } } }),
+      definition({ segment: 'no-such-segment', template: 'no-such-template', topic: 'gossip', time_zone: 'Mars/Olympus', when: { local_hour: { date: '2026-05-01', hour: 22 } } }),
       contentCatalog(),
     );
-    expect(problems.map((p) => p.field).sort()).toEqual(['template', 'time_zone', 'topic']);
-    const late = checkDefinition(definition({ when: { local_hour: { date: '2026-05-01', hour: 22 } } }), contentCatalog());
+    expect(problems.map((p) => p.field).sort()).toEqual(['segment', 'template', 'time_zone', 'topic']);
+    const late = checkDefinition(definition({ segment: 'newsletter-subscribers', when: { local_hour: { date: '2026-05-01', hour: 22 } } }), contentCatalog());
     expect(late.map((p) => p.field)).toEqual(['when.local_hour.hour']);
   });
 
