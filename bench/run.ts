@@ -16,6 +16,8 @@ import { benchJourneys, journeysSection } from './journeys';
 import { benchReports, reportsSection } from './reports';
 import { benchImport, benchImportRows, importSection } from './import';
 import { benchErase, eraseSection } from './contacts';
+import { benchSegmentMembership, segmentMembershipSection } from './segment-membership';
+import { benchSegmentReactor, segmentReactorSection } from './segment-reactor';
 import { repoRoot, runChild } from './child';
 import { renderReport, type Machine } from './report';
 import { BatchPoint, IntakePoint, type BatchPlan, type IntakePlan } from './workload';
@@ -78,6 +80,12 @@ try {
   say('journeys: transitions per path and their cost, reactor with journey rules against its floor');
   const journeyBench = journeysSection(await benchJourneys(say));
 
+  say('segments: POST /v1/track → segment.entered through the local runtime, against the plain reaction');
+  const membershipBench = segmentMembershipSection(await benchSegmentMembership(say));
+
+  say('segments: the reactor with 50 segments against its floor, and with none');
+  const segmentReactorBench = segmentReactorSection(await benchSegmentReactor(say));
+
   say('reports: funnel and email reports over 365 days of counters, rebuild throughput');
   const reportsBench = reportsSection(await benchReports(say));
 
@@ -99,10 +107,10 @@ try {
     intake,
     bundles,
     capture: { batches, embedGzipBytes: embedGzipBytes() },
-    otherVerdicts: [...email.verdicts, ...broadcastBench.verdicts, ...scoring.verdicts, ...journeyBench.verdicts, ...reportsBench.verdicts, ...importBench.verdicts, ...erase.verdicts],
+    otherVerdicts: [...email.verdicts, ...broadcastBench.verdicts, ...scoring.verdicts, ...journeyBench.verdicts, ...membershipBench.verdicts, ...segmentReactorBench.verdicts, ...reportsBench.verdicts, ...importBench.verdicts, ...erase.verdicts],
   });
   // The email section's misses are marked MISS in its own table.
-  const full = `${report.trimEnd()}\n\n${email.markdown}\n${broadcastBench.markdown}\n${scoring.markdown}\n${journeyBench.markdown}\n${reportsBench.markdown}\n${importBench.markdown}\n${erase.markdown}`;
+  const full = `${report.trimEnd()}\n\n${email.markdown}\n${broadcastBench.markdown}\n${scoring.markdown}\n${journeyBench.markdown}\n${membershipBench.markdown}\n${segmentReactorBench.markdown}\n${reportsBench.markdown}\n${importBench.markdown}\n${erase.markdown}`;
   writeFileSync(join(repoRoot, 'docs/benchmarks.md'), full);
   console.log(full);
   say('wrote docs/benchmarks.md');
