@@ -14,6 +14,7 @@ import { Reactor } from './reactor/reactor.construct';
 import { Dashboard } from './reports/dashboard.construct';
 import { Reports } from './reports/reports.construct';
 import { Scoring } from './scoring/scoring.construct';
+import { Segments } from './segments/segments.construct';
 import { Tracking } from './tracking/tracking.construct';
 
 export interface NurtureStackProps extends StackProps {
@@ -44,6 +45,7 @@ export class NurtureStack extends Stack {
   public readonly scoring: Scoring;
   public readonly crm: Crm;
   public readonly reports: Reports;
+  public readonly segments: Segments;
   public readonly api: Api;
   public readonly dashboard: Dashboard;
 
@@ -75,6 +77,7 @@ export class NurtureStack extends Stack {
     });
     this.scoring = new Scoring(this, 'Scoring', { table, adminToken: this.contacts.adminToken });
     this.reports = new Reports(this, 'Reports', { table, adminToken: this.contacts.adminToken });
+    this.segments = new Segments(this, 'Segments', { table, adminToken: this.contacts.adminToken });
     this.reactor = new Reactor(this, 'Reactor', {
       table,
       handOffQueue: this.crm.handOffs,
@@ -94,6 +97,7 @@ export class NurtureStack extends Stack {
         journeysApi: this.journeys.journeysApi.function,
         readScore: this.scoring.readScore.function,
         reports: this.reports.reports.function,
+        segmentsApi: this.segments.segmentsApi.function,
         crmWebhook: this.crm.webhook.function,
         sendEmailApi: this.email.sendEmailApi.function,
         emailTracking: this.email.emailTracking.function,

@@ -9,7 +9,8 @@ import { parseTimelineItem, type TimelineEvent } from '../shared/timeline';
 import { segmentStateItem } from './capability';
 import { SegmentState } from './domain/membership';
 import { compareStates, replaySegments, type Funnel, type ReplayedSegments, type StateDifference } from './domain/rebuild';
-import { indexSegments, SEGMENT_COUNTER_SHARDS, segmentMetric } from './domain/rules';
+import { indexSegments, segmentMetric } from './domain/rules';
+import { DynamoSegmentCounters } from './dynamo-segment-counters';
 import type { Segment } from './domain/segment-file';
 
 /** The shipped funnel (content/lifecycle.yaml), as replays read stages. */
@@ -122,18 +123,8 @@ async function repair(options: RebuildOptions, difference: StateDifference): Pro
 }
 
 /** The `size` gauge of a segment now: its `current` item in every shard, summed. */
-export async function sizeGauge(source: ReplaySource, segmentId: string): Promise<number> {
-  let size = 0;
-  for (let shard = 0; shard < SEGMENT_COUNTER_SHARDS; shard++) {
-    const items = await queryAll(source.db, {
-      TableName: source.tableName,
-      KeyConditionExpression: 'PK = :pk AND SK = :current',
-      ExpressionAttributeValues: { ':pk': keys.metric(segmentMetric(segmentId), shard, 'current').PK, ':current': 'current' },
-      ConsistentRead: true,
-    });
-    for (const item of items) size += typeof item.size === 'number' ? item.size : 0;
-  }
-  return size;
+export function sizeGauge(source: ReplaySource, segmentId: string): Promise<number> {
+  return new DynamoSegmentCounters(source.db, source.tableName).size(segmentId);
 }
 
 /**

@@ -15,6 +15,7 @@ export const bindingKindsByFunction: Readonly<Record<FunctionKey, readonly Bindi
   reactor: ['table', 'journeyExecutions', 'handOffQueue', 'sendEmail', 'publicBaseUrl', 'emailSigningKeys'],
   readScore: ['table', 'adminToken'],
   reports: ['table', 'adminToken'],
+  segmentsApi: ['table', 'adminToken'],
   handOff: ['table', 'crmSecret', 'handOffQueue'],
   crmHandOffWorker: ['table', 'crmSecret', 'handOffQueue'],
   crmWebhook: ['table', 'crmSecret'],

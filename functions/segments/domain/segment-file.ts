@@ -143,3 +143,11 @@ function formatSeconds(seconds: number): string {
   }
   return `${seconds}s`;
 }
+
+/** A condition tree in words, for the API and the CLI: `all of (stage == customer; not (order_completed within 90d))`. */
+export function describeCondition(node: SegmentCondition): string {
+  if ('all' in node) return node.all.length === 1 ? describeCondition(node.all[0]!) : `all of (${node.all.map(describeCondition).join('; ')})`;
+  if ('any' in node) return node.any.length === 1 ? describeCondition(node.any[0]!) : `any of (${node.any.map(describeCondition).join('; ')})`;
+  if ('not' in node) return `not (${describeCondition(node.not)})`;
+  return isBehaviour(node) ? describeBehaviour(node) : node.where.text;
+}
