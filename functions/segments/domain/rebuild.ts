@@ -41,34 +41,48 @@ export function replaySegments(index: SegmentIndex, contact: Contact, events: re
   const profileAt = profileHistory(contact, ordered, funnel.initialStage);
   const states = new Map<string, SegmentState>();
   const reasons = new Map<string, string>();
+  // The earliest review time of any state, or lower: reviews are looked for only once it is due.
+  let earliest: string | undefined;
   const apply = (segmentId: string, cause: Cause, asOf: Contact) => {
     const evaluation = evaluateSegment(index.segments.get(segmentId)!, states.get(segmentId), asOf, cause, stageRank);
     if (evaluation.state) states.set(segmentId, evaluation.state);
     else states.delete(segmentId);
+    const reviewAt = evaluation.state?.reviewAt;
+    if (reviewAt !== undefined && (earliest === undefined || reviewAt < earliest)) earliest = reviewAt;
     if (evaluation.transition?.kind === 'entered') reasons.set(segmentId, evaluation.transition.reason);
     if (evaluation.transition?.kind === 'exited') reasons.delete(segmentId);
   };
   const reviewUntil = (until: string, asOf: Contact, inclusive: boolean) => {
-    for (const segmentId of [...states.keys()]) {
+    if (earliest === undefined || earliest > until || (!inclusive && earliest === until)) return;
+    earliest = undefined;
+    // Iterating the map itself: `apply` only replaces or deletes the entry being reviewed, which a Map allows.
+    for (const segmentId of states.keys()) {
       for (let review = 0; review < MAX_REVIEWS_IN_A_ROW; review++) {
         const reviewAt = states.get(segmentId)?.reviewAt;
         if (reviewAt === undefined || reviewAt > until || (!inclusive && reviewAt === until)) break;
         apply(segmentId, { kind: 'window', at: reviewAt }, asOf);
       }
+      const next = states.get(segmentId)?.reviewAt;
+      if (next !== undefined && (earliest === undefined || next < earliest)) earliest = next;
     }
   };
   let replayed = 0;
-  ordered.forEach((event, i) => {
-    if (isSegmentEvent(event)) return;
+  for (let i = 0; i < ordered.length; i++) {
+    const event = ordered[i]!;
+    if (isSegmentEvent(event)) continue;
     replayed++;
     const asOf = profileAt(i);
     // A window ending exactly at the event's time is reviewed first: the event sees it ended, as `behaviourHolds` does.
     reviewUntil(event.occurredAt, asOf, true);
-    for (const segmentId of affectedBy(index, event)) apply(segmentId, { kind: 'event', event }, asOf);
-  });
+    const cause: Cause = { kind: 'event', event };
+    for (const segmentId of affectedBy(index, event)) apply(segmentId, cause, asOf);
+  }
   reviewUntil(now, contact, true);
   return { states, reasons, events: replayed };
 }
+
+/** Plain comparison, not localeCompare: ISO times and ULIDs sort by code unit, and a replay sorts every timeline. */
+const compare = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
 
 function isSegmentEvent(event: TimelineEvent): boolean {
   return event.type === EventName.SegmentEntered || event.type === EventName.SegmentExited || event.type === EventName.SegmentReviewDue;
@@ -81,10 +95,7 @@ function isSegmentEvent(event: TimelineEvent): boolean {
  */
 export function inProcessingOrder(events: readonly TimelineEvent[]): TimelineEvent[] {
   return [...events].sort(
-    (a, b) =>
-      (a.processedAt ?? a.occurredAt).localeCompare(b.processedAt ?? b.occurredAt) ||
-      a.occurredAt.localeCompare(b.occurredAt) ||
-      a.eventId.localeCompare(b.eventId),
+    (a, b) => compare(a.processedAt ?? a.occurredAt, b.processedAt ?? b.occurredAt) || compare(a.occurredAt, b.occurredAt) || compare(a.eventId, b.eventId),
   );
 }
 
@@ -95,6 +106,7 @@ export function inProcessingOrder(events: readonly TimelineEvent[]): TimelineEve
  * (a rescore's change, which has none, takes effect at its own place).
  */
 function profileHistory(contact: Contact, ordered: readonly TimelineEvent[], initialStage: string | undefined): (i: number) => Contact {
+  if (!ordered.some((event) => event.type === EventName.StageChanged || event.type === EventName.ScoreChanged)) return () => contact;
   const changes: { effectiveAt: number; stage?: string; score?: number }[] = [];
   let firstStage: string | undefined;
   let firstScore: number | undefined;
@@ -110,7 +122,6 @@ function profileHistory(contact: Contact, ordered: readonly TimelineEvent[], ini
       changes.push({ effectiveAt: scoreCause(ordered, i) + 1, score: event.data.total });
     }
   });
-  if (!changes.length) return () => contact;
   changes.sort((a, b) => a.effectiveAt - b.effectiveAt);
   const snapshots: Contact[] = [];
   // Before its first change a profile holds what it was created with: no stage for the initial one, no score for 0.

@@ -121,6 +121,18 @@ export function profileConditionsOf(node: SegmentCondition): Condition[] {
  * file keeps the memory and changing a condition starts a new one (`npm run segments -- rebuild` refills it).
  */
 export function behaviourKey(behaviour: BehaviourCondition): string {
+  // Memoized per parsed condition: membership asks for it several times per event and segment.
+  let key = behaviourKeys.get(behaviour);
+  if (key === undefined) {
+    key = computeBehaviourKey(behaviour);
+    behaviourKeys.set(behaviour, key);
+  }
+  return key;
+}
+
+const behaviourKeys = new WeakMap<BehaviourCondition, string>();
+
+function computeBehaviourKey(behaviour: BehaviourCondition): string {
   const what = JSON.stringify([behaviour.event, behaviour.where.map((c) => c.text), behaviour.count, behaviour.within ?? null, behaviour.between ?? null]);
   return `${fnv1a(what).toString(36)}${fnv1a(`${what}#`).toString(36)}`;
 }
