@@ -14,6 +14,7 @@ import { benchBroadcasts, broadcastsSection } from './broadcasts';
 import { benchScoring, scoringSection } from './scoring';
 import { benchJourneys, journeysSection } from './journeys';
 import { benchReports, reportsSection } from './reports';
+import { benchSegmentContacts, benchSegmentsReplay, segmentsSection } from './segments';
 import { benchImport, benchImportRows, importSection } from './import';
 import { benchErase, eraseSection } from './contacts';
 import { benchSegmentMembership, segmentMembershipSection } from './segment-membership';
@@ -89,6 +90,9 @@ try {
   say('reports: funnel and email reports over 365 days of counters, rebuild throughput');
   const reportsBench = reportsSection(await benchReports(say));
 
+  say(`segments: rebuild replay of ${benchSegmentContacts.toLocaleString('en')} generated contacts through every segment, against rescore's replay`);
+  const segmentsBench = segmentsSection(benchSegmentsReplay());
+
   say(`contact import: ${benchImportRows} rows through npm run contacts -- import against the direct-write floor`);
   const importBench = importSection(await benchImport(say));
   say('contacts: erase of a contact with a 1,000-event timeline, DynamoDB calls against the direct floor');
@@ -107,10 +111,10 @@ try {
     intake,
     bundles,
     capture: { batches, embedGzipBytes: embedGzipBytes() },
-    otherVerdicts: [...email.verdicts, ...broadcastBench.verdicts, ...scoring.verdicts, ...journeyBench.verdicts, ...membershipBench.verdicts, ...segmentReactorBench.verdicts, ...reportsBench.verdicts, ...importBench.verdicts, ...erase.verdicts],
+    otherVerdicts: [...email.verdicts, ...broadcastBench.verdicts, ...scoring.verdicts, ...journeyBench.verdicts, ...membershipBench.verdicts, ...segmentReactorBench.verdicts, ...reportsBench.verdicts, ...segmentsBench.verdicts, ...importBench.verdicts, ...erase.verdicts],
   });
   // The email section's misses are marked MISS in its own table.
-  const full = `${report.trimEnd()}\n\n${email.markdown}\n${broadcastBench.markdown}\n${scoring.markdown}\n${journeyBench.markdown}\n${membershipBench.markdown}\n${segmentReactorBench.markdown}\n${reportsBench.markdown}\n${importBench.markdown}\n${erase.markdown}`;
+  const full = `${report.trimEnd()}\n\n${email.markdown}\n${broadcastBench.markdown}\n${scoring.markdown}\n${journeyBench.markdown}\n${membershipBench.markdown}\n${segmentReactorBench.markdown}\n${reportsBench.markdown}\n${segmentsBench.markdown}\n${importBench.markdown}\n${erase.markdown}`;
   writeFileSync(join(repoRoot, 'docs/benchmarks.md'), full);
   console.log(full);
   say('wrote docs/benchmarks.md');

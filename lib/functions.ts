@@ -212,6 +212,23 @@ export const functions = {
     // Query of the experiment's counter items (one partition per shard), never a contact or a timeline.
     bindings: { table: { actions: ['Query'] }, adminToken: true },
   },
+  segmentsApi: {
+    entry: 'functions/segments/segments-api.handler.ts',
+    description: 'Segments: each one with its size, its definition and daily entries and exits, and its members (JSON pages or CSV)',
+    trigger: {
+      kind: 'http',
+      routes: [
+        { routeKey: 'GET /segments', auth: 'admin' },
+        { routeKey: 'GET /segments/{segmentId}', auth: 'admin' },
+        { routeKey: 'GET /segments/{segmentId}/members', auth: 'admin' },
+      ],
+    },
+    // Query of the counter shards and of the membership index (GSI1); the members' profiles for their emails by
+    // BatchGetItem, or GetItem when a page holds one member.
+    bindings: { table: { actions: ['Query', 'GetItem', 'BatchGetItem'], indexes: ['Query'] }, adminToken: true },
+    // A CSV export pages through up to 40,000 members.
+    timeoutSeconds: 30,
+  },
   handOff: {
     entry: 'functions/crm/hand-off.handler.ts',
     description: 'Journey hand-off step: upserts the contact in the CRM with its score explanation',

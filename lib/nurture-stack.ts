@@ -87,7 +87,7 @@ export class NurtureStack extends Stack {
     });
     this.scoring = new Scoring(this, 'Scoring', { table, adminToken: this.contacts.adminToken });
     this.reports = new Reports(this, 'Reports', { table, adminToken: this.contacts.adminToken });
-    this.segments = new Segments(this, 'Segments', { table });
+    this.segments = new Segments(this, 'Segments', { table, adminToken: this.contacts.adminToken });
     this.experiments = new Experiments(this, 'Experiments', { table, adminToken: this.contacts.adminToken });
     this.reactor = new Reactor(this, 'Reactor', {
       table,
@@ -116,6 +116,7 @@ export class NurtureStack extends Stack {
         readScore: this.scoring.readScore.function,
         reports: this.reports.reports.function,
         experiments: this.experiments.experiments.function,
+        segmentsApi: this.segments.segmentsApi.function,
         crmWebhook: this.crm.webhook.function,
         sendEmailApi: this.email.sendEmailApi.function,
         emailTracking: this.email.emailTracking.function,

@@ -16,6 +16,7 @@ export const bindingKindsByFunction: Readonly<Record<FunctionKey, readonly Bindi
   readScore: ['table', 'adminToken'],
   reports: ['table', 'adminToken'],
   experiments: ['table', 'adminToken'],
+  segmentsApi: ['table', 'adminToken'],
   handOff: ['table', 'crmSecret', 'handOffQueue'],
   crmHandOffWorker: ['table', 'crmSecret', 'handOffQueue'],
   crmWebhook: ['table', 'crmSecret'],

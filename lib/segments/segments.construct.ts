@@ -1,21 +1,30 @@
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { functions } from '../functions';
 import { NurtureFunction } from '../shared/nurture-function';
 
 export interface SegmentsProps {
   readonly table: ITableV2;
+  /** The admin bearer token guarding the segments API. */
+  readonly adminToken: ISecret;
 }
 
 /**
- * Segments: membership itself is written by the reactor (functions/segments/capability.ts, in the processed
- * marker's transaction); this construct deploys the sweep that re-evaluates contacts whose time windows end.
+ * Segments: membership itself is kept by the reactor (functions/segments/capability.ts, in the processed marker's
+ * transaction); this construct deploys the segments API (`GET /segments`, `GET /segments/{segmentId}` and
+ * `GET /segments/{segmentId}/members`) and the sweep that re-evaluates contacts whose time windows end.
  */
 export class Segments extends Construct {
+  public readonly segmentsApi: NurtureFunction;
   public readonly segmentSweep: NurtureFunction;
 
   constructor(scope: Construct, id: string, props: SegmentsProps) {
     super(scope, id);
+    this.segmentsApi = new NurtureFunction(this, 'SegmentsApi', {
+      definition: functions.segmentsApi,
+      resources: { table: props.table, adminToken: props.adminToken },
+    });
     this.segmentSweep = new NurtureFunction(this, 'SegmentSweep', { definition: functions.segmentSweep, resources: { table: props.table } });
   }
 }

@@ -38,6 +38,7 @@ describe('NurtureStack', () => {
     readScore: stack.scoring.readScore,
     reports: stack.reports.reports,
     experiments: stack.experiments.experiments,
+    segmentsApi: stack.segments.segmentsApi,
     handOff: stack.crm.handOff,
     crmHandOffWorker: stack.crm.handOffWorker,
     crmWebhook: stack.crm.webhook,
@@ -155,6 +156,11 @@ describe('NurtureStack', () => {
         fn: s.tracking.track,
         timeout: 15,
         variables: { TABLE_NAME: ref(s.data.table), WRITE_KEY_SECRET_ARN: ref(s.tracking.writeKey) },
+      })],
+      ['segmentsApi the table name and the admin-token secret ARN', (s) => ({
+        fn: s.segments.segmentsApi,
+        timeout: 30,
+        variables: { TABLE_NAME: ref(s.data.table), ADMIN_TOKEN_SECRET_ARN: ref(s.contacts.adminToken) },
       })],
       ['readContacts the table name and the admin-token secret ARN', (s) => ({
         fn: s.contacts.readContacts,
@@ -361,6 +367,11 @@ describe('NurtureStack', () => {
       ]]],
       ['readScore get and query the table and read the admin token', (s) => [s.scoring.readScore, [
         tableActions(s, 'dynamodb:GetItem', 'dynamodb:Query'),
+        readSecret(s.contacts.adminToken),
+      ]]],
+      ['segmentsApi query the counters, read the members index and their profiles, and read the admin token', (s) => [s.segments.segmentsApi, [
+        tableActions(s, 'dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:BatchGetItem'),
+        { Effect: 'Allow', Action: 'dynamodb:Query', Resource: { 'Fn::Join': ['', [arn(s.data.table), '/index/*']] } },
         readSecret(s.contacts.adminToken),
       ]]],
       ['reports query the table, put program costs and read the admin token', (s) => [s.reports.reports, [

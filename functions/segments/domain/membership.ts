@@ -3,6 +3,7 @@ import { evaluate, type StageRank } from '../../shared/conditions';
 import type { Contact } from '../../shared/contact';
 import { contactSubject, eventMatches } from '../../shared/contact-matching';
 import type { TimelineEvent } from '../../shared/timeline';
+import { isoMs } from '../../shared/iso-time';
 import { behaviourKey, describeBehaviour, isBehaviour, type BehaviourCondition, type Segment, type SegmentCondition } from './segment-file';
 
 /**
@@ -51,11 +52,10 @@ export function segmentSubject(contact: Contact) {
 /** The memory after `event`: its time added to every behaviour of the segment it matches (and falls within the dates of). */
 export function remember(segment: Segment, memory: Memory, event: TimelineEvent, stageRank?: StageRank): Memory {
   let next: Record<string, readonly string[]> | undefined;
-  for (const behaviour of uniqueBehaviours(segment)) {
+  for (const { behaviour, key } of uniqueBehaviours(segment)) {
     if (!eventMatches(event, behaviour.event, behaviour.where, stageRank)) continue;
     const day = event.occurredAt.slice(0, 10);
     if (behaviour.between && (day < behaviour.between.from || day > behaviour.between.to)) continue;
-    const key = behaviourKey(behaviour);
     const times = [...(memory[key] ?? []), event.occurredAt].sort((a, b) => b.localeCompare(a)).slice(0, behaviour.count);
     next ??= { ...memory };
     next[key] = times;
@@ -65,11 +65,14 @@ export function remember(segment: Segment, memory: Memory, event: TimelineEvent,
 
 /** Whether a behaviour condition holds at `at` from what is remembered. */
 export function behaviourHolds(behaviour: BehaviourCondition, memory: Memory, at: string): boolean {
-  const times = (memory[behaviourKey(behaviour)] ?? []).filter((time) => time <= at);
-  if (times.length < behaviour.count) return false;
-  if (behaviour.within === undefined) return true;
-  const nth = times[behaviour.count - 1]!;
-  return Date.parse(nth) + behaviour.within * 1_000 > Date.parse(at);
+  // Newest first: the count-th time no later than `at` decides (a loop, not a filtered copy: this runs per event).
+  let seen = 0;
+  for (const time of memory[behaviourKey(behaviour)] ?? []) {
+    if (time > at) continue;
+    if (++seen < behaviour.count) continue;
+    return behaviour.within === undefined || isoMs(time) + behaviour.within * 1_000 > isoMs(at);
+  }
+  return false;
 }
 
 /** Whether a condition tree holds for the contact at `at`. */
@@ -78,7 +81,18 @@ export function holds(node: SegmentCondition, contact: Contact, memory: Memory, 
   if ('any' in node) return node.any.some((child) => holds(child, contact, memory, at, stageRank));
   if ('not' in node) return !holds(node.not, contact, memory, at, stageRank);
   if (isBehaviour(node)) return behaviourHolds(node, memory, at);
-  return evaluate(node.where, segmentSubject(contact), stageRank);
+  return evaluate(node.where, subjectOf(contact), stageRank);
+}
+
+// One resolver per contact object, not per condition: a replay evaluates many conditions against the same profile.
+const subjects = new WeakMap<Contact, (subject: string) => unknown>();
+function subjectOf(contact: Contact): (subject: string) => unknown {
+  let resolve = subjects.get(contact);
+  if (!resolve) {
+    resolve = segmentSubject(contact);
+    subjects.set(contact, resolve);
+  }
+  return resolve;
 }
 
 /**
@@ -87,12 +101,12 @@ export function holds(node: SegmentCondition, contact: Contact, memory: Memory, 
  */
 export function nextReview(segment: Segment, memory: Memory, at: string): string | undefined {
   let next: number | undefined;
-  const now = Date.parse(at);
-  for (const behaviour of uniqueBehaviours(segment)) {
+  const now = isoMs(at);
+  for (const { behaviour, key } of uniqueBehaviours(segment)) {
     if (behaviour.within === undefined) continue;
-    const times = memory[behaviourKey(behaviour)] ?? [];
+    const times = memory[key] ?? [];
     if (times.length < behaviour.count) continue;
-    const lapses = Date.parse(times[behaviour.count - 1]!) + behaviour.within * 1_000;
+    const lapses = isoMs(times[behaviour.count - 1]!) + behaviour.within * 1_000;
     if (lapses > now && (next === undefined || lapses < next)) next = lapses;
   }
   return next === undefined ? undefined : new Date(next).toISOString();
@@ -119,20 +133,19 @@ export function evaluateSegment(segment: Segment, prior: SegmentState | undefine
   const memory = cause.kind === 'event' ? remember(segment, prior?.memory ?? {}, cause.event, stageRank) : (prior?.memory ?? {});
   const member = holds(segment.match, contact, memory, at, stageRank);
   const wasMember = prior?.member ?? false;
-  const reviewAt = nextReview(segment, memory, at);
+  // Nothing remembered since the last evaluation and its review still ahead: the same review time (no window can
+  // end sooner), without parsing and formatting times again.
+  const reviewAt =
+    prior && memory === prior.memory && at >= prior.evaluatedAt && (prior.reviewAt === undefined || prior.reviewAt > at) ? prior.reviewAt : nextReview(segment, memory, at);
   const keep = member || reviewAt !== undefined || Object.keys(memory).length > 0;
   const since = member ? (wasMember ? prior?.since : at) : undefined;
-  const state: SegmentState | undefined = keep
-    ? {
-        segmentId: segment.id,
-        contactId: contact.contactId,
-        member,
-        ...(since ? { since } : {}),
-        memory: memory as Record<string, string[]>,
-        ...(reviewAt ? { reviewAt } : {}),
-        evaluatedAt: at,
-      }
-    : undefined;
+  let state: SegmentState | undefined;
+  if (keep) {
+    // Built field by field rather than with conditional spreads: this runs for every event and segment it affects.
+    state = { segmentId: segment.id, contactId: contact.contactId, member, memory: memory as Record<string, string[]>, evaluatedAt: at };
+    if (since) state.since = since;
+    if (reviewAt) state.reviewAt = reviewAt;
+  }
   const changed = !sameState(prior, state);
   if (member === wasMember) return { state, changed };
   return { state, changed, transition: { kind: member ? 'entered' : 'exited', reason: reasonFor(segment, contact, memory, at, member, cause, stageRank) } };
@@ -141,7 +154,18 @@ export function evaluateSegment(segment: Segment, prior: SegmentState | undefine
 /** Whether two states are the same for membership, memory and review (the evaluation time alone changes nothing). */
 function sameState(a: SegmentState | undefined, b: SegmentState | undefined): boolean {
   if (!a || !b) return a === b;
-  return a.member === b.member && a.since === b.since && a.reviewAt === b.reviewAt && JSON.stringify(a.memory) === JSON.stringify(b.memory);
+  return a.member === b.member && a.since === b.since && a.reviewAt === b.reviewAt && sameMemory(a.memory, b.memory);
+}
+
+function sameMemory(a: Memory, b: Memory): boolean {
+  if (a === b) return true;
+  const keys = Object.keys(a);
+  if (keys.length !== Object.keys(b).length) return false;
+  return keys.every((key) => {
+    const x = a[key]!;
+    const y = b[key];
+    return y !== undefined && x.length === y.length && x.every((time, i) => time === y[i]);
+  });
 }
 
 /** The leaves that hold (on entering) or fail (on leaving), in words, and what caused the evaluation. */
@@ -166,19 +190,25 @@ function leavesOf(node: SegmentCondition, negated = false): { leaf: SegmentCondi
   return [{ leaf: node, negated }];
 }
 
-/** A segment's behaviour conditions, one per key (two identical conditions share their memory). */
-function uniqueBehaviours(segment: Segment): BehaviourCondition[] {
-  const seen = new Set<string>();
-  const unique: BehaviourCondition[] = [];
-  for (const behaviour of behavioursOfSegment(segment)) {
-    const key = behaviourKey(behaviour);
-    if (seen.has(key)) continue;
-    seen.add(key);
-    unique.push(behaviour);
+/** A segment's behaviour conditions, one per key (two identical conditions share their memory), with their keys. */
+function uniqueBehaviours(segment: Segment): readonly { readonly behaviour: BehaviourCondition; readonly key: string }[] {
+  let cached = uniqueCache.get(segment);
+  if (!cached) {
+    const seen = new Set<string>();
+    cached = [];
+    for (const behaviour of behavioursOfSegment(segment)) {
+      const key = behaviourKey(behaviour);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      cached.push({ behaviour, key });
+    }
+    uniqueCache.set(segment, cached);
   }
-  return unique;
+  return cached;
 }
 
+// Per parsed segment: membership runs on every event, and a segment's conditions never change once loaded.
+const uniqueCache = new WeakMap<Segment, { behaviour: BehaviourCondition; key: string }[]>();
 const behaviourCache = new WeakMap<Segment, BehaviourCondition[]>();
 function behavioursOfSegment(segment: Segment): BehaviourCondition[] {
   let cached = behaviourCache.get(segment);

@@ -118,12 +118,18 @@ function holdsWith(node: Segment['match'], truth: ReadonlyMap<unknown, boolean>)
 }
 
 /** The segments an event can change, in file order. */
-export function affectedBy(index: SegmentIndex, event: TimelineEvent): string[] {
+export function affectedBy(index: SegmentIndex, event: TimelineEvent): readonly string[] {
   if (event.type === EventName.SegmentReviewDue) return event.data.segmentIds.filter((id) => index.segments.has(id));
-  const keys = event.type === EventName.Tracked ? [event.type, `track:${event.data.event}`] : [event.type];
-  const ids = new Set(keys.flatMap((key) => index.byEvent.get(key) ?? []));
-  return [...index.segments.keys()].filter((id) => ids.has(id));
+  // Each list is already in file order without repeats (see indexSegments); only a tracked event has two to merge.
+  const byType = index.byEvent.get(event.type) ?? NONE;
+  if (event.type !== EventName.Tracked) return byType;
+  const byName = index.byEvent.get(`track:${event.data.event}`) ?? NONE;
+  if (!byName.length) return byType;
+  if (!byType.length) return byName;
+  return [...index.segments.keys()].filter((id) => byType.includes(id) || byName.includes(id));
 }
+
+const NONE: readonly string[] = [];
 
 /**
  * Segments in the reactor, pure: on every event, re-evaluate only the segments it can change; write the states that

@@ -121,6 +121,18 @@ export function profileConditionsOf(node: SegmentCondition): Condition[] {
  * file keeps the memory and changing a condition starts a new one (`npm run segments -- rebuild` refills it).
  */
 export function behaviourKey(behaviour: BehaviourCondition): string {
+  // Memoized per parsed condition: membership asks for it several times per event and segment.
+  let key = behaviourKeys.get(behaviour);
+  if (key === undefined) {
+    key = computeBehaviourKey(behaviour);
+    behaviourKeys.set(behaviour, key);
+  }
+  return key;
+}
+
+const behaviourKeys = new WeakMap<BehaviourCondition, string>();
+
+function computeBehaviourKey(behaviour: BehaviourCondition): string {
   const what = JSON.stringify([behaviour.event, behaviour.where.map((c) => c.text), behaviour.count, behaviour.within ?? null, behaviour.between ?? null]);
   return `${fnv1a(what).toString(36)}${fnv1a(`${what}#`).toString(36)}`;
 }
@@ -142,4 +154,12 @@ function formatSeconds(seconds: number): string {
     if (seconds % size === 0) return `${seconds / size}${unit}`;
   }
   return `${seconds}s`;
+}
+
+/** A condition tree in words, for the API and the CLI: `all of (stage == customer; not (order_completed within 90d))`. */
+export function describeCondition(node: SegmentCondition): string {
+  if ('all' in node) return node.all.length === 1 ? describeCondition(node.all[0]!) : `all of (${node.all.map(describeCondition).join('; ')})`;
+  if ('any' in node) return node.any.length === 1 ? describeCondition(node.any[0]!) : `any of (${node.any.map(describeCondition).join('; ')})`;
+  if ('not' in node) return `not (${describeCondition(node.not)})`;
+  return isBehaviour(node) ? describeBehaviour(node) : node.where.text;
 }

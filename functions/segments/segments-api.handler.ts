@@ -1,0 +1,20 @@
+import { tokenFromEnv } from '../shared/admin-auth';
+import { documentClient } from '../shared/aws';
+import { clock } from '../shared/clock';
+import { environmentFor } from '../shared/environment';
+import { createLogger } from '../shared/logger';
+import { DynamoSegmentCounters } from './dynamo-segment-counters';
+import { DynamoSegmentMembers } from './dynamo-segment-members';
+import { makeSegmentsApiHandler } from './segments-api';
+import { segments } from './segments';
+
+const env = environmentFor('segmentsApi');
+
+export const handler = makeSegmentsApiHandler({
+  segments,
+  counters: new DynamoSegmentCounters(documentClient, env.TABLE_NAME),
+  members: new DynamoSegmentMembers(documentClient, env.TABLE_NAME),
+  adminToken: tokenFromEnv(env, 'ADMIN_TOKEN'),
+  clock,
+  logger: createLogger('segments'),
+});
