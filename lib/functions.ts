@@ -418,9 +418,10 @@ export const functions = {
     trigger: { kind: 'task' },
     // GetItem and conditional UpdateItem of the broadcast; Query of the segment's members (GSI1) and BatchGetItem of
     // their profiles' time zones; per member the send step's calls (BatchGetItem, the claim and record transactions
-    // of Put/Update/ConditionCheck, DeleteItem of a throttled claim).
+    // of Put/Update/ConditionCheck, DeleteItem of a throttled claim); Query of an experiment's counter items when its
+    // rollout is decided.
     bindings: {
-      table: { actions: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'ConditionCheckItem', 'DeleteItem'], indexes: ['Query'] },
+      table: { actions: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'ConditionCheckItem', 'DeleteItem', 'Query'], indexes: ['Query'] },
       sendEmail: true,
       publicBaseUrl: true,
       emailSigningKeys: true,
@@ -432,7 +433,7 @@ export const functions = {
   },
   broadcastsApi: {
     entry: 'functions/broadcasts/broadcasts-api.handler.ts',
-    description: 'Broadcasts API: start (or dry-run) a broadcast to a segment, read its counts, list, cancel',
+    description: 'Broadcasts API: start (or dry-run) a broadcast to a segment, read its counts, list, cancel, pick an experiment winner',
     trigger: {
       kind: 'http',
       routes: [
@@ -440,9 +441,10 @@ export const functions = {
         { routeKey: 'GET /broadcasts', auth: 'admin' },
         { routeKey: 'GET /broadcasts/{broadcastId}', auth: 'admin' },
         { routeKey: 'POST /broadcasts/{broadcastId}/cancel', auth: 'admin' },
+        { routeKey: 'POST /broadcasts/{broadcastId}/winner', auth: 'admin' },
       ],
     },
-    // PutItem (create), GetItem, UpdateItem (cancel); Query of GSI1 (members, their count, the list of
+    // PutItem (create), GetItem, UpdateItem (cancel, a winner's pick); Query of GSI1 (members, their count, the list of
     // broadcasts); a dry run's consistent BatchGetItem per member (profile, mail log, send record).
     bindings: {
       table: { actions: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem'], indexes: ['Query'] },

@@ -1,6 +1,9 @@
 import { documentClient } from '../shared/aws';
 import { environmentFor } from '../shared/environment';
 import { sendDepsFrom } from '../email/email-senders';
+import { DynamoExperimentCounters } from '../experiments/dynamo-experiment-counters';
+import { experiments } from '../experiments/experiment-content';
+import { decisionsFrom } from './broadcast-experiment';
 import { makeBroadcastStep } from './broadcast-step';
 import { DynamoAudience, DynamoBroadcastStore } from './dynamo-broadcasts';
 
@@ -10,4 +13,6 @@ export const handler = makeBroadcastStep({
   store: new DynamoBroadcastStore(documentClient, env.TABLE_NAME),
   audience: new DynamoAudience(documentClient, env.TABLE_NAME),
   send: sendDepsFrom(env, 'broadcasts'),
+  experiments,
+  decisions: decisionsFrom(new DynamoExperimentCounters(documentClient, env.TABLE_NAME)),
 });

@@ -4,6 +4,9 @@ import { nextWindowOpening } from '../email/domain/guards';
 import { EmailSendFailed } from '../email/ports';
 import { sendEmail, type SendDeps } from '../email/send-email';
 import { sendIdOf } from '../email/tokens';
+import type { Experiment } from '../experiments/domain/experiment-file';
+import { UnknownExperiment } from '../experiments/arm-for-send';
+import { memberPlan, rolloutChoice, sendOf, type MemberPlan } from './broadcast-experiment';
 import {
   addOutcomes,
   dueOf,
@@ -14,7 +17,7 @@ import {
   type BroadcastProgress,
   type MemberOutcome,
 } from './domain/broadcast';
-import { BroadcastNotFound, PageContended, type Audience, type BroadcastRecord, type BroadcastStore } from './ports';
+import { BroadcastNotFound, PageContended, type Audience, type BroadcastRecord, type BroadcastStore, type ExperimentDecisions } from './ports';
 
 /** What the state machine hands the step (see lib/broadcasts/state-machine.ts). */
 export const BroadcastStepInput = z.discriminatedUnion('action', [
@@ -46,6 +49,10 @@ export interface BroadcastStepDeps {
   readonly store: BroadcastStore;
   readonly audience: Audience;
   readonly send: SendDeps;
+  /** The experiments of content/experiments, for broadcasts that name one. */
+  readonly experiments: ReadonlyMap<string, Experiment>;
+  /** An experiment's decision now, read once when a broadcast's rollout is due. */
+  readonly decisions: ExperimentDecisions;
   /** Members per membership query. @default pageSizeOf(the broadcast's rate) */
   readonly pageSize?: number;
 }
@@ -95,6 +102,16 @@ async function sendPage(broadcastId: string, now: Date, deps: BroadcastStepDeps)
   const createdAt = new Date(record.createdAt);
   const progress = record.progress;
   const upTo = progress.upTo ?? now.toISOString();
+  const experiment = definition.experiment === undefined ? undefined : experimentOf(definition.experiment, deps);
+  // The rest of the audience is due `after` the start at the earliest: decide its arm before this pass reaches it.
+  if (experiment?.rollout && !record.rollout && Date.parse(upTo) >= startsAt.getTime() + experiment.rollout.after * 1_000) {
+    const choice = rolloutChoice(experiment, await deps.decisions(experiment), record.picked?.arm);
+    const recorded = await deps.store.recordRollout(broadcastId, { ...choice, at: now.toISOString() }, record.picked?.arm);
+    // A pick landed meanwhile, or another attempt recorded it first: decide again from the stored broadcast.
+    if (!recorded) return sendPage(broadcastId, now, deps);
+    deps.send.logger.info('broadcast rollout decided', { broadcastId, experimentId: experiment.id, decision: choice.decision, arm: choice.arm });
+    record = { ...record, rollout: { ...choice, at: now.toISOString() } };
+  }
   const after = progress.after ? Date.parse(progress.after) : -Infinity;
   const send = { ...deps.send, clock: { now: () => now } };
 
@@ -110,22 +127,24 @@ async function sendPage(broadcastId: string, now: Date, deps: BroadcastStepDeps)
   do {
     const page = await deps.audience.page(definition.segment, pageSize, cursor);
     const zones = await deps.audience.timeZones(page.contactIds);
-    const due: string[] = [];
+    const due: { contactId: string; plan?: MemberPlan }[] = [];
     for (const contactId of page.contactIds) {
       const stored = zones.get(contactId);
       const zone = stored && isTimeZone(stored) ? stored : fallbackZone;
-      const at = dueOf({ when: definition.when, startsAt, createdAt, zone, ...(windowOpening ? { windowOpening } : {}) }).getTime();
+      const plan = experiment ? memberPlan(experiment, broadcastId, contactId) : undefined;
+      const shift = plan?.group === 'test' ? (plan.sendTime ? { sendTime: plan.sendTime } : {}) : plan ? { delaySeconds: plan.delaySeconds } : {};
+      const at = dueOf({ when: definition.when, startsAt, createdAt, zone, ...shift, ...(windowOpening ? { windowOpening } : {}) }).getTime();
       if (at <= after) continue;
       if (at <= Date.parse(upTo)) {
-        due.push(contactId);
+        due.push({ contactId, ...(plan ? { plan } : {}) });
       } else {
         later++;
         nextDue = Math.min(nextDue, at);
       }
     }
     outcomes.push(
-      ...(await pacer.run(due, (contactId) =>
-        sendOne(contactId, record, send).catch((error: unknown) => {
+      ...(await pacer.run(due, (member) =>
+        sendOne(member.contactId, member.plan, experiment, record, send).catch((error: unknown) => {
           if (error instanceof EmailSendFailed) return { type: 'failed' } as const;
           throw error;
         }),
@@ -171,11 +190,19 @@ async function sendPage(broadcastId: string, now: Date, deps: BroadcastStepDeps)
   return { next: 'end', status: (await deps.store.get(broadcastId))?.status ?? 'sent' };
 }
 
-async function sendOne(contactId: string, record: BroadcastRecord, deps: SendDeps): Promise<MemberOutcome> {
+async function sendOne(
+  contactId: string,
+  plan: MemberPlan | undefined,
+  experiment: Experiment | undefined,
+  record: BroadcastRecord,
+  deps: SendDeps,
+): Promise<MemberOutcome> {
+  // A held-out member goes through sendEmail too: it records `skipped: holdout`, the holdout's exposure.
+  const variant = experiment && plan ? sendOf(experiment, plan, contactId, record.definition.template, record.rollout) : { templateId: record.definition.template };
   const outcome = await sendEmail(
     {
       contactId,
-      templateId: record.definition.template,
+      ...variant,
       sendId: broadcastSendId(record.id, contactId),
       ...(record.topic ? { topic: record.topic } : {}),
       ...(record.definition.data ? { data: record.definition.data } : {}),
@@ -193,6 +220,12 @@ async function sendOne(contactId: string, record: BroadcastRecord, deps: SendDep
     case 'unconfirmed':
       return { type: 'skipped', reason: 'unconfirmed' };
   }
+}
+
+function experimentOf(experimentId: string, deps: BroadcastStepDeps): Experiment {
+  const experiment = deps.experiments.get(experimentId);
+  if (!experiment) throw new UnknownExperiment(`no experiment "${experimentId}" in content/experiments`);
+  return experiment;
 }
 
 function waitUntil(until: Date, now: Date): BroadcastStepOutput {
@@ -216,7 +249,7 @@ class Pacer {
     private readonly inFlight: number,
   ) {}
 
-  async run<T>(items: readonly string[], each: (item: string) => Promise<T>): Promise<T[]> {
+  async run<I, T>(items: readonly I[], each: (item: I) => Promise<T>): Promise<T[]> {
     const results = new Array<T>(items.length);
     let next = 0;
     let failure: { error: unknown } | undefined;

@@ -6,6 +6,7 @@ import { createLogger } from '../shared/logger';
 import { stepFunctions } from '../shared/sfn';
 import { DynamoEmailStore } from '../email/dynamo-email-store';
 import { emails, renderer } from '../email/templates';
+import { experiments } from '../experiments/experiment-content';
 import { broadcastFiles } from './broadcast-files';
 import { makeBroadcastsApiHandler } from './broadcasts-api';
 import { DynamoAudience, DynamoBroadcastStore } from './dynamo-broadcasts';
@@ -23,6 +24,7 @@ export const handler = makeBroadcastsApiHandler({
   settings: emails.settings,
   // The segments capability plugs its catalogue (content/segments/) in here.
   segmentExists: (segmentId) => segments.has(segmentId),
+  experiments,
   files: broadcastFiles,
   defaultRate: Number(env.BROADCAST_DEFAULT_RATE),
   adminToken: tokenFromEnv(env, 'ADMIN_TOKEN'),

@@ -7,6 +7,7 @@ import { adminAuth, type TokenSource } from '../shared/admin-auth';
 import { BadRequest, HttpError, InvalidQuery, NotFound, ValidationFailed, annotate, httpHandler, json, type HttpEvent, type HttpResult } from '../shared/http';
 import type { Clock } from '../shared/ids';
 import type { Logger } from '../shared/logger';
+import type { Experiment } from '../experiments/domain/experiment-file';
 import { fieldErrors } from '../shared/validation';
 import { broadcastSendId } from './broadcast-step';
 import { BroadcastDefinition, dueOf, FIRST_PROGRESS, inFlightOf, isTimeZone, NO_COUNTS, processedOf, startOf } from './domain/broadcast';
@@ -22,6 +23,8 @@ export interface BroadcastsApiDeps {
   readonly renderer: TemplateRenderer;
   readonly settings: EmailSettings;
   readonly segmentExists: SegmentExists;
+  /** The experiments of `content/experiments/` a broadcast may name. */
+  readonly experiments: ReadonlyMap<string, Experiment>;
   /** The broadcasts of `content/broadcasts/` (`{ "file": "<id>" }`). */
   readonly files: ReadonlyMap<string, BroadcastDefinition>;
   /** Messages per second when a definition names no rate: the SES account's sending rate. */
@@ -37,6 +40,9 @@ const CreateRequest = z.union([
   BroadcastDefinition.extend({ dryRun: z.boolean().optional() }),
 ]);
 
+/** `POST /broadcasts/{id}/winner`: the arm the rest of the audience gets, picked by hand. */
+const PickRequest = z.strictObject({ arm: z.string().min(1).max(63) });
+
 const ListQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(100).default(50), cursor: z.string().max(2_000).optional() });
 
 /** Members a dry run judges one by one; a larger segment's counts are of its first members (`evaluated`). */
@@ -47,7 +53,8 @@ const SAMPLE_LINK = 'https://nurture.invalid/u/dry-run-sample';
 /**
  * The broadcasts API (admin): `POST /broadcasts` (a definition or `{ file }`; `?dryRun=true` or `"dryRun": true`
  * answers the audience, the skips by reason and a rendered sample, writing nothing), `GET /broadcasts`,
- * `GET /broadcasts/{id}` (queued, sent, skipped by reason, failed) and `POST /broadcasts/{id}/cancel`.
+ * `GET /broadcasts/{id}` (queued, sent, skipped by reason, failed, the rollout), `POST /broadcasts/{id}/cancel` and
+ * `POST /broadcasts/{id}/winner` (a marketer's pick for an experiment's rollout).
  */
 export const makeBroadcastsApi =
   (deps: BroadcastsApiDeps) =>
@@ -61,6 +68,8 @@ export const makeBroadcastsApi =
         return json(200, view(await found(deps, event)));
       case 'POST /broadcasts/{broadcastId}/cancel':
         return cancel(deps, event);
+      case 'POST /broadcasts/{broadcastId}/winner':
+        return pick(deps, event);
       default:
         throw new NotFound('No such route');
     }
@@ -75,12 +84,7 @@ export function makeBroadcastsApiHandler(deps: BroadcastsApiDeps) {
 }
 
 async function create(deps: BroadcastsApiDeps, event: HttpEvent): Promise<HttpResult> {
-  let body: unknown;
-  try {
-    body = JSON.parse(event.isBase64Encoded ? Buffer.from(event.body ?? '', 'base64').toString('utf8') : (event.body ?? ''));
-  } catch {
-    throw new BadRequest('The body is not JSON', 'malformed_json');
-  }
+  const body = parseBody(event);
   const parsed = CreateRequest.safeParse(body);
   if (!parsed.success) {
     // Report against the definition's schema: the `{ file }` form's errors would only confuse.
@@ -114,7 +118,7 @@ async function create(deps: BroadcastsApiDeps, event: HttpEvent): Promise<HttpRe
     rate: definition.rate ?? deps.defaultRate,
     ...(topic ? { topic } : {}),
     audience: await deps.audience.count(definition.segment),
-    startsAt: startOf(definition.when, now).toISOString(),
+    startsAt: startsAtOf(definition, deps.experiments, now).toISOString(),
     createdAt: now.toISOString(),
     updatedAt: now.toISOString(),
     executionName: definition.id,
@@ -231,6 +235,42 @@ async function cancel(deps: BroadcastsApiDeps, event: HttpEvent): Promise<HttpRe
   return json(200, view(outcome.record));
 }
 
+async function pick(deps: BroadcastsApiDeps, event: HttpEvent): Promise<HttpResult> {
+  const record = await found(deps, event);
+  const body = PickRequest.safeParse(parseBody(event));
+  if (!body.success) throw new ValidationFailed(fieldErrors(body.error));
+  const experiment = record.definition.experiment === undefined ? undefined : deps.experiments.get(record.definition.experiment);
+  if (!experiment?.rollout) throw new HttpError(409, 'no_rollout', `Broadcast "${record.id}" runs no experiment with a rollout: there is no rest of the audience to send a winner`);
+  const arms = experiment.arms.map((arm) => arm.id);
+  if (!arms.includes(body.data.arm)) throw new ValidationFailed([{ field: 'arm', message: `"${body.data.arm}" is not an arm of ${experiment.id} (${arms.join(', ')})` }]);
+  const outcome = await deps.store.pick(record.id, body.data.arm, deps.clock.now());
+  if (!outcome) throw new NotFound(`No broadcast "${record.id}"`);
+  if (outcome.type === 'Decided') throw new HttpError(409, 'rollout_decided', `The rollout of "${record.id}" was decided already (${outcome.record.rollout?.arm})`);
+  deps.logger.info('broadcast winner picked', { broadcastId: record.id, experimentId: experiment.id, arm: body.data.arm });
+  return json(200, view(outcome.record));
+}
+
+/**
+ * The first moment a broadcast may send: `startOf`, or for a local-hour broadcast the earliest local hour of its
+ * experiment's arms, whichever comes first (an arm at 09:00 of a 10:00 broadcast starts an hour earlier).
+ */
+function startsAtOf(definition: BroadcastDefinition, experiments: ReadonlyMap<string, Experiment>, now: Date): Date {
+  const startsAt = startOf(definition.when, now);
+  const experiment = definition.experiment === undefined ? undefined : experiments.get(definition.experiment);
+  if (!('local_hour' in definition.when) || !experiment) return startsAt;
+  const { date } = definition.when.local_hour;
+  const hours = experiment.arms.flatMap((arm) => (arm.sendTime && 'localHour' in arm.sendTime ? [arm.sendTime.localHour] : []));
+  return new Date(Math.min(startsAt.getTime(), ...hours.map((hour) => startOf({ local_hour: { date, hour } }, now).getTime())));
+}
+
+function parseBody(event: HttpEvent): unknown {
+  try {
+    return JSON.parse(event.isBase64Encoded ? Buffer.from(event.body ?? '', 'base64').toString('utf8') : (event.body ?? ''));
+  } catch {
+    throw new BadRequest('The body is not JSON', 'malformed_json');
+  }
+}
+
 async function found(deps: BroadcastsApiDeps, event: HttpEvent): Promise<BroadcastRecord> {
   const id = idOf(event);
   const record = await deps.store.get(id);
@@ -262,6 +302,9 @@ export function view(record: BroadcastRecord) {
     skipped: counts.skipped,
     failed: counts.failed,
     pass: record.progress.pass,
+    ...(definition.experiment ? { experiment: definition.experiment } : {}),
+    ...(record.picked ? { picked: record.picked } : {}),
+    ...(record.rollout ? { rollout: record.rollout } : {}),
     createdAt: record.createdAt,
     startsAt: record.startsAt,
     ...(record.finishedAt ? { finishedAt: record.finishedAt } : {}),
@@ -279,6 +322,7 @@ function catalogOf(deps: BroadcastsApiDeps): BroadcastCatalog {
     topics: deps.settings.topics.map((topic) => topic.id),
     sendWindow: deps.settings.sendWindow,
     segmentExists: deps.segmentExists,
+    experiment: (id) => deps.experiments.get(id),
   };
 }
 

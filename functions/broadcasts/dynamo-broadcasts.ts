@@ -78,6 +78,26 @@ export class DynamoBroadcastStore implements BroadcastStore {
     });
   }
 
+  async pick(broadcastId: string, arm: string, at: Date) {
+    const picked = await this.conditionally({
+      Key: keys.broadcast(broadcastId),
+      UpdateExpression: 'SET picked = :picked, updatedAt = :at',
+      ConditionExpression: 'attribute_exists(PK) AND attribute_not_exists(rollout)',
+      ExpressionAttributeValues: { ':picked': { arm, at: at.toISOString() }, ':at': at.toISOString() },
+    });
+    const record = await this.get(broadcastId);
+    return record ? { type: picked ? ('Picked' as const) : ('Decided' as const), record } : undefined;
+  }
+
+  async recordRollout(broadcastId: string, rollout: NonNullable<BroadcastRecord['rollout']>, picked: string | undefined): Promise<boolean> {
+    return this.conditionally({
+      Key: keys.broadcast(broadcastId),
+      UpdateExpression: 'SET rollout = :rollout, updatedAt = :at',
+      ConditionExpression: `attribute_not_exists(rollout) AND ${picked === undefined ? 'attribute_not_exists(picked)' : 'picked.arm = :picked'}`,
+      ExpressionAttributeValues: { ':rollout': rollout, ':at': rollout.at, ...(picked === undefined ? {} : { ':picked': picked }) },
+    });
+  }
+
   async cancel(broadcastId: string, at: Date) {
     const cancelled = await this.conditionally({
       Key: keys.broadcast(broadcastId),

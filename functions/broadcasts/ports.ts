@@ -1,4 +1,6 @@
 import * as z from 'zod';
+import type { ExperimentDecision } from '../experiments/domain/decision';
+import type { Experiment } from '../experiments/domain/experiment-file';
 import { BroadcastDefinition, type BroadcastCounts, type BroadcastProgress, type BroadcastStatus } from './domain/broadcast';
 
 /** A broadcast as stored (`keys.broadcast`), parsed back with this schema. */
@@ -30,6 +32,12 @@ export const BroadcastRecord = z.object({
   }),
   /** Why it failed: the error's name only. */
   error: z.string().optional(),
+  /** The arm a marketer picked by hand for the rollout (`POST /broadcasts/{id}/winner`). */
+  picked: z.object({ arm: z.string(), at: z.string() }).optional(),
+  /** What the rest of the audience gets, decided once when the experiment's rollout is due. */
+  rollout: z
+    .object({ decision: z.enum(['winner', 'no_winner_yet', 'no_difference', 'manual']), arm: z.string(), why: z.string(), at: z.string() })
+    .optional(),
 });
 export type BroadcastRecord = z.infer<typeof BroadcastRecord>;
 
@@ -49,6 +57,16 @@ export interface BroadcastStore {
   commitPage(broadcastId: string, page: number, counts: BroadcastCounts, progress: BroadcastProgress, at: Date): Promise<boolean>;
   /** sending (or queued) → `status`; false when it had already ended (a cancel won). */
   finish(broadcastId: string, status: Extract<BroadcastStatus, 'sent' | 'failed'>, at: Date, error?: string): Promise<boolean>;
+  /**
+   * Records a marketer's pick for the rollout; `Decided` (with the stored broadcast) once the rollout is recorded,
+   * undefined when there is no such broadcast.
+   */
+  pick(broadcastId: string, arm: string, at: Date): Promise<{ readonly type: 'Picked' | 'Decided'; readonly record: BroadcastRecord } | undefined>;
+  /**
+   * Records the rollout once: only while none is recorded and the pick is still the one it was made from (`picked`,
+   * or none). False when either changed: nothing was written.
+   */
+  recordRollout(broadcastId: string, rollout: NonNullable<BroadcastRecord['rollout']>, picked: string | undefined): Promise<boolean>;
   /** queued or sending → cancelled; the stored broadcast after it, or undefined when there is none. */
   cancel(broadcastId: string, at: Date): Promise<{ readonly cancelled: boolean; readonly record: BroadcastRecord } | undefined>;
 }
@@ -70,6 +88,9 @@ export interface BroadcastExecutions {
   /** Stops it; an execution that ended already is a no-op. */
   stop(executionName: string): Promise<void>;
 }
+
+/** The experiments capability's current decision on an experiment, from its counters. */
+export type ExperimentDecisions = (experiment: Experiment) => Promise<ExperimentDecision>;
 
 /** Whether a segment exists in content/segments (the segments capability's catalogue). */
 export type SegmentExists = (segmentId: string) => boolean;

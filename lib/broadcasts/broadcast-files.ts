@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import * as z from 'zod';
 import { BroadcastDefinition } from '../../functions/broadcasts/domain/broadcast';
-import { checkDefinition, type BroadcastCatalog } from '../../functions/broadcasts/domain/check';
+import { checkDefinition, type BroadcastCatalog, type BroadcastExperiment } from '../../functions/broadcasts/domain/check';
+import { ExperimentFile } from '../../functions/experiments/domain/experiment-file';
 import { writeIfChanged } from '../shared/write-if-changed';
 
 /**
@@ -18,7 +19,8 @@ export const broadcastSchemaFile = join(repoRoot, 'content/schemas/broadcast.sch
 
 /**
  * Templates, topics and the send window read from the content files themselves (generated modules may be stale
- * during a build), and the segment ids of content/segments.
+ * during a build), the segment ids of content/segments and the experiments of content/experiments (a broken
+ * experiment file is the experiments build's to report: here it is simply not there).
  */
 export function contentCatalog(contentDir = join(repoRoot, 'content')): BroadcastCatalog {
   const emailsDir = join(contentDir, 'emails');
@@ -31,7 +33,20 @@ export function contentCatalog(contentDir = join(repoRoot, 'content')): Broadcas
   }
   const email = parse(readFileSync(join(contentDir, 'email.yaml'), 'utf8')) as { topics: { id: string }[]; sendWindow: { start: string; end: string } };
   const segmentIds = new Set(readdirSync(join(contentDir, 'segments')).flatMap((file) => (/\.ya?ml$/.test(file) ? [file.replace(/\.ya?ml$/, '')] : [])));
-  return { template: (id) => templates.get(id), topics: email.topics.map((topic) => topic.id), sendWindow: email.sendWindow, segmentExists: (id) => segmentIds.has(id) };
+  const experiments = new Map<string, BroadcastExperiment>();
+  const experimentsDir = join(contentDir, 'experiments');
+  for (const file of existsSync(experimentsDir) ? readdirSync(experimentsDir) : []) {
+    if (!/\.ya?ml$/.test(file)) continue;
+    const parsed = ExperimentFile.safeParse(parse(readFileSync(join(experimentsDir, file), 'utf8')));
+    if (parsed.success) experiments.set(parsed.data.id, parsed.data);
+  }
+  return {
+    template: (id) => templates.get(id),
+    topics: email.topics.map((topic) => topic.id),
+    sendWindow: email.sendWindow,
+    segmentExists: (id) => segmentIds.has(id),
+    experiment: (id) => experiments.get(id),
+  };
 }
 
 /** The generated module's text: every broadcast file, validated, named after its id, in id order. */

@@ -17,6 +17,10 @@ import { describeFieldErrors, fieldErrors } from '../../functions/shared/validat
 import { checkGuards, type RecentSend } from '../../functions/email/domain/guards';
 import type { CompiledEmails } from '../../functions/email/domain/settings';
 import { emails as shippedEmails } from '../../functions/email/templates';
+import { armForSend } from '../../functions/experiments/arm-for-send';
+import type { Experiment } from '../../functions/experiments/domain/experiment-file';
+import { experiments as shippedExperiments } from '../../functions/experiments/experiment-content';
+import { HOLDOUT_ARM, HOLDOUT_SKIP_REASON, type ExperimentRef } from '../../functions/shared/experiment-ref';
 import { lifecycle } from '../../functions/scoring/domain/content';
 import { nextStage } from '../../functions/scoring/domain/stages';
 import { compileJourney, type AslDefinition } from './compiler';
@@ -94,9 +98,10 @@ export interface SimulationResult {
   readonly status: 'completed' | 'exited' | 'failed';
   readonly exit?: { readonly reason: string; readonly detail: string; readonly at: string };
   readonly path: readonly SimulationStep[];
-  readonly emails: readonly { readonly at: string; readonly stepId: string; readonly templateId: string }[];
-  /** Sends the guards stopped: unsubscribed, suppressed, frequency cap. */
-  readonly skipped: readonly { readonly at: string; readonly stepId: string; readonly templateId: string; readonly reason: string }[];
+  /** Each email that would be sent; with the step's experiment, the contact's arm (the same as the send step's). */
+  readonly emails: readonly { readonly at: string; readonly stepId: string; readonly templateId: string; readonly experiment?: ExperimentRef }[];
+  /** Sends the guards stopped: unsubscribed, suppressed, frequency cap; and `holdout` for a contact held out of the step's experiment. */
+  readonly skipped: readonly { readonly at: string; readonly stepId: string; readonly templateId: string; readonly reason: string; readonly experiment?: ExperimentRef }[];
   readonly handOffs: readonly { readonly at: string; readonly stepId: string; readonly reason?: string }[];
   readonly webhooks: readonly { readonly at: string; readonly stepId: string; readonly url: string }[];
 }
@@ -109,6 +114,8 @@ export interface SimulateOptions {
   readonly stageRank?: StageRank;
   /** Email settings and templates: the same guards as the send step (consent, frequency cap, send window). @default the shipped ones */
   readonly emails?: CompiledEmails;
+  /** The experiments a step may name, assigned as the send step assigns them. @default the shipped ones */
+  readonly experiments?: ReadonlyMap<string, Experiment>;
 }
 
 const silent: Logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
@@ -140,8 +147,8 @@ export async function simulate(journey: Journey, options: SimulateOptions): Prom
   };
 
   const path: SimulationStep[] = [];
-  const emails: { at: string; stepId: string; templateId: string }[] = [];
-  const skipped: { at: string; stepId: string; templateId: string; reason: string }[] = [];
+  const emails: { at: string; stepId: string; templateId: string; experiment?: ExperimentRef }[] = [];
+  const skipped: { at: string; stepId: string; templateId: string; reason: string; experiment?: ExperimentRef }[] = [];
   const recent: RecentSend[] = [];
   const mail = options.emails ?? shippedEmails;
   const handOffs: { at: string; stepId: string; reason?: string }[] = [];
@@ -243,7 +250,10 @@ export async function simulate(journey: Journey, options: SimulateOptions): Prom
       const input = (resource.includes('waitForTaskToken') ? (raw as { Payload: Record<string, unknown> }).Payload : raw) as Record<string, unknown>;
       const withNow = { ...input, now: iso() };
       if (resource === '${sendEmail}') {
-        const templateId = String(input.templateId);
+        // The contact's arm, as the send step picks it: a hash of the experiment and contact ids, so the same here.
+        const arm = typeof input.experimentId === 'string' ? armForSend(options.experiments ?? shippedExperiments, input.experimentId, parsedContact.contactId, String(input.templateId)) : undefined;
+        const templateId = arm?.templateId ?? String(input.templateId);
+        const ref = arm ? { experiment: arm.experiment } : {};
         const template = mail.templates.find((t) => t.id === templateId);
         if (!template) throw Object.assign(new Error(`no template ${templateId}`), { name: 'UnknownTemplate' });
         const guard = checkGuards({ contact: current(), template: template.meta, recent, settings: mail.settings, now: new Date(now) });
@@ -257,13 +267,18 @@ export async function simulate(journey: Journey, options: SimulateOptions): Prom
           return { outcome: 'unconfirmed', topic: template.meta.topic };
         }
         if (guard.type === 'Skip') {
-          skipped.push({ at: iso(), stepId: String(input.stepId), templateId, reason: guard.reason });
+          skipped.push({ at: iso(), stepId: String(input.stepId), templateId, reason: guard.reason, ...ref });
           note(`skipped ${templateId}: ${guard.reason}`);
           return { outcome: 'skipped', reason: guard.reason };
         }
-        emails.push({ at: iso(), stepId: String(input.stepId), templateId });
+        if (arm?.experiment.arm === HOLDOUT_ARM) {
+          skipped.push({ at: iso(), stepId: String(input.stepId), templateId, reason: HOLDOUT_SKIP_REASON, ...ref });
+          note(`held out of experiment ${arm.experiment.id}: sends nothing`);
+          return { outcome: 'skipped', reason: HOLDOUT_SKIP_REASON };
+        }
+        emails.push({ at: iso(), stepId: String(input.stepId), templateId, ...ref });
         if (template.meta.kind === 'marketing') recent.push({ at: iso(), sendId: `simulated-${emails.length}` });
-        note(`would send ${templateId}`);
+        note(arm ? `would send ${templateId} (experiment ${arm.experiment.id}, arm ${arm.experiment.arm})` : `would send ${templateId}`);
         return { outcome: 'sent', messageId: `simulated-${emails.length}` };
       }
       if (resource === '${handOff}') {

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { decisionsFrom } from '../../functions/broadcasts/broadcast-experiment';
+import { DynamoExperimentCounters } from '../../functions/experiments/dynamo-experiment-counters';
 import { makeBroadcastStep, broadcastSendId, type BroadcastStepDeps, type BroadcastStepOutput } from '../../functions/broadcasts/broadcast-step';
 import { makeBroadcastsApiHandler, type BroadcastsApiDeps } from '../../functions/broadcasts/broadcasts-api';
 import { BroadcastDefinition, dueOf, pageSizeOf, startOf, zonedHour } from '../../functions/broadcasts/domain/broadcast';
@@ -54,6 +56,7 @@ function apiDeps(overrides: Partial<BroadcastsApiDeps> = {}): BroadcastsApiDeps 
     settings: emails.settings,
     // Members are seeded under a fresh segment id per test; the API's check against content/segments is tested below.
     segmentExists: () => true,
+    experiments: new Map(),
     files: new Map(),
     defaultRate: 14,
     adminToken: staticToken('test-admin-token-0123'),
@@ -82,6 +85,8 @@ function stepDeps(overrides: Partial<BroadcastStepDeps> = {}): BroadcastStepDeps
     store: new DynamoBroadcastStore(table.documentClient, table.tableName),
     audience: new DynamoAudience(table.documentClient, table.tableName),
     send: sendDeps(table, ses, { clock: fixedClock(NOW) }),
+    experiments: new Map(),
+    decisions: decisionsFrom(new DynamoExperimentCounters(table.documentClient, table.tableName)),
     ...overrides,
   };
 }

@@ -42,7 +42,7 @@ export async function seedMembers(db: DynamoDBDocumentClient, tableName: string,
     },
     ...(m.member === false
       ? []
-      : [{ ...keys.segmentState(m.contactId, segmentId), ...segmentMemberKeys(segmentId, m.contactId), segmentId, contactId: m.contactId, member: true, since: at }]),
+      : [{ ...keys.segmentState(m.contactId, segmentId), ...segmentMemberKeys(segmentId, m.contactId), segmentId, contactId: m.contactId, member: true, since: at, memory: {}, evaluatedAt: at }]),
   ]);
   for (let i = 0; i < items.length; i += 25) {
     await db.send(new BatchWriteCommand({ RequestItems: { [tableName]: items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })) } }));

@@ -404,8 +404,8 @@ describe('NurtureStack', () => {
       ['journeyStatus record how an execution ended and delete its waits on the table', (s) => [s.journeys.journeyStatus, [
         tableActions(s, 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem', 'dynamodb:DeleteItem'),
       ]]],
-      ['the broadcast step read and commit broadcasts, page through segments (GSI1), send email and read the signing keys', (s) => [s.broadcasts.broadcastStep, [
-        tableActions(s, 'dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem', 'dynamodb:DeleteItem'),
+      ['the broadcast step read and commit broadcasts, page through segments (GSI1), read experiment counters, send email and read the signing keys', (s) => [s.broadcasts.broadcastStep, [
+        tableActions(s, 'dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem', 'dynamodb:DeleteItem', 'dynamodb:Query'),
         { Effect: 'Allow', Action: 'dynamodb:Query', Resource: { 'Fn::Join': ['', [arn(s.data.table), '/index/*']] } },
         {
           Effect: 'Allow',

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { loadJourneys } from '../../functions/journeys/domain/journey-file';
 import { journeys } from '../../functions/journeys/journeys';
 import { stageRankOf } from '../../functions/scoring/domain/content';
+import { assign } from '../../functions/experiments/domain/assignment';
+import { ExperimentFile } from '../../functions/experiments/domain/experiment-file';
 import { InvalidSimulatedContact, simulate, type SimulatedContact, type SimulatedEvent, type SimulationResult } from '../../lib/journeys/simulator';
 
 /** A Monday afternoon: inside every send window, so paths are the journeys' own. */
@@ -233,5 +235,39 @@ describe('trial-expiry, simulated', () => {
     const result = await run('trial-expiry', { attributes: { trial_ends_at: '2026-11-01' } });
 
     expect(result.emails.map((e) => e.at)).toEqual([start.toISOString(), start.toISOString()]);
+  });
+});
+
+describe('a send_email step with an experiment, simulated', () => {
+  // The welcome journey with its first email under test, half of the contacts held out.
+  const experiment = ExperimentFile.parse({
+    id: 'welcome-simulated',
+    name: 'Welcome subject',
+    hypothesis: 'A first-step subject gets more clicks.',
+    arms: [{ id: 'greeting' }, { id: 'first-step', subject: "{{ contact.first_name | default: 'Hi' }}, your first form" }],
+    holdout: 0.5,
+    decision: { baselineRate: 0.08, minimumDetectableLift: 0.25 },
+  });
+  const welcome = journeys.get('welcome')!;
+  const journey = { ...welcome, steps: welcome.steps.map((step) => (step.id === 'welcome-email' ? { ...step, experiment: experiment.id } : step)) } as typeof welcome;
+  const contactIn = (arm: string) => Array.from({ length: 100 }, (_, i) => `SIM${i}`).find((id) => assign(experiment, id).arm === arm)!;
+  const simulateAs = (contactId: string) =>
+    simulate(journey, { contact: { contactId, attributes: { time_zone: 'Europe/London' } }, start, stageRank: stageRankOf, experiments: new Map([[experiment.id, experiment]]) });
+
+  it('reports the arm the contact is assigned, the same on every run', async () => {
+    const contactId = contactIn('first-step');
+
+    const [first, again] = [await simulateAs(contactId), await simulateAs(contactId)];
+
+    expect(first.emails[0]).toMatchObject({ stepId: 'welcome-email', templateId: 'welcome', experiment: { id: experiment.id, arm: 'first-step' } });
+    expect(again.emails[0]).toEqual(first.emails[0]);
+    expect(first.path.find((p) => p.state === 'welcome-email')?.note).toBe('would send welcome (experiment welcome-simulated, arm first-step)');
+  });
+
+  it('sends a held-out contact nothing at that step, and the journey goes on', async () => {
+    const result = await simulateAs(contactIn('holdout'));
+
+    expect(result.skipped).toEqual([expect.objectContaining({ stepId: 'welcome-email', reason: 'holdout', experiment: { id: experiment.id, arm: 'holdout' } })]);
+    expect(result.emails.map((e) => e.templateId)).toEqual(['tips-day-2', 'tips-day-5']);
   });
 });

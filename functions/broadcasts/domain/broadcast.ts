@@ -35,6 +35,11 @@ export const BroadcastDefinition = z.strictObject({
   time_zone: z.string().min(1).max(64).optional(),
   /** Extra Liquid values (`data.*`) for the template. */
   data: z.record(z.string(), z.unknown()).optional(),
+  /**
+   * An experiment (`content/experiments/<id>`): each member gets its arm's template, subject and send time, the
+   * holdout nothing; with the experiment's `rollout`, the rest of the audience gets the winner after the test.
+   */
+  experiment: z.string().regex(kebab, 'experiment ids are lower-kebab-case').optional(),
 });
 export type BroadcastDefinition = z.infer<typeof BroadcastDefinition>;
 
@@ -102,10 +107,14 @@ export function startOf(when: BroadcastWhen, createdAt: Date): Date {
   return new Date(Date.parse(`${when.local_hour.date}T00:00:00Z`) + (when.local_hour.hour - 14) * 3_600_000);
 }
 
+/** An experiment arm's send time: `offset` seconds after the member's own time, or a local hour of its zone. */
+export type ArmSendTime = { readonly offset: number } | { readonly localHour: number };
+
 /**
  * When one member is due: the broadcast's start, or its local hour in the member's zone (no earlier than the
- * broadcast was created: a zone whose hour had passed gets it now); then, for marketing, no earlier than its send
- * window opens (`windowOpening` answers undefined inside the window). Deterministic, so every pass agrees on it.
+ * broadcast was created: a zone whose hour had passed gets it now); moved by its experiment arm's `sendTime` and
+ * a rollout's `delaySeconds`; then, for marketing, no earlier than its send window opens (`windowOpening` answers
+ * undefined inside the window). Deterministic, so every pass agrees on it.
  */
 export function dueOf(input: {
   readonly when: BroadcastWhen;
@@ -113,12 +122,27 @@ export function dueOf(input: {
   readonly createdAt: Date;
   readonly zone: string;
   readonly windowOpening?: (at: Date, zone: string) => Date | undefined;
+  readonly sendTime?: ArmSendTime;
+  readonly delaySeconds?: number;
 }): Date {
-  const base =
-    'local_hour' in input.when
-      ? new Date(Math.max(zonedHour(input.when.local_hour.date, input.when.local_hour.hour, input.zone).getTime(), input.createdAt.getTime()))
-      : input.startsAt;
-  return input.windowOpening?.(base, input.zone) ?? base;
+  const { when, createdAt, zone, sendTime } = input;
+  const atLocalHour = (date: string, hour: number) => new Date(Math.max(zonedHour(date, hour, zone).getTime(), createdAt.getTime()));
+  let base = 'local_hour' in when ? atLocalHour(when.local_hour.date, when.local_hour.hour) : input.startsAt;
+  if (sendTime && 'offset' in sendTime) base = new Date(base.getTime() + sendTime.offset * 1_000);
+  if (sendTime && 'localHour' in sendTime) {
+    // A local-hour broadcast's arm keeps its date and changes the hour; otherwise the first such hour from the start.
+    base = 'local_hour' in when ? atLocalHour(when.local_hour.date, sendTime.localHour) : nextLocalHour(base, sendTime.localHour, zone);
+  }
+  if (input.delaySeconds) base = new Date(base.getTime() + input.delaySeconds * 1_000);
+  return input.windowOpening?.(base, zone) ?? base;
+}
+
+/** The first instant at or after `at` when the clock in `zone` reads `hour`:00. */
+export function nextLocalHour(at: Date, hour: number, zone: string): Date {
+  const local = new Date(at.getTime() + offsetMs(at, zone)).toISOString().slice(0, 10);
+  const sameDay = zonedHour(local, hour, zone);
+  if (sameDay >= at) return sameDay;
+  return zonedHour(new Date(Date.parse(`${local}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10), hour, zone);
 }
 
 /** The UTC instant the clock in `zone` reads `date` `hour`:00 (the first such instant across a DST change). */

@@ -1,4 +1,4 @@
-import { isTimeZone, type BroadcastDefinition } from './broadcast';
+import { isTimeZone, type ArmSendTime, type BroadcastDefinition } from './broadcast';
 
 /** One problem with a definition, named by its field (as every 422 body names it). */
 export interface DefinitionProblem {
@@ -14,12 +14,21 @@ export interface BroadcastCatalog {
   /** The marketing send window, `HH:MM` local. */
   readonly sendWindow: { readonly start: string; readonly end: string };
   readonly segmentExists: (segmentId: string) => boolean;
+  /** An experiment's arms and rollout (content/experiments/<id>), or undefined when there is no such experiment. */
+  readonly experiment: (experimentId: string) => BroadcastExperiment | undefined;
+}
+
+/** What a broadcast needs to know of an experiment to check it (durations in seconds). */
+export interface BroadcastExperiment {
+  readonly arms: readonly { readonly id: string; readonly sendTime?: ArmSendTime }[];
+  readonly rollout?: { readonly audienceShare: number; readonly after: number };
 }
 
 /**
  * The checks a schema cannot make: the template, topic and segment exist, a topic is only named for marketing,
  * a local hour falls inside the send window (outside it every email would wait for the next day's window), and
- * the fallback time zone is a real one. The same checks run on files at build time and on `POST /broadcasts`.
+ * the fallback time zone is a real one, and the experiment exists with no arm sent after its rollout is decided.
+ * The same checks run on files at build time and on `POST /broadcasts`.
  */
 export function checkDefinition(definition: BroadcastDefinition, catalog: BroadcastCatalog): DefinitionProblem[] {
   const problems: DefinitionProblem[] = [];
@@ -36,6 +45,14 @@ export function checkDefinition(definition: BroadcastDefinition, catalog: Broadc
     if (hour * 60 < start || hour * 60 >= end) {
       problems.push({ field: 'when.local_hour.hour', message: `marketing email goes out between ${catalog.sendWindow.start} and ${catalog.sendWindow.end} local time` });
     }
+  }
+  if (definition.experiment !== undefined) {
+    const experiment = catalog.experiment(definition.experiment);
+    if (!experiment) problems.push({ field: 'experiment', message: `no experiment "${definition.experiment}" in content/experiments` });
+    const after = experiment?.rollout?.after;
+    // The rollout reads the decision at `after`: an arm sent later would miss the test it is part of.
+    const late = after === undefined ? undefined : experiment!.arms.find((arm) => arm.sendTime && ('offset' in arm.sendTime ? arm.sendTime.offset : 86_400) >= after);
+    if (late) problems.push({ field: 'experiment', message: `arm "${late.id}" of "${definition.experiment}" would be sent after its rollout is decided` });
   }
   if (definition.time_zone !== undefined && !isTimeZone(definition.time_zone)) problems.push({ field: 'time_zone', message: `"${definition.time_zone}" is not an IANA time zone` });
   return problems;
