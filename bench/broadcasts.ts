@@ -137,7 +137,7 @@ async function seed(db: DynamoDBDocumentClient, tableName: string, segmentId: st
       ...(blocked === 'suppressed' ? { suppressed: { reason: 'bounce', at } } : {}),
       ...(blocked === 'unsubscribed' ? { subscriptions: { all: { status: 'unsubscribed', at, source: 'preferences' } } } : {}),
     },
-    ...(segmentId ? [{ ...keys.segmentState(contactId, segmentId), ...segmentMemberKeys(segmentId, contactId), segmentId, contactId, member: true, since: at }] : []),
+    ...(segmentId ? [{ ...keys.segmentState(contactId, segmentId), ...segmentMemberKeys(segmentId, contactId), segmentId, contactId, member: true, since: at, memory: {}, evaluatedAt: at }] : []),
   ]);
   const batches: (typeof items)[] = [];
   for (let i = 0; i < items.length; i += 25) batches.push(items.slice(i, i + 25));
