@@ -15,7 +15,7 @@ import { compose, type AnyCapability } from '../functions/reactor/capability';
 import { DynamoReactorStore } from '../functions/reactor/dynamo-reactor-store';
 import { makeReactor, type ReactorDeps } from '../functions/reactor/reactor';
 import { matchesFilter } from '../functions/reactor/stream-filter';
-import { stageRankOf } from '../functions/scoring/domain/content';
+import { lifecycle, stageRankOf } from '../functions/scoring/domain/content';
 import { segmentsCapability } from '../functions/segments/capability';
 import { affectedBy, indexSegments, segmentRule } from '../functions/segments/domain/rules';
 import { loadSegments, type Segment } from '../functions/segments/domain/segment-file';
@@ -204,7 +204,7 @@ function observedClient(endpoint: string) {
 /** The reactor's composition with the segments capability's rule over `segments` instead of the shipped ones. */
 function reactorWith(segments: ReadonlyMap<string, Segment>, db: DynamoDBDocumentClient, tableName: string) {
   const composed = capabilities.map((capability): AnyCapability =>
-    capability === segmentsCapability ? ({ ...segmentsCapability, rules: [segmentRule(segments, stageRankOf)] } as AnyCapability) : (capability as AnyCapability),
+    capability === segmentsCapability ? ({ ...segmentsCapability, rules: [segmentRule(segments, stageRankOf, lifecycle.initial)] } as AnyCapability) : (capability as AnyCapability),
   );
   const composition = compose(composed);
   const rules = composed.flatMap((capability) => capability.rules as readonly Rule[]);

@@ -1,5 +1,5 @@
 import type { Capability } from '../reactor/capability';
-import { stageRankOf } from '../scoring/domain/content';
+import { lifecycle, stageRankOf } from '../scoring/domain/content';
 import { keys, SEGMENT_STATE_PREFIX, segmentMemberKeys, segmentReviewKeys } from '../shared/keys';
 import { SegmentState } from './domain/membership';
 import { segmentRule, type SaveSegmentState, type SegmentDecision, type SegmentsState } from './domain/rules';
@@ -16,7 +16,7 @@ export const segmentsCapability: Capability<SegmentsState, SegmentDecision, Save
   name: 'segments',
   events: segmentEvents,
   state: { segmentStates: { prefix: SEGMENT_STATE_PREFIX, schema: SegmentState } },
-  rules: [segmentRule(segments, stageRankOf)],
+  rules: [segmentRule(segments, stageRankOf, lifecycle.initial)],
   writes: {
     SaveSegmentState: (decision, { tableName }) => [
       {

@@ -210,3 +210,15 @@ describe('the segment rule', () => {
     expect(review).toMatchObject({ event: { data: { segmentIds: Array.from({ length: 10 }, (_, i) => `s${i + 30}`) } } });
   });
 });
+
+describe('a new contact, stored without a stage', () => {
+  it('reads as the funnel\'s initial stage, so "stage < sql" holds for it', () => {
+    const prospects = new Map([segment({ id: 'prospects', name: 'Prospects', match: { where: 'stage < sql' } })].map((s) => [s.id, s]));
+    const submitted = { ...tracked('x', '2026-01-01T00:00:00.000Z'), type: EventName.FormSubmitted } as unknown as TimelineEvent;
+    const stageRank = (stage: string) => ['subscriber', 'lead', 'mql', 'sql'].indexOf(stage);
+
+    const decisions = segmentRule(prospects, stageRank, 'subscriber')({ event: submitted, contact: contact(), segmentStates: [] });
+
+    expect(decisions.find((d) => d.type === 'SaveSegmentState')).toMatchObject({ state: { member: true } });
+  });
+});

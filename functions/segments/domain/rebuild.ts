@@ -3,12 +3,12 @@ import type { Contact } from '../../shared/contact';
 import { EventName } from '../../shared/events';
 import type { TimelineEvent } from '../../shared/timeline';
 import { evaluateSegment, type Cause, type SegmentState } from './membership';
-import { affectedBy, type SegmentIndex } from './rules';
+import { affectedBy, withInitialStage, type SegmentIndex } from './rules';
 
 /** What the replay knows of the funnel: the stages' order for conditions, and the stage new profiles start at. */
 export interface Funnel {
   readonly stageRank?: StageRank;
-  /** A profile is created with no stage (absent means this one), so before its first change the stage reads absent. */
+  /** A profile is created with no stage (absent means this one): conditions read this stage before its first change. */
   readonly initialStage?: string;
 }
 
@@ -44,7 +44,7 @@ export function replaySegments(index: SegmentIndex, contact: Contact, events: re
   // The earliest review time of any state, or lower: reviews are looked for only once it is due.
   let earliest: string | undefined;
   const apply = (segmentId: string, cause: Cause, asOf: Contact) => {
-    const evaluation = evaluateSegment(index.segments.get(segmentId)!, states.get(segmentId), asOf, cause, stageRank);
+    const evaluation = evaluateSegment(index.segments.get(segmentId)!, states.get(segmentId), withInitialStage(asOf, funnel.initialStage), cause, stageRank);
     if (evaluation.state) states.set(segmentId, evaluation.state);
     else states.delete(segmentId);
     const reviewAt = evaluation.state?.reviewAt;

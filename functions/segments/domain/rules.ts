@@ -1,3 +1,4 @@
+import type { Contact } from '../../shared/contact';
 import type { StageRank } from '../../shared/conditions';
 import type { AppendEvent, CountMetric } from '../../shared/decisions';
 import { EventName } from '../../shared/events';
@@ -137,9 +138,17 @@ const NONE: readonly string[] = [];
  * those events themselves, count them: entered and exited per day, and the segment's size. Time comes from the
  * event, never a clock, so a replay decides the same.
  */
-export function segmentRule(segments: ReadonlyMap<string, Segment>, stageRank?: StageRank): Rule {
+export function segmentRule(segments: ReadonlyMap<string, Segment>, stageRank?: StageRank, initialStage?: string): Rule {
   const index = indexSegments(segments);
-  return (state) => [...counting(state), ...evaluations(state, index, stageRank)];
+  return (state) => [...counting(state), ...evaluations({ ...state, contact: withInitialStage(state.contact, initialStage) }, index, stageRank)];
+}
+
+/**
+ * The contact with the funnel's initial stage when its profile has none: a new profile is stored without one (absent
+ * means initial), and `stage < sql` must hold for it as it does for a contact later moved to `lead`.
+ */
+export function withInitialStage(contact: Contact, initialStage: string | undefined): Contact {
+  return contact.stage === undefined && initialStage !== undefined ? { ...contact, stage: initialStage } : contact;
 }
 
 function evaluations(state: ReactorState, index: SegmentIndex, stageRank?: StageRank): SegmentDecision[] {
