@@ -1,5 +1,3 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { countingRules } from '../functions/capabilities';
 import { formatTable, toCsv } from '../functions/reports/domain/reports';
 import { DynamoMetrics } from '../functions/reports/dynamo-metrics';
@@ -9,7 +7,7 @@ import { differingItems, rebuildFromTable, storedCounters, withoutZeros, writeRe
 import { REPORT_NAMES, ReportQuery, runReport, type ReportName } from '../functions/reports/reports';
 import { lifecycle } from '../functions/scoring/domain/content';
 import { journeys } from '../functions/journeys/journeys';
-import { localCredentials, localRegion } from '../local/dynamodb-local';
+import { scriptTable } from './script-table';
 
 /**
  * `npm run reports -- <name> [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--granularity day|week|month] [--by source]
@@ -33,19 +31,7 @@ if (!command || (command !== 'rebuild' && !(REPORT_NAMES as readonly string[]).i
   process.exit(2);
 }
 const aws = flags.has('aws');
-const tableName = process.env.TABLE_NAME ?? (aws ? undefined : 'nurture-local');
-if (!tableName) {
-  console.error('TABLE_NAME is required with --aws');
-  process.exit(2);
-}
-const client = aws
-  ? new DynamoDBClient({})
-  : new DynamoDBClient({
-      endpoint: process.env.AWS_ENDPOINT_URL_DYNAMODB ?? `http://127.0.0.1:${process.env.NURTURE_DYNAMODB_PORT ?? '8000'}`,
-      region: localRegion,
-      credentials: localCredentials,
-    });
-const db = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+const { db, tableName, close } = scriptTable(aws);
 
 try {
   if (command === 'rebuild') {
@@ -84,5 +70,5 @@ try {
   console.error(`reports ${command} failed: ${error instanceof Error ? error.message : String(error)}`);
   process.exitCode = 1;
 } finally {
-  client.destroy();
+  close();
 }

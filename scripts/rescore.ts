@@ -1,8 +1,6 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { lifecycle, scoringRules } from '../functions/scoring/domain/content';
 import { rescoreAll } from '../functions/scoring/rescore';
-import { localCredentials, localRegion } from '../local/dynamodb-local';
+import { scriptTable } from './script-table';
 
 /**
  * `npm run rescore [-- --dry-run]`: recomputes every contact's score and stage from its timeline with the current
@@ -15,19 +13,7 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const args = new Set(process.argv.slice(2));
 const dryRun = args.has('--dry-run');
 const aws = args.has('--aws');
-const tableName = process.env.TABLE_NAME ?? (aws ? undefined : 'nurture-local');
-if (!tableName) {
-  console.error('TABLE_NAME is required with --aws');
-  process.exit(2);
-}
-const client = aws
-  ? new DynamoDBClient({})
-  : new DynamoDBClient({
-      endpoint: process.env.AWS_ENDPOINT_URL_DYNAMODB ?? `http://127.0.0.1:${process.env.NURTURE_DYNAMODB_PORT ?? '8000'}`,
-      region: localRegion,
-      credentials: localCredentials,
-    });
-const db = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+const { db, tableName, close } = scriptTable(aws);
 
 const started = Date.now();
 const summary = await rescoreAll({ db, tableName, rules: scoringRules, lifecycle, dryRun, now: new Date() }).catch((error: unknown) => {
@@ -39,4 +25,4 @@ console.log(
   score changes: ${summary.scoreChanged}
   stage changes: ${summary.stageChanged} (${summary.stageForward} forward${dryRun ? '' : ', applied'}; ${summary.stageBackward} backward, never applied: stages only move forward)${dryRun ? '' : `\n  contacts written: ${summary.written}\n  conflicts with concurrent changes: ${summary.conflicts} (each re-read and recomputed)${summary.skipped ? `; ${summary.skipped} contact(s) still changing were left as they are: run rescore again` : ''}`}`,
 );
-client.destroy();
+close();

@@ -1,12 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { parse } from 'yaml';
 import { loadSegments, type Segment } from '../functions/segments/domain/segment-file';
 import { previewSegment, rebuildSegments, shippedFunnel, sizeGauge } from '../functions/segments/rebuild';
 import { segments } from '../functions/segments/segments';
-import { localCredentials, localRegion } from '../local/dynamodb-local';
+import { scriptTable } from './script-table';
 
 /**
  * `npm run segments -- preview <file> | rebuild [--dry-run] | list`:
@@ -31,19 +29,7 @@ if (unknown.length || !command || !['preview', 'rebuild', 'list'].includes(comma
   process.exit(2);
 }
 const aws = flags.has('--aws');
-const tableName = process.env.TABLE_NAME ?? (aws ? undefined : 'nurture-local');
-if (!tableName) {
-  console.error('TABLE_NAME is required with --aws');
-  process.exit(2);
-}
-const client = aws
-  ? new DynamoDBClient({})
-  : new DynamoDBClient({
-      endpoint: process.env.AWS_ENDPOINT_URL_DYNAMODB ?? `http://127.0.0.1:${process.env.NURTURE_DYNAMODB_PORT ?? '8000'}`,
-      region: localRegion,
-      credentials: localCredentials,
-    });
-const db = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+const { db, tableName, close } = scriptTable(aws);
 
 try {
   if (command === 'preview') await preview(file!);
@@ -53,7 +39,7 @@ try {
   console.error(`segments ${command} failed: ${error instanceof Error ? error.message : String(error)}`);
   process.exitCode = 1;
 } finally {
-  client.destroy();
+  close();
 }
 
 function readSegment(path: string): Segment {
