@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { App, Aspects, type CfnElement, type Stack } from 'aws-cdk-lib';
@@ -27,6 +28,7 @@ export function bundleWithLocalEsbuild(): void {
   const root = resolve(import.meta.dirname, '../..');
   const require = createRequire(join(root, 'package.json'));
   const internal = join(dirname(require.resolve('aws-cdk-lib/package.json')), 'aws-lambda-nodejs/lib/bundling.js');
+  if (!existsSync(internal)) return;
   const { Bundling } = require(internal) as { Bundling?: { esbuildInstallation?: unknown } };
   if (!Bundling) return;
   Bundling.esbuildInstallation = { isWorkspacePackage: false, version: (require('esbuild/package.json') as { version: string }).version };
