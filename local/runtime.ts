@@ -37,6 +37,12 @@ export interface RuntimeOptions {
   readonly port?: number;
   /** DynamoDB Local port; 0 picks a free one. @default 8000 */
   readonly dynamoDbPort?: number;
+  /**
+   * A DynamoDB Local already running (the test run's one) to keep this runtime's table in, instead of starting one:
+   * the runtime neither starts nor stops it, and `dynamoDbPort` and `dataDir` do not apply to it.
+   * @default undefined (the runtime starts its own)
+   */
+  readonly dynamoDbEndpoint?: string;
   /** aws-ses-v2-local port (inbox UI at its root); 0 picks a free one. @default 8005 */
   readonly sesPort?: number;
   /** Where DynamoDB Local keeps its files; null keeps everything in memory. @default '.local' */
@@ -107,13 +113,17 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       // Last started, first stopped: the gateway and poller go before the stores they use.
       for (const step of [...stops].reverse()) await step().catch(() => undefined);
     })());
-
-  try {
+  const startOwnDynamoDb = async () => {
     const dynamo = await startDynamoDbLocal({
       port: options.dynamoDbPort ?? 8000,
       ...(dataDir ? { dataDir: join(dataDir, 'dynamodb') } : {}),
     });
     stops.push(() => dynamo.stop());
+    return dynamo.endpoint;
+  };
+
+  try {
+    const dynamoDbEndpoint = options.dynamoDbEndpoint ?? (await startOwnDynamoDb());
 
     const sesPort = options.sesPort === 0 ? await freePort() : (options.sesPort ?? 8005);
     const ses: Server = await startSes({ host: '127.0.0.1', port: sesPort });
@@ -185,8 +195,8 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       AWS_SECRET_ACCESS_KEY: localCredentials.secretAccessKey,
       AWS_EC2_METADATA_DISABLED: 'true',
       AWS_ENDPOINT_URL_SFN: `http://127.0.0.1:${sfnPort}`,
-      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
-      AWS_ENDPOINT_URL_DYNAMODB_STREAMS: dynamo.endpoint,
+      AWS_ENDPOINT_URL_DYNAMODB: dynamoDbEndpoint,
+      AWS_ENDPOINT_URL_DYNAMODB_STREAMS: dynamoDbEndpoint,
       AWS_ENDPOINT_URL_SESV2: sesEvents.url,
       AWS_ENDPOINT_URL_SQS: queue.endpoint,
       AWS_ENDPOINT_URL_S3: s3.endpoint,
@@ -224,7 +234,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     delete process.env.AWS_PROFILE;
     delete process.env.AWS_SESSION_TOKEN;
 
-    const clientConfig = { endpoint: dynamo.endpoint, region: localRegion, credentials: localCredentials };
+    const clientConfig = { endpoint: dynamoDbEndpoint, region: localRegion, credentials: localCredentials };
     const dynamoDb = new DynamoDBClient(clientConfig);
     const streams = new DynamoDBStreamsClient(clientConfig);
     stops.push(async () => {
@@ -338,7 +348,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
 
     if (dataDir) mkdirSync(dataDir, { recursive: true });
     for (const run of scheduled) void run();
-    return { url: gateway.url, dynamoDbEndpoint: dynamo.endpoint, sesUrl, s3Endpoint: s3.endpoint, importBucket: s3.bucket, crmUrl: crm?.url, tableName, adminToken, stepFunctions, invoke, stop };
+    return { url: gateway.url, dynamoDbEndpoint, sesUrl, s3Endpoint: s3.endpoint, importBucket: s3.bucket, crmUrl: crm?.url, tableName, adminToken, stepFunctions, invoke, stop };
   } catch (error) {
     await stop();
     throw error;

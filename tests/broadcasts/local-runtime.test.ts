@@ -4,7 +4,8 @@ import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { localCredentials, localRegion } from '../../local/dynamodb-local';
-import { localBroadcastArn, startRuntime, type Runtime } from '../../local/runtime';
+import { localBroadcastArn, type Runtime } from '../../local/runtime';
+import { startTestRuntime } from '../support/runtime';
 import type { StoredEmail } from '../email/support';
 import { eligible, expectedSkips, member, mixedAudience, seedMembers } from './support';
 
@@ -20,7 +21,7 @@ const admin = { authorization: 'Bearer local-admin-token', 'content-type': 'appl
 const NOW = '2026-03-10T14:00:00Z';
 
 beforeAll(async () => {
-  runtime = await startRuntime({ port: 0, dynamoDbPort: 0, sesPort: 0, dataDir: null, tableName: 'broadcasts-local', timeScale: 3_600 });
+  runtime = await startTestRuntime({ tableName: 'broadcasts-local', timeScale: 3_600 });
   db = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: runtime.dynamoDbEndpoint, region: localRegion, credentials: localCredentials }));
   const clock = await fetch(`${runtime.url}/dev/clock`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ at: NOW }) });
   expect(clock.status).toBe(200);

@@ -3,7 +3,8 @@ import { PutCommand, UpdateCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localCredentials, localRegion } from '../../local/dynamodb-local';
-import { startRuntime, type Runtime } from '../../local/runtime';
+import type { Runtime } from '../../local/runtime';
+import { startTestRuntime } from '../support/runtime';
 import type { StoredEmail } from './support';
 
 /**
@@ -14,7 +15,7 @@ let runtime: Runtime;
 let db: DynamoDBDocumentClient;
 
 beforeAll(async () => {
-  runtime = await startRuntime({ port: 0, dynamoDbPort: 0, sesPort: 0, dataDir: null, tableName: 'email-local' });
+  runtime = await startTestRuntime({ tableName: 'email-local' });
   db = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: runtime.dynamoDbEndpoint, region: localRegion, credentials: localCredentials }));
 }, 120_000);
 afterAll(async () => {

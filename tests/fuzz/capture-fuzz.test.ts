@@ -16,16 +16,20 @@ import { memoryLogger } from '../support/http';
 import { createTestTable, type TestTable } from '../support/table';
 
 /**
- * Thousands of random and hostile bodies at the form endpoint and the batch endpoint, through the local gateway
- * (real HTTP parsing, payload-v2 events, the real handlers on DynamoDB Local): only 2xx and 4xx answers, and
- * everything stored parses with the schemas readers use.
+ * Random and hostile bodies at the form endpoint and the batch endpoint, through the local gateway (real HTTP
+ * parsing, payload-v2 events, the real handlers on DynamoDB Local): only 2xx and 4xx answers, and everything stored
+ * parses with the schemas readers use.
  */
 /**
- * The test suite fuzzes from a fixed seed so a run on CI is reproducible; `npm run fuzz` explores fresh seeds
+ * The test suite fuzzes from a fixed seed so a run on CI is reproducible, with a quarter of the runs `npm run fuzz`
+ * makes: every property still runs, and the deep search is `npm run fuzz`'s, which explores fresh seeds
  * (FUZZ_SEED=random, FUZZ_RUNS to go longer) and prints the seed of any failure to pin here as a regression.
  */
-const seed = process.env.FUZZ_SEED === 'random' ? Date.now() ^ (Math.random() * 0x7fffffff) : Number(process.env.FUZZ_SEED ?? 20261125);
-const scale = Number(process.env.FUZZ_RUNS ?? 1);
+const random = process.env.FUZZ_SEED === 'random';
+const seed = random ? Date.now() ^ (Math.random() * 0x7fffffff) : Number(process.env.FUZZ_SEED ?? 20261125);
+const scale = Number(process.env.FUZZ_RUNS ?? 1) * (random ? 1 : 0.25);
+const FORM_RUNS = Math.ceil(2_000 * scale);
+const BATCH_RUNS = Math.ceil(1_000 * scale);
 fc.configureGlobal({ seed });
 // fast-check names the seed of a failing property; a random seed is also printed here, so a failure of the checks
 // after the properties (what was stored, how many posts reached the store) can be replayed with FUZZ_SEED too.
@@ -182,7 +186,7 @@ async function expectNothingMalformed() {
 }
 
 describe('fuzzing through the local gateway', () => {
-  it('answers 2xx or 4xx to thousands of random and hostile form posts, and stores nothing malformed', { timeout: 300_000 }, async () => {
+  it('answers 2xx or 4xx to random and hostile form posts, and stores nothing malformed', { timeout: 300_000 }, async () => {
     const seen = new Map<number, number>();
     await fc.assert(
       fc.asyncProperty(formBody, fc.boolean(), async ({ type, body }, browser) => {
@@ -191,12 +195,12 @@ describe('fuzzing through the local gateway', () => {
         expect(status).toBeGreaterThanOrEqual(200);
         expect(status).toBeLessThan(500);
       }),
-      { numRuns: 2_000 * scale },
+      { numRuns: FORM_RUNS },
     );
     await expectNothingMalformed();
-    // The generators reach the store, not only the validators.
-    expect(seen.get(201) ?? 0).toBeGreaterThan(20);
-    expect(seen.get(422) ?? 0).toBeGreaterThan(100);
+    // The generators reach the store, not only the validators: at least 1% of posts stored, 5% refused.
+    expect(seen.get(201) ?? 0).toBeGreaterThan(FORM_RUNS / 100);
+    expect(seen.get(422) ?? 0).toBeGreaterThan(FORM_RUNS / 20);
   });
 
   it('answers 2xx or 4xx to random batches, and stores nothing malformed', { timeout: 300_000 }, async () => {
@@ -207,10 +211,10 @@ describe('fuzzing through the local gateway', () => {
         expect(status).toBeGreaterThanOrEqual(200);
         expect(status).toBeLessThan(500);
       }),
-      { numRuns: 1_000 * scale },
+      { numRuns: BATCH_RUNS },
     );
     await expectNothingMalformed();
     const items = await table.scan();
-    expect(items.filter((item) => String(item.SK).startsWith('AEVENT#')).length).toBeGreaterThan(20);
+    expect(items.filter((item) => String(item.SK).startsWith('AEVENT#')).length).toBeGreaterThan(BATCH_RUNS / 50);
   });
 });

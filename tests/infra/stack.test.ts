@@ -13,13 +13,14 @@ import type { IConstruct } from 'constructs';
 import type { NurtureFunction } from '../../lib/shared/nurture-function';
 import { bindingVariables, variableNames, type BindingKind } from '../../lib/shared/bindings';
 import { localEnvironments } from '../../local/environments';
-import { baselineStatements, nagCheckedApp, nagFindings, referencesIn, SYNTH_TIMEOUT_MS } from '../support/cdk';
+import { baselineStatements, bundleWithLocalEsbuild, nagCheckedApp, nagFindings, referencesIn, SYNTH_TIMEOUT_MS } from '../support/cdk';
 
 // One synth of the whole stack, bundling every handler, serves every test here, cdk-nag's included.
 let stack: NurtureStack;
 let template: Template;
 
 beforeAll(() => {
+  bundleWithLocalEsbuild();
   stack = new NurtureStack(nagCheckedApp(), 'Nurture');
   template = Template.fromStack(stack);
 }, SYNTH_TIMEOUT_MS);

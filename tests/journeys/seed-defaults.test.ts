@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRuntime, type Runtime } from '../../local/runtime';
+import type { Runtime } from '../../local/runtime';
+import { startTestRuntime } from '../support/runtime';
 import { eventually, journeyDriver, trackedLinks, uniqueEmail } from './support';
 
 /**
@@ -12,7 +13,7 @@ const BROWSER_UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, l
 
 beforeAll(async () => {
   delete process.env.TIME_SCALE;
-  runtime = await startRuntime({ port: 0, dynamoDbPort: 0, sesPort: 0, dataDir: null, tableName: 'seed-defaults' });
+  runtime = await startTestRuntime({ tableName: 'seed-defaults' });
   drive = journeyDriver(runtime);
 }, 120_000);
 afterAll(async () => {

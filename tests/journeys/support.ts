@@ -6,7 +6,8 @@ import { journeys } from '../../functions/journeys/journeys';
 import { stageRankOf } from '../../functions/scoring/domain/content';
 import { simulate } from '../../lib/journeys/simulator';
 import { localCredentials, localRegion } from '../../local/dynamodb-local';
-import { startRuntime, type Runtime } from '../../local/runtime';
+import type { Runtime } from '../../local/runtime';
+import { startTestRuntime } from '../support/runtime';
 
 /** How many journey minutes late a runtime email may be stamped and still count as at the simulator's minute. */
 const MINUTES_LATE = 2;
@@ -168,8 +169,8 @@ export function journeyDriver(runtime: Runtime) {
 }
 
 /**
- * The end-to-end tests' setup, for the calling file: the real local runtime in this process (in-memory DynamoDB
- * Local, free ports, its own table, journey time passing `timeScale` times faster), started before the file's tests
+ * The end-to-end tests' setup, for the calling file: the real local runtime in this process (free ports, its own
+ * table in the run's DynamoDB Local, journey time passing `timeScale` times faster), started before the file's tests
  * and stopped after them. `ready` receives the runtime and a driver for it once it runs.
  */
 export function useLocalRuntime(
@@ -178,7 +179,7 @@ export function useLocalRuntime(
 ): void {
   let runtime: Runtime | undefined;
   beforeAll(async () => {
-    runtime = await startRuntime({ port: 0, dynamoDbPort: 0, sesPort: 0, dataDir: null, ...options });
+    runtime = await startTestRuntime(options);
     ready(runtime, journeyDriver(runtime));
   }, 120_000);
   afterAll(async () => {

@@ -1,11 +1,11 @@
-import { mkdirSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seed } from '../../scripts/seed';
 import { launchChromium } from '../support/browser';
-import { startLocal, stopLocal, type Running } from '../support/local-app';
+import type { Runtime } from '../../local/runtime';
+import { startTestRuntime } from '../support/runtime';
 
 const ADMIN_TOKEN = 'dashboard-admin-token-0123456789';
 /** The dashboard screenshot, kept as a test artifact (gitignored). */
@@ -13,7 +13,7 @@ const ARTIFACTS = resolve(import.meta.dirname, '../../.artifacts');
 const CONTACTS = 40;
 /** Days of history the seed posts, on the runtime's virtual clock, ending today. */
 const DAYS = 14;
-let app: Running;
+let app: Runtime;
 let browser: Browser;
 
 
@@ -31,19 +31,12 @@ async function report(name: string): Promise<{ columns: string[]; rows: unknown[
 const newLeads = (leads: { columns: string[]; rows: unknown[][] }) => leads.rows.reduce((sum, row) => sum + Number(row[leads.columns.indexOf('new')] ?? 0), 0);
 
 beforeAll(async () => {
-  app = await startLocal({
-    dataDir: mkdtempSync(join(tmpdir(), 'nurture-dashboard-')),
-    adminToken: ADMIN_TOKEN,
-    // An hour a second: journeys still send their first emails, without racing through weeks of steps meanwhile.
-    env: { TIME_SCALE: '3600' },
-  });
-  const sesUrl = /Email inbox:\s+(\S+)/.exec(app.output())?.[1];
+  // The whole runtime in this process: the dashboard is under test here, not `npm start` (tests/e2e/ boot that).
+  // An hour a second: journeys still send their first emails, without racing through weeks of steps meanwhile.
+  app = await startTestRuntime({ tableName: 'dashboard-browser', adminToken: ADMIN_TOKEN, timeScale: 3_600 });
   const seededAt = Date.now();
   range = `from=${day(DAYS - 1, seededAt)}&to=${day(0, seededAt)}`;
-  seeded = await seed({ url: app.url, ...(sesUrl ? { sesUrl } : {}), contacts: CONTACTS, days: DAYS }).catch((error: unknown) => {
-    // Say why npm start went away, if it did.
-    throw new Error(`seeding failed: ${String(error)}\n--- npm start output (tail) ---\n${app.output().slice(-4_000)}`);
-  });
+  seeded = await seed({ url: app.url, sesUrl: app.sesUrl, contacts: CONTACTS, days: DAYS });
   // The seed waits for the reactor after each day; the last reactions may still be on their way.
   for (let attempt = 0; attempt < 120; attempt++) {
     if (newLeads(await report('leads')) >= CONTACTS) break;
@@ -54,7 +47,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  if (app) await stopLocal(app);
+  await app?.stop();
 });
 
 describe('the reports dashboard in a real browser', () => {

@@ -1,6 +1,7 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRuntime, type Runtime } from '../../local/runtime';
+import type { Runtime } from '../../local/runtime';
+import { startTestRuntime } from '../support/runtime';
 import { queryAll } from '../../functions/shared/query';
 import { keys, segmentMembersPartition } from '../../functions/shared/keys';
 import { journeyDriver } from '../journeys/support';
@@ -14,7 +15,7 @@ let driver: ReturnType<typeof journeyDriver>;
 const NOW = '2026-03-10T14:00:00.000Z';
 
 beforeAll(async () => {
-  runtime = await startRuntime({ port: 0, dynamoDbPort: 0, sesPort: 0, dataDir: null, tableName: 'segments-local', timeScale: 86_400 });
+  runtime = await startTestRuntime({ tableName: 'segments-local', timeScale: 86_400 });
   driver = journeyDriver(runtime);
   const clock = await fetch(`${runtime.url}/dev/clock`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ at: NOW }) });
   expect(clock.status).toBe(200);

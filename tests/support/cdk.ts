@@ -1,3 +1,6 @@
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { delimiter, dirname, join, resolve } from 'node:path';
 import { App, Aspects, type CfnElement, type Stack } from 'aws-cdk-lib';
 import { Annotations, Match, type Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
@@ -13,6 +16,24 @@ export const SYNTH_TIMEOUT_MS = 120_000;
  * the whole stack's synth in tests/infra/stack.test.ts.
  */
 export const SKIP_BUNDLING = { 'aws:cdk:bundling-stacks': [] as string[] } as const;
+
+/**
+ * Makes this process's synths run the repository's esbuild binary directly. The CDK runs an esbuild it finds in
+ * node_modules through `npx --no-install esbuild`, one npm start per function, which takes longer than the bundling
+ * itself; the same binary with the same arguments builds the same bundles. Only tests call this: `cdk synth` and
+ * deploys are unchanged. It sets the installation aws-cdk-lib's NodejsFunction bundling caches (an internal): should
+ * a CDK release move it, synths go back to npx, slower but the same.
+ */
+export function bundleWithLocalEsbuild(): void {
+  const root = resolve(import.meta.dirname, '../..');
+  const require = createRequire(join(root, 'package.json'));
+  const internal = join(dirname(require.resolve('aws-cdk-lib/package.json')), 'aws-lambda-nodejs/lib/bundling.js');
+  if (!existsSync(internal)) return;
+  const { Bundling } = require(internal) as { Bundling?: { esbuildInstallation?: unknown } };
+  if (!Bundling) return;
+  Bundling.esbuildInstallation = { isWorkspacePackage: false, version: (require('esbuild/package.json') as { version: string }).version };
+  process.env.PATH = [join(root, 'node_modules/.bin'), process.env.PATH].join(delimiter);
+}
 
 /**
  * An app whose synth is checked by cdk-nag's AwsSolutions pack, as `bin/nurture.ts` checks every deploy. The
