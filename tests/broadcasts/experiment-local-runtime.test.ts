@@ -5,7 +5,8 @@ import { inTestGroup } from '../../functions/broadcasts/broadcast-experiment';
 import { assign } from '../../functions/experiments/domain/assignment';
 import { experiments } from '../../functions/experiments/experiment-content';
 import { localCredentials, localRegion } from '../../local/dynamodb-local';
-import { startRuntime, type Runtime } from '../../local/runtime';
+import type { Runtime } from '../../local/runtime';
+import { startTestRuntime } from '../support/runtime';
 import type { StoredEmail } from '../email/support';
 import { member, seedMembers } from './support';
 
@@ -21,7 +22,7 @@ const admin = { authorization: 'Bearer local-admin-token', 'content-type': 'appl
 const NOW = '2026-03-10T14:00:00Z';
 
 beforeAll(async () => {
-  runtime = await startRuntime({ port: 0, dynamoDbPort: 0, sesPort: 0, dataDir: null, tableName: 'broadcast-experiments-local', timeScale: 172_800 });
+  runtime = await startTestRuntime({ tableName: 'broadcast-experiments-local', timeScale: 172_800 });
   db = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: runtime.dynamoDbEndpoint, region: localRegion, credentials: localCredentials }));
   const clock = await fetch(`${runtime.url}/dev/clock`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ at: NOW }) });
   expect(clock.status).toBe(200);
