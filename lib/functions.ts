@@ -383,8 +383,9 @@ export const functions = {
     entry: 'functions/segments/segment-sweep.handler.ts',
     description: 'Segment time windows: appends segment.review_due for contacts whose window ends, for the reactor to re-evaluate',
     trigger: { kind: 'schedule', expression: 'rate(15 minutes)', description: 'Segment windows that ended: every 15 minutes', retryAttempts: 2 },
-    // Query of GSI2 by the hour (a week back), then per due contact a ConditionCheck (the profile) and Put (the event).
-    bindings: { table: { actions: ['PutItem', 'ConditionCheckItem'], indexes: ['Query'] } },
+    // GetItem and PutItem of its cursor, Query of GSI2 by the hour since the cursor, then per due contact a
+    // ConditionCheck (the profile) and Put (the event).
+    bindings: { table: { actions: ['GetItem', 'PutItem', 'ConditionCheckItem'], indexes: ['Query'] } },
     timeoutSeconds: 300,
   },
   journeysApi: {

@@ -29,6 +29,8 @@ export interface WriteContext {
   readonly event: TimelineEvent;
   /** What the capabilities' `asLoaded` read of the stored profile at load time, for conditions on it. */
   readonly asLoaded: Readonly<Record<string, unknown>>;
+  /** When the transaction is written (the reactor's clock), for index keys that must not lie in the past. */
+  readonly at: Date;
 }
 
 /** Per-contact state items under one SK prefix (after `STATE_SK_FLOOR`), parsed with the schema that wrote them. */

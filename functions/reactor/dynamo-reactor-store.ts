@@ -68,7 +68,7 @@ export class DynamoReactorStore implements ReactorStore {
         },
       },
     };
-    const context = { tableName: this.tableName, event, asLoaded };
+    const context = { tableName: this.tableName, event, asLoaded, at };
     const entries = [marker, ...writes.flatMap((write) => this.composition.write(write, context))];
     try {
       await this.db.send(new TransactWriteCommand({ TransactItems: entries.map((entry) => entry.item) }));

@@ -2,12 +2,13 @@ import { documentClient } from '../shared/aws';
 import { clock } from '../shared/clock';
 import { environmentFor } from '../shared/environment';
 import { createLogger } from '../shared/logger';
-import { DynamoReviewAppender, DynamoReviewIndex, makeSegmentSweep } from './segment-sweep';
+import { DynamoReviewAppender, DynamoReviewIndex, DynamoSweepCursor, makeSegmentSweep } from './segment-sweep';
 
 const env = environmentFor('segmentSweep');
 
 const sweep = makeSegmentSweep({
   index: new DynamoReviewIndex(documentClient, env.TABLE_NAME),
+  cursor: new DynamoSweepCursor(documentClient, env.TABLE_NAME),
   appender: new DynamoReviewAppender(documentClient, env.TABLE_NAME),
   clock,
   logger: createLogger('segment-sweep'),

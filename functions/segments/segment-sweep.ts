@@ -1,4 +1,4 @@
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { putEventOnce } from '../contacts/dynamo-contacts';
 import { EventName } from '../shared/events';
 import { deterministicId, type Clock } from '../shared/ids';
@@ -24,20 +24,28 @@ export interface ReviewAppender {
   append(review: DueReview): Promise<'Appended' | 'AlreadyAppended' | 'NoSuchContact'>;
 }
 
+/** Where the last sweep got to: the hour it read last (read again next time: it was not over). */
+export interface SweepCursor {
+  read(): Promise<string | undefined>;
+  write(hour: string): Promise<void>;
+}
+
 export interface SegmentSweepDeps {
   readonly index: ReviewIndex;
+  readonly cursor: SweepCursor;
   readonly appender: ReviewAppender;
   readonly clock: Clock;
   readonly logger: Logger;
 }
 
 /**
- * How far back the sweep looks. A state is due once its hour has passed, and leaves the index when the reactor
- * re-evaluates it; a week covers any outage of the schedule or the stream. A state written with a review time
- * already older than this (an event tracked with a timestamp weeks old) waits for the contact's next event or a
- * `npm run segments -- rebuild`.
+ * How far back the sweep reads at most: from the hour its last run read (the cursor), or a day back on its first run,
+ * and never more than a week (after a longer outage, `npm run segments -- rebuild` reviews the rest). A state is filed
+ * under the hour its review falls due, or the hour it was written when that is later (functions/segments/capability.ts),
+ * so every due state is in an hour at or after the cursor.
  */
 export const SWEEP_LOOKBACK_HOURS = 7 * 24;
+const FIRST_RUN_HOURS = 24;
 
 /**
  * The sweep behind time windows (an EventBridge Scheduler rule, every 15 minutes): every contact whose segment
@@ -51,9 +59,15 @@ export const makeSegmentSweep =
   async (): Promise<{ readonly due: number; readonly appended: number }> => {
     const now = deps.clock.now();
     const until = now.toISOString();
+    const hourMs = 3_600_000;
+    const thisHour = Math.floor(now.getTime() / hourMs) * hourMs;
+    const stored = await deps.cursor.read();
+    // A cursor ahead of the clock (a local dev clock moved back) is no guide: read as on a first run.
+    const last = stored && Date.parse(stored) <= thisHour ? Date.parse(stored) : thisHour - FIRST_RUN_HOURS * hourMs;
+    const from = Math.max(last, thisHour - SWEEP_LOOKBACK_HOURS * hourMs);
     const found = [];
-    for (let back = SWEEP_LOOKBACK_HOURS; back >= 0; back--) {
-      found.push(...(await deps.index.dueIn(segmentReviewPartition(new Date(now.getTime() - back * 3_600_000).toISOString()), until)));
+    for (let hour = from; hour <= thisHour; hour += hourMs) {
+      found.push(...(await deps.index.dueIn(segmentReviewPartition(new Date(hour).toISOString()), until)));
     }
     const byMoment = new Map<string, { contactId: string; reviewAt: string; segmentIds: string[] }>();
     for (const item of found) {
@@ -70,6 +84,8 @@ export const makeSegmentSweep =
         if ((await deps.appender.append(part)) === 'Appended') appended++;
       }
     }
+    // This hour is not over: the next run reads it again.
+    await deps.cursor.write(new Date(thisHour).toISOString());
     deps.logger.info('segment sweep', { due: byMoment.size, appended });
     return { due: byMoment.size, appended };
   };
@@ -93,6 +109,25 @@ export class DynamoReviewIndex implements ReviewIndex {
     return items.map((item) => ({ contactId: String(item.contactId), segmentId: String(item.segmentId), reviewAt: String(item.reviewAt) }));
   }
 }
+
+/** The sweep's cursor: one item, `SEGSWEEP` / `CURSOR`. */
+export class DynamoSweepCursor implements SweepCursor {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async read(): Promise<string | undefined> {
+    const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: SWEEP_CURSOR_KEY, ConsistentRead: true }));
+    return typeof Item?.hour === 'string' ? Item.hour : undefined;
+  }
+
+  async write(hour: string): Promise<void> {
+    await this.db.send(new PutCommand({ TableName: this.tableName, Item: { ...SWEEP_CURSOR_KEY, hour } }));
+  }
+}
+
+const SWEEP_CURSOR_KEY = { PK: 'SEGSWEEP', SK: 'CURSOR' };
 
 /** Appends `segment.review_due` with a ConditionCheck that the contact still exists (an erased one gets nothing). */
 export class DynamoReviewAppender implements ReviewAppender {

@@ -13,6 +13,7 @@
  * | date index (sweeps)  | CONTACT#<contactId>         | INDEX#DATE#<attribute> | GSI1: DATE#<attr>#<mm-dd> / <yyyy>#<contactId>
  * | report state         | CONTACT#<contactId>         | REPORTS               |
  * | program (costs)      | PROGRAMS                    | <programId>           |
+ * | segment sweep cursor | SEGSWEEP                    | CURSOR                |
  * | experiment exposure  | CONTACT#<contactId>         | XP#<experimentId>     |
  * | segment state        | CONTACT#<contactId>         | SEG#<segmentId>       | GSI1 while a member: SEGMENT#<segmentId> / <contactId>; GSI2 while a window can lapse: SEGREVIEW#<yyyy-mm-ddThh> / <reviewAt>#<contactId> |
  * | broadcast            | BROADCAST#<broadcastId>     | BROADCAST             | GSI1: BROADCASTS / <createdAt>#<broadcastId> |
