@@ -56,11 +56,26 @@ export function remember(segment: Segment, memory: Memory, event: TimelineEvent,
     if (!eventMatches(event, behaviour.event, behaviour.where, stageRank)) continue;
     const day = event.occurredAt.slice(0, 10);
     if (behaviour.between && (day < behaviour.between.from || day > behaviour.between.to)) continue;
-    const times = [...(memory[key] ?? []), event.occurredAt].sort((a, b) => b.localeCompare(a)).slice(0, behaviour.count);
+    const times = withTime(memory[key] ?? [], event.occurredAt, behaviour.count);
+    if (!times) continue;
     next ??= { ...memory };
     next[key] = times;
   }
   return next ?? memory;
+}
+
+/**
+ * Newest-first times with `time` in its place, at most `count` of them; undefined when it is older than all `count`
+ * kept (nothing changes). Plain comparison: these are all `toISOString()` times, and this runs per matching event.
+ */
+function withTime(times: readonly string[], time: string, count: number): string[] | undefined {
+  let at = 0;
+  while (at < times.length && times[at]! >= time) at++;
+  if (at >= count) return undefined;
+  const next = times.slice(0, at);
+  next.push(time);
+  for (let i = at; i < times.length && next.length < count; i++) next.push(times[i]!);
+  return next;
 }
 
 /** Whether a behaviour condition holds at `at` from what is remembered. */

@@ -43,8 +43,19 @@ export function replaySegments(index: SegmentIndex, contact: Contact, events: re
   const reasons = new Map<string, string>();
   // The earliest review time of any state, or lower: reviews are looked for only once it is due.
   let earliest: string | undefined;
+  // The profile with its initial stage, built once per snapshot rather than per evaluation: a fresh object for every
+  // evaluation also missed the condition resolver cached per profile object.
+  let lastProfile: Contact | undefined;
+  let lastWithStage: Contact = contact;
+  const withStage = (profile: Contact) => {
+    if (profile !== lastProfile) {
+      lastProfile = profile;
+      lastWithStage = withInitialStage(profile, funnel.initialStage);
+    }
+    return lastWithStage;
+  };
   const apply = (segmentId: string, cause: Cause, asOf: Contact) => {
-    const evaluation = evaluateSegment(index.segments.get(segmentId)!, states.get(segmentId), withInitialStage(asOf, funnel.initialStage), cause, stageRank);
+    const evaluation = evaluateSegment(index.segments.get(segmentId)!, states.get(segmentId), withStage(asOf), cause, stageRank);
     if (evaluation.state) states.set(segmentId, evaluation.state);
     else states.delete(segmentId);
     const reviewAt = evaluation.state?.reviewAt;
