@@ -1,17 +1,13 @@
 import * as z from 'zod';
+import { DURATION_PATTERN, parseDuration } from '../../shared/durations';
 import { EventMatcher } from '../../shared/event-matcher';
 import { HOLDOUT_ARM } from '../../shared/experiment-ref';
 
-/** `30m`, `12h`, `2d`, `1w`, as journey files write durations; in seconds. */
-const DURATION = /^(\d+)\s*(m|h|d|w)$/;
-const UNIT_SECONDS = { m: 60, h: 3_600, d: 86_400, w: 604_800 } as const;
+/** `30m`, `12h`, `2d`, `1w`, as journey files write durations; in seconds, and longer than zero here. */
 const duration = z
   .string()
-  .regex(DURATION, 'a duration is a number and a unit: 30m, 12h, 2d, 1w')
-  .transform((text) => {
-    const [, amount, unit] = DURATION.exec(text.trim())!;
-    return Number(amount) * UNIT_SECONDS[unit as keyof typeof UNIT_SECONDS];
-  })
+  .regex(DURATION_PATTERN, 'a duration is a number and a unit: 30m, 12h, 2d, 1w')
+  .transform((text) => parseDuration(text)!)
   .refine((seconds) => seconds > 0, 'must be longer than zero');
 
 /** Ids are stored in counters and on send records forever: lower-case, digits and dashes. */
