@@ -9,6 +9,8 @@ import type { Clock } from '../shared/ids';
 import type { Logger } from '../shared/logger';
 import type { Experiment } from '../experiments/domain/experiment-file';
 import { fieldErrors } from '../shared/validation';
+import { assign } from '../experiments/domain/assignment';
+import { memberPlan } from './broadcast-experiment';
 import { broadcastSendId } from './broadcast-step';
 import { BroadcastDefinition, dueOf, FIRST_PROGRESS, inFlightOf, isTimeZone, NO_COUNTS, processedOf, startOf } from './domain/broadcast';
 import { checkDefinition, type BroadcastCatalog } from './domain/check';
@@ -150,6 +152,8 @@ async function dryRunOf(deps: BroadcastsApiDeps, definition: BroadcastDefinition
   const fallbackZone = definition.time_zone ?? deps.settings.sendWindow.defaultTimeZone;
   const audience = await deps.audience.count(definition.segment);
   const skipped: Record<string, number> = {};
+  const experiment = definition.experiment === undefined ? undefined : deps.experiments.get(definition.experiment);
+  const split = experiment ? { id: experiment.id, arms: Object.fromEntries(experiment.arms.map((arm) => [arm.id, 0])) as Record<string, number>, holdout: 0, rest: 0 } : undefined;
   let eligible = 0;
   let later = 0;
   let evaluated = 0;
@@ -174,7 +178,27 @@ async function dryRunOf(deps: BroadcastsApiDeps, definition: BroadcastDefinition
         skipped[guard.reason] = (skipped[guard.reason] ?? 0) + 1;
         return;
       }
-      if (dueOf({ when: definition.when, startsAt, createdAt: now, zone }) > now || guard.type === 'Defer') {
+      const contactId = page.contactIds[i]!;
+      const plan = experiment ? memberPlan(experiment, definition.id, contactId) : undefined;
+      if (split && experiment && plan) {
+        const assignment = assign(experiment, contactId);
+        if (assignment.type === 'holdout') {
+          // Held out, in the test or the rest: sent nothing, so neither eligible nor later.
+          split.holdout++;
+          return;
+        }
+        if (plan.group === 'rest') split.rest++;
+        else split.arms[assignment.arm] = (split.arms[assignment.arm] ?? 0) + 1;
+      }
+      const due = dueOf({
+        when: definition.when,
+        startsAt,
+        createdAt: now,
+        zone,
+        ...(plan?.group === 'test' && plan.sendTime ? { sendTime: plan.sendTime } : {}),
+        ...(plan?.group === 'rest' ? { delaySeconds: plan.delaySeconds } : {}),
+      });
+      if (due > now || guard.type === 'Defer') {
         later++;
       } else {
         eligible++;
@@ -185,7 +209,7 @@ async function dryRunOf(deps: BroadcastsApiDeps, definition: BroadcastDefinition
           data: definition.data ?? {},
           links: { unsubscribe: SAMPLE_LINK, preferences: SAMPLE_LINK },
         });
-        sample = { contactId: page.contactIds[i]!, ...rendered };
+        sample = { contactId, ...rendered };
       }
     });
   } while (cursor && evaluated < DRY_RUN_LIMIT);
@@ -200,6 +224,8 @@ async function dryRunOf(deps: BroadcastsApiDeps, definition: BroadcastDefinition
     /** Would be sent later: their local hour or send window has not come yet. */
     later,
     skipped,
+    /** With an experiment: where the members not skipped land: its arms, the holdout (sent nothing), the rest after a rollout's test. */
+    ...(split ? { experiment: split } : {}),
     startsAt: startsAt.toISOString(),
     sample: sample ?? null,
   };

@@ -310,6 +310,32 @@ describe('a broadcast with an experiment', () => {
     expect(await inbox()).toEqual(first);
   });
 
+  it('dry-runs an experiment: each arm\'s share, the holdout (sent nothing) and an arm with a later send time as later', async () => {
+    // Prepare: `b` two hours after the broadcast; 2 of 32 members unsubscribed.
+    const experiment = experimentOf({ arms: [{ id: 'a' }, { id: 'b', sendTime: { offset: '2h' } }] });
+    const def = definition(experiment);
+    const members = [...Array.from({ length: 30 }, () => member()), member({ blocked: 'unsubscribed' }), member({ blocked: 'unsubscribed' })];
+    await seedMembers(table.documentClient, table.tableName, def.segment, members);
+
+    // Act
+    const response = await call([experiment], 'POST /broadcasts', { body: { ...def, dryRun: true } });
+
+    // Assess
+    const open = members.filter((m) => !m.blocked);
+    const count = (arm: string) => open.filter((m) => armOf(experiment, m) === arm).length;
+    expect(count('holdout')).toBeGreaterThan(0);
+    expect(response.statusCode, response.body).toBe(200);
+    expect(bodyOf(response)).toMatchObject({
+      dryRun: true,
+      audience: 32,
+      eligible: count('a'),
+      later: count('b'),
+      skipped: { unsubscribed: 2 },
+      experiment: { id: experiment.id, arms: { a: count('a'), b: count('b') }, holdout: count('holdout'), rest: 0 },
+    });
+    expect(await ses.emails()).toEqual([]);
+  });
+
   it('refuses an unknown experiment with 422 naming the field, and an arm sent after its rollout is decided', async () => {
     const experiment = experimentOf();
     const unknown = await call([experiment], 'POST /broadcasts', { body: { ...definition(experiment), experiment: 'no-such-experiment' } });
