@@ -144,7 +144,8 @@ describe('NurtureStack', () => {
           TracingConfig: { Mode: 'Active' },
           LoggingConfig: { LogGroup: ref(fn.logGroup) },
         });
-        expect(template.toJSON().Resources[logicalId(fn.logGroup)].Properties).toEqual({ RetentionInDays: 30 });
+        // The environment's log retention (testConfig: 90 days).
+        expect(template.toJSON().Resources[logicalId(fn.logGroup)].Properties).toEqual({ RetentionInDays: 90 });
       },
     );
 
@@ -497,6 +498,7 @@ describe('NurtureStack', () => {
             TABLE_NAME: ref(stack.data.table),
             HANDOFF_QUEUE_URL: ref(stack.crm.handOffs),
             CRM_SECRET_ARN: ref(stack.crm.settings),
+            POWERTOOLS_METRICS_NAMESPACE: 'Nurture',
           }),
         },
       });
