@@ -1,4 +1,4 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import {
   Alarm,
@@ -78,6 +78,10 @@ export class Operations extends Construct {
     this.key = new Key(this, 'AlarmsKey', {
       description: `${stack.stackName}: encrypts the alarm notifications topic`,
       enableKeyRotation: true,
+      // It only encrypts notifications in flight to e-mail: nothing outlives the stack that needs it, and a retained
+      // key would bill a dollar a month after teardown.
+      removalPolicy: RemovalPolicy.DESTROY,
+      pendingWindow: Duration.days(7),
     });
     const cloudWatch = new ServicePrincipal('cloudwatch.amazonaws.com');
     this.key.addToResourcePolicy(
