@@ -323,8 +323,9 @@ export class NurtureFunction extends Construct {
 
   /** Applies every binding the definition declares, each with its resource; a missing resource fails the synth. */
   private bind(definition: FunctionDefinition, resources: BindableResources): void {
-    const need = <T>(resource: T | undefined, binding: string): T => {
-      if (resource === undefined) throw new Error(`${this.node.path}: binding "${binding}" needs its resource`);
+    const stackWideHint = ' (a stack-wide resource: NurtureStack hands it over with provideStackWideResources)';
+    const need = <T>(resource: T | undefined, binding: string, hint = ''): T => {
+      if (resource === undefined) throw new Error(`${this.node.path}: binding "${binding}" needs its resource${hint}`);
       return resource;
     };
     const { table, adminToken, journeyExecutions, journeySigningSecret, sendEmail, emailSigningKeys, crmSecret, handOffQueue, formSecrets, writeKey, publicBaseUrl, suppressionKey, importBucket, broadcastExecutions, metrics, retention, formOrigins } =
@@ -348,12 +349,12 @@ export class NurtureFunction extends Construct {
     if (suppressionKey) this.bindSecret(need(resources.suppressionKey, 'suppressionKey'), 'suppressionKey');
     if (importBucket) this.bindImportBucket(need(resources.importBucket, 'importBucket'), importBucket);
     if (broadcastExecutions) this.bindBroadcasts(need(resources.broadcasts, 'broadcastExecutions'));
-    if (metrics) this.setVariables('metrics', need(resources.metricsNamespace, 'metrics'));
+    if (metrics) this.setVariables('metrics', need(resources.metricsNamespace, 'metrics', stackWideHint));
     if (retention) {
-      const days = need(resources.retention, 'retention');
+      const days = need(resources.retention, 'retention', stackWideHint);
       this.setVariables('retention', String(days.idempotencyDays), String(days.rawEventsDays));
     }
-    if (formOrigins) this.setVariables('formOrigins', need(resources.formOrigins, 'formOrigins').join(','));
+    if (formOrigins) this.setVariables('formOrigins', need(resources.formOrigins, 'formOrigins', stackWideHint).join(','));
     if (publicBaseUrl) {
       this.pending.add('publicBaseUrl');
       this.bindLate(resources);
