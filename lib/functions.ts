@@ -439,6 +439,8 @@ export const functions = {
       sendEmail: true,
       publicBaseUrl: true,
       emailSigningKeys: true,
+      // EMF business metrics (EmailsSent).
+      metrics: true,
     },
     // About ten seconds of sending per page (functions/broadcasts/domain/broadcast.ts, PAGE_SECONDS), with room for
     // slow SES answers; the in-flight sends need more CPU than the default.

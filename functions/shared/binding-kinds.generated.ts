@@ -31,6 +31,6 @@ export const bindingKindsByFunction: Readonly<Record<FunctionKey, readonly Bindi
   journeySweep: ['table'],
   segmentSweep: ['table'],
   journeysApi: ['table', 'adminToken', 'journeySigningSecret', 'journeyExecutions', 'suppressionKey', 'retention'],
-  broadcastStep: ['table', 'sendEmail', 'publicBaseUrl', 'emailSigningKeys'],
+  broadcastStep: ['table', 'sendEmail', 'publicBaseUrl', 'emailSigningKeys', 'metrics'],
   broadcastsApi: ['table', 'adminToken', 'broadcastExecutions'],
 };

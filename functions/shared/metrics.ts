@@ -7,7 +7,7 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 export const BusinessMetric = {
   /** A form post recorded (a new or returning contact; bots and replays of an Idempotency-Key are not counted). */
   LeadsAccepted: 'LeadsAccepted',
-  /** An email handed to SES by a journey step (a retry that finds the first send is not counted again). */
+  /** An email SES took, from a journey step or a broadcast (a retry that finds its first send sends nothing, counts nothing). */
   EmailsSent: 'EmailsSent',
   /** A lead the CRM accepted. */
   HandOffsDelivered: 'HandOffsDelivered',

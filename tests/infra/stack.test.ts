@@ -222,6 +222,7 @@ describe('NurtureStack', () => {
           SES_CONFIGURATION_SET: ref(s.email.configurationSet),
           EMAIL_SIGNING_KEYS_SECRET_ARN: ref(s.email.signingKeys),
           PUBLIC_BASE_URL: Match.anyValue(),
+          POWERTOOLS_METRICS_NAMESPACE: 'Nurture',
         },
       })],
       ['the broadcasts API the table name, the admin token, the broadcast state machine and the default rate', (s) => ({

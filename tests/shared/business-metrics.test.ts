@@ -1,4 +1,4 @@
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { disposableDomains } from '../../functions/forms/disposable-domains';
 import { DynamoIntake } from '../../functions/forms/dynamo-intake';
 import { forms } from '../../functions/forms/forms';
@@ -12,22 +12,11 @@ import { BusinessMetric, businessMetrics, MetricService, publishingMetrics } fro
 import type { Clock } from '../../functions/shared/ids';
 import { keys } from '../../functions/shared/keys';
 import { bodyOf, httpEvent, lambdaContext, memoryLogger } from '../support/http';
+import { captureEmf } from '../support/emf';
 import { createTestTable, type TestTable } from '../support/table';
 
-/** Every line written to stdout while a test runs: where Lambda's EMF lines go. */
-let stdout: string[] = [];
-const write = process.stdout.write.bind(process.stdout);
-beforeEach(() => {
-  stdout = [];
-  process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
-    stdout.push(...String(chunk).split('\n').filter(Boolean));
-    return (write as (...args: unknown[]) => boolean)(chunk, ...rest);
-  }) as typeof process.stdout.write;
-});
-afterEach(() => {
-  process.stdout.write = write;
-});
-const emfLines = () => stdout.filter((line) => line.includes('"_aws"')).map((line) => JSON.parse(line) as Record<string, unknown>);
+const emf = captureEmf();
+const emfLines = () => emf.lines();
 
 let table: TestTable;
 const now = new Date('2026-12-01T10:00:00.000Z');
@@ -146,7 +135,7 @@ describe('business metrics (EMF)', () => {
     const store = countingHandOffs(new DynamoCrmStore(table.documentClient, table.tableName), metrics);
     const lead = await jsonPost(formsHandler(), { formId: 'demo-request', email: uniqueEmail(), first_name: 'Ada', budget: 100 });
     const contactId = bodyOf(lead).contactId as string;
-    stdout = [];
+    emf.clear();
 
     // Act
     await publishingMetrics(metrics, async () => {
