@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { App } from 'aws-cdk-lib';
+import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { parse, stringify } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -162,5 +163,19 @@ describe('a custom domain', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: { Variables: Match.objectLike({ PUBLIC_BASE_URL: 'https://go.example.com/' }) },
     });
+  }, SYNTH_TIMEOUT_MS);
+});
+
+describe('operations', () => {
+  it('fails the synth for a queue added after the alarms were built, rather than leaving it unwatched', () => {
+    // Prepare
+    const config = testConfig();
+    const stack = new NurtureStack(new App({ context: SKIP_BUNDLING }), config.stackName, { config });
+
+    // Act
+    new Queue(stack, 'LateQueue');
+
+    // Assess
+    expect(() => Template.fromStack(stack)).toThrow(/Nurture\/LateQueue has no alarm: build it before Nurture\/Operations, or give it a dead-letter queue/);
   }, SYNTH_TIMEOUT_MS);
 });
