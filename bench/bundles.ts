@@ -67,6 +67,11 @@ export const lambdaEnv = {
   // The broadcasts API starts and stops executions of the broadcast state machine, at a default rate.
   BROADCAST_STATE_MACHINE_ARN: 'arn:aws:states:us-east-1:000000000000:stateMachine:bench-broadcast',
   BROADCAST_DEFAULT_RATE: '14',
+  // The environment's settings (nurture.config.yaml): metrics namespace, retention, site origins.
+  POWERTOOLS_METRICS_NAMESPACE: 'Nurture-bench',
+  IDEMPOTENCY_RETENTION_DAYS: '1',
+  RAW_EVENT_RETENTION_DAYS: '30',
+  FORM_ALLOWED_ORIGINS: '',
 };
 
 /** Stand-ins bundled the same way: nothing at all, and only the DynamoDB clients every handler builds. */

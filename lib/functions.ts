@@ -35,6 +35,10 @@ export const functions = {
       formSecrets: true,
       // An erased person's address is recognised by its keyed hash (docs/contacts.md, "Erase").
       suppressionKey: true,
+      // EMF business metrics (LeadsAccepted), the environment's retention and its site origins (nurture.config.yaml).
+      metrics: true,
+      retention: true,
+      formOrigins: true,
     },
     bundleAwsSdk: true,
     bundleFiles: [{ from: 'node_modules/disposable-email-domains/index.json', to: 'disposable-email-domains.json' }],
@@ -56,6 +60,8 @@ export const functions = {
         actions: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'ConditionCheckItem', 'Query', 'BatchWriteItem'],
       },
       writeKey: true,
+      // Anonymous activity nobody identified expires after the environment's raw-event retention.
+      retention: true,
     },
     bundleAwsSdk: true,
     // identify checks emails as forms do, disposable domains included (read on the first identify with an email).
@@ -88,6 +94,8 @@ export const functions = {
       adminToken: true,
       // An erased person's address (its keyed hash on the suppression list) is not brought back.
       suppressionKey: true,
+      // Idempotency records expire after the environment's retention.
+      retention: true,
     },
     // Emails are checked as forms check them, disposable domains included (read on the first check).
     bundleFiles: [{ from: 'node_modules/disposable-email-domains/index.json', to: 'disposable-email-domains.json' }],
@@ -103,6 +111,7 @@ export const functions = {
       adminToken: true,
       // An erased person's address (its keyed hash on the suppression list) is not brought back.
       suppressionKey: true,
+      retention: true,
     },
     bundleFiles: [{ from: 'node_modules/disposable-email-domains/index.json', to: 'disposable-email-domains.json' }],
     // Up to 500 rows, 8 at a time; more memory is more CPU for checking them.
@@ -128,6 +137,7 @@ export const functions = {
       // An erased person's address (its keyed hash on the suppression list) is not brought back.
       suppressionKey: true,
       importBucket: { read: IMPORTS_PREFIX, write: REPORTS_PREFIX },
+      retention: true,
     },
     bundleFiles: [{ from: 'node_modules/disposable-email-domains/index.json', to: 'disposable-email-domains.json' }],
     // A whole file in one run, streamed, 16 rows at once: Lambda's longest run (docs/contacts.md says how many rows
@@ -237,7 +247,7 @@ export const functions = {
     // TransactWriteItems (idempotency record, profile, CRM link item, crm.handed_off event, Delete of the lease) to
     // record it, or a conditional Delete of the lease when it skips or fails; a ConditionCheck and Put to append
     // crm.handoff_failed or crm.handoff_skipped; the hand-off queue to park a hand-off the CRM could not take.
-    bindings: { table: { actions: ['GetItem', 'PutItem', 'UpdateItem', 'ConditionCheckItem', 'DeleteItem'] }, crmSecret: true, handOffQueue: true },
+    bindings: { table: { actions: ['GetItem', 'PutItem', 'UpdateItem', 'ConditionCheckItem', 'DeleteItem'] }, crmSecret: true, handOffQueue: true, metrics: true },
     // A few CRM calls, each with a timeout, and short in-handler waits for a Retry-After.
     timeoutSeconds: 30,
   },
@@ -257,7 +267,7 @@ export const functions = {
       retentionDays: 4,
     },
     // As handOff (the lease included), plus a ConditionCheck and Put to append crm.handoff_failed.
-    bindings: { table: { actions: ['GetItem', 'PutItem', 'UpdateItem', 'ConditionCheckItem', 'DeleteItem'] }, crmSecret: true },
+    bindings: { table: { actions: ['GetItem', 'PutItem', 'UpdateItem', 'ConditionCheckItem', 'DeleteItem'] }, crmSecret: true, metrics: true },
     timeoutSeconds: 30,
   },
   crmWebhook: {
@@ -279,6 +289,8 @@ export const functions = {
       sendEmail: true,
       publicBaseUrl: true,
       emailSigningKeys: true,
+      // EMF business metrics (EmailsSent).
+      metrics: true,
     },
   },
   sendEmailApi: {
@@ -408,6 +420,7 @@ export const functions = {
       journeySigningSecret: true,
       journeyExecutions: ['stop'],
       suppressionKey: true,
+      retention: true,
     },
     // Emails of contacts an enrolment creates are checked as forms check them, disposable domains included.
     bundleFiles: [{ from: 'node_modules/disposable-email-domains/index.json', to: 'disposable-email-domains.json' }],
@@ -426,6 +439,8 @@ export const functions = {
       sendEmail: true,
       publicBaseUrl: true,
       emailSigningKeys: true,
+      // EMF business metrics (EmailsSent).
+      metrics: true,
     },
     // About ten seconds of sending per page (functions/broadcasts/domain/broadcast.ts, PAGE_SECONDS), with room for
     // slow SES answers; the in-flight sends need more CPU than the default.

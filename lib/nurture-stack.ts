@@ -1,6 +1,10 @@
 import { Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { Api } from './api/api.construct';
+import { CustomDomain } from './api/custom-domain.construct';
+import type { EnvironmentConfig } from './config/environment-config';
+import { Operations } from './operations/operations.construct';
+import { provideStackWideResources } from './shared/nurture-function';
 import { Broadcasts } from './broadcasts/broadcasts.construct';
 import { Contacts } from './contacts/contacts.construct';
 import { ContactsOut } from './contacts/contacts-out.construct';
@@ -20,24 +24,14 @@ import { Scoring } from './scoring/scoring.construct';
 import { Tracking } from './tracking/tracking.construct';
 
 export interface NurtureStackProps extends StackProps {
-  /**
-   * Whether DynamoDB refuses to delete the table.
-   *
-   * @default true
-   */
-  readonly tableDeletionProtection?: boolean;
+  /** The environment's settings (nurture.config.yaml, validated: `loadEnvironmentConfig`). */
+  readonly config: EnvironmentConfig;
   /**
    * The journeys to deploy.
    *
    * @default - the journeys of statemachines/, as last generated (bin/nurture.ts regenerates them first)
    */
   readonly journeys?: ReadonlyMap<string, Journey>;
-  /**
-   * The SES account's maximum send rate (messages per second): broadcasts send at it unless they name a rate.
-   *
-   * @default 14
-   */
-  readonly sesMaxSendRate?: number;
 }
 
 /** Nurture in one account and region. It only composes the capability constructs; each one owns its resources. */
@@ -58,18 +52,27 @@ export class NurtureStack extends Stack {
   public readonly broadcasts: Broadcasts;
   public readonly api: Api;
   public readonly dashboard: Dashboard;
+  public readonly customDomain: CustomDomain | undefined;
+  public readonly operations: Operations;
 
-  constructor(scope: Construct, id: string, props: NurtureStackProps = {}) {
+  constructor(scope: Construct, id: string, props: NurtureStackProps) {
     super(scope, id, props);
+    const { config } = props;
+    // Metrics go to a namespace named after the stack, so two environments in one account keep their numbers apart.
+    const metricsNamespace = this.stackName;
+    provideStackWideResources(this, { metricsNamespace, retention: config.retention, formOrigins: config.forms.allowedOrigins });
 
-    this.data = new Data(this, 'Data', { deletionProtection: props.tableDeletionProtection });
+    this.data = new Data(this, 'Data', {
+      deletionProtection: config.data.deletionProtection,
+      pointInTimeRecovery: config.data.pointInTimeRecovery,
+    });
     const { table } = this.data;
     this.contacts = new Contacts(this, 'Contacts', { table });
     this.forms = new Forms(this, 'Forms', { table, suppressionKey: this.contacts.suppressionKey });
     this.tracking = new Tracking(this, 'Tracking', { table });
-    this.email = new Email(this, 'Email', { table, adminToken: this.contacts.adminToken });
+    this.email = new Email(this, 'Email', { table, adminToken: this.contacts.adminToken, senderIdentity: config.sender.identity });
     // Before the journeys: their hand-off steps call the CRM capability's handOff function.
-    this.crm = new Crm(this, 'Crm', { table });
+    this.crm = new Crm(this, 'Crm', { table, provider: config.crm.provider });
     this.journeys = new Journeys(this, 'Journeys', {
       table,
       journeys: props.journeys ?? journeyFiles,
@@ -102,9 +105,11 @@ export class NurtureStack extends Stack {
       adminToken: this.contacts.adminToken,
       emailSending: this.email.sending,
       emailSigningKeys: this.email.signingKeys,
-      ...(props.sesMaxSendRate ? { sesMaxSendRate: props.sesMaxSendRate } : {}),
+      sesMaxSendRate: config.rates.sesMaxSendRate,
     });
     this.api = new Api(this, 'Api', {
+      throttlingRateLimit: config.api.throttle.rateLimit,
+      throttlingBurstLimit: config.api.throttle.burstLimit,
       functions: {
         submitForm: this.forms.submitForm.function,
         track: this.tracking.track.function,
@@ -124,8 +129,18 @@ export class NurtureStack extends Stack {
         broadcastsApi: this.broadcasts.broadcastsApi.function,
       },
     });
-    this.email.usePublicUrl(this.api.url, this.reactor.reactor);
-    this.broadcasts.usePublicUrl(this.api.url);
+    this.customDomain = config.domain
+      ? new CustomDomain(this, 'ApiDomain', { ...config.domain, httpApi: this.api.httpApi, stage: this.api.stage })
+      : undefined;
+    const publicUrl = this.customDomain?.url ?? this.api.url;
+    this.email.usePublicUrl(publicUrl, this.reactor.reactor);
+    this.broadcasts.usePublicUrl(publicUrl);
     this.dashboard = new Dashboard(this, 'Dashboard', { api: this.api.httpApi });
+    // Last: it alarms on every function, queue and state machine built above.
+    this.operations = new Operations(this, 'Operations', {
+      alarmEmail: config.alarms.email,
+      metricsNamespace,
+      logRetention: config.retention.logDays,
+    });
   }
 }

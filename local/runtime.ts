@@ -31,6 +31,7 @@ import { useEnvironments } from '../functions/shared/environment';
 import { localEnvironments } from './environments';
 import { variableNames } from '../lib/shared/bindings';
 import { localSettings, realCrmConfigured } from './settings';
+import { loadEnvironmentConfig } from '../lib/config/environment-config';
 
 export interface RuntimeOptions {
   /** Gateway port; 0 picks a free one. @default 3000 */
@@ -101,6 +102,7 @@ const startSes = (sesModule as unknown as { default?: typeof sesModule }).defaul
  */
 export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtime> {
   const settings = localSettings();
+  const devConfig = loadEnvironmentConfig('dev');
   const dataDir = options.dataDir === undefined ? join(root, '.local') : options.dataDir;
   const tableName = options.tableName ?? 'nurture-local';
   const adminToken = options.adminToken ?? 'local-admin-token';
@@ -219,6 +221,11 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
         IMPORT_BUCKET: s3.bucket,
         BROADCAST_STATE_MACHINE_ARN: localBroadcastArn,
         BROADCAST_DEFAULT_RATE: String(settings.NURTURE_BROADCAST_RATE),
+        // Locally as the dev environment of nurture.config.yaml: its retention and site origins.
+        POWERTOOLS_METRICS_NAMESPACE: 'Nurture-local',
+        IDEMPOTENCY_RETENTION_DAYS: String(devConfig.retention.idempotencyDays),
+        RAW_EVENT_RETENTION_DAYS: String(devConfig.retention.rawEventsDays),
+        FORM_ALLOWED_ORIGINS: devConfig.forms.allowedOrigins.join(','),
         TURNSTILE_SECRET: settings.TURNSTILE_SECRET,
         RECAPTCHA_SECRET: settings.RECAPTCHA_SECRET,
         TURNSTILE_VERIFY_URL: settings.TURNSTILE_VERIFY_URL,

@@ -1,3 +1,4 @@
+import { buildConfigSchema } from '../lib/config/environment-config';
 import { buildExperimentsContent } from '../lib/experiments/content-files';
 import { buildBroadcastFiles } from '../lib/broadcasts/broadcast-files';
 import { buildEmbed } from '../lib/forms/embed-files';
@@ -27,3 +28,5 @@ buildEmbed();
 console.log('content: embed snippet compiled');
 buildBindingKinds();
 console.log('content: function binding kinds generated from lib/functions.ts');
+buildConfigSchema();
+console.log('content: nurture.config.yaml schema generated');

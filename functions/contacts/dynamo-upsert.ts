@@ -25,7 +25,8 @@ type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[numb
 
 const MAX_ATTEMPTS = 12;
 /** Idempotency records live a day, as form posts' do: long enough for any retry. */
-const IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60;
+/** Days an Idempotency-Key is remembered unless the environment says otherwise. */
+const IDEMPOTENCY_RETENTION_DAYS = 1;
 
 /** Item keys the contacts API adds (see functions/shared/keys.ts for the shared ones). */
 export const contactKeys = {
@@ -54,6 +55,8 @@ export class DynamoContactUpserts implements ContactUpserts {
     private readonly initialStage: string,
     /** The suppression list's HMAC key: without one, erased addresses are not looked for. */
     private readonly suppressionMacKey?: SecretSource,
+    /** Days an Idempotency-Key is remembered (DynamoDB TTL): the environment's idempotency retention. */
+    private readonly idempotencyRetentionDays = IDEMPOTENCY_RETENTION_DAYS,
   ) {}
 
   async upsert(request: UpsertRequest, origin: UpsertOrigin, at: Date, idempotency?: IdempotencyClaim): Promise<UpsertOutcome> {
@@ -111,7 +114,7 @@ export class DynamoContactUpserts implements ContactUpserts {
                 ...contactKeys.idempotency(idempotency.key),
                 fingerprint: idempotency.fingerprint,
                 outcome,
-                expiresAt: Math.floor(at.getTime() / 1_000) + IDEMPOTENCY_TTL_SECONDS,
+                expiresAt: Math.floor(at.getTime() / 1_000) + this.idempotencyRetentionDays * 86_400,
               },
               ConditionExpression: 'attribute_not_exists(PK)',
             },

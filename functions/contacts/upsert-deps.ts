@@ -16,9 +16,11 @@ export function upsertingFrom(env: {
   readonly TABLE_NAME: string;
   readonly SUPPRESSION_KEY_SECRET_ARN?: string;
   readonly SUPPRESSION_KEY?: string;
+  /** Set for functions that bind the environment's retention; others keep the upsert's default. */
+  readonly IDEMPOTENCY_RETENTION_DAYS?: string;
 }): UpsertingDeps {
   return {
-    upserts: new DynamoContactUpserts(documentClient, env.TABLE_NAME, lifecycle.initial, suppressionKeyFromEnv(env)),
+    upserts: new DynamoContactUpserts(documentClient, env.TABLE_NAME, lifecycle.initial, suppressionKeyFromEnv(env), env.IDEMPOTENCY_RETENTION_DAYS ? Number(env.IDEMPOTENCY_RETENTION_DAYS) : undefined),
     rules: { fields: attributeFields(), topics: emailTopics, isDisposable: disposableDomains() },
     clock,
     logger: createLogger('contacts'),

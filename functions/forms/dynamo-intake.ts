@@ -23,8 +23,8 @@ import { backoff, cancellationReasons, contended } from '../shared/transactions'
 
 const MAX_ATTEMPTS = 12;
 type Key = { PK: string; SK: string };
-/** Idempotency records live a day: long enough for any retry or double-click. */
-const IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60;
+/** Idempotency records live a day unless the environment says otherwise: long enough for any retry or double-click. */
+const IDEMPOTENCY_RETENTION_DAYS = 1;
 const BOT_COUNTER_SHARDS = 4;
 
 /** Extra item keys of form intake (see functions/shared/keys.ts for the shared ones). */
@@ -43,6 +43,8 @@ export class DynamoIntake implements Intake {
     private readonly tableName: string,
     /** The suppression list's HMAC key: without one, erased addresses are not looked for. */
     private readonly suppressionMacKey?: SecretSource,
+    /** Days an Idempotency-Key is remembered (DynamoDB TTL): the environment's idempotency retention. */
+    private readonly idempotencyRetentionDays = IDEMPOTENCY_RETENTION_DAYS,
   ) {}
 
   async record(submission: IntakeSubmission, at: Date): Promise<RecordedIntake> {
@@ -74,7 +76,7 @@ export class DynamoIntake implements Intake {
         { Put: { TableName: this.tableName, Item: event } },
       ];
       if (idemKey) {
-        const expiresAt = Math.floor(at.getTime() / 1_000) + IDEMPOTENCY_TTL_SECONDS;
+        const expiresAt = Math.floor(at.getTime() / 1_000) + this.idempotencyRetentionDays * 86_400;
         items.push({
           Put: {
             TableName: this.tableName,

@@ -11,16 +11,20 @@ import { forms } from './forms';
 import { Signer } from './signing';
 import { suppressionKeyFromEnv } from '../shared/suppression-key';
 import { makeSubmitFormHandler } from './submit-form';
+import { businessMetrics, MetricService, publishingMetrics } from '../shared/metrics';
+import { countingLeads } from './lead-metrics';
+import { withSiteOrigins } from './site-origins';
 
 const env = environmentFor('submitForm');
 const secrets = formSecretsFrom(env);
 await requireCaptchaSecrets(forms.values(), secrets, env.FORM_SECRETS_ARN);
 const logger = createLogger('forms');
-const tracking = new DynamoTracking(documentClient, env.TABLE_NAME);
+const tracking = new DynamoTracking(documentClient, env.TABLE_NAME, Number(env.RAW_EVENT_RETENTION_DAYS));
+const metrics = businessMetrics(env.POWERTOOLS_METRICS_NAMESPACE, MetricService.forms);
 
-export const handler = makeSubmitFormHandler({
-  forms,
-  intake: new DynamoIntake(documentClient, env.TABLE_NAME, suppressionKeyFromEnv(env)),
+export const handler = publishingMetrics(metrics, makeSubmitFormHandler({
+  forms: withSiteOrigins(forms, env.FORM_ALLOWED_ORIGINS),
+  intake: countingLeads(new DynamoIntake(documentClient, env.TABLE_NAME, suppressionKeyFromEnv(env), Number(env.IDEMPOTENCY_RETENTION_DAYS)), metrics),
   clock,
   logger,
   signer: new Signer(async () => (await secrets()).signingKey),
@@ -37,4 +41,4 @@ export const handler = makeSubmitFormHandler({
   }),
   isDisposable: disposableDomains(),
   mergeAnonymous: (anonymousId) => tracking.mergeAnonymous(anonymousId).then(() => undefined),
-});
+}));

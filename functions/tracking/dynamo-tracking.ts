@@ -27,6 +27,8 @@ import { backoff, cancellationReasons, contended, transactWrite } from '../share
 const MAX_ATTEMPTS = 8;
 /** How long the first receipt of a message without a timestamp is remembered: Segment dedupes for a day too. */
 const RECEIPT_TTL_SECONDS = 24 * 60 * 60;
+/** How long activity nobody identified waits to be linked, unless the environment says otherwise. */
+const RAW_EVENT_RETENTION_DAYS = 30;
 type Key = { PK: string; SK: string };
 type Item = Record<string, unknown>;
 
@@ -44,6 +46,8 @@ export class DynamoTracking implements Tracking {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,
+    /** Days a pending (never linked) event is kept before DynamoDB TTL deletes it: the environment's raw-event retention. */
+    private readonly rawEventRetentionDays = RAW_EVENT_RETENTION_DAYS,
   ) {}
 
   async store(messages: readonly Inbound[], receivedAt: Date): Promise<StoreOutcome[]> {
@@ -57,6 +61,7 @@ export class DynamoTracking implements Tracking {
     const firstReceived = new Map<string, string>();
     for (const [PK, item] of found) if (typeof item.eventId === 'string' && EVENT_ID.test(item.eventId)) firstReceived.set(PK, item.eventId);
     const expiresAt = Math.floor(receivedAt.getTime() / 1_000) + RECEIPT_TTL_SECONDS;
+    const pendingExpiresAt = Math.floor(receivedAt.getTime() / 1_000) + this.rawEventRetentionDays * 86_400;
 
     for (const [i, message] of messages.entries()) {
       const receipt = receipts[i];
@@ -101,11 +106,11 @@ export class DynamoTracking implements Tracking {
         // A user id nobody identified yet, seen with the browser's anonymous id: a copy waits under each, so a
         // form post or identify that links only one of them brings it along. Each copy names the other, which
         // the merge deletes with its own; both carry the same event id, so the contact gets it once.
-        puts.push({ ...trackingKeys.pendingEvent(partition, eventId), eventId, ...message.event, [SIBLING]: anon });
-        puts.push({ ...trackingKeys.pendingEvent(anon, eventId), eventId, ...message.event, [SIBLING]: partition });
+        puts.push({ ...trackingKeys.pendingEvent(partition, eventId), eventId, ...message.event, [SIBLING]: anon, expiresAt: pendingExpiresAt });
+        puts.push({ ...trackingKeys.pendingEvent(anon, eventId), eventId, ...message.event, [SIBLING]: partition, expiresAt: pendingExpiresAt });
         pendingPartitions.add(anon);
       } else {
-        puts.push({ ...trackingKeys.pendingEvent(partition, eventId), eventId, ...message.event });
+        puts.push({ ...trackingKeys.pendingEvent(partition, eventId), eventId, ...message.event, expiresAt: pendingExpiresAt });
       }
       pendingPartitions.add(partition);
       outcomes[i] = { type: 'Pending', eventId };
@@ -268,7 +273,7 @@ export class DynamoTracking implements Tracking {
     );
     for await (const page of pages) {
       for (const item of page.Items ?? []) {
-        const { PK: _pk, SK: _sk, [SIBLING]: sibling, ...rest } = item;
+        const { PK: _pk, SK: _sk, [SIBLING]: sibling, expiresAt: _expiresAt, ...rest } = item;
         const event = TimelineEvent.safeParse({ ...rest, contactId });
         if (event.success) {
           if (event.data.type === EventName.Identified && Object.keys(event.data.data.traits).length > 0) {

@@ -10,6 +10,13 @@ import { NurtureFunction } from '../shared/nurture-function';
 export interface CrmProps {
   /** The single table: contacts, their timelines and the hand-off idempotency records. */
   readonly table: ITableV2;
+  /**
+   * The provider the settings secret is created with (nurture.config.yaml `crm.provider`). Only the secret's first
+   * value: credentials are put into it by hand, and later changes are made there too (docs/deploy.md).
+   *
+   * @default 'none'
+   */
+  readonly provider?: 'none' | 'hubspot' | 'salesforce' | 'webhook';
 }
 
 /**
@@ -39,7 +46,7 @@ export class Crm extends Construct {
     this.settings = new Secret(this, 'Settings', {
       description: 'Nurture CRM settings (JSON): provider, credentials, webhook secrets',
       generateSecretString: {
-        secretStringTemplate: JSON.stringify({ provider: 'none' }),
+        secretStringTemplate: JSON.stringify({ provider: props.provider ?? 'none' }),
         generateStringKey: 'feedbackSecret',
         excludePunctuation: true,
         passwordLength: 40,

@@ -16,6 +16,13 @@ export interface EmailProps {
   readonly table: ITableV2;
   /** The admin bearer token of `POST /emails/send`. */
   readonly adminToken: ISecret;
+  /**
+   * The SES identity the functions may send as (a verified domain or address; nurture.config.yaml `sender.identity`).
+   * The sender address of content/email.yaml must belong to it, or the synth fails.
+   *
+   * @default - the domain of content/email.yaml's sender address
+   */
+  readonly senderIdentity?: string;
 }
 
 /**
@@ -69,9 +76,9 @@ export class Email extends Construct {
       },
     ]);
 
-    const domain = addressOf(emailSettings.sender.from).split('@')[1] ?? '';
+    const identity = senderIdentity(addressOf(emailSettings.sender.from), props.senderIdentity);
     const emailSending = (this.sending = {
-      identityArn: stack.formatArn({ service: 'ses', resource: 'identity', resourceName: domain, arnFormat: ArnFormat.SLASH_RESOURCE_NAME }),
+      identityArn: stack.formatArn({ service: 'ses', resource: 'identity', resourceName: identity, arnFormat: ArnFormat.SLASH_RESOURCE_NAME }),
       configurationSetArn: stack.formatArn({
         service: 'ses',
         resource: 'configuration-set',
@@ -118,4 +125,22 @@ export class Email extends Construct {
   usePublicUrl(url: string, ...others: readonly NurtureFunction[]): void {
     for (const fn of [this.sendEmail, this.sendEmailApi, this.emailReminders, ...others]) fn.bindLate({ publicBaseUrl: url });
   }
+}
+
+/**
+ * The SES identity sends are authorized on: `configured` when the sender address belongs to it (the address itself,
+ * its domain or a parent domain, as SES authorizes a subdomain by its verified parent), else an error naming both.
+ */
+export function senderIdentity(address: string, configured?: string): string {
+  const domain = address.split('@')[1]?.toLowerCase() ?? '';
+  if (configured === undefined) return domain;
+  const identity = configured.toLowerCase();
+  const belongs = identity.includes('@') ? identity === address.toLowerCase() : domain === identity || domain.endsWith(`.${identity}`);
+  if (!belongs) {
+    throw new Error(
+      `sender.identity "${configured}" (nurture.config.yaml) does not cover the sender address of content/email.yaml (${address}): ` +
+        'SES would refuse every send. Set it to that address\'s domain, or change the sender.',
+    );
+  }
+  return identity;
 }

@@ -84,6 +84,23 @@ export const bindingVariables = {
       BROADCAST_DEFAULT_RATE: z.string().regex(/^(?!0+(\.0*)?$)\d+(\.\d+)?$/, 'a positive number'),
     },
   },
+  /**
+   * The CloudWatch namespace the function's EMF business metrics go to (Powertools Metrics reads this variable):
+   * the stack's name, so two environments in one account keep their numbers, and their alarms, apart.
+   */
+  metrics: { deployed: { POWERTOOLS_METRICS_NAMESPACE: z.string().regex(/^[A-Za-z0-9._\-/#:]{1,255}$/, 'a CloudWatch namespace') } },
+  /**
+   * Retention by TTL, per environment (nurture.config.yaml `retention`): days an Idempotency-Key is remembered, and
+   * days tracked activity nobody identified is kept before DynamoDB deletes it.
+   */
+  retention: {
+    deployed: {
+      IDEMPOTENCY_RETENTION_DAYS: z.string().regex(/^[1-9]\d{0,3}$/, 'a whole number of days'),
+      RAW_EVENT_RETENTION_DAYS: z.string().regex(/^[1-9]\d{0,3}$/, 'a whole number of days'),
+    },
+  },
+  /** Origins every form accepts posts from in this environment (comma-separated; may be empty), on top of each form's own. */
+  formOrigins: { deployed: { FORM_ALLOWED_ORIGINS: z.string() } },
 } as const satisfies Record<string, BindingVariables>;
 
 export type BindingKind = keyof typeof bindingVariables;

@@ -109,6 +109,12 @@ export interface Bindings {
   readonly importBucket?: { readonly read: string; readonly write: string };
   /** Start and stop executions of the broadcast state machine (`BROADCAST_STATE_MACHINE_ARN`, `BROADCAST_DEFAULT_RATE`). */
   readonly broadcastExecutions?: true;
+  /** Write EMF business metrics to the stack's namespace (`POWERTOOLS_METRICS_NAMESPACE`). */
+  readonly metrics?: true;
+  /** The environment's TTL retention periods (`IDEMPOTENCY_RETENTION_DAYS`, `RAW_EVENT_RETENTION_DAYS`). */
+  readonly retention?: true;
+  /** The environment's extra allowed form origins (`FORM_ALLOWED_ORIGINS`). */
+  readonly formOrigins?: true;
 }
 
 /** Every binding an entry may declare names its variables in `bindings.ts`; this fails to compile otherwise. */

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Rule } from 'aws-cdk-lib/aws-events';
@@ -97,6 +97,24 @@ export interface BindableResources {
    * come later, through {@link NurtureFunction.bindLate}; a synth with it still missing fails.
    */
   readonly publicBaseUrl?: string;
+  /** The CloudWatch namespace of EMF business metrics (the stack's name). */
+  readonly metricsNamespace?: string;
+  /** TTL retention periods of this environment, in days. */
+  readonly retention?: { readonly idempotencyDays: number; readonly rawEventsDays: number };
+  /** Origins every form accepts posts from in this environment. */
+  readonly formOrigins?: readonly string[];
+}
+
+/** Resources every function of a stack may bind, whichever capability's construct builds it. */
+type StackWideResources = Pick<BindableResources, 'metricsNamespace' | 'retention' | 'formOrigins'>;
+const stackWide = new WeakMap<Stack, StackWideResources>();
+
+/**
+ * Hands every NurtureFunction built in `stack` afterwards the environment's settings (metrics namespace, retention,
+ * form origins), so a capability's construct binds them without each construct taking them as props.
+ */
+export function provideStackWideResources(stack: Stack, resources: StackWideResources): void {
+  stackWide.set(stack, resources);
 }
 
 export interface NurtureFunctionProps {
@@ -215,7 +233,7 @@ export class NurtureFunction extends Construct {
       },
     ]);
 
-    this.bind(props.definition, props.resources);
+    this.bind(props.definition, { ...stackWide.get(Stack.of(this)), ...props.resources });
     this.node.addValidation({
       validate: () => [...this.pending].map((kind) => `${this.node.path}: binding "${kind}" was never given its resource`),
     });
@@ -305,11 +323,12 @@ export class NurtureFunction extends Construct {
 
   /** Applies every binding the definition declares, each with its resource; a missing resource fails the synth. */
   private bind(definition: FunctionDefinition, resources: BindableResources): void {
-    const need = <T>(resource: T | undefined, binding: string): T => {
-      if (resource === undefined) throw new Error(`${this.node.path}: binding "${binding}" needs its resource`);
+    const stackWideHint = ' (a stack-wide resource: NurtureStack hands it over with provideStackWideResources)';
+    const need = <T>(resource: T | undefined, binding: string, hint = ''): T => {
+      if (resource === undefined) throw new Error(`${this.node.path}: binding "${binding}" needs its resource${hint}`);
       return resource;
     };
-    const { table, adminToken, journeyExecutions, journeySigningSecret, sendEmail, emailSigningKeys, crmSecret, handOffQueue, formSecrets, writeKey, publicBaseUrl, suppressionKey, importBucket, broadcastExecutions } =
+    const { table, adminToken, journeyExecutions, journeySigningSecret, sendEmail, emailSigningKeys, crmSecret, handOffQueue, formSecrets, writeKey, publicBaseUrl, suppressionKey, importBucket, broadcastExecutions, metrics, retention, formOrigins } =
       definition.bindings;
     if (table) this.bindTable(need(resources.table, 'table'), table.actions, table.indexes ?? []);
     if (adminToken) this.bindSecret(need(resources.adminToken, 'adminToken'), 'adminToken');
@@ -330,6 +349,12 @@ export class NurtureFunction extends Construct {
     if (suppressionKey) this.bindSecret(need(resources.suppressionKey, 'suppressionKey'), 'suppressionKey');
     if (importBucket) this.bindImportBucket(need(resources.importBucket, 'importBucket'), importBucket);
     if (broadcastExecutions) this.bindBroadcasts(need(resources.broadcasts, 'broadcastExecutions'));
+    if (metrics) this.setVariables('metrics', need(resources.metricsNamespace, 'metrics', stackWideHint));
+    if (retention) {
+      const days = need(resources.retention, 'retention', stackWideHint);
+      this.setVariables('retention', String(days.idempotencyDays), String(days.rawEventsDays));
+    }
+    if (formOrigins) this.setVariables('formOrigins', need(resources.formOrigins, 'formOrigins', stackWideHint).join(','));
     if (publicBaseUrl) {
       this.pending.add('publicBaseUrl');
       this.bindLate(resources);

@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { Contacts } from '../../lib/contacts/contacts.construct';
 import { Data } from '../../lib/data/data.construct';
 import { Email } from '../../lib/email/email.construct';
-import type { NurtureFunction } from '../../lib/shared/nurture-function';
+import { provideStackWideResources, type NurtureFunction } from '../../lib/shared/nurture-function';
 import { nagCheckedApp, SKIP_BUNDLING } from '../support/cdk';
 
 const SYNTH_TIMEOUT_MS = 120_000;
@@ -22,6 +22,8 @@ describe('Email construct', { timeout: SYNTH_TIMEOUT_MS }, () => {
     // Bundling is skipped: the assertions read IAM, environment and triggers; tests/infra bundles every handler.
     const app = nagCheckedApp(SKIP_BUNDLING);
     stack = new Stack(app, 'EmailTest', { env: { account: '123456789012', region: 'eu-west-1' } });
+    // What NurtureStack hands every function from the environment's configuration.
+    provideStackWideResources(stack, { metricsNamespace: 'EmailTest', retention: { idempotencyDays: 1, rawEventsDays: 30 }, formOrigins: [] });
     data = new Data(stack, 'Data');
     contacts = new Contacts(stack, 'Contacts', { table: data.table });
     email = new Email(stack, 'Email', { table: data.table, adminToken: contacts.adminToken });
@@ -73,6 +75,7 @@ describe('Email construct', { timeout: SYNTH_TIMEOUT_MS }, () => {
           SES_CONFIGURATION_SET: ref(email.configurationSet),
           EMAIL_SIGNING_KEYS_SECRET_ARN: ref(email.signingKeys),
           PUBLIC_BASE_URL: 'https://api.example.test/',
+          POWERTOOLS_METRICS_NAMESPACE: 'EmailTest',
         }),
       },
     });

@@ -13,7 +13,7 @@ import type { IConstruct } from 'constructs';
 import type { NurtureFunction } from '../../lib/shared/nurture-function';
 import { bindingVariables, variableNames, type BindingKind } from '../../lib/shared/bindings';
 import { localEnvironments } from '../../local/environments';
-import { baselineStatements, bundleWithLocalEsbuild, nagCheckedApp, nagFindings, referencesIn, SYNTH_TIMEOUT_MS } from '../support/cdk';
+import { baselineStatements, bundleWithLocalEsbuild, nagCheckedApp, nagFindings, referencesIn, SYNTH_TIMEOUT_MS, testConfig } from '../support/cdk';
 
 // One synth of the whole stack, bundling every handler, serves every test here, cdk-nag's included.
 let stack: NurtureStack;
@@ -21,7 +21,7 @@ let template: Template;
 
 beforeAll(() => {
   bundleWithLocalEsbuild();
-  stack = new NurtureStack(nagCheckedApp(), 'Nurture');
+  stack = new NurtureStack(nagCheckedApp(), 'Nurture', { config: testConfig() });
   template = Template.fromStack(stack);
 }, SYNTH_TIMEOUT_MS);
 
@@ -144,19 +144,29 @@ describe('NurtureStack', () => {
           TracingConfig: { Mode: 'Active' },
           LoggingConfig: { LogGroup: ref(fn.logGroup) },
         });
-        expect(template.toJSON().Resources[logicalId(fn.logGroup)].Properties).toEqual({ RetentionInDays: 30 });
+        // The environment's log retention (testConfig: 90 days).
+        expect(template.toJSON().Resources[logicalId(fn.logGroup)].Properties).toEqual({ RetentionInDays: 90 });
       },
     );
 
+    // The environment's retention (testConfig): idempotency records 1 day, never-linked tracked activity 30 days.
+    const retention = { IDEMPOTENCY_RETENTION_DAYS: '1', RAW_EVENT_RETENTION_DAYS: '30' };
     it.each<[string, (s: NurtureStack) => { fn: NurtureFunction; timeout?: number; variables: Record<string, unknown> }]>([
-      ['submitForm the table name and the forms secret ARN', (s) => ({
+      ['submitForm the table name, the forms secret ARN, the metrics namespace, the retention and the site origins of the environment', (s) => ({
         fn: s.forms.submitForm,
-        variables: { TABLE_NAME: ref(s.data.table), FORM_SECRETS_ARN: ref(s.forms.secrets), SUPPRESSION_KEY_SECRET_ARN: ref(s.contacts.suppressionKey) },
+        variables: {
+          TABLE_NAME: ref(s.data.table),
+          FORM_SECRETS_ARN: ref(s.forms.secrets),
+          SUPPRESSION_KEY_SECRET_ARN: ref(s.contacts.suppressionKey),
+          POWERTOOLS_METRICS_NAMESPACE: 'Nurture',
+          ...retention,
+          FORM_ALLOWED_ORIGINS: 'https://www.example.com',
+        },
       })],
-      ['track the table name and the write-key secret ARN', (s) => ({
+      ['track the table name, the write-key secret ARN and the retention of the environment', (s) => ({
         fn: s.tracking.track,
         timeout: 15,
-        variables: { TABLE_NAME: ref(s.data.table), WRITE_KEY_SECRET_ARN: ref(s.tracking.writeKey) },
+        variables: { TABLE_NAME: ref(s.data.table), WRITE_KEY_SECRET_ARN: ref(s.tracking.writeKey), ...retention },
       })],
       ['segmentsApi the table name and the admin-token secret ARN', (s) => ({
         fn: s.segments.segmentsApi,
@@ -169,17 +179,17 @@ describe('NurtureStack', () => {
       })],
       ['upsertContact the table name, the admin-token and suppression-key secret ARNs', (s) => ({
         fn: s.contacts.upsertContact,
-        variables: { TABLE_NAME: ref(s.data.table), ADMIN_TOKEN_SECRET_ARN: ref(s.contacts.adminToken), SUPPRESSION_KEY_SECRET_ARN: ref(s.contacts.suppressionKey) },
+        variables: { TABLE_NAME: ref(s.data.table), ADMIN_TOKEN_SECRET_ARN: ref(s.contacts.adminToken), SUPPRESSION_KEY_SECRET_ARN: ref(s.contacts.suppressionKey), ...retention },
       })],
       ['importContacts the table name, the admin-token and suppression-key secret ARNs', (s) => ({
         fn: s.contacts.importContacts,
         timeout: 29,
-        variables: { TABLE_NAME: ref(s.data.table), ADMIN_TOKEN_SECRET_ARN: ref(s.contacts.adminToken), SUPPRESSION_KEY_SECRET_ARN: ref(s.contacts.suppressionKey) },
+        variables: { TABLE_NAME: ref(s.data.table), ADMIN_TOKEN_SECRET_ARN: ref(s.contacts.adminToken), SUPPRESSION_KEY_SECRET_ARN: ref(s.contacts.suppressionKey), ...retention },
       })],
       ['importFile the table name, the suppression-key secret ARN, the import bucket\'s name and the longest timeout', (s) => ({
         fn: s.contacts.importFile,
         timeout: 900,
-        variables: { TABLE_NAME: ref(s.data.table), SUPPRESSION_KEY_SECRET_ARN: ref(s.contacts.suppressionKey), IMPORT_BUCKET: ref(s.contacts.importBucket) },
+        variables: { TABLE_NAME: ref(s.data.table), SUPPRESSION_KEY_SECRET_ARN: ref(s.contacts.suppressionKey), IMPORT_BUCKET: ref(s.contacts.importBucket), ...retention },
       })],
       ['contactsOut the table name, the admin-token, suppression-key and CRM secret ARNs and the journeys\' ARN prefix', (s) => ({
         fn: s.contactsOut.contactsOut,
@@ -212,6 +222,7 @@ describe('NurtureStack', () => {
           SES_CONFIGURATION_SET: ref(s.email.configurationSet),
           EMAIL_SIGNING_KEYS_SECRET_ARN: ref(s.email.signingKeys),
           PUBLIC_BASE_URL: Match.anyValue(),
+          POWERTOOLS_METRICS_NAMESPACE: 'Nurture',
         },
       })],
       ['the broadcasts API the table name, the admin token, the broadcast state machine and the default rate', (s) => ({
@@ -488,6 +499,7 @@ describe('NurtureStack', () => {
             TABLE_NAME: ref(stack.data.table),
             HANDOFF_QUEUE_URL: ref(stack.crm.handOffs),
             CRM_SECRET_ARN: ref(stack.crm.settings),
+            POWERTOOLS_METRICS_NAMESPACE: 'Nurture',
           }),
         },
       });
@@ -714,6 +726,124 @@ describe('NurtureStack', () => {
 
     it('outputs the API URL', () => {
       template.hasOutput('*', { Value: stack.resolve(stack.api.url) });
+    });
+  });
+
+  describe('operations', () => {
+    const topic = () => ref(stack.operations.topic);
+    /** The alarm on `metricName` in `namespace` with these dimensions: its threshold, statistic and action. */
+    function expectAlarm(namespace: string, metricName: string, dimensions: unknown[] | undefined, threshold: number, statistic: string, period = 300) {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: namespace,
+        MetricName: metricName,
+        ...(dimensions ? { Dimensions: dimensions } : {}),
+        Threshold: threshold,
+        Statistic: statistic,
+        Period: period,
+        EvaluationPeriods: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        TreatMissingData: 'notBreaching',
+        AlarmActions: [topic()],
+      });
+    }
+
+    it('sends every alarm to one SNS topic, encrypted with a rotated key, SSL only, with the configured e-mail subscribed', () => {
+      template.resourceCountIs('AWS::SNS::Topic', 1);
+      template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: arn(stack.operations.key) });
+      template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+      template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com', TopicArn: topic() });
+      template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Effect: 'Deny', Action: 'sns:Publish', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+            Match.objectLike({ Effect: 'Allow', Action: 'sns:Publish', Principal: { Service: 'cloudwatch.amazonaws.com' } }),
+          ]),
+        },
+      });
+      const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
+      expect(alarms.every((alarm) => JSON.stringify(alarm.Properties.AlarmActions) === JSON.stringify([topic()]))).toBe(true);
+    });
+
+    it.each(functionKeys)('alarms on any error or throttle of %s', (key) => {
+      const name = [{ Name: 'FunctionName', Value: ref(functions()[key].function) }];
+      expectAlarm('AWS/Lambda', 'Errors', name, 1, 'Sum');
+      expectAlarm('AWS/Lambda', 'Throttles', name, 1, 'Sum');
+    });
+
+    it('alarms on a message in either dead-letter queue: the reactor\'s failed batches and the parked CRM hand-offs', () => {
+      for (const queue of [stack.reactor.failedBatches, stack.crm.deadLetters]) {
+        expectAlarm('AWS/SQS', 'ApproximateNumberOfMessagesVisible', [{ Name: 'QueueName', Value: arn(queue, 'QueueName') }], 1, 'Maximum');
+      }
+      // The hand-off queue itself is watched through its dead-letter queue.
+      expect(template.findResources('AWS::CloudWatch::Alarm', { Properties: { Dimensions: [{ Name: 'QueueName', Value: arn(stack.crm.handOffs, 'QueueName') }] } })).toEqual({});
+    });
+
+    it('alarms when the reactor is five minutes behind the table stream', () => {
+      expectAlarm('AWS/Lambda', 'IteratorAge', [{ Name: 'FunctionName', Value: ref(stack.reactor.reactor.function) }], 300_000, 'Maximum');
+    });
+
+    it('alarms on a failed or timed-out execution of every journey and of the broadcasts', () => {
+      const machines = [...stack.journeys.stateMachines.values(), stack.broadcasts.stateMachine];
+      expect(machines.length).toBe(journeyFiles.size + 1);
+      for (const machine of machines) {
+        const name = [{ Name: 'StateMachineArn', Value: ref(machine) }];
+        expectAlarm('AWS/States', 'ExecutionsFailed', name, 1, 'Sum');
+        expectAlarm('AWS/States', 'ExecutionsTimedOut', name, 1, 'Sum');
+      }
+    });
+
+    it('alarms on any 5xx answer of the HTTP API', () => {
+      expectAlarm('AWS/ApiGateway', '5xx', [{ Name: 'ApiId', Value: ref(stack.api.httpApi) }], 1, 'Sum');
+    });
+
+    it('alarms below SES\'s review thresholds: bounce rate 4%, complaint rate 0.08%', () => {
+      expectAlarm('AWS/SES', 'Reputation.BounceRate', undefined, 0.04, 'Maximum', 3600);
+      expectAlarm('AWS/SES', 'Reputation.ComplaintRate', undefined, 0.0008, 'Maximum', 3600);
+    });
+
+    it('alarms on a CRM hand-off failure the functions count, in the stack\'s own metrics namespace', () => {
+      expectAlarm('Nurture', 'HandOffsFailed', [{ Name: 'service', Value: 'crm' }], 1, 'Sum');
+    });
+
+    it('has exactly these alarms and nothing else', () => {
+      const machines = stack.journeys.stateMachines.size + 1;
+      const expected = 2 * functionKeys.length + 2 /* dead-letter queues */ + 1 /* stream */ + 2 * machines + 1 /* 5xx */ + 2 /* SES */ + 1 /* CRM */;
+      template.resourceCountIs('AWS::CloudWatch::Alarm', expected);
+      expect(stack.operations.alarms.size).toBe(expected);
+    });
+
+    it('draws the alarms and the business numbers on one dashboard', () => {
+      template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+      const [dashboard] = Object.values(template.findResources('AWS::CloudWatch::Dashboard'));
+      const body = JSON.stringify(stack.resolve(dashboard!.Properties.DashboardBody));
+      for (const metric of ['LeadsAccepted', 'EmailsSent', 'HandOffsDelivered', 'HandOffsFailed', 'Reputation.BounceRate', 'IteratorAge', 'ApproximateNumberOfMessagesVisible', 'ExecutionsFailed', '5xx']) {
+        expect(body, metric).toContain(metric);
+      }
+    });
+
+    it('keeps every log group for the configured retention', () => {
+      const groups = Object.values(template.findResources('AWS::Logs::LogGroup'));
+      expect(groups.length).toBeGreaterThan(functionKeys.length);
+      expect(groups.map((group) => group.Properties.RetentionInDays)).toEqual(groups.map(() => 90));
+    });
+
+    it('logs every state machine\'s events at level ALL without execution data, and traces it', () => {
+      const machines = Object.values(template.findResources('AWS::StepFunctions::StateMachine'));
+      expect(machines).toHaveLength(journeyFiles.size + 1);
+      for (const machine of machines) {
+        expect(machine.Properties.TracingConfiguration).toEqual({ Enabled: true });
+        expect(machine.Properties.LoggingConfiguration).toMatchObject({ Level: 'ALL', IncludeExecutionData: false });
+      }
+    });
+
+    it('turns on point-in-time recovery and deletion protection as the environment says', () => {
+      template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+        Replicas: [Match.objectLike({ PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true }, DeletionProtectionEnabled: true })],
+      });
+    });
+
+    it('throttles the stage at the environment\'s rate and burst', () => {
+      template.hasResourceProperties('AWS::ApiGatewayV2::Stage', { DefaultRouteSettings: { ThrottlingBurstLimit: 100, ThrottlingRateLimit: 50 } });
     });
   });
 });

@@ -6,6 +6,7 @@ import { Annotations, Match, type Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import type { NurtureFunction } from '../../lib/shared/nurture-function';
+import { EnvironmentConfig } from '../../lib/config/environment-config';
 
 /** Synthesizing bundles handlers with esbuild: generous, but bounded. */
 export const SYNTH_TIMEOUT_MS = 120_000;
@@ -78,4 +79,23 @@ export function nagFindings(stack: Stack): { errors: string[]; warnings: string[
     errors: lines(annotations.findError('*', Match.stringLikeRegexp('AwsSolutions-.*'))),
     warnings: lines(annotations.findWarning('*', Match.stringLikeRegexp('AwsSolutions-.*'))),
   };
+}
+
+/**
+ * An environment's settings for stacks built in tests (the shape of nurture.config.yaml's environments), prod-like
+ * unless `overrides` say otherwise.
+ */
+export function testConfig(overrides: Partial<EnvironmentConfig> = {}): EnvironmentConfig {
+  return EnvironmentConfig.parse({
+    stackName: 'Nurture',
+    sender: { identity: 'example.com' },
+    forms: { allowedOrigins: ['https://www.example.com'] },
+    alarms: { email: 'ops@example.com' },
+    retention: { rawEventsDays: 30, idempotencyDays: 1, logDays: 90 },
+    crm: { provider: 'none' },
+    rates: { sesMaxSendRate: 14 },
+    api: { throttle: { rateLimit: 50, burstLimit: 100 } },
+    data: { pointInTimeRecovery: true, deletionProtection: true },
+    ...overrides,
+  });
 }
