@@ -1,5 +1,6 @@
 import { Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { Access } from './access/access.construct';
 import { Api } from './api/api.construct';
 import { Broadcasts } from './broadcasts/broadcasts.construct';
 import { Contacts } from './contacts/contacts.construct';
@@ -105,6 +106,7 @@ export class NurtureStack extends Stack {
       ...(props.sesMaxSendRate ? { sesMaxSendRate: props.sesMaxSendRate } : {}),
     });
     this.api = new Api(this, 'Api', {
+      access: new Access(this, 'Access', { table, adminToken: this.contacts.adminToken }),
       functions: {
         submitForm: this.forms.submitForm.function,
         track: this.tracking.track.function,

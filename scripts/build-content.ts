@@ -1,6 +1,7 @@
 import { buildExperimentsContent } from '../lib/experiments/content-files';
 import { buildBroadcastFiles } from '../lib/broadcasts/broadcast-files';
 import { buildEmbed } from '../lib/forms/embed-files';
+import { buildRouteAccess } from '../lib/access/route-access-file';
 import { buildBindingKinds } from '../lib/function-environment-file';
 import { buildJourneys } from '../lib/journeys/journey-files';
 import { buildProgramsContent } from '../lib/reports/content-files';
@@ -27,3 +28,5 @@ buildEmbed();
 console.log('content: embed snippet compiled');
 buildBindingKinds();
 console.log('content: function binding kinds generated from lib/functions.ts');
+buildRouteAccess();
+console.log('content: route scopes generated from lib/functions.ts');

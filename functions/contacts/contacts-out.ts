@@ -1,4 +1,4 @@
-import { adminAuth, type TokenSource } from '../shared/admin-auth';
+import { requireAccess } from '../access/authorizer-context';
 import type { Clock } from '../shared/ids';
 import { normalizeEmail } from '../shared/contact';
 import { HttpError, NotFound, annotate, httpHandler, json, type HttpEvent, type HttpResult } from '../shared/http';
@@ -172,11 +172,11 @@ export const makeContactsOut =
     return json(200, exported, { 'content-disposition': `attachment; filename="contact-${contactId}.json"` });
   };
 
-export function makeContactsOutHandler(deps: ContactsOutDeps & { readonly adminToken: TokenSource; readonly logger: Logger }) {
+export function makeContactsOutHandler(deps: ContactsOutDeps & { readonly logger: Logger }) {
   return httpHandler(makeContactsOut(deps), {
     logger: deps.logger,
     // Personal data: no browser or proxy may keep a copy of any answer.
     responseHeaders: () => ({ 'cache-control': 'no-store' }),
-    middlewares: [adminAuth(deps.adminToken)],
+    middlewares: [requireAccess()],
   });
 }

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { adminAuth, type TokenSource } from '../shared/admin-auth';
+import { requireAccess } from '../access/authorizer-context';
 import { BadRequest, HttpError, annotate, httpHandler, json, type HttpEvent, type HttpResult } from '../shared/http';
 import { rowReasons } from './domain/import';
 import type { RowResult } from './domain/import-report';
@@ -34,7 +34,6 @@ export type ImportAnswer = z.infer<typeof ImportAnswer>;
 
 /** `concurrency`: rows upserted at once within one request, 8 unless set. */
 export interface ImportContactsDeps extends UpsertingDeps {
-  readonly adminToken: TokenSource;
 }
 
 /**
@@ -88,6 +87,6 @@ export function makeImportContactsHandler(deps: ImportContactsDeps) {
   return httpHandler(makeImportContacts(deps), {
     logger: deps.logger,
     responseHeaders: () => ({ 'cache-control': 'no-store' }),
-    middlewares: [adminAuth(deps.adminToken)],
+    middlewares: [requireAccess()],
   });
 }

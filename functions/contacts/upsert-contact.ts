@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { adminAuth, type TokenSource } from '../shared/admin-auth';
+import { requireAccess } from '../access/authorizer-context';
 import { BadRequest, HttpError, ServiceBusy, annotate, header, httpHandler, json, type HttpEvent, type HttpResult } from '../shared/http';
 import type { FieldError } from '../shared/validation';
 import { bodyOfType } from '../shared/body';
@@ -11,7 +11,6 @@ import type { UpsertOutcome, UpsertingDeps } from './upsert';
 const MAX_BODY_BYTES = 64 * 1024;
 
 export interface UpsertContactDeps extends UpsertingDeps {
-  readonly adminToken: TokenSource;
 }
 
 /** 400 naming every bad field (and, for a likely typo of the email's domain, the suggestion). */
@@ -78,7 +77,7 @@ export function makeUpsertContactHandler(deps: UpsertContactDeps) {
   return httpHandler(makeUpsertContact(deps), {
     logger: deps.logger,
     responseHeaders: () => ({ 'cache-control': 'no-store' }),
-    middlewares: [adminAuth(deps.adminToken)],
+    middlewares: [requireAccess()],
   });
 }
 

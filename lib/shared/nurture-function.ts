@@ -299,6 +299,7 @@ export class NurtureFunction extends Construct {
       case 'http':
       case 'stream':
       case 'task':
+      case 'authorizer':
         return;
     }
   }
