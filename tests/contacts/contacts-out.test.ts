@@ -3,7 +3,6 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { makeContactsOutHandler, type ContactData, type ContactsOutDeps } from '../../functions/contacts/contacts-out';
 import type { DynamoContacts } from '../../functions/contacts/dynamo-contacts';
 import { DynamoContactData } from '../../functions/contacts/dynamo-contact-data';
-import { staticToken } from '../../functions/shared/admin-auth';
 import { keys } from '../../functions/shared/keys';
 import { suppressionHash, suppressionKey } from '../../functions/shared/suppression';
 import type { JourneyDecisionOf } from '../../functions/journeys/domain/decisions';
@@ -42,7 +41,6 @@ function handlerWith(overrides: Partial<ContactsOutDeps> = {}) {
     executions,
     suppressionKey: async () => SUPPRESSION_KEY,
     clock: { now: () => NOW },
-    adminToken: staticToken(TOKEN),
     logger,
     ...overrides,
   });
