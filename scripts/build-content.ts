@@ -1,7 +1,7 @@
 import { buildExperimentsContent } from '../lib/experiments/content-files';
 import { buildBroadcastFiles } from '../lib/broadcasts/broadcast-files';
 import { buildEmbed } from '../lib/forms/embed-files';
-import { buildRouteAccess } from '../lib/access/route-access-file';
+import { buildRouteAccess, buildRouteScopesTable } from '../lib/access/route-access-file';
 import { buildBindingKinds } from '../lib/function-environment-file';
 import { buildJourneys } from '../lib/journeys/journey-files';
 import { buildProgramsContent } from '../lib/reports/content-files';
@@ -29,4 +29,5 @@ console.log('content: embed snippet compiled');
 buildBindingKinds();
 console.log('content: function binding kinds generated from lib/functions.ts');
 buildRouteAccess();
-console.log('content: route scopes generated from lib/functions.ts');
+buildRouteScopesTable();
+console.log('content: route scopes generated from lib/functions.ts (and their table in docs/security.md)');

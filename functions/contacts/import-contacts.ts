@@ -33,8 +33,7 @@ export const ImportAnswer = z.object({
 export type ImportAnswer = z.infer<typeof ImportAnswer>;
 
 /** `concurrency`: rows upserted at once within one request, 8 unless set. */
-export interface ImportContactsDeps extends UpsertingDeps {
-}
+export type ImportContactsDeps = UpsertingDeps;
 
 /**
  * `POST /contacts/import`: up to {@link MAX_IMPORT_ROWS} rows of an import as NDJSON, each checked and upserted

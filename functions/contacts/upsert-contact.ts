@@ -10,8 +10,7 @@ import type { UpsertOutcome, UpsertingDeps } from './upsert';
 /** An upsert is one contact: 64 KB is far more than any honest one needs. */
 const MAX_BODY_BYTES = 64 * 1024;
 
-export interface UpsertContactDeps extends UpsertingDeps {
-}
+export type UpsertContactDeps = UpsertingDeps;
 
 /** 400 naming every bad field (and, for a likely typo of the email's domain, the suggestion). */
 export class InvalidContact extends HttpError {

@@ -2,7 +2,7 @@
  * The shape of one entry of the function registry (`lib/functions.ts`). Types only: the registry, the CDK
  * constructs, the local runtime, the bench and the infra tests all read entries of this shape.
  */
-import type { RouteAccess } from '../../functions/access/domain/access';
+import type { RouteAccess } from './access-scopes';
 import type { BindingKind } from './bindings';
 
 /**

@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SCOPES, type Scope } from '../../functions/access/domain/access';
+import { SCOPES, type RouteAccess, type Scope } from '../../functions/access/domain/access';
 import { DynamoApiKeys } from '../../functions/access/dynamo-api-keys';
 import { newApiKey } from '../../functions/access/key-secrets';
 import { routes, type Route } from '../../lib/functions';
@@ -52,7 +52,7 @@ async function call(route: Route, authorization?: string) {
   return { status: response.status, headers: response.headers, body: (await response.json().catch(() => ({}))) as Record<string, unknown> };
 }
 
-const privateRoutes = routes.filter((route): route is Route & { auth: { scope: Scope } } => route.auth !== 'public');
+const privateRoutes = routes.filter((route): route is Route & { auth: RouteAccess } => route.auth !== 'public');
 /** A key with every scope but admin and the route's own: valid, yet without what the route needs. */
 const otherScopes = (needed: Scope) => SCOPES.filter((scope) => scope !== 'admin' && scope !== needed);
 

@@ -34,7 +34,7 @@ export function httpEvent(overrides: EventOverrides = {}): APIGatewayProxyEventV
   const routeKey = overrides.routeKey ?? base.routeKey;
   const method = routeKey.split(' ')[0]!;
   const path = overrides.path ?? base.rawPath;
-  const headers = { ...base.headers, ...overrides.headers };
+  const headers: Record<string, string> = { ...base.headers, ...overrides.headers };
   const authorizer = overrides.authorizer ?? (headers.authorization ? grantedTo() : 'none');
   return {
     ...structuredClone(base),

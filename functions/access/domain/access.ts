@@ -3,19 +3,9 @@
  * for a request. Pure: no SDK, no environment, no clock of its own.
  */
 
-/** Every scope a key may hold. Stored on keys forever: add new ones, never rename. `admin` implies all others. */
-export const SCOPES = [
-  'forms:admin',
-  'events:write',
-  'journeys:enroll',
-  'contacts:read',
-  'contacts:write',
-  'contacts:erase',
-  'broadcasts:send',
-  'reports:read',
-  'admin',
-] as const;
-export type Scope = (typeof SCOPES)[number];
+import { SCOPES, type RouteAccess, type Scope } from '../../../lib/shared/access-scopes';
+
+export { SCOPES, type RouteAccess, type Scope };
 
 export function isScope(value: string): value is Scope {
   return (SCOPES as readonly string[]).includes(value);
@@ -24,12 +14,6 @@ export function isScope(value: string): value is Scope {
 /** True when a key holding `held` may use a route that needs `needed`: it holds that scope, or `admin`. */
 export function grants(held: readonly Scope[], needed: Scope): boolean {
   return held.includes('admin') || held.includes(needed);
-}
-
-/** What a private route needs: a scope, and whether the bootstrap admin token may call it too (the keys routes). */
-export interface RouteAccess {
-  readonly scope: Scope;
-  readonly bootstrap?: true;
 }
 
 /** Every key starts with this, so a leaked key is recognisable (secret scanners) and told apart from the admin token. */
