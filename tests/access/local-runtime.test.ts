@@ -86,14 +86,14 @@ describe('every private route of the registry, through the local gateway', () =>
     }
   });
 
-  it.each(privateRoutes)('$routeKey refuses a valid key without scope "$auth.scope" with 403 naming it', async (route) => {
+  it.each(privateRoutes)('$routeKey refuses a valid key without scope $auth.scope with 403 naming it', async (route) => {
     const result = await call(route, `Bearer ${await storedKey(otherScopes(route.auth.scope))}`);
 
     expect(result.status).toBe(403);
     expect(result.body).toMatchObject({ error: 'insufficient_scope', message: expect.stringContaining(route.auth.scope) });
   });
 
-  it.each(privateRoutes)('$routeKey lets a key with scope "$auth.scope" through to its function', async (route) => {
+  it.each(privateRoutes)('$routeKey lets a key with scope $auth.scope through to its function', async (route) => {
     const result = await call(route, `Bearer ${await storedKey([route.auth.scope])}`);
 
     // The function answers for itself: not found, a missing body, or the data; never a refusal or a fault.
