@@ -50,7 +50,7 @@ export async function benchBroadcasts(say: (line: string) => void = () => undefi
   });
   // The runtime points SES at its event proxy in front of aws-ses-v2-local: the floor sends through the same one.
   const ses = new SESv2Client({ endpoint: process.env.AWS_ENDPOINT_URL_SESV2, region: localRegion, credentials: localCredentials });
-  const admin = { authorization: `Bearer ${runtime.adminToken}`, 'content-type': 'application/json' };
+  const admin = { authorization: `Bearer ${runtime.apiKey}`, 'content-type': 'application/json' };
   try {
     await fetch(`${runtime.url}/dev/clock`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ at: WINDOW_TIME }) });
     const concurrency = inFlightOf(UNLIMITED_RATE);

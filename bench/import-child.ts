@@ -159,7 +159,7 @@ async function cliImport(runtime: Runtime, plan: ImportBenchPlan) {
       '--report',
       reportFile,
     ],
-    { cwd: repoRoot, env: { ...process.env, NURTURE_ADMIN_TOKEN: ADMIN_TOKEN }, stdio: ['ignore', 'ignore', 'inherit'] },
+    { cwd: repoRoot, env: { ...process.env, NURTURE_API_KEY: runtime.apiKey }, stdio: ['ignore', 'ignore', 'inherit'] },
   );
   const [code] = (await once(child, 'exit')) as [number | null];
   if (code !== 0) throw new Error(`npm run contacts -- import exited with ${code}`);

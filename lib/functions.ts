@@ -74,24 +74,23 @@ export const functions = {
     trigger: {
       kind: 'http',
       routes: [
-        { routeKey: 'GET /contacts', auth: 'admin' },
-        { routeKey: 'GET /contacts/{contactId}', auth: 'admin' },
+        { routeKey: 'GET /contacts', auth: { scope: 'contacts:read' } },
+        { routeKey: 'GET /contacts/{contactId}', auth: { scope: 'contacts:read' } },
       ],
     },
     // GetItem for a profile or an email claim, Query for a contact's timeline; a search is a Query of GSI1 and a
     // BatchGetItem of the profiles it found.
-    bindings: { table: { actions: ['GetItem', 'Query', 'BatchGetItem'], indexes: ['Query'] }, adminToken: true },
+    bindings: { table: { actions: ['GetItem', 'Query', 'BatchGetItem'], indexes: ['Query'] } },
   },
   upsertContact: {
     entry: 'functions/contacts/upsert-contact.handler.ts',
     description: 'Creates or updates one contact by email or external id (attributes, tags, consent), idempotently',
-    trigger: { kind: 'http', routes: [{ routeKey: 'PUT /contacts', auth: 'admin' }] },
+    trigger: { kind: 'http', routes: [{ routeKey: 'PUT /contacts', auth: { scope: 'contacts:write' } }] },
     // A consistent BatchGetItem (email and external-id claims, idempotency record) and Query (profile and its
     // search index entries), then one TransactWriteItems of Put/Update/Delete/ConditionCheck, or a PutItem of the
     // idempotency record alone when nothing changes.
     bindings: {
       table: { actions: ['BatchGetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem', 'ConditionCheckItem'] },
-      adminToken: true,
       // An erased person's address (its keyed hash on the suppression list) is not brought back.
       suppressionKey: true,
       // Idempotency records expire after the environment's retention.
@@ -103,12 +102,11 @@ export const functions = {
   importContacts: {
     entry: 'functions/contacts/import-contacts.handler.ts',
     description: 'Imports a batch of contact rows (NDJSON), each checked and upserted as PUT /contacts does it',
-    trigger: { kind: 'http', routes: [{ routeKey: 'POST /contacts/import', auth: 'admin' }] },
+    trigger: { kind: 'http', routes: [{ routeKey: 'POST /contacts/import', auth: { scope: 'contacts:write' } }] },
     // Per row, as upsertContact: a consistent BatchGetItem and Query, then one TransactWriteItems of
     // Put/Update/Delete/ConditionCheck (nothing when the row changes nothing).
     bindings: {
       table: { actions: ['BatchGetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem', 'ConditionCheckItem'] },
-      adminToken: true,
       // An erased person's address (its keyed hash on the suppression list) is not brought back.
       suppressionKey: true,
       retention: true,
@@ -151,8 +149,8 @@ export const functions = {
     trigger: {
       kind: 'http',
       routes: [
-        { routeKey: 'GET /contacts/{contactId}/export', auth: 'admin' },
-        { routeKey: 'DELETE /contacts/{contactId}', auth: 'admin' },
+        { routeKey: 'GET /contacts/{contactId}/export', auth: { scope: 'contacts:read' } },
+        { routeKey: 'DELETE /contacts/{contactId}', auth: { scope: 'contacts:erase' } },
       ],
     },
     // Query of the contact's partition and BatchGetItem of the items it refers to (export and erase); erase: one
@@ -160,7 +158,6 @@ export const functions = {
     // count, then one transaction closing it (Update, Put of the audit record, Delete of the profile and claim).
     bindings: {
       table: { actions: ['Query', 'BatchGetItem', 'UpdateItem', 'PutItem', 'DeleteItem', 'BatchWriteItem'] },
-      adminToken: true,
       journeyExecutions: ['stop'],
       suppressionKey: true,
       // HubSpot's GDPR delete of the contact's record, when the CRM settings ask for it.
@@ -190,9 +187,9 @@ export const functions = {
   readScore: {
     entry: 'functions/scoring/read-score.handler.ts',
     description: "Explains a contact's lead score: each contributing rule, its points and when, and the history",
-    trigger: { kind: 'http', routes: [{ routeKey: 'GET /contacts/{contactId}/score', auth: 'admin' }] },
+    trigger: { kind: 'http', routes: [{ routeKey: 'GET /contacts/{contactId}/score', auth: { scope: 'contacts:read' } }] },
     // GetItem for the profile, Query for the score.changed events of its timeline.
-    bindings: { table: { actions: ['GetItem', 'Query'] }, adminToken: true },
+    bindings: { table: { actions: ['GetItem', 'Query'] } },
   },
   reports: {
     entry: 'functions/reports/reports.handler.ts',
@@ -200,13 +197,13 @@ export const functions = {
     trigger: {
       kind: 'http',
       routes: [
-        { routeKey: 'GET /reports/{name}', auth: 'admin' },
-        { routeKey: 'PUT /programs/{id}/costs', auth: 'admin' },
+        { routeKey: 'GET /reports/{name}', auth: { scope: 'reports:read' } },
+        { routeKey: 'PUT /programs/{id}/costs', auth: { scope: 'admin' } },
       ],
     },
     // Query of counter items (one per metric shard, never a contact or a timeline) and of the programs; PutItem
     // for a program's costs.
-    bindings: { table: { actions: ['Query', 'PutItem'] }, adminToken: true },
+    bindings: { table: { actions: ['Query', 'PutItem'] } },
     timeoutSeconds: 30,
   },
   experiments: {
@@ -215,12 +212,12 @@ export const functions = {
     trigger: {
       kind: 'http',
       routes: [
-        { routeKey: 'GET /experiments', auth: 'admin' },
-        { routeKey: 'GET /experiments/{id}', auth: 'admin' },
+        { routeKey: 'GET /experiments', auth: { scope: 'reports:read' } },
+        { routeKey: 'GET /experiments/{id}', auth: { scope: 'reports:read' } },
       ],
     },
     // Query of the experiment's counter items (one partition per shard), never a contact or a timeline.
-    bindings: { table: { actions: ['Query'] }, adminToken: true },
+    bindings: { table: { actions: ['Query'] } },
   },
   segmentsApi: {
     entry: 'functions/segments/segments-api.handler.ts',
@@ -228,14 +225,14 @@ export const functions = {
     trigger: {
       kind: 'http',
       routes: [
-        { routeKey: 'GET /segments', auth: 'admin' },
-        { routeKey: 'GET /segments/{segmentId}', auth: 'admin' },
-        { routeKey: 'GET /segments/{segmentId}/members', auth: 'admin' },
+        { routeKey: 'GET /segments', auth: { scope: 'reports:read' } },
+        { routeKey: 'GET /segments/{segmentId}', auth: { scope: 'reports:read' } },
+        { routeKey: 'GET /segments/{segmentId}/members', auth: { scope: 'contacts:read' } },
       ],
     },
     // Query of the counter shards and of the membership index (GSI1); the members' profiles for their emails by
     // BatchGetItem, or GetItem when a page holds one member.
-    bindings: { table: { actions: ['Query', 'GetItem', 'BatchGetItem'], indexes: ['Query'] }, adminToken: true },
+    bindings: { table: { actions: ['Query', 'GetItem', 'BatchGetItem'], indexes: ['Query'] } },
     // A CSV export pages through up to 40,000 members.
     timeoutSeconds: 30,
   },
@@ -296,13 +293,12 @@ export const functions = {
   sendEmailApi: {
     entry: 'functions/email/send-email-api.handler.ts',
     description: 'Sends one email by template to a contact, with the journey step\'s guards and idempotency',
-    trigger: { kind: 'http', routes: [{ routeKey: 'POST /emails/send', auth: 'admin' }] },
+    trigger: { kind: 'http', routes: [{ routeKey: 'POST /emails/send', auth: { scope: 'broadcasts:send' } }] },
     bindings: {
       table: { actions: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'DeleteItem'] },
       sendEmail: true,
       publicBaseUrl: true,
       emailSigningKeys: true,
-      adminToken: true,
     },
   },
   emailTracking: {
@@ -406,17 +402,16 @@ export const functions = {
     trigger: {
       kind: 'http',
       routes: [
-        { routeKey: 'GET /journeys', auth: 'admin' },
-        { routeKey: 'GET /journeys/{journeyId}', auth: 'admin' },
-        { routeKey: 'POST /journeys/{journeyId}/enrollments', auth: 'admin' },
-        { routeKey: 'DELETE /journeys/{journeyId}/enrollments/{contactId}', auth: 'admin' },
+        { routeKey: 'GET /journeys', auth: { scope: 'journeys:enroll' } },
+        { routeKey: 'GET /journeys/{journeyId}', auth: { scope: 'journeys:enroll' } },
+        { routeKey: 'POST /journeys/{journeyId}/enrollments', auth: { scope: 'journeys:enroll' } },
+        { routeKey: 'DELETE /journeys/{journeyId}/enrollments/{contactId}', auth: { scope: 'journeys:enroll' } },
       ],
     },
     bindings: {
       // DeleteItem: an exit forgets the execution's waits in the transaction that records it. BatchGetItem: an
       // enrolment that creates its contact reads the claims as PUT /contacts does.
       table: { actions: ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'UpdateItem', 'ConditionCheckItem', 'DeleteItem'] },
-      adminToken: true,
       journeySigningSecret: true,
       journeyExecutions: ['stop'],
       suppressionKey: true,
@@ -453,23 +448,46 @@ export const functions = {
     trigger: {
       kind: 'http',
       routes: [
-        { routeKey: 'POST /broadcasts', auth: 'admin' },
-        { routeKey: 'GET /broadcasts', auth: 'admin' },
-        { routeKey: 'GET /broadcasts/{broadcastId}', auth: 'admin' },
-        { routeKey: 'POST /broadcasts/{broadcastId}/cancel', auth: 'admin' },
-        { routeKey: 'POST /broadcasts/{broadcastId}/winner', auth: 'admin' },
+        { routeKey: 'POST /broadcasts', auth: { scope: 'broadcasts:send' } },
+        { routeKey: 'GET /broadcasts', auth: { scope: 'reports:read' } },
+        { routeKey: 'GET /broadcasts/{broadcastId}', auth: { scope: 'reports:read' } },
+        { routeKey: 'POST /broadcasts/{broadcastId}/cancel', auth: { scope: 'broadcasts:send' } },
+        { routeKey: 'POST /broadcasts/{broadcastId}/winner', auth: { scope: 'broadcasts:send' } },
       ],
     },
     // PutItem (create), GetItem, UpdateItem (cancel, a winner's pick); Query of GSI1 (members, their count, the list of
     // broadcasts); a dry run's consistent BatchGetItem per member (profile, mail log, send record).
     bindings: {
       table: { actions: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem'], indexes: ['Query'] },
-      adminToken: true,
       broadcastExecutions: true,
     },
     // A dry run judges up to 10,000 members.
     timeoutSeconds: 29,
     memoryMb: 512,
+  },
+  authorizer: {
+    entry: 'functions/access/authorizer.handler.ts',
+    description: 'Lambda authorizer of every private route: checks the API key and the scope the route needs',
+    trigger: { kind: 'authorizer' },
+    // GetItem of the presented key; a conditional UpdateItem of its last-used time, at most once a minute. The admin
+    // token is the bootstrap credential of the keys routes.
+    bindings: { table: { actions: ['GetItem', 'UpdateItem'] }, adminToken: true },
+    bundleAwsSdk: true,
+    timeoutSeconds: 5,
+  },
+  keysApi: {
+    entry: 'functions/access/keys-api.handler.ts',
+    description: 'API keys: create (shown once, only a hash stored), list and revoke',
+    trigger: {
+      kind: 'http',
+      routes: [
+        { routeKey: 'POST /keys', auth: { scope: 'admin', bootstrap: true } },
+        { routeKey: 'GET /keys', auth: { scope: 'admin', bootstrap: true } },
+        { routeKey: 'DELETE /keys/{keyId}', auth: { scope: 'admin', bootstrap: true } },
+      ],
+    },
+    // Conditional PutItem (create), GetItem and conditional UpdateItem (revoke); Query of GSI1 (the list).
+    bindings: { table: { actions: ['PutItem', 'GetItem', 'UpdateItem'], indexes: ['Query'] } },
   },
 } as const satisfies Record<string, FunctionDefinition>;
 

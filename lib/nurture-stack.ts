@@ -1,5 +1,6 @@
 import { Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { Access } from './access/access.construct';
 import { Api } from './api/api.construct';
 import { CustomDomain } from './api/custom-domain.construct';
 import type { EnvironmentConfig } from './config/environment-config';
@@ -110,6 +111,7 @@ export class NurtureStack extends Stack {
     this.api = new Api(this, 'Api', {
       throttlingRateLimit: config.api.throttle.rateLimit,
       throttlingBurstLimit: config.api.throttle.burstLimit,
+      access: new Access(this, 'Access', { table, adminToken: this.contacts.adminToken }),
       functions: {
         submitForm: this.forms.submitForm.function,
         track: this.tracking.track.function,

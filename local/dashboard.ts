@@ -5,7 +5,7 @@ import { join } from 'node:path';
 /**
  * The reports dashboard, served by the local runtime: `GET /dashboard` (a static page, deployable as is next to
  * the API) and the chart library it draws with, straight from node_modules (`GET /dashboard/chart.js`). The page
- * calls `GET /reports/{name}` with the admin token the user enters.
+ * calls `GET /reports/{name}` with the API key the user enters (scope `reports:read`).
  */
 export function dashboardPages(root: string): Record<string, (req: IncomingMessage, res: ServerResponse) => Promise<void>> {
   const file = (path: string, type: string) => async (_req: IncomingMessage, res: ServerResponse) => {

@@ -2,16 +2,24 @@ import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
-import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, APIGatewayRequestAuthorizerEventV2, Context } from 'aws-lambda';
 
 export type HttpLambda = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyResultV2>;
 
-/** An HTTP route as the registry declares it; only these two fields matter to the gateway. */
+/** A Lambda authorizer with simple responses (payload 2.0), as the HTTP API calls it. */
+export type AuthorizerLambda = (
+  event: APIGatewayRequestAuthorizerEventV2,
+  context: Context,
+) => Promise<{ readonly isAuthorized: boolean; readonly context?: Readonly<Record<string, unknown>> }>;
+
+/** An HTTP route as the registry declares it; only these fields matter to the gateway. */
 export interface GatewayRoute {
   /** `METHOD /path/{param}`, exactly as API Gateway HTTP API route keys are written. */
   readonly routeKey: string;
   /** The key, in `handlers`, of the function serving the route. */
   readonly function: string;
+  /** `public`, or anything else: the route is behind the authorizer. */
+  readonly auth: 'public' | object;
 }
 
 export interface GatewayOptions {
@@ -20,6 +28,8 @@ export interface GatewayOptions {
   readonly routes: readonly GatewayRoute[];
   /** The handler module's `handler` export for every function a route names. */
   readonly handlers: Readonly<Record<string, HttpLambda>>;
+  /** The authorizer every non-public route runs first, as the deployed API's (lib/api/api.construct.ts); required with one. */
+  readonly authorizer?: AuthorizerLambda;
   /** Local-only pages (the demo landing page), by path. */
   readonly pages?: Readonly<Record<string, string>>;
   /** Local-only services served in-process, by exact path (the local CRM's `/dev/crm`). */
@@ -51,6 +61,8 @@ interface CompiledRoute {
  * same handler module the Lambda runs, and writes the structured result back.
  */
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
+  const guarded = options.routes.filter((route) => route.auth !== 'public');
+  if (guarded.length > 0 && !options.authorizer) throw new Error(`routes ${guarded.map((route) => route.routeKey).join(', ')} need the authorizer`);
   const compiled = options.routes.map(compileRoute);
   const inFlight = new Set<Promise<void>>();
   const server = createServer((req, res) => {
@@ -104,6 +116,10 @@ async function serve(req: IncomingMessage, res: ServerResponse, routes: readonly
   const handler = options.handlers[match.route.route.function];
   if (!handler) throw new Error(`no handler for function ${match.route.route.function}`);
   const event = toEvent(req, url, method, match, body);
+  if (match.route.route.auth !== 'public') {
+    const refused = await authorize(event, options.authorizer!);
+    if (refused) return send(res, refused.status, { message: refused.message });
+  }
   const timeoutMs = options.timeoutMs ?? 29_000;
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)));
@@ -118,6 +134,33 @@ async function serve(req: IncomingMessage, res: ServerResponse, routes: readonly
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** How long API Gateway waits for an authorizer before answering 500. */
+const AUTHORIZER_TIMEOUT_MS = 10_000;
+
+/**
+ * The deployed API's authorizer step: with the Authorization header among its identity sources (it is cached by
+ * them), a request without it is answered 401 before the authorizer runs; otherwise the authorizer decides, and an
+ * allowed request reaches the function with the authorizer's context as `requestContext.authorizer.lambda`.
+ */
+async function authorize(event: APIGatewayProxyEventV2, authorizer: AuthorizerLambda): Promise<{ status: number; message: string } | undefined> {
+  const authorization = event.headers.authorization;
+  if (authorization === undefined || authorization.trim() === '') return { status: 401, message: 'Unauthorized' };
+  const { version: _version, body: _body, isBase64Encoded: _encoded, ...request } = event;
+  const result = await authorizer(
+    {
+      ...request,
+      version: '2.0',
+      type: 'REQUEST',
+      routeArn: `arn:aws:execute-api:us-east-1:000000000000:local/$default/${event.requestContext.http.method}${event.rawPath}`,
+      identitySource: [authorization, event.routeKey],
+    } as APIGatewayRequestAuthorizerEventV2,
+    lambdaContext('authorizer', AUTHORIZER_TIMEOUT_MS),
+  );
+  if (!result.isAuthorized) return { status: 403, message: 'Forbidden' };
+  Object.assign(event.requestContext, { authorizer: { lambda: result.context ?? {} } });
+  return undefined;
 }
 
 function compileRoute(route: GatewayRoute): CompiledRoute {

@@ -6,13 +6,17 @@ import { pathToFileURL } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { DeleteItemCommand, ListTablesCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context, DynamoDBRecord } from 'aws-lambda';
 import sesModule from 'aws-ses-v2-local';
 import { definitionOf, functions, functionsTriggeredBy, routes, type FunctionKey } from '../lib/functions';
 import { matchesFilter } from '../functions/reactor/stream-filter';
 import type { FilterPattern } from '../lib/shared/function-definition';
 import { ensureTable, localCredentials, localRegion, startDynamoDbLocal } from './dynamodb-local';
-import { demoPages, startGateway, type HttpLambda } from './gateway';
+import { demoPages, startGateway, type AuthorizerLambda, type HttpLambda } from './gateway';
+import { DynamoApiKeys } from '../functions/access/dynamo-api-keys';
+import { parseApiKey } from '../functions/access/domain/access';
+import { hashSecret } from '../functions/access/key-secrets';
 import { startCrmQueue } from './crm-queue';
 import { startCrmReceiver, type CrmReceiver } from './crm-receiver';
 import { freePort } from './ports';
@@ -50,8 +54,13 @@ export interface RuntimeOptions {
   readonly dataDir?: string | null;
   /** @default 'nurture-local' */
   readonly tableName?: string;
-  /** @default 'local-admin-token' */
+  /** The bootstrap token: it may call the keys routes only. @default 'local-admin-token' */
   readonly adminToken?: string;
+  /**
+   * The local development key (scope `admin`), written to the table on start so the gateway accepts it.
+   * @default NURTURE_LOCAL_API_KEY (local/settings.ts)
+   */
+  readonly apiKey?: string;
   /** The local Step Functions endpoint's port; 0 or absent picks a free one. */
   readonly stepFunctionsPort?: number;
   /** The local S3 (the import bucket)'s port; 0 or absent picks a free one (`npm start`: `NURTURE_S3_PORT`). */
@@ -72,6 +81,8 @@ export interface Runtime {
   readonly crmUrl: string | undefined;
   readonly tableName: string;
   readonly adminToken: string;
+  /** The local development key: scope `admin`, accepted on every private route. */
+  readonly apiKey: string;
   /** The local Step Functions endpoint running the journeys (tests wait on `idle()`, read `executions()`). */
   readonly stepFunctions: LocalStepFunctions;
   /** Calls any registered function's handler with an event, as its trigger would: how local services reach them. */
@@ -106,6 +117,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   const dataDir = options.dataDir === undefined ? join(root, '.local') : options.dataDir;
   const tableName = options.tableName ?? 'nurture-local';
   const adminToken = options.adminToken ?? 'local-admin-token';
+  const apiKey = options.apiKey ?? settings.NURTURE_LOCAL_API_KEY;
   // Node 20 is supported here (Lambda runs 22); the SDK's notice about its future Node 22 floor is noise locally.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const stops: (() => Promise<void>)[] = [];
@@ -249,6 +261,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       streams.destroy();
     });
     await ensureTable(dynamoDb, tableName);
+    await ensureLocalKey(dynamoDb, tableName, apiKey);
 
     // Imported only now: handler modules read their environment and build SDK clients as they load.
     const handlers = await loadHandlers();
@@ -316,6 +329,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       port: gatewayPort,
       routes,
       handlers: handlers as Record<string, HttpLambda>,
+      authorizer: handlers[theAuthorizer()] as AuthorizerLambda,
       pages: demoPages(join(root, 'local/public')),
       locals: {
         ...emailPreviewPages((await import('../functions/email/templates')).renderer),
@@ -355,7 +369,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
 
     if (dataDir) mkdirSync(dataDir, { recursive: true });
     for (const run of scheduled) void run();
-    return { url: gateway.url, dynamoDbEndpoint, sesUrl, s3Endpoint: s3.endpoint, importBucket: s3.bucket, crmUrl: crm?.url, tableName, adminToken, stepFunctions, invoke, stop };
+    return { url: gateway.url, dynamoDbEndpoint, sesUrl, s3Endpoint: s3.endpoint, importBucket: s3.bucket, crmUrl: crm?.url, tableName, adminToken, apiKey, stepFunctions, invoke, stop };
   } catch (error) {
     await stop();
     throw error;
@@ -363,6 +377,30 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
 }
 
 type AnyHandler = (event: unknown, context: Context) => Promise<unknown>;
+
+/** The registry's one authorizer function, which the gateway runs before every private route. */
+function theAuthorizer(): FunctionKey {
+  const keys = functionsTriggeredBy('authorizer');
+  if (keys.length !== 1) throw new Error(`the registry must declare exactly one authorizer; found ${keys.length}`);
+  return keys[0]!;
+}
+
+/**
+ * Writes the local development key (scope `admin`), active and without expiry, so the key the banner prints works
+ * after every start, even if it was revoked locally. Only its hash is stored, as for every key.
+ */
+async function ensureLocalKey(dynamoDb: DynamoDBClient, tableName: string, apiKey: string): Promise<void> {
+  const parsed = parseApiKey(apiKey);
+  if (!parsed) throw new Error('the local API key is not shaped like a key (nk_<16 lowercase letters or digits>_<32+ characters>)');
+  await new DynamoApiKeys(DynamoDBDocumentClient.from(dynamoDb), tableName).put({
+    keyId: parsed.keyId,
+    name: 'local development (npm start)',
+    scopes: ['admin'],
+    secretHash: hashSecret(parsed.secret),
+    createdAt: new Date().toISOString(),
+    createdBy: 'local runtime',
+  });
+}
 
 /** Every registered function's `handler`, imported from the module the registry names (as Lambda would). */
 async function loadHandlers(): Promise<Record<FunctionKey, AnyHandler>> {

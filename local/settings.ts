@@ -1,5 +1,9 @@
 import * as z from 'zod';
 import { bindingVariables } from '../lib/shared/bindings';
+import { parseApiKey } from '../functions/access/domain/access';
+
+/** The local development key's default: like the local admin token, fixed, so scripts and bookmarks keep working. */
+export const LOCAL_API_KEY = 'nk_localdevelopment_local-api-key-not-for-production-use';
 
 const port = z.coerce.number().int().min(0).max(65_535);
 const optional = z.string().min(1).optional();
@@ -28,7 +32,15 @@ export const LocalSettings = z.object({
   NURTURE_BROADCAST_RATE: withDefault(z.coerce.number().positive().default(14)),
   /** Delay before the n-th redelivery of a queued message the consumer set no visibility on: n × this. */
   NURTURE_HANDOFF_RETRY_MS: withDefault(z.coerce.number().int().min(0).default(500)),
+  /** The bootstrap token: it may only manage API keys (`/keys`). */
   NURTURE_ADMIN_TOKEN: withDefault(z.string().min(16).default('local-admin-token')),
+  /** The local development API key (scope `admin`) the runtime writes on start and prints in its banner. */
+  NURTURE_LOCAL_API_KEY: withDefault(
+    z
+      .string()
+      .refine((key) => parseApiKey(key) !== undefined, 'an API key: nk_<16 lowercase letters or digits>_<32 to 128 of A-Z a-z 0-9 _ ->')
+      .default(LOCAL_API_KEY),
+  ),
   NURTURE_JOURNEY_SIGNING_SECRET: withDefault(z.string().min(16).default('local-journey-signing-secret')),
   NURTURE_EMAIL_SIGNING_KEYS: withDefault(z.string().min(16).default('local-email-signing-key-not-for-production')),
   NURTURE_WRITE_KEY: withDefault(z.string().min(8).default('local-write-key')),

@@ -23,6 +23,7 @@ const runtime = await startRuntime({
   s3Port: settings.NURTURE_S3_PORT,
   dataDir: settings.NURTURE_DATA_DIR === 'memory' ? null : settings.NURTURE_DATA_DIR,
   adminToken: settings.NURTURE_ADMIN_TOKEN,
+  apiKey: settings.NURTURE_LOCAL_API_KEY,
 }).catch((error: unknown) => {
   console.error(`Nurture could not start: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
@@ -34,7 +35,9 @@ Nurture is running locally.
   Demo page:      ${runtime.url}/
   Health:         ${runtime.url}/health
   Form endpoint:  ${runtime.url}/forms/demo-request
-  Contacts API:   ${runtime.url}/contacts?email=...   (Authorization: Bearer ${runtime.adminToken})
+  API key:        ${runtime.apiKey}   (local, scope admin: Authorization: Bearer <key>)
+  Contacts API:   ${runtime.url}/contacts?email=...   (Authorization: Bearer ${runtime.apiKey})
+  Keys:           npm run keys -- create --name <name> --scopes contacts:read   (list, revoke <keyId>)
   Email inbox:    ${runtime.sesUrl}
   Email previews: ${runtime.url}/dev/emails   (send to bounce@ / complaint@simulator.amazonses.com for SES events)
   Sales inbox:    ${runtime.url}/dev/crm   (local HubSpot-compatible CRM; scores at /contacts/{id}/score)

@@ -1,14 +1,16 @@
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+import { LOCAL_API_KEY } from '../local/settings';
 
 /**
  * `npm run contacts -- export <contactId|email> [--out file.json]`: everything held about a person, as JSON
  * (`GET /contacts/{contactId}/export`). `npm run contacts -- erase <contactId|email>`: erases the person
  * (`DELETE /contacts/{contactId}`) and prints the outcome, the CRM record to delete there included.
  *
- * Calls the HTTP API of `npm start` (`http://127.0.0.1:$PORT`, 3000 by default) with `NURTURE_ADMIN_TOKEN` (the
- * local default unless set). Against AWS: `--url https://<api>` (or `NURTURE_API_URL`) and the deployed admin token
- * in `NURTURE_ADMIN_TOKEN`. An email is first looked up with `GET /contacts?email=…`.
+ * Calls the HTTP API of `npm start` (`http://127.0.0.1:$PORT`, 3000 by default) with the API key in `NURTURE_API_KEY`
+ * (the local development key unless set). Against AWS: `--url https://<api>` (or `NURTURE_API_URL`) and a key in
+ * `NURTURE_API_KEY` with the scopes `contacts:read` (export, and looking an email up) and `contacts:erase` (erase).
+ * An email is first looked up with `GET /contacts?email=…`.
  */
 export const exportUsage = 'Usage: npm run contacts -- export <contactId|email> [--out file.json] [--url <api>]';
 export const eraseUsage = 'Usage: npm run contacts -- erase <contactId|email> [--url <api>]';
@@ -17,7 +19,7 @@ class CallFailed extends Error {}
 
 function client(url: string | undefined, env: NodeJS.ProcessEnv) {
   const base = (url ?? env.NURTURE_API_URL ?? `http://127.0.0.1:${env.PORT ?? '3000'}`).replace(/\/+$/, '');
-  const headers = { authorization: `Bearer ${env.NURTURE_ADMIN_TOKEN ?? 'local-admin-token'}`, accept: 'application/json' };
+  const headers = { authorization: `Bearer ${env.NURTURE_API_KEY ?? LOCAL_API_KEY}`, accept: 'application/json' };
   /** The API's answer as JSON, or CallFailed with its status and message (never a stack trace). */
   async function call(method: string, path: string): Promise<Record<string, unknown>> {
     let response: Response;

@@ -3,6 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { LOCAL_API_KEY } from '../local/settings';
 import { attributeFields, emailTopics } from '../functions/contacts/attribute-fields';
 import { checkSettings, parseColumnMap, type ConsentBasis, type ImportSettings } from '../functions/contacts/domain/import';
 import { formatReport, type FileImportReport } from '../functions/contacts/domain/import-report';
@@ -15,8 +16,8 @@ import { disposableDomains } from '../functions/forms/disposable-domains';
 /**
  * `npm run contacts -- import <file.csv|file.ndjson>`: reads the file as a stream, checks each row as
  * `PUT /contacts` does, and sends the rows in batches to `POST /contacts/import` of a running Nurture — locally
- * `npm start` (`PORT`, token `NURTURE_ADMIN_TOKEN` or the local default), deployed with `--url` and
- * `NURTURE_ADMIN_TOKEN`. Prints (and with `--report`, writes) the report: created, updated, unchanged and rejected
+ * `npm start` (`PORT`, key `NURTURE_API_KEY` or the local development key), deployed with `--url` and
+ * a key with the `contacts:write` scope in `NURTURE_API_KEY`. Prints (and with `--report`, writes) the report: created, updated, unchanged and rejected
  * rows with reasons. Exits non-zero only when the run itself failed, never for rejected rows.
  */
 
@@ -31,7 +32,7 @@ export const importUsage = `Usage: npm run contacts -- import <file.csv|file.ndj
   --confirm-emails           import addresses the typo check questions as they are written
   --format csv|ndjson        default from the file's extension; --delimiter ";" for CSV with semicolons
   --report <file.json>       write the full report
-  --url <base url>           a deployed API (default http://127.0.0.1:$PORT); token from NURTURE_ADMIN_TOKEN
+  --url <base url>           a deployed API (default http://127.0.0.1:$PORT); key (contacts:write) from NURTURE_API_KEY
   --batch-size <n>           rows per request (default 100, at most ${MAX_IMPORT_ROWS})
   --concurrency <n>          requests in flight (default 2)`;
 
@@ -121,7 +122,8 @@ export function httpWriter(url: string, token: string, attempts = 6): ImportWrit
           await sleep(250 * 2 ** attempt);
           continue;
         }
-        if (response.status === 401) throw new ImportRequestFailed('the admin token was refused (401): set NURTURE_ADMIN_TOKEN to the API\'s admin token');
+        if (response.status === 401) throw new ImportRequestFailed('the API key was refused (401): set NURTURE_API_KEY to a key of this API (npm run keys -- create)');
+        if (response.status === 403) throw new ImportRequestFailed('the API key lacks the contacts:write scope (403)');
         if (response.status === 404) throw new ImportRequestFailed(`${endpoint} does not exist (404): is this a Nurture API with imports?`);
         throw new ImportRequestFailed(`${endpoint} answered ${response.status}: ${text.slice(0, 300)}`);
       }
@@ -165,7 +167,7 @@ export async function importCommand(args: readonly string[], env: NodeJS.Process
     ...(format === undefined || format === 'csv' || format === 'ndjson' ? [] : ['--format is csv or ndjson']),
     ...(Number.isInteger(batchSize) && batchSize >= 1 && batchSize <= MAX_IMPORT_ROWS ? [] : [`--batch-size is 1 to ${MAX_IMPORT_ROWS}`]),
     ...(Number.isInteger(concurrency) && concurrency >= 1 && concurrency <= 64 ? [] : ['--concurrency is 1 to 64']),
-    ...(values.url && !env.NURTURE_ADMIN_TOKEN ? ['--url needs the API\'s admin token in NURTURE_ADMIN_TOKEN'] : []),
+    ...(values.url && !env.NURTURE_API_KEY ? ['--url needs an API key with the contacts:write scope in NURTURE_API_KEY'] : []),
   ];
   let map: Record<string, string> = {};
   try {
@@ -197,7 +199,7 @@ export async function importCommand(args: readonly string[], env: NodeJS.Process
     const report = await importFile({
       file: file!,
       url,
-      token: env.NURTURE_ADMIN_TOKEN ?? 'local-admin-token',
+      token: env.NURTURE_API_KEY ?? LOCAL_API_KEY,
       settings,
       rules,
       ...(format ? { format: format as ImportFormat } : {}),

@@ -1,4 +1,3 @@
-import { tokenFromEnv } from '../shared/admin-auth';
 import { documentClient } from '../shared/aws';
 import { clock } from '../shared/clock';
 import { environmentFor } from '../shared/environment';
@@ -27,7 +26,6 @@ export const handler = makeBroadcastsApiHandler({
   experiments,
   files: broadcastFiles,
   defaultRate: Number(env.BROADCAST_DEFAULT_RATE),
-  adminToken: tokenFromEnv(env, 'ADMIN_TOKEN'),
   clock,
   logger: createLogger('broadcasts'),
 });

@@ -3,7 +3,7 @@ import { checkGuards } from '../email/domain/guards';
 import { contactVariables, type TemplateRenderer } from '../email/domain/render';
 import type { EmailSettings } from '../email/domain/settings';
 import type { EmailStore } from '../email/ports';
-import { adminAuth, type TokenSource } from '../shared/admin-auth';
+import { requireAccess } from '../access/authorizer-context';
 import { BadRequest, HttpError, InvalidQuery, NotFound, ValidationFailed, annotate, httpHandler, json, type HttpEvent, type HttpResult } from '../shared/http';
 import type { Clock } from '../shared/ids';
 import type { Logger } from '../shared/logger';
@@ -31,7 +31,6 @@ export interface BroadcastsApiDeps {
   readonly files: ReadonlyMap<string, BroadcastDefinition>;
   /** Messages per second when a definition names no rate: the SES account's sending rate. */
   readonly defaultRate: number;
-  readonly adminToken: TokenSource;
   readonly clock: Clock;
   readonly logger: Logger;
 }
@@ -81,7 +80,7 @@ export function makeBroadcastsApiHandler(deps: BroadcastsApiDeps) {
   return httpHandler(makeBroadcastsApi(deps), {
     logger: deps.logger,
     responseHeaders: () => ({ 'cache-control': 'no-store' }),
-    middlewares: [adminAuth(deps.adminToken)],
+    middlewares: [requireAccess()],
   });
 }
 

@@ -1,4 +1,3 @@
-import { tokenFromEnv } from '../shared/admin-auth';
 import { documentClient } from '../shared/aws';
 import { clock } from '../shared/clock';
 import { environmentFor } from '../shared/environment';
@@ -19,7 +18,6 @@ export const handler = makeContactsOutHandler({
   suppressionKey: suppressionKeyFromEnv(env),
   crm: async () => crmEraserFor(await crmSettings(), outboundOptions(env)),
   clock,
-  adminToken: tokenFromEnv(env, 'ADMIN_TOKEN'),
   logger: createLogger('contacts'),
 });
 

@@ -1,4 +1,4 @@
-import { adminAuth, type TokenSource } from '../shared/admin-auth';
+import { callerOf, requireAccess } from '../access/authorizer-context';
 import type { Clock } from '../shared/ids';
 import { normalizeEmail } from '../shared/contact';
 import { HttpError, NotFound, annotate, httpHandler, json, type HttpEvent, type HttpResult } from '../shared/http';
@@ -75,7 +75,7 @@ export async function exportContact(deps: Pick<ContactsOutDeps, 'data' | 'clock'
  * list and writes an audit record. Resumable: a run that dies midway leaves the erasure record `erasing` and
  * enough of the contact's items for the next run to find the rest. An erased contact's erase answers its outcome.
  */
-export async function eraseContact(deps: ContactsOutDeps, contactId: string): Promise<ErasureOutcome | undefined> {
+export async function eraseContact(deps: ContactsOutDeps, contactId: string, erasedBy?: string): Promise<ErasureOutcome | undefined> {
   let partition = await deps.data.partition(contactId);
   const done = finished(partition);
   if (done) return done;
@@ -115,6 +115,7 @@ export async function eraseContact(deps: ContactsOutDeps, contactId: string): Pr
     erasedAt,
     journeysStopped: running.length,
     ...(crm ? { crm: { ...crm, deleted: crmDeleted } } : {}),
+    ...(erasedBy ? { erasedBy } : {}),
   };
   const result = await deps.data.finish(contactId, email, outcome);
   if (result !== 'AlreadyFinished') return result;
@@ -144,6 +145,7 @@ function finished(partition: readonly Item[]): ErasureOutcome | undefined {
     journeysStopped: Number(record.journeysStopped ?? 0),
     itemsDeleted: Number(record.itemsDeleted ?? 0),
     ...(crm ? { crm } : {}),
+    ...(typeof record.erasedBy === 'string' ? { erasedBy: record.erasedBy } : {}),
   };
 }
 
@@ -163,7 +165,7 @@ export const makeContactsOut =
     if (!isContactId(contactId)) throw new InvalidContactId();
     annotate(event, { contactId });
     if (event.routeKey === 'DELETE /contacts/{contactId}') {
-      const outcome = await eraseContact(deps, contactId);
+      const outcome = await eraseContact(deps, contactId, callerOf(event).keyId);
       if (!outcome) throw new NotFound('No such contact');
       return json(200, outcome);
     }
@@ -172,11 +174,11 @@ export const makeContactsOut =
     return json(200, exported, { 'content-disposition': `attachment; filename="contact-${contactId}.json"` });
   };
 
-export function makeContactsOutHandler(deps: ContactsOutDeps & { readonly adminToken: TokenSource; readonly logger: Logger }) {
+export function makeContactsOutHandler(deps: ContactsOutDeps & { readonly logger: Logger }) {
   return httpHandler(makeContactsOut(deps), {
     logger: deps.logger,
     // Personal data: no browser or proxy may keep a copy of any answer.
     responseHeaders: () => ({ 'cache-control': 'no-store' }),
-    middlewares: [adminAuth(deps.adminToken)],
+    middlewares: [requireAccess()],
   });
 }

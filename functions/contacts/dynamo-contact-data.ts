@@ -130,7 +130,7 @@ export class DynamoContactData implements ContactData {
         TableName: this.tableName,
         Key: erasureKeys.record(contactId),
         UpdateExpression:
-          'SET #status = :erased, erasedAt = :at, journeysStopped = :stopped, crm = :crm ADD itemsDeleted :n',
+          'SET #status = :erased, erasedAt = :at, journeysStopped = :stopped, crm = :crm, erasedBy = :by ADD itemsDeleted :n',
         ConditionExpression: '#status = :erasing',
         ExpressionAttributeNames: { '#status': 'status' },
         ExpressionAttributeValues: {
@@ -139,6 +139,7 @@ export class DynamoContactData implements ContactData {
           ':at': outcome.erasedAt,
           ':stopped': outcome.journeysStopped,
           ':crm': outcome.crm ?? null,
+          ':by': outcome.erasedBy ?? null,
           ':n': deleted,
         },
       },
@@ -154,6 +155,7 @@ export class DynamoContactData implements ContactData {
           erasedAt: outcome.erasedAt,
           journeysStopped: outcome.journeysStopped,
           ...(outcome.crm ? { crm: outcome.crm } : {}),
+          ...(outcome.erasedBy ? { erasedBy: outcome.erasedBy } : {}),
         },
       },
     };

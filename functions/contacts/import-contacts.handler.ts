@@ -1,8 +1,7 @@
-import { tokenFromEnv } from '../shared/admin-auth';
 import { environmentFor } from '../shared/environment';
 import { makeImportContactsHandler } from './import-contacts';
 import { upsertingFrom } from './upsert-deps';
 
 const env = environmentFor('importContacts');
 
-export const handler = makeImportContactsHandler({ ...upsertingFrom(env), adminToken: tokenFromEnv(env, 'ADMIN_TOKEN') });
+export const handler = makeImportContactsHandler({ ...upsertingFrom(env) });

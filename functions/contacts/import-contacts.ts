@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { adminAuth, type TokenSource } from '../shared/admin-auth';
+import { requireAccess } from '../access/authorizer-context';
 import { BadRequest, HttpError, annotate, httpHandler, json, type HttpEvent, type HttpResult } from '../shared/http';
 import { rowReasons } from './domain/import';
 import type { RowResult } from './domain/import-report';
@@ -33,9 +33,7 @@ export const ImportAnswer = z.object({
 export type ImportAnswer = z.infer<typeof ImportAnswer>;
 
 /** `concurrency`: rows upserted at once within one request, 8 unless set. */
-export interface ImportContactsDeps extends UpsertingDeps {
-  readonly adminToken: TokenSource;
-}
+export type ImportContactsDeps = UpsertingDeps;
 
 /**
  * `POST /contacts/import`: up to {@link MAX_IMPORT_ROWS} rows of an import as NDJSON, each checked and upserted
@@ -88,6 +86,6 @@ export function makeImportContactsHandler(deps: ImportContactsDeps) {
   return httpHandler(makeImportContacts(deps), {
     logger: deps.logger,
     responseHeaders: () => ({ 'cache-control': 'no-store' }),
-    middlewares: [adminAuth(deps.adminToken)],
+    middlewares: [requireAccess()],
   });
 }

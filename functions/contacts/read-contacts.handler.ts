@@ -1,4 +1,3 @@
-import { tokenFromEnv } from '../shared/admin-auth';
 import { documentClient } from '../shared/aws';
 import { environmentFor } from '../shared/environment';
 import { createLogger } from '../shared/logger';
@@ -11,7 +10,6 @@ const env = environmentFor('readContacts');
 
 export const handler = makeReadContactsHandler({
   contacts: new DynamoContacts(documentClient, env.TABLE_NAME),
-  adminToken: tokenFromEnv(env, 'ADMIN_TOKEN'),
   logger: createLogger('contacts'),
   search: {
     index: new DynamoContactSearch(documentClient, env.TABLE_NAME, lifecycle.initial),

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { adminAuth, type TokenSource } from '../shared/admin-auth';
+import { requireAccess } from '../access/authorizer-context';
 import { HttpError, InvalidQuery, NotFound, httpHandler, json, type HttpEvent, type HttpResult } from '../shared/http';
 import type { Logger } from '../shared/logger';
 import { fieldErrors } from '../shared/validation';
@@ -8,7 +8,6 @@ import { isSearch, searchQueryOf, type ContactSearch } from './search';
 
 export interface ReadContactsDeps {
   readonly contacts: Contacts;
-  readonly adminToken: TokenSource;
   readonly logger: Logger;
   /** `GET /contacts?emailPrefix=|name=|stage=|tag=|createdOn=|updatedOn=` (functions/contacts/search.ts). */
   readonly search?: { readonly index: ContactSearch; readonly stages: ReadonlySet<string> };
@@ -62,6 +61,6 @@ export function makeReadContactsHandler(deps: ReadContactsDeps) {
     logger: deps.logger,
     // Personal data: no browser or proxy may keep a copy of any answer.
     responseHeaders: () => ({ 'cache-control': 'no-store' }),
-    middlewares: [adminAuth(deps.adminToken)],
+    middlewares: [requireAccess()],
   });
 }

@@ -1,8 +1,7 @@
-import { tokenFromEnv } from '../shared/admin-auth';
 import { environmentFor } from '../shared/environment';
 import { makeUpsertContactHandler } from './upsert-contact';
 import { upsertingFrom } from './upsert-deps';
 
 const env = environmentFor('upsertContact');
 
-export const handler = makeUpsertContactHandler({ ...upsertingFrom(env), adminToken: tokenFromEnv(env, 'ADMIN_TOKEN') });
+export const handler = makeUpsertContactHandler({ ...upsertingFrom(env) });

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { adminAuth, type TokenSource } from '../shared/admin-auth';
+import { requireAccess } from '../access/authorizer-context';
 import { BadRequest, HttpError, ServiceBusy, annotate, header, httpHandler, json, type HttpEvent, type HttpResult } from '../shared/http';
 import type { FieldError } from '../shared/validation';
 import { bodyOfType } from '../shared/body';
@@ -10,9 +10,7 @@ import type { UpsertOutcome, UpsertingDeps } from './upsert';
 /** An upsert is one contact: 64 KB is far more than any honest one needs. */
 const MAX_BODY_BYTES = 64 * 1024;
 
-export interface UpsertContactDeps extends UpsertingDeps {
-  readonly adminToken: TokenSource;
-}
+export type UpsertContactDeps = UpsertingDeps;
 
 /** 400 naming every bad field (and, for a likely typo of the email's domain, the suggestion). */
 export class InvalidContact extends HttpError {
@@ -78,7 +76,7 @@ export function makeUpsertContactHandler(deps: UpsertContactDeps) {
   return httpHandler(makeUpsertContact(deps), {
     logger: deps.logger,
     responseHeaders: () => ({ 'cache-control': 'no-store' }),
-    middlewares: [adminAuth(deps.adminToken)],
+    middlewares: [requireAccess()],
   });
 }
 

@@ -1,5 +1,4 @@
 import { DynamoContacts } from '../contacts/dynamo-contacts';
-import { tokenFromEnv } from '../shared/admin-auth';
 import { documentClient } from '../shared/aws';
 import { environmentFor } from '../shared/environment';
 import { sendDepsFrom } from './email-senders';
@@ -10,6 +9,5 @@ const contacts = new DynamoContacts(documentClient, env.TABLE_NAME);
 
 export const handler = makeSendEmailApi({
   ...sendDepsFrom(env, 'send-email-api'),
-  adminToken: tokenFromEnv(env, 'ADMIN_TOKEN'),
   findIdByEmail: (email) => contacts.findIdByEmail(email),
 });

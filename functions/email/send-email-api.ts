@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { adminAuth, type TokenSource } from '../shared/admin-auth';
+import { requireAccess } from '../access/authorizer-context';
 import { ContactContended } from '../contacts/contacts';
 import { BadRequest, header, HttpError, httpHandler, json, NotFound, ServiceBusy, ValidationFailed, type HttpEvent, type HttpResult } from '../shared/http';
 import { ulid } from '../shared/ids';
@@ -24,7 +24,6 @@ export const SendEmailRequest = z
 export type SendEmailRequest = z.infer<typeof SendEmailRequest>;
 
 export interface SendEmailApiDeps extends SendDeps {
-  readonly adminToken: TokenSource;
   readonly findIdByEmail: (email: string) => Promise<string | undefined>;
 }
 
@@ -74,4 +73,4 @@ export async function sendEmailApi(event: HttpEvent, deps: SendEmailApiDeps): Pr
 }
 
 export const makeSendEmailApi = (deps: SendEmailApiDeps) =>
-  httpHandler((event) => sendEmailApi(event, deps), { logger: deps.logger, middlewares: [adminAuth(deps.adminToken)] });
+  httpHandler((event) => sendEmailApi(event, deps), { logger: deps.logger, middlewares: [requireAccess()] });

@@ -1,4 +1,3 @@
-import { tokenFromEnv } from '../shared/admin-auth';
 import { documentClient } from '../shared/aws';
 import { environmentFor } from '../shared/environment';
 import { createLogger } from '../shared/logger';
@@ -12,6 +11,5 @@ const env = environmentFor('experiments');
 export const handler = makeGetExperimentHandler({
   experiments,
   counters: new DynamoExperimentCounters(documentClient, env.TABLE_NAME),
-  adminToken: tokenFromEnv(env, 'ADMIN_TOKEN'),
   logger: createLogger('experiments'),
 });

@@ -1,4 +1,4 @@
-import { adminAuth, type TokenSource } from '../shared/admin-auth';
+import { requireAccess } from '../access/authorizer-context';
 import { NotFound, httpHandler, json, type HttpEvent, type HttpResult } from '../shared/http';
 import type { Logger } from '../shared/logger';
 import { planSample } from './domain/decision';
@@ -9,7 +9,6 @@ import type { ExperimentCounters } from './ports';
 export interface GetExperimentDeps {
   readonly experiments: ReadonlyMap<string, Experiment>;
   readonly counters: ExperimentCounters;
-  readonly adminToken: TokenSource;
   readonly logger: Logger;
 }
 
@@ -45,6 +44,6 @@ export function makeGetExperimentHandler(deps: GetExperimentDeps) {
   return httpHandler(makeGetExperiment(deps), {
     logger: deps.logger,
     responseHeaders: () => ({ 'cache-control': 'no-store' }),
-    middlewares: [adminAuth(deps.adminToken)],
+    middlewares: [requireAccess()],
   });
 }

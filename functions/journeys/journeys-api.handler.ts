@@ -22,7 +22,6 @@ export const handler = makeJourneysApiHandler({
   store: new DynamoJourneyStore(documentClient, env.TABLE_NAME),
   stepCounts: new MetricsJourneyStepCounts(new DynamoMetrics(documentClient, env.TABLE_NAME)),
   executions: new SfnJourneys(stepFunctions, env.JOURNEY_STATE_MACHINE_ARN_PREFIX),
-  adminToken: tokenFromEnv(env, 'ADMIN_TOKEN'),
   signingSecret: tokenFromEnv(env, 'JOURNEY_SIGNING_SECRET'),
   clock,
   logger: createLogger('journeys'),

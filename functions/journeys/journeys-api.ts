@@ -3,7 +3,8 @@ import type { Contacts } from '../contacts/contacts';
 import { checkUpsert, type UpsertRules } from '../contacts/domain/upsert';
 import type { ContactUpserts } from '../contacts/upsert';
 import { InvalidContact } from '../contacts/upsert-contact';
-import { adminAuth, type TokenSource } from '../shared/admin-auth';
+import type { TokenSource } from '../shared/admin-auth';
+import { requireAccess } from '../access/authorizer-context';
 import { EventName } from '../shared/events';
 import { BadRequest, HttpError, NotFound, ValidationFailed, header, httpHandler, json, type HttpEvent, type HttpResult } from '../shared/http';
 import { constantTimeEqual, timestampedSignature } from '../shared/hmac';
@@ -27,7 +28,6 @@ export interface JourneysApiDeps {
   readonly stepCounts: JourneyStepCounts;
   /** Stops executions (DELETE enrolment). */
   readonly executions: Pick<JourneyStarter, 'stop'>;
-  readonly adminToken: TokenSource;
   /** Verifies the optional `Nurture-Signature` header of enrolment requests. */
   readonly signingSecret: TokenSource;
   readonly clock: Clock;
@@ -111,7 +111,7 @@ export function makeJourneysApiHandler(deps: JourneysApiDeps) {
   return httpHandler(makeJourneysApi(deps), {
     logger: deps.logger,
     responseHeaders: () => ({ 'cache-control': 'no-store' }),
-    middlewares: [adminAuth(deps.adminToken)],
+    middlewares: [requireAccess()],
   });
 }
 

@@ -1,4 +1,4 @@
-import { adminAuth, type TokenSource } from '../shared/admin-auth';
+import { requireAccess } from '../access/authorizer-context';
 import { InvalidQuery, NotFound, httpHandler, json, type HttpEvent, type HttpResult } from '../shared/http';
 import type { Logger } from '../shared/logger';
 import { fieldErrors } from '../shared/validation';
@@ -6,7 +6,6 @@ import { toCsv } from './domain/reports';
 import { REPORT_NAMES, ReportQuery, runReport, type ReportDeps, type ReportName } from './reports';
 
 export interface GetReportDeps extends ReportDeps {
-  readonly adminToken: TokenSource;
   readonly logger: Logger;
 }
 
@@ -37,6 +36,6 @@ export function makeGetReportHandler(deps: GetReportDeps) {
   return httpHandler(makeGetReport(deps), {
     logger: deps.logger,
     responseHeaders: () => ({ 'cache-control': 'no-store' }),
-    middlewares: [adminAuth(deps.adminToken)],
+    middlewares: [requireAccess()],
   });
 }

@@ -1,4 +1,4 @@
-import { adminAuth, type TokenSource } from '../shared/admin-auth';
+import { requireAccess } from '../access/authorizer-context';
 import { BadRequest, ValidationFailed, httpHandler, json, type HttpEvent, type HttpResult } from '../shared/http';
 import type { Logger } from '../shared/logger';
 import { fieldErrors } from '../shared/validation';
@@ -8,7 +8,6 @@ import type { Programs } from './reports';
 
 export interface PutProgramCostsDeps {
   readonly programs: Programs;
-  readonly adminToken: TokenSource;
   readonly logger: Logger;
 }
 
@@ -35,6 +34,6 @@ export function makePutProgramCostsHandler(deps: PutProgramCostsDeps) {
   return httpHandler(makePutProgramCosts(deps), {
     logger: deps.logger,
     responseHeaders: () => ({ 'cache-control': 'no-store' }),
-    middlewares: [adminAuth(deps.adminToken)],
+    middlewares: [requireAccess()],
   });
 }

@@ -1,4 +1,3 @@
-import { tokenFromEnv } from '../shared/admin-auth';
 import { documentClient } from '../shared/aws';
 import { environmentFor } from '../shared/environment';
 import { createLogger } from '../shared/logger';
@@ -13,7 +12,6 @@ import { makePutProgramCostsHandler } from './programs';
 
 const env = environmentFor('reports');
 
-const adminToken = tokenFromEnv(env, 'ADMIN_TOKEN');
 const logger = createLogger('reports');
 const programs = new DynamoPrograms(documentClient, env.TABLE_NAME);
 
@@ -23,10 +21,9 @@ const getReport = makeGetReportHandler({
   filePrograms,
   funnel: { stages: lifecycle.stages.map((stage) => stage.id), sideStages: lifecycle.sideStages.map((stage) => stage.id) },
   journeys,
-  adminToken,
   logger,
 });
-const putCosts = makePutProgramCostsHandler({ programs, adminToken, logger });
+const putCosts = makePutProgramCostsHandler({ programs, logger });
 
 /** `GET /reports/{name}` and `PUT /programs/{id}/costs`. */
 export const handler = (event: HttpEvent, context: Parameters<typeof getReport>[1]) =>

@@ -1,4 +1,3 @@
-import { tokenFromEnv } from '../shared/admin-auth';
 import { documentClient } from '../shared/aws';
 import { clock } from '../shared/clock';
 import { environmentFor } from '../shared/environment';
@@ -12,7 +11,6 @@ export const handler = makeReadScoreHandler({
   reader: new DynamoScoreReader(documentClient, env.TABLE_NAME),
   rules: scoringRules,
   lifecycle,
-  adminToken: tokenFromEnv(env, 'ADMIN_TOKEN'),
   clock,
   logger: createLogger('scoring'),
 });

@@ -1,5 +1,5 @@
 import { GetCommand, paginateQuery, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { adminAuth, type TokenSource } from '../shared/admin-auth';
+import { requireAccess } from '../access/authorizer-context';
 import { EventName } from '../shared/events';
 import { NotFound, httpHandler, json, type HttpEvent, type HttpResult } from '../shared/http';
 import type { Clock } from '../shared/ids';
@@ -65,7 +65,6 @@ export interface ReadScoreDeps {
   readonly reader: ScoreReader;
   readonly rules: ScoringRules;
   readonly lifecycle: Lifecycle;
-  readonly adminToken: TokenSource;
   readonly clock: Clock;
   readonly logger: Logger;
 }
@@ -99,6 +98,6 @@ export function makeReadScoreHandler(deps: ReadScoreDeps) {
   return httpHandler(makeReadScore(deps), {
     logger: deps.logger,
     responseHeaders: () => ({ 'cache-control': 'no-store' }),
-    middlewares: [adminAuth(deps.adminToken)],
+    middlewares: [requireAccess()],
   });
 }

@@ -1,4 +1,3 @@
-import { tokenFromEnv } from '../shared/admin-auth';
 import { documentClient } from '../shared/aws';
 import { clock } from '../shared/clock';
 import { environmentFor } from '../shared/environment';
@@ -14,7 +13,6 @@ export const handler = makeSegmentsApiHandler({
   segments,
   counters: new DynamoSegmentCounters(documentClient, env.TABLE_NAME),
   members: new DynamoSegmentMembers(documentClient, env.TABLE_NAME),
-  adminToken: tokenFromEnv(env, 'ADMIN_TOKEN'),
   clock,
   logger: createLogger('segments'),
 });

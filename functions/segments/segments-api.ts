@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { adminAuth, type TokenSource } from '../shared/admin-auth';
+import { requireAccess } from '../access/authorizer-context';
 import { HttpError, InvalidQuery, NotFound, header, httpHandler, json, annotate, type HttpEvent, type HttpResult } from '../shared/http';
 import type { Clock } from '../shared/ids';
 import type { Logger } from '../shared/logger';
@@ -11,7 +11,6 @@ export interface SegmentsApiDeps {
   readonly segments: ReadonlyMap<string, Segment>;
   readonly counters: SegmentCounters;
   readonly members: SegmentMembers;
-  readonly adminToken: TokenSource;
   readonly clock: Clock;
   readonly logger: Logger;
 }
@@ -68,7 +67,7 @@ export function makeSegmentsApiHandler(deps: SegmentsApiDeps) {
   return httpHandler(makeSegmentsApi(deps), {
     logger: deps.logger,
     responseHeaders: () => ({ 'cache-control': 'no-store' }),
-    middlewares: [adminAuth(deps.adminToken)],
+    middlewares: [requireAccess()],
   });
 }
 

@@ -1,27 +1,13 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
-import type { MiddlewareObj } from '@middy/core';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { secretString } from './secrets';
-import { Unauthorized, header, type HttpEvent, type HttpResult } from './http';
 
-/** Yields the admin token; called on every request, so implementations cache. */
+/**
+ * Secret tokens a function reads from its environment: the bootstrap admin token (the authorizer compares it, see
+ * functions/access) and signing secrets. Private routes are guarded by API keys, not by a token checked here.
+ */
+
+/** Yields the token; called on every request, so implementations cache. */
 export type TokenSource = () => Promise<string>;
-
-/** Rejects, with 401, every request whose `Authorization: Bearer <token>` does not match the admin token. */
-export function adminAuth(token: TokenSource): MiddlewareObj<HttpEvent, HttpResult> {
-  return {
-    before: async (request) => {
-      const presented = /^Bearer\s+(\S+)\s*$/i.exec(header(request.event, 'authorization') ?? '')?.[1];
-      if (!presented || !sameSecret(presented, await token())) throw new Unauthorized();
-    },
-  };
-}
-
-/** Compares digests so neither the length nor the content of the token leaks through timing. */
-function sameSecret(a: string, b: string): boolean {
-  const digest = (value: string) => createHash('sha256').update(value).digest();
-  return timingSafeEqual(digest(a), digest(b));
-}
 
 /**
  * The token from a Secrets Manager secret, re-read after a TTL (`functions/shared/secrets.ts`) so a rotated token is

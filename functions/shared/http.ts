@@ -31,13 +31,6 @@ export class NotFound extends HttpError {
   }
 }
 
-export class Unauthorized extends HttpError {
-  override name = 'Unauthorized';
-  constructor() {
-    super(401, 'unauthorized', 'A valid bearer token is required', {}, { 'www-authenticate': 'Bearer' });
-  }
-}
-
 export class BadRequest extends HttpError {
   override name = 'BadRequest';
   constructor(message: string, code = 'bad_request') {

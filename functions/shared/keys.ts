@@ -17,6 +17,7 @@
  * | experiment exposure  | CONTACT#<contactId>         | XP#<experimentId>     |
  * | segment state        | CONTACT#<contactId>         | SEG#<segmentId>       | GSI1 while a member: SEGMENT#<segmentId> / <contactId>; GSI2 while a window can lapse: SEGREVIEW#<yyyy-mm-ddThh> / <reviewAt>#<contactId> |
  * | broadcast            | BROADCAST#<broadcastId>     | BROADCAST             | GSI1: BROADCASTS / <createdAt>#<broadcastId> |
+ * | API key              | APIKEY#<keyId>              | APIKEY                | GSI1: APIKEYS / <createdAt>#<keyId> |
  *
  * Per-contact state items use SK prefixes that sort after `EVENT#` (`STATE_SK_FLOOR`), so the reactor loads a
  * contact's profile and all its state with one Query (`SK >= STATE_SK_FLOOR`) without reading its timeline. A
@@ -50,7 +51,15 @@ export const keys = {
   experimentExposure: (contactId: string, experimentId: string) => ({ PK: `CONTACT#${contactId}`, SK: `${EXPERIMENT_EXPOSURE_PREFIX}${experimentId}` }),
   segmentState: (contactId: string, segmentId: string) => ({ PK: `CONTACT#${contactId}`, SK: `${SEGMENT_STATE_PREFIX}${segmentId}` }),
   broadcast: (broadcastId: string) => ({ PK: `BROADCAST#${broadcastId}`, SK: 'BROADCAST' }),
+  apiKey: (keyId: string) => ({ PK: `APIKEY#${keyId}`, SK: 'APIKEY' }),
 };
+
+export const API_KEYS_PARTITION = 'APIKEYS';
+
+/** GSI1 keys of an API key: every key is one Query of `GSI1PK = APIKEYS`, oldest first. */
+export function apiKeyListKeys(createdAt: string, keyId: string) {
+  return { GSI1PK: API_KEYS_PARTITION, GSI1SK: `${createdAt}#${keyId}` };
+}
 
 /** SK prefix of a contact's exposure to one experiment (its arm, and whether it clicked or converted); a state item. */
 export const EXPERIMENT_EXPOSURE_PREFIX = 'XP#';

@@ -1,4 +1,4 @@
-import { CfnOutput } from 'aws-cdk-lib';
+import { CfnOutput, Duration } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import type {
   CfnStage} from 'aws-cdk-lib/aws-apigatewayv2';
@@ -11,16 +11,32 @@ import {
   LogGroupLogDestination,
   PayloadFormatVersion,
 } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
+import type { Access } from '../access/access.construct';
 import { routes, type FunctionKey, type Route } from '../functions';
+
+/**
+ * How long API Gateway keeps an authorizer's verdict for one key on one route: a revoked key keeps working for at
+ * most this long, and a busy key costs one authorizer call per route this often.
+ */
+export const AUTHORIZER_CACHE_SECONDS = 60;
+
+/**
+ * What the authorizer's verdict is cached by: the key, and the route, since one key may be allowed on one route and
+ * refused on another (scopes differ per route). Without the route, a cached "allow" would open every route to it.
+ */
+export const AUTHORIZER_IDENTITY_SOURCES = ['$request.header.Authorization', '$context.routeKey'];
 
 export interface ApiProps {
   /** The Lambda function behind each function key; every function a route of the registry names must be present. */
   readonly functions: Readonly<Partial<Record<FunctionKey, IFunction>>>;
+  /** The API keys capability: its authorizer guards every private route, its keys API serves `/keys`. */
+  readonly access: Access;
   /**
    * Requests per second the stage accepts in a burst, across all routes.
    *
@@ -39,7 +55,8 @@ export interface ApiProps {
 
 /**
  * The public HTTP API: one route per HTTP route of the function registry, each a payload-2.0 Lambda integration, on the
- * `$default` stage with throttling and JSON access logs.
+ * `$default` stage with throttling and JSON access logs. Every route that is not public runs the API-key authorizer
+ * first (functions/access/authorizer.ts).
  *
  * There is no API-level CORS configuration on purpose: allowed origins differ per form, so the forms handler
  * answers CORS, including the OPTIONS preflight routed to it, itself.
@@ -48,11 +65,14 @@ export class Api extends Construct {
   public readonly httpApi: HttpApi;
   public readonly stage: HttpStage;
   public readonly accessLogs: LogGroup;
+  /** The API keys capability whose authorizer guards the private routes. */
+  public readonly access: Access;
   /** Base URL of the API, ending in `/`. */
   public readonly url: string;
 
   constructor(scope: Construct, id: string, props: ApiProps) {
     super(scope, id);
+    this.access = props.access;
 
     this.httpApi = new HttpApi(this, 'HttpApi', {
       description: 'Nurture: forms, contacts, journeys, email, reports',
@@ -88,9 +108,18 @@ export class Api extends Construct {
     }
     if (Object.keys(routeSettings).length > 0) (this.stage.node.defaultChild as CfnStage).routeSettings = routeSettings;
 
+    // Payload 2.0 with simple responses: the verdict and its context, no IAM policy.
+    const authorizer = new HttpLambdaAuthorizer('ApiKeyAuthorizer', props.access.authorizer.function, {
+      authorizerName: 'api-key',
+      responseTypes: [HttpLambdaResponseType.SIMPLE],
+      identitySource: AUTHORIZER_IDENTITY_SOURCES,
+      resultsCacheTtl: Duration.seconds(AUTHORIZER_CACHE_SECONDS),
+    });
+    const functions: Readonly<Partial<Record<FunctionKey, IFunction>>> = { ...props.functions, keysApi: props.access.keysApi.function };
+
     const integrations = new Map<FunctionKey, HttpLambdaIntegration>();
     for (const route of routes) {
-      const handler = props.functions[route.function];
+      const handler = functions[route.function];
       if (!handler) {
         throw new Error(`${this.node.path}: route "${route.routeKey}" needs function "${route.function}"`);
       }
@@ -105,12 +134,13 @@ export class Api extends Construct {
         httpApi: this.httpApi,
         routeKey: parseRouteKey(route.routeKey),
         integration,
+        ...(route.auth === 'public' ? {} : { authorizer }),
       });
       // Route settings name routes by key: the stage is updated once they exist.
       if (route.throttle) this.stage.node.addDependency(httpRoute);
-      NagSuppressions.addResourceSuppressions(httpRoute, [
-        { id: 'AwsSolutions-APIG4', reason: whyNoAuthorizer(route) },
-      ]);
+      if (route.auth === 'public') {
+        NagSuppressions.addResourceSuppressions(httpRoute, [{ id: 'AwsSolutions-APIG4', reason: whyPublic(route) }]);
+      }
     }
 
     this.url = this.stage.url;
@@ -156,16 +186,7 @@ const publicRouteReasons: Readonly<Partial<Record<FunctionKey, string>>> = {
     'which the handler checks (401 without it); browsers send the CORS preflight without credentials.',
 };
 
-/**
- * Admin routes authenticate in the handler: the shared adminAuth middleware compares the Authorization bearer
- * token with the admin-token secret, and answers 401 (an API Gateway authorizer would answer 403).
- */
-const adminRouteReason =
-  'The handler authenticates the request itself: its shared adminAuth middleware compares the Authorization ' +
-  'bearer token with the admin-token secret and answers 401 without a match (tests check every admin route).';
-
-function whyNoAuthorizer(route: Route): string {
-  if (route.auth === 'admin') return adminRouteReason;
+function whyPublic(route: Route): string {
   const reason = publicRouteReasons[route.function];
   if (!reason) {
     throw new Error(`Route "${route.routeKey}" is public and has no recorded reason for it (publicRouteReasons)`);

@@ -18,8 +18,8 @@ export interface ContactsProps {
 
 /**
  * Contacts for operators and internal tools: `GET /contacts[/{contactId}]`, `PUT /contacts` and
- * `POST /contacts/import`, guarded by a static bearer token that the handlers compare with the admin-token secret,
- * and the import bucket, whose dropped files are imported where they land.
+ * `POST /contacts/import` (guarded by the API's key authorizer, lib/access), the admin-token secret that bootstraps
+ * the first API key, and the import bucket, whose dropped files are imported where they land.
  */
 export class Contacts extends Construct {
   /** Serves every contacts route; the api construct integrates it. */
@@ -28,7 +28,7 @@ export class Contacts extends Construct {
   public readonly upsertContact: NurtureFunction;
   /** `POST /contacts/import`: batches of import rows, each upserted as `PUT /contacts` does (functions/contacts/import-contacts.ts). */
   public readonly importContacts: NurtureFunction;
-  /** Holds the admin bearer token as its plain secret string. */
+  /** Holds the bootstrap admin token as its plain secret string: it may only manage API keys (`/keys`). */
   public readonly adminToken: Secret;
   /** Name of the admin-token secret, for `aws secretsmanager get-secret-value --secret-id`. */
   public readonly adminTokenSecretName: string;
@@ -43,7 +43,7 @@ export class Contacts extends Construct {
     super(scope, id);
 
     this.adminToken = new Secret(this, 'AdminToken', {
-      description: 'Bearer token for the Nurture contacts API (Authorization: Bearer <value>)',
+      description: 'Bootstrap token of the Nurture API: it may only create, list and revoke API keys (/keys)',
       // Letters and digits only, so the value can be pasted into a header or a shell without quoting.
       generateSecretString: { excludePunctuation: true, passwordLength: 40 },
     });
@@ -122,7 +122,7 @@ export class Contacts extends Construct {
 
     this.adminTokenSecretName = this.adminToken.secretName;
     new CfnOutput(this, 'AdminTokenSecretNameOutput', {
-      description: 'Secret holding the contacts API bearer token (read it with get-secret-value)',
+      description: 'Secret holding the bootstrap admin token that creates the first API key (read it with get-secret-value)',
       value: this.adminTokenSecretName,
     });
     new CfnOutput(this, 'ImportBucketNameOutput', {

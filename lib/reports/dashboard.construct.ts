@@ -51,7 +51,7 @@ export interface DashboardProps {
  * The reports dashboard in AWS: the static page of `local/public/dashboard.html` and chart.js in a private S3
  * bucket, read by CloudFront through origin access control, and the reports API behind the same CloudFront
  * domain (`/reports/*`, `/programs/*`), so the page's relative calls work unchanged. The API keeps its own
- * authorization: the page sends the admin token the user enters, CloudFront passes it on and caches nothing.
+ * authorization: the page sends the API key the user enters (scope reports:read), CloudFront passes it on and caches nothing.
  */
 export class Dashboard extends Construct {
   public readonly bucket: Bucket;
@@ -90,7 +90,7 @@ export class Dashboard extends Construct {
       }),
       viewerProtocolPolicy: ViewerProtocolPolicy.HTTPS_ONLY,
       allowedMethods: AllowedMethods.ALLOW_ALL,
-      // Reports answer per token and range: nothing is cached, every header but Host (API Gateway's) goes on.
+      // Reports answer per key and range: nothing is cached, every header but Host (API Gateway's) goes on.
       cachePolicy: CachePolicy.CACHING_DISABLED,
       originRequestPolicy: OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
     };
@@ -136,7 +136,7 @@ export class Dashboard extends Construct {
 
     this.deploymentRole = files.handlerRole;
     this.url = `https://${this.distribution.distributionDomainName}/dashboard`;
-    new CfnOutput(this, 'Url', { value: this.url, description: 'The reports dashboard (enter the admin token)' });
+    new CfnOutput(this, 'Url', { value: this.url, description: 'The reports dashboard (enter an API key with the reports:read scope)' });
     this.acknowledge(files);
   }
 
@@ -147,12 +147,12 @@ export class Dashboard extends Construct {
     NagSuppressions.addResourceSuppressions(this.distribution, [
       {
         id: 'AwsSolutions-CFR1',
-        reason: 'The dashboard is used by the team from wherever they work; its data is guarded by the admin token, not by geography.',
+        reason: 'The dashboard is used by the team from wherever they work; its data is guarded by API keys, not by geography.',
       },
       {
         id: 'AwsSolutions-CFR2',
         reason:
-          'Static files plus the reports API, which checks the admin token on every call and is throttled at the API stage; ' +
+          'Static files plus the reports API, whose authorizer checks the API key on every call and is throttled at the API stage; ' +
           'a WAF web ACL (a fixed monthly cost) adds nothing for a page only the team opens. Attach one via webAclId if required.',
       },
       {

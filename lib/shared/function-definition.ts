@@ -2,10 +2,15 @@
  * The shape of one entry of the function registry (`lib/functions.ts`). Types only: the registry, the CDK
  * constructs, the local runtime, the bench and the infra tests all read entries of this shape.
  */
+import type { RouteAccess } from './access-scopes';
 import type { BindingKind } from './bindings';
 
-/** Who may call an HTTP route. `admin`: the bearer admin token, checked by the handler's shared middleware. */
-export type RouteAuth = 'public' | 'admin';
+/**
+ * Who may call an HTTP route: anyone (`public`, the handler checks what it needs itself), or an API key holding
+ * `scope` (`admin` implies every scope), checked by the API's Lambda authorizer (functions/access). `bootstrap`: the
+ * admin token is accepted too (the keys routes only, to create the first key).
+ */
+export type RouteAuth = 'public' | RouteAccess;
 
 export interface HttpRouteDefinition {
   /** `METHOD /path/{param}`, exactly as API Gateway HTTP API route keys are written. */
@@ -25,6 +30,8 @@ export type Trigger =
   | { readonly kind: 'stream'; readonly filter: FilterPattern }
   /** A Task state of a journey state machine (`arn:aws:states:::lambda:invoke`). */
   | { readonly kind: 'task' }
+  /** The HTTP API's Lambda authorizer, run before every private route (lib/api/api.construct.ts, local/gateway.ts). */
+  | { readonly kind: 'authorizer' }
   /** An EventBridge rule on the default bus (`source`, `detail-type` and `detail` fields). */
   | {
       readonly kind: 'eventbridge';
@@ -73,7 +80,7 @@ export type TableAction =
  * What a function needs, each granted and passed in its environment variables (named in `bindings.ts`) in one step
  * by NurtureFunction:
  * - `table`: exact actions on the table (`TABLE_NAME`), and on its indexes when `indexes` is set;
- * - `adminToken`: read the admin-token secret (`ADMIN_TOKEN_SECRET_ARN`);
+ * - `adminToken`: read the admin-token secret (`ADMIN_TOKEN_SECRET_ARN`), the bootstrap credential of the keys routes;
  * - `journeyExecutions`: start, stop or resume journey executions (`JOURNEY_STATE_MACHINE_ARN_PREFIX`).
  */
 export interface Bindings {

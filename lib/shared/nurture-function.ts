@@ -317,6 +317,7 @@ export class NurtureFunction extends Construct {
       case 'http':
       case 'stream':
       case 'task':
+      case 'authorizer':
         return;
     }
   }

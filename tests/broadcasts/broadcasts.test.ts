@@ -9,7 +9,6 @@ import { DynamoAudience, DynamoBroadcastStore } from '../../functions/broadcasts
 import { type BroadcastExecutions, type BroadcastStore } from '../../functions/broadcasts/ports';
 import { DynamoEmailStore, emailKeys } from '../../functions/email/dynamo-email-store';
 import { emails, renderer } from '../../functions/email/templates';
-import { staticToken } from '../../functions/shared/admin-auth';
 import { contentCatalog } from '../../lib/broadcasts/broadcast-files';
 import { broadcastStateMachine } from '../../lib/broadcasts/state-machine';
 import { bodyOf, httpEvent, lambdaContext, memoryLogger } from '../support/http';
@@ -59,7 +58,6 @@ function apiDeps(overrides: Partial<BroadcastsApiDeps> = {}): BroadcastsApiDeps 
     experiments: new Map(),
     files: new Map(),
     defaultRate: 14,
-    adminToken: staticToken('test-admin-token-0123'),
     clock: fixedClock(NOW),
     logger: memoryLogger(),
     ...overrides,

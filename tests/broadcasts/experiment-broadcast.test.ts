@@ -12,7 +12,6 @@ import { assign } from '../../functions/experiments/domain/assignment';
 import { experimentMetric, measureAttribute } from '../../functions/experiments/domain/counting';
 import { ExperimentFile, type Experiment } from '../../functions/experiments/domain/experiment-file';
 import { DynamoExperimentCounters } from '../../functions/experiments/dynamo-experiment-counters';
-import { staticToken } from '../../functions/shared/admin-auth';
 import { metricPartition } from '../../functions/shared/keys';
 import { contentCatalog } from '../../lib/broadcasts/broadcast-files';
 import { bodyOf, httpEvent, lambdaContext, memoryLogger } from '../support/http';
@@ -70,7 +69,6 @@ function apiDeps(experiments: readonly Experiment[]): BroadcastsApiDeps {
     experiments: new Map(experiments.map((e) => [e.id, e])),
     files: new Map(),
     defaultRate: 14,
-    adminToken: staticToken('test-admin-token-0123'),
     clock: fixedClock(NOW),
     logger: memoryLogger(),
   };

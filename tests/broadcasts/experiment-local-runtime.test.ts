@@ -9,6 +9,7 @@ import type { Runtime } from '../../local/runtime';
 import { startTestRuntime } from '../support/runtime';
 import type { StoredEmail } from '../email/support';
 import { member, seedMembers } from './support';
+import { LOCAL_API_KEY } from '../../local/settings';
 
 /**
  * The shipped `newsletter-march` experiment on a broadcast through the real local parts: the broadcast ASL in the
@@ -17,7 +18,7 @@ import { member, seedMembers } from './support';
  */
 let runtime: Runtime;
 let db: DynamoDBDocumentClient;
-const admin = { authorization: 'Bearer local-admin-token', 'content-type': 'application/json' };
+const admin = { authorization: `Bearer ${LOCAL_API_KEY}`, 'content-type': 'application/json' };
 /** 10:00 in New York (the default zone): inside the send window. */
 const NOW = '2026-03-10T14:00:00Z';
 

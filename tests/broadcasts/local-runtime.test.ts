@@ -8,6 +8,7 @@ import { localBroadcastArn, type Runtime } from '../../local/runtime';
 import { startTestRuntime } from '../support/runtime';
 import type { StoredEmail } from '../email/support';
 import { eligible, expectedSkips, member, mixedAudience, seedMembers } from './support';
+import { LOCAL_API_KEY } from '../../local/settings';
 
 /**
  * Broadcasts through the real local parts: the gateway and the broadcasts API, the local Step Functions endpoint
@@ -16,7 +17,7 @@ import { eligible, expectedSkips, member, mixedAudience, seedMembers } from './s
  */
 let runtime: Runtime;
 let db: DynamoDBDocumentClient;
-const admin = { authorization: 'Bearer local-admin-token', 'content-type': 'application/json' };
+const admin = { authorization: `Bearer ${LOCAL_API_KEY}`, 'content-type': 'application/json' };
 /** 10:00 in New York (the default zone): inside the send window. */
 const NOW = '2026-03-10T14:00:00Z';
 

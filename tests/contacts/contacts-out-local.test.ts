@@ -10,9 +10,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { localCredentials, localRegion } from '../../local/dynamodb-local';
 import { REPORT_NAMES } from '../../functions/reports/reports';
 import { startLocal, stopLocal, type Running } from '../support/local-app';
+import { LOCAL_API_KEY } from '../../local/settings';
 
 const ADMIN_TOKEN = 'contacts-out-admin-token-0123456789';
-const auth = { authorization: `Bearer ${ADMIN_TOKEN}` };
+const auth = { authorization: `Bearer ${LOCAL_API_KEY}` };
 const started: Running[] = [];
 
 afterAll(() => {
@@ -32,7 +33,7 @@ async function api(running: Running, method: string, path: string, body?: unknow
 async function cli(running: Running, ...args: string[]) {
   const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/contacts.ts', ...args], {
     cwd: join(import.meta.dirname, '../..'),
-    env: { ...process.env, PORT: new URL(running.url).port, NURTURE_ADMIN_TOKEN: ADMIN_TOKEN },
+    env: { ...process.env, PORT: new URL(running.url).port, NURTURE_API_KEY: LOCAL_API_KEY },
   });
   return JSON.parse(stdout) as Record<string, unknown>;
 }

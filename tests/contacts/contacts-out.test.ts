@@ -3,7 +3,6 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { makeContactsOutHandler, type ContactData, type ContactsOutDeps } from '../../functions/contacts/contacts-out';
 import type { DynamoContacts } from '../../functions/contacts/dynamo-contacts';
 import { DynamoContactData } from '../../functions/contacts/dynamo-contact-data';
-import { staticToken } from '../../functions/shared/admin-auth';
 import { keys } from '../../functions/shared/keys';
 import { suppressionHash, suppressionKey } from '../../functions/shared/suppression';
 import type { JourneyDecisionOf } from '../../functions/journeys/domain/decisions';
@@ -42,7 +41,6 @@ function handlerWith(overrides: Partial<ContactsOutDeps> = {}) {
     executions,
     suppressionKey: async () => SUPPRESSION_KEY,
     clock: { now: () => NOW },
-    adminToken: staticToken(TOKEN),
     logger,
     ...overrides,
   });
@@ -206,6 +204,7 @@ describe('DELETE /contacts/{contactId}', () => {
       journeysStopped: 1,
       itemsDeleted: expect.any(Number),
       crm: { provider: 'hubspot', crmId: p.crmId, deleted: false },
+      erasedBy: 'testkey000000000',
     });
     expect(executions.stopped).toEqual([expect.objectContaining({ journeyId: 'welcome', executionName: p.executionName })]);
     const left = await table.partition(keys.profile(p.contactId).PK);
@@ -215,7 +214,7 @@ describe('DELETE /contacts/{contactId}', () => {
     expect(scan.filter((item) => item.GSI1PK === `CRM#hubspot#${p.crmId}`)).toEqual([]);
   });
 
-  it('keeps only a keyed hash of the address on the suppression list, and an audit record without personal data', async () => {
+  it('keeps only a keyed hash of the address on the suppression list, and an audit record of who erased whom without personal data', async () => {
     const { handle } = handlerWith();
     const p = await person();
 
@@ -225,7 +224,9 @@ describe('DELETE /contacts/{contactId}', () => {
     const suppressed = scan.filter((item) => item.PK === suppressionKey(suppressionHash(SUPPRESSION_KEY, p.email)).PK);
     expect(suppressed).toEqual([expect.objectContaining({ reason: 'erased', suppressedAt: NOW.toISOString() })]);
     const audit = scan.filter((item) => String(item.PK).startsWith('AUDIT#erasures#') && item.contactId === p.contactId);
-    expect(audit).toEqual([expect.objectContaining({ action: 'contact.erased', journeysStopped: 1, crm: { provider: 'hubspot', crmId: p.crmId, deleted: false } })]);
+    expect(audit).toEqual([
+      expect.objectContaining({ action: 'contact.erased', journeysStopped: 1, crm: { provider: 'hubspot', crmId: p.crmId, deleted: false }, erasedBy: 'testkey000000000' }),
+    ]);
     expect(await contacts.findIdByEmail(p.email)).toBeUndefined();
   });
 

@@ -48,20 +48,18 @@ beforeAll(async () => {
     executions: { stop: async () => ({ type: 'NotRunning' }) },
     suppressionKey: async () => SUPPRESSION_KEY,
     clock,
-    adminToken: staticToken(TOKEN),
     logger: memoryLogger(),
   });
   const upserts = new DynamoContactUpserts(table.documentClient, table.tableName, 'subscriber', async () => SUPPRESSION_KEY);
   const rules = { fields: attributeFields(), topics: emailTopics, isDisposable: disposableDomains() };
-  upsert = makeUpsertContactHandler({ upserts, rules, adminToken: staticToken(TOKEN), clock, logger: memoryLogger() });
-  importRows = makeImportContactsHandler({ upserts, rules, adminToken: staticToken(TOKEN), clock, logger: memoryLogger() });
+  upsert = makeUpsertContactHandler({ upserts, rules, clock, logger: memoryLogger() });
+  importRows = makeImportContactsHandler({ upserts, rules, clock, logger: memoryLogger() });
   journeysApi = makeJourneysApiHandler({
     journeys,
     contacts: new DynamoContacts(table.documentClient, table.tableName),
     store: new DynamoJourneyStore(table.documentClient, table.tableName),
     stepCounts: new MetricsJourneyStepCounts(new DynamoMetrics(table.documentClient, table.tableName)),
     executions: { stop: async () => ({ type: 'Stopped' as const }) },
-    adminToken: staticToken(TOKEN),
     signingSecret: staticToken('journey-signing-secret-for-tests'),
     clock,
     logger: memoryLogger(),

@@ -7,9 +7,9 @@ import { describe, expect, it } from 'vitest';
 import type { Runtime } from '../../local/runtime';
 import { importFile } from '../../scripts/contacts-import';
 import { useLocalRuntime } from '../journeys/support';
+import { LOCAL_API_KEY } from '../../local/settings';
 
 const root = resolve(import.meta.dirname, '../..');
-const ADMIN_TOKEN = 'local-admin-token';
 const dir = mkdtempSync(join(tmpdir(), 'nurture-import-'));
 let runtime: Runtime;
 useLocalRuntime({ tableName: 'import-cli', timeScale: 86_400 }, (started) => (runtime = started));
@@ -24,7 +24,7 @@ function file(name: string, text: string): string {
 async function contactsCli(args: string[], env: Record<string, string> = {}) {
   const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/contacts.ts', ...args], {
     cwd: root,
-    env: { ...process.env, NURTURE_ADMIN_TOKEN: ADMIN_TOKEN, ...env },
+    env: { ...process.env, NURTURE_API_KEY: LOCAL_API_KEY, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -36,7 +36,7 @@ async function contactsCli(args: string[], env: Record<string, string> = {}) {
 }
 
 async function contact(email: string) {
-  const response = await fetch(`${runtime.url}/contacts?email=${encodeURIComponent(email)}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+  const response = await fetch(`${runtime.url}/contacts?email=${encodeURIComponent(email)}`, { headers: { authorization: `Bearer ${LOCAL_API_KEY}` } });
   return response.status === 200 ? ((await response.json()) as { contact: Record<string, unknown> }).contact : undefined;
 }
 
@@ -44,7 +44,7 @@ describe('npm run contacts -- import, through the local gateway', () => {
   it('imports a file through POST /contacts/import, and changes nothing the second time', { timeout: 60_000 }, async () => {
     const path = file('fair.csv', '\ufeffE-mail,First Name,Consent\r\nada@fair.example.com,Ada,yes\r\nbob@fair.example.com,Bob,no\r\n');
     const run = () =>
-      importFile({ file: path, url: runtime.url, token: ADMIN_TOKEN, settings: { map: {}, topic: 'newsletter', consentColumn: 'Consent', basis: 'import', source: 'fair.csv', confirmEmails: false } });
+      importFile({ file: path, url: runtime.url, token: LOCAL_API_KEY, settings: { map: {}, topic: 'newsletter', consentColumn: 'Consent', basis: 'import', source: 'fair.csv', confirmEmails: false } });
 
     const first = await run();
     const second = await run();
@@ -71,14 +71,14 @@ describe('npm run contacts -- import, through the local gateway', () => {
     expect(JSON.parse(readFileSync(report, 'utf8'))).toMatchObject({ rows: 3, created: { count: 1, rows: '1' }, rejected: { count: 2, rows: '2-3', duplicates: 1 } });
   });
 
-  it('exits 1 with a clear message when the file cannot be imported or the API refuses the token', { timeout: 60_000 }, async () => {
+  it('exits 1 with a clear message when the file cannot be imported or the API refuses the key', { timeout: 60_000 }, async () => {
     const noEmail = await contactsCli(['import', file('names.csv', 'name,phone\nAda,1\n'), '--url', runtime.url]);
     const notCsv = await contactsCli(['import', file('data.csv', '{"email":"x@example.com"}\n'), '--url', runtime.url]);
-    const badToken = await contactsCli(['import', file('one.csv', 'email\ndan@example.com\n'), '--url', runtime.url], { NURTURE_ADMIN_TOKEN: 'not-the-token-0123456789' });
+    const badToken = await contactsCli(['import', file('one.csv', 'email\ndan@example.com\n'), '--url', runtime.url], { NURTURE_API_KEY: 'not-the-key-0123456789' });
 
     expect(noEmail).toMatchObject({ code: 1, stderr: expect.stringContaining('Import failed: no email column (the columns are "name", "phone")') });
     expect(notCsv).toMatchObject({ code: 1, stderr: expect.stringContaining('Import failed: the file looks like JSON, not CSV') });
-    expect(badToken).toMatchObject({ code: 1, stderr: expect.stringContaining('the admin token was refused (401)') });
+    expect(badToken).toMatchObject({ code: 1, stderr: expect.stringContaining('the API key was refused (401)') });
   });
 
   it('exits 2 with the usage for a topic without a consent column', { timeout: 60_000 }, async () => {

@@ -5,9 +5,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { DeleteObjectCommand, GetObjectCommand, NoSuchKey, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocal, stopLocal, type Running } from '../support/local-app';
+import { LOCAL_API_KEY } from '../../local/settings';
 
 const ADMIN_TOKEN = 'contacts-admin-token-0123456789';
-const admin = { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' };
+const admin = { authorization: `Bearer ${LOCAL_API_KEY}`, 'content-type': 'application/json' };
 let running: Running;
 let s3: S3Client | undefined;
 

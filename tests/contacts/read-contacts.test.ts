@@ -1,8 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DynamoContacts } from '../../functions/contacts/dynamo-contacts';
 import { makeReadContactsHandler } from '../../functions/contacts/read-contacts';
-import { staticToken } from '../../functions/shared/admin-auth';
-import { bodyOf, httpEvent, lambdaContext, memoryLogger } from '../support/http';
+import { bodyOf, httpEvent, lambdaContext, memoryLogger, refusedUnknownKey } from '../support/http';
 import { createTestTable } from '../support/table';
 
 const TOKEN = 'test-admin-token-0123456789';
@@ -12,7 +11,7 @@ let read: ReturnType<typeof makeReadContactsHandler>;
 beforeAll(async () => {
   const table = await createTestTable();
   contacts = new DynamoContacts(table.documentClient, table.tableName);
-  read = makeReadContactsHandler({ contacts, adminToken: staticToken(TOKEN), logger: memoryLogger() });
+  read = makeReadContactsHandler({ contacts, logger: memoryLogger() });
 });
 
 const auth = { authorization: `Bearer ${TOKEN}` };
@@ -114,19 +113,28 @@ describe('GET /contacts?email=', () => {
   });
 });
 
-describe('admin authentication', () => {
-  it.each([
-    ['no Authorization header', {}],
-    ['a wrong token', { authorization: 'Bearer wrong-token' }],
-    ['another scheme', { authorization: `Basic ${TOKEN}` }],
-  ])('answers 401 with %s, and reveals nothing about the contact', async (_case, headers) => {
+describe('access', () => {
+  it('answers 401 naming the missing key, and reveals nothing about the contact, when no authorizer let the request through', async () => {
     const { contactId } = await contactWithSubmissions(1);
 
-    const result = await byId(contactId, headers);
+    const result = await byId(contactId, {});
 
     expect(result.statusCode).toBe(401);
     expect(result.headers['www-authenticate']).toBe('Bearer');
-    expect(bodyOf(result)).toEqual({ error: 'unauthorized', message: 'A valid bearer token is required' });
+    expect(bodyOf(result)).toEqual({ error: 'missing_key', message: 'An API key is required: Authorization: Bearer nk_…' });
+  });
+
+  it('answers the authorizer\'s refusal, and reveals nothing about the contact', async () => {
+    const { contactId } = await contactWithSubmissions(1);
+
+    const result = await read(
+      httpEvent({ routeKey: 'GET /contacts/{contactId}', path: `/contacts/${contactId}`, pathParameters: { contactId }, headers: auth, authorizer: refusedUnknownKey }),
+      lambdaContext(),
+    );
+
+    expect(result.statusCode).toBe(401);
+    expect(result.headers['www-authenticate']).toBe('Bearer error="invalid_token"');
+    expect(bodyOf(result)).toEqual({ error: 'unknown_key', message: 'This API key is not known' });
   });
 });
 

@@ -14,7 +14,6 @@ import { DynamoReactorStore } from '../../functions/reactor/dynamo-reactor-store
 import { makeReactor } from '../../functions/reactor/reactor';
 import { matchesFilter } from '../../functions/reactor/stream-filter';
 import { lifecycle } from '../../functions/scoring/domain/content';
-import { staticToken } from '../../functions/shared/admin-auth';
 import type { HttpResult } from '../../functions/shared/http';
 import { keys } from '../../functions/shared/keys';
 import { bodyOf, httpEvent, lambdaContext, memoryLogger } from '../support/http';
@@ -35,7 +34,6 @@ beforeAll(async () => {
   upserts = new DynamoContactUpserts(table.documentClient, table.tableName, lifecycle.initial);
   read = makeReadContactsHandler({
     contacts,
-    adminToken: staticToken(TOKEN),
     logger: memoryLogger(),
     search: { index: new DynamoContactSearch(table.documentClient, table.tableName, lifecycle.initial), stages },
   });

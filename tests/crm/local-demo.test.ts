@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hubSpotV3Signature, signedHeaders } from '../../functions/crm/signatures';
 import type { CrmInbox } from '../../local/crm-receiver';
 import { startLocal, stopLocal, type Running } from '../support/local-app';
+import { LOCAL_API_KEY } from '../../local/settings';
 
 const ADMIN_TOKEN = 'crm-e2e-admin-token-0123456789';
 let running: Running;
@@ -31,7 +32,7 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
   }
 }
 
-const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
+const admin = { authorization: `Bearer ${LOCAL_API_KEY}` };
 async function contact(email: string) {
   const response = await fetch(`${running.url}/contacts?email=${encodeURIComponent(email)}`, { headers: admin });
   return response.status === 200 ? ((await response.json()) as { contact: Record<string, unknown> }).contact : undefined;

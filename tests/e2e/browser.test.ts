@@ -5,6 +5,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../support/browser';
 import { startLocal, stopLocal, type Running } from '../support/local-app';
+import { LOCAL_API_KEY } from '../../local/settings';
 
 const ADMIN_TOKEN = 'browser-admin-token-0123456789';
 let app: Running;
@@ -39,7 +40,7 @@ describe('the demo landing page in a real browser, JavaScript off', () => {
 
     expect(await page.textContent('h1')).toBe('Thank you!');
     const response = await fetch(`${app.url}/contacts?email=${encodeURIComponent(email)}`, {
-      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+      headers: { authorization: `Bearer ${LOCAL_API_KEY}` },
     });
     const body = (await response.json()) as { contact: { attributes: Record<string, unknown> } };
     expect(body.contact.attributes).toMatchObject({ first_name: 'Fox', company: 'FBI', budget: 7500 });

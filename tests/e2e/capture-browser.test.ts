@@ -5,6 +5,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../support/browser';
 import { startLocal, stopLocal, type Running } from '../support/local-app';
+import { LOCAL_API_KEY } from '../../local/settings';
 
 const ADMIN_TOKEN = 'capture-admin-token-0123456789';
 /** Screenshots of each journey through the forms, kept as test artifacts (gitignored). */
@@ -32,7 +33,7 @@ const screenshot = (p: Page, name: string) => p.screenshot({ path: join(ARTIFACT
 
 async function contact(email: string) {
   const response = await fetch(`${app.url}/contacts?email=${encodeURIComponent(email)}`, {
-    headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    headers: { authorization: `Bearer ${LOCAL_API_KEY}` },
   });
   if (response.status === 404) return undefined;
   return (await response.json()) as { contact: { attributes: Record<string, unknown>; consents?: Record<string, unknown> } };

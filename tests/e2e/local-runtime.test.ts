@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startLocal, stopLocal, type Running } from '../support/local-app';
+import { LOCAL_API_KEY } from '../../local/settings';
 
 const ADMIN_TOKEN = 'e2e-admin-token-0123456789';
 const BROWSER_UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36';
@@ -28,7 +29,7 @@ function parseForm(html: string) {
 
 async function contactByEmail(url: string, email: string) {
   const response = await fetch(`${url}/contacts?email=${encodeURIComponent(email)}`, {
-    headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    headers: { authorization: `Bearer ${LOCAL_API_KEY}` },
   });
   return { status: response.status, body: (await response.json()) as Record<string, any> }; // eslint-disable-line @typescript-eslint/no-explicit-any
 }

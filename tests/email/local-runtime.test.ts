@@ -6,6 +6,7 @@ import { localCredentials, localRegion } from '../../local/dynamodb-local';
 import type { Runtime } from '../../local/runtime';
 import { startTestRuntime } from '../support/runtime';
 import type { StoredEmail } from './support';
+import { LOCAL_API_KEY } from '../../local/settings';
 
 /**
  * The email flows through the real local parts: the gateway, the registry's handlers, DynamoDB Local,
@@ -23,7 +24,7 @@ afterAll(async () => {
 });
 
 const JOURNEY = 'email-tests';
-const admin = { authorization: `Bearer local-admin-token`, 'content-type': 'application/json' };
+const admin = { authorization: `Bearer ${LOCAL_API_KEY}`, 'content-type': 'application/json' };
 
 /**
  * A contact created through the demo form, in a time zone where it is now midday (inside the send window), and

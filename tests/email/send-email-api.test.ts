@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { DynamoContacts } from '../../functions/contacts/dynamo-contacts';
 import type { Mailer } from '../../functions/email/ports';
 import { makeSendEmailApi } from '../../functions/email/send-email-api';
-import { staticToken } from '../../functions/shared/admin-auth';
 import { bodyOf, httpEvent, lambdaContext } from '../support/http';
 import type { TestTable } from '../support/table';
 import { createContact, sendDeps, type LocalSes, useTableAndSes } from './support';
@@ -20,7 +19,6 @@ function api(overrides: { mailer?: Mailer } = {}) {
   const contacts = new DynamoContacts(table.documentClient, table.tableName);
   return makeSendEmailApi({
     ...sendDeps(table, ses, overrides),
-    adminToken: staticToken(token),
     findIdByEmail: (email) => contacts.findIdByEmail(email),
   });
 }
@@ -92,7 +90,7 @@ describe('POST /emails/send', () => {
     expect(await ses.emails()).toHaveLength(0);
   });
 
-  it('answers 503 with Retry-After when SES throttles, and 401 without the admin token', async () => {
+  it('answers 503 with Retry-After when SES throttles, and 401 without a key', async () => {
     const { contactId } = await createContact(table);
     const throttled: Mailer = {
       send: async () => {

@@ -56,6 +56,8 @@ describe('NurtureStack', () => {
     journeysApi: stack.journeys.journeysApi,
     broadcastStep: stack.broadcasts.broadcastStep,
     broadcastsApi: stack.broadcasts.broadcastsApi,
+    authorizer: stack.api.access.authorizer,
+    keysApi: stack.api.access.keysApi,
   });
 
   /**
@@ -168,35 +170,43 @@ describe('NurtureStack', () => {
         timeout: 15,
         variables: { TABLE_NAME: ref(s.data.table), WRITE_KEY_SECRET_ARN: ref(s.tracking.writeKey), ...retention },
       })],
-      ['segmentsApi the table name and the admin-token secret ARN', (s) => ({
+      ['segmentsApi the table name (the authorizer checks its callers)', (s) => ({
         fn: s.segments.segmentsApi,
         timeout: 30,
-        variables: { TABLE_NAME: ref(s.data.table), ADMIN_TOKEN_SECRET_ARN: ref(s.contacts.adminToken) },
+        variables: { TABLE_NAME: ref(s.data.table) },
       })],
-      ['readContacts the table name and the admin-token secret ARN', (s) => ({
+      ['readContacts the table name', (s) => ({
         fn: s.contacts.readContacts,
-        variables: { TABLE_NAME: ref(s.data.table), ADMIN_TOKEN_SECRET_ARN: ref(s.contacts.adminToken) },
+        variables: { TABLE_NAME: ref(s.data.table) },
       })],
-      ['upsertContact the table name, the admin-token and suppression-key secret ARNs', (s) => ({
+      ['upsertContact the table name and the suppression-key secret ARN', (s) => ({
         fn: s.contacts.upsertContact,
-        variables: { TABLE_NAME: ref(s.data.table), ADMIN_TOKEN_SECRET_ARN: ref(s.contacts.adminToken), SUPPRESSION_KEY_SECRET_ARN: ref(s.contacts.suppressionKey), ...retention },
+        variables: { TABLE_NAME: ref(s.data.table), SUPPRESSION_KEY_SECRET_ARN: ref(s.contacts.suppressionKey), ...retention },
       })],
-      ['importContacts the table name, the admin-token and suppression-key secret ARNs', (s) => ({
+      ['importContacts the table name and the suppression-key secret ARN', (s) => ({
         fn: s.contacts.importContacts,
         timeout: 29,
-        variables: { TABLE_NAME: ref(s.data.table), ADMIN_TOKEN_SECRET_ARN: ref(s.contacts.adminToken), SUPPRESSION_KEY_SECRET_ARN: ref(s.contacts.suppressionKey), ...retention },
+        variables: { TABLE_NAME: ref(s.data.table), SUPPRESSION_KEY_SECRET_ARN: ref(s.contacts.suppressionKey), ...retention },
+      })],
+      ['the authorizer the table name, the admin-token secret ARN (the bootstrap credential) and a short timeout', (s) => ({
+        fn: s.api.access.authorizer,
+        timeout: 5,
+        variables: { TABLE_NAME: ref(s.data.table), ADMIN_TOKEN_SECRET_ARN: ref(s.contacts.adminToken) },
+      })],
+      ['the keys API the table name, and no admin token', (s) => ({
+        fn: s.api.access.keysApi,
+        variables: { TABLE_NAME: ref(s.data.table) },
       })],
       ['importFile the table name, the suppression-key secret ARN, the import bucket\'s name and the longest timeout', (s) => ({
         fn: s.contacts.importFile,
         timeout: 900,
         variables: { TABLE_NAME: ref(s.data.table), SUPPRESSION_KEY_SECRET_ARN: ref(s.contacts.suppressionKey), IMPORT_BUCKET: ref(s.contacts.importBucket), ...retention },
       })],
-      ['contactsOut the table name, the admin-token, suppression-key and CRM secret ARNs and the journeys\' ARN prefix', (s) => ({
+      ['contactsOut the table name, the suppression-key and CRM secret ARNs and the journeys\' ARN prefix', (s) => ({
         fn: s.contactsOut.contactsOut,
         timeout: 60,
         variables: {
           TABLE_NAME: ref(s.data.table),
-          ADMIN_TOKEN_SECRET_ARN: ref(s.contacts.adminToken),
           JOURNEY_STATE_MACHINE_ARN_PREFIX: s.resolve(s.journeys.stateMachineArnPrefix),
           SUPPRESSION_KEY_SECRET_ARN: ref(s.contacts.suppressionKey),
           CRM_SECRET_ARN: ref(s.crm.settings),
@@ -225,12 +235,11 @@ describe('NurtureStack', () => {
           POWERTOOLS_METRICS_NAMESPACE: 'Nurture',
         },
       })],
-      ['the broadcasts API the table name, the admin token, the broadcast state machine and the default rate', (s) => ({
+      ['the broadcasts API the table name, the broadcast state machine and the default rate', (s) => ({
         fn: s.broadcasts.broadcastsApi,
         timeout: 29,
         variables: {
           TABLE_NAME: ref(s.data.table),
-          ADMIN_TOKEN_SECRET_ARN: ref(s.contacts.adminToken),
           BROADCAST_STATE_MACHINE_ARN: s.resolve(s.broadcasts.stateMachineArn),
           BROADCAST_DEFAULT_RATE: '14',
         },
@@ -322,19 +331,16 @@ describe('NurtureStack', () => {
         tableActions(s, ...captureTableActions),
         readSecret(s.tracking.writeKey),
       ]]],
-      ['readContacts get and query the table, query the search index and read the admin token', (s) => [s.contacts.readContacts, [
+      ['readContacts get and query the table, query the search index', (s) => [s.contacts.readContacts, [
         tableActions(s, 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:BatchGetItem'),
         { Effect: 'Allow', Action: 'dynamodb:Query', Resource: { 'Fn::Join': ['', [arn(s.data.table), '/index/*']] } },
-        readSecret(s.contacts.adminToken),
       ]]],
-      ['upsertContact read claims, write a contact, its event and index entries in one transaction, and read the admin token and the suppression key', (s) => [s.contacts.upsertContact, [
+      ['upsertContact read claims, write a contact, its event and index entries in one transaction, and read the suppression key', (s) => [s.contacts.upsertContact, [
         tableActions(s, 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem'),
-        readSecret(s.contacts.adminToken),
         readSecret(s.contacts.suppressionKey),
       ]]],
-      ['importContacts read claims and write each row\'s contact, event and index entries in one transaction, and read the admin token and the suppression key', (s) => [s.contacts.importContacts, [
+      ['importContacts read claims and write each row\'s contact, event and index entries in one transaction, and read the suppression key', (s) => [s.contacts.importContacts, [
         tableActions(s, 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem'),
-        readSecret(s.contacts.adminToken),
         readSecret(s.contacts.suppressionKey),
       ]]],
       ['importFile read claims and write each row\'s contact, read the suppression key, read dropped files under imports/ and write reports under reports/', (s) => [s.contacts.importFile, [
@@ -343,9 +349,8 @@ describe('NurtureStack', () => {
         { Effect: 'Allow', Action: 's3:GetObject', Resource: { 'Fn::Join': ['', [arn(s.contacts.importBucket), '/imports/*']] } },
         { Effect: 'Allow', Action: 's3:PutObject', Resource: { 'Fn::Join': ['', [arn(s.contacts.importBucket), '/reports/*']] } },
       ]]],
-      ['contactsOut read and delete a contact\'s items, stop its journeys, read the admin token, the CRM settings and the suppression key', (s) => [s.contactsOut.contactsOut, [
+      ['contactsOut read and delete a contact\'s items, stop its journeys, read the CRM settings and the suppression key', (s) => [s.contactsOut.contactsOut, [
         tableActions(s, 'dynamodb:Query', 'dynamodb:BatchGetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'),
-        readSecret(s.contacts.adminToken),
         { Effect: 'Allow', Action: 'states:StopExecution', Resource: s.resolve(`${s.journeys.executionArnPrefix}*`) },
         readSecret(s.crm.settings),
         readSecret(s.contacts.suppressionKey),
@@ -377,22 +382,18 @@ describe('NurtureStack', () => {
           Resource: arn(s.data.table, 'StreamArn'),
         },
       ]]],
-      ['readScore get and query the table and read the admin token', (s) => [s.scoring.readScore, [
+      ['readScore get and query the table', (s) => [s.scoring.readScore, [
         tableActions(s, 'dynamodb:GetItem', 'dynamodb:Query'),
-        readSecret(s.contacts.adminToken),
       ]]],
-      ['segmentsApi query the counters, read the members index and their profiles, and read the admin token', (s) => [s.segments.segmentsApi, [
+      ['segmentsApi query the counters, read the members index and their profiles', (s) => [s.segments.segmentsApi, [
         tableActions(s, 'dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:BatchGetItem'),
         { Effect: 'Allow', Action: 'dynamodb:Query', Resource: { 'Fn::Join': ['', [arn(s.data.table), '/index/*']] } },
-        readSecret(s.contacts.adminToken),
       ]]],
-      ['reports query the table, put program costs and read the admin token', (s) => [s.reports.reports, [
+      ['reports query the table and put program costs', (s) => [s.reports.reports, [
         tableActions(s, 'dynamodb:Query', 'dynamodb:PutItem'),
-        readSecret(s.contacts.adminToken),
       ]]],
-      ['experiments query the table and read the admin token', (s) => [s.experiments.experiments, [
+      ['experiments query the table', (s) => [s.experiments.experiments, [
         tableActions(s, 'dynamodb:Query'),
-        readSecret(s.contacts.adminToken),
       ]]],
       ['the hand-off step take its contact\'s hand-off lease, read and record hand-offs and failures, read the CRM settings and park hand-offs in the queue', (s) => [s.crm.handOff, [
         tableActions(s, ...handOffLease),
@@ -426,12 +427,19 @@ describe('NurtureStack', () => {
         },
         readSecret(s.email.signingKeys),
       ]]],
-      ['the broadcasts API write and read broadcasts, query GSI1, read the admin token and start and stop broadcast executions', (s) => [s.broadcasts.broadcastsApi, [
+      ['the broadcasts API write and read broadcasts, query GSI1 and start and stop broadcast executions', (s) => [s.broadcasts.broadcastsApi, [
         tableActions(s, 'dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'),
         { Effect: 'Allow', Action: 'dynamodb:Query', Resource: { 'Fn::Join': ['', [arn(s.data.table), '/index/*']] } },
-        readSecret(s.contacts.adminToken),
         { Effect: 'Allow', Action: 'states:StartExecution', Resource: s.resolve(s.broadcasts.stateMachineArn) },
         { Effect: 'Allow', Action: 'states:StopExecution', Resource: s.resolve(`${s.broadcasts.stateMachineArn.replace(':stateMachine:', ':execution:')}:*`) },
+      ]]],
+      ['the authorizer read a key and record its last use, and read the admin token (the bootstrap credential)', (s) => [s.api.access.authorizer, [
+        tableActions(s, 'dynamodb:GetItem', 'dynamodb:UpdateItem'),
+        readSecret(s.contacts.adminToken),
+      ]]],
+      ['the keys API create, read and revoke keys and list them through GSI1, and read no secret', (s) => [s.api.access.keysApi, [
+        tableActions(s, 'dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem'),
+        { Effect: 'Allow', Action: 'dynamodb:Query', Resource: { 'Fn::Join': ['', [arn(s.data.table), '/index/*']] } },
       ]]],
     ])('lets %s, nothing more', (_, expected) => {
       expectRoleStatements(...expected(stack));
@@ -684,6 +692,40 @@ describe('NurtureStack', () => {
         RouteKey: route.routeKey,
         Target: { 'Fn::Join': ['', ['integrations/', { Ref: Object.keys(integrations)[0] }]] },
       });
+    });
+
+    it('runs the API-key authorizer with simple responses, payload 2.0, cached a minute by the key and the route', () => {
+      template.resourceCountIs('AWS::ApiGatewayV2::Authorizer', 1);
+      template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+        AuthorizerType: 'REQUEST',
+        AuthorizerPayloadFormatVersion: '2.0',
+        EnableSimpleResponses: true,
+        // The route key: a key allowed on one route must not reuse that cached verdict on a route needing another scope.
+        IdentitySource: ['$request.header.Authorization', '$context.routeKey'],
+        AuthorizerResultTtlInSeconds: 60,
+        AuthorizerUri: Match.objectLike({ 'Fn::Join': Match.arrayWith([Match.arrayWith([arn(stack.api.access.authorizer.function)])]) }),
+      });
+    });
+
+    it('lets API Gateway invoke the authorizer', () => {
+      template.hasResourceProperties('AWS::Lambda::Permission', {
+        Action: 'lambda:InvokeFunction',
+        FunctionName: arn(stack.api.access.authorizer.function),
+        Principal: 'apigateway.amazonaws.com',
+      });
+    });
+
+    it.each([...routes])('guards $routeKey with the authorizer unless it is public', (route) => {
+      const [authorizerId] = Object.keys(template.findResources('AWS::ApiGatewayV2::Authorizer'));
+      const found = Object.values(template.findResources('AWS::ApiGatewayV2::Route', { Properties: { RouteKey: route.routeKey } }));
+
+      expect(found).toHaveLength(1);
+      expect(found[0]!.Properties).toMatchObject(
+        route.auth === 'public'
+          ? { AuthorizationType: 'NONE' }
+          : { AuthorizationType: 'CUSTOM', AuthorizerId: { Ref: authorizerId } },
+      );
+      if (route.auth === 'public') expect(found[0]!.Properties.AuthorizerId).toBeUndefined();
     });
 
     it('leaves CORS to the forms handler', () => {

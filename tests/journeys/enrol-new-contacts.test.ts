@@ -31,7 +31,6 @@ function api(overrides: Partial<JourneysApiDeps> = {}) {
     store: new DynamoJourneyStore(table.documentClient, table.tableName),
     stepCounts: new MetricsJourneyStepCounts(new DynamoMetrics(table.documentClient, table.tableName)),
     executions: { stop: async () => ({ type: 'Stopped' as const }) },
-    adminToken: staticToken(ADMIN_TOKEN),
     signingSecret: staticToken('journey-signing-secret-for-tests'),
     clock: { now: () => new Date() },
     logger: memoryLogger(),

@@ -14,7 +14,7 @@ import type { HttpResult } from '../../functions/shared/http';
 import { keys } from '../../functions/shared/keys';
 import { GAUGE_DAY, ReportMetric, attr } from '../../functions/reports/domain/counters';
 import { DynamoMetrics } from '../../functions/reports/dynamo-metrics';
-import { bodyOf, httpEvent, lambdaContext, memoryLogger } from '../support/http';
+import { bodyOf, httpEvent, lambdaContext, memoryLogger, refusedUnknownKey } from '../support/http';
 import { createTestTable, type TestTable } from '../support/table';
 
 const ADMIN_TOKEN = 'admin-token-for-journeys-tests';
@@ -39,7 +39,6 @@ function api() {
     stepCounts: new MetricsJourneyStepCounts(new DynamoMetrics(table.documentClient, table.tableName)),
     // Step Functions stands outside this test: the stop is recorded, the membership and timeline are real.
     executions: { stop: async (decision) => (stops.push(decision), { type: 'Stopped' as const }) },
-    adminToken: staticToken(ADMIN_TOKEN),
     signingSecret: staticToken(SIGNING_SECRET),
     clock: { now: () => new Date() },
     logger: memoryLogger(),
@@ -88,14 +87,16 @@ async function eventsOf(contactId: string, type: string) {
 }
 
 describe('journeys API: reading journeys', () => {
-  it('answers 401 without the admin token', async () => {
+  it('answers 401 without a key', async () => {
     const result = await api()(httpEvent({ routeKey: 'GET /journeys', path: '/journeys', headers: {} }));
 
     expect(result.statusCode).toBe(401);
   });
 
-  it('answers 401 with a wrong token', async () => {
-    const result = await api()(httpEvent({ routeKey: 'GET /journeys', path: '/journeys', headers: { authorization: 'Bearer not-the-token' } }));
+  it('answers 401 when the authorizer refused the key', async () => {
+    const result = await api()(
+      httpEvent({ routeKey: 'GET /journeys', path: '/journeys', headers: { authorization: 'Bearer not-the-token' }, authorizer: refusedUnknownKey }),
+    );
 
     expect(result.statusCode).toBe(401);
   });

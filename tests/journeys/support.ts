@@ -17,7 +17,7 @@ export function journeyDriver(runtime: Runtime) {
   const db = DynamoDBDocumentClient.from(
     new DynamoDBClient({ endpoint: runtime.dynamoDbEndpoint, region: localRegion, credentials: localCredentials }),
   );
-  const admin = { authorization: `Bearer ${runtime.adminToken}`, 'content-type': 'application/json' };
+  const admin = { authorization: `Bearer ${runtime.apiKey}`, 'content-type': 'application/json' };
   const writeKey = { authorization: `Basic ${Buffer.from('local-write-key:').toString('base64')}`, 'content-type': 'application/json' };
 
   const afternoonZone = () => zoneWhereItIs(14);

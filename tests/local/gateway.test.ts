@@ -21,9 +21,9 @@ beforeAll(async () => {
   gateway = await startGateway({
     port: 0,
     routes: [
-      { routeKey: 'POST /forms/{formId}', function: 'submitForm' },
-      { routeKey: 'GET /contacts/{contactId}', function: 'readContacts' },
-      { routeKey: 'GET /boom', function: 'reactor' },
+      { routeKey: 'POST /forms/{formId}', function: 'submitForm', auth: 'public' },
+      { routeKey: 'GET /contacts/{contactId}', function: 'readContacts', auth: 'public' },
+      { routeKey: 'GET /boom', function: 'reactor', auth: 'public' },
     ],
     handlers: {
       submitForm: echo,
@@ -198,7 +198,7 @@ describe('local gateway', () => {
     const inHandler = new Promise<void>((resolve) => (entered = resolve));
     const slow = await startGateway({
       port: 0,
-      routes: [{ routeKey: 'POST /forms/{formId}', function: 'submitForm' }],
+      routes: [{ routeKey: 'POST /forms/{formId}', function: 'submitForm', auth: 'public' }],
       handlers: {
         submitForm: async () => {
           entered();

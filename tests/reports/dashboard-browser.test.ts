@@ -6,6 +6,7 @@ import { seed } from '../../scripts/seed';
 import { launchChromium } from '../support/browser';
 import type { Runtime } from '../../local/runtime';
 import { startTestRuntime } from '../support/runtime';
+import { LOCAL_API_KEY } from '../../local/settings';
 
 const ADMIN_TOKEN = 'dashboard-admin-token-0123456789';
 /** The dashboard screenshot, kept as a test artifact (gitignored). */
@@ -25,7 +26,7 @@ let range: string;
 let seeded: Awaited<ReturnType<typeof seed>>;
 
 async function report(name: string): Promise<{ columns: string[]; rows: unknown[][] }> {
-  const response = await fetch(`${app.url}/reports/${name}?${range}&granularity=day`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+  const response = await fetch(`${app.url}/reports/${name}?${range}&granularity=day`, { headers: { authorization: `Bearer ${LOCAL_API_KEY}` } });
   return (await response.json()) as { columns: string[]; rows: unknown[][] };
 }
 const newLeads = (leads: { columns: string[]; rows: unknown[][] }) => leads.rows.reduce((sum, row) => sum + Number(row[leads.columns.indexOf('new')] ?? 0), 0);
@@ -57,7 +58,7 @@ describe('the reports dashboard in a real browser', () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     await page.goto(`${app.url}/dashboard?${range}`);
     await page.selectOption('#granularity', 'day');
-    await page.fill('#token', ADMIN_TOKEN);
+    await page.fill('#token', LOCAL_API_KEY);
     await page.click('#load');
     await page.waitForSelector('body[data-ready="true"]', { timeout: 30_000 });
 

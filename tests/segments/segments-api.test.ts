@@ -8,7 +8,6 @@ import { DynamoSegmentCounters } from '../../functions/segments/dynamo-segment-c
 import { DynamoSegmentMembers } from '../../functions/segments/dynamo-segment-members';
 import { makeSegmentsApiHandler } from '../../functions/segments/segments-api';
 import { segments } from '../../functions/segments/segments';
-import { staticToken } from '../../functions/shared/admin-auth';
 import { bodyOf, httpEvent, lambdaContext, memoryLogger } from '../support/http';
 import { createTestTable, type TestTable } from '../support/table';
 
@@ -45,7 +44,6 @@ beforeAll(async () => {
     segments,
     counters: new DynamoSegmentCounters(table.documentClient, table.tableName),
     members: new DynamoSegmentMembers(table.documentClient, table.tableName),
-    adminToken: staticToken(TOKEN),
     clock,
     logger,
   });

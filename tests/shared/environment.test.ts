@@ -27,14 +27,14 @@ describe('function environments', () => {
     const source = { TABLE_NAME: 'nurture', ADMIN_TOKEN_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:1:secret:admin', UNRELATED: 'ignored' };
 
     // Act
-    const env = environmentFor('readContacts', source);
+    const env = environmentFor('authorizer', source);
 
     // Assess
     expect(env).toEqual({ TABLE_NAME: 'nurture', ADMIN_TOKEN_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:1:secret:admin' });
   });
 
   it('takes a secret binding\'s local value where AWS would pass the secret\'s ARN', () => {
-    expect(environmentFor('readContacts', { TABLE_NAME: 'nurture', ADMIN_TOKEN: 'local-admin-token' })).toEqual({
+    expect(environmentFor('authorizer', { TABLE_NAME: 'nurture', ADMIN_TOKEN: 'local-admin-token' })).toEqual({
       TABLE_NAME: 'nurture',
       ADMIN_TOKEN: 'local-admin-token',
     });
@@ -53,7 +53,7 @@ describe('function environments', () => {
 
   it('fails a handler module at cold start, naming the missing variable, before it serves anything', () => {
     // Prepare: a Lambda-like process with the table but no admin token.
-    const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', "await import('./functions/contacts/read-contacts.handler.ts')"], {
+    const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', "await import('./functions/access/authorizer.handler.ts')"], {
       cwd: root,
       env: { PATH: process.env.PATH, AWS_REGION: 'us-east-1', TABLE_NAME: 'nurture' },
       encoding: 'utf8',
@@ -62,7 +62,7 @@ describe('function environments', () => {
 
     // Assess
     expect(run.status).not.toBe(0);
-    expect(run.stderr).toMatch(/InvalidEnvironment: Invalid environment of readContacts: ADMIN_TOKEN: is not set \(in AWS: ADMIN_TOKEN_SECRET_ARN\)/);
+    expect(run.stderr).toMatch(/InvalidEnvironment: Invalid environment of authorizer: ADMIN_TOKEN: is not set \(in AWS: ADMIN_TOKEN_SECRET_ARN\)/);
   }, 60_000);
 
   it('declares every variable a handler, a function module or the local runtime reads', () => {

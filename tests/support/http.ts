@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import base from '../fixtures/http-api-event.json' with { type: 'json' };
+import type { AuthorizerContext } from '../../functions/access/authorizer-context';
 import type { HttpResult } from '../../functions/shared/http';
 import type { Logger } from '../../functions/shared/logger';
 
@@ -12,6 +13,20 @@ export interface EventOverrides {
   readonly query?: Record<string, string>;
   readonly body?: string;
   readonly isBase64Encoded?: boolean;
+  /**
+   * The authorizer's verdict the function receives (`requestContext.authorizer.lambda`), or `none` for a request
+   * that reached it without the authorizer. Default: a key with the `admin` scope when the request has a non-empty
+   * Authorization header, `none` otherwise. The authorizer itself is tested through the gateway (tests/access).
+   */
+  readonly authorizer?: AuthorizerContext | 'none';
+}
+
+/** The authorizer's refusal of an unknown key (401), as the function receives it. */
+export const refusedUnknownKey: AuthorizerContext = { access: 'refused', status: '401', error: 'unknown_key', message: 'This API key is not known' };
+
+/** The verdict of the authorizer for a key with these scopes. */
+export function grantedTo(scopes = 'admin', keyId = 'testkey000000000'): AuthorizerContext {
+  return { access: 'granted', keyId, scopes };
 }
 
 /** A payload-v2 event from the JSON fixture, with overrides. The method comes from the route key. */
@@ -19,15 +34,22 @@ export function httpEvent(overrides: EventOverrides = {}): APIGatewayProxyEventV
   const routeKey = overrides.routeKey ?? base.routeKey;
   const method = routeKey.split(' ')[0]!;
   const path = overrides.path ?? base.rawPath;
+  const headers: Record<string, string> = { ...base.headers, ...overrides.headers };
+  const authorizer = overrides.authorizer ?? (headers.authorization ? grantedTo() : 'none');
   return {
     ...structuredClone(base),
     routeKey,
     rawPath: path,
     rawQueryString: new URLSearchParams(overrides.query ?? {}).toString(),
-    headers: { ...base.headers, ...overrides.headers },
+    headers,
     ...(overrides.query ? { queryStringParameters: overrides.query } : {}),
     pathParameters: overrides.pathParameters ?? base.pathParameters,
-    requestContext: { ...structuredClone(base.requestContext), routeKey, http: { ...base.requestContext.http, method, path } },
+    requestContext: {
+      ...structuredClone(base.requestContext),
+      routeKey,
+      http: { ...base.requestContext.http, method, path },
+      ...(authorizer === 'none' ? {} : { authorizer: { lambda: authorizer } }),
+    },
     ...(overrides.body !== undefined ? { body: overrides.body } : {}),
     isBase64Encoded: overrides.isBase64Encoded ?? false,
   };

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { LOCAL_API_KEY } from '../../local/settings';
 
 const root = resolve(import.meta.dirname, '../..');
 
@@ -34,6 +35,8 @@ export async function startLocal(options: {
       NURTURE_S3_PORT: '0',
       NURTURE_DATA_DIR: options.dataDir,
       NURTURE_ADMIN_TOKEN: options.adminToken,
+      // The local development key (scope admin) the banner prints: tests call private routes with LOCAL_API_KEY.
+      NURTURE_LOCAL_API_KEY: LOCAL_API_KEY,
       ...options.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -220,6 +220,8 @@ export interface ErasureOutcome {
    * otherwise delete it there by hand.
    */
   readonly crm?: { readonly provider: string; readonly crmId: string; readonly deleted?: boolean };
+  /** The API key id (or `bootstrap`) that asked for the erase, for the audit; absent for an erase run by a script. */
+  readonly erasedBy?: string;
 }
 
 /** Contact ids are ULIDs; anything else is refused before it reaches a key. */

@@ -1,0 +1,18 @@
+import { tokenFromEnv } from '../shared/admin-auth';
+import { documentClient } from '../shared/aws';
+import { clock } from '../shared/clock';
+import { environmentFor } from '../shared/environment';
+import { createLogger } from '../shared/logger';
+import { makeAuthorizer } from './authorizer';
+import { DynamoApiKeys } from './dynamo-api-keys';
+import { routeAccess } from './route-access.generated';
+
+const env = environmentFor('authorizer');
+
+export const handler = makeAuthorizer({
+  keys: new DynamoApiKeys(documentClient, env.TABLE_NAME),
+  adminToken: tokenFromEnv(env, 'ADMIN_TOKEN'),
+  routes: routeAccess,
+  clock,
+  logger: createLogger('access'),
+});
