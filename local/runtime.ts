@@ -31,6 +31,7 @@ import { useEnvironments } from '../functions/shared/environment';
 import { localEnvironments } from './environments';
 import { variableNames } from '../lib/shared/bindings';
 import { localSettings, realCrmConfigured } from './settings';
+import { createLogger } from '../functions/shared/logger';
 
 export interface RuntimeOptions {
   /** Gateway port; 0 picks a free one. @default 3000 */
@@ -277,10 +278,11 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     // EventBridge Scheduler, locally: every scheduled function of the registry (the daily journey sweep, the hourly
     // double opt-in reminders) runs at start and then every minute. Each run is idempotent and does only what is due
     // by the day, so running more often than the schedule changes nothing but how soon a local change shows.
+    const schedulerLog = createLogger('local-scheduler');
     const scheduled = functionsTriggeredBy('schedule').map((key) => {
       const run = () =>
         invoke(key, {}).catch((error: unknown) =>
-          console.error(JSON.stringify({ level: 'error', service: 'local-scheduler', message: 'scheduled run failed', function: key, error: String(error) })),
+          schedulerLog.error('scheduled run failed', { function: key, error }),
         );
       const timer = setInterval(() => void run(), 60_000);
       timer.unref();

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { ExecutionAbortedError, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import type { AslDefinition } from '../lib/journeys/compiler';
+import { createLogger } from '../functions/shared/logger';
 
 // aws-local-stepfunctions uses Promise.withResolvers, which Node 20 lacks.
 const promiseStatics = Promise as unknown as { withResolvers?: () => unknown };
@@ -230,7 +231,7 @@ export async function startLocalStepFunctions(options: LocalStepFunctionsOptions
     for (const [token, pending] of tokens) if (pending.executionArn === execution.arn) tokens.delete(token);
     if (stopping) return;
     await options.onStatusChange?.(statusChange(execution)).catch((error: unknown) => {
-      console.error(JSON.stringify({ level: 'error', service: 'local-stepfunctions', message: 'status change delivery failed', error: String(error) }));
+      createLogger('local-stepfunctions').error('status change delivery failed', { error });
     });
   };
 
