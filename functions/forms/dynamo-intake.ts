@@ -16,16 +16,23 @@ import { keys, metricPartition } from '../shared/keys';
 import type { FormSubmittedData } from './events';
 import type { FieldValue } from '../shared/values';
 import { firstLink, trackingKeys } from '../tracking/tracking-keys';
-import { ConsentRequiredAfterErasure, type Intake, type IntakeSubmission, type RecordedIntake } from './intake';
+import { ConsentRequiredAfterErasure, IntakeUnavailable, REPEAT_WINDOW_SECONDS, type Intake, type IntakeSubmission, type RecordedIntake } from './intake';
 import type { SecretSource } from '../shared/secrets';
 import { suppressionHash, suppressionKey } from '../shared/suppression';
 import { backoff, cancellationReasons, contended } from '../shared/transactions';
+import { HttpError } from '../shared/http';
 
 const MAX_ATTEMPTS = 12;
 type Key = { PK: string; SK: string };
 /** Idempotency records live a day: long enough for any retry or double-click. */
 const IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60;
 const BOT_COUNTER_SHARDS = 4;
+/**
+ * How long a submission may wait on DynamoDB, every call and retry included: under the function's 10 s timeout with
+ * room for the read that settles an unknown outcome ({@link SETTLE_READ_MS}) and the answer.
+ */
+const DEFAULT_BUDGET_MS = 6_500;
+const SETTLE_READ_MS = 1_500;
 
 /** Extra item keys of form intake (see functions/shared/keys.ts for the shared ones). */
 export const intakeKeys = {
@@ -43,14 +50,19 @@ export class DynamoIntake implements Intake {
     private readonly tableName: string,
     /** The suppression list's HMAC key: without one, erased addresses are not looked for. */
     private readonly suppressionMacKey?: SecretSource,
+    /** How long one submission may wait on DynamoDB before it is answered busy. @default 6500 */
+    private readonly budgetMs = DEFAULT_BUDGET_MS,
   ) {}
 
   async record(submission: IntakeSubmission, at: Date): Promise<RecordedIntake> {
     const now = at.toISOString();
     const eventId = ulid(at.getTime());
-    const idemKey = submission.idempotencyKey
-      ? intakeKeys.idempotency(submission.data.formId, submission.idempotencyKey)
-      : undefined;
+    const key = submission.idempotencyKey ?? (submission.contentKey ? `content:${submission.contentKey}` : undefined);
+    const idemKey = key ? intakeKeys.idempotency(submission.data.formId, key) : undefined;
+    const ttlSeconds = submission.idempotencyKey ? IDEMPOTENCY_TTL_SECONDS : REPEAT_WINDOW_SECONDS;
+    const nowSeconds = Math.floor(at.getTime() / 1_000);
+    // One deadline for every call of this submission: a stalled table is answered busy before the function times out.
+    const signal = AbortSignal.timeout(this.budgetMs);
 
     const anonymousId = submission.data.anonymousId;
     const anonKey = anonymousId ? trackingKeys.anonymousLink(anonymousId) : undefined;
@@ -59,7 +71,9 @@ export class DynamoIntake implements Intake {
     const suppressedKey = this.suppressionMacKey ? suppressionKey(suppressionHash(await this.suppressionMacKey(), submission.email)) : undefined;
 
     for (let attempt = 1; ; attempt++) {
-      const { claim, replay, link, suppressed } = await this.read(submission.email, idemKey, anonKey, suppressedKey);
+      const { claim, replay, link, suppressed } = await this.read(submission.email, idemKey, anonKey, suppressedKey, nowSeconds, signal).catch(unavailable);
+      // This very submission, when an earlier attempt's answer was lost but its transaction applied.
+      if (replay?.eventId === eventId) return { ...replay, replayed: false };
       if (replay) return { ...replay, replayed: true };
       const existingId = claim?.contactId as string | undefined;
       if (!existingId && suppressed && !submission.data.consents?.length) throw new ConsentRequiredAfterErasure();
@@ -74,22 +88,31 @@ export class DynamoIntake implements Intake {
         { Put: { TableName: this.tableName, Item: event } },
       ];
       if (idemKey) {
-        const expiresAt = Math.floor(at.getTime() / 1_000) + IDEMPOTENCY_TTL_SECONDS;
         items.push({
           Put: {
             TableName: this.tableName,
-            Item: { ...idemKey, contactId, eventId, created: !existingId, expiresAt },
-            ConditionExpression: 'attribute_not_exists(PK)',
+            Item: { ...idemKey, contactId, eventId, created: !existingId, expiresAt: nowSeconds + ttlSeconds },
+            // A record past its time (TTL deletes lazily) no longer answers for the key: it is replaced.
+            ConditionExpression: 'attribute_not_exists(PK) OR expiresAt <= :now',
+            ExpressionAttributeValues: { ':now': nowSeconds },
           },
         });
       }
       if (anonymousId && !anonymousMerged) items.push(this.linkAnonymous(anonymousId, contactId, now));
+      const recorded = { contactId, eventId, created: !existingId, replayed: false, ...(anonymousMerged ? { anonymousMerged } : {}) };
       try {
-        await this.db.send(new TransactWriteCommand({ TransactItems: items }));
-        return { contactId, eventId, created: !existingId, replayed: false, ...(anonymousMerged ? { anonymousMerged } : {}) };
+        await this.db.send(new TransactWriteCommand({ TransactItems: items }), { abortSignal: signal });
+        return recorded;
       } catch (error) {
+        if (outcomeUnknown(error)) {
+          // The transaction may have been applied with its answer lost: its idempotency record tells.
+          const settled = idemKey ? await this.settle(idemKey, eventId, nowSeconds) : undefined;
+          if (settled === 'ours') return recorded;
+          if (settled) return { ...settled, replayed: true };
+          throw new IntakeUnavailable('the submission\'s transaction did not answer in time; nothing of it is found', { cause: error });
+        }
         if (isMissingConsentsMap(error) && existingId) {
-          await this.addConsentsMap(existingId);
+          await this.addConsentsMap(existingId, signal).catch(unavailable);
           continue;
         }
         if (!contended(error) || attempt >= MAX_ATTEMPTS) {
@@ -103,10 +126,24 @@ export class DynamoIntake implements Intake {
     }
   }
 
-  private async read(email: string, idemKey: Key | undefined, anonKey: Key | undefined, suppressedKey?: Key) {
+  /**
+   * After a transaction whose answer was lost: `'ours'` when its idempotency record holds this attempt's event, the
+   * first answer when another post with the same key was stored, undefined when nothing is (or cannot be) found.
+   */
+  private async settle(idemKey: Key, eventId: string, nowSeconds: number): Promise<'ours' | Omit<RecordedIntake, 'replayed'> | undefined> {
+    const { Item } = await this.db
+      .send(new GetCommand({ TableName: this.tableName, Key: idemKey, ConsistentRead: true }), { abortSignal: AbortSignal.timeout(SETTLE_READ_MS) })
+      .catch(() => ({ Item: undefined }));
+    if (!Item || !(Number(Item.expiresAt) > nowSeconds)) return undefined;
+    if (Item.eventId === eventId) return 'ours';
+    return { contactId: String(Item.contactId), eventId: String(Item.eventId), created: Item.created === true };
+  }
+
+  private async read(email: string, idemKey: Key | undefined, anonKey: Key | undefined, suppressedKey: Key | undefined, nowSeconds: number, signal: AbortSignal) {
     if (!idemKey && !anonKey && !suppressedKey) {
       const { Item } = await this.db.send(
         new GetCommand({ TableName: this.tableName, Key: keys.email(email), ConsistentRead: true }),
+        { abortSignal: signal },
       );
       return { claim: Item };
     }
@@ -116,6 +153,7 @@ export class DynamoIntake implements Intake {
           [this.tableName]: { Keys: [keys.email(email), ...[idemKey, anonKey, suppressedKey].filter((key) => key !== undefined)], ConsistentRead: true },
         },
       }),
+      { abortSignal: signal },
     );
     // Four small items never exceed BatchGetItem's limits, so nothing is left unprocessed but under throttling;
     // then the loop's next attempt reads again (a link left unread only means the merge is not skipped).
@@ -123,7 +161,7 @@ export class DynamoIntake implements Intake {
     const claim = found.find((item) => item.PK === keys.email(email).PK);
     const idem = idemKey ? found.find((item) => item.PK === idemKey.PK) : undefined;
     const link = anonKey ? found.find((item) => item.PK === anonKey.PK) : undefined;
-    const replay = idem
+    const replay = idem && Number(idem.expiresAt) > nowSeconds
       ? { contactId: String(idem.contactId), eventId: String(idem.eventId), created: idem.created === true }
       : undefined;
     const suppressed = suppressedKey ? found.some((item) => item.PK === suppressedKey.PK) : false;
@@ -179,7 +217,7 @@ export class DynamoIntake implements Intake {
   }
 
   /** Profiles written before consents existed lack the map its entries are set in. */
-  private async addConsentsMap(contactId: string): Promise<void> {
+  private async addConsentsMap(contactId: string, signal: AbortSignal): Promise<void> {
     await this.db.send(
       new UpdateCommand({
         TableName: this.tableName,
@@ -187,6 +225,7 @@ export class DynamoIntake implements Intake {
         UpdateExpression: 'SET consents = if_not_exists(consents, :empty)',
         ExpressionAttributeValues: { ':empty': {} },
       }),
+      { abortSignal: signal },
     );
   }
 
@@ -237,6 +276,25 @@ function consentsOf(data: FormSubmittedData, at: string): Record<string, NonNull
       { textVersion: consent.textVersion, at, formId: data.formId, field: consent.field, ...(data.ip ? { ip: data.ip } : {}) },
     ]),
   );
+}
+
+/**
+ * Whether a call's outcome is unknown: no answer came (timeout, abort, dropped connection) or DynamoDB failed inside
+ * (5xx). A refusal (4xx: a condition, a validation, throttling) is an answer: nothing was written.
+ */
+function outcomeUnknown(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  return status === undefined ? !(error instanceof HttpError) : status >= 500;
+}
+
+/** Throttling and the errors of {@link outcomeUnknown} before anything is written: answered busy. */
+const THROTTLED = new Set(['ProvisionedThroughputExceededException', 'ThrottlingException', 'RequestLimitExceeded', 'LimitExceededException']);
+function unavailable(error: unknown): never {
+  if (outcomeUnknown(error) || (error instanceof Error && THROTTLED.has(error.name))) {
+    throw new IntakeUnavailable('the table did not answer in time; nothing was written', { cause: error });
+  }
+  throw error;
 }
 
 function isMissingConsentsMap(error: unknown): boolean {
