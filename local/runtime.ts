@@ -263,6 +263,8 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       account: localAccount,
       timeScale,
       now: () => clock.now().getTime(),
+      // Executions under way when npm start stops run on when it starts again on the same data.
+      ...(dataDir ? { stateDir: join(dataDir, 'stepfunctions') } : {}),
       stateMachines: new Map([
         ...[...journeys.values()].map((journey) => [`${LOCAL_JOURNEY_PREFIX}${journey.id}`, substitute(compileJourney(journey), taskArns)] as const),
         [LOCAL_BROADCAST_MACHINE, withStepArn(broadcastStateMachine(), `arn:aws:lambda:${localRegion}:${localAccount}:function:broadcastStep`)],
