@@ -214,6 +214,8 @@ describe('npm start: the sales inbox', () => {
     });
     expect(posted.status).toBeLessThan(300);
     const { contactId } = (await posted.json()) as { contactId: string };
+    // The CRM fails the next hand-off's three tries, so its failure is logged and it is retried from the queue.
+    expect((await fetch(`${running.url}/dev/crm/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ status: 503, times: 3 }) })).status).toBe(204);
     const browserPost = await fetch(`${running.url}/forms/demo-request`, {
       method: 'POST',
       redirect: 'manual',
@@ -277,6 +279,9 @@ describe('npm start: the sales inbox', () => {
       });
     const logged = [running.output(), ...written(dataDir)].join('\n');
     const seeded = [...logged.matchAll(/seed-[a-z0-9]+-\d+@[\w.]+|\bSeed\d+\b/g)].map((m) => m[0]);
+    // The scan reads what the flows logged: the lead's id, and the CRM failure.
+    expect(logged).toContain(contactId);
+    expect(logged).toMatch(/"level":"(WARN|ERROR)".*answered 503/);
     const lower = logged.toLowerCase();
     const found = [email, person.first_name, person.last_name, 'Dana', 'Scully', '@fbi.example', ...ips]
       .filter((value) => lower.includes(value.toLowerCase()))
