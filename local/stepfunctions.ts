@@ -271,8 +271,8 @@ export async function startLocalStepFunctions(options: LocalStepFunctionsOptions
       return;
     }
     // The wait under way when the endpoint stopped goes on for what was left of it; the time stopped does not count.
-    const interrupted = saved.checkpoint && saved.pausedAt !== undefined ? (saved.waiting ?? saved.awaitingToken) : undefined;
-    if (interrupted && interrupted.state === saved.checkpoint!.state) {
+    const interrupted = saved.pausedAt === undefined ? undefined : [saved.awaitingToken, saved.waiting].find((wait) => wait && wait.state === saved.checkpoint?.state);
+    if (interrupted && saved.pausedAt !== undefined) {
       execution.resumed = { state: interrupted.state, doneMs: Math.max(0, saved.pausedAt! - interrupted.startedAt) };
     }
     execution.settled = false;
