@@ -71,9 +71,13 @@ export class DynamoIntake implements Intake {
     const suppressedKey = this.suppressionMacKey ? suppressionKey(suppressionHash(await this.suppressionMacKey(), submission.email)) : undefined;
 
     for (let attempt = 1; ; attempt++) {
-      const { claim, replay, link, suppressed } = await this.read(submission.email, idemKey, anonKey, suppressedKey, nowSeconds, signal).catch(unavailable);
+      const { claim, replay: found, link, suppressed } = await this.read(submission.email, idemKey, anonKey, suppressedKey, nowSeconds, signal).catch(unavailable);
       // This very submission, when an earlier attempt's answer was lost but its transaction applied.
-      if (replay?.eventId === eventId) return { ...replay, replayed: false };
+      if (found?.eventId === eventId) return { ...found, replayed: false };
+      // A content key answers for the contact that holds its email now: once that contact is erased (or the email
+      // moved), the same post is a new submission, and its record is replaced.
+      const stale = found && !submission.idempotencyKey && claim?.contactId !== found.contactId ? found.eventId : undefined;
+      const replay = stale ? undefined : found;
       if (replay) return { ...replay, replayed: true };
       const existingId = claim?.contactId as string | undefined;
       if (!existingId && suppressed && !submission.data.consents?.length) throw new ConsentRequiredAfterErasure();
@@ -93,8 +97,8 @@ export class DynamoIntake implements Intake {
             TableName: this.tableName,
             Item: { ...idemKey, contactId, eventId, created: !existingId, expiresAt: nowSeconds + ttlSeconds },
             // A record past its time (TTL deletes lazily) no longer answers for the key: it is replaced.
-            ConditionExpression: 'attribute_not_exists(PK) OR expiresAt <= :now',
-            ExpressionAttributeValues: { ':now': nowSeconds },
+            ConditionExpression: `attribute_not_exists(PK) OR expiresAt <= :now${stale ? ' OR eventId = :stale' : ''}`,
+            ExpressionAttributeValues: { ':now': nowSeconds, ...(stale ? { ':stale': stale } : {}) },
           },
         });
       }

@@ -110,4 +110,24 @@ describe('a form post while DynamoDB stalls', () => {
     }
     expect(await formEvents(email)).toBeUndefined();
   });
+
+  it('takes the same post without an Idempotency-Key as the same submission for 10 minutes, and as a new one after', async () => {
+    const db = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: proxy.endpoint, region: localRegion, credentials: localCredentials }));
+    const intake = new DynamoIntake(db, runtime.tableName);
+    const email = `repeated-${Date.now()}@example.com`;
+    const submission = { email, emailRole: false, contentKey: `k-${Date.now()}`, data: { formId: 'demo-request', fields: { email, first_name: 'Ada' }, utm: {} } };
+    const at = Date.now();
+    try {
+      const first = await intake.record(submission, new Date(at));
+      const retried = await intake.record(submission, new Date(at + 9 * 60_000));
+      const later = await intake.record(submission, new Date(at + 11 * 60_000));
+
+      expect(first).toMatchObject({ created: true, replayed: false });
+      expect(retried).toEqual({ ...first, replayed: true });
+      expect(later).toMatchObject({ contactId: first.contactId, created: false, replayed: false });
+      expect(later.eventId).not.toBe(first.eventId);
+    } finally {
+      db.destroy();
+    }
+  });
 });
