@@ -41,8 +41,10 @@ export const intakeKeys = {
 
 /**
  * Form intake in the single table. The common path is TWO calls: a consistent read of the email claim (with the
- * idempotency record, in one BatchGetItem, when the post carries a key), then ONE transaction writing the claim,
- * the profile, the `form.submitted` event, the idempotency record and the anonymous-id link together.
+ * idempotency record, in one BatchGetItem, when the post carries a key or a content key), then ONE transaction
+ * writing the claim, the profile, the `form.submitted` event, the idempotency record and the anonymous-id link
+ * together. Every call shares one deadline (`budgetMs`); a transaction whose answer is lost is settled by reading
+ * its idempotency record back.
  */
 export class DynamoIntake implements Intake {
   constructor(
