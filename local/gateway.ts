@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, APIGatewayRequestAuthorizerEventV2, Context } from 'aws-lambda';
+import { createLogger } from '../functions/shared/logger';
 
 export type HttpLambda = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyResultV2>;
 
@@ -45,6 +46,9 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
+// Errors only, like API Gateway's own logs: no access log, whose client IPs and paths (tokens) are personal data.
+const log = createLogger('gateway');
+
 /** API Gateway HTTP APIs refuse payloads over 10 MB before any Lambda runs. */
 const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
 const TEXT_TYPES = /^(text\/|application\/(json|x-www-form-urlencoded|xml|javascript)|[^;]*\+(json|xml))/i;
@@ -70,7 +74,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       .catch((error: unknown) => {
         // A client that hangs up mid-request is not the gateway's failure.
         if (req.destroyed && !req.complete) return;
-        console.error(JSON.stringify({ level: 'error', service: 'gateway', message: 'gateway failure', error: String(error) }));
+        log.error('gateway failure', { error });
         if (!res.headersSent) send(res, 500, { message: 'Internal Server Error' });
       })
       .finally(() => inFlight.delete(serving));
@@ -129,7 +133,7 @@ async function serve(req: IncomingMessage, res: ServerResponse, routes: readonly
     writeResult(res, result);
   } catch (error) {
     // Lambda reports the error and API Gateway hides it behind a generic 500, as here.
-    console.error(JSON.stringify({ level: 'error', service: 'gateway', message: 'handler failed', error: String(error) }));
+    log.error('handler failed', { error, routeKey: match.route.route.routeKey });
     send(res, 500, { message: 'Internal Server Error' });
   } finally {
     clearTimeout(timer);

@@ -35,6 +35,7 @@ import { useEnvironments } from '../functions/shared/environment';
 import { localEnvironments } from './environments';
 import { variableNames } from '../lib/shared/bindings';
 import { localSettings, realCrmConfigured } from './settings';
+import { createLogger } from '../functions/shared/logger';
 import { loadEnvironmentConfig } from '../lib/config/environment-config';
 
 export interface RuntimeOptions {
@@ -282,6 +283,8 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       account: localAccount,
       timeScale,
       now: () => clock.now().getTime(),
+      // Executions under way when npm start stops run on when it starts again on the same data.
+      ...(dataDir ? { stateDir: join(dataDir, 'stepfunctions') } : {}),
       stateMachines: new Map([
         ...[...journeys.values()].map((journey) => [`${LOCAL_JOURNEY_PREFIX}${journey.id}`, substitute(compileJourney(journey), taskArns)] as const),
         [LOCAL_BROADCAST_MACHINE, withStepArn(broadcastStateMachine(), `arn:aws:lambda:${localRegion}:${localAccount}:function:broadcastStep`)],
@@ -297,10 +300,11 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     // EventBridge Scheduler, locally: every scheduled function of the registry (the daily journey sweep, the hourly
     // double opt-in reminders) runs at start and then every minute. Each run is idempotent and does only what is due
     // by the day, so running more often than the schedule changes nothing but how soon a local change shows.
+    const schedulerLog = createLogger('local-scheduler');
     const scheduled = functionsTriggeredBy('schedule').map((key) => {
       const run = () =>
         invoke(key, {}).catch((error: unknown) =>
-          console.error(JSON.stringify({ level: 'error', service: 'local-scheduler', message: 'scheduled run failed', function: key, error: String(error) })),
+          schedulerLog.error('scheduled run failed', { function: key, error }),
         );
       const timer = setInterval(() => void run(), 60_000);
       timer.unref();

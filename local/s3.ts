@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import S3rver, { type S3rverEvent, type S3rverMiddleware } from 's3rver';
 import accounts from 's3rver/lib/models/account.js';
+import { createLogger } from '../functions/shared/logger';
 
 /**
  * The local S3: s3rver (a real S3 REST API on a port, objects on disk), with one bucket, that publishes each object
@@ -110,9 +111,7 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
       const delivery = new Promise((resolve) => setImmediate(resolve))
         .then(() => options.deliver(event))
         .catch((error: unknown) =>
-          console.error(
-            JSON.stringify({ level: 'error', service: 'local-s3', message: 'event delivery failed', key: event.detail.object.key, error: String(error) }),
-          ),
+          createLogger('local-s3').error('event delivery failed', { key: event.detail.object.key, error }),
         );
       inFlight.add(delivery);
       void delivery.finally(() => inFlight.delete(delivery));

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createLogger } from '../functions/shared/logger';
 
 /**
  * The local stand-in for SES's configuration-set event destination and the mailbox simulator: a pass-through
@@ -65,7 +66,7 @@ export async function startSesEventsProxy(options: SesEventsProxyOptions): Promi
     const delivery = new Promise<void>((resolve) => setTimeout(resolve, options.delayMs ?? 50))
       .then(() => options.deliver(event))
       .catch((error: unknown) =>
-        console.error(JSON.stringify({ level: 'error', service: 'local-ses-events', message: 'SES event delivery failed', eventType: event.detail.eventType, error: String(error) })),
+        createLogger('local-ses-events').error('SES event delivery failed', { eventType: event.detail.eventType, error }),
       )
       .finally(() => pending.delete(delivery));
     pending.add(delivery);

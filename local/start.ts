@@ -1,3 +1,4 @@
+import { createLogger, scrubText } from '../functions/shared/logger';
 import { startRuntime } from './runtime';
 import { localSettings } from './settings';
 
@@ -11,7 +12,7 @@ const settings = (() => {
   try {
     return localSettings();
   } catch (error) {
-    console.error(`Nurture could not start: ${error instanceof Error ? error.message : String(error)}`);
+    console.error(`Nurture could not start: ${scrubText(error instanceof Error ? error.message : String(error))}`);
     process.exit(1);
   }
 })();
@@ -25,7 +26,7 @@ const runtime = await startRuntime({
   adminToken: settings.NURTURE_ADMIN_TOKEN,
   apiKey: settings.NURTURE_LOCAL_API_KEY,
 }).catch((error: unknown) => {
-  console.error(`Nurture could not start: ${error instanceof Error ? error.message : String(error)}`);
+  console.error(`Nurture could not start: ${scrubText(error instanceof Error ? error.message : String(error))}`);
   process.exit(1);
 });
 
@@ -56,7 +57,7 @@ const shutdown = (signal: string) => {
       process.exit(0);
     },
     (error: unknown) => {
-      console.error('Stop failed', error);
+      createLogger('local-runtime').error('stop failed', { error });
       process.exit(1);
     },
   );
@@ -69,5 +70,5 @@ process.on('SIGHUP', () => shutdown('SIGHUP'));
 // The local runtime stands in for several services in one process: a stray rejected promise in one of them (a
 // dropped connection to a local emulator) must not take the others down, as it would not in AWS. It is logged loudly.
 process.on('unhandledRejection', (reason: unknown) => {
-  console.error(JSON.stringify({ level: 'error', service: 'local-runtime', message: 'unhandled rejection', error: reason instanceof Error ? { name: reason.name, message: reason.message, stack: reason.stack } : String(reason) }));
+  createLogger('local-runtime').error('unhandled rejection', { error: reason });
 });

@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { ExecutionAbortedError, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import type { AslDefinition } from '../lib/journeys/compiler';
+import { createLogger } from '../functions/shared/logger';
 
 // aws-local-stepfunctions uses Promise.withResolvers, which Node 20 lacks.
 const promiseStatics = Promise as unknown as { withResolvers?: () => unknown };
@@ -30,6 +33,11 @@ export interface LocalStepFunctionsOptions {
   readonly timeScale?: number;
   /** The clock journeys start from (the local runtime's virtual clock), in epoch milliseconds. @default Date.now */
   readonly now?: () => number;
+  /**
+   * Where executions are kept, one file each, so that those running when the endpoint stops resume when it starts
+   * again on the same folder (as Step Functions' executions outlive any client). @default undefined (memory only)
+   */
+  readonly stateDir?: string;
 }
 
 export interface ExecutionStatusChange {
@@ -83,6 +91,36 @@ interface Execution {
   done: Promise<void>;
   /** Set when `done` resolves: the end is recorded (the status alone changes before the delivery). */
   settled?: boolean;
+  /** The last top-level state entered, with its input: where a resumed run starts again. */
+  checkpoint?: { readonly state: string; readonly input: unknown };
+  /** The Wait state under way: when it started (real time) and how long it lasts in real time. */
+  waiting?: { readonly state: string; readonly startedAt: number; readonly realMs: number };
+  /** The wait for a task token under way, and when it started (real time). */
+  awaitingToken?: { readonly state: string; readonly startedAt: number };
+  /** Set on a resumed run: how much of its interrupted wait had passed when the endpoint stopped, in real ms. */
+  resumed?: { readonly state: string; readonly doneMs: number };
+}
+
+/** An execution as kept under `stateDir`. */
+interface SavedExecution {
+  readonly arn: string;
+  readonly stateMachineArn: string;
+  readonly name: string;
+  readonly input: string;
+  readonly startDate: number;
+  readonly status: ExecutionStatus;
+  readonly stopDate?: number;
+  readonly output?: string;
+  readonly error?: string;
+  readonly cause?: string;
+  readonly aheadMs: number;
+  readonly lastUntil?: string;
+  readonly history: { type: string; name: string; timestamp: number }[];
+  readonly checkpoint?: { state: string; input: unknown };
+  readonly waiting?: { state: string; startedAt: number; realMs: number };
+  readonly awaitingToken?: { state: string; startedAt: number };
+  /** When the endpoint stopped while the execution ran (real time). */
+  readonly pausedAt?: number;
 }
 
 interface PendingToken {
@@ -134,6 +172,35 @@ export async function startLocalStepFunctions(options: LocalStepFunctionsOptions
   const arnOf = (name: string) => `arn:aws:states:${options.region}:${options.account}:stateMachine:${name}`;
   const machines = new Map([...options.stateMachines].map(([name, definition]) => [arnOf(name), { name, definition }]));
 
+  if (options.stateDir) mkdirSync(options.stateDir, { recursive: true });
+  /** Writes the execution's file (whole, then renamed: a crash never leaves half of one). */
+  const save = (execution: Execution, pausedAt?: number) => {
+    // Once stopping, only the pause is written: what the aborts do after it must not overwrite it.
+    if (!options.stateDir || (stopping && pausedAt === undefined)) return;
+    const saved: SavedExecution = {
+      arn: execution.arn,
+      stateMachineArn: execution.stateMachineArn,
+      name: execution.name,
+      input: execution.input,
+      startDate: execution.startDate.getTime(),
+      status: pausedAt === undefined ? execution.status : 'RUNNING',
+      ...(execution.stopDate && pausedAt === undefined ? { stopDate: execution.stopDate.getTime() } : {}),
+      ...(execution.output !== undefined ? { output: execution.output } : {}),
+      ...(execution.error ? { error: execution.error } : {}),
+      ...(execution.cause ? { cause: execution.cause } : {}),
+      aheadMs: execution.aheadMs,
+      ...(execution.lastUntil ? { lastUntil: execution.lastUntil } : {}),
+      history: execution.history.map((entry) => ({ ...entry, timestamp: entry.timestamp.getTime() })),
+      ...(execution.checkpoint ? { checkpoint: execution.checkpoint } : {}),
+      ...(execution.waiting ? { waiting: execution.waiting } : {}),
+      ...(execution.awaitingToken ? { awaitingToken: execution.awaitingToken } : {}),
+      ...(pausedAt !== undefined ? { pausedAt } : {}),
+    };
+    const file = join(options.stateDir, `${execution.arn.split(':').slice(-2).join('--')}.json`);
+    writeFileSync(`${file}.tmp`, JSON.stringify(saved));
+    renameSync(`${file}.tmp`, file);
+  };
+
   const start = (input: { stateMachineArn?: string; name?: string; input?: string }) => {
     const machine = machines.get(input.stateMachineArn ?? '');
     if (!machine) throw new ServiceError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${input.stateMachineArn}'`);
@@ -165,26 +232,80 @@ export async function startLocalStepFunctions(options: LocalStepFunctionsOptions
       done: Promise.resolve(),
     };
     executions.set(arn, execution);
+    save(execution);
     execution.done = run(execution, machine.definition, parsed).finally(() => {
       execution.settled = true;
     });
     return execution;
   };
 
-  const run = async (execution: Execution, definition: AslDefinition, input: unknown) => {
+  /** An execution kept under `stateDir`: an ended one is known again, a running one runs on from its last state. */
+  const restore = (saved: SavedExecution) => {
+    const machine = machines.get(saved.stateMachineArn);
+    const execution: Execution = {
+      arn: saved.arn,
+      stateMachineArn: saved.stateMachineArn,
+      name: saved.name,
+      input: saved.input,
+      startDate: new Date(saved.startDate),
+      status: saved.status,
+      ...(saved.stopDate ? { stopDate: new Date(saved.stopDate) } : {}),
+      ...(saved.output !== undefined ? { output: saved.output } : {}),
+      ...(saved.error ? { error: saved.error } : {}),
+      ...(saved.cause ? { cause: saved.cause } : {}),
+      history: saved.history.map((entry) => ({ ...entry, timestamp: new Date(entry.timestamp) })),
+      aheadMs: saved.aheadMs,
+      ...(saved.lastUntil ? { lastUntil: saved.lastUntil } : {}),
+      ...(saved.checkpoint ? { checkpoint: saved.checkpoint } : {}),
+      ...(saved.waiting ? { waiting: saved.waiting } : {}),
+      done: Promise.resolve(),
+      settled: true,
+    };
+    executions.set(execution.arn, execution);
+    if (execution.status !== 'RUNNING') return;
+    if (!machine) {
+      // Its journey file is gone: nothing can run it on, as AWS would once the state machine is deleted.
+      execution.status = 'ABORTED';
+      execution.stopDate = new Date();
+      save(execution);
+      return;
+    }
+    // The wait under way when the endpoint stopped goes on for what was left of it; the time stopped does not count.
+    const interrupted = saved.pausedAt === undefined ? undefined : [saved.awaitingToken, saved.waiting].find((wait) => wait && wait.state === saved.checkpoint?.state);
+    if (interrupted && saved.pausedAt !== undefined) {
+      execution.resumed = { state: interrupted.state, doneMs: Math.max(0, saved.pausedAt! - interrupted.startedAt) };
+    }
+    execution.settled = false;
+    const from = saved.checkpoint;
+    const definition = from ? { ...machine.definition, StartAt: from.state } : machine.definition;
+    execution.done = run(execution, definition, from ? from.input : JSON.parse(saved.input), JSON.parse(saved.input)).finally(() => {
+      execution.settled = true;
+    });
+  };
+
+  const run = async (execution: Execution, definition: AslDefinition, input: unknown, executionInput: unknown = input) => {
     const local = scaled(definition, scale);
     const machine = new StateMachine(local as unknown as StateMachineDefinition, { validationOptions: { noValidate: true } });
     const handlers: Record<string, (input: unknown) => Promise<unknown>> = {};
     const retries: Record<string, number> = {};
     for (const [stateName, state] of Object.entries(definition.States)) {
       if (state.Type !== 'Task') continue;
-      handlers[stateName] = (taskInput) => runTask(execution, state, taskInput);
+      handlers[stateName] = (taskInput) => runTask(execution, stateName, state, taskInput);
       retries[stateName] = 50;
     }
     const waits = new Proxy({} as Record<string, number>, {
       get: (_target, stateName) => {
         const state = typeof stateName === 'string' ? definition.States[stateName] : undefined;
         if (!state || state.Type !== 'Wait') return undefined;
+        const resumed = execution.resumed?.state === stateName ? execution.resumed : undefined;
+        if (resumed && execution.waiting?.state === stateName) {
+          // Its clock moved on when it started; only the rest of its real time is left to wait.
+          execution.resumed = undefined;
+          const realMs = Math.max(0, execution.waiting.realMs - resumed.doneMs);
+          execution.waiting = { state: stateName as string, startedAt: Date.now() - resumed.doneMs, realMs: execution.waiting.realMs };
+          save(execution);
+          return realMs;
+        }
         const until = Date.parse(execution.lastUntil ?? '');
         const full =
           typeof state.Seconds === 'number'
@@ -194,13 +315,15 @@ export async function startLocalStepFunctions(options: LocalStepFunctionsOptions
               : Math.max(0, until - (now() + execution.aheadMs) + 1_000);
         // The engine waits `full / scale` real milliseconds; the execution's clock moves on by `full`.
         execution.aheadMs += full - full / scale;
+        execution.waiting = { state: stateName as string, startedAt: Date.now(), realMs: full / scale };
+        save(execution);
         return full / scale;
       },
     });
     const { result, abort, eventLogs } = machine.run(input as never, {
       overrides: { taskResourceLocalHandlers: handlers as never, waitTimeOverrides: waits, retryIntervalOverrides: retries },
       context: {
-        Execution: { Id: execution.arn, Name: execution.name, StartTime: execution.startDate.toISOString(), Input: input as never },
+        Execution: { Id: execution.arn, Name: execution.name, StartTime: execution.startDate.toISOString(), Input: executionInput as never },
         StateMachine: { Id: execution.stateMachineArn },
         Task: { Token: TASK_TOKEN_PLACEHOLDER },
         State: { EnteredTime: ENTERED_TIME_PLACEHOLDER },
@@ -209,7 +332,13 @@ export async function startLocalStepFunctions(options: LocalStepFunctionsOptions
     execution.abort = abort;
     void (async () => {
       for await (const event of eventLogs) {
-        if (event.type === 'StateEntered') execution.history.push({ type: `${event.state.type}StateEntered`, name: event.state.name, timestamp: new Date(event.timestamp) });
+        if (event.type !== 'StateEntered') continue;
+        execution.history.push({ type: `${event.state.type}StateEntered`, name: event.state.name, timestamp: new Date(event.timestamp) });
+        // Top-level states only (Map iterations carry an index): a resumed run starts again at the last one entered.
+        if (event.index === undefined && !stopping && execution.status === 'RUNNING') {
+          execution.checkpoint = { state: event.state.name, input: event.state.input };
+          save(execution);
+        }
       }
     })().catch(() => undefined);
     try {
@@ -228,13 +357,15 @@ export async function startLocalStepFunctions(options: LocalStepFunctionsOptions
     }
     execution.stopDate ??= new Date();
     for (const [token, pending] of tokens) if (pending.executionArn === execution.arn) tokens.delete(token);
+    // Stopped with the endpoint: its file keeps it running, to resume on the next start.
     if (stopping) return;
+    save(execution);
     await options.onStatusChange?.(statusChange(execution)).catch((error: unknown) => {
-      console.error(JSON.stringify({ level: 'error', service: 'local-stepfunctions', message: 'status change delivery failed', error: String(error) }));
+      createLogger('local-stepfunctions').error('status change delivery failed', { error });
     });
   };
 
-  const runTask = async (execution: Execution, state: Record<string, unknown>, input: unknown): Promise<unknown> => {
+  const runTask = async (execution: Execution, stateName: string, state: Record<string, unknown>, input: unknown): Promise<unknown> => {
     const resource = String(state.Resource);
     let output: unknown;
     if (resource === WAIT_FOR_TASK_TOKEN) {
@@ -247,7 +378,12 @@ export async function startLocalStepFunctions(options: LocalStepFunctionsOptions
       const payload = JSON.parse(
         JSON.stringify(Payload).replaceAll(TASK_TOKEN_PLACEHOLDER, token).replaceAll(ENTERED_TIME_PLACEHOLDER, clockOf(execution, now)),
       ) as unknown;
-      const waitStarted = Date.now();
+      // Resumed after a restart: the part of the wait that had passed before the endpoint stopped counts.
+      const doneMs = execution.resumed?.state === stateName ? execution.resumed.doneMs : 0;
+      execution.resumed = undefined;
+      const waitStarted = Date.now() - doneMs;
+      execution.awaitingToken = { state: stateName, startedAt: waitStarted };
+      save(execution);
       // The task's TimeoutSeconds, timed here rather than by the engine: a wait that times out has lasted exactly
       // its timeout in journey time, so the steps after it see the time the simulator gives them.
       const timeoutMs = typeof state.TimeoutSeconds === 'number' ? state.TimeoutSeconds * 1_000 : undefined;
@@ -261,7 +397,7 @@ export async function startLocalStepFunctions(options: LocalStepFunctionsOptions
               timedOut = true;
               tokens.delete(token);
               pending.reject(Object.assign(new Error('no one resumed the task within its TimeoutSeconds'), { name: 'States.Timeout' }));
-            }, timeoutMs / scale);
+            }, Math.max(0, timeoutMs / scale - doneMs));
       try {
         await options.invoke(functionKeyOf(FunctionName), payload);
       } catch (error) {
@@ -274,6 +410,7 @@ export async function startLocalStepFunctions(options: LocalStepFunctionsOptions
       } finally {
         clearTimeout(timer);
         tokens.delete(token);
+        execution.awaitingToken = undefined;
         // While it waited, the execution's clock ran `scale` times faster; a timeout ends it at exactly the timeout.
         const waited = Date.now() - waitStarted;
         execution.aheadMs += timedOut && timeoutMs !== undefined ? timeoutMs - waited : waited * (scale - 1);
@@ -372,6 +509,11 @@ export async function startLocalStepFunctions(options: LocalStepFunctionsOptions
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
+  if (options.stateDir) {
+    for (const file of readdirSync(options.stateDir).filter((name) => name.endsWith('.json'))) {
+      restore(JSON.parse(readFileSync(join(options.stateDir, file), 'utf8')) as SavedExecution);
+    }
+  }
 
   return {
     endpoint: `http://127.0.0.1:${port}`,
@@ -387,6 +529,8 @@ export async function startLocalStepFunctions(options: LocalStepFunctionsOptions
     },
     async stop() {
       stopping = true;
+      const pausedAt = Date.now();
+      for (const execution of executions.values()) if (execution.status === 'RUNNING') save(execution, pausedAt);
       for (const execution of executions.values()) if (execution.status === 'RUNNING') abortExecution(execution);
       // A task in flight finishes on its own; never wait on one for long.
       // (15 s: on a loaded machine a local Lambda may take seconds; the runtime closes SES and DynamoDB after this.)

@@ -11,6 +11,7 @@ import {
   type DynamoDBStreamsClient,
 } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import { createLogger } from '../functions/shared/logger';
 
 export type StreamLambda = (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse | void>;
 
@@ -53,6 +54,8 @@ interface Shard {
  * DynamoDBStreamEvent batches, the way a Lambda event source mapping does: shards in parent-before-child order,
  * filter criteria, partial batch responses (retry from the first failed record), retries then a failure record.
  */
+const log = createLogger('stream-poller');
+
 export async function startStreamPoller(options: StreamPollerOptions): Promise<StreamPoller> {
   const { Table } = await options.dynamoDb.send(new DescribeTableCommand({ TableName: options.tableName }));
   const streamArn = Table?.LatestStreamArn;
@@ -162,7 +165,7 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
       lastSequenceNumber: records.at(-1)?.dynamodb?.SequenceNumber,
       records: records.length,
     });
-    console.error(JSON.stringify({ level: 'error', service: 'stream-poller', message: 'batch failed after retries', detail: line }));
+    log.error('batch failed after retries', { detail: line });
     if (options.failureFile) await appendFile(options.failureFile, `${line}\n`);
   };
 
@@ -175,7 +178,7 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
         if (seen === 0) await pause(options.idleMs ?? 100);
       } catch (error) {
         if (stopped) break;
-        console.error(JSON.stringify({ level: 'error', service: 'stream-poller', message: 'poll failed', error: String(error) }));
+        log.error('poll failed', { error });
         await pause(1_000);
       }
     }

@@ -16,16 +16,23 @@ import { keys, metricPartition } from '../shared/keys';
 import type { FormSubmittedData } from './events';
 import type { FieldValue } from '../shared/values';
 import { firstLink, trackingKeys } from '../tracking/tracking-keys';
-import { ConsentRequiredAfterErasure, type Intake, type IntakeSubmission, type RecordedIntake } from './intake';
+import { ConsentRequiredAfterErasure, IntakeUnavailable, REPEAT_WINDOW_SECONDS, type Intake, type IntakeSubmission, type RecordedIntake } from './intake';
 import type { SecretSource } from '../shared/secrets';
 import { suppressionHash, suppressionKey } from '../shared/suppression';
 import { backoff, cancellationReasons, contended } from '../shared/transactions';
+import { HttpError } from '../shared/http';
 
 const MAX_ATTEMPTS = 12;
 type Key = { PK: string; SK: string };
 /** Idempotency records live a day unless the environment says otherwise: long enough for any retry or double-click. */
 const IDEMPOTENCY_RETENTION_DAYS = 1;
 const BOT_COUNTER_SHARDS = 4;
+/**
+ * How long a submission may wait on DynamoDB, every call and retry included: under the function's 10 s timeout with
+ * room for the read that settles an unknown outcome ({@link SETTLE_READ_MS}) and the answer.
+ */
+const DEFAULT_BUDGET_MS = 6_500;
+const SETTLE_READ_MS = 1_500;
 
 /** Extra item keys of form intake (see functions/shared/keys.ts for the shared ones). */
 export const intakeKeys = {
@@ -34,8 +41,10 @@ export const intakeKeys = {
 
 /**
  * Form intake in the single table. The common path is TWO calls: a consistent read of the email claim (with the
- * idempotency record, in one BatchGetItem, when the post carries a key), then ONE transaction writing the claim,
- * the profile, the `form.submitted` event, the idempotency record and the anonymous-id link together.
+ * idempotency record, in one BatchGetItem, when the post carries a key or a content key), then ONE transaction
+ * writing the claim, the profile, the `form.submitted` event, the idempotency record and the anonymous-id link
+ * together. Every call shares one deadline (`budgetMs`); a transaction whose answer is lost is settled by reading
+ * its idempotency record back.
  */
 export class DynamoIntake implements Intake {
   constructor(
@@ -45,14 +54,19 @@ export class DynamoIntake implements Intake {
     private readonly suppressionMacKey?: SecretSource,
     /** Days an Idempotency-Key is remembered (DynamoDB TTL): the environment's idempotency retention. */
     private readonly idempotencyRetentionDays = IDEMPOTENCY_RETENTION_DAYS,
+    /** How long one submission may wait on DynamoDB before it is answered busy. @default 6500 */
+    private readonly budgetMs = DEFAULT_BUDGET_MS,
   ) {}
 
   async record(submission: IntakeSubmission, at: Date): Promise<RecordedIntake> {
     const now = at.toISOString();
     const eventId = ulid(at.getTime());
-    const idemKey = submission.idempotencyKey
-      ? intakeKeys.idempotency(submission.data.formId, submission.idempotencyKey)
-      : undefined;
+    const key = submission.idempotencyKey ?? (submission.contentKey ? `content:${submission.contentKey}` : undefined);
+    const idemKey = key ? intakeKeys.idempotency(submission.data.formId, key) : undefined;
+    const ttlSeconds = submission.idempotencyKey ? this.idempotencyRetentionDays * 86_400 : REPEAT_WINDOW_SECONDS;
+    const nowSeconds = Math.floor(at.getTime() / 1_000);
+    // One deadline for every call of this submission: a stalled table is answered busy before the function times out.
+    const signal = AbortSignal.timeout(this.budgetMs);
 
     const anonymousId = submission.data.anonymousId;
     const anonKey = anonymousId ? trackingKeys.anonymousLink(anonymousId) : undefined;
@@ -61,7 +75,13 @@ export class DynamoIntake implements Intake {
     const suppressedKey = this.suppressionMacKey ? suppressionKey(suppressionHash(await this.suppressionMacKey(), submission.email)) : undefined;
 
     for (let attempt = 1; ; attempt++) {
-      const { claim, replay, link, suppressed } = await this.read(submission.email, idemKey, anonKey, suppressedKey);
+      const { claim, replay: found, link, suppressed } = await this.read(submission.email, idemKey, anonKey, suppressedKey, nowSeconds, signal).catch(unavailable);
+      // This very submission, when an earlier attempt's answer was lost but its transaction applied.
+      if (found?.eventId === eventId) return { ...found, replayed: false };
+      // A content key answers for the contact that holds its email now: once that contact is erased (or the email
+      // moved), the same post is a new submission, and its record is replaced.
+      const stale = found && !submission.idempotencyKey && claim?.contactId !== found.contactId ? found.eventId : undefined;
+      const replay = stale ? undefined : found;
       if (replay) return { ...replay, replayed: true };
       const existingId = claim?.contactId as string | undefined;
       if (!existingId && suppressed && !submission.data.consents?.length) throw new ConsentRequiredAfterErasure();
@@ -76,22 +96,31 @@ export class DynamoIntake implements Intake {
         { Put: { TableName: this.tableName, Item: event } },
       ];
       if (idemKey) {
-        const expiresAt = Math.floor(at.getTime() / 1_000) + this.idempotencyRetentionDays * 86_400;
         items.push({
           Put: {
             TableName: this.tableName,
-            Item: { ...idemKey, contactId, eventId, created: !existingId, expiresAt },
-            ConditionExpression: 'attribute_not_exists(PK)',
+            Item: { ...idemKey, contactId, eventId, created: !existingId, expiresAt: nowSeconds + ttlSeconds },
+            // A record past its time (TTL deletes lazily) no longer answers for the key: it is replaced.
+            ConditionExpression: `attribute_not_exists(PK) OR expiresAt <= :now${stale ? ' OR eventId = :stale' : ''}`,
+            ExpressionAttributeValues: { ':now': nowSeconds, ...(stale ? { ':stale': stale } : {}) },
           },
         });
       }
       if (anonymousId && !anonymousMerged) items.push(this.linkAnonymous(anonymousId, contactId, now));
+      const recorded = { contactId, eventId, created: !existingId, replayed: false, ...(anonymousMerged ? { anonymousMerged } : {}) };
       try {
-        await this.db.send(new TransactWriteCommand({ TransactItems: items }));
-        return { contactId, eventId, created: !existingId, replayed: false, ...(anonymousMerged ? { anonymousMerged } : {}) };
+        await this.db.send(new TransactWriteCommand({ TransactItems: items }), { abortSignal: signal });
+        return recorded;
       } catch (error) {
+        if (outcomeUnknown(error)) {
+          // The transaction may have been applied with its answer lost: its idempotency record tells.
+          const settled = idemKey ? await this.settle(idemKey, eventId, nowSeconds) : undefined;
+          if (settled === 'ours') return recorded;
+          if (settled) return { ...settled, replayed: true };
+          throw new IntakeUnavailable('the submission\'s transaction did not answer in time; nothing of it is found', { cause: error });
+        }
         if (isMissingConsentsMap(error) && existingId) {
-          await this.addConsentsMap(existingId);
+          await this.addConsentsMap(existingId, signal).catch(unavailable);
           continue;
         }
         if (!contended(error) || attempt >= MAX_ATTEMPTS) {
@@ -105,10 +134,24 @@ export class DynamoIntake implements Intake {
     }
   }
 
-  private async read(email: string, idemKey: Key | undefined, anonKey: Key | undefined, suppressedKey?: Key) {
+  /**
+   * After a transaction whose answer was lost: `'ours'` when its idempotency record holds this attempt's event, the
+   * first answer when another post with the same key was stored, undefined when nothing is (or cannot be) found.
+   */
+  private async settle(idemKey: Key, eventId: string, nowSeconds: number): Promise<'ours' | Omit<RecordedIntake, 'replayed'> | undefined> {
+    const { Item } = await this.db
+      .send(new GetCommand({ TableName: this.tableName, Key: idemKey, ConsistentRead: true }), { abortSignal: AbortSignal.timeout(SETTLE_READ_MS) })
+      .catch(() => ({ Item: undefined }));
+    if (!Item || !(Number(Item.expiresAt) > nowSeconds)) return undefined;
+    if (Item.eventId === eventId) return 'ours';
+    return { contactId: String(Item.contactId), eventId: String(Item.eventId), created: Item.created === true };
+  }
+
+  private async read(email: string, idemKey: Key | undefined, anonKey: Key | undefined, suppressedKey: Key | undefined, nowSeconds: number, signal: AbortSignal) {
     if (!idemKey && !anonKey && !suppressedKey) {
       const { Item } = await this.db.send(
         new GetCommand({ TableName: this.tableName, Key: keys.email(email), ConsistentRead: true }),
+        { abortSignal: signal },
       );
       return { claim: Item };
     }
@@ -118,6 +161,7 @@ export class DynamoIntake implements Intake {
           [this.tableName]: { Keys: [keys.email(email), ...[idemKey, anonKey, suppressedKey].filter((key) => key !== undefined)], ConsistentRead: true },
         },
       }),
+      { abortSignal: signal },
     );
     // Four small items never exceed BatchGetItem's limits, so nothing is left unprocessed but under throttling;
     // then the loop's next attempt reads again (a link left unread only means the merge is not skipped).
@@ -125,7 +169,7 @@ export class DynamoIntake implements Intake {
     const claim = found.find((item) => item.PK === keys.email(email).PK);
     const idem = idemKey ? found.find((item) => item.PK === idemKey.PK) : undefined;
     const link = anonKey ? found.find((item) => item.PK === anonKey.PK) : undefined;
-    const replay = idem
+    const replay = idem && Number(idem.expiresAt) > nowSeconds
       ? { contactId: String(idem.contactId), eventId: String(idem.eventId), created: idem.created === true }
       : undefined;
     const suppressed = suppressedKey ? found.some((item) => item.PK === suppressedKey.PK) : false;
@@ -181,7 +225,7 @@ export class DynamoIntake implements Intake {
   }
 
   /** Profiles written before consents existed lack the map its entries are set in. */
-  private async addConsentsMap(contactId: string): Promise<void> {
+  private async addConsentsMap(contactId: string, signal: AbortSignal): Promise<void> {
     await this.db.send(
       new UpdateCommand({
         TableName: this.tableName,
@@ -189,6 +233,7 @@ export class DynamoIntake implements Intake {
         UpdateExpression: 'SET consents = if_not_exists(consents, :empty)',
         ExpressionAttributeValues: { ':empty': {} },
       }),
+      { abortSignal: signal },
     );
   }
 
@@ -239,6 +284,25 @@ function consentsOf(data: FormSubmittedData, at: string): Record<string, NonNull
       { textVersion: consent.textVersion, at, formId: data.formId, field: consent.field, ...(data.ip ? { ip: data.ip } : {}) },
     ]),
   );
+}
+
+/**
+ * Whether a call's outcome is unknown: no answer came (timeout, abort, dropped connection) or DynamoDB failed inside
+ * (5xx). A refusal (4xx: a condition, a validation, throttling) is an answer: nothing was written.
+ */
+function outcomeUnknown(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  return status === undefined ? !(error instanceof HttpError) : status >= 500;
+}
+
+/** Throttling and the errors of {@link outcomeUnknown} before anything is written: answered busy. */
+const THROTTLED = new Set(['ProvisionedThroughputExceededException', 'ThrottlingException', 'RequestLimitExceeded', 'LimitExceededException']);
+function unavailable(error: unknown): never {
+  if (outcomeUnknown(error) || (error instanceof Error && THROTTLED.has(error.name))) {
+    throw new IntakeUnavailable('the table did not answer in time; nothing was written', { cause: error });
+  }
+  throw error;
 }
 
 function isMissingConsentsMap(error: unknown): boolean {

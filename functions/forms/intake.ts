@@ -11,7 +11,15 @@ export interface IntakeSubmission {
   readonly data: FormSubmittedData;
   /** The submission's idempotency key (header or snippet submission id), scoped to the form by the store. */
   readonly idempotencyKey?: string;
+  /**
+   * A key derived from the post's content, used when it carries no idempotency key: the same post again within
+   * {@link REPEAT_WINDOW_SECONDS} (a retry after a timeout, a double click) is the same submission, not a second one.
+   */
+  readonly contentKey?: string;
 }
+
+/** How long a post without an idempotency key is recognised when repeated: DynamoDB's own idempotency window. */
+export const REPEAT_WINDOW_SECONDS = 10 * 60;
 
 export interface RecordedIntake {
   readonly contactId: string;
@@ -36,6 +44,14 @@ export interface Intake {
   /** Adds one to the daily counter of refused bots (nothing else about a bot is stored). */
   countBot(formId: string, reason: string, at: Date): Promise<void>;
   profile(contactId: string): Promise<Contact | undefined>;
+}
+
+/**
+ * The store did not answer in time (stalled, throttled, unreachable) and nothing of the submission is stored, as far
+ * as a read after the failure can tell. A retry is safe: the same post is recognised by its idempotency or content key.
+ */
+export class IntakeUnavailable extends Error {
+  override name = 'IntakeUnavailable';
 }
 
 /**

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { ContactContended } from '../contacts/contacts';
 import { readFields, bodyKind, type BodyKind, type RawFields } from '../shared/body';
 import {
@@ -28,7 +29,7 @@ import {
 } from './domain/hidden-fields';
 import { checkSubmission, type ValidSubmission } from './domain/submission';
 import { serveEmbed } from './embed/serve-embed';
-import type { Intake } from './intake';
+import { IntakeUnavailable, type Intake } from './intake';
 import type { Signer } from './signing';
 
 /** Form posts are small; anything larger is a mistake or abuse. */
@@ -108,9 +109,9 @@ export const makeSubmitForm =
     }
 
     const recorded = await deps.intake
-      .record({ ...intakeOf(form, check.submission, event), ...(idempotencyKey ? { idempotencyKey } : {}) }, now)
+      .record({ ...intakeOf(form, check.submission, event), ...(idempotencyKey ? { idempotencyKey } : { contentKey: contentKeyOf(form.id, fields) }) }, now)
       .catch((error: unknown) => {
-        if (error instanceof ContactContended) throw new ServiceBusy();
+        if (error instanceof ContactContended || error instanceof IntakeUnavailable) throw new ServiceBusy();
         throw error;
       });
     annotate(event, { contactId: recorded.contactId, created: recorded.created, replayed: recorded.replayed });
@@ -161,6 +162,12 @@ function intakeOf(form: FormDefinition, submission: ValidSubmission, event: Http
 }
 
 /** The header wins over the snippet's field; both are scoped to the form by the store. */
+/** The same fields posted to the same form give the same key, whatever their order or the body's encoding. */
+function contentKeyOf(formId: string, fields: RawFields): string {
+  const sorted = Object.keys(fields).sort().map((name) => [name, fields[name]]);
+  return createHash('sha256').update(JSON.stringify([formId, sorted])).digest('base64url');
+}
+
 function idempotencyKeyOf(event: HttpEvent, fields: RawFields): string | undefined {
   const key = header(event, 'idempotency-key') ?? fields[SUBMISSION_ID_KEY];
   if (key === undefined || key === '') return undefined;

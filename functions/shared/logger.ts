@@ -3,7 +3,7 @@ import type { LogAttributes, UnformattedAttributes } from '@aws-lambda-powertool
 
 /**
  * Structured JSON logs from Powertools for AWS Lambda, one line per call, that never carry personal data or
- * secrets: values under a personal or secret key are replaced, and emails, phone numbers and IPv4 addresses are
+ * secrets: values under a personal or secret key are replaced, and emails, phone numbers and IP addresses are
  * scrubbed out of every string, error messages and stack traces included. Log identifiers (contact ids, form ids,
  * request ids), never emails or form bodies; the scrubbing is the net, not the plan.
  */
@@ -74,10 +74,12 @@ const EMAIL = /[\p{L}\p{N}._%+'-]+@[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)+/gu;
 // (555) 123 4567, 020 7946 0958. ISO dates, epoch times and ULIDs do not match.
 const PHONE = /\+\d[\d ().-]{6,18}\d|\(\d{2,5}\) ?\d{3,4}[ .-]?\d{3,4}\b|\b\d{3,5}[ .-]\d{3,4}[ .-]\d{4}\b/g;
 const IPV4 = /\b(?:\d{1,3}\.){3}\d{1,3}\b/g;
+// IPv6 with a `::` or all eight groups; times (07:30:21) have neither.
+const IPV6 = /(?<![\w:])(?:(?:[0-9a-f]{1,4}:){7}[0-9a-f]{1,4}|(?:[0-9a-f]{1,4}:){0,6}[0-9a-f]{0,4}::(?:[0-9a-f]{1,4}(?::[0-9a-f]{1,4}){0,6})?(?::?\d{1,3}(?:\.\d{1,3}){3})?)(?![\w:.])/gi;
 
-/** `text` with every email-, phone- and IPv4-shaped part replaced. */
+/** `text` with every email-, phone- and IP-shaped part replaced. */
 export function scrubText(text: string): string {
-  return text.replace(EMAIL, '[email]').replace(PHONE, '[phone]').replace(IPV4, '[ip]');
+  return text.replace(EMAIL, '[email]').replace(IPV6, '[ip]').replace(PHONE, '[phone]').replace(IPV4, '[ip]');
 }
 
 /**

@@ -1,19 +1,22 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hubSpotV3Signature, signedHeaders } from '../../functions/crm/signatures';
 import type { CrmInbox } from '../../local/crm-receiver';
+import { seed } from '../../scripts/seed';
 import { startLocal, stopLocal, type Running } from '../support/local-app';
 import { LOCAL_API_KEY } from '../../local/settings';
 
 const ADMIN_TOKEN = 'crm-e2e-admin-token-0123456789';
+const dataDir = mkdtempSync(join(tmpdir(), 'nurture-crm-e2e-'));
 let running: Running;
 
 beforeAll(async () => {
-  // A journey week per second: the recycle journey's first email comes a week after the rejection.
-  running = await startLocal({ dataDir: mkdtempSync(join(tmpdir(), 'nurture-crm-e2e-')), adminToken: ADMIN_TOKEN, env: { TIME_SCALE: '604800' } });
+  // A journey week per second: the recycle journey's first email comes a week after the rejection. Debug logging:
+  // the last test scans everything this runtime logs for personal data, at the most talkative level.
+  running = await startLocal({ dataDir, adminToken: ADMIN_TOKEN, env: { TIME_SCALE: '604800', LOG_LEVEL: 'debug' } });
 }, 120_000);
 afterAll(async () => {
   if (running) await stopLocal(running);
@@ -193,5 +196,99 @@ describe('npm start: the sales inbox', () => {
     const response = await fetch(`${running.url}/dev/crm`);
     expect(response.headers.get('content-type')).toContain('text/html');
     expect(await response.text()).toContain('Sales inbox');
+  });
+
+  it('logs no personal data: the seed scenario, forms, tracking, email opens, clicks and preferences, CRM webhooks leave no email, name, phone or IP in anything logged', { timeout: 120_000 }, async () => {
+    // Prepare: values found nowhere else, so any occurrence in the logs is a leak.
+    const run = Date.now().toString(36);
+    const email = `quintessa.${run}@leak-check.example`;
+    const person = { first_name: 'Quintessa', last_name: 'Vandermolen', phone: '+1 415 555 0199' };
+    const ips = ['203.0.113.77', '2001:db8::7a7a'];
+    const from = { 'x-forwarded-for': `${ips[0]}, ${ips[1]}`, 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0' };
+
+    // Act: the seed scenario (a few days of it), then every flow once with the values above.
+    await seed({ url: running.url, sesUrl: running.sesUrl, contacts: 12, days: 2, concurrency: 4 });
+    const posted = await fetch(`${running.url}/forms/demo-request`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: 'http://localhost:3000', ...from },
+      body: JSON.stringify({ email, ...person, company: 'Leakcheck Ltd', budget: 2000, marketing_consent: true }),
+    });
+    expect(posted.status).toBeLessThan(300);
+    const { contactId } = (await posted.json()) as { contactId: string };
+    // The CRM fails the next hand-off's three tries, so its failure is logged and it is retried from the queue.
+    expect((await fetch(`${running.url}/dev/crm/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ status: 503, times: 3 }) })).status).toBe(204);
+    const browserPost = await fetch(`${running.url}/forms/demo-request`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html', origin: 'http://localhost:3000', ...from },
+      body: new URLSearchParams({ email: `second.${email}`, ...person, budget: '10000' }).toString(),
+    });
+    expect(browserPost.status).toBe(303);
+    // Refused input is logged about too: a malformed address and a phone the form cannot parse.
+    const refused = await fetch(`${running.url}/forms/demo-request`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: 'http://localhost:3000', ...from },
+      body: JSON.stringify({ email: `${person.first_name}@@leak-check.example`, first_name: person.first_name, phone: `${person.phone} ${person.last_name}` }),
+    });
+    expect(refused.status).toBe(422);
+    const writeKey = { authorization: `Basic ${Buffer.from('local-write-key:').toString('base64')}`, 'content-type': 'application/json', ...from };
+    for (const message of [
+      { type: 'identify', userId: contactId, traits: { email, firstName: person.first_name, lastName: person.last_name, phone: person.phone }, context: { ip: ips[0] } },
+      { type: 'track', userId: contactId, event: 'pricing_viewed', properties: { contact_email: email }, context: { ip: ips[1] } },
+      { type: 'page', anonymousId: `anon-${run}`, name: 'pricing', properties: { url: 'https://example.com/pricing' }, context: { ip: ips[0], traits: { email } } },
+    ]) {
+      const tracked = await fetch(`${running.url}/v1/${message.type}`, { method: 'POST', headers: writeKey, body: JSON.stringify({ messageId: `leak-${run}-${message.type}`, ...message }) });
+      expect(tracked.status, `${message.type}: ${await tracked.clone().text()}`).toBe(200);
+    }
+
+    // The first nurture email, with its tracking pixel, a tracked link and the preference page.
+    type Stored = { body: { html?: string }; destination: { to: string[] }; headers?: { name: string; value: string }[] };
+    const mail = await until('the email to the lead', async () => {
+      const store = (await (await fetch(`${running.sesUrl}/store`)).json()) as { emails: Stored[] };
+      return store.emails.find((m) => m.destination.to.includes(email));
+    });
+    const html = (mail.body.html ?? '').replaceAll('&amp;', '&');
+    const pixel = /["'](https?:\/\/[^"']*\/t\/o\/[^"']+)["']/.exec(html)?.[1];
+    const link = /["'](https?:\/\/[^"']*\/t\/c\/[^"']+)["']/.exec(html)?.[1];
+    const preferences = /<(https?:\/\/[^>]*\/u\/[^>]+)>/.exec(mail.headers?.find((h) => h.name === 'List-Unsubscribe')?.value ?? '')?.[1];
+    expect([pixel, link, preferences].every(Boolean), html).toBe(true);
+    expect((await fetch(pixel!, { headers: from })).status).toBe(200);
+    expect((await fetch(link!, { headers: from, redirect: 'manual' })).status).toBe(302);
+    expect((await fetch(preferences!, { headers: from })).status).toBe(200);
+    const saved = await fetch(preferences!, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...from }, body: 'action=save' });
+    expect(saved.status).toBe(200);
+    const unsubscribed = await fetch(preferences!, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...from }, body: 'List-Unsubscribe=One-Click' });
+    expect(unsubscribed.status).toBe(200);
+
+    // The CRM: the second lead's hand-off, then sales' answers through both inbound webhooks, one about an address
+    // it does not know.
+    const handOff = await until('the hand-off', async () => (await inbox()).handOffs.find((h) => h.email === `second.${email}`));
+    for (const answer of [{ email: `second.${email}`, outcome: 'accepted', id: `leak-${run}-1` }, { email: `unknown.${email}`, outcome: 'rejected', id: `leak-${run}-2` }]) {
+      const body = JSON.stringify(answer);
+      const response = await fetch(`${running.url}/webhooks/crm/generic`, { method: 'POST', headers: { 'content-type': 'application/json', ...from, ...signedHeaders('local-crm-feedback-secret', body, Date.now()) }, body });
+      expect(response.status, answer.email).toBeLessThan(500);
+    }
+    expect((await postHubSpot([{ eventId: Date.now(), subscriptionType: 'contact.propertyChange', objectId: Number(handOff.crmId), propertyName: 'email', propertyValue: `changed.${email}`, occurredAt: Date.now() }])).status).toBe(200);
+    expect((await fetch(`${running.url}/dev/idle`)).status).toBe(200);
+
+    // Assess: stdout and stderr of npm start, and every file it writes beside its data stores.
+    const written = (dir: string): string[] =>
+      readdirSync(dir).flatMap((name) => {
+        const path = join(dir, name);
+        if (statSync(path).isDirectory()) return ['dynamodb', 's3'].includes(name) ? [] : written(path);
+        return [readFileSync(path, 'utf8')];
+      });
+    const logged = [running.output(), ...written(dataDir)].join('\n');
+    const seeded = [...logged.matchAll(/seed-[a-z0-9]+-\d+@[\w.]+|\bSeed\d+\b/g)].map((m) => m[0]);
+    // The scan reads what the flows logged: the lead's id, and the CRM failure.
+    expect(logged).toContain(contactId);
+    expect(logged).toMatch(/"level":"(WARN|ERROR)".*answered 503/);
+    const lower = logged.toLowerCase();
+    const found = [email, person.first_name, person.last_name, 'Dana', 'Scully', '@fbi.example', ...ips]
+      .filter((value) => lower.includes(value.toLowerCase()))
+      .concat(/415\D{0,3}555\D{0,3}0199/.test(logged) ? [person.phone] : [], seeded);
+    // The line of each leak, to find its source.
+    const lines = found.map((value) => logged.split('\n').find((line) => line.toLowerCase().includes(value.toLowerCase())) ?? value);
+    expect(lines, 'personal data in the logs of npm start').toEqual([]);
   });
 });

@@ -11,7 +11,8 @@ const BROWSER_UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, l
 const dataDir = mkdtempSync(join(tmpdir(), 'nurture-e2e-'));
 const started: Running[] = [];
 const start = async () => {
-  const running = await startLocal({ dataDir, adminToken: ADMIN_TOKEN });
+  // Four journey hours per second: the budget-router's 3-day wait for a click lasts 18 s, long enough to stop in.
+  const running = await startLocal({ dataDir, adminToken: ADMIN_TOKEN, env: { TIME_SCALE: '14400' } });
   started.push(running);
   return running;
 };
@@ -39,7 +40,7 @@ afterAll(() => {
 });
 
 describe('npm start, end to end', () => {
-  it('takes a plain HTML form post from the demo page to a contact, its timeline event and the reactor marker; stops on Ctrl-C and keeps data across restarts', { timeout: 180_000 }, async () => {
+  it('takes a plain HTML form post from the demo page to a contact, its timeline event and the reactor marker; stops on Ctrl-C and keeps data and waiting journeys across restarts', { timeout: 240_000 }, async () => {
     // Prepare
     const running = await start();
     const health = await fetch(`${running.url}/health`);
@@ -57,6 +58,7 @@ describe('npm start, end to end', () => {
       company: 'FBI',
       job_title: 'Special Agent',
       budget: '3500',
+      marketing_consent: 'true',
     };
     const form = new URLSearchParams();
     for (const input of inputs) {
@@ -105,15 +107,23 @@ describe('npm start, end to end', () => {
     });
     expect((await fetch(`${running.url}/contacts?email=${email}`)).status).toBe(401);
 
+    // The budget-router journey (budget under 5000) sends the first nurture email, then waits 3 days for a click.
+    const sent = async (url: string) => ((await contactByEmail(url, email)).body.timeline?.items ?? []).filter((item: Item & { data?: { templateId?: string } }) => item.type === 'email.sent').map((item: { data: { templateId: string } }) => item.data.templateId);
+    for (const deadline = Date.now() + 60_000; Date.now() < deadline && !(await sent(running.url)).includes('nurture-1'); ) await sleep(200);
+    expect(await sent(running.url)).toEqual(['nurture-1']);
+
     // Ctrl-C stops the whole tree cleanly, DynamoDB Local included.
     expect(await stopLocal(running)).toBe(0);
     expect(running.output()).toContain('Stopped.');
     await expect(fetch(`${running.dynamoDbEndpoint}`)).rejects.toThrow();
 
-    // A restart on the same data directory still knows the contact.
+    // A restart on the same data directory still knows the contact, and the journey waiting when it stopped runs
+    // on: its wait ends, unclicked, and the second nurture email goes out, the first never again.
     const again = await start();
     const kept = await contactByEmail(again.url, email);
     expect(kept.body.contact?.contactId).toBe(contact.body.contact.contactId);
+    for (const deadline = Date.now() + 90_000; Date.now() < deadline && !(await sent(again.url)).includes('nurture-2'); ) await sleep(250);
+    expect(await sent(again.url)).toEqual(['nurture-2', 'nurture-1']);
     expect(await stopLocal(again)).toBe(0);
   });
 });

@@ -749,6 +749,12 @@ describe('NurtureStack', () => {
       });
     });
 
+    it('writes access logs without the client IP, user agent or raw path (tokens, contact ids)', () => {
+      const [stage] = Object.values(template.findResources('AWS::ApiGatewayV2::Stage')) as { Properties: { AccessLogSettings: { Format: string } } }[];
+      const fields = Object.values(JSON.parse(stage!.Properties.AccessLogSettings.Format) as Record<string, string>);
+      expect(fields.filter((field) => /identity|sourceIp|userAgent|\.path\b|authorizer\.claims/i.test(field))).toEqual([]);
+    });
+
     it('throttles each public route that declares limits, tighter than the stage', () => {
       const throttled = routes.filter((route) => route.throttle);
 

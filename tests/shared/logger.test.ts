@@ -86,6 +86,16 @@ describe('the logger', () => {
     expect(line).toMatchObject({ level: 'WARN', message: 'bounce from [email]' });
   });
 
+  it('scrubs IPv6 addresses, full, shortened or carrying an IPv4, and leaves times and ARNs alone', () => {
+    const [line] = captured(() =>
+      createLogger('gateway', 'info').error('refused', {
+        detail: 'from 2001:db8::7a7a, ::ffff:203.0.113.7 and 2001:0db8:0000:0000:0000:ff00:0042:8329 at 2026-12-06T07:30:21.127Z',
+        arn: 'arn:aws:states:us-east-1:000000000000:execution:budget-router:x',
+      }),
+    );
+    expect(line).toMatchObject({ detail: 'from [ip], [ip] and [ip] at 2026-12-06T07:30:21.127Z', arn: 'arn:aws:states:us-east-1:000000000000:execution:budget-router:x' });
+  });
+
   it('reads its level from LOG_LEVEL or POWERTOOLS_LOG_LEVEL, in either case', () => {
     vi.stubEnv('LOG_LEVEL', 'warn');
     expect(captured(() => createLogger('forms').info('quiet')).length).toBe(0);

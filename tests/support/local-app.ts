@@ -10,6 +10,8 @@ export interface Running {
   readonly child: ChildProcess;
   readonly url: string;
   readonly dynamoDbEndpoint: string;
+  /** aws-ses-v2-local: its inbox, and `GET /store` with every email sent. */
+  readonly sesUrl: string;
   /** The local S3 endpoint, and the import bucket it serves. */
   readonly s3Endpoint: string;
   readonly importBucket: string;
@@ -59,6 +61,7 @@ export async function startLocal(options: {
     child,
     url: /Gateway:\s+(\S+)/.exec(output)![1]!,
     dynamoDbEndpoint: /DynamoDB Local:\s+(\S+)/.exec(output)![1]!,
+    sesUrl: /Email inbox:\s+(\S+)/.exec(output)![1]!,
     s3Endpoint: /Import bucket:\s+(http:\/\/[^/\s]+)\//.exec(output)![1]!,
     importBucket: /Import bucket:\s+http:\/\/[^/\s]+\/(\S+)/.exec(output)![1]!,
     output: () => output,

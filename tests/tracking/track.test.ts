@@ -311,15 +311,16 @@ describe('anonymous activity', () => {
     const anonymousId = unique('anon');
     await call('track', { anonymousId, event: 'pricing_viewed' });
     const email = `${unique('again')}@example.com`;
-    const post = () =>
+    // Two different posts: the same post again within minutes would be the same submission (docs/forms.md).
+    const post = (firstName: string) =>
       submit(
-        httpEvent({ headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, first_name: 'Ann', anonymous_id: anonymousId }) }),
+        httpEvent({ headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, first_name: firstName, anonymous_id: anonymousId }) }),
         lambdaContext(),
       );
-    await post();
+    await post('Ann');
 
     calls = 0;
-    const again = await post();
+    const again = await post('Annie');
 
     expect(again.statusCode).toBe(200);
     expect(calls).toBe(2); // one consistent BatchGetItem (claim + link), one transaction
