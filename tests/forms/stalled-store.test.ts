@@ -39,7 +39,7 @@ const post = async (body: Record<string, unknown>, headers: Record<string, strin
   return { response, ms: Date.now() - started };
 };
 const formEvents = async (email: string) => {
-  const response = await fetch(`${runtime.url}/contacts?email=${encodeURIComponent(email)}`, { headers: { authorization: 'Bearer local-admin-token' } });
+  const response = await fetch(`${runtime.url}/contacts?email=${encodeURIComponent(email)}`, { headers: { authorization: `Bearer ${runtime.apiKey}` } });
   if (response.status === 404) return undefined;
   const body = (await response.json()) as { contact: { contactId: string }; timeline: { items: { type: string; eventId: string }[] } };
   return { contactId: body.contact.contactId, events: body.timeline.items.filter((item) => item.type === 'form.submitted') };
