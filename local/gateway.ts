@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
+import { htmlSecurityHeaders } from '../functions/shared/security-headers';
 
 export type HttpLambda = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyResultV2>;
 
@@ -20,7 +21,7 @@ export interface GatewayOptions {
   readonly routes: readonly GatewayRoute[];
   /** The handler module's `handler` export for every function a route names. */
   readonly handlers: Readonly<Record<string, HttpLambda>>;
-  /** Local-only pages (the demo landing page), by path. */
+  /** Local-only pages (the demo landing page) and their scripts (`.js`), by path. */
   readonly pages?: Readonly<Record<string, string>>;
   /** Local-only services served in-process, by exact path (the local CRM's `/dev/crm`). */
   readonly locals?: Readonly<Record<string, (req: IncomingMessage, res: ServerResponse) => Promise<void>>>;
@@ -88,7 +89,7 @@ async function serve(req: IncomingMessage, res: ServerResponse, routes: readonly
   const page = options.pages?.[url.pathname];
   if (url.pathname === '/health' || page) {
     if (!LOCAL_METHODS.includes(method)) return notAllowed(res, LOCAL_METHODS);
-    if (page) return sendBody(res, 200, 'text/html; charset=utf-8', await readFile(page));
+    if (page) return sendPage(res, page);
     const { ok, ...parts } = await options.health().catch(() => ({ ok: false }));
     return send(res, ok ? 200 : 503, { status: ok ? 'ok' : 'degraded', ...parts });
   }
@@ -278,6 +279,19 @@ function sendBody(res: ServerResponse, status: number, type: string, body: strin
   res.end(body);
 }
 
+/**
+ * The demo pages load the snippet and post forms to the API, which the partner page reaches on the other loopback
+ * name (a cross-origin embed); nothing else runs, and no inline script.
+ */
+const DEMO_ORIGINS = ["'self'", 'http://127.0.0.1:*', 'http://localhost:*'];
+const DEMO_PAGE_HEADERS = htmlSecurityHeaders({ scriptSrc: DEMO_ORIGINS, connectSrc: DEMO_ORIGINS, formAction: DEMO_ORIGINS });
+
+async function sendPage(res: ServerResponse, path: string) {
+  const body = await readFile(path);
+  if (path.endsWith('.js')) return sendBody(res, 200, 'text/javascript; charset=utf-8', body, { 'x-content-type-options': 'nosniff' });
+  sendBody(res, 200, 'text/html; charset=utf-8', body, DEMO_PAGE_HEADERS);
+}
+
 function notAllowed(res: ServerResponse, methods: readonly string[]) {
   const allow = [...new Set(methods)].sort().join(', ');
   sendBody(res, 405, 'application/json', JSON.stringify({ message: 'Method Not Allowed' }), { allow });
@@ -309,4 +323,5 @@ export const demoPages = (dir: string) => ({
   // The embed snippet on the demo page, and on a page of another origin (open it as http://localhost:<port>/partner).
   '/snippet': join(dir, 'snippet.html'),
   '/partner': join(dir, 'partner.html'),
+  '/partner.js': join(dir, 'partner.js'),
 });

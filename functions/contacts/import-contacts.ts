@@ -87,6 +87,7 @@ export const makeImportContacts =
 export function makeImportContactsHandler(deps: ImportContactsDeps) {
   return httpHandler(makeImportContacts(deps), {
     logger: deps.logger,
+    maxBodyBytes: MAX_BODY_BYTES,
     responseHeaders: () => ({ 'cache-control': 'no-store' }),
     middlewares: [adminAuth(deps.adminToken)],
   });

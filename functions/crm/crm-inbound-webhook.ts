@@ -126,6 +126,9 @@ async function contactFeedbackOfDeals(deals: readonly DealFeedback[], deps: CrmW
  */
 const redeliverySafe = (f: Resolved) => f.externalId !== undefined && f.occurredAt !== undefined;
 
+/** A CRM's webhook delivery batches up to 100 events (HubSpot), each a few hundred bytes. */
+const MAX_WEBHOOK_BYTES = 256 * 1024;
+
 function rawBody(event: HttpEvent): string {
   if (!event.body) return '';
   return event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
@@ -280,5 +283,5 @@ export const makeCrmWebhook =
   };
 
 export function makeCrmWebhookHandler(deps: CrmWebhookDeps) {
-  return httpHandler(makeCrmWebhook(deps), { logger: deps.logger });
+  return httpHandler(makeCrmWebhook(deps), { logger: deps.logger, maxBodyBytes: MAX_WEBHOOK_BYTES });
 }
