@@ -124,7 +124,7 @@ export class NurtureStack extends Stack {
         broadcastsApi: this.broadcasts.broadcastsApi.function,
       },
     });
-    this.email.usePublicUrl(this.api.url, this.reactor.reactor);
+    this.email.usePublicUrl(this.api.url, this.reactor.reactor, this.forms.submitForm, this.crm.webhook);
     this.broadcasts.usePublicUrl(this.api.url);
     this.dashboard = new Dashboard(this, 'Dashboard', { api: this.api.httpApi });
   }

@@ -37,4 +37,5 @@ export const handler = makeSubmitFormHandler({
   }),
   isDisposable: disposableDomains(),
   mergeAnonymous: (anonymousId) => tracking.mergeAnonymous(anonymousId).then(() => undefined),
+  publicUrl: env.PUBLIC_BASE_URL,
 });

@@ -5,7 +5,7 @@ import type { BindingKind } from '../../lib/shared/bindings';
 
 /** The binding kinds whose variables each function gets: its bindings, and the queue its trigger consumes. */
 export const bindingKindsByFunction: Readonly<Record<FunctionKey, readonly BindingKind[]>> = {
-  submitForm: ['table', 'formSecrets', 'suppressionKey'],
+  submitForm: ['table', 'formSecrets', 'suppressionKey', 'publicBaseUrl'],
   track: ['table', 'writeKey'],
   readContacts: ['table', 'adminToken'],
   upsertContact: ['table', 'adminToken', 'suppressionKey'],
@@ -19,7 +19,7 @@ export const bindingKindsByFunction: Readonly<Record<FunctionKey, readonly Bindi
   segmentsApi: ['table', 'adminToken'],
   handOff: ['table', 'crmSecret', 'handOffQueue'],
   crmHandOffWorker: ['table', 'crmSecret', 'handOffQueue'],
-  crmWebhook: ['table', 'crmSecret'],
+  crmWebhook: ['table', 'crmSecret', 'publicBaseUrl'],
   sendEmail: ['table', 'sendEmail', 'publicBaseUrl', 'emailSigningKeys'],
   sendEmailApi: ['table', 'sendEmail', 'publicBaseUrl', 'emailSigningKeys', 'adminToken'],
   emailTracking: ['table', 'emailSigningKeys'],

@@ -39,6 +39,7 @@ const handler = (dealContacts: () => Promise<DealContacts | undefined> = async (
     lookupRetry: { attempts: 2, baseDelayMs: 1, maxWaitMs: 100 },
     clock,
     logger,
+    publicUrl: `https://${host}`,
   });
 
 const host = 'abc123.execute-api.eu-west-1.amazonaws.com';
@@ -125,6 +126,24 @@ describe('POST /webhooks/crm/hubspot', () => {
       expect(result.statusCode).toBe(401);
       expect(bodyOf(result).error).toBe('invalid_signature');
     }
+  });
+
+  it('checks the signature over the configured public URL, whatever Host and X-Forwarded-Proto say', async () => {
+    // Prepare: signed over the API's public URL, delivered with headers a caller chose
+    const signed = hubSpotRequest('[]');
+    const spoofed = { ...signed, headers: { ...signed.headers, host: 'evil.example', 'x-forwarded-proto': 'javascript' } };
+    // …and signed over the URL those headers would name
+    const timestamp = String(clock.now().getTime());
+    const overHeaders = hubSpotV3Signature(HUBSPOT_SECRET, 'POST', `javascript://evil.example${path('hubspot')}`, '[]', timestamp);
+    const forged = { ...spoofed, headers: { ...spoofed.headers, 'x-hubspot-signature-v3': overHeaders, 'x-hubspot-request-timestamp': timestamp } };
+
+    // Act
+    const genuine = await handler()(spoofed, lambdaContext());
+    const refused = await handler()(forged, lambdaContext());
+
+    // Assess
+    expect(genuine.statusCode).toBe(200);
+    expect(refused.statusCode).toBe(401);
   });
 
   it('answers 401 when the body was changed after signing', async () => {

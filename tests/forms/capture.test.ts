@@ -89,6 +89,7 @@ beforeAll(async () => {
       logger: memoryLogger(),
     }),
     isDisposable: disposableDomains(),
+    publicUrl: 'https://forms.example.com',
   });
 });
 
@@ -163,6 +164,15 @@ describe('defects found by trying the form as a new user', () => {
 
     expect(result.statusCode).toBe(303);
     expect(result.headers.location).toBe('https://www.example.com/thanks');
+  });
+
+  it('builds the no-JavaScript redirect from the configured public URL, never from Host or X-Forwarded-Proto', async () => {
+    // Act: no Origin or Referer; the headers a client controls name another scheme and host
+    const result = await browserPost({ email: uniqueEmail(), first_name: 'Ann' }, { host: 'evil.example', 'x-forwarded-proto': 'javascript' });
+
+    // Assess
+    expect(result.statusCode).toBe(303);
+    expect(result.headers.location).toBe('https://forms.example.com/thank-you');
   });
 
   it('refuses an email sent as a one-item JSON array, and any non-text value for a text field', async () => {

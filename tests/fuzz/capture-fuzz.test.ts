@@ -52,6 +52,7 @@ beforeAll(async () => {
       signer: new Signer(async () => 'fuzz-signing-key-0123456789'),
       captcha: { verify: async () => true },
       isDisposable: disposableDomains(),
+      publicUrl: 'http://127.0.0.1',
       mergeAnonymous: (id) => tracking.mergeAnonymous(id).then(() => undefined),
     }) as HttpLambda,
     track: makeTrackHandler({ tracking, writeKey: async () => WRITE_KEY, clock: systemClock, logger, isDisposable: disposableDomains() }) as HttpLambda,

@@ -149,9 +149,14 @@ describe('NurtureStack', () => {
     );
 
     it.each<[string, (s: NurtureStack) => { fn: NurtureFunction; timeout?: number; variables: Record<string, unknown> }]>([
-      ['submitForm the table name and the forms secret ARN', (s) => ({
+      ['submitForm the table name, the forms secret ARN and the public URL its redirects are built from', (s) => ({
         fn: s.forms.submitForm,
-        variables: { TABLE_NAME: ref(s.data.table), FORM_SECRETS_ARN: ref(s.forms.secrets), SUPPRESSION_KEY_SECRET_ARN: ref(s.contacts.suppressionKey) },
+        variables: {
+          TABLE_NAME: ref(s.data.table),
+          FORM_SECRETS_ARN: ref(s.forms.secrets),
+          SUPPRESSION_KEY_SECRET_ARN: ref(s.contacts.suppressionKey),
+          PUBLIC_BASE_URL: Match.anyValue(),
+        },
       })],
       ['track the table name and the write-key secret ARN', (s) => ({
         fn: s.tracking.track,

@@ -36,6 +36,7 @@ beforeAll(async () => {
     signer: new Signer(async () => 'test-signing-key-0123456789'),
     captcha: { verify: async () => true },
     isDisposable: disposableDomains(),
+    publicUrl: 'https://forms.example.com',
     mergeAnonymous: (id) => tracking.mergeAnonymous(id).then(() => undefined),
   });
 });
