@@ -207,6 +207,32 @@ describe('defects found by trying the form as a new user', () => {
       job_title: 'CTO',
     });
   });
+
+  it('stores no lone surrogate, C1 control or Unicode line separator posted as JSON', async () => {
+    const email = uniqueEmail();
+
+    const result = await jsonPost({ email, first_name: 'Ada\ud800', last_name: 'Love\u0085lace', company: 'Analytical\u2028Engines\u2029Ltd', job_title: '\udc00CTO\u009b' });
+
+    expect(result.statusCode).toBe(201);
+    expect((await stored(email))?.profile?.attributes).toEqual({
+      first_name: 'Ada',
+      last_name: 'Love lace',
+      company: 'Analytical Engines Ltd',
+      job_title: 'CTO',
+    });
+  });
+
+  it('keys a full-width address as its ASCII form: one contact, not two', async () => {
+    const local = `garb${sequence++}`;
+    const wide = [...local].map((c) => String.fromCodePoint(c.codePointAt(0)! + 0xfee0)).join('');
+
+    const first = await jsonPost({ email: `${local}@example.com`, first_name: 'Narrow' });
+    const second = await jsonPost({ email: `${wide}@example.com`, first_name: 'Wide' });
+
+    expect(first.statusCode).toBe(201);
+    expect(second.statusCode).toBe(200);
+    expect(bodyOf(second).contactId).toBe(bodyOf(first).contactId);
+  });
 });
 
 describe('email quality', () => {
