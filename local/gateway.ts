@@ -66,6 +66,14 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     inFlight.add(serving);
   });
   server.keepAliveTimeout = 5_000;
+  // A request Node's parser refuses before any route (headers over its limit, a malformed request line) is still
+  // answered with a JSON body naming the problem, as every other refusal is.
+  server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable) return socket.destroy();
+    const [status, message] = error.code === 'HPE_HEADER_OVERFLOW' ? [431, 'Request Header Fields Too Large'] : [400, 'Bad Request'];
+    const body = JSON.stringify({ message });
+    socket.end(`HTTP/1.1 ${status} ${message}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host ?? '127.0.0.1', resolve);
