@@ -286,6 +286,32 @@ describe('every HTML page', () => {
   });
 });
 
+describe('limits every route shares (functions/shared/http.ts)', () => {
+  const withParams = routes.filter((route) => route.routeKey.includes('{'));
+
+  it('answers 400 naming the parameter, never 500, for a path id over 512 bytes on every route that has one', async () => {
+    expect(withParams.map((route) => route.routeKey)).toEqual(expect.arrayContaining(['GET /contacts/{contactId}', 'DELETE /journeys/{journeyId}/enrollments/{contactId}']));
+    for (const route of withParams) {
+      const [method, template] = route.routeKey.split(' ') as [string, string];
+      const path = template.replace(/\{\w+\}/g, 'x'.repeat(3_000));
+      const answer = await send(method, path, { authorization: route.function === 'track' ? writeKey : admin });
+      expect(answer.status, route.routeKey).toBe(400);
+      expect(JSON.parse(answer.body), route.routeKey).toMatchObject({ error: 'invalid_path_parameter', parameter: expect.any(String) });
+    }
+  });
+
+  it('answers 413 as JSON to a body over the route\'s limit, on every route that takes a body', async () => {
+    const big = 'a'.repeat(5 * 1024 * 1024 + 1);
+    for (const route of routes.filter((r) => /^(POST|PUT) /.test(r.routeKey))) {
+      const [method, template] = route.routeKey.split(' ') as [string, string];
+      const path = template.replace(/\{formId\}/, 'demo-request').replace(/\{type\}/, 'batch').replace(/\{provider\}/, 'hubspot').replace(/\{journeyId\}/, 'budget-router').replace(/\{\w+\}/g, 'x');
+      const answer = await send(method, path, { authorization: route.function === 'track' ? writeKey : admin, 'content-type': 'application/json' }, big);
+      expect(answer.status, route.routeKey).toBe(413);
+      expect(JSON.parse(answer.body), route.routeKey).toMatchObject({ error: 'payload_too_large' });
+    }
+  });
+});
+
 describe('fuzzing every route through the local runtime', () => {
   it('answers only 2xx/3xx/4xx, 4xx as JSON naming the problem (HTML for browsers), and stores only what reads back clean', { timeout: 900_000 }, async () => {
     const seen = new Map<string, number>();
