@@ -35,7 +35,8 @@ beforeAll(async () => {
   // Journeys wait in real time: what the fuzz enrols stays parked instead of keeping two shared cores busy.
   runtime = await startTestRuntime({ tableName: 'fuzz-public-routes', timeScale: 1 });
   driver = journeyDriver(runtime);
-  admin = `Bearer ${runtime.adminToken}`;
+  // The runtime's key for private routes: its API key (scope admin) where the runtime has keys, else the admin token.
+  admin = `Bearer ${'apiKey' in runtime ? String(runtime.apiKey) : runtime.adminToken}`;
   contactId = await driver.postForm('newsletter', { email: 'fuzz.known@example.com', newsletter_consent: 'on' });
 }, 120_000);
 afterAll(async () => {
