@@ -14,7 +14,11 @@ export interface PagePolicy {
   readonly formAction?: readonly string[];
   /** Who may show the page in a frame (CSP `frame-ancestors`). @default none */
   readonly frameAncestors?: readonly string[];
-  /** @default 'no-referrer': links in emails carry tokens in the path, and no page needs to tell where it was. */
+  /**
+   * @default 'strict-origin-when-cross-origin': never a path to another site, and still an `Origin` on the page's
+   * own form posts (under `no-referrer` browsers send `Origin: null`, which the forms' origin check refuses). Pages
+   * reached by a token in their path (email links) send `no-referrer` themselves.
+   */
   readonly referrerPolicy?: string;
 }
 
@@ -39,7 +43,7 @@ export function htmlSecurityHeaders(policy: PagePolicy = {}): Record<string, str
   return {
     'content-security-policy': contentSecurityPolicy(policy),
     'x-content-type-options': 'nosniff',
-    'referrer-policy': policy.referrerPolicy ?? 'no-referrer',
+    'referrer-policy': policy.referrerPolicy ?? 'strict-origin-when-cross-origin',
     ...(policy.frameAncestors?.length ? {} : { 'x-frame-options': 'DENY' }),
   };
 }
