@@ -181,6 +181,17 @@ export function clip(text: string, max: number): string {
   return text.slice(0, code >= 0xd800 && code <= 0xdbff ? max - 1 : max);
 }
 
+/**
+ * A JSON value with every string in it, map keys included, cleaned as cleanText cleans text: for free-form data a
+ * caller hands over (template data) that is stored and read back.
+ */
+export function cleanDeep(value: unknown): unknown {
+  if (typeof value === 'string') return cleanText(value);
+  if (Array.isArray(value)) return value.map(cleanDeep);
+  if (typeof value !== 'object' || value === null) return value;
+  return Object.fromEntries(Object.entries(value).map(([key, item]) => [cleanText(key), cleanDeep(item)]));
+}
+
 /** Single-line text: as cleanText, and every run of line breaks and tabs becomes one space. */
 export function singleLine(text: string): string {
   return cleanText(text).replace(/[\t\n]+/g, ' ');
