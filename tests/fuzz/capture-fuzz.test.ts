@@ -63,6 +63,8 @@ afterAll(() => gateway?.close());
 async function post(path: string, type: string, body: string, headers: Record<string, string> = {}) {
   const response = await fetch(`${gateway.url}${path}`, {
     method: 'POST',
+    // A browser post is answered 303 to the thank-you page of the configured public URL: the status is the answer.
+    redirect: 'manual',
     headers: { ...(type ? { 'content-type': type } : {}), ...headers },
     body,
   });
