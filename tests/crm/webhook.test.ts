@@ -346,6 +346,19 @@ describe('POST /webhooks/crm/generic', () => {
     expect(await feedbackOf(contactId)).toEqual([{ provider: 'webhook', outcome: 'closed_won', status: 'Closed Won', externalId: 'deal-9' }]);
   });
 
+  it('stores the status cleaned like every stored text, and refuses an id with a control character', async () => {
+    const contactId = await newContact(table, 'gen-clean@acme.example');
+    const clean = JSON.stringify({ email: 'gen-clean@acme.example', outcome: 'closed_won', id: 'deal-10', status: 'Closed\u2028Won\u202e\ud800' });
+    const dirtyId = JSON.stringify({ email: 'gen-clean@acme.example', outcome: 'closed_won', id: 'deal\u0000-11' });
+
+    const stored = await handler()(genericRequest(clean), lambdaContext());
+    const refused = await handler()(genericRequest(dirtyId), lambdaContext());
+
+    expect(stored.statusCode).toBe(200);
+    expect(await feedbackOf(contactId)).toEqual([{ provider: 'webhook', outcome: 'closed_won', status: 'Closed Won', externalId: 'deal-10' }]);
+    expect(refused.statusCode).toBe(400);
+  });
+
   it('answers 401 without a valid signature', async () => {
     const body = JSON.stringify({ email: 'gen1@acme.example', outcome: 'closed_won' });
     const result = await handler()(genericRequest(body, signedHeaders('wrong-secret-wrong-secret', body, clock.now().getTime())), lambdaContext());
