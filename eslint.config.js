@@ -72,4 +72,14 @@ export default tseslint.config(
       'no-restricted-imports': ['error', { patterns: [{ group: ['../*', '../../*'], message: 'lib/shared imports no capability folder.' }] }],
     },
   },
+  {
+    // The local pages' scripts run in the browser, as classic scripts (files of their own: the pages' CSP runs no inline script).
+    files: ['local/public/**/*.js'],
+    languageOptions: {
+      sourceType: 'script',
+      globals: Object.fromEntries(
+        ['document', 'location', 'fetch', 'URLSearchParams', 'sessionStorage', 'Chart'].map((name) => [name, 'readonly']),
+      ),
+    },
+  },
 );

@@ -39,6 +39,8 @@ export const functions = {
       metrics: true,
       retention: true,
       formOrigins: true,
+      // The API's own origin, for same-origin posts and relative redirects: configuration, never the Host header.
+      publicBaseUrl: true,
     },
     bundleAwsSdk: true,
     bundleFiles: [{ from: 'node_modules/disposable-email-domains/index.json', to: 'disposable-email-domains.json' }],
@@ -272,7 +274,8 @@ export const functions = {
     description: 'Receives sales feedback from the CRM (signed webhooks) as crm.feedback timeline events',
     trigger: { kind: 'http', routes: [{ routeKey: 'POST /webhooks/crm/{provider}', auth: 'public' }] },
     // Contact lookups (profile, email claim, GSI1 by CRM id), then ConditionCheck + Put to append an event.
-    bindings: { table: { actions: ['GetItem', 'PutItem', 'ConditionCheckItem'], indexes: ['Query'] }, crmSecret: true },
+    // The public URL is the one HubSpot signs (v3 signatures cover it), never rebuilt from the request's headers.
+    bindings: { table: { actions: ['GetItem', 'PutItem', 'ConditionCheckItem'], indexes: ['Query'] }, crmSecret: true, publicBaseUrl: true },
   },
   sendEmail: {
     entry: 'functions/email/send-email-task.handler.ts',

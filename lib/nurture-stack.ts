@@ -135,7 +135,7 @@ export class NurtureStack extends Stack {
       ? new CustomDomain(this, 'ApiDomain', { ...config.domain, httpApi: this.api.httpApi, stage: this.api.stage })
       : undefined;
     const publicUrl = this.customDomain?.url ?? this.api.url;
-    this.email.usePublicUrl(publicUrl, this.reactor.reactor);
+    this.email.usePublicUrl(publicUrl, this.reactor.reactor, this.forms.submitForm, this.crm.webhook);
     this.broadcasts.usePublicUrl(publicUrl);
     this.dashboard = new Dashboard(this, 'Dashboard', { api: this.api.httpApi });
     // Last: it alarms on every function, queue and state machine built above.

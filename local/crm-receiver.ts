@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { htmlSecurityHeaders } from '../functions/shared/security-headers';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /**
@@ -311,7 +312,7 @@ function validationError(res: ServerResponse, message: string) {
 }
 
 function sendHtml(res: ServerResponse, html: string) {
-  res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-length': String(Buffer.byteLength(html)) });
+  res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-length': String(Buffer.byteLength(html)), ...htmlSecurityHeaders() });
   res.end(html);
 }
 

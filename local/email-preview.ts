@@ -1,6 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TemplateRenderer } from '../functions/email/domain/render';
 import { sampleContext } from '../functions/email/samples';
+import { htmlSecurityHeaders } from '../functions/shared/security-headers';
+
+/** An email's HTML shows the images it links, as a mail client would; nothing else loads. */
+const EMAIL_PAGE = htmlSecurityHeaders({ imgSrc: ['https:', 'http:', 'data:'] });
 
 /**
  * `GET /dev/emails` (an index) and `GET /dev/emails/{templateId}` (the template rendered with the sample contact;
@@ -30,7 +34,7 @@ export function emailPreviewPages(renderer: TemplateRenderer): Record<string, (r
 }
 
 function send(res: ServerResponse, status: number, type: string, body: string) {
-  res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
+  res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store', ...(type.startsWith('text/html') ? EMAIL_PAGE : {}) });
   res.end(body);
 }
 

@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { join } from 'node:path';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, APIGatewayRequestAuthorizerEventV2, Context } from 'aws-lambda';
 import { createLogger } from '../functions/shared/logger';
+import { htmlSecurityHeaders } from '../functions/shared/security-headers';
 
 export type HttpLambda = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyResultV2>;
 
@@ -31,7 +32,7 @@ export interface GatewayOptions {
   readonly handlers: Readonly<Record<string, HttpLambda>>;
   /** The authorizer every non-public route runs first, as the deployed API's (lib/api/api.construct.ts); required with one. */
   readonly authorizer?: AuthorizerLambda;
-  /** Local-only pages (the demo landing page), by path. */
+  /** Local-only pages (the demo landing page) and their scripts (`.js`), by path. */
   readonly pages?: Readonly<Record<string, string>>;
   /** Local-only services served in-process, by exact path (the local CRM's `/dev/crm`). */
   readonly locals?: Readonly<Record<string, (req: IncomingMessage, res: ServerResponse) => Promise<void>>>;
@@ -81,6 +82,14 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     inFlight.add(serving);
   });
   server.keepAliveTimeout = 5_000;
+  // A request Node's parser refuses before any route (headers over its limit, a malformed request line) is still
+  // answered with a JSON body naming the problem, as every other refusal is.
+  server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable) return socket.destroy();
+    const [status, message] = error.code === 'HPE_HEADER_OVERFLOW' ? [431, 'Request Header Fields Too Large'] : [400, 'Bad Request'];
+    const body = JSON.stringify({ message });
+    socket.end(`HTTP/1.1 ${status} ${message}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host ?? '127.0.0.1', resolve);
@@ -104,7 +113,7 @@ async function serve(req: IncomingMessage, res: ServerResponse, routes: readonly
   const page = options.pages?.[url.pathname];
   if (url.pathname === '/health' || page) {
     if (!LOCAL_METHODS.includes(method)) return notAllowed(res, LOCAL_METHODS);
-    if (page) return sendBody(res, 200, 'text/html; charset=utf-8', await readFile(page));
+    if (page) return sendPage(res, page);
     const { ok, ...parts } = await options.health().catch(() => ({ ok: false }));
     return send(res, ok ? 200 : 503, { status: ok ? 'ok' : 'degraded', ...parts });
   }
@@ -325,6 +334,19 @@ function sendBody(res: ServerResponse, status: number, type: string, body: strin
   res.end(body);
 }
 
+/**
+ * The demo pages load the snippet and post forms to the API, which the partner page reaches on the other loopback
+ * name (a cross-origin embed); nothing else runs, and no inline script.
+ */
+const DEMO_ORIGINS = ["'self'", 'http://127.0.0.1:*', 'http://localhost:*'];
+const DEMO_PAGE_HEADERS = htmlSecurityHeaders({ scriptSrc: DEMO_ORIGINS, connectSrc: DEMO_ORIGINS, formAction: DEMO_ORIGINS });
+
+async function sendPage(res: ServerResponse, path: string) {
+  const body = await readFile(path);
+  if (path.endsWith('.js')) return sendBody(res, 200, 'text/javascript; charset=utf-8', body, { 'x-content-type-options': 'nosniff' });
+  sendBody(res, 200, 'text/html; charset=utf-8', body, DEMO_PAGE_HEADERS);
+}
+
 function notAllowed(res: ServerResponse, methods: readonly string[]) {
   const allow = [...new Set(methods)].sort().join(', ');
   sendBody(res, 405, 'application/json', JSON.stringify({ message: 'Method Not Allowed' }), { allow });
@@ -356,4 +378,5 @@ export const demoPages = (dir: string) => ({
   // The embed snippet on the demo page, and on a page of another origin (open it as http://localhost:<port>/partner).
   '/snippet': join(dir, 'snippet.html'),
   '/partner': join(dir, 'partner.html'),
+  '/partner.js': join(dir, 'partner.js'),
 });

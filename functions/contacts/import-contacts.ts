@@ -85,6 +85,7 @@ export const makeImportContacts =
 export function makeImportContactsHandler(deps: ImportContactsDeps) {
   return httpHandler(makeImportContacts(deps), {
     logger: deps.logger,
+    maxBodyBytes: MAX_BODY_BYTES,
     responseHeaders: () => ({ 'cache-control': 'no-store' }),
     middlewares: [requireAccess()],
   });

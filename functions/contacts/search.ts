@@ -46,7 +46,7 @@ export function searchQueryOf(query: Readonly<Record<string, string | undefined>
   const schema = z.object({
     limit: z.coerce.number().int().min(1).max(100).default(25),
     cursor: z.string().max(1_000).optional(),
-    emailPrefix: prefix(2).transform((v) => v.trim().normalize('NFC').toLowerCase()).pipe(prefix(2)).optional(),
+    emailPrefix: prefix(2).transform((v) => v.trim().normalize('NFKC').toLowerCase()).pipe(prefix(2)).optional(),
     name: prefix(2).transform(foldName).pipe(prefix(2)).optional(),
     stage: z.string().refine((s) => stages.has(s), `must be one of: ${[...stages].join(', ')}`).optional(),
     tag: z.string().trim().min(1).max(64).optional(),

@@ -25,4 +25,5 @@ export const handler = makeCrmWebhookHandler({
   dealContacts: async () => hubSpotDealContacts(await settings(), outbound),
   clock,
   logger: createLogger('crm-webhook'),
+  publicUrl: env.PUBLIC_BASE_URL,
 });

@@ -24,6 +24,11 @@ export interface CrmWebhookDeps {
   readonly lookupRetry?: RetryPolicy;
   readonly clock: Clock;
   readonly logger: Logger;
+  /**
+   * The API's public base URL (`PUBLIC_BASE_URL`): the scheme and host HubSpot called, which its v3 signature
+   * covers. Never rebuilt from `Host` or `X-Forwarded-Proto`, which the caller sets.
+   */
+  readonly publicUrl: string;
 }
 
 class InvalidSignature extends HttpError {
@@ -126,16 +131,17 @@ async function contactFeedbackOfDeals(deals: readonly DealFeedback[], deps: CrmW
  */
 const redeliverySafe = (f: Resolved) => f.externalId !== undefined && f.occurredAt !== undefined;
 
+/** A CRM's webhook delivery batches up to 100 events (HubSpot), each a few hundred bytes. */
+const MAX_WEBHOOK_BYTES = 256 * 1024;
+
 function rawBody(event: HttpEvent): string {
   if (!event.body) return '';
   return event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
 }
 
-/** The URL the caller signed: scheme and host as the caller saw them, path and query as sent. */
-function requestUrl(event: HttpEvent): string {
-  const proto = header(event, 'x-forwarded-proto') ?? 'https';
-  const host = header(event, 'host') ?? event.requestContext.domainName;
-  return `${proto}://${host}${event.rawPath}${event.rawQueryString ? `?${event.rawQueryString}` : ''}`;
+/** The URL the caller signed: the API's configured origin, path and query as sent. */
+function requestUrl(event: HttpEvent, publicUrl: string): string {
+  return `${new URL(publicUrl).origin}${event.rawPath}${event.rawQueryString ? `?${event.rawQueryString}` : ''}`;
 }
 
 function parseJson(body: string): unknown {
@@ -220,7 +226,7 @@ export const makeCrmWebhook =
           secrets.hubspot,
           {
             method: event.requestContext.http.method,
-            url: requestUrl(event),
+            url: requestUrl(event, deps.publicUrl),
             body,
             signature: header(event, 'x-hubspot-signature-v3'),
             timestamp: header(event, 'x-hubspot-request-timestamp'),
@@ -280,5 +286,5 @@ export const makeCrmWebhook =
   };
 
 export function makeCrmWebhookHandler(deps: CrmWebhookDeps) {
-  return httpHandler(makeCrmWebhook(deps), { logger: deps.logger });
+  return httpHandler(makeCrmWebhook(deps), { logger: deps.logger, maxBodyBytes: MAX_WEBHOOK_BYTES });
 }

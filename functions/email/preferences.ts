@@ -1,5 +1,5 @@
 import type { Contact } from '../shared/contact';
-import { BadRequest, escapeHtml, html, httpHandler, NotFound, type HttpEvent, type HttpResult } from '../shared/http';
+import { BadRequest, escapeHtml, html, httpHandler, NotFound, wantsHtml, type HttpEvent, type HttpResult } from '../shared/http';
 import { ulid, type Clock } from '../shared/ids';
 import type { Logger } from '../shared/logger';
 import { TimelineEvent } from '../shared/timeline';
@@ -172,4 +172,5 @@ ${body}
 }
 
 export const makePreferences = (deps: PreferencesDeps) =>
-  httpHandler((event) => preferences(event, deps), { logger: deps.logger });
+  // The links are opened in a browser: a bad or expired one is answered with a page, not JSON.
+  httpHandler((event) => preferences(event, deps), { logger: deps.logger, htmlErrors: wantsHtml });

@@ -7,6 +7,7 @@ import { fieldErrors } from '../shared/validation';
 import { UnknownTemplate } from './domain/render';
 import { EmailSendFailed, SesThrottled } from './ports';
 import { sendEmail, type SendDeps } from './send-email';
+import { cleanDeep } from '../shared/field-values';
 import { sendIdOf } from './tokens';
 
 export const SendEmailRequest = z
@@ -15,7 +16,7 @@ export const SendEmailRequest = z
     contactId: z.string().min(1).max(64).optional(),
     email: z.email().max(320).optional(),
     /** Extra Liquid variables (`data.*`). */
-    data: z.record(z.string(), z.unknown()).default({}),
+    data: z.record(z.string(), z.unknown()).transform((data) => cleanDeep(data) as Record<string, unknown>).default({}),
   })
   .refine((request) => Boolean(request.contactId) !== Boolean(request.email), {
     message: 'give exactly one of contactId and email',

@@ -41,4 +41,5 @@ export const handler = publishingMetrics(metrics, makeSubmitFormHandler({
   }),
   isDisposable: disposableDomains(),
   mergeAnonymous: (anonymousId) => tracking.mergeAnonymous(anonymousId).then(() => undefined),
+  publicUrl: env.PUBLIC_BASE_URL,
 }));

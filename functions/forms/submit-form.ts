@@ -52,6 +52,11 @@ export interface SubmitFormDeps {
    * Best effort: a failure is logged, and the next tracking call with that id finishes the merge.
    */
   readonly mergeAnonymous?: (anonymousId: string) => Promise<void>;
+  /**
+   * The API's public base URL (`PUBLIC_BASE_URL`, which the stack knows): the API's own origin, for same-origin
+   * posts and relative redirects. Never taken from `Host` or `X-Forwarded-Proto`, which a client can set.
+   */
+  readonly publicUrl: string;
 }
 
 export class OriginNotAllowed extends HttpError {
@@ -90,7 +95,7 @@ export const makeSubmitForm =
     const form = formOf(deps.forms, event);
     annotate(event, { formId: form.id });
     const origin = header(event, 'origin');
-    if (origin && !originAllowed(form, origin, event)) throw new OriginNotAllowed(origin);
+    if (origin && !originAllowed(form, origin, deps)) throw new OriginNotAllowed(origin);
     if (event.requestContext.http.method === 'OPTIONS') return { statusCode: 204, headers: preflightHeaders(event) };
     if (event.requestContext.http.method === 'GET') return formConfig(deps, form, event);
 
@@ -104,7 +109,7 @@ export const makeSubmitForm =
     if (check.type === 'Spam') return answerBot(deps, form, event, kind, 'honeypot', now);
     if (check.type === 'Invalid') {
       if (!check.suggestion) throw new ValidationFailed(check.errors);
-      if (kind !== 'json' && wantsHtml(event)) return suggestionPage(form, event, fields, check.suggestion, check.errors);
+      if (kind !== 'json' && wantsHtml(event)) return suggestionPage(form, event, deps, fields, check.suggestion, check.errors);
       throw new EmailSuggestion(check.errors, check.suggestion);
     }
 
@@ -121,7 +126,7 @@ export const makeSubmitForm =
       });
     }
 
-    if (kind !== 'json' && wantsHtml(event)) return redirectTo(form, event);
+    if (kind !== 'json' && wantsHtml(event)) return redirectTo(form, event, deps);
     return json(recorded.created ? 201 : 200, {
       contactId: recorded.contactId,
       eventId: recorded.eventId,
@@ -134,7 +139,7 @@ export function makeSubmitFormHandler(deps: SubmitFormDeps) {
   return httpHandler(makeSubmitForm(deps), {
     logger: deps.logger,
     htmlErrors: isBrowserFormPost,
-    responseHeaders: (event) => corsHeaders(deps.forms, event),
+    responseHeaders: (event) => corsHeaders(deps, event),
   });
 }
 
@@ -216,7 +221,7 @@ async function answerBot(
   await deps.intake.countBot(form.id, reason, now).catch((error: unknown) => {
     deps.logger.warn('bot counter not updated', { error: String(error) });
   });
-  if (kind !== 'json' && wantsHtml(event)) return redirectTo(form, event);
+  if (kind !== 'json' && wantsHtml(event)) return redirectTo(form, event, deps);
   const contactId = ulid(now.getTime());
   return json(201, { contactId, eventId: ulid(now.getTime()), visitor: await deps.signer.visitorToken(contactId) });
 }
@@ -259,15 +264,15 @@ function formOf(forms: ReadonlyMap<string, FormDefinition>, event: HttpEvent): F
 }
 
 /** Same-origin posts are always allowed; cross-origin ones only from the form's declared origins. */
-function originAllowed(form: FormDefinition, origin: string, event: HttpEvent): boolean {
+function originAllowed(form: FormDefinition, origin: string, deps: OwnSite): boolean {
   if (form.allowedOrigins.includes('*') || form.allowedOrigins.includes(origin)) return true;
-  return origin !== 'null' && origin === ownOrigin(event);
+  return origin !== 'null' && origin === ownOrigin(deps);
 }
 
-function corsHeaders(forms: ReadonlyMap<string, FormDefinition>, event: HttpEvent): Record<string, string> {
+function corsHeaders(deps: Pick<SubmitFormDeps, 'forms' | 'publicUrl'>, event: HttpEvent): Record<string, string> {
   const origin = header(event, 'origin');
-  const form = forms.get(event.pathParameters?.formId ?? '');
-  if (!origin || !form || !originAllowed(form, origin, event)) return { vary: 'Origin' };
+  const form = deps.forms.get(event.pathParameters?.formId ?? '');
+  if (!origin || !form || !originAllowed(form, origin, deps)) return { vary: 'Origin' };
   return { 'access-control-allow-origin': origin, vary: 'Origin' };
 }
 
@@ -285,8 +290,8 @@ function isBrowserFormPost(event: HttpEvent): boolean {
 }
 
 /** 303 sends the browser to the thank-you page with a GET, so a reload does not post the form again. */
-function redirectTo(form: FormDefinition, event: HttpEvent): HttpResult {
-  return { statusCode: 303, headers: { location: new URL(form.redirectUrl, siteOf(form, event)).toString() }, body: '' };
+function redirectTo(form: FormDefinition, event: HttpEvent, deps: OwnSite): HttpResult {
+  return { statusCode: 303, headers: { location: new URL(form.redirectUrl, siteOf(form, event, deps)).toString() }, body: '' };
 }
 
 /**
@@ -294,12 +299,12 @@ function redirectTo(form: FormDefinition, event: HttpEvent): HttpResult {
  * the form allows it, else the API's own origin. `Origin` is set by the browser and already checked; `Referer` is
  * used only when it names an origin the form lists explicitly, so no header can send a visitor elsewhere.
  */
-function siteOf(form: FormDefinition, event: HttpEvent): string {
+function siteOf(form: FormDefinition, event: HttpEvent, deps: OwnSite): string {
   const origin = header(event, 'origin');
-  if (origin && origin !== 'null' && originAllowed(form, origin, event)) return origin;
+  if (origin && origin !== 'null' && originAllowed(form, origin, deps)) return origin;
   const referrer = webOrigin(header(event, 'referer'));
-  if (referrer && (form.allowedOrigins.includes(referrer) || referrer === ownOrigin(event))) return referrer;
-  return ownOrigin(event);
+  if (referrer && (form.allowedOrigins.includes(referrer) || referrer === ownOrigin(deps))) return referrer;
+  return ownOrigin(deps);
 }
 
 function webOrigin(url: string | undefined): string | undefined {
@@ -311,9 +316,10 @@ function webOrigin(url: string | undefined): string | undefined {
   }
 }
 
-function ownOrigin(event: HttpEvent): string {
-  const proto = header(event, 'x-forwarded-proto') ?? 'https';
-  return `${proto}://${header(event, 'host') ?? event.requestContext.domainName}`;
+type OwnSite = Pick<SubmitFormDeps, 'publicUrl'>;
+
+function ownOrigin(deps: OwnSite): string {
+  return new URL(deps.publicUrl).origin;
 }
 
 /**
@@ -325,12 +331,13 @@ function ownOrigin(event: HttpEvent): string {
 function suggestionPage(
   form: FormDefinition,
   event: HttpEvent,
+  deps: OwnSite,
   fields: RawFields,
   suggestion: string,
   errors: readonly FieldError[],
 ): HttpResult {
   const others = errors.filter((error) => error.field !== 'email');
-  if (others.length > 0) return errorsWithSuggestionPage(form, event, suggestion, others);
+  if (others.length > 0) return errorsWithSuggestionPage(form, event, deps, suggestion, others);
   const action = `${event.rawPath}${event.rawQueryString ? `?${event.rawQueryString}` : ''}`;
   const hidden = (overrides: Record<string, string>) =>
     Object.entries({ ...fields, ...overrides })
@@ -346,13 +353,19 @@ function suggestionPage(
 <body><h1>Did you mean <span id="suggestion">${escapeHtml(suggestion)}</span>?</h1>
 <form method="post" action="${escapeHtml(action)}">${hidden({ email: suggestion })}<button type="submit" id="use-suggestion">Yes, use ${escapeHtml(suggestion)}</button></form>
 <form method="post" action="${escapeHtml(action)}">${hidden({ [EMAIL_CONFIRMED_KEY]: 'true' })}<button type="submit" id="keep-typed">No, ${escapeHtml(typed)} is right</button></form>
-<p><a href="${escapeHtml(new URL('/', siteOf(form, event)).toString())}">Back to the site</a></p></body></html>`;
+<p><a href="${escapeHtml(new URL('/', siteOf(form, event, deps)).toString())}">Back to the site</a></p></body></html>`;
   return html(422, page);
 }
 
-function errorsWithSuggestionPage(form: FormDefinition, event: HttpEvent, suggestion: string, others: readonly FieldError[]): HttpResult {
+function errorsWithSuggestionPage(
+  form: FormDefinition,
+  event: HttpEvent,
+  deps: OwnSite,
+  suggestion: string,
+  others: readonly FieldError[],
+): HttpResult {
   const referer = header(event, 'referer');
-  const back = referer && /^https?:\/\//.test(referer) ? referer : new URL('/', siteOf(form, event)).toString();
+  const back = referer && /^https?:\/\//.test(referer) ? referer : new URL('/', siteOf(form, event, deps)).toString();
   const items = others.map((e) => `<li><strong>${escapeHtml(e.field)}</strong>: ${escapeHtml(e.message)}</li>`).join('');
   const page = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">

@@ -18,6 +18,7 @@ import type { Journey } from './domain/journey-file';
 import { placeInWaits } from './domain/positions';
 import { entryCheck } from './domain/rules';
 import type { JourneyStore } from './ports';
+import { singleLine } from '../shared/field-values';
 import { START_STEP, type JourneyStepCounts } from './step-counts';
 
 export interface JourneysApiDeps {
@@ -41,7 +42,8 @@ export interface JourneysApiDeps {
   readonly createContacts?: { readonly upserts: ContactUpserts; readonly rules: UpsertRules };
 }
 
-const attributeValue = z.union([z.string().max(2_000), z.number(), z.boolean()]);
+/** Text is cleaned as every stored single-line text is (no control or bidi characters, line breaks as spaces). */
+const attributeValue = z.union([z.string().max(2_000).transform(singleLine), z.number(), z.boolean()]);
 const EnrolledContact = z
   .strictObject({
     email: z.email().max(254).optional(),

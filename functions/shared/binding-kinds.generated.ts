@@ -5,7 +5,7 @@ import type { BindingKind } from '../../lib/shared/bindings';
 
 /** The binding kinds whose variables each function gets: its bindings, and the queue its trigger consumes. */
 export const bindingKindsByFunction: Readonly<Record<FunctionKey, readonly BindingKind[]>> = {
-  submitForm: ['table', 'formSecrets', 'suppressionKey', 'metrics', 'retention', 'formOrigins'],
+  submitForm: ['table', 'formSecrets', 'suppressionKey', 'metrics', 'retention', 'formOrigins', 'publicBaseUrl'],
   track: ['table', 'writeKey', 'retention'],
   readContacts: ['table'],
   upsertContact: ['table', 'suppressionKey', 'retention'],
@@ -19,7 +19,7 @@ export const bindingKindsByFunction: Readonly<Record<FunctionKey, readonly Bindi
   segmentsApi: ['table'],
   handOff: ['table', 'crmSecret', 'handOffQueue', 'metrics'],
   crmHandOffWorker: ['table', 'crmSecret', 'metrics', 'handOffQueue'],
-  crmWebhook: ['table', 'crmSecret'],
+  crmWebhook: ['table', 'crmSecret', 'publicBaseUrl'],
   sendEmail: ['table', 'sendEmail', 'publicBaseUrl', 'emailSigningKeys', 'metrics'],
   sendEmailApi: ['table', 'sendEmail', 'publicBaseUrl', 'emailSigningKeys'],
   emailTracking: ['table', 'emailSigningKeys'],

@@ -1,17 +1,12 @@
 import { Buffer } from 'node:buffer';
-import { BadRequest, HttpError, header, type HttpEvent } from './http';
+import { BadRequest, HttpError, PayloadTooLarge, header, type HttpEvent } from './http';
+
+export { PayloadTooLarge };
 
 /** Field values as they arrive, before a form schema gives them meaning. */
 export type RawFields = Record<string, unknown>;
 
 export type BodyKind = 'json' | 'urlencoded' | 'multipart';
-
-export class PayloadTooLarge extends HttpError {
-  override name = 'PayloadTooLarge';
-  constructor(maxBytes: number) {
-    super(413, 'payload_too_large', `The request body is larger than ${maxBytes} bytes`);
-  }
-}
 
 export class UnsupportedMediaType extends HttpError {
   override name = 'UnsupportedMediaType';

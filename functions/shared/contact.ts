@@ -94,11 +94,11 @@ export const Contact = z.object({
 export type Contact = z.infer<typeof Contact>;
 
 /**
- * Email addresses are compared trimmed and lower-cased. Provider-specific rewriting (dots, +tags) is not
+ * Email addresses are compared trimmed, NFKC-normalised (full-width letters as ASCII) and lower-cased. Provider-specific rewriting (dots, +tags) is not
  * applied: those can be distinct mailboxes, and merging two people is worse than keeping a duplicate.
  */
 export function normalizeEmail(email: string): string {
-  const key = email.trim().normalize('NFC').toLowerCase();
+  const key = email.trim().normalize('NFKC').toLowerCase();
   // IDN domains are keyed in punycode, as forms store them (functions/shared/email-address.ts).
   const at = key.lastIndexOf('@');
   if (at < 0 || /^[ -~]*$/.test(key.slice(at))) return key;

@@ -15,7 +15,7 @@ export interface EmailPolicy {
 export type EmailCheck =
   | {
       readonly type: 'Ok';
-      /** The uniqueness key and stored form: NFC, lower-case, IDN domain in punycode. */
+      /** The uniqueness key and stored form: NFKC, lower-case, ASCII local part, IDN domain in punycode. */
       readonly key: string;
       /** A role mailbox (info@, sales@): accepted, flagged on the profile. */
       readonly role: boolean;
@@ -32,6 +32,8 @@ export function checkEmail(typed: string, policy: EmailPolicy): EmailCheck {
   const parsed = parseAddress(typed);
   if (typeof parsed === 'string') return { type: 'Rejected', message: parsed };
   const { local, domain } = parsed;
+  // SES sends only to 7-bit local parts (it has no SMTPUTF8): a contact we could never email is refused at the door.
+  if (!/^[\x21-\x7e]+$/.test(local)) return { type: 'Rejected', message: 'must have only unaccented letters, digits and . _ % + - before the @' };
   if (policy.isDisposable(domain) || parentDomains(domain).some(policy.isDisposable)) {
     return { type: 'Rejected', message: 'must be a permanent address, not a disposable mailbox' };
   }
@@ -49,12 +51,13 @@ export function checkEmail(typed: string, policy: EmailPolicy): EmailCheck {
 /** The uniqueness key of an address that may not be valid: what lookups by email use. */
 export function emailKey(typed: string): string {
   const parsed = parseAddress(typed);
-  return typeof parsed === 'string' ? typed.trim().normalize('NFC').toLowerCase() : `${parsed.local.toLowerCase()}@${parsed.domain}`;
+  return typeof parsed === 'string' ? typed.trim().normalize('NFKC').toLowerCase() : `${parsed.local.toLowerCase()}@${parsed.domain}`;
 }
 
 /** Splits and checks an address; a string is the reason it is not one. */
 function parseAddress(typed: string): { local: string; domain: string } | string {
-  const text = typed.trim().normalize('NFC');
+  // NFKC: a full-width `ａｄａ@…` is the same mailbox as `ada@…`, so one contact, not two.
+  const text = typed.trim().normalize('NFKC');
   const at = text.lastIndexOf('@');
   if (at <= 0 || at === text.length - 1) return 'must be a valid email address';
   const local = text.slice(0, at);

@@ -148,12 +148,48 @@ export function isTrue(value: unknown): boolean {
 
 // Bidi embeddings, overrides and isolates, and the marks: invisible, and able to disguise what text says.
 const BIDI = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+// C0 and C1 controls but tab and newline (NEL, U+0085, is a line break and turned into one first).
 // eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g;
+const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/g;
+// Every other way to break a line: CR, CRLF, NEL, the Unicode line and paragraph separators.
+const LINE_BREAK = /\r\n?|[\u0085\u2028\u2029]/g;
+// Half of a surrogate pair alone is no character: JSON carries it (`"\ud800"`), UTF-8 cannot, and readers choke on it.
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
-/** Multi-line text: NFC, no bidi controls, no control characters but tab and newline, CRLF as LF, trimmed. */
+/**
+ * Multi-line text as it is stored: well-formed Unicode in NFC, no bidi controls, no control characters but tab and
+ * newline, every line break as LF, trimmed.
+ */
 export function cleanText(text: string): string {
-  return text.normalize('NFC').replace(BIDI, '').replace(/\r\n?/g, '\n').replace(CONTROL, '').trim();
+  return text.replace(LONE_SURROGATE, '').normalize('NFC').replace(BIDI, '').replace(LINE_BREAK, '\n').replace(CONTROL, '').trim();
+}
+
+/**
+ * Whether text has anything cleanText would remove besides surrounding white space: for identifiers, which are
+ * refused rather than silently changed (two different ids must not become one).
+ */
+export function hasInvisibleCharacters(text: string): boolean {
+  return INVISIBLE.test(text);
+}
+
+const INVISIBLE = new RegExp(`${CONTROL.source}|${LONE_SURROGATE.source}|${BIDI.source}|${LINE_BREAK.source}|[\\t\\n]`);
+
+/** The first `max` UTF-16 units of text, one fewer when the cut would split a surrogate pair (and leave half of it). */
+export function clip(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const code = text.charCodeAt(max - 1);
+  return text.slice(0, code >= 0xd800 && code <= 0xdbff ? max - 1 : max);
+}
+
+/**
+ * A JSON value with every string in it, map keys included, cleaned as cleanText cleans text: for free-form data a
+ * caller hands over (template data) that is stored and read back.
+ */
+export function cleanDeep(value: unknown): unknown {
+  if (typeof value === 'string') return cleanText(value);
+  if (Array.isArray(value)) return value.map(cleanDeep);
+  if (typeof value !== 'object' || value === null) return value;
+  return Object.fromEntries(Object.entries(value).map(([key, item]) => [cleanText(key), cleanDeep(item)]));
 }
 
 /** Single-line text: as cleanText, and every run of line breaks and tabs becomes one space. */

@@ -1,7 +1,9 @@
+import { Buffer } from 'node:buffer';
 import middy from '@middy/core';
 import type { MiddlewareObj, Request } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { Logger } from './logger';
+import { htmlSecurityHeaders, type PagePolicy } from './security-headers';
 import type { FieldError } from './validation';
 
 export type HttpEvent = APIGatewayProxyEventV2;
@@ -53,6 +55,22 @@ export class InvalidQuery extends HttpError {
   }
 }
 
+/** A body over the route's limit: refused before any of it is parsed. */
+export class PayloadTooLarge extends HttpError {
+  override name = 'PayloadTooLarge';
+  constructor(maxBytes: number) {
+    super(413, 'payload_too_large', `The request body is larger than ${maxBytes} bytes`, { maxBytes });
+  }
+}
+
+/** A path parameter no stored id can match (too long, or with control characters): refused before any lookup. */
+export class InvalidPathParameter extends HttpError {
+  override name = 'InvalidPathParameter';
+  constructor(parameter: string, reason: string) {
+    super(400, 'invalid_path_parameter', `The path parameter ${parameter} ${reason}`, { parameter });
+  }
+}
+
 /** Contention we could not resolve within our retries: the client may retry, nothing was stored. */
 export class ServiceBusy extends HttpError {
   override name = 'ServiceBusy';
@@ -69,8 +87,12 @@ export function json(statusCode: number, body: unknown, headers: Record<string, 
   };
 }
 
-export function html(statusCode: number, body: string, headers: Record<string, string> = {}): HttpResult {
-  return { statusCode, headers: { 'content-type': 'text/html; charset=utf-8', ...headers }, body };
+/**
+ * An HTML page, always with the security headers (CSP without inline script, nosniff, Referrer-Policy, framing
+ * refused unless `policy` allows it): every page a handler answers goes through here.
+ */
+export function html(statusCode: number, body: string, headers: Record<string, string> = {}, policy: PagePolicy = {}): HttpResult {
+  return { statusCode, headers: { 'content-type': 'text/html; charset=utf-8', ...htmlSecurityHeaders(policy), ...headers }, body };
 }
 
 export function header(event: HttpEvent, name: string): string | undefined {
@@ -94,7 +116,18 @@ export interface HttpHandlerOptions {
   readonly responseHeaders?: (event: HttpEvent) => Record<string, string>;
   /** Middleware that runs between the logger and the handler, such as authentication or body parsing. */
   readonly middlewares?: readonly MiddlewareObj<HttpEvent, HttpResult>[];
+  /** The largest request body the routes accept, decoded; a larger one is answered 413. @default DEFAULT_MAX_BODY_BYTES */
+  readonly maxBodyBytes?: number;
 }
+
+/** What a request body may weigh when a handler says nothing else: far above any form post or API call. */
+export const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
+
+/**
+ * The longest path parameter (UTF-8 bytes) any route reads: ids and tokens are far shorter, and DynamoDB refuses
+ * key values over 2,048 bytes, so a longer one can only fail deeper down.
+ */
+export const MAX_PATH_PARAMETER_BYTES = 512;
 
 /**
  * The one middleware stack every HTTP handler uses: request log → response headers → error mapping → the
@@ -108,7 +141,8 @@ export function httpHandler(
   const stack = middy<HttpEvent, HttpResult>()
     .use(requestLog(options.logger))
     .use(extraHeaders(options.responseHeaders))
-    .use(errorMapper(options));
+    .use(errorMapper(options))
+    .use(requestLimits(options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES));
   for (const middleware of options.middlewares ?? []) stack.use(middleware);
   return stack.handler(handle);
 }
@@ -121,6 +155,29 @@ const logFields = new WeakMap<HttpEvent, Record<string, unknown>>();
  */
 export function annotate(event: HttpEvent, fields: Record<string, unknown>): void {
   logFields.set(event, { ...logFields.get(event), ...fields });
+}
+
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/**
+ * The checks every route gets before its handler runs, so none can forget them: the body's size, and every path
+ * parameter's length and characters.
+ */
+function requestLimits(maxBodyBytes: number): MiddlewareObj<HttpEvent, HttpResult> {
+  return {
+    before: (request) => {
+      const { body, isBase64Encoded, pathParameters } = request.event;
+      if (body && Buffer.byteLength(body, isBase64Encoded ? 'base64' : 'utf8') > maxBodyBytes) throw new PayloadTooLarge(maxBodyBytes);
+      for (const [name, value] of Object.entries(pathParameters ?? {})) {
+        if (value === undefined) continue;
+        if (Buffer.byteLength(value, 'utf8') > MAX_PATH_PARAMETER_BYTES) {
+          throw new InvalidPathParameter(name, `is longer than ${MAX_PATH_PARAMETER_BYTES} bytes`);
+        }
+        if (CONTROL_CHARACTERS.test(value)) throw new InvalidPathParameter(name, 'contains control or invalid characters');
+      }
+    },
+  };
 }
 
 function requestLog(logger: Logger): MiddlewareObj<HttpEvent, HttpResult> {

@@ -129,6 +129,7 @@ export const makeTrack =
 export function makeTrackHandler(deps: TrackDeps) {
   return httpHandler(makeTrack(deps), {
     logger: deps.logger,
+    maxBodyBytes: MAX_BATCH_BYTES,
     responseHeaders: () => ({ 'access-control-allow-origin': '*' }),
   });
 }

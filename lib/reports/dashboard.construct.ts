@@ -9,6 +9,8 @@ import {
   FunctionCode,
   FunctionEventType,
   FunctionRuntime,
+  HeadersFrameOption,
+  HeadersReferrerPolicy,
   HttpVersion,
   OriginProtocolPolicy,
   OriginRequestPolicy,
@@ -22,6 +24,7 @@ import { HttpOrigin, S3BucketOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
 import type { IRole } from 'aws-cdk-lib/aws-iam';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { BucketDeployment, Source } from 'aws-cdk-lib/aws-s3-deployment';
+import { contentSecurityPolicy, DASHBOARD_PAGE_POLICY } from '../../functions/shared/security-headers';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 
@@ -30,6 +33,7 @@ const repoRoot = join(import.meta.dirname, '../..');
 /** The page and the chart library, read at synth: the same files the local runtime serves at `GET /dashboard`. */
 export const dashboardFiles = {
   page: join(repoRoot, 'local/public/dashboard.html'),
+  script: join(repoRoot, 'local/public/dashboard.js'),
   chartJs: join(repoRoot, 'node_modules/chart.js/dist/chart.umd.min.js'),
 } as const;
 
@@ -94,12 +98,23 @@ export class Dashboard extends Construct {
       cachePolicy: CachePolicy.CACHING_DISABLED,
       originRequestPolicy: OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
     };
+    // The same headers the local runtime sends with the page (functions/shared/security-headers.ts).
+    const pageHeaders = new ResponseHeadersPolicy(this, 'PageHeaders', {
+      comment: 'Nurture dashboard: CSP without inline script, nosniff, no referrer, no framing',
+      securityHeadersBehavior: {
+        contentSecurityPolicy: { contentSecurityPolicy: contentSecurityPolicy(DASHBOARD_PAGE_POLICY), override: true },
+        contentTypeOptions: { override: true },
+        referrerPolicy: { referrerPolicy: HeadersReferrerPolicy.NO_REFERRER, override: true },
+        frameOptions: { frameOption: HeadersFrameOption.DENY, override: true },
+        strictTransportSecurity: { accessControlMaxAge: Duration.days(365), includeSubdomains: true, override: true },
+      },
+    });
     const toPage = {
       origin: S3BucketOrigin.withOriginAccessControl(this.bucket),
       viewerProtocolPolicy: ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
       allowedMethods: AllowedMethods.ALLOW_GET_HEAD,
       cachePolicy: CachePolicy.CACHING_OPTIMIZED,
-      responseHeadersPolicy: ResponseHeadersPolicy.SECURITY_HEADERS,
+      responseHeadersPolicy: pageHeaders,
     } satisfies BehaviorOptions;
     // `GET /dashboard` answers the page, as the local runtime does: the object is `dashboard.html` (its key gives
     // S3 the HTML content type), so a viewer-request function rewrites the path.
@@ -128,6 +143,7 @@ export class Dashboard extends Construct {
       sources: [
         Source.data('dashboard.html', readFileSync(dashboardFiles.page, 'utf8')),
         Source.data('dashboard/chart.js', readFileSync(dashboardFiles.chartJs, 'utf8')),
+        Source.data('dashboard/dashboard.js', readFileSync(dashboardFiles.script, 'utf8')),
       ],
       distribution: this.distribution,
       distributionPaths: ['/dashboard', '/dashboard.html', '/dashboard/*'],

@@ -42,6 +42,7 @@ beforeAll(async () => {
     signer: new Signer(async () => 'test-signing-key-0123456789'),
     captcha: { verify: async () => true },
     isDisposable: disposableDomains(),
+    publicUrl: 'https://forms.example.com',
   });
   contactsOut = makeContactsOutHandler({
     data: new DynamoContactData(table.documentClient, table.tableName),

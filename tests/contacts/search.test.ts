@@ -8,6 +8,7 @@ import { DynamoContactSearch } from '../../functions/contacts/dynamo-search';
 import { DynamoContactUpserts } from '../../functions/contacts/dynamo-upsert';
 import type { UpsertRequest } from '../../functions/contacts/domain/upsert';
 import { checkUpsert } from '../../functions/contacts/domain/upsert';
+import { foldName, searchPartition } from '../../functions/contacts/domain/search-index';
 import { makeReadContactsHandler } from '../../functions/contacts/read-contacts';
 import { reindexAll } from '../../functions/contacts/reindex';
 import { DynamoReactorStore } from '../../functions/reactor/dynamo-reactor-store';
@@ -180,5 +181,14 @@ describe('GET /contacts search', () => {
     expect(first.written).toBeGreaterThanOrEqual(1);
     expect(second.written).toBe(0);
     expect((await findAll({ name: `oldtimer${run}` })).ids).toEqual([contactId]);
+  });
+});
+
+describe('search keys', () => {
+  it('never cut a character in half: a name or email prefix ending in an emoji keeps it whole or leaves it out', () => {
+    const halves = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+    expect(searchPartition('name', 'a😀b')).toBe('FIND#NAME#a');
+    expect(searchPartition('emailPrefix', '😀b')).toBe('FIND#EMAIL#😀');
+    expect(foldName(`${'a'.repeat(99)}😀`)).not.toMatch(halves);
   });
 });

@@ -72,6 +72,23 @@ describe('PUT /contacts', () => {
     expect(events[0]!.data).toMatchObject({ via: 'api', created: true, addedTags: ['vip'], consents: [{ topic: 'newsletter', basis: 'crm' }] });
   });
 
+  it('stores no lone surrogate, C1 control or line separator in attributes, tags or consent sources', async () => {
+    const result = await put({
+      email: email(),
+      attributes: { first_name: 'Ada\ud800', plan: 'pro\u0085max', note: 'a\u2028b' },
+      tags: ['v\u009bip'],
+      consents: [{ topic: 'newsletter', status: 'subscribed', basis: 'crm', source: 'hub\u2029spot' }],
+    });
+
+    expect(result.statusCode).toBe(201);
+    const contact = await contacts.get((bodyOf(result) as { contactId: string }).contactId);
+    expect(contact).toMatchObject({
+      attributes: { first_name: 'Ada', plan: 'pro max', note: 'a b' },
+      tags: ['vip'],
+      subscriptions: { newsletter: { source: 'hub spot' } },
+    });
+  });
+
   it('updates only what changed, with one event naming the changes', async () => {
     const address = email();
     const { contactId } = bodyOf(await put({ email: address, attributes: { first_name: 'Ada', company: 'Acme' }, tags: ['vip'] })) as { contactId: string };

@@ -39,6 +39,7 @@ const handler = (dealContacts: () => Promise<DealContacts | undefined> = async (
     lookupRetry: { attempts: 2, baseDelayMs: 1, maxWaitMs: 100 },
     clock,
     logger,
+    publicUrl: `https://${host}`,
   });
 
 const host = 'abc123.execute-api.eu-west-1.amazonaws.com';
@@ -125,6 +126,24 @@ describe('POST /webhooks/crm/hubspot', () => {
       expect(result.statusCode).toBe(401);
       expect(bodyOf(result).error).toBe('invalid_signature');
     }
+  });
+
+  it('checks the signature over the configured public URL, whatever Host and X-Forwarded-Proto say', async () => {
+    // Prepare: signed over the API's public URL, delivered with headers a caller chose
+    const signed = hubSpotRequest('[]');
+    const spoofed = { ...signed, headers: { ...signed.headers, host: 'evil.example', 'x-forwarded-proto': 'javascript' } };
+    // …and signed over the URL those headers would name
+    const timestamp = String(clock.now().getTime());
+    const overHeaders = hubSpotV3Signature(HUBSPOT_SECRET, 'POST', `javascript://evil.example${path('hubspot')}`, '[]', timestamp);
+    const forged = { ...spoofed, headers: { ...spoofed.headers, 'x-hubspot-signature-v3': overHeaders, 'x-hubspot-request-timestamp': timestamp } };
+
+    // Act
+    const genuine = await handler()(spoofed, lambdaContext());
+    const refused = await handler()(forged, lambdaContext());
+
+    // Assess
+    expect(genuine.statusCode).toBe(200);
+    expect(refused.statusCode).toBe(401);
   });
 
   it('answers 401 when the body was changed after signing', async () => {
@@ -325,6 +344,19 @@ describe('POST /webhooks/crm/generic', () => {
     const result = await handler()(genericRequest(body), lambdaContext());
     expect(bodyOf(result)).toEqual({ received: 1, applied: 1, unknown: 0, dealsIgnored: 0 });
     expect(await feedbackOf(contactId)).toEqual([{ provider: 'webhook', outcome: 'closed_won', status: 'Closed Won', externalId: 'deal-9' }]);
+  });
+
+  it('stores the status cleaned like every stored text, and refuses an id with a control character', async () => {
+    const contactId = await newContact(table, 'gen-clean@acme.example');
+    const clean = JSON.stringify({ email: 'gen-clean@acme.example', outcome: 'closed_won', id: 'deal-10', status: 'Closed\u2028Won\u202e\ud800' });
+    const dirtyId = JSON.stringify({ email: 'gen-clean@acme.example', outcome: 'closed_won', id: 'deal\u0000-11' });
+
+    const stored = await handler()(genericRequest(clean), lambdaContext());
+    const refused = await handler()(genericRequest(dirtyId), lambdaContext());
+
+    expect(stored.statusCode).toBe(200);
+    expect(await feedbackOf(contactId)).toEqual([{ provider: 'webhook', outcome: 'closed_won', status: 'Closed Won', externalId: 'deal-10' }]);
+    expect(refused.statusCode).toBe(400);
   });
 
   it('answers 401 without a valid signature', async () => {

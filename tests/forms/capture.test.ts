@@ -89,6 +89,7 @@ beforeAll(async () => {
       logger: memoryLogger(),
     }),
     isDisposable: disposableDomains(),
+    publicUrl: 'https://forms.example.com',
   });
 });
 
@@ -165,6 +166,15 @@ describe('defects found by trying the form as a new user', () => {
     expect(result.headers.location).toBe('https://www.example.com/thanks');
   });
 
+  it('builds the no-JavaScript redirect from the configured public URL, never from Host or X-Forwarded-Proto', async () => {
+    // Act: no Origin or Referer; the headers a client controls name another scheme and host
+    const result = await browserPost({ email: uniqueEmail(), first_name: 'Ann' }, { host: 'evil.example', 'x-forwarded-proto': 'javascript' });
+
+    // Assess
+    expect(result.statusCode).toBe(303);
+    expect(result.headers.location).toBe('https://forms.example.com/thank-you');
+  });
+
   it('refuses an email sent as a one-item JSON array, and any non-text value for a text field', async () => {
     const email = uniqueEmail();
 
@@ -196,6 +206,32 @@ describe('defects found by trying the form as a new user', () => {
       company: 'evilcod.exe',
       job_title: 'CTO',
     });
+  });
+
+  it('stores no lone surrogate, C1 control or Unicode line separator posted as JSON', async () => {
+    const email = uniqueEmail();
+
+    const result = await jsonPost({ email, first_name: 'Ada\ud800', last_name: 'Love\u0085lace', company: 'Analytical\u2028Engines\u2029Ltd', job_title: '\udc00CTO\u009b' });
+
+    expect(result.statusCode).toBe(201);
+    expect((await stored(email))?.profile?.attributes).toEqual({
+      first_name: 'Ada',
+      last_name: 'Love lace',
+      company: 'Analytical Engines Ltd',
+      job_title: 'CTO',
+    });
+  });
+
+  it('keys a full-width address as its ASCII form: one contact, not two', async () => {
+    const local = `garb${sequence++}`;
+    const wide = [...local].map((c) => String.fromCodePoint(c.codePointAt(0)! + 0xfee0)).join('');
+
+    const first = await jsonPost({ email: `${local}@example.com`, first_name: 'Narrow' });
+    const second = await jsonPost({ email: `${wide}@example.com`, first_name: 'Wide' });
+
+    expect(first.statusCode).toBe(201);
+    expect(second.statusCode).toBe(200);
+    expect(bodyOf(second).contactId).toBe(bodyOf(first).contactId);
   });
 });
 

@@ -19,20 +19,28 @@ describe('checkEmail', () => {
     ['a@example.c0m', 'digits in the TLD'],
     ['a@1.2.3.4', 'an IP address'],
     ['a@example.com\r\nBcc: b@example.com', 'a header injection'],
+    ['josé@example.es', 'a local part SES cannot send to (it has no SMTPUTF8)'],
+    ['ｄｏｎ’t@example.com', 'a non-ASCII apostrophe that NFKC leaves as it is'],
   ])('refuses %s (%s)', (address) => {
     expect(checkEmail(address, policy).type).toBe('Rejected');
   });
 
-  it('accepts what people really use: plus tags, dots, hyphens, apostrophes, internationalised local parts', () => {
-    for (const address of ['ada+news@example.com', 'ada.lovelace@mail.example.co.uk', "o'brien@example.ie", 'josé@example.es']) {
+  it('accepts what people really use: plus tags, dots, hyphens, apostrophes, internationalised domains', () => {
+    for (const address of ['ada+news@example.com', 'ada.lovelace@mail.example.co.uk', "o'brien@example.ie", 'jose@bücher.example']) {
       expect(checkEmail(address, policy), address).toMatchObject({ type: 'Ok' });
     }
   });
 
-  it('keys addresses trimmed, NFC, lower-cased, with punycode domains', () => {
+  it('keys addresses trimmed, NFKC, lower-cased, with punycode domains', () => {
     expect(checkEmail('  Ada@EXAMPLE.com ', policy)).toMatchObject({ key: 'ada@example.com' });
     expect(emailKey('jose\u0301@Bücher.example')).toBe('jos\u00e9@xn--bcher-kva.example');
     expect(normalizeEmail('Ada@Bücher.example')).toBe(emailKey('Ada@Bücher.example'));
+  });
+
+  it('keys a full-width address as its ASCII form, so it is the same contact', () => {
+    expect(checkEmail('ｇａｒｂ7@example.com', policy)).toMatchObject({ type: 'Ok', key: 'garb7@example.com' });
+    expect(checkEmail('ＧＡＲＢ7@ＥＸＡＭＰＬＥ.com', policy)).toMatchObject({ type: 'Ok', key: 'garb7@example.com' });
+    expect(normalizeEmail('ｇａｒｂ7@example.com')).toBe('garb7@example.com');
   });
 
   it('flags role mailboxes and free mail, and refuses free mail only when the form says so', () => {

@@ -28,6 +28,7 @@ beforeAll(async () => {
     signer: new Signer(async () => 'test-signing-key-0123456789'),
     captcha: { verify: async () => true },
     isDisposable: disposableDomains(),
+    publicUrl: 'https://forms.example.com',
   });
 });
 
@@ -325,6 +326,7 @@ describe('server faults', () => {
       signer: new Signer(async () => 'test-signing-key-0123456789'),
       captcha: { verify: async () => true },
       isDisposable: () => false,
+      publicUrl: 'https://forms.example.com',
       intake: {
         record: async () => {
           throw error;

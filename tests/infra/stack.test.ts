@@ -154,7 +154,7 @@ describe('NurtureStack', () => {
     // The environment's retention (testConfig): idempotency records 1 day, never-linked tracked activity 30 days.
     const retention = { IDEMPOTENCY_RETENTION_DAYS: '1', RAW_EVENT_RETENTION_DAYS: '30' };
     it.each<[string, (s: NurtureStack) => { fn: NurtureFunction; timeout?: number; variables: Record<string, unknown> }]>([
-      ['submitForm the table name, the forms secret ARN, the metrics namespace, the retention and the site origins of the environment', (s) => ({
+      ['submitForm the table name, the forms secret ARN, the metrics namespace, the retention, the site origins of the environment and the public URL its redirects are built from', (s) => ({
         fn: s.forms.submitForm,
         variables: {
           TABLE_NAME: ref(s.data.table),
@@ -163,6 +163,7 @@ describe('NurtureStack', () => {
           POWERTOOLS_METRICS_NAMESPACE: 'Nurture',
           ...retention,
           FORM_ALLOWED_ORIGINS: 'https://www.example.com',
+          PUBLIC_BASE_URL: Match.anyValue(),
         },
       })],
       ['track the table name, the write-key secret ARN and the retention of the environment', (s) => ({

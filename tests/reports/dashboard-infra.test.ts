@@ -3,6 +3,7 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { contentSecurityPolicy, DASHBOARD_PAGE_POLICY } from '../../functions/shared/security-headers';
 import { Dashboard, dashboardApiPaths } from '../../lib/reports/dashboard.construct';
 
 /** The construct on its own, in front of an HTTP API (the whole stack's cdk-nag run is in tests/infra/stack.test.ts). */
@@ -95,14 +96,28 @@ describe('the deployable reports dashboard', () => {
     }
   });
 
-  it('deploys the page and chart.js from node_modules, and invalidates them in CloudFront', () => {
+  it('deploys the page, its script and chart.js from node_modules, and invalidates them in CloudFront', () => {
     template.hasResourceProperties('Custom::CDKBucketDeployment', {
       DestinationBucketName: { Ref: logicalId(built.dashboard.bucket) },
       DistributionId: { Ref: logicalId(built.dashboard.distribution) },
       DistributionPaths: ['/dashboard', '/dashboard.html', '/dashboard/*'],
     });
     const sources = Object.values(template.findResources('Custom::CDKBucketDeployment'))[0]!.Properties.SourceObjectKeys as unknown[];
-    expect(sources).toHaveLength(2);
+    expect(sources).toHaveLength(3);
+  });
+
+  it('serves the page with the CSP the local runtime sends (no inline script), nosniff, no referrer and no framing', () => {
+    template.hasResourceProperties('AWS::CloudFront::ResponseHeadersPolicy', {
+      ResponseHeadersPolicyConfig: {
+        SecurityHeadersConfig: Match.objectLike({
+          ContentSecurityPolicy: { ContentSecurityPolicy: contentSecurityPolicy(DASHBOARD_PAGE_POLICY), Override: true },
+          ContentTypeOptions: { Override: true },
+          ReferrerPolicy: { ReferrerPolicy: 'no-referrer', Override: true },
+          FrameOptions: { FrameOption: 'DENY', Override: true },
+        }),
+      },
+    });
+    expect(contentSecurityPolicy(DASHBOARD_PAGE_POLICY)).toMatch(/script-src 'self';/);
   });
 
   it('answers GET /dashboard with the page, as the local runtime does, through a viewer-request rewrite', () => {

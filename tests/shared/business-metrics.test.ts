@@ -41,6 +41,7 @@ function formsHandler(retentionDays = 3) {
       signer: new Signer(async () => 'test-signing-key-0123456789'),
       captcha: { verify: async () => true },
       isDisposable: disposableDomains(),
+      publicUrl: 'https://forms.example.com',
     }),
   );
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { hubSpotV3Signature, nurtureSignature, signedHeaders, verifyNurtureSignature } from '../../functions/crm/signatures';
-import { TokenSigner } from '../../functions/email/tokens';
+import { keyIdOf, TokenSigner } from '../../functions/email/tokens';
 import { Signer } from '../../functions/forms/signing';
 import { verifyWebhookSignature } from '../../functions/journeys/http-webhooks';
 import { constantTimeEqual, signedByAnyKey, timestampedSignature, truncatedMac } from '../../functions/shared/hmac';
@@ -35,12 +35,49 @@ describe('HMAC signatures keep their bytes', () => {
     expect(verifyNurtureSignature('crm-secret', request, 1_700_000_000_000)).toBe(true);
   });
 
-  it('signs email link tokens as before, and still verifies those signed with the previous key', () => {
+  it('signs email link tokens with the same MAC as before, now after the key id, and still verifies tokens sent without one', () => {
     const signer = new TokenSigner(['current-key-0123456789', 'previous-key-0123456789']);
-    expect(signer.sign('c', [CONTACT, 'send_abc', '2'])).toBe(`c.${CONTACT}.send_abc.2.dLXv5wF3fgpgciFna5F1sg`);
-    expect(signer.sign('u', [CONTACT, '-', '-'])).toBe(`u.${CONTACT}.-.-.TzvkUxzvqkg4_Y7lRX9ezA`);
+    const id = keyIdOf('current-key-0123456789');
+    expect(signer.sign('c', [CONTACT, 'send_abc', '2'])).toBe(`c.${CONTACT}.send_abc.2.${id}~dLXv5wF3fgpgciFna5F1sg`);
+    expect(signer.sign('u', [CONTACT, '-', '-'])).toBe(`u.${CONTACT}.-.-.${id}~TzvkUxzvqkg4_Y7lRX9ezA`);
+    // Links already in inboxes carry no key id: every configured key is tried, as before.
+    expect(signer.verify('c', `c.${CONTACT}.send_abc.2.dLXv5wF3fgpgciFna5F1sg`, 3)).toEqual([CONTACT, 'send_abc', '2']);
     expect(signer.verify('o', `o.${CONTACT}.send_abc.WDSf9-J9FGrBjY2GDxHtAg`, 2)).toEqual([CONTACT, 'send_abc']);
     expect(new TokenSigner(['current-key-0123456789']).verify('o', `o.${CONTACT}.send_abc.WDSf9-J9FGrBjY2GDxHtAg`, 2)).toBeUndefined();
+  });
+
+  it('decodes email link signatures strictly: other low bits in the last character, or padding, never verify', () => {
+    const signer = new TokenSigner(['current-key-0123456789']);
+    const token = signer.sign('c', [CONTACT, 'send_abc', '2']);
+    const legacy = `c.${CONTACT}.send_abc.2.dLXv5wF3fgpgciFna5F1sg`;
+    // 'g' is 0b100000 and only its top 2 bits carry the MAC's last byte: h…v decode to the same bytes.
+    for (const signed of [token, legacy]) {
+      expect(signer.verify('c', signed, 3)).toBeDefined();
+      for (const last of 'hijklmnopqrstuv') expect(signer.verify('c', `${signed.slice(0, -1)}${last}`, 3), last).toBeUndefined();
+      expect(signer.verify('c', `${signed}==`, 3)).toBeUndefined();
+      expect(signer.verify('c', `${signed}=`, 3)).toBeUndefined();
+    }
+  });
+
+  it('rotates email link keys: a link names its key, keeps verifying while that key is listed, and never under another', () => {
+    // Prepare: a link sent under the old key
+    const old = 'old-signing-key-0123456789';
+    const next = 'new-signing-key-0123456789';
+    const sent = new TokenSigner([old]).sign('u', [CONTACT, 'news', 'send_1']);
+
+    // Act: rotate (the new key first, the old one kept), then retire the old key
+    const rotated = new TokenSigner([next, old]);
+    const retired = new TokenSigner([next]);
+
+    // Assess
+    expect(rotated.verify('u', sent, 3)).toEqual([CONTACT, 'news', 'send_1']);
+    expect(rotated.sign('u', [CONTACT, 'news', 'send_2'])).toContain(`.${keyIdOf(next)}~`);
+    expect(retired.verify('u', sent, 3)).toBeUndefined();
+    // The same MAC presented under the other listed key's id, or an unknown id, is refused.
+    const mac = sent.split('~')[1]!;
+    const body = sent.slice(0, sent.lastIndexOf('.'));
+    expect(rotated.verify('u', `${body}.${keyIdOf(next)}~${mac}`, 3)).toBeUndefined();
+    expect(rotated.verify('u', `${body}.AAAAAA~${mac}`, 3)).toBeUndefined();
   });
 
   it('signs form render and visitor tokens as before', async () => {

@@ -36,6 +36,7 @@ beforeAll(async () => {
     signer: new Signer(async () => 'test-signing-key-0123456789'),
     captcha: { verify: async () => true },
     isDisposable: disposableDomains(),
+    publicUrl: 'https://forms.example.com',
     mergeAnonymous: (id) => tracking.mergeAnonymous(id).then(() => undefined),
   });
 });
@@ -222,6 +223,37 @@ describe('track and page', () => {
     const tracked = (await timeline(contactId)).events.filter((e) => e.type === EventName.Tracked);
     expect(tracked).toHaveLength(1);
     expect((await table.partition(`ANON#${anonymousId}`)).filter((item) => String(item.SK).startsWith('AEVENT#'))).toHaveLength(1);
+  });
+
+  it('stores no control, bidi or lone-surrogate character from a message: context, event name, properties and traits', async () => {
+    const email = `${unique('clean')}@example.com`;
+    const userId = unique('user');
+    await call('identify', { userId, traits: { email, plan: 'pro\u0085fessional\ud800' } });
+    const contactId = (await table.partition(keys.email(email).PK))[0]!.contactId as string;
+
+    const result = await call('track', {
+      userId,
+      event: 'checkout\u2028started',
+      properties: { 'no\u0000te': 'line one\u2029line two\u202e', nested: { ok: '\udfffyes' } },
+      context: { userAgent: 'Mozilla/5.0 \u202Egpj.exe', locale: 'en\u0085GB' },
+    });
+
+    expect(result.statusCode).toBe(200);
+    const { profile, events } = await timeline(contactId);
+    expect(profile?.attributes).toMatchObject({ plan: 'pro fessional' });
+    const tracked = events.find((e) => e.type === EventName.Tracked)?.data as Record<string, unknown>;
+    expect(tracked).toMatchObject({
+      event: 'checkout started',
+      properties: { note: 'line one\nline two', nested: { ok: 'yes' } },
+      context: { userAgent: 'Mozilla/5.0 gpj.exe', locale: 'en GB' },
+    });
+  });
+
+  it('refuses a message whose ids carry control characters, rather than storing another id', async () => {
+    const result = await call('track', { anonymousId: 'anon\u0000-1', event: 'x' });
+
+    expect(result.statusCode).toBe(400);
+    expect(bodyOf(result)).toMatchObject({ error: 'invalid_message', message: expect.stringMatching(/^anonymousId/) });
   });
 
   it('keeps the context reports use (page, referrer, campaign, user agent, IP, locale), capped, and drops the rest', async () => {

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { cleanDeep, singleLine } from '../../shared/field-values';
 
 const kebab = /^[a-z0-9][a-z0-9-]{0,63}$/;
 
@@ -21,7 +22,7 @@ export type BroadcastWhen = z.infer<typeof BroadcastWhen>;
  */
 export const BroadcastDefinition = z.strictObject({
   id: z.string().regex(kebab, 'broadcast ids are lower-kebab-case, at most 64 characters'),
-  name: z.string().min(1).max(200),
+  name: z.string().transform(singleLine).pipe(z.string().min(1).max(200)),
   /** An email template id (content/emails/<id>/). */
   template: z.string().regex(kebab, 'template ids are lower-kebab-case'),
   /** A segment id (content/segments/<id>): its members are the audience. */
@@ -34,7 +35,7 @@ export const BroadcastDefinition = z.strictObject({
   /** The zone of contacts without a valid `time_zone` attribute, for `local_hour`; @default the send window's. */
   time_zone: z.string().min(1).max(64).optional(),
   /** Extra Liquid values (`data.*`) for the template. */
-  data: z.record(z.string(), z.unknown()).optional(),
+  data: z.record(z.string(), z.unknown()).transform((data) => cleanDeep(data) as Record<string, unknown>).optional(),
   /**
    * An experiment (`content/experiments/<id>`): each member gets its arm's template, subject and send time, the
    * holdout nothing; with the experiment's `rollout`, the rest of the audience gets the winner after the test.

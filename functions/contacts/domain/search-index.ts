@@ -1,4 +1,5 @@
 import type { Contact } from '../../shared/contact';
+import { clip } from '../../shared/field-values';
 
 /**
  * The search index of a contact: small items in the contact's own partition (`CONTACT#<id>`, SK `INDEX#FIND#…`)
@@ -64,9 +65,9 @@ export function indexEntries(contact: Contact, initialStage: string): IndexEntry
 export function searchPartition(kind: SearchKind, value: string): string {
   switch (kind) {
     case 'emailPrefix':
-      return `FIND#EMAIL#${value.slice(0, PARTITION_CHARS)}`;
+      return `FIND#EMAIL#${clip(value, PARTITION_CHARS)}`;
     case 'name':
-      return `FIND#NAME#${value.slice(0, PARTITION_CHARS)}`;
+      return `FIND#NAME#${clip(value, PARTITION_CHARS)}`;
     case 'stage':
       return `FIND#STAGE#${value}`;
     case 'tag':
@@ -89,7 +90,9 @@ export function foldName(text: string): string {
     .toLowerCase()
     .replace(/[^\p{L}\p{N}]+/gu, ' ')
     .trim()
-    .slice(0, MAX_KEY_TEXT);
+    .slice(0, MAX_KEY_TEXT)
+    // Cut inside a surrogate pair, the key would hold half a character, which no reader can decode.
+    .replace(/[\ud800-\udbff]$/, '');
 }
 
 /**
@@ -101,7 +104,7 @@ function nameSequences(contact: Contact): string[] {
   const words = foldName(parts.join(' ')).split(' ').filter(Boolean).slice(0, MAX_NAME_WORDS);
   const sequences: string[] = [];
   for (let i = 0; i < words.length; i++) {
-    const sequence = words.slice(i).join(' ').slice(0, MAX_KEY_TEXT);
+    const sequence = clip(words.slice(i).join(' '), MAX_KEY_TEXT);
     if (!sequences.some((kept) => kept.startsWith(sequence))) sequences.push(sequence);
   }
   return sequences;

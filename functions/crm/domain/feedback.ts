@@ -1,6 +1,10 @@
 import * as z from 'zod';
 import type { FeedbackOutcome, Lifecycle } from '../../shared/lifecycle';
 import { FeedbackOutcome as Outcome } from '../../shared/lifecycle';
+import { hasInvisibleCharacters, singleLine } from '../../shared/field-values';
+
+/** Text a CRM sends that is stored on the timeline: cleaned as every stored text is. */
+const storedText = z.string().transform(singleLine);
 
 /**
  * One event of a HubSpot webhook delivery (a delivery is a JSON array of up to 100 of these). Only the fields we
@@ -10,8 +14,8 @@ export const HubSpotWebhookEvent = z.looseObject({
   eventId: z.union([z.number(), z.string()]).optional(),
   subscriptionType: z.string(),
   objectId: z.union([z.number(), z.string()]).transform(String),
-  propertyName: z.string().optional(),
-  propertyValue: z.string().optional(),
+  propertyName: storedText.optional(),
+  propertyValue: storedText.optional(),
   occurredAt: z.number().optional(),
 });
 export type HubSpotWebhookEvent = z.infer<typeof HubSpotWebhookEvent>;
@@ -81,8 +85,8 @@ export const GenericFeedback = z
     crmId: z.string().min(1).max(100).optional(),
     email: z.string().min(3).max(254).optional(),
     outcome: Outcome,
-    status: z.string().max(200).optional(),
-    id: z.string().max(200).optional(),
+    status: storedText.pipe(z.string().max(200)).optional(),
+    id: z.string().max(200).refine((id) => !hasInvisibleCharacters(id), 'must not contain control or invisible characters').optional(),
     occurredAt: z.iso.datetime().optional(),
   })
   .refine((f) => f.contactId || f.crmId || f.email, { message: 'needs contactId, crmId or email' });

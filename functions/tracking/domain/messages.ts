@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { checkEmail, type EmailPolicy } from '../../shared/email-address';
 import { EventName } from '../../shared/events';
+import { cleanText, clip, hasInvisibleCharacters, singleLine } from '../../shared/field-values';
 import type { IdentifiedData, PageViewedData, TrackedData, TrackingContext } from '../events';
 import { describeFieldErrors, fieldErrors } from '../../shared/validation';
 import type { FieldValue } from '../../shared/values';
@@ -10,14 +11,16 @@ import type { FieldValue } from '../../shared/values';
  * as far as Nurture reads them. Unknown properties (integrations, …) are accepted and ignored, as Segment does.
  */
 
-const id = z.union([z.string().min(1).max(200), z.number().transform(String)]);
+/** Ids are keys (ANON#, USER#, event ids): refused with control characters, never changed into another id. */
+const idText = z.string().min(1).max(200).refine((text) => !hasInvisibleCharacters(text), 'must not contain control or invisible characters');
+const id = z.union([idText, z.number().transform(String)]);
 const instant = z.iso.datetime({ offset: true }).or(z.iso.datetime({ local: false }));
 const properties = z.record(z.string(), z.unknown());
 
 const common = {
   userId: id.optional().nullable(),
   anonymousId: id.optional().nullable(),
-  messageId: z.string().min(1).max(200).optional(),
+  messageId: idText.optional(),
   /** When it happened, by the client's clock. */
   timestamp: instant.optional(),
   originalTimestamp: instant.optional(),
@@ -26,7 +29,7 @@ const common = {
   context: properties.optional(),
 };
 
-export const TrackMessage = z.object({ ...common, type: z.literal('track').optional(), event: z.string().trim().min(1).max(200), properties: properties.optional() });
+export const TrackMessage = z.object({ ...common, type: z.literal('track').optional(), event: z.string().transform(singleLine).pipe(z.string().min(1).max(200)), properties: properties.optional() });
 export const IdentifyMessage = z.object({ ...common, type: z.literal('identify').optional(), traits: properties.optional() });
 export const PageMessage = z.object({
   ...common,
@@ -133,7 +136,10 @@ export function parseMessage(
     case 'page': {
       const m = message as z.infer<typeof PageMessage>;
       const props = { ...(isObject(context.page) ? context.page : {}), ...m.properties };
-      const text = (value: unknown, max: number) => (typeof value === 'string' && value ? value.slice(0, max) : undefined);
+      const text = (value: unknown, max: number) => {
+        const kept = typeof value === 'string' ? clip(singleLine(value), max) : '';
+        return kept ? kept : undefined;
+      };
       const url = text(props.url, 2_000);
       if (!url) return { type: 'Invalid', error: 'properties.url: a page view needs its URL' };
       const data: PageViewedData = {
@@ -181,7 +187,10 @@ export function parseMessage(
  * only, each capped, everything else (device, library, traits, …) dropped. Undefined when nothing is left.
  */
 export function contextOf(raw: Record<string, unknown>): TrackingContext | undefined {
-  const text = (value: unknown, max: number) => (typeof value === 'string' && value.trim() ? value.trim().slice(0, max) : undefined);
+  const text = (value: unknown, max: number) => {
+    const kept = typeof value === 'string' ? clip(singleLine(value), max) : '';
+    return kept ? kept : undefined;
+  };
   const pick = <K extends string>(value: unknown, limits: Record<K, number>): Partial<Record<K, string>> | undefined => {
     if (!isObject(value)) return undefined;
     const picked: Partial<Record<K, string>> = {};
@@ -225,8 +234,7 @@ export function traitsOf(raw: Record<string, unknown>): {
     if (!/^[a-z][a-z0-9_]{0,63}$/.test(name) || UNSTORABLE_KEYS.has(name)) {
       dropped++;
     } else if (typeof scalar === 'string') {
-      // eslint-disable-next-line no-control-regex
-      traits[name] = scalar.replace(/[\u0000-\u001f\u007f\u202a-\u202e\u2066-\u2069]/g, ' ').trim().slice(0, 2_000);
+      traits[name] = clip(singleLine(scalar), 2_000);
     } else if (typeof scalar === 'number' || typeof scalar === 'boolean') {
       traits[name] = storable(scalar) as FieldValue;
     } else if (scalar !== undefined && scalar !== null) {
@@ -256,11 +264,13 @@ export function storable(value: unknown, depth = 0): unknown {
     const magnitude = Math.abs(value);
     return !Number.isInteger(value) && magnitude < 1e100 && magnitude > 1e-100 ? value : String(value);
   }
+  if (typeof value === 'string') return cleanText(value);
   if (typeof value !== 'object' || value === null) return value;
-  if (depth >= MAX_DEPTH) return JSON.stringify(value);
+  if (depth >= MAX_DEPTH) return cleanText(JSON.stringify(value));
   if (Array.isArray(value)) return value.map((item) => storable(item, depth + 1));
   return Object.fromEntries(
     Object.entries(value as Record<string, unknown>)
+      .map(([key, item]) => [cleanText(key), item] as const)
       .filter(([key]) => key !== '' && !UNSTORABLE_KEYS.has(key))
       .map(([key, item]) => [key, storable(item, depth + 1)]),
   );
