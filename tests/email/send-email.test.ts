@@ -66,7 +66,7 @@ describe('the journey send step', () => {
     await makeSendEmailTask(sendDeps(table, ses))(step(contactId));
     const [stored] = await ses.emails();
     expect(stored?.body.html).not.toContain('href="https://www.example.com/guides/small-budget-planning"');
-    expect(stored?.body.html).toMatch(new RegExp(`href="${PUBLIC_URL}/t/c/c\\.${contactId}\\.[\\w-]+\\.0\\.[\\w-]+"`));
+    expect(stored?.body.html).toMatch(new RegExp(`href="${PUBLIC_URL}/t/c/c\\.${contactId}\\.[\\w-]+\\.0\\.[\\w-]+~[\\w-]+"`));
     expect(stored?.body.html).toMatch(new RegExp(`<img src="${PUBLIC_URL}/t/o/o\\.`));
     expect(stored?.body.html).toMatch(new RegExp(`href="${PUBLIC_URL}/u/u\\.`));
     expect(stored?.body.text).toMatch(new RegExp(`\\[${PUBLIC_URL}/t/c/c\\.`));
