@@ -56,7 +56,25 @@ const atStart = process.getActiveResourcesInfo();
 const elapsed = () => `${((performance.now() - started) / 1_000).toFixed(0).padStart(4)} s`;
 const say = (line: string) => console.error(`[bench ${elapsed()}] ${line}`);
 
+/**
+ * Sections that can be re-run alone (`BENCH_SECTIONS=broadcasts,segments npm run bench`): each replaces its own part of
+ * docs/benchmarks.md, under a line saying when it was re-run; the rest of the report stays as the last full run left it.
+ */
+const soloSections: Record<string, () => Promise<{ markdown: string; verdicts: { goal: string; met: boolean }[] }[]>> = {
+  broadcasts: async () => [broadcastsSection(await benchBroadcasts(say))],
+  segments: async () => [
+    segmentMembershipSection(await benchSegmentMembership(say)),
+    segmentReactorSection(await benchSegmentReactor(say)),
+    segmentsSection(benchSegmentsReplay()),
+  ],
+};
+const solo = process.env.BENCH_SECTIONS?.split(',').map((name) => name.trim()).filter(Boolean);
+
 try {
+  if (solo) {
+    await runSolo(solo);
+    await stopEverything();
+  }
   mkdirSync(workDir, { recursive: true });
   rmSync(intakeLog, { force: true });
 
@@ -124,6 +142,34 @@ try {
   process.exitCode = 1;
 } finally {
   await stopEverything();
+}
+
+/** Runs the named sections and splices each into docs/benchmarks.md in place of its heading's part (or at the end). */
+async function runSolo(names: readonly string[]): Promise<void> {
+  const unknown = names.filter((name) => !(name in soloSections));
+  if (unknown.length) throw new Error(`BENCH_SECTIONS: no section ${unknown.join(', ')} (known: ${Object.keys(soloSections).join(', ')})`);
+  const file = join(repoRoot, 'docs/benchmarks.md');
+  let report = readFileSync(file, 'utf8');
+  const at = new Date().toISOString().slice(0, 16).replace('T', ' ');
+  for (const name of names) {
+    say(`${name}: re-running this section alone`);
+    for (const section of await soloSections[name]!()) {
+      const heading = section.markdown.split('\n', 1)[0]!;
+      const missed = section.verdicts.filter((verdict) => !verdict.met).length;
+      const note = `_Re-run alone (\`BENCH_SECTIONS=${name}\`) on ${at} UTC: ${section.verdicts.length - missed} of ${section.verdicts.length} goals met; not counted in the summary above._`;
+      const body = section.markdown.replace(heading, `${heading}\n\n${note}`).trimEnd();
+      const start = report.indexOf(`\n${heading}\n`);
+      if (start < 0) {
+        report = `${report.trimEnd()}\n\n${body}\n`;
+        continue;
+      }
+      const next = report.indexOf('\n## ', start + heading.length + 1);
+      report = `${report.slice(0, start + 1)}${body}\n${next < 0 ? '' : report.slice(next)}`;
+    }
+  }
+  writeFileSync(file, report);
+  console.log(report);
+  say('wrote docs/benchmarks.md (re-run sections only)');
 }
 
 /**

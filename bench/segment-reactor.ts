@@ -238,16 +238,18 @@ export async function benchSegmentReactor(
 ): Promise<SegmentReactorResult> {
   const segments = benchSegments();
   const index = indexSegments(segments);
-  const dynamo = await startDynamoDbLocal();
-  const admin = new DynamoDBClient({ endpoint: dynamo.endpoint, region: localRegion, credentials: localCredentials });
-  const adminDb = DynamoDBDocumentClient.from(admin, { marshallOptions: { removeUndefinedValues: true } });
-  const floorClient = new DynamoDBClient({ endpoint: dynamo.endpoint, region: localRegion, credentials: localCredentials });
-  const floorDb = DynamoDBDocumentClient.from(floorClient);
   const rounds: { with: SegmentReactorSide; without: SegmentReactorSide }[] = [];
   let affected = 0;
   let contacts = 0;
-  try {
-    for (let round = 0; round < ROUNDS; round++) {
+  for (let round = 0; round < ROUNDS; round++) {
+    // A fresh DynamoDB Local each round: one that has carried a round's tables and streams answers the next round
+    // several times slower (floor and reactor alike), which turned a 2-minute section into a 20-minute one.
+    const dynamo = await startDynamoDbLocal();
+    const admin = new DynamoDBClient({ endpoint: dynamo.endpoint, region: localRegion, credentials: localCredentials });
+    const adminDb = DynamoDBDocumentClient.from(admin, { marshallOptions: { removeUndefinedValues: true } });
+    const floorClient = new DynamoDBClient({ endpoint: dynamo.endpoint, region: localRegion, credentials: localCredentials });
+    const floorDb = DynamoDBDocumentClient.from(floorClient);
+    try {
       const workload = generateWorkload(events, random(7 + round));
       contacts = workload.contacts;
       affected = workload.events.reduce((sum, event) => sum + affectedBy(index, event).length, 0) / workload.events.length;
@@ -325,11 +327,11 @@ export async function benchSegmentReactor(
         `segments: round ${round + 1}: ${fifty.segments} segments ${fifty.perSecond.toFixed(0)} events/s (floor ${fifty.floorPerSecond.toFixed(0)}), ` +
           `none ${none.perSecond.toFixed(0)} events/s (floor ${none.floorPerSecond.toFixed(0)})`,
       );
+    } finally {
+      admin.destroy();
+      floorClient.destroy();
+      await dynamo.stop();
     }
-  } finally {
-    admin.destroy();
-    floorClient.destroy();
-    await dynamo.stop();
   }
   // The round whose ratio is the median stands for the run (its numbers stay consistent with each other).
   const medianBy = (pick: (r: (typeof rounds)[number]) => SegmentReactorSide) =>
