@@ -17,9 +17,18 @@ export interface TestTable {
   partition(pk: string): Promise<Record<string, unknown>[]>;
 }
 
-/** A fresh table in the run's DynamoDB Local, created from the same definition the stack deploys. */
+/**
+ * The run's DynamoDB Local this test file uses: files take the instances in turn (each file runs in a worker with its
+ * own id), so the run's load spreads over them.
+ */
+export function testDynamoDbEndpoint(): string {
+  const endpoints = inject('dynamoDbEndpoints');
+  return endpoints[Number(process.env.VITEST_WORKER_ID ?? 0) % endpoints.length]!;
+}
+
+/** A fresh table in one of the run's DynamoDB Locals, created from the same definition the stack deploys. */
 export async function createTestTable(): Promise<TestTable> {
-  const endpoint = inject('dynamoDbEndpoint');
+  const endpoint = testDynamoDbEndpoint();
   const config = { endpoint, region: localRegion, credentials: localCredentials };
   const dynamoDb = new DynamoDBClient(config);
   const documentClient = DynamoDBDocumentClient.from(dynamoDb, { marshallOptions: { removeUndefinedValues: true } });
