@@ -71,28 +71,26 @@ export class NurtureStack extends Stack {
     this.contacts = new Contacts(this, 'Contacts', { table });
     this.forms = new Forms(this, 'Forms', { table, suppressionKey: this.contacts.suppressionKey });
     this.tracking = new Tracking(this, 'Tracking', { table });
-    this.email = new Email(this, 'Email', { table, adminToken: this.contacts.adminToken, senderIdentity: config.sender.identity });
+    this.email = new Email(this, 'Email', { table, senderIdentity: config.sender.identity });
     // Before the journeys: their hand-off steps call the CRM capability's handOff function.
     this.crm = new Crm(this, 'Crm', { table, provider: config.crm.provider });
     this.journeys = new Journeys(this, 'Journeys', {
       table,
       journeys: props.journeys ?? journeyFiles,
-      adminToken: this.contacts.adminToken,
       suppressionKey: this.contacts.suppressionKey,
       taskFunctions: { sendEmail: this.email.sendEmail.function, handOff: this.crm.handOff.function },
     });
     this.contactsOut = new ContactsOut(this, 'ContactsOut', {
       table,
-      adminToken: this.contacts.adminToken,
       suppressionKey: this.contacts.suppressionKey,
       crmSettings: this.crm.settings,
       journeyStateMachineArnPrefix: this.journeys.stateMachineArnPrefix,
       journeyExecutionArnPrefix: this.journeys.executionArnPrefix,
     });
-    this.scoring = new Scoring(this, 'Scoring', { table, adminToken: this.contacts.adminToken });
-    this.reports = new Reports(this, 'Reports', { table, adminToken: this.contacts.adminToken });
-    this.segments = new Segments(this, 'Segments', { table, adminToken: this.contacts.adminToken });
-    this.experiments = new Experiments(this, 'Experiments', { table, adminToken: this.contacts.adminToken });
+    this.scoring = new Scoring(this, 'Scoring', { table });
+    this.reports = new Reports(this, 'Reports', { table });
+    this.segments = new Segments(this, 'Segments', { table });
+    this.experiments = new Experiments(this, 'Experiments', { table });
     this.reactor = new Reactor(this, 'Reactor', {
       table,
       handOffQueue: this.crm.handOffs,
@@ -103,7 +101,6 @@ export class NurtureStack extends Stack {
     });
     this.broadcasts = new Broadcasts(this, 'Broadcasts', {
       table,
-      adminToken: this.contacts.adminToken,
       emailSending: this.email.sending,
       emailSigningKeys: this.email.signingKeys,
       sesMaxSendRate: config.rates.sesMaxSendRate,

@@ -12,8 +12,6 @@ import { broadcastStateMachine } from './state-machine';
 export interface BroadcastsProps {
   /** The single table. */
   readonly table: ITableV2;
-  /** The admin token the broadcasts API checks. */
-  readonly adminToken: ISecret;
   /** SES sending (the email construct's identity and configuration set). */
   readonly emailSending: NonNullable<BindableResources['emailSending']>;
   /** The email link-signing keys (the email construct's). */
@@ -86,7 +84,6 @@ export class Broadcasts extends Construct {
       definition: functions.broadcastsApi,
       resources: {
         table,
-        adminToken: props.adminToken,
         broadcasts: { stateMachineArn: this.stateMachineArn, executionArnPrefix: `${arn('execution', name)}:`, defaultRate: props.sesMaxSendRate ?? 14 },
       },
     });

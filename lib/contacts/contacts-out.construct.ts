@@ -7,8 +7,6 @@ import { NurtureFunction } from '../shared/nurture-function';
 export interface ContactsOutProps {
   /** The single table: everything held about a contact is read and deleted there. */
   readonly table: ITableV2;
-  /** The admin bearer token (the contacts construct's). */
-  readonly adminToken: ISecret;
   /** The suppression list's HMAC key (the contacts construct's). */
   readonly suppressionKey: ISecret;
   /** The CRM settings (the CRM construct's): an erase GDPR-deletes the HubSpot record when they ask for it. */
@@ -32,7 +30,6 @@ export class ContactsOut extends Construct {
       definition: functions.contactsOut,
       resources: {
         table: props.table,
-        adminToken: props.adminToken,
         suppressionKey: props.suppressionKey,
         crmSecret: props.crmSettings,
         journeyStateMachineArnPrefix: props.journeyStateMachineArnPrefix,

@@ -1,7 +1,6 @@
 import { ArnFormat, Stack } from 'aws-cdk-lib';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { EventBus, type Rule } from 'aws-cdk-lib/aws-events';
-import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { ConfigurationSet, EmailSendingEvent, EventDestination } from 'aws-cdk-lib/aws-ses';
 import { NagSuppressions } from 'cdk-nag';
@@ -14,8 +13,6 @@ import { NurtureFunction, type BindableResources } from '../shared/nurture-funct
 export interface EmailProps {
   /** The single table: contacts, timelines, send records. */
   readonly table: ITableV2;
-  /** The admin bearer token of `POST /emails/send`. */
-  readonly adminToken: ISecret;
   /**
    * The SES identity the functions may send as (a verified domain or address; nurture.config.yaml `sender.identity`).
    * The sender address of content/email.yaml must belong to it, or the synth fails.
@@ -95,7 +92,7 @@ export class Email extends Construct {
     });
     this.sendEmailApi = new NurtureFunction(this, 'SendEmailApi', {
       definition: functions.sendEmailApi,
-      resources: { table: props.table, emailSending, adminToken: props.adminToken, ...links },
+      resources: { table: props.table, emailSending, ...links },
     });
     this.emailTracking = new NurtureFunction(this, 'EmailTracking', {
       definition: functions.emailTracking,

@@ -1,13 +1,10 @@
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
-import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { functions } from '../functions';
 import { NurtureFunction } from '../shared/nurture-function';
 
 export interface ExperimentsProps {
   readonly table: ITableV2;
-  /** The admin bearer token guarding the experiments' reports. */
-  readonly adminToken: ISecret;
 }
 
 /**
@@ -21,7 +18,7 @@ export class Experiments extends Construct {
     super(scope, id);
     this.experiments = new NurtureFunction(this, 'Experiments', {
       definition: functions.experiments,
-      resources: { table: props.table, adminToken: props.adminToken },
+      resources: { table: props.table },
     });
   }
 }

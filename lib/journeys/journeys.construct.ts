@@ -17,8 +17,6 @@ export interface JourneysProps {
   readonly table: ITableV2;
   /** The journeys to deploy, one state machine each (from statemachines/, validated). */
   readonly journeys: ReadonlyMap<string, Journey>;
-  /** The admin token the journeys API checks. */
-  readonly adminToken: ISecret;
   /** The suppression list's HMAC key (the contacts construct's): an enrolment does not recreate an erased person. */
   readonly suppressionKey: ISecret;
   /**
@@ -89,7 +87,7 @@ export class Journeys extends Construct {
     const executions = { journeyStateMachineArnPrefix: this.stateMachineArnPrefix, journeyExecutionArnPrefix: this.executionArnPrefix };
     this.journeysApi = new NurtureFunction(this, 'JourneysApi', {
       definition: functions.journeysApi,
-      resources: { table, adminToken: props.adminToken, journeySigningSecret: this.signingSecret, suppressionKey: props.suppressionKey, ...executions },
+      resources: { table, journeySigningSecret: this.signingSecret, suppressionKey: props.suppressionKey, ...executions },
     });
 
     const taskFunctions: Record<JourneyTaskFunction, IFunction | undefined> = {

@@ -1,13 +1,10 @@
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
-import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { functions } from '../functions';
 import { NurtureFunction } from '../shared/nurture-function';
 
 export interface ReportsProps {
   readonly table: ITableV2;
-  /** The admin bearer token guarding the reports and program costs. */
-  readonly adminToken: ISecret;
 }
 
 /**
@@ -21,7 +18,7 @@ export class Reports extends Construct {
     super(scope, id);
     this.reports = new NurtureFunction(this, 'Reports', {
       definition: functions.reports,
-      resources: { table: props.table, adminToken: props.adminToken },
+      resources: { table: props.table },
     });
   }
 }

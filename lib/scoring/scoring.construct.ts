@@ -1,13 +1,10 @@
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
-import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { functions } from '../functions';
 import { NurtureFunction } from '../shared/nurture-function';
 
 export interface ScoringProps {
   readonly table: ITableV2;
-  /** The admin bearer token guarding `GET /contacts/{id}/score`. */
-  readonly adminToken: ISecret;
 }
 
 /**
@@ -21,7 +18,7 @@ export class Scoring extends Construct {
     super(scope, id);
     this.readScore = new NurtureFunction(this, 'ReadScore', {
       definition: functions.readScore,
-      resources: { table: props.table, adminToken: props.adminToken },
+      resources: { table: props.table },
     });
   }
 }

@@ -1,13 +1,10 @@
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
-import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { functions } from '../functions';
 import { NurtureFunction } from '../shared/nurture-function';
 
 export interface SegmentsProps {
   readonly table: ITableV2;
-  /** The admin bearer token guarding the segments API. */
-  readonly adminToken: ISecret;
 }
 
 /**
@@ -23,7 +20,7 @@ export class Segments extends Construct {
     super(scope, id);
     this.segmentsApi = new NurtureFunction(this, 'SegmentsApi', {
       definition: functions.segmentsApi,
-      resources: { table: props.table, adminToken: props.adminToken },
+      resources: { table: props.table },
     });
     this.segmentSweep = new NurtureFunction(this, 'SegmentSweep', { definition: functions.segmentSweep, resources: { table: props.table } });
   }

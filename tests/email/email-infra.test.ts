@@ -2,7 +2,6 @@ import { Stack, type CfnElement } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Contacts } from '../../lib/contacts/contacts.construct';
 import { Data } from '../../lib/data/data.construct';
 import { Email } from '../../lib/email/email.construct';
 import { provideStackWideResources, type NurtureFunction } from '../../lib/shared/nurture-function';
@@ -15,7 +14,6 @@ describe('Email construct', { timeout: SYNTH_TIMEOUT_MS }, () => {
   let stack: Stack;
   let email: Email;
   let data: Data;
-  let contacts: Contacts;
   let template: Template;
 
   beforeAll(() => {
@@ -25,8 +23,7 @@ describe('Email construct', { timeout: SYNTH_TIMEOUT_MS }, () => {
     // What NurtureStack hands every function from the environment's configuration.
     provideStackWideResources(stack, { metricsNamespace: 'EmailTest', retention: { idempotencyDays: 1, rawEventsDays: 30 }, formOrigins: [] });
     data = new Data(stack, 'Data');
-    contacts = new Contacts(stack, 'Contacts', { table: data.table });
-    email = new Email(stack, 'Email', { table: data.table, adminToken: contacts.adminToken });
+    email = new Email(stack, 'Email', { table: data.table });
     email.usePublicUrl('https://api.example.test/');
     template = Template.fromStack(stack);
   }, SYNTH_TIMEOUT_MS);
