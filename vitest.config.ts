@@ -9,7 +9,7 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 export default defineConfig({
   test: {
     include: ['tests/**/*.test.ts'],
-    // One DynamoDB Local for the whole run; every test file creates its own table in it.
+    // DynamoDB Locals for the run, taken by test files in turn; every test file creates its own table (tests/support).
     globalSetup: ['tests/support/global-setup.ts'],
     testTimeout: 20_000,
     hookTimeout: 60_000,
