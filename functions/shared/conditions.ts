@@ -112,6 +112,8 @@ export function all(conditions: readonly Condition[], resolve: Resolve, stageRan
 
 /** Reads `a.b.c` out of nested objects. */
 export function pathValue(source: unknown, path: string): unknown {
+  // A plain name, the usual case: no split, which allocates on every condition evaluated.
+  if (!path.includes('.')) return typeof source === 'object' && source !== null ? (source as Record<string, unknown>)[path] : undefined;
   let value: unknown = source;
   for (const part of path.split('.')) {
     if (typeof value !== 'object' || value === null) return undefined;
