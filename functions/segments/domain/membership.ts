@@ -54,8 +54,10 @@ export function remember(segment: Segment, memory: Memory, event: TimelineEvent,
   let next: Record<string, readonly string[]> | undefined;
   for (const { behaviour, key } of uniqueBehaviours(segment)) {
     if (!eventMatches(event, behaviour.event, behaviour.where, stageRank)) continue;
-    const day = event.occurredAt.slice(0, 10);
-    if (behaviour.between && (day < behaviour.between.from || day > behaviour.between.to)) continue;
+    if (behaviour.between) {
+      const day = event.occurredAt.slice(0, 10);
+      if (day < behaviour.between.from || day > behaviour.between.to) continue;
+    }
     const times = withTime(memory[key] ?? [], event.occurredAt, behaviour.count);
     if (!times) continue;
     next ??= { ...memory };
@@ -88,7 +90,7 @@ export function behaviourHolds(behaviour: BehaviourCondition, memory: Memory, at
     const time = times[i]!;
     if (time > at) continue;
     if (++seen < behaviour.count) continue;
-    return behaviour.within === undefined || isoMs(time) + behaviour.within * 1_000 > atMs(at);
+    return behaviour.within === undefined || timeMs(time) + behaviour.within * 1_000 > atMs(at);
   }
   return false;
 }
@@ -126,6 +128,17 @@ function subjectOf(contact: Contact): (subject: string) => unknown {
   return resolve;
 }
 
+// The last remembered time parsed: `holds` and then `nextReview` read the same one.
+let lastTime: string | undefined;
+let lastTimeMs = NaN;
+function timeMs(time: string): number {
+  if (time !== lastTime) {
+    lastTimeMs = isoMs(time);
+    lastTime = time;
+  }
+  return lastTimeMs;
+}
+
 // The last evaluation time parsed: every segment an event affects is evaluated at the same time.
 let lastAt: string | undefined;
 let lastAtMs = NaN;
@@ -151,12 +164,12 @@ export function nextReview(segment: Segment, memory: Memory, at: string): string
     const times = memory[key];
     if (times === undefined || times.length < behaviour.count) continue;
     const time = times[behaviour.count - 1]!;
-    const timeMs = isoMs(time);
-    const lapses = timeMs + behaviour.within * 1_000;
+    const ms = timeMs(time);
+    const lapses = ms + behaviour.within * 1_000;
     if (lapses > atMs(at) && (next === undefined || lapses < next)) {
       next = lapses;
       from = time;
-      fromMs = timeMs;
+      fromMs = ms;
       within = behaviour.within;
     }
   }
