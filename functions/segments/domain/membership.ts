@@ -82,7 +82,10 @@ function withTime(times: readonly string[], time: string, count: number): string
 
 /** Whether a behaviour condition holds at `at` from what is remembered. */
 export function behaviourHolds(behaviour: BehaviourCondition, memory: Memory, at: string): boolean {
-  const times = memory[behaviourKey(behaviour)];
+  return rememberedHolds(behaviour, memory[behaviourKey(behaviour)], at);
+}
+
+function rememberedHolds(behaviour: BehaviourCondition, times: readonly string[] | undefined, at: string): boolean {
   if (times === undefined) return false;
   // Newest first: the count-th time no later than `at` decides (a loop, not a filtered copy: this runs per event).
   let seen = 0;
@@ -97,18 +100,43 @@ export function behaviourHolds(behaviour: BehaviourCondition, memory: Memory, at
 
 /** Whether a condition tree holds for the contact at `at`. */
 export function holds(node: SegmentCondition, contact: Contact, memory: Memory, at: string, stageRank?: StageRank): boolean {
-  // Loops rather than every/some with a closure: this runs for every event and segment it affects.
+  let test = compiledTrees.get(node);
+  if (!test) {
+    test = compile(node);
+    compiledTrees.set(node, test);
+  }
+  return test(contact, memory, at, stageRank);
+}
+
+type Test = (contact: Contact, memory: Memory, at: string, stageRank: StageRank | undefined) => boolean;
+
+// A tree turned into closures once per parsed condition: walking it told each node's kind apart on every event.
+const compiledTrees = new WeakMap<SegmentCondition, Test>();
+function compile(node: SegmentCondition): Test {
   if ('all' in node) {
-    for (const child of node.all) if (!holds(child, contact, memory, at, stageRank)) return false;
-    return true;
+    const children = node.all.map(compile);
+    return (contact, memory, at, stageRank) => {
+      for (const child of children) if (!child(contact, memory, at, stageRank)) return false;
+      return true;
+    };
   }
   if ('any' in node) {
-    for (const child of node.any) if (holds(child, contact, memory, at, stageRank)) return true;
-    return false;
+    const children = node.any.map(compile);
+    return (contact, memory, at, stageRank) => {
+      for (const child of children) if (child(contact, memory, at, stageRank)) return true;
+      return false;
+    };
   }
-  if ('not' in node) return !holds(node.not, contact, memory, at, stageRank);
-  if (isBehaviour(node)) return behaviourHolds(node, memory, at);
-  return evaluate(node.where, subjectOf(contact), stageRank);
+  if ('not' in node) {
+    const child = compile(node.not);
+    return (contact, memory, at, stageRank) => !child(contact, memory, at, stageRank);
+  }
+  if (isBehaviour(node)) {
+    const key = behaviourKey(node);
+    return (_contact, memory, at) => rememberedHolds(node, memory[key], at);
+  }
+  const { where } = node;
+  return (contact, _memory, _at, stageRank) => evaluate(where, subjectOf(contact), stageRank);
 }
 
 // One resolver per contact object, not per condition: a replay evaluates many conditions against the same profile.
