@@ -229,7 +229,7 @@ export function evaluateSegment(segment: Segment, prior: SegmentState | undefine
   return { state, changed, transition: { kind: member ? 'entered' : 'exited', reason } };
 }
 
-const NOTHING_REMEMBERED: Memory = {};
+const NOTHING_REMEMBERED: Memory = Object.freeze({});
 
 const causeTime = (cause: Cause) => (cause.kind === 'event' ? cause.event.occurredAt : cause.at);
 
@@ -239,7 +239,8 @@ const causeTime = (cause: Cause) => (cause.kind === 'event' ? cause.event.occurr
  */
 export function nextState(segment: Segment, prior: SegmentState | undefined, contact: Contact, cause: Cause, stageRank?: StageRank): SegmentState | undefined {
   const at = causeTime(cause);
-  const memory = cause.kind === 'event' ? remember(segment, prior?.memory ?? {}, cause.event, stageRank) : (prior?.memory ?? {});
+  // The shared empty memory is read only: a state kept with it gets a fresh one, as it always did.
+  const memory = cause.kind === 'event' ? remember(segment, prior?.memory ?? NOTHING_REMEMBERED, cause.event, stageRank) : (prior?.memory ?? NOTHING_REMEMBERED);
   const member = holds(segment.match, contact, memory, at, stageRank);
   const wasMember = prior?.member ?? false;
   // Nothing remembered since the last evaluation and its review still ahead: the same review time (no window can
@@ -248,7 +249,8 @@ export function nextState(segment: Segment, prior: SegmentState | undefined, con
     prior && memory === prior.memory && at >= prior.evaluatedAt && (prior.reviewAt === undefined || prior.reviewAt > at) ? prior.reviewAt : nextReview(segment, memory, at);
   if (!member && reviewAt === undefined && !hasKeys(memory)) return undefined;
   // Built field by field rather than with conditional spreads: this runs for every event and segment it affects.
-  const state: SegmentState = { segmentId: segment.id, contactId: contact.contactId, member, memory: memory as Record<string, string[]>, evaluatedAt: at };
+  const kept = (memory === NOTHING_REMEMBERED ? {} : memory) as Record<string, string[]>;
+  const state: SegmentState = { segmentId: segment.id, contactId: contact.contactId, member, memory: kept, evaluatedAt: at };
   const since = member ? (wasMember ? prior?.since : at) : undefined;
   if (since) state.since = since;
   if (reviewAt) state.reviewAt = reviewAt;

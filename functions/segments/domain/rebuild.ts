@@ -37,7 +37,7 @@ const MAX_REVIEWS_IN_A_ROW = 50;
  * other subjects (attributes, consent, suppression, tags) read the current profile, since no event records them all.
  */
 export function replaySegments(index: SegmentIndex, contact: Contact, events: readonly TimelineEvent[], now: string, funnel: Funnel = {}): ReplayedSegments {
-  const ordered = inProcessingOrder(events);
+  const ordered = isInProcessingOrder(events) ? events : inProcessingOrder(events);
   const profileAt = profileHistory(contact, ordered, funnel.initialStage);
   const replay = new Replay(index, contact, funnel);
   let replayed = 0;
@@ -145,10 +145,14 @@ function isSegmentEvent(event: TimelineEvent): boolean {
  * (as in functions/reports/domain/rebuild.ts).
  */
 export function inProcessingOrder(events: readonly TimelineEvent[]): TimelineEvent[] {
-  // A timeline is usually stored in this order already: checking it is cheaper than sorting, and a stable sort of an
-  // ordered list leaves it as it is.
-  for (let i = 1; i < events.length; i++) if (byProcessing(events[i - 1]!, events[i]!) > 0) return [...events].sort(byProcessing);
-  return [...events];
+  // A stable sort of a list already in order leaves it as it is: checking is cheaper than sorting.
+  return isInProcessingOrder(events) ? [...events] : [...events].sort(byProcessing);
+}
+
+/** Whether the events are in processing order already, as a timeline usually is stored. */
+function isInProcessingOrder(events: readonly TimelineEvent[]): boolean {
+  for (let i = 1; i < events.length; i++) if (byProcessing(events[i - 1]!, events[i]!) > 0) return false;
+  return true;
 }
 
 function byProcessing(a: TimelineEvent, b: TimelineEvent): number {
