@@ -139,21 +139,16 @@ function compile(node: SegmentCondition): Test {
   return (contact, _memory, _at, stageRank) => evaluate(where, subjectOf(contact), stageRank);
 }
 
-// One resolver per contact object, not per condition: a replay evaluates many conditions against the same profile.
-const subjects = new WeakMap<Contact, (subject: string) => unknown>();
-// The last contact's resolver, checked before the WeakMap: consecutive evaluations nearly always share the profile.
+// The last profile's resolver: a replay evaluates many conditions against the same profile in a row, and a WeakMap
+// entry per profile cost more than building a resolver again.
 let lastSubjectContact: Contact | undefined;
 let lastSubject: (subject: string) => unknown = () => undefined;
 function subjectOf(contact: Contact): (subject: string) => unknown {
-  if (contact === lastSubjectContact) return lastSubject;
-  let resolve = subjects.get(contact);
-  if (!resolve) {
-    resolve = segmentSubject(contact);
-    subjects.set(contact, resolve);
+  if (contact !== lastSubjectContact) {
+    lastSubject = segmentSubject(contact);
+    lastSubjectContact = contact;
   }
-  lastSubjectContact = contact;
-  lastSubject = resolve;
-  return resolve;
+  return lastSubject;
 }
 
 // The last remembered time parsed: `holds` and then `nextReview` read the same one.
