@@ -65,7 +65,7 @@ export function evaluate(condition: Condition, resolve: Resolve, stageRank?: Sta
     return typeof actual === 'string' && actual.toLowerCase().includes(String(value).toLowerCase());
   }
   // Like ==, text compares without regard to case.
-  if (op === 'in') return Array.isArray(value) && value.map(lower).includes(lower(actual));
+  if (op === 'in') return Array.isArray(value) && loweredList(condition, value).includes(lower(actual));
   if (actual === undefined || actual === null) return op === '!=';
 
   if (condition.subject === 'stage' && stageRank && typeof actual === 'string' && typeof value === 'string') {
@@ -79,6 +79,17 @@ export function evaluate(condition: Condition, resolve: Resolve, stageRank?: Sta
 }
 
 const lower = (value: unknown) => String(value).toLowerCase();
+
+// An `in` list lowercased once per parsed condition rather than on every evaluation.
+const loweredLists = new WeakMap<Condition, readonly string[]>();
+function loweredList(condition: Condition, value: readonly (string | number)[]): readonly string[] {
+  let lowered = loweredLists.get(condition);
+  if (!lowered) {
+    lowered = value.map(lower);
+    loweredLists.set(condition, lowered);
+  }
+  return lowered;
+}
 
 function toNumber(value: unknown): number | undefined {
   if (typeof value === 'number') return value;
@@ -112,6 +123,8 @@ export function all(conditions: readonly Condition[], resolve: Resolve, stageRan
 
 /** Reads `a.b.c` out of nested objects. */
 export function pathValue(source: unknown, path: string): unknown {
+  // A plain name, the usual case: no split, which allocates on every condition evaluated.
+  if (!path.includes('.')) return typeof source === 'object' && source !== null ? (source as Record<string, unknown>)[path] : undefined;
   let value: unknown = source;
   for (const part of path.split('.')) {
     if (typeof value !== 'object' || value === null) return undefined;

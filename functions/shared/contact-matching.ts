@@ -57,5 +57,6 @@ export function eventMatches(event: TimelineEvent, name: string, where: readonly
   const named = name.includes('.') ? event.type === name : event.type === EventName.Tracked && event.data.event === name;
   if (!named) return false;
   if ((event.type === EventName.EmailClicked || event.type === EventName.EmailOpened) && event.data.machine) return false;
-  return all(where, eventSubject(event), stageRank);
+  // No conditions, nothing to resolve: most behaviours name an event alone, and this runs per event and behaviour.
+  return where.length === 0 || all(where, eventSubject(event), stageRank);
 }

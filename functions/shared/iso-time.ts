@@ -32,3 +32,48 @@ function digits(text: string, from: number, count: number): number {
   }
   return value;
 }
+
+/**
+ * `new Date(isoMs(iso) + seconds * 1000).toISOString()`, without formatting when it can be avoided: a whole number of
+ * days after a time `toISOString()` wrote keeps its time of day, so only the date is looked up (cached per day).
+ * `ms` is `isoMs(iso)`, when the caller has it.
+ */
+export function isoPlusSeconds(iso: string, seconds: number, ms = isoMs(iso)): string {
+  const later = ms + seconds * 1_000;
+  if (seconds % 86_400 !== 0 || !isCanonicalTime(iso, ms)) return new Date(later).toISOString();
+  const date = dateOf(Math.floor(later / DAY_MS));
+  return date === undefined ? new Date(later).toISOString() : date + iso.slice(10);
+}
+
+/** Whether `iso` is exactly what `toISOString()` writes for `ms`: its date is that day's and its time of day is in range. */
+function isCanonicalTime(iso: string, ms: number): boolean {
+  if (Number.isNaN(ms) || iso.length !== 24) return false;
+  const date = dateOf(Math.floor(ms / DAY_MS));
+  if (date === undefined || !iso.startsWith(date)) return false;
+  return (
+    iso.charCodeAt(10) === 84 /* T */ &&
+    iso.charCodeAt(13) === 58 /* : */ &&
+    iso.charCodeAt(16) === 58 &&
+    iso.charCodeAt(19) === 46 /* . */ &&
+    iso.charCodeAt(23) === 90 /* Z */ &&
+    digits(iso, 11, 2) < 24 &&
+    digits(iso, 14, 2) < 60 &&
+    digits(iso, 17, 2) < 60 &&
+    digits(iso, 20, 3) < 1_000
+  );
+}
+
+// Day number → `YYYY-MM-DD` as `toISOString()` writes it (undefined outside years 0–9999, where it writes otherwise).
+const dates = new Map<number, string | undefined>();
+const MAX_CACHED_DATES = 100_000;
+function dateOf(day: number): string | undefined {
+  let date = dates.get(day);
+  if (date === undefined && !dates.has(day)) {
+    const ms = day * DAY_MS;
+    const iso = Math.abs(ms) <= 8.64e15 ? new Date(ms).toISOString() : '';
+    date = iso.length === 24 ? iso.slice(0, 10) : undefined;
+    if (dates.size >= MAX_CACHED_DATES) dates.clear();
+    dates.set(day, date);
+  }
+  return date;
+}

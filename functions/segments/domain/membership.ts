@@ -3,7 +3,7 @@ import { evaluate, type StageRank } from '../../shared/conditions';
 import type { Contact } from '../../shared/contact';
 import { contactSubject, eventMatches } from '../../shared/contact-matching';
 import type { TimelineEvent } from '../../shared/timeline';
-import { isoMs } from '../../shared/iso-time';
+import { isoMs, isoPlusSeconds } from '../../shared/iso-time';
 import { behaviourKey, describeBehaviour, isBehaviour, type BehaviourCondition, type Segment, type SegmentCondition } from './segment-file';
 
 /**
@@ -54,8 +54,10 @@ export function remember(segment: Segment, memory: Memory, event: TimelineEvent,
   let next: Record<string, readonly string[]> | undefined;
   for (const { behaviour, key } of uniqueBehaviours(segment)) {
     if (!eventMatches(event, behaviour.event, behaviour.where, stageRank)) continue;
-    const day = event.occurredAt.slice(0, 10);
-    if (behaviour.between && (day < behaviour.between.from || day > behaviour.between.to)) continue;
+    if (behaviour.between) {
+      const day = event.occurredAt.slice(0, 10);
+      if (day < behaviour.between.from || day > behaviour.between.to) continue;
+    }
     const times = withTime(memory[key] ?? [], event.occurredAt, behaviour.count);
     if (!times) continue;
     next ??= { ...memory };
@@ -80,34 +82,95 @@ function withTime(times: readonly string[], time: string, count: number): string
 
 /** Whether a behaviour condition holds at `at` from what is remembered. */
 export function behaviourHolds(behaviour: BehaviourCondition, memory: Memory, at: string): boolean {
+  return rememberedHolds(behaviour, memory[behaviourKey(behaviour)], at);
+}
+
+function rememberedHolds(behaviour: BehaviourCondition, times: readonly string[] | undefined, at: string): boolean {
+  if (times === undefined) return false;
   // Newest first: the count-th time no later than `at` decides (a loop, not a filtered copy: this runs per event).
   let seen = 0;
-  for (const time of memory[behaviourKey(behaviour)] ?? []) {
+  for (let i = 0; i < times.length; i++) {
+    const time = times[i]!;
     if (time > at) continue;
     if (++seen < behaviour.count) continue;
-    return behaviour.within === undefined || isoMs(time) + behaviour.within * 1_000 > isoMs(at);
+    return behaviour.within === undefined || timeMs(time) + behaviour.within * 1_000 > atMs(at);
   }
   return false;
 }
 
 /** Whether a condition tree holds for the contact at `at`. */
 export function holds(node: SegmentCondition, contact: Contact, memory: Memory, at: string, stageRank?: StageRank): boolean {
-  if ('all' in node) return node.all.every((child) => holds(child, contact, memory, at, stageRank));
-  if ('any' in node) return node.any.some((child) => holds(child, contact, memory, at, stageRank));
-  if ('not' in node) return !holds(node.not, contact, memory, at, stageRank);
-  if (isBehaviour(node)) return behaviourHolds(node, memory, at);
-  return evaluate(node.where, subjectOf(contact), stageRank);
+  let test = compiledTrees.get(node);
+  if (!test) {
+    test = compile(node);
+    compiledTrees.set(node, test);
+  }
+  return test(contact, memory, at, stageRank);
 }
 
-// One resolver per contact object, not per condition: a replay evaluates many conditions against the same profile.
-const subjects = new WeakMap<Contact, (subject: string) => unknown>();
-function subjectOf(contact: Contact): (subject: string) => unknown {
-  let resolve = subjects.get(contact);
-  if (!resolve) {
-    resolve = segmentSubject(contact);
-    subjects.set(contact, resolve);
+type Test = (contact: Contact, memory: Memory, at: string, stageRank: StageRank | undefined) => boolean;
+
+// A tree turned into closures once per parsed condition: walking it told each node's kind apart on every event.
+const compiledTrees = new WeakMap<SegmentCondition, Test>();
+function compile(node: SegmentCondition): Test {
+  if ('all' in node) {
+    const children = node.all.map(compile);
+    return (contact, memory, at, stageRank) => {
+      for (const child of children) if (!child(contact, memory, at, stageRank)) return false;
+      return true;
+    };
   }
-  return resolve;
+  if ('any' in node) {
+    const children = node.any.map(compile);
+    return (contact, memory, at, stageRank) => {
+      for (const child of children) if (child(contact, memory, at, stageRank)) return true;
+      return false;
+    };
+  }
+  if ('not' in node) {
+    const child = compile(node.not);
+    return (contact, memory, at, stageRank) => !child(contact, memory, at, stageRank);
+  }
+  if (isBehaviour(node)) {
+    const key = behaviourKey(node);
+    return (_contact, memory, at) => rememberedHolds(node, memory[key], at);
+  }
+  const { where } = node;
+  return (contact, _memory, _at, stageRank) => evaluate(where, subjectOf(contact), stageRank);
+}
+
+// The last profile's resolver: a replay evaluates many conditions against the same profile in a row, and a WeakMap
+// entry per profile cost more than building a resolver again.
+let lastSubjectContact: Contact | undefined;
+let lastSubject: (subject: string) => unknown = () => undefined;
+function subjectOf(contact: Contact): (subject: string) => unknown {
+  if (contact !== lastSubjectContact) {
+    lastSubject = segmentSubject(contact);
+    lastSubjectContact = contact;
+  }
+  return lastSubject;
+}
+
+// The last remembered time parsed: `holds` and then `nextReview` read the same one.
+let lastTime: string | undefined;
+let lastTimeMs = NaN;
+function timeMs(time: string): number {
+  if (time !== lastTime) {
+    lastTimeMs = isoMs(time);
+    lastTime = time;
+  }
+  return lastTimeMs;
+}
+
+// The last evaluation time parsed: every segment an event affects is evaluated at the same time.
+let lastAt: string | undefined;
+let lastAtMs = NaN;
+function atMs(at: string): number {
+  if (at !== lastAt) {
+    lastAtMs = isoMs(at);
+    lastAt = at;
+  }
+  return lastAtMs;
 }
 
 /**
@@ -116,15 +179,24 @@ function subjectOf(contact: Contact): (subject: string) => unknown {
  */
 export function nextReview(segment: Segment, memory: Memory, at: string): string | undefined {
   let next: number | undefined;
-  const now = isoMs(at);
+  let from: string | undefined;
+  let fromMs = 0;
+  let within = 0;
   for (const { behaviour, key } of uniqueBehaviours(segment)) {
     if (behaviour.within === undefined) continue;
-    const times = memory[key] ?? [];
-    if (times.length < behaviour.count) continue;
-    const lapses = isoMs(times[behaviour.count - 1]!) + behaviour.within * 1_000;
-    if (lapses > now && (next === undefined || lapses < next)) next = lapses;
+    const times = memory[key];
+    if (times === undefined || times.length < behaviour.count) continue;
+    const time = times[behaviour.count - 1]!;
+    const ms = timeMs(time);
+    const lapses = ms + behaviour.within * 1_000;
+    if (lapses > atMs(at) && (next === undefined || lapses < next)) {
+      next = lapses;
+      from = time;
+      fromMs = ms;
+      within = behaviour.within;
+    }
   }
-  return next === undefined ? undefined : new Date(next).toISOString();
+  return from === undefined ? undefined : isoPlusSeconds(from, within, fromMs);
 }
 
 /** What evaluating one segment for one contact gives: the state to keep (undefined: nothing to keep) and any transition. */
@@ -144,26 +216,45 @@ export type Cause = { readonly kind: 'event'; readonly event: TimelineEvent } | 
  * states and transitions.
  */
 export function evaluateSegment(segment: Segment, prior: SegmentState | undefined, contact: Contact, cause: Cause, stageRank?: StageRank): Evaluation {
-  const at = cause.kind === 'event' ? cause.event.occurredAt : cause.at;
-  const memory = cause.kind === 'event' ? remember(segment, prior?.memory ?? {}, cause.event, stageRank) : (prior?.memory ?? {});
+  const state = nextState(segment, prior, contact, cause, stageRank);
+  const member = state?.member ?? false;
+  const changed = !sameState(prior, state);
+  if (member === (prior?.member ?? false)) return { state, changed };
+  const reason = transitionReason(segment, contact, state?.memory ?? NOTHING_REMEMBERED, causeTime(cause), member, cause, stageRank);
+  return { state, changed, transition: { kind: member ? 'entered' : 'exited', reason } };
+}
+
+const NOTHING_REMEMBERED: Memory = Object.freeze({});
+
+const causeTime = (cause: Cause) => (cause.kind === 'event' ? cause.event.occurredAt : cause.at);
+
+/**
+ * The state `evaluateSegment` gives, without comparing it with the prior or explaining a transition: a replay needs
+ * only the states, and the reason of the memberships it ends with (`transitionReason`).
+ */
+export function nextState(segment: Segment, prior: SegmentState | undefined, contact: Contact, cause: Cause, stageRank?: StageRank): SegmentState | undefined {
+  const at = causeTime(cause);
+  // The shared empty memory is read only: a state kept with it gets a fresh one, as it always did.
+  const memory = cause.kind === 'event' ? remember(segment, prior?.memory ?? NOTHING_REMEMBERED, cause.event, stageRank) : (prior?.memory ?? NOTHING_REMEMBERED);
   const member = holds(segment.match, contact, memory, at, stageRank);
   const wasMember = prior?.member ?? false;
   // Nothing remembered since the last evaluation and its review still ahead: the same review time (no window can
   // end sooner), without parsing and formatting times again.
   const reviewAt =
     prior && memory === prior.memory && at >= prior.evaluatedAt && (prior.reviewAt === undefined || prior.reviewAt > at) ? prior.reviewAt : nextReview(segment, memory, at);
-  const keep = member || reviewAt !== undefined || Object.keys(memory).length > 0;
+  if (!member && reviewAt === undefined && !hasKeys(memory)) return undefined;
+  // Built field by field rather than with conditional spreads: this runs for every event and segment it affects.
+  const kept = (memory === NOTHING_REMEMBERED ? {} : memory) as Record<string, string[]>;
+  const state: SegmentState = { segmentId: segment.id, contactId: contact.contactId, member, memory: kept, evaluatedAt: at };
   const since = member ? (wasMember ? prior?.since : at) : undefined;
-  let state: SegmentState | undefined;
-  if (keep) {
-    // Built field by field rather than with conditional spreads: this runs for every event and segment it affects.
-    state = { segmentId: segment.id, contactId: contact.contactId, member, memory: memory as Record<string, string[]>, evaluatedAt: at };
-    if (since) state.since = since;
-    if (reviewAt) state.reviewAt = reviewAt;
-  }
-  const changed = !sameState(prior, state);
-  if (member === wasMember) return { state, changed };
-  return { state, changed, transition: { kind: member ? 'entered' : 'exited', reason: reasonFor(segment, contact, memory, at, member, cause, stageRank) } };
+  if (since) state.since = since;
+  if (reviewAt) state.reviewAt = reviewAt;
+  return state;
+}
+
+function hasKeys(memory: Memory): boolean {
+  for (const key in memory) if (Object.hasOwn(memory, key)) return true;
+  return false;
 }
 
 /** Whether two states are the same for membership, memory and review (the evaluation time alone changes nothing). */
@@ -183,8 +274,11 @@ function sameMemory(a: Memory, b: Memory): boolean {
   });
 }
 
-/** The leaves that hold (on entering) or fail (on leaving), in words, and what caused the evaluation. */
-function reasonFor(segment: Segment, contact: Contact, memory: Memory, at: string, member: boolean, cause: Cause, stageRank?: StageRank): string {
+/**
+ * Why a contact entered (`member`) or left a segment, in words: the leaves that hold (on entering) or fail (on
+ * leaving), and what caused the evaluation. `memory` is the new state's (empty when none is kept).
+ */
+export function transitionReason(segment: Segment, contact: Contact, memory: Memory, at: string, member: boolean, cause: Cause, stageRank?: StageRank): string {
   const leaves = leavesOf(segment.match)
     .filter(({ leaf, negated }) => holds(leaf, contact, memory, at, stageRank) !== negated === member)
     .map(({ leaf, negated }) => `${negated ? 'not ' : ''}${describeLeaf(leaf)}`);

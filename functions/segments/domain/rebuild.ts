@@ -2,7 +2,8 @@ import type { StageRank } from '../../shared/conditions';
 import type { Contact } from '../../shared/contact';
 import { EventName } from '../../shared/events';
 import type { TimelineEvent } from '../../shared/timeline';
-import { evaluateSegment, type Cause, type SegmentState } from './membership';
+import { nextState, transitionReason, type Cause, type SegmentState } from './membership';
+import type { Segment } from './segment-file';
 import { affectedBy, withInitialStage, type SegmentIndex } from './rules';
 
 /** What the replay knows of the funnel: the stages' order for conditions, and the stage new profiles start at. */
@@ -36,47 +37,9 @@ const MAX_REVIEWS_IN_A_ROW = 50;
  * other subjects (attributes, consent, suppression, tags) read the current profile, since no event records them all.
  */
 export function replaySegments(index: SegmentIndex, contact: Contact, events: readonly TimelineEvent[], now: string, funnel: Funnel = {}): ReplayedSegments {
-  const { stageRank } = funnel;
-  const ordered = inProcessingOrder(events);
+  const ordered = isInProcessingOrder(events) ? events : inProcessingOrder(events);
   const profileAt = profileHistory(contact, ordered, funnel.initialStage);
-  const states = new Map<string, SegmentState>();
-  const reasons = new Map<string, string>();
-  // The earliest review time of any state, or lower: reviews are looked for only once it is due.
-  let earliest: string | undefined;
-  // The profile with its initial stage, built once per snapshot rather than per evaluation: a fresh object for every
-  // evaluation also missed the condition resolver cached per profile object.
-  let lastProfile: Contact | undefined;
-  let lastWithStage: Contact = contact;
-  const withStage = (profile: Contact) => {
-    if (profile !== lastProfile) {
-      lastProfile = profile;
-      lastWithStage = withInitialStage(profile, funnel.initialStage);
-    }
-    return lastWithStage;
-  };
-  const apply = (segmentId: string, cause: Cause, asOf: Contact) => {
-    const evaluation = evaluateSegment(index.segments.get(segmentId)!, states.get(segmentId), withStage(asOf), cause, stageRank);
-    if (evaluation.state) states.set(segmentId, evaluation.state);
-    else states.delete(segmentId);
-    const reviewAt = evaluation.state?.reviewAt;
-    if (reviewAt !== undefined && (earliest === undefined || reviewAt < earliest)) earliest = reviewAt;
-    if (evaluation.transition?.kind === 'entered') reasons.set(segmentId, evaluation.transition.reason);
-    if (evaluation.transition?.kind === 'exited') reasons.delete(segmentId);
-  };
-  const reviewUntil = (until: string, asOf: Contact, inclusive: boolean) => {
-    if (earliest === undefined || earliest > until || (!inclusive && earliest === until)) return;
-    earliest = undefined;
-    // Iterating the map itself: `apply` only replaces or deletes the entry being reviewed, which a Map allows.
-    for (const segmentId of states.keys()) {
-      for (let review = 0; review < MAX_REVIEWS_IN_A_ROW; review++) {
-        const reviewAt = states.get(segmentId)?.reviewAt;
-        if (reviewAt === undefined || reviewAt > until || (!inclusive && reviewAt === until)) break;
-        apply(segmentId, { kind: 'window', at: reviewAt }, asOf);
-      }
-      const next = states.get(segmentId)?.reviewAt;
-      if (next !== undefined && (earliest === undefined || next < earliest)) earliest = next;
-    }
-  };
+  const replay = new Replay(index, contact, funnel);
   let replayed = 0;
   for (let i = 0; i < ordered.length; i++) {
     const event = ordered[i]!;
@@ -84,12 +47,89 @@ export function replaySegments(index: SegmentIndex, contact: Contact, events: re
     replayed++;
     const asOf = profileAt(i);
     // A window ending exactly at the event's time is reviewed first: the event sees it ended, as `behaviourHolds` does.
-    reviewUntil(event.occurredAt, asOf, true);
+    replay.reviewUntil(event.occurredAt, asOf, true);
     const cause: Cause = { kind: 'event', event };
-    for (const segmentId of affectedBy(index, event)) apply(segmentId, cause, asOf);
+    for (const segmentId of affectedBy(index, event)) replay.apply(segmentId, cause, asOf);
   }
-  reviewUntil(now, contact, true);
-  return { states, reasons, events: replayed };
+  replay.reviewUntil(now, contact, true);
+  return { states: replay.states, reasons: replay.reasons(), events: replayed };
+}
+
+/** The entry that made a contact a member: what its reason is written from, once the replay knows it is kept. */
+interface Entry {
+  readonly segment: Segment;
+  readonly contact: Contact;
+  readonly state: SegmentState;
+  readonly cause: Cause;
+}
+
+/** One contact's replay in progress: a class rather than closures, which a replay would create for every contact. */
+class Replay {
+  readonly states = new Map<string, SegmentState>();
+  // Segment id → the entry of each current membership, in the order `reasons` had them set; explained only at the end.
+  private readonly entries = new Map<string, Entry>();
+  // The earliest review time of any state, or lower: reviews are looked for only once it is due.
+  private earliest: string | undefined;
+  // The profile with its initial stage, built once per snapshot rather than per evaluation: a fresh object for every
+  // evaluation also missed the condition resolver cached per profile object.
+  private lastProfile: Contact | undefined;
+  private lastWithStage: Contact;
+
+  constructor(
+    private readonly index: SegmentIndex,
+    contact: Contact,
+    private readonly funnel: Funnel,
+  ) {
+    this.lastWithStage = contact;
+  }
+
+  apply(segmentId: string, cause: Cause, asOf: Contact): void {
+    const segment = this.index.segments.get(segmentId)!;
+    const prior = this.states.get(segmentId);
+    const contact = this.withStage(asOf);
+    const state = nextState(segment, prior, contact, cause, this.funnel.stageRank);
+    if (state) this.states.set(segmentId, state);
+    else this.states.delete(segmentId);
+    const reviewAt = state?.reviewAt;
+    if (reviewAt !== undefined && (this.earliest === undefined || reviewAt < this.earliest)) this.earliest = reviewAt;
+    const member = state?.member ?? false;
+    if (member === (prior?.member ?? false)) return;
+    if (member) this.entries.set(segmentId, { segment, contact, state: state!, cause });
+    else this.entries.delete(segmentId);
+  }
+
+  reviewUntil(until: string, asOf: Contact, inclusive: boolean): void {
+    const earliest = this.earliest;
+    if (earliest === undefined || earliest > until || (!inclusive && earliest === until)) return;
+    this.earliest = undefined;
+    // Iterating the map itself: `apply` only replaces or deletes the entry being reviewed, which a Map allows.
+    for (const segmentId of this.states.keys()) {
+      for (let review = 0; review < MAX_REVIEWS_IN_A_ROW; review++) {
+        const reviewAt = this.states.get(segmentId)?.reviewAt;
+        if (reviewAt === undefined || reviewAt > until || (!inclusive && reviewAt === until)) break;
+        this.apply(segmentId, { kind: 'window', at: reviewAt }, asOf);
+      }
+      const next = this.states.get(segmentId)?.reviewAt;
+      if (next !== undefined && (this.earliest === undefined || next < this.earliest)) this.earliest = next;
+    }
+  }
+
+  /** The reason of each membership, as `evaluateSegment` gave it on entering. */
+  reasons(): Map<string, string> {
+    const reasons = new Map<string, string>();
+    for (const [segmentId, { segment, contact, state, cause }] of this.entries) {
+      reasons.set(segmentId, transitionReason(segment, contact, state.memory, state.evaluatedAt, true, cause, this.funnel.stageRank));
+    }
+    return reasons;
+  }
+
+  private withStage(profile: Contact): Contact {
+    if (profile !== this.lastProfile) {
+      this.lastProfile = profile;
+      this.lastWithStage = withInitialStage(profile, this.funnel.initialStage);
+    }
+    return this.lastWithStage;
+  }
 }
 
 /** Plain comparison, not localeCompare: ISO times and ULIDs sort by code unit, and a replay sorts every timeline. */
@@ -105,9 +145,18 @@ function isSegmentEvent(event: TimelineEvent): boolean {
  * (as in functions/reports/domain/rebuild.ts).
  */
 export function inProcessingOrder(events: readonly TimelineEvent[]): TimelineEvent[] {
-  return [...events].sort(
-    (a, b) => compare(a.processedAt ?? a.occurredAt, b.processedAt ?? b.occurredAt) || compare(a.occurredAt, b.occurredAt) || compare(a.eventId, b.eventId),
-  );
+  // A stable sort of a list already in order leaves it as it is: checking is cheaper than sorting.
+  return isInProcessingOrder(events) ? [...events] : [...events].sort(byProcessing);
+}
+
+/** Whether the events are in processing order already, as a timeline usually is stored. */
+function isInProcessingOrder(events: readonly TimelineEvent[]): boolean {
+  for (let i = 1; i < events.length; i++) if (byProcessing(events[i - 1]!, events[i]!) > 0) return false;
+  return true;
+}
+
+function byProcessing(a: TimelineEvent, b: TimelineEvent): number {
+  return compare(a.processedAt ?? a.occurredAt, b.processedAt ?? b.occurredAt) || compare(a.occurredAt, b.occurredAt) || compare(a.eventId, b.eventId);
 }
 
 /**
@@ -117,7 +166,7 @@ export function inProcessingOrder(events: readonly TimelineEvent[]): TimelineEve
  * (a rescore's change, which has none, takes effect at its own place).
  */
 function profileHistory(contact: Contact, ordered: readonly TimelineEvent[], initialStage: string | undefined): (i: number) => Contact {
-  if (!ordered.some((event) => event.type === EventName.StageChanged || event.type === EventName.ScoreChanged)) return () => contact;
+  if (!changesProfile(ordered)) return () => contact;
   const changes: { effectiveAt: number; stage?: string; score?: number }[] = [];
   let firstStage: string | undefined;
   let firstScore: number | undefined;
@@ -149,6 +198,12 @@ function profileHistory(contact: Contact, ordered: readonly TimelineEvent[], ini
     snapshots.push(previous && previous.stage === stage && previous.score?.total === score ? previous : withStageAndScore(contact, stage, score));
   }
   return (i) => snapshots[i] ?? contact;
+}
+
+/** Whether any event changes the stage or score (a loop: this runs per timeline and usually finds none). */
+function changesProfile(ordered: readonly TimelineEvent[]): boolean {
+  for (const event of ordered) if (event.type === EventName.StageChanged || event.type === EventName.ScoreChanged) return true;
+  return false;
 }
 
 /** The position of the event whose reaction wrote the score change at `i` (one before it: the change applies from its own place). */
