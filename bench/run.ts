@@ -57,7 +57,7 @@ const elapsed = () => `${((performance.now() - started) / 1_000).toFixed(0).padS
 const say = (line: string) => console.error(`[bench ${elapsed()}] ${line}`);
 
 /**
- * Sections that can be re-run alone (`BENCH_SECTIONS=broadcasts,segments npm run bench`): each replaces its own part of
+ * Sections that can be re-run alone (`BENCH_SECTIONS=broadcasts,segments npm run bench`; `segments-replay` alone is the rebuild replay row): each replaces its own part of
  * docs/benchmarks.md, under a line saying when it was re-run; the rest of the report stays as the last full run left it.
  */
 const soloSections: Record<string, () => Promise<{ markdown: string; verdicts: { goal: string; met: boolean }[] }[]>> = {
@@ -67,6 +67,7 @@ const soloSections: Record<string, () => Promise<{ markdown: string; verdicts: {
     segmentReactorSection(await benchSegmentReactor(say)),
     segmentsSection(benchSegmentsReplay()),
   ],
+  'segments-replay': async () => [segmentsSection(benchSegmentsReplay())],
 };
 const solo = process.env.BENCH_SECTIONS?.split(',').map((name) => name.trim()).filter(Boolean);
 
