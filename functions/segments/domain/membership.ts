@@ -139,39 +139,29 @@ function compile(node: SegmentCondition): Test {
   return (contact, _memory, _at, stageRank) => evaluate(where, subjectOf(contact), stageRank);
 }
 
-// The last profile's resolver: a replay evaluates many conditions against the same profile in a row, and a WeakMap
-// entry per profile cost more than building a resolver again.
-let lastSubjectContact: Contact | undefined;
-let lastSubject: (subject: string) => unknown = () => undefined;
-function subjectOf(contact: Contact): (subject: string) => unknown {
-  if (contact !== lastSubjectContact) {
-    lastSubject = segmentSubject(contact);
-    lastSubjectContact = contact;
-  }
-  return lastSubject;
+/**
+ * `compute` with its last argument and answer remembered: a replay asks for the same profile's resolver, and parses
+ * the same times, many times in a row, and one remembered entry costs less than a WeakMap or Map entry per key.
+ */
+function rememberLast<K, V>(compute: (key: K) => V): (key: K) => V {
+  let lastKey: K | undefined;
+  let last: V | undefined;
+  let known = false;
+  return (key) => {
+    if (!known || key !== lastKey) {
+      last = compute(key);
+      lastKey = key;
+      known = true;
+    }
+    return last as V;
+  };
 }
 
-// The last remembered time parsed: `holds` and then `nextReview` read the same one.
-let lastTime: string | undefined;
-let lastTimeMs = NaN;
-function timeMs(time: string): number {
-  if (time !== lastTime) {
-    lastTimeMs = isoMs(time);
-    lastTime = time;
-  }
-  return lastTimeMs;
-}
-
-// The last evaluation time parsed: every segment an event affects is evaluated at the same time.
-let lastAt: string | undefined;
-let lastAtMs = NaN;
-function atMs(at: string): number {
-  if (at !== lastAt) {
-    lastAtMs = isoMs(at);
-    lastAt = at;
-  }
-  return lastAtMs;
-}
+const subjectOf = rememberLast((contact: Contact) => segmentSubject(contact));
+// `holds` and then `nextReview` read the same remembered time.
+const timeMs = rememberLast(isoMs);
+// Every segment an event affects is evaluated at the same time.
+const atMs = rememberLast(isoMs);
 
 /**
  * The next moment after `at` when a time window could change the answer: for each "within" condition that has its
