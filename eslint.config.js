@@ -16,7 +16,7 @@ const capabilities = readdirSync(join(import.meta.dirname, 'functions'), { withF
 const domainImports = ['@aws-sdk/*', '@middy/*', 'node:*'];
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'cdk.out/', '.local/', 'coverage/', '.bench/'] },
+  { ignores: ['node_modules/', 'cdk.out/', '.local/', 'coverage/', '.bench/', 'console/dist/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -1,7 +1,9 @@
+import { join } from 'node:path';
 import { App, Aspects } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { buildConfigSchema, loadEnvironmentConfig } from '../lib/config/environment-config';
 import { buildBindingKinds } from '../lib/function-environment-file';
+import { buildConsole } from '../local/console';
 import { buildJourneys } from '../lib/journeys/journey-files';
 import { buildSegments } from '../lib/segments/segment-files';
 import { NurtureStack } from '../lib/nurture-stack';
@@ -25,6 +27,8 @@ const journeys = buildJourneys();
 buildSegments();
 // The binding kinds handlers parse their environment by, generated from the registry this synth deploys.
 buildBindingKinds();
+// The console app the stack uploads (console/dist), rebuilt when its sources changed since the last build.
+await buildConsole(join(import.meta.dirname, '..'));
 
 new NurtureStack(app, config.stackName, {
   description: `Nurture (${environment}): customer-lifecycle automation`,

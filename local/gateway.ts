@@ -36,6 +36,8 @@ export interface GatewayOptions {
   readonly pages?: Readonly<Record<string, string>>;
   /** Local-only services served in-process, by exact path (the local CRM's `/dev/crm`). */
   readonly locals?: Readonly<Record<string, (req: IncomingMessage, res: ServerResponse) => Promise<void>>>;
+  /** Local services that own every path under a prefix (`/console` and `/console/…`: the console app). */
+  readonly mounts?: Readonly<Record<string, (req: IncomingMessage, res: ServerResponse) => Promise<void>>>;
   readonly health: () => Promise<{ ok: boolean; [part: string]: unknown }>;
   /** Like API Gateway's integration timeout. @default 29000 */
   readonly timeoutMs?: number;
@@ -110,6 +112,8 @@ async function serve(req: IncomingMessage, res: ServerResponse, routes: readonly
 
   const local = options.locals?.[url.pathname];
   if (local) return local(req, res);
+  const mount = Object.entries(options.mounts ?? {}).find(([prefix]) => url.pathname === prefix || url.pathname.startsWith(`${prefix}/`));
+  if (mount) return mount[1](req, res);
   const page = options.pages?.[url.pathname];
   if (url.pathname === '/health' || page) {
     if (!LOCAL_METHODS.includes(method)) return notAllowed(res, LOCAL_METHODS);

@@ -1,3 +1,4 @@
+import type { ConsoleConfig } from './console';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
@@ -329,12 +330,15 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       stops.push(() => poller.stop());
     }
 
+    // Where the console signs in and calls the API (`/console/config.json`).
+    const consoleConfig: ConsoleConfig = { auth: { endpoint: '', region: localRegion, userPoolId: '', clientId: '' }, apiBase: '', environment: 'local' };
     const gateway = await startGateway({
       port: gatewayPort,
       routes,
       handlers: handlers as Record<string, HttpLambda>,
       authorizer: handlers[theAuthorizer()] as AuthorizerLambda,
       pages: demoPages(join(root, 'local/public')),
+      mounts: { '/console': (await import('./console')).consoleHandler(root, () => consoleConfig) },
       locals: {
         ...emailPreviewPages((await import('../functions/email/templates')).renderer),
         ...(crm ? { '/dev/crm': crm.handle, '/dev/crm/faults': crm.handle, '/dev/crm/deals': crm.handle } : {}),

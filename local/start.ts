@@ -1,4 +1,6 @@
 import { createLogger, scrubText } from '../functions/shared/logger';
+import { join } from 'node:path';
+import { buildConsole } from './console';
 import { startRuntime } from './runtime';
 import { localSettings } from './settings';
 
@@ -17,6 +19,12 @@ const settings = (() => {
   }
 })();
 
+// The console app (console/dist), rebuilt when its sources changed since the last build.
+await buildConsole(join(import.meta.dirname, '..')).catch((error: unknown) => {
+  console.error(`The console could not be built: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});
+
 const runtime = await startRuntime({
   port: settings.PORT,
   dynamoDbPort: settings.NURTURE_DYNAMODB_PORT,
@@ -34,6 +42,7 @@ console.log(`
 Nurture is running locally.
   Gateway:        ${runtime.url}
   Demo page:      ${runtime.url}/
+  Console:        ${runtime.url}/console/
   Health:         ${runtime.url}/health
   Form endpoint:  ${runtime.url}/forms/demo-request
   API key:        ${runtime.apiKey}   (local, scope admin: Authorization: Bearer <key>)

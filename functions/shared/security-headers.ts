@@ -8,6 +8,8 @@ export interface PagePolicy {
   readonly scriptSrc?: readonly string[];
   /** Where the page's scripts may connect (fetch). @default none */
   readonly connectSrc?: readonly string[];
+  /** Where the page's stylesheets may come from, beyond inline styles. @default ["'unsafe-inline'"] */
+  readonly styleSrc?: readonly string[];
   /** Where the page's images may come from. @default ["'self'", 'data:'] */
   readonly imgSrc?: readonly string[];
   /** Where the page's forms may post. @default ["'self'"] */
@@ -30,7 +32,7 @@ export function contentSecurityPolicy(policy: PagePolicy = {}): string {
     "default-src 'none'",
     `script-src ${list(policy.scriptSrc, "'none'")}`,
     `connect-src ${list(policy.connectSrc, "'none'")}`,
-    "style-src 'unsafe-inline'",
+    `style-src ${list(policy.styleSrc, "'unsafe-inline'")}`,
     `img-src ${list(policy.imgSrc, "'self' data:")}`,
     `form-action ${list(policy.formAction, "'self'")}`,
     `frame-ancestors ${list(policy.frameAncestors, "'none'")}`,
@@ -50,3 +52,16 @@ export function htmlSecurityHeaders(policy: PagePolicy = {}): Record<string, str
 
 /** The reports dashboard: its own script files, and calls to the reports API on its own origin. */
 export const DASHBOARD_PAGE_POLICY: PagePolicy = { scriptSrc: ["'self'"], connectSrc: ["'self'"], formAction: ["'none'"] };
+
+/**
+ * The console: its own scripts and stylesheet (inline styles too: Mermaid styles the diagrams it draws), calls to the
+ * API on its own origin and to the sign-in service (Cognito's API, or the local identity provider) at `signInOrigin`.
+ */
+export function consolePagePolicy(signInOrigin: string): PagePolicy {
+  return {
+    scriptSrc: ["'self'"],
+    styleSrc: ["'self'", "'unsafe-inline'"],
+    connectSrc: ["'self'", signInOrigin],
+    formAction: ["'self'"],
+  };
+}

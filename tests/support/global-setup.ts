@@ -1,4 +1,6 @@
 import type { TestProject } from 'vitest/node';
+import { resolve } from 'node:path';
+import { buildConsole } from '../../local/console';
 import { startDynamoDbLocal } from '../../local/dynamodb-local';
 
 declare module 'vitest' {
@@ -14,6 +16,8 @@ declare module 'vitest' {
  * 99 s late in a full run.
  */
 export default async function setup(project: TestProject) {
+  // The console app, built once for the run (skipped when console/dist is of the same sources).
+  await buildConsole(resolve(import.meta.dirname, '../..'));
   const count = Math.max(1, Number(process.env.NURTURE_TEST_DYNAMODB_INSTANCES) || 4);
   const started = await Promise.allSettled(Array.from({ length: count }, () => startDynamoDbLocal()));
   const instances = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
