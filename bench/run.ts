@@ -17,6 +17,7 @@ import { benchReports, reportsSection } from './reports';
 import { benchSegmentContacts, benchSegmentsReplay, segmentsSection } from './segments';
 import { benchImport, benchImportRows, importSection } from './import';
 import { benchErase, eraseSection } from './contacts';
+import { benchConsole, consoleSection } from './console';
 import { benchSegmentMembership, segmentMembershipSection } from './segment-membership';
 import { benchSegmentReactor, segmentReactorSection } from './segment-reactor';
 import { repoRoot, runChild } from './child';
@@ -68,6 +69,7 @@ const soloSections: Record<string, () => Promise<{ markdown: string; verdicts: {
     segmentsSection(benchSegmentsReplay()),
   ],
   'segments-replay': async () => [segmentsSection(benchSegmentsReplay())],
+  console: async () => [consoleSection(await benchConsole(say))],
 };
 const solo = process.env.BENCH_SECTIONS?.split(',').map((name) => name.trim()).filter(Boolean);
 
@@ -116,6 +118,8 @@ try {
   const importBench = importSection(await benchImport(say));
   say('contacts: erase of a contact with a 1,000-event timeline, DynamoDB calls against the direct floor');
   const erase = eraseSection(await benchErase(say));
+  say('console: first view JavaScript and time to interactive in headless Chromium, API calls per view');
+  const consoleBench = consoleSection(await benchConsole(say));
 
   say('tracking API: /v1/batch through the gateway against the direct-SDK floor');
   const batches = await runChild('bench/batch.ts', batchPlan, z.array(BatchPoint), {
@@ -130,10 +134,10 @@ try {
     intake,
     bundles,
     capture: { batches, embedGzipBytes: embedGzipBytes() },
-    otherVerdicts: [...email.verdicts, ...broadcastBench.verdicts, ...scoring.verdicts, ...journeyBench.verdicts, ...membershipBench.verdicts, ...segmentReactorBench.verdicts, ...reportsBench.verdicts, ...segmentsBench.verdicts, ...importBench.verdicts, ...erase.verdicts],
+    otherVerdicts: [...email.verdicts, ...broadcastBench.verdicts, ...scoring.verdicts, ...journeyBench.verdicts, ...membershipBench.verdicts, ...segmentReactorBench.verdicts, ...reportsBench.verdicts, ...segmentsBench.verdicts, ...importBench.verdicts, ...erase.verdicts, ...consoleBench.verdicts],
   });
   // The email section's misses are marked MISS in its own table.
-  const full = `${report.trimEnd()}\n\n${email.markdown}\n${broadcastBench.markdown}\n${scoring.markdown}\n${journeyBench.markdown}\n${membershipBench.markdown}\n${segmentReactorBench.markdown}\n${reportsBench.markdown}\n${segmentsBench.markdown}\n${importBench.markdown}\n${erase.markdown}`;
+  const full = `${report.trimEnd()}\n\n${email.markdown}\n${broadcastBench.markdown}\n${scoring.markdown}\n${journeyBench.markdown}\n${membershipBench.markdown}\n${segmentReactorBench.markdown}\n${reportsBench.markdown}\n${segmentsBench.markdown}\n${importBench.markdown}\n${erase.markdown}\n${consoleBench.markdown}`;
   writeFileSync(join(repoRoot, 'docs/benchmarks.md'), full);
   console.log(full);
   say('wrote docs/benchmarks.md');

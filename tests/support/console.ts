@@ -44,5 +44,6 @@ export async function openConsole(browser: Browser, runtime: Runtime, options: {
     route.fulfill({ json: { actor: { kind: 'key', id: 'localdevelopment' }, role: 'admin', scopes: ['admin'] } }),
   );
   await page.goto(`${runtime.url}/console${options.path ?? '/'}`);
-  return { page, context, errors, apiCalls, close: () => context.close() };
+  // The packaged Chromium runs as one process, which closing a context ends: a console closes its page only.
+  return { page, context, errors, apiCalls, close: () => page.close() };
 }
