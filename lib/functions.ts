@@ -72,16 +72,18 @@ export const functions = {
   },
   readContacts: {
     entry: 'functions/contacts/read-contacts.handler.ts',
-    description: 'Reads one contact, by id or by email, with its timeline; finds contacts through the search index',
+    description: 'Reads one contact, by id or by email, with its timeline or as an overview; finds contacts through the search index',
     trigger: {
       kind: 'http',
       routes: [
         { routeKey: 'GET /contacts', auth: { scope: 'contacts:read' } },
         { routeKey: 'GET /contacts/{contactId}', auth: { scope: 'contacts:read' } },
+        // The console's contact page: everything but the timeline, from one Query of the contact's partition.
+        { routeKey: 'GET /contacts/{contactId}/overview', auth: { scope: 'contacts:read' } },
       ],
     },
-    // GetItem for a profile or an email claim, Query for a contact's timeline; a search is a Query of GSI1 and a
-    // BatchGetItem of the profiles it found.
+    // GetItem for a profile or an email claim, Query for a contact's timeline or its whole partition (overview); a
+    // search is a Query of GSI1 and a BatchGetItem of the profiles it found.
     bindings: { table: { actions: ['GetItem', 'Query', 'BatchGetItem'], indexes: ['Query'] } },
   },
   upsertContact: {
