@@ -103,6 +103,14 @@ export const functions = {
     // Emails are checked as forms check them, disposable domains included (read on the first check).
     bundleFiles: [{ from: 'node_modules/disposable-email-domains/index.json', to: 'disposable-email-domains.json' }],
   },
+  unsubscribeContact: {
+    entry: 'functions/contacts/unsubscribe-contact.handler.ts',
+    description: "Unsubscribes a contact from a topic (or all) on its behalf, with the preference page's event",
+    trigger: { kind: 'http', routes: [{ routeKey: 'POST /contacts/{contactId}/unsubscribe', auth: { scope: 'contacts:write' } }] },
+    // GetItem of the profile, then the preference page's write: an UpdateItem creating the subscriptions map once,
+    // and one transaction of the event's conditional Put and the profile's Update.
+    bindings: { table: { actions: ['GetItem', 'PutItem', 'UpdateItem'] } },
+  },
   importContacts: {
     entry: 'functions/contacts/import-contacts.handler.ts',
     description: 'Imports a batch of contact rows (NDJSON), each checked and upserted as PUT /contacts does it',
@@ -239,6 +247,16 @@ export const functions = {
     bindings: { table: { actions: ['Query', 'GetItem', 'BatchGetItem'], indexes: ['Query'] } },
     // A CSV export pages through up to 40,000 members.
     timeoutSeconds: 30,
+  },
+  segmentPreview: {
+    entry: 'functions/segments/segment-preview.handler.ts',
+    description: 'Validates a segment file as the build does and evaluates it over the contacts, within a time budget',
+    trigger: { kind: 'http', routes: [{ routeKey: 'POST /segments/preview', auth: { scope: 'contacts:read' } }] },
+    // A parallel Scan of the profiles and a Query of each contact's partition (the CLI's preview, bounded by a time
+    // budget), BatchGetItem of the sample's profiles, and a Query of the shipped segment's size counters.
+    bindings: { table: { actions: ['Scan', 'Query', 'BatchGetItem'] } },
+    memoryMb: 1024,
+    timeoutSeconds: 29,
   },
   handOff: {
     entry: 'functions/crm/hand-off.handler.ts',
