@@ -253,8 +253,8 @@ export const functions = {
     description: 'Validates a segment file as the build does and evaluates it over the contacts, within a time budget',
     trigger: { kind: 'http', routes: [{ routeKey: 'POST /segments/preview', auth: { scope: 'contacts:read' } }] },
     // A parallel Scan of the profiles and a Query of each contact's partition (the CLI's preview, bounded by a time
-    // budget), BatchGetItem of the sample's profiles, and a Query of the shipped segment's size counters.
-    bindings: { table: { actions: ['Scan', 'Query', 'BatchGetItem'] } },
+    // and contact budget), and a Query of a shipped segment's size counters.
+    bindings: { table: { actions: ['Scan', 'Query'] } },
     memoryMb: 1024,
     timeoutSeconds: 29,
   },
