@@ -62,6 +62,10 @@ export class ConsoleUsers extends Construct {
         id: 'AwsSolutions-COG3',
         reason: 'Advanced security (threat protection) is a paid Plus-tier feature; the pool has a few admin-created staff users and no self sign-up.',
       },
+      {
+        id: 'AwsSolutions-COG8',
+        reason: 'The Plus feature plan (threat protection) costs per user; a few admin-created staff accounts with a strong password policy and TOTP (required in prod) do not need it.',
+      },
     ]);
   }
 }

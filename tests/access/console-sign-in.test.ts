@@ -1,3 +1,6 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '../../local/runtime';
 import { startTestRuntime } from '../support/runtime';
@@ -168,5 +171,44 @@ describe('the audit trail', () => {
     const result = await api('GET', '/audit?from=yesterday', await signIn(runtime, 'admin'));
 
     expect(result).toMatchObject({ status: 400, body: { error: 'invalid_query' } });
+  });
+});
+
+describe('npm run users, against the local identity provider', () => {
+  const root = resolve(import.meta.dirname, '../..');
+  async function users(...args: string[]): Promise<{ code: number | null; out: string }> {
+    const port = new URL(runtime.identity.endpoint).port;
+    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/users.ts', ...args], {
+      cwd: root,
+      env: { ...process.env, NURTURE_COGNITO_PORT: port },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    const [code] = (await once(child, 'exit')) as [number | null];
+    return { code, out };
+  }
+
+  it('creates a user with a role and a temporary password shown once, and lists it', { timeout: 60_000 }, async () => {
+    const created = await users('create', 'grace', '--role', 'marketer', '--email', 'grace@example.com');
+    const listed = await users('list');
+    const firstSignIn = await cognitoCall(runtime, 'InitiateAuth', {
+      AuthFlow: 'USER_PASSWORD_AUTH',
+      ClientId: runtime.identity.clientId,
+      AuthParameters: { USERNAME: 'grace', PASSWORD: created.out.trim().split('\n').at(-1)! },
+    });
+
+    expect(created.code).toBe(0);
+    expect(listed.out).toMatch(/^grace {2}marketer {2}enabled {2}FORCE_CHANGE_PASSWORD$/m);
+    expect(listed.out).toMatch(/^viewer {2}viewer {2}enabled/m);
+    expect(((await firstSignIn.json()) as { ChallengeName?: string }).ChallengeName).toBe('NEW_PASSWORD_REQUIRED');
+  });
+
+  it('refuses an unknown role naming the choices', async () => {
+    const result = await users('create', 'alan', '--role', 'owner');
+
+    expect(result.code).toBe(2);
+    expect(result.out).toContain('--role must be one of viewer, marketer, admin');
   });
 });
