@@ -1,5 +1,5 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
-import { AccountRecovery, CfnUserPoolGroup, Mfa, UserPool, UserPoolClient, type IUserPool } from 'aws-cdk-lib/aws-cognito';
+import { AccountRecovery, CfnUserPoolGroup, Mfa, UserPool, type IUserPool, type UserPoolClient } from 'aws-cdk-lib/aws-cognito';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { ROLES } from '../../functions/access/domain/roles';
