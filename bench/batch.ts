@@ -27,7 +27,7 @@ serveRuns(BatchPlan, measureBatches, async () => {
 
 async function measureBatches(plan: BatchPlan): Promise<BatchPoint[]> {
   process.env.NURTURE_WRITE_KEY = WRITE_KEY;
-  const runtime = await startRuntime({ port: 0, dynamoDbPort: 0, sesPort: 0, dataDir: null });
+  const runtime = await startRuntime({ port: 0, dynamoDbPort: 0, sesPort: 0, cognitoPort: 0, dataDir: null });
   running = runtime;
   const { dynamoDb } = await import('../functions/shared/aws');
   const counter = countCalls(dynamoDb);

@@ -44,7 +44,7 @@ const WINDOW_TIME = '2026-03-10T15:00:00Z';
 
 export async function benchBroadcasts(say: (line: string) => void = () => undefined, members = Number(process.env.BENCH_BROADCAST_MEMBERS ?? 10_000)): Promise<BroadcastBenchResult> {
   say('broadcasts: starting the local runtime');
-  const runtime = await startRuntime({ port: 0, dynamoDbPort: 0, sesPort: 0, dataDir: null, tableName: 'broadcast-bench' });
+  const runtime = await startRuntime({ port: 0, dynamoDbPort: 0, sesPort: 0, cognitoPort: 0, dataDir: null, tableName: 'broadcast-bench' });
   const db = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: runtime.dynamoDbEndpoint, region: localRegion, credentials: localCredentials }), {
     marshallOptions: { removeUndefinedValues: true },
   });

@@ -37,7 +37,7 @@ if (process.send) {
 }
 
 async function measure(plan: ImportBenchPlan): Promise<ImportBenchResult> {
-  const runtime = await startRuntime({ port: 0, dynamoDbPort: 0, sesPort: 0, dataDir: null, adminToken: ADMIN_TOKEN });
+  const runtime = await startRuntime({ port: 0, dynamoDbPort: 0, sesPort: 0, cognitoPort: 0, dataDir: null, adminToken: ADMIN_TOKEN });
   running = runtime;
   const { dynamoDb } = await import('../functions/shared/aws');
   const counter = countCalls(dynamoDb);

@@ -29,7 +29,7 @@ serveRuns(IntakePlan, measureIntake, async () => {
 });
 
 async function measureIntake(plan: IntakePlan): Promise<IntakePoint[]> {
-  const runtime = await startRuntime({ port: 0, dynamoDbPort: 0, sesPort: 0, dataDir: null });
+  const runtime = await startRuntime({ port: 0, dynamoDbPort: 0, sesPort: 0, cognitoPort: 0, dataDir: null });
   running = runtime;
   // The module instance the runtime's handlers were loaded with (same URL, so the same client).
   const { dynamoDb } = await import('../functions/shared/aws');

@@ -31,7 +31,7 @@ interface Committed {
 
 async function measureMembership(plan: MembershipPlan): Promise<MembershipResult> {
   process.env.NURTURE_WRITE_KEY = WRITE_KEY;
-  const runtime = await startRuntime({ port: 0, dynamoDbPort: 0, sesPort: 0, dataDir: null });
+  const runtime = await startRuntime({ port: 0, dynamoDbPort: 0, sesPort: 0, cognitoPort: 0, dataDir: null });
   running = runtime;
   // The module instance the runtime's handlers were loaded with (same URL, so the same client).
   const { dynamoDb, documentClient } = await import('../functions/shared/aws');

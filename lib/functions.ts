@@ -425,8 +425,9 @@ export const functions = {
     trigger: {
       kind: 'http',
       routes: [
-        { routeKey: 'GET /journeys', auth: { scope: 'journeys:enroll' } },
-        { routeKey: 'GET /journeys/{journeyId}', auth: { scope: 'journeys:enroll' } },
+        // journeys:enroll implies journeys:read (functions/access/domain/access.ts, grants).
+        { routeKey: 'GET /journeys', auth: { scope: 'journeys:read' } },
+        { routeKey: 'GET /journeys/{journeyId}', auth: { scope: 'journeys:read' } },
         { routeKey: 'POST /journeys/{journeyId}/enrollments', auth: { scope: 'journeys:enroll' } },
         { routeKey: 'DELETE /journeys/{journeyId}/enrollments/{contactId}', auth: { scope: 'journeys:enroll' } },
       ],
@@ -490,11 +491,11 @@ export const functions = {
   },
   authorizer: {
     entry: 'functions/access/authorizer.handler.ts',
-    description: 'Lambda authorizer of every private route: checks the API key and the scope the route needs',
+    description: "Lambda authorizer of every private route: checks the API key or the person's sign-in token and the scope the route needs",
     trigger: { kind: 'authorizer' },
     // GetItem of the presented key; a conditional UpdateItem of its last-used time, at most once a minute. The admin
-    // token is the bootstrap credential of the keys routes.
-    bindings: { table: { actions: ['GetItem', 'UpdateItem'] }, adminToken: true },
+    // token is the bootstrap credential of the keys routes; people's tokens are verified against the console pool.
+    bindings: { table: { actions: ['GetItem', 'UpdateItem'] }, adminToken: true, consoleSignIn: true },
     bundleAwsSdk: true,
     timeoutSeconds: 5,
   },
@@ -511,6 +512,19 @@ export const functions = {
     },
     // Conditional PutItem (create), GetItem and conditional UpdateItem (revoke); Query of GSI1 (the list).
     bindings: { table: { actions: ['PutItem', 'GetItem', 'UpdateItem'], indexes: ['Query'] } },
+  },
+  consoleApi: {
+    entry: 'functions/access/console-api.handler.ts',
+    description: 'Who is signed in (GET /me: actor, role, scopes) and the audit trail of who did what (GET /audit)',
+    trigger: {
+      kind: 'http',
+      routes: [
+        { routeKey: 'GET /me', auth: { scope: 'authenticated' } },
+        { routeKey: 'GET /audit', auth: { scope: 'admin' } },
+      ],
+    },
+    // Query of the audit trail's month partitions (AUDIT#<yyyy-mm>).
+    bindings: { table: { actions: ['Query'] } },
   },
 } as const satisfies Record<string, FunctionDefinition>;
 

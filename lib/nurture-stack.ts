@@ -108,7 +108,12 @@ export class NurtureStack extends Stack {
     this.api = new Api(this, 'Api', {
       throttlingRateLimit: config.api.throttle.rateLimit,
       throttlingBurstLimit: config.api.throttle.burstLimit,
-      access: new Access(this, 'Access', { table, adminToken: this.contacts.adminToken }),
+      access: new Access(this, 'Access', {
+        table,
+        adminToken: this.contacts.adminToken,
+        consoleMfa: config.console.mfa,
+        retainConsoleUsers: config.data.deletionProtection,
+      }),
       functions: {
         submitForm: this.forms.submitForm.function,
         track: this.tracking.track.function,

@@ -36,6 +36,8 @@ import { useEnvironments } from '../functions/shared/environment';
 import { localEnvironments } from './environments';
 import { variableNames } from '../lib/shared/bindings';
 import { localSettings, realCrmConfigured } from './settings';
+import { startIdentityProvider, type LocalIdentity } from './identity-provider';
+import { DynamoAuditTrail, useAuditTrail } from '../functions/access/audit-trail';
 import { createLogger } from '../functions/shared/logger';
 import { loadEnvironmentConfig } from '../lib/config/environment-config';
 
@@ -69,6 +71,10 @@ export interface RuntimeOptions {
   readonly s3Port?: number;
   /** How many times faster than real time journey waits pass. @default TIME_SCALE (local/settings.ts) */
   readonly timeScale?: number;
+  /** cognito-local's port (people's console sign-in); 0 picks a free one. @default NURTURE_COGNITO_PORT (9229) */
+  readonly cognitoPort?: number;
+  /** The local console users' password. @default NURTURE_CONSOLE_PASSWORD (local/settings.ts) */
+  readonly consolePassword?: string;
 }
 
 export interface Runtime {
@@ -85,6 +91,11 @@ export interface Runtime {
   readonly adminToken: string;
   /** The local development key: scope `admin`, accepted on every private route. */
   readonly apiKey: string;
+  /**
+   * People's console sign-in, locally: cognito-local's endpoint (the Cognito user-pool API, open to any origin), the
+   * pool, the console's app client, and one user per role (`admin`, `marketer`, `viewer`) with `password`.
+   */
+  readonly identity: LocalIdentity;
   /** The local Step Functions endpoint running the journeys (tests wait on `idle()`, read `executions()`). */
   readonly stepFunctions: LocalStepFunctions;
   /** Calls any registered function's handler with an event, as its trigger would: how local services reach them. */
@@ -198,6 +209,14 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     });
     stops.push(() => s3.close());
 
+    // People's console sign-in: cognito-local, with the console's pool, client, role groups and local users.
+    const identity = await startIdentityProvider({
+      port: options.cognitoPort ?? settings.NURTURE_COGNITO_PORT,
+      dataDir: dataDir ? join(dataDir, 'cognito') : null,
+      password: options.consolePassword ?? settings.NURTURE_CONSOLE_PASSWORD,
+    });
+    stops.push(() => identity.stop());
+
     // Journey files are validated and regenerated before any handler loads them: an edited journey runs after a restart.
     const journeys = buildJourneys();
     buildSegments();
@@ -240,6 +259,9 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
         IDEMPOTENCY_RETENTION_DAYS: String(devConfig.retention.idempotencyDays),
         RAW_EVENT_RETENTION_DAYS: String(devConfig.retention.rawEventsDays),
         FORM_ALLOWED_ORIGINS: devConfig.forms.allowedOrigins.join(','),
+        CONSOLE_TOKEN_ISSUER: identity.issuer,
+        CONSOLE_JWKS_URI: identity.jwksUri,
+        CONSOLE_CLIENT_ID: identity.clientId,
         TURNSTILE_SECRET: settings.TURNSTILE_SECRET,
         RECAPTCHA_SECRET: settings.RECAPTCHA_SECRET,
         TURNSTILE_VERIFY_URL: settings.TURNSTILE_VERIFY_URL,
@@ -264,6 +286,8 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     });
     await ensureTable(dynamoDb, tableName);
     await ensureLocalKey(dynamoDb, tableName, apiKey);
+    // Every function runs in this process against this one table: one audit trail for all private routes.
+    useAuditTrail(new DynamoAuditTrail(DynamoDBDocumentClient.from(dynamoDb), tableName));
 
     // Imported only now: handler modules read their environment and build SDK clients as they load.
     const handlers = await loadHandlers();
@@ -377,7 +401,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
 
     if (dataDir) mkdirSync(dataDir, { recursive: true });
     for (const run of scheduled) void run();
-    return { url: gateway.url, dynamoDbEndpoint, sesUrl, s3Endpoint: s3.endpoint, importBucket: s3.bucket, crmUrl: crm?.url, tableName, adminToken, apiKey, stepFunctions, invoke, stop };
+    return { url: gateway.url, dynamoDbEndpoint, sesUrl, s3Endpoint: s3.endpoint, importBucket: s3.bucket, crmUrl: crm?.url, tableName, adminToken, apiKey, identity: publicIdentity(identity), stepFunctions, invoke, stop };
   } catch (error) {
     await stop();
     throw error;
@@ -385,6 +409,11 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
 }
 
 type AnyHandler = (event: unknown, context: Context) => Promise<unknown>;
+
+/** The identity provider as the runtime exposes it (its stop stays the runtime's). */
+function publicIdentity({ stop: _stop, ...identity }: LocalIdentity & { stop(): Promise<void> }): LocalIdentity {
+  return identity;
+}
 
 /** The registry's one authorizer function, which the gateway runs before every private route. */
 function theAuthorizer(): FunctionKey {

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { bindingVariables } from '../lib/shared/bindings';
 import { parseApiKey } from '../functions/access/domain/access';
+import { LOCAL_CONSOLE_PASSWORD } from './identity-provider';
 
 /** The local development key's default: like the local admin token, fixed, so scripts and bookmarks keep working. */
 export const LOCAL_API_KEY = 'nk_localdevelopment_local-api-key-not-for-production-use';
@@ -24,6 +25,10 @@ export const LocalSettings = z.object({
   NURTURE_SES_PORT: withDefault(port.default(8005)),
   /** The local S3 serving the import bucket (`aws s3 cp … --endpoint-url http://127.0.0.1:<port>`). */
   NURTURE_S3_PORT: withDefault(port.default(8010)),
+  /** cognito-local, the local identity provider of the console's sign-in (0: a free one). */
+  NURTURE_COGNITO_PORT: withDefault(port.default(9229)),
+  /** The password of the local console users `admin`, `marketer` and `viewer` (local only). */
+  NURTURE_CONSOLE_PASSWORD: withDefault(z.string().min(8).default(LOCAL_CONSOLE_PASSWORD)),
   /** Where DynamoDB Local keeps its files; `memory` keeps everything in memory. @default .local */
   NURTURE_DATA_DIR: withDefault(optional),
   /** How many times faster than real time journey waits pass (a day a second by default). */

@@ -2,6 +2,7 @@ import { createLogger, scrubText } from '../functions/shared/logger';
 import { join } from 'node:path';
 import { buildConsole } from './console';
 import { startRuntime } from './runtime';
+import { LOCAL_CONSOLE_PASSWORD } from './identity-provider';
 import { localSettings } from './settings';
 
 /** `npm start`: the whole system on embedded parts until Ctrl-C; its settings are `local/settings.ts`. */
@@ -33,6 +34,8 @@ const runtime = await startRuntime({
   dataDir: settings.NURTURE_DATA_DIR === 'memory' ? null : settings.NURTURE_DATA_DIR,
   adminToken: settings.NURTURE_ADMIN_TOKEN,
   apiKey: settings.NURTURE_LOCAL_API_KEY,
+  cognitoPort: settings.NURTURE_COGNITO_PORT,
+  consolePassword: settings.NURTURE_CONSOLE_PASSWORD,
 }).catch((error: unknown) => {
   console.error(`Nurture could not start: ${scrubText(error instanceof Error ? error.message : String(error))}`);
   process.exit(1);
@@ -47,6 +50,8 @@ Nurture is running locally.
   Form endpoint:  ${runtime.url}/forms/demo-request
   API key:        ${runtime.apiKey}   (local, scope admin: Authorization: Bearer <key>)
   Contacts API:   ${runtime.url}/contacts?email=...   (Authorization: Bearer ${runtime.apiKey})
+  Console users:  ${runtime.identity.users.map((user) => user.username).join(', ')}   (password: NURTURE_CONSOLE_PASSWORD${settings.NURTURE_CONSOLE_PASSWORD === LOCAL_CONSOLE_PASSWORD ? `, default ${LOCAL_CONSOLE_PASSWORD}` : ''}; npm run users -- list)
+  Sign-in (IdP):  ${runtime.identity.endpoint}   (cognito-local; pool ${runtime.identity.userPoolId}, client ${runtime.identity.clientId})
   Keys:           npm run keys -- create --name <name> --scopes contacts:read   (list, revoke <keyId>)
   Email inbox:    ${runtime.sesUrl}
   Email previews: ${runtime.url}/dev/emails   (send to bounce@ / complaint@simulator.amazonses.com for SES events)

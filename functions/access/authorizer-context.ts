@@ -1,6 +1,9 @@
 import type { MiddlewareObj } from '@middy/core';
+import { clock } from '../shared/clock';
+import { auditActions } from './audit-trail';
 import { annotate, HttpError, type HttpEvent, type HttpResult } from '../shared/http';
-import { isScope, type Caller, type Refusal, type Verdict } from './domain/access';
+import { isScope, type Actor, type Caller, type Refusal, type Verdict } from './domain/access';
+import { isRole } from './domain/roles';
 
 /**
  * The context the authorizer hands API Gateway, which passes it to the route's function as
@@ -11,13 +14,41 @@ import { isScope, type Caller, type Refusal, type Verdict } from './domain/acces
  * answers a refusal (401 or 403, naming the problem) before it does anything: {@link requireAccess}.
  */
 export type AuthorizerContext =
-  | { readonly access: 'granted'; readonly keyId: string; readonly scopes: string }
+  | {
+      readonly access: 'granted';
+      readonly keyId: string;
+      readonly scopes: string;
+      /** Who: `key`, `user` or `bootstrap`; a user's `sub` and username, and their role. */
+      readonly actorKind: Actor['kind'];
+      readonly actorId?: string;
+      readonly actorName?: string;
+      readonly role?: string;
+    }
   | { readonly access: 'refused'; readonly status: string; readonly error: string; readonly message: string };
 
 export function contextOf(verdict: Verdict): AuthorizerContext {
-  return verdict.type === 'Granted'
-    ? { access: 'granted', keyId: verdict.caller.keyId, scopes: verdict.caller.scopes.join(' ') }
-    : { access: 'refused', status: String(verdict.refusal.status), error: verdict.refusal.error, message: verdict.refusal.message };
+  if (verdict.type === 'Refused') {
+    return { access: 'refused', status: String(verdict.refusal.status), error: verdict.refusal.error, message: verdict.refusal.message };
+  }
+  const { caller } = verdict;
+  const { actor } = caller;
+  return {
+    access: 'granted',
+    keyId: caller.keyId,
+    scopes: caller.scopes.join(' '),
+    actorKind: actor.kind,
+    ...(actor.kind === 'bootstrap' ? {} : { actorId: actor.id }),
+    ...(actor.kind === 'user' ? { actorName: actor.name } : {}),
+    ...(caller.role ? { role: caller.role } : {}),
+  };
+}
+
+/** The actor a granted context names; a context from before actors were passed names a key by its id. */
+function actorOf(context: Partial<Record<string, unknown>>, keyId: string): Actor {
+  const id = typeof context.actorId === 'string' ? context.actorId : keyId;
+  if (context.actorKind === 'user' && typeof context.actorName === 'string') return { kind: 'user', id, name: context.actorName };
+  if (context.actorKind === 'bootstrap') return { kind: 'bootstrap' };
+  return { kind: 'key', id };
 }
 
 /** A refused request's answer: 401 with `WWW-Authenticate` (RFC 6750) for a bad or missing key, 403 for a missing scope. */
@@ -43,7 +74,13 @@ export class AccessRefused extends HttpError {
 export function callerOf(event: HttpEvent): Caller {
   const context = (event.requestContext as { authorizer?: { lambda?: Partial<Record<string, unknown>> } }).authorizer?.lambda;
   if (context?.access === 'granted' && typeof context.keyId === 'string' && typeof context.scopes === 'string') {
-    return { keyId: context.keyId, scopes: context.scopes.split(' ').filter(isScope) };
+    const role = typeof context.role === 'string' && isRole(context.role) ? context.role : undefined;
+    return {
+      keyId: context.keyId,
+      actor: actorOf(context, context.keyId),
+      scopes: context.scopes.split(' ').filter(isScope),
+      ...(role ? { role } : {}),
+    };
   }
   if (context?.access === 'refused' && (context.status === '401' || context.status === '403')) {
     return refuse({ status: Number(context.status) as 401 | 403, error: String(context.error), message: String(context.message) });
@@ -56,13 +93,16 @@ function refuse(refusal: { status: 401 | 403; error: string; message: string }):
 }
 
 /**
- * The middleware of every private route's function: answers the authorizer's refusal, or records the caller's key id
- * on the request's log line (who did what) and lets the handler run.
+ * The middleware of every private route's function: answers the authorizer's refusal, or records who called on the
+ * request's log line (a key's id or `user:<sub>`, never a username) and lets the handler run.
  */
 export function requireAccess(): MiddlewareObj<HttpEvent, HttpResult> {
+  // Every private route's action that changed something is recorded with who did it (functions/access/audit-trail.ts).
+  const audit = auditActions((event) => callerOf(event).actor, () => clock.now());
   return {
     before: (request) => {
       annotate(request.event, { keyId: callerOf(request.event).keyId });
     },
+    after: audit.after,
   };
 }

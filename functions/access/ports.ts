@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { SCOPES, type KeyRecord } from './domain/access';
+import { SCOPES, type KeyRecord, type PersonToken } from './domain/access';
 
 /** A stored API key, parsed back with the schema that wrote it. */
 export const StoredKey = z.object({
@@ -31,4 +31,10 @@ export interface ApiKeyStore {
   touch(keyId: string, at: string, notBefore: string): Promise<void>;
   /** Creates or resets a key to exactly this record (the local runtime's development key). */
   put(record: StoredKey): Promise<void>;
+}
+
+/** Checks a person's console sign-in token (a Cognito access token). */
+export interface PersonTokenVerifier {
+  /** The token's verified claims, or undefined when it is invalid, expired, or not an access token of the console. */
+  verify(token: string): Promise<PersonToken | undefined>;
 }

@@ -22,8 +22,8 @@ export const routeAccess: Readonly<Record<string, RouteAccess>> = {
   'GET /segments/{segmentId}/members': { scope: 'contacts:read' },
   'POST /segments/preview': { scope: 'contacts:read' },
   'POST /emails/send': { scope: 'broadcasts:send' },
-  'GET /journeys': { scope: 'journeys:enroll' },
-  'GET /journeys/{journeyId}': { scope: 'journeys:enroll' },
+  'GET /journeys': { scope: 'journeys:read' },
+  'GET /journeys/{journeyId}': { scope: 'journeys:read' },
   'POST /journeys/{journeyId}/enrollments': { scope: 'journeys:enroll' },
   'DELETE /journeys/{journeyId}/enrollments/{contactId}': { scope: 'journeys:enroll' },
   'POST /broadcasts': { scope: 'broadcasts:send' },
@@ -34,4 +34,6 @@ export const routeAccess: Readonly<Record<string, RouteAccess>> = {
   'POST /keys': { scope: 'admin', bootstrap: true },
   'GET /keys': { scope: 'admin', bootstrap: true },
   'DELETE /keys/{keyId}': { scope: 'admin', bootstrap: true },
+  'GET /me': { scope: 'authenticated' },
+  'GET /audit': { scope: 'admin' },
 };

@@ -35,6 +35,7 @@ export const bindingKindsByFunction: Readonly<Record<FunctionKey, readonly Bindi
   journeysApi: ['table', 'journeySigningSecret', 'journeyExecutions', 'suppressionKey', 'retention'],
   broadcastStep: ['table', 'sendEmail', 'publicBaseUrl', 'emailSigningKeys', 'metrics'],
   broadcastsApi: ['table', 'broadcastExecutions'],
-  authorizer: ['table', 'adminToken'],
+  authorizer: ['table', 'adminToken', 'consoleSignIn'],
   keysApi: ['table'],
+  consoleApi: ['table'],
 };

@@ -115,7 +115,11 @@ export class Api extends Construct {
       identitySource: AUTHORIZER_IDENTITY_SOURCES,
       resultsCacheTtl: Duration.seconds(AUTHORIZER_CACHE_SECONDS),
     });
-    const functions: Readonly<Partial<Record<FunctionKey, IFunction>>> = { ...props.functions, keysApi: props.access.keysApi.function };
+    const functions: Readonly<Partial<Record<FunctionKey, IFunction>>> = {
+      ...props.functions,
+      keysApi: props.access.keysApi.function,
+      consoleApi: props.access.consoleApi.function,
+    };
 
     const integrations = new Map<FunctionKey, HttpLambdaIntegration>();
     for (const route of routes) {

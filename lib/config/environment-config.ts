@@ -68,6 +68,12 @@ export const EnvironmentConfig = z.strictObject({
     /** The `$default` stage's throttling, across all routes; public routes have tighter limits of their own (lib/functions.ts). */
     throttle: z.strictObject({ rateLimit: rate.max(10_000), burstLimit: z.int().min(1).max(5_000) }),
   }),
+  console: z
+    .strictObject({
+      /** Second factor (TOTP apps) at console sign-in: off, offered to each user, or required of everyone. */
+      mfa: z.enum(['off', 'optional', 'required']),
+    })
+    .default({ mfa: 'optional' }),
   data: z.strictObject({
     /** Point-in-time recovery of the table (35 days of restorable history). */
     pointInTimeRecovery: z.boolean(),

@@ -15,11 +15,16 @@ export const SCOPES = [
   'broadcasts:send',
   'reports:read',
   'admin',
+  /** Read journeys and their definitions (`journeys:enroll` implies it). */
+  'journeys:read',
 ] as const;
 export type Scope = (typeof SCOPES)[number];
 
-/** What a private route needs: a scope, and whether the bootstrap admin token may call it too (the keys routes). */
+/**
+ * What a private route needs: a scope, or `authenticated` (any valid key or signed-in person, no particular scope:
+ * `GET /me`), and whether the bootstrap admin token may call it too (the keys routes).
+ */
 export interface RouteAccess {
-  readonly scope: Scope;
+  readonly scope: Scope | 'authenticated';
   readonly bootstrap?: true;
 }

@@ -101,6 +101,14 @@ export const bindingVariables = {
   },
   /** Origins every form accepts posts from in this environment (comma-separated; may be empty), on top of each form's own. */
   formOrigins: { deployed: { FORM_ALLOWED_ORIGINS: z.string() } },
+  /**
+   * People's sign-in to the console: the user pool's token issuer (`https://cognito-idp.<region>.amazonaws.com/<pool>`;
+   * locally cognito-local's), the URL of its signing keys (JWKS), and the console's app client, whose access tokens
+   * alone are accepted.
+   */
+  consoleSignIn: {
+    deployed: { CONSOLE_TOKEN_ISSUER: z.url(), CONSOLE_JWKS_URI: z.url(), CONSOLE_CLIENT_ID: nonEmpty },
+  },
 } as const satisfies Record<string, BindingVariables>;
 
 export type BindingKind = keyof typeof bindingVariables;

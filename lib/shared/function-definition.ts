@@ -124,6 +124,8 @@ export interface Bindings {
   readonly retention?: true;
   /** The environment's extra allowed form origins (`FORM_ALLOWED_ORIGINS`). */
   readonly formOrigins?: true;
+  /** Verify people's console tokens (`CONSOLE_TOKEN_ISSUER`, `CONSOLE_JWKS_URI`, `CONSOLE_CLIENT_ID`); no IAM needed. */
+  readonly consoleSignIn?: true;
 }
 
 /** Every binding an entry may declare names its variables in `bindings.ts`; this fails to compile otherwise. */

@@ -103,6 +103,8 @@ export interface BindableResources {
   readonly retention?: { readonly idempotencyDays: number; readonly rawEventsDays: number };
   /** Origins every form accepts posts from in this environment. */
   readonly formOrigins?: readonly string[];
+  /** The console users' pool: its token issuer, signing keys' URL and the console's app client id. */
+  readonly consoleSignIn?: { readonly issuer: string; readonly jwksUri: string; readonly clientId: string };
 }
 
 /** Resources every function of a stack may bind, whichever capability's construct builds it. */
@@ -329,7 +331,7 @@ export class NurtureFunction extends Construct {
       if (resource === undefined) throw new Error(`${this.node.path}: binding "${binding}" needs its resource${hint}`);
       return resource;
     };
-    const { table, adminToken, journeyExecutions, journeySigningSecret, sendEmail, emailSigningKeys, crmSecret, handOffQueue, formSecrets, writeKey, publicBaseUrl, suppressionKey, importBucket, broadcastExecutions, metrics, retention, formOrigins } =
+    const { table, adminToken, journeyExecutions, journeySigningSecret, sendEmail, emailSigningKeys, crmSecret, handOffQueue, formSecrets, writeKey, publicBaseUrl, suppressionKey, importBucket, broadcastExecutions, metrics, retention, formOrigins, consoleSignIn } =
       definition.bindings;
     if (table) this.bindTable(need(resources.table, 'table'), table.actions, table.indexes ?? []);
     if (adminToken) this.bindSecret(need(resources.adminToken, 'adminToken'), 'adminToken');
@@ -356,6 +358,11 @@ export class NurtureFunction extends Construct {
       this.setVariables('retention', String(days.idempotencyDays), String(days.rawEventsDays));
     }
     if (formOrigins) this.setVariables('formOrigins', need(resources.formOrigins, 'formOrigins', stackWideHint).join(','));
+    if (consoleSignIn) {
+      const pool = need(resources.consoleSignIn, 'consoleSignIn');
+      // The public keys are fetched over HTTPS without credentials: no IAM statement.
+      this.setVariables('consoleSignIn', pool.issuer, pool.jwksUri, pool.clientId);
+    }
     if (publicBaseUrl) {
       this.pending.add('publicBaseUrl');
       this.bindLate(resources);

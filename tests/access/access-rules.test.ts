@@ -33,9 +33,9 @@ describe('scopes', () => {
     expect(grants([], 'reports:read')).toBe(false);
   });
 
-  it('lists the issue\'s nine scopes, admin among them', () => {
+  it('lists the issue\'s nine scopes and journeys:read (the console), admin among them', () => {
     expect([...SCOPES].sort()).toEqual(
-      ['admin', 'broadcasts:send', 'contacts:erase', 'contacts:read', 'contacts:write', 'events:write', 'forms:admin', 'journeys:enroll', 'reports:read'],
+      ['admin', 'broadcasts:send', 'contacts:erase', 'contacts:read', 'contacts:write', 'events:write', 'forms:admin', 'journeys:enroll', 'journeys:read', 'reports:read'],
     );
   });
 });
@@ -96,13 +96,13 @@ describe('decide', () => {
   });
 
   it('grants a key with the scope, naming the key and its scopes', () => {
-    expect(decide(key(), route, now)).toEqual({ type: 'Granted', caller: { keyId: 'abcdefghij012345', scopes: ['contacts:read'] } });
+    expect(decide(key(), route, now)).toEqual({ type: 'Granted', caller: { keyId: 'abcdefghij012345', actor: { kind: 'key', id: 'abcdefghij012345' }, scopes: ['contacts:read'] } });
   });
 
   it('lets the bootstrap admin token manage keys and nothing else', () => {
     expect(decide({ type: 'BootstrapToken' }, { scope: 'admin', bootstrap: true }, now)).toEqual({
       type: 'Granted',
-      caller: { keyId: 'bootstrap', scopes: ['admin'] },
+      caller: { keyId: 'bootstrap', actor: { kind: 'bootstrap' }, scopes: ['admin'] },
     });
     expect(decide({ type: 'BootstrapToken' }, { scope: 'admin' }, now)).toMatchObject({ refusal: { status: 403, error: 'bootstrap_token_keys_only' } });
     expect(decide({ type: 'BootstrapToken' }, route, now)).toMatchObject({ refusal: { status: 403, error: 'bootstrap_token_keys_only' } });

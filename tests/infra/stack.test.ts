@@ -60,6 +60,7 @@ describe('NurtureStack', () => {
     broadcastsApi: stack.broadcasts.broadcastsApi,
     authorizer: stack.api.access.authorizer,
     keysApi: stack.api.access.keysApi,
+    consoleApi: stack.api.access.consoleApi,
   });
 
   /**
@@ -200,10 +201,20 @@ describe('NurtureStack', () => {
         timeout: 29,
         variables: { TABLE_NAME: ref(s.data.table), SUPPRESSION_KEY_SECRET_ARN: ref(s.contacts.suppressionKey), ...retention },
       })],
-      ['the authorizer the table name, the admin-token secret ARN (the bootstrap credential) and a short timeout', (s) => ({
+      ['the authorizer the table name, the admin-token secret ARN (the bootstrap credential), the console pool\'s issuer, keys and client, and a short timeout', (s) => ({
         fn: s.api.access.authorizer,
         timeout: 5,
-        variables: { TABLE_NAME: ref(s.data.table), ADMIN_TOKEN_SECRET_ARN: ref(s.contacts.adminToken) },
+        variables: {
+          TABLE_NAME: ref(s.data.table),
+          ADMIN_TOKEN_SECRET_ARN: ref(s.contacts.adminToken),
+          CONSOLE_TOKEN_ISSUER: s.resolve(s.api.access.consoleUsers.issuer),
+          CONSOLE_JWKS_URI: s.resolve(s.api.access.consoleUsers.jwksUri),
+          CONSOLE_CLIENT_ID: ref(s.api.access.consoleUsers.client),
+        },
+      })],
+      ['the console API (GET /me, GET /audit) the table name', (s) => ({
+        fn: s.api.access.consoleApi,
+        variables: { TABLE_NAME: ref(s.data.table) },
       })],
       ['the keys API the table name, and no admin token', (s) => ({
         fn: s.api.access.keysApi,
@@ -459,6 +470,7 @@ describe('NurtureStack', () => {
         tableActions(s, 'dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem'),
         { Effect: 'Allow', Action: 'dynamodb:Query', Resource: { 'Fn::Join': ['', [arn(s.data.table), '/index/*']] } },
       ]]],
+      ['the console API query the audit trail, and nothing else', (s) => [s.api.access.consoleApi, [tableActions(s, 'dynamodb:Query')]]],
     ])('lets %s, nothing more', (_, expected) => {
       expectRoleStatements(...expected(stack));
     });
@@ -680,6 +692,40 @@ describe('NurtureStack', () => {
         GenerateSecretString: Match.objectEquals({ ExcludePunctuation: true, PasswordLength: 40 }),
       });
       template.hasOutput('*', { Value: stack.resolve(stack.contacts.adminTokenSecretName) });
+    });
+  });
+
+  describe('console users', () => {
+    it('is a user pool people cannot sign up to themselves, with a strong password policy and TOTP as second factor', () => {
+      template.hasResourceProperties('AWS::Cognito::UserPool', {
+        AdminCreateUserConfig: { AllowAdminCreateUserOnly: true },
+        Policies: { PasswordPolicy: Match.objectLike({ MinimumLength: 14, RequireLowercase: true, RequireUppercase: true, RequireNumbers: true, RequireSymbols: true }) },
+        MfaConfiguration: 'OPTIONAL',
+        EnabledMfas: ['SOFTWARE_TOKEN_MFA'],
+      });
+    });
+
+    it('has one group per role', () => {
+      for (const role of ['viewer', 'marketer', 'admin']) {
+        template.hasResourceProperties('AWS::Cognito::UserPoolGroup', { GroupName: role, UserPoolId: ref(stack.api.access.consoleUsers.userPool) });
+      }
+    });
+
+    it("gives the console a public client: password and SRP sign-in, refresh, 1-hour access and 30-day refresh tokens, no user-existence errors", () => {
+      template.hasResourceProperties('AWS::Cognito::UserPoolClient', {
+        ClientName: 'console',
+        GenerateSecret: false,
+        ExplicitAuthFlows: Match.arrayEquals(['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_USER_SRP_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH']),
+        AccessTokenValidity: 60,
+        RefreshTokenValidity: 43200,
+        TokenValidityUnits: Match.objectLike({ AccessToken: 'minutes', RefreshToken: 'minutes' }),
+        PreventUserExistenceErrors: 'ENABLED',
+      });
+    });
+
+    it('outputs the pool id and the console client id', () => {
+      template.hasOutput('UserPoolId', { Value: ref(stack.api.access.consoleUsers.userPool) });
+      template.hasOutput('ConsoleClientId', { Value: ref(stack.api.access.consoleUsers.client) });
     });
   });
 

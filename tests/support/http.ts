@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import base from '../fixtures/http-api-event.json' with { type: 'json' };
 import type { AuthorizerContext } from '../../functions/access/authorizer-context';
+import { ROLE_SCOPES } from '../../functions/access/domain/roles';
 import type { HttpResult } from '../../functions/shared/http';
 import type { Logger } from '../../functions/shared/logger';
 
@@ -26,7 +27,13 @@ export const refusedUnknownKey: AuthorizerContext = { access: 'refused', status:
 
 /** The verdict of the authorizer for a key with these scopes. */
 export function grantedTo(scopes = 'admin', keyId = 'testkey000000000'): AuthorizerContext {
-  return { access: 'granted', keyId, scopes };
+  return { access: 'granted', keyId, scopes, actorKind: 'key', actorId: keyId };
+}
+
+/** The verdict of the authorizer for a person signed in to the console with this role. */
+export function grantedToUser(role: 'viewer' | 'marketer' | 'admin', sub = 'test-user-sub', username = 'test-user'): AuthorizerContext {
+  const scopes = ROLE_SCOPES[role].join(' ');
+  return { access: 'granted', keyId: `user:${sub}`, scopes, actorKind: 'user', actorId: sub, actorName: username, role };
 }
 
 /** A payload-v2 event from the JSON fixture, with overrides. The method comes from the route key. */

@@ -8,5 +8,5 @@ import { LOCAL_API_KEY } from '../../local/settings';
  */
 export function startTestRuntime(options: Omit<RuntimeOptions, 'port' | 'dynamoDbPort' | 'dynamoDbEndpoint' | 'sesPort' | 'dataDir'> & { readonly tableName: string }): Promise<Runtime> {
   // The local development key (scope admin), whatever the environment sets: tests call private routes with `runtime.apiKey`.
-  return startRuntime({ apiKey: LOCAL_API_KEY, ...options, port: 0, dynamoDbPort: 0, sesPort: 0, dataDir: null });
+  return startRuntime({ apiKey: LOCAL_API_KEY, ...options, port: 0, dynamoDbPort: 0, sesPort: 0, cognitoPort: 0, dataDir: null });
 }

@@ -4,6 +4,7 @@
  */
 
 import { SCOPES, type RouteAccess, type Scope } from '../../../lib/shared/access-scopes';
+import { ROLE_SCOPES, roleOf, type Role } from './roles';
 
 export { SCOPES, type RouteAccess, type Scope };
 
@@ -11,9 +12,16 @@ export function isScope(value: string): value is Scope {
   return (SCOPES as readonly string[]).includes(value);
 }
 
-/** True when a key holding `held` may use a route that needs `needed`: it holds that scope, or `admin`. */
-export function grants(held: readonly Scope[], needed: Scope): boolean {
-  return held.includes('admin') || held.includes(needed);
+/** Scopes a scope implies besides itself: whoever may enrol contacts in journeys may read the journeys. */
+const IMPLIED: Partial<Record<Scope, readonly Scope[]>> = { 'journeys:enroll': ['journeys:read'] };
+
+/**
+ * True when a caller holding `held` may use a route that needs `needed`: it holds that scope, one implying it, or
+ * `admin`; any caller may use an `authenticated` route.
+ */
+export function grants(held: readonly Scope[], needed: Scope | 'authenticated'): boolean {
+  if (needed === 'authenticated' || held.includes('admin') || held.includes(needed)) return true;
+  return held.some((scope) => IMPLIED[scope]?.includes(needed) === true);
 }
 
 /** Every key starts with this, so a leaked key is recognisable (secret scanners) and told apart from the admin token. */
@@ -51,18 +59,56 @@ export interface KeyRecord {
   readonly lastUsedAt?: string;
 }
 
-/** Who a request was let through as: a key, or the bootstrap admin token (keys routes only). */
+/**
+ * Who did something: a key (by its id), a person signed in to the console (by their user pool `sub`, and their
+ * username, which may be an email: shown to them, never logged), or the bootstrap admin token.
+ */
+export type Actor =
+  | { readonly kind: 'key'; readonly id: string }
+  | { readonly kind: 'user'; readonly id: string; readonly name: string }
+  | { readonly kind: 'bootstrap' };
+
+/**
+ * Who a request was let through as. `keyId` is what records and logs name the caller by: a key's id (as before
+ * people could sign in), `bootstrap`, or `user:<sub>` for a person (see {@link recordedAs}).
+ */
 export interface Caller {
   readonly keyId: string;
+  readonly actor: Actor;
   readonly scopes: readonly Scope[];
+  /** A person's role (their highest known group); keys have none. */
+  readonly role?: Role;
 }
 
 /** The id a request made with the bootstrap admin token is recorded under. */
 export const BOOTSTRAP_CALLER = 'bootstrap';
 
+/** How records and logs name an actor: a key's id, `user:<sub>`, or `bootstrap`; never a person's username. */
+export function recordedAs(actor: Actor): string {
+  switch (actor.kind) {
+    case 'key':
+      return actor.id;
+    case 'user':
+      return `user:${actor.id}`;
+    case 'bootstrap':
+      return BOOTSTRAP_CALLER;
+  }
+}
+
+/** The verified claims of a person's Cognito access token that the rules need. */
+export interface PersonToken {
+  readonly sub: string;
+  readonly username: string;
+  readonly groups: readonly string[];
+}
+
 export type Refusal =
-  | { readonly status: 401; readonly error: 'missing_key' | 'malformed_key' | 'unknown_key' | 'revoked_key' | 'expired_key'; readonly message: string }
-  | { readonly status: 403; readonly error: 'insufficient_scope' | 'bootstrap_token_keys_only'; readonly message: string };
+  | {
+      readonly status: 401;
+      readonly error: 'missing_key' | 'malformed_key' | 'unknown_key' | 'revoked_key' | 'expired_key' | 'invalid_token';
+      readonly message: string;
+    }
+  | { readonly status: 403; readonly error: 'insufficient_scope' | 'bootstrap_token_keys_only' | 'no_role'; readonly message: string };
 
 export type Verdict = { readonly type: 'Granted'; readonly caller: Caller } | { readonly type: 'Refused'; readonly refusal: Refusal };
 
@@ -72,7 +118,9 @@ export type Presented =
   | { readonly type: 'Malformed' }
   | { readonly type: 'BootstrapToken' }
   /** A well-formed key: its record (undefined when unknown) and whether the secret matched the stored hash. */
-  | { readonly type: 'Key'; readonly record: KeyRecord | undefined; readonly secretMatches: boolean };
+  | { readonly type: 'Key'; readonly record: KeyRecord | undefined; readonly secretMatches: boolean }
+  /** A person's bearer token (a JWT): its verified claims, or undefined when it is invalid, expired or not ours. */
+  | { readonly type: 'Person'; readonly token: PersonToken | undefined };
 
 const refused = (refusal: Refusal): Verdict => ({ type: 'Refused', refusal });
 
@@ -85,7 +133,7 @@ export function decide(presented: Presented, access: RouteAccess, now: Date): Ve
       return refused({ status: 401, error: 'malformed_key', message: 'The Authorization header does not hold an API key (Bearer nk_…)' });
     case 'BootstrapToken':
       return access.bootstrap
-        ? { type: 'Granted', caller: { keyId: BOOTSTRAP_CALLER, scopes: ['admin'] } }
+        ? { type: 'Granted', caller: { keyId: BOOTSTRAP_CALLER, actor: { kind: 'bootstrap' }, scopes: ['admin'] } }
         : refused({
             status: 403,
             error: 'bootstrap_token_keys_only',
@@ -102,7 +150,19 @@ export function decide(presented: Presented, access: RouteAccess, now: Date): Ve
       if (!grants(record.scopes, access.scope)) {
         return refused({ status: 403, error: 'insufficient_scope', message: `This API key lacks the scope this route needs: ${access.scope}` });
       }
-      return { type: 'Granted', caller: { keyId: record.keyId, scopes: record.scopes } };
+      return { type: 'Granted', caller: { keyId: record.keyId, actor: { kind: 'key', id: record.keyId }, scopes: record.scopes } };
+    }
+    case 'Person': {
+      const { token } = presented;
+      if (!token) return refused({ status: 401, error: 'invalid_token', message: 'The sign-in token is invalid or has expired; sign in again' });
+      const role = roleOf(token.groups);
+      if (!role) return refused({ status: 403, error: 'no_role', message: 'This user has no console role (viewer, marketer or admin)' });
+      const scopes = ROLE_SCOPES[role];
+      if (!grants(scopes, access.scope)) {
+        return refused({ status: 403, error: 'insufficient_scope', message: `The ${role} role lacks the scope this route needs: ${access.scope}` });
+      }
+      const actor: Actor = { kind: 'user', id: token.sub, name: token.username };
+      return { type: 'Granted', caller: { keyId: recordedAs(actor), actor, scopes, role } };
     }
   }
 }
