@@ -295,8 +295,16 @@ export const functions = {
   },
   sendEmailApi: {
     entry: 'functions/email/send-email-api.handler.ts',
-    description: 'Sends one email by template to a contact, with the journey step\'s guards and idempotency',
-    trigger: { kind: 'http', routes: [{ routeKey: 'POST /emails/send', auth: { scope: 'broadcasts:send' } }] },
+    description: 'Sends one email by template to a contact, with the journey step\'s guards and idempotency; lists and previews templates',
+    trigger: {
+      kind: 'http',
+      routes: [
+        { routeKey: 'POST /emails/send', auth: { scope: 'broadcasts:send' } },
+        // The compiled templates with the journey steps that send them, and each one rendered with the sample data.
+        { routeKey: 'GET /templates', auth: { scope: 'reports:read' } },
+        { routeKey: 'GET /templates/{templateId}', auth: { scope: 'reports:read' } },
+      ],
+    },
     bindings: {
       table: { actions: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'DeleteItem'] },
       sendEmail: true,
