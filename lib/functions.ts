@@ -315,8 +315,16 @@ export const functions = {
   },
   sendEmailApi: {
     entry: 'functions/email/send-email-api.handler.ts',
-    description: 'Sends one email by template to a contact, with the journey step\'s guards and idempotency',
-    trigger: { kind: 'http', routes: [{ routeKey: 'POST /emails/send', auth: { scope: 'broadcasts:send' } }] },
+    description: 'Sends one email by template to a contact, with the journey step\'s guards and idempotency; lists and previews templates',
+    trigger: {
+      kind: 'http',
+      routes: [
+        { routeKey: 'POST /emails/send', auth: { scope: 'broadcasts:send' } },
+        // The compiled templates with the journey steps that send them, and each one rendered with the sample data.
+        { routeKey: 'GET /templates', auth: { scope: 'reports:read' } },
+        { routeKey: 'GET /templates/{templateId}', auth: { scope: 'reports:read' } },
+      ],
+    },
     bindings: {
       table: { actions: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'DeleteItem'] },
       sendEmail: true,
@@ -421,7 +429,7 @@ export const functions = {
   },
   journeysApi: {
     entry: 'functions/journeys/journeys-api.handler.ts',
-    description: 'Journeys API: list and describe journeys, enrol contacts, exit a contact',
+    description: 'Journeys API: list and describe journeys (with email step stats), simulate one, enrol contacts, exit a contact',
     trigger: {
       kind: 'http',
       routes: [
@@ -429,6 +437,8 @@ export const functions = {
         { routeKey: 'GET /journeys', auth: { scope: 'journeys:read' } },
         { routeKey: 'GET /journeys/{journeyId}', auth: { scope: 'journeys:read' } },
         { routeKey: 'POST /journeys/{journeyId}/enrollments', auth: { scope: 'journeys:enroll' } },
+        // Runs the journey's simulator (lib/journeys/simulator.ts) in the function: nothing is sent or stored.
+        { routeKey: 'POST /journeys/{journeyId}/simulations', auth: { scope: 'journeys:read' } },
         { routeKey: 'DELETE /journeys/{journeyId}/enrollments/{contactId}', auth: { scope: 'journeys:enroll' } },
       ],
     },

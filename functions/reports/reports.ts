@@ -24,6 +24,7 @@ import {
   type ValueCounters,
 } from './domain/reports';
 import { mergePrograms } from './domain/programs';
+import { previousRange, summaryReport, type SummaryMetric } from './domain/summary';
 import type { Journey } from '../journeys/domain/journey-file';
 import { placeInWaits } from '../journeys/domain/positions';
 import type { Metrics } from './metrics';
@@ -94,6 +95,22 @@ const addDays = (day: string, days: number) => new Date(Date.parse(`${day}T00:00
  */
 function rangeCounters(metrics: Metrics, metric: string, from: string, to: string): Promise<Map<string, Record<string, number>>> {
   return splitRead((m, first, last) => metrics.counters(m, first, last), metric, from, to);
+}
+
+/** The summary's counters, per day (its series need days), for the range and the same-length one before it. */
+export async function runSummary(metrics: Metrics, from: string, to: string): Promise<SummaryMetric[]> {
+  const first = previousRange(from, to).from;
+  const [leads, email, journeys] = await Promise.all([
+    metrics.counters(ReportMetric.leads, first, to),
+    metrics.counters(ReportMetric.email, first, to),
+    metrics.counters(ReportMetric.journeys, first, to),
+  ]);
+  return summaryReport({ leads, email, journeys }, { from, to });
+}
+
+/** The `email` report's counters (`<journey>/<step>/<template>/<measure>`) by day over a range, months read whole. */
+export function emailCounters(metrics: Metrics, from: string, to: string): Promise<Map<string, Record<string, number>>> {
+  return rangeCounters(metrics, ReportMetric.email, from, to);
 }
 
 /** {@link rangeCounters} for any reader of a metric's items by day (daily counters, per-value counters). */
