@@ -48,6 +48,10 @@ function sdkBundling(definition: FunctionDefinition): BuildOptions {
 export const lambdaEnv = {
   TABLE_NAME: 'bench',
   ADMIN_TOKEN: 'bench-admin-token-0123456789',
+  // The authorizer verifies people's console tokens against the user pool.
+  CONSOLE_TOKEN_ISSUER: 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_bench',
+  CONSOLE_JWKS_URI: 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_bench/.well-known/jwks.json',
+  CONSOLE_CLIENT_ID: 'bench-console-client',
   TRACKING_WRITE_KEY: 'bench-write-key',
   FORM_SIGNING_KEY: 'bench-form-signing-key-0123456789',
   // Forms and the contacts export/erase recognise erased addresses by their keyed hash.

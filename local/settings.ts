@@ -70,7 +70,7 @@ export type LocalSettings = z.infer<typeof LocalSettings>;
  * Variables the local runtime sets or clears in its own process for the AWS SDK (never read by a handler): the
  * Node.js version notice, and a developer's profile and session that must not point the SDK at a real account.
  */
-export const processVariables = ['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED', 'AWS_PROFILE', 'AWS_SESSION_TOKEN'] as const;
+export const processVariables = ['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED', 'AWS_PROFILE', 'AWS_SESSION_TOKEN', 'PATH'] as const;
 
 /** The local runtime's settings from `source`, failing with every bad variable's name. */
 export function localSettings(source: Readonly<Record<string, string | undefined>> = process.env): LocalSettings {

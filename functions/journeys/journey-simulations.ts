@@ -1,5 +1,6 @@
 import * as z from 'zod';
-import { InvalidSimulatedContact, SimulatedContact, SimulatedEvent, parseSimulatedContact, simulate, type SimulationResult } from '../../lib/journeys/simulator';
+import type { SimulatedContact} from '../../lib/journeys/simulator';
+import { InvalidSimulatedContact, SimulatedEvent, parseSimulatedContact, simulate, type SimulationResult } from '../../lib/journeys/simulator';
 import type { TemplateRenderer } from '../email/domain/render';
 import { contactVariables } from '../email/domain/render';
 import { awsPrices, sesCost } from '../reports/domain/aws-prices';

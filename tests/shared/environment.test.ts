@@ -24,19 +24,22 @@ describe('function environments', () => {
 
   it('parses the variables of the function\'s registry bindings into a typed environment', () => {
     // Prepare
-    const source = { TABLE_NAME: 'nurture', ADMIN_TOKEN_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:1:secret:admin', UNRELATED: 'ignored' };
+    const signIn = { CONSOLE_TOKEN_ISSUER: 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_pool', CONSOLE_JWKS_URI: 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_pool/.well-known/jwks.json', CONSOLE_CLIENT_ID: 'client' };
+    const source = { TABLE_NAME: 'nurture', ADMIN_TOKEN_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:1:secret:admin', ...signIn, UNRELATED: 'ignored' };
 
     // Act
     const env = environmentFor('authorizer', source);
 
     // Assess
-    expect(env).toEqual({ TABLE_NAME: 'nurture', ADMIN_TOKEN_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:1:secret:admin' });
+    expect(env).toEqual({ TABLE_NAME: 'nurture', ADMIN_TOKEN_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:1:secret:admin', ...signIn });
   });
 
   it('takes a secret binding\'s local value where AWS would pass the secret\'s ARN', () => {
-    expect(environmentFor('authorizer', { TABLE_NAME: 'nurture', ADMIN_TOKEN: 'local-admin-token' })).toEqual({
+    const signIn = { CONSOLE_TOKEN_ISSUER: 'http://127.0.0.1:9229/local_pool', CONSOLE_JWKS_URI: 'http://127.0.0.1:9229/local_pool/.well-known/jwks.json', CONSOLE_CLIENT_ID: 'client' };
+    expect(environmentFor('authorizer', { TABLE_NAME: 'nurture', ADMIN_TOKEN: 'local-admin-token', ...signIn })).toEqual({
       TABLE_NAME: 'nurture',
       ADMIN_TOKEN: 'local-admin-token',
+      ...signIn,
     });
   });
 

@@ -1,4 +1,4 @@
-import { parseAttr } from '../../reports/domain/counters';
+import { parseAttr } from '../../shared/counter-attributes';
 import type { Journey } from './journey-file';
 
 /** An email step's numbers over a range: its template, sends, human clicks (total and unique) and unsubscribes. */

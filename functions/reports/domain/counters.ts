@@ -100,9 +100,8 @@ export const SCORE_BUCKETS = 11;
 /** Stays in a stage are counted to the day up to this many days (the longest `stalledDays` a report may ask for + 1); longer ones as this. */
 export const STAY_DAYS_CAP = 366;
 
-/** A dimension path as one attribute name: parts joined by `/`, each URI-encoded so a `/` in an id stays one part. */
-export const attr = (...parts: readonly (string | number)[]): string => parts.map((part) => encodeURIComponent(String(part))).join('/');
-export const parseAttr = (name: string): string[] => name.split('/').map((part) => decodeURIComponent(part));
+import { attr } from '../../shared/counter-attributes';
+export { attr, parseAttr } from '../../shared/counter-attributes';
 
 export const scoreBucket = (total: number): number => Math.max(0, Math.min(SCORE_BUCKETS - 1, Math.floor(total / 10)));
 export const durationBucket = (hours: number): number => DURATION_BUCKETS_HOURS.findIndex((bound) => hours < bound);
