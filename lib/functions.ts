@@ -72,16 +72,18 @@ export const functions = {
   },
   readContacts: {
     entry: 'functions/contacts/read-contacts.handler.ts',
-    description: 'Reads one contact, by id or by email, with its timeline; finds contacts through the search index',
+    description: 'Reads one contact, by id or by email, with its timeline or as an overview; finds contacts through the search index',
     trigger: {
       kind: 'http',
       routes: [
         { routeKey: 'GET /contacts', auth: { scope: 'contacts:read' } },
         { routeKey: 'GET /contacts/{contactId}', auth: { scope: 'contacts:read' } },
+        // The console's contact page: everything but the timeline, from one Query of the contact's partition.
+        { routeKey: 'GET /contacts/{contactId}/overview', auth: { scope: 'contacts:read' } },
       ],
     },
-    // GetItem for a profile or an email claim, Query for a contact's timeline; a search is a Query of GSI1 and a
-    // BatchGetItem of the profiles it found.
+    // GetItem for a profile or an email claim, Query for a contact's timeline or its whole partition (overview); a
+    // search is a Query of GSI1 and a BatchGetItem of the profiles it found.
     bindings: { table: { actions: ['GetItem', 'Query', 'BatchGetItem'], indexes: ['Query'] } },
   },
   upsertContact: {
@@ -100,6 +102,14 @@ export const functions = {
     },
     // Emails are checked as forms check them, disposable domains included (read on the first check).
     bundleFiles: [{ from: 'node_modules/disposable-email-domains/index.json', to: 'disposable-email-domains.json' }],
+  },
+  unsubscribeContact: {
+    entry: 'functions/contacts/unsubscribe-contact.handler.ts',
+    description: "Unsubscribes a contact from a topic (or all) on its behalf, with the preference page's event",
+    trigger: { kind: 'http', routes: [{ routeKey: 'POST /contacts/{contactId}/unsubscribe', auth: { scope: 'contacts:write' } }] },
+    // GetItem of the profile, then the preference page's write: an UpdateItem creating the subscriptions map once,
+    // and one transaction of the event's conditional Put and the profile's Update.
+    bindings: { table: { actions: ['GetItem', 'PutItem', 'UpdateItem'] } },
   },
   importContacts: {
     entry: 'functions/contacts/import-contacts.handler.ts',
@@ -237,6 +247,16 @@ export const functions = {
     bindings: { table: { actions: ['Query', 'GetItem', 'BatchGetItem'], indexes: ['Query'] } },
     // A CSV export pages through up to 40,000 members.
     timeoutSeconds: 30,
+  },
+  segmentPreview: {
+    entry: 'functions/segments/segment-preview.handler.ts',
+    description: 'Validates a segment file as the build does and evaluates it over the contacts, within a time budget',
+    trigger: { kind: 'http', routes: [{ routeKey: 'POST /segments/preview', auth: { scope: 'contacts:read' } }] },
+    // A parallel Scan of the profiles and a Query of each contact's partition (the CLI's preview, bounded by a time
+    // and contact budget), and a Query of a shipped segment's size counters.
+    bindings: { table: { actions: ['Scan', 'Query'] } },
+    memoryMb: 1024,
+    timeoutSeconds: 29,
   },
   handOff: {
     entry: 'functions/crm/hand-off.handler.ts',

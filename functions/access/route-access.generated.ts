@@ -6,7 +6,9 @@ import type { RouteAccess } from './domain/access';
 export const routeAccess: Readonly<Record<string, RouteAccess>> = {
   'GET /contacts': { scope: 'contacts:read' },
   'GET /contacts/{contactId}': { scope: 'contacts:read' },
+  'GET /contacts/{contactId}/overview': { scope: 'contacts:read' },
   'PUT /contacts': { scope: 'contacts:write' },
+  'POST /contacts/{contactId}/unsubscribe': { scope: 'contacts:write' },
   'POST /contacts/import': { scope: 'contacts:write' },
   'GET /contacts/{contactId}/export': { scope: 'contacts:read' },
   'DELETE /contacts/{contactId}': { scope: 'contacts:erase' },
@@ -18,6 +20,7 @@ export const routeAccess: Readonly<Record<string, RouteAccess>> = {
   'GET /segments': { scope: 'reports:read' },
   'GET /segments/{segmentId}': { scope: 'reports:read' },
   'GET /segments/{segmentId}/members': { scope: 'contacts:read' },
+  'POST /segments/preview': { scope: 'contacts:read' },
   'POST /emails/send': { scope: 'broadcasts:send' },
   'GET /journeys': { scope: 'journeys:enroll' },
   'GET /journeys/{journeyId}': { scope: 'journeys:enroll' },

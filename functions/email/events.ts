@@ -89,7 +89,8 @@ export type EmailClickedData = z.infer<typeof EmailClickedData>;
 /** `email.unsubscribed`: from one topic, or from `all` marketing. */
 export const EmailUnsubscribedData = z.object({
   topic: z.string().min(1),
-  source: z.enum(['one-click', 'preference-page', 'complaint', 'api']),
+  /** `console`: an operator recorded it for the person (`POST /contacts/{contactId}/unsubscribe`). */
+  source: z.enum(['one-click', 'preference-page', 'complaint', 'api', 'console']),
   messageId: z.string().optional(),
   templateId: z.string().optional(),
 });

@@ -35,7 +35,11 @@ export interface ContactRecord {
  * Calls `each` with every contact's profile, timeline and segment states: a scan for the profiles (operator jobs
  * only: a request never scans), then one Query of each contact's partition, which holds all three.
  */
-export async function forEachContactRecord(source: ReplaySource, each: (record: ContactRecord) => void | Promise<void>): Promise<void> {
+export async function forEachContactRecord(
+  source: ReplaySource,
+  each: (record: ContactRecord) => void | Promise<void>,
+  stop?: () => boolean,
+): Promise<void> {
   await forEachProfile(source.db, source.tableName, source.scanSegments ?? 4, async (profile) => {
     const contact = parseContact(profile);
     const items = await queryAll(source.db, {
@@ -58,7 +62,7 @@ export async function forEachContactRecord(source: ReplaySource, each: (record: 
       }
     }
     await each({ contact, events, stored });
-  });
+  }, stop);
 }
 
 export interface RebuildOptions extends ReplaySource {
@@ -143,30 +147,62 @@ async function addToSize(options: RebuildOptions, segmentId: string, delta: numb
   );
 }
 
-/** A segment file evaluated over every contact (`npm run segments -- preview`): how many match, and a few of them. */
+/** A segment file evaluated over every contact (`npm run segments -- preview`, `POST /segments/preview`). */
 export interface Preview {
+  /** Contacts evaluated: every contact when `complete`. */
   readonly contacts: number;
   readonly matching: number;
-  /** Up to `sampleSize` members, by contact id, with why they entered. */
-  readonly sample: readonly { readonly contactId: string; readonly reason: string }[];
+  /** Up to `sampleSize` members, by contact id, with their address and why they entered. */
+  readonly sample: readonly { readonly contactId: string; readonly email: string; readonly reason: string }[];
+  /** False when the budget ran out first: `matching` then counts only the contacts evaluated. */
+  readonly complete: boolean;
 }
 
-/** Evaluates a segment not yet deployed over every contact by replaying its timeline, as a rebuild would. */
-export async function previewSegment(source: ReplaySource & { readonly segment: Segment; readonly now: Date; readonly funnel?: Funnel; readonly sampleSize?: number }): Promise<Preview> {
+/** How far a preview may read: it stops, answering what it found, at the first limit reached. */
+export interface PreviewBudget {
+  /** Contacts to evaluate at most. */
+  readonly maxContacts?: number;
+  /** Milliseconds of reading at most. */
+  readonly maxMillis?: number;
+  /** Reads the time for `maxMillis`. @default Date.now */
+  readonly now?: () => number;
+}
+
+/**
+ * Evaluates a segment not yet deployed over every contact by replaying its timeline, as a rebuild would: a scan of
+ * the profiles and a Query of each contact's partition. A budget bounds it for a request.
+ */
+export async function previewSegment(
+  source: ReplaySource & { readonly segment: Segment; readonly now: Date; readonly funnel?: Funnel; readonly sampleSize?: number; readonly budget?: PreviewBudget },
+): Promise<Preview> {
   const index = indexSegments(new Map([[source.segment.id, source.segment]]));
   const now = source.now.toISOString();
-  const sample: { contactId: string; reason: string }[] = [];
+  const sample: { contactId: string; email: string; reason: string }[] = [];
+  const clock = source.budget?.now ?? Date.now;
+  const started = clock();
   let contacts = 0;
   let matching = 0;
-  await forEachContactRecord(source, ({ contact, events }) => {
-    contacts++;
-    const replayed: ReplayedSegments = replaySegments(index, contact, events, now, source.funnel);
-    if (!replayed.states.get(source.segment.id)?.member) return;
-    matching++;
-    sample.push({ contactId: contact.contactId, reason: replayed.reasons.get(source.segment.id) ?? '' });
-    // Contact-id order, so the sample is the same whatever order the parallel scan returned contacts in.
-    sample.sort((a, b) => a.contactId.localeCompare(b.contactId));
-    sample.length = Math.min(sample.length, source.sampleSize ?? 10);
-  });
-  return { contacts, matching, sample };
+  let stopped = false;
+  const stop = () => {
+    const budget = source.budget;
+    if (!stopped && budget) {
+      stopped = (budget.maxContacts !== undefined && contacts >= budget.maxContacts) || (budget.maxMillis !== undefined && clock() - started >= budget.maxMillis);
+    }
+    return stopped;
+  };
+  await forEachContactRecord(
+    source,
+    ({ contact, events }) => {
+      contacts++;
+      const replayed: ReplayedSegments = replaySegments(index, contact, events, now, source.funnel);
+      if (!replayed.states.get(source.segment.id)?.member) return;
+      matching++;
+      sample.push({ contactId: contact.contactId, email: contact.email, reason: replayed.reasons.get(source.segment.id) ?? '' });
+      // Contact-id order, so the sample is the same whatever order the parallel scan returned contacts in.
+      sample.sort((a, b) => a.contactId.localeCompare(b.contactId));
+      sample.length = Math.min(sample.length, source.sampleSize ?? 10);
+    },
+    stop,
+  );
+  return { contacts, matching, sample, complete: !stopped };
 }

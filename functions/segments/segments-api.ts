@@ -6,9 +6,12 @@ import type { Logger } from '../shared/logger';
 import { fieldErrors } from '../shared/validation';
 import { describeCondition, type Segment } from './domain/segment-file';
 import { InvalidMembersCursor, type SegmentCounters, type SegmentMember, type SegmentMembers } from './ports';
+import type { SegmentSource } from './segments';
 
 export interface SegmentsApiDeps {
   readonly segments: ReadonlyMap<string, Segment>;
+  /** Each segment's file as shipped, by segment id (`GET /segments/{segmentId}` answers it as `file`). */
+  readonly sources: ReadonlyMap<string, SegmentSource>;
   readonly counters: SegmentCounters;
   readonly members: SegmentMembers;
   readonly clock: Clock;
@@ -22,6 +25,8 @@ export const MAX_PAGE = 500;
  * bytes. A larger segment's CSV ends there with `x-truncated: true` and `x-next-cursor` to page on in JSON.
  */
 export const MAX_CSV_MEMBERS = 40_000;
+/** `GET /segments` gives each segment's entries and exits over this many days, today included. */
+export const GROWTH_DAYS = 30;
 /** The longest range of daily counts one request reads. */
 const MAX_RANGE_DAYS = 366;
 const DAY_MS = 86_400_000;
@@ -41,8 +46,9 @@ export const MembersQuery = z.strictObject({
 export type MembersQuery = z.infer<typeof MembersQuery>;
 
 /**
- * The segments API for marketers' tools: every segment with its size (`GET /segments`), one segment's definition in
- * words with its size and entries and exits per day (`GET /segments/{segmentId}`), and its members, a page at a time
+ * The segments API for marketers' tools: every segment with its size and its last 30 days' entries and exits
+ * (`GET /segments`), one segment's definition in words and as its shipped file, with its size and entries and exits
+ * per day (`GET /segments/{segmentId}`), and its members, a page at a time
  * or as one CSV (`GET /segments/{segmentId}/members`). Sizes and counts come from counters, members from the
  * membership index: no request reads a timeline or scans contacts.
  */
@@ -51,8 +57,15 @@ export const makeSegmentsApi =
   async (event: HttpEvent): Promise<HttpResult> => {
     switch (event.routeKey) {
       case 'GET /segments': {
-        const sizes = await Promise.all([...deps.segments.values()].map((segment) => deps.counters.size(segment.id)));
-        return json(200, { segments: [...deps.segments.values()].map((segment, i) => ({ ...summary(segment), size: sizes[i] })) });
+        const to = dayOf(deps.clock.now().getTime());
+        const from = dayOf(Date.parse(to) - (GROWTH_DAYS - 1) * DAY_MS);
+        const listed = await Promise.all(
+          [...deps.segments.values()].map(async (segment) => {
+            const [size, daily] = await Promise.all([deps.counters.size(segment.id), deps.counters.daily(segment.id, from, to)]);
+            return { ...summary(segment), size, growth: growthOf(daily) };
+          }),
+        );
+        return json(200, { segments: listed });
       }
       case 'GET /segments/{segmentId}':
         return detail(deps, event);
@@ -71,6 +84,19 @@ export function makeSegmentsApiHandler(deps: SegmentsApiDeps) {
   });
 }
 
+const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+
+/** Entries, exits and their difference over the {@link GROWTH_DAYS} days of the daily counters read. */
+function growthOf(daily: ReadonlyMap<string, { entered: number; exited: number }>) {
+  let entered = 0;
+  let exited = 0;
+  for (const day of daily.values()) {
+    entered += day.entered;
+    exited += day.exited;
+  }
+  return { days: GROWTH_DAYS, entered, exited, net: entered - exited };
+}
+
 function summary(segment: Segment) {
   return { id: segment.id, name: segment.name, description: segment.description };
 }
@@ -87,7 +113,7 @@ async function detail(deps: SegmentsApiDeps, event: HttpEvent): Promise<HttpResu
   const segment = segmentOf(deps, event);
   const parsed = SegmentQuery.safeParse(event.queryStringParameters ?? {});
   if (!parsed.success) throw new InvalidQuery(fieldErrors(parsed.error));
-  const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+  const day = dayOf;
   const to = parsed.data.to ?? day(deps.clock.now().getTime());
   const from = parsed.data.from ?? day(Date.parse(to) - 29 * DAY_MS);
   if (from > to) throw new InvalidQuery([{ field: 'from', message: `\`from\` (${from}) must not be after \`to\` (${to})` }]);
@@ -104,6 +130,7 @@ async function detail(deps: SegmentsApiDeps, event: HttpEvent): Promise<HttpResu
     entered: days.reduce((total, d) => total + d.entered, 0),
     exited: days.reduce((total, d) => total + d.exited, 0),
     days,
+    ...(deps.sources.get(segment.id) ? { file: deps.sources.get(segment.id) } : {}),
   });
 }
 

@@ -26,6 +26,8 @@ export class Contacts extends Construct {
   public readonly readContacts: NurtureFunction;
   /** `PUT /contacts`: the upsert (functions/contacts/upsert-contact.ts). */
   public readonly upsertContact: NurtureFunction;
+  /** `POST /contacts/{contactId}/unsubscribe`: an operator's unsubscribe on a person's behalf (functions/contacts/unsubscribe-contact.ts). */
+  public readonly unsubscribeContact: NurtureFunction;
   /** `POST /contacts/import`: batches of import rows, each upserted as `PUT /contacts` does (functions/contacts/import-contacts.ts). */
   public readonly importContacts: NurtureFunction;
   /** Holds the bootstrap admin token as its plain secret string: it may only manage API keys (`/keys`). */
@@ -78,6 +80,11 @@ export class Contacts extends Construct {
     this.upsertContact = new NurtureFunction(this, 'UpsertContact', {
       definition: functions.upsertContact,
       resources: { table: props.table, adminToken: this.adminToken, suppressionKey: this.suppressionKey },
+    });
+
+    this.unsubscribeContact = new NurtureFunction(this, 'UnsubscribeContact', {
+      definition: functions.unsubscribeContact,
+      resources: { table: props.table },
     });
 
     this.importContacts = new NurtureFunction(this, 'ImportContacts', {

@@ -2,13 +2,15 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import * as z from 'zod';
-import { loadSegments, profileConditionsOf, SegmentFile, type Segment } from '../../functions/segments/domain/segment-file';
+import { loadSegments, SegmentFile, unknownStagesOf, type Segment } from '../../functions/segments/domain/segment-file';
 import { contentContext, contentDir, repoRoot } from '../journeys/journey-files';
 import { writeIfChanged } from '../shared/write-if-changed';
 
 /** Where segment files live, and the generated module the Lambda bundles and the local runtime import. */
 export const segmentsDir = join(contentDir, 'segments');
 export const generatedSegmentsFile = join(repoRoot, 'functions/segments/segments.generated.json');
+/** Each segment's file as shipped (`GET /segments/{segmentId}` shows it): its path and YAML text, by segment id. */
+export const generatedSegmentSourcesFile = join(repoRoot, 'functions/segments/segment-sources.generated.json');
 export const segmentSchemaFile = join(contentDir, 'schemas/segment.schema.json');
 
 /** Every `content/segments/*.yaml`, parsed from YAML (not yet validated), by file name. */
@@ -24,6 +26,13 @@ export function readSegmentFiles(dir = segmentsDir): Record<string, unknown> {
   return files;
 }
 
+/** Every `content/segments/*.yaml` as its text, by file name. */
+export function readSegmentTexts(dir = segmentsDir): Record<string, string> {
+  const texts: Record<string, string> = {};
+  for (const name of readdirSync(dir).filter((file) => /\.ya?ml$/.test(file)).sort()) texts[name] = readFileSync(join(dir, name), 'utf8');
+  return texts;
+}
+
 /**
  * The segment files validated: the schema, each file named after its id, and every stage a condition compares with
  * declared in content/lifecycle.yaml (a misspelt stage would silently match nobody).
@@ -37,13 +46,7 @@ export function validatedSegments(dir = segmentsDir): { files: Record<string, un
     if (`${id}.yaml` !== file && `${id}.yml` !== file) problems.push(`${file} declares id "${id}": name the file after its id`);
   }
   const { stages } = contentContext();
-  for (const segment of segments.values()) {
-    for (const condition of profileConditionsOf(segment.match)) {
-      if (condition.subject !== 'stage') continue;
-      const values = Array.isArray(condition.value) ? condition.value : condition.value === undefined ? [] : [condition.value];
-      for (const value of values) if (stages && !stages.has(String(value))) problems.push(`${segment.id}: "${condition.text}" names no stage of content/lifecycle.yaml`);
-    }
-  }
+  if (stages) for (const segment of segments.values()) problems.push(...unknownStagesOf(segment, stages).map((problem) => `${segment.id}: ${problem}`));
   if (problems.length) throw new Error(`Segment files have problems:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
   return { files, segments };
 }
@@ -58,6 +61,11 @@ export function segmentJsonSchema(): string {
 export function buildSegments(dir = segmentsDir): ReadonlyMap<string, Segment> {
   const { files, segments } = validatedSegments(dir);
   writeIfChanged(generatedSegmentsFile, `${JSON.stringify(files, null, 2)}\n`);
+  const texts = readSegmentTexts(dir);
+  const sources = Object.fromEntries(
+    Object.entries(files).map(([name, content]) => [String((content as { id: unknown }).id), { path: `content/segments/${name}`, content: texts[name] ?? '' }]),
+  );
+  writeIfChanged(generatedSegmentSourcesFile, `${JSON.stringify(sources, null, 2)}\n`);
   writeIfChanged(segmentSchemaFile, segmentJsonSchema());
   return segments;
 }

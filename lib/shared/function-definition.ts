@@ -74,7 +74,9 @@ export type TableAction =
   | 'UpdateItem'
   | 'DeleteItem'
   | 'BatchWriteItem'
-  | 'ConditionCheckItem';
+  | 'ConditionCheckItem'
+  /** Only for a bounded read of every profile a person asked for (the segment preview): requests otherwise never scan. */
+  | 'Scan';
 
 /**
  * What a function needs, each granted and passed in its environment variables (named in `bindings.ts`) in one step

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DynamoContacts } from '../../functions/contacts/dynamo-contacts';
@@ -7,7 +8,7 @@ import { segmentMetric } from '../../functions/segments/domain/rules';
 import { DynamoSegmentCounters } from '../../functions/segments/dynamo-segment-counters';
 import { DynamoSegmentMembers } from '../../functions/segments/dynamo-segment-members';
 import { makeSegmentsApiHandler } from '../../functions/segments/segments-api';
-import { segments } from '../../functions/segments/segments';
+import { segmentSources, segments } from '../../functions/segments/segments';
 import { bodyOf, httpEvent, lambdaContext, memoryLogger } from '../support/http';
 import { createTestTable, type TestTable } from '../support/table';
 
@@ -42,6 +43,7 @@ beforeAll(async () => {
   table = await createTestTable();
   api = makeSegmentsApiHandler({
     segments,
+    sources: segmentSources,
     counters: new DynamoSegmentCounters(table.documentClient, table.tableName),
     members: new DynamoSegmentMembers(table.documentClient, table.tableName),
     clock,
@@ -69,6 +71,8 @@ beforeAll(async () => {
   await count('loyal-customers', '2026-11-10', 2, { entered: 3, exited: 1 });
   await count('loyal-customers', '2026-11-19', 0, { exited: 0, entered: 0 });
   await count('loyal-customers', '2026-09-01', 0, { entered: 9 });
+  // The day before the 30 days up to 2026-11-20.
+  await count('loyal-customers', '2026-10-21', 3, { entered: 4, exited: 2 });
 });
 
 describe('GET /segments', () => {
@@ -83,8 +87,25 @@ describe('GET /segments', () => {
       name: 'Loyal customers (3 orders in a year)',
       description: segments.get('loyal-customers')!.description,
       size: 7,
+      growth: { days: 30, entered: 8, exited: 1, net: 7 },
     });
-    expect(body.segments.find((s) => s.id === 'hot-leads')?.size).toBe(0);
+    expect(body.segments.find((s) => s.id === 'hot-leads')).toMatchObject({ size: 0, growth: { days: 30, entered: 0, exited: 0, net: 0 } });
+  });
+
+  it("counts growth over the last 30 days only, today included, from the segment's daily counters", async () => {
+    const later = makeSegmentsApiHandler({
+      segments,
+      sources: segmentSources,
+      counters: new DynamoSegmentCounters(table.documentClient, table.tableName),
+      members: new DynamoSegmentMembers(table.documentClient, table.tableName),
+      clock: { now: () => new Date('2026-11-19T23:59:59.000Z') },
+      logger,
+    });
+
+    const body = bodyOf(await later(httpEvent({ routeKey: 'GET /segments', path: '/segments', headers: { authorization: `Bearer ${TOKEN}` } }), lambdaContext()));
+
+    // 2026-10-21 to 2026-11-19: the day before the window above is in, nothing after it existed yet.
+    expect((body.segments as { id: string; growth: unknown }[]).find((s) => s.id === 'loyal-customers')?.growth).toEqual({ days: 30, entered: 12, exited: 3, net: 9 });
   });
 
   it('refuses a request without the admin token', async () => {
@@ -110,6 +131,12 @@ describe('GET /segments/{segmentId}', () => {
     expect(body.days).toHaveLength(30);
     expect(body.days.find((d) => d.day === '2026-11-10')).toEqual({ day: '2026-11-10', entered: 8, exited: 1 });
     expect(body.days.find((d) => d.day === '2026-11-11')).toEqual({ day: '2026-11-11', entered: 0, exited: 0 });
+  });
+
+  it('gives the segment file as shipped, to read or copy into a preview', async () => {
+    const body = bodyOf(await detail('loyal-customers'));
+
+    expect(body.file).toEqual({ path: 'content/segments/loyal-customers.yaml', content: readFileSync('content/segments/loyal-customers.yaml', 'utf8') });
   });
 
   it('reads the range asked for', async () => {

@@ -4,14 +4,14 @@ import { consentFor } from './guards';
 /** A change of consent someone asked for. */
 export type ConsentChange =
   /** RFC 8058 one-click, or "unsubscribe from all" on the preference page. `topic` may be `all`. */
-  | { readonly type: 'Unsubscribe'; readonly topic: string; readonly source: 'one-click' | 'preference-page' | 'complaint' }
+  | { readonly type: 'Unsubscribe'; readonly topic: string; readonly source: 'one-click' | 'preference-page' | 'complaint' | 'console' }
   /** The preference page's checkboxes: exactly these topics wanted, the others not. */
   | { readonly type: 'SetTopics'; readonly wanted: readonly string[]; readonly topics: readonly string[] }
   /** A double opt-in confirmation link was confirmed. */
   | { readonly type: 'Confirm'; readonly topic: string; readonly formId: string; readonly consentTextVersion: string };
 
 export type ConsentEvent =
-  | { readonly type: 'email.unsubscribed'; readonly data: { topic: string; source: 'one-click' | 'preference-page' | 'complaint' } }
+  | { readonly type: 'email.unsubscribed'; readonly data: { topic: string; source: 'one-click' | 'preference-page' | 'complaint' | 'console' } }
   | { readonly type: 'email.subscribed'; readonly data: { topic: string; source: 'preference-page' | 'double-opt-in'; formId?: string } }
   | { readonly type: 'consent.confirmed'; readonly data: { topic: string; formId: string; consentTextVersion: string } };
 

@@ -95,6 +95,17 @@ export function loadSegments(files: Record<string, unknown>): ReadonlyMap<string
   return segments;
 }
 
+/** Conditions naming a stage the funnel does not declare (a misspelt stage would silently match nobody). */
+export function unknownStagesOf(segment: Segment, stages: ReadonlySet<string>): string[] {
+  const problems: string[] = [];
+  for (const condition of profileConditionsOf(segment.match)) {
+    if (condition.subject !== 'stage') continue;
+    const values = Array.isArray(condition.value) ? condition.value : condition.value === undefined ? [] : [condition.value];
+    for (const value of values) if (!stages.has(String(value))) problems.push(`"${condition.text}" names no stage of content/lifecycle.yaml`);
+  }
+  return problems;
+}
+
 /** A leaf about events rather than the profile (both have a `where`: a behaviour's is about its events). */
 export function isBehaviour(node: SegmentCondition): node is BehaviourCondition {
   return 'event' in node;
