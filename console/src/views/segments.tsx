@@ -37,9 +37,11 @@ interface MembersPage {
 
 /** What `POST /segments/preview` answers for an edited segment file: nothing is saved. */
 interface SegmentPreview {
-  readonly segment: string;
+  readonly segment: { readonly id: string; readonly name: string; readonly description?: string };
   readonly size: number;
-  readonly sample: readonly { contactId: string; email: string }[];
+  /** Contacts evaluated. */
+  readonly contacts?: number;
+  readonly sample: readonly { contactId: string; email: string; reason?: string }[];
   readonly shipped: boolean;
   readonly currentSize?: number;
   readonly file: SegmentFile;
@@ -203,7 +205,8 @@ function Preview(props: { segmentId: string; file?: SegmentFile; currentSize: nu
           <dl class="facts">
             <dt>Would match</dt>
             <dd>
-              <strong>{formatCount(preview.size)}</strong> contacts{preview.complete === false ? ' (not every contact was evaluated)' : ''}
+              <strong>{formatCount(preview.size)}</strong> contacts
+              {preview.complete === false ? ` (stopped after ${formatCount(preview.contacts)} contacts: not every contact was evaluated)` : ''}
             </dd>
             <dt>Members now</dt>
             <dd>{preview.shipped ? formatCount(preview.currentSize ?? props.currentSize) : 'not shipped yet'}</dd>
@@ -211,9 +214,9 @@ function Preview(props: { segmentId: string; file?: SegmentFile; currentSize: nu
           <h3>Sample</h3>
           <Table
             caption="A sample of the contacts the edited condition matches"
-            head={['Contact']}
+            head={['Contact', 'Why it matches']}
             empty="No contact matches."
-            rows={preview.sample.map((member) => [<a href={href(`/contacts/${member.contactId}`)}>{member.email}</a>])}
+            rows={preview.sample.map((member) => [<a href={href(`/contacts/${member.contactId}`)}>{member.email}</a>, member.reason ?? ''])}
           />
           <h3>Proposed file</h3>
           <p>
