@@ -1,17 +1,16 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '../../local/runtime';
-import { launchChromium } from '../support/browser';
 import { openConsole } from '../support/console';
 import { startTestRuntime } from '../support/runtime';
-import { expectFitsAPhone, expectNoSeriousAxeViolations, requestDemo, settled } from './view-checks';
+import { expectFitsAPhone, launchConsoleBrowser, leave, expectNoSeriousAxeViolations, requestDemo, settled } from './view-checks';
 
 let app: Runtime;
 let browser: Browser;
 let bigBudget: string;
 
 beforeAll(async () => {
-  [app, browser] = await Promise.all([startTestRuntime({ tableName: 'console-segments' }), launchChromium()]);
+  [app, browser] = await Promise.all([startTestRuntime({ tableName: 'console-segments' }), launchConsoleBrowser()]);
   bigBudget = await requestDemo(app, { email: 'grace@example.com', first_name: 'Grace', budget: 9000 });
   await requestDemo(app, { email: 'alan@example.com', first_name: 'Alan', budget: 2000 });
   await settled(app);
@@ -39,7 +38,7 @@ describe('the segments views', () => {
       await expectNoSeriousAxeViolations(console.page);
       expect(console.errors).toEqual([]);
     } finally {
-      await console.close();
+      await leave(console);
     }
   });
 
@@ -53,7 +52,7 @@ describe('the segments views', () => {
       await expectNoSeriousAxeViolations(console.page);
       expect(console.errors).toEqual([]);
     } finally {
-      await console.close();
+      await leave(console);
     }
   });
 
@@ -77,7 +76,7 @@ describe('the segments views', () => {
       await expectNoSeriousAxeViolations(console.page);
       expect(console.errors).toEqual([]);
     } finally {
-      await console.close();
+      await leave(console);
     }
   });
 

@@ -1,16 +1,15 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '../../local/runtime';
-import { launchChromium } from '../support/browser';
 import { openConsole } from '../support/console';
 import { startTestRuntime } from '../support/runtime';
-import { expectFitsAPhone, expectNoSeriousAxeViolations } from './view-checks';
+import { expectFitsAPhone, launchConsoleBrowser, leave, expectNoSeriousAxeViolations } from './view-checks';
 
 let app: Runtime;
 let browser: Browser;
 
 beforeAll(async () => {
-  [app, browser] = await Promise.all([startTestRuntime({ tableName: 'console-templates' }), launchChromium()]);
+  [app, browser] = await Promise.all([startTestRuntime({ tableName: 'console-templates' }), launchConsoleBrowser()]);
 }, 120_000);
 afterAll(async () => {
   await browser?.close();
@@ -27,7 +26,7 @@ describe('the templates views', () => {
       await expectNoSeriousAxeViolations(console.page);
       expect(console.errors).toEqual([]);
     } finally {
-      await console.close();
+      await leave(console);
     }
   });
 
@@ -53,7 +52,7 @@ describe('the templates views', () => {
       await expectNoSeriousAxeViolations(console.page);
       expect(console.errors).toEqual([]);
     } finally {
-      await console.close();
+      await leave(console);
     }
   });
 

@@ -258,16 +258,20 @@ export function NewBroadcastView(_props: ViewProps) {
           </label>
           <label class="field">
             <span>Template</span>
-            <select value={template} required onChange={(event) => setTemplate(event.currentTarget.value)} aria-describedby={describedBy('template')}>
-              <option value="">Choose a template…</option>
-              {(templates.data ?? []).map((t) => (
-                <option value={t.templateId}>
-                  {t.templateId} — {t.subject}
-                </option>
-              ))}
-            </select>
+            {templates.error ? (
+              // Without the templates list, the id as the file names it (content/emails/<id>/).
+              <input id="template" value={template} required onInput={(event) => setTemplate(event.currentTarget.value)} placeholder="monthly-newsletter" autoComplete="off" aria-describedby={describedBy('template')} />
+            ) : (
+              <select id="template" value={template} required disabled={!templates.data} onChange={(event) => setTemplate(event.currentTarget.value)} aria-describedby={describedBy('template')}>
+                <option value="">{templates.data ? 'Choose a template…' : 'Loading templates…'}</option>
+                {(templates.data ?? []).map((t) => (
+                  <option value={t.templateId}>
+                    {t.templateId} — {t.subject}
+                  </option>
+                ))}
+              </select>
+            )}
             <FieldProblem field="template" />
-            <ErrorNote error={templates.error} />
           </label>
           <label class="field">
             <span>Segment (the audience)</span>
