@@ -421,13 +421,15 @@ export const functions = {
   },
   journeysApi: {
     entry: 'functions/journeys/journeys-api.handler.ts',
-    description: 'Journeys API: list and describe journeys, enrol contacts, exit a contact',
+    description: 'Journeys API: list and describe journeys (with email step stats), simulate one, enrol contacts, exit a contact',
     trigger: {
       kind: 'http',
       routes: [
         { routeKey: 'GET /journeys', auth: { scope: 'journeys:enroll' } },
         { routeKey: 'GET /journeys/{journeyId}', auth: { scope: 'journeys:enroll' } },
         { routeKey: 'POST /journeys/{journeyId}/enrollments', auth: { scope: 'journeys:enroll' } },
+        // Runs the journey's simulator (lib/journeys/simulator.ts) in the function: nothing is sent or stored.
+        { routeKey: 'POST /journeys/{journeyId}/simulations', auth: { scope: 'journeys:enroll' } },
         { routeKey: 'DELETE /journeys/{journeyId}/enrollments/{contactId}', auth: { scope: 'journeys:enroll' } },
       ],
     },

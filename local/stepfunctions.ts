@@ -4,19 +4,8 @@ import { join } from 'node:path';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { ExecutionAbortedError, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import type { AslDefinition } from '../lib/journeys/compiler';
+import '../lib/journeys/promise-with-resolvers';
 import { createLogger } from '../functions/shared/logger';
-
-// aws-local-stepfunctions uses Promise.withResolvers, which Node 20 lacks.
-const promiseStatics = Promise as unknown as { withResolvers?: () => unknown };
-promiseStatics.withResolvers ??= function withResolvers<T>() {
-  let resolve!: (value: T) => void;
-  let reject!: (reason?: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-};
 
 export interface LocalStepFunctionsOptions {
   /** 0 picks a free port. */

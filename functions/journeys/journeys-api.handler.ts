@@ -15,12 +15,14 @@ import { MetricsJourneyStepCounts } from './metrics-step-counts';
 import { SfnJourneys } from './sfn-journeys';
 
 const env = environmentFor('journeysApi');
+const metrics = new DynamoMetrics(documentClient, env.TABLE_NAME);
 
 export const handler = makeJourneysApiHandler({
   journeys,
   contacts: new DynamoContacts(documentClient, env.TABLE_NAME),
   store: new DynamoJourneyStore(documentClient, env.TABLE_NAME),
-  stepCounts: new MetricsJourneyStepCounts(new DynamoMetrics(documentClient, env.TABLE_NAME)),
+  stepCounts: new MetricsJourneyStepCounts(metrics),
+  metrics,
   executions: new SfnJourneys(stepFunctions, env.JOURNEY_STATE_MACHINE_ARN_PREFIX),
   signingSecret: tokenFromEnv(env, 'JOURNEY_SIGNING_SECRET'),
   clock,

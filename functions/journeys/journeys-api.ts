@@ -6,7 +6,7 @@ import { InvalidContact } from '../contacts/upsert-contact';
 import type { TokenSource } from '../shared/admin-auth';
 import { requireAccess } from '../access/authorizer-context';
 import { EventName } from '../shared/events';
-import { BadRequest, HttpError, NotFound, ValidationFailed, header, httpHandler, json, type HttpEvent, type HttpResult } from '../shared/http';
+import { BadRequest, HttpError, InvalidQuery, NotFound, ValidationFailed, header, httpHandler, json, type HttpEvent, type HttpResult } from '../shared/http';
 import { constantTimeEqual, timestampedSignature } from '../shared/hmac';
 import { deterministicId, ulid, type Clock } from '../shared/ids';
 import type { Logger } from '../shared/logger';
@@ -20,6 +20,11 @@ import { entryCheck } from './domain/rules';
 import type { JourneyStore } from './ports';
 import { singleLine } from '../shared/field-values';
 import { START_STEP, type JourneyStepCounts } from './step-counts';
+import type { TemplateRenderer } from '../email/domain/render';
+import { renderer as shippedRenderer } from '../email/templates';
+import type { Metrics } from '../reports/metrics';
+import { DayRange, emailStepStats } from './email-step-stats';
+import { simulateJourney } from './journey-simulations';
 
 export interface JourneysApiDeps {
   readonly journeys: ReadonlyMap<string, Journey>;
@@ -34,6 +39,13 @@ export interface JourneysApiDeps {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly stageRank?: StageRank;
+  /**
+   * The report counters, for each email step's sends, human clicks and unsubscribes in `GET /journeys/{id}`
+   * (the `email` report's items: never a scan). Without them, email steps carry no `email` stats.
+   */
+  readonly metrics?: Metrics;
+  /** Renders the subjects of simulated sends. @default the shipped templates' renderer */
+  readonly renderer?: TemplateRenderer;
   /**
    * Creates contacts for enrolments of unknown emails that ask for it (`"create": true`), through the contacts API's
    * upsert (functions/contacts): the same checks, one transaction, a `contact.upserted` event. Without it, an
@@ -77,8 +89,10 @@ class SignatureInvalid extends HttpError {
 /**
  * The journeys API for marketers' tools: enrol contacts (`POST /journeys/{id}/enrollments`), exit one
  * (`DELETE /journeys/{id}/enrollments/{contactId}`), and read the journeys (`GET /journeys[/{id}]`) with their
- * Mermaid diagrams and how many contacts are in them now, in total and by step. An enrolment is answered per contact; the reactor then starts the execution from the
- * `journey.enrollment_requested` event, so the entry rules live in one place.
+ * Mermaid diagrams, how many contacts are in them now (in total and by step) and each email step's sends and clicks,
+ * and simulate a journey for a contact (`POST /journeys/{id}/simulations`) without sending anything. An enrolment
+ * is answered per contact; the reactor then starts the execution from the `journey.enrollment_requested` event, so
+ * the entry rules live in one place.
  */
 export const makeJourneysApi =
   (deps: JourneysApiDeps) =>
@@ -90,11 +104,18 @@ export const makeJourneysApi =
       }
       case 'GET /journeys/{journeyId}': {
         const journey = journeyOf(deps, event);
-        const counts = placeInWaits(journey, (await deps.stepCounts.active()).get(journey.id) ?? {});
+        const range = DayRange.safeParse(event.queryStringParameters ?? {});
+        if (!range.success) throw new InvalidQuery(fieldErrors(range.error));
+        const { from, to } = range.data.resolve(deps.clock.now());
+        const [counts, stats] = await Promise.all([
+          deps.stepCounts.active().then((active) => placeInWaits(journey, active.get(journey.id) ?? {})),
+          deps.metrics ? emailStepStats(deps.metrics, journey, from, to) : undefined,
+        ]);
         const withCounts = summary(journey, counts);
         return json(200, {
           ...withCounts,
-          steps: journey.steps.map((s) => ({ id: s.id, type: s.type, active: counts[s.id] ?? 0 })),
+          ...(stats ? { emailStats: { from, to } } : {}),
+          steps: journey.steps.map((s) => ({ id: s.id, type: s.type, active: counts[s.id] ?? 0, ...(stats?.has(s.id) ? { email: stats.get(s.id) } : {}) })),
           activeAtStart: counts[START_STEP] ?? 0,
           definition: journey,
           mermaid: mermaid(journey),
@@ -102,6 +123,8 @@ export const makeJourneysApi =
       }
       case 'POST /journeys/{journeyId}/enrollments':
         return enrol(deps, event);
+      case 'POST /journeys/{journeyId}/simulations':
+        return simulateJourney({ store: deps.store, renderer: deps.renderer ?? shippedRenderer, clock: deps.clock, ...(deps.stageRank ? { stageRank: deps.stageRank } : {}) }, journeyOf(deps, event), event);
       case 'DELETE /journeys/{journeyId}/enrollments/{contactId}':
         return exit(deps, event);
       default:

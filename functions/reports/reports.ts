@@ -96,6 +96,11 @@ function rangeCounters(metrics: Metrics, metric: string, from: string, to: strin
   return splitRead((m, first, last) => metrics.counters(m, first, last), metric, from, to);
 }
 
+/** The `email` report's counters (`<journey>/<step>/<template>/<measure>`) by day over a range, months read whole. */
+export function emailCounters(metrics: Metrics, from: string, to: string): Promise<Map<string, Record<string, number>>> {
+  return rangeCounters(metrics, ReportMetric.email, from, to);
+}
+
 /** {@link rangeCounters} for any reader of a metric's items by day (daily counters, per-value counters). */
 async function splitRead<T>(read: (metric: string, from: string, to: string) => Promise<Map<string, T>>, metric: string, from: string, to: string): Promise<Map<string, T>> {
   const { head, months, tail } = splitRange(from, to);

@@ -24,7 +24,7 @@ import { HOLDOUT_ARM, HOLDOUT_SKIP_REASON, type ExperimentRef } from '../../func
 import { lifecycle } from '../../functions/scoring/domain/content';
 import { nextStage } from '../../functions/scoring/domain/stages';
 import { compileJourney, type AslDefinition } from './compiler';
-import '../../local/stepfunctions';
+import './promise-with-resolvers';
 
 /**
  * The journey simulator: runs a journey's compiled ASL in the same engine the local runtime uses, on a virtual
