@@ -32,16 +32,32 @@ interface JourneyDetail extends Omit<JourneySummary, 'steps'> {
   readonly mermaid: string;
 }
 
+/** One state the simulated contact passes through, with what happens there. */
+interface SimulatedState {
+  readonly at: string;
+  readonly offsetSeconds: number;
+  readonly state: string;
+  /** The journey step the state belongs to; absent for the compiler's own states. */
+  readonly stepId?: string;
+  readonly kind: string;
+  readonly note?: string;
+  readonly email?: { readonly templateId: string; readonly subject: string; readonly costUsd: number };
+  readonly skippedEmail?: { readonly templateId: string; readonly reason: string };
+  readonly branch?: { readonly reason: string };
+  readonly handOff?: { readonly reason?: string };
+}
+
 /** What the journey simulator computes for one contact (`POST /journeys/{id}/simulations`). */
 interface Simulation {
   readonly journeyId: string;
   readonly startedAt: string;
   readonly status: string;
   readonly exit?: { readonly reason: string; readonly detail: string; readonly at: string };
-  readonly path: readonly { at: string; offsetSeconds: number; state: string; note?: string }[];
-  readonly emails: readonly { at: string; stepId: string; templateId: string; subject?: string; cost?: number; costUsd?: number }[];
-  readonly skipped?: readonly { at: string; stepId: string; templateId: string; reason: string }[];
-  readonly handOffs?: readonly { at: string; stepId: string }[];
+  readonly path: readonly SimulatedState[];
+  readonly emails: readonly { at: string; stepId: string; templateId: string; subject: string; costUsd: number }[];
+  readonly handOffs: readonly { at: string; stepId: string }[];
+  readonly cost?: { readonly sesUsd: number; readonly pricedOn?: string };
+  readonly notes?: readonly string[];
 }
 
 const nodeOf = (stepId: string) => stepId.replace(/-/g, '_');
@@ -106,7 +122,7 @@ export function JourneyView(props: ViewProps) {
                 Each step shows the contacts in it now{simulation ? '; the simulated path is highlighted' : ''}. {formatCount(data.active)} contacts
                 are in this journey, {formatCount(data.activeAtStart)} of them at its start.
               </p>
-              <JourneyDiagram data={data} path={simulation?.path.map((entry) => entry.state.split('.')[0]!)} />
+              <JourneyDiagram data={data} path={simulation?.path.flatMap((entry) => (entry.stepId ? [entry.stepId] : []))} />
             </Card>
             <Card title="Steps" id="steps">
               <Table
@@ -245,9 +261,13 @@ function SimulateContact(props: { journeyId: string; simulation: Simulation | un
   );
 }
 
+const sinceStart = (seconds: number) =>
+  seconds === 0 ? '+0' : seconds % 86_400 === 0 ? `+${seconds / 86_400}d` : seconds % 3_600 === 0 ? `+${seconds / 3_600}h` : `+${Math.round(seconds / 60)}m`;
+
 function SimulationPath(props: { simulation: Simulation }) {
   const { simulation } = props;
-  const emailAt = (stepId: string, at: string) => simulation.emails.find((email) => email.stepId === stepId && email.at === at);
+  // The compiler's own states (`nurture-1.deferred?`) say nothing a person needs, unless they carry a note.
+  const shown = simulation.path.filter((entry) => entry.stepId || entry.note);
   return (
     <div aria-live="polite" class="simulation">
       <h3>Path</h3>
@@ -256,31 +276,41 @@ function SimulationPath(props: { simulation: Simulation }) {
         {simulation.exit ? ` (${simulation.exit.reason}: ${simulation.exit.detail})` : ''}.
       </p>
       <ol class="simulation-path">
-        {simulation.path.map((entry) => {
-          const email = entry.state.includes('.') ? undefined : emailAt(entry.state, entry.at);
-          const price = email?.cost ?? email?.costUsd;
-          return (
-            <li>
-              <span class="muted">{formatTime(entry.at)}</span> <code>{entry.state}</code>
-              {entry.note ? ` — ${entry.note}` : ''}
-              {email ? (
-                <span class="email-note">
-                  {' '}
-                  · email <a href={href(`/templates/${email.templateId}`)}>{email.templateId}</a>
-                  {email.subject ? ` “${email.subject}”` : ''}
-                  {price !== undefined ? `, ${cost.format(price)}` : ''}
-                </span>
-              ) : null}
-            </li>
-          );
-        })}
+        {shown.map((entry) => (
+          <li>
+            <span class="muted">
+              {formatTime(entry.at)} ({sinceStart(entry.offsetSeconds)})
+            </span>{' '}
+            <code>{entry.stepId ?? entry.state}</code> — {whatHappens(entry)}
+            {entry.email ? (
+              <>
+                : <a href={href(`/templates/${entry.email.templateId}`)}>{entry.email.templateId}</a> “{entry.email.subject}”, {cost.format(entry.email.costUsd)}
+              </>
+            ) : null}
+          </li>
+        ))}
       </ol>
       <p>
         {simulation.emails.length
-          ? `Emails that would be sent: ${simulation.emails.map((email) => email.templateId).join(', ')}.`
+          ? `${simulation.emails.length} emails would be sent (${simulation.emails.map((email) => email.templateId).join(', ')})${simulation.cost ? `, costing about ${cost.format(simulation.cost.sesUsd)} in SES` : ''}.`
           : 'No email would be sent.'}
-        {simulation.handOffs?.length ? ` Hand-offs to sales: ${simulation.handOffs.length}.` : ''}
+        {simulation.handOffs.length ? ` Hand-offs to sales: ${simulation.handOffs.length}.` : ''}
       </p>
+      {simulation.notes?.length ? (
+        <ul>
+          {simulation.notes.map((note) => (
+            <li>{note}</li>
+          ))}
+        </ul>
+      ) : null}
     </div>
   );
+}
+
+function whatHappens(entry: SimulatedState): string {
+  if (entry.email) return 'sends an email';
+  if (entry.skippedEmail) return `skips ${entry.skippedEmail.templateId} (${humanize(entry.skippedEmail.reason)})`;
+  if (entry.branch) return entry.branch.reason;
+  if (entry.handOff) return `hands off to sales${entry.handOff.reason ? ` (${entry.handOff.reason})` : ''}`;
+  return entry.note ?? humanize(entry.kind);
 }
