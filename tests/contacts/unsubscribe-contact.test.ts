@@ -1,18 +1,27 @@
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
+import type { JourneyDecisionOf } from '../../functions/journeys/domain/decisions';
+import { DynamoReactorStore } from '../../functions/reactor/dynamo-reactor-store';
+import { makeReactor } from '../../functions/reactor/reactor';
+import { matchesFilter } from '../../functions/reactor/stream-filter';
+import { keys } from '../../functions/shared/keys';
+import { readStream } from '../support/stream';
 import { DynamoContacts } from '../../functions/contacts/dynamo-contacts';
 import { makeUnsubscribeContactHandler } from '../../functions/contacts/unsubscribe-contact';
 import { DynamoEmailStore } from '../../functions/email/dynamo-email-store';
 import { emailSettings } from '../../functions/email/email-settings';
 import { bodyOf, grantedTo, httpEvent, lambdaContext, memoryLogger } from '../support/http';
-import { createTestTable } from '../support/table';
+import { createTestTable, type TestTable } from '../support/table';
 
 const clock = { now: () => new Date('2026-11-20T12:00:00.000Z') };
 const logger = memoryLogger();
+let table: TestTable;
 let contacts: DynamoContacts;
 let unsubscribe: ReturnType<typeof makeUnsubscribeContactHandler>;
 
 beforeAll(async () => {
-  const table = await createTestTable();
+  table = await createTestTable();
   contacts = new DynamoContacts(table.documentClient, table.tableName);
   unsubscribe = makeUnsubscribeContactHandler({
     contacts,
@@ -113,5 +122,47 @@ describe('POST /contacts/{contactId}/unsubscribe', () => {
     expect(bodyOf(missing)).toMatchObject({ error: 'validation_failed', errors: [{ field: 'topic', message: 'is required' }] });
     expect(bodyOf(extra)).toMatchObject({ error: 'validation_failed' });
     expect(await consentEvents(contactId)).toEqual([]);
+  });
+});
+
+describe('after a console unsubscribe', () => {
+  it("the reactor exits the contact's journeys of that topic, as for the person's own unsubscribe", async () => {
+    const stops: JourneyDecisionOf<'StopJourney'>[] = [];
+    const reactor = makeReactor({
+      store: new DynamoReactorStore(table.documentClient, table.tableName),
+      journeys: {
+        start: async () => ({ type: 'Started' }),
+        stop: async (decision) => {
+          stops.push(decision);
+          return { type: 'Stopped' };
+        },
+        resume: async () => ({ type: 'NotWaiting' }),
+      },
+      handOffs: { enqueue: async () => {} },
+      emails: { send: async () => {} },
+      clock,
+      logger: memoryLogger(),
+    });
+    const { contactId } = await newContact();
+    const executionName = `welcome-${contactId}-e1`;
+    await table.documentClient.send(
+      new PutCommand({
+        TableName: table.tableName,
+        Item: { ...keys.membership(contactId, 'welcome'), journeyId: 'welcome', executionName, status: 'running', entries: 1, enteredAt: '2026-11-01T08:00:01.000Z' },
+      }),
+    );
+
+    await post(contactId, { topic: 'newsletter' });
+    const records = (await readStream(table)).filter((record) => {
+      if (!matchesFilter(record)) return false;
+      const { PK, SK } = unmarshall(record.dynamodb!.NewImage as never) as { PK: string; SK: string };
+      return PK === `CONTACT#${contactId}` && SK.startsWith('EVENT#') && unmarshall(record.dynamodb!.NewImage as never).type === 'email.unsubscribed';
+    });
+    expect(records).toHaveLength(1);
+    expect((await reactor({ Records: records })).batchItemFailures).toEqual([]);
+
+    expect(stops).toEqual([expect.objectContaining({ type: 'StopJourney', journeyId: 'welcome', executionName })]);
+    const { Item } = await table.documentClient.send(new GetCommand({ TableName: table.tableName, Key: keys.membership(contactId, 'welcome') }));
+    expect(Item).toMatchObject({ status: 'exited', endReason: 'unsubscribed' });
   });
 });

@@ -32,6 +32,7 @@ describe('NurtureStack', () => {
     track: stack.tracking.track,
     readContacts: stack.contacts.readContacts,
     upsertContact: stack.contacts.upsertContact,
+    unsubscribeContact: stack.contacts.unsubscribeContact,
     importContacts: stack.contacts.importContacts,
     importFile: stack.contacts.importFile,
     contactsOut: stack.contactsOut.contactsOut,
@@ -40,6 +41,7 @@ describe('NurtureStack', () => {
     reports: stack.reports.reports,
     experiments: stack.experiments.experiments,
     segmentsApi: stack.segments.segmentsApi,
+    segmentPreview: stack.segments.segmentPreview,
     handOff: stack.crm.handOff,
     crmHandOffWorker: stack.crm.handOffWorker,
     crmWebhook: stack.crm.webhook,
@@ -178,6 +180,15 @@ describe('NurtureStack', () => {
       })],
       ['readContacts the table name', (s) => ({
         fn: s.contacts.readContacts,
+        variables: { TABLE_NAME: ref(s.data.table) },
+      })],
+      ['unsubscribeContact the table name', (s) => ({
+        fn: s.contacts.unsubscribeContact,
+        variables: { TABLE_NAME: ref(s.data.table) },
+      })],
+      ['segmentPreview the table name and a timeout within the API\'s', (s) => ({
+        fn: s.segments.segmentPreview,
+        timeout: 29,
         variables: { TABLE_NAME: ref(s.data.table) },
       })],
       ['upsertContact the table name and the suppression-key secret ARN', (s) => ({
@@ -382,6 +393,12 @@ describe('NurtureStack', () => {
           Action: ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'],
           Resource: arn(s.data.table, 'StreamArn'),
         },
+      ]]],
+      ['unsubscribeContact read a profile and write its consent change and event', (s) => [s.contacts.unsubscribeContact, [
+        tableActions(s, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'),
+      ]]],
+      ['segmentPreview scan the profiles and query partitions and counters, and write nothing', (s) => [s.segments.segmentPreview, [
+        tableActions(s, 'dynamodb:Scan', 'dynamodb:Query'),
       ]]],
       ['readScore get and query the table', (s) => [s.scoring.readScore, [
         tableActions(s, 'dynamodb:GetItem', 'dynamodb:Query'),
