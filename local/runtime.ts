@@ -355,7 +355,11 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     }
 
     // Where the console signs in and calls the API (`/console/config.json`).
-    const consoleConfig: ConsoleConfig = { auth: { endpoint: '', region: localRegion, userPoolId: '', clientId: '' }, apiBase: '', environment: 'local' };
+    const consoleConfig: ConsoleConfig = {
+      auth: { endpoint: `${identity.endpoint}/`, region: identity.region, userPoolId: identity.userPoolId, clientId: identity.clientId },
+      apiBase: '',
+      environment: 'local',
+    };
     const gateway = await startGateway({
       port: gatewayPort,
       routes,

@@ -26,6 +26,8 @@ interface CognitoAnswer {
   ChallengeName?: string;
   Session?: string;
   __type?: string;
+  /** The local identity provider names the error here. */
+  code?: string;
   message?: string;
 }
 
@@ -37,7 +39,7 @@ async function cognito(config: ConsoleConfig, action: string, body: Record<strin
   });
   const answer = (await response.json().catch(() => ({}))) as CognitoAnswer;
   if (!response.ok) {
-    const kind = (answer.__type ?? '').split('#').pop() ?? '';
+    const kind = (answer.__type ?? answer.code ?? '').split('#').pop() ?? '';
     const message =
       kind === 'NotAuthorizedException' || kind === 'UserNotFoundException'
         ? 'Incorrect username or password.'

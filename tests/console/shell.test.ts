@@ -16,6 +16,38 @@ afterAll(async () => {
   await app?.stop();
 });
 
+describe('signing in to the console', () => {
+  it('signs a person in with their username and password and shows only what their role may use', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('console', (message) => message.type() === 'error' && errors.push(message.text()));
+    try {
+      await page.goto(`${app.url}/console/`);
+      await page.getByLabel('Username').fill('viewer');
+      await page.getByLabel('Password').fill('not the password');
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('alert').waitFor();
+      expect(await page.getByLabel('Username').isVisible()).toBe(true);
+
+      await page.getByLabel('Password').fill(app.identity.password);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('heading', { level: 1, name: 'Home' }).waitFor();
+      expect(await page.locator('.who').textContent()).toContain('viewer');
+      expect(await page.getByRole('link', { name: 'Reports' }).count()).toBe(1);
+      // The audit trail is for admins.
+      expect(await page.getByRole('link', { name: 'Audit' }).count()).toBe(0);
+
+      await page.getByRole('button', { name: 'Sign out' }).click();
+      await page.getByLabel('Username').waitFor();
+      // Failed fetches of the wrong password are the browser's own console lines for a 400 answer.
+      expect(errors.filter((line) => !line.includes('400'))).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  });
+});
+
 describe('the console shell', () => {
   it('serves the app at /console with its security headers, and every app path answers the same page', async () => {
     const [root, deep, asset] = await Promise.all([

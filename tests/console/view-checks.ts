@@ -19,7 +19,7 @@ export async function expectFitsAPhone(browser: Browser, runtime: Runtime, path:
   const phone = await openConsole(browser, runtime, { path, viewport: { width: 375, height: 800 } });
   try {
     await ready(phone.page);
-    const widths = await phone.page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth }));
+    const widths = (await phone.page.evaluate('({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth })')) as { scroll: number; client: number };
     expect(widths.scroll, `${path} is wider than a phone`).toBeLessThanOrEqual(widths.client);
     expect(phone.errors).toEqual([]);
   } finally {

@@ -1,5 +1,6 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { Runtime } from '../../local/runtime';
+import { signInTokens } from './sign-in';
 
 /** The console's session key in sessionStorage (console/src/auth.ts). */
 const SESSION_KEY = 'nurture.console.session';
@@ -15,11 +16,10 @@ export interface ConsolePage {
 }
 
 /**
- * A browser page signed in to the console of `runtime` as `role`, opened at `path` (below /console).
- *
- * INTERIM (until the sign-in branch lands): the session is the local development API key, which the API accepts as a
- * bearer credential, and `GET /me` is answered for the admin role. This is replaced by a real sign-in through the
- * local identity provider at integration.
+ * A browser page signed in to the console of `runtime` as `role` (default admin), opened at `path` (below /console).
+ * The person signs in against the runtime's local identity provider exactly as the console's sign-in page does
+ * (tests/console/shell.test.ts drives that page itself); the session it answers is handed to the page as the console
+ * stores it, so each test does not type a password.
  */
 export async function openConsole(browser: Browser, runtime: Runtime, options: { path?: string; role?: 'viewer' | 'marketer' | 'admin'; viewport?: { width: number; height: number } } = {}): Promise<ConsolePage> {
   const context = await browser.newContext({ viewport: options.viewport ?? { width: 1280, height: 900 }, timezoneId: 'Europe/Paris', locale: 'en-GB' });
@@ -34,14 +34,13 @@ export async function openConsole(browser: Browser, runtime: Runtime, options: {
     const url = new URL(request.url());
     if (url.origin === runtime.url && !url.pathname.startsWith('/console')) apiCalls.push(`${request.method()} ${url.pathname}`);
   });
+  const role = options.role ?? 'admin';
+  const tokens = await signInTokens(runtime, role);
   await context.addInitScript(
-    ([key, token]) => {
-      (globalThis as unknown as { sessionStorage: { setItem(k: string, v: string): void } }).sessionStorage.setItem(key, JSON.stringify({ accessToken: token, expiresAt: Date.now() + 3_600_000, username: 'admin' }));
+    ([key, token, refresh, username]) => {
+      (globalThis as unknown as { sessionStorage: { setItem(k: string, v: string): void } }).sessionStorage.setItem(key, JSON.stringify({ accessToken: token, refreshToken: refresh, expiresAt: Date.now() + 3_000_000, username }));
     },
-    [SESSION_KEY, runtime.apiKey] as const,
-  );
-  await page.route(`${runtime.url}/me`, (route) =>
-    route.fulfill({ json: { actor: { kind: 'key', id: 'localdevelopment' }, role: 'admin', scopes: ['admin'] } }),
+    [SESSION_KEY, tokens.AccessToken, tokens.RefreshToken, role] as const,
   );
   await page.goto(`${runtime.url}/console${options.path ?? '/'}`);
   // The packaged Chromium runs as one process, which closing a context ends: a console closes its page only.
