@@ -41,13 +41,15 @@ async function inbox(): Promise<StoredEmail[]> {
 }
 
 describe('the broadcasts views', () => {
-  it('dry run shows the audience, who would be skipped and why, and a rendered sample, and sends nothing', async () => {
+  it('dry run shows the audience, who would be skipped and why, and a rendered sample, and sends nothing', { timeout: 60_000 }, async () => {
     const console = await openConsole(browser, app, { path: '/broadcasts/new' });
     try {
       await fillNewBroadcast(console.page, 'console-dry-run');
       await console.page.getByRole('button', { name: 'Dry run' }).click();
       const result = console.page.getByRole('region', { name: 'Dry run' });
-      await result.waitFor();
+      await result.waitFor({ timeout: 15_000 }).catch((error: Error) => {
+        throw new Error(`no dry run result; the page says: ${console.errors.join('; ')}`, { cause: error });
+      });
       const facts = await result.locator('dl.facts').innerText();
       expect(facts).toMatch(/Audience\s+1 members/);
       expect(facts).toMatch(/Would be sent now\s+1/);
@@ -62,7 +64,7 @@ describe('the broadcasts views', () => {
     }
   });
 
-  it('sends a broadcast created in the console: its progress reaches sent, and the email arrives in the local inbox', async () => {
+  it('sends a broadcast created in the console: its progress reaches sent, and the email arrives in the local inbox', { timeout: 60_000 }, async () => {
     const console = await openConsole(browser, app, { path: '/broadcasts/new' });
     try {
       await fillNewBroadcast(console.page, 'console-send');
@@ -89,7 +91,7 @@ describe('the broadcasts views', () => {
     }
   });
 
-  it('cancels a scheduled broadcast after confirming, and stops offering to cancel it', async () => {
+  it('cancels a scheduled broadcast after confirming, and stops offering to cancel it', { timeout: 60_000 }, async () => {
     const created = await fetch(`${app.url}/broadcasts`, {
       method: 'POST',
       headers: { authorization: `Bearer ${app.apiKey}`, 'content-type': 'application/json' },
@@ -98,12 +100,12 @@ describe('the broadcasts views', () => {
     expect(created.status).toBe(202);
     const console = await openConsole(browser, app, { path: '/broadcasts/console-cancel' });
     try {
-      await console.page.getByRole('button', { name: 'Cancel broadcast' }).click();
+      await console.page.getByRole('button', { name: 'Cancel broadcast' }).click({ timeout: 10_000 });
       const dialog = console.page.getByRole('dialog', { name: 'Cancel this broadcast?' });
-      await dialog.waitFor();
+      await dialog.waitFor({ timeout: 10_000 });
       await expectNoSeriousAxeViolations(console.page);
       await dialog.getByRole('button', { name: 'Cancel broadcast' }).click();
-      await console.page.locator('.badge', { hasText: 'Cancelled' }).waitFor();
+      await console.page.locator('.badge', { hasText: 'Cancelled' }).waitFor({ timeout: 15_000 });
       expect(await console.page.getByRole('button', { name: 'Cancel broadcast' }).count()).toBe(0);
       const stored = (await (await fetch(`${app.url}/broadcasts/console-cancel`, { headers: { authorization: `Bearer ${app.apiKey}` } })).json()) as { status: string; sent: number };
       expect(stored).toMatchObject({ status: 'cancelled', sent: 0 });
