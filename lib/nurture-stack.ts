@@ -17,7 +17,7 @@ import type { Journey } from '../functions/journeys/domain/journey-file';
 import { journeys as journeyFiles } from '../functions/journeys/journeys';
 import { Journeys } from './journeys/journeys.construct';
 import { Reactor } from './reactor/reactor.construct';
-import { Dashboard } from './reports/dashboard.construct';
+import { ConsoleSite } from './console/console.construct';
 import { Reports } from './reports/reports.construct';
 import { Segments } from './segments/segments.construct';
 import { Experiments } from './experiments/experiments.construct';
@@ -52,7 +52,8 @@ export class NurtureStack extends Stack {
   public readonly experiments: Experiments;
   public readonly broadcasts: Broadcasts;
   public readonly api: Api;
-  public readonly dashboard: Dashboard;
+  /** The console web app (the reports dashboard is its Reports view). */
+  public readonly console: ConsoleSite;
   public readonly customDomain: CustomDomain | undefined;
   public readonly operations: Operations;
 
@@ -105,15 +106,16 @@ export class NurtureStack extends Stack {
       emailSigningKeys: this.email.signingKeys,
       sesMaxSendRate: config.rates.sesMaxSendRate,
     });
+    const access = new Access(this, 'Access', {
+      table,
+      adminToken: this.contacts.adminToken,
+      consoleMfa: config.console.mfa,
+      retainConsoleUsers: config.data.deletionProtection,
+    });
     this.api = new Api(this, 'Api', {
       throttlingRateLimit: config.api.throttle.rateLimit,
       throttlingBurstLimit: config.api.throttle.burstLimit,
-      access: new Access(this, 'Access', {
-        table,
-        adminToken: this.contacts.adminToken,
-        consoleMfa: config.console.mfa,
-        retainConsoleUsers: config.data.deletionProtection,
-      }),
+      access,
       functions: {
         submitForm: this.forms.submitForm.function,
         track: this.tracking.track.function,
@@ -141,7 +143,10 @@ export class NurtureStack extends Stack {
     const publicUrl = this.customDomain?.url ?? this.api.url;
     this.email.usePublicUrl(publicUrl, this.reactor.reactor, this.forms.submitForm, this.crm.webhook);
     this.broadcasts.usePublicUrl(publicUrl);
-    this.dashboard = new Dashboard(this, 'Dashboard', { api: this.api.httpApi });
+    this.console = new ConsoleSite(this, 'Console', {
+      api: this.api.httpApi,
+      signIn: { userPoolId: access.consoleUsers.userPool.userPoolId, clientId: access.consoleUsers.client.userPoolClientId },
+    });
     // Last: it alarms on every function, queue and state machine built above.
     this.operations = new Operations(this, 'Operations', {
       alarmEmail: config.alarms.email,

@@ -370,7 +370,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       locals: {
         ...emailPreviewPages((await import('../functions/email/templates')).renderer),
         ...(crm ? { '/dev/crm': crm.handle, '/dev/crm/faults': crm.handle, '/dev/crm/deals': crm.handle } : {}),
-        ...(await import('./dashboard')).dashboardPages(root),
+        ...(await import('./dashboard')).dashboardPages(),
         ...devClockPages(clock, async () => {
           const marker = (id: string) => ({ PK: { S: DRAIN_PK }, SK: { S: id } });
           const drainStream = () =>

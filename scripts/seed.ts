@@ -255,6 +255,6 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const started = Date.now();
   const result = await seed({ url, sesUrl, contacts, days, concurrency, log: console.log });
   console.log(
-    `Seeded ${result.contacts} contacts over ${result.days} days: ${result.tracked} tracking events, ${result.feedback} CRM answers, ${result.opened} opens, ${result.clicked} clicks, ${result.bounced} bounces and ${result.complained} complaints (SES simulator) in ${((Date.now() - started) / 1000).toFixed(1)} s through ${url}.\nSee them: npm run reports -- funnel, or open ${url}/dashboard`,
+    `Seeded ${result.contacts} contacts over ${result.days} days: ${result.tracked} tracking events, ${result.feedback} CRM answers, ${result.opened} opens, ${result.clicked} clicks, ${result.bounced} bounces and ${result.complained} complaints (SES simulator) in ${((Date.now() - started) / 1000).toFixed(1)} s through ${url}.\nSee them: npm run reports -- funnel, or open ${url}/console/reports`,
   );
 }

@@ -50,8 +50,6 @@ export function htmlSecurityHeaders(policy: PagePolicy = {}): Record<string, str
   };
 }
 
-/** The reports dashboard: its own script files, and calls to the reports API on its own origin. */
-export const DASHBOARD_PAGE_POLICY: PagePolicy = { scriptSrc: ["'self'"], connectSrc: ["'self'"], formAction: ["'none'"] };
 
 /**
  * The console: its own scripts and stylesheet (inline styles too: Mermaid styles the diagrams it draws), calls to the

@@ -27,7 +27,7 @@ afterAll(async () => {
 
 async function fillNewBroadcast(page: Page, id: string): Promise<void> {
   await page.getByLabel(/^Id/).fill(id);
-  await page.getByLabel('Name').fill(`Console newsletter ${id}`);
+  await page.getByLabel('Name', { exact: true }).fill(`Console newsletter ${id}`);
   // A select of GET /templates, or the id typed when the API has no templates list.
   await page.locator('select#template option[value="monthly-newsletter"], input#template').first().waitFor({ state: 'attached' });
   const template = page.getByLabel('Template');

@@ -477,7 +477,7 @@ describe('NurtureStack', () => {
 
     it('attaches no managed or inline role policies anywhere but to the CDK\'s BucketDeployment provider', () => {
       const managed = Object.keys(template.findResources('AWS::IAM::Role', { Properties: { ManagedPolicyArns: Match.anyValue() } }));
-      expect(managed).toEqual([logicalId(stack.dashboard.deploymentRole)]);
+      expect(managed).toEqual([logicalId(stack.console.deploymentRole)]);
       expect(template.findResources('AWS::IAM::Role', { Properties: { Policies: Match.anyValue() } })).toEqual({});
     });
   });

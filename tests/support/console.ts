@@ -38,6 +38,8 @@ export async function openConsole(browser: Browser, runtime: Runtime, options: {
   const tokens = await signInTokens(runtime, role);
   await context.addInitScript(
     ([key, token, refresh, username]) => {
+      // Only the app's own window: the email previews' sandboxed frames have no storage.
+      if ((globalThis as unknown as { top: unknown }).top !== globalThis) return;
       (globalThis as unknown as { sessionStorage: { setItem(k: string, v: string): void } }).sessionStorage.setItem(key, JSON.stringify({ accessToken: token, refreshToken: refresh, expiresAt: Date.now() + 3_000_000, username }));
     },
     [SESSION_KEY, tokens.AccessToken, tokens.RefreshToken, role] as const,
