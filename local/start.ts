@@ -1,3 +1,4 @@
+import './quiet-sdk-notice';
 import { createLogger, scrubText } from '../functions/shared/logger';
 import { join } from 'node:path';
 import { buildConsole } from './console';
@@ -6,10 +7,6 @@ import { LOCAL_CONSOLE_PASSWORD } from './identity-provider';
 import { localSettings } from './settings';
 
 /** `npm start`: the whole system on embedded parts until Ctrl-C; its settings are `local/settings.ts`. */
-
-// Node 20 is supported locally (Lambda runs 22): silence the AWS SDK's notice about its future Node 22 floor.
-// Setting it after the imports is in time: the SDK reads the variable when a client is built, not when it loads.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 const settings = (() => {
   try {

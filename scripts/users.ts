@@ -1,3 +1,4 @@
+import '../local/quiet-sdk-notice';
 import { randomBytes, randomInt } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import {
@@ -23,7 +24,7 @@ import { localSettings } from '../local/settings';
  * `nurture-console`). Against AWS: `USER_POOL_ID=<the stack's UserPoolId output> npm run users -- … --aws` with your
  * usual AWS credentials. `create` prints a temporary password once: the person sets their own at first sign-in.
  */
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 const USAGE = `usage: npm run users -- create <username> --role ${ROLES.join('|')} [--email <address>] | list | set-role <username> <role> | disable <username>   [--aws]`;
 
 let parsed;

@@ -17,6 +17,7 @@ export interface Session {
 export type SignInOutcome =
   | { readonly type: 'SignedIn'; readonly session: Session }
   | { readonly type: 'NewPasswordRequired'; readonly challengeSession: string }
+  | { readonly type: 'CodeRequired'; readonly challengeSession: string }
   | { readonly type: 'Refused'; readonly message: string };
 
 const STORAGE_KEY = 'nurture.console.session';
@@ -74,6 +75,7 @@ export async function signIn(config: ConsoleConfig, username: string, password: 
       AuthParameters: { USERNAME: username, PASSWORD: password },
     });
     if (answer.ChallengeName === 'NEW_PASSWORD_REQUIRED' && answer.Session) return { type: 'NewPasswordRequired', challengeSession: answer.Session };
+    if (answer.ChallengeName === 'SOFTWARE_TOKEN_MFA' && answer.Session) return { type: 'CodeRequired', challengeSession: answer.Session };
     if (!answer.AuthenticationResult) return { type: 'Refused', message: `Sign-in needs a step the console does not offer (${answer.ChallengeName ?? 'unknown'}).` };
     return { type: 'SignedIn', session: store(sessionOf(answer, username)) };
   } catch (error) {
@@ -92,6 +94,23 @@ export async function setNewPassword(config: ConsoleConfig, username: string, ch
       ChallengeResponses: { USERNAME: username, NEW_PASSWORD: password },
     });
     if (!answer.AuthenticationResult) return { type: 'Refused', message: 'The new password was not accepted.' };
+    return { type: 'SignedIn', session: store(sessionOf(answer, username)) };
+  } catch (error) {
+    if (error instanceof SignInRefused) return { type: 'Refused', message: error.message };
+    throw error;
+  }
+}
+
+/** The second factor: the six-digit code of the person's authenticator app. */
+export async function answerCode(config: ConsoleConfig, username: string, challengeSession: string, code: string): Promise<SignInOutcome> {
+  try {
+    const answer = await cognito(config, 'RespondToAuthChallenge', {
+      ChallengeName: 'SOFTWARE_TOKEN_MFA',
+      ClientId: config.auth.clientId,
+      Session: challengeSession,
+      ChallengeResponses: { USERNAME: username, SOFTWARE_TOKEN_MFA_CODE: code },
+    });
+    if (!answer.AuthenticationResult) return { type: 'Refused', message: 'The code was not accepted.' };
     return { type: 'SignedIn', session: store(sessionOf(answer, username)) };
   } catch (error) {
     if (error instanceof SignInRefused) return { type: 'Refused', message: error.message };

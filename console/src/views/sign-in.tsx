@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { setNewPassword, signIn, type Session } from '../auth';
+import { answerCode, setNewPassword, signIn, type Session } from '../auth';
 import type { ConsoleConfig } from '../config';
 
 /** Per-person sign-in: username and password, then a new password on a first sign-in with a temporary one. */
@@ -7,6 +7,8 @@ export function SignInView(props: { config: ConsoleConfig; onSignedIn: (session:
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
   const [challenge, setChallenge] = useState<string | undefined>();
+  const [codeChallenge, setCodeChallenge] = useState<string | undefined>();
+  const [code, setCode] = useState('');
   const [newPassword, setNewPasswordValue] = useState('');
   const [message, setMessage] = useState<string | undefined>();
   const [busy, setBusy] = useState(false);
@@ -16,11 +18,14 @@ export function SignInView(props: { config: ConsoleConfig; onSignedIn: (session:
     setBusy(true);
     setMessage(undefined);
     try {
-      const outcome = challenge
-        ? await setNewPassword(props.config, username, challenge, newPassword)
-        : await signIn(props.config, username.trim(), password);
+      const outcome = codeChallenge
+        ? await answerCode(props.config, username.trim(), codeChallenge, code.trim())
+        : challenge
+          ? await setNewPassword(props.config, username, challenge, newPassword)
+          : await signIn(props.config, username.trim(), password);
       if (outcome.type === 'SignedIn') props.onSignedIn(outcome.session);
       else if (outcome.type === 'NewPasswordRequired') setChallenge(outcome.challengeSession);
+      else if (outcome.type === 'CodeRequired') setCodeChallenge(outcome.challengeSession);
       else setMessage(outcome.message);
     } catch {
       setMessage('The sign-in service could not be reached. Try again in a moment.');
@@ -33,7 +38,12 @@ export function SignInView(props: { config: ConsoleConfig; onSignedIn: (session:
     <main class="sign-in" id="main">
       <form class="card" onSubmit={submit} aria-labelledby="sign-in-title">
         <h1 id="sign-in-title">Sign in to Nurture</h1>
-        {challenge ? (
+        {codeChallenge ? (
+          <label class="field">
+            <span>Code from your authenticator app</span>
+            <input inputMode="numeric" autoComplete="one-time-code" required value={code} onInput={(e) => setCode(e.currentTarget.value)} />
+          </label>
+        ) : challenge ? (
           <>
             <p>Choose a new password for {username}: the one you were given was temporary.</p>
             <label class="field">
