@@ -114,7 +114,7 @@ function ReportCard(props: { name: string; title: string; report: Report; query:
         <button
           type="button"
           disabled={busy}
-          aria-label={`Download the ${props.title.toLowerCase()} report as CSV`}
+          aria-label={`Download CSV of the ${props.title.toLowerCase()} report`}
           onClick={async () => {
             setBusy(true);
             setError(undefined);
