@@ -254,7 +254,7 @@ export const functions = {
     trigger: { kind: 'http', routes: [{ routeKey: 'POST /segments/preview', auth: { scope: 'contacts:read' } }] },
     // A parallel Scan of the profiles and a Query of each contact's partition (the CLI's preview, bounded by a time
     // and contact budget), and a Query of a shipped segment's size counters.
-    bindings: { table: { actions: ['Scan', 'Query'] } },
+    bindings: { table: { actions: ['Scan', 'Query', 'PutItem'] } },
     memoryMb: 1024,
     timeoutSeconds: 29,
   },

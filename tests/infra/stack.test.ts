@@ -408,8 +408,8 @@ describe('NurtureStack', () => {
       ['unsubscribeContact read a profile and write its consent change and event', (s) => [s.contacts.unsubscribeContact, [
         tableActions(s, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'),
       ]]],
-      ['segmentPreview scan the profiles and query partitions and counters, and write nothing', (s) => [s.segments.segmentPreview, [
-        tableActions(s, 'dynamodb:Scan', 'dynamodb:Query'),
+      ['segmentPreview scan the profiles and query partitions and counters, and write only its audit record', (s) => [s.segments.segmentPreview, [
+        tableActions(s, 'dynamodb:Scan', 'dynamodb:Query', 'dynamodb:PutItem'),
       ]]],
       ['readScore get and query the table', (s) => [s.scoring.readScore, [
         tableActions(s, 'dynamodb:GetItem', 'dynamodb:Query'),
