@@ -191,7 +191,10 @@ export async function startLocalStepFunctions(options: LocalStepFunctionsOptions
   };
 
   const start = (input: { stateMachineArn?: string; name?: string; input?: string }) => {
-    const machine = machines.get(input.stateMachineArn ?? '');
+    // As in AWS, a start may name an alias or a version (`…:stateMachine:<name>:live`); the execution belongs to
+    // the state machine itself.
+    const stateMachineArn = (input.stateMachineArn ?? '').split(':').slice(0, 7).join(':');
+    const machine = machines.get(stateMachineArn);
     if (!machine) throw new ServiceError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${input.stateMachineArn}'`);
     const name = input.name ?? randomUUID();
     if (!/^[A-Za-z0-9_-]{1,80}$/.test(name)) throw new ServiceError('InvalidName', `Invalid Name: '${name}'`);
@@ -211,7 +214,7 @@ export async function startLocalStepFunctions(options: LocalStepFunctionsOptions
     }
     const execution: Execution = {
       arn,
-      stateMachineArn: input.stateMachineArn!,
+      stateMachineArn,
       name,
       input: text,
       startDate: new Date(now()),

@@ -29,7 +29,8 @@ export class SfnJourneys implements JourneyStarter {
     try {
       await this.sfn.send(
         new StartExecutionCommand({
-          stateMachineArn: `${this.stateMachineArnPrefix}${decision.journeyId}`,
+          // New entries go to the `live` alias: the version the latest deploy published (docs/journeys.md).
+          stateMachineArn: `${this.stateMachineArnPrefix}${decision.journeyId}:${JOURNEY_ALIAS}`,
           name: decision.executionName,
           input: JSON.stringify(decision.input),
         }),
@@ -70,6 +71,9 @@ export class SfnJourneys implements JourneyStarter {
     }
   }
 }
+
+/** The alias every journey's new entries start through; each deploy points it at the version it published. */
+export const JOURNEY_ALIAS = 'live';
 
 /** `…:stateMachine:<name>` + execution name → `…:execution:<name>:<execution>`. */
 export function executionArn(stateMachineArnPrefix: string, journeyId: string, executionName: string): string {

@@ -1,13 +1,14 @@
-import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
+import { ArnFormat, CfnDeletionPolicy, Duration, Stack } from 'aws-cdk-lib';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
-import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
+import { CfnStateMachineAlias, CfnStateMachineVersion, DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import type { Journey } from '../../functions/journeys/domain/journey-file';
+import { JOURNEY_ALIAS } from '../../functions/journeys/sfn-journeys';
 import { functions } from '../functions';
 import { NurtureFunction } from '../shared/nurture-function';
 import { compileJourney, functionsUsed, type JourneyTaskFunction } from './compiler';
@@ -42,6 +43,8 @@ export class Journeys extends Construct {
   /** Executions' ARNs start with this prefix, then `<journeyId>:<executionName>`. */
   public readonly executionArnPrefix: string;
   public readonly stateMachines: ReadonlyMap<string, StateMachine>;
+  /** Each journey's `live` alias: new entries start through it, on the version the latest deploy published. */
+  public readonly aliases: ReadonlyMap<string, CfnStateMachineAlias>;
   public readonly journeyStep: NurtureFunction;
   public readonly journeyStatus: NurtureFunction;
   public readonly journeySweep: NurtureFunction;
@@ -97,6 +100,7 @@ export class Journeys extends Construct {
       journeyStep: this.journeyStep.function,
     };
     const machines = new Map<string, StateMachine>();
+    const aliases = new Map<string, CfnStateMachineAlias>();
     for (const journey of props.journeys.values()) {
       const definition = compileJourney(journey);
       const used = functionsUsed(definition);
@@ -134,7 +138,28 @@ export class Journeys extends Construct {
         true,
       );
       machines.set(journey.id, machine);
+      aliases.set(journey.id, this.publish(journey, machine));
     }
     this.stateMachines = machines;
+    this.aliases = aliases;
+  }
+
+  /**
+   * Publishes the journey's current definition as a version and points its `live` alias at it. A changed
+   * definition changes the machine's revision id, which replaces the version resource: the new version is
+   * published, and the old one is retained (UpdateReplacePolicy), so executions that entered on it run on there.
+   */
+  private publish(journey: Journey, machine: StateMachine): CfnStateMachineAlias {
+    const version = new CfnStateMachineVersion(this, `Journey-${journey.id}-Version`, {
+      stateMachineArn: machine.stateMachineArn,
+      stateMachineRevisionId: machine.stateMachineRevisionId,
+      description: `${journey.name} (published by cdk deploy)`,
+    });
+    version.cfnOptions.updateReplacePolicy = CfnDeletionPolicy.RETAIN;
+    return new CfnStateMachineAlias(this, `Journey-${journey.id}-Alias`, {
+      name: JOURNEY_ALIAS,
+      description: 'New entries of the journey: the version the latest deploy published',
+      routingConfiguration: [{ stateMachineVersionArn: version.attrArn, weight: 100 }],
+    });
   }
 }

@@ -585,6 +585,22 @@ describe('NurtureStack', () => {
       expect(machine.stateMachineArn).toBeDefined();
     });
 
+    it('publishes each journey as a version kept across deploys, with a live alias routing every new entry to it', () => {
+      const machine = stack.journeys.stateMachines.get('budget-router')!;
+      const versions = template.findResources('AWS::StepFunctions::StateMachineVersion');
+      expect(Object.keys(versions)).toHaveLength(journeyFiles.size);
+      const [versionId, version] = Object.entries(versions).find(([, v]) => JSON.stringify(v.Properties.StateMachineArn) === JSON.stringify({ Ref: logicalId(machine) }))!;
+      expect(version).toMatchObject({
+        UpdateReplacePolicy: 'Retain',
+        Properties: { StateMachineRevisionId: { 'Fn::GetAtt': [logicalId(machine), 'StateMachineRevisionId'] } },
+      });
+      template.hasResourceProperties('AWS::StepFunctions::StateMachineAlias', {
+        Name: 'live',
+        RoutingConfiguration: [{ StateMachineVersionArn: { 'Fn::GetAtt': [versionId, 'Arn'] }, Weight: 100 }],
+      });
+      expect(Object.keys(template.findResources('AWS::StepFunctions::StateMachineAlias'))).toHaveLength(journeyFiles.size);
+    });
+
     it('lets a journey invoke only the step functions its steps use', () => {
       // cart-recovery only sends email and waits: no hand-off, no journey steps.
       const role = stack.journeys.stateMachines.get('cart-recovery')!.role;
