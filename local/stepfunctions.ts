@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createHash, randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { ExecutionAbortedError, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
@@ -57,6 +57,10 @@ type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'ABORTED' | 'TIMED_O
 interface Execution {
   readonly arn: string;
   readonly stateMachineArn: string;
+  /** The version of its state machine it started on, and runs on to the end (Step Functions keeps it). */
+  readonly version: number;
+  /** The alias it was started through, if any. */
+  readonly aliasArn?: string;
   readonly name: string;
   readonly input: string;
   readonly startDate: Date;
@@ -94,6 +98,9 @@ interface Execution {
 interface SavedExecution {
   readonly arn: string;
   readonly stateMachineArn: string;
+  /** Absent in files written before versions: such an execution runs on the latest version. */
+  readonly version?: number;
+  readonly aliasArn?: string;
   readonly name: string;
   readonly input: string;
   readonly startDate: number;
@@ -159,9 +166,12 @@ export async function startLocalStepFunctions(options: LocalStepFunctionsOptions
   let stopping = false;
   const tokens = new Map<string, PendingToken>();
   const arnOf = (name: string) => `arn:aws:states:${options.region}:${options.account}:stateMachine:${name}`;
-  const machines = new Map([...options.stateMachines].map(([name, definition]) => [arnOf(name), { name, definition }]));
+  if (options.stateDir) mkdirSync(join(options.stateDir, 'versions'), { recursive: true });
+  const machines = new Map([...options.stateMachines].map(([name, definition]) => [arnOf(name), { name, definition, versions: publish(name, definition, options.stateDir) }]));
+  /** The definition of one version of a machine (the latest when that version is unknown). */
+  const versionOf = (machine: { versions: readonly MachineVersion[] }, version: number | undefined): MachineVersion =>
+    machine.versions.find((v) => v.version === version) ?? machine.versions.at(-1)!;
 
-  if (options.stateDir) mkdirSync(options.stateDir, { recursive: true });
   /** Writes the execution's file (whole, then renamed: a crash never leaves half of one). */
   const save = (execution: Execution, pausedAt?: number) => {
     // Once stopping, only the pause is written: what the aborts do after it must not overwrite it.
@@ -169,6 +179,8 @@ export async function startLocalStepFunctions(options: LocalStepFunctionsOptions
     const saved: SavedExecution = {
       arn: execution.arn,
       stateMachineArn: execution.stateMachineArn,
+      version: execution.version,
+      ...(execution.aliasArn ? { aliasArn: execution.aliasArn } : {}),
       name: execution.name,
       input: execution.input,
       startDate: execution.startDate.getTime(),
@@ -193,7 +205,8 @@ export async function startLocalStepFunctions(options: LocalStepFunctionsOptions
   const start = (input: { stateMachineArn?: string; name?: string; input?: string }) => {
     // As in AWS, a start may name an alias or a version (`…:stateMachine:<name>:live`); the execution belongs to
     // the state machine itself.
-    const stateMachineArn = (input.stateMachineArn ?? '').split(':').slice(0, 7).join(':');
+    const qualified = (input.stateMachineArn ?? '').split(':');
+    const stateMachineArn = qualified.slice(0, 7).join(':');
     const machine = machines.get(stateMachineArn);
     if (!machine) throw new ServiceError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${input.stateMachineArn}'`);
     const name = input.name ?? randomUUID();
@@ -212,9 +225,16 @@ export async function startLocalStepFunctions(options: LocalStepFunctionsOptions
     } catch {
       throw new ServiceError('InvalidExecutionInput', 'Invalid State Machine Execution Input');
     }
+    // A start through an alias or without a qualifier runs the latest version (each alias here routes to it).
+    const qualifier = qualified[7];
+    const pinned = qualifier && /^\d+$/.test(qualifier) ? machine.versions.find((v) => v.version === Number(qualifier)) : undefined;
+    if (qualifier && /^\d+$/.test(qualifier) && !pinned) throw new ServiceError('StateMachineDoesNotExist', `State Machine Version Does Not Exist: '${input.stateMachineArn}'`);
+    const version = pinned ?? machine.versions.at(-1)!;
     const execution: Execution = {
       arn,
       stateMachineArn,
+      version: version.version,
+      ...(qualifier && !pinned ? { aliasArn: input.stateMachineArn! } : {}),
       name,
       input: text,
       startDate: new Date(now()),
@@ -225,7 +245,7 @@ export async function startLocalStepFunctions(options: LocalStepFunctionsOptions
     };
     executions.set(arn, execution);
     save(execution);
-    execution.done = run(execution, machine.definition, parsed).finally(() => {
+    execution.done = run(execution, version.definition, parsed).finally(() => {
       execution.settled = true;
     });
     return execution;
@@ -237,6 +257,8 @@ export async function startLocalStepFunctions(options: LocalStepFunctionsOptions
     const execution: Execution = {
       arn: saved.arn,
       stateMachineArn: saved.stateMachineArn,
+      version: saved.version ?? machine?.versions.at(-1)?.version ?? 1,
+      ...(saved.aliasArn ? { aliasArn: saved.aliasArn } : {}),
       name: saved.name,
       input: saved.input,
       startDate: new Date(saved.startDate),
@@ -269,7 +291,9 @@ export async function startLocalStepFunctions(options: LocalStepFunctionsOptions
     }
     execution.settled = false;
     const from = saved.checkpoint;
-    const definition = from ? { ...machine.definition, StartAt: from.state } : machine.definition;
+    // It runs on the version it started on, however the journey file changed since.
+    const { definition: started } = versionOf(machine, saved.version);
+    const definition = from ? { ...started, StartAt: from.state } : started;
     execution.done = run(execution, definition, from ? from.input : JSON.parse(saved.input), JSON.parse(saved.input)).finally(() => {
       execution.settled = true;
     });
@@ -566,6 +590,8 @@ function describe(execution: Execution) {
   return {
     executionArn: execution.arn,
     stateMachineArn: execution.stateMachineArn,
+    stateMachineVersionArn: `${execution.stateMachineArn}:${execution.version}`,
+    ...(execution.aliasArn ? { stateMachineAliasArn: execution.aliasArn } : {}),
     name: execution.name,
     status: execution.status,
     startDate: execution.startDate.getTime() / 1_000,
@@ -635,4 +661,31 @@ function closeServer(server: Server): Promise<void> {
     server.close(() => resolve());
     server.closeAllConnections();
   });
+}
+
+/** One published version of a state machine: what executions started on it run, to their end. */
+interface MachineVersion {
+  readonly version: number;
+  /** SHA-256 of the definition: a start-up with the same definition publishes nothing. */
+  readonly hash: string;
+  readonly publishedAt: string;
+  readonly definition: AslDefinition;
+}
+
+/**
+ * The machine's versions, with `definition` published as a new one if it differs from the latest, as every
+ * `cdk deploy` of a changed journey publishes one. Kept under `stateDir/versions/` so that executions restored after a
+ * restart run on the version they started on.
+ */
+function publish(name: string, definition: AslDefinition, stateDir: string | undefined): MachineVersion[] {
+  const file = stateDir ? join(stateDir, 'versions', `${name}.json`) : undefined;
+  const versions = file && existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as MachineVersion[]) : [];
+  const hash = createHash('sha256').update(JSON.stringify(definition)).digest('hex');
+  if (versions.at(-1)?.hash === hash) return versions;
+  versions.push({ version: (versions.at(-1)?.version ?? 0) + 1, hash, publishedAt: new Date().toISOString(), definition });
+  if (file) {
+    writeFileSync(`${file}.tmp`, JSON.stringify(versions));
+    renameSync(`${file}.tmp`, file);
+  }
+  return versions;
 }

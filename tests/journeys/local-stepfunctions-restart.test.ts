@@ -43,6 +43,7 @@ let onPark: ((token: string) => void) | undefined;
 const functions: Record<string, (input: unknown) => Promise<unknown>> = {
   greet: async (input) => `hello ${(input as { name: string }).name}`,
   after: async (input) => `after ${(input as { greeting: string }).greeting}`,
+  afterV2: async (input) => `v2 after ${(input as { greeting: string }).greeting}`,
   park: async (input) => {
     onPark?.((input as { taskToken: string }).taskToken);
     return {};
@@ -52,12 +53,12 @@ const functions: Record<string, (input: unknown) => Promise<unknown>> = {
 const running: LocalStepFunctions[] = [];
 const ended: ExecutionStatusChange[] = [];
 let endedSignal: (() => void) | undefined;
-async function start(stateDir: string): Promise<{ sfn: LocalStepFunctions; client: SFNClient }> {
+async function start(stateDir: string, definitions: Record<string, AslDefinition> = machines): Promise<{ sfn: LocalStepFunctions; client: SFNClient }> {
   const sfn = await startLocalStepFunctions({
     port: 0,
     region: REGION,
     account: ACCOUNT,
-    stateMachines: new Map(Object.entries(machines)),
+    stateMachines: new Map(Object.entries(definitions)),
     invoke: async (key, input) => {
       calls.push({ fn: key, input });
       return functions[key]!(input);
@@ -144,5 +145,45 @@ describe('local executions across a restart of the endpoint', () => {
     await expect(
       second.client.send(new StartExecutionCommand({ stateMachineArn: machineArn('park'), name: 'ada-3', input: '{"again":true}' })),
     ).rejects.toMatchObject({ name: 'ExecutionAlreadyExists' });
+  });
+
+  it('keeps an execution on the version it started on when the definition changes, while new starts run the new version', async () => {
+    const stateDir = mkdtempSync(join(tmpdir(), 'nurture-sfn-'));
+    const first = await start(stateDir);
+    const { executionArn: old } = await first.client.send(
+      new StartExecutionCommand({ stateMachineArn: `${machineArn('greetThenWait')}:live`, name: 'ada-4', input: JSON.stringify({ name: 'Ada' }) }),
+    );
+    await entered(stateDir, 'TwoDays');
+    await first.sfn.stop();
+
+    // The journey file changed: its last step now calls another function.
+    const changed = structuredClone(machines);
+    (changed.greetThenWait!.States.After as { Resource: string }).Resource = lambda('afterV2');
+    const oldFinished = new Promise<void>((resolve) => (endedSignal = resolve));
+    const second = await start(stateDir, changed);
+    await oldFinished;
+    const newFinished = new Promise<void>((resolve) => (endedSignal = resolve));
+    const { executionArn: fresh } = await second.client.send(
+      new StartExecutionCommand({ stateMachineArn: `${machineArn('greetThenWait')}:live`, name: 'bo-4', input: JSON.stringify({ name: 'Bo' }) }),
+    );
+    await newFinished;
+
+    const before = await second.client.send(new DescribeExecutionCommand({ executionArn: old }));
+    const after = await second.client.send(new DescribeExecutionCommand({ executionArn: fresh }));
+    expect(JSON.parse(before.output!).after).toBe('after hello Ada');
+    expect(before.stateMachineVersionArn).toBe(`${machineArn('greetThenWait')}:1`);
+    expect(JSON.parse(after.output!).after).toBe('v2 after hello Bo');
+    expect(after).toMatchObject({ stateMachineVersionArn: `${machineArn('greetThenWait')}:2`, stateMachineAliasArn: `${machineArn('greetThenWait')}:live` });
+    expect(before.stateMachineArn).toBe(machineArn('greetThenWait'));
+  });
+
+  it('publishes no new version when the definition is unchanged across a restart', async () => {
+    const stateDir = mkdtempSync(join(tmpdir(), 'nurture-sfn-'));
+    await (await start(stateDir)).sfn.stop();
+    const second = await start(stateDir);
+    const finished = new Promise<void>((resolve) => (endedSignal = resolve));
+    const { executionArn } = await second.client.send(new StartExecutionCommand({ stateMachineArn: machineArn('greetThenWait'), name: 'cy-5', input: '{"name":"Cy"}' }));
+    await finished;
+    expect((await second.client.send(new DescribeExecutionCommand({ executionArn }))).stateMachineVersionArn).toBe(`${machineArn('greetThenWait')}:1`);
   });
 });
