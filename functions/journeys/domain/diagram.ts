@@ -42,6 +42,8 @@ function label(step: Step): string {
   switch (step.type) {
     case 'send_email':
       return `send ${step.template}`;
+    case 'send_sms':
+      return `text ${step.template}`;
     case 'wait':
       return step.calendar ? `wait to local midnight ${formatDuration(step.duration)} later` : `wait ${formatDuration(step.duration)}`;
     case 'wait_until':

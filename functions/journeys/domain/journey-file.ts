@@ -93,6 +93,14 @@ const SendEmail = z.strictObject({
   experiment: z.string().min(1).optional(),
   next,
 });
+/** One text message (content/sms/<template>.yaml) to the contact's phone, under the journey's `topic` SMS consent. */
+const SendSms = z.strictObject({
+  id: stepId,
+  type: z.literal('send_sms'),
+  /** The SMS template's id: `content/sms/<id>.yaml`. */
+  template: z.string().min(1),
+  next,
+});
 const Wait = z
   .strictObject({
     id: stepId,
@@ -177,7 +185,7 @@ const Webhook = z.strictObject({
 });
 const Exit = z.strictObject({ id: stepId, type: z.literal('exit') });
 
-export const Step = z.discriminatedUnion('type', [SendEmail, Wait, WaitUntil, WaitForEvent, Branch, Split, UpdateContact, HandOff, Webhook, Exit]);
+export const Step = z.discriminatedUnion('type', [SendEmail, SendSms, Wait, WaitUntil, WaitForEvent, Branch, Split, UpdateContact, HandOff, Webhook, Exit]);
 export type Step = z.infer<typeof Step>;
 export type StepOf<T extends Step['type']> = Extract<Step, { type: T }>;
 
@@ -192,7 +200,10 @@ export const JourneyFile = z
     id,
     name: z.string().min(1).max(200),
     description: z.string().max(2_000).default(''),
-    /** The marketing topic its emails belong to: unsubscribing from it (or from all) exits the journey. */
+    /**
+     * The marketing topic its emails and text messages belong to: unsubscribing from it (or from all) by email exits
+     * the journey; an SMS STOP only ends its text messages (send_sms steps skip, email steps go on).
+     */
     topic: z.string().min(1).max(64).optional(),
     /** Waits for send windows fall back to this zone when a contact has no `time_zone`. @default UTC */
     timezone: timeZone.default('UTC'),
