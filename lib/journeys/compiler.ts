@@ -161,6 +161,7 @@ export function compileJourney(journey: Journey): AslDefinition {
             ...context(step),
             ...(step.attribute ? { attribute: step.attribute, offsetSeconds: step.offset } : {}),
             ...(step.window ? { window: step.window } : {}),
+            ...(step.at ? { at: step.at } : {}),
             timezone: journey.timezone,
           },
           { Next: wait },

@@ -124,10 +124,12 @@ const WaitUntil = z
     offset: duration.default(0),
     /** The next moment inside these local hours and days (contact's `time_zone`, else the journey's). */
     window: SendWindow.optional(),
+    /** A moment, ISO with its offset (`2027-01-15T09:00:00Z`), the same for every contact; once past, no wait. */
+    at: z.iso.datetime({ offset: true }).optional(),
     next,
   })
-  .refine((step) => (step.attribute === undefined) !== (step.window === undefined), {
-    message: 'wait_until takes either an attribute or a window',
+  .refine((step) => [step.attribute, step.window, step.at].filter((v) => v !== undefined).length === 1, {
+    message: 'wait_until takes one of an attribute, a window or a moment (at)',
   });
 const WaitForEvent = z.strictObject({
   id: stepId,
