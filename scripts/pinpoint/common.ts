@@ -9,7 +9,6 @@ import { formatDuration } from '../../functions/shared/durations';
 export function kebabId(name: string, max: number): string {
   let id = name
     .replace(/([a-z0-9])([A-Z])/g, '$1-$2')
-    .replace(/([A-Z])([A-Z][a-z])/g, '$1-$2')
     .normalize('NFKD')
     .replace(/\p{M}/gu, '')
     .toLowerCase()

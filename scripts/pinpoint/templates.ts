@@ -128,9 +128,8 @@ function defaultsOf(text: string | undefined, report: ReportBuilder): Record<str
 
 function unknownKeys(template: Record<string, unknown>, known: readonly string[], report: ReportBuilder): void {
   for (const key of Object.keys(template).sort()) {
-    if (TEMPLATE_METADATA.has(key) || known.includes(key)) continue;
     if (key === 'RecommenderId') report.notTranslated(key, 'Amazon Personalize recommendations have no equivalent here');
-    else report.notTranslated(key, 'not a construct the importer knows');
+    else if (!TEMPLATE_METADATA.has(key) && !known.includes(key)) report.notTranslated(key, 'not a construct the importer knows');
   }
 }
 
