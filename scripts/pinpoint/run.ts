@@ -95,7 +95,11 @@ export function readExport(dir: string): PinpointExport {
           }
           return [parseWith(EndpointResponse, value, `${name} line ${i + 1}`)];
         });
-      out.endpointFiles.push({ name: basename(bare).replace(/\.[^.]+$/, ''), endpoints });
+      // A file or folder right under endpoints/ names the export: a segment's id tags the contacts of its export.
+      const parts = relative(dir, bare).split(/[\\/]/);
+      const under = parts.indexOf('endpoints');
+      const exportName = under >= 0 && parts.length > under + 1 ? parts[under + 1]! : basename(bare);
+      out.endpointFiles.push({ name: exportName.replace(/\.[^.]+$/, ''), endpoints });
       continue;
     }
     if (extname(bare) !== '.json') {
