@@ -1,3 +1,4 @@
+import './pinpoint/sdk-notice';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { LOCAL_API_KEY } from '../local/settings';
@@ -104,6 +105,5 @@ export async function importCommand(args: readonly string[], env: NodeJS.Process
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename)) {
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   process.exitCode = await importCommand(process.argv.slice(2));
 }

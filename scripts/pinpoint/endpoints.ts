@@ -196,7 +196,7 @@ export function endpointRows(endpoints: readonly ReadEndpoint[], options: { read
   if (coordinates) report.notTranslated('Location.Latitude / Longitude', `${coordinates} endpoints with coordinates: contacts have none here`);
   if (droppedDemographics.size) report.notTranslated(`Demographic.${[...droppedDemographics].sort().join(' / ')}`, 'device details (app, platform, make, model): not imported');
   if (options.topic) report.approximated('consent', `active addresses not opted out are subscribed to "${options.topic}" (--topic; basis import, source "pinpoint"): Pinpoint keeps no record of how consent was given`);
-  else report.notTranslated('consent', 'Pinpoint keeps no consent record: no address is subscribed to a topic (pass --topic <topic> to subscribe active, not opted-out addresses)');
+  else report.notTranslated('consent', 'Pinpoint keeps no consent record: no address is subscribed to a topic (pass --subscribe <topic> to subscribe active, not opted-out addresses)');
   for (const key of [...unknownKeys].sort()) report.notTranslated(key, 'an endpoint field the importer does not know');
   return { rows, report, counts };
 }
