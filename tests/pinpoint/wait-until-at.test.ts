@@ -21,7 +21,7 @@ const journey = (step: Record<string, unknown>) =>
 describe('wait_until at', () => {
   it('takes one of attribute, window or at', () => {
     expect(journey({ at: '2027-01-15T09:00:00Z' }).steps[0]).toMatchObject({ at: '2027-01-15T09:00:00Z' });
-    expect(() => journey({ at: '2027-01-15T09:00:00Z', attribute: 'trial_ends_at' })).toThrow(/one of an attribute, a window or a moment/);
+    expect(() => journey({ at: '2027-01-15T09:00:00Z', attribute: 'trial_ends_at' })).toThrow(/either an attribute or a window, or else a moment/);
     expect(() => journey({ at: '15 January' })).toThrow();
   });
 

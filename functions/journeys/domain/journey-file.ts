@@ -129,7 +129,7 @@ const WaitUntil = z
     next,
   })
   .refine((step) => [step.attribute, step.window, step.at].filter((v) => v !== undefined).length === 1, {
-    message: 'wait_until takes one of an attribute, a window or a moment (at)',
+    message: 'wait_until takes either an attribute or a window, or else a moment (at): exactly one of them',
   });
 const WaitForEvent = z.strictObject({
   id: stepId,
