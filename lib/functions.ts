@@ -313,6 +313,19 @@ export const functions = {
       metrics: true,
     },
   },
+  sendSms: {
+    entry: 'functions/sms/send-sms-task.handler.ts',
+    description: 'Journey step: sends one text through End User Messaging, once per contact, execution and step, after the guards',
+    trigger: { kind: 'task' },
+    // As sendEmail: one BatchGetItem (profile, mail log, send record, membership), the claim as a transaction of Put +
+    // ConditionCheck + Put (the mail-log slot shared with email), then a transaction of Update + Put; GetItem to read
+    // a claim another attempt won or the mail log, DeleteItem to drop a throttled claim.
+    bindings: {
+      table: { actions: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'ConditionCheckItem', 'DeleteItem'] },
+      // SendTextMessage, and DescribeOptedOutNumbers: a number on the account's opt-out list is never texted.
+      sms: { send: true, optOuts: 'read' },
+    },
+  },
   sendEmailApi: {
     entry: 'functions/email/send-email-api.handler.ts',
     description: 'Sends one email by template to a contact, with the journey step\'s guards and idempotency; lists and previews templates',

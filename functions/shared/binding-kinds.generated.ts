@@ -23,6 +23,7 @@ export const bindingKindsByFunction: Readonly<Record<FunctionKey, readonly Bindi
   crmHandOffWorker: ['table', 'crmSecret', 'metrics', 'handOffQueue'],
   crmWebhook: ['table', 'crmSecret', 'publicBaseUrl'],
   sendEmail: ['table', 'sendEmail', 'publicBaseUrl', 'emailSigningKeys', 'metrics'],
+  sendSms: ['table', 'sms'],
   sendEmailApi: ['table', 'sendEmail', 'publicBaseUrl', 'emailSigningKeys'],
   emailTracking: ['table', 'emailSigningKeys'],
   emailPreferences: ['table', 'emailSigningKeys'],

@@ -97,6 +97,12 @@ export interface Bindings {
   readonly journeySigningSecret?: true;
   /** Send email through SES as the sender identity, in Nurture's configuration set (`SES_CONFIGURATION_SET`). */
   readonly sendEmail?: true;
+  /**
+   * End User Messaging SMS (`SMS_*`): `send` is SendTextMessage from the origination identity in Nurture's
+   * configuration set; `optOuts` reads (`read`: DescribeOptedOutNumbers) or also updates (`write`: Put/Delete
+   * OptedOutNumber) Nurture's opt-out list.
+   */
+  readonly sms?: { readonly send: boolean; readonly optOuts: 'read' | 'write' };
   /** Read the email link-signing keys (`EMAIL_SIGNING_KEYS_SECRET_ARN`). */
   readonly emailSigningKeys?: true;
   /** Read the CRM settings secret (`CRM_SECRET_ARN`): provider, credentials, webhook secrets. */

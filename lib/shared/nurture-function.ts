@@ -67,6 +67,19 @@ export interface BindableResources {
   };
   /** The email link-signing keys (`current,previous`). */
   readonly emailSigningKeys?: ISecret;
+  /** End User Messaging SMS: the settings of nurture.config.yaml `sms` and the resources the stack made for them. */
+  readonly smsSending?: {
+    readonly enabled: boolean;
+    /** The origination identity's ARN; absent while SMS is off (then nothing may be sent). */
+    readonly originationIdentityArn?: string;
+    readonly configurationSetName: string;
+    readonly configurationSetArn: string;
+    readonly optOutListName: string;
+    readonly optOutListArn: string;
+    readonly messageType: 'TRANSACTIONAL' | 'PROMOTIONAL';
+    readonly quietHours: string;
+    readonly helpText: string;
+  };
   /** The forms secret: `{ signingKey, turnstileSecret?, recaptchaSecret? }`. */
   readonly formSecrets?: ISecret;
   /** The tracking API's write key. */
@@ -331,7 +344,7 @@ export class NurtureFunction extends Construct {
       if (resource === undefined) throw new Error(`${this.node.path}: binding "${binding}" needs its resource${hint}`);
       return resource;
     };
-    const { table, adminToken, journeyExecutions, journeySigningSecret, sendEmail, emailSigningKeys, crmSecret, handOffQueue, formSecrets, writeKey, publicBaseUrl, suppressionKey, importBucket, broadcastExecutions, metrics, retention, formOrigins, consoleSignIn } =
+    const { table, adminToken, journeyExecutions, journeySigningSecret, sendEmail, sms, emailSigningKeys, crmSecret, handOffQueue, formSecrets, writeKey, publicBaseUrl, suppressionKey, importBucket, broadcastExecutions, metrics, retention, formOrigins, consoleSignIn } =
       definition.bindings;
     if (table) this.bindTable(need(resources.table, 'table'), table.actions, table.indexes ?? []);
     if (adminToken) this.bindSecret(need(resources.adminToken, 'adminToken'), 'adminToken');
@@ -344,6 +357,7 @@ export class NurtureFunction extends Construct {
     }
     if (journeySigningSecret) this.bindSecret(need(resources.journeySigningSecret, 'journeySigningSecret'), 'journeySigningSecret');
     if (sendEmail) this.bindEmailSending(need(resources.emailSending, 'sendEmail'));
+    if (sms) this.bindSms(need(resources.smsSending, 'sms'), sms);
     if (emailSigningKeys) this.bindSecret(need(resources.emailSigningKeys, 'emailSigningKeys'), 'emailSigningKeys');
     if (crmSecret) this.bindSecret(need(resources.crmSecret, 'crmSecret'), 'crmSecret');
     if (handOffQueue) this.bindQueueSend(need(resources.handOffQueue, 'handOffQueue'), 'handOffQueue');
@@ -454,6 +468,31 @@ export class NurtureFunction extends Construct {
       }),
     );
     this.setVariables('sendEmail', sending.configurationSetName);
+  }
+
+  /**
+   * Lets the function send texts from the origination identity in the configuration set (End User Messaging
+   * authorizes SendTextMessage on both) when `send` and SMS is on, and read or update the opt-out list; passes
+   * the settings.
+   */
+  private bindSms(sms: NonNullable<BindableResources['smsSending']>, access: NonNullable<FunctionDefinition['bindings']['sms']>): void {
+    if (access.send && sms.enabled && sms.originationIdentityArn) {
+      this.function.addToRolePolicy(
+        new PolicyStatement({ actions: ['sms-voice:SendTextMessage'], resources: [sms.originationIdentityArn, sms.configurationSetArn] }),
+      );
+    }
+    const listActions = access.optOuts === 'write' ? ['DescribeOptedOutNumbers', 'PutOptedOutNumber', 'DeleteOptedOutNumber'] : ['DescribeOptedOutNumbers'];
+    this.function.addToRolePolicy(new PolicyStatement({ actions: listActions.map((action) => `sms-voice:${action}`), resources: [sms.optOutListArn] }));
+    this.setVariables(
+      'sms',
+      String(sms.enabled),
+      sms.originationIdentityArn ?? 'none',
+      sms.configurationSetName,
+      sms.optOutListName,
+      sms.messageType,
+      sms.quietHours,
+      sms.helpText,
+    );
   }
 
   /**

@@ -46,6 +46,7 @@ describe('NurtureStack', () => {
     crmHandOffWorker: stack.crm.handOffWorker,
     crmWebhook: stack.crm.webhook,
     sendEmail: stack.email.sendEmail,
+    sendSms: stack.sms.sendSms,
     sendEmailApi: stack.email.sendEmailApi,
     emailTracking: stack.email.emailTracking,
     emailPreferences: stack.email.emailPreferences,
