@@ -16,7 +16,7 @@ import {
 } from '../../lib/journeys/compiler';
 
 const arn = (fn: string) => `arn:aws:lambda:us-east-1:123456789012:function:${fn}`;
-const arns = { sendEmail: arn('sendEmail'), handOff: arn('handOff'), journeyStep: arn('journeyStep') };
+const arns = { sendEmail: arn('sendEmail'), sendSms: arn('sendSms'), handOff: arn('handOff'), journeyStep: arn('journeyStep') };
 
 const shipped = [...journeys.values()];
 const budgetRouter = compileJourney(journeys.get('budget-router')!);
