@@ -197,6 +197,7 @@ export function endpointRows(endpoints: readonly ReadEndpoint[], options: { read
   if (droppedDemographics.size) report.notTranslated(`Demographic.${[...droppedDemographics].sort().join(' / ')}`, 'device details (app, platform, make, model): not imported');
   if (options.topic) report.approximated('consent', `active addresses not opted out are subscribed to "${options.topic}" (--topic; basis import, source "pinpoint"): Pinpoint keeps no record of how consent was given`);
   else report.notTranslated('consent', 'Pinpoint keeps no consent record: no address is subscribed to a topic (pass --subscribe <topic> to subscribe active, not opted-out addresses)');
+  report.notTranslated('SMS consent', 'no phone is subscribed to an SMS topic (texts need consent to the journey\'s topic): collect it, or import the consent you hold with npm run contacts -- import');
   for (const key of [...unknownKeys].sort()) report.notTranslated(key, 'an endpoint field the importer does not know');
   return { rows, report, counts };
 }

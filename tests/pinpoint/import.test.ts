@@ -221,6 +221,38 @@ describe('imported journeys in the simulator', () => {
     expect(heldOut / runs).toBeLessThan(0.4);
   });
 
+  it('no click and not held out: the SMS nudge goes out (send_sms of the imported SMS template)', async () => {
+    const { templates } = validatedSmsTemplates(join(root, 'content/sms'));
+    let result;
+    for (let i = 0; i < 20 && !result; i++) {
+      const run = await simulate(winBack(), {
+        emails,
+        smsTemplates: templates,
+        start,
+        contact: { ...subscribed(`NUDGE-${i}`), phone: '+14155550101', smsSubscriptions: { newsletter: { status: 'subscribed' } } },
+      });
+      if (!run.path.some((p) => p.state === 'control-held-out')) result = run;
+    }
+    expect(result?.status).toBe('completed');
+    expect(result?.texts).toEqual([expect.objectContaining({ stepId: 'nudge', templateId: 'sms-nudge', text: expect.stringContaining('We miss you') })]);
+  });
+
+  it('the welcome journey: a click on the welcome email within 3 days sends the SMS thanks and calls the webhook', async () => {
+    const { templates } = validatedSmsTemplates(join(root, 'content/sms'));
+    const welcome = JourneyFile.parse(parse(readFileSync(join(root, 'statemachines/welcome-pinpoint.yaml'), 'utf8')));
+    const result = await simulate(welcome, {
+      emails,
+      smsTemplates: templates,
+      start,
+      contact: { ...subscribed('SIM-WELCOME'), phone: '+14155550101', smsSubscriptions: { newsletter: { status: 'subscribed' } } },
+      events: [{ at: '+2d', type: 'email.clicked', data: { journeyId: 'welcome-pinpoint', stepId: 'welcome-email', templateId: 'welcome-email', messageId: 'm-3' } }],
+    });
+    expect(result.status).toBe('completed');
+    expect(result.emails.map((e) => e.templateId)).toEqual(['welcome-email']);
+    expect(result.texts.map((t) => t.templateId)).toEqual(['sms-thanks']);
+    expect(result.webhooks.map((w) => w.url)).toEqual(['https://hooks.example.com/pinpoint/welcome']);
+  });
+
   it('a WaitUntil moment waits until then', async () => {
     const welcome = JourneyFile.parse(parse(readFileSync(join(root, 'statemachines/welcome-pinpoint.yaml'), 'utf8')));
     const step = welcome.steps.find((s) => s.id === 'until-launch');
