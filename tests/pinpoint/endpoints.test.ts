@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { attributeFields, emailTopics } from '../../functions/contacts/attribute-fields';
 import type { DynamoContacts } from '../../functions/contacts/dynamo-contacts';
 import type { DynamoContactUpserts } from '../../functions/contacts/dynamo-upsert';
+import { columnTarget, rowContact } from '../../functions/contacts/domain/import';
 import { directWriter, runImport } from '../../functions/contacts/import';
 import { openImportSource } from '../../functions/contacts/import-source';
 import { disposableDomains } from '../../functions/forms/disposable-domains';
@@ -84,6 +85,24 @@ describe('endpoints as contact rows (pure)', () => {
     expect(rows).toHaveLength(3);
     expect(counts).toMatchObject({ people: 4, contacts: 3, withoutEmail: 1, emailOptedOut: 1, emailInactive: 1, smsOptedOut: 1, otherChannels: 1, joinedValues: 1 });
     expect(report.entries.find((e) => e.construct === 'people without an EMAIL endpoint')).toMatchObject({ status: 'not_translated', detail: expect.stringContaining('1 not imported') });
+  });
+});
+
+describe('the contacts import maps phone and consents through --map only', () => {
+  const settings = { ...ENDPOINT_IMPORT_SETTINGS, map: { ...ENDPOINT_IMPORT_SETTINGS.map } };
+  const plain = { map: {}, basis: 'import' as const, source: 'list.csv', confirmEmails: false };
+
+  it('mapped, they are the contact\'s phone and consent statements', () => {
+    const target = (column: string) => columnTarget(column, settings, rules);
+    expect(rowContact({ email: 'a@example.com', phone: ' +14155550101 ', consents: [{ topic: 'all', status: 'unsubscribed', basis: 'import', source: 'x' }] }, target, settings)).toEqual({
+      type: 'Contact',
+      body: { email: 'a@example.com', phone: '+14155550101', consents: [{ topic: 'all', status: 'unsubscribed', basis: 'import', source: 'x' }], emailConfirmed: true },
+    });
+    expect(rowContact({ email: 'a@example.com', consents: 'yes' }, target, settings)).toMatchObject({ type: 'Rejected', reasons: [expect.stringContaining('consents are a list')] });
+  });
+
+  it('unmapped, a "phone" column stays the attribute forms write', () => {
+    expect(columnTarget('phone', plain, rules)).toEqual({ kind: 'attribute', name: 'phone' });
   });
 });
 
