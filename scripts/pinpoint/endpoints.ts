@@ -208,11 +208,19 @@ function blockedSource(endpoint: EndpointResponse): string | undefined {
   return undefined;
 }
 
+/** Building a formatter costs far more than the lookup, and an export holds few distinct zones. */
+const zones = new Map<string, boolean>();
+
 function isTimeZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
+  let known = zones.get(zone);
+  if (known === undefined) {
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: zone });
+      known = true;
+    } catch {
+      known = false;
+    }
+    zones.set(zone, known);
   }
+  return known;
 }
