@@ -12,6 +12,7 @@ import { ContactsOut } from './contacts/contacts-out.construct';
 import { Crm } from './crm/crm.construct';
 import { Data } from './data/data.construct';
 import { Email } from './email/email.construct';
+import { Sms } from './sms/sms.construct';
 import { Forms } from './forms/forms.construct';
 import type { Journey } from '../functions/journeys/domain/journey-file';
 import { journeys as journeyFiles } from '../functions/journeys/journeys';
@@ -43,6 +44,7 @@ export class NurtureStack extends Stack {
   public readonly contacts: Contacts;
   public readonly contactsOut: ContactsOut;
   public readonly email: Email;
+  public readonly sms: Sms;
   public readonly journeys: Journeys;
   public readonly reactor: Reactor;
   public readonly scoring: Scoring;
@@ -75,11 +77,12 @@ export class NurtureStack extends Stack {
     this.email = new Email(this, 'Email', { table, senderIdentity: config.sender.identity });
     // Before the journeys: their hand-off steps call the CRM capability's handOff function.
     this.crm = new Crm(this, 'Crm', { table, provider: config.crm.provider });
+    this.sms = new Sms(this, 'Sms', { table, config: config.sms });
     this.journeys = new Journeys(this, 'Journeys', {
       table,
       journeys: props.journeys ?? journeyFiles,
       suppressionKey: this.contacts.suppressionKey,
-      taskFunctions: { sendEmail: this.email.sendEmail.function, handOff: this.crm.handOff.function },
+      taskFunctions: { sendEmail: this.email.sendEmail.function, sendSms: this.sms.sendSms.function, handOff: this.crm.handOff.function },
     });
     this.contactsOut = new ContactsOut(this, 'ContactsOut', {
       table,

@@ -24,6 +24,7 @@ import { freePort } from './ports';
 import { emailPreviewPages } from './email-preview';
 import { startSesEventsProxy } from './ses-events';
 import { startLocalS3 } from './s3';
+import { startSmsSink, type SmsSink } from './sms-sink';
 import { startLocalStepFunctions, type LocalStepFunctions } from './stepfunctions';
 import { broadcastStateMachine, withStepArn } from '../lib/broadcasts/state-machine';
 import { compileJourney, JOURNEY_TASK_FUNCTIONS, substitute, type JourneyTaskFunction } from '../lib/journeys/compiler';
@@ -69,6 +70,8 @@ export interface RuntimeOptions {
   readonly stepFunctionsPort?: number;
   /** The local S3 (the import bucket)'s port; 0 or absent picks a free one (`npm start`: `NURTURE_S3_PORT`). */
   readonly s3Port?: number;
+  /** The local SMS sink's port; 0 or absent picks a free one (`npm start`: `NURTURE_SMS_PORT`). */
+  readonly smsPort?: number;
   /** How many times faster than real time journey waits pass. @default TIME_SCALE (local/settings.ts) */
   readonly timeScale?: number;
   /** cognito-local's port (people's console sign-in); 0 picks a free one. @default NURTURE_COGNITO_PORT (9229) */
@@ -87,6 +90,8 @@ export interface Runtime {
   readonly importBucket: string;
   /** The local HubSpot-compatible CRM (its inbox is also at `<url>/dev/crm`); undefined when a real CRM is configured. */
   readonly crmUrl: string | undefined;
+  /** The local End User Messaging SMS sink (`GET <smsUrl>/store`; its phone page is `<url>/dev/sms`). */
+  readonly sms: SmsSink;
   readonly tableName: string;
   readonly adminToken: string;
   /** The local development key: scope `admin`, accepted on every private route. */
@@ -109,6 +114,8 @@ const LOCAL_JOURNEY_PREFIX = 'nurture-local-journey-';
 export const localJourneyArnPrefix = `arn:aws:states:${localRegion}:${localAccount}:stateMachine:${LOCAL_JOURNEY_PREFIX}`;
 const LOCAL_BROADCAST_MACHINE = 'nurture-local-broadcast';
 export const localBroadcastArn = `arn:aws:states:${localRegion}:${localAccount}:stateMachine:${LOCAL_BROADCAST_MACHINE}`;
+/** The local opt-out list STOP and START update (in AWS: the stack's, `<stack>-sms-opt-outs`). */
+export const LOCAL_SMS_OPT_OUT_LIST = 'nurture-local-sms-opt-outs';
 /** The local import bucket's name (in AWS, the stack's bucket: its `ImportBucketName` output). */
 export const LOCAL_IMPORT_BUCKET = 'nurture-imports';
 
@@ -161,6 +168,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       sesEvents?: (event: unknown) => Promise<unknown>;
       consumer?: (event: unknown) => Promise<unknown>;
       publish?: (event: unknown) => Promise<unknown>;
+      smsInbound?: (event: unknown) => Promise<unknown>;
     } = {};
     // One clock for every handler, the SES events and the journeys: real time plus an offset `POST /dev/clock` moves.
     const clock = new VirtualClock();
@@ -209,6 +217,18 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     });
     stops.push(() => s3.close());
 
+    // End User Messaging SMS, locally: texts are stored (the gateway's /dev/sms shows them as a phone would), their
+    // delivery events go to the default bus, replies to the registry's SNS-triggered function, as two-way SMS sends them.
+    const sms = await startSmsSink({
+      port: options.smsPort ?? 0,
+      region: localRegion,
+      account: localAccount,
+      now: () => clock.now(),
+      deliver: async (event) => late.publish?.(event),
+      inbound: async (event) => late.smsInbound?.(event),
+    });
+    stops.push(() => sms.close());
+
     // People's console sign-in: cognito-local, with the console's pool, client, role groups and local users.
     const identity = await startIdentityProvider({
       port: options.cognitoPort ?? settings.NURTURE_COGNITO_PORT,
@@ -235,6 +255,8 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       AWS_ENDPOINT_URL_SESV2: sesEvents.url,
       AWS_ENDPOINT_URL_SQS: queue.endpoint,
       AWS_ENDPOINT_URL_S3: s3.endpoint,
+      // The SDK's endpoint variable of End User Messaging SMS (service id "Pinpoint SMS Voice V2").
+      AWS_ENDPOINT_URL_PINPOINT_SMS_VOICE_V2: sms.url,
     });
     // Each function's own: the local values of the variables its registry bindings declare (lib/shared/bindings.ts),
     // secrets as values where AWS passes their ARN.
@@ -259,6 +281,13 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
         IDEMPOTENCY_RETENTION_DAYS: String(devConfig.retention.idempotencyDays),
         RAW_EVENT_RETENTION_DAYS: String(devConfig.retention.rawEventsDays),
         FORM_ALLOWED_ORIGINS: devConfig.forms.allowedOrigins.join(','),
+        // SMS as the dev environment configures it, sent from the sink's local number; no configuration set locally.
+        SMS_ENABLED: 'true',
+        SMS_ORIGINATION_IDENTITY: sms.localNumber,
+        SMS_OPT_OUT_LIST: LOCAL_SMS_OPT_OUT_LIST,
+        SMS_MESSAGE_TYPE: devConfig.sms.messageType,
+        SMS_QUIET_HOURS: devConfig.sms.quietHours,
+        SMS_HELP_TEXT: devConfig.sms.helpText,
         CONSOLE_TOKEN_ISSUER: identity.issuer,
         CONSOLE_JWKS_URI: identity.jwksUri,
         CONSOLE_CLIENT_ID: identity.clientId,
@@ -296,6 +325,9 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     const sesEventsKey = eventBridgeTarget('aws.ses');
     late.sesEvents = (event) => invoke(sesEventsKey, event);
     late.consumer = (event) => invoke(consumer, event);
+    // SNS, locally: the inbound texts' topic delivers to the registry's function subscribed to it.
+    const [smsInboundKey] = functionsTriggeredBy('sns');
+    if (smsInboundKey) late.smsInbound = (event) => invoke(smsInboundKey, event);
     // The default bus: an event goes to every function whose registry pattern matches it (S3's Object Created).
     late.publish = async (event) => Promise.all(eventBridgeSubscribers(event).map((key) => invoke(key, event)));
 
@@ -369,6 +401,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       mounts: { '/console': (await import('./console')).consoleHandler(root, () => consoleConfig) },
       locals: {
         ...emailPreviewPages((await import('../functions/email/templates')).renderer),
+        '/dev/sms': sms.handle,
         ...(crm ? { '/dev/crm': crm.handle, '/dev/crm/faults': crm.handle, '/dev/crm/deals': crm.handle } : {}),
         ...(await import('./dashboard')).dashboardPages(),
         ...devClockPages(clock, async () => {
@@ -381,7 +414,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
           // The stream first; then what its reactions set off (SES events of the emails sent, CRM hand-offs queued),
           // whose own writes go through the stream again. Journeys in a wait are not waited for: they may wait days.
           if (!(await drainStream())) return false;
-          await Promise.all([sesEvents.idle(), queue.idle()]);
+          await Promise.all([sesEvents.idle(), queue.idle(), sms.idle()]);
           return drainStream();
         }),
       },
@@ -405,7 +438,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
 
     if (dataDir) mkdirSync(dataDir, { recursive: true });
     for (const run of scheduled) void run();
-    return { url: gateway.url, dynamoDbEndpoint, sesUrl, s3Endpoint: s3.endpoint, importBucket: s3.bucket, crmUrl: crm?.url, tableName, adminToken, apiKey, identity: publicIdentity(identity), stepFunctions, invoke, stop };
+    return { url: gateway.url, dynamoDbEndpoint, sesUrl, s3Endpoint: s3.endpoint, importBucket: s3.bucket, crmUrl: crm?.url, sms, tableName, adminToken, apiKey, identity: publicIdentity(identity), stepFunctions, invoke, stop };
   } catch (error) {
     await stop();
     throw error;

@@ -25,6 +25,8 @@ export const LocalSettings = z.object({
   NURTURE_SES_PORT: withDefault(port.default(8005)),
   /** The local S3 serving the import bucket (`aws s3 cp … --endpoint-url http://127.0.0.1:<port>`). */
   NURTURE_S3_PORT: withDefault(port.default(8010)),
+  /** The local End User Messaging SMS sink (`GET /store`; its phone page is the gateway's `/dev/sms`). */
+  NURTURE_SMS_PORT: withDefault(port.default(8015)),
   /** cognito-local, the local identity provider of the console's sign-in (0: a free one). */
   NURTURE_COGNITO_PORT: withDefault(port.default(9229)),
   /** The password of the local console users `admin`, `marketer` and `viewer` (local only). */

@@ -28,6 +28,7 @@ const runtime = await startRuntime({
   dynamoDbPort: settings.NURTURE_DYNAMODB_PORT,
   sesPort: settings.NURTURE_SES_PORT,
   s3Port: settings.NURTURE_S3_PORT,
+  smsPort: settings.NURTURE_SMS_PORT,
   dataDir: settings.NURTURE_DATA_DIR === 'memory' ? null : settings.NURTURE_DATA_DIR,
   adminToken: settings.NURTURE_ADMIN_TOKEN,
   apiKey: settings.NURTURE_LOCAL_API_KEY,

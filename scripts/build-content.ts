@@ -8,12 +8,15 @@ import { buildJourneys } from '../lib/journeys/journey-files';
 import { buildProgramsContent } from '../lib/reports/content-files';
 import { buildScoringContent } from '../lib/scoring/content-files';
 import { buildSegments } from '../lib/segments/segment-files';
+import { buildSmsTemplates } from '../lib/sms/sms-template-files';
 
 /**
  * Validates marketer-owned content and regenerates what the functions bundle from it (and the embed snippet, and
  * each function's binding kinds from the registry). Run by `npm start` (prestart), `cdk synth` (bin/nurture.ts)
  * and `npm run content`; the tests check the generated files are current.
  */
+const smsTemplates = buildSmsTemplates();
+console.log(`content: ${smsTemplates.size} SMS templates valid`);
 const journeys = buildJourneys();
 console.log(`content: ${journeys.size} journeys valid (${[...journeys.keys()].join(', ')})`);
 buildScoringContent();

@@ -23,7 +23,7 @@ import { disposableDomains } from '../functions/forms/disposable-domains';
 
 export const importUsage = `Usage: npm run contacts -- import <file.csv|file.ndjson> [options]
 
-  --map "Column=field,…"     column → email | externalId | tags | <attribute>; "Column=" skips a column
+  --map "Column=field,…"     column → email | externalId | tags | phone | consents | <attribute>; "Column=" skips a column
                              (columns are otherwise matched by name, ignoring case, spaces and punctuation)
   --topic <topic>            subscribe each row to this email topic …
   --consent-column <column>  … only when this column says yes (required with --topic; other rows are rejected)

@@ -230,7 +230,7 @@ export class DynamoContactUpserts implements ContactUpserts {
 
   /**
    * A new profile (refused if it exists), or an Update of the parts an upsert owns — email, externalId, attributes,
-   * tags, subscriptions, emailRole, updatedAt — conditional on `updatedAt` as loaded. Every writer of those parts
+   * tags, subscriptions, smsSubscriptions, phone, emailRole, updatedAt — conditional on `updatedAt` as loaded. Every writer of those parts
    * moves `updatedAt`; score and stage (which scoring writes without it) are never touched here.
    */
   private profileWrite(contact: Contact, existing: Contact | undefined): TransactItem {
@@ -245,7 +245,14 @@ export class DynamoContactUpserts implements ContactUpserts {
     };
     const sets = ['email = :email', 'attributes = :attributes', 'updatedAt = :updatedAt'];
     const removes: string[] = [];
-    const optional = { tags: contact.tags, subscriptions: contact.subscriptions, externalId: contact.externalId, emailRole: contact.emailRole };
+    const optional = {
+      tags: contact.tags,
+      subscriptions: contact.subscriptions,
+      smsSubscriptions: contact.smsSubscriptions,
+      phone: contact.phone,
+      externalId: contact.externalId,
+      emailRole: contact.emailRole,
+    };
     for (const [name, value] of Object.entries(optional)) {
       if (value === undefined) {
         if (existing[name as keyof Contact] !== undefined) removes.push(name);

@@ -1,15 +1,21 @@
 import * as z from 'zod';
 import { event, eventGroup, FieldValueSchema } from '../shared/event-envelope';
 
-/** Consent to one email topic as the contacts API states it: the status, its basis and where it came from. */
+/** The channels consent is stated for: email `subscriptions` and SMS `smsSubscriptions` are kept apart. */
+export const CONSENT_CHANNELS = ['email', 'sms'] as const;
+export type ConsentChannel = (typeof CONSENT_CHANNELS)[number];
+
+/** Consent to one topic as the contacts API states it: the status, its basis, where it came from and its channel. */
 export const ConsentStatement = z.object({
-  /** An email topic of content/email.yaml, or `all`. */
+  /** A topic of content/email.yaml, or `all`. */
   topic: z.string().min(1).max(40),
   status: z.enum(['subscribed', 'unsubscribed']),
   /** How the consent was obtained (docs/contacts.md): `form`, `import`, `api`, `crm`, … */
   basis: z.string().min(1).max(40),
   /** Which system, list or sheet it came from, as the caller names it. */
   source: z.string().min(1).max(100),
+  /** `sms` for consent to text messages; absent means `email` (every statement written before SMS existed). */
+  channel: z.enum(CONSENT_CHANNELS).optional(),
 });
 export type ConsentStatement = z.infer<typeof ConsentStatement>;
 
@@ -29,6 +35,8 @@ export const ContactUpsertedData = z.object({
   externalId: z.string().optional(),
   /** The contact's email changed (matched by external id); the new address is on the profile, not here. */
   emailChanged: z.boolean().optional(),
+  /** The contact's mobile number was set or removed by this write; the number is on the profile, not here. */
+  phone: z.enum(['set', 'cleared']).optional(),
   /** The journey whose enrolment created the contact, for `enrollment`. */
   journeyId: z.string().optional(),
 });

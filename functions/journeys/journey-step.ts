@@ -33,6 +33,8 @@ export const JourneyStepInput = z.discriminatedUnion('op', [
     attribute: z.string().optional(),
     offsetSeconds: z.number().default(0),
     window: SendWindow.optional(),
+    /** A moment, the same for every contact (ISO with its offset). */
+    at: z.string().optional(),
     /** A calendar wait: until the local midnight that starts the day this many days after today. */
     calendarDays: z.int().positive().optional(),
     timezone: z.string(),
@@ -164,6 +166,11 @@ export const makeJourneyStep =
           const today = localParts(now, zone);
           const until = zonedTime(today.year, today.month, today.day + input.calendarDays, 0, 0, zone);
           return { until: until.toISOString(), reason: `local midnight ${input.calendarDays} day${input.calendarDays === 1 ? '' : 's'} later in ${zone}` };
+        }
+        if (input.at !== undefined) {
+          const at = new Date(input.at);
+          // A moment already past does not wait (as Pinpoint's WaitUntil).
+          return at.getTime() > now.getTime() ? { until: at.toISOString(), reason: `until ${at.toISOString()}` } : { until: now.toISOString(), reason: `${at.toISOString()} has passed` };
         }
         if (input.window) {
           const until = nextWindowOpening(now, input.window, zone);

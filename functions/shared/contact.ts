@@ -73,6 +73,16 @@ export const Contact = z.object({
   crm: CrmLink.optional(),
   /** Email consent by topic id (and `all`); no record for a topic means the contact never said (see docs/email.md). */
   subscriptions: z.record(z.string(), Subscription).optional(),
+  /**
+   * The contact's mobile number in E.164 (`+14155550123`), normalised with libphonenumber-js; the number SMS go to.
+   * Kept apart from a form's `phone` attribute: only the contacts API and imports set it.
+   */
+  phone: z.string().regex(/^\+[1-9]\d{6,14}$/).optional(),
+  /**
+   * SMS consent by topic id (and `all`), apart from the email `subscriptions`: consent to email is not consent to
+   * text. No record means no consent: marketing SMS need a `subscribed` record (docs/sms.md).
+   */
+  smsSubscriptions: z.record(z.string(), Subscription).optional(),
   /** Set by a permanent bounce or a complaint: no email goes to this contact any more. */
   suppressed: z.object({ reason: z.enum(['bounce', 'complaint']), at: z.iso.datetime() }).optional(),
   /** A shared mailbox (info@, sales@): accepted by forms, flagged here for scoring and sales. */

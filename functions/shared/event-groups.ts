@@ -5,6 +5,7 @@ import { formEventGroup } from '../forms/events';
 import { journeyEventGroup } from '../journeys/events';
 import { scoringEventGroup } from '../scoring/events';
 import { segmentEventGroup } from '../segments/events';
+import { smsEventGroup } from '../sms/events';
 import { trackingEventGroup } from '../tracking/events';
 
 /**
@@ -12,4 +13,4 @@ import { trackingEventGroup } from '../tracking/events';
  * `EventName` (shared/events.ts) and the timeline union (shared/timeline.ts) are composed from. A new capability's
  * events join with one line here.
  */
-export const eventGroups = [formEventGroup, trackingEventGroup, emailEventGroup, scoringEventGroup, crmEventGroup, journeyEventGroup, contactEventGroup, segmentEventGroup] as const;
+export const eventGroups = [formEventGroup, trackingEventGroup, emailEventGroup, scoringEventGroup, crmEventGroup, journeyEventGroup, contactEventGroup, segmentEventGroup, smsEventGroup] as const;

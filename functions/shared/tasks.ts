@@ -51,6 +51,16 @@ export type SendEmailTaskOutput =
   | { readonly outcome: 'deferred'; readonly until: string }
   | { readonly outcome: 'unconfirmed'; readonly topic: string };
 
+/** Send SMS step → the SMS capability's `sendSms` task function. */
+export const SendSmsTaskInput = JourneyTaskContext.extend({
+  templateId: z.string().min(1),
+  /** The journey's topic: the SMS consent the send needs (none: `all`). */
+  topic: z.string().min(1).optional(),
+  /** The journey's time zone, for quiet hours of contacts without `time_zone`. */
+  timezone: z.string().min(1).default('UTC'),
+});
+export type SendSmsTaskInput = z.infer<typeof SendSmsTaskInput>;
+
 /** Hand off to CRM step → the CRM capability's `handOff` task function. */
 export const HandOffTaskInput = JourneyTaskContext.extend({
   /** Why sales gets this lead, shown to the rep (e.g. "budget ≥ $5,000"). */
@@ -73,6 +83,7 @@ export type HandOffTaskOutput =
  */
 export const RETRYABLE_TASK_ERRORS = [
   'SesThrottled',
+  'SmsThrottled',
   'CrmUnavailable',
   'WebhookUnavailable',
   'ContactContended',

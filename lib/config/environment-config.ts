@@ -18,6 +18,39 @@ const origin = z
   .refine((value) => new URL(value).origin === value, 'an origin: scheme, host and port only, no path or trailing slash');
 const hostname = z.string().regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, 'a lower-case DNS name');
 
+/** `HH:MM-HH:MM`, overnight allowed (`21:00-08:00`). */
+const quietHours = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$/, 'local hours "HH:MM-HH:MM", overnight allowed (21:00-08:00)');
+
+/**
+ * Text messages through AWS End User Messaging SMS (docs/sms.md). The stack creates the configuration set (delivery
+ * events to EventBridge), the opt-out list and the inbound topic; the origination identity (a phone number, pool or
+ * sender id) is registered and bought by the operator, since carriers' registrations take weeks.
+ */
+export const SmsConfig = z
+  .strictObject({
+    /** Off: send_sms steps skip with `sms_disabled`, nothing is sent. */
+    enabled: z.boolean().default(false),
+    /** The ARN of the phone number, pool or sender id texts are sent from (`arn:aws:sms-voice:<region>:<account>:phone-number/phone-…`). */
+    originationIdentity: z.string().regex(/^arn:aws[a-z-]*:sms-voice:[a-z0-9-]+:\d{12}:(phone-number|pool|sender-id)\/[A-Za-z0-9_:-]+$/, 'an End User Messaging phone-number, pool or sender-id ARN').optional(),
+    /** The name of the configuration set the stack creates (its event destination feeds delivery events to EventBridge). @default <stackName>-sms */
+    configurationSet: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).optional(),
+    /** Marketing texts are PROMOTIONAL; TRANSACTIONAL costs more in some countries and is for one-to-one messages. */
+    messageType: z.enum(['TRANSACTIONAL', 'PROMOTIONAL']).default('PROMOTIONAL'),
+    /** ISO country a number without its `+` country code is read in (contacts API, imports); none: numbers need `+`. */
+    defaultCountry: z.string().regex(/^[A-Z]{2}$/, 'an ISO 3166-1 alpha-2 country code').optional(),
+    /** No text goes out in these local hours of the contact (`time_zone`, else the journey's zone); journeys wait. */
+    quietHours: quietHours.default('21:00-08:00'),
+    /** The reply to HELP (and its translations): who you are and how to stop. Carriers require one. */
+    helpText: z.string().min(1).max(300).default('Nurture: marketing texts. Msg&data rates may apply. Reply STOP to opt out.'),
+    /**
+     * Nurture answers STOP, START and HELP itself and keeps the opt-out list (self-managed opt-outs, set on the
+     * number or pool by the operator): AWS then neither answers them nor opts the number out on its own.
+     */
+    selfManagedOptOuts: z.literal(true).default(true),
+  })
+  .refine((sms) => !sms.enabled || sms.originationIdentity !== undefined, { message: 'an enabled sms needs its originationIdentity', path: ['originationIdentity'] });
+export type SmsConfig = z.infer<typeof SmsConfig>;
+
 export const EnvironmentConfig = z.strictObject({
   /** The CloudFormation stack's name: two environments in one account need two names. */
   stackName: z.string().regex(/^[A-Za-z][A-Za-z0-9-]{0,63}$/, 'letters, digits and hyphens, starting with a letter'),
@@ -74,6 +107,7 @@ export const EnvironmentConfig = z.strictObject({
       mfa: z.enum(['off', 'optional', 'required']),
     })
     .default({ mfa: 'optional' }),
+  sms: SmsConfig.default({ enabled: false, messageType: 'PROMOTIONAL', quietHours: '21:00-08:00', helpText: 'Nurture: marketing texts. Msg&data rates may apply. Reply STOP to opt out.', selfManagedOptOuts: true }),
   data: z.strictObject({
     /** Point-in-time recovery of the table (35 days of restorable history). */
     pointInTimeRecovery: z.boolean(),

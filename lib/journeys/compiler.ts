@@ -24,7 +24,7 @@ export interface AslDefinition {
 }
 
 /** The functions journeys call, by registry key. */
-export const JOURNEY_TASK_FUNCTIONS = ['sendEmail', 'handOff', 'journeyStep'] as const;
+export const JOURNEY_TASK_FUNCTIONS = ['sendEmail', 'sendSms', 'handOff', 'journeyStep'] as const;
 export type JourneyTaskFunction = (typeof JOURNEY_TASK_FUNCTIONS)[number];
 
 export const placeholder = (fn: JourneyTaskFunction) => `\${${fn}}`;
@@ -142,6 +142,23 @@ export function compileJourney(journey: Journey): AslDefinition {
         );
         return;
       }
+      case 'send_sms': {
+        // As send_email: a Choice waits out quiet hours (`deferred`) and sends again; any other answer goes on.
+        const check = `${step.id}.deferred?`;
+        const wait = `${step.id}.quiet`;
+        states[step.id] = task(
+          'sendSms',
+          { ...context(step), templateId: step.template, ...(journey.topic ? { topic: journey.topic } : {}), timezone: journey.timezone },
+          { Next: check },
+        );
+        states[check] = {
+          Type: 'Choice',
+          Choices: [{ Variable: '$.last.outcome', StringEquals: 'deferred', Next: wait }],
+          Default: choiceTarget(following),
+        };
+        states[wait] = { Type: 'Wait', TimestampPath: '$.last.until', Next: step.id };
+        return;
+      }
       case 'wait':
         if (step.calendar) {
           // Local midnight depends on the contact's time zone, which only the step handler reads.
@@ -161,6 +178,7 @@ export function compileJourney(journey: Journey): AslDefinition {
             ...context(step),
             ...(step.attribute ? { attribute: step.attribute, offsetSeconds: step.offset } : {}),
             ...(step.window ? { window: step.window } : {}),
+            ...(step.at ? { at: step.at } : {}),
             timezone: journey.timezone,
           },
           { Next: wait },

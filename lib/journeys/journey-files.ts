@@ -46,7 +46,9 @@ export function contentContext(dir = contentDir): ValidationContext {
   const segments = existsSync(segmentsDir) ? readdirSync(segmentsDir).flatMap((file) => (/\.ya?ml$/.test(file) ? [file.replace(/\.ya?ml$/, '')] : [])) : [];
   const experimentsDir = join(dir, 'experiments');
   const experiments = existsSync(experimentsDir) ? readdirSync(experimentsDir).filter((file) => /\.ya?ml$/.test(file)).map((file) => file.replace(/\.ya?ml$/, '')) : [];
-  return { templates: new Set(templates), forms: new Set(forms), stages: new Set(stages), experiments: new Set(experiments), segments: new Set(segments) };
+  const smsDir = join(dir, 'sms');
+  const smsTemplates = existsSync(smsDir) ? readdirSync(smsDir).flatMap((file) => (/\.ya?ml$/.test(file) ? [file.replace(/\.ya?ml$/, '')] : [])) : [];
+  return { templates: new Set(templates), smsTemplates: new Set(smsTemplates), forms: new Set(forms), stages: new Set(stages), experiments: new Set(experiments), segments: new Set(segments) };
 }
 
 /**

@@ -21,7 +21,7 @@ export interface JourneysProps {
   /** The suppression list's HMAC key (the contacts construct's): an enrolment does not recreate an erased person. */
   readonly suppressionKey: ISecret;
   /**
-   * Step functions other capabilities own: `sendEmail` (email), `handOff` (CRM). A journey that uses a step
+   * Step functions other capabilities own: `sendEmail` (email), `sendSms` (SMS), `handOff` (CRM). A journey that uses a step
    * whose function is missing fails the synth.
    */
   readonly taskFunctions: Readonly<Partial<Record<Exclude<JourneyTaskFunction, 'journeyStep'>, IFunction>>>;
@@ -96,6 +96,7 @@ export class Journeys extends Construct {
     const taskFunctions: Record<JourneyTaskFunction, IFunction | undefined> = {
       ...props.taskFunctions,
       sendEmail: props.taskFunctions.sendEmail,
+      sendSms: props.taskFunctions.sendSms,
       handOff: props.taskFunctions.handOff,
       journeyStep: this.journeyStep.function,
     };

@@ -24,6 +24,12 @@ import { HOLDOUT_ARM, HOLDOUT_SKIP_REASON, type ExperimentRef } from '../../func
 import { lifecycle } from '../../functions/scoring/domain/content';
 import { nextStage } from '../../functions/scoring/domain/stages';
 import { compileJourney, type AslDefinition } from './compiler';
+import { checkSmsGuards, parseQuietHours, smsTimeZoneOf, type QuietHours } from '../../functions/sms/domain/guards';
+import { SmsRenderer } from '../../functions/sms/domain/render-sms';
+import { smsCost } from '../../functions/sms/domain/sms-prices';
+import type { SmsTemplateFile } from '../../functions/sms/domain/sms-template';
+import { smsTemplates as shippedSmsTemplates } from '../../functions/sms/sms-templates';
+import { countryOfPhone } from '../../functions/shared/phone-number';
 import './promise-with-resolvers';
 
 /**
@@ -47,6 +53,9 @@ export const SimulatedContact = z.strictObject({
   tags: z.array(z.string()).optional(),
   score: z.object({ fit: z.number(), behaviour: z.number(), total: z.number() }).partial().optional(),
   subscriptions: z.record(z.string(), z.object({ status: z.enum(['subscribed', 'unsubscribed', 'pending']) })).optional(),
+  /** The mobile number texts would go to (E.164), and SMS consent by topic. */
+  phone: z.string().optional(),
+  smsSubscriptions: z.record(z.string(), z.object({ status: z.enum(['subscribed', 'unsubscribed']) })).optional(),
   /** The segments the contact is a member of throughout the run (`segments contains hot-leads`). */
   segments: z.array(z.string()).optional(),
 });
@@ -102,8 +111,27 @@ export interface SimulationResult {
   readonly emails: readonly { readonly at: string; readonly stepId: string; readonly templateId: string; readonly experiment?: ExperimentRef }[];
   /** Sends the guards stopped: unsubscribed, suppressed, frequency cap; and `holdout` for a contact held out of the step's experiment. */
   readonly skipped: readonly { readonly at: string; readonly stepId: string; readonly templateId: string; readonly reason: string; readonly experiment?: ExperimentRef }[];
+  /**
+   * Each text message that would be sent: the rendered text's encoding and parts, and what it would cost per message
+   * (End User Messaging's per-part price to the number's country, sms-prices.ts; an estimate, dated).
+   */
+  readonly texts: readonly SimulatedText[];
   readonly handOffs: readonly { readonly at: string; readonly stepId: string; readonly reason?: string }[];
   readonly webhooks: readonly { readonly at: string; readonly stepId: string; readonly url: string }[];
+}
+
+/** One text a send_sms step would send (or skip: `skipped` with the reason). */
+export interface SimulatedText {
+  readonly at: string;
+  readonly stepId: string;
+  readonly templateId: string;
+  readonly skipped?: string;
+  readonly text?: string;
+  readonly encoding?: 'GSM-7' | 'UCS-2';
+  readonly parts?: number;
+  /** The number's country (ISO), the one priced. */
+  readonly country?: string;
+  readonly costUsd?: number;
 }
 
 export interface SimulateOptions {
@@ -116,6 +144,10 @@ export interface SimulateOptions {
   readonly emails?: CompiledEmails;
   /** The experiments a step may name, assigned as the send step assigns them. @default the shipped ones */
   readonly experiments?: ReadonlyMap<string, Experiment>;
+  /** SMS templates. @default the shipped ones */
+  readonly smsTemplates?: ReadonlyMap<string, SmsTemplateFile>;
+  /** Quiet hours of texts (nurture.config.yaml `sms.quietHours`). @default 21:00-08:00 */
+  readonly smsQuietHours?: QuietHours;
 }
 
 const silent: Logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
@@ -131,6 +163,9 @@ export async function simulate(journey: Journey, options: SimulateOptions): Prom
     score: parsedContact.score ? { version: 'simulated', fit: 0, behaviour: 0, total: 0, asOf: start.toISOString(), fitRules: [], contributions: [], ...parsedContact.score } : undefined,
     subscriptions: parsedContact.subscriptions
       ? Object.fromEntries(Object.entries(parsedContact.subscriptions).map(([t, s]) => [t, { ...s, at: start.toISOString(), source: 'simulation' }]))
+      : undefined,
+    smsSubscriptions: parsedContact.smsSubscriptions
+      ? Object.fromEntries(Object.entries(parsedContact.smsSubscriptions).map(([t, s]) => [t, { ...s, at: start.toISOString(), source: 'simulation' }]))
       : undefined,
     createdAt: start.toISOString(),
     updatedAt: start.toISOString(),
@@ -151,6 +186,8 @@ export async function simulate(journey: Journey, options: SimulateOptions): Prom
   const skipped: { at: string; stepId: string; templateId: string; reason: string; experiment?: ExperimentRef }[] = [];
   const recent: RecentSend[] = [];
   const mail = options.emails ?? shippedEmails;
+  const texts: SimulatedText[] = [];
+  const smsRenderer = new SmsRenderer(options.smsTemplates ?? shippedSmsTemplates, { address: mail.settings.physicalAddress, website: mail.settings.website });
   const handOffs: { at: string; stepId: string; reason?: string }[] = [];
   const webhooks: { at: string; stepId: string; url: string }[] = [];
   let exit: SimulationResult['exit'];
@@ -281,6 +318,39 @@ export async function simulate(journey: Journey, options: SimulateOptions): Prom
         note(arm ? `would send ${templateId} (experiment ${arm.experiment.id}, arm ${arm.experiment.arm})` : `would send ${templateId}`);
         return { outcome: 'sent', messageId: `simulated-${emails.length}` };
       }
+      if (resource === '${sendSms}') {
+        const templateId = String(input.templateId);
+        const stepId = String(input.stepId);
+        const who = current();
+        const guard = checkSmsGuards({
+          contact: who,
+          topic: typeof input.topic === 'string' ? input.topic : undefined,
+          // The account's opt-out list is not simulated: a STOP shows as SMS consent withdrawn.
+          optedOut: false,
+          recent,
+          frequencyCap: mail.settings.frequencyCap,
+          quietHours: options.smsQuietHours ?? parseQuietHours('21:00-08:00'),
+          timeZone: smsTimeZoneOf(who, journey.timezone),
+          now: new Date(now),
+        });
+        if (guard.type === 'Defer') {
+          note(`inside quiet hours: waits until ${guard.until}`);
+          lastUntil = guard.until;
+          return { outcome: 'deferred', until: guard.until };
+        }
+        if (guard.type === 'Skip') {
+          texts.push({ at: iso(), stepId, templateId, skipped: guard.reason });
+          note(`skipped text ${templateId}: ${guard.reason}`);
+          return { outcome: 'skipped', reason: guard.reason };
+        }
+        const rendered = smsRenderer.render(templateId, who);
+        const country = countryOfPhone(who.phone!) ?? 'ZZ';
+        const costUsd = smsCost(country, rendered.parts.parts);
+        texts.push({ at: iso(), stepId, templateId, text: rendered.text, encoding: rendered.parts.encoding, parts: rendered.parts.parts, country, costUsd });
+        recent.push({ at: iso(), sendId: `simulated-text-${texts.length}` });
+        note(`would text ${templateId}: ${rendered.parts.parts} part(s), ${rendered.parts.encoding}, $${costUsd} to ${country}`);
+        return { outcome: 'sent', messageId: `simulated-text-${texts.length}` };
+      }
       if (resource === '${handOff}') {
         handOffs.push({ at: iso(), stepId: String(input.stepId), ...(input.reason ? { reason: String(input.reason) } : {}) });
         note('would hand off to the CRM');
@@ -387,7 +457,7 @@ export async function simulate(journey: Journey, options: SimulateOptions): Prom
     }
     path.push({ at: new Date(at).toISOString(), offsetSeconds: Math.round((at - start.getTime()) / 1_000), state });
   }
-  return { journeyId: journey.id, startedAt: start.toISOString(), status, ...(exit ? { exit } : {}), path, emails, skipped, handOffs, webhooks };
+  return { journeyId: journey.id, startedAt: start.toISOString(), status, ...(exit ? { exit } : {}), path, emails, skipped, texts, handOffs, webhooks };
 }
 
 /**

@@ -3,6 +3,8 @@ import { successors, type Journey } from '../../functions/journeys/domain/journe
 export interface ValidationContext {
   /** Template ids that exist in content/emails. */
   readonly templates: ReadonlySet<string>;
+  /** SMS template ids that exist in content/sms, when known. */
+  readonly smsTemplates?: ReadonlySet<string>;
   /** Form ids that exist in content/forms. */
   readonly forms: ReadonlySet<string>;
   /** Lifecycle stage ids, when known. */
@@ -27,6 +29,9 @@ export function validateJourney(journey: Journey, context: ValidationContext): s
     }
     if (step.type === 'send_email' && step.experiment !== undefined && context.experiments && !context.experiments.has(step.experiment)) {
       problems.push(`${where(step.id)} runs experiment "${step.experiment}", which is not in content/experiments`);
+    }
+    if (step.type === 'send_sms' && context.smsTemplates && !context.smsTemplates.has(step.template)) {
+      problems.push(`${where(step.id)} sends SMS template "${step.template}", which is not in content/sms`);
     }
     if (step.type === 'update_contact' && step.stage !== undefined && context.stages && !context.stages.has(step.stage)) {
       problems.push(`${where(step.id)} sets stage "${step.stage}", which is not in content/lifecycle.yaml`);

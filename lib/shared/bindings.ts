@@ -30,6 +30,22 @@ export const bindingVariables = {
   journeySigningSecret: { deployed: { JOURNEY_SIGNING_SECRET_ARN: arn }, local: { JOURNEY_SIGNING_SECRET: secretValue } },
   /** The configuration set whose event destination feeds SES events to EventBridge; aws-ses-v2-local has none. */
   sendEmail: { deployed: { SES_CONFIGURATION_SET: nonEmpty }, local: {} },
+  /**
+   * Text messages through End User Messaging SMS (nurture.config.yaml `sms`): whether sending is on, the origination
+   * identity, the configuration set (none locally), the opt-out list STOP and START update, the message type, the
+   * contacts' quiet hours and the HELP reply.
+   */
+  sms: {
+    deployed: {
+      SMS_ENABLED: z.enum(['true', 'false']),
+      SMS_ORIGINATION_IDENTITY: nonEmpty,
+      SMS_CONFIGURATION_SET: optional,
+      SMS_OPT_OUT_LIST: nonEmpty,
+      SMS_MESSAGE_TYPE: z.enum(['TRANSACTIONAL', 'PROMOTIONAL']),
+      SMS_QUIET_HOURS: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$/, 'HH:MM-HH:MM'),
+      SMS_HELP_TEXT: z.string().min(1).max(300),
+    },
+  },
   /** `current,previous`: links signed with a previous key keep verifying until it is removed. */
   emailSigningKeys: { deployed: { EMAIL_SIGNING_KEYS_SECRET_ARN: arn }, local: { EMAIL_SIGNING_KEYS: secretValue } },
   /** Base URL of the HTTP API that serves /t/… and /u/…, written into emails (no trailing slash is kept). */

@@ -41,6 +41,11 @@ export type Trigger =
       readonly retryAttempts: number;
       readonly maxEventAgeHours: number;
     }
+  /**
+   * An SNS topic's subscription, by the topic's name among the stack's topics (`smsInbound`: the topic two-way SMS
+   * publishes inbound texts to). SNS retries a failed asynchronous invocation; Lambda's own retries apply.
+   */
+  | { readonly kind: 'sns'; readonly topic: 'smsInbound'; readonly description: string }
   /** EventBridge Scheduler, with a schedule expression such as `cron(0 6 * * ? *)`. */
   | { readonly kind: 'schedule'; readonly expression: string; readonly description: string; readonly retryAttempts: number }
   | QueueTrigger;
@@ -97,6 +102,12 @@ export interface Bindings {
   readonly journeySigningSecret?: true;
   /** Send email through SES as the sender identity, in Nurture's configuration set (`SES_CONFIGURATION_SET`). */
   readonly sendEmail?: true;
+  /**
+   * End User Messaging SMS (`SMS_*`): `send` is SendTextMessage from the origination identity in Nurture's
+   * configuration set; `optOuts` reads (`read`: DescribeOptedOutNumbers) or also updates (`write`: Put/Delete
+   * OptedOutNumber) Nurture's opt-out list.
+   */
+  readonly sms?: { readonly send: boolean; readonly optOuts: 'read' | 'write' };
   /** Read the email link-signing keys (`EMAIL_SIGNING_KEYS_SECRET_ARN`). */
   readonly emailSigningKeys?: true;
   /** Read the CRM settings secret (`CRM_SECRET_ARN`): provider, credentials, webhook secrets. */

@@ -6,13 +6,14 @@ import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { SnsEventSource, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Schedule, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
@@ -67,6 +68,21 @@ export interface BindableResources {
   };
   /** The email link-signing keys (`current,previous`). */
   readonly emailSigningKeys?: ISecret;
+  /** The SNS topic two-way SMS publishes inbound texts to (the `sns` trigger `smsInbound`). */
+  readonly smsInbound?: ITopic;
+  /** End User Messaging SMS: the settings of nurture.config.yaml `sms` and the resources the stack made for them. */
+  readonly smsSending?: {
+    readonly enabled: boolean;
+    /** The origination identity's ARN; absent while SMS is off (then nothing may be sent). */
+    readonly originationIdentityArn?: string;
+    readonly configurationSetName: string;
+    readonly configurationSetArn: string;
+    readonly optOutListName: string;
+    readonly optOutListArn: string;
+    readonly messageType: 'TRANSACTIONAL' | 'PROMOTIONAL';
+    readonly quietHours: string;
+    readonly helpText: string;
+  };
   /** The forms secret: `{ signingKey, turnstileSecret?, recaptchaSecret? }`. */
   readonly formSecrets?: ISecret;
   /** The tracking API's write key. */
@@ -316,6 +332,12 @@ export class NurtureFunction extends Construct {
         );
         return;
       }
+      case 'sns': {
+        const topic = resources[trigger.topic];
+        if (!topic) throw new Error(`${this.node.path}: the sns trigger needs its topic (${trigger.topic})`);
+        this.function.addEventSource(new SnsEventSource(topic));
+        return;
+      }
       case 'http':
       case 'stream':
       case 'task':
@@ -331,7 +353,7 @@ export class NurtureFunction extends Construct {
       if (resource === undefined) throw new Error(`${this.node.path}: binding "${binding}" needs its resource${hint}`);
       return resource;
     };
-    const { table, adminToken, journeyExecutions, journeySigningSecret, sendEmail, emailSigningKeys, crmSecret, handOffQueue, formSecrets, writeKey, publicBaseUrl, suppressionKey, importBucket, broadcastExecutions, metrics, retention, formOrigins, consoleSignIn } =
+    const { table, adminToken, journeyExecutions, journeySigningSecret, sendEmail, sms, emailSigningKeys, crmSecret, handOffQueue, formSecrets, writeKey, publicBaseUrl, suppressionKey, importBucket, broadcastExecutions, metrics, retention, formOrigins, consoleSignIn } =
       definition.bindings;
     if (table) this.bindTable(need(resources.table, 'table'), table.actions, table.indexes ?? []);
     if (adminToken) this.bindSecret(need(resources.adminToken, 'adminToken'), 'adminToken');
@@ -344,6 +366,7 @@ export class NurtureFunction extends Construct {
     }
     if (journeySigningSecret) this.bindSecret(need(resources.journeySigningSecret, 'journeySigningSecret'), 'journeySigningSecret');
     if (sendEmail) this.bindEmailSending(need(resources.emailSending, 'sendEmail'));
+    if (sms) this.bindSms(need(resources.smsSending, 'sms'), sms);
     if (emailSigningKeys) this.bindSecret(need(resources.emailSigningKeys, 'emailSigningKeys'), 'emailSigningKeys');
     if (crmSecret) this.bindSecret(need(resources.crmSecret, 'crmSecret'), 'crmSecret');
     if (handOffQueue) this.bindQueueSend(need(resources.handOffQueue, 'handOffQueue'), 'handOffQueue');
@@ -454,6 +477,31 @@ export class NurtureFunction extends Construct {
       }),
     );
     this.setVariables('sendEmail', sending.configurationSetName);
+  }
+
+  /**
+   * Lets the function send texts from the origination identity in the configuration set (End User Messaging
+   * authorizes SendTextMessage on both) when `send` and SMS is on, and read or update the opt-out list; passes
+   * the settings.
+   */
+  private bindSms(sms: NonNullable<BindableResources['smsSending']>, access: NonNullable<FunctionDefinition['bindings']['sms']>): void {
+    if (access.send && sms.enabled && sms.originationIdentityArn) {
+      this.function.addToRolePolicy(
+        new PolicyStatement({ actions: ['sms-voice:SendTextMessage'], resources: [sms.originationIdentityArn, sms.configurationSetArn] }),
+      );
+    }
+    const listActions = access.optOuts === 'write' ? ['DescribeOptedOutNumbers', 'PutOptedOutNumber', 'DeleteOptedOutNumber'] : ['DescribeOptedOutNumbers'];
+    this.function.addToRolePolicy(new PolicyStatement({ actions: listActions.map((action) => `sms-voice:${action}`), resources: [sms.optOutListArn] }));
+    this.setVariables(
+      'sms',
+      String(sms.enabled),
+      sms.originationIdentityArn ?? 'none',
+      sms.configurationSetName,
+      sms.optOutListName,
+      sms.messageType,
+      sms.quietHours,
+      sms.helpText,
+    );
   }
 
   /**

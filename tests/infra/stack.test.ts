@@ -46,6 +46,9 @@ describe('NurtureStack', () => {
     crmHandOffWorker: stack.crm.handOffWorker,
     crmWebhook: stack.crm.webhook,
     sendEmail: stack.email.sendEmail,
+    sendSms: stack.sms.sendSms,
+    smsInbound: stack.sms.smsInbound,
+    smsEvents: stack.sms.smsEvents,
     sendEmailApi: stack.email.sendEmailApi,
     emailTracking: stack.email.emailTracking,
     emailPreferences: stack.email.emailPreferences,
@@ -876,7 +879,8 @@ describe('NurtureStack', () => {
     }
 
     it('sends every alarm to one SNS topic, encrypted with a rotated key, SSL only, with the configured e-mail subscribed', () => {
-      template.resourceCountIs('AWS::SNS::Topic', 1);
+      // The alarm topic, and the SMS inbound topic (tests/sms/sms-infra.test.ts).
+      template.resourceCountIs('AWS::SNS::Topic', 2);
       template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: arn(stack.operations.key) });
       template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
       template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com', TopicArn: topic() });

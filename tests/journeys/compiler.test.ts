@@ -16,7 +16,7 @@ import {
 } from '../../lib/journeys/compiler';
 
 const arn = (fn: string) => `arn:aws:lambda:us-east-1:123456789012:function:${fn}`;
-const arns = { sendEmail: arn('sendEmail'), handOff: arn('handOff'), journeyStep: arn('journeyStep') };
+const arns = { sendEmail: arn('sendEmail'), sendSms: arn('sendSms'), handOff: arn('handOff'), journeyStep: arn('journeyStep') };
 
 const shipped = [...journeys.values()];
 const budgetRouter = compileJourney(journeys.get('budget-router')!);
@@ -68,7 +68,7 @@ describe('the journey compiler', () => {
 
     // Assess: the numbers the report quotes; a change here changes what every contact costs
     // (each send has two states only a contact with a pending double opt-in enters: the wait and the exit)
-    expect(counts).toEqual({ 'webinar-follow-up': 10, 'budget-router': 43, 'cart-recovery': 16, 'recycle-nurture': 29, 'trial-expiry': 16, welcome: 27 });
+    expect(counts).toEqual({ 'webinar-follow-up': 10, 'budget-router': 43, 'cart-recovery': 16, 'recycle-nurture': 29, 'sms-cart-nudge': 11, 'trial-expiry': 16, welcome: 27 });
     expect(passStates).toEqual([]);
   });
 

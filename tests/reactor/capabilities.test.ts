@@ -40,6 +40,7 @@ describe('the registered capabilities', () => {
       HandOff: 'call',
       CountExperiment: 'write',
       SaveExposure: 'write',
+      UpdateSmsConsent: 'write',
     });
   });
 

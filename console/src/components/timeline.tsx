@@ -36,6 +36,13 @@ const EVENT_LABELS: Readonly<Record<string, string>> = {
   'email.complained': 'Marked an email as spam',
   'email.rejected': 'Email rejected by SES',
   'email.failed': 'Email failed',
+  'sms.sent': 'Text sent',
+  'sms.skipped': 'Text not sent',
+  'sms.delivered': 'Text delivered',
+  'sms.failed': 'Text failed',
+  'sms.received': 'Texted us',
+  'sms.unsubscribed': 'Stopped texts',
+  'sms.subscribed': 'Restarted texts',
   'journey.enrollment_requested': 'Enrolment in a journey requested',
   'journey.entered': 'Entered a journey',
   'journey.completed': 'Completed a journey',
@@ -72,6 +79,11 @@ export function eventDetail(item: TimelineItem): string | undefined {
     case 'email.unsubscribed':
     case 'email.subscribed':
       return parts(text(data.topic) && `topic ${text(data.topic)}`, text(data.source) && `via ${text(data.source)}`);
+    case 'sms.unsubscribed':
+    case 'sms.subscribed':
+      return parts(text(data.topic) && `topic ${text(data.topic)}`, text(data.keyword) && `texted ${text(data.keyword)}`);
+    case 'sms.received':
+      return parts(text(data.kind) !== 'none' ? text(data.kind) : undefined);
     case 'crm.handed_off':
       return parts(text(data.provider), text(data.reason));
     case 'segment.entered':
@@ -83,6 +95,7 @@ export function eventDetail(item: TimelineItem): string | undefined {
       return parts(text(data.name) ?? text(data.event));
     default:
       if (item.type.startsWith('email.')) return parts(text(data.templateId), text(data.reason));
+      if (item.type.startsWith('sms.')) return parts(text(data.templateId), text(data.reason) ?? text(data.status));
       if (item.type.startsWith('journey.')) return parts(text(data.journeyId), text(data.reason));
       return undefined;
   }

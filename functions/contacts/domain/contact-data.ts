@@ -80,6 +80,23 @@ export function sendIdsOf(items: readonly Item[]): string[] {
 /** Key of an email send record (functions/email/dynamo-email-store.ts, stored forever). */
 export const sendRecordKey = (sendId: string): Key => ({ PK: `IDEM#email#${sendId}`, SK: 'IDEM' });
 
+/** SMS events that carry the send id of an SMS send record (functions/sms/dynamo-sms-store.ts). */
+const SMS_SEND_EVENTS = new Set(['sms.sent', 'sms.failed', 'sms.skipped']);
+
+/** Send ids of the contact's SMS: each SMS event's that names one. */
+export function smsSendIdsOf(items: readonly Item[]): string[] {
+  const ids = new Set<string>();
+  for (const item of items) {
+    if (kindOf(String(item.SK)) !== 'event' || !SMS_SEND_EVENTS.has(String(item.type))) continue;
+    const id = text(record(item.data).sendId);
+    if (id) ids.add(id);
+  }
+  return [...ids];
+}
+
+/** Key of an SMS send record (functions/sms/dynamo-sms-store.ts, stored forever). */
+export const smsSendRecordKey = (sendId: string): Key => ({ PK: `IDEM#sms#${sendId}`, SK: 'IDEM' });
+
 /**
  * Items outside the contact's partition that its items point at and that name it: send records (the send's links),
  * and the anonymous-id and user-id links of the tracking API (functions/tracking/tracking-keys.ts).
@@ -88,8 +105,11 @@ export function referencedKeys(items: readonly Item[]): Key[] {
   const found = new Map<string, Key>();
   const add = (key: Key) => found.set(`${key.PK}\u0000${key.SK}`, key);
   for (const id of sendIdsOf(items)) add(sendRecordKey(id));
+  for (const id of smsSendIdsOf(items)) add(smsSendRecordKey(id));
   for (const item of items) {
     const kind = kindOf(String(item.SK));
+    // The phone index of the SMS sends (functions/sms/dynamo-sms-store.ts): it names the contact last texted there.
+    if (kind === 'profile' && text(item.phone)) add({ PK: `PHONE#${String(item.phone)}`, SK: 'CONTACT' });
     if (kind === 'profile' && Array.isArray(item.anonymousIds)) {
       for (const id of item.anonymousIds) if (text(id)) add({ PK: `ANON#${String(id)}`, SK: 'LINK' });
     }
@@ -122,6 +142,12 @@ export interface ContactExport {
   /** Send records (what was sent, its links) with the email events of each send. */
   readonly sends: readonly { readonly record?: Record<string, unknown>; readonly sendId: string; readonly events: readonly Record<string, unknown>[] }[];
   readonly mailLog?: Record<string, unknown>;
+  /** The mobile number, per-topic SMS consent, and each SMS send's record with its events (inbound messages are on the timeline). */
+  readonly sms: {
+    readonly phone: unknown;
+    readonly subscriptions: unknown;
+    readonly sends: readonly { readonly record?: Record<string, unknown>; readonly sendId: string; readonly events: readonly Record<string, unknown>[] }[];
+  };
   readonly journeys: { readonly memberships: readonly Record<string, unknown>[]; readonly waits: readonly Record<string, unknown>[] };
   readonly crm: { readonly link?: Record<string, unknown>; readonly records: readonly Record<string, unknown>[] };
   readonly dateIndex: readonly Record<string, unknown>[];
@@ -159,6 +185,14 @@ export function exportOf(contactId: string, partition: readonly Item[], referenc
       events: messageId ? emailEvents.filter((event) => record(event.data).messageId === messageId) : [],
     };
   });
+  const smsEvents = timeline.filter((event) => String(event.type).startsWith('sms.'));
+  const smsRecords = new Map(
+    referenced.filter((item) => String(item.PK).startsWith('IDEM#sms#')).map((item) => [String(item.sendId), withoutKeys(item)]),
+  );
+  const smsSends = [...new Set([...smsSendIdsOf(partition), ...smsRecords.keys()])].map((sendId) => {
+    const rec = smsRecords.get(sendId);
+    return { sendId, ...(rec ? { record: rec } : {}), events: smsEvents.filter((event) => record(event.data).sendId === sendId) };
+  });
   const [mailLog] = of('mailLog');
   const [reportState] = of('reportState');
   const [crmLink] = of('crmLink');
@@ -171,6 +205,7 @@ export function exportOf(contactId: string, partition: readonly Item[], referenc
     scoreHistory: { current: profile.score ?? null, changes: timeline.filter((event) => event.type === 'score.changed') },
     sends,
     ...(mailLog ? { mailLog } : {}),
+    sms: { phone: profile.phone ?? null, subscriptions: profile.smsSubscriptions ?? {}, sends: smsSends },
     journeys: {
       memberships: of('membership'),
       waits: of('wait').map(({ taskToken: _token, ...wait }) => wait),

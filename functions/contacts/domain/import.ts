@@ -35,6 +35,8 @@ export interface ImportRules {
 /** The field a column fills. */
 export type ColumnTarget =
   | { readonly kind: 'email' | 'externalId' | 'tags' | 'consent' | 'skip' }
+  /** Reached through `--map` only (a column named "phone" stays an attribute, as forms write it): the contact's phone, its consent statements. */
+  | { readonly kind: 'phone' | 'consents' }
   | { readonly kind: 'attribute'; readonly name: string };
 
 /** A column that fills nothing the upsert takes, and what to do about it. */
@@ -119,6 +121,7 @@ export function checkSettings(settings: ImportSettings, rules: ImportRules): str
 /** A `--map` value: a field of the upsert, an attribute name, or '' / `-` to skip the column. */
 function mappedTarget(field: string): ColumnTarget | ColumnProblem {
   if (field.trim() === '' || field.trim() === '-') return { kind: 'skip' };
+  if (field.trim() === 'phone' || field.trim() === 'consents') return { kind: field.trim() as 'phone' | 'consents' };
   const name = normalizeName(field);
   const alias = ALIASES[name];
   if (alias) return alias;
@@ -225,6 +228,14 @@ export function rowContact(
       case 'attribute':
         attributes[target.name] = value;
         break;
+      case 'phone':
+        body.phone = typeof value === 'string' ? value.trim() : value;
+        break;
+      case 'consents':
+        // Statements as `PUT /contacts` takes them (NDJSON: a list), checked by the same code.
+        if (Array.isArray(value)) body.consents = value;
+        else reasons.push(`column "${column}": consents are a list of { topic, status, basis, source, channel? }`);
+        break;
     }
   }
   if (Object.keys(attributes).length > 0) body.attributes = attributes;
@@ -232,7 +243,7 @@ export function rowContact(
   if (settings.topic !== undefined) {
     const column = settings.consentColumn ?? 'consent';
     const answer = consentAnswer(consent);
-    if (answer === 'yes') body.consents = [{ topic: settings.topic, status: 'subscribed', basis: settings.basis, source: settings.source }];
+    if (answer === 'yes') body.consents = [...((body.consents as unknown[] | undefined) ?? []), { topic: settings.topic, status: 'subscribed', basis: settings.basis, source: settings.source }];
     else if (answer === 'no') reasons.push(`no consent to "${settings.topic}" (the "${column}" column is empty or no): rows imported with --topic need consent`);
     else reasons.push(`the "${column}" column must say yes or no (yes, y, true, 1, x, subscribed / no, n, false, 0, unsubscribed or empty)`);
   }

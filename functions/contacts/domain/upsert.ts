@@ -2,7 +2,8 @@ import * as z from 'zod';
 import type { Contact, Subscription } from '../../shared/contact';
 import { checkEmail, type EmailPolicy } from '../../shared/email-address';
 import { singleLine, typedValue, type FieldSpec } from '../../shared/field-values';
-import type { ConsentStatement, ContactUpsertedData } from '../events';
+import { CONSENT_CHANNELS, type ConsentChannel, type ConsentStatement, type ContactUpsertedData } from '../events';
+import { normalizePhone } from '../../shared/phone-number';
 import { fieldErrors, type FieldError } from '../../shared/validation';
 import type { FieldValue } from '../../shared/values';
 
@@ -29,6 +30,8 @@ const ConsentInput = z.strictObject({
   status: z.enum(['subscribed', 'unsubscribed']),
   basis: z.enum(CONSENT_BASES),
   source: z.string().transform((text) => singleLine(text)).pipe(z.string().min(1, 'must not be blank').max(100)),
+  /** `email` (the default) or `sms`: consent to one channel is not consent to the other. */
+  channel: z.enum(CONSENT_CHANNELS).optional(),
 });
 
 /** The JSON body of `PUT /contacts`, before attributes are typed. */
@@ -44,6 +47,8 @@ export const UpsertBody = z
     tags: z
       .union([z.array(tag).max(50), z.strictObject({ add: z.array(tag).max(50).default([]), remove: z.array(tag).max(50).default([]) })])
       .optional(),
+    /** The mobile number SMS go to, E.164 or national in the configured SMS default country; null removes it. */
+    phone: z.union([z.string().max(40), z.null()]).optional(),
     consents: z.array(ConsentInput).max(20).default([]),
   })
   .refine((body) => body.email !== undefined || body.externalId !== undefined, { message: 'give an email, an externalId or both', path: ['email'] });
@@ -62,6 +67,8 @@ export interface UpsertRequest {
   readonly addTags: readonly string[];
   readonly removeTags: readonly string[];
   readonly consents: readonly ConsentStatement[];
+  /** The mobile number to set, in E.164; null removes the contact's number; absent leaves it. */
+  readonly phone?: string | null;
 }
 
 /** What the checks need from configuration. */
@@ -71,6 +78,8 @@ export interface UpsertRules {
   /** Email topics a consent may name (`all` is always allowed). */
   readonly topics: ReadonlySet<string>;
   readonly isDisposable: EmailPolicy['isDisposable'];
+  /** The country a number without its country code is read in (config `sms.defaultCountry`); none: numbers need `+`. */
+  readonly defaultCountry?: string;
 }
 
 export type UpsertCheck =
@@ -123,13 +132,22 @@ export function checkUpsert(raw: unknown, rules: UpsertRules): UpsertCheck {
   const removeTags = Array.isArray(body.tags) ? [] : (body.tags?.remove ?? []);
   for (const both of addTags.filter((t) => removeTags.includes(t))) errors.push({ field: 'tags', message: `"${both}" is both added and removed` });
 
+  let phone: string | null | undefined;
+  if (body.phone === null) phone = null;
+  else if (body.phone !== undefined) {
+    const normalized = normalizePhone(body.phone, rules.defaultCountry);
+    if ('error' in normalized) errors.push({ field: 'phone', message: normalized.error });
+    else phone = normalized.phone;
+  }
+
   const seen = new Set<string>();
   body.consents.forEach((consent, i) => {
     if (consent.topic !== 'all' && !rules.topics.has(consent.topic)) {
       errors.push({ field: `consents.${i}.topic`, message: `must be one of: ${['all', ...rules.topics].join(', ')}` });
     }
-    if (seen.has(consent.topic)) errors.push({ field: `consents.${i}.topic`, message: 'is stated twice' });
-    seen.add(consent.topic);
+    const key = `${channelOf(consent)} ${consent.topic}`;
+    if (seen.has(key)) errors.push({ field: `consents.${i}.topic`, message: 'is stated twice' });
+    seen.add(key);
   });
 
   if (errors.length > 0) return { type: 'Invalid', errors, ...(suggestion ? { suggestion } : {}) };
@@ -143,8 +161,14 @@ export function checkUpsert(raw: unknown, rules: UpsertRules): UpsertCheck {
       addTags: [...new Set(addTags)],
       removeTags: [...new Set(removeTags)],
       consents: body.consents,
+      ...(phone !== undefined ? { phone } : {}),
     },
   };
+}
+
+/** The channel a consent statement is about: `email` unless it says `sms`. */
+export function channelOf(consent: { readonly channel?: ConsentChannel | undefined }): ConsentChannel {
+  return consent.channel ?? 'email';
 }
 
 /** An attribute no form declares: one text (cleaned as forms clean single-line text), number or boolean. */
@@ -202,10 +226,14 @@ export function decideUpsert(
   const newTags = [...tags.filter((t) => !removedTags.includes(t)), ...addedTags];
 
   const subscriptions: Record<string, Subscription> = { ...(base.subscriptions ?? {}) };
-  const consents = request.consents.filter((consent) => subscriptions[consent.topic]?.status !== consent.status);
+  const smsSubscriptions: Record<string, Subscription> = { ...(base.smsSubscriptions ?? {}) };
+  const recordsOf = (consent: ConsentStatement) => (channelOf(consent) === 'sms' ? smsSubscriptions : subscriptions);
+  const consents = request.consents.filter((consent) => recordsOf(consent)[consent.topic]?.status !== consent.status);
   for (const consent of consents) {
-    subscriptions[consent.topic] = { status: consent.status, at: now, source: consent.source, basis: consent.basis };
+    recordsOf(consent)[consent.topic] = { status: consent.status, at: now, source: consent.source, basis: consent.basis };
   }
+  const phoneChange: 'set' | 'cleared' | undefined =
+    request.phone === null ? (base.phone !== undefined ? 'cleared' : undefined) : request.phone !== undefined && request.phone !== base.phone ? 'set' : undefined;
 
   const emailChanged = existing !== undefined && request.email !== undefined && request.email !== existing.email;
   const externalId = request.externalId !== undefined && base.externalId !== request.externalId ? request.externalId : undefined;
@@ -220,11 +248,13 @@ export function decideUpsert(
     consents,
     ...(externalId !== undefined ? { externalId } : {}),
     ...(emailChanged ? { emailChanged: true } : {}),
+    ...(phoneChange ? { phone: phoneChange } : {}),
     ...(context.journeyId ? { journeyId: context.journeyId } : {}),
   };
   const changed =
     !existing ||
     emailChanged ||
+    phoneChange !== undefined ||
     externalId !== undefined ||
     Object.keys(set).length + cleared.length + addedTags.length + removedTags.length + consents.length > 0;
   if (!changed) return { type: 'Unchanged', contact: existing };
@@ -236,10 +266,13 @@ export function decideUpsert(
     attributes,
     ...(newTags.length > 0 || base.tags ? { tags: newTags } : {}),
     ...(Object.keys(subscriptions).length > 0 ? { subscriptions } : {}),
+    ...(Object.keys(smsSubscriptions).length > 0 ? { smsSubscriptions } : {}),
     ...(externalId !== undefined ? { externalId } : {}),
+    ...(phoneChange === 'set' ? { phone: request.phone! } : {}),
     updatedAt: now,
   };
   if (emailChanged && !request.emailRole) delete contact.emailRole;
+  if (phoneChange === 'cleared') delete contact.phone;
   if (!existing) return { type: 'Create', contact, change };
   return { type: 'Update', contact, change, ...(emailChanged ? { previousEmail: existing.email } : {}) };
 }

@@ -42,9 +42,12 @@ function label(step: Step): string {
   switch (step.type) {
     case 'send_email':
       return `send ${step.template}`;
+    case 'send_sms':
+      return `text ${step.template}`;
     case 'wait':
       return step.calendar ? `wait to local midnight ${formatDuration(step.duration)} later` : `wait ${formatDuration(step.duration)}`;
     case 'wait_until':
+      if (step.at) return `until ${step.at}`;
       return step.attribute ? `until ${step.attribute}${step.offset ? ` ${formatDuration(step.offset)}` : ''}` : `until ${step.window!.hours}`;
     case 'wait_for_event':
       return `wait for ${step.event}${step.where.length ? ` (${step.where.map((w) => w.text).join(', ')})` : ''}, ${formatDuration(step.timeout)} max`;

@@ -93,6 +93,14 @@ const SendEmail = z.strictObject({
   experiment: z.string().min(1).optional(),
   next,
 });
+/** One text message (content/sms/<template>.yaml) to the contact's phone, under the journey's `topic` SMS consent. */
+const SendSms = z.strictObject({
+  id: stepId,
+  type: z.literal('send_sms'),
+  /** The SMS template's id: `content/sms/<id>.yaml`. */
+  template: z.string().min(1),
+  next,
+});
 const Wait = z
   .strictObject({
     id: stepId,
@@ -116,10 +124,12 @@ const WaitUntil = z
     offset: duration.default(0),
     /** The next moment inside these local hours and days (contact's `time_zone`, else the journey's). */
     window: SendWindow.optional(),
+    /** A moment, ISO with its offset (`2027-01-15T09:00:00Z`), the same for every contact; once past, no wait. */
+    at: z.iso.datetime({ offset: true }).optional(),
     next,
   })
-  .refine((step) => (step.attribute === undefined) !== (step.window === undefined), {
-    message: 'wait_until takes either an attribute or a window',
+  .refine((step) => [step.attribute, step.window, step.at].filter((v) => v !== undefined).length === 1, {
+    message: 'wait_until takes either an attribute or a window, or else a moment (at): exactly one of them',
   });
 const WaitForEvent = z.strictObject({
   id: stepId,
@@ -177,7 +187,7 @@ const Webhook = z.strictObject({
 });
 const Exit = z.strictObject({ id: stepId, type: z.literal('exit') });
 
-export const Step = z.discriminatedUnion('type', [SendEmail, Wait, WaitUntil, WaitForEvent, Branch, Split, UpdateContact, HandOff, Webhook, Exit]);
+export const Step = z.discriminatedUnion('type', [SendEmail, SendSms, Wait, WaitUntil, WaitForEvent, Branch, Split, UpdateContact, HandOff, Webhook, Exit]);
 export type Step = z.infer<typeof Step>;
 export type StepOf<T extends Step['type']> = Extract<Step, { type: T }>;
 
@@ -192,7 +202,10 @@ export const JourneyFile = z
     id,
     name: z.string().min(1).max(200),
     description: z.string().max(2_000).default(''),
-    /** The marketing topic its emails belong to: unsubscribing from it (or from all) exits the journey. */
+    /**
+     * The marketing topic its emails and text messages belong to: unsubscribing from it (or from all) by email exits
+     * the journey; an SMS STOP only ends its text messages (send_sms steps skip, email steps go on).
+     */
     topic: z.string().min(1).max(64).optional(),
     /** Waits for send windows fall back to this zone when a contact has no `time_zone`. @default UTC */
     timezone: timeZone.default('UTC'),

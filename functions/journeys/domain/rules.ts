@@ -92,7 +92,7 @@ export function exitReason(event: TimelineEvent, journey: Journey, contact: Cont
   }
   if (event.type === EventName.ContactUpserted) {
     // Consent withdrawn through the contacts API (a CRM sync, an import) ends the journey as an unsubscribe does.
-    const withdrawn = event.data.consents.find((c) => c.status === 'unsubscribed' && (c.topic === 'all' || c.topic === journey.topic));
+    const withdrawn = event.data.consents.find((c) => (c.channel ?? 'email') === 'email' && c.status === 'unsubscribed' && (c.topic === 'all' || c.topic === journey.topic));
     if (withdrawn) return { reason: 'unsubscribed', detail: `unsubscribed from ${withdrawn.topic} (${withdrawn.basis}: ${withdrawn.source})`.slice(0, 500) };
   }
   if (event.type === EventName.EmailBounced && event.data.permanent) return { reason: 'bounced', detail: 'hard bounce' };
