@@ -10,6 +10,7 @@ import type { ReactorState as StateWith, Rule as RuleWith } from './reactor/doma
 import { reportsCapability } from './reports/capability';
 import { scoringCapability } from './scoring/capability';
 import { segmentsCapability } from './segments/capability';
+import { smsCapability } from './sms/capability';
 import type { Contact } from './shared/contact';
 import type { TimelineEvent } from './shared/timeline';
 import { trackingCapability } from './tracking/capability';
@@ -29,6 +30,7 @@ export const capabilities = [
   trackingCapability,
   segmentsCapability,
   experimentsCapability,
+  smsCapability,
 ] as const;
 
 type Registered = (typeof capabilities)[number];

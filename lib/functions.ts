@@ -326,6 +326,31 @@ export const functions = {
       sms: { send: true, optOuts: 'read' },
     },
   },
+  smsInbound: {
+    entry: 'functions/sms/sms-inbound.handler.ts',
+    description: 'Inbound texts (two-way SMS): sms.received; STOP, START and HELP kept on the opt-out list and answered',
+    trigger: { kind: 'sns', topic: 'smsInbound', description: 'Inbound texts to the origination identity → sms-inbound' },
+    // GetItem of the phone index, a transaction of conditional Puts (the events), PutItem of an unknown number's
+    // message; for HELP the send record's claim (PutItem) and its confirmation (a transaction of Update + Put).
+    bindings: {
+      table: { actions: ['GetItem', 'PutItem', 'UpdateItem'] },
+      // STOP and START update the opt-out list; HELP is answered with one SendTextMessage.
+      sms: { send: true, optOuts: 'write' },
+    },
+  },
+  smsEvents: {
+    entry: 'functions/sms/sms-events.handler.ts',
+    description: 'End User Messaging delivery events to the timeline: sms.delivered, sms.failed',
+    trigger: {
+      kind: 'eventbridge',
+      pattern: { source: ['aws.sms-voice'], 'detail-type': ['Text Message Delivery Status Updated'] },
+      description: 'Text delivery statuses of End User Messaging → sms-events',
+      retryAttempts: 8,
+      maxEventAgeHours: 24,
+    },
+    // GetItem (the contact still exists), then a conditional Put of the event (in a one-item transaction).
+    bindings: { table: { actions: ['GetItem', 'PutItem'] } },
+  },
   sendEmailApi: {
     entry: 'functions/email/send-email-api.handler.ts',
     description: 'Sends one email by template to a contact, with the journey step\'s guards and idempotency; lists and previews templates',

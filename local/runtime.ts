@@ -325,6 +325,9 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     const sesEventsKey = eventBridgeTarget('aws.ses');
     late.sesEvents = (event) => invoke(sesEventsKey, event);
     late.consumer = (event) => invoke(consumer, event);
+    // SNS, locally: the inbound texts' topic delivers to the registry's function subscribed to it.
+    const [smsInboundKey] = functionsTriggeredBy('sns');
+    if (smsInboundKey) late.smsInbound = (event) => invoke(smsInboundKey, event);
     // The default bus: an event goes to every function whose registry pattern matches it (S3's Object Created).
     late.publish = async (event) => Promise.all(eventBridgeSubscribers(event).map((key) => invoke(key, event)));
 

@@ -24,6 +24,8 @@ export const bindingKindsByFunction: Readonly<Record<FunctionKey, readonly Bindi
   crmWebhook: ['table', 'crmSecret', 'publicBaseUrl'],
   sendEmail: ['table', 'sendEmail', 'publicBaseUrl', 'emailSigningKeys', 'metrics'],
   sendSms: ['table', 'sms'],
+  smsInbound: ['table', 'sms'],
+  smsEvents: ['table'],
   sendEmailApi: ['table', 'sendEmail', 'publicBaseUrl', 'emailSigningKeys'],
   emailTracking: ['table', 'emailSigningKeys'],
   emailPreferences: ['table', 'emailSigningKeys'],

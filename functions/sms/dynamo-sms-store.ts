@@ -10,6 +10,7 @@ import type { TimelineEvent } from '../shared/timeline';
 import { refusedBy, transactWrite } from '../shared/transactions';
 import type { RecentSend } from './domain/guards';
 import type { SmsClaimConditions, SmsClaimOutcome, SmsSendRecord, SmsSendState, SmsStore } from './ports';
+import type { SmsInboundStore } from './sms-inbound';
 
 /**
  * SMS items of the single table:
@@ -18,12 +19,16 @@ import type { SmsClaimConditions, SmsClaimOutcome, SmsSendRecord, SmsSendState, 
  * | ------------------------------------- | --------------------- | --------- |
  * | send record (idempotency)             | `IDEM#sms#<sendId>`   | `IDEM`    |
  * | recent marketing sends (shared with email's frequency cap) | `CONTACT#<contactId>` | `MAILLOG` |
+ * | phone index: the contact last texted at a number | `PHONE#<e164>` | `CONTACT` |
+ * | inbound message from an unknown number (30 days) | `SMSIN#<inboundMessageId>` | `INBOUND` |
  *
  * The mail log is email's (functions/email/dynamo-email-store.ts): same slots, same `version` check, so an email
  * and a text racing for the cap's last slot cannot both get it. Send records expire 400 days after the send.
  */
 export const smsKeys = {
   send: smsSendRecordKey,
+  phone: (phone: string) => ({ PK: `PHONE#${phone}`, SK: 'CONTACT' }),
+  unknownInbound: (inboundMessageId: string) => ({ PK: `SMSIN#${inboundMessageId}`, SK: 'INBOUND' }),
   mailLog: (contactId: string) => ({ PK: `CONTACT#${contactId}`, SK: 'MAILLOG' }),
 };
 
@@ -95,8 +100,8 @@ export class DynamoSmsStore implements SmsStore {
   }
 
   async claim(record: SmsSendRecord, conditions: SmsClaimConditions): Promise<SmsClaimOutcome> {
-    const { enrolment, mailLog } = conditions;
-    if (!enrolment && !mailLog) {
+    const { enrolment, mailLog, phone } = conditions;
+    if (!enrolment && !mailLog && !phone) {
       try {
         await this.db.send(new PutCommand(this.putRecord(record).Put));
         return { type: 'Claimed' };
@@ -122,6 +127,8 @@ export class DynamoSmsStore implements SmsStore {
             ]
           : []),
         ...(mailLog ? [{ Put: this.mailLogPut(record.contactId, mailLog.sends, mailLog.version) }] : []),
+        // The number's contact, for the replies it will send (STOP, HELP): the contact texted last at it.
+        ...(phone ? [{ Put: { TableName: this.tableName, Item: { ...smsKeys.phone(phone), contactId: record.contactId, phone } } }] : []),
       ]);
       return { type: 'Claimed' };
     } catch (error) {
@@ -228,4 +235,37 @@ function parse<T>(schema: z.ZodType<T>, item: Record<string, unknown>): T {
   const parsed = schema.safeParse(item);
   if (!parsed.success) throw new CorruptItem(`${String(item.PK)} ${String(item.SK)} does not match its schema`);
   return parsed.data;
+}
+
+/** Inbound texts: the phone index, timeline appends, and messages from numbers no contact has. */
+export class DynamoSmsInboundStore implements SmsInboundStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async contactIdByPhone(phone: string): Promise<string | undefined> {
+    const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: smsKeys.phone(phone), ConsistentRead: true }));
+    return typeof Item?.contactId === 'string' ? Item.contactId : undefined;
+  }
+
+  async hasContact(contactId: string): Promise<boolean> {
+    const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.profile(contactId), ProjectionExpression: 'PK' }));
+    return Item !== undefined;
+  }
+
+  async append(events: readonly TimelineEvent[]): Promise<void> {
+    try {
+      await transactWrite(this.db, events.map((event) => putEventOnce(this.tableName, event)));
+    } catch (error) {
+      // Appended before (a redelivered notification): the events' ids are the inbound message's.
+      if (events.some((_, i) => refusedBy(error, i))) return;
+      throw error;
+    }
+  }
+
+  async recordUnknown(message: { readonly inboundMessageId: string; readonly destination: string; readonly kind: string; readonly at: string }): Promise<void> {
+    const expiresAt = Math.floor(Date.parse(message.at) / 1000) + 30 * 86_400;
+    await this.db.send(new PutCommand({ TableName: this.tableName, Item: { ...smsKeys.unknownInbound(message.inboundMessageId), ...message, expiresAt } }));
+  }
 }

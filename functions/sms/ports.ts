@@ -40,6 +40,8 @@ export type SmsClaimOutcome = { readonly type: 'Claimed' } | { readonly type: 'E
 export interface SmsClaimConditions {
   readonly enrolment?: { readonly journeyId: string; readonly executionName: string };
   readonly mailLog?: { readonly sends: readonly RecentSend[]; readonly version?: number };
+  /** The number texted: its phone index item is written with the claim (inbound replies find the contact by it). */
+  readonly phone?: string;
 }
 
 /** The SMS send records, in the single table. */

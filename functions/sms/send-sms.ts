@@ -150,6 +150,7 @@ async function attemptSend(request: SmsSendRequest, deps: SmsSendDeps): Promise<
   const conditions: SmsClaimConditions = {
     ...(request.journeyId && request.executionName ? { enrolment: { journeyId: request.journeyId, executionName: request.executionName } } : {}),
     mailLog: { sends: recentAfter(recent, record, deps.settings.frequencyCap.days, now), ...(loaded.mailLogVersion ? { version: loaded.mailLogVersion } : {}) },
+    phone: contact.phone!,
   };
   const claimed = await deps.store.claim(record, conditions);
   if (claimed.type === 'Raced') return RACED;

@@ -41,6 +41,11 @@ export type Trigger =
       readonly retryAttempts: number;
       readonly maxEventAgeHours: number;
     }
+  /**
+   * An SNS topic's subscription, by the topic's name among the stack's topics (`smsInbound`: the topic two-way SMS
+   * publishes inbound texts to). SNS retries a failed asynchronous invocation; Lambda's own retries apply.
+   */
+  | { readonly kind: 'sns'; readonly topic: 'smsInbound'; readonly description: string }
   /** EventBridge Scheduler, with a schedule expression such as `cron(0 6 * * ? *)`. */
   | { readonly kind: 'schedule'; readonly expression: string; readonly description: string; readonly retryAttempts: number }
   | QueueTrigger;

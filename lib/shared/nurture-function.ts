@@ -6,13 +6,14 @@ import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { SnsEventSource, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Schedule, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
@@ -67,6 +68,8 @@ export interface BindableResources {
   };
   /** The email link-signing keys (`current,previous`). */
   readonly emailSigningKeys?: ISecret;
+  /** The SNS topic two-way SMS publishes inbound texts to (the `sns` trigger `smsInbound`). */
+  readonly smsInbound?: ITopic;
   /** End User Messaging SMS: the settings of nurture.config.yaml `sms` and the resources the stack made for them. */
   readonly smsSending?: {
     readonly enabled: boolean;
@@ -327,6 +330,12 @@ export class NurtureFunction extends Construct {
           ],
           true,
         );
+        return;
+      }
+      case 'sns': {
+        const topic = resources[trigger.topic];
+        if (!topic) throw new Error(`${this.node.path}: the sns trigger needs its topic (${trigger.topic})`);
+        this.function.addEventSource(new SnsEventSource(topic));
         return;
       }
       case 'http':

@@ -47,6 +47,8 @@ describe('NurtureStack', () => {
     crmWebhook: stack.crm.webhook,
     sendEmail: stack.email.sendEmail,
     sendSms: stack.sms.sendSms,
+    smsInbound: stack.sms.smsInbound,
+    smsEvents: stack.sms.smsEvents,
     sendEmailApi: stack.email.sendEmailApi,
     emailTracking: stack.email.emailTracking,
     emailPreferences: stack.email.emailPreferences,

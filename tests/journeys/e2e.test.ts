@@ -151,7 +151,7 @@ describe('journeys API through the gateway', () => {
     const list = (await (await fetch(`${runtime.url}/journeys`, { headers: drive.admin })).json()) as { journeys: { id: string }[] };
     const one = (await (await fetch(`${runtime.url}/journeys/welcome`, { headers: drive.admin })).json()) as { mermaid: string };
 
-    expect(list.journeys.map((j) => j.id).sort()).toEqual(['budget-router', 'cart-recovery', 'recycle-nurture', 'trial-expiry', 'webinar-follow-up', 'welcome']);
+    expect(list.journeys.map((j) => j.id).sort()).toEqual(['budget-router', 'cart-recovery', 'recycle-nurture', 'sms-cart-nudge', 'trial-expiry', 'webinar-follow-up', 'welcome']);
     expect(one.mermaid).toMatch(/^flowchart TD/);
   });
 });

@@ -181,10 +181,10 @@ describe('loading journey files', () => {
 
 describe('the shipped journeys', () => {
   it('ships the four journeys of the issue', () => {
-    expect([...shipped.keys()].sort()).toEqual(['budget-router', 'cart-recovery', 'recycle-nurture', 'trial-expiry', 'webinar-follow-up', 'welcome']);
+    expect([...shipped.keys()].sort()).toEqual(['budget-router', 'cart-recovery', 'recycle-nurture', 'sms-cart-nudge', 'trial-expiry', 'webinar-follow-up', 'welcome']);
   });
 
-  it.each(['budget-router', 'cart-recovery', 'recycle-nurture', 'trial-expiry', 'webinar-follow-up', 'welcome'])('%s passes validation against the real templates, forms and stages', (id) => {
+  it.each(['budget-router', 'cart-recovery', 'recycle-nurture', 'sms-cart-nudge', 'trial-expiry', 'webinar-follow-up', 'welcome'])('%s passes validation against the real templates, forms and stages', (id) => {
     // Act
     const problems = validateJourney(shipped.get(id)!, realContext);
 

@@ -108,7 +108,7 @@ describe('journeys API: reading journeys', () => {
     // Assess
     expect(result.statusCode).toBe(200);
     const listed = bodyOf(result).journeys as { id: string; triggers: string[] }[];
-    expect(listed.map((j) => j.id).sort()).toEqual(['budget-router', 'cart-recovery', 'recycle-nurture', 'trial-expiry', 'webinar-follow-up', 'welcome']);
+    expect(listed.map((j) => j.id).sort()).toEqual(['budget-router', 'cart-recovery', 'recycle-nurture', 'sms-cart-nudge', 'trial-expiry', 'webinar-follow-up', 'welcome']);
     expect(listed.find((j) => j.id === 'budget-router')?.triggers).toEqual(['form_submitted', 'webhook']);
   });
 

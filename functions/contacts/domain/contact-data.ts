@@ -108,6 +108,8 @@ export function referencedKeys(items: readonly Item[]): Key[] {
   for (const id of smsSendIdsOf(items)) add(smsSendRecordKey(id));
   for (const item of items) {
     const kind = kindOf(String(item.SK));
+    // The phone index of the SMS sends (functions/sms/dynamo-sms-store.ts): it names the contact last texted there.
+    if (kind === 'profile' && text(item.phone)) add({ PK: `PHONE#${String(item.phone)}`, SK: 'CONTACT' });
     if (kind === 'profile' && Array.isArray(item.anonymousIds)) {
       for (const id of item.anonymousIds) if (text(id)) add({ PK: `ANON#${String(id)}`, SK: 'LINK' });
     }
