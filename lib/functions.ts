@@ -506,6 +506,8 @@ export const functions = {
       sendEmail: true,
       publicBaseUrl: true,
       emailSigningKeys: true,
+      // SMS broadcasts: SendTextMessage, and DescribeOptedOutNumbers (a number on the opt-out list is never texted).
+      sms: { send: true, optOuts: 'read' },
       // EMF business metrics (EmailsSent).
       metrics: true,
     },
@@ -532,6 +534,8 @@ export const functions = {
     bindings: {
       table: { actions: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem'], indexes: ['Query'] },
       broadcastExecutions: true,
+      // An SMS broadcast's checks and dry run read the SMS settings (quiet hours, whether SMS is on); it sends nothing.
+      sms: { send: false, optOuts: 'read' },
     },
     // A dry run judges up to 10,000 members.
     timeoutSeconds: 29,

@@ -107,6 +107,7 @@ export class NurtureStack extends Stack {
       table,
       emailSending: this.email.sending,
       emailSigningKeys: this.email.signingKeys,
+      smsSending: this.sms.sending,
       sesMaxSendRate: config.rates.sesMaxSendRate,
     });
     const access = new Access(this, 'Access', {

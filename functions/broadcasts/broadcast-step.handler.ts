@@ -7,6 +7,7 @@ import { experiments } from '../experiments/experiment-content';
 import { decisionsFrom } from './broadcast-experiment';
 import { makeBroadcastStep } from './broadcast-step';
 import { DynamoAudience, DynamoBroadcastStore } from './dynamo-broadcasts';
+import { smsSendDepsFrom } from '../sms/sms-senders';
 
 const env = environmentFor('broadcastStep');
 const metrics = businessMetrics(env.POWERTOOLS_METRICS_NAMESPACE, MetricService.email);
@@ -17,6 +18,7 @@ export const handler = publishingMetrics(
     store: new DynamoBroadcastStore(documentClient, env.TABLE_NAME),
     audience: new DynamoAudience(documentClient, env.TABLE_NAME),
     send: sendDepsFrom(env, 'broadcasts', metrics),
+    sms: smsSendDepsFrom(env, 'broadcasts'),
     experiments,
     decisions: decisionsFrom(new DynamoExperimentCounters(documentClient, env.TABLE_NAME)),
   }),

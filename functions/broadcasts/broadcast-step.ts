@@ -6,6 +6,9 @@ import { sendEmail, type SendDeps } from '../email/send-email';
 import { sendIdOf } from '../email/tokens';
 import type { Experiment } from '../experiments/domain/experiment-file';
 import { UnknownExperiment } from '../experiments/arm-for-send';
+import { quietHoursEnd } from '../sms/domain/guards';
+import { SmsSendFailed } from '../sms/ports';
+import { sendSms, type SmsSendDeps } from '../sms/send-sms';
 import { memberPlan, rolloutChoice, sendOf, type MemberPlan } from './broadcast-experiment';
 import {
   addOutcomes,
@@ -49,6 +52,8 @@ export interface BroadcastStepDeps {
   readonly store: BroadcastStore;
   readonly audience: Audience;
   readonly send: SendDeps;
+  /** Text messages, for `channel: sms` broadcasts; absent or not `enabled`, their members are skipped (`sms_disabled`). */
+  readonly sms?: SmsSendDeps & { readonly enabled: boolean };
   /** The experiments of content/experiments, for broadcasts that name one. */
   readonly experiments: ReadonlyMap<string, Experiment>;
   /** An experiment's decision now, read once when a broadcast's rollout is due. */
@@ -95,9 +100,9 @@ async function sendPage(broadcastId: string, now: Date, deps: BroadcastStepDeps)
 
   const { definition, rate } = record;
   const settings = deps.send.settings;
-  const marketing = deps.send.renderer.meta(definition.template).kind === 'marketing';
+  const sms = definition.channel === 'sms';
   const fallbackZone = definition.time_zone ?? settings.sendWindow.defaultTimeZone;
-  const windowOpening = marketing ? (at: Date, zone: string) => nextWindowOpening(at, zone, settings.sendWindow) : undefined;
+  const windowOpening = sms ? smsOpening(deps.sms) : deps.send.renderer.meta(definition.template).kind === 'marketing' ? (at: Date, zone: string) => nextWindowOpening(at, zone, settings.sendWindow) : undefined;
   const startsAt = new Date(record.startsAt);
   const createdAt = new Date(record.createdAt);
   const progress = record.progress;
@@ -144,8 +149,8 @@ async function sendPage(broadcastId: string, now: Date, deps: BroadcastStepDeps)
     }
     outcomes.push(
       ...(await pacer.run(due, (member) =>
-        sendOne(member.contactId, member.plan, experiment, record, send).catch((error: unknown) => {
-          if (error instanceof EmailSendFailed) return { type: 'failed' } as const;
+        (sms ? sendText(member.contactId, record, fallbackZone, now, deps.sms) : sendOne(member.contactId, member.plan, experiment, record, send)).catch((error: unknown) => {
+          if (error instanceof EmailSendFailed || error instanceof SmsSendFailed) return { type: 'failed' } as const;
           throw error;
         }),
       )),
@@ -220,6 +225,37 @@ async function sendOne(
     case 'unconfirmed':
       return { type: 'skipped', reason: 'unconfirmed' };
   }
+}
+
+/** A member's text through the SMS capability's `sendSms`: the same guards and exactly-once record as a journey's. */
+async function sendText(contactId: string, record: BroadcastRecord, timeZone: string, now: Date, deps: BroadcastStepDeps['sms']): Promise<MemberOutcome> {
+  if (!deps?.enabled) return { type: 'skipped', reason: 'sms_disabled' };
+  const outcome = await sendSms(
+    {
+      contactId,
+      templateId: record.definition.template,
+      sendId: broadcastSendId(record.id, contactId),
+      ...(record.topic ? { topic: record.topic } : {}),
+      timeZone,
+      ...(record.definition.data ? { data: record.definition.data } : {}),
+    },
+    { ...deps, clock: { now: () => now } },
+  );
+  switch (outcome.outcome) {
+    case 'sent':
+      return { type: 'sent' };
+    case 'skipped':
+      return { type: 'skipped', reason: outcome.reason };
+    // Quiet hours began while the pass was still sending (members are due outside them).
+    case 'deferred':
+      return { type: 'skipped', reason: 'quiet_hours' };
+  }
+}
+
+/** When quiet hours around a moment end in a zone: an SMS broadcast's members are due outside them. */
+function smsOpening(deps: BroadcastStepDeps['sms']): ((at: Date, zone: string) => Date | undefined) | undefined {
+  const quiet = deps?.settings.quietHours;
+  return quiet ? (at, zone) => quietHoursEnd(at, zone, quiet) : undefined;
 }
 
 function experimentOf(experimentId: string, deps: BroadcastStepDeps): Experiment {

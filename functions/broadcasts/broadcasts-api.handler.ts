@@ -11,6 +11,7 @@ import { makeBroadcastsApiHandler } from './broadcasts-api';
 import { DynamoAudience, DynamoBroadcastStore } from './dynamo-broadcasts';
 import { segments } from '../segments/segments';
 import { SfnBroadcasts } from './sfn-broadcasts';
+import { smsSendDepsFrom } from '../sms/sms-senders';
 
 const env = environmentFor('broadcastsApi');
 
@@ -26,6 +27,7 @@ export const handler = makeBroadcastsApiHandler({
   experiments,
   files: broadcastFiles,
   defaultRate: Number(env.BROADCAST_DEFAULT_RATE),
+  sms: smsSendDepsFrom(env, 'broadcasts'),
   clock,
   logger: createLogger('broadcasts'),
 });

@@ -15,6 +15,13 @@ import { broadcastSendId } from './broadcast-step';
 import { BroadcastDefinition, dueOf, FIRST_PROGRESS, inFlightOf, isTimeZone, NO_COUNTS, processedOf, startOf } from './domain/broadcast';
 import { checkDefinition, type BroadcastCatalog } from './domain/check';
 import type { Audience, BroadcastExecutions, BroadcastRecord, BroadcastStore, SegmentExists } from './ports';
+import { checkSmsGuards, quietHoursEnd } from '../sms/domain/guards';
+import { smsCost } from '../sms/domain/sms-prices';
+import type { SmsSendDeps } from '../sms/send-sms';
+import { countryOfPhone } from '../shared/phone-number';
+
+/** Messages per second of an SMS broadcast that names no rate: what one US long code may send. */
+export const SMS_DEFAULT_RATE = 1;
 
 export interface BroadcastsApiDeps {
   readonly store: BroadcastStore;
@@ -31,6 +38,8 @@ export interface BroadcastsApiDeps {
   readonly files: ReadonlyMap<string, BroadcastDefinition>;
   /** Messages per second when a definition names no rate: the SES account's sending rate. */
   readonly defaultRate: number;
+  /** The SMS capability's reads, templates and settings (a `channel: sms` dry run judges members as a send would). */
+  readonly sms?: Pick<SmsSendDeps, 'store' | 'renderer' | 'settings'> & { readonly enabled: boolean };
   readonly clock: Clock;
   readonly logger: Logger;
 }
@@ -108,15 +117,16 @@ async function create(deps: BroadcastsApiDeps, event: HttpEvent): Promise<HttpRe
   annotate(event, { broadcastId: definition.id, dryRun });
 
   const now = deps.clock.now();
-  const meta = deps.renderer.meta(definition.template);
-  const topic = meta.kind === 'marketing' ? (definition.topic ?? meta.topic) : undefined;
-  if (dryRun) return json(200, await dryRunOf(deps, definition, topic, now));
+  const sms = definition.channel === 'sms';
+  const meta = sms ? undefined : deps.renderer.meta(definition.template);
+  const topic = sms ? definition.topic : meta?.kind === 'marketing' ? (definition.topic ?? meta.topic) : undefined;
+  if (dryRun) return json(200, sms ? await smsDryRunOf(deps, definition, topic, now) : await dryRunOf(deps, definition, topic, now));
 
   const record: BroadcastRecord = {
     id: definition.id,
     definition,
     status: 'queued',
-    rate: definition.rate ?? deps.defaultRate,
+    rate: definition.rate ?? (sms ? SMS_DEFAULT_RATE : deps.defaultRate),
     ...(topic ? { topic } : {}),
     audience: await deps.audience.count(definition.segment),
     startsAt: startsAtOf(definition, deps.experiments, now).toISOString(),
@@ -230,6 +240,70 @@ async function dryRunOf(deps: BroadcastsApiDeps, definition: BroadcastDefinition
   };
 }
 
+/**
+ * An SMS broadcast's dry run: each member judged by the SMS guards (a number, SMS consent for the topic, the
+ * frequency cap shared with email, quiet hours), with the estimated cost of what would be sent and one rendered
+ * text with its encoding and parts. The account's opt-out list is not read here: the send checks it.
+ */
+async function smsDryRunOf(deps: BroadcastsApiDeps, definition: BroadcastDefinition, topic: string | undefined, now: Date) {
+  const sms = deps.sms;
+  if (!sms) throw new HttpError(503, 'sms_unavailable', 'Text messages are not configured for broadcasts here');
+  const startsAt = startOf(definition.when, now);
+  const fallbackZone = definition.time_zone ?? deps.settings.sendWindow.defaultTimeZone;
+  const quiet = sms.settings.quietHours;
+  const audience = await deps.audience.count(definition.segment);
+  const skipped: Record<string, number> = {};
+  let eligible = 0;
+  let later = 0;
+  let evaluated = 0;
+  let costUsd = 0;
+  let sample: { contactId: string; text: string; encoding: string; parts: number; costUsd: number } | undefined;
+  let cursor: string | undefined;
+  do {
+    const page = await deps.audience.page(definition.segment, Math.min(500, DRY_RUN_LIMIT - evaluated), cursor);
+    cursor = page.cursor;
+    const states = await mapLimited(page.contactIds, inFlightOf(1_000), (contactId) => sms.store.loadForSend(contactId, broadcastSendId(definition.id, contactId)));
+    states.forEach((state, i) => {
+      evaluated++;
+      const contact = state.contact;
+      if (!contact) {
+        skipped.no_contact = (skipped.no_contact ?? 0) + 1;
+        return;
+      }
+      const stored = contact.attributes.time_zone;
+      const zone = typeof stored === 'string' && isTimeZone(stored) ? stored : fallbackZone;
+      const guard = checkSmsGuards({ contact, topic, optedOut: undefined, recent: state.recent, frequencyCap: sms.settings.frequencyCap, quietHours: quiet, timeZone: zone, now });
+      if (guard.type === 'Skip') {
+        skipped[guard.reason] = (skipped[guard.reason] ?? 0) + 1;
+        return;
+      }
+      const due = dueOf({ when: definition.when, startsAt, createdAt: now, zone, ...(quiet ? { windowOpening: (at: Date, z: string) => quietHoursEnd(at, z, quiet) } : {}) });
+      if (due > now || guard.type === 'Defer') later++;
+      else eligible++;
+      const rendered = sms.renderer.render(definition.template, contact, definition.data ?? {});
+      const cost = smsCost(countryOfPhone(contact.phone!) ?? 'ZZ', rendered.parts.parts);
+      costUsd += cost;
+      sample ??= { contactId: page.contactIds[i]!, text: rendered.text, encoding: rendered.parts.encoding, parts: rendered.parts.parts, costUsd: cost };
+    });
+  } while (cursor && evaluated < DRY_RUN_LIMIT);
+
+  return {
+    dryRun: true,
+    id: definition.id,
+    channel: 'sms',
+    audience,
+    evaluated,
+    eligible,
+    /** Would be sent later: their local hour has not come, or it is quiet hours where they are. */
+    later,
+    skipped,
+    /** What the members evaluated and not skipped would cost, at the dated SMS price file (an estimate). */
+    estimatedCostUsd: Math.round(costUsd * 10_000) / 10_000,
+    startsAt: startsAt.toISOString(),
+    sample: sample ?? null,
+  };
+}
+
 async function list(deps: BroadcastsApiDeps, event: HttpEvent): Promise<HttpResult> {
   const query = ListQuery.safeParse(event.queryStringParameters ?? {});
   if (!query.success) throw new InvalidQuery(fieldErrors(query.error));
@@ -315,6 +389,7 @@ export function view(record: BroadcastRecord) {
   return {
     id: record.id,
     name: definition.name,
+    channel: definition.channel ?? 'email',
     template: definition.template,
     segment: definition.segment,
     ...(record.topic ? { topic: record.topic } : {}),
@@ -347,6 +422,8 @@ function catalogOf(deps: BroadcastsApiDeps): BroadcastCatalog {
     topics: deps.settings.topics.map((topic) => topic.id),
     sendWindow: deps.settings.sendWindow,
     segmentExists: deps.segmentExists,
+    smsTemplate: (id) => deps.sms?.renderer.has(id) ?? false,
+    ...(deps.sms?.settings.quietHours ? { quietHours: deps.sms.settings.quietHours } : {}),
     experiment: (id) => deps.experiments.get(id),
   };
 }

@@ -100,12 +100,13 @@ function rangeCounters(metrics: Metrics, metric: string, from: string, to: strin
 /** The summary's counters, per day (its series need days), for the range and the same-length one before it. */
 export async function runSummary(metrics: Metrics, from: string, to: string): Promise<SummaryMetric[]> {
   const first = previousRange(from, to).from;
-  const [leads, email, journeys] = await Promise.all([
+  const [leads, email, journeys, sms] = await Promise.all([
     metrics.counters(ReportMetric.leads, first, to),
     metrics.counters(ReportMetric.email, first, to),
     metrics.counters(ReportMetric.journeys, first, to),
+    metrics.counters(ReportMetric.sms, first, to),
   ]);
-  return summaryReport({ leads, email, journeys }, { from, to });
+  return summaryReport({ leads, email, journeys, sms }, { from, to });
 }
 
 /** The `email` report's counters (`<journey>/<step>/<template>/<measure>`) by day over a range, months read whole. */
@@ -180,16 +181,22 @@ export async function runReport(name: ReportName, query: ReportQuery, deps: Repo
     case 'cost': {
       if (granularity && granularity !== 'month') throw new UnsupportedGranularity(name, granularity, ['month']);
       // MQLs by journey from the `leads` items, by last-touch campaign from the campaign's per-value items.
-      const [leadItems, campaigns, apiPrograms] = await Promise.all([
+      const [leadItems, campaigns, apiPrograms, sms] = await Promise.all([
         metrics.counters(ReportMetric.leads, from, to),
         leadValues(metrics, 'campaign', from, to, granularity),
         deps.programs.list(),
+        metrics.counters(ReportMetric.sms, from, to),
       ]);
       const leads = mergeCounters(leadItems, dimensionCounters('campaign', campaigns));
       const programs = mergePrograms(deps.filePrograms ?? [], apiPrograms);
-      if (!granularity) return costReport(leads, programs, { from, to });
+      if (!granularity) return costReport(leads, programs, { from, to, sms });
+      const smsByMonth = periods(sms, 'month');
       return stackPeriods(periods(leads, 'month'), (counters, month) =>
-        costReport(counters, programs, { from: from > `${month}-01` ? from : `${month}-01`, to: to.slice(0, 7) === month ? to : periodEnd(month, 'month') }),
+        costReport(counters, programs, {
+          from: from > `${month}-01` ? from : `${month}-01`,
+          to: to.slice(0, 7) === month ? to : periodEnd(month, 'month'),
+          ...(smsByMonth.get(month) ? { sms: smsByMonth.get(month) } : {}),
+        }),
       );
     }
     case 'journeys': {

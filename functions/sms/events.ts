@@ -25,6 +25,10 @@ export const SmsSentData = z.object({
   parts: z.int().min(1),
   characters: z.int().min(0),
   messageType: z.enum(['TRANSACTIONAL', 'PROMOTIONAL']),
+  /** The destination's ISO country, which sets the price. */
+  country: z.string().length(2).optional(),
+  /** The estimated cost (USD) from the dated price file at send time (functions/sms/domain/sms-prices.ts). */
+  costUsd: z.number().nonnegative().optional(),
 });
 export type SmsSentData = z.infer<typeof SmsSentData>;
 

@@ -6,6 +6,8 @@ import type { Logger } from '../shared/logger';
 import type { SendEmailTaskOutput } from '../shared/tasks';
 import { TimelineEvent } from '../shared/timeline';
 import { EnrolmentNotRecorded } from '../email/ports';
+import { countryOfPhone } from '../shared/phone-number';
+import { smsCost } from './domain/sms-prices';
 import { checkSmsGuards, smsTimeZoneOf, type QuietHours, type RecentSend } from './domain/guards';
 import type { SmsRenderer } from './domain/render-sms';
 import { SmsSendFailed, SmsThrottled, type SmsClaimConditions, type SmsGateway, type SmsSendRecord, type SmsStore } from './ports';
@@ -178,12 +180,22 @@ async function attemptSend(request: SmsSendRequest, deps: SmsSendDeps): Promise<
     throw error instanceof SmsSendFailed ? error : new SmsSendFailed(`End User Messaging refused the text: ${name}`, { cause: error });
   }
 
+  const country = countryOfPhone(contact.phone!);
   const sent = TimelineEvent.parse({
     eventId: record.eventId,
     contactId: record.contactId,
     type: EventName.SmsSent,
     occurredAt: record.createdAt,
-    data: { ...refOf(record), messageId, encoding: rendered.parts.encoding, parts: rendered.parts.parts, characters: rendered.parts.characters, messageType: deps.settings.messageType },
+    data: {
+      ...refOf(record),
+      messageId,
+      encoding: rendered.parts.encoding,
+      parts: rendered.parts.parts,
+      characters: rendered.parts.characters,
+      messageType: deps.settings.messageType,
+      ...(country ? { country } : {}),
+      costUsd: smsCost(country ?? 'ZZ', rendered.parts.parts),
+    },
   });
   if (!(await deps.store.markSent(record, messageId, sent))) {
     const settled = await deps.store.getSend(record.sendId);

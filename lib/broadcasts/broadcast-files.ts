@@ -32,6 +32,8 @@ export function contentCatalog(contentDir = join(repoRoot, 'content')): Broadcas
     templates.set(entry.name, { kind: meta.kind, ...(meta.topic ? { topic: meta.topic } : {}) });
   }
   const email = parse(readFileSync(join(contentDir, 'email.yaml'), 'utf8')) as { topics: { id: string }[]; sendWindow: { start: string; end: string } };
+  const smsDir = join(contentDir, 'sms');
+  const smsTemplates = new Set(existsSync(smsDir) ? readdirSync(smsDir).flatMap((file) => (/\.ya?ml$/.test(file) ? [file.replace(/\.ya?ml$/, '')] : [])) : []);
   const segmentIds = new Set(readdirSync(join(contentDir, 'segments')).flatMap((file) => (/\.ya?ml$/.test(file) ? [file.replace(/\.ya?ml$/, '')] : [])));
   const experiments = new Map<string, BroadcastExperiment>();
   const experimentsDir = join(contentDir, 'experiments');
@@ -45,6 +47,7 @@ export function contentCatalog(contentDir = join(repoRoot, 'content')): Broadcas
     topics: email.topics.map((topic) => topic.id),
     sendWindow: email.sendWindow,
     segmentExists: (id) => segmentIds.has(id),
+    smsTemplate: (id) => smsTemplates.has(id),
     experiment: (id) => experiments.get(id),
   };
 }

@@ -16,6 +16,8 @@ export interface BroadcastsProps {
   readonly emailSending: NonNullable<BindableResources['emailSending']>;
   /** The email link-signing keys (the email construct's). */
   readonly emailSigningKeys: ISecret;
+  /** End User Messaging SMS (the sms construct's): what `channel: sms` broadcasts send through. */
+  readonly smsSending: NonNullable<BindableResources['smsSending']>;
   /**
    * Messages per second a broadcast sends at when it names no rate: the SES account's maximum send rate (SES
    * console → Account dashboard). A new production account starts at 14.
@@ -48,7 +50,7 @@ export class Broadcasts extends Construct {
     const { table } = props;
     this.broadcastStep = new NurtureFunction(this, 'BroadcastStep', {
       definition: functions.broadcastStep,
-      resources: { table, emailSending: props.emailSending, emailSigningKeys: props.emailSigningKeys },
+      resources: { table, emailSending: props.emailSending, emailSigningKeys: props.emailSigningKeys, smsSending: props.smsSending },
     });
 
     const logs = new LogGroup(this, 'StateMachineLogs', { retention: props.logRetention ?? RetentionDays.ONE_MONTH });
@@ -84,6 +86,7 @@ export class Broadcasts extends Construct {
       definition: functions.broadcastsApi,
       resources: {
         table,
+        smsSending: props.smsSending,
         broadcasts: { stateMachineArn: this.stateMachineArn, executionArnPrefix: `${arn('execution', name)}:`, defaultRate: props.sesMaxSendRate ?? 14 },
       },
     });

@@ -16,6 +16,17 @@ import { localEnvironments } from '../../local/environments';
 import { baselineStatements, bundleWithLocalEsbuild, nagCheckedApp, nagFindings, referencesIn, SYNTH_TIMEOUT_MS, testConfig } from '../support/cdk';
 
 // One synth of the whole stack, bundling every handler, serves every test here, cdk-nag's included.
+/** The SMS settings a function with the `sms` binding gets (SMS off in the test configuration). */
+const smsVariables = {
+  SMS_ENABLED: 'false',
+  SMS_ORIGINATION_IDENTITY: 'none',
+  SMS_CONFIGURATION_SET: Match.anyValue(),
+  SMS_OPT_OUT_LIST: Match.anyValue(),
+  SMS_MESSAGE_TYPE: Match.anyValue(),
+  SMS_QUIET_HOURS: '21:00-08:00',
+  SMS_HELP_TEXT: Match.anyValue(),
+};
+
 let stack: NurtureStack;
 let template: Template;
 
@@ -259,6 +270,7 @@ describe('NurtureStack', () => {
           EMAIL_SIGNING_KEYS_SECRET_ARN: ref(s.email.signingKeys),
           PUBLIC_BASE_URL: Match.anyValue(),
           POWERTOOLS_METRICS_NAMESPACE: 'Nurture',
+          ...smsVariables,
         },
       })],
       ['the broadcasts API the table name, the broadcast state machine and the default rate', (s) => ({
@@ -268,6 +280,7 @@ describe('NurtureStack', () => {
           TABLE_NAME: ref(s.data.table),
           BROADCAST_STATE_MACHINE_ARN: s.resolve(s.broadcasts.stateMachineArn),
           BROADCAST_DEFAULT_RATE: '14',
+          ...smsVariables,
         },
       })],
     ])('gives %s', (_, expected) => {
@@ -457,11 +470,14 @@ describe('NurtureStack', () => {
           Action: 'ses:SendEmail',
           Resource: [s.resolve(s.email.sending.identityArn), s.resolve(s.email.sending.configurationSetArn)],
         },
+        // SMS is off in this configuration: no SendTextMessage, only the opt-out list's read.
+        { Effect: 'Allow', Action: 'sms-voice:DescribeOptedOutNumbers', Resource: s.resolve(s.sms.sending.optOutListArn) },
         readSecret(s.email.signingKeys),
       ]]],
       ['the broadcasts API write and read broadcasts, query GSI1 and start and stop broadcast executions', (s) => [s.broadcasts.broadcastsApi, [
         tableActions(s, 'dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'),
         { Effect: 'Allow', Action: 'dynamodb:Query', Resource: { 'Fn::Join': ['', [arn(s.data.table), '/index/*']] } },
+        { Effect: 'Allow', Action: 'sms-voice:DescribeOptedOutNumbers', Resource: s.resolve(s.sms.sending.optOutListArn) },
         { Effect: 'Allow', Action: 'states:StartExecution', Resource: s.resolve(s.broadcasts.stateMachineArn) },
         { Effect: 'Allow', Action: 'states:StopExecution', Resource: s.resolve(`${s.broadcasts.stateMachineArn.replace(':stateMachine:', ':execution:')}:*`) },
       ]]],

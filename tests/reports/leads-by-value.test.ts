@@ -170,8 +170,8 @@ describe('leads attribution under a flood of distinct UTM values', () => {
     expect(rows.get('google')).toEqual([DAY.slice(0, 7), 'google', GOOGLE, GOOGLE, 0, 0, 0]);
     expect(rows.get(floodSources[0]!)).toEqual([DAY.slice(0, 7), floodSources[0], 2, 1, 0, 0, 0]);
     expect(cost.rows).toEqual([
-      ['spring-ads', 'spring-ads', 500, GOOGLE, 25],
-      ['bot-traffic', 'bot-traffic', 0, FLOOD / 10, 0],
+      ['spring-ads', 'spring-ads', 500, GOOGLE, 25, 0],
+      ['bot-traffic', 'bot-traffic', 0, FLOOD / 10, 0, 0],
     ]);
   });
 

@@ -136,10 +136,10 @@ describe('GET /reports/{name}', () => {
     );
     expect(put.statusCode).toBe(200);
 
-    expect(bodyOf(await get('cost', { from: '2026-10-01', to: '2026-10-31' })).rows).toEqual([['nurture', 'Nurture program', 800, 1, 800]]);
+    expect(bodyOf(await get('cost', { from: '2026-10-01', to: '2026-10-31' })).rows).toEqual([['nurture', 'Nurture program', 800, 1, 800, 0]]);
     expect(bodyOf(await get('cost', { from: '2026-09-15', to: '2026-10-31', granularity: 'month' })).rows).toEqual([
-      ['2026-09', 'nurture', 'Nurture program', 0, 0, null],
-      ['2026-10', 'nurture', 'Nurture program', 800, 1, 800],
+      ['2026-09', 'nurture', 'Nurture program', 0, 0, null, 0],
+      ['2026-10', 'nurture', 'Nurture program', 800, 1, 800, 0],
     ]);
   });
 
@@ -155,8 +155,8 @@ describe('GET /reports/{name}', () => {
     });
 
     expect(report.rows).toEqual([
-      ['nurture', 'Nurture program', 800, 1, 800],
-      ['webinar-ads', 'webinar-ads', 450, 0, null],
+      ['nurture', 'Nurture program', 800, 1, 800, 0],
+      ['webinar-ads', 'webinar-ads', 450, 0, null, 0],
     ]);
   });
 

@@ -266,6 +266,27 @@ describe('report counters rule', () => {
     expect(Object.keys(byValue(counters, 'medium'))).toEqual([`2026-10-01#${encodeURIComponent('\ufffdx')}`]);
   });
 
+  it('counts text messages sent, their parts and estimated cost, skips, deliveries and failures per journey, step and template', () => {
+    const sms = { sendId: 's9', templateId: 'cart-reminder', journeyId: 'cart-recovery', stepId: 'text-1' };
+    const { counters } = countersOf([
+      event(EventName.JourneyEntered, '2026-10-01T08:00:00.000Z', { journeyId: 'cart-recovery', executionName: 'x', triggerEventId: 'e', entry: 1 }),
+      event(EventName.SmsSent, '2026-10-01T09:00:00.000Z', { ...sms, messageId: 'sm1', encoding: 'UCS-2', parts: 2, characters: 90, messageType: 'PROMOTIONAL', country: 'US', costUsd: 0.01766 }),
+      event(EventName.SmsDelivered, '2026-10-01T09:00:05.000Z', { ...sms, messageId: 'sm1', status: 'DELIVERED' }),
+      event(EventName.SmsSkipped, '2026-10-02T09:00:00.000Z', { ...sms, sendId: 's10', reason: 'opted_out' }),
+      event(EventName.SmsFailed, '2026-10-02T09:00:01.000Z', { ...sms, messageId: 'sm2', status: 'CARRIER_UNREACHABLE' }),
+    ]);
+
+    expect(counters.get(ReportMetric.sms)?.get('2026-10-01')).toEqual({
+      'cart-recovery/text-1/cart-reminder/sent': 1,
+      'cart-recovery/text-1/cart-reminder/parts': 2,
+      'cart-recovery/text-1/cart-reminder/costMicroUsd': 17_660,
+      'cart-recovery/text-1/cart-reminder/delivered': 1,
+    });
+    expect(counters.get(ReportMetric.sms)?.get('2026-10-02')).toEqual({ 'cart-recovery/text-1/cart-reminder/skipped': 1, 'cart-recovery/text-1/cart-reminder/failed': 1 });
+    // A text step moves the journey's step gauge as an email step does.
+    expect(counters.get(ReportMetric.journeySteps)?.get('current')).toEqual({ 'cart-recovery/start': 0, 'cart-recovery/text-1': 1 });
+  });
+
   it('keeps a gauge of contacts per journey step', () => {
     const { counters } = countersOf([
       event(EventName.JourneyEntered, '2026-10-01T08:00:00.000Z', { journeyId: 'budget-router', executionName: 'x', triggerEventId: 'e', entry: 1 }),
@@ -393,8 +414,8 @@ describe('reports', () => {
       { id: 'nurture', journey: 'budget-router', costs: [] },
     ];
     expect(costReport(leads, programs, { from: '2026-10-01', to: '2026-10-31' }).rows).toEqual([
-      ['ads', 'ads', 300, 3, 100],
-      ['nurture', 'nurture', 0, 1, 0],
+      ['ads', 'ads', 300, 3, 100, 0],
+      ['nurture', 'nurture', 0, 1, 0, 0],
     ]);
   });
 
@@ -446,10 +467,26 @@ describe('reports', () => {
     );
 
     expect(table.rows).toEqual([
-      ['nurture', 'nurture', 1000, 4, 250],
-      ['ads', 'ads', 300, 2, 150],
-      ['idle', 'idle', 0, 0, null],
+      ['nurture', 'nurture', 1000, 4, 250, 0],
+      ['ads', 'ads', 300, 2, 150, 0],
+      ['idle', 'idle', 0, 0, null, 0],
     ]);
+  });
+
+  it("cost: a journey program's SMS spend is its own column and counts in its cost per MQL", () => {
+    const leads = days({ '2026-10-03': { 'stage/mql/journey/cart-recovery': 2 } });
+    const sms = days({
+      '2026-10-03': { 'cart-recovery/text-1/cart-reminder/costMicroUsd': 1_500_000, 'cart-recovery/text-1/cart-reminder/sent': 170 },
+      '2026-10-04': { 'cart-recovery/text-1/cart-reminder/costMicroUsd': 500_000, '-/-/trial-ending/costMicroUsd': 9_000_000 },
+    });
+    const table = costReport(leads, [{ id: 'carts', journey: 'cart-recovery', costs: [{ month: '2026-10', kind: 'labour', amount: 100 }] }], {
+      from: '2026-10-01',
+      to: '2026-10-31',
+      sms,
+    });
+
+    // $100 entered + $2.00 of texts, over 2 MQLs; texts sent outside any journey belong to no program.
+    expect(table.rows).toEqual([['carts', 'carts', 100, 2, 51, 2]]);
   });
 
   it('funnel, email and journeys per period: one block of rows per period, the period first', () => {

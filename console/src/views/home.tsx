@@ -30,7 +30,7 @@ export interface SummaryMetric {
 
 export const RANGES = [7, 30, 90] as const;
 /** Metrics where a rise is bad news. */
-const LOWER_IS_BETTER: ReadonlySet<string> = new Set(['bounceRate', 'complaintRate', 'awsCost']);
+const LOWER_IS_BETTER: ReadonlySet<string> = new Set(['bounceRate', 'complaintRate', 'smsCost', 'awsCost']);
 
 const formatValue = (unit: SummaryMetric['unit'], value: number | null | undefined) =>
   unit === 'rate' ? formatRate(value) : unit === 'usd' ? formatUsd(value) : formatCount(value);
@@ -90,7 +90,7 @@ function MetricCard(props: { metric: SummaryMetric; days: number; summary: Summa
           label={`${metric.label} per day, from ${formatValue(metric.unit, values[0])} on ${formatDay(metric.series[0]!.date)} to ${formatValue(metric.unit, values[values.length - 1])} on ${formatDay(metric.series[metric.series.length - 1]!.date)}`}
         />
       ) : null}
-      {metric.id === 'awsCost' && props.summary.estimate ? (
+      {(metric.id === 'awsCost' || metric.id === 'smsCost') && props.summary.estimate ? (
         <p class="hint">Estimated from usage{props.summary.pricedOn ? ` at list prices of ${formatDay(props.summary.pricedOn)}` : ''}.</p>
       ) : null}
     </Card>

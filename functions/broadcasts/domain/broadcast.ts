@@ -23,7 +23,9 @@ export type BroadcastWhen = z.infer<typeof BroadcastWhen>;
 export const BroadcastDefinition = z.strictObject({
   id: z.string().regex(kebab, 'broadcast ids are lower-kebab-case, at most 64 characters'),
   name: z.string().transform(singleLine).pipe(z.string().min(1).max(200)),
-  /** An email template id (content/emails/<id>/). */
+  /** `email` (the default) or `sms`: a text to each member's phone, through the SMS guards. */
+  channel: z.enum(['email', 'sms']).optional(),
+  /** An email template id (content/emails/<id>/), or for `channel: sms` an SMS template (content/sms/<id>.yaml). */
   template: z.string().regex(kebab, 'template ids are lower-kebab-case'),
   /** A segment id (content/segments/<id>): its members are the audience. */
   segment: z.string().regex(kebab, 'segment ids are lower-kebab-case'),

@@ -14,6 +14,10 @@ export interface BroadcastCatalog {
   /** The marketing send window, `HH:MM` local. */
   readonly sendWindow: { readonly start: string; readonly end: string };
   readonly segmentExists: (segmentId: string) => boolean;
+  /** Whether an SMS template exists (content/sms/<id>.yaml). */
+  readonly smsTemplate: (templateId: string) => boolean;
+  /** SMS quiet hours, `HH:MM` local, when set. */
+  readonly quietHours?: { readonly start: string; readonly end: string };
   /** An experiment's arms and rollout (content/experiments/<id>), or undefined when there is no such experiment. */
   readonly experiment: (experimentId: string) => BroadcastExperiment | undefined;
 }
@@ -31,6 +35,7 @@ export interface BroadcastExperiment {
  * The same checks run on files at build time and on `POST /broadcasts`.
  */
 export function checkDefinition(definition: BroadcastDefinition, catalog: BroadcastCatalog): DefinitionProblem[] {
+  if (definition.channel === 'sms') return checkSmsDefinition(definition, catalog);
   const problems: DefinitionProblem[] = [];
   const template = catalog.template(definition.template);
   if (!template) problems.push({ field: 'template', message: `no email template "${definition.template}"` });
@@ -53,6 +58,28 @@ export function checkDefinition(definition: BroadcastDefinition, catalog: Broadc
     // The rollout reads the decision at `after`: an arm sent later would miss the test it is part of.
     const late = after === undefined ? undefined : experiment!.arms.find((arm) => arm.sendTime && ('offset' in arm.sendTime ? arm.sendTime.offset : 86_400) >= after);
     if (late) problems.push({ field: 'experiment', message: `arm "${late.id}" of "${definition.experiment}" would be sent after its rollout is decided` });
+  }
+  if (definition.time_zone !== undefined && !isTimeZone(definition.time_zone)) problems.push({ field: 'time_zone', message: `"${definition.time_zone}" is not an IANA time zone` });
+  return problems;
+}
+
+/**
+ * An SMS broadcast: its template is an SMS one; it names its consent topic (SMS marketing needs consent stated for
+ * it, and there is no template topic to fall back on); a local hour is outside quiet hours; no experiment (their
+ * arms are email templates and subjects).
+ */
+function checkSmsDefinition(definition: BroadcastDefinition, catalog: BroadcastCatalog): DefinitionProblem[] {
+  const problems: DefinitionProblem[] = [];
+  if (!catalog.smsTemplate(definition.template)) problems.push({ field: 'template', message: `no SMS template "${definition.template}" in content/sms/` });
+  if (definition.topic === undefined) problems.push({ field: 'topic', message: 'an SMS broadcast names the consent topic it sends under' });
+  else if (!catalog.topics.includes(definition.topic)) problems.push({ field: 'topic', message: `no topic "${definition.topic}" (topics: ${catalog.topics.join(', ')})` });
+  if (!catalog.segmentExists(definition.segment)) problems.push({ field: 'segment', message: `no segment "${definition.segment}"` });
+  if (definition.experiment !== undefined) problems.push({ field: 'experiment', message: 'experiments are for email broadcasts' });
+  if ('local_hour' in definition.when && catalog.quietHours) {
+    const hour = definition.when.local_hour.hour * 60;
+    const [start, end] = [minutes(catalog.quietHours.start), minutes(catalog.quietHours.end)];
+    const quiet = start <= end ? hour >= start && hour < end : hour >= start || hour < end;
+    if (quiet) problems.push({ field: 'when.local_hour.hour', message: `no text goes out in quiet hours, ${catalog.quietHours.start} to ${catalog.quietHours.end} local time` });
   }
   if (definition.time_zone !== undefined && !isTimeZone(definition.time_zone)) problems.push({ field: 'time_zone', message: `"${definition.time_zone}" is not an IANA time zone` });
   return problems;

@@ -38,6 +38,11 @@ export const ReportMetric = {
   leads: 'leads',
   /** `<journey>/<step>/<template>/<measure>`; `-` for a transactional or API send's journey and step. */
   email: 'email',
+  /**
+   * `<journey>/<step>/<template>/<measure>` of text messages (`-` outside a journey): `sent`, `parts`,
+   * `costMicroUsd` (the send-time estimate, in millionths of a dollar), `skipped`, `delivered`, `failed`.
+   */
+  sms: 'sms',
   /** `entered/<j>`, `completed/<j>`, `failed/<j>`, `exited/<j>/<reason>`. */
   journeys: 'journeys',
   /** One gauge item (SK `current`): `<journey>/<step>` = contacts there now. */
@@ -56,6 +61,7 @@ export const REPORT_SHARDS: Readonly<Record<string, number>> = {
   [ReportMetric.funnel]: 4,
   [ReportMetric.leadScores]: 4,
   [ReportMetric.journeys]: 2,
+  [ReportMetric.sms]: 2,
   [ReportMetric.journeySteps]: 2,
   [ReportMetric.stageGauge]: 2,
   [ReportMetric.stageStays]: 4,
@@ -237,6 +243,24 @@ function apply(event: TimelineEvent, state: ReportState, config: FunnelConfig, c
       counts.add(ReportMetric.email, day, `${key}/unsubscribed`);
       return;
     }
+    case EventName.SmsSent: {
+      const key = smsKey(event.data);
+      counts.add(ReportMetric.sms, day, attr(...key, 'sent'));
+      counts.add(ReportMetric.sms, day, attr(...key, 'parts'), event.data.parts);
+      if (event.data.costUsd !== undefined) counts.add(ReportMetric.sms, day, attr(...key, 'costMicroUsd'), Math.round(event.data.costUsd * 1_000_000));
+      moveStep(state, event.data, counts);
+      return;
+    }
+    case EventName.SmsSkipped:
+      counts.add(ReportMetric.sms, day, attr(...smsKey(event.data), 'skipped'));
+      moveStep(state, event.data, counts);
+      return;
+    case EventName.SmsDelivered:
+      counts.add(ReportMetric.sms, day, attr(...smsKey(event.data), 'delivered'));
+      return;
+    case EventName.SmsFailed:
+      counts.add(ReportMetric.sms, day, attr(...smsKey(event.data), 'failed'));
+      return;
     case EventName.EmailSkipped:
     case EventName.ContactUpdated:
       moveStep(state, event.data, counts);
@@ -292,6 +316,11 @@ function remember(state: ReportState, messageId: string, key: string): void {
   state.messages[messageId] = key;
   const ids = Object.keys(state.messages);
   for (const old of ids.slice(0, Math.max(0, ids.length - REMEMBERED_MESSAGES))) delete state.messages[old];
+}
+
+/** A text message's counter key: journey, step and template (`-` where the event names none). */
+function smsKey(data: { journeyId?: string; stepId?: string; templateId?: string }): [string, string, string] {
+  return [data.journeyId ?? '-', data.stepId ?? '-', data.templateId ?? '-'];
 }
 
 function moveStep(state: ReportState, ref: { journeyId?: string; stepId?: string }, counts: Counts): void {

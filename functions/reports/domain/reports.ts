@@ -406,18 +406,35 @@ export interface Program {
  * attribution kind, so give a program one of them) and the cost per MQL (null with no MQL). `leads` holds the
  * `leads` counters and the campaign's (see {@link dimensionCounters}, {@link mergeCounters}).
  */
-export function costReport(leads: DailyCounters, programs: readonly Program[], options: { from: string; to: string; mqlStage?: string }): ReportTable {
+export function costReport(
+  leads: DailyCounters,
+  programs: readonly Program[],
+  options: { from: string; to: string; mqlStage?: string; sms?: DailyCounters },
+): ReportTable {
   const sums = total(leads);
   const stage = encodeURIComponent(options.mqlStage ?? 'mql');
   const months = new Set(periodsBetween(options.from, options.to, 'month'));
+  const smsSpend = smsSpendByJourney(options.sms);
   const rows = programs.map((program) => {
     const cost = program.costs.filter((c) => months.has(c.month)).reduce((sum, c) => sum + c.amount, 0);
+    const sms = program.journey ? smsSpend.get(program.journey) ?? 0 : 0;
     const mqls =
       (program.journey ? sums[`stage/${stage}/journey/${encodeURIComponent(program.journey)}`] ?? 0 : 0) +
       (program.campaign ? sums[`stage/${stage}/last/campaign/${encodeURIComponent(program.campaign)}`] ?? 0 : 0);
-    return [program.id, program.label ?? program.id, Math.round(cost * 100) / 100, mqls, mqls > 0 ? Math.round((cost / mqls) * 100) / 100 : null];
+    const cents = (n: number) => Math.round(n * 100) / 100;
+    return [program.id, program.label ?? program.id, cents(cost), mqls, mqls > 0 ? cents((cost + sms) / mqls) : null, cents(sms)];
   });
-  return { columns: ['program', 'label', 'cost', 'mqls', 'costPerMql'], rows };
+  return { columns: ['program', 'label', 'cost', 'mqls', 'costPerMql', 'smsCost'], rows };
+}
+
+/** USD spent on text messages per journey (send-time estimates), from the `sms` counters. */
+function smsSpendByJourney(sms: DailyCounters | undefined): Map<string, number> {
+  const spend = new Map<string, number>();
+  for (const [name, micro] of Object.entries(total(sms ?? new Map()))) {
+    const [journey, , , measure] = parseAttr(name);
+    if (measure === 'costMicroUsd' && journey && journey !== '-') spend.set(journey, (spend.get(journey) ?? 0) + micro / 1_000_000);
+  }
+  return spend;
 }
 
 /** A table as CSV (RFC 4180 quoting; empty cells for null). */

@@ -2,7 +2,7 @@ import { awsPrices, estimateCost } from './aws-prices';
 import { parseAttr } from './counters';
 import type { DailyCounters, ReportTable } from './reports';
 
-export const SUMMARY_METRICS = ['newLeads', 'mqls', 'sqls', 'customers', 'sends', 'humanClickRate', 'bounceRate', 'complaintRate', 'awsCost'] as const;
+export const SUMMARY_METRICS = ['newLeads', 'mqls', 'sqls', 'customers', 'sends', 'humanClickRate', 'bounceRate', 'complaintRate', 'smsSent', 'smsCost', 'awsCost'] as const;
 export type SummaryMetricId = (typeof SUMMARY_METRICS)[number];
 
 /**
@@ -32,6 +32,8 @@ export interface SummaryCounters {
   readonly leads: DailyCounters;
   readonly email: DailyCounters;
   readonly journeys: DailyCounters;
+  /** Text messages (the `sms` report counters); absent, no SMS was counted. */
+  readonly sms?: DailyCounters;
 }
 
 /** Per day: the counts the headline numbers come from. */
@@ -48,6 +50,9 @@ interface DayTotals {
   uniqueClicks: number;
   engagements: number;
   journeyEntries: number;
+  smsSent: number;
+  /** Millionths of a dollar: the send-time estimates of the texts sent. */
+  smsCostMicroUsd: number;
 }
 
 const LABELS: Record<SummaryMetricId, [string, SummaryMetric['unit']]> = {
@@ -59,14 +64,16 @@ const LABELS: Record<SummaryMetricId, [string, SummaryMetric['unit']]> = {
   humanClickRate: ['Human click rate (unique clicks / delivered)', 'rate'],
   bounceRate: ['Bounce rate (hard bounces / sent)', 'rate'],
   complaintRate: ['Complaint rate (complaints / sent)', 'rate'],
-  awsCost: ['AWS cost (estimate)', 'usd'],
+  smsSent: ['Text messages sent', 'count'],
+  smsCost: ['SMS cost (estimate)', 'usd'],
+  awsCost: ['AWS cost (estimate, SMS included)', 'usd'],
 };
 
 const ratio = (n: number, d: number): number | null => (d > 0 ? Math.round((n / d) * 1_000_000) / 1_000_000 : null);
 const usd = (n: number) => Math.round(n * 1_000_000) / 1_000_000;
 
 function totalsOf(day: string, counters: SummaryCounters): DayTotals {
-  const t: DayTotals = { newLeads: 0, mqls: 0, sqls: 0, customers: 0, sent: 0, delivered: 0, bounced: 0, softBounced: 0, complained: 0, uniqueClicks: 0, engagements: 0, journeyEntries: 0 };
+  const t: DayTotals = { newLeads: 0, mqls: 0, sqls: 0, customers: 0, sent: 0, delivered: 0, bounced: 0, softBounced: 0, complained: 0, uniqueClicks: 0, engagements: 0, journeyEntries: 0, smsSent: 0, smsCostMicroUsd: 0 };
   const leads = counters.leads.get(day) ?? {};
   t.newLeads = leads.new ?? 0;
   t.mqls = leads['stage/mql'] ?? 0;
@@ -78,6 +85,11 @@ function totalsOf(day: string, counters: SummaryCounters): DayTotals {
     if (measure === 'opens' || measure === 'clicks' || measure === 'machineOpens' || measure === 'machineClicks') t.engagements += value;
   }
   for (const [name, value] of Object.entries(counters.journeys.get(day) ?? {})) if (parseAttr(name)[0] === 'entered') t.journeyEntries += value;
+  for (const [name, value] of Object.entries(counters.sms?.get(day) ?? {})) {
+    const measure = parseAttr(name).at(-1);
+    if (measure === 'sent') t.smsSent += value;
+    if (measure === 'costMicroUsd') t.smsCostMicroUsd += value;
+  }
   return t;
 }
 
@@ -88,7 +100,7 @@ function cost(t: DayTotals): number {
     emailSent: t.sent,
     sesEvent: t.delivered + t.bounced + t.softBounced + t.complained,
     engagement: t.engagements,
-  });
+  }) + t.smsCostMicroUsd / 1_000_000;
 }
 
 function sum(days: readonly DayTotals[]): DayTotals {
@@ -113,6 +125,10 @@ function valueOf(id: SummaryMetricId, t: DayTotals): number | null {
       return ratio(t.bounced, t.sent);
     case 'complaintRate':
       return ratio(t.complained, t.sent);
+    case 'smsSent':
+      return t.smsSent;
+    case 'smsCost':
+      return usd(t.smsCostMicroUsd / 1_000_000);
     case 'awsCost':
       return usd(cost(t));
   }
@@ -152,7 +168,7 @@ export function summaryReport(counters: SummaryCounters, range: { from: string; 
       previousValue: valueOf(id, before),
       series: daily.map((d) => ({ date: d.date, value: valueOf(id, d.totals) })),
       ...(id === 'bounceRate' || id === 'complaintRate' ? { threshold: SES_THRESHOLDS[id] } : {}),
-      ...(id === 'awsCost' ? { estimate: true as const, pricedOn: awsPrices.pricedOn } : {}),
+      ...(id === 'awsCost' || id === 'smsCost' ? { estimate: true as const, pricedOn: awsPrices.pricedOn } : {}),
     };
   });
 }

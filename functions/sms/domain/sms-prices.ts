@@ -65,9 +65,9 @@ export function smsPrice(country: string): SmsPrice {
   };
 }
 
-/** The cost of a message of `parts` parts to `country`, in USD, rounded to a hundredth of a cent. */
+/** The cost of a message of `parts` parts to `country`, in USD, to a millionth of a dollar (sums stay exact). */
 export function smsCost(country: string, parts: number): number {
-  return Math.round(smsPrice(country).perPart * parts * 10_000) / 10_000;
+  return Math.round(smsPrice(country).perPart * parts * 1_000_000) / 1_000_000;
 }
 
 /** The countries the table lists, for documentation and the cost report. */
