@@ -4,6 +4,7 @@ import { InvalidSimulatedContact, SimulatedEvent, parseSimulatedContact, simulat
 import type { TemplateRenderer } from '../email/domain/render';
 import { contactVariables } from '../email/domain/render';
 import { awsPrices, sesCost } from '../reports/domain/aws-prices';
+import { PRICED_ON as SMS_PRICED_ON } from '../sms/domain/sms-prices';
 import type { Contact } from '../shared/contact';
 import type { StageRank } from '../shared/conditions';
 import { parseDuration } from '../shared/durations';
@@ -94,6 +95,7 @@ export async function simulateJourney(deps: SimulationDeps, journey: Journey, ev
     }
   };
   const emails = result.emails.map((e) => ({ ...e, subject: subjectOf(e.templateId), costUsd: sesCost(1) }));
+  const sent = result.texts.filter((text) => text.skipped === undefined);
   return json(200, {
     journeyId: result.journeyId,
     startedAt: result.startedAt,
@@ -103,9 +105,20 @@ export async function simulateJourney(deps: SimulationDeps, journey: Journey, ev
     path: pathOf(journey, result, emails),
     emails,
     skipped: result.skipped,
+    // Each text with its encoding, parts and estimated cost (sms-prices.ts, dated), and the texts skipped and why.
+    texts: result.texts,
     handOffs: result.handOffs,
     webhooks: result.webhooks,
-    cost: { estimate: true, emails: emails.length, sesUsd: sesCost(emails.length), pricedOn: awsPrices.pricedOn, region: awsPrices.region },
+    cost: {
+      estimate: true,
+      emails: emails.length,
+      sesUsd: sesCost(emails.length),
+      pricedOn: awsPrices.pricedOn,
+      region: awsPrices.region,
+      texts: sent.length,
+      smsUsd: Math.round(sent.reduce((sum, text) => sum + (text.costUsd ?? 0), 0) * 10_000) / 10_000,
+      smsPricedOn: SMS_PRICED_ON,
+    },
     notes,
   });
 }
