@@ -83,10 +83,12 @@ describe('the broadcasts views', () => {
   });
 
   it('cancels a scheduled broadcast after confirming, and stops offering to cancel it', { timeout: 60_000 }, async () => {
+    // Half a year ahead: journey time runs TIME_SCALE times faster (a day a second), and under a full run's load a
+    // broadcast two days ahead was sent before the console's Cancel button was clicked (409 already sent).
     const created = await fetch(`${fixture.app.url}/broadcasts`, {
       method: 'POST',
       headers: { authorization: `Bearer ${fixture.app.apiKey}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ id: 'console-cancel', name: 'Sent the day after tomorrow', template: 'monthly-newsletter', segment: 'high-budget-prospects', when: { at: '2026-03-12T14:00:00Z' } }),
+      body: JSON.stringify({ id: 'console-cancel', name: 'Sent in September', template: 'monthly-newsletter', segment: 'high-budget-prospects', when: { at: '2026-09-10T14:00:00Z' } }),
     });
     expect(created.status).toBe(202);
     const console = await fixture.open({ path: '/broadcasts/console-cancel' });
