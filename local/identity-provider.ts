@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -13,6 +14,7 @@ import {
   CreateGroupCommand,
   CreateUserPoolClientCommand,
   CreateUserPoolCommand,
+  DeleteUserPoolCommand,
   ListUserPoolClientsCommand,
   ListUserPoolsCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
@@ -51,15 +53,27 @@ export interface IdentityProviderOptions {
   /** Where cognito-local keeps its pools and users; null: a temporary directory removed on stop. */
   readonly dataDir: string | null;
   readonly password: string;
+  /**
+   * A cognito-local already running (the test run's one, {@link startCognitoLocal}) to use instead of starting one: the
+   * caller gets a pool of its own there, under a name no other caller has, so nobody sees another's people; `port` and
+   * `dataDir` do not apply, and stop deletes that pool but leaves the process running.
+   * @default undefined (starts its own, with the pool named {@link LOCAL_POOL_NAME})
+   */
+  readonly endpoint?: string;
+}
+
+/** A running cognito-local process, without any pool yet. */
+export interface CognitoLocal {
+  readonly endpoint: string;
+  stop(): Promise<void>;
 }
 
 /**
- * Starts cognito-local (a Cognito user-pool emulator: InitiateAuth, RespondToAuthChallenge, admin calls, JWKS) as a
- * child process, since it reads its port and data directory from its process's environment and working directory.
- * Then makes sure the console's pool, app client, the three role groups and one user per role exist, each user with
- * `password` set permanently (no forced change at first sign-in), so every start signs in the same way.
+ * Starts cognito-local as a child process and waits until it answers; `startIdentityProvider` then provisions a pool
+ * in it. The test run starts one of these for every runtime of the run to share (tests/support/global-setup.ts): each
+ * start is a Node process loading its dependencies, and every runtime test file paid for one.
  */
-export async function startIdentityProvider(options: IdentityProviderOptions): Promise<LocalIdentity & { stop(): Promise<void> }> {
+export async function startCognitoLocal(options: { readonly port: number; readonly dataDir: string | null }): Promise<CognitoLocal> {
   const port = options.port === 0 ? await freePort() : options.port;
   const temporary = options.dataDir === null ? mkdtempSync(join(tmpdir(), 'nurture-cognito-')) : undefined;
   const workDir = options.dataDir ?? temporary!;
@@ -85,39 +99,71 @@ export async function startIdentityProvider(options: IdentityProviderOptions): P
   };
   try {
     await waitForHealth(endpoint, child);
-    const client = new CognitoIdentityProviderClient({ endpoint, region: LOCAL_IDENTITY_REGION, credentials: localCredentials });
-    try {
-      const { userPoolId, clientId } = await ensurePool(client);
-      const users = ROLES.map((role) => ({ username: role, role }));
-      for (const role of ROLES) await ignoreExists(client.send(new CreateGroupCommand({ UserPoolId: userPoolId, GroupName: role })));
-      for (const user of users) await ensureUser(client, userPoolId, user.username, user.role, options.password);
-      const issuer = `${endpoint}/${userPoolId}`;
-      return { endpoint, region: LOCAL_IDENTITY_REGION, userPoolId, clientId, issuer, jwksUri: `${issuer}/.well-known/jwks.json`, users, password: options.password, stop };
-    } finally {
-      client.destroy();
-    }
+    return { endpoint, stop };
   } catch (error) {
     await stop();
     throw error;
   }
 }
 
+/**
+ * Starts cognito-local (a Cognito user-pool emulator: InitiateAuth, RespondToAuthChallenge, admin calls, JWKS) as a
+ * child process, since it reads its port and data directory from its process's environment and working directory,
+ * or uses the one at `options.endpoint`. Then makes sure the console's pool, app client, the three role groups and one
+ * user per role exist, each user with `password` set permanently (no forced change at first sign-in), so every start
+ * signs in the same way.
+ */
+export async function startIdentityProvider(options: IdentityProviderOptions): Promise<LocalIdentity & { stop(): Promise<void> }> {
+  const shared = options.endpoint !== undefined;
+  const cognito: CognitoLocal = shared ? { endpoint: options.endpoint!, stop: async () => undefined } : await startCognitoLocal(options);
+  const endpoint = cognito.endpoint;
+  // A shared process holds other callers' pools: this caller's is new, and named for it alone.
+  const poolName = shared ? `${LOCAL_POOL_NAME}-${randomUUID()}` : LOCAL_POOL_NAME;
+  const client = new CognitoIdentityProviderClient({ endpoint, region: LOCAL_IDENTITY_REGION, credentials: localCredentials });
+  let userPoolId: string | undefined;
+  const stop = async () => {
+    if (shared && userPoolId) {
+      // The shared process outlives this caller: its pool goes, so the process does not grow with every runtime.
+      const remover = new CognitoIdentityProviderClient({ endpoint, region: LOCAL_IDENTITY_REGION, credentials: localCredentials });
+      await remover.send(new DeleteUserPoolCommand({ UserPoolId: userPoolId })).catch(() => undefined);
+      remover.destroy();
+    }
+    await cognito.stop();
+  };
+  try {
+    const pool = await ensurePool(client, poolName, !shared);
+    userPoolId = pool.userPoolId;
+    const users = ROLES.map((role) => ({ username: role, role }));
+    await Promise.all(ROLES.map((role) => ignoreExists(client.send(new CreateGroupCommand({ UserPoolId: pool.userPoolId, GroupName: role })))));
+    await Promise.all(users.map((user) => ensureUser(client, pool.userPoolId, user.username, user.role, options.password)));
+    const issuer = `${endpoint}/${pool.userPoolId}`;
+    return { endpoint, region: LOCAL_IDENTITY_REGION, userPoolId: pool.userPoolId, clientId: pool.clientId, issuer, jwksUri: `${issuer}/.well-known/jwks.json`, users, password: options.password, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  } finally {
+    client.destroy();
+  }
+}
+
+/** How long cognito-local may take to answer: a Node start, which on a busy 2-core machine (a test run) takes tens of seconds. */
+const HEALTH_DEADLINE_MS = 60_000;
+
 async function waitForHealth(endpoint: string, child: ChildProcess): Promise<void> {
-  const deadline = Date.now() + 20_000;
+  const deadline = Date.now() + HEALTH_DEADLINE_MS;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`cognito-local exited (code ${child.exitCode}); is its port taken? (NURTURE_COGNITO_PORT)`);
     const ok = await fetch(`${endpoint}/health`).then((r) => r.ok, () => false);
     if (ok) return;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  throw new Error(`cognito-local did not answer at ${endpoint}/health within 20 s`);
+  throw new Error(`cognito-local did not answer at ${endpoint}/health within ${HEALTH_DEADLINE_MS / 1000} s`);
 }
 
-async function ensurePool(client: CognitoIdentityProviderClient): Promise<{ userPoolId: string; clientId: string }> {
-  const pools = await client.send(new ListUserPoolsCommand({ MaxResults: 60 }));
-  const userPoolId =
-    pools.UserPools?.find((pool) => pool.Name === LOCAL_POOL_NAME)?.Id ??
-    (await client.send(new CreateUserPoolCommand({ PoolName: LOCAL_POOL_NAME }))).UserPool?.Id;
+/** The pool named `name` and its console client, created if missing; `reuse` false: created without looking first. */
+async function ensurePool(client: CognitoIdentityProviderClient, name: string, reuse: boolean): Promise<{ userPoolId: string; clientId: string }> {
+  const found = reuse ? (await client.send(new ListUserPoolsCommand({ MaxResults: 60 }))).UserPools?.find((pool) => pool.Name === name)?.Id : undefined;
+  const userPoolId = found ?? (await client.send(new CreateUserPoolCommand({ PoolName: name }))).UserPool?.Id;
   if (!userPoolId) throw new Error('cognito-local created no user pool');
   const clients = await client.send(new ListUserPoolClientsCommand({ UserPoolId: userPoolId, MaxResults: 60 }));
   const clientId =

@@ -76,6 +76,12 @@ export interface RuntimeOptions {
   readonly timeScale?: number;
   /** cognito-local's port (people's console sign-in); 0 picks a free one. @default NURTURE_COGNITO_PORT (9229) */
   readonly cognitoPort?: number;
+  /**
+   * A cognito-local already running (the test run's one) to give this runtime a user pool of its own in, instead of
+   * starting one: the runtime neither starts nor stops it, and `cognitoPort` does not apply.
+   * @default undefined (the runtime starts its own)
+   */
+  readonly identityEndpoint?: string;
   /** The local console users' password. @default NURTURE_CONSOLE_PASSWORD (local/settings.ts) */
   readonly consolePassword?: string;
 }
@@ -234,6 +240,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       port: options.cognitoPort ?? settings.NURTURE_COGNITO_PORT,
       dataDir: dataDir ? join(dataDir, 'cognito') : null,
       password: options.consolePassword ?? settings.NURTURE_CONSOLE_PASSWORD,
+      ...(options.identityEndpoint ? { endpoint: options.identityEndpoint } : {}),
     });
     stops.push(() => identity.stop());
 

@@ -1,28 +1,19 @@
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Runtime } from '../../local/runtime';
-import { openConsole } from '../support/console';
-import { startTestRuntime } from '../support/runtime';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import type { StoredEmail } from '../email/support';
-import { expectFitsAPhone, launchConsoleBrowser, leave, expectNoSeriousAxeViolations, requestDemo, settled } from './view-checks';
+import { useConsoleFixture } from './fixture';
+import { expectFitsAPhone, leave, expectNoSeriousAxeViolations, requestDemo, settled } from './view-checks';
 
-let app: Runtime;
-let browser: Browser;
 /** 10:00 in New York (the default zone): inside the send window, whenever the test runs. */
 const NOW = '2026-03-10T14:00:00Z';
 const NEWSLETTER_SUBJECT = "What's new this month: our monthly roundup";
 
-beforeAll(async () => {
-  [app, browser] = await Promise.all([startTestRuntime({ tableName: 'console-broadcasts' }), launchConsoleBrowser()]);
+const fixture = useConsoleFixture({ tableName: 'console-broadcasts' }, async (app) => {
   const clock = await fetch(`${app.url}/dev/clock`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ at: NOW }) });
   expect(clock.status).toBe(200);
   // A budget of $5,000 or more puts her in high-budget-prospects, the audience below.
   await requestDemo(app, { email: 'grace@example.com', first_name: 'Grace', budget: 9000 });
   await settled(app);
-}, 120_000);
-afterAll(async () => {
-  await browser?.close();
-  await app?.stop();
 });
 
 async function fillNewBroadcast(page: Page, id: string): Promise<void> {
@@ -37,12 +28,12 @@ async function fillNewBroadcast(page: Page, id: string): Promise<void> {
 }
 
 async function inbox(): Promise<StoredEmail[]> {
-  return ((await (await fetch(`${app.sesUrl}/store`)).json()) as { emails: StoredEmail[] }).emails;
+  return ((await (await fetch(`${fixture.app.sesUrl}/store`)).json()) as { emails: StoredEmail[] }).emails;
 }
 
 describe('the broadcasts views', () => {
   it('dry run shows the audience, who would be skipped and why, and a rendered sample, and sends nothing', { timeout: 60_000 }, async () => {
-    const console = await openConsole(browser, app, { path: '/broadcasts/new' });
+    const console = await fixture.open({ path: '/broadcasts/new' });
     try {
       await fillNewBroadcast(console.page, 'console-dry-run');
       await console.page.getByRole('button', { name: 'Dry run' }).click();
@@ -65,11 +56,11 @@ describe('the broadcasts views', () => {
   });
 
   it('sends a broadcast created in the console: its progress reaches sent, and the email arrives in the local inbox', { timeout: 60_000 }, async () => {
-    const console = await openConsole(browser, app, { path: '/broadcasts/new' });
+    const console = await fixture.open({ path: '/broadcasts/new' });
     try {
       await fillNewBroadcast(console.page, 'console-send');
       await console.page.getByRole('button', { name: 'Send', exact: true }).click();
-      await expect.poll(() => console.page.url()).toBe(`${app.url}/console/broadcasts/console-send`);
+      await expect.poll(() => console.page.url()).toBe(`${fixture.app.url}/console/broadcasts/console-send`);
       await console.page.getByRole('heading', { level: 1, name: 'Console newsletter console-send' }).waitFor();
       // The page polls GET /broadcasts/{id} until the broadcast has ended.
       await console.page.locator('.badge', { hasText: 'Sent' }).waitFor({ timeout: 30_000 });
@@ -92,13 +83,15 @@ describe('the broadcasts views', () => {
   });
 
   it('cancels a scheduled broadcast after confirming, and stops offering to cancel it', { timeout: 60_000 }, async () => {
-    const created = await fetch(`${app.url}/broadcasts`, {
+    // Half a year ahead: journey time runs TIME_SCALE times faster (a day a second), and under a full run's load a
+    // broadcast two days ahead was sent before the console's Cancel button was clicked (409 already sent).
+    const created = await fetch(`${fixture.app.url}/broadcasts`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${app.apiKey}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ id: 'console-cancel', name: 'Sent the day after tomorrow', template: 'monthly-newsletter', segment: 'high-budget-prospects', when: { at: '2026-03-12T14:00:00Z' } }),
+      headers: { authorization: `Bearer ${fixture.app.apiKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ id: 'console-cancel', name: 'Sent in September', template: 'monthly-newsletter', segment: 'high-budget-prospects', when: { at: '2026-09-10T14:00:00Z' } }),
     });
     expect(created.status).toBe(202);
-    const console = await openConsole(browser, app, { path: '/broadcasts/console-cancel' });
+    const console = await fixture.open({ path: '/broadcasts/console-cancel' });
     try {
       await console.page.getByRole('button', { name: 'Cancel broadcast' }).click({ timeout: 10_000 });
       const dialog = console.page.getByRole('dialog', { name: 'Cancel this broadcast?' });
@@ -107,7 +100,7 @@ describe('the broadcasts views', () => {
       await dialog.getByRole('button', { name: 'Cancel broadcast' }).click();
       await console.page.locator('.badge', { hasText: 'Cancelled' }).waitFor({ timeout: 15_000 });
       expect(await console.page.getByRole('button', { name: 'Cancel broadcast' }).count()).toBe(0);
-      const stored = (await (await fetch(`${app.url}/broadcasts/console-cancel`, { headers: { authorization: `Bearer ${app.apiKey}` } })).json()) as { status: string; sent: number };
+      const stored = (await (await fetch(`${fixture.app.url}/broadcasts/console-cancel`, { headers: { authorization: `Bearer ${fixture.app.apiKey}` } })).json()) as { status: string; sent: number };
       expect(stored).toMatchObject({ status: 'cancelled', sent: 0 });
       expect(console.errors).toEqual([]);
     } finally {
@@ -116,7 +109,7 @@ describe('the broadcasts views', () => {
   });
 
   it("shows an experiment's results with its decision", async () => {
-    const console = await openConsole(browser, app, { path: '/experiments/welcome-subject' });
+    const console = await fixture.open({ path: '/experiments/welcome-subject' });
     try {
       await console.page.getByRole('heading', { level: 1, name: /Welcome email/ }).waitFor();
       expect(await console.page.locator('.badge').first().innerText()).toBe('No winner yet');
@@ -129,9 +122,9 @@ describe('the broadcasts views', () => {
   });
 
   it('fits a phone: the list, the new broadcast form, a broadcast and an experiment do not scroll sideways at 375 px', async () => {
-    await expectFitsAPhone(browser, app, '/broadcasts', (page) => page.getByRole('link', { name: /Console newsletter console-send/ }).waitFor());
-    await expectFitsAPhone(browser, app, '/broadcasts/new', (page) => page.locator('select#template option[value="monthly-newsletter"], input#template').first().waitFor({ state: 'attached' }));
-    await expectFitsAPhone(browser, app, '/broadcasts/console-send', (page) => page.locator('.badge', { hasText: 'Sent' }).waitFor());
-    await expectFitsAPhone(browser, app, '/experiments/newsletter-march', (page) => page.getByRole('row', { name: /question-morning/ }).waitFor());
+    await expectFitsAPhone(fixture, '/broadcasts', (page) => page.getByRole('link', { name: /Console newsletter console-send/ }).waitFor());
+    await expectFitsAPhone(fixture, '/broadcasts/new', (page) => page.locator('select#template option[value="monthly-newsletter"], input#template').first().waitFor({ state: 'attached' }));
+    await expectFitsAPhone(fixture, '/broadcasts/console-send', (page) => page.locator('.badge', { hasText: 'Sent' }).waitFor());
+    await expectFitsAPhone(fixture, '/experiments/newsletter-march', (page) => page.getByRole('row', { name: /question-morning/ }).waitFor());
   });
 });

@@ -1,28 +1,17 @@
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Runtime } from '../../local/runtime';
-import { openConsole } from '../support/console';
-import { startTestRuntime } from '../support/runtime';
+import { describe, expect, it } from 'vitest';
 import { signIn } from '../support/sign-in';
-import { expectFitsAPhone, expectNoSeriousAxeViolations, launchConsoleBrowser, leave, requestDemo, settled } from './view-checks';
+import { useConsoleFixture } from './fixture';
+import { expectFitsAPhone, expectNoSeriousAxeViolations, leave, requestDemo, settled } from './view-checks';
 
-let app: Runtime;
-let browser: Browser;
-
-beforeAll(async () => {
-  [app, browser] = await Promise.all([startTestRuntime({ tableName: 'console-home-reports-audit' }), launchConsoleBrowser()]);
+const fixture = useConsoleFixture({ tableName: 'console-home-reports-audit' }, async (app) => {
   await requestDemo(app, { email: 'grace@example.com', first_name: 'Grace', budget: 2_000 });
   await requestDemo(app, { email: 'alan@example.com', first_name: 'Alan', budget: 12_000 });
   await settled(app);
-}, 120_000);
-afterAll(async () => {
-  await browser?.close();
-  await app?.stop();
 });
 
 describe('the Home, Reports and Audit views', () => {
   it("shows Home's headline numbers for the posted leads, with the SES thresholds beside the bounce rate", async () => {
-    const console = await openConsole(browser, app, { path: '/' });
+    const console = await fixture.open({ path: '/' });
     try {
       const newLeads = console.page.locator('#metric-newLeads');
       await newLeads.waitFor();
@@ -37,7 +26,7 @@ describe('the Home, Reports and Audit views', () => {
   });
 
   it('draws the reports with their volumes in tables and downloads a report as CSV', async () => {
-    const console = await openConsole(browser, app, { path: '/reports' });
+    const console = await fixture.open({ path: '/reports' });
     try {
       await console.page.locator('#report-funnel table').waitFor();
       await expect.poll(() => console.page.locator('#report-funnel table').textContent()).toMatch(/subscriber/i);
@@ -52,20 +41,20 @@ describe('the Home, Reports and Audit views', () => {
     } finally {
       await leave(console);
     }
-    await expectFitsAPhone(browser, app, '/reports', (page) => page.locator('#report-funnel table').waitFor());
+    await expectFitsAPhone(fixture, '/reports', (page) => page.locator('#report-funnel table').waitFor());
   });
 
   it("lists a person's action in the audit trail, naming who did it", async () => {
-    const token = await signIn(app, 'marketer');
-    const contactId = await requestDemo(app, { email: 'ada@example.com', first_name: 'Ada', budget: 1_000 });
-    const unsubscribed = await fetch(`${app.url}/contacts/${contactId}/unsubscribe`, {
+    const token = await signIn(fixture.app, 'marketer');
+    const contactId = await requestDemo(fixture.app, { email: 'ada@example.com', first_name: 'Ada', budget: 1_000 });
+    const unsubscribed = await fetch(`${fixture.app.url}/contacts/${contactId}/unsubscribe`, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
       body: JSON.stringify({ topic: 'all' }),
     });
     expect(unsubscribed.status).toBe(200);
 
-    const console = await openConsole(browser, app, { path: '/audit' });
+    const console = await fixture.open({ path: '/audit' });
     try {
       const table = console.page.locator('table');
       await table.waitFor();

@@ -1,22 +1,11 @@
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Runtime } from '../../local/runtime';
-import { openConsole } from '../support/console';
-import { startTestRuntime } from '../support/runtime';
-import { expectFitsAPhone, launchConsoleBrowser, leave, expectNoSeriousAxeViolations, requestDemo, settled } from './view-checks';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { useConsoleFixture } from './fixture';
+import { expectFitsAPhone, leave, expectNoSeriousAxeViolations, requestDemo, settled } from './view-checks';
 
-let app: Runtime;
-let browser: Browser;
-
-beforeAll(async () => {
-  // Real time: the contact below stays in wait-click-1 (three days) while the tests read the counts.
-  [app, browser] = await Promise.all([startTestRuntime({ tableName: 'console-journeys', timeScale: 1 }), launchConsoleBrowser()]);
+const fixture = useConsoleFixture({ tableName: 'console-journeys', timeScale: 1 }, async (app) => {
   await requestDemo(app, { email: 'alan@example.com', first_name: 'Alan', budget: 2000 });
   await settled(app);
-}, 120_000);
-afterAll(async () => {
-  await browser?.close();
-  await app?.stop();
 });
 
 async function simulate(page: Page, budget: number): Promise<string[]> {
@@ -32,7 +21,7 @@ const loadedScripts = (page: Page) => page.evaluate(() => performance.getEntries
 
 describe('the journeys views', () => {
   it('lists the journeys with the contacts in each now', async () => {
-    const console = await openConsole(browser, app, { path: '/journeys' });
+    const console = await fixture.open({ path: '/journeys' });
     try {
       const row = console.page.getByRole('row', { name: /budget-router/ });
       await expect.poll(() => row.innerText()).toMatch(/\t1$/);
@@ -45,7 +34,7 @@ describe('the journeys views', () => {
   });
 
   it("draws the journey's diagram as SVG with the contacts in each step, and tabulates each email step's numbers", async () => {
-    const console = await openConsole(browser, app, { path: '/journeys/budget-router' });
+    const console = await fixture.open({ path: '/journeys/budget-router' });
     try {
       const diagram = console.page.locator('.diagram svg');
       await diagram.waitFor({ timeout: 30_000 });
@@ -65,7 +54,7 @@ describe('the journeys views', () => {
   });
 
   it('simulates a contact with a budget under $5,000 through the nurture emails, and one above through the hand-off', async () => {
-    const console = await openConsole(browser, app, { path: '/journeys/budget-router' });
+    const console = await fixture.open({ path: '/journeys/budget-router' });
     try {
       await console.page.locator('.diagram svg').waitFor({ timeout: 30_000 });
       const small = await simulate(console.page, 2000);
@@ -86,7 +75,7 @@ describe('the journeys views', () => {
   });
 
   it('fits a phone: the list and a journey page do not scroll sideways at 375 px', async () => {
-    await expectFitsAPhone(browser, app, '/journeys', (page) => page.getByRole('link', { name: 'Budget router' }).waitFor());
-    await expectFitsAPhone(browser, app, '/journeys/budget-router', (page) => page.locator('.diagram svg').waitFor({ timeout: 30_000 }));
+    await expectFitsAPhone(fixture, '/journeys', (page) => page.getByRole('link', { name: 'Budget router' }).waitFor());
+    await expectFitsAPhone(fixture, '/journeys/budget-router', (page) => page.locator('.diagram svg').waitFor({ timeout: 30_000 }));
   });
 });

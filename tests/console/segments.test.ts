@@ -1,23 +1,13 @@
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Runtime } from '../../local/runtime';
-import { openConsole } from '../support/console';
-import { startTestRuntime } from '../support/runtime';
-import { expectFitsAPhone, launchConsoleBrowser, leave, expectNoSeriousAxeViolations, requestDemo, settled } from './view-checks';
+import { describe, expect, it } from 'vitest';
+import { useConsoleFixture } from './fixture';
+import { expectFitsAPhone, leave, expectNoSeriousAxeViolations, requestDemo, settled } from './view-checks';
 
-let app: Runtime;
-let browser: Browser;
 let bigBudget: string;
 
-beforeAll(async () => {
-  [app, browser] = await Promise.all([startTestRuntime({ tableName: 'console-segments' }), launchConsoleBrowser()]);
+const fixture = useConsoleFixture({ tableName: 'console-segments' }, async (app) => {
   bigBudget = await requestDemo(app, { email: 'grace@example.com', first_name: 'Grace', budget: 9000 });
   await requestDemo(app, { email: 'alan@example.com', first_name: 'Alan', budget: 2000 });
   await settled(app);
-}, 120_000);
-afterAll(async () => {
-  await browser?.close();
-  await app?.stop();
 });
 
 const EDITED = `id: high-budget-prospects
@@ -31,7 +21,7 @@ match:
 
 describe('the segments views', () => {
   it('lists every segment with its size, and the size counts the contacts in it', async () => {
-    const console = await openConsole(browser, app, { path: '/segments' });
+    const console = await fixture.open({ path: '/segments' });
     try {
       const row = console.page.getByRole('row', { name: /high-budget-prospects/ });
       await expect.poll(() => row.innerText()).toMatch(/high-budget-prospects\s+1\b/);
@@ -43,7 +33,7 @@ describe('the segments views', () => {
   });
 
   it('shows a segment with its members, each linking to their contact page', async () => {
-    const console = await openConsole(browser, app, { path: '/segments/high-budget-prospects' });
+    const console = await fixture.open({ path: '/segments/high-budget-prospects' });
     try {
       const member = console.page.getByRole('link', { name: 'grace@example.com' });
       await member.waitFor();
@@ -57,7 +47,7 @@ describe('the segments views', () => {
   });
 
   it('previews an edited condition: the size it would have against the current one, a sample and the file to commit', async () => {
-    const console = await openConsole(browser, app, { path: '/segments/high-budget-prospects' });
+    const console = await fixture.open({ path: '/segments/high-budget-prospects' });
     try {
       const file = console.page.getByLabel(/Segment file \(YAML\)/);
       await file.waitFor();
@@ -81,7 +71,7 @@ describe('the segments views', () => {
   });
 
   it('fits a phone: the list and a segment page do not scroll sideways at 375 px', async () => {
-    await expectFitsAPhone(browser, app, '/segments', (page) => page.getByRole('link', { name: /budget of \$5,000/ }).waitFor());
-    await expectFitsAPhone(browser, app, '/segments/high-budget-prospects', (page) => page.getByRole('link', { name: 'grace@example.com' }).waitFor());
+    await expectFitsAPhone(fixture, '/segments', (page) => page.getByRole('link', { name: /budget of \$5,000/ }).waitFor());
+    await expectFitsAPhone(fixture, '/segments/high-budget-prospects', (page) => page.getByRole('link', { name: 'grace@example.com' }).waitFor());
   });
 });

@@ -1,7 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { resolve } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { LOCAL_API_KEY } from '../../local/settings';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -47,17 +46,27 @@ export async function startLocal(options: {
     detached: true,
   });
   let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const deadline = Date.now() + 60_000;
-  while (!/Press Ctrl-C to stop/.test(output)) {
-    if (child.exitCode !== null) throw new Error(`npm start exited early:\n${output}`);
-    if (Date.now() > deadline) {
+  // Up when the banner's last line is out: each chunk of output is checked as it arrives, not on a polling interval.
+  await new Promise<void>((up, failed) => {
+    const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      throw new Error(`npm start did not come up:\n${output}`);
-    }
-    await sleep(100);
-  }
+      done(new Error(`npm start did not come up:\n${output}`));
+    }, 60_000);
+    const onExit = () => done(new Error(`npm start exited early:\n${output}`));
+    const done = (error?: Error) => {
+      clearTimeout(timer);
+      child.off('exit', onExit);
+      if (error) failed(error);
+      else up();
+    };
+    const read = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (/Press Ctrl-C to stop/.test(output)) done();
+    };
+    child.stdout!.on('data', read);
+    child.stderr!.on('data', read);
+    child.once('exit', onExit);
+  });
   return {
     child,
     url: /Gateway:\s+(\S+)/.exec(output)![1]!,

@@ -1,38 +1,145 @@
 import { readFile } from 'node:fs/promises';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Runtime } from '../../local/runtime';
-import { launchChromium } from '../support/browser';
-import { openConsole, type ConsolePage } from '../support/console';
-import { startTestRuntime } from '../support/runtime';
-import { PHONE, expectNoHorizontalOverflow, expectNoSeriousAxeViolations, postLead } from './views-a';
+import { describe, expect, it } from 'vitest';
+import type { ConsolePage } from '../support/console';
+import { useConsoleFixture } from './fixture';
+import { PHONE, expectFitsAPhone, expectNoHorizontalOverflow, expectNoSeriousAxeViolations, leave, postLead } from './view-checks';
 
-let app: Runtime;
-let browser: Browser;
-let ada: string;
+/*
+ * The views that need no particular data around them, on one runtime and one browser: signing in and the shell, the
+ * templates, and the contacts (whose tests post contacts of their own, under addresses no other test uses).
+ */
+
 const adaEmail = `ada.${Date.now()}@example.com`;
-
-beforeAll(async () => {
-  [app, browser] = await Promise.all([startTestRuntime({ tableName: 'console-contacts' }), launchChromium()]);
-  ada = await postLead(app.url, { email: adaEmail, first_name: 'Ada', last_name: 'Lovelace' });
-}, 120_000);
-afterAll(async () => {
-  await browser?.close();
-  await app?.stop();
+let ada: string;
+const fixture = useConsoleFixture({ tableName: 'console-shell-templates-contacts' }, async () => {
+  ada = await lead({ email: adaEmail, first_name: 'Ada', last_name: 'Lovelace' });
 });
 
-const api = (path: string, init: RequestInit = {}) => fetch(`${app.url}${path}`, { ...init, headers: { authorization: `Bearer ${app.apiKey}`, ...init.headers } });
+/** A demo request from a company, as the contact tests post them; the contact's id. */
+const lead = (fields: Record<string, unknown>) => postLead(fixture.app, { company: 'Analytical Engines', budget: 1_000, ...fields });
+
+const api = (path: string, init: RequestInit = {}) => fetch(`${fixture.app.url}${path}`, { ...init, headers: { authorization: `Bearer ${fixture.app.apiKey}`, ...init.headers } });
 
 /** Runs `use` on a console page and closes it, failing on any console error the page logged. */
-async function withConsole(options: Parameters<typeof openConsole>[2], use: (console: ConsolePage) => Promise<void>): Promise<void> {
-  const console = await openConsole(browser, app, options);
+async function withConsole(options: Parameters<typeof fixture.open>[0], use: (console: ConsolePage) => Promise<void>): Promise<void> {
+  const console = await fixture.open(options);
   try {
     await use(console);
     expect(console.errors).toEqual([]);
   } finally {
-    await console.close();
+    await leave(console);
   }
 }
+
+describe('signing in to the console', () => {
+  it('signs a person in with their username and password and shows only what their role may use', async () => {
+    const context = await fixture.browser.newContext();
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('console', (message) => message.type() === 'error' && errors.push(message.text()));
+    try {
+      await page.goto(`${fixture.app.url}/console/`);
+      await page.getByLabel('Username').fill('viewer');
+      await page.getByLabel('Password').fill('not the password');
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('alert').waitFor();
+      expect(await page.getByLabel('Username').isVisible()).toBe(true);
+
+      await page.getByLabel('Password').fill(fixture.app.identity.password);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('heading', { level: 1, name: 'Home' }).waitFor();
+      expect(await page.locator('.who').textContent()).toContain('viewer');
+      expect(await page.getByRole('link', { name: 'Reports' }).count()).toBe(1);
+      // The audit trail is for admins.
+      expect(await page.getByRole('link', { name: 'Audit' }).count()).toBe(0);
+
+      await page.getByRole('button', { name: 'Sign out' }).click();
+      await page.getByLabel('Username').waitFor();
+      // Failed fetches of the wrong password are the browser's own console lines for a 400 answer.
+      expect(errors.filter((line) => !line.includes('400'))).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  });
+});
+
+describe('the console shell', () => {
+  it('serves the app at /console with its security headers, and every app path answers the same page', async () => {
+    const [root, deep, asset] = await Promise.all([
+      fetch(`${fixture.app.url}/console/`),
+      fetch(`${fixture.app.url}/console/contacts/01J0000000000000000000000`),
+      fetch(`${fixture.app.url}/console/assets/missing.js`),
+    ]);
+    expect(root.status).toBe(200);
+    expect(root.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect(root.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(await deep.text()).toBe(await root.text());
+    expect(asset.status).toBe(404);
+    const redirect = await fetch(`${fixture.app.url}/console`, { redirect: 'manual' });
+    expect(redirect.status).toBe(308);
+    expect(redirect.headers.get('location')).toBe('/console/');
+  });
+
+  it('moves between views from the navigation without reloading, and marks the current one', async () => {
+    const console = await fixture.open();
+    try {
+      await console.page.getByRole('link', { name: 'Reports' }).click();
+      await expect.poll(() => console.page.url()).toBe(`${fixture.app.url}/console/reports`);
+      expect(await console.page.getByRole('link', { name: 'Reports' }).getAttribute('aria-current')).toBe('page');
+      await console.page.goBack();
+      await expect.poll(() => console.page.url()).toBe(`${fixture.app.url}/console/`);
+      expect(console.errors).toEqual([]);
+    } finally {
+      await console.close();
+    }
+  });
+});
+
+describe('the templates views', () => {
+  it('lists the templates with the journey steps that send them', async () => {
+    const console = await fixture.open({ path: '/templates' });
+    try {
+      const row = console.page.getByRole('row', { name: /^nurture-1/ });
+      await row.waitFor();
+      expect(await row.getByRole('link', { name: 'budget-router' }).getAttribute('href')).toBe('/console/journeys/budget-router');
+      await expectNoSeriousAxeViolations(console.page);
+      expect(console.errors).toEqual([]);
+    } finally {
+      await leave(console);
+    }
+  });
+
+  it('previews a template at desktop and phone width in sandboxed frames, with its sample data and its text part', async () => {
+    const console = await fixture.open({ path: '/templates/nurture-1' });
+    try {
+      const frames = console.page.locator('iframe[sandbox=""]');
+      await frames.first().waitFor();
+      const widths = await frames.evaluateAll((elements) => elements.map((element) => [element.getAttribute('data-width'), element.getBoundingClientRect().width]));
+      expect(widths).toEqual([
+        ['desktop', 640],
+        ['phone', 375],
+      ]);
+      expect(await frames.first().getAttribute('title')).toMatch(/at desktop width/);
+      const rendered = console.page.frameLocator('iframe[data-width="phone"]');
+      expect(await rendered.locator('body').innerText()).not.toBe('');
+      expect(await console.page.locator('pre.email-text').innerText()).not.toBe('');
+      expect(await console.page.getByRole('region', { name: 'Sample data' }).locator('pre').innerText()).toContain('{');
+
+      await console.page.getByRole('button', { name: /Phone/ }).click();
+      expect(await frames.count()).toBe(1);
+      expect(await frames.getAttribute('data-width')).toBe('phone');
+      await expectNoSeriousAxeViolations(console.page);
+      expect(console.errors).toEqual([]);
+    } finally {
+      await leave(console);
+    }
+  });
+
+  it('fits a phone: the list and a template page do not scroll sideways at 375 px', async () => {
+    await expectFitsAPhone(fixture, '/templates', (page) => page.getByRole('link', { name: 'nurture-1' }).waitFor());
+    await expectFitsAPhone(fixture, '/templates/nurture-1', (page) => page.locator('iframe').first().waitFor());
+  });
+});
 
 describe('the Contacts view', () => {
   it('finds a just-posted contact by email and keeps the search in the URL', async () => {
@@ -88,9 +195,9 @@ describe('the contact page', () => {
 
   it('pages through a long timeline with Load more', async () => {
     const email = `babbage.${Date.now()}@example.com`;
-    const babbage = await postLead(app.url, { email, first_name: 'Charles', last_name: 'Babbage' });
+    const babbage = await lead({ email, first_name: 'Charles', last_name: 'Babbage' });
     // Each post of the same address is one more form submission on the same contact.
-    for (let n = 0; n < 26; n++) await postLead(app.url, { email, first_name: 'Charles', last_name: 'Babbage', company: `Engines ${n}` });
+    for (let n = 0; n < 26; n++) await lead({ email, first_name: 'Charles', last_name: 'Babbage', company: `Engines ${n}` });
     await withConsole({ path: `/contacts/${babbage}` }, async ({ page }) => {
       await page.getByRole('button', { name: 'Load more' }).click();
       await expect.poll(() => page.locator('#timeline li[data-type="form.submitted"]').count()).toBe(27);
@@ -148,7 +255,7 @@ describe('the contact page', () => {
 
   it('erases the person after a typed confirmation, back on Contacts with what the erase did', async () => {
     const email = `erase.${Date.now()}@example.com`;
-    const gone = await postLead(app.url, { email, first_name: 'Erin', last_name: 'Erased' });
+    const gone = await lead({ email, first_name: 'Erin', last_name: 'Erased' });
     await withConsole({ path: `/contacts/${gone}` }, async ({ page }) => {
       await page.getByRole('button', { name: 'Erase…' }).click();
       const dialog = page.getByRole('dialog');
