@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoIntake } from '../../functions/forms/dynamo-intake';
@@ -19,7 +19,7 @@ let runtime: Runtime;
 beforeAll(async () => {
   dynamo = await startDynamoDbLocal({ port: 0 });
   proxy = await startStallingProxy(dynamo.endpoint);
-  runtime = await startRuntime({ port: 0, sesPort: 0, s3Port: 0, cognitoPort: 0, dataDir: null, dynamoDbEndpoint: proxy.endpoint, tableName: 'stalled-forms' });
+  runtime = await startRuntime({ port: 0, sesPort: 0, s3Port: 0, dataDir: null, identityEndpoint: inject('identityEndpoint'), dynamoDbEndpoint: proxy.endpoint, tableName: 'stalled-forms' });
 }, 120_000);
 afterAll(async () => {
   await runtime?.stop();
