@@ -1,4 +1,5 @@
 import './pinpoint/sdk-notice';
+import { execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { LOCAL_API_KEY } from '../local/settings';
@@ -8,6 +9,9 @@ import { openImportSource } from '../functions/contacts/import-source';
 import { httpWriter, localRules } from './contacts-import';
 import { reportMarkdown } from './pinpoint/report';
 import { ENDPOINT_IMPORT_SETTINGS, InvalidPinpointExport, endpointNdjson, readExport, translateExport, writeTranslation } from './pinpoint/run';
+
+/** This project: an import into it rebuilds the modules generated from its content. */
+const projectRoot = resolve(import.meta.dirname, '..');
 
 /**
  * `npm run import -- pinpoint <dir> [--out <root>] [--dry-run] [--topic <topic>] [--subscribe <topic>] [--url <api>]`:
@@ -82,6 +86,7 @@ export async function importCommand(args: readonly string[], env: NodeJS.Process
   const written = writeTranslation(translation, root);
   console.log(`Pinpoint import into ${root}: ${summary}; ${written.length} files written (${translation.files.size + 2 - written.length} unchanged). Report: pinpoint-import-report.md`);
   if (report.problems.length > 0) console.error(`Problems to fix before deploying:\n${report.problems.map((p) => `  - ${p}`).join('\n')}`);
+  if (written.length > 0) rebuildGenerated(root);
 
   const rows = translation.endpoints?.rows ?? [];
   if (rows.length > 0 && !values['skip-endpoints']) {
@@ -106,4 +111,18 @@ export async function importCommand(args: readonly string[], env: NodeJS.Process
 
 if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename)) {
   process.exitCode = await importCommand(process.argv.slice(2));
+}
+
+/**
+ * The functions bundle modules generated from the content (compiled email templates, SMS templates, journeys,
+ * segments): rebuilt after an import into this project, as after any content edit, so `npm start` and `cdk synth`
+ * send the imported templates. Another root is told what to run there.
+ */
+function rebuildGenerated(root: string): void {
+  if (resolve(root) !== projectRoot) {
+    console.log(`Then, in ${root}: npm run email -- build && npm run content`);
+    return;
+  }
+  for (const args of [['run', '--silent', 'email', '--', 'build'], ['run', '--silent', 'content']]) execFileSync('npm', args, { cwd: projectRoot, stdio: 'inherit' });
+  console.log('Generated modules rebuilt (npm run email -- build, npm run content); restart npm start to load the imported journeys and templates.');
 }

@@ -1,3 +1,4 @@
+import { Liquid } from 'liquidjs';
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { convert } from 'html-to-text';
@@ -69,7 +70,17 @@ export async function compileEmails(dir: string = contentDir): Promise<CompiledE
     // MJML indents deeply; collapsing each line's indentation keeps every whitespace boundary (so rendering is
     // unchanged) and halves what every send and bundle carries.
     const html = result.html.replace(/\n[ \t]+/g, '\n').replace(/\n{2,}/g, '\n');
-    templates.push({ id, meta, html, text: textPart(html) });
+    const text = textPart(html);
+    // What the renderer parses at cold start, checked here: Liquid inside an attribute MJML or the text part
+    // rewrote (a double-quoted string in a double-quoted href) must fail the build, not the first send.
+    for (const [part, compiled] of [['HTML', html], ['text part', text]] as const) {
+      try {
+        syntaxCheck.parse(compiled);
+      } catch (error) {
+        throw new Error(`${where}: the compiled ${part} is not valid Liquid (${error instanceof Error ? error.message.split('\n')[0] : String(error)}); use single quotes inside HTML attributes`);
+      }
+    }
+    templates.push({ id, meta, html, text });
   }
   return CompiledEmails.parse({ settings, templates });
 }
@@ -97,6 +108,8 @@ export function outputsWithoutDefault(source: string): string[] {
     .filter((expression) => !/^contact\.(email|contact_id)\s*$/.test(expression))
     .filter((expression) => !/\|\s*default\s*:/.test(expression));
 }
+
+const syntaxCheck = new Liquid();
 
 function textPart(html: string): string {
   return convert(html, {

@@ -49,7 +49,8 @@ export function liquidVariable(name: string, channel: Channel): { variable: stri
 }
 
 function liquidString(text: string): string {
-  return text.includes('"') ? `'${text.replaceAll("'", '')}'` : `"${text}"`;
+  // Single quotes: an output may sit in a double-quoted HTML attribute (`href="…?plan={{ x | default: '' }}"`).
+  return text.includes("'") ? `"${text.replaceAll('"', '')}"` : `'${text}'`;
 }
 
 /**

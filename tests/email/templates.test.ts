@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { TemplateRenderer, TemplateRenderFailed, UnknownTemplate } from '../../functions/email/domain/render';
 import { sampleContext } from '../../functions/email/samples';
@@ -21,6 +23,20 @@ describe('email templates', () => {
   it('compile to exactly the committed module (run `npm run email -- build` after editing content/emails)', async () => {
     const expected = moduleSource(await compileEmails());
     expect(readFileSync(generatedModule, 'utf8') === expected, 'functions/email/generated/compiled.ts is stale').toBe(true);
+  }, 60_000);
+
+  it('refuse to build a template whose compiled HTML is not valid Liquid, naming it', async () => {
+    // A double-quoted default inside a double-quoted href: the attribute ends early and the output is cut in two.
+    const dir = mkdtempSync(join(tmpdir(), 'nurture-emails-'));
+    cpSync(join(import.meta.dirname, '../../content'), dir, { recursive: true });
+    mkdirSync(join(dir, 'emails/broken-link'));
+    writeFileSync(join(dir, 'emails/broken-link/template.yaml'), 'kind: marketing\ntopic: newsletter\nname: Broken\nsubject: Hello\n');
+    writeFileSync(
+      join(dir, 'emails/broken-link/body.mjml'),
+      '<mj-section><mj-column><mj-text><a href="https://example.com/?plan={{ contact.plan | default: "" }}">Account</a></mj-text></mj-column></mj-section>\n',
+    );
+
+    await expect(compileEmails(dir)).rejects.toThrow(/content\/emails\/broken-link: the compiled (HTML|text part) is not valid Liquid/);
   }, 60_000);
 
   it('include every template the shipped journeys and broadcasts use, with their topics', () => {

@@ -89,15 +89,15 @@ describe('importing the fixture export', () => {
 
   it('translates Handlebars variables, defaults and helpers to Liquid', () => {
     const body = readFileSync(join(root, 'content/emails/welcome-email/body.mjml'), 'utf8');
-    expect(body).toContain('{{ contact.first_name | default: "friend" }}');
-    expect(body).toContain('{{ contact.city | default: "your city" }}');
+    expect(body).toContain(`{{ contact.first_name | default: 'friend' }}`);
+    expect(body).toContain(`{{ contact.city | default: 'your city' }}`);
     expect(body).toContain('{{ contact.email }}');
     expect(body).toContain('{% if contact.plan_tier %}');
-    expect(body).toContain('{{ contact.plan_tier | default: "" | upcase }}');
+    expect(body).toContain(`{{ contact.plan_tier | default: '' | upcase }}`);
     expect(parse(readFileSync(join(root, 'content/sms/sms-thanks.yaml'), 'utf8'))).toEqual({
       id: 'sms-thanks',
       name: 'SmsThanks',
-      body: 'Thanks {{ contact.first_name | default: "there" }}! Reply STOP to opt out.',
+      body: `Thanks {{ contact.first_name | default: 'there' }}! Reply STOP to opt out.`,
     });
   });
 

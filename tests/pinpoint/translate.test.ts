@@ -90,16 +90,16 @@ describe('templates', () => {
   it('variables become contact variables with a default; Address is the email, or the phone in an SMS', () => {
     const r = report();
     expect(translateHandlebars('Hi {{User.UserAttributes.FirstName}} at {{Address}}', 'email', { 'User.UserAttributes.FirstName': 'you' }, r, 'x')).toBe(
-      'Hi {{ contact.first_name | default: "you" }} at {{ contact.email }}',
+      `Hi {{ contact.first_name | default: 'you' }} at {{ contact.email }}`,
     );
-    expect(translateHandlebars('{{Address}}', 'sms', {}, r, 'x')).toBe('{{ contact.phone | default: "" }}');
-    expect(translateHandlebars('{{Demographic.Timezone}} {{Location.Country}}', 'email', {}, r, 'x')).toBe('{{ contact.time_zone | default: "" }} {{ contact.country | default: "" }}');
+    expect(translateHandlebars('{{Address}}', 'sms', {}, r, 'x')).toBe(`{{ contact.phone | default: '' }}`);
+    expect(translateHandlebars('{{Demographic.Timezone}} {{Location.Country}}', 'email', {}, r, 'x')).toBe(`{{ contact.time_zone | default: '' }} {{ contact.country | default: '' }}`);
   });
 
   it('#if/#unless/else and upper/lower/capitalize become Liquid; other helpers are reported and removed', () => {
     const r = report();
     const out = translateHandlebars('{{#unless Attributes.Vip}}{{lower Attributes.Name}}{{else}}{{capitalize Attributes.Name}}{{/unless}}{{#eq a b}}x{{/eq}}', 'email', {}, r, 'x');
-    expect(out).toBe('{% unless contact.vip %}{{ contact.name | default: "" | downcase }}{% else %}{{ contact.name | default: "" | capitalize }}{% endunless %}x');
+    expect(out).toBe(`{% unless contact.vip %}{{ contact.name | default: '' | downcase }}{% else %}{{ contact.name | default: '' | capitalize }}{% endunless %}x`);
     expect(r.entries.filter((e) => e.status === 'not_translated').map((e) => e.construct)).toEqual(['x: {{#eq a b}}']);
   });
 
@@ -109,13 +109,13 @@ describe('templates', () => {
       'promo',
       'newsletter',
     );
-    expect(files.meta).toEqual({ name: 'Promo', kind: 'marketing', topic: 'newsletter', subject: 'Hello {{ contact.name | default: "" }}', preheader: '', tracking: { opens: true, clicks: true } });
+    expect(files.meta).toEqual({ name: 'Promo', kind: 'marketing', topic: 'newsletter', subject: `Hello {{ contact.name | default: '' }}`, preheader: '', tracking: { opens: true, clicks: true } });
     expect(files.body).toBe('<mj-section>\n  <mj-column>\n    <mj-text>\n      <p>Hi</p>\n    </mj-text>\n  </mj-column>\n</mj-section>\n');
   });
 
   it('an SMS template becomes { id, name, body }', () => {
     const { file } = translateSmsTemplate(SmsTemplateResponse.parse({ TemplateName: 'Ping', Body: 'Hi {{User.UserAttributes.FirstName}}' }), 'ping');
-    expect(file).toEqual({ id: 'ping', name: 'Ping', body: 'Hi {{ contact.first_name | default: "" }}' });
+    expect(file).toEqual({ id: 'ping', name: 'Ping', body: `Hi {{ contact.first_name | default: '' }}` });
   });
 });
 
