@@ -71,6 +71,14 @@ export const lambdaEnv = {
   // The broadcasts API starts and stops executions of the broadcast state machine, at a default rate.
   BROADCAST_STATE_MACHINE_ARN: 'arn:aws:states:us-east-1:000000000000:stateMachine:bench-broadcast',
   BROADCAST_DEFAULT_RATE: '14',
+  // The SMS functions (and SMS broadcasts): End User Messaging settings, SMS off as in a new environment.
+  SMS_ENABLED: 'false',
+  SMS_ORIGINATION_IDENTITY: 'none',
+  SMS_CONFIGURATION_SET: 'bench-sms',
+  SMS_OPT_OUT_LIST: 'bench-sms-opt-outs',
+  SMS_MESSAGE_TYPE: 'PROMOTIONAL',
+  SMS_QUIET_HOURS: '21:00-08:00',
+  SMS_HELP_TEXT: 'Bench: reply STOP to opt out.',
   // The environment's settings (nurture.config.yaml): metrics namespace, retention, site origins.
   POWERTOOLS_METRICS_NAMESPACE: 'Nurture-bench',
   IDEMPOTENCY_RETENTION_DAYS: '1',

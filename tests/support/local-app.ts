@@ -35,6 +35,7 @@ export async function startLocal(options: {
       NURTURE_SES_PORT: '0',
       NURTURE_S3_PORT: '0',
       NURTURE_COGNITO_PORT: '0',
+      NURTURE_SMS_PORT: '0',
       NURTURE_DATA_DIR: options.dataDir,
       NURTURE_ADMIN_TOKEN: options.adminToken,
       // The local development key (scope admin) the banner prints: tests call private routes with LOCAL_API_KEY.
