@@ -1,4 +1,5 @@
 import type { Contact } from '../../shared/contact';
+import { contactTimeZone, localMinutes, nextLocalTime, toMinutes } from '../../shared/local-clock';
 import type { EmailSettings, TemplateMeta } from './settings';
 
 /** One marketing send in the contact's recent history (kept in its mail log, for the frequency cap). */
@@ -78,9 +79,7 @@ export function consentFor(contact: Contact, topic: string): 'subscribed' | 'uns
 
 /** The contact's IANA time zone (attribute `time_zone`), or the configured default when absent or invalid. */
 export function timeZoneOf(contact: Contact, settings: EmailSettings): string {
-  const zone = contact.attributes.time_zone;
-  if (typeof zone === 'string' && isValidZone(zone)) return zone;
-  return settings.sendWindow.defaultTimeZone;
+  return contactTimeZone(contact, settings.sendWindow.defaultTimeZone);
 }
 
 /**
@@ -96,47 +95,6 @@ export function nextWindowOpening(
   const start = toMinutes(window.start);
   const end = toMinutes(window.end);
   if (local >= start && local < end) return undefined;
-  // Minutes until the local clock next reads `start` (today if before it, else tomorrow), then confirmed
-  // against the zone's real clock to absorb a DST shift in between.
-  const ahead = local < start ? start - local : 24 * 60 - local + start;
-  let candidate = new Date(Math.floor(now.getTime() / 60_000) * 60_000 + ahead * 60_000);
-  for (let i = 0; i < 3; i++) {
-    let drift = localMinutes(candidate, timeZone) - start;
-    if (drift === 0) break;
-    if (drift > 720) drift -= 1_440;
-    if (drift < -720) drift += 1_440;
-    candidate = new Date(candidate.getTime() - drift * 60_000);
-  }
-  return candidate;
+  return nextLocalTime(now, timeZone, start);
 }
 
-function localMinutes(at: Date, timeZone: string): number {
-  const parts = formatter(timeZone).formatToParts(at);
-  const hour = Number(parts.find((p) => p.type === 'hour')?.value ?? 0) % 24;
-  const minute = Number(parts.find((p) => p.type === 'minute')?.value ?? 0);
-  return hour * 60 + minute;
-}
-
-const formatters = new Map<string, Intl.DateTimeFormat>();
-function formatter(timeZone: string): Intl.DateTimeFormat {
-  let f = formatters.get(timeZone);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
-    formatters.set(timeZone, f);
-  }
-  return f;
-}
-
-function toMinutes(hhmm: string): number {
-  const [h, m] = hhmm.split(':').map(Number);
-  return (h ?? 0) * 60 + (m ?? 0);
-}
-
-function isValidZone(zone: string): boolean {
-  try {
-    formatter(zone);
-    return true;
-  } catch {
-    return false;
-  }
-}

@@ -1,4 +1,5 @@
 import type { Contact } from '../../shared/contact';
+import { contactTimeZone, localMinutes, nextLocalTime, toMinutes } from '../../shared/local-clock';
 
 /**
  * The guards before every journey text message. Pure: the same contact, list answer and clock give the same outcome.
@@ -94,50 +95,10 @@ export function quietHoursEnd(now: Date, timeZone: string, quiet: QuietHours): D
   const end = toMinutes(quiet.end);
   const inside = start <= end ? local >= start && local < end : local >= start || local < end;
   if (!inside || start === end) return undefined;
-  const ahead = (end - local + 1_440) % 1_440;
-  let candidate = new Date(Math.floor(now.getTime() / 60_000) * 60_000 + ahead * 60_000);
-  for (let i = 0; i < 3; i++) {
-    let drift = localMinutes(candidate, timeZone) - end;
-    if (drift === 0) break;
-    if (drift > 720) drift -= 1_440;
-    if (drift < -720) drift += 1_440;
-    candidate = new Date(candidate.getTime() - drift * 60_000);
-  }
-  return candidate;
+  return nextLocalTime(now, timeZone, end);
 }
 
 /** The contact's IANA time zone (attribute `time_zone`), or `fallback` (the journey's) when absent or invalid. */
 export function smsTimeZoneOf(contact: Contact, fallback: string): string {
-  const zone = contact.attributes.time_zone;
-  if (typeof zone === 'string') {
-    try {
-      formatter(zone);
-      return zone;
-    } catch {
-      return fallback;
-    }
-  }
-  return fallback;
-}
-
-function localMinutes(at: Date, timeZone: string): number {
-  const parts = formatter(timeZone).formatToParts(at);
-  const hour = Number(parts.find((p) => p.type === 'hour')?.value ?? 0) % 24;
-  const minute = Number(parts.find((p) => p.type === 'minute')?.value ?? 0);
-  return hour * 60 + minute;
-}
-
-const formatters = new Map<string, Intl.DateTimeFormat>();
-function formatter(timeZone: string): Intl.DateTimeFormat {
-  let f = formatters.get(timeZone);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
-    formatters.set(timeZone, f);
-  }
-  return f;
-}
-
-function toMinutes(hhmm: string): number {
-  const [h, m] = hhmm.split(':').map(Number);
-  return (h ?? 0) * 60 + (m ?? 0);
+  return contactTimeZone(contact, fallback);
 }
