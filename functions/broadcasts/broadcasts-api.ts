@@ -6,6 +6,7 @@ import type { EmailStore } from '../email/ports';
 import { requireAccess } from '../access/authorizer-context';
 import { BadRequest, HttpError, InvalidQuery, NotFound, ValidationFailed, annotate, httpHandler, json, type HttpEvent, type HttpResult } from '../shared/http';
 import type { Clock } from '../shared/ids';
+import type { Contact } from '../shared/contact';
 import type { Logger } from '../shared/logger';
 import type { Experiment } from '../experiments/domain/experiment-file';
 import { fieldErrors } from '../shared/validation';
@@ -158,70 +159,53 @@ async function dryRunOf(deps: BroadcastsApiDeps, definition: BroadcastDefinition
   const template = deps.renderer.meta(definition.template);
   const judged = topic && template.kind === 'marketing' ? { ...template, topic } : template;
   const startsAt = startOf(definition.when, now);
-  const fallbackZone = definition.time_zone ?? deps.settings.sendWindow.defaultTimeZone;
   const audience = await deps.audience.count(definition.segment);
   const skipped: Record<string, number> = {};
   const experiment = definition.experiment === undefined ? undefined : deps.experiments.get(definition.experiment);
   const split = experiment ? { id: experiment.id, arms: Object.fromEntries(experiment.arms.map((arm) => [arm.id, 0])) as Record<string, number>, holdout: 0, rest: 0 } : undefined;
   let eligible = 0;
   let later = 0;
-  let evaluated = 0;
   let sample: { contactId: string; subject: string; html: string; text: string } | undefined;
 
-  let cursor: string | undefined;
-  do {
-    const page = await deps.audience.page(definition.segment, Math.min(500, DRY_RUN_LIMIT - evaluated), cursor);
-    cursor = page.cursor;
-    const states = await mapLimited(page.contactIds, inFlightOf(1_000), (contactId) => deps.emails.loadForSend(contactId, broadcastSendId(definition.id, contactId)));
-    states.forEach((state, i) => {
-      evaluated++;
-      const contact = state.contact;
-      if (!contact) {
-        skipped.no_contact = (skipped.no_contact ?? 0) + 1;
+  const evaluated = await eachMember(deps, definition, skipped, (contactId, sendId) => deps.emails.loadForSend(contactId, sendId), ({ contactId, contact, state, zone }) => {
+    const guard = checkGuards({ contact, template: judged, recent: state.recent, settings: deps.settings, now });
+    if (guard.type === 'Skip') {
+      skipped[guard.reason] = (skipped[guard.reason] ?? 0) + 1;
+      return;
+    }
+    const plan = experiment ? memberPlan(experiment, definition.id, contactId) : undefined;
+    if (split && experiment && plan) {
+      const assignment = assign(experiment, contactId);
+      if (assignment.type === 'holdout') {
+        // Held out, in the test or the rest: sent nothing, so neither eligible nor later.
+        split.holdout++;
         return;
       }
-      const stored = contact.attributes.time_zone;
-      const zone = typeof stored === 'string' && isTimeZone(stored) ? stored : fallbackZone;
-      const guard = checkGuards({ contact, template: judged, recent: state.recent, settings: deps.settings, now });
-      if (guard.type === 'Skip') {
-        skipped[guard.reason] = (skipped[guard.reason] ?? 0) + 1;
-        return;
-      }
-      const contactId = page.contactIds[i]!;
-      const plan = experiment ? memberPlan(experiment, definition.id, contactId) : undefined;
-      if (split && experiment && plan) {
-        const assignment = assign(experiment, contactId);
-        if (assignment.type === 'holdout') {
-          // Held out, in the test or the rest: sent nothing, so neither eligible nor later.
-          split.holdout++;
-          return;
-        }
-        if (plan.group === 'rest') split.rest++;
-        else split.arms[assignment.arm] = (split.arms[assignment.arm] ?? 0) + 1;
-      }
-      const due = dueOf({
-        when: definition.when,
-        startsAt,
-        createdAt: now,
-        zone,
-        ...(plan?.group === 'test' && plan.sendTime ? { sendTime: plan.sendTime } : {}),
-        ...(plan?.group === 'rest' ? { delaySeconds: plan.delaySeconds } : {}),
-      });
-      if (due > now || guard.type === 'Defer') {
-        later++;
-      } else {
-        eligible++;
-      }
-      if (!sample) {
-        const rendered = deps.renderer.render(definition.template, {
-          contact: contactVariables(contact),
-          data: definition.data ?? {},
-          links: { unsubscribe: SAMPLE_LINK, preferences: SAMPLE_LINK },
-        });
-        sample = { contactId, ...rendered };
-      }
+      if (plan.group === 'rest') split.rest++;
+      else split.arms[assignment.arm] = (split.arms[assignment.arm] ?? 0) + 1;
+    }
+    const due = dueOf({
+      when: definition.when,
+      startsAt,
+      createdAt: now,
+      zone,
+      ...(plan?.group === 'test' && plan.sendTime ? { sendTime: plan.sendTime } : {}),
+      ...(plan?.group === 'rest' ? { delaySeconds: plan.delaySeconds } : {}),
     });
-  } while (cursor && evaluated < DRY_RUN_LIMIT);
+    if (due > now || guard.type === 'Defer') {
+      later++;
+    } else {
+      eligible++;
+    }
+    if (!sample) {
+      const rendered = deps.renderer.render(definition.template, {
+        contact: contactVariables(contact),
+        data: definition.data ?? {},
+        links: { unsubscribe: SAMPLE_LINK, preferences: SAMPLE_LINK },
+      });
+      sample = { contactId, ...rendered };
+    }
+  });
 
   return {
     dryRun: true,
@@ -249,43 +233,27 @@ async function smsDryRunOf(deps: BroadcastsApiDeps, definition: BroadcastDefinit
   const sms = deps.sms;
   if (!sms) throw new HttpError(503, 'sms_unavailable', 'Text messages are not configured for broadcasts here');
   const startsAt = startOf(definition.when, now);
-  const fallbackZone = definition.time_zone ?? deps.settings.sendWindow.defaultTimeZone;
   const quiet = sms.settings.quietHours;
   const audience = await deps.audience.count(definition.segment);
   const skipped: Record<string, number> = {};
   let eligible = 0;
   let later = 0;
-  let evaluated = 0;
   let costUsd = 0;
   let sample: { contactId: string; text: string; encoding: string; parts: number; costUsd: number } | undefined;
-  let cursor: string | undefined;
-  do {
-    const page = await deps.audience.page(definition.segment, Math.min(500, DRY_RUN_LIMIT - evaluated), cursor);
-    cursor = page.cursor;
-    const states = await mapLimited(page.contactIds, inFlightOf(1_000), (contactId) => sms.store.loadForSend(contactId, broadcastSendId(definition.id, contactId)));
-    states.forEach((state, i) => {
-      evaluated++;
-      const contact = state.contact;
-      if (!contact) {
-        skipped.no_contact = (skipped.no_contact ?? 0) + 1;
-        return;
-      }
-      const stored = contact.attributes.time_zone;
-      const zone = typeof stored === 'string' && isTimeZone(stored) ? stored : fallbackZone;
-      const guard = checkSmsGuards({ contact, topic, optedOut: undefined, recent: state.recent, frequencyCap: sms.settings.frequencyCap, quietHours: quiet, timeZone: zone, now });
-      if (guard.type === 'Skip') {
-        skipped[guard.reason] = (skipped[guard.reason] ?? 0) + 1;
-        return;
-      }
-      const due = dueOf({ when: definition.when, startsAt, createdAt: now, zone, ...(quiet ? { windowOpening: (at: Date, z: string) => quietHoursEnd(at, z, quiet) } : {}) });
-      if (due > now || guard.type === 'Defer') later++;
-      else eligible++;
-      const rendered = sms.renderer.render(definition.template, contact, definition.data ?? {});
-      const cost = smsCost(countryOfPhone(contact.phone!) ?? 'ZZ', rendered.parts.parts);
-      costUsd += cost;
-      sample ??= { contactId: page.contactIds[i]!, text: rendered.text, encoding: rendered.parts.encoding, parts: rendered.parts.parts, costUsd: cost };
-    });
-  } while (cursor && evaluated < DRY_RUN_LIMIT);
+  const evaluated = await eachMember(deps, definition, skipped, (contactId, sendId) => sms.store.loadForSend(contactId, sendId), ({ contactId, contact, state, zone }) => {
+    const guard = checkSmsGuards({ contact, topic, optedOut: undefined, recent: state.recent, frequencyCap: sms.settings.frequencyCap, quietHours: quiet, timeZone: zone, now });
+    if (guard.type === 'Skip') {
+      skipped[guard.reason] = (skipped[guard.reason] ?? 0) + 1;
+      return;
+    }
+    const due = dueOf({ when: definition.when, startsAt, createdAt: now, zone, ...(quiet ? { windowOpening: (at: Date, z: string) => quietHoursEnd(at, z, quiet) } : {}) });
+    if (due > now || guard.type === 'Defer') later++;
+    else eligible++;
+    const rendered = sms.renderer.render(definition.template, contact, definition.data ?? {});
+    const cost = smsCost(countryOfPhone(contact.phone!) ?? 'ZZ', rendered.parts.parts);
+    costUsd += cost;
+    sample ??= { contactId, text: rendered.text, encoding: rendered.parts.encoding, parts: rendered.parts.parts, costUsd: cost };
+  });
 
   return {
     dryRun: true,
@@ -302,6 +270,40 @@ async function smsDryRunOf(deps: BroadcastsApiDeps, definition: BroadcastDefinit
     startsAt: startsAt.toISOString(),
     sample: sample ?? null,
   };
+}
+
+/**
+ * Every member a dry run judges (the first {@link DRY_RUN_LIMIT}), its state loaded as its send would load it, with
+ * its zone (its `time_zone`, else the broadcast's, else the send window's); a member without a profile is counted
+ * `no_contact`. Returns how many were evaluated.
+ */
+async function eachMember<S extends { readonly contact?: Contact }>(
+  deps: BroadcastsApiDeps,
+  definition: BroadcastDefinition,
+  skipped: Record<string, number>,
+  load: (contactId: string, sendId: string) => Promise<S>,
+  judge: (member: { readonly contactId: string; readonly contact: Contact; readonly state: S; readonly zone: string }) => void,
+): Promise<number> {
+  const fallbackZone = definition.time_zone ?? deps.settings.sendWindow.defaultTimeZone;
+  let evaluated = 0;
+  let cursor: string | undefined;
+  do {
+    const page = await deps.audience.page(definition.segment, Math.min(500, DRY_RUN_LIMIT - evaluated), cursor);
+    cursor = page.cursor;
+    const states = await mapLimited(page.contactIds, inFlightOf(1_000), (contactId) => load(contactId, broadcastSendId(definition.id, contactId)));
+    states.forEach((state, i) => {
+      evaluated++;
+      const contact = state.contact;
+      if (!contact) {
+        skipped.no_contact = (skipped.no_contact ?? 0) + 1;
+        return;
+      }
+      const stored = contact.attributes.time_zone;
+      const zone = typeof stored === 'string' && isTimeZone(stored) ? stored : fallbackZone;
+      judge({ contactId: page.contactIds[i]!, contact, state, zone });
+    });
+  } while (cursor && evaluated < DRY_RUN_LIMIT);
+  return evaluated;
 }
 
 async function list(deps: BroadcastsApiDeps, event: HttpEvent): Promise<HttpResult> {
