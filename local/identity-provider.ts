@@ -74,7 +74,25 @@ export interface CognitoLocal {
  * start is a Node process loading its dependencies, and every runtime test file paid for one.
  */
 export async function startCognitoLocal(options: { readonly port: number; readonly dataDir: string | null }): Promise<CognitoLocal> {
-  const port = options.port === 0 ? await freePort() : options.port;
+  if (options.port !== 0) return startCognitoLocalOn(options.port, options.dataDir);
+  // A free port is only free until the child binds it: another process of a busy test run may take it first. The
+  // child then exits at once (EADDRINUSE), and a fresh port is tried.
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await startCognitoLocalOn(await freePort(), options.dataDir);
+    } catch (error) {
+      if (!(error instanceof CognitoExitedEarly) || attempt === 3) throw error;
+    }
+  }
+}
+
+/** cognito-local exited before answering: most often, its port was taken. */
+class CognitoExitedEarly extends Error {
+  override readonly name = 'CognitoExitedEarly';
+}
+
+async function startCognitoLocalOn(port: number, dataDir: string | null): Promise<CognitoLocal> {
+  const options = { port, dataDir };
   const temporary = options.dataDir === null ? mkdtempSync(join(tmpdir(), 'nurture-cognito-')) : undefined;
   const workDir = options.dataDir ?? temporary!;
   const endpoint = `http://127.0.0.1:${port}`;
@@ -152,7 +170,7 @@ const HEALTH_DEADLINE_MS = 60_000;
 async function waitForHealth(endpoint: string, child: ChildProcess): Promise<void> {
   const deadline = Date.now() + HEALTH_DEADLINE_MS;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`cognito-local exited (code ${child.exitCode}); is its port taken? (NURTURE_COGNITO_PORT)`);
+    if (child.exitCode !== null) throw new CognitoExitedEarly(`cognito-local exited (code ${child.exitCode}); is its port taken? (NURTURE_COGNITO_PORT)`);
     const ok = await fetch(`${endpoint}/health`).then((r) => r.ok, () => false);
     if (ok) return;
     await new Promise((resolve) => setTimeout(resolve, 100));
