@@ -449,6 +449,19 @@ export const functions = {
     // execution's waits, then one transaction: Update membership, Put event, Delete the waits.
     bindings: { table: { actions: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'ConditionCheckItem', 'DeleteItem'] } },
   },
+  journeyMigrate: {
+    entry: 'functions/journeys/journey-migrate.handler.ts',
+    description: "Journey versions: applies each journey's on_change (keep, migrate, drain) to contacts on its older versions",
+    // Also run once after every deploy by the journeys construct's trigger; the schedule retries contacts that were
+    // between two waits.
+    trigger: { kind: 'schedule', expression: 'rate(15 minutes)', description: 'Journey versions: contacts on older versions', retryAttempts: 2 },
+    // GetItem (membership), Query (an execution's waits), then one transaction: Update membership, Put event, Delete waits.
+    bindings: {
+      table: { actions: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'ConditionCheckItem', 'DeleteItem'] },
+      journeyExecutions: ['start', 'stop', 'migrate'],
+    },
+    timeoutSeconds: 900,
+  },
   journeySweep: {
     entry: 'functions/journeys/journey-sweep.handler.ts',
     description: 'Daily sweep for date-based journey triggers (trial ends, birthdays) through the date index',

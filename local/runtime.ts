@@ -29,6 +29,7 @@ import { startLocalStepFunctions, type LocalStepFunctions } from './stepfunction
 import { broadcastStateMachine, withStepArn } from '../lib/broadcasts/state-machine';
 import { compileJourney, JOURNEY_TASK_FUNCTIONS, substitute, type JourneyTaskFunction } from '../lib/journeys/compiler';
 import { buildJourneys } from '../lib/journeys/journey-files';
+import type { Journey } from '../functions/journeys/domain/journey-file';
 import { buildSegments } from '../lib/segments/segment-files';
 import { startStreamPoller, type StreamLambda } from './stream-poller';
 import { devClockPages, DRAIN_PK, StreamDrain, VirtualClock } from './clock';
@@ -84,6 +85,13 @@ export interface RuntimeOptions {
   readonly identityEndpoint?: string;
   /** The local console users' password. @default NURTURE_CONSOLE_PASSWORD (local/settings.ts) */
   readonly consolePassword?: string;
+  /**
+   * The journeys compiled into the local Step Functions endpoint. @default the files of statemachines/. Tests pass an
+   * edited copy to change a journey between two starts on the same data, as an edited file and a restart of
+   * `npm start` do; the handlers read the generated module either way (the migrator reads each version's policy from
+   * the definition itself).
+   */
+  readonly journeys?: ReadonlyMap<string, Journey>;
 }
 
 export interface Runtime {
@@ -350,7 +358,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       // Executions under way when npm start stops run on when it starts again on the same data.
       ...(dataDir ? { stateDir: join(dataDir, 'stepfunctions') } : {}),
       stateMachines: new Map([
-        ...[...journeys.values()].map((journey) => [`${LOCAL_JOURNEY_PREFIX}${journey.id}`, substitute(compileJourney(journey), taskArns)] as const),
+        ...[...(options.journeys ?? journeys).values()].map((journey) => [`${LOCAL_JOURNEY_PREFIX}${journey.id}`, substitute(compileJourney(journey), taskArns)] as const),
         [LOCAL_BROADCAST_MACHINE, withStepArn(broadcastStateMachine(), `arn:aws:lambda:${localRegion}:${localAccount}:function:broadcastStep`)],
       ]),
       invoke: (key, input) => invoke(key as FunctionKey, input),

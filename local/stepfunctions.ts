@@ -70,8 +70,8 @@ interface Execution {
   error?: string;
   cause?: string;
   abort?: () => void;
-  /** Every state entered, in order: GetExecutionHistory's StateEntered events. */
-  readonly history: { type: string; name: string; timestamp: Date }[];
+  /** Every state entered, in order: GetExecutionHistory's StateEntered events, with the execution's clock then. */
+  readonly history: { type: string; name: string; timestamp: Date; clock?: number }[];
   /** The last `until` a task returned: what the following TimestampPath Wait waits for. */
   lastUntil?: string;
   /**
@@ -86,10 +86,13 @@ interface Execution {
   settled?: boolean;
   /** The last top-level state entered, with its input: where a resumed run starts again. */
   checkpoint?: { readonly state: string; readonly input: unknown };
-  /** The Wait state under way: when it started (real time) and how long it lasts in real time. */
-  waiting?: { readonly state: string; readonly startedAt: number; readonly realMs: number };
-  /** The wait for a task token under way, and when it started (real time). */
-  awaitingToken?: { readonly state: string; readonly startedAt: number };
+  /**
+   * The Wait state under way: when it started (real time), how long it lasts in real time, and the execution's clock
+   * when it started (epoch ms; absent in files written before versions).
+   */
+  waiting?: { readonly state: string; readonly startedAt: number; readonly realMs: number; readonly clockAtStart?: number };
+  /** The wait for a task token under way, when it started (real time), and the execution's clock then. */
+  awaitingToken?: { readonly state: string; readonly startedAt: number; readonly clockAtStart?: number };
   /** Set on a resumed run: how much of its interrupted wait had passed when the endpoint stopped, in real ms. */
   resumed?: { readonly state: string; readonly doneMs: number };
 }
@@ -111,10 +114,10 @@ interface SavedExecution {
   readonly cause?: string;
   readonly aheadMs: number;
   readonly lastUntil?: string;
-  readonly history: { type: string; name: string; timestamp: number }[];
+  readonly history: { type: string; name: string; timestamp: number; clock?: number }[];
   readonly checkpoint?: { state: string; input: unknown };
-  readonly waiting?: { state: string; startedAt: number; realMs: number };
-  readonly awaitingToken?: { state: string; startedAt: number };
+  readonly waiting?: { state: string; startedAt: number; realMs: number; clockAtStart?: number };
+  readonly awaitingToken?: { state: string; startedAt: number; clockAtStart?: number };
   /** When the endpoint stopped while the execution ran (real time). */
   readonly pausedAt?: number;
 }
@@ -272,6 +275,7 @@ export async function startLocalStepFunctions(options: LocalStepFunctionsOptions
       ...(saved.lastUntil ? { lastUntil: saved.lastUntil } : {}),
       ...(saved.checkpoint ? { checkpoint: saved.checkpoint } : {}),
       ...(saved.waiting ? { waiting: saved.waiting } : {}),
+      ...(saved.awaitingToken ? { awaitingToken: saved.awaitingToken } : {}),
       done: Promise.resolve(),
       settled: true,
     };
@@ -318,7 +322,7 @@ export async function startLocalStepFunctions(options: LocalStepFunctionsOptions
           // Its clock moved on when it started; only the rest of its real time is left to wait.
           execution.resumed = undefined;
           const realMs = Math.max(0, execution.waiting.realMs - resumed.doneMs);
-          execution.waiting = { state: stateName as string, startedAt: Date.now() - resumed.doneMs, realMs: execution.waiting.realMs };
+          execution.waiting = { ...execution.waiting, state: stateName as string, startedAt: Date.now() - resumed.doneMs };
           save(execution);
           return realMs;
         }
@@ -330,8 +334,9 @@ export async function startLocalStepFunctions(options: LocalStepFunctionsOptions
               ? 0
               : Math.max(0, until - (now() + execution.aheadMs) + 1_000);
         // The engine waits `full / scale` real milliseconds; the execution's clock moves on by `full`.
+        const clockAtStart = now() + execution.aheadMs;
         execution.aheadMs += full - full / scale;
-        execution.waiting = { state: stateName as string, startedAt: Date.now(), realMs: full / scale };
+        execution.waiting = { state: stateName as string, startedAt: Date.now(), realMs: full / scale, clockAtStart };
         save(execution);
         return full / scale;
       },
@@ -349,7 +354,7 @@ export async function startLocalStepFunctions(options: LocalStepFunctionsOptions
     void (async () => {
       for await (const event of eventLogs) {
         if (event.type !== 'StateEntered') continue;
-        execution.history.push({ type: `${event.state.type}StateEntered`, name: event.state.name, timestamp: new Date(event.timestamp) });
+        execution.history.push({ type: `${event.state.type}StateEntered`, name: event.state.name, timestamp: new Date(event.timestamp), clock: now() + execution.aheadMs });
         // Top-level states only (Map iterations carry an index): a resumed run starts again at the last one entered.
         if (event.index === undefined && !stopping && execution.status === 'RUNNING') {
           execution.checkpoint = { state: event.state.name, input: event.state.input };
@@ -398,11 +403,15 @@ export async function startLocalStepFunctions(options: LocalStepFunctionsOptions
       const doneMs = execution.resumed?.state === stateName ? execution.resumed.doneMs : 0;
       execution.resumed = undefined;
       const waitStarted = Date.now() - doneMs;
-      execution.awaitingToken = { state: stateName, startedAt: waitStarted };
+      const clockAtStart = doneMs > 0 && execution.awaitingToken?.clockAtStart !== undefined ? execution.awaitingToken.clockAtStart : now() + execution.aheadMs;
+      execution.awaitingToken = { state: stateName, startedAt: waitStarted, clockAtStart };
       save(execution);
       // The task's TimeoutSeconds, timed here rather than by the engine: a wait that times out has lasted exactly
       // its timeout in journey time, so the steps after it see the time the simulator gives them.
-      const timeoutMs = typeof state.TimeoutSeconds === 'number' ? state.TimeoutSeconds * 1_000 : undefined;
+      // A TimeoutSecondsPath (a migrated contact's remaining wait) is read from the payload's `timeoutSeconds`, which
+      // the compiler fills from the same path: the engine hands this endpoint the task's parameters, not its input.
+      const timeoutSeconds = typeof state.TimeoutSeconds === 'number' ? state.TimeoutSeconds : state.TimeoutSecondsPath ? Number(Payload.timeoutSeconds) : undefined;
+      const timeoutMs = timeoutSeconds !== undefined && Number.isFinite(timeoutSeconds) ? timeoutSeconds * 1_000 : undefined;
       let timedOut = false;
       const timer =
         timeoutMs === undefined
@@ -498,16 +507,73 @@ export async function startLocalStepFunctions(options: LocalStepFunctionsOptions
     ListExecutions: (body) => ({
       executions: [...executions.values()]
         .filter((e) => e.stateMachineArn === body.stateMachineArn && (!body.statusFilter || e.status === body.statusFilter))
-        .map((e) => ({ executionArn: e.arn, stateMachineArn: e.stateMachineArn, name: e.name, status: e.status, startDate: e.startDate.getTime() / 1_000 })),
+        .map((e) => ({
+          executionArn: e.arn,
+          stateMachineArn: e.stateMachineArn,
+          stateMachineVersionArn: `${e.stateMachineArn}:${e.version}`,
+          ...(e.aliasArn ? { stateMachineAliasArn: e.aliasArn } : {}),
+          name: e.name,
+          status: e.status,
+          startDate: e.startDate.getTime() / 1_000,
+        })),
     }),
-    GetExecutionHistory: (body) => ({
-      events: find(String(body.executionArn)).history.map((entry, i) => ({
+    GetExecutionHistory: (body) => {
+      const execution = find(String(body.executionArn));
+      const events = history(execution);
+      const ordered = body.reverseOrder === true ? events.reverse() : events;
+      return { events: typeof body.maxResults === 'number' && body.maxResults > 0 ? ordered.slice(0, body.maxResults) : ordered };
+    },
+    // Every alias routes new executions to the latest version, as each deploy points `live` at the one it published.
+    DescribeStateMachineAlias: (body) => {
+      const arn = String(body.stateMachineAliasArn ?? '');
+      const machine = machines.get(arn.split(':').slice(0, 7).join(':'));
+      const name = arn.split(':')[7];
+      if (!machine || !name || /^\d+$/.test(name)) throw new ServiceError('ResourceNotFound', `Alias Does Not Exist: '${arn}'`);
+      const latest = machine.versions.at(-1)!;
+      return { stateMachineAliasArn: arn, name, routingConfiguration: [{ stateMachineVersionArn: `${arnOf(machine.name)}:${latest.version}`, weight: 100 }], creationDate: Date.parse(latest.publishedAt) / 1_000 };
+    },
+    DescribeStateMachine: (body) => {
+      const arn = String(body.stateMachineArn ?? '');
+      const machine = machines.get(arn.split(':').slice(0, 7).join(':'));
+      const qualifier = arn.split(':')[7];
+      const version = machine && (qualifier === undefined ? machine.versions.at(-1) : machine.versions.find((v) => String(v.version) === qualifier));
+      if (!machine || !version) throw new ServiceError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${arn}'`);
+      return { stateMachineArn: arn, name: machine.name, status: 'ACTIVE', definition: JSON.stringify(version.definition), roleArn: `arn:aws:iam::${options.account}:role/local`, type: 'STANDARD', creationDate: Date.parse(version.publishedAt) / 1_000 };
+    },
+    DescribeStateMachineForExecution: (body) => {
+      const execution = find(String(body.executionArn));
+      const machine = machines.get(execution.stateMachineArn);
+      if (!machine) throw new ServiceError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${execution.stateMachineArn}'`);
+      const version = versionOf(machine, execution.version);
+      return { stateMachineArn: execution.stateMachineArn, name: machine.name, definition: JSON.stringify(version.definition), roleArn: `arn:aws:iam::${options.account}:role/local`, updateDate: Date.parse(version.publishedAt) / 1_000 };
+    },
+  };
+
+  /**
+   * An execution's StateEntered events, on the runtime's clock. Each execution runs on its own clock, ahead of the
+   * runtime's by the waits it went through `timeScale` times faster; its events are shifted back by that lead, so a
+   * client reading "entered at, waits N seconds" against the runtime's clock (the journey migrator) gets the wait
+   * left in journey time. The state entered last carries its input, with the time its Wait waits for shifted alike.
+   */
+  const history = (execution: Execution) => {
+    const last = execution.history.at(-1);
+    const current = last && [execution.waiting, execution.awaitingToken].find((wait) => wait?.state === last.name && wait.clockAtStart !== undefined);
+    const doneMs = current && execution.resumed?.state === current.state ? execution.resumed.doneMs : current ? Date.now() - current.startedAt : 0;
+    const realMs = current && 'realMs' in current ? (current as { realMs: number }).realMs : Number.POSITIVE_INFINITY;
+    const executionNow = current ? current.clockAtStart! + Math.min(doneMs, realMs) * scale : now() + execution.aheadMs;
+    const shift = now() - executionNow;
+    const definition = machines.get(execution.stateMachineArn) ? versionOf(machines.get(execution.stateMachineArn)!, execution.version).definition : undefined;
+    return execution.history.map((entry, i) => {
+      const isLast = i === execution.history.length - 1;
+      const clock = isLast && current ? current.clockAtStart! : (entry.clock ?? entry.timestamp.getTime());
+      const input = isLast && execution.checkpoint?.state === entry.name ? shiftedInput(execution.checkpoint.input, definition?.States[entry.name], shift) : undefined;
+      return {
         id: i + 1,
-        timestamp: entry.timestamp.getTime() / 1_000,
+        timestamp: (clock + shift) / 1_000,
         type: entry.type,
-        stateEnteredEventDetails: { name: entry.name },
-      })),
-    }),
+        stateEnteredEventDetails: { name: entry.name, ...(input !== undefined ? { input: JSON.stringify(input) } : {}) },
+      };
+    });
   };
 
   const find = (arn: string) => {
@@ -556,6 +622,22 @@ export async function startLocalStepFunctions(options: LocalStepFunctionsOptions
   };
 }
 
+/** A state's input with the moment its Wait waits for (`TimestampPath`) moved by `shift` ms (see GetExecutionHistory). */
+function shiftedInput(input: unknown, state: Record<string, unknown> | undefined, shift: number): unknown {
+  const path = typeof state?.TimestampPath === 'string' ? state.TimestampPath.replace(/^\$\.?/, '').split('.').filter(Boolean) : [];
+  if (!path.length || input === null || typeof input !== 'object') return input;
+  const copy = JSON.parse(JSON.stringify(input)) as Record<string, unknown>;
+  let at: Record<string, unknown> = copy;
+  for (const key of path.slice(0, -1)) {
+    if (at[key] === null || typeof at[key] !== 'object') return input;
+    at = at[key] as Record<string, unknown>;
+  }
+  const key = path.at(-1)!;
+  const moment = typeof at[key] === 'string' ? Date.parse(at[key] as string) : Number.NaN;
+  if (!Number.isNaN(moment)) at[key] = new Date(moment + shift).toISOString();
+  return copy;
+}
+
 /** The execution's clock: real time plus how far its waits have moved it ahead. */
 function clockOf(execution: Execution, now: () => number): string {
   return new Date(now() + execution.aheadMs).toISOString();
@@ -574,11 +656,11 @@ function functionKeyOf(arn: string): string {
 function scaled(definition: AslDefinition, scale: number): AslDefinition {
   const states = Object.fromEntries(
     Object.entries(definition.States).map(([name, state]) => {
-      if (typeof state.TimeoutSeconds !== 'number') return [name, state];
       if (state.Resource === WAIT_FOR_TASK_TOKEN) {
-        const { TimeoutSeconds: _timedByRunTask, ...untimed } = state;
+        const { TimeoutSeconds: _timedByRunTask, TimeoutSecondsPath: _alsoTimedByRunTask, ...untimed } = state;
         return [name, untimed];
       }
+      if (typeof state.TimeoutSeconds !== 'number') return [name, state];
       return [name, { ...state, TimeoutSeconds: state.TimeoutSeconds / scale }];
     }),
   );

@@ -8,12 +8,12 @@ import { memberSegmentIds, SegmentMembershipView } from '../shared/segment-membe
 import type { TimelineEvent } from '../shared/timeline';
 import type { ContactUpdatedData } from './events';
 import { Membership, type JourneyWait } from './domain/membership';
-import type { JourneyStore } from './ports';
+import type { JourneyStore, JourneyVersionStore } from './ports';
 import { queryAll } from '../shared/query';
 import { cancellationReasons, transactWrite } from '../shared/transactions';
 
 /** Journey state in the single table: memberships and waits under the contact, events on its timeline. */
-export class DynamoJourneyStore implements JourneyStore {
+export class DynamoJourneyStore implements JourneyStore, JourneyVersionStore {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,
@@ -181,6 +181,38 @@ export class DynamoJourneyStore implements JourneyStore {
       }
       if (reasons[1]?.Code === 'ConditionalCheckFailed') return;
       throw error;
+    }
+  }
+
+  async migrate(
+    contactId: string,
+    journeyId: string,
+    from: string,
+    to: { readonly executionName: string; readonly version: string },
+    event: TimelineEvent,
+  ): Promise<'Migrated' | 'AlreadyMigrated' | 'NotRunning'> {
+    // The old execution's waits: an event must no longer resume it (it is being stopped); the new one registers its own.
+    const waits = (await this.waitKeys(contactId, from)).map((Key) => ({ Delete: { TableName: this.tableName, Key } }));
+    try {
+      await transactWrite(this.db, [
+        {
+          Update: {
+            TableName: this.tableName,
+            Key: keys.membership(contactId, journeyId),
+            UpdateExpression: 'SET executionName = :to, version = :version',
+            ConditionExpression: 'executionName = :from AND #status = :running',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: { ':to': to.executionName, ':version': to.version, ':from': from, ':running': 'running' },
+          },
+        },
+        putEventOnce(this.tableName, event),
+        ...waits,
+      ]);
+      return 'Migrated';
+    } catch (error) {
+      if (cancellationReasons(error)[0]?.Code !== 'ConditionalCheckFailed') throw error;
+      const membership = await this.membership(contactId, journeyId);
+      return membership?.executionName === to.executionName ? 'AlreadyMigrated' : 'NotRunning';
     }
   }
 

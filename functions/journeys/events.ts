@@ -16,7 +16,26 @@ export const JourneyEnrollmentRequestedData = z.object({
   attribute: z.string().optional(),
   date: z.string().optional(),
 });
-export const JourneyEnteredData = z.object({ ...JourneyRef, triggerEventId: z.string().min(1), entry: z.int().min(1) });
+export const JourneyEnteredData = z.object({
+  ...JourneyRef,
+  triggerEventId: z.string().min(1),
+  entry: z.int().min(1),
+  /** The journey's version the contact entered on (its compiled definition's hash, lib/journeys/journey-version.ts); absent before versions. */
+  version: z.string().optional(),
+});
+/** Moved from an older version of the journey to the live one (`on_change: migrate`), at the same or the mapped step. */
+export const JourneyMigratedData = z.object({
+  ...JourneyRef,
+  /** The execution it left (stopped); `executionName` is the one it continues in. */
+  fromExecutionName: z.string().min(1),
+  fromVersion: z.string().optional(),
+  toVersion: z.string().min(1),
+  /** Where it waited in the old version, and the step it continues at in the new one. */
+  fromStepId: z.string().min(1),
+  stepId: z.string().min(1),
+  /** What was left of its wait, carried over; absent when the step starts afresh. */
+  remainingSeconds: z.number().min(0).optional(),
+});
 export const JourneyExitedData = z.object({
   ...JourneyRef,
   reason: z.enum(JOURNEY_EXIT_REASONS),
@@ -55,6 +74,8 @@ export const journeyEventGroup = eventGroup({
   JourneyEntered: event('journey.entered', JourneyEnteredData),
   /** Left early: a goal, an unsubscribe, a hard bounce or complaint, or the API. */
   JourneyExited: event('journey.exited', JourneyExitedData),
+  /** Moved to the live version of a changed journey (`on_change: migrate`). */
+  JourneyMigrated: event('journey.migrated', JourneyMigratedData),
   JourneyCompleted: event('journey.completed', JourneyFinishedData),
   JourneyFailed: event('journey.failed', JourneyFinishedData),
   /** A journey step changed the profile (attributes, tags). */

@@ -71,7 +71,8 @@ export const makeJourneyStatus =
       case 'ABORTED':
         // Stopped by Nurture (SfnJourneys.stop sends this error): the stopper records the exit with its reason.
         // The status change can arrive before the stopper's write, and must not record a second, wrong exit.
-        if (detail.error === 'JourneyExited') break;
+        // Moved to a newer version by the migrator, which moved the membership first: not an end.
+        if (detail.error === 'JourneyExited' || detail.error === 'JourneyMigrated') break;
         await deps.store.finish(
           contactId,
           journeyId,

@@ -58,3 +58,18 @@ export interface JourneyStarter {
   stop(decision: JourneyDecisionOf<'StopJourney'>): Promise<{ readonly type: 'Stopped' | 'NotRunning' }>;
   resume(decision: JourneyDecisionOf<'ResumeJourney'>): Promise<{ readonly type: 'Resumed' | 'NotWaiting' }>;
 }
+
+/** What the journey migrator (functions/journeys/journey-migrate.ts) reads and writes, apart from its DynamoDB adapter. */
+export interface JourneyVersionStore extends Pick<JourneyStore, 'membership' | 'finish'> {
+  /**
+   * Moves a running membership from the execution `from` to the migrated one, with the `journey.migrated` event and
+   * without the old execution's waits, in one transaction. `AlreadyMigrated`: it points at `to.executionName` already.
+   */
+  migrate(
+    contactId: string,
+    journeyId: string,
+    from: string,
+    to: { readonly executionName: string; readonly version: string },
+    event: TimelineEvent,
+  ): Promise<'Migrated' | 'AlreadyMigrated' | 'NotRunning'>;
+}

@@ -33,6 +33,7 @@ export const bindingKindsByFunction: Readonly<Record<FunctionKey, readonly Bindi
   emailReminders: ['table', 'sendEmail', 'publicBaseUrl', 'emailSigningKeys'],
   journeyStep: ['table', 'journeySigningSecret'],
   journeyStatus: ['table'],
+  journeyMigrate: ['table', 'journeyExecutions'],
   journeySweep: ['table'],
   segmentSweep: ['table'],
   journeysApi: ['table', 'journeySigningSecret', 'journeyExecutions', 'suppressionKey', 'retention'],

@@ -15,4 +15,4 @@ export type FieldValue = string | number | boolean;
  * Why a contact left a journey early (`journey.exited`): journeys write it, reports count each as a column. Stored
  * forever: add a reason at the end, never rename one.
  */
-export const JOURNEY_EXIT_REASONS = ['goal', 'unsubscribed', 'bounced', 'complained', 'api', 'recycled', 'unconfirmed'] as const;
+export const JOURNEY_EXIT_REASONS = ['goal', 'unsubscribed', 'bounced', 'complained', 'api', 'recycled', 'unconfirmed', 'drained'] as const;

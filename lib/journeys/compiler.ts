@@ -1,5 +1,7 @@
+import { createHash } from 'node:crypto';
 import { HAND_OFF_BUSY, RETRYABLE_TASK_ERRORS } from '../../functions/shared/tasks';
 import { successors, type Journey, type Step, type StepOf } from '../../functions/journeys/domain/journey-file';
+import { RESUME_ENTRY, resumeStateOf, versionComment } from '../../functions/journeys/domain/versions';
 
 /**
  * The journey compiler: a journey file in, Amazon States Language out. Pure and deterministic, so the same ASL
@@ -12,7 +14,9 @@ import { successors, type Journey, type Step, type StepOf } from '../../function
  * transient errors with backoff and jitter and catches everything else into a failure path that records the
  * error on the contact's timeline.
  *
- * Execution input: `{ contactId, journeyId, executionName, bucket, trigger }` (see journeyInput).
+ * Execution input: `{ contactId, journeyId, executionName, bucket, trigger }` (see journeyInput); a contact migrated
+ * from an older version (`on_change: migrate`) also carries `resume: { state, until?, remainingSeconds? }`, which the
+ * entry Choice of such a journey routes on: to any step, or to a wait step's `.resume` form that waits what was left.
  */
 
 export type AslState = Record<string, unknown>;
@@ -63,6 +67,9 @@ const EXECUTION_TIMEOUT_SECONDS = 365 * 24 * 3_600;
 
 export function compileJourney(journey: Journey): AslDefinition {
   const states: Record<string, AslState> = {};
+  /** The `.resume` forms of wait steps, compiled under `on_change: migrate` only (they cost nothing unless entered). */
+  const resumeStates: Record<string, AslState> = {};
+  const migrate = journey.on_change.policy === 'migrate';
   let needsEnd = false;
 
   /** `Next: <step>` or `End: true` for Task/Wait states; Choice targets need a state, so they get END_STATE. */
@@ -165,9 +172,11 @@ export function compileJourney(journey: Journey): AslDefinition {
           const wait = `${step.id}.wait`;
           states[step.id] = task('journeyStep', { op: 'waitUntil', ...context(step), calendarDays: step.duration / 86_400, timezone: journey.timezone }, { Next: wait });
           states[wait] = { Type: 'Wait', TimestampPath: '$.last.until', ...goTo(following) };
+          if (migrate) resumeStates[resumeStateOf(step.id)] = { Type: 'Wait', TimestampPath: '$.resume.until', ...goTo(following) };
           return;
         }
         states[step.id] = { Type: 'Wait', Seconds: step.duration, ...goTo(following) };
+        if (migrate) resumeStates[resumeStateOf(step.id)] = { Type: 'Wait', TimestampPath: '$.resume.until', ...goTo(following) };
         return;
       case 'wait_until': {
         const wait = `${step.id}.wait`;
@@ -184,6 +193,7 @@ export function compileJourney(journey: Journey): AslDefinition {
           { Next: wait },
         );
         states[wait] = { Type: 'Wait', TimestampPath: '$.last.until', ...goTo(following) };
+        if (migrate) resumeStates[resumeStateOf(step.id)] = { Type: 'Wait', TimestampPath: '$.resume.until', ...goTo(following) };
         return;
       }
       case 'wait_for_event': {
@@ -211,6 +221,16 @@ export function compileJourney(journey: Journey): AslDefinition {
           ],
           ...goTo(onEvent),
         };
+        if (migrate) {
+          // The same wait for what was left of its timeout: TimeoutSecondsPath, and the step handler's wait item expires with it.
+          const { TimeoutSeconds: _full, Parameters, ...rest } = states[step.id] as AslState & { Parameters: { Payload: Record<string, unknown> } };
+          const { timeoutSeconds: _fullTimeout, ...payload } = Parameters.Payload;
+          resumeStates[resumeStateOf(step.id)] = {
+            ...rest,
+            Parameters: { ...Parameters, Payload: { ...payload, 'timeoutSeconds.$': '$.resume.remainingSeconds' } },
+            TimeoutSecondsPath: '$.resume.remainingSeconds',
+          };
+        }
         return;
       }
       case 'branch': {
@@ -286,12 +306,28 @@ export function compileJourney(journey: Journey): AslDefinition {
     Cause: 'A step failed after its retries, and so did recording it on the contact timeline; see the execution history',
   };
 
-  return {
-    Comment: `Nurture journey "${journey.id}": ${journey.name} (generated from statemachines/${journey.id}.yaml; do not edit)`,
-    StartAt: journey.steps[0]!.id,
-    States: states,
-    TimeoutSeconds: EXECUTION_TIMEOUT_SECONDS,
+  const first = journey.steps[0]!.id;
+  // The version is the hash of the states a contact runs through: a change of name, description or policy alone
+  // (the Comment, the resume forms) changes no version, so it moves no one.
+  const version = createHash('sha256').update(JSON.stringify({ StartAt: first, States: states })).digest('hex').slice(0, 8);
+  const comment = versionComment({ journeyId: journey.id, version, policy: journey.on_change.policy, map: journey.on_change.map }, journey.name);
+  if (!migrate) return { Comment: comment, StartAt: first, States: states, TimeoutSeconds: EXECUTION_TIMEOUT_SECONDS };
+
+  const targets = [...journey.steps.map((step) => step.id), ...Object.keys(resumeStates)];
+  const entry: AslState = {
+    Type: 'Choice',
+    Choices: [
+      { Not: { Variable: '$.resume.state', IsPresent: true }, Next: first },
+      ...targets.map((target) => ({ Variable: '$.resume.state', StringEquals: target, Next: target })),
+    ],
+    Default: first,
   };
+  return { Comment: comment, StartAt: RESUME_ENTRY, States: { [RESUME_ENTRY]: entry, ...states, ...resumeStates }, TimeoutSeconds: EXECUTION_TIMEOUT_SECONDS };
+}
+
+/** A journey's version: the hash its compiled definition's Comment names (8 hex digits). */
+export function journeyVersion(journey: Journey): string {
+  return /version ([0-9a-f]{8})/.exec(compileJourney(journey).Comment)![1]!;
 }
 
 function caseSpec(c: StepOf<'branch'>['cases'][number]) {

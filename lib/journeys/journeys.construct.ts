@@ -6,6 +6,7 @@ import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { CfnStateMachineAlias, CfnStateMachineVersion, DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import { NagSuppressions } from 'cdk-nag';
+import { Trigger } from 'aws-cdk-lib/triggers';
 import { Construct } from 'constructs';
 import type { Journey } from '../../functions/journeys/domain/journey-file';
 import { JOURNEY_ALIAS } from '../../functions/journeys/sfn-journeys';
@@ -48,6 +49,8 @@ export class Journeys extends Construct {
   public readonly journeyStep: NurtureFunction;
   public readonly journeyStatus: NurtureFunction;
   public readonly journeySweep: NurtureFunction;
+  /** Applies each journey's `on_change` to contacts on older versions: after every deploy, and every 15 minutes. */
+  public readonly journeyMigrate: NurtureFunction;
   public readonly journeysApi: NurtureFunction;
   /** Signs webhook steps and verifies signed enrolment requests. */
   public readonly signingSecret: Secret;
@@ -143,6 +146,19 @@ export class Journeys extends Construct {
     }
     this.stateMachines = machines;
     this.aliases = aliases;
+
+    this.journeyMigrate = new NurtureFunction(this, 'JourneyMigrate', {
+      definition: functions.journeyMigrate,
+      resources: { table, ...executions },
+    });
+    // Once the aliases point at the versions this deploy published (and again whenever the function changes): the
+    // contacts of a `migrate` or `drain` journey move at deploy, not up to 15 minutes later.
+    new Trigger(this, 'MigrateAfterDeploy', {
+      handler: this.journeyMigrate.function,
+      executeAfter: [...aliases.values()],
+      executeOnHandlerChange: true,
+      timeout: Duration.minutes(15),
+    });
   }
 
   /**

@@ -88,7 +88,8 @@ export type TableAction =
  * by NurtureFunction:
  * - `table`: exact actions on the table (`TABLE_NAME`), and on its indexes when `indexes` is set;
  * - `adminToken`: read the admin-token secret (`ADMIN_TOKEN_SECRET_ARN`), the bootstrap credential of the keys routes;
- * - `journeyExecutions`: start, stop or resume journey executions (`JOURNEY_STATE_MACHINE_ARN_PREFIX`).
+ * - `journeyExecutions`: start, stop or resume journey executions, or `migrate` them (read aliases, versions,
+ *   executions and their histories) (`JOURNEY_STATE_MACHINE_ARN_PREFIX`).
  */
 export interface Bindings {
   readonly table?: { readonly actions: readonly TableAction[]; readonly indexes?: readonly TableAction[] };
@@ -97,7 +98,7 @@ export interface Bindings {
    * Act on journey executions (`JOURNEY_STATE_MACHINE_ARN_PREFIX`): `start` (StartExecution), `stop`
    * (StopExecution), `resume` (SendTaskSuccess for waits).
    */
-  readonly journeyExecutions?: readonly ('start' | 'stop' | 'resume')[];
+  readonly journeyExecutions?: readonly ('start' | 'stop' | 'resume' | 'migrate')[];
   /** Read the journey signing secret (`JOURNEY_SIGNING_SECRET_ARN`): signs webhook steps, verifies enrolment calls. */
   readonly journeySigningSecret?: true;
   /** Send email through SES as the sender identity, in Nurture's configuration set (`SES_CONFIGURATION_SET`). */

@@ -531,14 +531,20 @@ export class NurtureFunction extends Construct {
    * Lets the function start journey executions (on the state machines), resume their waits (SendTaskSuccess is
    * authorized on the state machine) and stop them (on the executions), as asked; passes the ARN prefix.
    */
-  private bindJourneyExecutions(arnPrefix: string, executionArnPrefix: string, actions: readonly ('start' | 'stop' | 'resume')[]): void {
+  private bindJourneyExecutions(arnPrefix: string, executionArnPrefix: string, actions: readonly ('start' | 'stop' | 'resume' | 'migrate')[]): void {
     const onMachines = [
       ...(actions.includes('start') ? ['states:StartExecution'] : []),
       ...(actions.includes('resume') ? ['states:SendTaskSuccess'] : []),
+      // The machines, their `live` aliases and versions (`<machine>:live`, `<machine>:<n>`) share the prefix.
+      ...(actions.includes('migrate') ? ['states:DescribeStateMachine', 'states:DescribeStateMachineAlias', 'states:ListExecutions'] : []),
     ];
     if (onMachines.length) this.function.addToRolePolicy(new PolicyStatement({ actions: onMachines, resources: [`${arnPrefix}*`] }));
-    if (actions.includes('stop')) {
-      this.function.addToRolePolicy(new PolicyStatement({ actions: ['states:StopExecution'], resources: [`${executionArnPrefix}*`] }));
+    const onExecutions = [
+      ...(actions.includes('stop') ? ['states:StopExecution'] : []),
+      ...(actions.includes('migrate') ? ['states:DescribeExecution', 'states:DescribeStateMachineForExecution', 'states:GetExecutionHistory'] : []),
+    ];
+    if (onExecutions.length) {
+      this.function.addToRolePolicy(new PolicyStatement({ actions: onExecutions, resources: [`${executionArnPrefix}*`] }));
     }
     this.setVariables('journeyExecutions', arnPrefix);
     NagSuppressions.addResourceSuppressions(

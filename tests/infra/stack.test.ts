@@ -68,6 +68,7 @@ describe('NurtureStack', () => {
     journeyStep: stack.journeys.journeyStep,
     journeyStatus: stack.journeys.journeyStatus,
     journeySweep: stack.journeys.journeySweep,
+    journeyMigrate: stack.journeys.journeyMigrate,
     segmentSweep: stack.segments.segmentSweep,
     journeysApi: stack.journeys.journeysApi,
     broadcastStep: stack.broadcasts.broadcastStep,

@@ -75,7 +75,7 @@ function journeysWith(file: Record<string, unknown>): ReadonlyMap<string, Journe
 }
 
 describe('enrolling contacts', () => {
-  it('starts budget-router on a demo request, records the membership and appends journey.entered', () => {
+  it('starts budget-router on a demo request, records the membership and appends journey.entered with the version entered', () => {
     // Prepare
     const submitted = events.form('demo-request', { budget: 2000 });
 
@@ -100,7 +100,7 @@ describe('enrolling contacts', () => {
       {
         type: 'RecordMembership',
         contactId: CONTACT_ID,
-        membership: { journeyId: 'budget-router', executionName, status: 'running', entries: 1, enteredAt: submitted.occurredAt },
+        membership: { journeyId: 'budget-router', executionName, status: 'running', entries: 1, enteredAt: submitted.occurredAt, version: shipped.get('budget-router')!.version },
       },
       {
         type: 'AppendEvent',
@@ -109,7 +109,7 @@ describe('enrolling contacts', () => {
           contactId: CONTACT_ID,
           occurredAt: submitted.occurredAt,
           type: EventName.JourneyEntered,
-          data: { journeyId: 'budget-router', executionName, triggerEventId: submitted.eventId, entry: 1 },
+          data: { journeyId: 'budget-router', executionName, triggerEventId: submitted.eventId, entry: 1, version: shipped.get('budget-router')!.version },
         },
       },
     ]);

@@ -194,6 +194,24 @@ export type StepOf<T extends Step['type']> = Extract<Step, { type: T }>;
 /** How long a journey send waits for a pending double opt-in by default: 30 days, the confirmation link's life. */
 export const DEFAULT_CONFIRMATION_WAIT_SECONDS = 30 * 86_400;
 
+/**
+ * What happens to the contacts inside a journey when its file changes and a new version goes live. `keep`: they finish
+ * on the version they entered (Step Functions keeps it). `migrate`: each contact waiting in an older version moves to
+ * the step of the same id in the live one, with what is left of its wait; `map` names where the contacts of a step
+ * that no longer exists go (the build fails for a removed step without one). `drain`: they leave with the reason
+ * `drained`, and only the live version takes new entries (as under every policy).
+ */
+export const ChangePolicy = z.enum(['keep', 'migrate', 'drain']);
+export type ChangePolicy = z.infer<typeof ChangePolicy>;
+const OnChange = z.union([
+  ChangePolicy.transform((policy) => ({ policy, map: {} as Record<string, string> })),
+  z.strictObject({
+    policy: ChangePolicy.default('keep'),
+    /** A step of an earlier version that is gone → the step of this version its waiting contacts continue at. */
+    map: z.record(stepId, stepId).default({}),
+  }),
+]);
+
 /** A goal: an event (with conditions) or a condition on the contact (`stage >= sql`). Reaching it ends the journey. */
 const Goal = z.union([condition, z.strictObject({ event: z.string().min(1), where: conditions })]);
 
@@ -228,6 +246,8 @@ export const JourneyFile = z
      */
     await_confirmation: z.strictObject({ within: positiveDuration }).default({ within: DEFAULT_CONFIRMATION_WAIT_SECONDS }),
     steps: z.array(Step).min(1),
+    /** What a change of this file does to the contacts inside: `keep`, `migrate` (with a `map`) or `drain`. @default keep */
+    on_change: OnChange.default({ policy: 'keep', map: {} }),
   })
   .superRefine((journey, ctx) => {
     if (journey.entry.mode === 'cooldown' && journey.entry.cooldown === undefined) {
@@ -248,9 +268,14 @@ export const JourneyFile = z
         if (total !== 100) ctx.addIssue({ code: 'custom', path: ['steps', i, 'paths'], message: `percentages add up to ${total}, not 100` });
       }
     });
+    for (const [from, to] of Object.entries(journey.on_change.map)) {
+      if (ids.includes(from)) ctx.addIssue({ code: 'custom', path: ['on_change', 'map', from], message: `step "${from}" still exists: its contacts stay on it, so it needs no mapping` });
+      if (!ids.includes(to)) ctx.addIssue({ code: 'custom', path: ['on_change', 'map', from], message: `no step "${to}"` });
+    }
   });
 export type JourneyFile = z.infer<typeof JourneyFile>;
-export type Journey = JourneyFile;
+/** A journey as the functions hold it: its file, and, once compiled, its version (lib/journeys/journey-version.ts). */
+export type Journey = JourneyFile & { readonly version?: string };
 
 /** Every step id a step may go to, with the field that names it. */
 export function targetsOf(step: Step): [(string | number)[], string | undefined][] {

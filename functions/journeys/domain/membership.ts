@@ -13,6 +13,8 @@ export const Membership = z.object({
   enteredAt: z.iso.datetime(),
   endedAt: z.iso.datetime().optional(),
   endReason: z.string().optional(),
+  /** The journey's version this enrolment runs on (entered on, or migrated to); absent before versions. */
+  version: z.string().optional(),
 });
 export type Membership = z.infer<typeof Membership>;
 

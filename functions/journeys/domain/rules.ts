@@ -220,6 +220,7 @@ export function entryCheck(journey: Journey, contact: Contact, membership: Membe
 export function enrol(journey: Journey, contact: Contact, trigger: TimelineEvent, membership: Membership | undefined): Decision[] {
   const executionName = executionNameFor(journey.id, contact.contactId, trigger.eventId);
   const entry = (membership?.entries ?? 0) + 1;
+  const version = journey.version ? { version: journey.version } : {};
   return [
     {
       type: 'StartJourney',
@@ -230,7 +231,7 @@ export function enrol(journey: Journey, contact: Contact, trigger: TimelineEvent
     {
       type: 'RecordMembership',
       contactId: contact.contactId,
-      membership: { journeyId: journey.id, executionName, status: 'running', entries: entry, enteredAt: trigger.occurredAt },
+      membership: { journeyId: journey.id, executionName, status: 'running', entries: entry, enteredAt: trigger.occurredAt, ...version },
     },
     {
       type: 'AppendEvent',
@@ -239,7 +240,7 @@ export function enrol(journey: Journey, contact: Contact, trigger: TimelineEvent
         contactId: contact.contactId,
         occurredAt: trigger.occurredAt,
         type: EventName.JourneyEntered,
-        data: { journeyId: journey.id, executionName, triggerEventId: trigger.eventId, entry },
+        data: { journeyId: journey.id, executionName, triggerEventId: trigger.eventId, entry, ...version },
       },
     },
   ];
