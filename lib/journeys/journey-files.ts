@@ -4,6 +4,7 @@ import * as z from 'zod';
 import { parse } from 'yaml';
 import { JourneyFile, loadJourneys, type Journey } from '../../functions/journeys/domain/journey-file';
 import { validateJourney, type ValidationContext } from './validate';
+import { LOCK_FILE, lockProblems, nextJourneyLock, readJourneyLock } from './journey-lock';
 import { writeIfChanged } from '../shared/write-if-changed';
 
 /** Where journey files live, and the generated module the Lambda bundles and the local runtime import. */
@@ -55,7 +56,7 @@ export function contentContext(dir = contentDir): ValidationContext {
  * The generated module's content: the raw journey files, validated (schema, file names, and {@link validateJourney}
  * against the content: templates and forms exist, every step reachable, no loop without a wait), in a stable order.
  */
-export function generatedJourneys(dir = journeysDir, context: ValidationContext = contentContext()): { text: string; journeys: ReadonlyMap<string, Journey> } {
+export function generatedJourneys(dir = journeysDir, context: ValidationContext = contentContext()): { text: string; lock: string; journeys: ReadonlyMap<string, Journey> } {
   const files = readJourneyFiles(dir);
   const journeys = loadJourneys(files);
   for (const [file, content] of Object.entries(files)) {
@@ -64,9 +65,10 @@ export function generatedJourneys(dir = journeysDir, context: ValidationContext 
       throw new Error(`Journey file ${file} declares id "${String(id)}": name the file after its id`);
     }
   }
-  const problems = [...journeys.values()].flatMap((journey) => validateJourney(journey, context));
+  const lock = readJourneyLock(dir);
+  const problems = [...[...journeys.values()].flatMap((journey) => validateJourney(journey, context)), ...lockProblems(journeys, lock)];
   if (problems.length) throw new Error(`Journey files have problems:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
-  return { text: `${JSON.stringify(files, null, 2)}\n`, journeys };
+  return { text: `${JSON.stringify(files, null, 2)}\n`, lock: nextJourneyLock(journeys, lock), journeys };
 }
 
 /** The JSON Schema editors use to autocomplete and check journey files, generated from the zod schema. */
@@ -76,12 +78,14 @@ export function journeyJsonSchema(): string {
 }
 
 /**
- * Validates the journey files and regenerates the journeys module and the JSON Schema; `npm start` and `cdk synth`
- * call it, so a journey naming a missing template fails them before anything is written.
+ * Validates the journey files (against the content and the versions lock) and regenerates the journeys module, the
+ * JSON Schema and the lock; `npm start` and `cdk synth` call it, so a journey naming a missing template, or a
+ * `migrate` journey that lost a step without mapping it, fails them before anything is written.
  */
 export function buildJourneys(dir = journeysDir): ReadonlyMap<string, Journey> {
-  const { text, journeys } = generatedJourneys(dir);
+  const { text, lock, journeys } = generatedJourneys(dir);
   writeIfChanged(generatedJourneysFile, text);
+  writeIfChanged(join(dir, LOCK_FILE), lock);
   writeIfChanged(journeySchemaFile, journeyJsonSchema());
   return journeys;
 }
