@@ -171,6 +171,10 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   };
 
   try {
+    // Journey files are validated (with the versions lock) and regenerated before anything starts or any handler loads
+    // them: an edited journey runs after a restart, and a broken one stops the start at once.
+    const journeys = buildJourneys();
+    buildSegments();
     const dynamoDbEndpoint = options.dynamoDbEndpoint ?? (await startOwnDynamoDb());
 
     const sesPort = options.sesPort === 0 ? await freePort() : (options.sesPort ?? 8005);
@@ -252,9 +256,6 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     });
     stops.push(() => identity.stop());
 
-    // Journey files are validated and regenerated before any handler loads them: an edited journey runs after a restart.
-    const journeys = buildJourneys();
-    buildSegments();
     const timeScale = options.timeScale ?? settings.TIME_SCALE;
     const sfnPort = options.stepFunctionsPort ? options.stepFunctionsPort : await freePort();
 

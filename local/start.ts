@@ -55,6 +55,7 @@ Nurture is running locally.
   Email previews: ${runtime.url}/dev/emails   (send to bounce@ / complaint@simulator.amazonses.com for SES events)
   Sales inbox:    ${runtime.url}/dev/crm   (local HubSpot-compatible CRM; scores at /contacts/{id}/score)
   DynamoDB Local: ${runtime.dynamoDbEndpoint}   (table ${runtime.tableName})
+  Step Functions: ${runtime.stepFunctions.endpoint}   (journeys; aws stepfunctions list-executions --endpoint-url …)
   Import bucket:  ${runtime.s3Endpoint}/${runtime.importBucket}   (aws s3 cp list.csv s3://${runtime.importBucket}/imports/ --endpoint-url ${runtime.s3Endpoint}; reports under reports/)
 Press Ctrl-C to stop.`);
 

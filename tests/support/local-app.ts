@@ -14,6 +14,8 @@ export interface Running {
   /** The local S3 endpoint, and the import bucket it serves. */
   readonly s3Endpoint: string;
   readonly importBucket: string;
+  /** The local Step Functions endpoint the journeys run in. */
+  readonly stepFunctionsEndpoint: string;
   output(): string;
   /** Last resort for afterAll: kills the tree's root if it is still running. */
   kill(): void;
@@ -25,9 +27,11 @@ export async function startLocal(options: {
   adminToken: string;
   /** Variables to set (or, with undefined, remove) on top of this process's environment. */
   env?: Readonly<Record<string, string | undefined>>;
+  /** The project folder to run it in (a copy whose files a test edits). @default this repository */
+  cwd?: string;
 }): Promise<Running> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts'], {
-    cwd: root,
+    cwd: options.cwd ?? root,
     env: {
       ...process.env,
       PORT: '0',
@@ -75,6 +79,7 @@ export async function startLocal(options: {
     sesUrl: /Email inbox:\s+(\S+)/.exec(output)![1]!,
     s3Endpoint: /Import bucket:\s+(http:\/\/[^/\s]+)\//.exec(output)![1]!,
     importBucket: /Import bucket:\s+http:\/\/[^/\s]+\/(\S+)/.exec(output)![1]!,
+    stepFunctionsEndpoint: /Step Functions:\s+(\S+)/.exec(output)![1]!,
     output: () => output,
     kill: () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGINT');
