@@ -10,7 +10,7 @@ import { journeys } from '../functions/journeys/journeys';
 import { scriptTable } from './script-table';
 
 /**
- * `npm run reports -- <name> [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--granularity day|week|month] [--by source]
+ * `npm run reports -- <name> [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--granularity day|week|month] [--by source|medium|campaign|form|version]
  * [--touch first|last] [--stalled-days 14] [--csv]`: prints a report as a table (the same as `GET /reports/{name}`).
  * `npm run reports -- rebuild [--dry-run]`: recomputes every counter from the timelines (stop the reactor first).
  *

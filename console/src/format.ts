@@ -37,3 +37,18 @@ export function humanize(name: string): string {
   const text = name.replace(/[._-]+/g, ' ').trim();
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
+
+/** A length of time in its largest unit and the next, e.g. "2 days 4 hours", "45 minutes"; "less than a minute" below one. */
+export function formatDuration(seconds: number): string {
+  const units = [['day', 86_400], ['hour', 3_600], ['minute', 60]] as const;
+  const first = units.findIndex(([, size]) => seconds >= size);
+  if (first === -1) return 'less than a minute';
+  const parts: string[] = [];
+  let rest = Math.floor(seconds);
+  for (const [name, size] of units.slice(first, first + 2)) {
+    const n = Math.floor(rest / size);
+    rest -= n * size;
+    if (n > 0) parts.push(`${n} ${name}${n === 1 ? '' : 's'}`);
+  }
+  return parts.join(' ');
+}

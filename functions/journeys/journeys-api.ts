@@ -24,6 +24,7 @@ import type { TemplateRenderer } from '../email/domain/render';
 import { renderer as shippedRenderer } from '../email/templates';
 import type { Metrics } from '../reports/metrics';
 import { DayRange, emailStepStats } from './email-step-stats';
+import { journeyVersionStats } from './journey-version-stats';
 import { simulateJourney } from './journey-simulations';
 
 export interface JourneysApiDeps {
@@ -40,8 +41,9 @@ export interface JourneysApiDeps {
   readonly logger: Logger;
   readonly stageRank?: StageRank;
   /**
-   * The report counters, for each email step's sends, human clicks and unsubscribes in `GET /journeys/{id}`
-   * (the `email` report's items: never a scan). Without them, email steps carry no `email` stats.
+   * The report counters, for each email step's sends, human clicks and unsubscribes and for each version's numbers in
+   * `GET /journeys/{id}` (the `email` and `journeys.versions` items: never a scan). Without them, email steps carry no
+   * `email` stats and the journey no `versions`.
    */
   readonly metrics?: Metrics;
   /** Renders the subjects of simulated sends. @default the shipped templates' renderer */
@@ -89,8 +91,9 @@ class SignatureInvalid extends HttpError {
 /**
  * The journeys API for marketers' tools: enrol contacts (`POST /journeys/{id}/enrollments`), exit one
  * (`DELETE /journeys/{id}/enrollments/{contactId}`), and read the journeys (`GET /journeys[/{id}]`) with their
- * Mermaid diagrams, how many contacts are in them now (in total and by step) and each email step's sends and clicks,
- * and simulate a journey for a contact (`POST /journeys/{id}/simulations`) without sending anything. An enrolment
+ * Mermaid diagrams, how many contacts are in them now (in total and by step), each email step's sends and clicks, the
+ * live version and what a change does to the contacts inside (`version`, `onChange`) and, for one journey, each
+ * version's entries, ends, moves and contacts now (`versions`, over the same `from`–`to` as the email stats), and simulate a journey for a contact (`POST /journeys/{id}/simulations`) without sending anything. An enrolment
  * is answered per contact; the reactor then starts the execution from the `journey.enrollment_requested` event, so
  * the entry rules live in one place.
  */
@@ -107,14 +110,16 @@ export const makeJourneysApi =
         const range = DayRange.safeParse(event.queryStringParameters ?? {});
         if (!range.success) throw new InvalidQuery(fieldErrors(range.error));
         const { from, to } = range.data.resolve(deps.clock.now());
-        const [counts, stats] = await Promise.all([
+        const [counts, stats, versions] = await Promise.all([
           deps.stepCounts.active().then((active) => placeInWaits(journey, active.get(journey.id) ?? {})),
           deps.metrics ? emailStepStats(deps.metrics, journey, from, to) : undefined,
+          deps.metrics ? journeyVersionStats(deps.metrics, journey, from, to) : undefined,
         ]);
         const withCounts = summary(journey, counts);
         return json(200, {
           ...withCounts,
           ...(stats ? { emailStats: { from, to } } : {}),
+          ...(versions ? { versions } : {}),
           steps: journey.steps.map((s) => ({ id: s.id, type: s.type, active: counts[s.id] ?? 0, ...(stats?.has(s.id) ? { email: stats.get(s.id) } : {}) })),
           activeAtStart: counts[START_STEP] ?? 0,
           definition: journey,
@@ -297,6 +302,10 @@ function summary(journey: Journey, counts: Readonly<Record<string, number>>) {
     topic: journey.topic,
     triggers: journey.triggers.map((t) => t.on),
     steps: journey.steps.map((s) => ({ id: s.id, type: s.type })),
+    /** The live version (new entries start on it): the 8-hex hash of the compiled states. */
+    version: journey.version,
+    /** What a change of the file does to the contacts inside: `keep`, `migrate` (with `map`) or `drain`. */
+    onChange: { policy: journey.on_change.policy, map: journey.on_change.map },
     /** Contacts in the journey now. */
     active: Object.values(counts).reduce((sum, n) => sum + n, 0),
   };

@@ -10,6 +10,8 @@ import {
   funnelReport,
   periodEnd,
   journeysReport,
+  journeyVersionCounts,
+  journeyVersionsReport,
   leadScoresReport,
   leadsReport,
   mergeCounters,
@@ -19,6 +21,7 @@ import {
   type DailyCounters,
   type FunnelStages,
   type Granularity,
+  type JourneyVersionCounts,
   type Program,
   type ReportTable,
   type ValueCounters,
@@ -46,8 +49,8 @@ export const ReportQuery = z
     granularity: z.enum(['day', 'week', 'month']).optional(),
     /** funnel: days in a stage after which a contact counts as stalled. */
     stalledDays: z.coerce.number().int().min(1).max(STAY_DAYS_CAP - 1).default(14),
-    /** leads: one row per value of this attribution dimension. */
-    by: z.enum(LEAD_DIMENSIONS).optional(),
+    /** leads: one row per value of this attribution dimension; journeys: `version`, one row per journey and version. */
+    by: z.enum([...LEAD_DIMENSIONS, 'version']).optional(),
     touch: z.enum(['first', 'last']).default('first'),
     format: z.enum(['json', 'csv']).default('json'),
   })
@@ -63,6 +66,14 @@ export class UnsupportedGranularity extends BadRequest {
   constructor(report: ReportName, granularity: Granularity, supported: readonly Granularity[]) {
     super(`The ${report} report has no ${granularity} rows: use granularity=${supported.join('|')} or leave it out`, 'unsupported_granularity');
     this.name = 'UnsupportedGranularity';
+  }
+}
+
+/** A `by` a report cannot slice by (a 400 naming the report). */
+export class UnsupportedBy extends BadRequest {
+  constructor(report: ReportName, by: string, supported: readonly string[]) {
+    super(`The ${report} report has no rows by ${by}: use ${supported.length ? `by=${supported.join('|')} or ` : ''}leave it out`, 'unsupported_by');
+    this.name = 'UnsupportedBy';
   }
 }
 
@@ -112,6 +123,18 @@ export async function runSummary(metrics: Metrics, from: string, to: string): Pr
 /** The `email` report's counters (`<journey>/<step>/<template>/<measure>`) by day over a range, months read whole. */
 export function emailCounters(metrics: Metrics, from: string, to: string): Promise<Map<string, Record<string, number>>> {
   return rangeCounters(metrics, ReportMetric.email, from, to);
+}
+
+/**
+ * Every journey's per-version counters over a range (months read whole) and the version gauge now, by journey and
+ * version: O(days × shards) items, never a contact.
+ */
+export async function journeyVersionsOf(metrics: Metrics, from: string, to: string): Promise<Map<string, Map<string, JourneyVersionCounts>>> {
+  const [counters, gauge] = await Promise.all([
+    rangeCounters(metrics, ReportMetric.journeyVersions, from, to),
+    metrics.counters(ReportMetric.journeyVersionGauge, GAUGE_DAY, GAUGE_DAY),
+  ]);
+  return journeyVersionCounts(counters, gauge.get(GAUGE_DAY) ?? {});
 }
 
 /** {@link rangeCounters} for any reader of a metric's items by day (daily counters, per-value counters). */
@@ -166,6 +189,7 @@ export async function runReport(name: ReportName, query: ReportQuery, deps: Repo
       return funnelReport(funnel, stalled, deps.funnel);
     }
     case 'leads': {
+      if (query.by === 'version') throw new UnsupportedBy(name, query.by, LEAD_DIMENSIONS);
       const options = { from, to, granularity: granularity ?? 'day', touch: query.touch } as const;
       if (!query.by) return leadsReport(await metrics.counters(ReportMetric.leads, from, to), options);
       // Attribution lives in one item per day and value, not in the `leads` items (see leadsByMetric).
@@ -200,6 +224,13 @@ export async function runReport(name: ReportName, query: ReportQuery, deps: Repo
       );
     }
     case 'journeys': {
+      if (query.by && query.by !== 'version') throw new UnsupportedBy(name, query.by, ['version']);
+      if (query.by === 'version') {
+        const versions = await periodCounters(metrics, ReportMetric.journeyVersions, from, to, granularity);
+        if (granularity) return stackPeriods(periods(versions, granularity), (counters) => journeyVersionsReport(counters, undefined));
+        const gauge = await metrics.counters(ReportMetric.journeyVersionGauge, GAUGE_DAY, GAUGE_DAY);
+        return journeyVersionsReport(versions, gauge.get(GAUGE_DAY) ?? {});
+      }
       const journeys = await periodCounters(metrics, ReportMetric.journeys, from, to, granularity);
       if (granularity) return stackPeriods(periods(journeys, granularity), (counters) => journeysReport(counters, undefined));
       const active = await metrics.counters(ReportMetric.journeySteps, GAUGE_DAY, GAUGE_DAY);

@@ -33,7 +33,7 @@ describe('the journeys views', () => {
     }
   });
 
-  it("draws the journey's diagram as SVG with the contacts in each step, and tabulates each email step's numbers", async () => {
+  it("draws the journey's diagram as SVG with the contacts in each step, and tabulates each email step's and each version's numbers", async () => {
     const console = await fixture.open({ path: '/journeys/budget-router' });
     try {
       const diagram = console.page.locator('.diagram svg');
@@ -44,6 +44,8 @@ describe('the journeys views', () => {
       expect((await waiting.locator('td').allInnerTexts())[2]).toBe('1');
       const firstEmail = await console.page.getByRole('row', { name: /^nurture-1/ }).locator('td').allInnerTexts();
       expect(firstEmail.slice(1)).toEqual(['Email nurture-1', '0', '1', '0', '0']);
+      // Alan entered on the live version and is on it now.
+      expect((await console.page.getByRole('row', { name: /\(live\)/ }).locator('td').allInnerTexts()).slice(1, 3)).toEqual(['1', '1']);
       // Mermaid is its own chunk, loaded by this view (and not by the list, above).
       expect((await loadedScripts(console.page)).some((name) => /mermaid\.core-/.test(name))).toBe(true);
       await expectNoSeriousAxeViolations(console.page);

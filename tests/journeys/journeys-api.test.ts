@@ -12,7 +12,7 @@ import { staticToken } from '../../functions/shared/admin-auth';
 import { EventName } from '../../functions/shared/events';
 import type { HttpResult } from '../../functions/shared/http';
 import { keys } from '../../functions/shared/keys';
-import { GAUGE_DAY, ReportMetric, attr } from '../../functions/reports/domain/counters';
+import { GAUGE_DAY, ReportMetric, attr, monthlyMetric } from '../../functions/reports/domain/counters';
 import { DynamoMetrics } from '../../functions/reports/dynamo-metrics';
 import { bodyOf, httpEvent, lambdaContext, memoryLogger, refusedUnknownKey } from '../support/http';
 import { createTestTable, type TestTable } from '../support/table';
@@ -31,12 +31,14 @@ beforeAll(async () => {
   store = new DynamoJourneyStore(table.documentClient, table.tableName);
 });
 
-function api() {
+function api(options: { withMetrics?: boolean } = {}) {
+  const metrics = new DynamoMetrics(table.documentClient, table.tableName);
   const handler = makeJourneysApiHandler({
     journeys,
+    ...(options.withMetrics ? { metrics } : {}),
     contacts,
     store,
-    stepCounts: new MetricsJourneyStepCounts(new DynamoMetrics(table.documentClient, table.tableName)),
+    stepCounts: new MetricsJourneyStepCounts(metrics),
     // Step Functions stands outside this test: the stop is recorded, the membership and timeline are real.
     executions: { stop: async (decision) => (stops.push(decision), { type: 'Stopped' as const }) },
     signingSecret: staticToken(SIGNING_SECRET),
@@ -146,6 +148,66 @@ describe('journeys API: reading journeys', () => {
     expect(one.steps.find((s) => s.id === 'wait-click-2')?.active).toBe(4);
     expect(one.steps.find((s) => s.id === 'nurture-1')?.active).toBe(0);
     expect(one.steps.find((s) => s.id === 'route-by-budget')?.active).toBe(0);
+  });
+
+  it('names each journey\'s live version and what a change does to the contacts inside', async () => {
+    const result = await api()(httpEvent({ routeKey: 'GET /journeys', path: '/journeys', headers: auth }));
+
+    const listed = bodyOf(result).journeys as { id: string; version: string; onChange: unknown }[];
+    const router = listed.find((j) => j.id === 'budget-router')!;
+    expect(router.version).toBe(journeys.get('budget-router')!.version);
+    expect(router.version).toMatch(/^[0-9a-f]{8}$/);
+    expect(router.onChange).toEqual({ policy: journeys.get('budget-router')!.on_change.policy, map: journeys.get('budget-router')!.on_change.map });
+  });
+
+  it("lists one journey's versions, the live one first, with entries, ends, moves and contacts running, from the reports' counters", async () => {
+    // Prepare: per-version counters of welcome (October's month item, a day of November) and the version gauge
+    const live = journeys.get('welcome')!.version!;
+    const put = (metric: string, shard: number, sk: string, counts: Record<string, number>) =>
+      table.documentClient.send(new PutCommand({ TableName: table.tableName, Item: { ...keys.metric(metric, shard, sk), ...counts } }));
+    await put(monthlyMetric(ReportMetric.journeyVersions), 0, '2026-10-01', {
+      [attr('welcome', '0ld0ld00', 'entered')]: 6,
+      [attr('welcome', '0ld0ld00', 'completed')]: 1,
+      [attr('welcome', '0ld0ld00', 'migratedOut')]: 3,
+      [attr('welcome', 'unversioned', 'exited', 'drained')]: 2,
+      [attr('welcome', 'unversioned', 'exited', 'goal')]: 1,
+    });
+    await put(ReportMetric.journeyVersions, 1, '2026-11-02', { [attr('welcome', live, 'entered')]: 4, [attr('welcome', live, 'migratedIn')]: 3, [attr('budget-router', live, 'entered')]: 9 });
+    await put(ReportMetric.journeyVersionGauge, 0, GAUGE_DAY, { [attr('welcome', live)]: 8, [attr('welcome', '0ld0ld00')]: 2 });
+    await put(ReportMetric.journeyVersionGauge, 1, GAUGE_DAY, { [attr('welcome', live)]: -1 });
+
+    // Act
+    const body = bodyOf(
+      await api({ withMetrics: true })(
+        httpEvent({
+          routeKey: 'GET /journeys/{journeyId}',
+          path: '/journeys/welcome',
+          pathParameters: { journeyId: 'welcome' },
+          query: { from: '2026-10-01', to: '2026-11-05' },
+          headers: auth,
+        }),
+      ),
+    );
+
+    // Assess
+    expect(body.version).toBe(live);
+    expect(body.versions).toEqual([
+      { version: live, live: true, running: 7, entered: 4, completed: 0, failed: 0, exited: 0, exitedBy: {}, migratedIn: 3, migratedOut: 0 },
+      { version: '0ld0ld00', live: false, running: 2, entered: 6, completed: 1, failed: 0, exited: 0, exitedBy: {}, migratedIn: 0, migratedOut: 3 },
+      { version: 'unversioned', live: false, running: 0, entered: 0, completed: 0, failed: 0, exited: 3, exitedBy: { drained: 2, goal: 1 }, migratedIn: 0, migratedOut: 0 },
+    ]);
+  });
+
+  it('lists the live version with zeros before anyone entered it', async () => {
+    const body = bodyOf(
+      await api({ withMetrics: true })(
+        httpEvent({ routeKey: 'GET /journeys/{journeyId}', path: '/journeys/trial-expiry', pathParameters: { journeyId: 'trial-expiry' }, query: { from: '2020-01-01', to: '2020-01-31' }, headers: auth }),
+      ),
+    );
+
+    expect(body.versions).toEqual([
+      { version: journeys.get('trial-expiry')!.version, live: true, running: 0, entered: 0, completed: 0, failed: 0, exited: 0, exitedBy: {}, migratedIn: 0, migratedOut: 0 },
+    ]);
   });
 
   it('answers 404 for a journey that does not exist', async () => {

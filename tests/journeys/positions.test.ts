@@ -61,6 +61,13 @@ describe('where a contact marked at a step sits', () => {
     expect(waitingStepAfter(j, 'hello')).toBe('hello');
   });
 
+  it('is the wait itself for a contact a new version took over there, even when another wait follows it', () => {
+    const welcome = shipped('welcome');
+
+    expect(waitingStepAfter(welcome, 'after-a-day')).toBe('after-a-day');
+    expect(waitingStepAfter(shipped('budget-router'), 'wait-click-2')).toBe('wait-click-2');
+  });
+
   it('moves whole counts, keeping the total, and leaves unknown steps (a renamed step still in the gauge) as they are', () => {
     const placed = placeInWaits(shipped('budget-router'), { start: 1, 'nurture-1': 3, 'wait-click-1': 2, 'old-step': 1 });
 

@@ -180,4 +180,34 @@ describe('GET /reports/{name}', () => {
     expect(row(placed)).toEqual([7, 'start:1, wait-click-1:5, wait-click-2:1']);
     expect(row(marked)).toEqual([7, 'nurture-1:5, nurture-2:1, start:1']);
   });
+
+  it('answers the journeys report by version as CSV: a row per journey and version, whole months and the days around them summed', async () => {
+    // Prepare: October read from its month item, 1 November from its day, the gauge over both shards
+    await count(monthlyMetric(ReportMetric.journeyVersions), '2026-10-01', { [attr('welcome', 'a1b2c3d4', 'entered')]: 5, [attr('welcome', 'unversioned', 'exited', 'drained')]: 2 });
+    await count(ReportMetric.journeyVersions, '2026-11-01', { [attr('welcome', 'a1b2c3d4', 'entered')]: 1, [attr('welcome', 'a1b2c3d4', 'migratedIn')]: 3 }, 1);
+    await count(ReportMetric.journeyVersionGauge, GAUGE_DAY, { [attr('welcome', 'a1b2c3d4')]: 4 }, 0);
+    await count(ReportMetric.journeyVersionGauge, GAUGE_DAY, { [attr('welcome', 'a1b2c3d4')]: -1 }, 1);
+
+    // Act
+    const result = await get('journeys', { from: '2026-10-01', to: '2026-11-01', by: 'version', format: 'csv' });
+
+    // Assess
+    expect(result.statusCode).toBe(200);
+    const [head, ...lines] = String(result.body).trim().split('\r\n');
+    const columns = head!.split(',');
+    const rows = lines.map((line) => Object.fromEntries(line.split(',').map((cell, i) => [columns[i], cell])));
+    expect(columns.slice(0, 3)).toEqual(['journey', 'version', 'entered']);
+    expect(rows.map((r) => [r.journey, r.version, r.entered, r['exited:drained'], r.migratedIn, r.running])).toEqual([
+      ['welcome', 'a1b2c3d4', '6', '0', '3', '3'],
+      ['welcome', 'unversioned', '0', '2', '0', '0'],
+    ]);
+  });
+
+  it('answers 400 to a journeys report by a lead dimension, and to leads by version', async () => {
+    const journeysBySource = await get('journeys', { from: '2026-10-01', to: '2026-10-31', by: 'source' });
+    const leadsByVersion = await get('leads', { from: '2026-10-01', to: '2026-10-31', by: 'version' });
+
+    expect([journeysBySource.statusCode, bodyOf(journeysBySource).error]).toEqual([400, 'unsupported_by']);
+    expect([leadsByVersion.statusCode, bodyOf(leadsByVersion).error]).toEqual([400, 'unsupported_by']);
+  });
 });

@@ -443,7 +443,7 @@ describe('reports', () => {
       { 'w/start': 1, 'w/nurture-1': 4 },
     );
 
-    expect(table.rows).toEqual([['w', 10, 3, 0, 2, 0, 0, 0, 0, 0, 0, 0.2, 5, 'nurture-1:4, start:1']]);
+    expect(table.rows).toEqual([['w', 10, 3, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0.2, 5, 'nurture-1:4, start:1']]);
   });
 
   it('journeys: a column for every exit reason the timeline allows, recycled exits included', () => {

@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { useResource } from '../api';
 import { useConsole } from '../context';
-import { formatTime, humanize } from '../format';
+import { formatDuration, formatTime, humanize } from '../format';
 import { ErrorNote, Loading } from './page';
 
 /** One timeline event as `GET /contacts/{id}` answers it. */
@@ -48,6 +48,7 @@ const EVENT_LABELS: Readonly<Record<string, string>> = {
   'journey.completed': 'Completed a journey',
   'journey.exited': 'Left a journey',
   'journey.failed': 'Journey failed',
+  'journey.migrated': 'Moved to a new version of a journey',
   'score.changed': 'Score changed',
   'stage.changed': 'Lifecycle stage changed',
   'segment.entered': 'Joined a segment',
@@ -93,12 +94,25 @@ export function eventDetail(item: TimelineItem): string | undefined {
       return parts(text(data.path) ?? text(data.url));
     case 'event.tracked':
       return parts(text(data.name) ?? text(data.event));
+    case 'journey.entered':
+      return parts(text(data.journeyId), text(data.version) && `version ${text(data.version)}`);
+    case 'journey.migrated':
+      return parts(text(data.journeyId), migration(data));
     default:
       if (item.type.startsWith('email.')) return parts(text(data.templateId), text(data.reason));
       if (item.type.startsWith('sms.')) return parts(text(data.templateId), text(data.reason) ?? text(data.status));
       if (item.type.startsWith('journey.')) return parts(text(data.journeyId), text(data.reason));
       return undefined;
   }
+}
+
+/** "Moved to version e5f6a7b8 at step wait-click-1, 2 days 4 hours left of its wait" (`journey.migrated`). */
+function migration(data: Readonly<Record<string, unknown>>): string {
+  const step = text(data.stepId) ?? '?';
+  const from = text(data.fromStepId);
+  const moved = `Moved to version ${text(data.toVersion) ?? '?'} at step ${step}${from && from !== step ? ` (was at ${from})` : ''}`;
+  const remaining = typeof data.remainingSeconds === 'number' ? data.remainingSeconds : undefined;
+  return remaining === undefined ? `${moved}, its wait starting afresh` : `${moved}, ${formatDuration(remaining)} left of its wait`;
 }
 
 /** A contact's timeline, newest first, a page at a time ("Load more" follows `nextCursor`). */

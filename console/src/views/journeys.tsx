@@ -4,7 +4,7 @@ import type { ViewProps } from '../app';
 import { MermaidDiagram } from '../components/mermaid-diagram';
 import { Card, ErrorNote, Loaded, Page, Table } from '../components/page';
 import { useConsole } from '../context';
-import { formatCount, formatTime, humanize } from '../format';
+import { formatCount, formatDay, formatTime, humanize } from '../format';
 import { href } from '../router';
 import { fieldErrorsOf } from './segments';
 
@@ -16,6 +16,23 @@ interface JourneySummary {
   readonly triggers: readonly string[];
   readonly steps: readonly { id: string; type: string }[];
   readonly active: number;
+  /** The live version: new entries start on it. */
+  readonly version?: string;
+  readonly onChange: { readonly policy: 'keep' | 'migrate' | 'drain'; readonly map: Readonly<Record<string, string>> };
+}
+
+/** One version of the journey with what it did over the range and the contacts on it now. */
+interface JourneyVersion {
+  readonly version: string;
+  readonly live: boolean;
+  readonly running: number;
+  readonly entered: number;
+  readonly completed: number;
+  readonly failed: number;
+  readonly exited: number;
+  readonly exitedBy: Readonly<Record<string, number>>;
+  readonly migratedIn: number;
+  readonly migratedOut: number;
 }
 
 interface JourneyStep {
@@ -30,6 +47,9 @@ interface JourneyDetail extends Omit<JourneySummary, 'steps'> {
   readonly steps: readonly JourneyStep[];
   readonly activeAtStart: number;
   readonly mermaid: string;
+  /** The range the email and version numbers cover. */
+  readonly emailStats?: { readonly from: string; readonly to: string };
+  readonly versions?: readonly JourneyVersion[];
 }
 
 /** One state the simulated contact passes through, with what happens there. */
@@ -145,11 +165,68 @@ export function JourneyView(props: ViewProps) {
                 ])}
               />
             </Card>
+            <JourneyVersions data={data} />
             <SimulateContact journeyId={id} simulation={simulation} onSimulated={setSimulation} />
           </>
         )}
       </Loaded>
     </Page>
+  );
+}
+
+/** What a change of the journey's file does to the contacts inside, in words. */
+function changePolicy(onChange: JourneySummary['onChange']): string {
+  const mapped = Object.entries(onChange.map).map(([from, to]) => `those at ${from} (a step that is gone) go to ${to}`);
+  switch (onChange.policy) {
+    case 'keep':
+      return 'they finish on the version they entered';
+    case 'migrate':
+      return `each waiting contact moves to the same step of the new version with what is left of its wait${mapped.length ? `; ${mapped.join('; ')}` : ''}`;
+    case 'drain':
+      return 'they leave the journey (exit reason "drained")';
+  }
+}
+
+/** The live version, what a change does to the contacts inside, and each version's numbers. */
+function JourneyVersions(props: { data: JourneyDetail }) {
+  const { data } = props;
+  const range = data.emailStats ? ` from ${formatDay(data.emailStats.from)} to ${formatDay(data.emailStats.to)}` : '';
+  return (
+    <Card title="Versions" id="versions">
+      <p class="hint">
+        {data.version ? (
+          <>
+            Live version <code>{data.version}</code>: new entries start on it.
+          </>
+        ) : (
+          'This journey has no version yet.'
+        )}{' '}
+        When its file changes, for the contacts inside {changePolicy(data.onChange)}.
+      </p>
+      {data.versions ? (
+        <Table
+          caption={`Versions with the contacts on each now and what each did${range}`}
+          head={['Version', 'On it now', 'Entered', 'Completed', 'Failed', 'Exited', 'Moved in', 'Moved out']}
+          numeric={[1, 2, 3, 4, 5, 6, 7]}
+          rows={data.versions.map((v) => [
+            <>
+              <code>{v.version}</code>
+              {v.live ? ' (live)' : ''}
+            </>,
+            formatCount(v.running),
+            formatCount(v.entered),
+            formatCount(v.completed),
+            formatCount(v.failed),
+            <>
+              {formatCount(v.exited)}
+              {v.exited ? <div class="muted">{Object.entries(v.exitedBy).map(([reason, n]) => `${reason} ${formatCount(n)}`).join(', ')}</div> : null}
+            </>,
+            formatCount(v.migratedIn),
+            formatCount(v.migratedOut),
+          ])}
+        />
+      ) : null}
+    </Card>
   );
 }
 

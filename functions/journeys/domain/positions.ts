@@ -18,6 +18,9 @@ const WAITING: ReadonlySet<Step['type']> = new Set(['wait', 'wait_until', 'wait_
  */
 export function waitingStepAfter(journey: Journey, stepId: string): string {
   const index = new Map(journey.steps.map((step, i) => [step.id, i]));
+  // A contact moved to a new version (`journey.migrated`) is marked at the wait it sits in: it is there.
+  const own = index.has(stepId) ? journey.steps[index.get(stepId)!] : undefined;
+  if (own && WAITING.has(own.type)) return stepId;
   const from = stepId === START_STEP ? [journey.steps[0]?.id] : index.has(stepId) ? successors(journey, index.get(stepId)!) : [];
   const waits = new Set<string>();
   const seen = new Set<string>();

@@ -47,6 +47,14 @@ export const ReportMetric = {
   journeys: 'journeys',
   /** One gauge item (SK `current`): `<journey>/<step>` = contacts there now. */
   journeySteps: 'journeys.active',
+  /**
+   * Per journey and version (the compiled states' 8-hex hash, or {@link UNVERSIONED}): `<j>/<v>/entered`,
+   * `<j>/<v>/completed`, `<j>/<v>/failed`, `<j>/<v>/exited/<reason>`, `<j>/<v>/migratedOut` (moved from that version
+   * to the live one) and `<j>/<v>/migratedIn`. A version is a bounded dimension: one per deploy that changes the journey.
+   */
+  journeyVersions: 'journeys.versions',
+  /** One gauge item (SK `current`): `<journey>/<version>` = contacts running on that version now. */
+  journeyVersionGauge: 'journeys.versions.active',
   /** Keyed by the first day of a creation month: `b<0..10>` = that month's new leads by score bucket (tens). */
   leadScores: 'lead-scores',
 } as const;
@@ -63,6 +71,8 @@ export const REPORT_SHARDS: Readonly<Record<string, number>> = {
   [ReportMetric.journeys]: 2,
   [ReportMetric.sms]: 2,
   [ReportMetric.journeySteps]: 2,
+  [ReportMetric.journeyVersions]: 2,
+  [ReportMetric.journeyVersionGauge]: 2,
   [ReportMetric.stageGauge]: 2,
   [ReportMetric.stageStays]: 4,
 };
@@ -87,7 +97,12 @@ export const leadsByMetric = (dimension: LeadDimension): string => `leads.by.${d
  * Metrics also kept per month (`<metric>@month`, SK the month's first day), in the same transaction: the reports
  * that sum over a range read whole months from these, so a year is 12 items per shard instead of 365.
  */
-export const MONTHLY_METRICS: ReadonlySet<string> = new Set([ReportMetric.funnel, ReportMetric.email, ReportMetric.journeys, ...LEAD_DIMENSIONS.map(leadsByMetric)]);
+export const MONTHLY_METRICS: ReadonlySet<string> = new Set([
+  ReportMetric.funnel,
+  ReportMetric.email,
+  ReportMetric.journeys,
+  ReportMetric.journeyVersions,
+  ...LEAD_DIMENSIONS.map(leadsByMetric)]);
 export const monthlyMetric = (metric: string): string => `${metric}@month`;
 
 /** Every metric the report rule writes (monthly ones included): the counters a rebuild recomputes and replaces. */
@@ -99,6 +114,12 @@ export const REPORT_METRICS: ReadonlySet<string> = new Set([
 
 /** The SK of a gauge (a counter with no day). */
 export const GAUGE_DAY = 'current';
+
+/**
+ * The version label of a journey run that began before journeys had versions (its `journey.entered` names none):
+ * real versions are 8 hex digits, so the two never meet.
+ */
+export const UNVERSIONED = 'unversioned';
 
 /** Upper bounds (hours) of the time-in-stage buckets; the last is open. */
 export const DURATION_BUCKETS_HOURS = [1, 6, 24, 72, 168, 336, 720, 1_440, 2_160, 4_320, Infinity] as const;
@@ -147,7 +168,7 @@ function created({ contact }: ReactorState, config: FunnelConfig, counts: Counts
   counts.add(ReportMetric.funnel, createdDay, attr('entered', config.initialStage));
   counts.add(ReportMetric.stageGauge, GAUGE_DAY, attr(config.initialStage));
   counts.add(ReportMetric.leadScores, monthStart(createdDay), `b${scoreBucket(0)}`);
-  return { createdDay, stage: config.initialStage, stageAt: contact.createdAt, scoreBucket: scoreBucket(0), messages: {}, opened: [], clicked: [], steps: {} };
+  return { createdDay, stage: config.initialStage, stageAt: contact.createdAt, scoreBucket: scoreBucket(0), messages: {}, opened: [], clicked: [], steps: {}, versions: {} };
 }
 
 function apply(event: TimelineEvent, state: ReportState, config: FunnelConfig, counts: Counts): void {
@@ -276,17 +297,48 @@ function apply(event: TimelineEvent, state: ReportState, config: FunnelConfig, c
       leaveStep(state, journeyId, counts);
       state.steps[journeyId] = 'start';
       counts.add(ReportMetric.journeySteps, GAUGE_DAY, attr(journeyId, 'start'));
+      leaveVersion(state, journeyId, counts);
+      const version = event.data.version ?? UNVERSIONED;
+      counts.add(ReportMetric.journeyVersions, day, attr(journeyId, version, 'entered'));
+      runOnVersion(state, journeyId, version, counts);
       return;
     }
-    case EventName.JourneyExited:
-      counts.add(ReportMetric.journeys, day, attr('exited', event.data.journeyId, event.data.reason));
-      leaveStep(state, event.data.journeyId, counts);
+    case EventName.JourneyMigrated: {
+      const { journeyId, toVersion, stepId } = event.data;
+      // The version its entry (or last move) was counted under; the event's own `fromVersion` only when the state
+      // knows none (a run that began before per-version counts), so in and out always balance per version.
+      const fromVersion = state.versions[journeyId] ?? event.data.fromVersion ?? UNVERSIONED;
+      counts.add(ReportMetric.journeyVersions, day, attr(journeyId, fromVersion, 'migratedOut'));
+      counts.add(ReportMetric.journeyVersions, day, attr(journeyId, toVersion, 'migratedIn'));
+      leaveVersion(state, journeyId, counts);
+      runOnVersion(state, journeyId, toVersion, counts);
+      // It now waits at `stepId` of the live version: the step gauge follows, as a send moves it.
+      if (state.steps[journeyId] === undefined) {
+        state.steps[journeyId] = stepId;
+        counts.add(ReportMetric.journeySteps, GAUGE_DAY, attr(journeyId, stepId));
+      } else {
+        moveStep(state, { journeyId, stepId }, counts);
+      }
       return;
+    }
+    case EventName.JourneyExited: {
+      const { journeyId, reason } = event.data;
+      counts.add(ReportMetric.journeys, day, attr('exited', journeyId, reason));
+      counts.add(ReportMetric.journeyVersions, day, attr(journeyId, versionOf(state, journeyId), 'exited', reason));
+      leaveStep(state, journeyId, counts);
+      leaveVersion(state, journeyId, counts);
+      return;
+    }
     case EventName.JourneyCompleted:
-    case EventName.JourneyFailed:
-      counts.add(ReportMetric.journeys, day, attr(event.type === EventName.JourneyCompleted ? 'completed' : 'failed', event.data.journeyId));
-      leaveStep(state, event.data.journeyId, counts);
+    case EventName.JourneyFailed: {
+      const { journeyId } = event.data;
+      const what = event.type === EventName.JourneyCompleted ? 'completed' : 'failed';
+      counts.add(ReportMetric.journeys, day, attr(what, journeyId));
+      counts.add(ReportMetric.journeyVersions, day, attr(journeyId, versionOf(state, journeyId), what));
+      leaveStep(state, journeyId, counts);
+      leaveVersion(state, journeyId, counts);
       return;
+    }
     default:
       return;
   }
@@ -338,6 +390,22 @@ function leaveStep(state: ReportState, journeyId: string, counts: Counts): void 
   delete state.steps[journeyId];
 }
 
+/** The version a contact's run of a journey is counted under: the one it entered or last moved to. */
+const versionOf = (state: ReportState, journeyId: string): string => state.versions[journeyId] ?? UNVERSIONED;
+
+function runOnVersion(state: ReportState, journeyId: string, version: string, counts: Counts): void {
+  state.versions[journeyId] = version;
+  counts.add(ReportMetric.journeyVersionGauge, GAUGE_DAY, attr(journeyId, version));
+}
+
+/** Takes the contact off its version's gauge, if it is on it (a run that began before the gauge never was). */
+function leaveVersion(state: ReportState, journeyId: string, counts: Counts): void {
+  const version = state.versions[journeyId];
+  if (version === undefined) return;
+  counts.add(ReportMetric.journeyVersionGauge, GAUGE_DAY, attr(journeyId, version), -1);
+  delete state.versions[journeyId];
+}
+
 function cloneState(state: ReportState): ReportState {
   return {
     ...state,
@@ -345,6 +413,7 @@ function cloneState(state: ReportState): ReportState {
     opened: [...state.opened],
     clicked: [...state.clicked],
     steps: { ...state.steps },
+    versions: { ...state.versions },
     ...(state.stageCause ? { stageCause: { ...state.stageCause, stages: [...state.stageCause.stages], credited: [...state.stageCause.credited] } } : {}),
   };
 }

@@ -12,7 +12,7 @@ export type Attribution = z.infer<typeof Attribution>;
 /**
  * The little a contact's events must remember for the reports that a counter cannot answer alone: when it entered
  * its current stage (time in stage, stalled counts), which messages it already opened or clicked (unique opens and
- * clicks), its score bucket (the month-end histogram), where it is in each journey (active per step), and its first
+ * clicks), its score bucket (the month-end histogram), where it is in each journey (active per step) and on which version, and its first
  * and last touch (attribution). One item per contact (`CONTACT#<id>` / `REPORTS`), loaded with the reactor's state
  * Query and rewritten in the event's transaction, so it moves exactly once with the counters.
  */
@@ -32,6 +32,12 @@ export const ReportState = z.object({
   clicked: z.array(z.string()).default([]),
   /** The step each active journey is at (`start` until its first step event). */
   steps: z.record(z.string(), z.string()).default({}),
+  /**
+   * The version each active journey runs on for this contact (`journey.entered`'s, then `journey.migrated`'s), so
+   * its end counts against that version. A run that began before per-version counts has none here: it ends under
+   * `unversioned` and was never on the version gauge, so it takes nothing off it.
+   */
+  versions: z.record(z.string(), z.string()).default({}),
   /**
    * The stages the latest stage-changing event moved the contact into, and the journeys already credited with them:
    * a journey that same event enrols the contact in (its `journey.entered` comes after the `stage.changed`) is

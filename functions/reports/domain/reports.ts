@@ -1,5 +1,5 @@
 import { JOURNEY_EXIT_REASONS } from '../../shared/values';
-import { DURATION_BUCKETS_HOURS, SCORE_BUCKETS, parseAttr } from './counters';
+import { DURATION_BUCKETS_HOURS, SCORE_BUCKETS, UNVERSIONED, parseAttr } from './counters';
 
 /** A metric's counters by day (shards summed): day → counter name → value. */
 export type DailyCounters = ReadonlyMap<string, Readonly<Record<string, number>>>;
@@ -348,7 +348,8 @@ export function leadScoresReport(scores: DailyCounters, options: { from: string;
 /**
  * **journeys**: per journey over the range, entries, completions, failures, exits by reason and the goal
  * conversion rate (goal exits / entries); and, now, how many contacts are active at each step (`step:n, …`):
- * null without `active` (a past period's row: the gauge only knows now).
+ * null without `active` (a past period's row: the gauge only knows now). The same per version of each journey:
+ * `by=version` ({@link journeyVersionsReport}).
  */
 export function journeysReport(journeys: DailyCounters, active: Readonly<Record<string, number>> | undefined): ReportTable {
   const byJourney = new Map<string, Record<string, number>>();
@@ -385,6 +386,71 @@ export function journeysReport(journeys: DailyCounters, active: Readonly<Record<
     });
   return {
     columns: ['journey', 'entered', 'completed', 'failed', ...JOURNEY_EXIT_REASONS.map((r) => `exited:${r}`), 'goalConversion', 'active', 'activeBySteps'],
+    rows,
+  };
+}
+
+/** What one version of a journey did over a range, and how many contacts run on it now. */
+export interface JourneyVersionCounts {
+  entered: number;
+  completed: number;
+  failed: number;
+  /** Exits by reason (`drained`: its contacts stopped when a later version went live under `on_change: drain`). */
+  exited: Record<string, number>;
+  /** Contacts moved from another version to this one (`journey.migrated`'s `toVersion`)… */
+  migratedIn: number;
+  /** …and from this one to a later one. */
+  migratedOut: number;
+  /** Contacts on this version now (the version gauge); null when the gauge was not read (a past period). */
+  running: number | null;
+}
+
+/**
+ * The `journeys.versions` counters (summed over a range) and the version gauge (`<journey>/<version>` = contacts
+ * now) by journey and version. A version appears if either names it; the gauge's shard sums are clamped at 0.
+ */
+export function journeyVersionCounts(counters: DailyCounters, gauge: Readonly<Record<string, number>> | undefined): Map<string, Map<string, JourneyVersionCounts>> {
+  const journeys = new Map<string, Map<string, JourneyVersionCounts>>();
+  const counts = (journeyId: string, version: string) => {
+    const versions = journeys.get(journeyId) ?? journeys.set(journeyId, new Map()).get(journeyId)!;
+    const empty = { entered: 0, completed: 0, failed: 0, exited: {}, migratedIn: 0, migratedOut: 0, running: gauge ? 0 : null };
+    return versions.get(version) ?? versions.set(version, empty).get(version)!;
+  };
+  for (const [name, value] of Object.entries(total(counters))) {
+    const [journeyId, version, measure, reason] = parseAttr(name);
+    if (!journeyId || !version || !measure) continue;
+    const row = counts(journeyId, version);
+    if (measure === 'exited' && reason) row.exited[reason] = (row.exited[reason] ?? 0) + value;
+    else if (measure === 'entered' || measure === 'completed' || measure === 'failed' || measure === 'migratedIn' || measure === 'migratedOut') row[measure] += value;
+  }
+  for (const [name, value] of Object.entries(gauge ?? {})) {
+    const [journeyId, version] = parseAttr(name);
+    if (!journeyId || !version || value <= 0) continue;
+    const row = counts(journeyId, version);
+    row.running = (row.running ?? 0) + value;
+  }
+  return journeys;
+}
+
+/** Versions in reading order: by label, {@link UNVERSIONED} (the oldest runs) last. */
+export const byVersionLabel = (a: string, b: string): number => Number(a === UNVERSIONED) - Number(b === UNVERSIONED) || a.localeCompare(b);
+
+/**
+ * **journeys** with `by=version`: one row per journey and version (the compiled states' 8-hex hash; `unversioned`
+ * for runs that began before journeys had versions) over the range: entries, completions, failures, exits by reason
+ * (`exited:drained` when a later version drained it), contacts moved in from and out to other versions, and how many
+ * run on it now (`running`, null without `gauge`: a past period's row). Rows of one journey add up to its row in
+ * {@link journeysReport}, so a spreadsheet may sum them; the live version is `GET /journeys/{id}`'s `version`.
+ */
+export function journeyVersionsReport(counters: DailyCounters, gauge: Readonly<Record<string, number>> | undefined): ReportTable {
+  const rows: Cell[][] = [];
+  for (const [journeyId, versions] of [...journeyVersionCounts(counters, gauge)].sort(([a], [b]) => a.localeCompare(b))) {
+    for (const [version, c] of [...versions].sort(([a], [b]) => byVersionLabel(a, b))) {
+      rows.push([journeyId, version, c.entered, c.completed, c.failed, ...JOURNEY_EXIT_REASONS.map((r) => c.exited[r] ?? 0), c.migratedIn, c.migratedOut, c.running]);
+    }
+  }
+  return {
+    columns: ['journey', 'version', 'entered', 'completed', 'failed', ...JOURNEY_EXIT_REASONS.map((r) => `exited:${r}`), 'migratedIn', 'migratedOut', 'running'],
     rows,
   };
 }
