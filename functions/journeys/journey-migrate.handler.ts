@@ -3,18 +3,29 @@ import { clock } from '../shared/clock';
 import { environmentFor } from '../shared/environment';
 import { createLogger } from '../shared/logger';
 import { stepFunctions } from '../shared/sfn';
+import { answerDeploy, CloudFormationRequest } from './deploy-hook';
 import { DynamoJourneyStore } from './dynamo-journey-store';
 import { makeJourneyMigrate } from './journey-migrate';
 import { journeys } from './journeys';
 
 const env = environmentFor('journeyMigrate');
+const logger = createLogger('journey-migrate');
 
-/** After every deploy (a CDK trigger) and on a schedule: each journey's `on_change` applied to its older versions. */
-export const handler = makeJourneyMigrate({
+const migrate = makeJourneyMigrate({
   sfn: stepFunctions,
   stateMachineArnPrefix: env.JOURNEY_STATE_MACHINE_ARN_PREFIX,
   journeyIds: [...journeys.keys()],
   store: new DynamoJourneyStore(documentClient, env.TABLE_NAME),
   clock,
-  logger: createLogger('journey-migrate'),
+  logger,
 });
+
+/**
+ * Each journey's `on_change` applied to its older versions: at every deploy that publishes a version (the journeys
+ * construct's custom resource, answered here) and on a schedule (EventBridge Scheduler's payload; locally at start).
+ */
+export const handler = async (event: unknown) => {
+  const deploy = CloudFormationRequest.safeParse(event);
+  if (deploy.success) return answerDeploy(deploy.data, migrate, logger);
+  return migrate();
+};

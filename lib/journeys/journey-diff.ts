@@ -1,6 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { formatDuration } from '../../functions/shared/durations';
 import { successors, type Journey, type Step } from '../../functions/journeys/domain/journey-file';
+import { journeyVersion } from './compiler';
 import { simulate, type SimulateOptions, type SimulatedContact, type SimulatedEvent, type SimulationResult } from './simulator';
 
 /**
@@ -50,10 +51,14 @@ export interface JourneyDiff {
   readonly outcomes: readonly OutcomeChange[];
   /** Examples run over both versions (changed outcomes are in `outcomes`). */
   readonly examplesRun: number;
+  /** The compiled versions before and after (equal when only the name, description or policy changed: no one moves). */
+  readonly versions?: { readonly before: string; readonly after: string };
+  /** What the new file does to the contacts inside when it goes live. */
+  readonly onChange?: Journey['on_change'];
 }
 
 /** Journey-level fields whose change alters who enters, when they leave, or when they are sent to. */
-const SETTINGS = ['name', 'topic', 'timezone', 'triggers', 'entry', 'goals', 'await_confirmation'] as const;
+const SETTINGS = ['name', 'topic', 'timezone', 'triggers', 'entry', 'goals', 'await_confirmation', 'on_change'] as const;
 
 /** The step-level differences between two versions of one journey, in the new file's order, then removed steps. */
 export function diffSteps(before: Journey, after: Journey): StepChange[] {
@@ -123,13 +128,39 @@ export async function diffJourney(
     }
   }
   const change = settings.length || steps.length ? 'changed' : 'unchanged';
-  return { journeyId, change, settings, steps, outcomes, examplesRun: change === 'changed' ? examples.length : 0 };
+  return {
+    journeyId,
+    change,
+    settings,
+    steps,
+    outcomes,
+    examplesRun: change === 'changed' ? examples.length : 0,
+    versions: { before: journeyVersion(before), after: journeyVersion(after) },
+    onChange: after.on_change,
+  };
 }
 
 /** Contacts waiting at each step of the deployed journey (`GET /journeys/{id}`), for `--api`. */
 export type WaitingCounts = Readonly<Record<string, number>>;
 
-/** What happens to the people inside at each affected step: under `keep` (today's only policy) they finish on their version. */
+/** What the journey's `on_change` does to a contact waiting at a step of the deployed version, in words. */
+function fateAt(diff: JourneyDiff, step: { readonly id: string; readonly change: StepChange['change'] | 'unchanged' }): string {
+  const onChange = diff.onChange ?? { policy: 'keep' as const, map: {} };
+  if (diff.versions && diff.versions.before === diff.versions.after) return 'nothing changes for them (same version)';
+  switch (onChange.policy) {
+    case 'keep':
+      return 'they finish on the version they entered (keep)';
+    case 'drain':
+      return 'they leave the journey, reason drained (drain)';
+    case 'migrate': {
+      if (step.change !== 'removed') return 'they move to the same step of the new version, with what is left of their wait (migrate)';
+      const target = onChange.map[step.id];
+      return target ? `they move to ${target}, as mapped (migrate)` : 'no mapping: the build refuses this change (migrate)';
+    }
+  }
+}
+
+/** What happens to the people inside: at each changed or removed step, and, for migrate and drain, everyone else. */
 function waitingLines(diff: JourneyDiff, waiting: WaitingCounts | undefined, markdown: boolean): string[] {
   if (!waiting) return [];
   const affected = diff.steps.filter((s) => s.change !== 'added');
@@ -137,11 +168,30 @@ function waitingLines(diff: JourneyDiff, waiting: WaitingCounts | undefined, mar
   const total = Object.values(waiting).reduce((sum, n) => sum + n, 0);
   const lines = [markdown ? `**In the journey now:** ${total} contacts; at the changed or removed steps:` : `  in the journey now: ${total} contacts; at the changed or removed steps:`];
   for (const row of rows) {
-    const text = `${row.id} (${row.change}): ${row.count} waiting — they finish on the version they entered (keep)`;
+    const text = `${row.id} (${row.change}): ${row.count} waiting — ${fateAt(diff, row)}`;
     lines.push(markdown ? `- ${text}` : `    ${text}`);
   }
   if (!rows.length) lines.push(markdown ? '- none' : '    none');
+  const elsewhere = total - rows.reduce((sum, row) => sum + row.count, 0);
+  const policy = diff.onChange?.policy ?? 'keep';
+  if (elsewhere > 0 && policy !== 'keep' && diff.versions?.before !== diff.versions?.after) {
+    const text = `the other ${elsewhere}: ${fateAt(diff, { id: '', change: 'unchanged' })}`;
+    lines.push(markdown ? `- ${text}` : `    ${text}`);
+  }
   return lines;
+}
+
+/** The version line: before → after, and what the policy does when it goes live. */
+function versionLine(diff: JourneyDiff, markdown: boolean): string[] {
+  if (!diff.versions) return [];
+  const { before, after } = diff.versions;
+  const onChange = diff.onChange ?? { policy: 'keep' as const, map: {} };
+  const map = Object.entries(onChange.map).map(([from, to]) => `${from} → ${to}`);
+  const text =
+    before === after
+      ? `version ${after} (unchanged: no one moves)`
+      : `version ${before} → ${after}; on change: ${onChange.policy}${map.length ? ` (${map.join(', ')})` : ''}`;
+  return [markdown ? `- ${text}` : `  ${text}`];
 }
 
 function outcomeText(outcome: Outcome): string {
@@ -158,6 +208,7 @@ export function formatDiffs(diffs: readonly JourneyDiff[], options: { readonly m
   const lines: string[] = [];
   for (const diff of changed) {
     lines.push(markdown ? `### Journey \`${diff.journeyId}\` (${diff.change})` : `${diff.journeyId} (${diff.change})`);
+    lines.push(...versionLine(diff, markdown));
     if (diff.settings.length) lines.push(markdown ? `- settings changed: ${diff.settings.map((s) => `\`${s}\``).join(', ')}` : `  settings changed: ${diff.settings.join(', ')}`);
     for (const step of diff.steps) {
       const fields = step.fields?.length ? `: ${step.fields.join(', ')}` : '';

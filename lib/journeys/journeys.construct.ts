@@ -1,4 +1,4 @@
-import { ArnFormat, CfnDeletionPolicy, Duration, Stack } from 'aws-cdk-lib';
+import { ArnFormat, CfnDeletionPolicy, CustomResource, Duration, Stack } from 'aws-cdk-lib';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -6,7 +6,6 @@ import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { CfnStateMachineAlias, CfnStateMachineVersion, DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import { NagSuppressions } from 'cdk-nag';
-import { Trigger } from 'aws-cdk-lib/triggers';
 import { Construct } from 'constructs';
 import type { Journey } from '../../functions/journeys/domain/journey-file';
 import { JOURNEY_ALIAS } from '../../functions/journeys/sfn-journeys';
@@ -46,6 +45,8 @@ export class Journeys extends Construct {
   public readonly stateMachines: ReadonlyMap<string, StateMachine>;
   /** Each journey's `live` alias: new entries start through it, on the version the latest deploy published. */
   public readonly aliases: ReadonlyMap<string, CfnStateMachineAlias>;
+  /** Each journey's version this deploy published. */
+  public readonly versions: ReadonlyMap<string, CfnStateMachineVersion>;
   public readonly journeyStep: NurtureFunction;
   public readonly journeyStatus: NurtureFunction;
   public readonly journeySweep: NurtureFunction;
@@ -105,6 +106,7 @@ export class Journeys extends Construct {
     };
     const machines = new Map<string, StateMachine>();
     const aliases = new Map<string, CfnStateMachineAlias>();
+    const versions = new Map<string, CfnStateMachineVersion>();
     for (const journey of props.journeys.values()) {
       const definition = compileJourney(journey);
       const used = functionsUsed(definition);
@@ -142,23 +144,27 @@ export class Journeys extends Construct {
         true,
       );
       machines.set(journey.id, machine);
-      aliases.set(journey.id, this.publish(journey, machine));
+      const published = this.publish(journey, machine);
+      versions.set(journey.id, published.version);
+      aliases.set(journey.id, published.alias);
     }
     this.stateMachines = machines;
     this.aliases = aliases;
+    this.versions = versions;
 
     this.journeyMigrate = new NurtureFunction(this, 'JourneyMigrate', {
       definition: functions.journeyMigrate,
       resources: { table, ...executions },
     });
-    // Once the aliases point at the versions this deploy published (and again whenever the function changes): the
+    // A custom resource served by the migrator itself (no provider function, no extra role): its properties are the
+    // published versions, so every deploy that publishes one runs the migration once the aliases point at them. The
     // contacts of a `migrate` or `drain` journey move at deploy, not up to 15 minutes later.
-    new Trigger(this, 'MigrateAfterDeploy', {
-      handler: this.journeyMigrate.function,
-      executeAfter: [...aliases.values()],
-      executeOnHandlerChange: true,
-      timeout: Duration.minutes(15),
+    const afterDeploy = new CustomResource(this, 'MigrateAfterDeploy', {
+      serviceToken: this.journeyMigrate.function.functionArn,
+      resourceType: 'Custom::NurtureJourneyVersions',
+      properties: { versions: [...versions.values()].map((version) => version.attrArn) },
     });
+    for (const alias of aliases.values()) afterDeploy.node.addDependency(alias);
   }
 
   /**
@@ -166,17 +172,18 @@ export class Journeys extends Construct {
    * definition changes the machine's revision id, which replaces the version resource: the new version is
    * published, and the old one is retained (UpdateReplacePolicy), so executions that entered on it run on there.
    */
-  private publish(journey: Journey, machine: StateMachine): CfnStateMachineAlias {
+  private publish(journey: Journey, machine: StateMachine): { version: CfnStateMachineVersion; alias: CfnStateMachineAlias } {
     const version = new CfnStateMachineVersion(this, `Journey-${journey.id}-Version`, {
       stateMachineArn: machine.stateMachineArn,
       stateMachineRevisionId: machine.stateMachineRevisionId,
       description: `${journey.name} (published by cdk deploy)`,
     });
     version.cfnOptions.updateReplacePolicy = CfnDeletionPolicy.RETAIN;
-    return new CfnStateMachineAlias(this, `Journey-${journey.id}-Alias`, {
+    const alias = new CfnStateMachineAlias(this, `Journey-${journey.id}-Alias`, {
       name: JOURNEY_ALIAS,
       description: 'New entries of the journey: the version the latest deploy published',
       routingConfiguration: [{ stateMachineVersionArn: version.attrArn, weight: 100 }],
     });
+    return { version, alias };
   }
 }

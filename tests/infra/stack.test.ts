@@ -621,6 +621,39 @@ describe('NurtureStack', () => {
       expect(Object.keys(template.findResources('AWS::StepFunctions::StateMachineAlias'))).toHaveLength(journeyFiles.size);
     });
 
+    it('runs the journey migrator after every deploy that publishes a version (a custom resource it answers itself) and every 15 minutes', () => {
+      const resource = Object.values(template.findResources('Custom::NurtureJourneyVersions'));
+      expect(resource).toHaveLength(1);
+      expect(resource[0]!.Properties.ServiceToken).toEqual(arn(stack.journeys.journeyMigrate.function));
+      expect(resource[0]!.Properties.versions).toEqual([...stack.journeys.versions.values()].map((version) => ({ 'Fn::GetAtt': [stack.getLogicalId(version), 'Arn'] })));
+      expect(resource[0]!.DependsOn).toEqual(expect.arrayContaining([...stack.journeys.aliases.values()].map((alias) => stack.getLogicalId(alias))));
+      template.hasResourceProperties('AWS::Scheduler::Schedule', {
+        ScheduleExpression: 'rate(15 minutes)',
+        Target: Match.objectLike({ Arn: arn(stack.journeys.journeyMigrate.function) }),
+      });
+    });
+
+    it('lets the migrator read versions, aliases and executions of journeys, start through the alias and stop, on journey ARNs only', () => {
+      const fn = stack.journeys.journeyMigrate;
+      template.hasResourceProperties('AWS::IAM::Policy', {
+        Roles: [{ Ref: logicalId(fn.role) }],
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            {
+              Effect: 'Allow',
+              Action: ['states:StartExecution', 'states:DescribeStateMachine', 'states:DescribeStateMachineAlias', 'states:ListExecutions'],
+              Resource: stack.resolve(`${stack.journeys.stateMachineArnPrefix}*`),
+            },
+            {
+              Effect: 'Allow',
+              Action: ['states:StopExecution', 'states:DescribeExecution', 'states:DescribeStateMachineForExecution', 'states:GetExecutionHistory'],
+              Resource: stack.resolve(`${stack.journeys.executionArnPrefix}*`),
+            },
+          ]),
+        },
+      });
+    });
+
     it('lets a journey invoke only the step functions its steps use', () => {
       // cart-recovery only sends email and waits: no hand-off, no journey steps.
       const role = stack.journeys.stateMachines.get('cart-recovery')!.role;

@@ -14,6 +14,9 @@ const edited = (edit: (steps: Record<string, unknown>[]) => Record<string, unkno
   const raw = parse(readFileSync(join(journeysDir, 'budget-router.yaml'), 'utf8')) as { steps: Record<string, unknown>[] };
   return JourneyFile.parse({ ...raw, steps: edit(raw.steps) });
 };
+/** budget-router with its whole file edited by `edit`. */
+const editedFile = (edit: (file: Record<string, unknown> & { steps: Record<string, unknown>[] }) => Record<string, unknown>): Journey =>
+  JourneyFile.parse(edit(parse(readFileSync(join(journeysDir, 'budget-router.yaml'), 'utf8')) as Record<string, unknown> & { steps: Record<string, unknown>[] }));
 const start = new Date('2026-06-01T14:00:00Z');
 const examples = readJourneyExamples().get('budget-router') ?? [];
 
@@ -97,6 +100,31 @@ describe('the diff as text and as a pull-request comment', () => {
     const text = formatDiffs([diff], { markdown: false });
     expect(text).toContain('- rep-will-call (send_email) removed');
     expect(text).not.toContain('###');
+  });
+
+  it('tells, per policy, what happens to the contacts at each changed or removed step and to everyone else', async () => {
+    const removed = (steps: Record<string, unknown>[]) => steps.filter((s) => s.id !== 'wait-click-3');
+    const waiting = new Map([['budget-router', { 'wait-click-1': 4, 'wait-click-3': 2 }]]);
+    const render = async (onChange: unknown) => {
+      const after = editedFile((file) => ({ ...file, steps: removed(file.steps), on_change: onChange }));
+      const diff = await diffJourney(shipped(), after, [], { start: new Date('2026-12-01T00:00:00Z') });
+      return formatDiffs([diff], { markdown: false, waiting });
+    };
+
+    expect(await render('keep')).toContain('wait-click-3 (removed): 2 waiting — they finish on the version they entered (keep)');
+    expect(await render('drain')).toMatch(/wait-click-3 \(removed\): 2 waiting — they leave the journey, reason drained \(drain\)[\s\S]*the other 4: they leave the journey/);
+    const migrate = await render({ policy: 'migrate', map: { 'wait-click-3': 'nurture-4' } });
+    expect(migrate).toMatch(/version [0-9a-f]{8} → [0-9a-f]{8}; on change: migrate \(wait-click-3 → nurture-4\)/);
+    expect(migrate).toContain('wait-click-3 (removed): 2 waiting — they move to nurture-4, as mapped (migrate)');
+    expect(migrate).toContain('the other 4: they move to the same step of the new version, with what is left of their wait (migrate)');
+  });
+
+  it('says no one moves when only the description or the policy changed (the same version)', async () => {
+    const after = editedFile((file) => ({ ...file, description: 'reworded', on_change: 'drain' }));
+
+    const text = formatDiffs([await diffJourney(shipped(), after, [], { start: new Date('2026-12-01T00:00:00Z') })], { markdown: false });
+
+    expect(text).toMatch(/version [0-9a-f]{8} \(unchanged: no one moves\)/);
   });
 
   it('says so when nothing changed', () => {
