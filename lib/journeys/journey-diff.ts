@@ -88,7 +88,8 @@ export function diffSettings(before: Journey, after: Journey): string[] {
 
 /** What one simulated run came to, in comparable form. */
 export function outcomeOf(result: SimulationResult): Outcome {
-  const steps = [...new Set(result.path.map((step) => step.state.split('.')[0]!))];
+  // The journey's own steps: a helper state's name starts with its step's id; the compiler's own start with `journey.`.
+  const steps = [...new Set(result.path.filter((step) => !step.state.startsWith('journey.')).map((step) => step.state.split('.')[0]!))];
   const last = result.path.at(-1);
   return {
     steps,

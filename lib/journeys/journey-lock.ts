@@ -42,10 +42,16 @@ export function lockProblems(journeys: ReadonlyMap<string, Journey>, lock: Journ
     const missing = unmappedRemovedSteps(journey, earlier);
     if (!missing.length) continue;
     const had = (step: string) => versions.filter((v) => v.steps.includes(step)).map((v) => v.version).join(', ');
+    // The suggestion: the first step after it, in the latest version that had it, that this version still has.
+    const current = new Set(journey.steps.map((step) => step.id));
+    const after = (step: string) => {
+      const steps = versions.filter((v) => v.steps.includes(step)).at(-1)!.steps;
+      return steps.slice(steps.indexOf(step) + 1).find((id) => current.has(id)) ?? journey.steps[0]!.id;
+    };
     problems.push(
       `${journey.id}: on_change is migrate, but ${missing.map((step) => `step "${step}" (in version ${had(step)})`).join(' and ')} ` +
         `${missing.length === 1 ? 'is' : 'are'} gone without a mapping: contacts waiting there would have nowhere to go. ` +
-        `Map ${missing.length === 1 ? 'it' : 'each'} to a step of this version under on_change.map (e.g. "${missing[0]}: ${journey.steps[0]!.id}"), or choose keep or drain.`,
+        `Map ${missing.length === 1 ? 'it' : 'each'} to a step of this version under on_change.map (e.g. "${missing[0]}: ${after(missing[0]!)}"), or choose keep or drain.`,
     );
   }
   return problems;

@@ -4,6 +4,7 @@ import type { Contact } from '../../functions/shared/contact';
 import { evaluate, parseCondition, type Condition, type Resolve, type StageRank } from '../../functions/shared/conditions';
 import { formatDuration, parseDuration } from '../../functions/shared/durations';
 import { successors, type Journey, type StepOf } from '../../functions/journeys/domain/journey-file';
+import { RESUME_ENTRY } from '../../functions/journeys/domain/versions';
 import { contactSubject, eventMatches } from '../../functions/shared/contact-matching';
 import type { JourneyWait, Membership } from '../../functions/journeys/domain/membership';
 import { exitReason, journeyInput } from '../../functions/journeys/domain/rules';
@@ -444,6 +445,8 @@ export async function simulate(journey: Journey, options: SimulateOptions): Prom
   let cursor = 0;
   let at = start.getTime();
   for (const state of entered) {
+    // The entry a migrated contact starts at routes a fresh entry straight to the first step: no step of the path.
+    if (state === RESUME_ENTRY) continue;
     let entryNote: string | undefined;
     const logged = clockLog.findIndex((entry, i) => i >= cursor && entry.state === state);
     if (logged >= 0) {

@@ -8,6 +8,8 @@ import { migratedExecutionName, migrationTarget, readVersionFacts, RESUME_ENTRY,
 import { compileJourney, journeyVersion } from '../../lib/journeys/compiler';
 import { generatedJourneys, journeysDir } from '../../lib/journeys/journey-files';
 import { LOCK_FILE } from '../../lib/journeys/journey-lock';
+import { simulate } from '../../lib/journeys/simulator';
+import { stageRankOf } from '../../functions/scoring/domain/content';
 
 /** budget-router as shipped, parsed from its file: each test edits a copy. */
 const shippedFile = () => parse(readFileSync(join(journeysDir, 'budget-router.yaml'), 'utf8')) as Record<string, unknown> & { steps: Record<string, unknown>[] };
@@ -99,6 +101,15 @@ describe('compiled versions', () => {
     expect(migrating.StartAt).toBe(RESUME_ENTRY);
     expect(migrating.States['wait-click-1.resume']).toMatchObject({ Type: 'Task', TimeoutSecondsPath: '$.resume.remainingSeconds', Next: 'demo-offer' });
     expect((migrating.States['wait-click-1.resume'] as { Parameters: { Payload: Record<string, unknown> } }).Parameters.Payload['timeoutSeconds.$']).toBe('$.resume.remainingSeconds');
+  });
+});
+
+describe('simulating a migrate journey', () => {
+  it('starts a fresh entry at the first step: the resume entry is no step of its path', async () => {
+    const result = await simulate(load({ ...shippedFile(), on_change: 'migrate' }), { contact: { attributes: { budget: 9_000 } }, events: [], stageRank: stageRankOf, start: new Date('2026-12-01T15:00:00Z') });
+
+    expect(result.path[0]?.state).toBe('route-by-budget');
+    expect(result.path.map((step) => step.state)).not.toContain(RESUME_ENTRY);
   });
 });
 
