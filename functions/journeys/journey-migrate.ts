@@ -99,7 +99,8 @@ async function migrateJourney(deps: JourneyMigrateDeps, journeyId: string): Prom
 
       if (facts.policy === 'drain') {
         const detail = `version ${fromVersion ?? 'unknown'} drained when version ${facts.version} went live`;
-        await stop(sfn, executionArnOld, 'JourneyExited', detail);
+        // The exit first, then the stop: a run that fails between the two finds the execution still running and stops
+        // it (the exit is written once); stopped first, it would no longer be listed, and the exit never written.
         await deps.store.finish(contactId, journeyId, executionName, 'exited', {
           eventId: `${executionName}.drained`,
           contactId,
@@ -107,6 +108,7 @@ async function migrateJourney(deps: JourneyMigrateDeps, journeyId: string): Prom
           type: EventName.JourneyExited,
           data: { journeyId, executionName, reason: 'drained', detail },
         });
+        await stop(sfn, executionArnOld, 'JourneyExited', detail);
         result.drained += 1;
         continue;
       }
