@@ -2,7 +2,7 @@ import { documentClient } from '../shared/aws';
 import { clock } from '../shared/clock';
 import { environmentFor } from '../shared/environment';
 import { createLogger } from '../shared/logger';
-import { stepFunctions } from '../shared/sfn';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { answerDeploy, CloudFormationRequest } from './deploy-hook';
 import { DynamoJourneyStore } from './dynamo-journey-store';
 import { makeJourneyMigrate } from './journey-migrate';
@@ -12,7 +12,9 @@ const env = environmentFor('journeyMigrate');
 const logger = createLogger('journey-migrate');
 
 const migrate = makeJourneyMigrate({
-  sfn: stepFunctions,
+  // Its own client: reading histories is throttled hard (GetExecutionHistory refills 5 a second after a burst of
+  // 250), and adaptive retries slow this one caller down instead of failing the run.
+  sfn: new SFNClient({ retryMode: 'adaptive', maxAttempts: 10 }),
   stateMachineArnPrefix: env.JOURNEY_STATE_MACHINE_ARN_PREFIX,
   journeyIds: [...journeys.keys()],
   store: new DynamoJourneyStore(documentClient, env.TABLE_NAME),

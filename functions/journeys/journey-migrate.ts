@@ -82,12 +82,21 @@ async function migrateJourney(deps: JourneyMigrateDeps, journeyId: string): Prom
   if (!facts || facts.policy === 'keep') return undefined;
   const result: JourneyMigration = { journeyId, version: facts.version, policy: facts.policy, migrated: 0, drained: 0, busy: 0, unmapped: 0 };
   const liveSteps = Object.keys(live.States).filter((name) => !name.includes('.')).map((id) => ({ id }));
+  /** Definitions of older versions, by version ARN: one DescribeStateMachineForExecution per version, not per contact. */
+  const definitions = new Map<string, Definition>();
+  const definitionFor = async (arn: string, versionArn: string | undefined) => {
+    const known = versionArn ? definitions.get(versionArn) : undefined;
+    if (known) return known;
+    const definition = definitionOf((await sfn.send(new DescribeStateMachineForExecutionCommand({ executionArn: arn }))).definition);
+    if (versionArn) definitions.set(versionArn, definition);
+    return definition;
+  };
 
   for await (const page of paginateListExecutions({ client: sfn }, { stateMachineArn: machineArn, statusFilter: 'RUNNING' })) {
     for (const listed of page.executions ?? []) {
       if (listed.stateMachineVersionArn === liveVersionArn || !listed.executionArn) continue;
       const executionArnOld = listed.executionArn;
-      const old = definitionOf((await sfn.send(new DescribeStateMachineForExecutionCommand({ executionArn: executionArnOld }))).definition);
+      const old = await definitionFor(executionArnOld, listed.stateMachineVersionArn);
       const fromVersion = readVersionFacts(old.Comment)?.version;
       // Published again with the same states (only the name or the policy changed): nothing to move.
       if (fromVersion === facts.version) continue;
