@@ -28,6 +28,9 @@ const migrate = makeJourneyMigrate({
  */
 export const handler = async (event: unknown) => {
   const deploy = CloudFormationRequest.safeParse(event);
-  if (deploy.success) return answerDeploy(deploy.data, migrate, logger);
-  return migrate();
+  // A deploy waits for the answer: 10 minutes of it at most; a scheduled run stops short of the 15-minute timeout.
+  if (deploy.success) return answerDeploy(deploy.data, () => migrate({ until: minutesFromNow(10) }), logger);
+  return migrate({ until: minutesFromNow(13) });
 };
+
+const minutesFromNow = (minutes: number) => new Date(clock.now().getTime() + minutes * 60_000);

@@ -42,6 +42,8 @@ export interface JourneyMigration {
   busy: number;
   /** Waiting at a step the live version neither has nor maps (a map removed since the build): left on their version. */
   unmapped: number;
+  /** The run's time was up before every execution was looked at: the next run goes on. */
+  unfinished?: boolean;
 }
 
 /** A wait this close to its end is left alone: it may end while the migrator works, and the contact would move twice. */
@@ -62,16 +64,25 @@ const ExecutionInput = z.looseObject({ contactId: z.string().min(1), journeyId: 
  */
 export const makeJourneyMigrate =
   (deps: JourneyMigrateDeps) =>
-  async (): Promise<JourneyMigration[]> => {
+  async (options: MigrateOptions = {}): Promise<JourneyMigration[]> => {
     const results: JourneyMigration[] = [];
     for (const journeyId of deps.journeyIds) {
-      const result = await migrateJourney(deps, journeyId);
+      if (options.until && deps.clock.now() >= options.until) break;
+      const result = await migrateJourney(deps, journeyId, options.until);
       if (result) results.push(result);
     }
     return results;
   };
 
-async function migrateJourney(deps: JourneyMigrateDeps, journeyId: string): Promise<JourneyMigration | undefined> {
+export interface MigrateOptions {
+  /**
+   * Take no further execution after this moment: the rest is the next run's (each run is idempotent). A deploy waits
+   * for its answer, and a Lambda stopped by its timeout would leave one contact half moved until the next run.
+   */
+  readonly until?: Date;
+}
+
+async function migrateJourney(deps: JourneyMigrateDeps, journeyId: string, until: Date | undefined): Promise<JourneyMigration | undefined> {
   const { sfn } = deps;
   const machineArn = `${deps.stateMachineArnPrefix}${journeyId}`;
   const alias = await sfn.send(new DescribeStateMachineAliasCommand({ stateMachineAliasArn: `${machineArn}:${JOURNEY_ALIAS}` }));
@@ -92,8 +103,12 @@ async function migrateJourney(deps: JourneyMigrateDeps, journeyId: string): Prom
     return definition;
   };
 
-  for await (const page of paginateListExecutions({ client: sfn }, { stateMachineArn: machineArn, statusFilter: 'RUNNING' })) {
+  pages: for await (const page of paginateListExecutions({ client: sfn }, { stateMachineArn: machineArn, statusFilter: 'RUNNING' })) {
     for (const listed of page.executions ?? []) {
+      if (until && deps.clock.now() >= until) {
+        result.unfinished = true;
+        break pages;
+      }
       if (listed.stateMachineVersionArn === liveVersionArn || !listed.executionArn) continue;
       const executionArnOld = listed.executionArn;
       const old = await definitionFor(executionArnOld, listed.stateMachineVersionArn);

@@ -143,4 +143,16 @@ describe('the journey migrator', () => {
     const [last] = await migrate();
     expect(last).toMatchObject({ migrated: 0, busy: 0, unmapped: 1 });
   });
+
+  it('takes no further execution once its time is up, and says the run is unfinished (a deploy waits for its answer)', async () => {
+    // The clock reads the start once, then a time past the run's end.
+    let reads = 0;
+    const clock = { now: () => new Date(reads++ === 0 ? Date.parse('2026-12-01T00:00:00Z') : Date.parse('2026-12-01T01:00:00Z')) };
+    const run = makeJourneyMigrate({ sfn: client, stateMachineArnPrefix: PREFIX, journeyIds: ['mig'], store, clock, logger: createLogger('journey-migrate-test') });
+
+    const [result] = await run({ until: new Date('2026-12-01T00:10:00Z') });
+
+    expect(result).toMatchObject({ migrated: 0, busy: 0, unmapped: 0, unfinished: true });
+    expect(await membership('holder')).toMatchObject({ executionName: 'mig-holder-1' });
+  });
 });
