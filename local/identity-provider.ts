@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -20,6 +20,7 @@ import {
 } from '@aws-sdk/client-cognito-identity-provider';
 import { ROLES, type Role } from '../functions/access/domain/roles';
 import { localCredentials } from './dynamodb-local';
+import { createLogger, scrubText } from '../functions/shared/logger';
 import { freePort } from './ports';
 
 /** The user pool and app client the local runtime creates in cognito-local, found again by name on the next start. */
@@ -74,6 +75,21 @@ export interface CognitoLocal {
  * start is a Node process loading its dependencies, and every runtime test file paid for one.
  */
 export async function startCognitoLocal(options: { readonly port: number; readonly dataDir: string | null }): Promise<CognitoLocal> {
+  try {
+    return await startOnSomePort(options);
+  } catch (error) {
+    const saved = options.dataDir === null ? undefined : join(options.dataDir, '.cognito');
+    if (!(error instanceof CognitoExitedEarly) || !saved || !existsSync(saved)) throw error;
+    // Its saved users and pools could not be read (a file cut short when it was stopped mid-write): they are only the
+    // console's local users, recreated at every start, so it starts afresh; the old folder is kept beside for a look.
+    const aside = `${saved}.unreadable-${Date.now()}`;
+    renameSync(saved, aside);
+    createLogger('local-identity').warn('cognito-local could not start on its saved data; started afresh (console users are recreated)', { reason: error.message, keptAt: aside });
+    return startOnSomePort(options);
+  }
+}
+
+async function startOnSomePort(options: { readonly port: number; readonly dataDir: string | null }): Promise<CognitoLocal> {
   if (options.port !== 0) return startCognitoLocalOn(options.port, options.dataDir);
   // A free port is only free until the child binds it: another process of a busy test run may take it first. The
   // child then exits at once (EADDRINUSE), and a fresh port is tried.
@@ -102,12 +118,24 @@ async function startCognitoLocalOn(port: number, dataDir: string | null): Promis
   writeFileSync(join(workDir, '.cognito', 'config.json'), JSON.stringify({ TokenConfig: { IssuerDomain: endpoint }, UserPoolDefaults: { UsernameAttributes: [] } }, null, 2));
 
   const start = join(dirname(createRequire(import.meta.url).resolve('cognito-local/package.json')), 'lib/bin/start.js');
-  // Its own log lines may name users: they are not passed on.
+  // Its own log lines may name users: they are not passed on. The last of them are kept, scrubbed, to say why it
+  // exited if it does before answering; the rest are read and dropped (a full pipe would stall it).
   const child: ChildProcess = spawn(process.execPath, [start], {
     cwd: workDir,
     env: { PATH: process.env.PATH, PORT: String(port), HOST: '127.0.0.1' },
-    stdio: 'ignore',
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
+  let tail = '';
+  const keep = (chunk: Buffer) => {
+    tail = (tail + chunk.toString()).slice(-2_000);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  // Colour codes out (ESC [ … m), then the first line naming an error (its logger prints an error over many lines).
+  const reason = () => {
+    const lines = tail.replaceAll(String.fromCharCode(27), '').replace(/\[[0-9;]*m/g, '').split('\n').map((line) => line.trim()).filter(Boolean);
+    return scrubText(lines.find((line) => /error/i.test(line)) ?? lines.at(-1) ?? '').slice(0, 300);
+  };
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGTERM');
@@ -116,7 +144,7 @@ async function startCognitoLocalOn(port: number, dataDir: string | null): Promis
     if (temporary) rmSync(temporary, { recursive: true, force: true });
   };
   try {
-    await waitForHealth(endpoint, child);
+    await waitForHealth(endpoint, child, reason);
     return { endpoint, stop };
   } catch (error) {
     await stop();
@@ -167,10 +195,12 @@ export async function startIdentityProvider(options: IdentityProviderOptions): P
 /** How long cognito-local may take to answer: a Node start, which on a busy 2-core machine (a test run) takes tens of seconds. */
 const HEALTH_DEADLINE_MS = 60_000;
 
-async function waitForHealth(endpoint: string, child: ChildProcess): Promise<void> {
+async function waitForHealth(endpoint: string, child: ChildProcess, reason: () => string): Promise<void> {
   const deadline = Date.now() + HEALTH_DEADLINE_MS;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new CognitoExitedEarly(`cognito-local exited (code ${child.exitCode}); is its port taken? (NURTURE_COGNITO_PORT)`);
+    if (child.exitCode !== null) {
+      throw new CognitoExitedEarly(`cognito-local exited (code ${child.exitCode}): ${reason() || 'no reason given'}; is its port taken? (NURTURE_COGNITO_PORT)`);
+    }
     const ok = await fetch(`${endpoint}/health`).then((r) => r.ok, () => false);
     if (ok) return;
     await new Promise((resolve) => setTimeout(resolve, 100));

@@ -6,6 +6,13 @@ import { expectFitsAPhone, leave, expectNoSeriousAxeViolations, requestDemo, set
 const fixture = useConsoleFixture({ tableName: 'console-journeys', timeScale: 1 }, async (app) => {
   await requestDemo(app, { email: 'alan@example.com', first_name: 'Alan', budget: 2000 });
   await settled(app);
+  // The stream settled is not the journey's first email sent and counted: the views below show Alan waiting for its click.
+  const waitingAtFirstClick = async () => {
+    const response = await fetch(`${app.url}/journeys/budget-router`, { headers: { authorization: `Bearer ${app.apiKey}` } });
+    const journey = (await response.json()) as { steps: { id: string; active?: number }[] };
+    return journey.steps.find((step) => step.id === 'wait-click-1')?.active ?? 0;
+  };
+  await expect.poll(waitingAtFirstClick, { timeout: 30_000 }).toBe(1);
 });
 
 async function simulate(page: Page, budget: number): Promise<string[]> {
