@@ -1,9 +1,17 @@
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
+import { eventually, zoneWhereItIs } from '../journeys/support';
 import { useConsoleFixture } from './fixture';
 import { expectFitsAPhone, leave, expectNoSeriousAxeViolations, requestDemo, settled } from './view-checks';
 
 const fixture = useConsoleFixture({ tableName: 'console-journeys', timeScale: 1 }, async (app) => {
+  // Afternoon where Alan is, whatever the hour of the run: his first email goes out now, not at the send window's opening.
+  const identified = await fetch(`${app.url}/v1/identify`, {
+    method: 'POST',
+    headers: { authorization: `Basic ${Buffer.from('local-write-key:').toString('base64')}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ userId: 'alan@example.com', traits: { email: 'alan@example.com', time_zone: zoneWhereItIs(14) } }),
+  });
+  if (identified.status !== 200) throw new Error(`identify answered ${identified.status}`);
   await requestDemo(app, { email: 'alan@example.com', first_name: 'Alan', budget: 2000 });
   await settled(app);
   // The stream settled is not the journey's first email sent and counted: the views below show Alan waiting for its click.
@@ -12,7 +20,7 @@ const fixture = useConsoleFixture({ tableName: 'console-journeys', timeScale: 1 
     const journey = (await response.json()) as { steps: { id: string; active?: number }[] };
     return journey.steps.find((step) => step.id === 'wait-click-1')?.active ?? 0;
   };
-  await expect.poll(waitingAtFirstClick, { timeout: 30_000 }).toBe(1);
+  await eventually(waitingAtFirstClick, (waiting) => waiting === 1, 30_000);
 });
 
 async function simulate(page: Page, budget: number): Promise<string[]> {
