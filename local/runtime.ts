@@ -20,7 +20,7 @@ import { parseApiKey } from '../functions/access/domain/access';
 import { hashSecret } from '../functions/access/key-secrets';
 import { startCrmQueue } from './crm-queue';
 import { startCrmReceiver, type CrmReceiver } from './crm-receiver';
-import { freePort } from './ports';
+import { freePort, reservePort } from './ports';
 import { emailPreviewPages } from './email-preview';
 import { startSesEventsProxy } from './ses-events';
 import { startLocalS3 } from './s3';
@@ -201,7 +201,10 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     });
     stops.push(() => sesEvents.close());
     // Known before the handlers load: the email functions write absolute links to the gateway into emails.
-    const gatewayPort = options.port === 0 ? await freePort() : (options.port ?? 3000);
+    // Held until the gateway listens, seconds from now (see reservePort).
+    const gatewayReservation = options.port === 0 ? await reservePort() : undefined;
+    if (gatewayReservation) stops.push(() => gatewayReservation.release());
+    const gatewayPort = gatewayReservation?.port ?? options.port ?? 3000;
 
     // The CRM: a local HubSpot-compatible receiver, unless real CRM credentials are configured (functions/crm/config.ts).
     const crm: CrmReceiver | undefined = realCrmConfigured(settings) ? undefined : await startCrmReceiver();
@@ -257,7 +260,9 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     stops.push(() => identity.stop());
 
     const timeScale = options.timeScale ?? settings.TIME_SCALE;
-    const sfnPort = options.stepFunctionsPort ? options.stepFunctionsPort : await freePort();
+    const sfnReservation = options.stepFunctionsPort ? undefined : await reservePort();
+    if (sfnReservation) stops.push(() => sfnReservation.release());
+    const sfnPort = sfnReservation?.port ?? options.stepFunctionsPort!;
 
     // The process's own: where the real SDK clients of every handler find the local services, with dummy credentials.
     Object.assign(process.env, {
@@ -350,6 +355,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     const statusChangeKey = eventBridgeTarget('aws.states');
     // Step Functions Task states, locally: every task-triggered function of the registry, by its key.
     const taskArns = taskFunctionArns((key) => `arn:aws:lambda:${localRegion}:${localAccount}:function:${key}`);
+    await sfnReservation?.release();
     const stepFunctions = await startLocalStepFunctions({
       port: sfnPort,
       region: localRegion,
@@ -408,6 +414,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       apiBase: '',
       environment: 'local',
     };
+    await gatewayReservation?.release();
     const gateway = await startGateway({
       port: gatewayPort,
       routes,
